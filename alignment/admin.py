@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from alignment.models import Invitation, Membership, Organisation, Team, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "time_zone", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "display_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["display_name", "time_zone"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    fields = ["name", "slug", "time_zone"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug", "purpose"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["admins"]
+    inlines = [TeamInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "is_leader", "is_member", "is_facilitator", "joined_at"]
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "time_zone", "checkin_weekday", "checkin_time",
+                    "review_cadence_weeks"]
+    list_filter = ["organisation", "checkin_weekday", "time_zone"]
+    search_fields = ["name", "slug", "organisation__name"]
+    list_select_related = ["organisation"]
+    fieldsets = [
+        (None, {"fields": ["organisation", "name", "slug"]}),
+        (_("Rhythm"), {"fields": ["time_zone", "checkin_weekday", "checkin_time", "review_cadence_weeks"]}),
+    ]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "is_leader", "is_member", "is_facilitator", "joined_at"]
+    list_filter = ["is_leader", "is_member", "is_facilitator", "team__organisation"]
+    search_fields = ["user__email", "user__display_name", "team__name"]
+    list_select_related = ["user", "team"]
+    raw_id_fields = ["user", "team"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "team", "is_leader", "is_member", "is_facilitator", "created_at", "expires_at",
+                    "accepted_at", "revoked_at"]
+    list_filter = ["team__organisation", "is_leader", "is_facilitator"]
+    search_fields = ["email", "team__name"]
+    list_select_related = ["team"]
+    raw_id_fields = ["team", "invited_by", "accepted_by"]
+    readonly_fields = ["token_hash", "email_sent_at", "accepted_by", "accepted_at"]

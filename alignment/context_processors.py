@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from alignment.models import Membership
+
+
+def navigation(request):
+    """The signed-in person's teams for the team switcher; queried only if a page shows it."""
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {}
+
+    def my_teams():
+        return list(
+            Membership.objects.filter(user=user)
+            .select_related("team__organisation")
+            .order_by("team__organisation__name", "team__name")
+        )
+
+    return {"nav_memberships": SimpleLazyObject(my_teams)}

@@ -1,0 +1,100 @@
+"""Create (or top up) the demo organisation; running it twice changes nothing."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from alignment.models import Membership, Organisation, Team, User, Weekday
+
+DEMO_PASSWORD = "demo"
+
+ORGANISATION = {
+    "slug": "harbour-health",
+    "name": "Harbour Health",
+    "purpose": (
+        "Help people in coastal towns get the right care at the right time, without "
+        "travelling further than they have to."
+    ),
+}
+
+# slug, name, time zone, check-in weekday, check-in time, review cadence (weeks)
+TEAMS = [
+    ("platform", "Platform", "Europe/London", Weekday.FRIDAY, time(10, 0), 6),
+    ("growth", "Growth", "Europe/Lisbon", Weekday.THURSDAY, time(15, 30), 4),
+    ("clinical-support", "Clinical Support", "Europe/Dublin", Weekday.MONDAY, time(9, 0), 8),
+]
+
+# email, display name, time zone, {team slug: roles}
+PEOPLE = [
+    ("leader@example.com", "Amara Okafor", "Europe/London", {"platform": ["leader"]}),
+    ("member@example.com", "Tomás Reyes", "Europe/London", {"platform": ["member"]}),
+    ("facilitator@example.com", "Priya Natarajan", "Europe/London",
+     {"platform": ["facilitator", "member"]}),
+    ("outsider@example.com", "Jonas Lindqvist", "Europe/Stockholm", {"growth": ["member"]}),
+    ("hannah.becker@example.com", "Hannah Becker", "Europe/Berlin", {"platform": ["member"]}),
+    ("kwame.mensah@example.com", "Kwame Mensah", "Europe/London", {"platform": ["member"]}),
+    ("sofia.marino@example.com", "Sofia Marino", "Europe/Rome", {"growth": ["leader"]}),
+    ("liam.oconnor@example.com", "Liam O'Connor", "Europe/Dublin",
+     {"growth": ["member", "facilitator"]}),
+    ("mei.chen@example.com", "Mei Chen", "Europe/London", {"growth": ["member"]}),
+    ("fatima.haddad@example.com", "Fatima Haddad", "Europe/Dublin",
+     {"clinical-support": ["leader", "member"]}),
+    ("david.kowalski@example.com", "David Kowalski", "Europe/Warsaw", {"clinical-support": ["member"]}),
+    ("grace.adeyemi@example.com", "Grace Adeyemi", "Europe/London",
+     {"clinical-support": ["member", "facilitator"], "platform": ["member"]}),
+    ("ravi.shah@example.com", "Ravi Shah", "Europe/London", {"clinical-support": ["member"]}),
+    ("elena.petrova@example.com", "Elena Petrova", "Europe/Sofia", {"growth": ["member"]}),
+]
+
+ADMINS = ["leader@example.com"]
+
+
+class Command(BaseCommand):
+    help = "Create the Harbour Health demo organisation with teams, people and roles (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG is off: this looks like production. Re-run with --force to seed anyway.")
+        with transaction.atomic():
+            organisation = self.seed_people_and_teams()
+            self.seed_apps(organisation)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo organisation '{organisation.name}' is ready. Log in as leader@example.com, "
+            f"member@example.com, facilitator@example.com or outsider@example.com with password '{DEMO_PASSWORD}'."
+        ))
+
+    def seed_people_and_teams(self) -> Organisation:
+        organisation, _ = Organisation.objects.get_or_create(
+            slug=ORGANISATION["slug"],
+            defaults={"name": ORGANISATION["name"], "purpose": ORGANISATION["purpose"]},
+        )
+        teams = {}
+        for slug, name, zone, weekday, at, cadence in TEAMS:
+            teams[slug], _ = Team.objects.get_or_create(
+                organisation=organisation, slug=slug,
+                defaults={"name": name, "time_zone": zone, "checkin_weekday": weekday,
+                          "checkin_time": at, "review_cadence_weeks": cadence},
+            )
+        for email, display_name, zone, roles_by_team in PEOPLE:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, DEMO_PASSWORD, display_name=display_name, time_zone=zone)
+            for team_slug, roles in roles_by_team.items():
+                membership = Membership(team=teams[team_slug], user=user)
+                membership.set_roles(roles)
+                Membership.objects.get_or_create(
+                    team=teams[team_slug], user=user,
+                    defaults={f: getattr(membership, f) for f in ("is_leader", "is_member", "is_facilitator")},
+                )
+        organisation.admins.add(*User.objects.filter(email__in=ADMINS))
+        return organisation
+
+    def seed_apps(self, organisation: Organisation) -> None:
+        """Later apps (charters, check-ins, reviews) add their demo data here."""

@@ -1,0 +1,287 @@
+"""Organisations, teams, memberships with roles, and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import zoneinfo
+from datetime import time
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a time zone we know (try Europe/London)."),
+                              params={"value": value})
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person; logs in with their email address."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(
+        _("display name"), max_length=80, blank=True,
+        help_text=_("How teammates see you. Defaults to the part of your email before the @."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text=_("Times are shown to you in this zone."),
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.email.split("@")[0]
+
+    def get_short_name(self) -> str:
+        return self.name
+
+    def get_full_name(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("Leader")
+    MEMBER = "member", _("Member")
+    FACILITATOR = "facilitator", _("Facilitator")
+
+
+class RoleFlags(models.Model):
+    """The roles a person holds (or is invited to hold) in a team; several at once."""
+
+    is_leader = models.BooleanField(_("leader"), default=False)
+    is_member = models.BooleanField(_("member"), default=True)
+    is_facilitator = models.BooleanField(_("facilitator"), default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def roles(self) -> list[Role]:
+        return [role for role in Role if getattr(self, f"is_{role.value}")]
+
+    @property
+    def role_labels(self) -> str:
+        return ", ".join(str(role.label) for role in self.roles)
+
+    def has_role(self, role: Role | str) -> bool:
+        return bool(getattr(self, f"is_{Role(role).value}"))
+
+    def set_roles(self, roles) -> None:
+        wanted = {Role(role) for role in roles}
+        for role in Role:
+            setattr(self, f"is_{role.value}", role in wanted)
+
+    @staticmethod
+    def at_least_one_role(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=Q(is_leader=True) | Q(is_member=True) | Q(is_facilitator=True), name=name
+        )
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    purpose = models.TextField(
+        _("organisation purpose"), blank=True,
+        help_text=_("Why the organisation exists. Team purposes connect to it."),
+    )
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="administered_organisations", blank=True,
+        help_text=_("People who may create teams in this organisation."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation", args=[self.slug])
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=60)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text=_("Check-in reminders and weeks follow this zone."),
+    )
+    checkin_weekday = models.PositiveSmallIntegerField(
+        _("check-in day"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
+    checkin_time = models.TimeField(_("check-in time"), default=time(10, 0),
+                                    help_text=_("Local time in the team's time zone."))
+    review_cadence_weeks = models.PositiveSmallIntegerField(
+        _("review cycle length (weeks)"), default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+        help_text=_("How often the team reviews its charter in a retrospective."),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False,
+                                          help_text=_("Bumped on each settings save to detect concurrent edits."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="team_slug_unique_per_organisation"),
+            models.CheckConstraint(
+                condition=Q(review_cadence_weeks__gte=1) & Q(review_cadence_weeks__lte=26),
+                name="team_review_cadence_in_range",
+            ),
+            models.CheckConstraint(condition=Q(checkin_weekday__lte=6), name="team_checkin_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation.name})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("team", args=[self.organisation.slug, self.slug])
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Membership(RoleFlags):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        ordering = ["team", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="membership_unique_per_team_user"),
+            RoleFlags.at_least_one_role("membership_has_a_role"),
+        ]
+        indexes = [
+            # "Who leads this team?" for the last-leader rule and leader digests.
+            models.Index(fields=["team"], condition=Q(is_leader=True), name="membership_team_leaders"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team.name} ({self.role_labels})"
+
+    def get_absolute_url(self) -> str:
+        return self.team.get_absolute_url() + f"#member-{self.pk}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(RoleFlags):
+    """A single-use invitation to join a team; only the token's hash is stored."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            RoleFlags.at_least_one_role("invitation_has_a_role"),
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_team_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.team.name}"
+
+    def get_absolute_url(self) -> str:
+        return self.team.get_absolute_url() + "#invitations"
+
+    @property
+    def state(self) -> Invitation.State:
+        if self.accepted_at:
+            return self.State.ACCEPTED
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING

@@ -1,0 +1,156 @@
+"""The standard cast and the switches for tests that need real services.
+
+Cast: `leader`, `member`, `facilitator` of `team`; `outsider` is a member of
+`other_team` in the same organisation; `stranger` is in another organisation.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses
+# to run there unless told it is safe (it is: the loop does not share connections).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip service tests visibly when the service is absent; in CI that is a failure instead."""
+    missing = {}
+    if not os.environ.get("REDIS_URL"):
+        missing["redis"] = "REDIS_URL is not set: no real Redis to send Celery tasks through"
+    if not shutil.which(CHROMIUM):
+        missing["browser"] = f"{CHROMIUM} is missing: apt-get install chromium"
+    if IN_CI:
+        if not os.environ.get("DATABASE_URL"):
+            raise pytest.UsageError("CI=true but DATABASE_URL is not set: CI must run on PostgreSQL")
+        if missing:
+            raise pytest.UsageError("CI=true but a required service is missing: " + "; ".join(missing.values()))
+        return
+    for item in items:
+        for marker, reason in missing.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_eager_tasks(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
+    # sends one through a real broker to a real worker.
+    from alignment.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def make_user(db):
+    from alignment.models import User
+
+    def make(email: str, name: str = "", password: str = "password", **extra):
+        return User.objects.create_user(email, password, display_name=name, **extra)
+
+    return make
+
+
+@pytest.fixture
+def organisation(db):
+    from alignment.models import Organisation
+
+    return Organisation.objects.create(name="Harbour Health", slug="harbour",
+                                       purpose="Care close to home.")
+
+
+@pytest.fixture
+def team(organisation):
+    from alignment.models import Team
+
+    return Team.objects.create(organisation=organisation, name="Platform", slug="platform",
+                               time_zone="Europe/London")
+
+
+@pytest.fixture
+def other_team(organisation):
+    from alignment.models import Team
+
+    return Team.objects.create(organisation=organisation, name="Growth", slug="growth")
+
+
+@pytest.fixture
+def add_member():
+    from alignment.models import Membership
+
+    def add(team, user, *roles: str):
+        membership = Membership(team=team, user=user)
+        membership.set_roles(roles or ["member"])
+        membership.save()
+        return membership
+
+    return add
+
+
+@pytest.fixture
+def leader(make_user, team, add_member, organisation):
+    user = make_user("leader@example.com", "Lena Leader")
+    add_member(team, user, "leader")
+    organisation.admins.add(user)
+    return user
+
+
+@pytest.fixture
+def member(make_user, team, add_member):
+    user = make_user("member@example.com", "Max Member")
+    add_member(team, user, "member")
+    return user
+
+
+@pytest.fixture
+def facilitator(make_user, team, add_member):
+    user = make_user("facilitator@example.com", "Fay Facilitator")
+    add_member(team, user, "facilitator")
+    return user
+
+
+@pytest.fixture
+def outsider(make_user, other_team, add_member):
+    user = make_user("outsider@example.com", "Olly Outsider")
+    add_member(other_team, user, "leader", "member")
+    return user
+
+
+@pytest.fixture
+def stranger(make_user, add_member, db):
+    """Someone in a different organisation altogether."""
+    from alignment.models import Organisation, Team
+
+    org = Organisation.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = Team.objects.create(organisation=org, name="Elsewhere team", slug="elsewhere-team")
+    user = make_user("stranger@example.com", "Sam Stranger")
+    add_member(elsewhere, user, "leader")
+    return user
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
