@@ -14,17 +14,19 @@ class ConcurrentEditError(Exception):
         self.current = current
 
 
-def save_if_unchanged(instance: models.Model, *, expected_version: int, fields: list[str]) -> None:
+def save_if_unchanged(instance: models.Model, *, expected_version: int, fields: list[str],
+                      version_field: str = "version") -> None:
     """Write `fields` of `instance` only if its row still has `expected_version`.
 
     Bumps the version on success. On a conflict, raises ConcurrentEditError carrying
-    the row as it now is, so the view can show both texts.
+    the row as it now is, so the view can show both texts. A model with several
+    independently edited sections keeps one version field per section.
     """
     model = type(instance)
     values = {name: getattr(instance, name) for name in fields}
-    changed = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
-        version=F("version") + 1, **values
+    changed = model._default_manager.filter(pk=instance.pk, **{version_field: expected_version}).update(
+        **{version_field: F(version_field) + 1}, **values
     )
     if changed != 1:
         raise ConcurrentEditError(current=model._default_manager.get(pk=instance.pk))
-    instance.version = expected_version + 1
+    setattr(instance, version_field, expected_version + 1)

@@ -22,5 +22,6 @@ urlpatterns = [
     path(team + "members/<int:membership_id>/roles/", views.member_roles, name="member_roles"),
     path(team + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", include("charters.urls")),
     path("admin/", admin.site.urls),
 ]

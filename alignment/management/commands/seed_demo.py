@@ -97,4 +97,7 @@ class Command(BaseCommand):
         return organisation
 
     def seed_apps(self, organisation: Organisation) -> None:
-        """Later apps (charters, check-ins, reviews) add their demo data here."""
+        """Each app adds its demo data; each part skips what already exists."""
+        from charters.demo import seed_charters
+
+        seed_charters(organisation)

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from charters import views
+
+app_name = "charters"
+
+team = "o/<slug:org_slug>/t/<slug:team_slug>/"
+version = team + "charter/v<int:number>/"
+
+urlpatterns = [
+    path(team + "charter/", views.charter_detail, name="detail"),
+    path(team + "charter/start/", views.charter_start, name="start"),
+    path(team + "charter/amend/", views.charter_amend, name="amend"),
+    path(team + "charter/history/", views.history, name="history"),
+    path(team + "charter/compare/", views.diff, name="diff"),
+    path(version, views.charter_version, name="version"),
+    path(version + "print/", views.version_print, name="print"),
+    path(version + "charter.md", views.version_markdown, name="markdown"),
+    *(
+        path(version + f"{action}/", views.charter_transition, {"action": action}, name=action)
+        for action in ("propose", "withdraw", "ratify", "discard")
+    ),
+    path(version + "edit/<str:section>/", views.section_edit, name="section_edit"),
+    path(version + "items/<str:kind>/new/", views.item_edit, name="item_add"),
+    path(version + "items/goal/<int:goal_id>/key-results/new/", views.item_edit, {"kind": "key_result"},
+         name="key_result_add"),
+    path(version + "items/<str:kind>/<int:item_id>/", views.item_edit, name="item_edit"),
+    path(version + "items/<str:kind>/<int:item_id>/<str:action>/", views.item_action, name="item_action"),
+    path(version + "comments/", views.comment_create, name="comment_create"),
+    path(version + "comments/<int:comment_id>/resolve/", views.comment_resolve, name="comment_resolve"),
+    path(version + "respond/", views.respond, name="respond"),
+    path(version + "responses/<int:response_id>/answer/", views.answer_objection, name="answer"),
+    path(team + "decisions/", views.decision_list, name="decisions"),
+    path(team + "decisions/new/", views.decision_create, name="decision_create"),
+    path(team + "decisions/<int:decision_id>/", views.decision_detail, name="decision"),
+]

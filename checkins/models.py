@@ -1,0 +1,1 @@
+# Weekly check-ins arrive in their own issue.

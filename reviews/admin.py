@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from reviews.models import ReviewCycle
+
+
+@admin.register(ReviewCycle)
+class ReviewCycleAdmin(admin.ModelAdmin):
+    list_display = ["team", "number", "start_date", "end_date", "state", "charter"]
+    list_filter = ["state", "team__organisation"]
+    search_fields = ["team__name"]
+    list_select_related = ["team", "charter"]
+    raw_id_fields = ["team", "charter"]

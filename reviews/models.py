@@ -1,0 +1,38 @@
+"""Review cycles: the periods a team's goals run for, ending in a retrospective."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewCycle(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="cycles")
+    number = models.PositiveIntegerField(_("cycle number"))
+    start_date = models.DateField(_("starts"))
+    end_date = models.DateField(_("ends"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    charter = models.ForeignKey(
+        "charters.Charter", on_delete=models.PROTECT, null=True, blank=True, related_name="cycles",
+        help_text=_("The charter version the cycle ran under."),
+    )
+
+    class Meta:
+        ordering = ["team", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "number"], name="cycle_number_unique_per_team"),
+            models.UniqueConstraint(fields=["team"], condition=Q(state="open"), name="cycle_one_open_per_team"),
+            models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="cycle_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cycle {self.number} ({self.start_date:%d %b} – {self.end_date:%d %b %Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("charters:detail", args=[self.team.organisation.slug, self.team.slug])
