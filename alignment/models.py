@@ -48,6 +48,10 @@ class UserManager(BaseUserManager):
         extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
+    def get_by_natural_key(self, email: str):
+        # Addresses are stored lower-cased; people type them as their keyboard capitalises them.
+        return self.get(**{self.model.USERNAME_FIELD: email.strip().lower()})
+
 
 class User(AbstractUser):
     """A person; logs in with their email address."""
@@ -75,6 +79,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # Logging in looks addresses up lower-cased (see UserManager), so store them that way.
+        self.email = self.email.lower()
 
     @property
     def name(self) -> str:

@@ -122,9 +122,11 @@ def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tup
 
 
 def revoke_invitation(*, invitation: Invitation, actor) -> None:
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise ActionRefused(f"The invitation to {invitation.email} was already {invitation.state.label.lower()}.")
 
 
 def find_invitation(token: str) -> Invitation | None:

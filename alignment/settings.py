@@ -130,10 +130,14 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Email: console by default; EMAIL_URL picks another (smtp://user:password@host:587).
+# Email: EMAIL_URL picks the mailer (smtp://user:password@host:587). Without it, the
+# console in development; with DEBUG off, the local mail relay (as Django's own default),
+# since the console would silently drop invitations and password resets.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Charter <charter@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-MAILERS = {"default": parse_email_url("EMAIL_URL", env_str("EMAIL_URL", "console://"))}
+MAILERS = {"default": parse_email_url(
+    "EMAIL_URL", env_str("EMAIL_URL", "console://" if DEBUG else "smtp+plain://localhost:25")
+)}
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker that works across
 # the worker and beat processes with nothing else running.
@@ -161,8 +165,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
 # Security: strict by default when DEBUG is off; `check --deploy` is clean.
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies travel over HTTPS only when DEBUG is off; SECURE_COOKIES=false lets the compose
+# stack be tried over plain http://localhost.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from itertools import groupby
 
 from django.contrib import messages
@@ -155,7 +156,8 @@ def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResp
 def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
     team = access.team
-    form = TeamSettingsForm(request.POST or None, instance=team, initial={"version": team.version})
+    # The form validates into a copy, so the page header keeps showing the saved team.
+    form = TeamSettingsForm(request.POST or None, instance=copy(team), initial={"version": team.version})
     conflict = None
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in TeamForm.Meta.fields}
@@ -163,17 +165,18 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
             services.update_team_settings(team=team, expected_version=form.cleaned_data["version"], **changes)
         except ConcurrentEditError as exc:
             conflict = exc.current
-            # Keep what was typed, but let a second save go through knowingly.
+            # Keep what was typed, but let a second save go through knowingly; the page
+            # shows `conflict`, what the other person saved.
             data = request.POST.copy()
             data["version"] = conflict.version
-            form = TeamSettingsForm(data, instance=conflict)
+            form = TeamSettingsForm(data, instance=copy(team))
             form.is_valid()
         else:
             messages.success(request, "Team settings saved.")
             return redirect(team)
     return render(request, "alignment/team_settings.html",
-                  {"team": team, "access": access, "form": form, "conflict": conflict},
-                  status=409 if conflict else 200)
+                  {"team": conflict or team, "access": access, "form": form, "conflict": conflict},
+                  status=409 if conflict else 400 if form.errors else 200)
 
 
 @login_required
@@ -201,11 +204,15 @@ def invitation_create(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
 def invitation_revoke(request: HttpRequest, org_slug: str, team_slug: str, invitation_id: int) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
     invitation = get_object_or_404(access.team.invitations, pk=invitation_id)
-    services.revoke_invitation(invitation=invitation, actor=request.user)
-    notice = f"Invitation to {invitation.email} withdrawn."
+    try:
+        services.revoke_invitation(invitation=invitation, actor=request.user)
+    except services.ActionRefused as exc:
+        notice, level = str(exc), messages.WARNING
+    else:
+        notice, level = f"Invitation to {invitation.email} withdrawn.", messages.SUCCESS
     if request.htmx:
         return _team_page(request, access, partial="invitations", invitations_notice=notice)
-    messages.success(request, notice)
+    messages.add_message(request, level, notice)
     return redirect(access.team.get_absolute_url() + "#invitations")
 
 

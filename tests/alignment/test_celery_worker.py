@@ -1,0 +1,194 @@
+"""Invitation emails go through a real broker to a real worker, and are sent once.
+
+Eager mode proves nothing about tasks (arguments must survive serialisation, the worker
+must find the rows the web process committed, settings must load in the worker), so
+one test here starts `celery worker` as a separate process, pointed at the same test
+database and Redis, and waits for the email it writes to a folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+
+from alignment import services
+from alignment.celery import app
+from alignment.models import Invitation
+from alignment.tasks import send_invitation_email
+
+WORKER_SITE_URL = "http://charter.test"
+WORKER_TIMEOUT = 30  # seconds; a task through Redis usually lands in under one
+EMAIL_SEPARATOR = b"-" * 79 + b"\n"  # the file backend writes it after each message
+
+
+def database_url_for(settings_dict: dict) -> str:
+    """The DATABASE_URL that points another process at this (test) database."""
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or ""
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    options = {
+        k: v for k, v in (settings_dict.get("OPTIONS") or {}).items() if isinstance(v, str | int)
+    }
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}{query}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    mail_dir: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def real_worker(transactional_db, tmp_path):
+    """Start a Celery worker on a queue of its own, writing email to a folder; stop it after.
+
+    The worker reads the same test database and Redis as this process. A queue unique
+    to this run keeps it from taking anyone else's tasks (and them from taking ours).
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            f"a worker process cannot share the {connection.vendor} test database; "
+            "set DATABASE_URL to a PostgreSQL server"
+        )
+    queue = f"charter-test-{uuid.uuid4().hex}"
+    mail_dir = tmp_path / "mail"
+    log_path = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alignment.settings",
+        "DATABASE_URL": database_url_for(connection.settings_dict),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "EMAIL_URL": f"file://{mail_dir}",
+        "SITE_URL": WORKER_SITE_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "VAR_DIR": str(tmp_path / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    celery = Path(sys.executable).with_name("celery")
+    command = [
+        str(celery),
+        "-A",
+        "alignment",
+        "worker",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "INFO",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+    ]
+    # The autouse fixture in conftest.py makes tasks eager; this test needs them published.
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield Worker(process=process, mail_dir=mail_dir, log_path=log_path)
+    finally:
+        app.conf.task_default_queue = previous_queue
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        # Drop the queue and its binding so runs leave nothing behind in Redis (kombu
+        # deletes only bindings its channel knows, hence the declare first).
+        with app.connection_for_write() as conn:
+            declared = app.amqp.queues[queue].bind(conn.default_channel)
+            declared.declare()
+            declared.delete()
+
+
+def wait_for_sent_email(worker: Worker, invitation: Invitation) -> bytes:
+    """Poll until the worker has marked the invitation sent and finished writing the email."""
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            pytest.fail(f"the worker exited with {worker.process.returncode}:\n{worker.log()}")
+        sent_at = (
+            Invitation.objects.filter(pk=invitation.pk)
+            .values_list("email_sent_at", flat=True)
+            .get()
+        )
+        files = sorted(worker.mail_dir.glob("*.log")) if worker.mail_dir.is_dir() else []
+        if sent_at and files and files[0].read_bytes().endswith(EMAIL_SEPARATOR):
+            assert len(files) == 1, [f.name for f in files]
+            return files[0].read_bytes()
+        time.sleep(0.1)
+    pytest.fail(
+        f"no invitation email within {WORKER_TIMEOUT}s (email_sent_at={sent_at}, "
+        f"files={files}); worker log:\n{worker.log()}"
+    )
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"),
+    reason="DATABASE_URL is not set: the SQLite test database lives in this "
+    "process's memory, so a Celery worker process cannot see its rows",
+)
+@pytest.mark.django_db(transaction=True)
+def test_invitation_email_is_sent_by_a_real_worker_through_redis(
+    real_worker, team, leader, mailoutbox
+):
+    invitation, token = services.invite(
+        team=team, email="New.Person@Example.com", roles=["member"], actor=leader
+    )
+
+    raw = wait_for_sent_email(real_worker, invitation)
+
+    message = BytesParser(policy=policy.default).parsebytes(raw[: -len(EMAIL_SEPARATOR)])
+    assert message["To"] == "new.person@example.com"
+    assert "Platform" in message["Subject"]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert WORKER_SITE_URL + reverse("invitation_accept", args=[token]) in body
+
+    # The worker's claim is in the database, so a second run anywhere sends nothing.
+    send_invitation_email(invitation.pk, token)
+    assert mailoutbox == []
+    assert len(list(real_worker.mail_dir.iterdir())) == 1
+
+
+def test_running_the_invitation_task_twice_sends_one_email(team, leader, mailoutbox):
+    # In a test transaction nothing commits, so invite() queues no task: the two runs
+    # below are the only ones.
+    invitation, token = services.invite(
+        team=team, email="new.person@example.com", roles=["member"], actor=leader
+    )
+
+    send_invitation_email(invitation.pk, token)
+    send_invitation_email(invitation.pk, token)
+
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["new.person@example.com"]
+    invitation.refresh_from_db()
+    assert invitation.email_sent_at is not None

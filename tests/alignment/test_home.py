@@ -1,0 +1,72 @@
+"""The home page: the teams I am in, grouped by organisation."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from alignment.models import Organisation, Team
+
+
+def test_lists_my_teams_with_my_roles_and_head_count(login, leader, member, facilitator, team):
+    response = login(member).get(reverse("home"))
+
+    assertContains(response, "Harbour Health")
+    assertContains(response, f'href="{team.get_absolute_url()}"')
+    assertContains(response, '<span class="badge role-member">Member</span>', html=True)
+    assertContains(response, "3 people")
+
+
+def test_does_not_list_teams_i_am_not_in(login, member, outsider, other_team):
+    response = login(member).get(reverse("home"))
+
+    assertNotContains(response, other_team.get_absolute_url())
+    assertNotContains(response, "Growth")
+
+
+def test_newcomer_without_a_team_is_shown_how_to_start(login, make_user):
+    response = login(make_user("new@example.com")).get(reverse("home"))
+
+    assertContains(response, "Welcome to Charter")
+    assertContains(response, reverse("organisation_create"))
+
+
+def test_mentions_organisations_i_administer(login, leader):
+    response = login(leader).get(reverse("home"))
+
+    assertContains(response, "You administer")
+
+
+@pytest.mark.parametrize("teams, people", [(1, 3), (6, 30)], ids=["1-team-of-3", "6-teams-of-30"])
+def test_query_count_is_flat(
+    teams,
+    people,
+    login,
+    leader,
+    member,
+    facilitator,
+    team,
+    add_member,
+    grow_team,
+    django_assert_num_queries,
+):
+    elsewhere = Organisation.objects.create(name="Aardvark Care", slug="aardvark")
+    for n in range(1, teams):
+        extra = Team.objects.create(
+            organisation=elsewhere if n % 2 else team.organisation,
+            name=f"Team {n}",
+            slug=f"team-{n}",
+        )
+        add_member(extra, leader, "leader")
+        grow_team(extra, people=people)
+    grow_team(team, people=people, invitations=3 if people > 3 else 0)
+    client = login(leader)
+
+    # 1. session  2. user  3. my memberships with team, organisation and head count
+    # 4. organisations I administer  5. my memberships for the team switcher
+    with django_assert_num_queries(5):
+        response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assertContains(response, f"{people} people")

@@ -1,0 +1,137 @@
+"""The organisation page, and creating organisations and teams."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from alignment.models import Membership, Organisation, Team
+
+
+class TestOrganisationPage:
+    def test_lists_every_team_with_leaders_and_head_count(
+        self, login, leader, member, outsider, team, other_team
+    ):
+        response = login(member).get(reverse("organisation", args=["harbour"]))
+
+        assertContains(response, "Care close to home.")
+        assertContains(response, "Platform")
+        assertContains(response, "Growth")
+        assertContains(response, "Lena Leader")
+        assertContains(response, "Olly Outsider")
+
+    def test_links_only_to_my_own_teams(self, login, member, outsider, team, other_team):
+        response = login(member).get(reverse("organisation", args=["harbour"]))
+
+        assertContains(response, f'href="{team.get_absolute_url()}"')
+        assertNotContains(response, f'href="{other_team.get_absolute_url()}"')
+
+    def test_admin_is_offered_a_new_team(self, login, leader):
+        response = login(leader).get(reverse("organisation", args=["harbour"]))
+
+        assertContains(response, reverse("team_create", args=["harbour"]))
+
+    def test_member_is_not_offered_a_new_team(self, login, member):
+        response = login(member).get(reverse("organisation", args=["harbour"]))
+
+        assertNotContains(response, reverse("team_create", args=["harbour"]))
+
+    def test_stranger_gets_404(self, login, stranger, team):
+        assert login(stranger).get(reverse("organisation", args=["harbour"])).status_code == 404
+
+    @pytest.mark.parametrize(
+        "teams, people", [(2, 3), (8, 30)], ids=["2-teams-of-3", "8-teams-of-30"]
+    )
+    def test_query_count_is_flat(
+        self,
+        teams,
+        people,
+        login,
+        leader,
+        member,
+        team,
+        other_team,
+        grow_team,
+        django_assert_num_queries,
+    ):
+        grow_team(team, people=people)
+        grow_team(other_team, people=people)
+        for n in range(2, teams):
+            grow_team(
+                Team.objects.create(
+                    organisation=team.organisation, name=f"Team {n}", slug=f"team-{n}"
+                ),
+                people=people,
+            )
+        client = login(member)
+
+        # 1. session  2. user  3. the organisation, if I am in it
+        # 4. its teams with head count and whether I am in each  5. their leaders with users
+        # 6. am I an admin?  7. my memberships for the team switcher
+        with django_assert_num_queries(7):
+            response = client.get(reverse("organisation", args=["harbour"]))
+
+        assert response.status_code == 200
+        assertContains(response, f"<td>{people}</td>", count=teams)
+
+
+class TestCreateOrganisation:
+    def test_creator_becomes_admin_and_goes_on_to_the_first_team(self, login, make_user):
+        founder = make_user("founder@example.com", "Nadia Founder")
+
+        response = login(founder).post(
+            reverse("organisation_create"), {"name": "Tidewater Trust", "purpose": "Boats for all."}
+        )
+
+        organisation = Organisation.objects.get(name="Tidewater Trust")
+        assertRedirects(response, reverse("team_create", args=[organisation.slug]))
+        assert organisation.slug == "tidewater-trust"
+        assert list(organisation.admins.all()) == [founder]
+
+    def test_missing_name_shows_the_form_again(self, login, make_user):
+        response = login(make_user("founder@example.com")).post(
+            reverse("organisation_create"), {"name": "", "purpose": "Boats."}
+        )
+
+        assert response.status_code == 200
+        assertContains(response, "This field is required.")
+        assertContains(response, "Boats.")
+        assert not Organisation.objects.exists()
+
+
+class TestCreateTeam:
+    DATA = {
+        "name": "Platform",
+        "time_zone": "Europe/Lisbon",
+        "checkin_weekday": 2,
+        "checkin_time": "09:30",
+        "review_cadence_weeks": 4,
+    }
+
+    def test_admin_creates_a_team_and_leads_it(self, login, leader, team):
+        response = login(leader).post(reverse("team_create", args=["harbour"]), self.DATA)
+
+        # "platform" is taken in this organisation, so the new team gets the next free slug.
+        created = Team.objects.get(organisation=team.organisation, slug="platform-2")
+        assertRedirects(response, created.get_absolute_url())
+        assert created.time_zone == "Europe/Lisbon"
+        membership = Membership.objects.get(team=created)
+        assert membership.user == leader
+        assert membership.roles == ["leader"]
+
+    def test_member_who_is_not_admin_gets_403(self, login, member, team):
+        response = login(member).post(reverse("team_create", args=["harbour"]), self.DATA)
+
+        assert response.status_code == 403
+        assert Team.objects.filter(organisation=team.organisation).count() == 1
+
+    def test_out_of_range_review_cycle_shows_the_form_again(self, login, leader, team):
+        response = login(leader).post(
+            reverse("team_create", args=["harbour"]),
+            {**self.DATA, "name": "Data", "review_cadence_weeks": 40},
+        )
+
+        assert response.status_code == 200
+        assertContains(response, "less than or equal to 26")
+        assert not Team.objects.filter(name="Data").exists()

@@ -1,0 +1,119 @@
+"""`manage.py seed_demo`: a demo organisation to click through, safe to run again."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import SESSION_KEY
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from alignment.models import Membership, Organisation, Role, Team, User
+
+DEMO_LOGINS = [
+    "leader@example.com",
+    "member@example.com",
+    "facilitator@example.com",
+    "outsider@example.com",
+]
+
+
+@pytest.fixture
+def seed(db, settings):
+    settings.DEBUG = True  # pytest runs with DEBUG off; seeding is for development
+
+    def run(*args: str) -> str:
+        out = StringIO()
+        call_command("seed_demo", *args, stdout=out)
+        return out.getvalue()
+
+    return run
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table of the project, including many-to-many tables."""
+    counts = {}
+    for model in apps.get_models(include_auto_created=True):
+        counts[model._meta.label] = model._default_manager.count()
+    return counts
+
+
+def roles_in(email: str) -> dict[str, list[Role]]:
+    return {
+        m.team.slug: m.roles
+        for m in Membership.objects.filter(user__email=email).select_related("team")
+    }
+
+
+def test_creates_one_organisation_three_teams_and_a_dozen_people(seed):
+    output = seed()
+
+    assert "Log in as leader@example.com" in output
+
+    organisation = Organisation.objects.get()
+    assert list(organisation.teams.order_by("pk").values_list("slug", flat=True)) == [
+        "platform",
+        "growth",
+        "clinical-support",
+    ]
+    assert User.objects.count() >= 12
+    assert all(team.memberships.filter(is_leader=True).exists() for team in Team.objects.all())
+
+
+def test_demo_logins_have_the_roles_the_readme_promises(seed):
+    seed()
+
+    assert roles_in("leader@example.com") == {"platform": [Role.LEADER]}
+    assert roles_in("member@example.com") == {"platform": [Role.MEMBER]}
+    assert Role.FACILITATOR in roles_in("facilitator@example.com")["platform"]
+    assert roles_in("outsider@example.com") == {"growth": [Role.MEMBER]}
+    assert (
+        Team.objects.get(slug="growth").organisation
+        == Team.objects.get(slug="platform").organisation
+    )
+
+
+@pytest.mark.parametrize("email", DEMO_LOGINS)
+def test_demo_logins_work_with_password_demo(email, seed, client):
+    seed()
+
+    response = client.post(reverse("login"), {"username": email, "password": "demo"})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
+
+
+def test_outsider_cannot_open_the_platform_team(seed, client):
+    seed()
+    client.post(reverse("login"), {"username": "outsider@example.com", "password": "demo"})
+
+    assert client.get(reverse("team", args=["harbour-health", "platform"])).status_code == 404
+
+
+def test_running_twice_changes_no_row_counts(seed):
+    seed()
+    first = row_counts()
+
+    seed()
+
+    assert row_counts() == first
+
+
+def test_refuses_with_debug_off(seed, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        seed()
+
+    assert not Organisation.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_force_seeds_with_debug_off(seed, settings):
+    settings.DEBUG = False
+
+    seed("--force")
+
+    assert Organisation.objects.filter(slug="harbour-health").exists()

@@ -1,0 +1,115 @@
+"""The team page: people and roles for everyone; invitations and role forms for leaders."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from alignment.models import Membership
+
+TEAM_URL = reverse("team", args=["harbour", "platform"])
+
+
+def test_member_sees_people_and_their_roles_but_no_leader_controls(
+    login, leader, member, facilitator, make_invitation, team
+):
+    make_invitation(team, "pending@example.com", invited_by=leader)
+
+    response = login(member).get(TEAM_URL)
+
+    assertContains(response, "Lena Leader")
+    assertContains(response, "Fay Facilitator")
+    assertContains(response, '<span class="badge role-facilitator">Facilitator</span>', html=True)
+    assertNotContains(response, 'id="invitations"')
+    assertNotContains(response, "pending@example.com")
+    assertNotContains(response, 'name="roles"')
+    assertNotContains(response, reverse("team_settings", args=["harbour", "platform"]))
+
+
+def test_leader_sees_invitations_role_forms_and_settings(
+    login, leader, member, make_invitation, team
+):
+    make_invitation(team, "pending@example.com", "facilitator", invited_by=leader)
+    member_membership = Membership.objects.get(user=member)
+
+    response = login(leader).get(TEAM_URL)
+
+    assertContains(response, "pending@example.com")
+    assertContains(response, "as Facilitator")
+    assertContains(response, "invited by Lena Leader")
+    assertContains(
+        response, reverse("member_roles", args=["harbour", "platform", member_membership.pk])
+    )
+    assertContains(response, reverse("team_settings", args=["harbour", "platform"]))
+
+
+def test_leader_cannot_remove_themselves_from_the_list_only_leave(login, leader, team):
+    own = Membership.objects.get(user=leader)
+
+    response = login(leader).get(TEAM_URL)
+
+    remove_url = reverse("member_remove", args=["harbour", "platform", own.pk])
+    # One form: "Leave this team", not a "Remove" button next to their own name.
+    assertContains(response, f'action="{remove_url}"', count=1)
+    assertContains(response, "Leave this team")
+
+
+def test_outsider_gets_404(login, outsider, team):
+    assert login(outsider).get(TEAM_URL).status_code == 404
+
+
+SIZES = pytest.mark.parametrize(
+    "people, invitations",
+    [(3, 1), (30, 6)],
+    ids=["3-people-1-invitation", "30-people-6-invitations"],
+)
+
+
+@SIZES
+def test_query_count_for_a_leader_is_flat(
+    people,
+    invitations,
+    login,
+    leader,
+    member,
+    facilitator,
+    team,
+    grow_team,
+    django_assert_num_queries,
+):
+    grow_team(team, people=people, invitations=invitations)
+    client = login(leader)
+
+    # 1. session  2. user  3. my membership with team and organisation
+    # 4. members with their users  5. pending invitations with who invited
+    # 6. my memberships for the team switcher
+    with django_assert_num_queries(6):
+        response = client.get(TEAM_URL)
+
+    assertContains(response, f'<span class="muted">({people})</span>', html=True)
+    assertContains(response, 'id="invitation-', count=invitations)
+
+
+@SIZES
+def test_query_count_for_a_member_is_flat(
+    people,
+    invitations,
+    login,
+    leader,
+    member,
+    facilitator,
+    team,
+    grow_team,
+    django_assert_num_queries,
+):
+    grow_team(team, people=people, invitations=invitations)
+    client = login(member)
+
+    # 1. session  2. user  3. my membership with team and organisation
+    # 4. members with their users  5. my memberships for the team switcher
+    # (no invitations: members do not see them)
+    with django_assert_num_queries(5):
+        response = client.get(TEAM_URL)
+
+    assertContains(response, f'<span class="muted">({people})</span>', html=True)
