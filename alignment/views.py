@@ -27,6 +27,7 @@ from alignment.forms import (
     TeamSettingsForm,
 )
 from alignment.models import Membership, Role, User
+from charters.models import Charter, Goal
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -97,7 +98,11 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
             is_mine=Count("memberships", filter=Q(memberships__user=request.user)),
         ).prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.filter(is_leader=True).select_related("user"),
-                     to_attr="leaders")
+                     to_attr="leaders"),
+            # Every team's ratified charter and its goals, readable by anyone in the organisation.
+            Prefetch("charters", queryset=Charter.objects.filter(state=Charter.State.RATIFIED)
+                     .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "pk"))),
+                     to_attr="active_charters"),
         )
     )
     return render(
@@ -130,8 +135,11 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
     team = access.team
     members = list(team.memberships.select_related("user").order_by("-is_leader", "user__email"))
     pending = list(team.invitations.pending().select_related("invited_by")) if access.is_leader else []
+    charters = {c.state: c for c in team.charters.exclude(state=Charter.State.SUPERSEDED)}
     context = {
         "team": team,
+        "active_charter": charters.get(Charter.State.RATIFIED),
+        "working_charter": charters.get(Charter.State.DRAFT) or charters.get(Charter.State.PROPOSED),
         "access": access,
         "members": members,
         "pending_invitations": pending,

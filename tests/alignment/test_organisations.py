@@ -7,6 +7,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from alignment.models import Membership, Organisation, Team
+from charters.models import Charter, Goal
 
 
 class TestOrganisationPage:
@@ -64,16 +65,24 @@ class TestOrganisationPage:
                 ),
                 people=people,
             )
+        for t in Team.objects.filter(organisation=team.organisation):
+            charter = Charter.objects.create(team=t, number=1, state=Charter.State.RATIFIED,
+                                             purpose_statement=f"Why {t.name} exists")
+            for n in range(people // 3):
+                Goal.objects.create(charter=charter, position=n, objective=f"{t.name} goal {n}",
+                                    purpose_part="outcome")
         client = login(member)
 
         # 1. session  2. user  3. the organisation, if I am in it
         # 4. its teams with head count and whether I am in each  5. their leaders with users
-        # 6. am I an admin?  7. my memberships for the team switcher
-        with django_assert_num_queries(7):
+        # 6. their ratified charters  7. those charters' goals
+        # 8. am I an admin?  9. my memberships for the team switcher
+        with django_assert_num_queries(9):
             response = client.get(reverse("organisation", args=["harbour"]))
 
         assert response.status_code == 200
-        assertContains(response, f"<td>{people}</td>", count=teams)
+        assertContains(response, f"{people} people", count=teams)
+        assertContains(response, "— advances the outcome it exists to create", count=teams * (people // 3))
 
 
 class TestCreateOrganisation:

@@ -83,8 +83,8 @@ def test_query_count_for_a_leader_is_flat(
 
     # 1. session  2. user  3. my membership with team and organisation
     # 4. members with their users  5. pending invitations with who invited
-    # 6. my memberships for the team switcher
-    with django_assert_num_queries(6):
+    # 6. the team's current charters  7. my memberships for the team switcher
+    with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
@@ -107,9 +107,9 @@ def test_query_count_for_a_member_is_flat(
     client = login(member)
 
     # 1. session  2. user  3. my membership with team and organisation
-    # 4. members with their users  5. my memberships for the team switcher
-    # (no invitations: members do not see them)
-    with django_assert_num_queries(5):
+    # 4. members with their users  5. the team's current charters
+    # 6. my memberships for the team switcher (no invitations: members do not see them)
+    with django_assert_num_queries(6):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
