@@ -42,16 +42,10 @@ def team_access(user, org_slug: str, team_slug: str, *roles: Role) -> TeamAccess
 
     With several roles given, holding any one of them is enough.
     """
-    if not user.is_authenticated:
-        raise Http404
-    membership = (
-        Membership.objects.select_related("team__organisation")
-        .filter(user=user, team__slug=team_slug, team__organisation__slug=org_slug)
-        .first()
-    )
+    team, membership = team_in_organisation(user, org_slug, team_slug)
     if membership is None:
         raise Http404("No such team")
-    return TeamAccess(team=membership.team, membership=membership).require(*roles)
+    return TeamAccess(team=team, membership=membership).require(*roles)
 
 
 def organisations_of(user):
@@ -83,10 +77,18 @@ def team_in_organisation(user, org_slug: str, team_slug: str) -> tuple[Team, Mem
     """Any team of an organisation the user belongs to, for reading what is public inside it.
 
     Returns the user's membership of that team, or None when they are only in the
-    organisation. 404 when the user is not in the organisation at all.
+    organisation (they may read ratified charters, nothing private). 404 when the user
+    is not in the organisation at all. One query for a team member, two for others.
     """
     if not user.is_authenticated:
         raise Http404
+    membership = (
+        Membership.objects.select_related("team__organisation")
+        .filter(user=user, team__slug=team_slug, team__organisation__slug=org_slug)
+        .first()
+    )
+    if membership is not None:
+        return membership.team, membership
     in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
     team = (
         Team.objects.select_related("organisation")
@@ -96,5 +98,4 @@ def team_in_organisation(user, org_slug: str, team_slug: str) -> tuple[Team, Mem
     )
     if team is None:
         raise Http404("No such team")
-    membership = Membership.objects.filter(team=team, user=user).first()
-    return team, membership
+    return team, None

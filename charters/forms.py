@@ -9,7 +9,15 @@ from charters.models import Boundary, Charter, Comment, Decision, Goal, KeyResul
 class VersionedForm(forms.ModelForm):
     """A form carrying the version the editor loaded, to detect concurrent edits."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": _("This form is missing its version; reload the page and try again."),
+        "invalid": _("This form's version is not valid; reload the page and try again."),
+    })
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only an edit of something saved can conflict; a new item has no version yet.
+        self.fields["version"].required = self.instance.pk is not None
 
 
 def _rows(n: int) -> forms.Textarea:
@@ -125,6 +133,7 @@ class AnswerForm(forms.Form):
     answer = forms.ChoiceField(label=_("Your answer"), choices=Response.Answer.choices, widget=forms.RadioSelect)
     text = forms.CharField(label=_("Explanation"), widget=_rows(2),
                            help_text=_("What you changed, or why the charter stays as it is."))
+    seen_reason = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
 
 
 class AmendmentForm(forms.Form):
@@ -150,6 +159,9 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args, goals=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Radios need no "select an option" entry: nothing is chosen until someone chooses.
+        self.fields["purpose_effect"].choices = Decision.PurposeEffect.choices
+        self.fields["metric_effect"].choices = Decision.MetricEffect.choices
         self.fields["goal"].queryset = Goal.objects.filter(pk__in=[g.pk for g in goals])
         self.fields["goal"].required = False
         self.fields["key_result"].queryset = KeyResult.objects.filter(goal__in=[g.pk for g in goals])

@@ -63,13 +63,16 @@ class Charter(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(_("started"), default=timezone.now)
     proposed_at = models.DateTimeField(null=True, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True,
+                                     help_text=_("Last change to the text while it was proposed."))
     ratified_at = models.DateTimeField(null=True, blank=True)
     ratified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                     blank=True, related_name="+")
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["team", "-number"]
+        # team_id, not team: ordering by the relation would join teams and organisations.
+        ordering = ["team_id", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["team", "number"], name="charter_number_unique_per_team"),
             # One working copy (draft or proposed) at a time, and one active version.

@@ -6,7 +6,8 @@ Each action owns its transaction. Ratified versions are never written to again.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from alignment.concurrency import save_if_unchanged
@@ -45,9 +46,30 @@ def _require_editable(charter: Charter) -> None:
         )
 
 
+def _lock_editable(charter: Charter) -> None:
+    """Refuse unless the version is still draft or proposed in the database; call in a transaction.
+
+    The caller's copy may have been loaded before a ratification, so its own state
+    proves nothing. The row lock keeps a ratification out until the change commits.
+    """
+    state = (
+        Charter.objects.select_for_update(of=("self",)).filter(pk=charter.pk).order_by()
+        .values_list("state", flat=True).first()
+    )
+    if state is None:
+        raise ActionRefused("This version no longer exists: it was discarded.")
+    charter.state = state
+    _require_editable(charter)
+    if state == Charter.State.PROPOSED:
+        # Members who responded before this edit see that the text has changed since.
+        charter.edited_at = timezone.now()
+        Charter.objects.filter(pk=charter.pk).update(edited_at=charter.edited_at)
+
+
 def _lock(charter: Charter) -> Charter:
     """Re-read the charter under a row lock so state changes serialise."""
-    return Charter.objects.select_for_update().select_related("team").get(pk=charter.pk)
+    # `of` keeps PostgreSQL from also locking the joined team and organisation rows.
+    return Charter.objects.select_for_update(of=("self",)).select_related("team").get(pk=charter.pk)
 
 
 def _next_number(team) -> int:
@@ -105,43 +127,47 @@ def _copy_items(*, source: Charter, target: Charter) -> None:
 
 def update_section(*, charter: Charter, section: str, expected_version: int, **values) -> Charter:
     """Save one text section unless someone else saved it since the editor loaded it."""
-    _require_editable(charter)
     fields = SECTION_FIELDS[section]
-    for name in fields:
-        setattr(charter, name, values[name])
-    save_if_unchanged(charter, expected_version=expected_version, fields=fields,
-                      version_field=f"{section}_version")
+    with transaction.atomic():
+        _lock_editable(charter)
+        for name in fields:
+            setattr(charter, name, values[name])
+        save_if_unchanged(charter, expected_version=expected_version, fields=fields,
+                          version_field=f"{section}_version")
     return charter
 
 
 def add_item(*, model, parent, charter: Charter, values: dict):
     """Append a non-negotiable, boundary, goal or key result at the end of its list."""
-    _require_editable(charter)
     parent_field = "goal" if model is KeyResult else "charter"
-    siblings = model.objects.filter(**{parent_field: parent})
-    position = (siblings.aggregate(p=Max("position"))["p"] or 0) + 1
-    return model.objects.create(**{parent_field: parent}, position=position, **values)
+    with transaction.atomic():
+        _lock_editable(charter)
+        siblings = model.objects.filter(**{parent_field: parent})
+        position = (siblings.aggregate(p=Max("position"))["p"] or 0) + 1
+        return model.objects.create(**{parent_field: parent}, position=position, **values)
 
 
 def update_item(*, item, charter: Charter, expected_version: int, values: dict):
-    _require_editable(charter)
-    for name, value in values.items():
-        setattr(item, name, value)
-    save_if_unchanged(item, expected_version=expected_version, fields=list(values))
+    with transaction.atomic():
+        _lock_editable(charter)
+        for name, value in values.items():
+            setattr(item, name, value)
+        save_if_unchanged(item, expected_version=expected_version, fields=list(values))
     return item
 
 
 def delete_item(*, item, charter: Charter) -> None:
-    _require_editable(charter)
-    item.delete()
+    with transaction.atomic():
+        _lock_editable(charter)
+        item.delete()
 
 
 def move_item(*, item, charter: Charter, direction: str) -> None:
     """Swap an item with its neighbour above or below."""
-    _require_editable(charter)
     model = type(item)
     parent_field = "goal" if model is KeyResult else "charter"
     with transaction.atomic():
+        _lock_editable(charter)
         siblings = list(
             model.objects.select_for_update().filter(**{parent_field: getattr(item, f"{parent_field}_id")})
             .order_by("position", "pk")
@@ -215,16 +241,25 @@ def respond(*, charter: Charter, member, kind: str, reason: str) -> Response:
     return response
 
 
-def answer_objection(*, response: Response, actor, answer: str, text: str) -> Response:
+def answer_objection(*, response: Response, actor, answer: str, text: str, seen_reason: str | None = None) -> Response:
+    """Answer an objection; `seen_reason` is the objection as the leader read it.
+
+    If the member changed it meanwhile, the answer is refused rather than attached to
+    words the leader never saw.
+    """
     text = text.strip()
-    if response.kind != Response.Kind.OBJECTION:
-        raise ActionRefused("Only objections are answered.")
     if not text:
         raise ActionRefused("Explain your answer: what you changed, or why the charter stays as it is.")
     with transaction.atomic():
         charter = _lock(response.charter)
         if charter.state != Charter.State.PROPOSED:
             raise ActionRefused("Objections are answered while the charter is proposed.")
+        current = Response.objects.select_for_update().get(pk=response.pk)
+        if current.kind != Response.Kind.OBJECTION:
+            raise ActionRefused("Only objections are answered; this response is now a consent.")
+        if seen_reason is not None and current.reason != seen_reason:
+            raise ActionRefused(f"{response.member.name} changed their objection while you were answering. "
+                                "Read it again, then answer.")
         response.answer, response.answer_text = answer, text
         response.answered_by, response.answered_at = actor, timezone.now()
         response.save(update_fields=["answer", "answer_text", "answered_by", "answered_at"])
@@ -243,7 +278,8 @@ def ratify(*, charter: Charter, actor) -> Charter:
         open_objections = charter.responses.filter(kind=Response.Kind.OBJECTION, answer="").count()
         if open_objections:
             raise ActionRefused(
-                f"{open_objections} objection(s) still need your answer before the charter can be ratified."
+                f"{open_objections} objection{pluralize(open_objections)} still "
+                f"need{'' if open_objections != 1 else 's'} your answer before the charter can be ratified."
             )
         now = timezone.now()
         Charter.objects.filter(team=charter.team, state=Charter.State.RATIFIED).update(
@@ -260,25 +296,28 @@ def ratify(*, charter: Charter, actor) -> Charter:
 def _carry_progress(charter: Charter) -> None:
     """Bring key results' current values and confidence up to date from the version amended.
 
-    Check-ins may have moved them while the amendment was being drafted.
+    Check-ins may have moved them while the amendment was being drafted. One UPDATE,
+    however many key results the charter has.
     """
-    for kr in KeyResult.objects.filter(goal__charter=charter, origin__isnull=False).select_related("origin"):
-        if (kr.current_value, kr.confidence) != (kr.origin.current_value, kr.origin.confidence):
-            kr.current_value, kr.confidence = kr.origin.current_value, kr.origin.confidence
-            kr.save(update_fields=["current_value", "confidence"])
+    origin = KeyResult.objects.filter(pk=OuterRef("origin_id"))
+    KeyResult.objects.filter(goal__charter=charter, origin__isnull=False).update(
+        current_value=Subquery(origin.values("current_value")[:1]),
+        confidence=Subquery(origin.values("confidence")[:1]),
+    )
 
 
 def add_comment(*, charter: Charter, section: str, author, body: str, parent: Comment | None = None) -> Comment:
     body = body.strip()
     if not body:
         raise ActionRefused("Write something before posting a comment.")
-    if charter.was_ratified:
-        raise ActionRefused("Comments are closed on ratified versions. Start an amendment to propose changes.")
     if parent is not None:
         section = parent.section
         if parent.parent_id:  # threads are one level deep: reply to the thread
             parent = parent.parent
-    return Comment.objects.create(charter=charter, section=section, author=author, body=body, parent=parent)
+    with transaction.atomic():
+        if _lock(charter).was_ratified:
+            raise ActionRefused("Comments are closed on ratified versions. Start an amendment to propose changes.")
+        return Comment.objects.create(charter=charter, section=section, author=author, body=body, parent=parent)
 
 
 def set_thread_resolved(*, comment: Comment, actor, resolved: bool) -> Comment:

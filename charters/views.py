@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django_htmx.http import reswap, retarget
 
 from alignment import permissions
 from alignment.concurrency import ConcurrentEditError
-from alignment.models import Membership, Role
+from alignment.models import Role
 from charters import selectors, services
 from charters.completeness import check_charter
 from charters.forms import (
@@ -36,18 +36,6 @@ DETAIL = "charters/charter_detail.html"
 def _charter_url(team, anchor: str = "") -> str:
     url = reverse("charters:detail", args=[team.organisation.slug, team.slug])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _reader(request: HttpRequest, org_slug: str, team_slug: str):
-    """The team and the reader's membership of it (None for others in the organisation)."""
-    membership = (
-        Membership.objects.select_related("team__organisation")
-        .filter(user=request.user, team__slug=team_slug, team__organisation__slug=org_slug)
-        .first()
-    )
-    if membership:
-        return membership.team, membership
-    return permissions.team_in_organisation(request.user, org_slug, team_slug)
 
 
 def _editable_charter(access: permissions.TeamAccess, number: int) -> Charter:
@@ -85,7 +73,7 @@ def _page(request: HttpRequest, team, membership, charter: Charter | None, *, pa
 
 @login_required
 def charter_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    team, membership = _reader(request, org_slug, team_slug)
+    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
     charter = selectors.working_charter(team) if membership else selectors.active_charter(team)
     if charter is not None:
         charter.team = team
@@ -94,7 +82,7 @@ def charter_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpR
 
 @login_required
 def charter_version(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    team, membership = _reader(request, org_slug, team_slug)
+    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
     charter = _readable_version(team, membership, number)
     return _page(request, team, membership, charter, viewing_version=True)
 
@@ -203,7 +191,7 @@ def section_edit(request: HttpRequest, org_slug: str, team_slug: str, number: in
         return _edit_response(request, access=access, charter=charter, form=form,
                               template_context=template_context, status=400)
     values = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
-    expected = form.cleaned_data["version"] or getattr(charter, version_field)
+    expected = form.cleaned_data["version"]
     try:
         services.update_section(charter=charter, section=section, expected_version=expected, **values)
     except ConcurrentEditError as exc:
@@ -214,14 +202,30 @@ def section_edit(request: HttpRequest, org_slug: str, team_slug: str, number: in
     return _saved(request, access=access, membership=access.membership, charter=charter, section=section)
 
 
+def _as_text(field, value) -> str:
+    """A field's value as a person reads it: labels for choices, names for people."""
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        related = field.related_model._default_manager.filter(pk=value).first() if str(value).isdigit() else None
+        return str(related) if related else "—"
+    return str(value)
+
+
 def _conflict(request, *, access, charter, form_class, current, version, template_context, **form_kwargs):
     """Someone saved first: show their text beside what this person typed, and let them merge."""
+    # Read their text first: validating a ModelForm copies the typed values onto `current`.
+    theirs = []
+    for name in form_class.Meta.fields:
+        field = current._meta.get_field(name)
+        theirs.append((field.verbose_name, _as_text(field, getattr(current, field.attname)),
+                       _as_text(field, request.POST.get(name, ""))))
     data = request.POST.copy()
     data["version"] = version  # a second save, made knowingly, goes through
     form = form_class(data, instance=current, **form_kwargs)
     form.is_valid()
-    theirs = [(current._meta.get_field(name).verbose_name, getattr(current, name), request.POST.get(name, ""))
-              for name in form_class.Meta.fields]
     return _edit_response(request, access=access, charter=charter, form=form, template_context=template_context,
                           conflict=theirs, status=409)
 
@@ -230,6 +234,11 @@ def _item(access, charter: Charter, kind: str, item_id: int):
     model = ITEM_FORMS[kind]._meta.model
     lookup = {"goal__charter": charter} if kind == "key_result" else {"charter": charter}
     return get_object_or_404(model, pk=item_id, **lookup)
+
+
+# In the product's words: the model's default verbose name would say "non negotiable".
+ITEM_NAMES = {"non_negotiable": "non-negotiable", "boundary": "boundary", "goal": "goal",
+              "key_result": "key result"}
 
 
 @login_required
@@ -252,8 +261,10 @@ def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, 
     dom_id = (f"{kind}-new-{goal_id}" if goal_id else f"{kind}-new") if adding else f"{kind}-{item.pk}"
     template_context = {
         "form_dom_id": dom_id, "section": section, "action": request.path, "adding": adding,
-        "title": ("Add " if adding else "Edit ") + form_class._meta.model._meta.verbose_name,
+        "title": ("Add " if adding else "Edit ") + ITEM_NAMES[kind],
         "error_swap": "innerHTML" if adding else "outerHTML",
+        # An add form is swapped into the placeholder, so it needs an id of its own.
+        "wrapper_id": f"{dom_id}-form" if adding else dom_id,
     }
     if request.method == "GET":
         form = form_class(instance=item, initial={"version": item.version if item else 1}, **form_kwargs)
@@ -268,10 +279,18 @@ def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, 
             services.add_item(model=form_class._meta.model, parent=parent or charter, charter=charter, values=values)
         else:
             services.update_item(item=item, charter=charter, values=values,
-                                 expected_version=form.cleaned_data["version"] or item.version)
+                                 expected_version=form.cleaned_data["version"])
     except ConcurrentEditError as exc:
         return _conflict(request, access=access, charter=charter, form_class=form_class, current=exc.current,
                          version=exc.current.version, template_context=template_context, **form_kwargs)
+    except services.ActionRefused as exc:  # ratified or discarded since this request loaded it
+        raise PermissionDenied(str(exc)) from exc
+    except ObjectDoesNotExist:
+        # Removed by someone else mid-edit: keep the typed text on screen rather than lose it.
+        form.add_error(None, "Someone removed this while you were editing it. Your text is below: "
+                             "copy it, or add it again as a new item.")
+        return _edit_response(request, access=access, charter=charter, form=form,
+                              template_context=template_context, status=409)
     return _saved(request, access=access, membership=access.membership, charter=charter, section=section)
 
 
@@ -309,10 +328,12 @@ def comment_create(request: HttpRequest, org_slug: str, team_slug: str, number: 
         if form.cleaned_data["parent"]:
             parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], charter=charter)
         try:
-            services.add_comment(charter=charter, section=section, author=request.user,
-                                 body=form.cleaned_data["body"], parent=parent)
+            comment = services.add_comment(charter=charter, section=section, author=request.user,
+                                           body=form.cleaned_data["body"], parent=parent)
         except services.ActionRefused as exc:
             form.add_error("body", str(exc))
+        else:
+            section = comment.section  # a reply belongs to its thread's section
     if section not in Section.values:
         raise Http404
     return _comments_response(request, access, charter, section, form if form.errors else None)
@@ -377,7 +398,9 @@ def answer_objection(request: HttpRequest, org_slug: str, team_slug: str, number
     error = None
     if form.is_valid():
         try:
-            services.answer_objection(response=response, actor=request.user, **form.cleaned_data)
+            services.answer_objection(response=response, actor=request.user, answer=form.cleaned_data["answer"],
+                                      text=form.cleaned_data["text"],
+                                      seen_reason=form.cleaned_data["seen_reason"] or None)
         except services.ActionRefused as exc:
             error = str(exc)
     else:
@@ -394,7 +417,7 @@ def answer_objection(request: HttpRequest, org_slug: str, team_slug: str, number
 
 @login_required
 def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    team, membership = _reader(request, org_slug, team_slug)
+    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
     versions = Charter.objects.filter(team=team).select_related("ratified_by", "created_by")
     if membership is None:
         versions = versions.filter(state__in=[Charter.State.RATIFIED, Charter.State.SUPERSEDED])
@@ -405,7 +428,7 @@ def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse
 
 @login_required
 def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    team, membership = _reader(request, org_slug, team_slug)
+    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
     try:
         a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
     except ValueError:
@@ -419,7 +442,7 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
 
 @login_required
 def version_print(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    team, membership = _reader(request, org_slug, team_slug)
+    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
     charter = _readable_version(team, membership, number)
     return render(request, "charters/charter_print.html",
                   {"team": team, "charter": charter, "content": selectors.load_content(charter)})
@@ -427,7 +450,7 @@ def version_print(request: HttpRequest, org_slug: str, team_slug: str, number: i
 
 @login_required
 def version_markdown(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    team, membership = _reader(request, org_slug, team_slug)
+    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
     charter = _readable_version(team, membership, number)
     response = HttpResponse(charter_markdown(selectors.load_content(charter)),
                             content_type="text/markdown; charset=utf-8")
@@ -491,7 +514,9 @@ def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decisio
         access.team.decisions.select_related("logged_by", "decided_by", "goal", "key_result", "charter"),
         pk=decision_id,
     )
-    form = OutcomeForm(request.POST or None, initial={"outcome": recommended_outcome(decision.verdict)})
+    # Not `request.POST or None`: an empty POST must be a bound form that shows "required".
+    data = request.POST if request.method == "POST" else None
+    form = OutcomeForm(data, initial={"outcome": recommended_outcome(decision.verdict)})
     if request.method == "POST":
         access.require(Role.LEADER)
         if form.is_valid():

@@ -19,7 +19,7 @@ class ReviewCycle(models.Model):
     end_date = models.DateField(_("ends"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     charter = models.ForeignKey(
-        "charters.Charter", on_delete=models.PROTECT, null=True, blank=True, related_name="cycles",
+        "charters.Charter", on_delete=models.RESTRICT, null=True, blank=True, related_name="cycles",
         help_text=_("The charter version the cycle ran under."),
     )
 

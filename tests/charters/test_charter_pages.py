@@ -1,0 +1,373 @@
+"""Reading a charter: the working page, versions, history, compare, print, Markdown and the decision log.
+
+Each page is counted at two sizes: 2 and 20 non-negotiables, boundaries and goals (two key
+results each, every goal with its own owner), comment threads, responses, versions or
+decisions. The count must be the same at both sizes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from charters.models import Charter
+from tests.charters.conftest import charter_url
+
+SIZES = [2, 20]
+
+
+# Query counts ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_leader_view_of_a_draft_is_flat(login, leader, team, write_charter, discuss,
+                                        django_assert_num_queries, rows):
+    draft = write_charter(team, state=Charter.State.DRAFT, rows=rows)
+    discuss(draft, rows=rows)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 the leader's membership with team and organisation, 4 the working
+    # charter, 5 goals with owners, 6 key results, 7 non-negotiables, 8 boundaries, 9 the team's
+    # memberships with users (who has not responded), 10 comments with authors and resolvers,
+    # 11 responses with members and answerers, 12 the team switcher.
+    with django_assert_num_queries(12):
+        response = client.get(charter_url("detail"))
+
+    assertContains(response, 'class="item goal"', count=rows)
+    assertContains(response, 'class="reply"', count=rows)
+    assertContains(response, "Objection 1")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_outsider_view_of_a_ratified_charter_is_flat(login, outsider, team, write_charter, discuss,
+                                                     django_assert_num_queries, rows):
+    active = write_charter(team, state=Charter.State.RATIFIED, rows=rows)
+    discuss(active, rows=rows)
+    client = login(outsider)
+
+    # 1 session, 2 user, 3 a membership of this team (none), 4 the team if in the same
+    # organisation, 5 the active charter, 6 goals with owners, 7 key results,
+    # 8 non-negotiables, 9 boundaries, 10 the team switcher, 11 who ratified it (header).
+    with django_assert_num_queries(11):
+        response = client.get(charter_url("detail"))
+
+    assertContains(response, 'class="item goal"', count=rows)
+    assertNotContains(response, "Comment 0")
+    assertNotContains(response, "Objection 1")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_version_page_is_flat(login, member, team, write_charter, discuss, django_assert_num_queries, rows):
+    ratified = write_charter(team, number=1, state=Charter.State.RATIFIED, rows=rows)
+    discuss(ratified, rows=rows)
+    client = login(member)
+
+    # 1 session, 2 user, 3 membership, 4 the version, 5 goals with owners, 6 key results,
+    # 7 non-negotiables, 8 boundaries, 9 the team's memberships with users, 10 responses with
+    # members and answerers (comments close on ratification: no query), 11 the team switcher,
+    # 12 who ratified it (header).
+    with django_assert_num_queries(12):
+        response = client.get(charter_url("version", 1))
+
+    assertContains(response, "<tr id=\"key_result-", count=2 * rows)
+    assertContains(response, f"Objection {rows - 1}")
+
+
+@pytest.mark.parametrize("versions", SIZES)
+def test_history_is_flat(login, leader, team, write_charter, django_assert_num_queries, versions):
+    for number in range(1, versions):
+        write_charter(team, number=number, state=Charter.State.SUPERSEDED, rows=1)
+    write_charter(team, number=versions, state=Charter.State.RATIFIED, rows=1)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 versions with who ratified and who started them,
+    # 5 the team switcher.
+    with django_assert_num_queries(5):
+        response = client.get(charter_url("history"))
+
+    assertContains(response, "by Lena Leader", count=versions)
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_compare_is_flat(login, leader, team, write_charter, django_assert_num_queries, rows):
+    write_charter(team, number=1, state=Charter.State.SUPERSEDED, rows=rows)
+    write_charter(team, number=2, state=Charter.State.RATIFIED, rows=rows + 1)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the older version, 5 the newer version, 6-9 and 10-13
+    # each version's goals with owners, key results, non-negotiables and boundaries,
+    # 14 the team switcher.
+    with django_assert_num_queries(14):
+        response = client.get(charter_url("diff", query="a=2&b=1"))
+
+    assertContains(response, "Version 1 → version 2")
+    assertContains(response, f"<ins>{rows + 1}. **Non-negotiable {rows + 1}**</ins>")
+    assertContains(response, f"<ins>### Goal {rows + 1}</ins>")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_print_is_flat(login, leader, team, write_charter, django_assert_num_queries, rows):
+    write_charter(team, state=Charter.State.RATIFIED, rows=rows)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the version, 5 goals with owners, 6 key results,
+    # 7 non-negotiables, 8 boundaries. The print page has no site navigation.
+    with django_assert_num_queries(8):
+        response = client.get(charter_url("print", 1))
+
+    assertContains(response, "Platform — team charter")
+    assertContains(response, "owner Person", count=rows)
+    assertNotContains(response, "Switch team")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_markdown_download_is_flat(login, leader, team, write_charter, django_assert_num_queries, rows):
+    write_charter(team, state=Charter.State.RATIFIED, rows=rows)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the version, 5 goals with owners, 6 key results,
+    # 7 non-negotiables, 8 boundaries.
+    with django_assert_num_queries(8):
+        response = client.get(charter_url("markdown", 1))
+
+    text = response.content.decode()
+    assert text.count("- Owner: Person") == rows
+    assert text.count("- KR: Key result") == 2 * rows
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_decision_log_is_flat(login, leader, team, write_charter, log_decisions, django_assert_num_queries,
+                              count):
+    write_charter(team, state=Charter.State.RATIFIED)
+    log_decisions(team, count)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 conscious investments with their key results,
+    # 5 decisions with goal, key result, who logged and who decided, 6 the team switcher.
+    with django_assert_num_queries(6):
+        response = client.get(charter_url("decisions"))
+
+    undeclined_investments = [i for i in range(count) if i % 5 == 0 and i % 2 == 0]  # see log_decisions
+    assertContains(response, "<td>Key result 1.1</td>", count=len(undeclined_investments))
+    assertContains(response, "· Person", count=count)
+
+
+@pytest.mark.parametrize("count", SIZES)
+def test_decision_page_is_flat(login, leader, team, write_charter, log_decisions, django_assert_num_queries,
+                               count):
+    write_charter(team, state=Charter.State.RATIFIED, rows=count)
+    investment = log_decisions(team, count)[0]
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the decision with charter, goal, key result, who
+    # logged and who decided, 5 the team switcher.
+    with django_assert_num_queries(5):
+        response = client.get(investment.get_absolute_url())
+
+    assertContains(response, "<dd>Key result 1.1</dd>", html=True)
+    assertContains(response, "under charter version 1")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_decision_form_is_flat(login, member, team, write_charter, django_assert_num_queries, rows):
+    write_charter(team, state=Charter.State.RATIFIED, rows=rows)
+    client = login(member)
+
+    # 1 session, 2 user, 3 membership, 4 the active charter, 5 its goals, 6 the team switcher,
+    # 7 goal choices, 8 key result choices.
+    with django_assert_num_queries(8):
+        response = client.get(charter_url("decision_create"))
+
+    assertContains(response, "<option value=", count=1 + rows + 1 + 2 * rows)  # each with "---------"
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_htmx_section_save_is_flat(login, leader, team, write_charter, discuss, django_assert_num_queries,
+                                   rows):
+    draft = write_charter(team, state=Charter.State.DRAFT, rows=rows)
+    discuss(draft, rows=rows)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the version; the save: 5 savepoint, 6 the version's
+    # state under a row lock, 7 the compare-and-set update, 8 release; the fragment: 9 goals
+    # with owners, 10 key results, 11 non-negotiables, 12 boundaries, 13 the team's
+    # memberships, 14 comments, 15 responses.
+    with django_assert_num_queries(15):
+        response = client.post(charter_url("section_edit", 1, "people"), {"version": "1", "people": "Be kind"},
+                               HTTP_HX_REQUEST="true")
+
+    assertContains(response, '<section id="people"')
+    assertContains(response, 'id="completeness"')
+    assertNotContains(response, "<html")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_htmx_goal_move_is_flat(login, leader, team, write_charter, discuss, django_assert_num_queries, rows):
+    draft = write_charter(team, state=Charter.State.DRAFT, rows=rows)
+    discuss(draft, rows=rows)
+    first = draft.goals.get(position=1)
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the version, 5 the goal; the move: 6 savepoint,
+    # 7 the version's state under a row lock, 8 the goals under row locks, 9-10 the two goals
+    # swapped, 11 release; the fragment: 12 goals with owners, 13 key results,
+    # 14 non-negotiables, 15 boundaries, 16 memberships, 17 comments, 18 responses.
+    with django_assert_num_queries(18):
+        response = client.post(charter_url("item_action", 1, "goal", first.pk, "down"), HTTP_HX_REQUEST="true")
+
+    assertContains(response, 'class="item goal"', count=rows)
+    content = response.content.decode()
+    assert content.index("<h3>Goal 2</h3>") < content.index("<h3>Goal 1</h3>")
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_htmx_goal_form_is_flat(login, leader, team, write_charter, django_assert_num_queries, rows):
+    write_charter(team, state=Charter.State.DRAFT, rows=rows)  # rows people join the team as owners
+    client = login(leader)
+
+    # 1 session, 2 user, 3 membership, 4 the version, 5 the team's people to choose an owner from.
+    with django_assert_num_queries(5):
+        response = client.get(charter_url("item_add", 1, "goal"), HTTP_HX_REQUEST="true")
+
+    assertContains(response, "No owner yet")
+    assertContains(response, ">Person ", count=rows)
+
+
+# What each reader sees -------------------------------------------------------------------------
+
+def test_leader_sees_edit_controls_completeness_and_propose(login, leader, team, write_charter):
+    write_charter(team, state=Charter.State.DRAFT)
+
+    response = login(leader).get(charter_url("detail"))
+
+    assertContains(response, f'href="{charter_url("section_edit", 1, "purpose")}"')
+    assertContains(response, f'href="{charter_url("item_add", 1, "non_negotiable")}"')
+    assertContains(response, "10/10 checks pass")
+    assertContains(response, f'action="{charter_url("propose", 1)}"')
+    assertContains(response, f'action="{charter_url("discard", 1)}"')
+
+
+def test_member_comments_on_a_draft_but_cannot_edit_it(login, member, team, write_charter):
+    write_charter(team, state=Charter.State.DRAFT)
+
+    response = login(member).get(charter_url("detail"))
+
+    assertContains(response, 'class="comment-form"', count=6)
+    assertContains(response, "checks pass")
+    assertNotContains(response, charter_url("section_edit", 1, "purpose"))
+    assertNotContains(response, charter_url("propose", 1))
+
+
+def test_member_sees_the_consent_form_while_proposed(login, member, team, write_charter):
+    write_charter(team, state=Charter.State.PROPOSED)
+
+    response = login(member).get(charter_url("detail"))
+
+    assertContains(response, f'action="{charter_url("respond", 1)}"')
+    assertNotContains(response, f'action="{charter_url("ratify", 1)}"')
+
+
+def test_leader_of_a_team_without_charter_can_start_one(login, leader, team):
+    response = login(leader).get(charter_url("detail"))
+
+    assertContains(response, "No charter yet")
+    assertContains(response, f'action="{charter_url("start")}"')
+
+
+def test_member_of_a_team_without_charter_waits_for_the_leader(login, member, team):
+    response = login(member).get(charter_url("detail"))
+
+    assertContains(response, "Your team's leader starts it")
+    assertNotContains(response, charter_url("start"))
+
+
+def test_outsider_does_not_see_a_draft_on_the_charter_page(login, outsider, team, write_charter):
+    write_charter(team, state=Charter.State.DRAFT)
+
+    response = login(outsider).get(charter_url("detail"))
+
+    assertContains(response, "No ratified charter yet")
+    assertNotContains(response, "Care close to home")
+
+
+def test_amendment_names_the_version_it_amends(login, leader, team, write_charter):
+    active = write_charter(team, number=1, state=Charter.State.RATIFIED)
+    write_charter(team, number=2, based_on=active, amendment_note="Sharper purpose")
+
+    response = login(leader).get(charter_url("detail"))
+
+    assertContains(response, "Version 2 · Draft")
+    assertContains(response, "amends version 1")
+    assertContains(response, "Sharper purpose")
+
+
+def test_superseded_version_points_to_the_current_charter(login, outsider, team, write_charter):
+    write_charter(team, number=1, state=Charter.State.SUPERSEDED)
+    write_charter(team, number=2, state=Charter.State.RATIFIED)
+
+    response = login(outsider).get(charter_url("version", 1))
+
+    assertContains(response, "This version was superseded")
+    assertContains(response, f'<a href="{charter_url("detail")}">See the current charter</a>', html=True)
+
+
+def test_history_offers_print_for_ratified_versions_and_a_compare_form(login, leader, team, write_charter):
+    write_charter(team, number=1, state=Charter.State.RATIFIED)
+    write_charter(team, number=2, state=Charter.State.DRAFT)
+
+    response = login(leader).get(charter_url("history"))
+
+    assertContains(response, charter_url("print", 1))
+    assertNotContains(response, charter_url("print", 2))
+    assertContains(response, charter_url("markdown", 2))
+    assertContains(response, f'action="{charter_url("diff")}"')
+
+
+def test_compare_a_version_with_itself_shows_no_change(login, leader, team, write_charter):
+    write_charter(team, number=1, state=Charter.State.RATIFIED)
+
+    response = login(leader).get(charter_url("diff", query="a=1&b=1"))
+
+    assertContains(response, "No change.", count=6)
+
+
+def test_markdown_download_is_a_named_attachment(login, outsider, team, write_charter):
+    write_charter(team, number=1, state=Charter.State.RATIFIED)
+
+    response = login(outsider).get(charter_url("markdown", 1))
+
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="platform-charter-v1.md"'
+    assert response.content.decode().startswith("# Platform — team charter, version 1\n")
+
+
+# Bad input is a 404 or a message, never a 500 ---------------------------------------------------
+
+@pytest.mark.parametrize("query", ["", "a=1", "b=2", "a=one&b=2", "a=1&b=", "a=1.5&b=2", "a=&b="])
+def test_compare_without_two_version_numbers_goes_back_to_history(login, leader, team, write_charter, query):
+    write_charter(team, number=1, state=Charter.State.RATIFIED)
+
+    response = login(leader).get(charter_url("diff", query=query), follow=True)
+
+    assertRedirects(response, charter_url("history"))
+    assertContains(response, "Choose two versions to compare.")
+
+
+@pytest.mark.parametrize("name, args, query", [
+    ("version", [9], ""),
+    ("print", [9], ""),
+    ("markdown", [9], ""),
+    ("diff", [], "a=1&b=9"),
+    ("diff", [], "a=-1&b=1"),
+])
+def test_nonexistent_version_is_404(login, leader, team, write_charter, name, args, query):
+    write_charter(team, number=1, state=Charter.State.RATIFIED)
+
+    assert login(leader).get(charter_url(name, *args, query=query)).status_code == 404
+
+
+def test_unknown_team_or_organisation_is_404(login, leader, team, write_charter):
+    write_charter(team, number=1, state=Charter.State.RATIFIED)
+    client = login(leader)
+
+    assert client.get("/o/harbour/t/nowhere/charter/").status_code == 404
+    assert client.get("/o/nowhere/t/platform/charter/v1/").status_code == 404
