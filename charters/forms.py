@@ -167,6 +167,8 @@ class DecisionForm(forms.ModelForm):
         self.fields["key_result"].queryset = KeyResult.objects.filter(goal__in=[g.pk for g in goals])
         self.fields["key_result"].required = False
         self.fields["key_result"].label_from_instance = lambda kr: f"{kr.metric}"
+        self.fields["goal"].empty_label = "No particular goal"
+        self.fields["key_result"].empty_label = "None"
 
     def clean(self):
         data = super().clean()

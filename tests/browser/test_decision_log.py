@@ -19,9 +19,6 @@ def test_member_logs_a_conscious_investment_and_finds_it_for_the_review(
 
     page.get_by_role("link", name="+ Log a proposal").click()
     expect(page.get_by_role("heading", level=1, name="Log a proposal")).to_be_visible()
-    page.get_by_label(re.compile(r"^Proposal")).fill(
-        "Pause feature work for a release-safety sprint"
-    )
 
     # The verdict appears as soon as both effects are chosen, without leaving the page.
     page.evaluate("window.__marker = 'same page'")
@@ -37,6 +34,10 @@ def test_member_logs_a_conscious_investment_and_finds_it_for_the_review(
     ).check()
     expect(preview).to_contain_text("What your purpose says: Conscious investment")
     expect(preview).to_contain_text("It advances the purpose at a cost to a metric.")
+    # The preview came before the required title was typed: it must not wait for a valid form.
+    page.get_by_label(re.compile(r"^Proposal")).fill(
+        "Pause feature work for a release-safety sprint"
+    )
     assert page.evaluate("window.__marker") == "same page"
     page.screenshot(path="/tmp/decision_form.png", full_page=True)
 
