@@ -122,6 +122,10 @@ class ResponseForm(forms.ModelForm):
         fields = ["kind", "reason"]
         widgets = {"kind": forms.RadioSelect, "reason": _rows(3)}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Response.Kind.choices  # no blank radio
+
     def clean(self):
         data = super().clean()
         if data.get("kind") == Response.Kind.OBJECTION and not (data.get("reason") or "").strip():
