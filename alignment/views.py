@@ -143,6 +143,7 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
         "access": access,
         "members": members,
         "pending_invitations": pending,
+        "sole_leader": access.is_leader and sum(m.is_leader for m in members) == 1,
         "invitation_form": InvitationForm(),
         "role_choices": Role.choices,
         **extra,

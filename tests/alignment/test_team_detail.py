@@ -44,8 +44,9 @@ def test_leader_sees_invitations_role_forms_and_settings(
     assertContains(response, reverse("team_settings", args=["harbour", "platform"]))
 
 
-def test_leader_cannot_remove_themselves_from_the_list_only_leave(login, leader, team):
+def test_leader_cannot_remove_themselves_from_the_list_only_leave(login, leader, team, make_user, add_member):
     own = Membership.objects.get(user=leader)
+    add_member(team, make_user("second@example.com", "Second Leader"), "leader")
 
     response = login(leader).get(TEAM_URL)
 
@@ -53,6 +54,13 @@ def test_leader_cannot_remove_themselves_from_the_list_only_leave(login, leader,
     # One form: "Leave this team", not a "Remove" button next to their own name.
     assertContains(response, f'action="{remove_url}"', count=1)
     assertContains(response, "Leave this team")
+
+
+def test_the_only_leader_is_told_why_they_cannot_leave(login, leader, team):
+    response = login(leader).get(TEAM_URL)
+
+    assertNotContains(response, "Leave this team")
+    assertContains(response, "make someone else a leader before you can leave")
 
 
 def test_outsider_gets_404(login, outsider, team):

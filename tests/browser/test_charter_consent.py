@@ -79,7 +79,7 @@ def test_members_consent_and_object_and_the_leader_answers_before_ratifying(
 
         # Ratifying over an open objection is refused.
         page.get_by_role("button", name="Ratify version 1").click()
-        expect(page.get_by_role("status")).to_contain_text(
+        expect(page.get_by_role("alert")).to_contain_text(
             "1 objection still needs your answer before the charter can be ratified."
         )
         expect(page.get_by_text("Version 1 · Proposed")).to_be_visible()

@@ -71,7 +71,7 @@ def test_leader_invites_revokes_and_changes_roles_without_javascript(
         my_roles.get_by_role("checkbox", name="Member").check()
         my_roles.get_by_role("checkbox", name="Leader").uncheck()
         person(page, "Lena Leader").get_by_role("button", name="Save roles").click()
-        expect(page.get_by_role("status")).to_contain_text(
+        expect(page.get_by_role("alert")).to_contain_text(
             "Lena Leader is the team's only leader. Make someone else a leader first."
         )
         # The page shows her roles as they really are: still a leader, not a member.
