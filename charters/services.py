@@ -177,10 +177,12 @@ def move_item(*, item, charter: Charter, direction: str) -> None:
         other = index - 1 if direction == "up" else index + 1
         if 0 <= other < len(siblings):
             siblings[index], siblings[other] = siblings[other], siblings[index]
+        moved = []
         for position, sibling in enumerate(siblings, start=1):
             if sibling.position != position:
                 sibling.position = position
-                sibling.save(update_fields=["position"])
+                moved.append(sibling)
+        model.objects.bulk_update(moved, ["position"])
 
 
 def propose(*, charter: Charter, actor) -> Charter:
