@@ -27,6 +27,7 @@ from alignment.forms import (
     TeamSettingsForm,
 )
 from alignment.models import Membership, Role, User
+from charters import selectors as charter_selectors
 from charters.models import Charter, Goal
 
 
@@ -135,11 +136,11 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
     team = access.team
     members = list(team.memberships.select_related("user").order_by("-is_leader", "user__email"))
     pending = list(team.invitations.pending().select_related("invited_by")) if access.is_leader else []
-    charters = {c.state: c for c in team.charters.exclude(state=Charter.State.SUPERSEDED)}
+    active_charter, working_charter = charter_selectors.versions_in_force(team)
     context = {
         "team": team,
-        "active_charter": charters.get(Charter.State.RATIFIED),
-        "working_charter": charters.get(Charter.State.DRAFT) or charters.get(Charter.State.PROPOSED),
+        "active_charter": active_charter,
+        "working_charter": working_charter,
         "access": access,
         "members": members,
         "pending_invitations": pending,

@@ -27,6 +27,12 @@ class BoundaryLabel(models.TextChoices):
     TEAM_DECIDES = "team_decides", _("team decides")
 
 
+class CharterQuerySet(models.QuerySet):
+    def readable(self, *, in_team: bool) -> CharterQuerySet:
+        """Versions a reader may see: all of them for the team, ratified ones for the organisation."""
+        return self if in_team else self.filter(state__in=Charter.RATIFIED_STATES)
+
+
 class Charter(models.Model):
     """One version of a team's charter. Ratified versions never change."""
 
@@ -37,6 +43,7 @@ class Charter(models.Model):
         SUPERSEDED = "superseded", _("Superseded")
 
     EDITABLE_STATES = (State.DRAFT, State.PROPOSED)
+    RATIFIED_STATES = (State.RATIFIED, State.SUPERSEDED)
 
     team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="charters")
     number = models.PositiveIntegerField(_("version"), help_text=_("Version number within the team."))
@@ -70,6 +77,8 @@ class Charter(models.Model):
                                     blank=True, related_name="+")
     superseded_at = models.DateTimeField(null=True, blank=True)
 
+    objects = CharterQuerySet.as_manager()
+
     class Meta:
         # team_id, not team: ordering by the relation would join teams and organisations.
         ordering = ["team_id", "-number"]
@@ -94,7 +103,7 @@ class Charter(models.Model):
 
     @property
     def was_ratified(self) -> bool:
-        return self.state in (self.State.RATIFIED, self.State.SUPERSEDED)
+        return self.state in self.RATIFIED_STATES
 
     def purpose_part_text(self, part: PurposePart | str) -> str:
         return getattr(self, f"purpose_{PurposePart(part).value}")

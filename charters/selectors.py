@@ -39,15 +39,18 @@ def load_content(charter: Charter) -> CharterContent:
     )
 
 
+def versions_in_force(team) -> tuple[Charter | None, Charter | None]:
+    """The active (ratified) version and the working copy (draft or proposed), either may be None: 1 query."""
+    charters = list(Charter.objects.filter(team=team, state__in=[*Charter.EDITABLE_STATES, Charter.State.RATIFIED]))
+    active = next((c for c in charters if c.state == Charter.State.RATIFIED), None)
+    working = next((c for c in charters if c.is_editable), None)
+    return active, working
+
+
 def working_charter(team) -> Charter | None:
     """The draft or proposed charter if there is one, else the active (ratified) one."""
-    charters = list(
-        Charter.objects.filter(team=team, state__in=[*Charter.EDITABLE_STATES, Charter.State.RATIFIED])
-    )
-    for charter in charters:
-        if charter.is_editable:
-            return charter
-    return charters[0] if charters else None
+    active, working = versions_in_force(team)
+    return working or active
 
 
 def active_charter(team) -> Charter | None:

@@ -89,10 +89,7 @@ def charter_version(request: HttpRequest, org_slug: str, team_slug: str, number:
 
 def _readable_version(team, membership, number: int) -> Charter:
     """A version the reader may see: everything for the team, ratified ones for the organisation."""
-    charters = Charter.objects.filter(team=team, number=number)
-    if membership is None:
-        charters = charters.filter(state__in=[Charter.State.RATIFIED, Charter.State.SUPERSEDED])
-    charter = get_object_or_404(charters)
+    charter = get_object_or_404(Charter.objects.readable(in_team=membership is not None), team=team, number=number)
     charter.team = team
     return charter
 
@@ -418,10 +415,10 @@ def answer_objection(request: HttpRequest, org_slug: str, team_slug: str, number
 @login_required
 def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
-    versions = Charter.objects.filter(team=team).select_related("ratified_by", "created_by")
-    if membership is None:
-        versions = versions.filter(state__in=[Charter.State.RATIFIED, Charter.State.SUPERSEDED])
-    versions = list(versions)
+    versions = list(
+        Charter.objects.readable(in_team=membership is not None).filter(team=team)
+        .select_related("ratified_by", "created_by")
+    )
     return render(request, "charters/charter_history.html",
                   {"team": team, "membership": membership, "versions": versions})
 
