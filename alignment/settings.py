@@ -7,10 +7,12 @@ PostgreSQL and `REDIS_URL` to Redis for both the Celery broker and the cache.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from alignment.env import env_bool, env_int, env_list, env_str, parse_email_url
 
@@ -38,23 +40,29 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "alignment",
     "charters",
+    "decisions",
     "checkins",
     "reviews",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alignment.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "alignment.middleware.UserTimezoneMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alignment.urls"
@@ -101,6 +109,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "alignment.User"
+# Axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -176,6 +189,45 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response: only our own scripts, styles and images run,
+# so a script injected into a page does nothing. Templates carry no inline script, style
+# or event handler (tests/alignment/test_security_headers.py checks them).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# Sign-in lockout (django-axes, see alignment/lockout.py): LOGIN_FAILURE_LIMIT wrong
+# passwords for one address, or from one IP address, refuse every login for it until
+# LOGIN_COOLOFF_MINUTES pass without another try. `manage.py axes_reset` unlocks everyone.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+_cool_off_minutes = env_int("LOGIN_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or _cool_off_minutes < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be at least 1")
+AXES_COOLOFF_TIME = timedelta(minutes=_cool_off_minutes)
+# Each entry counts separately: "username" (the address typed), "ip_address", or both
+# joined with "+" to count only an address from one IP (no one can lock out someone else).
+AXES_LOCKOUT_PARAMETERS: list[str | list[str]] = []
+for _item in env_list("LOGIN_LOCKOUT_BY", ["username", "ip_address"]):
+    _names = _item.split("+")
+    if not set(_names) <= {"username", "ip_address"}:
+        raise ImproperlyConfigured(f"LOGIN_LOCKOUT_BY takes username, ip_address or username+ip_address, got {_item!r}")
+    AXES_LOCKOUT_PARAMETERS.append(_names if len(_names) > 1 else _item)
+if not AXES_LOCKOUT_PARAMETERS:
+    raise ImproperlyConfigured("LOGIN_LOCKOUT_BY must name username, ip_address or username+ip_address")
+AXES_USERNAME_CALLABLE = "alignment.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"
+# How many proxies we run in front of the app, each adding to X-Forwarded-For; 0 trusts none.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, got {TRUSTED_PROXIES}")
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 LOGGING = {

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
 
 from alignment.models import User
+from alignment.tasks import send_password_reset_email
 
 # Passes every validator in AUTH_PASSWORD_VALIDATORS.
 STRONG_PASSWORD = "harbour-lights-at-dawn-42"
@@ -117,7 +119,8 @@ class TestLogout:
 
         assertRedirects(response, reverse("login"), fetch_redirect_response=False)
         assert SESSION_KEY not in client.session
-        assert client.get(reverse("home")).status_code == 302
+        # Signed out, the front page is the one for visitors, with its login form.
+        assertContains(client.get(reverse("home")), f'<form method="post" action="{reverse("login")}">')
 
     def test_get_does_not_log_out(self, login, member):
         client = login(member)
@@ -159,4 +162,46 @@ class TestPasswordReset:
         response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
 
         assertRedirects(response, reverse("password_reset_done"))
+        assert mailoutbox == []
+
+    @pytest.mark.parametrize("email", ["nadia@example.com", "nobody@example.com"])
+    def test_the_request_only_queues_one_task_whether_or_not_the_account_exists(
+        self, client, make_user, monkeypatch, django_assert_num_queries, email
+    ):
+        """The answer must not take longer for a real account: the lookup and the email happen in the task."""
+        make_user("nadia@example.com", password=STRONG_PASSWORD)
+        queued = []
+        monkeypatch.setattr(send_password_reset_email, "delay", lambda *args: queued.append(args))
+
+        with django_assert_num_queries(0):  # no user lookup in the request, whichever address
+            response = client.post(reverse("password_reset"), {"email": email})
+
+        assertRedirects(response, reverse("password_reset_done"), fetch_redirect_response=False)
+        assert queued == [(email,)]
+
+    def test_the_link_points_at_the_site_url(self, client, make_user, mailoutbox, settings):
+        settings.SITE_URL = "https://charter.example.org"
+        make_user("nadia@example.com", password=STRONG_PASSWORD)
+
+        client.post(reverse("password_reset"), {"email": "nadia@example.com"})
+
+        assert "https://charter.example.org/accounts/reset/" in mailoutbox[0].body
+
+    def test_an_invalid_address_queues_nothing(self, client, db, monkeypatch):
+        queued = []
+        monkeypatch.setattr(send_password_reset_email, "delay", lambda *args: queued.append(args))
+
+        response = client.post(reverse("password_reset"), {"email": "not an address"})
+
+        assert response.status_code == 200
+        assert queued == []
+
+    def test_the_task_sends_nothing_to_an_account_that_cannot_reset(self, make_user, mailoutbox):
+        make_user("gone@example.com", is_active=False)
+        make_user("sso@example.com", password=None)  # an unusable password
+
+        send_password_reset_email("gone@example.com")
+        send_password_reset_email("sso@example.com")
+        send_password_reset_email("nobody@example.com")
+
         assert mailoutbox == []

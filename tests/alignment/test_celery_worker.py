@@ -178,6 +178,41 @@ def test_invitation_email_is_sent_by_a_real_worker_through_redis(
     assert len(list(real_worker.mail_dir.iterdir())) == 1
 
 
+def wait_for_email_file(worker: Worker) -> bytes:
+    """Poll until the worker has finished writing one email to its folder."""
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    files: list[Path] = []
+    while time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            pytest.fail(f"the worker exited with {worker.process.returncode}:\n{worker.log()}")
+        files = sorted(worker.mail_dir.glob("*.log")) if worker.mail_dir.is_dir() else []
+        if files and files[0].read_bytes().endswith(EMAIL_SEPARATOR):
+            assert len(files) == 1, [f.name for f in files]
+            return files[0].read_bytes()
+        time.sleep(0.1)
+    pytest.fail(f"no email within {WORKER_TIMEOUT}s (files={files}); worker log:\n{worker.log()}")
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"),
+    reason="DATABASE_URL is not set: a Celery worker process cannot see the SQLite test database",
+)
+@pytest.mark.django_db(transaction=True)
+def test_password_reset_email_is_sent_by_a_real_worker_through_redis(real_worker, make_user, client):
+    make_user("nadia@example.com", password="harbour-lights-at-dawn-42")
+
+    response = client.post(reverse("password_reset"), {"email": "Nadia@Example.com"})
+    assert response.status_code == 302
+
+    raw = wait_for_email_file(real_worker)
+    message = BytesParser(policy=policy.default).parsebytes(raw[: -len(EMAIL_SEPARATOR)])
+    assert message["To"] == "nadia@example.com"
+    assert message["Subject"] == "Reset your Charter password"
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert WORKER_SITE_URL + "/accounts/reset/" in body
+
+
 def test_running_the_invitation_task_twice_sends_one_email(team, leader, mailoutbox):
     # In a test transaction nothing commits, so invite() queues no task: the two runs
     # below are the only ones.

@@ -1,0 +1,217 @@
+"""Guessing passwords is stopped: after a few wrong ones an address, or an IP, is locked out for a while.
+
+django-axes (8.x lists classifiers only up to Django 6.0) does the counting; these tests
+are the evidence that it works on this project's Django: through Django's LoginView,
+the admin's login, email logins of any case, and the test client's force_login.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import SESSION_KEY
+from django.core.management import call_command
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from alignment.lockout import client_ip
+from tests.alignment.test_settings import manage
+
+PASSWORD = "harbour-lights-at-dawn-42"
+LOCKED = "Logging in is paused."
+
+
+@pytest.fixture
+def nadia(make_user):
+    return make_user("nadia@example.com", "Nadia", password=PASSWORD)
+
+
+def from_ip(ip: str) -> Client:
+    return Client(REMOTE_ADDR=ip)
+
+
+def log_in(client: Client, email: str, password: str, **extra):
+    return client.post(reverse("login"), {"username": email, "password": password, **extra})
+
+
+def guess_wrong(client: Client, email: str, times: int) -> None:
+    for n in range(times):
+        response = log_in(client, email, f"wrong-{n}")
+        assert response.status_code in (200, 429)
+
+
+def assert_locked_out(response) -> None:
+    assert response.status_code == 429
+    assertContains(response, LOCKED, status_code=429)
+    # The login page in the site's layout, with a form to use when the time is up.
+    assertContains(response, "Skip to content", status_code=429)
+    assertContains(response, '<h1>Log in</h1>', status_code=429)
+    assertContains(response, f'action="{reverse("login")}"', status_code=429)
+    assertContains(response, "15 minutes", status_code=429)
+
+
+def test_four_wrong_passwords_still_let_the_right_one_in(nadia, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    client = from_ip("203.0.113.5")
+    guess_wrong(client, "nadia@example.com", 4)
+
+    response = log_in(client, "nadia@example.com", PASSWORD)
+
+    assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+    assert client.session[SESSION_KEY] == str(nadia.pk)
+
+
+def test_the_fifth_wrong_password_locks_out_even_the_right_one(nadia):
+    client = from_ip("203.0.113.5")
+    guess_wrong(client, "nadia@example.com", 4)
+
+    fifth = log_in(client, "nadia@example.com", "wrong-again")
+    assert_locked_out(fifth)
+    assertContains(fifth, 'value="nadia@example.com"', status_code=429)
+
+    right = log_in(client, "nadia@example.com", PASSWORD)
+    assert_locked_out(right)
+    assert SESSION_KEY not in client.session
+
+
+def test_a_hundred_fast_guesses_never_get_in(nadia):
+    """The probe that found the hole: 100 wrong passwords, then the right one at once."""
+    client = from_ip("203.0.113.5")
+    guess_wrong(client, "nadia@example.com", 100)
+
+    assert_locked_out(log_in(client, "nadia@example.com", PASSWORD))
+    # Refused attempts are not all stored: the count stays one row per address and IP.
+    assert AccessAttempt.objects.count() == 1
+
+
+def test_the_address_is_counted_whatever_its_case(nadia):
+    client = from_ip("203.0.113.5")
+    for n, spelling in enumerate(["Nadia@example.com", "NADIA@EXAMPLE.COM", " nadia@Example.com",
+                                  "nadia@example.COM", "nAdia@example.com"]):
+        log_in(client, spelling, f"wrong-{n}")
+
+    assert_locked_out(log_in(client, "nadia@example.com", PASSWORD))
+
+
+def test_a_locked_address_stays_locked_from_another_ip(nadia):
+    guess_wrong(from_ip("203.0.113.5"), "nadia@example.com", 5)
+
+    assert_locked_out(log_in(from_ip("198.51.100.7"), "nadia@example.com", PASSWORD))
+
+
+def test_one_ip_guessing_many_addresses_is_locked_out(nadia, make_user):
+    make_user("omar@example.com", password=PASSWORD)
+    attacker = from_ip("203.0.113.5")
+    for n in range(5):
+        log_in(attacker, f"person{n}@example.com", "password")
+
+    assert_locked_out(log_in(attacker, "omar@example.com", PASSWORD))
+    # Someone else, elsewhere, is not affected.
+    elsewhere = from_ip("198.51.100.7")
+    assertRedirects(log_in(elsewhere, "omar@example.com", PASSWORD), reverse("home"),
+                    fetch_redirect_response=False)
+
+
+def test_the_lock_lifts_after_the_cool_off(nadia, settings):
+    client = from_ip("203.0.113.5")
+    guess_wrong(client, "nadia@example.com", 5)
+    assert_locked_out(log_in(client, "nadia@example.com", PASSWORD))
+
+    # A quarter of an hour passes without another try.
+    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16))
+
+    assertRedirects(log_in(client, "nadia@example.com", PASSWORD), reverse("home"),
+                    fetch_redirect_response=False)
+
+
+def test_axes_reset_unlocks_everyone(nadia):
+    client = from_ip("203.0.113.5")
+    guess_wrong(client, "nadia@example.com", 5)
+
+    call_command("axes_reset")
+
+    assertRedirects(log_in(client, "nadia@example.com", PASSWORD), reverse("home"),
+                    fetch_redirect_response=False)
+
+
+def test_the_admin_login_is_counted_too(make_user):
+    make_user("root@example.com", password=PASSWORD, is_staff=True, is_superuser=True)
+    client = from_ip("203.0.113.5")
+    admin_login = reverse("admin:login")
+    for n in range(5):
+        client.post(admin_login, {"username": "root@example.com", "password": f"wrong-{n}"})
+
+    response = client.post(admin_login, {"username": "root@example.com", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert SESSION_KEY not in client.session
+
+
+def test_the_lockout_keeps_a_local_next_page(nadia):
+    client = from_ip("203.0.113.5")
+    guess_wrong(client, "nadia@example.com", 4)
+
+    response = log_in(client, "nadia@example.com", "wrong", next="/o/harbour/")
+
+    assertContains(response, '<input type="hidden" name="next" value="/o/harbour/">', html=True,
+                   status_code=429)
+
+
+def test_a_plain_login_page_says_nothing_about_lockouts(client, db):
+    assertNotContains(client.get(reverse("login")), LOCKED)
+
+
+def test_force_login_in_tests_is_not_counted(client, nadia):
+    """The suite's `login` fixture logs people in without a password; axes must not get in the way."""
+    client.force_login(nadia)
+
+    assert client.get(reverse("home")).status_code == 200
+    assert not AccessAttempt.objects.exists()
+
+
+def test_client_login_works_when_given_a_request(client, nadia):
+    """Django's test client calls authenticate() without a request; axes needs one."""
+    assert client.login(request=RequestFactory().post("/"), username="nadia@example.com", password=PASSWORD)
+
+
+class TestClientIp:
+    def test_without_trusted_proxies_the_forwarded_header_is_ignored(self, settings):
+        settings.TRUSTED_PROXIES = 0
+        request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4")
+
+        assert client_ip(request) == "10.0.0.2"
+
+    def test_behind_one_proxy_the_address_it_saw_counts_not_what_the_client_typed(self, settings):
+        settings.TRUSTED_PROXIES = 1
+        request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2",
+                                       HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+
+        assert client_ip(request) == "203.0.113.9"
+
+    def test_a_missing_forwarded_header_falls_back_to_the_connection(self, settings):
+        settings.TRUSTED_PROXIES = 2
+        request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+        assert client_ip(request) == "10.0.0.2"
+
+
+class TestSettings:
+    def test_limit_cool_off_and_what_is_counted_come_from_the_environment(self, tmp_path):
+        result = manage(
+            tmp_path, "shell", "-c",
+            "from django.conf import settings as s; "
+            "print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME, s.AXES_LOCKOUT_PARAMETERS)",
+            LOGIN_FAILURE_LIMIT="8", LOGIN_COOLOFF_MINUTES="30", LOGIN_LOCKOUT_BY="username+ip_address",
+        )
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1] == "8 0:30:00 [['username', 'ip_address']]"
+
+    def test_an_unknown_lockout_parameter_stops_start_up(self, tmp_path):
+        result = manage(tmp_path, "check", LOGIN_LOCKOUT_BY="username,user_agnet")
+
+        assert result.returncode != 0
+        assert "LOGIN_LOCKOUT_BY takes username, ip_address or username+ip_address" in result.stderr
