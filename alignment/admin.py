@@ -46,12 +46,12 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "time_zone", "checkin_weekday", "checkin_time",
-                    "review_cadence_weeks"]
-    list_filter = ["organisation", "checkin_weekday", "time_zone"]
+                    "review_cadence_weeks", "archived_at"]
+    list_filter = ["organisation", ("archived_at", admin.EmptyFieldListFilter), "checkin_weekday", "time_zone"]
     search_fields = ["name", "slug", "organisation__name"]
     list_select_related = ["organisation"]
     fieldsets = [
-        (None, {"fields": ["organisation", "name", "slug"]}),
+        (None, {"fields": ["organisation", "name", "slug", "archived_at"]}),
         (_("Rhythm"), {"fields": ["time_zone", "checkin_weekday", "checkin_time", "review_cadence_weeks"]}),
     ]
     inlines = [MembershipInline]

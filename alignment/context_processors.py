@@ -6,7 +6,7 @@ from alignment.models import Membership
 
 
 def navigation(request):
-    """The signed-in person's teams for the team switcher; queried only if a page shows it."""
+    """The signed-in person's teams for the team switcher (archived ones left out); queried only if a page shows it."""
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
@@ -14,6 +14,7 @@ def navigation(request):
     def my_teams():
         return list(
             Membership.objects.filter(user=user)
+            .in_active_teams()
             .select_related("team__organisation")
             .order_by("team__organisation__name", "team__name")
         )

@@ -1,26 +1,81 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from alignment.models import Organisation, Role, Team, User, time_zone_choices
+from alignment.models import Organisation, Role, Team, User
+from alignment.tasks import send_password_reset_email
+from alignment.time_zones import UTC, time_zone_choices
+
+EMAIL_TAKEN = _("An account with this email already exists. Log in instead.")
 
 
-class SignupForm(BaseUserCreationForm):
+class TimeZoneField(forms.ChoiceField):
+    """A select of time zones grouped by region (see `alignment.time_zones`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Time zone"))
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+
+class TimeZoneFormMixin:
+    """Offers the zone already saved or suggested even when it is not in the list, and can follow the browser.
+
+    `follow_browser_zone` marks the select of a fresh form, one where the person has chosen
+    nothing yet, for `static/js/timezone.js` to set to the browser's zone. Once the form is
+    posted, or for a zone saved earlier, what the person chose stays.
+    """
+
+    follow_browser_zone = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        field.choices = time_zone_choices(self.initial.get("time_zone") or "")
+        if self.follow_browser_zone and not self.is_bound:
+            field.widget.attrs["data-follow-browser-zone"] = ""
+
+
+class SignupForm(TimeZoneFormMixin, BaseUserCreationForm):
+    # Optional so that a post without it (an old page, a script) still signs up, in UTC.
+    time_zone = TimeZoneField(required=False, initial=UTC, help_text=User._meta.get_field("time_zone").help_text)
+    follow_browser_zone = True
+
     class Meta:
         model = User
-        fields = ["email", "display_name"]
+        fields = ["email", "display_name", "time_zone"]
+        # The model's own uniqueness check can be the one that notices; it says the same.
+        error_messages = {"email": {"unique": EMAIL_TAKEN}}
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data["time_zone"] or UTC
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists. Log in instead."))
+            raise forms.ValidationError(EMAIL_TAKEN, code="unique")
         return email
 
+    def create_account(self) -> User | None:
+        """Save the new account; None, with the error on the email field, if the address was taken meanwhile.
 
-class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+        The same form submitted twice at once passes both checks above; the database's
+        unique email decides, inside a savepoint so the request can still render the form.
+        """
+        try:
+            with transaction.atomic():
+                return self.save()
+        except IntegrityError:
+            if not User.objects.filter(email__iexact=self.cleaned_data["email"]).exists():
+                raise
+            self.add_error("email", forms.ValidationError(EMAIL_TAKEN, code="unique"))
+            return None
+
+
+class ProfileForm(TimeZoneFormMixin, forms.ModelForm):
+    time_zone = TimeZoneField(help_text=User._meta.get_field("time_zone").help_text)
 
     class Meta:
         model = User
@@ -34,9 +89,12 @@ class OrganisationForm(forms.ModelForm):
         widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
 
 
-class TeamForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, initial="UTC",
-                                  help_text=Team._meta.get_field("time_zone").help_text)
+class TeamForm(TimeZoneFormMixin, forms.ModelForm):
+    """A new team. Whether its name is free is the service's to say (`services.create_team`)."""
+
+    time_zone = TimeZoneField(initial=UTC, help_text=Team._meta.get_field("time_zone").help_text)
+    # Nobody has chosen a new team's zone yet: the creator's own is the default, their browser's is better.
+    follow_browser_zone = True
 
     class Meta:
         model = Team
@@ -48,6 +106,7 @@ class TeamSettingsForm(TeamForm):
     """Team settings with the version the editor loaded, to detect concurrent edits."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    follow_browser_zone = False  # the team's zone was chosen when it was created
 
 
 class RolesField(forms.TypedMultipleChoiceField):
@@ -66,3 +125,24 @@ class InvitationForm(forms.Form):
 
 class RolesForm(forms.Form):
     roles = RolesField()
+
+
+class FrontDoorLoginForm(AuthenticationForm):
+    """The login form at the foot of the front page; posts to the login page like the one there."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A visitor reads the page from the top: focusing the field would scroll them past it.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, but the account lookup and the email happen in a Celery task.
+
+    The request then does the same work, and takes the same time, whether or not the
+    address has an account, so timing the answer tells nobody who is signed up.
+    """
+
+    def save(self, **kwargs) -> None:
+        # Nothing is written here, so there is no commit to wait for: queue at once.
+        send_password_reset_email.delay(self.cleaned_data["email"])

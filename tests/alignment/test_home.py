@@ -1,12 +1,45 @@
-"""The home page: the teams I am in, grouped by organisation."""
+"""The home page: for a visitor, what Charter is; for someone signed in, their teams by organisation."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from pytest_django.asserts import assertContains, assertNotContains
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
 from alignment.models import Organisation, Team
+from tests.alignment.reading import form_values
+
+
+class TestSignedOut:
+    def test_a_visitor_sees_what_charter_is(self, client, db):
+        response = client.get(reverse("home"))
+
+        assert response.status_code == 200
+        assertTemplateUsed(response, "alignment/landing.html")
+        for idea in ("A purpose is a decision rule", "Conscious investment", "A few non-negotiables",
+                     "fixed", "consult", "team decides", "Check-ins that support, not surveil",
+                     "A review every cycle"):
+            assertContains(response, idea)
+
+    def test_a_visitor_can_sign_up_or_log_in_from_it(self, client, db):
+        response = client.get(reverse("home"))
+
+        assertContains(response, f'<a class="button" href="{reverse("signup")}">Create your account</a>', html=True)
+        assertContains(response, f'<form method="post" action="{reverse("login")}">')
+        assert set(form_values(response.content, reverse("login"))) >= {"username", "password"}
+
+    def test_logging_in_from_it_leads_to_my_teams(self, client, member, team):
+        response = client.post(reverse("login"), {"username": "member@example.com", "password": "password"},
+                               follow=True)
+
+        assertRedirects(response, reverse("home"))
+        assertContains(response, "<h1>Your teams</h1>", html=True)
+
+    def test_signed_in_people_get_their_teams_instead(self, login, member, team):
+        response = login(member).get(reverse("home"))
+
+        assertTemplateUsed(response, "alignment/home.html")
+        assertNotContains(response, "A purpose is a decision rule")
 
 
 def test_lists_my_teams_with_my_roles_and_head_count(login, leader, member, facilitator, team):
@@ -16,6 +49,13 @@ def test_lists_my_teams_with_my_roles_and_head_count(login, leader, member, faci
     assertContains(response, f'href="{team.get_absolute_url()}"')
     assertContains(response, '<span class="badge role-member">Member</span>', html=True)
     assertContains(response, "3 people")
+
+
+def test_a_team_of_one_is_one_person(login, leader, team):
+    response = login(leader).get(reverse("home"))
+
+    assertContains(response, "1 person")
+    assertNotContains(response, "1 people")
 
 
 def test_does_not_list_teams_i_am_not_in(login, member, outsider, other_team):

@@ -22,6 +22,13 @@ class TestOrganisationPage:
         assertContains(response, "Lena Leader")
         assertContains(response, "Olly Outsider")
 
+    def test_a_team_of_one_is_one_person(self, login, leader, team, other_team):
+        response = login(leader).get(reverse("organisation", args=["harbour"]))
+
+        assertContains(response, "1 person ·")
+        assertContains(response, "0 people ·")  # Growth: nobody yet
+        assertNotContains(response, "1 people")
+
     def test_links_only_to_my_own_teams(self, login, member, outsider, team, other_team):
         response = login(member).get(reverse("organisation", args=["harbour"]))
 
@@ -119,9 +126,9 @@ class TestCreateTeam:
     }
 
     def test_admin_creates_a_team_and_leads_it(self, login, leader, team):
-        response = login(leader).post(reverse("team_create", args=["harbour"]), self.DATA)
+        response = login(leader).post(reverse("team_create", args=["harbour"]), {**self.DATA, "name": "Plätform"})
 
-        # "platform" is taken in this organisation, so the new team gets the next free slug.
+        # "Plätform" is another name, but its slug "platform" is taken, so it gets the next free one.
         created = Team.objects.get(organisation=team.organisation, slug="platform-2")
         assertRedirects(response, created.get_absolute_url())
         assert created.time_zone == "Europe/Lisbon"
