@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from charters.models import Decision, judge, recommended_outcome
+from decisions.models import Decision
 
 P, M, V, Out = Decision.PurposeEffect, Decision.MetricEffect, Decision.Verdict, Decision.Outcome
 
@@ -28,32 +28,32 @@ def test_the_table_covers_every_combination_once():
 
 
 @pytest.mark.parametrize(("purpose_effect", "metric_effect", "verdict"), VERDICT_TABLE)
-def test_judge_gives_the_seeds_verdict_with_a_reason(purpose_effect, metric_effect, verdict):
-    got, reason = judge(purpose_effect, metric_effect)
+def test_the_rule_gives_the_seeds_verdict_with_a_reason(purpose_effect, metric_effect, verdict):
+    got, reason = Decision.rule(purpose_effect, metric_effect)
 
     assert got == verdict
     assert reason.strip()
 
 
 @pytest.mark.parametrize(("purpose_effect", "metric_effect", "verdict"), VERDICT_TABLE)
-def test_judge_accepts_plain_strings_from_a_form(purpose_effect, metric_effect, verdict):
-    assert judge(str(purpose_effect.value), str(metric_effect.value))[0] == verdict
+def test_the_rule_accepts_plain_strings_from_a_form(purpose_effect, metric_effect, verdict):
+    assert Decision.rule(str(purpose_effect.value), str(metric_effect.value))[0] == verdict
 
 
 def test_each_verdict_explains_itself_differently():
-    reasons = {judge(p, m) for p, m, _ in VERDICT_TABLE}
+    reasons = {Decision.rule(p, m) for p, m, _ in VERDICT_TABLE}
 
     assert len({reason for _, reason in reasons}) == len(V.values)
 
 
 def test_harm_to_the_purpose_is_never_bought_back_by_metrics():
-    _, reason = judge(P.HARMS, M.IMPROVES)
+    _, reason = Decision.rule(P.HARMS, M.IMPROVES)
 
     assert "harms the purpose" in reason
 
 
 def test_conscious_investment_asks_for_the_key_result_amount_and_duration():
-    _, reason = judge(P.ADVANCES, M.DENTS)
+    _, reason = Decision.rule(P.ADVANCES, M.DENTS)
 
     assert "key result" in reason and "how much" in reason and "how long" in reason
 
@@ -69,8 +69,8 @@ def test_conscious_investment_asks_for_the_key_result_amount_and_duration():
     ],
 )
 def test_recommended_outcome_follows_the_verdict(verdict, outcome):
-    assert recommended_outcome(verdict) == outcome
-    assert recommended_outcome(str(verdict.value)) == outcome
+    assert Decision(verdict=verdict).recommended_outcome == outcome
+    assert Decision(verdict=str(verdict.value)).recommended_outcome == outcome
 
 
 @pytest.mark.parametrize(
