@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AlignmentConfig(AppConfig):
     name = "alignment"
     verbose_name = _("Organisations and teams")
+
+    def ready(self) -> None:
+        from alignment import panels
+
+        panels.register_team_link(panels.TeamLink("Team", "team", app_name="", url_names=("team",)))

@@ -11,7 +11,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -22,10 +23,6 @@ def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a time zone we know (try Europe/London)."),
                               params={"value": value})
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
 class UserManager(BaseUserManager):
@@ -168,6 +165,16 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+class TeamQuerySet(models.QuerySet):
+    def active(self) -> TeamQuerySet:
+        """Teams at work: what schedulers (reminders, digests, cycle roll-over) should walk; archived ones rest."""
+        return self.filter(archived_at__isnull=True)
+
+    def named(self, name: str) -> TeamQuerySet:
+        """Teams called `name`, compared as the database's uniqueness rule compares names (lower-cased)."""
+        return self.alias(lower_name=Lower("name")).filter(lower_name=Lower(Value(name)))
+
+
 class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(_("name"), max_length=120)
@@ -189,11 +196,23 @@ class Team(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text=_("Bumped on each settings save to detect concurrent edits."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    archived_at = models.DateTimeField(
+        _("archived"), null=True, blank=True,
+        help_text=_("An archived team stays readable but accepts no changes until a leader restores it."),
+    )
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "slug"], name="team_slug_unique_per_organisation"),
+            # Two teams called "Platform" and "platform" would be one team to the people reading the
+            # organisation page. The index also serves `Team.objects.named()` within an organisation.
+            models.UniqueConstraint(
+                Lower("name"), "organisation", name="team_name_unique_per_organisation",
+                violation_error_message=_("There is already a team with this name in this organisation."),
+            ),
             models.CheckConstraint(
                 condition=Q(review_cadence_weeks__gte=1) & Q(review_cadence_weeks__lte=26),
                 name="team_review_cadence_in_range",
@@ -211,11 +230,28 @@ class Team(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class MembershipQuerySet(models.QuerySet):
+    def leaders(self) -> MembershipQuerySet:
+        return self.filter(is_leader=True)
+
+    def leaders_first(self) -> MembershipQuerySet:
+        return self.order_by("-is_leader", "user__email")
+
+    def in_active_teams(self) -> MembershipQuerySet:
+        return self.filter(team__archived_at__isnull=True)
+
 
 class Membership(RoleFlags):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "user__email"]
@@ -233,6 +269,10 @@ class Membership(RoleFlags):
 
     def get_absolute_url(self) -> str:
         return self.team.get_absolute_url() + f"#member-{self.pk}"
+
+    def is_only_leader_among(self, memberships) -> bool:
+        """The last-leader rule: a team always keeps a leader. `memberships` are the team's (or its leaders')."""
+        return [m.pk for m in memberships if m.is_leader] == [self.pk]
 
 
 def hash_token(token: str) -> str:
@@ -284,6 +324,10 @@ class Invitation(RoleFlags):
 
     def get_absolute_url(self) -> str:
         return self.team.get_absolute_url() + "#invitations"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state == self.State.EXPIRED
 
     @property
     def state(self) -> Invitation.State:

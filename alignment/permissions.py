@@ -1,13 +1,24 @@
-"""Who may see and do what; every view fetches teams and organisations through here.
+"""Who may see and do what: named capabilities, asked by every view, selector and template.
 
 - anonymous people are sent to log in (views use `login_required`);
-- someone who is not in the team gets 404, so a team's existence does not leak;
-- a member lacking the needed role gets 403.
+- someone who is not in the team gets 404 on the team's private pages, so a team's
+  existence and work do not leak; anyone in the organisation reads ratified charters;
+- a person in the team lacking the capability gets 403;
+- an archived team is read-only for everyone: `TeamAccess.capabilities` keeps only reading
+  it and restoring it, so every feature app's capability (stewarding a charter, logging a
+  decision...) is refused at once, with `ARCHIVED_REFUSAL` as the reason.
+
+Roles map to capabilities in one table (`ROLE_CAPABILITIES`); nothing else in the
+project looks at a role to decide what someone may do. Capabilities that depend on an
+object's state (may this person edit *this* version?) ask the object's own model
+methods (`charter.is_editable`), so this module imports no feature app.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -16,36 +27,206 @@ from django.http import Http404
 from alignment.models import Membership, Organisation, Role, Team
 
 
+class Capability(StrEnum):
+    """What a person may do in a team, whatever role gives it to them."""
+
+    READ_TEAM = "read_team"  # the team's private pages: members, drafts, decision log
+    MANAGE_TEAM = "manage_team"  # settings, invitations, roles, removing someone else
+    STEWARD_CHARTER = "steward_charter"  # start, edit, propose, withdraw, ratify, discard, amend; answer objections
+    RESPOND_TO_CHARTER = "respond_to_charter"  # consent to or object against a proposed charter
+    DISCUSS_CHARTER = "discuss_charter"  # comment on a draft or proposal
+    LOG_DECISION = "log_decision"  # put a proposal to the decision rule
+    RECORD_OUTCOME = "record_outcome"  # make the final call on a logged decision
+    RECORD_PROGRESS = "record_progress"  # record key-result progress outside a check-in
+    RESTORE_TEAM = "restore_team"  # bring an archived team back: the one change an archived team accepts
+
+
+C = Capability
+_EVERYONE_IN_TEAM = {C.READ_TEAM, C.DISCUSS_CHARTER, C.LOG_DECISION}
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.LEADER: frozenset(
+        _EVERYONE_IN_TEAM | {C.MANAGE_TEAM, C.RESTORE_TEAM, C.STEWARD_CHARTER, C.RECORD_OUTCOME, C.RECORD_PROGRESS}
+    ),
+    # Consent is the team's to give: a leader who is only a leader proposes and answers.
+    Role.MEMBER: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER}),
+    Role.FACILITATOR: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER}),
+}
+
+# What an archived team still allows, to whoever held it before.
+ARCHIVED_TEAM_CAPABILITIES = frozenset({C.READ_TEAM, C.RESTORE_TEAM})
+ARCHIVED_REFUSAL = "This team is archived, so nothing in it can change. A leader can restore it from its settings."
+
+REFUSALS = {
+    C.MANAGE_TEAM: "Only the team's leaders may do this.",
+    C.RESTORE_TEAM: "Only the team's leaders may restore it.",
+    C.STEWARD_CHARTER: "Only the team's leaders may change the charter or move it through consent.",
+    C.RESPOND_TO_CHARTER: "Consent and objections are for the team's members and facilitators.",
+    C.RECORD_OUTCOME: "Only the team's leaders record the final decision.",
+    C.RECORD_PROGRESS: "Only the team's leaders record progress outside a check-in.",
+}
+
+
+def capabilities_of(membership: Membership | None) -> frozenset[Capability]:
+    """What a membership's roles allow; nothing for someone outside the team."""
+    if membership is None:
+        return frozenset()
+    return frozenset().union(*(ROLE_CAPABILITIES[role] for role in membership.roles))
+
+
+@dataclass(frozen=True)
+class CharterPermissions:
+    """What the reader may do with one charter version, for pages and templates."""
+
+    edit: bool
+    comment: bool
+    consent: bool
+    answer_objections: bool
+    propose: bool
+    withdraw: bool
+    ratify: bool
+    discard: bool
+    amend: bool
+    record_progress: bool  # on the version in force only
+    see_workings: bool  # completeness, lifecycle and consent panels: the team's own view
+
+
 @dataclass(frozen=True)
 class TeamAccess:
-    """A team together with the asking person's membership of it."""
+    """A team, the asking person, and their membership of it (None for the rest of the organisation)."""
 
     team: Team
-    membership: Membership
+    user: Any
+    membership: Membership | None
 
     @property
-    def is_leader(self) -> bool:
-        return self.membership.is_leader
+    def capabilities(self) -> frozenset[Capability]:
+        held = capabilities_of(self.membership)
+        if self.team.is_archived:
+            return held & ARCHIVED_TEAM_CAPABILITIES
+        return held
 
-    @property
-    def is_facilitator(self) -> bool:
-        return self.membership.is_facilitator
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
 
-    def require(self, *roles: Role) -> TeamAccess:
-        if roles and not any(self.membership.has_role(role) for role in roles):
-            raise PermissionDenied("Your role in this team does not allow this.")
+    def require(self, capability: Capability) -> TeamAccess:
+        """403 unless the person holds the capability (404 first if they are not in the team)."""
+        if self.membership is None:
+            raise Http404("No such team")
+        if not self.can(capability):
+            if self.team.is_archived and capability not in ARCHIVED_TEAM_CAPABILITIES:
+                raise PermissionDenied(ARCHIVED_REFUSAL)
+            raise PermissionDenied(REFUSALS.get(capability, "Your role in this team does not allow this."))
         return self
 
+    # Team-wide questions, as properties so templates can ask them.
+    @property
+    def in_team(self) -> bool:
+        return self.membership is not None
 
-def team_access(user, org_slug: str, team_slug: str, *roles: Role) -> TeamAccess:
-    """The team and the user's membership (one query); 404 for outsiders, 403 for a missing role.
+    @property
+    def may_manage_team(self) -> bool:
+        """Settings, invitations, roles, archiving; never while the team is archived."""
+        return self.can(C.MANAGE_TEAM)
 
-    With several roles given, holding any one of them is enough.
-    """
-    team, membership = team_in_organisation(user, org_slug, team_slug)
-    if membership is None:
+    @property
+    def may_restore_team(self) -> bool:
+        return self.team.is_archived and self.can(C.RESTORE_TEAM)
+
+    @property
+    def may_steward_charter(self) -> bool:
+        return self.can(C.STEWARD_CHARTER)
+
+    @property
+    def may_log_decision(self) -> bool:
+        return self.can(C.LOG_DECISION)
+
+    @property
+    def may_record_outcome(self) -> bool:
+        return self.can(C.RECORD_OUTCOME)
+
+    @property
+    def may_record_progress(self) -> bool:
+        """Key-result progress outside a check-in; recorded on the active version only."""
+        return self.can(C.RECORD_PROGRESS)
+
+    def may_leave(self, members: list[Membership]) -> bool:
+        """The team keeps a leader: its only leader cannot leave (the services enforce it under lock)."""
+        return self.in_team and not self.membership.is_only_leader_among(members)
+
+    def may_remove(self, membership: Membership) -> bool:
+        """Leaving is anyone's right; removing someone else is a leader's."""
+        return self.in_team and (membership.pk == self.membership.pk or self.may_manage_team)
+
+    # Questions about one charter version; `charter` answers for its own state.
+    def may_edit(self, charter) -> bool:
+        return self.may_steward_charter and charter.is_editable
+
+    def may_comment(self, charter) -> bool:
+        return self.can(C.DISCUSS_CHARTER) and charter.is_editable
+
+    def may_consent(self, charter) -> bool:
+        return self.can(C.RESPOND_TO_CHARTER) and charter.is_proposed
+
+    def may_answer_objections(self, charter) -> bool:
+        return self.may_steward_charter and charter.is_proposed
+
+    def may_resolve(self, thread) -> bool:
+        """A comment thread is resolved by a leader or by whoever started it."""
+        return self.can(C.DISCUSS_CHARTER) and (self.may_steward_charter or thread.author_id == self.user.pk)
+
+    def for_charter(self, charter) -> CharterPermissions:
+        steward = self.may_steward_charter
+        return CharterPermissions(
+            edit=self.may_edit(charter),
+            comment=self.may_comment(charter),
+            consent=self.may_consent(charter),
+            answer_objections=self.may_answer_objections(charter),
+            propose=steward and charter.is_draft,
+            withdraw=steward and charter.is_proposed,
+            ratify=steward and charter.is_proposed,
+            discard=steward and charter.is_editable,
+            amend=steward and charter.is_active,
+            record_progress=self.may_record_progress and charter.is_active,
+            see_workings=self.in_team,
+        )
+
+
+def team_access(user, org_slug: str, team_slug: str, capability: Capability | None = None) -> TeamAccess:
+    """The team and the user's membership (one query); 404 for outsiders, 403 without the capability."""
+    access = reader_access(user, org_slug, team_slug)
+    if not access.in_team:
         raise Http404("No such team")
-    return TeamAccess(team=team, membership=membership).require(*roles)
+    if capability is not None:
+        access.require(capability)
+    return access
+
+
+def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
+    """Any team of an organisation the user belongs to, for reading what is public inside it.
+
+    The access carries the user's membership of that team, or None when they are only in
+    the organisation (they may read ratified charters, nothing private). 404 when the user
+    is not in the organisation at all. One query for a team member, two for others.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("team__organisation")
+        .filter(user=user, team__slug=team_slug, team__organisation__slug=org_slug)
+        .first()
+    )
+    if membership is not None:
+        return TeamAccess(team=membership.team, user=user, membership=membership)
+    in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
+    team = (
+        Team.objects.select_related("organisation")
+        .filter(organisation__slug=org_slug, slug=team_slug)
+        .filter(Q(Exists(in_org)) | Q(organisation__admins=user))
+        .first()
+    )
+    if team is None:
+        raise Http404("No such team")
+    return TeamAccess(team=team, user=user, membership=None)
 
 
 def organisations_of(user):
@@ -71,31 +252,3 @@ def is_organisation_admin(user, organisation: Organisation) -> bool:
 def require_organisation_admin(user, organisation: Organisation) -> None:
     if not is_organisation_admin(user, organisation):
         raise PermissionDenied("Only the organisation's admins may do this.")
-
-
-def team_in_organisation(user, org_slug: str, team_slug: str) -> tuple[Team, Membership | None]:
-    """Any team of an organisation the user belongs to, for reading what is public inside it.
-
-    Returns the user's membership of that team, or None when they are only in the
-    organisation (they may read ratified charters, nothing private). 404 when the user
-    is not in the organisation at all. One query for a team member, two for others.
-    """
-    if not user.is_authenticated:
-        raise Http404
-    membership = (
-        Membership.objects.select_related("team__organisation")
-        .filter(user=user, team__slug=team_slug, team__organisation__slug=org_slug)
-        .first()
-    )
-    if membership is not None:
-        return membership.team, membership
-    in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
-    team = (
-        Team.objects.select_related("organisation")
-        .filter(organisation__slug=org_slug, slug=team_slug)
-        .filter(Q(Exists(in_org)) | Q(organisation__admins=user))
-        .first()
-    )
-    if team is None:
-        raise Http404("No such team")
-    return team, None

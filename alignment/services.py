@@ -6,23 +6,26 @@ Each owns its transaction and queues side effects (emails) to run after commit.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from alignment.concurrency import save_if_unchanged
-from alignment.models import Invitation, Membership, Organisation, Role, Team, hash_token
+from alignment.errors import ActionRefused
+from alignment.locks import lock_leaders
+from alignment.models import Invitation, Membership, Organisation, Role, Team, Weekday, hash_token
+
+# How many slugs one creation tries before giving up; each lost try means another creation
+# with the same name committed meanwhile, so two people racing need at most two.
+SLUG_ATTEMPTS = 5
 
 
-class ActionRefused(Exception):
-    """A rule of the product refuses the action; the message is shown to the person."""
-
-
-def _unique_slug(name: str, taken) -> str:
+def _unique_slug(name: str, taken: Callable[[str], bool]) -> str:
     base = slugify(name)[:50] or "team"
     slug, n = base, 2
     while taken(slug):
@@ -30,38 +33,144 @@ def _unique_slug(name: str, taken) -> str:
     return slug
 
 
+def _create_with_free_slug[M](name: str, *, taken: Callable[[str], bool], create: Callable[[str], M],
+                              refusal: str) -> M:
+    """Create a row under the first free slug for `name`, moving on when a concurrent creation takes it.
+
+    Raises ActionRefused with `refusal` when the slug is lost SLUG_ATTEMPTS times in a row.
+    """
+    for _ in range(SLUG_ATTEMPTS):
+        slug = _unique_slug(name, taken)
+        try:
+            # Choosing a slug reads before it writes, so two creations with one name can both pick it:
+            # the unique constraint decides, and the savepoint keeps the loser's transaction usable.
+            with transaction.atomic():
+                return create(slug)
+        except IntegrityError:
+            if not taken(slug):
+                raise  # another constraint refused the row, not the slug
+    raise ActionRefused(refusal)
+
+
 def create_organisation(*, name: str, actor, purpose: str = "") -> Organisation:
     with transaction.atomic():
-        slug = _unique_slug(name, lambda s: Organisation.objects.filter(slug=s).exists())
-        organisation = Organisation.objects.create(name=name, slug=slug, purpose=purpose)
+        organisation = _create_with_free_slug(
+            name,
+            taken=lambda slug: Organisation.objects.filter(slug=slug).exists(),
+            create=lambda slug: Organisation.objects.create(name=name, slug=slug, purpose=purpose),
+            refusal=f"Another organisation called {name} was created at the same moment. "
+                    "Save again to create yours.",
+        )
         organisation.admins.add(actor)
     return organisation
 
 
-def create_team(*, organisation: Organisation, name: str, actor, **team_settings) -> Team:
-    """Create a team in the organisation with the actor as its first leader."""
+def _refuse_a_taken_team_name(organisation: Organisation, name: str, *, team: Team | None = None) -> None:
+    """ActionRefused if another team of the organisation has this name, whatever its capitals."""
+    others = organisation.teams.named(name)
+    if team is not None:
+        others = others.exclude(pk=team.pk)
+    existing = others.values_list("name", flat=True).first()
+    if existing is not None:
+        raise ActionRefused(f"There is already a team called {existing} in this organisation.")
+
+
+def create_team(
+    *,
+    organisation: Organisation,
+    name: str,
+    actor,
+    time_zone: str = "UTC",
+    checkin_weekday: int = Weekday.FRIDAY,
+    checkin_time: time = time(10, 0),
+    review_cadence_weeks: int = 6,
+) -> Team:
+    """Create a team in the organisation with the actor as its first leader; its name must be free there."""
     with transaction.atomic():
-        slug = _unique_slug(name, lambda s: organisation.teams.filter(slug=s).exists())
-        team = Team.objects.create(organisation=organisation, name=name, slug=slug, **team_settings)
+        _refuse_a_taken_team_name(organisation, name)
+        try:
+            team = _create_with_free_slug(
+                name,
+                taken=lambda slug: organisation.teams.filter(slug=slug).exists(),
+                create=lambda slug: Team.objects.create(
+                    organisation=organisation, name=name, slug=slug, time_zone=time_zone,
+                    checkin_weekday=checkin_weekday, checkin_time=checkin_time,
+                    review_cadence_weeks=review_cadence_weeks,
+                ),
+                refusal=f"Another team called {name} was created at the same moment. Save again to create yours.",
+            )
+        except IntegrityError:
+            # A creation with the same name committed after the check above: its name wins.
+            _refuse_a_taken_team_name(organisation, name)
+            raise
         Membership.objects.create(team=team, user=actor, is_leader=True, is_member=False)
     return team
 
 
-def update_team_settings(*, team: Team, expected_version: int, **changes) -> Team:
-    for name, value in changes.items():
-        setattr(team, name, value)
-    save_if_unchanged(team, expected_version=expected_version, fields=list(changes))
+def update_team_settings(
+    *,
+    team: Team,
+    expected_version: int,
+    name: str | None = None,
+    time_zone: str | None = None,
+    checkin_weekday: int | None = None,
+    checkin_time: time | None = None,
+    review_cadence_weeks: int | None = None,
+) -> Team:
+    """Save the given settings (None leaves one as it is) unless someone else saved the team meanwhile.
+
+    Refuses a name another team of the organisation has, even when that team took it a moment ago.
+    """
+    changes = {
+        field: value
+        for field, value in {
+            "name": name, "time_zone": time_zone, "checkin_weekday": checkin_weekday,
+            "checkin_time": checkin_time, "review_cadence_weeks": review_cadence_weeks,
+        }.items()
+        if value is not None
+    }
+    if name is not None:
+        _refuse_a_taken_team_name(team.organisation, name, team=team)
+    saved = {field: getattr(team, field) for field in changes}
+    for field, value in changes.items():
+        setattr(team, field, value)
+    try:
+        with transaction.atomic():
+            save_if_unchanged(team, expected_version=expected_version, fields=list(changes))
+    except IntegrityError:
+        for field, value in saved.items():
+            setattr(team, field, value)
+        if name is not None:
+            _refuse_a_taken_team_name(team.organisation, name, team=team)
+        raise
     return team
 
 
-def _leaders_locked(team: Team) -> list[int]:
-    # Lock the team's leader rows in a stable order so concurrent demotions serialise.
-    return list(
-        Membership.objects.select_for_update()
-        .filter(team=team, is_leader=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+def archive_team(*, team: Team, actor) -> Team:
+    """Make the team read-only: it leaves people's team lists and refuses every change until restored.
+
+    Nothing is deleted: its charter, decisions and members stay readable. The version bump
+    makes a settings save loaded before the archive a conflict instead of a silent write.
+    """
+    now = timezone.now()
+    archived = Team.objects.filter(pk=team.pk, archived_at__isnull=True).update(
+        archived_at=now, version=F("version") + 1
     )
+    if not archived:
+        raise ActionRefused(f"{team.name} was already archived.")
+    team.refresh_from_db(fields=["archived_at", "version"])
+    return team
+
+
+def restore_team(*, team: Team, actor) -> Team:
+    """Bring an archived team back, as it was."""
+    restored = Team.objects.filter(pk=team.pk, archived_at__isnull=False).update(
+        archived_at=None, version=F("version") + 1
+    )
+    if not restored:
+        raise ActionRefused(f"{team.name} is not archived.")
+    team.refresh_from_db(fields=["archived_at", "version"])
+    return team
 
 
 def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) -> Membership:
@@ -70,8 +179,8 @@ def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) 
     if not roles:
         raise ActionRefused("Choose at least one role, or remove the person from the team.")
     with transaction.atomic():
-        leaders = _leaders_locked(membership.team)
-        if Role.LEADER not in roles and leaders == [membership.pk]:
+        leaders = lock_leaders(membership.team)
+        if Role.LEADER not in roles and membership.is_only_leader_among(leaders):
             raise ActionRefused(
                 f"{membership.user.name} is the team's only leader. Make someone else a leader first."
             )
@@ -82,8 +191,8 @@ def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) 
 
 def remove_member(*, membership: Membership, actor) -> None:
     with transaction.atomic():
-        leaders = _leaders_locked(membership.team)
-        if leaders == [membership.pk]:
+        leaders = lock_leaders(membership.team)
+        if membership.is_only_leader_among(leaders):
             raise ActionRefused(
                 f"{membership.user.name} is the team's only leader and cannot leave or be removed. "
                 "Make someone else a leader first."
@@ -141,6 +250,8 @@ def refusal_for(invitation: Invitation | None) -> str | None:
     """Why this invitation cannot be accepted, or None when it can."""
     if invitation is None:
         return "This invitation link is not valid. Check that you copied the whole link."
+    if invitation.state == Invitation.State.PENDING and invitation.team.is_archived:
+        return f"{invitation.team.name} is archived, so nobody can join it for now. Ask a team leader to restore it."
     return {
         Invitation.State.ACCEPTED: "This invitation has already been used. Ask a team leader for a new one.",
         Invitation.State.REVOKED: "This invitation was withdrawn. Ask a team leader for a new one.",

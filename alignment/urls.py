@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment import views
+from alignment.forms import PasswordResetRequestForm
 
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
 
@@ -11,17 +12,25 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("o/<slug:org_slug>/", views.organisation_detail, name="organisation"),
     path("o/<slug:org_slug>/teams/new/", views.team_create, name="team_create"),
     path(team, views.team_detail, name="team"),
     path(team + "settings/", views.team_settings, name="team_settings"),
+    path(team + "archive/", views.team_archive, name="team_archive"),
+    path(team + "restore/", views.team_restore, name="team_restore"),
     path(team + "invitations/", views.invitation_create, name="invitation_create"),
     path(team + "invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path(team + "members/<int:membership_id>/roles/", views.member_roles, name="member_roles"),
     path(team + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("", include("charters.urls")),
+    path("", include("decisions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,16 +8,18 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import permissions, services
-from alignment.concurrency import ConcurrentEditError
+from alignment import panels, permissions, services
+from alignment.concurrency import conflict
+from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
+    FrontDoorLoginForm,
     InvitationForm,
     OrganisationForm,
     ProfileForm,
@@ -26,9 +28,8 @@ from alignment.forms import (
     TeamForm,
     TeamSettingsForm,
 )
-from alignment.models import Membership, Role, User
-from charters import selectors as charter_selectors
-from charters.models import Charter, Goal
+from alignment.models import Membership, User
+from alignment.permissions import Capability
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -38,8 +39,10 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A signed-in person's teams; for everybody else, what Charter is and how to start."""
+    if not request.user.is_authenticated:
+        return render(request, "alignment/landing.html", {"form": FrontDoorLoginForm(request)})
     memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("team__organisation")
@@ -48,10 +51,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     groups = [
         (organisation, list(items))
-        for organisation, items in groupby(memberships, key=lambda m: m.team.organisation)
+        for organisation, items in groupby(
+            [m for m in memberships if not m.team.is_archived], key=lambda m: m.team.organisation
+        )
     ]
+    archived = [m for m in memberships if m.team.is_archived]
     administered = list(request.user.administered_organisations.all())
-    return render(request, "alignment/home.html", {"groups": groups, "administered": administered})
+    return render(request, "alignment/home.html",
+                  {"groups": groups, "archived": archived, "administered": administered})
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,8 +67,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(next_url or "home")
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
+    if request.method == "POST" and form.is_valid() and (user := form.create_account()):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.name}. Your account is ready.")
         return redirect(next_url or "home")
@@ -84,9 +90,13 @@ def profile(request: HttpRequest) -> HttpResponse:
 def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organisation = services.create_organisation(actor=request.user, **form.cleaned_data)
-        messages.success(request, f"{organisation.name} is ready. Create its first team.")
-        return redirect("team_create", organisation.slug)
+        try:
+            organisation = services.create_organisation(actor=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{organisation.name} is ready. Create its first team.")
+            return redirect("team_create", organisation.slug)
     return render(request, "alignment/organisation_form.html", {"form": form})
 
 
@@ -94,18 +104,17 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
     organisation = permissions.organisation_access(request.user, org_slug)
     teams = list(
-        organisation.teams.annotate(
+        # Archived teams last: the page is about the teams at work.
+        organisation.teams.order_by(F("archived_at").asc(nulls_first=True), "name").annotate(
             member_count=Count("memberships"),
             is_mine=Count("memberships", filter=Q(memberships__user=request.user)),
         ).prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.filter(is_leader=True).select_related("user"),
+            Prefetch("memberships", queryset=Membership.objects.leaders().select_related("user"),
                      to_attr="leaders"),
-            # Every team's ratified charter and its goals, readable by anyone in the organisation.
-            Prefetch("charters", queryset=Charter.objects.filter(state=Charter.State.RATIFIED)
-                     .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "pk"))),
-                     to_attr="active_charters"),
         )
     )
+    # Each feature app shows what it knows of every team (a charter's purpose and goals...).
+    panels.attach_organisation_panels(teams)
     return render(
         request,
         "alignment/organisation_detail.html",
@@ -124,9 +133,13 @@ def team_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     permissions.require_organisation_admin(request.user, organisation)
     form = TeamForm(request.POST or None, initial={"time_zone": request.user.time_zone})
     if request.method == "POST" and form.is_valid():
-        team = services.create_team(organisation=organisation, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"{team.name} is ready. You are its leader; invite your team.")
-        return redirect(team)
+        try:
+            team = services.create_team(organisation=organisation, actor=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{team.name} is ready. You are its leader; invite your team.")
+            return redirect(team)
     return render(request, "alignment/team_form.html", {"form": form, "organisation": organisation})
 
 
@@ -134,19 +147,20 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
                status: int = 200, **extra) -> HttpResponse:
     """The team page, or one of its sections when htmx asks for it."""
     team = access.team
-    members = list(team.memberships.select_related("user").order_by("-is_leader", "user__email"))
-    pending = list(team.invitations.pending().select_related("invited_by")) if access.is_leader else []
-    active_charter, working_charter = charter_selectors.versions_in_force(team)
+    members = list(team.memberships.select_related("user").leaders_first())
+    pending = list(team.invitations.pending().select_related("invited_by")) if access.may_manage_team else []
+    if access.may_manage_team:
+        for m in members:  # each person's roles as a form; ids made unique, field names kept
+            m.roles_form = RolesForm(initial={"roles": m.roles}, auto_id=f"id_member{m.pk}_%s")
+            m.may_be_removed = m.pk != access.membership.pk
     context = {
         "team": team,
-        "active_charter": active_charter,
-        "working_charter": working_charter,
         "access": access,
         "members": members,
         "pending_invitations": pending,
-        "sole_leader": access.is_leader and sum(m.is_leader for m in members) == 1,
+        "may_leave": access.may_leave(members),
         "invitation_form": InvitationForm(),
-        "role_choices": Role.choices,
+        "panels": panels.team_panels(request, access),
         **extra,
     }
     template = "alignment/team_detail.html"
@@ -164,40 +178,76 @@ def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
+    access = permissions.team_access(request.user, org_slug, team_slug)
+    if access.may_restore_team and request.method == "GET":
+        # An archived team's settings cannot change; its leaders come here to restore it.
+        return render(request, "alignment/team_settings.html", {"team": access.team, "access": access})
+    access.require(Capability.MANAGE_TEAM)
     team = access.team
     # The form validates into a copy, so the page header keeps showing the saved team.
     form = TeamSettingsForm(request.POST or None, instance=copy(team), initial={"version": team.version})
-    conflict = None
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in TeamForm.Meta.fields}
+        typed = form.cleaned_data
         try:
-            services.update_team_settings(team=team, expected_version=form.cleaned_data["version"], **changes)
+            services.update_team_settings(
+                team=team, expected_version=typed["version"], name=typed["name"], time_zone=typed["time_zone"],
+                checkin_weekday=typed["checkin_weekday"], checkin_time=typed["checkin_time"],
+                review_cadence_weeks=typed["review_cadence_weeks"],
+            )
         except ConcurrentEditError as exc:
-            conflict = exc.current
-            # Keep what was typed, but let a second save go through knowingly; the page
-            # shows `conflict`, what the other person saved.
-            data = request.POST.copy()
-            data["version"] = conflict.version
-            form = TeamSettingsForm(data, instance=copy(team))
-            form.is_valid()
+            # Their saved settings beside what was typed; a second save goes through knowingly.
+            shown = conflict(TeamSettingsForm, data=request.POST, current=exc.current, version=exc.current.version)
+            return render(request, "alignment/team_settings.html",
+                          {"team": exc.current, "access": access, "form": shown.form, "conflict": shown}, status=409)
+        except ActionRefused as exc:
+            form.add_error("name", str(exc))
         else:
             messages.success(request, "Team settings saved.")
             return redirect(team)
-    return render(request, "alignment/team_settings.html",
-                  {"team": conflict or team, "access": access, "form": form, "conflict": conflict},
-                  status=409 if conflict else 400 if form.errors else 200)
+    return render(request, "alignment/team_settings.html", {"team": team, "access": access, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_archive(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    """Asks first (a page of its own, so it works without JavaScript), then archives."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
+    team = access.team
+    if request.method == "POST":
+        try:
+            services.archive_team(team=team, actor=request.user)
+        except ActionRefused as exc:
+            messages.warning(request, str(exc))
+        else:
+            messages.success(request, f"{team.name} is archived. Everything in it stays readable; "
+                                      "a leader can restore it from its settings.")
+        return redirect(team)
+    return render(request, "alignment/team_confirm_archive.html", {"team": team, "access": access})
+
+
+@login_required
+@require_POST
+def team_restore(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.RESTORE_TEAM)
+    try:
+        services.restore_team(team=access.team, actor=request.user)
+    except ActionRefused as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, f"{access.team.name} is restored and can change again.")
+    return redirect(access.team)
 
 
 @login_required
 @require_POST
 def invitation_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
             invitation, token = services.invite(team=access.team, actor=request.user, **form.cleaned_data)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error("email", str(exc))
         else:
             link = request.build_absolute_uri(reverse("invitation_accept", args=[token]))
@@ -212,11 +262,11 @@ def invitation_create(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, org_slug: str, team_slug: str, invitation_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
     invitation = get_object_or_404(access.team.invitations, pk=invitation_id)
     try:
         services.revoke_invitation(invitation=invitation, actor=request.user)
-    except services.ActionRefused as exc:
+    except ActionRefused as exc:
         notice, level = str(exc), messages.WARNING
     else:
         notice, level = f"Invitation to {invitation.email} withdrawn.", messages.SUCCESS
@@ -229,13 +279,13 @@ def invitation_revoke(request: HttpRequest, org_slug: str, team_slug: str, invit
 @login_required
 @require_POST
 def member_roles(request: HttpRequest, org_slug: str, team_slug: str, membership_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
     membership = get_object_or_404(access.team.memberships.select_related("user"), pk=membership_id)
     form = RolesForm(request.POST)
     if form.is_valid():
         try:
             services.change_roles(membership=membership, roles=form.cleaned_data["roles"], actor=request.user)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error("roles", str(exc))
     if form.is_valid():
         notice, error = f"{membership.user.name} is now: {membership.role_labels}.", None
@@ -257,11 +307,11 @@ def member_remove(request: HttpRequest, org_slug: str, team_slug: str, membershi
     access = permissions.team_access(request.user, org_slug, team_slug)
     membership = get_object_or_404(access.team.memberships.select_related("user"), pk=membership_id)
     leaving = membership.pk == access.membership.pk
-    if not leaving:
-        access.require(Role.LEADER)
+    if not access.may_remove(membership):
+        access.require(Capability.MANAGE_TEAM)
     try:
         services.remove_member(membership=membership, actor=request.user)
-    except services.ActionRefused as exc:
+    except ActionRefused as exc:
         messages.error(request, str(exc))
         return redirect(access.team.get_absolute_url() + "#members")
     if leaving:
@@ -281,7 +331,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and request.user.is_authenticated:
         try:
             membership = services.accept_invitation(token=token, user=request.user)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             return render(request, "alignment/invitation_accept.html",
                           {"invitation": invitation, "refusal": str(exc)}, status=410)
         messages.success(request, f"Welcome to {membership.team.name}. You joined as {membership.role_labels}.")

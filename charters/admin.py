@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from charters.models import Boundary, Charter, Comment, Decision, Goal, KeyResult, NonNegotiable, Response
+from charters.models import (
+    Boundary,
+    Charter,
+    Comment,
+    Goal,
+    KeyResult,
+    KeyResultProgress,
+    NonNegotiable,
+    Response,
+    Section,
+)
 
 
 class NonNegotiableInline(admin.StackedInline):
@@ -18,8 +28,8 @@ class BoundaryInline(admin.TabularInline):
 
 class GoalInline(admin.TabularInline):
     model = Goal
-    fields = ["position", "objective", "purpose_part", "owner", "cycle"]
-    raw_id_fields = ["owner", "cycle"]
+    fields = ["position", "objective", "purpose_part", "owner"]
+    raw_id_fields = ["owner"]
     extra = 0
     show_change_link = True
 
@@ -28,15 +38,16 @@ class GoalInline(admin.TabularInline):
 class CharterAdmin(admin.ModelAdmin):
     list_display = ["team", "number", "state", "purpose_statement", "ratified_at"]
     list_filter = ["state", "team__organisation"]
-    search_fields = ["team__name", "purpose_statement", "purpose_serves", "purpose_outcome", "purpose_refuses"]
+    search_fields = ["team__name", *Charter.TEXT_SECTIONS[Section.PURPOSE]]
     list_select_related = ["team"]
     raw_id_fields = ["team", "based_on", "created_by", "ratified_by"]
-    readonly_fields = ["proposed_at", "edited_at", "ratified_at", "superseded_at"]
+    readonly_fields = ["revision", "proposed_at", "edited_at", "ratified_at", "superseded_at"]
     fieldsets = [
         (None, {"fields": ["team", "number", "state", "based_on", "amendment_note"]}),
-        (_("Purpose"), {"fields": ["purpose_statement", "purpose_serves", "purpose_outcome", "purpose_refuses"]}),
-        (_("People and process"), {"fields": ["people", "process"]}),
-        (_("History"), {"fields": ["created_by", "proposed_at", "edited_at", "ratified_at", "ratified_by",
+        (_("Purpose"), {"fields": Charter.TEXT_SECTIONS[Section.PURPOSE]}),
+        (_("People and process"), {"fields": [*Charter.TEXT_SECTIONS[Section.PEOPLE],
+                                              *Charter.TEXT_SECTIONS[Section.PROCESS]]}),
+        (_("History"), {"fields": ["revision", "created_by", "proposed_at", "edited_at", "ratified_at", "ratified_by",
                                    "superseded_at"]}),
     ]
     inlines = [NonNegotiableInline, BoundaryInline, GoalInline]
@@ -50,12 +61,26 @@ class KeyResultInline(admin.TabularInline):
 
 @admin.register(Goal)
 class GoalAdmin(admin.ModelAdmin):
-    list_display = ["objective", "charter", "purpose_part", "owner", "cycle"]
+    list_display = ["objective", "charter", "purpose_part", "owner"]
     list_filter = ["purpose_part", "charter__team__organisation"]
     search_fields = ["objective", "tradeoff", "charter__team__name"]
-    list_select_related = ["charter__team", "owner", "cycle"]
-    raw_id_fields = ["charter", "owner", "cycle", "origin"]
+    list_select_related = ["charter__team", "owner"]
+    raw_id_fields = ["charter", "owner", "origin"]
     inlines = [KeyResultInline]
+
+
+@admin.register(KeyResultProgress)
+class KeyResultProgressAdmin(admin.ModelAdmin):
+    list_display = ["key_result", "value", "confidence", "source", "recorded_by", "recorded_at"]
+    list_filter = ["confidence", "source", "key_result__goal__charter__team__organisation"]
+    search_fields = ["key_result__metric", "note", "recorded_by__email", "key_result__goal__charter__team__name"]
+    list_select_related = ["key_result", "recorded_by"]
+    raw_id_fields = ["lineage", "key_result", "recorded_by"]
+    date_hierarchy = "recorded_at"
+    fieldsets = [
+        (None, {"fields": ["key_result", "lineage", "value", "confidence", "note"]}),
+        (_("Recorded"), {"fields": ["recorded_by", "recorded_at", "source", "source_ref"]}),
+    ]
 
 
 @admin.register(Comment)
@@ -69,18 +94,9 @@ class CommentAdmin(admin.ModelAdmin):
 
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
-    list_display = ["charter", "member", "kind", "answer", "updated_at"]
+    list_display = ["charter", "member", "kind", "answer", "revision", "updated_at"]
     list_filter = ["kind", "answer"]
     search_fields = ["member__email", "reason", "answer_text"]
     list_select_related = ["charter__team", "member"]
     raw_id_fields = ["charter", "member", "answered_by"]
 
-
-@admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
-    list_display = ["title", "team", "verdict", "outcome", "logged_at"]
-    list_filter = ["verdict", "outcome", "team__organisation"]
-    search_fields = ["title", "description", "outcome_reason"]
-    list_select_related = ["team"]
-    raw_id_fields = ["team", "charter", "goal", "key_result", "logged_by", "decided_by"]
-    readonly_fields = ["verdict"]

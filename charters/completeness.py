@@ -10,9 +10,12 @@ advice (more than five non-negotiables, key results without a target).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from charters.models import PurposePart
-from charters.selectors import CharterContent
+
+if TYPE_CHECKING:  # selectors builds the page from these checks
+    from charters.selectors import CharterContent
 
 MAX_NON_NEGOTIABLES = 5
 
@@ -29,10 +32,17 @@ class Check:
     label: str
     required: bool
     findings: list[Finding] = field(default_factory=list)
+    # A check about items that do not exist yet ("every non-negotiable has its standard" with
+    # none) has nothing to pass on: it does not count as passed, and blocks nothing.
+    vacuous: bool = False
 
     @property
     def passed(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.vacuous
+
+    @property
+    def blocks_proposing(self) -> bool:
+        return self.required and bool(self.findings)
 
 
 @dataclass
@@ -54,7 +64,7 @@ class Completeness:
     @property
     def blocking(self) -> list[Check]:
         """Required checks that fail: these stop the charter being proposed."""
-        return [check for check in self.checks if check.required and not check.passed]
+        return [check for check in self.checks if check.blocks_proposing]
 
     @property
     def can_propose(self) -> bool:
@@ -83,6 +93,10 @@ def check_charter(content: CharterContent) -> Completeness:
 
     def add(key: str, message: str, anchor: str) -> None:
         by_key[key].findings.append(Finding(message, anchor))
+
+    by_key["non_negotiable_standards"].vacuous = not content.non_negotiables
+    by_key["goals_linked"].vacuous = not content.goals
+    by_key["key_result_targets"].vacuous = not content.key_results
 
     if not charter.purpose_statement.strip():
         add("purpose_statement", "Write the purpose in one line: the sentence people quote when they decide.",

@@ -1,13 +1,11 @@
-"""Demo charters, goals and decisions for `seed_demo`; realistic text, no lorem ipsum."""
+"""Demo charters and goals for `seed_demo`; realistic text, no lorem ipsum."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from alignment.models import User
+from alignment.permissions import Capability, capabilities_of
 from charters import services
 from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable
 
@@ -110,38 +108,17 @@ CHARTERS = {
     },
 }
 
-DECISIONS = {
-    "platform": [
-        ("Skip the privacy checklist for the hotfix", "Ship the booking hotfix tonight without the checklist.",
-         "harms", "improves", "decline", ""),
-        ("Move referrals to the new message queue", "Two weeks of migration work; fewer referrals lost.",
-         "advances", "dents", "proceed", ""),
-        ("Add offline mode to the clinic tablets", "Clinicians keep working through network drops.",
-         "advances", "improves", "proceed", ""),
-        ("Rewrite the admin screens in a new framework", "Developers prefer it; users would not notice.",
-         "neutral", "neutral", "decline", ""),
-        ("Cache the dashboard for the regional office", "Makes the weekly report faster; clinicians unaffected.",
-         "neutral", "improves", "proceed", "The regional office funds two of our posts; it is a cheap favour."),
-    ],
-    "growth": [
-        ("Add a countdown timer to the booking page", "A/B test suggests +4% completion.", "harms", "improves",
-         "decline", ""),
-        ("Plain-language symptom checker", "Helps people choose the right clinic; slows the flow slightly.",
-         "advances", "dents", "proceed", ""),
-    ],
-}
-
 
 def seed_charters(organisation) -> None:
-    """Give every demo team a ratified charter, a first cycle, goals and decisions; idempotent."""
+    """Give every demo team a ratified charter, a first cycle and goals; idempotent."""
     users = {u.email: u for u in User.objects.filter(memberships__team__organisation=organisation).distinct()}
     for team in organisation.teams.all():
         spec = CHARTERS.get(team.slug)
         if spec is None or Charter.objects.filter(team=team).exists():
             continue
-        leader = team.memberships.filter(is_leader=True).select_related("user").first().user
+        leader = team.memberships.leaders().select_related("user").first().user
         charter = services.start_charter(team=team, actor=leader)
-        for name in services.SECTION_FIELDS["purpose"] + ["people", "process"]:
+        for name in (name for fields in Charter.TEXT_SECTIONS.values() for name in fields):
             setattr(charter, name, spec[name])
         charter.save()
         for position, (title, standard, why) in enumerate(spec["non_negotiables"], start=1):
@@ -157,24 +134,13 @@ def seed_charters(organisation) -> None:
                                          start_value=Decimal(start), target_value=Decimal(target),
                                          current_value=Decimal(current), confidence=confidence)
         services.propose(charter=charter, actor=leader)
-        for membership in team.memberships.filter(is_leader=False).select_related("user"):
-            services.respond(charter=charter, member=membership.user, kind="consent", reason="")
+        # Everyone whose word counts consents, so the demo's first round is complete.
+        for membership in team.memberships.select_related("user"):
+            if Capability.RESPOND_TO_CHARTER in capabilities_of(membership):
+                services.respond(charter=charter, member=membership.user, kind="consent", reason="")
         services.ratify(charter=charter, actor=leader)
-        _seed_decisions(team, leader)
         if team.slug == "platform":
             _seed_open_amendment(team, leader, users)
-
-
-def _seed_decisions(team, leader) -> None:
-    key_results = list(KeyResult.objects.filter(goal__charter__team=team, goal__charter__state="ratified"))
-    for title, description, purpose, metric, outcome, reason in DECISIONS.get(team.slug, []):
-        extra = {}
-        if purpose == "advances" and metric == "dents" and key_results:
-            extra = {"key_result": key_results[0], "investment_amount": "up to 5 points for two weeks",
-                     "investment_until": timezone.localdate() + timedelta(weeks=4)}
-        decision = services.log_decision(team=team, actor=leader, title=title, description=description,
-                                         purpose_effect=purpose, metric_effect=metric, goal=None, **extra)
-        services.record_outcome(decision=decision, actor=leader, outcome=outcome, reason=reason)
 
 
 def _seed_open_amendment(team, leader, users) -> None:

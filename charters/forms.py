@@ -1,9 +1,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from charters.models import Boundary, Charter, Comment, Decision, Goal, KeyResult, NonNegotiable, Response, Section
+from alignment.models import User
+from charters.models import (
+    Boundary,
+    Charter,
+    Comment,
+    Goal,
+    KeyResult,
+    KeyResultProgress,
+    NonNegotiable,
+    PurposePart,
+    Response,
+    Section,
+)
 
 
 class VersionedForm(forms.ModelForm):
@@ -14,51 +27,86 @@ class VersionedForm(forms.ModelForm):
         "invalid": _("This form's version is not valid; reload the page and try again."),
     })
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, team=None, charter: Charter | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.team = team  # whose people a form may offer (a goal's owner)
+        self.charter = charter  # whose purpose a form may quote (a goal's purpose part)
         # Only an edit of something saved can conflict; a new item has no version yet.
         self.fields["version"].required = self.instance.pk is not None
+        _with_examples(self)
 
 
 def _rows(n: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": n})
 
 
+# Examples shown in empty fields: what good looks like, in the product's words.
+EXAMPLES = {
+    "purpose_statement": _("e.g. Give every clinician in our coastal clinics a system they can trust at 3 a.m."),
+    "purpose_serves": _("e.g. Clinicians and care coordinators in our fourteen clinics, and through them their "
+                        "patients."),
+    "purpose_outcome": _("e.g. Records, bookings and referrals that are there, correct and fast whenever care "
+                         "is given."),
+    "purpose_refuses": _("e.g. Patient safety and the privacy of health data: no deadline justifies risking "
+                         "either."),
+    "people": _("e.g.\n- We say what we see: a risk raised early is a favour.\n- We renegotiate a commitment the "
+                "day we know it will slip."),
+    "process": _("e.g.\n- Weekly check-in on Fridays.\n- Done means deployed, measured and the runbook updated."),
+    "title": _("e.g. Patient data never leaves the clinical network"),
+    "standard": _("e.g. No export, log line or test fixture contains real patient identifiers; every change "
+                  "touching records passes the privacy checklist."),
+    "area": _("e.g. Choice of libraries and internal tooling"),
+    "guardrails": _("e.g. Open-source licences on the approved list; no new paid service without a budget "
+                    "check."),
+    "set_by": _("e.g. Head of Engineering"),
+    "objective": _("e.g. Clinicians can rely on the records system during clinic hours"),
+    "tradeoff": _("e.g. We pause two roadmap features this cycle to pay down reliability work."),
+    "metric": _("e.g. Availability during clinic hours"),
+}
+
+
+def _with_examples(form: forms.BaseForm) -> None:
+    for name, example in EXAMPLES.items():
+        if name in form.fields:
+            form.fields[name].widget.attrs.setdefault("placeholder", example)
+
+
 class PurposeForm(VersionedForm):
     class Meta:
         model = Charter
-        fields = ["purpose_statement", "purpose_serves", "purpose_outcome", "purpose_refuses"]
+        fields = Charter.TEXT_SECTIONS[Section.PURPOSE]
         widgets = {"purpose_serves": _rows(2), "purpose_outcome": _rows(2), "purpose_refuses": _rows(2)}
 
 
 class PeopleForm(VersionedForm):
     class Meta:
         model = Charter
-        fields = ["people"]
+        fields = Charter.TEXT_SECTIONS[Section.PEOPLE]
         widgets = {"people": _rows(8)}
 
 
 class ProcessForm(VersionedForm):
     class Meta:
         model = Charter
-        fields = ["process"]
+        fields = Charter.TEXT_SECTIONS[Section.PROCESS]
         widgets = {"process": _rows(8)}
 
 
-SECTION_FORMS = {"purpose": PurposeForm, "people": PeopleForm, "process": ProcessForm}
+# Text section → its form; the fields are `Charter.TEXT_SECTIONS[section]`.
+SECTION_FORMS = {Section.PURPOSE: PurposeForm, Section.PEOPLE: PeopleForm, Section.PROCESS: ProcessForm}
 
 
 class NonNegotiableForm(VersionedForm):
     class Meta:
         model = NonNegotiable
-        fields = ["title", "standard", "why"]
+        fields = NonNegotiable.EDITABLE_FIELDS
         widgets = {"standard": _rows(2), "why": _rows(3)}
 
 
 class BoundaryForm(VersionedForm):
     class Meta:
         model = Boundary
-        fields = ["area", "label", "guardrails", "set_by"]
+        fields = Boundary.EDITABLE_FIELDS
         widgets = {"label": forms.RadioSelect, "guardrails": _rows(3)}
 
     def __init__(self, *args, **kwargs):
@@ -69,15 +117,22 @@ class BoundaryForm(VersionedForm):
 class GoalForm(VersionedForm):
     class Meta:
         model = Goal
-        fields = ["objective", "purpose_part", "tradeoff", "owner"]
+        fields = Goal.EDITABLE_FIELDS
         widgets = {"tradeoff": _rows(2)}
 
-    def __init__(self, *args, team=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from alignment.models import User
-
+        if self.charter is not None:
+            # The team's own words for each part of its purpose, so the link is a real choice.
+            part = self.fields["purpose_part"]
+            part.choices = [("", "Not linked yet")] + [
+                (value, f"{label} — {Truncator(self.charter.purpose_part_text(value)).chars(90)}"
+                 if self.charter.purpose_part_text(value).strip() else label)
+                for value, label in PurposePart.choices
+            ]
+            part.widget = forms.RadioSelect(choices=part.choices)
         owner = self.fields["owner"]
-        owner.queryset = User.objects.filter(memberships__team=team).order_by("display_name", "email")
+        owner.queryset = User.objects.filter(memberships__team=self.team).order_by("display_name", "email")
         owner.label_from_instance = lambda user: user.name
         owner.empty_label = "No owner yet"
 
@@ -85,7 +140,7 @@ class GoalForm(VersionedForm):
 class KeyResultForm(VersionedForm):
     class Meta:
         model = KeyResult
-        fields = ["metric", "unit", "start_value", "target_value", "current_value", "confidence"]
+        fields = KeyResult.EDITABLE_FIELDS
         widgets = {"confidence": forms.NumberInput(attrs={"min": 0, "max": 10})}
 
     def clean_confidence(self):
@@ -95,28 +150,71 @@ class KeyResultForm(VersionedForm):
         return value
 
 
-# URL kind → form; the model comes from the form.
+def _progress_field(name: str, **kwargs) -> forms.Field:
+    return KeyResultProgress._meta.get_field(name).formfield(**kwargs)
+
+
+class ProgressForm(forms.Form):
+    """A leader's reading of one key result outside a check-in: its value now, confidence, a note.
+
+    A plain form over the model's fields: `services.record_progress` makes the row.
+    """
+
+    value = _progress_field("value", label=_("Value now"))
+    confidence = forms.ChoiceField(label=_("Confidence"), choices=KeyResultProgress.Confidence.choices,
+                                   widget=forms.RadioSelect)  # no blank radio
+    note = _progress_field("note", label=_("Note (optional)"), widget=forms.TextInput)
+
+    @classmethod
+    def for_key_result(cls, key_result: KeyResult, data=None) -> ProgressForm:
+        """The form under one key result, starting from where it stands (`key_result.latest`, if loaded)."""
+        latest = getattr(key_result, "latest", None)
+        initial = {}
+        if latest is not None:
+            initial = {"value": latest.value, "confidence": latest.confidence}
+        form = cls(data, initial=initial, auto_id=f"id_progress{key_result.pk}_%s")
+        if key_result.unit:
+            form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": key_result.unit}
+        return form
+
+
+# Item kind (as named in URLs, see `ITEM_KINDS`) → its form.
 ITEM_FORMS: dict[str, type[VersionedForm]] = {
-    "non_negotiable": NonNegotiableForm,
-    "boundary": BoundaryForm,
-    "goal": GoalForm,
-    "key_result": KeyResultForm,
+    form._meta.model.kind: form for form in (NonNegotiableForm, BoundaryForm, GoalForm, KeyResultForm)
 }
-ITEM_SECTIONS = {"non_negotiable": "non_negotiables", "boundary": "boundaries", "goal": "goals",
-                 "key_result": "goals"}
 
 
 class CommentForm(forms.ModelForm):
+    """A new thread on a section, or (with `parent`) a reply to one."""
+
     section = forms.ChoiceField(choices=Section.choices, widget=forms.HiddenInput)
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Comment
         fields = ["body"]
+        labels = {"body": _("Your comment")}
         widgets = {"body": _rows(2)}
+
+    @classmethod
+    def for_section(cls, section: str, data=None) -> CommentForm:
+        return cls(data, initial={"section": section}, auto_id=f"id_comment_{section}_%s")
+
+    @classmethod
+    def for_reply(cls, thread: Comment) -> CommentForm:
+        form = cls(initial={"section": thread.section, "parent": thread.pk}, auto_id=f"id_reply{thread.pk}_%s")
+        form.fields["body"].label = _("Reply to %(name)s") % {"name": thread.author.name if thread.author else "this"}
+        form.fields["body"].widget.attrs.update(rows=1, placeholder=_("Reply…"))
+        return form
 
 
 class ResponseForm(forms.ModelForm):
+    """Consent or object; carries the revision of the text the member read."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": _("This form is missing the charter's revision; reload the page and try again."),
+    })
+
     class Meta:
         model = Response
         fields = ["kind", "reason"]
@@ -134,64 +232,38 @@ class ResponseForm(forms.ModelForm):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.ChoiceField(label=_("Your answer"), choices=Response.Answer.choices, widget=forms.RadioSelect)
+    """A leader's answer to one objection; carries the objection as the leader read it."""
+
+    # Worded as the leader's action here; the record reads `Response.Answer`'s labels.
+    answer = forms.ChoiceField(label=_("Your answer"), widget=forms.RadioSelect, choices=[
+        (Response.Answer.AMENDED, _("I amended the charter")), (Response.Answer.KEPT, _("Keep it, and explain")),
+    ])
     text = forms.CharField(label=_("Explanation"), widget=_rows(2),
                            help_text=_("What you changed, or why the charter stays as it is."))
     seen_reason = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+
+    @classmethod
+    def for_objection(cls, response: Response, data=None) -> AnswerForm:
+        form = cls(data, initial={"seen_reason": response.reason}, auto_id=f"id_answer{response.pk}_%s")
+        form.fields["answer"].label = _("Answer %(name)s's objection") % {"name": response.member.name}
+        return form
+
+
+class ProposeForm(forms.ModelForm):
+    class Meta:
+        model = Charter
+        fields = ["responses_close_on"]
+        widgets = {"responses_close_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_propose_%s")
+        super().__init__(*args, **kwargs)
 
 
 class AmendmentForm(forms.Form):
     note = forms.CharField(label=_("What should change, and why?"), widget=_rows(2), required=False)
 
-
-class DecisionForm(forms.ModelForm):
-    class Meta:
-        model = Decision
-        fields = ["title", "description", "purpose_effect", "metric_effect", "goal", "key_result",
-                  "investment_amount", "investment_until"]
-        widgets = {
-            "description": _rows(3),
-            "purpose_effect": forms.RadioSelect,
-            "metric_effect": forms.RadioSelect,
-            "investment_until": forms.DateInput(attrs={"type": "date"}),
-        }
-        help_texts = {
-            "purpose_effect": _("Does it advance who we serve, the outcome we exist for, or what we refuse "
-                                "to trade away — or harm them?"),
-            "metric_effect": _("What happens to our key results?"),
-        }
-
-    def __init__(self, *args, goals=(), **kwargs):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_amend_%s")
         super().__init__(*args, **kwargs)
-        # Radios need no "select an option" entry: nothing is chosen until someone chooses.
-        self.fields["purpose_effect"].choices = Decision.PurposeEffect.choices
-        self.fields["metric_effect"].choices = Decision.MetricEffect.choices
-        self.fields["goal"].queryset = Goal.objects.filter(pk__in=[g.pk for g in goals])
-        self.fields["goal"].required = False
-        self.fields["key_result"].queryset = KeyResult.objects.filter(goal__in=[g.pk for g in goals])
-        self.fields["key_result"].required = False
-        self.fields["key_result"].label_from_instance = lambda kr: f"{kr.metric}"
-        self.fields["goal"].empty_label = "No particular goal"
-        self.fields["key_result"].empty_label = "None"
 
-    def clean(self):
-        data = super().clean()
-        invests = (data.get("purpose_effect") == Decision.PurposeEffect.ADVANCES
-                   and data.get("metric_effect") == Decision.MetricEffect.DENTS)
-        if invests:
-            if not data.get("key_result"):
-                self.add_error("key_result", _("A conscious investment names the key result it dents."))
-            if not data.get("investment_amount"):
-                self.add_error("investment_amount", _("Say how much the key result may drop."))
-            if not data.get("investment_until"):
-                self.add_error("investment_until", _("Say until when, so the review can check it."))
-        return data
-
-
-class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("Final decision"), widget=forms.RadioSelect,
-        choices=[(Decision.Outcome.PROCEED, _("Proceed")), (Decision.Outcome.DECLINE, _("Do not proceed"))],
-    )
-    reason = forms.CharField(label=_("Reason"), widget=_rows(2), required=False,
-                             help_text=_("Required when your decision departs from the verdict."))

@@ -1,7 +1,9 @@
 """A team charter and its versions: purpose, people, process, non-negotiables,
-boundaries and goals, with the team's comments and consent, and the decision log."""
+boundaries and goals, with the team's comments and consent."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -27,10 +29,35 @@ class BoundaryLabel(models.TextChoices):
     TEAM_DECIDES = "team_decides", _("team decides")
 
 
+class Section(models.TextChoices):
+    """Parts of a charter that people comment on and that diffs compare."""
+
+    PURPOSE = "purpose", _("Purpose")
+    PEOPLE = "people", _("People")
+    PROCESS = "process", _("Process")
+    NON_NEGOTIABLES = "non_negotiables", _("Non-negotiables")
+    BOUNDARIES = "boundaries", _("Boundaries")
+    GOALS = "goals", _("Goals")
+
+
 class CharterQuerySet(models.QuerySet):
     def readable(self, *, in_team: bool) -> CharterQuerySet:
         """Versions a reader may see: all of them for the team, ratified ones for the organisation."""
         return self if in_team else self.filter(state__in=Charter.RATIFIED_STATES)
+
+    def active(self) -> CharterQuerySet:
+        """The version in force: ratified and not yet superseded (one per team at most)."""
+        return self.filter(state=Charter.State.RATIFIED)
+
+    def working(self) -> CharterQuerySet:
+        """The copy being drafted or put to the team (one per team at most)."""
+        return self.filter(state__in=Charter.EDITABLE_STATES)
+
+    def in_force_or_working(self) -> CharterQuerySet:
+        return self.filter(state__in=[*Charter.EDITABLE_STATES, Charter.State.RATIFIED])
+
+    def active_for(self, team) -> Charter | None:
+        return self.filter(team=team).active().first()
 
 
 class Charter(models.Model):
@@ -65,19 +92,38 @@ class Charter(models.Model):
     process = models.TextField(_("process: rituals, cadence, definition of done"), blank=True,
                                help_text=_("Markdown. Our meetings and their rhythm, and when work counts as done."))
     process_version = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(
+        default=1, help_text=_("Bumped by every change to the text, so a response records which text it answered."),
+    )
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="+")
     created_at = models.DateTimeField(_("started"), default=timezone.now)
     proposed_at = models.DateTimeField(null=True, blank=True)
+    responses_close_on = models.DateField(
+        _("responses close on"), null=True, blank=True,
+        help_text=_("Optional: the day by which members should consent or object. Shown to them."),
+    )
     edited_at = models.DateTimeField(null=True, blank=True,
                                      help_text=_("Last change to the text while it was proposed."))
     ratified_at = models.DateTimeField(null=True, blank=True)
     ratified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                     blank=True, related_name="+")
     superseded_at = models.DateTimeField(null=True, blank=True)
+    ratified_despite_gaps = models.BooleanField(
+        default=False,
+        help_text=_("The leader ratified knowingly while some members had not responded to the final text."),
+    )
 
     objects = CharterQuerySet.as_manager()
+
+    # The text sections edited as a whole: their fields, in the order forms and admin show them.
+    # Each has its own version counter, `<section>_version`, for compare-and-set saves.
+    TEXT_SECTIONS: dict[str, tuple[str, ...]] = {
+        Section.PURPOSE: ("purpose_statement", "purpose_serves", "purpose_outcome", "purpose_refuses"),
+        Section.PEOPLE: ("people",),
+        Section.PROCESS: ("process",),
+    }
 
     class Meta:
         # team_id, not team: ordering by the relation would join teams and organisations.
@@ -98,19 +144,73 @@ class Charter(models.Model):
         return reverse("charters:version", args=[self.team.organisation.slug, self.team.slug, self.number])
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.state == self.State.PROPOSED
+
+    @property
     def is_editable(self) -> bool:
         return self.state in self.EDITABLE_STATES
 
     @property
+    def is_active(self) -> bool:
+        """The team's version in force."""
+        return self.state == self.State.RATIFIED
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.state == self.State.SUPERSEDED
+
+    @property
     def was_ratified(self) -> bool:
         return self.state in self.RATIFIED_STATES
+
+    def refusal_to_edit(self) -> str | None:
+        """Why this version's text cannot change now, or None when it can."""
+        if self.is_editable:
+            return None
+        return (f"Version {self.number} is {self.get_state_display().lower()} and can no longer change. "
+                "Start an amendment to change the charter.")
+
+    def refusal_to_record_progress(self) -> str | None:
+        """Why key-result progress cannot be recorded on this version, or None when it can.
+
+        Progress is recorded on the version in force: a draft or proposal is not in force yet,
+        and a superseded version no longer is.
+        """
+        if self.is_active:
+            return None
+        if self.is_superseded:
+            return (f"Version {self.number} was superseded by a later version, so progress is no longer "
+                    "recorded on it. Record it on the team's active charter.")
+        return (f"Version {self.number} is {self.get_state_display().lower()}, not in force yet. Progress is "
+                "recorded on the team's active charter.")
+
+    @staticmethod
+    def section_version_field(section: str) -> str:
+        return f"{Section(section).value}_version"
 
     def purpose_part_text(self, part: PurposePart | str) -> str:
         return getattr(self, f"purpose_{PurposePart(part).value}")
 
 
 class CharterItem(models.Model):
-    """Something listed in a charter in an order the leader chooses."""
+    """Something listed in a charter in an order the leader chooses.
+
+    Each kind says once what the rest of the app needs to know about it: its name in URLs
+    (`kind`) and in the product's words (`kind_label`), the section it belongs to, the
+    parent its list hangs from, and the fields a leader edits.
+    """
+
+    kind: str
+    kind_label: str
+    section: Section
+    parent_field = "charter"
+    charter_lookup = "charter"  # how to reach the charter from the item, in a query
+    EDITABLE_FIELDS: tuple[str, ...]
 
     position = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
@@ -119,8 +219,23 @@ class CharterItem(models.Model):
         abstract = True
         ordering = ["position", "pk"]
 
+    @property
+    def parent_id(self) -> int:
+        return getattr(self, f"{self.parent_field}_id")
+
+    @classmethod
+    def in_charter(cls, charter) -> models.QuerySet:
+        return cls.objects.filter(**{cls.charter_lookup: charter})
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.kind}-{self.pk}"
+
 
 class NonNegotiable(CharterItem):
+    kind, kind_label, section = "non_negotiable", _("non-negotiable"), Section.NON_NEGOTIABLES
+    EDITABLE_FIELDS = ("title", "standard", "why")
+
     charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="non_negotiables")
     title = models.CharField(_("title"), max_length=160)
     standard = models.TextField(_("what meeting it looks like"), blank=True,
@@ -136,6 +251,9 @@ class NonNegotiable(CharterItem):
 
 class Boundary(CharterItem):
     """An area of work and who decides in it: fixed, consult, or team decides."""
+
+    kind, kind_label, section = "boundary", _("boundary"), Section.BOUNDARIES
+    EDITABLE_FIELDS = ("area", "label", "guardrails", "set_by")
 
     charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="boundaries")
     area = models.CharField(_("area of work"), max_length=160)
@@ -156,9 +274,10 @@ class Boundary(CharterItem):
 
 
 class Goal(CharterItem):
+    kind, kind_label, section = "goal", _("goal"), Section.GOALS
+    EDITABLE_FIELDS = ("objective", "purpose_part", "tradeoff", "owner")
+
     charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="goals")
-    cycle = models.ForeignKey("reviews.ReviewCycle", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="goals")
     origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                help_text=_("The same goal in the version this one was amended from."))
     objective = models.CharField(_("objective"), max_length=240)
@@ -177,8 +296,19 @@ class Goal(CharterItem):
 
 
 class KeyResult(CharterItem):
+    kind, kind_label, section = "key_result", _("key result"), Section.GOALS
+    parent_field, charter_lookup = "goal", "goal__charter"
+    EDITABLE_FIELDS = ("metric", "unit", "start_value", "target_value", "current_value", "confidence")
+
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="key_results")
     origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # RESTRICT: a version cannot be deleted on its own while later versions' key results descend from it
+    # (their progress history hangs from it); deleting the whole team still cascades.
+    lineage = models.ForeignKey(
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="+",
+        help_text=_("The first version of this key result (itself when new): its progress follows it through "
+                    "amendments. Set by the services; a row written without them is its own lineage."),
+    )
     metric = models.CharField(_("metric"), max_length=200)
     unit = models.CharField(_("unit"), max_length=30, blank=True, help_text=_("e.g. %, days, NPS points"))
     start_value = models.DecimalField(_("start"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -199,25 +329,92 @@ class KeyResult(CharterItem):
         return self.metric
 
     @property
-    def progress_percent(self) -> int | None:
-        """How far from start to target the current value is, clamped to 0–100."""
-        if None in (self.start_value, self.target_value, self.current_value):
+    def lineage_key(self) -> int:
+        """The id progress is recorded under: the first version of this key result."""
+        return self.lineage_id or self.pk
+
+    def progress_percent_at(self, value: Decimal | None) -> int | None:
+        """How far from start to target `value` is, clamped to 0–100; None without all three."""
+        if None in (self.start_value, self.target_value, value):
             return None
         span = self.target_value - self.start_value
         if span == 0:
-            return 100 if self.current_value == self.target_value else 0
-        return max(0, min(100, round((self.current_value - self.start_value) / span * 100)))
+            return 100 if value == self.target_value else 0
+        return max(0, min(100, round((value - self.start_value) / span * 100)))
+
+    @property
+    def progress_percent(self) -> int | None:
+        """How far the value written in the charter text is; the page uses the latest progress instead."""
+        return self.progress_percent_at(self.current_value)
 
 
-class Section(models.TextChoices):
-    """Parts of a charter that people comment on and that diffs compare."""
+# URL kind → model: the one place a kind named in a URL is looked up.
+ITEM_KINDS: dict[str, type[CharterItem]] = {model.kind: model for model in (NonNegotiable, Boundary, Goal, KeyResult)}
 
-    PURPOSE = "purpose", _("Purpose")
-    PEOPLE = "people", _("People")
-    PROCESS = "process", _("Process")
-    NON_NEGOTIABLES = "non_negotiables", _("Non-negotiables")
-    BOUNDARIES = "boundaries", _("Boundaries")
-    GOALS = "goals", _("Goals")
+
+class KeyResultProgress(models.Model):
+    """A key result's value and confidence at one moment, recorded beside the charter's text.
+
+    A ratified version never changes, so progress is not written into `KeyResult.current_value`:
+    each reading is a row of its own, recorded on the version in force (`key_result`) and filed
+    under the key result's `lineage`, so the history runs on across amendments.
+    """
+
+    class Confidence(models.TextChoices):
+        ON_TRACK = "on_track", _("on track")
+        AT_RISK = "at_risk", _("at risk")
+        OFF_TRACK = "off_track", _("off track")
+
+    class Source(models.TextChoices):
+        CHECK_IN = "check_in", _("check-in")
+        DIRECT = "direct", _("recorded directly")
+
+    # No index of its own: the (lineage, recorded_at) index below starts with it.
+    lineage = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                help_text=_("The first version of the key result: the history follows it."))
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="progress",
+                                   help_text=_("The row of the version in force when this was recorded."))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000,
+                            help_text=_("Optional: what moved it, or what stands in the way."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.DIRECT)
+    # Deliberately not a foreign key: checkins depends on charters, never the other way round.
+    source_ref = models.PositiveIntegerField(
+        _("check-in"), null=True, blank=True,
+        help_text=_("The id of the check-in this came from (checkins.CheckIn); empty when recorded directly."),
+    )
+
+    class Meta:
+        verbose_name = _("key-result progress")
+        verbose_name_plural = _("key-result progress")
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(confidence__in=["on_track", "at_risk", "off_track"]),
+                                   name="kr_progress_confidence_valid"),
+            # A check-in's progress says which check-in; progress recorded directly has none.
+            models.CheckConstraint(
+                condition=Q(source="check_in", source_ref__isnull=False) | Q(source="direct", source_ref__isnull=True),
+                name="kr_progress_source_ref_only_from_check_in",
+            ),
+        ]
+        indexes = [
+            # The latest progress per lineage (the charter page's scoreboard), and the history of a
+            # lineage by time (`progress_history`, the trends page): both read one lineage in time order.
+            models.Index(fields=["lineage", "-recorded_at", "-id"], name="kr_progress_lineage_time"),
+            # The progress a check-in recorded (the check-ins app finds or replaces it by its id).
+            models.Index(fields=["source_ref"], condition=Q(source_ref__isnull=False),
+                         name="kr_progress_from_check_in"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result.metric}: {self.value} ({self.get_confidence_display()}) on {self.recorded_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return self.key_result.goal.charter.get_absolute_url() + f"#key_result-{self.key_result_id}"
 
 
 class Comment(models.Model):
@@ -244,6 +441,15 @@ class Comment(models.Model):
         return self.charter.get_absolute_url() + f"#comment-{self.pk}"
 
 
+class ResponseQuerySet(models.QuerySet):
+    def objections(self) -> ResponseQuerySet:
+        return self.filter(kind=Response.Kind.OBJECTION)
+
+    def open_objections(self) -> ResponseQuerySet:
+        """Objections the leader has not answered yet: they block ratification."""
+        return self.objections().filter(answer="")
+
+
 class Response(models.Model):
     """A member's consent to, or objection against, a proposed charter."""
 
@@ -267,6 +473,14 @@ class Response(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(
+        default=1, help_text=_("The charter's revision when the member responded: the text they answered."),
+    )
+    resolved_by_amendment = models.BooleanField(
+        default=False, help_text=_("The objector confirmed that the amendment answering their objection resolves it."),
+    )
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
@@ -280,99 +494,45 @@ class Response(models.Model):
         return f"{self.get_kind_display()} by {self.member} on {self.charter}"
 
     @property
-    def is_open_objection(self) -> bool:
-        return self.kind == self.Kind.OBJECTION and not self.answer
-
-
-class Decision(models.Model):
-    """A proposal judged against the team's purpose and metrics."""
-
-    class PurposeEffect(models.TextChoices):
-        ADVANCES = "advances", _("advances")
-        NEUTRAL = "neutral", _("neutral")
-        HARMS = "harms", _("harms")
-
-    class MetricEffect(models.TextChoices):
-        IMPROVES = "improves", _("improves")
-        NEUTRAL = "neutral", _("neutral")
-        DENTS = "dents", _("dents")
-
-    class Verdict(models.TextChoices):
-        NO = "no", _("No")
-        CONSCIOUS_INVESTMENT = "conscious_investment", _("Conscious investment")
-        YES = "yes", _("Yes")
-        NOT_ALIGNED = "not_aligned", _("Not aligned")
-        NOISE = "noise", _("Noise")
-
-    class Outcome(models.TextChoices):
-        PENDING = "pending", _("Not decided yet")
-        PROCEED = "proceed", _("Proceed")
-        DECLINE = "decline", _("Do not proceed")
-
-    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="decisions")
-    charter = models.ForeignKey(Charter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                help_text=_("The charter version in force when it was logged."))
-    title = models.CharField(_("proposal"), max_length=200)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
-    purpose_effect = models.CharField(_("effect on our purpose"), max_length=10, choices=PurposeEffect.choices)
-    metric_effect = models.CharField(_("effect on our metrics"), max_length=10, choices=MetricEffect.choices)
-    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions")
-    key_result = models.ForeignKey(KeyResult, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="investments", verbose_name=_("key result it dents"))
-    investment_amount = models.CharField(_("how much"), max_length=200, blank=True,
-                                         help_text=_("e.g. 'NPS may drop 3 points'"))
-    investment_until = models.DateField(_("for how long"), null=True, blank=True,
-                                        help_text=_("When the dent should be recovered; checked at review."))
-    verdict = models.CharField(_("verdict"), max_length=24, choices=Verdict.choices, editable=False)
-    outcome = models.CharField(_("final decision"), max_length=10, choices=Outcome.choices,
-                               default=Outcome.PENDING)
-    outcome_reason = models.TextField(_("reason"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                  related_name="+")
-    logged_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-logged_at", "-pk"]
-        indexes = [
-            # The decision log, filtered by verdict, newest first.
-            models.Index(fields=["team", "verdict", "-logged_at"], name="decision_team_verdict"),
-            models.Index(fields=["team", "-logged_at"], name="decision_team_logged"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("charters:decision", args=[self.team.organisation.slug, self.team.slug, self.pk])
+    def is_objection(self) -> bool:
+        return self.kind == self.Kind.OBJECTION
 
     @property
-    def is_departure(self) -> bool:
-        return self.outcome != self.Outcome.PENDING and self.outcome != recommended_outcome(self.verdict)
+    def is_open_objection(self) -> bool:
+        return self.is_objection and not self.answer
+
+    @property
+    def predates_latest_text(self) -> bool:
+        """Given to an earlier text of the charter than the one there is now."""
+        return self.revision < self.charter.revision
+
+    @property
+    def awaits_objectors_word(self) -> bool:
+        """The leader says they amended the charter: does the objector agree it resolves the objection?"""
+        return self.is_objection and self.answer == self.Answer.AMENDED
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Not yet a response to the text as it stands: given to an earlier text, or an amended objection."""
+        return self.predates_latest_text or self.awaits_objectors_word
 
 
-def judge(purpose_effect: str, metric_effect: str) -> tuple[Decision.Verdict, str]:
-    """The seeds' decision rule: what the team's purpose says about a proposal, and why."""
-    P, M, V = Decision.PurposeEffect, Decision.MetricEffect, Decision.Verdict
-    if purpose_effect == P.HARMS:
-        return V.NO, "It harms the purpose. Metrics cannot buy back what the purpose refuses to trade away."
-    if purpose_effect == P.ADVANCES and metric_effect == M.DENTS:
-        return V.CONSCIOUS_INVESTMENT, (
-            "It advances the purpose at a cost to a metric. Proceed knowingly: name the key result, "
-            "how much it may drop and for how long, and check it at the review."
-        )
-    if purpose_effect == P.ADVANCES:
-        return V.YES, "It advances the purpose without denting a metric."
-    if metric_effect == M.IMPROVES:
-        return V.NOT_ALIGNED, (
-            "It moves a metric but not the purpose: a local optimisation. Proceed only with a stated reason."
-        )
-    return V.NOISE, "It touches neither the purpose nor a metric. Let it go."
+class ConsentGap(models.Model):
+    """Who had not given their word on the final text when a version was ratified: part of the record."""
 
+    class Kind(models.TextChoices):
+        NO_RESPONSE = "no_response", _("had not responded")
+        EARLIER_TEXT = "earlier_text", _("had responded to an earlier text")
+        AMENDED_OBJECTION = "amended_objection", _("had not said whether the amendment resolves their objection")
 
-def recommended_outcome(verdict: str) -> str:
-    """What the verdict recommends; departing from it needs a written reason."""
-    proceed = {Decision.Verdict.YES, Decision.Verdict.CONSCIOUS_INVESTMENT}
-    return Decision.Outcome.PROCEED if verdict in proceed else Decision.Outcome.DECLINE
+    charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="consent_gaps")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["charter", "kind", "pk"]
+        constraints = [models.UniqueConstraint(fields=["charter", "member"], name="consent_gap_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_kind_display()} ({self.charter})"
+

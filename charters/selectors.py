@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
-from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable, Response
+from alignment.permissions import Capability, CharterPermissions, TeamAccess, capabilities_of
+from charters.completeness import Completeness, check_charter
+from charters.forms import AmendmentForm, AnswerForm, CommentForm, ProgressForm, ProposeForm, ResponseForm
+from charters.models import (
+    Boundary,
+    Charter,
+    Comment,
+    ConsentGap,
+    Goal,
+    KeyResult,
+    KeyResultProgress,
+    NonNegotiable,
+    Response,
+    Section,
+)
+from charters.versions import SectionDiff, compare
 
 
 @dataclass
@@ -39,27 +57,84 @@ def load_content(charter: Charter) -> CharterContent:
     )
 
 
+# Key-result progress ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LatestProgress:
+    """Where a key result stands: its lineage's latest progress, else the value written in the charter."""
+
+    value: Decimal | None
+    percent: int | None  # of the way from this version's start to its target
+    progress: KeyResultProgress | None  # the reading it comes from: confidence, note, when and by whom
+
+    @property
+    def confidence(self) -> KeyResultProgress.Confidence | None:
+        return KeyResultProgress.Confidence(self.progress.confidence) if self.progress else None
+
+
+def latest_progress(lineage_ids: Iterable[int]) -> dict[int, KeyResultProgress]:
+    """The newest progress of each lineage (`KeyResult.lineage_key`), with who recorded it: 1 query.
+
+    One index lookup per lineage, however long its history: the newest row's id is read
+    per key result in a subquery, then those rows are fetched.
+    """
+    ids = set(lineage_ids)
+    if not ids:
+        return {}
+    newest = KeyResultProgress.objects.filter(lineage_id=OuterRef("pk")).order_by("-recorded_at", "-pk")
+    newest_ids = KeyResult.objects.filter(pk__in=ids).values(latest=Subquery(newest.values("pk")[:1]))
+    rows = KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
+    return {row.lineage_id: row for row in rows}
+
+
+def attach_latest_progress(key_results: list[KeyResult]) -> None:
+    """Set `kr.latest` (a `LatestProgress`) on each key result: 1 query, none without key results."""
+    newest = latest_progress(kr.lineage_key for kr in key_results)
+    for kr in key_results:
+        progress = newest.get(kr.lineage_key)
+        value = progress.value if progress else kr.current_value
+        kr.latest = LatestProgress(value=value, percent=kr.progress_percent_at(value), progress=progress)
+
+
+def progress_history(lineage_ids: Iterable[int], since: datetime | None = None) -> dict[int, list[KeyResultProgress]]:
+    """Each lineage's progress, oldest first (value and confidence over time), with who recorded it: 1 query.
+
+    Keyed by lineage (`KeyResult.lineage_key`), every lineage asked for present, if only
+    with an empty list. `since` keeps what was recorded at or after that moment.
+    """
+    history: dict[int, list[KeyResultProgress]] = {lineage_id: [] for lineage_id in lineage_ids}
+    if not history:
+        return history
+    rows = KeyResultProgress.objects.filter(lineage_id__in=history).select_related("recorded_by")
+    if since is not None:
+        rows = rows.filter(recorded_at__gte=since)
+    for row in rows.order_by("lineage_id", "recorded_at", "pk"):
+        history[row.lineage_id].append(row)
+    return history
+
+
 def versions_in_force(team) -> tuple[Charter | None, Charter | None]:
     """The active (ratified) version and the working copy (draft or proposed), either may be None: 1 query."""
-    charters = list(Charter.objects.filter(team=team, state__in=[*Charter.EDITABLE_STATES, Charter.State.RATIFIED]))
-    active = next((c for c in charters if c.state == Charter.State.RATIFIED), None)
+    charters = list(Charter.objects.filter(team=team).in_force_or_working().select_related("based_on", "ratified_by"))
+    active = next((c for c in charters if c.is_active), None)
     working = next((c for c in charters if c.is_editable), None)
     return active, working
 
 
-def working_charter(team) -> Charter | None:
-    """The draft or proposed charter if there is one, else the active (ratified) one."""
-    active, working = versions_in_force(team)
-    return working or active
-
-
-def active_charter(team) -> Charter | None:
-    return Charter.objects.filter(team=team, state=Charter.State.RATIFIED).first()
+def charter_for_reader(access: TeamAccess) -> Charter | None:
+    """What the charter tab shows: the team sees its working copy first, the organisation the active version."""
+    active, working = versions_in_force(access.team)
+    charter = (working or active) if access.in_team else active
+    if charter is not None:
+        charter.team = access.team
+    return charter
 
 
 def comment_threads(charter: Charter) -> dict[str, list[Comment]]:
     """Top-level comments per section, each with `.replies_list`: 1 query."""
     comments = list(Comment.objects.filter(charter=charter).select_related("author", "resolved_by"))
+    for comment in comments:
+        comment.charter = charter
     threads: dict[str, list[Comment]] = {}
     by_id = {c.pk: c for c in comments}
     for comment in comments:
@@ -72,29 +147,188 @@ def comment_threads(charter: Charter) -> dict[str, list[Comment]]:
     return threads
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A member whose word on the final text is missing."""
+
+    member: object  # the user
+    kind: ConsentGap.Kind
+
+
 @dataclass
 class ConsentPicture:
-    """Who consented, who objected and who has not answered yet."""
+    """Who consented, who objected, and whose word on the final text is missing.
+
+    For a ratified version, `gaps` is the record kept at ratification, not today's team.
+    """
 
     responses: list[Response]
-    waiting_for: list  # memberships expected to respond that have not
+    waiting_for: list  # memberships expected to respond that have not (live while proposed)
+    gaps: list[Gap]
 
     @property
     def consents(self) -> list[Response]:
-        return [r for r in self.responses if r.kind == Response.Kind.CONSENT]
+        return [r for r in self.responses if not r.is_objection]
 
     @property
     def objections(self) -> list[Response]:
-        return [r for r in self.responses if r.kind == Response.Kind.OBJECTION]
+        return [r for r in self.responses if r.is_objection]
 
     @property
     def open_objections(self) -> list[Response]:
         return [r for r in self.responses if r.is_open_objection]
 
+    def gaps_of(self, kind: ConsentGap.Kind) -> list[Gap]:
+        return [gap for gap in self.gaps if gap.kind == kind]
+
+    @property
+    def not_responded(self) -> list[Gap]:
+        return self.gaps_of(ConsentGap.Kind.NO_RESPONSE)
+
+    @property
+    def earlier_text(self) -> list[Gap]:
+        return self.gaps_of(ConsentGap.Kind.EARLIER_TEXT)
+
+    @property
+    def amended_objections(self) -> list[Gap]:
+        return self.gaps_of(ConsentGap.Kind.AMENDED_OBJECTION)
+
+
+def consent_gaps(responses: list[Response], members: list) -> list[Gap]:
+    """Whose word on the final text is missing: no response, a response to an earlier text, or an
+    objection the leader says was amended away without the objector agreeing. Pure: no queries."""
+    by_member = {r.member_id: r for r in responses}
+    gaps = []
+    for membership in members:
+        if Capability.RESPOND_TO_CHARTER not in capabilities_of(membership):
+            continue
+        response = by_member.get(membership.user_id)
+        if response is None:
+            gaps.append(Gap(membership.user, ConsentGap.Kind.NO_RESPONSE))
+        elif response.awaits_objectors_word:
+            gaps.append(Gap(membership.user, ConsentGap.Kind.AMENDED_OBJECTION))
+        elif response.predates_latest_text:
+            gaps.append(Gap(membership.user, ConsentGap.Kind.EARLIER_TEXT))
+    return gaps
+
 
 def consent_picture(charter: Charter, members: list) -> ConsentPicture:
-    """Responses (1 query) matched against the team's members already loaded by the caller."""
+    """Responses (1 query) matched against the team's members already loaded by the caller;
+    for a ratified version, against the record kept at ratification (1 more query)."""
     responses = list(charter.responses.select_related("member", "answered_by"))
+    for response in responses:
+        response.charter = charter  # `predates_latest_text` compares with it, without a query
+    if charter.was_ratified:
+        recorded = [Gap(g.member, ConsentGap.Kind(g.kind)) for g in charter.consent_gaps.select_related("member")]
+        return ConsentPicture(responses=responses, waiting_for=[], gaps=recorded)
     responded = {r.member_id for r in responses}
-    waiting = [m for m in members if (m.is_member or m.is_facilitator) and m.user_id not in responded]
-    return ConsentPicture(responses=responses, waiting_for=waiting)
+    expected = [m for m in members if Capability.RESPOND_TO_CHARTER in capabilities_of(m)]
+    return ConsentPicture(responses=responses, waiting_for=[m for m in expected if m.user_id not in responded],
+                          gaps=consent_gaps(responses, members))
+
+@dataclass
+class CharterPage:
+    """Everything the charter page shows one reader; views render it whole or one named partial of it."""
+
+    access: TeamAccess
+    charter: Charter | None
+    perms: CharterPermissions | None = None
+    content: CharterContent | None = None
+    completeness: Completeness | None = None
+    threads: dict[str, list[Comment]] = field(default_factory=dict)
+    comment_forms: dict[str, CommentForm] = field(default_factory=dict)
+    consent: ConsentPicture | None = None
+    show_consent: bool = False
+    my_response: Response | None = None
+    response_form: ResponseForm | None = None
+    amend_form: AmendmentForm | None = None
+    amendment_in_progress: Charter | None = None  # offered instead of "Start an amendment"
+    propose_form: ProposeForm | None = None
+    ratify_gaps: list[Gap] | None = None  # the leader asked to ratify: confirm despite these
+    changes: dict[str, SectionDiff] = field(default_factory=dict)  # an amendment against the version it amends
+    consent_error: str | None = None
+    viewing_version: bool = False
+
+    def context(self) -> dict:
+        return {**vars(self), "page": self, "team": self.access.team, "sections": Section}
+
+
+def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version: bool = False,
+                 response_form: ResponseForm | None = None, comment_form: CommentForm | None = None,
+                 answer_form: tuple[int, AnswerForm] | None = None, amend_form: AmendmentForm | None = None,
+                 propose_form: ProposeForm | None = None, ratify_gaps: list[Gap] | None = None,
+                 consent_error: str | None = None,
+                 progress_form: tuple[int, ProgressForm] | None = None) -> CharterPage:
+    """The charter page for this reader, with any form that failed shown as it was typed.
+
+    Queries: the content (4) and each key result's latest progress (1); for the team also
+    its members (1), responses (1) and comments (1). However many items, threads,
+    responses and readings there are.
+    """
+    page = CharterPage(access=access, charter=charter, viewing_version=viewing_version,
+                       amend_form=amend_form or AmendmentForm(), consent_error=consent_error)
+    if charter is None:
+        return page
+    page.perms = access.for_charter(charter)
+    page.content = load_content(charter)
+    attach_latest_progress(page.content.key_results)
+    failed_pk, failed_progress = progress_form or (None, None)
+    for kr in page.content.key_results:
+        if kr.pk == failed_pk:  # kept as typed, even if it was refused because the version moved on
+            kr.progress_form = failed_progress
+        else:
+            kr.progress_form = ProgressForm.for_key_result(kr) if page.perms.record_progress else None
+    if not access.in_team:
+        return page
+    if page.perms.amend:  # 1 query, for stewards on the active version only
+        page.amendment_in_progress = Charter.objects.filter(team=access.team).working().first()
+    if page.perms.propose:
+        page.propose_form = propose_form or ProposeForm(instance=charter)
+    page.ratify_gaps = ratify_gaps
+    page.completeness = check_charter(page.content)
+    if charter.is_editable and charter.based_on_id:  # an amendment: mark what changed (4 queries)
+        based_on = charter.based_on
+        based_on.team = access.team
+        page.changes = {diff.section.value: diff for diff in compare(load_content(based_on), page.content)}
+    members = list(access.team.memberships.select_related("user"))
+    page.consent = consent_picture(charter, members)
+    page.my_response = next((r for r in page.consent.responses if r.member_id == access.user.pk), None)
+    if page.perms.consent:
+        page.response_form = response_form or ResponseForm(
+            instance=page.my_response, initial={"revision": charter.revision},
+        )
+    elif response_form is not None:  # refused after it was typed (e.g. ratified meanwhile): keep the text
+        page.response_form = response_form
+    page.show_consent = bool(charter.is_proposed or page.consent.responses or page.consent.gaps or page.response_form)
+    if page.perms.answer_objections:
+        failed_pk, failed_form = answer_form or (None, None)
+        for response in page.consent.open_objections:
+            response.answer_form = failed_form if response.pk == failed_pk else AnswerForm.for_objection(response)
+    page.threads = comment_threads(charter)  # read only once ratified: the discussion stays on record
+    for section_threads in page.threads.values():
+        for thread in section_threads:
+            thread.may_resolve = access.may_resolve(thread)
+            thread.reply_form = CommentForm.for_reply(thread) if page.perms.comment else None
+    page.comment_forms = {section: CommentForm.for_section(section) for section in Section} if page.perms.comment \
+        else {}
+    if comment_form is not None:
+        page.comment_forms[comment_form.data.get("section", "")] = comment_form
+    return page
+
+
+# What charters shows on the core's pages (registered in `charters/apps.py`) ---------------------
+
+def team_panel(request, access: TeamAccess) -> dict:
+    """The team page's charter card: the active version and any working copy (1 query)."""
+    active, working = versions_in_force(access.team)
+    return {"active": active, "working": working, "may_start": access.may_steward_charter and not (active or working)}
+
+
+def organisation_panel(teams: list) -> dict[int, Charter | None]:
+    """Every team's active charter (or None) with its goals: 2 queries for any number of teams."""
+    charters = (
+        Charter.objects.filter(team__in=teams).active()
+        .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "pk"), to_attr="goal_list"))
+    )
+    by_team = {charter.team_id: charter for charter in charters}
+    return {team.pk: by_team.get(team.pk) for team in teams}

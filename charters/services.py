@@ -1,84 +1,89 @@
-"""Actions on charters: drafting, proposing, consent, ratification, amendment, decisions.
+"""Actions on charters: drafting, proposing, consent, ratification, amendment.
 
-Each action owns its transaction. Ratified versions are never written to again.
+Each action owns its transaction, takes its row locks through `charters/locks.py` (in
+the order written there), re-reads what it locked and refuses in the person's words
+(`ActionRefused`) when the world changed under them. Ratified versions are never
+written to again.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from alignment.concurrency import save_if_unchanged
-from alignment.services import ActionRefused
+from alignment.errors import ActionRefused, ItemRemoved
+from alignment.locks import lock_team
+from alignment.permissions import ARCHIVED_REFUSAL
 from charters.completeness import check_charter
+from charters.locks import lock_charter, lock_goal, lock_list, lock_member_response, lock_response
 from charters.models import (
     Boundary,
     Charter,
+    CharterItem,
     Comment,
-    Decision,
+    ConsentGap,
     Goal,
     KeyResult,
+    KeyResultProgress,
     NonNegotiable,
     Response,
-    judge,
-    recommended_outcome,
+    Section,
 )
-from charters.selectors import load_content
-from reviews.services import ensure_open_cycle
+from charters.selectors import Gap, consent_gaps, load_content
+from charters.signals import charter_ratified
 
-# The text sections edited as a whole, with their fields and version counters.
-SECTION_FIELDS = {
-    "purpose": ["purpose_statement", "purpose_serves", "purpose_outcome", "purpose_refuses"],
-    "people": ["people"],
-    "process": ["process"],
-}
-
-__all__ = ["ActionRefused"]
+DISCARDED = "This version no longer exists: it was discarded."
 
 
-def _require_editable(charter: Charter) -> None:
-    if not charter.is_editable:
-        raise ActionRefused(
-            f"Version {charter.number} is {charter.get_state_display().lower()} and can no longer change. "
-            "Start an amendment to change the charter."
-        )
+def _locked(charter: Charter) -> Charter:
+    """The charter's row, locked and re-read; refused if it was discarded meanwhile."""
+    locked = lock_charter(charter.pk)
+    if locked is None:
+        raise ActionRefused(DISCARDED)
+    return locked
 
 
-def _lock_editable(charter: Charter) -> None:
-    """Refuse unless the version is still draft or proposed in the database; call in a transaction.
+def _locked_editable(charter: Charter) -> Charter:
+    """Locked, re-read, and still a draft or proposal in the database.
 
     The caller's copy may have been loaded before a ratification, so its own state
-    proves nothing. The row lock keeps a ratification out until the change commits.
+    proves nothing. The lock keeps a ratification out until the change commits.
     """
-    state = (
-        Charter.objects.select_for_update(of=("self",)).filter(pk=charter.pk).order_by()
-        .values_list("state", flat=True).first()
-    )
-    if state is None:
-        raise ActionRefused("This version no longer exists: it was discarded.")
-    charter.state = state
-    _require_editable(charter)
-    if state == Charter.State.PROPOSED:
-        # Members who responded before this edit see that the text has changed since.
-        charter.edited_at = timezone.now()
-        Charter.objects.filter(pk=charter.pk).update(edited_at=charter.edited_at)
+    locked = _locked(charter)
+    refusal = locked.refusal_to_edit()
+    if refusal:
+        raise ActionRefused(refusal)
+    return locked
 
 
-def _lock(charter: Charter) -> Charter:
-    """Re-read the charter under a row lock so state changes serialise."""
-    # `of` keeps PostgreSQL from also locking the joined team and organisation rows.
-    return Charter.objects.select_for_update(of=("self",)).select_related("team").get(pk=charter.pk)
+def _mark_text_changed(charter: Charter) -> None:
+    """A new revision of the text: responses given before it are to an earlier text."""
+    now = timezone.now()
+    changes = {"revision": F("revision") + 1}
+    if charter.is_proposed:
+        changes["edited_at"] = now
+    Charter.objects.filter(pk=charter.pk).update(**changes)
+    charter.refresh_from_db(fields=["revision", "edited_at"])
 
 
 def _next_number(team) -> int:
-    return (Charter.objects.filter(team=team).aggregate(n=Max("number"))["n"] or 0) + 1
+    last = Charter.objects.filter(team=team).order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
 
 
 def start_charter(*, team, actor) -> Charter:
     """Start the team's first charter as an empty draft."""
     with transaction.atomic():
+        # Two leaders clicking "Start" at once: the team's lock makes the second see the first's draft.
+        if lock_team(team.pk) is None:
+            raise ActionRefused("This team no longer exists.")
         if Charter.objects.filter(team=team).exists():
             raise ActionRefused("This team already has a charter. Amend it instead.")
         return Charter.objects.create(team=team, number=1, created_by=actor)
@@ -87,14 +92,16 @@ def start_charter(*, team, actor) -> Charter:
 def start_amendment(*, team, actor, note: str = "") -> Charter:
     """Copy the active version into a new draft; ratifying the draft supersedes it."""
     with transaction.atomic():
-        active = Charter.objects.select_for_update().filter(team=team, state=Charter.State.RATIFIED).first()
+        if lock_team(team.pk) is None:
+            raise ActionRefused("This team no longer exists.")
+        active = Charter.objects.active_for(team)
         if active is None:
             raise ActionRefused("There is no ratified charter to amend yet.")
-        if Charter.objects.filter(team=team, state__in=Charter.EDITABLE_STATES).exists():
+        if Charter.objects.filter(team=team).working().exists():
             raise ActionRefused("An amendment is already in progress. Finish or discard it first.")
         draft = Charter.objects.create(
             team=team, number=_next_number(team), based_on=active, created_by=actor, amendment_note=note,
-            **{name: getattr(active, name) for fields in SECTION_FIELDS.values() for name in fields},
+            **{name: getattr(active, name) for fields in Charter.TEXT_SECTIONS.values() for name in fields},
         )
         _copy_items(source=active, target=draft)
     return draft
@@ -112,100 +119,154 @@ def _copy_items(*, source: Charter, target: Charter) -> None:
         for i in content.boundaries
     )
     new_goals = Goal.objects.bulk_create(
-        Goal(charter=target, cycle_id=g.cycle_id, origin=g, position=g.position, objective=g.objective,
+        Goal(charter=target, origin=g, position=g.position, objective=g.objective,
              purpose_part=g.purpose_part, tradeoff=g.tradeoff, owner_id=g.owner_id)
         for g in content.goals
     )
     KeyResult.objects.bulk_create(
-        KeyResult(goal=new_goal, origin=kr, position=kr.position, metric=kr.metric, unit=kr.unit,
-                  start_value=kr.start_value, target_value=kr.target_value, current_value=kr.current_value,
-                  confidence=kr.confidence)
+        KeyResult(goal=new_goal, origin=kr, lineage_id=kr.lineage_key, position=kr.position, metric=kr.metric,
+                  unit=kr.unit, start_value=kr.start_value, target_value=kr.target_value,
+                  current_value=kr.current_value, confidence=kr.confidence)
         for old_goal, new_goal in zip(content.goals, new_goals, strict=True)
         for kr in old_goal.key_results_list
     )
 
 
-def update_section(*, charter: Charter, section: str, expected_version: int, **values) -> Charter:
+# Text sections ----------------------------------------------------------------------------------
+
+def _save_section(*, charter: Charter, section: Section, expected_version: int, values: dict[str, str]) -> Charter:
     """Save one text section unless someone else saved it since the editor loaded it."""
-    fields = SECTION_FIELDS[section]
     with transaction.atomic():
-        _lock_editable(charter)
-        for name in fields:
-            setattr(charter, name, values[name])
-        save_if_unchanged(charter, expected_version=expected_version, fields=fields,
-                          version_field=f"{section}_version")
-    return charter
-
-
-def add_item(*, model, parent, charter: Charter, values: dict):
-    """Append a non-negotiable, boundary, goal or key result at the end of its list."""
-    parent_field = "goal" if model is KeyResult else "charter"
-    with transaction.atomic():
-        _lock_editable(charter)
-        siblings = model.objects.filter(**{parent_field: parent})
-        position = (siblings.aggregate(p=Max("position"))["p"] or 0) + 1
-        return model.objects.create(**{parent_field: parent}, position=position, **values)
-
-
-def update_item(*, item, charter: Charter, expected_version: int, values: dict):
-    with transaction.atomic():
-        _lock_editable(charter)
+        locked = _locked_editable(charter)
         for name, value in values.items():
-            setattr(item, name, value)
-        save_if_unchanged(item, expected_version=expected_version, fields=list(values))
+            setattr(locked, name, value)
+        save_if_unchanged(locked, expected_version=expected_version, fields=list(values),
+                          version_field=Charter.section_version_field(section))
+        _mark_text_changed(locked)
+    return locked
+
+
+def update_purpose(*, charter: Charter, expected_version: int, purpose_statement: str, purpose_serves: str,
+                   purpose_outcome: str, purpose_refuses: str) -> Charter:
+    return _save_section(charter=charter, section=Section.PURPOSE, expected_version=expected_version, values={
+        "purpose_statement": purpose_statement, "purpose_serves": purpose_serves,
+        "purpose_outcome": purpose_outcome, "purpose_refuses": purpose_refuses,
+    })
+
+
+def update_people(*, charter: Charter, expected_version: int, people: str) -> Charter:
+    return _save_section(charter=charter, section=Section.PEOPLE, expected_version=expected_version,
+                         values={"people": people})
+
+
+def update_process(*, charter: Charter, expected_version: int, process: str) -> Charter:
+    return _save_section(charter=charter, section=Section.PROCESS, expected_version=expected_version,
+                         values={"process": process})
+
+
+# Section → its save; the fields each takes are `Charter.TEXT_SECTIONS[section]`.
+UPDATE_SECTION = {Section.PURPOSE: update_purpose, Section.PEOPLE: update_people, Section.PROCESS: update_process}
+
+
+# Listed items -----------------------------------------------------------------------------------
+
+def add_item(*, charter: Charter, item: CharterItem) -> CharterItem:
+    """Append `item` (built by its form, not yet saved) at the end of its list."""
+    with transaction.atomic():
+        locked = _locked_editable(charter)
+        if isinstance(item, KeyResult):
+            if lock_goal(item.goal_id, charter=locked) is None:
+                raise ItemRemoved("The goal you were adding this key result to was removed meanwhile. "
+                                  "Your text is below: add it to another goal.")
+        elif item.charter_id != locked.pk:
+            raise ActionRefused("This item belongs to another version.")
+        siblings = lock_list(type(item), item.parent_id)
+        item.position = max((s.position for s in siblings), default=0) + 1
+        try:
+            with transaction.atomic():
+                item.save()
+        except IntegrityError:  # the goal vanished despite the lock (e.g. SQLite): say so, keep the text
+            raise ItemRemoved("The goal you were adding this key result to was removed meanwhile.") from None
+        if isinstance(item, KeyResult) and item.lineage_id is None:  # a new key result starts its own lineage
+            item.lineage_id = item.pk
+            KeyResult.objects.filter(pk=item.pk).update(lineage=item.pk)
+        _mark_text_changed(locked)
     return item
 
 
-def delete_item(*, item, charter: Charter) -> None:
+def update_item(*, charter: Charter, item: CharterItem, expected_version: int) -> CharterItem:
+    """Save the editable fields of `item` (as its form set them) unless someone saved it first.
+
+    Raises ConcurrentEditError with the saved row, or ItemRemoved if it was removed.
+    """
     with transaction.atomic():
-        _lock_editable(charter)
-        item.delete()
+        locked = _locked_editable(charter)
+        save_if_unchanged(item, expected_version=expected_version, fields=list(item.EDITABLE_FIELDS))
+        _mark_text_changed(locked)
+    return item
 
 
-def move_item(*, item, charter: Charter, direction: str) -> None:
+def delete_item(*, charter: Charter, item: CharterItem) -> None:
+    """Remove an item; removing one already removed (a double click) changes nothing more."""
+    with transaction.atomic():
+        locked = _locked_editable(charter)
+        if type(item).objects.filter(pk=item.pk).delete()[0]:
+            _mark_text_changed(locked)
+
+
+def move_item(*, charter: Charter, item: CharterItem, direction: str) -> None:
     """Swap an item with its neighbour above or below."""
     model = type(item)
-    parent_field = "goal" if model is KeyResult else "charter"
     with transaction.atomic():
-        _lock_editable(charter)
-        siblings = list(
-            model.objects.select_for_update().filter(**{parent_field: getattr(item, f"{parent_field}_id")})
-            .order_by("position", "pk")
-        )
-        # Renumber densely first so that equal positions cannot make a swap a no-op.
-        index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
+        locked = _locked_editable(charter)
+        siblings = lock_list(model, item.parent_id)
+        index = next((i for i, s in enumerate(siblings) if s.pk == item.pk), None)
+        if index is None:
+            raise ItemRemoved(f"This {model.kind_label} was removed meanwhile, so it cannot move.")
         other = index - 1 if direction == "up" else index + 1
         if 0 <= other < len(siblings):
             siblings[index], siblings[other] = siblings[other], siblings[index]
+        # Renumber densely so that equal positions cannot make a swap a no-op.
         moved = []
         for position, sibling in enumerate(siblings, start=1):
             if sibling.position != position:
                 sibling.position = position
                 moved.append(sibling)
         model.objects.bulk_update(moved, ["position"])
+        if moved:
+            _mark_text_changed(locked)
 
 
-def propose(*, charter: Charter, actor) -> Charter:
-    """Put a draft to the team for comments and consent; the required checks must pass."""
+# Consent ----------------------------------------------------------------------------------------
+
+def propose(*, charter: Charter, actor, responses_close_on: date | None = None) -> Charter:
+    """Put a draft to the team for comments and consent; the required checks must pass.
+
+    `responses_close_on` is an optional day, in the team's time zone, by which members
+    should respond; it is shown to them.
+    """
     with transaction.atomic():
-        charter = _lock(charter)
-        if charter.state != Charter.State.DRAFT:
+        charter = _locked(charter)
+        if not charter.is_draft:
             raise ActionRefused("Only a draft can be proposed.")
+        if responses_close_on is not None and responses_close_on < timezone.localdate(timezone=charter.team.zone):
+            raise ActionRefused("The closing date for responses is in the past. Choose today or a later day.")
         completeness = check_charter(load_content(charter))
         if not completeness.can_propose:
             missing = "; ".join(check.label for check in completeness.blocking)
             raise ActionRefused(f"Not ready to propose. Still missing: {missing}.")
         charter.state = Charter.State.PROPOSED
         charter.proposed_at = timezone.now()
-        charter.save(update_fields=["state", "proposed_at"])
+        charter.responses_close_on = responses_close_on
+        charter.save(update_fields=["state", "proposed_at", "responses_close_on"])
     return charter
 
 
 def withdraw(*, charter: Charter, actor) -> Charter:
     """Take a proposal back to draft; responses so far are kept for the next proposal."""
     with transaction.atomic():
-        charter = _lock(charter)
-        if charter.state != Charter.State.PROPOSED:
+        charter = _locked(charter)
+        if not charter.is_proposed:
             raise ActionRefused("Only a proposed charter can be taken back to draft.")
         charter.state = Charter.State.DRAFT
         charter.save(update_fields=["state"])
@@ -214,32 +275,41 @@ def withdraw(*, charter: Charter, actor) -> Charter:
 
 def discard(*, charter: Charter, actor) -> None:
     with transaction.atomic():
-        charter = _lock(charter)
-        _require_editable(charter)
+        charter = _locked(charter)
+        refusal = charter.refusal_to_edit()
+        if refusal:
+            raise ActionRefused(refusal)
         charter.delete()
 
 
-def respond(*, charter: Charter, member, kind: str, reason: str) -> Response:
-    """Record (or change) a member's consent or objection to a proposed charter."""
+def respond(*, charter: Charter, member, kind: str, reason: str, seen_revision: int | None = None) -> Response:
+    """Record (or change) a member's consent or objection to a proposed charter.
+
+    `seen_revision` is the revision of the text the member read (the form carries it).
+    If the leader changed the text since, the response is refused rather than counted
+    for words the member never saw. None means the current text (seeding, scripts).
+    """
     reason = reason.strip()
     if kind == Response.Kind.OBJECTION and not reason:
         raise ActionRefused("An objection needs a reason: what would harm the team, and what would fix it?")
     with transaction.atomic():
-        charter = _lock(charter)
-        if charter.state != Charter.State.PROPOSED:
+        charter = _locked(charter)
+        if not charter.is_proposed:
             raise ActionRefused("You can respond only while the charter is proposed.")
+        if seen_revision is not None and seen_revision != charter.revision:
+            raise ActionRefused("The charter changed after you opened it. Read it again, then record your "
+                                "response: what you wrote is kept below.")
         now = timezone.now()
-        response, created = Response.objects.select_for_update().get_or_create(
-            charter=charter, member=member,
-            defaults={"kind": kind, "reason": reason, "created_at": now, "updated_at": now},
-        )
-        if not created:
-            changed = response.kind != kind or response.reason != reason
-            response.kind, response.reason, response.updated_at = kind, reason, now
-            if changed:
-                # A changed objection is a new objection: it needs a fresh answer.
-                response.answer, response.answer_text, response.answered_by, response.answered_at = "", "", None, None
-            response.save()
+        response = lock_member_response(charter, member)
+        if response is None:
+            response = Response(charter=charter, member=member, created_at=now)
+        elif response.kind != kind or response.reason != reason:
+            # A changed objection is a new objection: it needs a fresh answer.
+            response.answer, response.answer_text, response.answered_by, response.answered_at = "", "", None, None
+            response.resolved_by_amendment = False
+        response.kind, response.reason, response.updated_at = kind, reason, now
+        response.revision = charter.revision
+        response.save()
     return response
 
 
@@ -253,45 +323,87 @@ def answer_objection(*, response: Response, actor, answer: str, text: str, seen_
     if not text:
         raise ActionRefused("Explain your answer: what you changed, or why the charter stays as it is.")
     with transaction.atomic():
-        charter = _lock(response.charter)
-        if charter.state != Charter.State.PROPOSED:
+        charter = _locked(response.charter)
+        if not charter.is_proposed:
             raise ActionRefused("Objections are answered while the charter is proposed.")
-        current = Response.objects.select_for_update().get(pk=response.pk)
-        if current.kind != Response.Kind.OBJECTION:
+        current = lock_response(response.pk, charter=charter)
+        if current is None:
+            raise ActionRefused("This response was withdrawn meanwhile.")
+        if not current.is_objection:
             raise ActionRefused("Only objections are answered; this response is now a consent.")
         if seen_reason is not None and current.reason != seen_reason:
-            raise ActionRefused(f"{response.member.name} changed their objection while you were answering. "
+            raise ActionRefused(f"{current.member.name} changed their objection while you were answering. "
                                 "Read it again, then answer.")
-        response.answer, response.answer_text = answer, text
-        response.answered_by, response.answered_at = actor, timezone.now()
-        response.save(update_fields=["answer", "answer_text", "answered_by", "answered_at"])
-    return response
+        current.answer, current.answer_text = answer, text
+        current.answered_by, current.answered_at = actor, timezone.now()
+        current.save(update_fields=["answer", "answer_text", "answered_by", "answered_at"])
+    return current
 
 
-def ratify(*, charter: Charter, actor) -> Charter:
+class GapsNeedConfirmation(ActionRefused):
+    """Some members have not given their word on the final text: ratify only if the leader confirms."""
+
+    def __init__(self, gaps: list[Gap]):
+        self.gaps = gaps
+        names = ", ".join(f"{gap.member.name} ({gap.kind.label})" for gap in gaps)
+        super().__init__(f"Not everyone has given their word on this text: {names}. Ratify anyway?")
+
+
+def resolve_amended_objection(*, response: Response, member, resolved: bool) -> Response:
+    """The objector's word on "I amended the charter": it resolves the objection (their response becomes a
+    consent to the text as it stands), or it does not (the objection is open again and needs an answer)."""
+    with transaction.atomic():
+        charter = _locked(response.charter)
+        if not charter.is_proposed:
+            raise ActionRefused("The consent round is over: the charter is no longer proposed.")
+        current = lock_response(response.pk, charter=charter)
+        if current is None or current.member_id != member.pk:
+            raise ActionRefused("This response was withdrawn meanwhile.")
+        if not current.awaits_objectors_word:
+            raise ActionRefused("Your objection is no longer waiting for your word: read the consent panel again.")
+        now = timezone.now()
+        if resolved:
+            current.kind, current.resolved_by_amendment = Response.Kind.CONSENT, True
+        else:
+            current.answer, current.answer_text, current.answered_by, current.answered_at = "", "", None, None
+        current.revision, current.updated_at = charter.revision, now
+        current.save()
+    return current
+
+
+def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
     """Make a proposed charter the team's active version; the previous one is superseded.
 
-    The team's first ratification opens its first review cycle; goals join the open cycle.
+    While members have not responded to the final text (or an objector has not said
+    whether the amendment resolves their objection), it raises `GapsNeedConfirmation`
+    unless the leader confirmed (`despite_gaps`); the gaps are then kept as part of the
+    record. Sends `charter_ratified` in the same transaction (reviews opens the first
+    cycle on it).
     """
     with transaction.atomic():
-        charter = _lock(charter)
-        if charter.state != Charter.State.PROPOSED:
+        charter = _locked(charter)
+        if not charter.is_proposed:
             raise ActionRefused("Only a proposed charter can be ratified. Propose it to the team first.")
-        open_objections = charter.responses.filter(kind=Response.Kind.OBJECTION, answer="").count()
+        open_objections = charter.responses.open_objections().count()
         if open_objections:
             raise ActionRefused(
                 f"{open_objections} objection{pluralize(open_objections)} still "
                 f"need{'' if open_objections != 1 else 's'} your answer before the charter can be ratified."
             )
+        responses = list(charter.responses.all())
+        for response in responses:
+            response.charter = charter
+        gaps = consent_gaps(responses, list(charter.team.memberships.select_related("user")))
+        if gaps and not despite_gaps:
+            raise GapsNeedConfirmation(gaps)
+        ConsentGap.objects.bulk_create(ConsentGap(charter=charter, member=gap.member, kind=gap.kind) for gap in gaps)
         now = timezone.now()
-        Charter.objects.filter(team=charter.team, state=Charter.State.RATIFIED).update(
-            state=Charter.State.SUPERSEDED, superseded_at=now
-        )
+        Charter.objects.filter(team=charter.team).active().update(state=Charter.State.SUPERSEDED, superseded_at=now)
         charter.state, charter.ratified_at, charter.ratified_by = Charter.State.RATIFIED, now, actor
-        charter.save(update_fields=["state", "ratified_at", "ratified_by"])
-        cycle = ensure_open_cycle(team=charter.team, charter=charter)
-        Goal.objects.filter(charter=charter, cycle__isnull=True).update(cycle=cycle)
+        charter.ratified_despite_gaps = bool(gaps)
+        charter.save(update_fields=["state", "ratified_at", "ratified_by", "ratified_despite_gaps"])
         _carry_progress(charter)
+        charter_ratified.send(sender=Charter, charter=charter)
     return charter
 
 
@@ -308,6 +420,69 @@ def _carry_progress(charter: Charter) -> None:
     )
 
 
+# Key-result progress ----------------------------------------------------------------------------
+
+def record_progress(*, key_result: KeyResult, actor, value: Decimal | int | str, confidence: str, note: str = "",
+                    source: str = KeyResultProgress.Source.DIRECT, source_ref: int | None = None,
+                    recorded_at: datetime | None = None) -> KeyResultProgress:
+    """Record a key result's value and confidence beside the charter's text, which never changes.
+
+    Recorded on the version in force: refused for a key result of a draft or proposal, or
+    of a version superseded meanwhile (`Charter.refusal_to_record_progress`), and while the
+    team is archived. Filed under the key result's lineage, so the history carries on
+    through amendments. A check-in passes `source=Source.CHECK_IN` and its id as
+    `source_ref`; `recorded_at` defaults to now.
+    """
+    progress = _checked_progress(value=value, confidence=confidence, note=note, source=source,
+                                 source_ref=source_ref, recorded_at=recorded_at)
+    with transaction.atomic():
+        found = KeyResult.objects.filter(pk=key_result.pk).values_list("goal__charter_id", "lineage_id").first()
+        if found is None:
+            raise ActionRefused("This key result no longer exists: it was removed from its version.")
+        charter_id, lineage_id = found
+        # Locked, so that a ratification cannot supersede the version before this progress is in.
+        charter = lock_charter(charter_id)
+        if charter is None:
+            raise ActionRefused(DISCARDED)
+        refusal = ARCHIVED_REFUSAL if charter.team.is_archived else charter.refusal_to_record_progress()
+        if refusal:
+            raise ActionRefused(refusal)
+        progress.key_result_id, progress.lineage_id = key_result.pk, lineage_id or key_result.pk
+        progress.recorded_by = actor
+        progress.save()
+    return progress
+
+
+def _checked_progress(*, value, confidence: str, note: str, source: str, source_ref: int | None,
+                      recorded_at: datetime | None) -> KeyResultProgress:
+    """The progress to record, not yet saved; refused in words when a person typed something unusable."""
+    if source not in KeyResultProgress.Source.values:
+        raise ValueError(f"Unknown source of progress: {source!r}.")
+    if (source == KeyResultProgress.Source.CHECK_IN) != (source_ref is not None):
+        raise ValueError("Progress from a check-in names the check-in (source_ref); progress recorded directly "
+                         "names none.")
+    if recorded_at is not None and timezone.is_naive(recorded_at):
+        raise ValueError("recorded_at must be an aware datetime.")
+    if confidence not in KeyResultProgress.Confidence.values:
+        raise ActionRefused("Say how confident you are: on track, at risk or off track.")
+    if value is None or value == "":
+        raise ActionRefused("Give the key result's value.")
+    field = KeyResultProgress._meta.get_field("value")
+    try:
+        value = field.to_python(value)
+        field.run_validators(value)
+    except ValidationError as exc:
+        raise ActionRefused(" ".join(exc.messages)) from None
+    value = value.quantize(Decimal(1).scaleb(-field.decimal_places))  # as stored, e.g. 15 → 15.00
+    note, longest = note.strip(), KeyResultProgress._meta.get_field("note").max_length
+    if len(note) > longest:
+        raise ActionRefused(f"Keep the note to {longest:,} characters.")
+    return KeyResultProgress(value=value, confidence=confidence, note=note, source=source, source_ref=source_ref,
+                             recorded_at=recorded_at or timezone.now())
+
+
+# Discussion -------------------------------------------------------------------------------------
+
 def add_comment(*, charter: Charter, section: str, author, body: str, parent: Comment | None = None) -> Comment:
     body = body.strip()
     if not body:
@@ -317,36 +492,24 @@ def add_comment(*, charter: Charter, section: str, author, body: str, parent: Co
         if parent.parent_id:  # threads are one level deep: reply to the thread
             parent = parent.parent
     with transaction.atomic():
-        if _lock(charter).was_ratified:
+        locked = lock_charter(charter.pk)
+        if locked is None:
+            raise ActionRefused("This draft was discarded, so comments on it are closed. Your comment is below.")
+        if locked.was_ratified:
             raise ActionRefused("Comments are closed on ratified versions. Start an amendment to propose changes.")
-        return Comment.objects.create(charter=charter, section=section, author=author, body=body, parent=parent)
+        return Comment.objects.create(charter=locked, section=section, author=author, body=body, parent=parent)
 
 
 def set_thread_resolved(*, comment: Comment, actor, resolved: bool) -> Comment:
+    """Resolve or reopen a thread while its version is open; a ratified version's discussion stays as it was."""
     thread = comment.parent or comment
-    thread.resolved_at, thread.resolved_by = (timezone.now(), actor) if resolved else (None, None)
-    thread.save(update_fields=["resolved_at", "resolved_by"])
+    with transaction.atomic():
+        locked = lock_charter(thread.charter_id)
+        if locked is None:
+            raise ActionRefused(DISCARDED)
+        if locked.was_ratified:
+            raise ActionRefused(f"Version {locked.number} is {locked.get_state_display().lower()}: its discussion "
+                                "is kept as it was, and threads can no longer be resolved or reopened.")
+        thread.resolved_at, thread.resolved_by = (timezone.now(), actor) if resolved else (None, None)
+        Comment.objects.filter(pk=thread.pk).update(resolved_at=thread.resolved_at, resolved_by=thread.resolved_by)
     return thread
-
-
-def log_decision(*, team, actor, **values) -> Decision:
-    """Log a proposal with the verdict the team's purpose gives it."""
-    verdict, _reason = judge(values["purpose_effect"], values["metric_effect"])
-    if verdict != Decision.Verdict.CONSCIOUS_INVESTMENT:
-        values.update(key_result=None, investment_amount="", investment_until=None)
-    active = Charter.objects.filter(team=team, state=Charter.State.RATIFIED).first()
-    return Decision.objects.create(team=team, charter=active, logged_by=actor, verdict=verdict, **values)
-
-
-def record_outcome(*, decision: Decision, actor, outcome: str, reason: str) -> Decision:
-    """The leader's final call; departing from the verdict needs a written reason."""
-    reason = reason.strip()
-    if outcome != recommended_outcome(decision.verdict) and not reason:
-        raise ActionRefused(
-            f"The verdict is “{decision.get_verdict_display()}”. To "
-            f"{'proceed' if outcome == Decision.Outcome.PROCEED else 'decline'} anyway, write down why."
-        )
-    decision.outcome, decision.outcome_reason = outcome, reason
-    decision.decided_by, decision.decided_at = actor, timezone.now()
-    decision.save(update_fields=["outcome", "outcome_reason", "decided_by", "decided_at"])
-    return decision

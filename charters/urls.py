@@ -16,9 +16,11 @@ urlpatterns = [
     path(version, views.charter_version, name="version"),
     path(version + "print/", views.version_print, name="print"),
     path(version + "charter.md", views.version_markdown, name="markdown"),
+    path(version + "propose/", views.charter_propose, name="propose"),
+    path(version + "ratify/", views.charter_ratify, name="ratify"),
     *(
         path(version + f"{action}/", views.charter_transition, {"action": action}, name=action)
-        for action in ("propose", "withdraw", "ratify", "discard")
+        for action in ("withdraw", "discard")
     ),
     path(version + "edit/<str:section>/", views.section_edit, name="section_edit"),
     path(version + "items/<str:kind>/new/", views.item_edit, name="item_add"),
@@ -28,9 +30,8 @@ urlpatterns = [
     path(version + "items/<str:kind>/<int:item_id>/<str:action>/", views.item_action, name="item_action"),
     path(version + "comments/", views.comment_create, name="comment_create"),
     path(version + "comments/<int:comment_id>/resolve/", views.comment_resolve, name="comment_resolve"),
+    path(version + "key-results/<int:key_result_id>/progress/", views.record_progress, name="progress"),
     path(version + "respond/", views.respond, name="respond"),
     path(version + "responses/<int:response_id>/answer/", views.answer_objection, name="answer"),
-    path(team + "decisions/", views.decision_list, name="decisions"),
-    path(team + "decisions/new/", views.decision_create, name="decision_create"),
-    path(team + "decisions/<int:decision_id>/", views.decision_detail, name="decision"),
+    path(version + "responses/<int:response_id>/resolution/", views.resolve_objection, name="resolution"),
 ]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from charters.models import Charter, PurposePart, Section
-from charters.selectors import CharterContent
+
+if TYPE_CHECKING:  # the selectors build pages from these diffs
+    from charters.selectors import CharterContent
 
 
 def _number(value) -> str:
@@ -72,10 +77,60 @@ def charter_markdown(content: CharterContent) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+# Markers for removed and added words, placed in the raw text before it is escaped and
+# formatted, then turned into <del>/<ins>. Private-use characters: stripped from typed text first.
+_DEL, _DEL_END, _INS, _INS_END = "\ue000", "\ue001", "\ue002", "\ue003"
+_SENTINELS = re.compile("[\ue000-\ue003]")
+_BLOCK = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d+\.|#{1,6})\s+")
+_INLINE = [
+    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"<em>\1</em>"),
+    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"<em>\1</em>"),
+    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+]
+
+
 @dataclass
 class DiffLine:
+    """One line of a section as a reader sees it: formatted, with removed and added words marked.
+
+    `marker` is the line's list bullet or number ("•", "3.") and `depth` its nesting, so the
+    compare page shows structure without raw Markdown; `heading` marks a goal's title.
+    """
+
     kind: str  # "same", "added", "removed", "changed"
     html: SafeString
+    marker: str = ""
+    depth: int = 0
+    heading: bool = False
+
+    @property
+    def is_added(self) -> bool:
+        return self.kind == "added"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.kind == "removed"
+
+
+def _line(kind: str, text: str) -> DiffLine:
+    """Format one line of Markdown: its list marker apart, emphasis and code inline, all typed HTML escaped."""
+    marker, depth, heading = "", 0, False
+    block = _BLOCK.match(text)
+    if block:
+        text = text[block.end():]
+        depth = min(len(block["indent"]) // 2, 3)
+        raw = block["marker"]
+        heading = raw.startswith("#")
+        marker = "" if heading else ("•" if raw in "-*+" else raw)
+    html = str(escape(text))
+    for pattern, replacement in _INLINE:
+        html = pattern.sub(replacement, html)
+    for sentinel, tag in ((_DEL, "<del>"), (_DEL_END, "</del>"), (_INS, "<ins>"), (_INS_END, "</ins>")):
+        html = html.replace(sentinel, tag)
+    # Re-parse so that emphasis and a change mark that overlap still nest into valid HTML.
+    html = nh3.clean(html, tags={"strong", "em", "code", "del", "ins"}, attributes={})
+    return DiffLine(kind, mark_safe(html), marker, depth, heading)  # noqa: S308 - escaped, then sanitised
 
 
 @dataclass
@@ -88,33 +143,33 @@ class SectionDiff:
         return any(line.kind != "same" for line in self.lines)
 
 
-def _word_diff(old: str, new: str) -> SafeString:
-    """One changed line with removed words in <del> and added words in <ins>."""
+def _word_diff(old: str, new: str) -> str:
+    """One changed line with removed and added words between markers (see `_line`)."""
     a, b = old.split(" "), new.split(" ")
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op in ("delete", "replace"):
-            out.append(f"<del>{escape(' '.join(a[i1:i2]))}</del>")
+            out.append(f"{_DEL}{' '.join(a[i1:i2])}{_DEL_END}")
         if op in ("insert", "replace"):
-            out.append(f"<ins>{escape(' '.join(b[j1:j2]))}</ins>")
+            out.append(f"{_INS}{' '.join(b[j1:j2])}{_INS_END}")
         if op == "equal":
-            out.append(escape(" ".join(a[i1:i2])))
-    return mark_safe(" ".join(out))  # noqa: S308 - every piece escaped above
+            out.append(" ".join(a[i1:i2]))
+    return " ".join(out)
 
 
 def compare(old: CharterContent, new: CharterContent) -> list[SectionDiff]:
     """Line-by-line (and word-by-word within a changed line) diff of each section."""
     result = []
     for (section, old_text), (_, new_text) in zip(section_markdown(old), section_markdown(new), strict=True):
-        a, b = old_text.splitlines(), new_text.splitlines()
+        a, b = _SENTINELS.sub("", old_text).splitlines(), _SENTINELS.sub("", new_text).splitlines()
         lines: list[DiffLine] = []
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
             if op == "equal":
-                lines += [DiffLine("same", escape(line)) for line in a[i1:i2]]
+                lines += [_line("same", line) for line in a[i1:i2]]
             elif op == "replace" and i2 - i1 == j2 - j1:
-                lines += [DiffLine("changed", _word_diff(x, y)) for x, y in zip(a[i1:i2], b[j1:j2], strict=True)]
+                lines += [_line("changed", _word_diff(x, y)) for x, y in zip(a[i1:i2], b[j1:j2], strict=True)]
             else:
-                lines += [DiffLine("removed", escape(line)) for line in a[i1:i2]]
-                lines += [DiffLine("added", escape(line)) for line in b[j1:j2]]
+                lines += [_line("removed", line) for line in a[i1:i2]]
+                lines += [_line("added", line) for line in b[j1:j2]]
         result.append(SectionDiff(section, lines))
     return result

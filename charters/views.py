@@ -1,33 +1,40 @@
-"""Charter pages: the working charter, in-place editing, consent, versions, decisions."""
+"""Charter pages: the working charter, in-place editing, consent and versions.
+
+Every view asks `alignment.permissions` what the reader may do, builds the page with
+`selectors.charter_page`, and renders it whole or one of its named partials.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from alignment import permissions
-from alignment.concurrency import ConcurrentEditError
-from alignment.models import Role
+from alignment.concurrency import conflict
+from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
+from alignment.permissions import Capability, TeamAccess
 from charters import selectors, services
-from charters.completeness import check_charter
 from charters.forms import (
     ITEM_FORMS,
-    ITEM_SECTIONS,
     SECTION_FORMS,
     AmendmentForm,
     AnswerForm,
     CommentForm,
-    DecisionForm,
-    OutcomeForm,
+    ProgressForm,
+    ProposeForm,
     ResponseForm,
 )
-from charters.models import Charter, Comment, Decision, Goal, Response, Section, judge, recommended_outcome
+from charters.models import ITEM_KINDS, Charter, CharterItem, Comment, Goal, KeyResult, Response, Section
 from charters.versions import charter_markdown, compare
 
 DETAIL = "charters/charter_detail.html"
@@ -38,69 +45,77 @@ def _charter_url(team, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _editable_charter(access: permissions.TeamAccess, number: int) -> Charter:
-    charter = get_object_or_404(Charter, team=access.team, number=number)
+def refusals_explained(view: Callable) -> Callable:
+    """A write the product refuses (a version discarded meanwhile...) says why on the charter page.
+
+    Views that keep a typed form on refusal catch `ActionRefused` themselves; this is the
+    fallback for buttons, so that no refusal is silent and none is a 500.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, org_slug: str, team_slug: str, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, org_slug, team_slug, *args, **kwargs)
+        except ActionRefused as exc:
+            messages.error(request, str(exc))
+            url = reverse("charters:detail", args=[org_slug, team_slug])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+    return wrapper
+
+
+def _version(access: TeamAccess, number: int) -> Charter:
+    """A version to act on; gone (discarded meanwhile) is a refusal the person is told about."""
+    charter = Charter.objects.filter(team=access.team, number=number).first()
+    if charter is None:
+        raise ActionRefused(services.DISCARDED)
     charter.team = access.team
     return charter
 
 
-def _page(request: HttpRequest, team, membership, charter: Charter | None, *, partial: str | None = None,
-          status: int = 200, **extra) -> HttpResponse:
-    """The charter page, or one of its sections (plus the completeness panel) for htmx."""
-    context = {"team": team, "membership": membership, "charter": charter, **extra}
-    if charter is not None:
-        in_team = membership is not None
-        content = selectors.load_content(charter)
-        members = list(team.memberships.select_related("user")) if in_team else []
-        context.update(
-            content=content,
-            completeness=check_charter(content) if in_team else None,
-            can_edit=in_team and membership.is_leader and charter.is_editable,
-            is_leader=in_team and membership.is_leader,
-            can_comment=in_team and charter.is_editable,
-            threads=selectors.comment_threads(charter) if in_team and charter.is_editable else {},
-            consent=selectors.consent_picture(charter, members) if in_team else None,
-            sections=Section,
-            oob=bool(partial and request.htmx),
-        )
-        if context["consent"] and in_team:
-            mine = next((r for r in context["consent"].responses if r.member_id == request.user.pk), None)
-            context.update(my_response=mine,
-                           response_form=extra.get("response_form") or ResponseForm(instance=mine))
-    template = DETAIL + (f"#{partial}" if partial and request.htmx else "")
-    return render(request, template, context, status=status)
+def _readable_version(access: TeamAccess, number: int) -> Charter:
+    """A version the reader may see: everything for the team, ratified ones for the organisation."""
+    charter = get_object_or_404(
+        Charter.objects.readable(in_team=access.in_team).select_related("based_on", "ratified_by"),
+        team=access.team, number=number,
+    )
+    charter.team = access.team
+    return charter
+
+
+def _render(request: HttpRequest, page: selectors.CharterPage, *, partial: str | None = None,
+            status: int = 200) -> HttpResponse:
+    """The whole page, or for htmx one named partial plus the panels that follow every change."""
+    context = page.context()
+    if not (partial and request.htmx):
+        return render(request, DETAIL, context, status=status)
+    html = render_to_string(f"{DETAIL}#{partial}", context, request)
+    if page.perms and page.perms.see_workings:
+        html += render_to_string(f"{DETAIL}#workings-oob", context, request)
+    return HttpResponse(html, status=status)
 
 
 @login_required
 def charter_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
-    charter = selectors.working_charter(team) if membership else selectors.active_charter(team)
-    if charter is not None:
-        charter.team = team
-    return _page(request, team, membership, charter)
+    access = permissions.reader_access(request.user, org_slug, team_slug)
+    charter = selectors.charter_for_reader(access)
+    return _render(request, selectors.charter_page(access=access, charter=charter))
 
 
 @login_required
 def charter_version(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
-    charter = _readable_version(team, membership, number)
-    return _page(request, team, membership, charter, viewing_version=True)
-
-
-def _readable_version(team, membership, number: int) -> Charter:
-    """A version the reader may see: everything for the team, ratified ones for the organisation."""
-    charter = get_object_or_404(Charter.objects.readable(in_team=membership is not None), team=team, number=number)
-    charter.team = team
-    return charter
+    access = permissions.reader_access(request.user, org_slug, team_slug)
+    charter = _readable_version(access, number)
+    return _render(request, selectors.charter_page(access=access, charter=charter, viewing_version=True))
 
 
 @login_required
 @require_POST
 def charter_start(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
     try:
         services.start_charter(team=access.team, actor=request.user)
-    except services.ActionRefused as exc:
+    except ActionRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Your draft charter is ready. Start with the purpose.")
@@ -110,422 +125,451 @@ def charter_start(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
 @login_required
 @require_POST
 def charter_amend(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
     form = AmendmentForm(request.POST)
     form.is_valid()
     try:
         draft = services.start_amendment(team=access.team, actor=request.user, note=form.cleaned_data.get("note", ""))
-    except services.ActionRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Amendment started as draft version {draft.number}. The active version "
-                                  "stays in force until this one is ratified.")
+    except ActionRefused as exc:
+        # Keep the note: show it again on the active version, with the reason.
+        form.add_error(None, str(exc))
+        active = Charter.objects.select_related("based_on", "ratified_by").active_for(access.team)
+        if active is None:
+            messages.error(request, str(exc))
+            return redirect(_charter_url(access.team))
+        active.team = access.team
+        return _render(request, selectors.charter_page(access=access, charter=active, viewing_version=True,
+                                                       amend_form=form), status=409)
+    messages.success(request, f"Amendment started as draft version {draft.number}. The active version "
+                              "stays in force until this one is ratified.")
     return redirect(_charter_url(access.team))
 
 
 @login_required
 @require_POST
-def charter_transition(request: HttpRequest, org_slug: str, team_slug: str, number: int,
-                       action: str) -> HttpResponse:
-    """Propose, withdraw, ratify or discard; each is a leader's button on the charter page."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
-    charter = _editable_charter(access, number)
-    actions = {
-        "propose": (services.propose, "Proposed to the team. Members can now comment and consent or object."),
-        "withdraw": (services.withdraw, "Taken back to draft."),
-        "ratify": (services.ratify, f"Ratified. Version {charter.number} is now the team's active charter."),
-        "discard": (services.discard, "Draft discarded."),
-    }
-    if action not in actions:
-        raise Http404
-    act, success = actions[action]
-    try:
-        act(charter=charter, actor=request.user)
-    except services.ActionRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
+@refusals_explained
+def charter_propose(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
+    """Put the draft to the team, with an optional closing date for responses."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
+    form = ProposeForm(request.POST, instance=Charter(pk=charter.pk))
+    if form.is_valid():
+        try:
+            services.propose(charter=charter, actor=request.user,
+                             responses_close_on=form.cleaned_data["responses_close_on"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        return _render(request, selectors.charter_page(access=access, charter=charter, propose_form=form),
+                       status=400)
+    messages.success(request, "Proposed to the team. Members can now comment and consent or object.")
     return redirect(_charter_url(access.team))
 
 
-def _edit_response(request, *, access, charter, form, template_context, conflict=None, status=200):
+@login_required
+@require_POST
+@refusals_explained
+def charter_ratify(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
+    """Ratify; while members' word on the final text is missing, ask the leader to confirm first."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
+    try:
+        services.ratify(charter=charter, actor=request.user, despite_gaps=request.POST.get("despite_gaps") == "1")
+    except services.GapsNeedConfirmation as exc:
+        page = selectors.charter_page(access=access, charter=charter, ratify_gaps=exc.gaps)
+        return _render(request, page, status=409)
+    messages.success(request, f"Ratified. Version {number} is now the team's active charter.")
+    return redirect(_charter_url(access.team))
+
+
+TRANSITIONS = {
+    "withdraw": (services.withdraw, "Taken back to draft."),
+    "discard": (services.discard, "Draft discarded."),
+}
+
+
+@login_required
+@require_POST
+@refusals_explained
+def charter_transition(request: HttpRequest, org_slug: str, team_slug: str, number: int,
+                       action: str) -> HttpResponse:
+    """Withdraw or discard; each is a leader's button on the charter page."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    if action not in TRANSITIONS:
+        raise Http404
+    act, success = TRANSITIONS[action]
+    act(charter=_version(access, number), actor=request.user)
+    messages.success(request, success.format(number=number))
+    return redirect(_charter_url(access.team))
+
+
+# Editing ---------------------------------------------------------------------------------------
+
+def _edit_response(request: HttpRequest, *, access: TeamAccess, charter: Charter, form, editor: dict,
+                   conflict_shown=None, status: int = 200) -> HttpResponse:
     """Show an edit form: a fragment swapped into place for htmx, a page without JavaScript."""
-    context = {"team": access.team, "charter": charter, "form": form, "conflict": conflict,
-               "charter_url": _charter_url(access.team), **template_context}
+    context = {"team": access.team, "access": access, "charter": charter, "form": form, "conflict": conflict_shown,
+               "charter_url": _charter_url(access.team), **editor}
     if request.htmx:
         response = render(request, "charters/edit_form.html#edit-form", context, status=status)
         if request.method == "POST":
-            response = retarget(response, f"#{template_context['form_dom_id']}")
-            response = reswap(response, template_context.get("error_swap", "outerHTML"))
+            response = retarget(response, f"#{editor.get('placeholder_id', editor['wrapper_id'])}")
+            response = reswap(response, "innerHTML" if "placeholder_id" in editor else "outerHTML")
         return response
     return render(request, "charters/edit_form.html", context, status=status)
 
 
-def _saved(request, *, access, membership, charter, section: str) -> HttpResponse:
+def _saved(request: HttpRequest, *, access: TeamAccess, charter: Charter, section: str) -> HttpResponse:
     if request.htmx:
-        return _page(request, access.team, membership, charter, partial=section)
+        return _render(request, selectors.charter_page(access=access, charter=charter), partial=section)
     return redirect(_charter_url(access.team, section))
 
 
+def _save_or_explain(request, *, access, charter, form, editor, save: Callable[[], Charter]) -> HttpResponse:
+    """Run a compare-and-set save; on a conflict or refusal, keep what was typed and say why.
+
+    `save` returns the charter as saved, which the re-rendered section shows.
+    """
+    try:
+        saved = save()
+    except ConcurrentEditError as exc:
+        shown = conflict(type(form), data=request.POST, current=exc.current,
+                         version=getattr(exc.current, editor["version_field"]), team=access.team, charter=charter)
+        return _edit_response(request, access=access, charter=charter, form=shown.form, editor=editor,
+                              conflict_shown=shown, status=409)
+    except ActionRefused as exc:  # ratified, discarded or removed since the editor opened
+        form.add_error(None, str(exc))
+        return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=409)
+    return _saved(request, access=access, charter=saved, section=editor["section"])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_explained
 def section_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, section: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
-    charter = _editable_charter(access, number)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
     if section not in SECTION_FORMS:
         raise Http404
-    if not charter.is_editable:
-        raise PermissionDenied("This version is ratified and cannot change.")
+    if request.method == "GET" and not access.may_edit(charter):
+        raise PermissionDenied(charter.refusal_to_edit())  # a save is refused by the service, keeping the text
     form_class = SECTION_FORMS[section]
-    version_field = f"{section}_version"
-    template_context = {"form_dom_id": section, "section": section, "title": Section(section).label,
-                        "action": request.path}
+    version_field = Charter.section_version_field(section)
+    editor = {"wrapper_id": section, "section": section, "title": Section(section).label, "action": request.path,
+              "version_field": version_field}
     if request.method == "GET":
         form = form_class(instance=charter, initial={"version": getattr(charter, version_field)})
-        return _edit_response(request, access=access, charter=charter, form=form, template_context=template_context)
-    form = form_class(request.POST, instance=charter)
+        return _edit_response(request, access=access, charter=charter, form=form, editor=editor)
+    form = form_class(request.POST, instance=Charter(pk=charter.pk))
     if not form.is_valid():
-        return _edit_response(request, access=access, charter=charter, form=form,
-                              template_context=template_context, status=400)
-    values = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
-    expected = form.cleaned_data["version"]
-    try:
-        services.update_section(charter=charter, section=section, expected_version=expected, **values)
-    except ConcurrentEditError as exc:
-        return _conflict(request, access=access, charter=charter, form_class=form_class, current=exc.current,
-                         version=getattr(exc.current, version_field), template_context=template_context)
-    except services.ActionRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return _saved(request, access=access, membership=access.membership, charter=charter, section=section)
+        return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=400)
+    values = {name: form.cleaned_data[name] for name in Charter.TEXT_SECTIONS[section]}
+
+    def save() -> Charter:
+        return services.UPDATE_SECTION[section](charter=charter, expected_version=form.cleaned_data["version"],
+                                                **values)
+
+    return _save_or_explain(request, access=access, charter=charter, form=form, editor=editor, save=save)
 
 
-def _as_text(field, value) -> str:
-    """A field's value as a person reads it: labels for choices, names for people."""
-    if value in (None, ""):
-        return "—"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if field.is_relation:
-        related = field.related_model._default_manager.filter(pk=value).first() if str(value).isdigit() else None
-        return str(related) if related else "—"
-    return str(value)
+def _item(charter: Charter, model: type[CharterItem], item_id: int) -> CharterItem:
+    item = model.in_charter(charter).filter(pk=item_id).first()
+    if item is None:
+        raise ItemRemoved(f"This {model.kind_label} is no longer in version {charter.number}: "
+                          "it was removed meanwhile.")
+    return item
 
 
-def _conflict(request, *, access, charter, form_class, current, version, template_context, **form_kwargs):
-    """Someone saved first: show their text beside what this person typed, and let them merge."""
-    # Read their text first: validating a ModelForm copies the typed values onto `current`.
-    theirs = []
-    for name in form_class.Meta.fields:
-        field = current._meta.get_field(name)
-        theirs.append((field.verbose_name, _as_text(field, getattr(current, field.attname)),
-                       _as_text(field, request.POST.get(name, ""))))
-    data = request.POST.copy()
-    data["version"] = version  # a second save, made knowingly, goes through
-    form = form_class(data, instance=current, **form_kwargs)
+def _removed_while_editing(request, *, access, charter, model, wrapper_id: str, reason: str,
+                           adding: bool = False) -> HttpResponse:
+    """What the person was editing (or adding to) was removed before this save arrived: show the typed text
+    with the reason."""
+    form = ITEM_FORMS[model.kind](request.POST, instance=model(), team=access.team, charter=charter)
     form.is_valid()
-    return _edit_response(request, access=access, charter=charter, form=form, template_context=template_context,
-                          conflict=theirs, status=409)
-
-
-def _item(access, charter: Charter, kind: str, item_id: int):
-    model = ITEM_FORMS[kind]._meta.model
-    lookup = {"goal__charter": charter} if kind == "key_result" else {"charter": charter}
-    return get_object_or_404(model, pk=item_id, **lookup)
-
-
-# In the product's words: the model's default verbose name would say "non negotiable".
-ITEM_NAMES = {"non_negotiable": "non-negotiable", "boundary": "boundary", "goal": "goal",
-              "key_result": "key result"}
+    form.add_error(None, f"{reason} Your text is below: copy it, or add it again as a new item.")
+    editor = {"section": model.section, "action": request.path, "adding": adding, "version_field": "version",
+              "title": f"{'Add' if adding else 'Edit'} {model.kind_label}", "wrapper_id": wrapper_id}
+    return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=409)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_explained
 def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, kind: str,
               item_id: int | None = None, goal_id: int | None = None) -> HttpResponse:
     """Add or edit a non-negotiable, boundary, goal or key result."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
-    charter = _editable_charter(access, number)
-    if kind not in ITEM_FORMS:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
+    if kind not in ITEM_KINDS:
         raise Http404
-    if not charter.is_editable:
-        raise PermissionDenied("This version is ratified and cannot change.")
-    form_class = ITEM_FORMS[kind]
-    form_kwargs = {"team": access.team} if kind == "goal" else {}
-    item = _item(access, charter, kind, item_id) if item_id else None
-    parent = get_object_or_404(Goal, pk=goal_id, charter=charter) if kind == "key_result" and not item else None
-    section = ITEM_SECTIONS[kind]
+    if request.method == "GET" and not access.may_edit(charter):
+        raise PermissionDenied(charter.refusal_to_edit())  # a save is refused by the service, keeping the text
+    model, form_class = ITEM_KINDS[kind], ITEM_FORMS[kind]
+    try:
+        item = _item(charter, model, item_id) if item_id else None
+    except ItemRemoved as exc:
+        if request.method == "GET":
+            raise
+        return _removed_while_editing(request, access=access, charter=charter, model=model,
+                                      wrapper_id=f"{model.kind}-{item_id}", reason=str(exc))
+    # A new item hangs from the charter, or (a key result) from one of its goals.
     adding = item is None
-    dom_id = (f"{kind}-new-{goal_id}" if goal_id else f"{kind}-new") if adding else f"{kind}-{item.pk}"
-    template_context = {
-        "form_dom_id": dom_id, "section": section, "action": request.path, "adding": adding,
-        "title": ("Add " if adding else "Edit ") + ITEM_NAMES[kind],
-        "error_swap": "innerHTML" if adding else "outerHTML",
-        # An add form is swapped into the placeholder, so it needs an id of its own.
+    parent = charter
+    if adding and model.parent_field == "goal":
+        if goal_id is None:
+            raise Http404("A key result is added to a goal.")
+        parent = Goal.objects.filter(pk=goal_id, charter=charter).first()
+        if parent is None:  # removed meanwhile (or never in this version)
+            reason = f"The goal you were adding this key result to is no longer in version {charter.number}."
+            if request.method == "GET":
+                raise ItemRemoved(reason)
+            return _removed_while_editing(request, access=access, charter=charter, model=model,
+                                          wrapper_id=f"{model.kind}-new-{goal_id}-form", reason=reason, adding=True)
+    dom_id = (f"{kind}-new-{goal_id}" if goal_id else f"{kind}-new") if adding else item.dom_id
+    editor = {
+        "section": model.section, "action": request.path, "adding": adding, "version_field": "version",
+        "title": ("Add " if adding else "Edit ") + str(model.kind_label),
+        # An add form is swapped into its placeholder, so it needs an id of its own.
         "wrapper_id": f"{dom_id}-form" if adding else dom_id,
+        **({"placeholder_id": dom_id} if adding else {}),
     }
     if request.method == "GET":
-        form = form_class(instance=item, initial={"version": item.version if item else 1}, **form_kwargs)
-        return _edit_response(request, access=access, charter=charter, form=form, template_context=template_context)
-    form = form_class(request.POST, instance=item, **form_kwargs)
+        form = form_class(instance=item, initial={"version": item.version if item else 1}, team=access.team, charter=charter)
+        return _edit_response(request, access=access, charter=charter, form=form, editor=editor)
+    instance = model(**{model.parent_field: parent}) if adding else item
+    form = form_class(request.POST, instance=instance, team=access.team, charter=charter)
     if not form.is_valid():
-        return _edit_response(request, access=access, charter=charter, form=form,
-                              template_context=template_context, status=400)
-    values = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
-    try:
+        return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=400)
+
+    def save() -> Charter:
         if adding:
-            services.add_item(model=form_class._meta.model, parent=parent or charter, charter=charter, values=values)
+            services.add_item(charter=charter, item=form.instance)
         else:
-            services.update_item(item=item, charter=charter, values=values,
-                                 expected_version=form.cleaned_data["version"])
-    except ConcurrentEditError as exc:
-        return _conflict(request, access=access, charter=charter, form_class=form_class, current=exc.current,
-                         version=exc.current.version, template_context=template_context, **form_kwargs)
-    except services.ActionRefused as exc:  # ratified or discarded since this request loaded it
-        raise PermissionDenied(str(exc)) from exc
-    except ObjectDoesNotExist:
-        # Removed by someone else mid-edit: keep the typed text on screen rather than lose it.
-        form.add_error(None, "Someone removed this while you were editing it. Your text is below: "
-                             "copy it, or add it again as a new item.")
-        return _edit_response(request, access=access, charter=charter, form=form,
-                              template_context=template_context, status=409)
-    return _saved(request, access=access, membership=access.membership, charter=charter, section=section)
+            services.update_item(charter=charter, item=form.instance, expected_version=form.cleaned_data["version"])
+        charter.refresh_from_db(fields=["revision", "edited_at"])
+        return charter
+
+    return _save_or_explain(request, access=access, charter=charter, form=form, editor=editor, save=save)
 
 
 @login_required
 @require_POST
+@refusals_explained
 def item_action(request: HttpRequest, org_slug: str, team_slug: str, number: int, kind: str, item_id: int,
                 action: str) -> HttpResponse:
     """Delete an item or move it up or down its list."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
-    charter = _editable_charter(access, number)
-    if kind not in ITEM_FORMS or action not in ("delete", "up", "down"):
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
+    if kind not in ITEM_KINDS or action not in ("delete", "up", "down"):
         raise Http404
-    item = _item(access, charter, kind, item_id)
-    try:
-        if action == "delete":
-            services.delete_item(item=item, charter=charter)
-        else:
-            services.move_item(item=item, charter=charter, direction=action)
-    except services.ActionRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return _saved(request, access=access, membership=access.membership, charter=charter,
-                  section=ITEM_SECTIONS[kind])
+    model = ITEM_KINDS[kind]
+    if action == "delete":
+        item = model.in_charter(charter).filter(pk=item_id).first()
+        if item is not None:  # already removed (a double click): nothing more to do
+            services.delete_item(charter=charter, item=item)
+    else:
+        services.move_item(charter=charter, item=_item(charter, model, item_id), direction=action)
+    return _saved(request, access=access, charter=charter, section=model.section)
+
+
+# Key-result progress ---------------------------------------------------------------------------
+
+@login_required
+@require_POST
+@refusals_explained
+def record_progress(request: HttpRequest, org_slug: str, team_slug: str, number: int,
+                    key_result_id: int) -> HttpResponse:
+    """A leader records where a key result of the active version stands, outside a check-in."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.RECORD_PROGRESS)
+    charter = _version(access, number)
+    key_result = get_object_or_404(KeyResult, pk=key_result_id, goal__charter=charter)
+    form = ProgressForm.for_key_result(key_result, request.POST)
+    if form.is_valid():
+        try:
+            services.record_progress(key_result=key_result, actor=request.user, value=form.cleaned_data["value"],
+                                     confidence=form.cleaned_data["confidence"], note=form.cleaned_data["note"])
+        except ActionRefused as exc:  # superseded or archived meanwhile: keep what was typed, say why
+            form.add_error(None, str(exc))
+            charter.refresh_from_db(fields=["state", "superseded_at"])
+    if form.errors:
+        page = selectors.charter_page(access=access, charter=charter, viewing_version=True,
+                                      progress_form=(key_result.pk, form))
+        return _render(request, page, partial="goals", status=400)
+    if request.htmx:
+        return _render(request, selectors.charter_page(access=access, charter=charter), partial="goals")
+    messages.success(request, f"Progress recorded for “{key_result.metric}”.")
+    return redirect(f"{charter.get_absolute_url()}#{key_result.dom_id}")
+
+
+# Discussion and consent ------------------------------------------------------------------------
+
+def _render_comments(request: HttpRequest, page: selectors.CharterPage, section: str, *,
+                     status: int = 200) -> HttpResponse:
+    """One section's comment threads, the `comments` partial the htmx forms swap."""
+    context = {**page.context(), "section_key": section, "section_threads": page.threads.get(section, []),
+               "comment_form": page.comment_forms.get(section)}
+    return render(request, f"{DETAIL}#comments", context, status=status)
 
 
 @login_required
 @require_POST
+@refusals_explained
 def comment_create(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug)
-    charter = _editable_charter(access, number)
-    form = CommentForm(request.POST)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.DISCUSS_CHARTER)
     section = request.POST.get("section", "")
+    if section not in Section.values:
+        raise Http404
+    charter = _version(access, number)
+    form = CommentForm.for_section(section, request.POST)
     if form.is_valid():
-        section = form.cleaned_data["section"]
         parent = None
         if form.cleaned_data["parent"]:
             parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], charter=charter)
         try:
             comment = services.add_comment(charter=charter, section=section, author=request.user,
                                            body=form.cleaned_data["body"], parent=parent)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             form.add_error("body", str(exc))
         else:
             section = comment.section  # a reply belongs to its thread's section
-    if section not in Section.values:
-        raise Http404
-    return _comments_response(request, access, charter, section, form if form.errors else None)
-
-
-def _comments_response(request, access, charter, section: str, failed_form=None) -> HttpResponse:
+    failed = form if form.errors else None
     if request.htmx:
-        threads = selectors.comment_threads(charter)
-        return render(request, DETAIL + "#comments", {
-            "team": access.team, "charter": charter, "membership": access.membership,
-            "section_key": section, "section_threads": threads.get(section, []), "can_comment": charter.is_editable,
-            "comment_form": failed_form, "is_leader": access.is_leader,
-        }, status=400 if failed_form else 200)
-    if failed_form:
-        messages.error(request, " ".join(e for errors in failed_form.errors.values() for e in errors))
+        page = selectors.charter_page(access=access, charter=charter, comment_form=failed)
+        return _render_comments(request, page, section, status=400 if failed else 200)
+    if failed:
+        messages.error(request, " ".join(e for errors in failed.errors.values() for e in errors))
     return redirect(_charter_url(access.team, f"comments-{section}"))
 
 
 @login_required
 @require_POST
+@refusals_explained
 def comment_resolve(request: HttpRequest, org_slug: str, team_slug: str, number: int, comment_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug)
-    charter = _editable_charter(access, number)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.DISCUSS_CHARTER)
+    charter = _version(access, number)
     comment = get_object_or_404(Comment.objects.select_related("parent"), pk=comment_id, charter=charter)
     thread = comment.parent or comment
-    if not (access.is_leader or thread.author_id == request.user.pk):
+    if not access.may_resolve(thread):
         raise PermissionDenied("Only a leader or the thread's author can resolve it.")
     services.set_thread_resolved(comment=comment, actor=request.user, resolved=request.POST.get("resolved") != "0")
-    return _comments_response(request, access, charter, thread.section)
-
-
-@login_required
-@require_POST
-def respond(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.MEMBER, Role.FACILITATOR)
-    charter = _editable_charter(access, number)
-    form = ResponseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.respond(charter=charter, member=request.user, **form.cleaned_data)
-        except services.ActionRefused as exc:
-            form.add_error(None, str(exc))
-    if form.errors:
-        if request.htmx:
-            return _page(request, access.team, access.membership, charter, partial="consent", status=400,
-                         response_form=form)
-        return _page(request, access.team, access.membership, charter, status=400, response_form=form)
     if request.htmx:
-        return _page(request, access.team, access.membership, charter, partial="consent")
-    messages.success(request, "Your response is recorded. You can change it until the charter is ratified.")
+        return _render_comments(request, selectors.charter_page(access=access, charter=charter), thread.section)
+    return redirect(_charter_url(access.team, f"comments-{thread.section}"))
+
+
+def _consent_done(request: HttpRequest, access: TeamAccess, charter: Charter, message: str) -> HttpResponse:
+    """After a change to the consent round: the refreshed panel for htmx, else the page with a message."""
+    if request.htmx:
+        return _render(request, selectors.charter_page(access=access, charter=charter), partial="consent")
+    messages.success(request, message)
     return redirect(_charter_url(access.team, "consent"))
 
 
 @login_required
 @require_POST
+@refusals_explained
+def respond(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.RESPOND_TO_CHARTER)
+    charter = _version(access, number)
+    form = ResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.respond(charter=charter, member=request.user, kind=form.cleaned_data["kind"],
+                             reason=form.cleaned_data["reason"], seen_revision=form.cleaned_data["revision"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+            # Answer against the text as it is now: a second submit, made knowingly, is counted.
+            form.data = form.data.copy()
+            form.data["revision"] = Charter.objects.filter(pk=charter.pk).values_list("revision", flat=True).first()
+    if form.errors:
+        page = selectors.charter_page(access=access, charter=_version(access, number), response_form=form)
+        return _render(request, page, partial="consent", status=400)
+    return _consent_done(request, access, charter,
+                         "Your response is recorded. You can change it until the charter is ratified.")
+
+
+@login_required
+@require_POST
+@refusals_explained
 def answer_objection(request: HttpRequest, org_slug: str, team_slug: str, number: int,
                      response_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Role.LEADER)
-    charter = _editable_charter(access, number)
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
     response = get_object_or_404(Response.objects.select_related("member"), pk=response_id, charter=charter)
-    form = AnswerForm(request.POST)
+    form = AnswerForm.for_objection(response, request.POST)
     error = None
     if form.is_valid():
         try:
             services.answer_objection(response=response, actor=request.user, answer=form.cleaned_data["answer"],
                                       text=form.cleaned_data["text"],
                                       seen_reason=form.cleaned_data["seen_reason"] or None)
-        except services.ActionRefused as exc:
+        except ActionRefused as exc:
             error = str(exc)
     else:
         error = "Choose an answer and explain it."
-    if request.htmx:
-        return _page(request, access.team, access.membership, charter, partial="consent",
-                     status=400 if error else 200, consent_error=error)
     if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, f"Answered {response.member.name}'s objection.")
-    return redirect(_charter_url(access.team, "consent"))
+        page = selectors.charter_page(access=access, charter=charter, consent_error=error,
+                                      answer_form=(response.pk, form))
+        return _render(request, page, partial="consent", status=400)
+    return _consent_done(request, access, charter, f"Answered {response.member.name}'s objection.")
 
 
 @login_required
+@require_POST
+@refusals_explained
+def resolve_objection(request: HttpRequest, org_slug: str, team_slug: str, number: int,
+                      response_id: int) -> HttpResponse:
+    """The objector says whether the leader's amendment resolves their objection."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.RESPOND_TO_CHARTER)
+    charter = _version(access, number)
+    response = get_object_or_404(Response, pk=response_id, charter=charter, member=request.user)
+    resolved = request.POST.get("resolved") == "1"
+    services.resolve_amended_objection(response=response, member=request.user, resolved=resolved)
+    return _consent_done(request, access, charter,
+                         "Thank you: your objection is resolved, and counted as consent." if resolved else
+                         "Your objection stands again; the leader will answer it before ratifying.")
+
+
+# Versions --------------------------------------------------------------------------------------
+
+@login_required
 def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
+    access = permissions.reader_access(request.user, org_slug, team_slug)
     versions = list(
-        Charter.objects.readable(in_team=membership is not None).filter(team=team)
+        Charter.objects.readable(in_team=access.in_team).filter(team=access.team)
         .select_related("ratified_by", "created_by")
     )
     return render(request, "charters/charter_history.html",
-                  {"team": team, "membership": membership, "versions": versions})
+                  {"team": access.team, "access": access, "versions": versions})
 
 
 @login_required
 def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
+    access = permissions.reader_access(request.user, org_slug, team_slug)
     try:
         a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
     except ValueError:
         messages.error(request, "Choose two versions to compare.")
         return redirect("charters:history", org_slug, team_slug)
-    old, new = (_readable_version(team, membership, n) for n in sorted((a, b)))
+    old, new = (_readable_version(access, n) for n in sorted((a, b)))
     sections = compare(selectors.load_content(old), selectors.load_content(new))
     return render(request, "charters/charter_diff.html",
-                  {"team": team, "membership": membership, "old": old, "new": new, "sections": sections})
+                  {"team": access.team, "access": access, "old": old, "new": new, "sections": sections})
 
 
 @login_required
 def version_print(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
-    charter = _readable_version(team, membership, number)
+    access = permissions.reader_access(request.user, org_slug, team_slug)
+    charter = _readable_version(access, number)
     return render(request, "charters/charter_print.html",
-                  {"team": team, "charter": charter, "content": selectors.load_content(charter)})
+                  {"team": access.team, "charter": charter, "content": selectors.load_content(charter)})
 
 
 @login_required
 def version_markdown(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    team, membership = permissions.team_in_organisation(request.user, org_slug, team_slug)
-    charter = _readable_version(team, membership, number)
+    access = permissions.reader_access(request.user, org_slug, team_slug)
+    charter = _readable_version(access, number)
     response = HttpResponse(charter_markdown(selectors.load_content(charter)),
                             content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{team.slug}-charter-v{charter.number}.md"'
+    response["Content-Disposition"] = f'attachment; filename="{access.team.slug}-charter-v{charter.number}.md"'
     return response
-
-
-# Decision log ------------------------------------------------------------------------------------
-
-def _active_goals(team) -> list[Goal]:
-    active = selectors.active_charter(team)
-    return list(Goal.objects.filter(charter=active)) if active else []
-
-
-@login_required
-def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug)
-    verdict = request.GET.get("verdict", "")
-    decisions = access.team.decisions.select_related("logged_by", "decided_by", "key_result", "goal")
-    if verdict in Decision.Verdict.values:
-        decisions = decisions.filter(verdict=verdict)
-    investments = list(
-        access.team.decisions.filter(verdict=Decision.Verdict.CONSCIOUS_INVESTMENT)
-        .exclude(outcome=Decision.Outcome.DECLINE).select_related("key_result")
-        .order_by("investment_until")
-    )
-    return render(request, "charters/decision_list.html", {
-        "team": access.team, "access": access, "decisions": list(decisions[:200]), "verdict": verdict,
-        "verdicts": Decision.Verdict.choices, "investments": investments,
-    })
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug)
-    goals = _active_goals(access.team)
-    data = request.POST if request.method == "POST" else None
-    form = DecisionForm(data, goals=goals)
-    if request.method == "POST" and form.is_valid():
-        decision = services.log_decision(team=access.team, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Logged. Verdict: {decision.get_verdict_display()}.")
-        return redirect(decision)
-    # Show the verdict as soon as both effects are chosen (htmx asks on change).
-    source = request.POST if request.method == "POST" else request.GET
-    purpose_effect, metric_effect = source.get("purpose_effect"), source.get("metric_effect")
-    preview = None
-    if purpose_effect in Decision.PurposeEffect.values and metric_effect in Decision.MetricEffect.values:
-        preview = judge(purpose_effect, metric_effect)
-    context = {"team": access.team, "access": access, "form": form, "preview": preview}
-    if request.htmx and request.method == "GET":
-        return render(request, "charters/decision_form.html#verdict-preview", context)
-    return render(request, "charters/decision_form.html", context, status=400 if form.errors else 200)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decision_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug)
-    decision = get_object_or_404(
-        access.team.decisions.select_related("logged_by", "decided_by", "goal", "key_result", "charter"),
-        pk=decision_id,
-    )
-    # Not `request.POST or None`: an empty POST must be a bound form that shows "required".
-    data = request.POST if request.method == "POST" else None
-    form = OutcomeForm(data, initial={"outcome": recommended_outcome(decision.verdict)})
-    if request.method == "POST":
-        access.require(Role.LEADER)
-        if form.is_valid():
-            try:
-                services.record_outcome(decision=decision, actor=request.user, **form.cleaned_data)
-            except services.ActionRefused as exc:
-                form.add_error("reason", str(exc))
-            else:
-                messages.success(request, "Decision recorded.")
-                return redirect(decision)
-    _verdict, reason = judge(decision.purpose_effect, decision.metric_effect)
-    return render(request, "charters/decision_detail.html", {
-        "team": access.team, "access": access, "decision": decision, "verdict_reason": reason, "form": form,
-        "recommended": recommended_outcome(decision.verdict),
-    }, status=400 if form.errors else 200)

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from reviews.models import ReviewCycle
+from reviews.models import CycleGoal, ReviewCycle
+
+
+class CycleGoalInline(admin.TabularInline):
+    model = CycleGoal
+    raw_id_fields = ["goal"]
+    extra = 0
 
 
 @admin.register(ReviewCycle)
@@ -10,3 +16,4 @@ class ReviewCycleAdmin(admin.ModelAdmin):
     search_fields = ["team__name"]
     list_select_related = ["team", "charter"]
     raw_id_fields = ["team", "charter"]
+    inlines = [CycleGoalInline]

@@ -24,7 +24,8 @@ class ReviewCycle(models.Model):
     )
 
     class Meta:
-        ordering = ["team", "-number"]
+        # team_id, not team: ordering by the relation would join teams and organisations.
+        ordering = ["team_id", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["team", "number"], name="cycle_number_unique_per_team"),
             models.UniqueConstraint(fields=["team"], condition=Q(state="open"), name="cycle_one_open_per_team"),
@@ -35,4 +36,22 @@ class ReviewCycle(models.Model):
         return f"Cycle {self.number} ({self.start_date:%d %b} – {self.end_date:%d %b %Y})"
 
     def get_absolute_url(self) -> str:
-        return reverse("charters:detail", args=[self.team.organisation.slug, self.team.slug])
+        # The cycle is shown on the team page until reviews have pages of their own.
+        return reverse("team", args=[self.team.organisation.slug, self.team.slug]) + "#cycle"
+
+
+class CycleGoal(models.Model):
+    """A goal of the charter a cycle runs under: the cycle's review looks back at it.
+
+    Kept on the reviews side so that charters knows nothing of cycles.
+    """
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="cycle_goals")
+    goal = models.ForeignKey("charters.Goal", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["cycle", "goal"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "goal"], name="cycle_goal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.goal} in {self.cycle}"

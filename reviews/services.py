@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from reviews.models import ReviewCycle
+from charters.models import Goal
+from reviews.models import CycleGoal, ReviewCycle
 
 
 def ensure_open_cycle(*, team, charter) -> ReviewCycle:
     """The team's open cycle; opens one (from today in the team's zone, for its cadence) if none.
 
-    A team's first cycle opens when its first charter is ratified. Runs inside the
-    caller's transaction; calling it again returns the same cycle.
+    Runs inside the caller's transaction; calling it again returns the same cycle.
     """
     existing = ReviewCycle.objects.filter(team=team, state=ReviewCycle.State.OPEN).first()
     if existing:
@@ -24,3 +24,15 @@ def ensure_open_cycle(*, team, charter) -> ReviewCycle:
         team=team, number=(last or 0) + 1, start_date=start,
         end_date=start + timedelta(weeks=team.review_cadence_weeks), charter=charter,
     )
+
+
+def join_open_cycle(*, charter) -> ReviewCycle:
+    """A version was ratified: the team's open cycle (its first opens now) takes on its goals.
+
+    Connected to `charters.signals.charter_ratified`, so it runs in the ratifying
+    transaction. Idempotent: goals already in the cycle are left as they are.
+    """
+    cycle = ensure_open_cycle(team=charter.team, charter=charter)
+    goal_ids = Goal.objects.filter(charter=charter).values_list("pk", flat=True)
+    CycleGoal.objects.bulk_create([CycleGoal(cycle=cycle, goal_id=pk) for pk in goal_ids], ignore_conflicts=True)
+    return cycle

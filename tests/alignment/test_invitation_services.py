@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from alignment.errors import ActionRefused
 from alignment.models import Invitation, Membership, Role, hash_token
-from alignment.services import ActionRefused, accept_invitation, find_invitation, invite
+from alignment.services import accept_invitation, find_invitation, invite
 from tests.alignment.reading import accept_path_in
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from alignment.errors import ActionRefused
 from alignment.models import Membership, Role
-from alignment.services import ActionRefused, change_roles, remove_member
+from alignment.services import change_roles, remove_member
 
 
 @pytest.fixture

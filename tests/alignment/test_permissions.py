@@ -1,8 +1,10 @@
 """Who may open which address: one row per URL in alignment/urls.py, one column per person.
 
-anonymous → sent to log in; outsider (another team, same organisation) → 404 on team
-URLs; stranger (another organisation) → 404 on organisation and team URLs; a member
-or facilitator without the leader role → 403 on leader-only URLs; leader → success.
+anonymous → sent to log in (except the front page, which tells them what Charter is);
+outsider (another team, same organisation) → 404 on team URLs; stranger (another
+organisation) → 404 on organisation and team URLs; a member or facilitator without the
+leader role → 403 on leader-only URLs; leader → success. An archived team refuses every
+change but restoring it (TestArchivedTeam below and test_team_archive.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader"
 # fmt: off
 ANSWERS = {
     #                      anonymous outsider stranger member facilitator leader
-    "home":                (LOGIN,   200,     200,     200,   200,        200),
+    # Signed out, the front page says what Charter is; signed in, it lists your teams.
+    "home":                (200,     200,     200,     200,   200,        200),
     "signup":              (200,     302,     302,     302,   302,        302),
     "profile":             (LOGIN,   200,     200,     200,   200,        200),
     "organisation_create": (LOGIN,   200,     200,     200,   200,        200),
@@ -29,6 +32,10 @@ ANSWERS = {
     "team_create":         (LOGIN,   403,     404,     403,   403,        200),
     "team":                (LOGIN,   404,     404,     200,   200,        200),
     "team_settings":       (LOGIN,   404,     404,     403,   403,        200),
+    # GET asks for confirmation; the POST that archives is in test_team_archive.py.
+    "team_archive":        (LOGIN,   404,     404,     403,   403,        200),
+    # The team in the table is not archived: the leader is told so and sent back to it.
+    "team_restore":        (LOGIN,   404,     404,     403,   403,        302),
     "invitation_create":   (LOGIN,   404,     404,     403,   403,        302),
     "invitation_revoke":   (LOGIN,   404,     404,     403,   403,        302),
     "member_roles":        (LOGIN,   404,     404,     403,   403,        302),
@@ -45,12 +52,15 @@ POSTED = {
     "invitation_revoke": {},
     "member_roles": {"roles": ["member", "facilitator"]},
     "member_remove": {},
+    "team_restore": {},
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
     "team_create": ("org_slug",),
     "team": ("org_slug", "team_slug"),
     "team_settings": ("org_slug", "team_slug"),
+    "team_archive": ("org_slug", "team_slug"),
+    "team_restore": ("org_slug", "team_slug"),
     "invitation_create": ("org_slug", "team_slug"),
     "invitation_revoke": ("org_slug", "team_slug", "invitation_id"),
     "member_roles": ("org_slug", "team_slug", "membership_id"),
@@ -58,7 +68,7 @@ URL_KWARGS = {
     "invitation_accept": ("token",),
 }
 # Django's own views, tested only for what this project configures (test_accounts.py).
-NOT_IN_TABLE = {"login"}
+NOT_IN_TABLE = {"login", "password_reset"}
 
 
 @pytest.fixture
@@ -132,6 +142,7 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
     client.post(
         reverse("member_remove", kwargs={**team_kwargs, "membership_id": targets["membership_id"]})
     )
+    client.post(reverse("team_archive", kwargs=team_kwargs))
     client.post(
         reverse("team_settings", kwargs=team_kwargs),
         {
@@ -149,6 +160,7 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
     assert Membership.objects.get(pk=targets["membership_id"]).roles == ["member"]
     team.refresh_from_db()
     assert team.name == "Platform"
+    assert not team.is_archived
 
 
 def test_leader_cannot_reach_another_teams_invitation_through_their_own_team(
@@ -180,7 +192,7 @@ def test_leader_cannot_reach_another_teams_member_through_their_own_team(
 
 
 @pytest.mark.parametrize(
-    "url_name", ["invitation_create", "invitation_revoke", "member_roles", "member_remove"]
+    "url_name", ["invitation_create", "invitation_revoke", "member_roles", "member_remove", "team_restore"]
 )
 def test_actions_refuse_get(url_name, login, leader, targets):
     kwargs = {"org_slug": "harbour", "team_slug": "platform"}
@@ -192,23 +204,114 @@ def test_actions_refuse_get(url_name, login, leader, targets):
     assert login(leader).get(reverse(url_name, kwargs=kwargs)).status_code == 405
 
 
-class TestTeamInOrganisation:
+class TestReaderAccess:
     """Reading another team of your own organisation (for pages that show it)."""
 
     def test_member_of_the_team_gets_their_membership(self, member, team):
-        found, membership = permissions.team_in_organisation(member, "harbour", "platform")
-        assert found == team
-        assert membership.user == member
+        access = permissions.reader_access(member, "harbour", "platform")
+        assert access.team == team
+        assert access.membership.user == member
 
     def test_outsider_from_the_same_organisation_gets_the_team_without_membership(
         self, outsider, team
     ):
-        found, membership = permissions.team_in_organisation(outsider, "harbour", "platform")
-        assert found == team
-        assert membership is None
+        access = permissions.reader_access(outsider, "harbour", "platform")
+        assert access.team == team
+        assert access.membership is None
+        assert not access.in_team
 
     def test_stranger_gets_404(self, stranger, team):
         from django.http import Http404
 
         with pytest.raises(Http404):
-            permissions.team_in_organisation(stranger, "harbour", "platform")
+            permissions.reader_access(stranger, "harbour", "platform")
+
+
+class TestCapabilities:
+    """Roles give capabilities in one table; every check asks for a capability by name."""
+
+    @pytest.mark.parametrize(("actor", "granted"), [
+        ("leader", {"read_team", "manage_team", "restore_team", "steward_charter", "discuss_charter",
+                    "log_decision", "record_outcome", "record_progress"}),
+        ("member", {"read_team", "respond_to_charter", "discuss_charter", "log_decision"}),
+        ("facilitator", {"read_team", "respond_to_charter", "discuss_charter", "log_decision"}),
+        ("outsider", set()),
+    ])
+    def test_role_table(self, request, actor, granted, team):
+        user = request.getfixturevalue(actor)
+        access = permissions.reader_access(user, "harbour", "platform")
+
+        assert {str(c) for c in access.capabilities} == granted
+
+    def test_team_access_requires_the_capability(self, member, team):
+        from django.core.exceptions import PermissionDenied
+
+        with pytest.raises(PermissionDenied, match="leaders"):
+            permissions.team_access(member, "harbour", "platform", permissions.Capability.MANAGE_TEAM)
+
+    def test_outsider_is_404_before_any_capability_is_asked(self, outsider, team):
+        from django.http import Http404
+
+        with pytest.raises(Http404):
+            permissions.team_access(outsider, "harbour", "platform", permissions.Capability.READ_TEAM)
+
+    def test_the_only_leader_may_not_leave_but_a_member_may(self, leader, member, team):
+        members = list(team.memberships.all())
+
+        assert not permissions.reader_access(leader, "harbour", "platform").may_leave(members)
+        assert permissions.reader_access(member, "harbour", "platform").may_leave(members)
+
+
+class TestArchivedTeam:
+    """An archived team keeps reading and restoring; every other capability, of every app, is refused."""
+
+    @pytest.fixture(autouse=True)
+    def archived(self, team, leader):
+        from alignment import services
+
+        services.archive_team(team=team, actor=leader)
+
+    @pytest.mark.parametrize(("actor", "granted"), [
+        ("leader", {"read_team", "restore_team"}),
+        ("member", {"read_team"}),
+        ("facilitator", {"read_team"}),
+        ("outsider", set()),
+    ])
+    def test_only_reading_and_restoring_remain(self, request, actor, granted, team):
+        access = permissions.reader_access(request.getfixturevalue(actor), "harbour", "platform")
+
+        assert {str(c) for c in access.capabilities} == granted
+
+    def test_leader_may_restore_but_not_manage(self, leader):
+        access = permissions.team_access(leader, "harbour", "platform")
+
+        assert access.may_restore_team
+        assert not access.may_manage_team
+        assert not access.may_steward_charter
+        assert not access.may_log_decision
+
+    def test_member_may_not_restore(self, member):
+        assert not permissions.team_access(member, "harbour", "platform").may_restore_team
+
+    @pytest.mark.parametrize("capability", [permissions.Capability.MANAGE_TEAM,
+                                            permissions.Capability.STEWARD_CHARTER,
+                                            permissions.Capability.LOG_DECISION])
+    def test_a_change_is_refused_with_the_reason(self, capability, leader):
+        from django.core.exceptions import PermissionDenied
+
+        with pytest.raises(PermissionDenied, match="This team is archived"):
+            permissions.team_access(leader, "harbour", "platform", capability)
+
+    def test_reading_is_still_allowed(self, member):
+        access = permissions.team_access(member, "harbour", "platform", permissions.Capability.READ_TEAM)
+
+        assert access.in_team
+
+    def test_restore_is_not_offered_on_a_team_that_is_not_archived(self, leader, team):
+        from alignment import services
+
+        services.restore_team(team=team, actor=leader)
+
+        access = permissions.team_access(leader, "harbour", "platform")
+        assert not access.may_restore_team
+        assert access.may_manage_team

@@ -63,6 +63,17 @@ def test_the_only_leader_is_told_why_they_cannot_leave(login, leader, team):
     assertContains(response, "make someone else a leader before you can leave")
 
 
+@pytest.mark.parametrize(("weeks", "said"), [(1, "review every week"), (6, "review every 6 weeks")])
+def test_review_cycle_reads_as_a_sentence(weeks, said, login, member, team):
+    team.review_cadence_weeks = weeks
+    team.save(update_fields=["review_cadence_weeks"])
+
+    response = login(member).get(TEAM_URL)
+
+    assertContains(response, said)
+    assertNotContains(response, "every 1 weeks")
+
+
 def test_outsider_gets_404(login, outsider, team):
     assert login(outsider).get(TEAM_URL).status_code == 404
 
@@ -91,8 +102,9 @@ def test_query_count_for_a_leader_is_flat(
 
     # 1. session  2. user  3. my membership with team and organisation
     # 4. members with their users  5. pending invitations with who invited
-    # 6. the team's current charters  7. my memberships for the team switcher
-    with django_assert_num_queries(7):
+    # 6. the team's current charters (charters' panel)  7. the open review cycle (reviews' panel)
+    # 8. my memberships for the team switcher
+    with django_assert_num_queries(8):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
@@ -115,9 +127,10 @@ def test_query_count_for_a_member_is_flat(
     client = login(member)
 
     # 1. session  2. user  3. my membership with team and organisation
-    # 4. members with their users  5. the team's current charters
-    # 6. my memberships for the team switcher (no invitations: members do not see them)
-    with django_assert_num_queries(6):
+    # 4. members with their users  5. the team's current charters (charters' panel)
+    # 6. the open review cycle (reviews' panel)
+    # 7. my memberships for the team switcher (no invitations: members do not see them)
+    with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)

@@ -82,11 +82,13 @@ def test_concurrent_edit_is_shown_as_a_conflict_and_not_overwritten(login, leade
     response = client.post(SETTINGS_URL, {**FORM, "version": loaded["version"][0]})
 
     assert response.status_code == 409
-    assertContains(response, "Someone else changed these settings", status_code=409)
-    # Their version is shown, in the box and in the page's heading...
+    # The same conflict box as every other editor: their saved value beside what was typed...
+    assertContains(response, "Someone else saved this while you were editing", status_code=409)
     assertContains(response, "<title>Settings · Platform Core · Charter</title>", status_code=409)
-    assertContains(response, "<dt>Name</dt><dd>Platform Core</dd>", html=True, status_code=409)
-    assertContains(response, "<dt>Review cycle</dt><dd>8 weeks</dd>", html=True, status_code=409)
+    assertContains(response, "<tr><th scope=\"row\">Name</th><td>Platform Core</td><td>Platform Team</td></tr>",
+                   html=True, status_code=409)
+    assertContains(response, "<tr><th scope=\"row\">Review cycle length (weeks)</th><td>8</td><td>4</td></tr>",
+                   html=True, status_code=409)
     # ...and what this leader typed is still in the form, now against the current version.
     retry = form_values(response.content, SETTINGS_URL)
     assert retry["name"] == ["Platform Team"]

@@ -33,8 +33,8 @@ def test_team_charter_and_decision_pages_have_no_serious_violations(
         reverse("charters:detail", args=[org, slug]),
         reverse("charters:section_edit", args=[org, slug, 1, "purpose"]),
         reverse("charters:history", args=[org, slug]),
-        reverse("charters:decisions", args=[org, slug]),
-        reverse("charters:decision_create", args=[org, slug]),
+        reverse("decisions:list", args=[org, slug]),
+        reverse("decisions:create", args=[org, slug]),
         reverse("profile"),
     ]
     found = {}

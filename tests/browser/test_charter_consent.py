@@ -32,11 +32,11 @@ def test_members_consent_and_object_and_the_leader_answers_before_ratifying(
         expect(purpose.get_by_text("Comment on this section (1 thread)")).to_be_visible()
 
         consent = page.get_by_role("region", name="Team consent")
-        expect(consent).to_contain_text("0 consent · 0 object · 3 not yet responded")
+        expect(consent).to_contain_text("0 consented · 0 objected · 3 not yet responded")
         consent.get_by_role("radio", name="Consent").check()
         consent.get_by_role("button", name="Record my response").click()
         expect(consent).to_contain_text("You said: Consent.")
-        expect(consent).to_contain_text("1 consent · 0 object · 2 not yet responded")
+        expect(consent).to_contain_text("1 consented · 0 objected · 2 not yet responded")
     finally:
         max_context.close()
 
@@ -64,7 +64,7 @@ def test_members_consent_and_object_and_the_leader_answers_before_ratifying(
         page = lena_context.new_page()
         log_in(page, "leader@example.com", charter_url)
         consent = page.get_by_role("region", name="Team consent")
-        expect(consent).to_contain_text("1 consent · 1 object · 1 not yet responded")
+        expect(consent).to_contain_text("1 consented · 1 objected · 1 not yet responded")
         expect(consent.get_by_role("listitem").filter(has_text="Max Member")).to_contain_text(
             "Consent"
         )
@@ -101,8 +101,12 @@ def test_members_consent_and_object_and_the_leader_answers_before_ratifying(
         expect(consent.get_by_role("button", name="Answer objection")).to_have_count(0)
         consent.screenshot(path="/tmp/charter_consent.png")
 
-        # Now it can be ratified, even though Quinn never answered.
+        # Now it can be ratified; Quinn never answered, so she is asked to confirm first.
         page.get_by_role("button", name="Ratify version 1").click()
+        confirm = page.locator("#ratify-confirm")
+        expect(confirm).to_contain_text("Not everyone has given their word on this text.")
+        expect(confirm).to_contain_text("Quinn Quiet had not responded")
+        confirm.get_by_role("button", name="Ratify anyway").click()
         expect(page.get_by_role("status")).to_contain_text(
             "Ratified. Version 1 is now the team's active charter."
         )
@@ -111,8 +115,42 @@ def test_members_consent_and_object_and_the_leader_answers_before_ratifying(
             "This is the team's active charter."
         )
         # The record of the team's say stays with the version.
-        expect(page.get_by_role("region", name="Team consent")).to_contain_text(
-            "1 consent · 1 object"
-        )
+        record = page.get_by_role("region", name="Team consent")
+        expect(record).to_contain_text("1 consented · 1 objected · 1 had not responded")
+        expect(record).to_contain_text("The record of this consent round")
+        expect(record).to_contain_text("Quinn Quiet had not responded")
     finally:
         lena_context.close()
+
+
+@pytest.mark.browser
+def test_a_member_confirms_again_after_the_text_changed(page, browser, log_in, charter_url, proposed_charter,
+                                                      leader, member):
+    # Max consents to the proposal.
+    log_in(page, "member@example.com", charter_url)
+    consent = page.get_by_role("region", name="Team consent")
+    consent.get_by_role("radio", name="Consent").check()
+    consent.get_by_role("button", name="Record my response").click()
+    expect(consent).to_contain_text("You said: Consent")
+
+    # Meanwhile Lena sharpens the People section in her own browser.
+    lena = browser.new_context()
+    try:
+        lena_page = lena.new_page()
+        log_in(lena_page, "leader@example.com", charter_url)
+        lena_page.get_by_role("link", name="Edit people").click()
+        lena_page.get_by_role("textbox", name=re.compile(r"^People")).fill("We say what we do not know, out loud.")
+        lena_page.get_by_role("button", name="Save").click()
+        expect(lena_page.locator("#people")).to_contain_text("out loud")
+    finally:
+        lena.close()
+
+    # Max's consent was given to the earlier text: he reads again and confirms.
+    page.reload()
+    consent = page.get_by_role("region", name="Team consent")
+    expect(consent).to_contain_text("The charter changed after you responded.")
+    expect(consent.get_by_role("listitem").filter(has_text="Max Member")).to_contain_text("given to an earlier text")
+    consent.get_by_role("button", name="Confirm my response").click()
+    expect(consent.get_by_role("listitem").filter(has_text="Max Member")).not_to_contain_text(
+        "given to an earlier text"
+    )

@@ -4,14 +4,13 @@
 a complete purpose, people and process, and `rows` non-negotiables, boundaries and
 goals (each goal with two key results, each goal owned by a different person), so a
 page's query count can be compared at 2 and at 20 rows. `discuss` adds comment threads
-and consent responses, `log_decisions` fills the decision log, and `charter_versions`
+and consent responses, and `charter_versions`
 is the whole cast's world: a superseded, a ratified and a proposed version.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,14 +22,12 @@ from charters.models import (
     BoundaryLabel,
     Charter,
     Comment,
-    Decision,
     Goal,
     KeyResult,
     NonNegotiable,
     PurposePart,
     Response,
     Section,
-    judge,
 )
 
 ORG, TEAM = "harbour", "platform"
@@ -146,50 +143,6 @@ def discuss(people, leader):
     return add
 
 
-# Purpose and metric effects giving each of the five verdicts in turn.
-EFFECTS = [
-    (Decision.PurposeEffect.ADVANCES, Decision.MetricEffect.DENTS),  # conscious investment
-    (Decision.PurposeEffect.HARMS, Decision.MetricEffect.IMPROVES),  # no
-    (Decision.PurposeEffect.ADVANCES, Decision.MetricEffect.IMPROVES),  # yes
-    (Decision.PurposeEffect.NEUTRAL, Decision.MetricEffect.IMPROVES),  # not aligned
-    (Decision.PurposeEffect.NEUTRAL, Decision.MetricEffect.NEUTRAL),  # noise
-]
-
-
-@pytest.fixture
-def log_decisions(people, leader):
-    """`log_decisions(team, n)`: n decisions cycling through the verdicts, each logged by someone else.
-
-    Conscious investments dent a key result of the active charter; every other decision
-    is already decided by the leader.
-    """
-
-    def log(team, n: int) -> list[Decision]:
-        active = Charter.objects.filter(team=team, state=Charter.State.RATIFIED).first()
-        goal = Goal.objects.filter(charter=active).first() if active else None
-        key_result = KeyResult.objects.filter(goal=goal).first() if goal else None
-        decisions = []
-        for i, person in enumerate(people(team, n)):
-            purpose_effect, metric_effect = EFFECTS[i % len(EFFECTS)]
-            verdict, _reason = judge(purpose_effect, metric_effect)
-            invests = verdict == Decision.Verdict.CONSCIOUS_INVESTMENT
-            decided = i % 2 == 1
-            decisions.append(Decision.objects.create(
-                team=team, charter=active, title=f"Proposal {i}", description=f"Details of *proposal {i}*",
-                purpose_effect=purpose_effect, metric_effect=metric_effect, verdict=verdict, goal=goal,
-                key_result=key_result if invests else None,
-                investment_amount=f"{i} points" if invests else "",
-                investment_until=date(2031, 1, 1) + timedelta(days=i) if invests else None,
-                logged_by=person, logged_at=timezone.now() - timedelta(minutes=i),
-                outcome=Decision.Outcome.DECLINE if decided else Decision.Outcome.PENDING,
-                decided_by=leader if decided else None, decided_at=timezone.now() if decided else None,
-                outcome_reason="We decided so" if decided else "",
-            ))
-        return decisions
-
-    return log
-
-
 @dataclass
 class Versions:
     """The standard team's charter history, with one of everything on the proposed version."""
@@ -203,11 +156,10 @@ class Versions:
     key_result: KeyResult
     comment: Comment  # the member's thread on the purpose
     objection: Response  # the member's, not yet answered
-    decision: Decision
 
 
 @pytest.fixture
-def charter_versions(team, leader, member, facilitator, write_charter, log_decisions) -> Versions:
+def charter_versions(team, leader, member, facilitator, write_charter) -> Versions:
     """Version 1 superseded, version 2 ratified (the active one), version 3 proposed."""
     superseded = write_charter(team, number=1, state=Charter.State.SUPERSEDED)
     active = write_charter(team, number=2, state=Charter.State.RATIFIED, based_on=superseded)
@@ -224,5 +176,4 @@ def charter_versions(team, leader, member, facilitator, write_charter, log_decis
                                        body="Who exactly do we serve?"),
         objection=Response.objects.create(charter=proposed, member=member, kind=Response.Kind.OBJECTION,
                                           reason="The purpose leaves out carers"),
-        decision=log_decisions(team, 1)[0],
     )

@@ -12,7 +12,6 @@ import re
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from charters import views
 from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable
 from tests.charters.conftest import charter_url
 
@@ -67,8 +66,14 @@ def test_htmx_section_save_returns_the_section_and_completeness_out_of_band(logi
     assertContains(response, '<section id="completeness" class="card completeness" aria-labelledby='
                              '"completeness-title" aria-live="polite" hx-swap-oob="true">')
     assertContains(response, "10/10 checks pass")
+    lifecycle = '<section id="lifecycle" class="card" aria-labelledby="lifecycle-title" hx-swap-oob="true">'
+    assertContains(response, lifecycle)
+    content = response.content.decode()
+    # The section first (swapped in place), then the panels out of band.
+    assert content.index('<section id="people"') < content.index('<section id="completeness"') \
+        < content.index(lifecycle)
     charter = Charter.objects.get()
-    assert (charter.people, charter.people_version) == ("We *pair*", 2)
+    assert (charter.people, charter.people_version, charter.revision) == ("We *pair*", 2, 2)
 
 
 def test_section_save_without_javascript_redirects_to_the_section(login, leader, draft):
@@ -325,26 +330,101 @@ def test_move_without_javascript_reorders_and_redirects(login, leader, draft, ac
 
 # Refusals: ratified versions, unknown kinds, items of other versions --------------------------------
 
+RATIFIED_REASON = "Version 1 is ratified and can no longer change."
+
+
 @pytest.fixture
 def ratified(team, write_charter) -> Charter:
     return write_charter(team, state=Charter.State.RATIFIED)
 
 
-@pytest.mark.parametrize("method, make_url", [
-    ("get", lambda: charter_url("section_edit", 1, "purpose")),
-    ("post", lambda: charter_url("section_edit", 1, "purpose")),
-    ("get", lambda: charter_url("item_add", 1, "goal")),
-    ("post", lambda: charter_url("item_add", 1, "non_negotiable")),
-    ("post", lambda: charter_url("item_edit", 1, "non_negotiable", NonNegotiable.objects.first().pk)),
-    ("post", lambda: charter_url("item_action", 1, "non_negotiable", NonNegotiable.objects.first().pk, "delete")),
-    ("post", lambda: charter_url("item_action", 1, "goal", Goal.objects.first().pk, "down")),
+def _unchanged(charter: Charter) -> None:
+    """Nothing of the version was written: its text, its revision and its items."""
+    stored = Charter.objects.get(pk=charter.pk)
+    assert (stored.state, stored.people, stored.revision) == (charter.state, charter.people, charter.revision)
+    assert list(NonNegotiable.objects.filter(charter=charter).values_list("title", "position", "version")) == [
+        ("Non-negotiable 1", 1, 1), ("Non-negotiable 2", 2, 1),
+    ]
+    assert list(Goal.objects.filter(charter=charter).values_list("position", flat=True)) == [1, 2]
+
+
+@pytest.mark.parametrize("make_url", [
+    lambda: charter_url("section_edit", 1, "purpose"),
+    lambda: charter_url("item_add", 1, "goal"),
+    lambda: charter_url("item_edit", 1, "non_negotiable", NonNegotiable.objects.first().pk),
 ])
-def test_ratified_version_cannot_change(login, leader, ratified, method, make_url):
-    response = getattr(login(leader), method)(make_url(), {"version": "1", "title": "Changed"})
+def test_edit_form_of_a_ratified_version_is_403(login, leader, ratified, make_url):
+    response = login(leader).get(make_url())
 
     assert response.status_code == 403
-    assert NonNegotiable.objects.count() == 2
-    assert not NonNegotiable.objects.filter(title="Changed").exists()
+    _unchanged(ratified)
+
+
+SAVES = [
+    pytest.param(lambda: charter_url("section_edit", 1, "people"),
+                 {"version": "1", "people": "We changed our minds"}, id="section"),
+    pytest.param(lambda: charter_url("item_add", 1, "non_negotiable"),
+                 {"title": "We changed our minds"}, id="item-add"),
+    pytest.param(lambda: charter_url("item_edit", 1, "non_negotiable", NonNegotiable.objects.first().pk),
+                 {"version": "1", "title": "We changed our minds"}, id="item-edit"),
+]
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+@pytest.mark.parametrize("make_url, data", SAVES)
+def test_save_to_a_ratified_version_shows_the_typed_text_and_the_reason(login, leader, ratified, make_url, data,
+                                                                        headers):
+    """Was 403. The version was ratified while the leader typed: the form comes back (409) with
+    what they typed and why it cannot be saved, and nothing changes."""
+    response = login(leader).post(make_url(), data, **headers)
+
+    assertContains(response, RATIFIED_REASON, status_code=409)
+    assertContains(response, "We changed our minds", status_code=409)
+    _unchanged(ratified)
+
+
+@pytest.mark.parametrize("make_url", [
+    lambda: charter_url("item_action", 1, "non_negotiable", NonNegotiable.objects.first().pk, "delete"),
+    lambda: charter_url("item_action", 1, "goal", Goal.objects.first().pk, "down"),
+])
+def test_delete_or_move_on_a_ratified_version_goes_back_to_the_charter_with_the_reason(login, leader, ratified,
+                                                                                      make_url):
+    """Was 403. A button has nothing typed to keep: the leader is sent back to the charter page and
+    told why, and nothing changes."""
+    response = login(leader).post(make_url(), follow=True)
+
+    assertRedirects(response, charter_url("detail"))
+    assertContains(response, RATIFIED_REASON)
+    _unchanged(ratified)
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+def test_save_to_a_discarded_version_goes_back_to_the_charter_and_says_why(login, leader, draft, headers):
+    """No longer a 404: the version number no longer exists (the draft was discarded), so the
+    leader is sent to the charter page (htmx: the whole page) with the reason."""
+    Charter.objects.filter(pk=draft.pk).delete()
+    client = login(leader)
+
+    response = client.post(charter_url("section_edit", 1, "people"), {"version": "1", "people": "Late"}, **headers)
+
+    if headers:
+        assert response["HX-Redirect"] == charter_url("detail")
+    else:
+        assertRedirects(response, charter_url("detail"), fetch_redirect_response=False)
+    assertContains(client.get(charter_url("detail")), "This version no longer exists: it was discarded.")
+
+
+def test_a_key_result_for_a_goal_that_is_not_there_is_refused_in_words(login, leader, draft):
+    """The goal may have been removed by another leader while this form was open: not a bare 404."""
+    url = charter_url("key_result_add", 1, 999)
+    client = login(leader)
+
+    opened = client.get(url, follow=True)
+    posted = client.post(url, {"metric": "Visits on time", "target_value": "95"})
+
+    assertContains(opened, "The goal you were adding this key result to is no longer in version 1.")
+    assertContains(posted, "The goal you were adding this key result to is no longer in version 1.", status_code=409)
+    assertContains(posted, 'value="Visits on time"', status_code=409)
 
 
 @pytest.mark.parametrize("path", [
@@ -353,10 +433,8 @@ def test_ratified_version_cannot_change(login, leader, ratified, method, make_ur
     "items/widget/new/",
     "items/key_result/new/",  # a key result needs its goal
     "items/widget/1/",
-    "items/non_negotiable/999/",
     "items/non_negotiable/1/explode/",
     "items/widget/1/delete/",
-    "items/goal/999/key-results/new/",
 ])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_unknown_section_kind_item_or_action_is_404(login, leader, draft, path, method):
@@ -366,7 +444,36 @@ def test_unknown_section_kind_item_or_action_is_404(login, leader, draft, path, 
     assert response.status_code == (405 if method == "get" and buttons_only else 404)
 
 
-def test_item_of_another_version_is_404(login, leader, team, write_charter):
+def test_opening_an_item_that_is_not_there_sends_the_leader_back_with_the_reason(login, leader, draft):
+    """No longer a 404: an item that is not in this version (removed meanwhile, say) sends the
+    leader back to the charter page with the reason."""
+    url = charter_url("item_edit", 1, "non_negotiable", 999)
+
+    response = login(leader).get(url, follow=True)
+
+    assertRedirects(response, charter_url("detail"))
+    assertContains(response, "This non-negotiable is no longer in version 1: it was removed meanwhile.")
+    _unchanged(draft)
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+def test_saving_an_item_removed_meanwhile_keeps_the_typed_text_with_the_reason(login, leader, draft, headers):
+    url = charter_url("item_edit", 1, "non_negotiable", 999)
+
+    response = login(leader).post(url, {"version": "1", "title": "Typed title", "standard": "Typed standard"},
+                                  **headers)
+
+    assert response.status_code == 409
+    assertContains(response, "it was removed meanwhile", status_code=409)
+    assertContains(response, "Typed standard", status_code=409)
+    assertContains(response, 'value="Typed title"', status_code=409)
+    _unchanged(draft)
+
+
+def test_item_of_another_version_cannot_be_opened_or_changed_through_this_version(login, leader, team,
+                                                                                 write_charter):
+    """Its URL under this version refuses it with the reason (no longer a 404); a key result cannot
+    be added to another version's goal (409, the typed text kept with the reason)."""
     older = write_charter(team, number=1, state=Charter.State.RATIFIED)
     write_charter(team, number=2, state=Charter.State.DRAFT)
     old_item = NonNegotiable.objects.filter(charter=older).first()
@@ -374,11 +481,21 @@ def test_item_of_another_version_is_404(login, leader, team, write_charter):
     old_kr = KeyResult.objects.filter(goal__charter=older).first()
     client = login(leader)
 
-    assert client.get(charter_url("item_edit", 2, "non_negotiable", old_item.pk)).status_code == 404
-    assert client.post(charter_url("item_action", 2, "non_negotiable", old_item.pk, "delete")).status_code == 404
-    assert client.get(charter_url("item_edit", 2, "key_result", old_kr.pk)).status_code == 404
-    assert client.post(charter_url("key_result_add", 2, old_goal.pk), {"metric": "x"}).status_code == 404
-    assert NonNegotiable.objects.filter(pk=old_item.pk).exists()
+    opened = client.get(charter_url("item_edit", 2, "non_negotiable", old_item.pk), follow=True)
+    edited = client.post(charter_url("item_edit", 2, "non_negotiable", old_item.pk),
+                         {"version": "1", "title": "Changed"}, follow=True)
+    client.post(charter_url("item_action", 2, "non_negotiable", old_item.pk, "delete"))
+    client.post(charter_url("item_action", 2, "non_negotiable", old_item.pk, "down"))
+    opened_kr = client.get(charter_url("item_edit", 2, "key_result", old_kr.pk), follow=True)
+
+    assertRedirects(opened, charter_url("detail"))
+    assertContains(opened, "This non-negotiable is no longer in version 2")
+    assert edited.status_code == 409  # the typed text is kept, with the reason
+    assertContains(edited, "This non-negotiable is no longer in version 2", status_code=409)
+    assertContains(opened_kr, "This key result is no longer in version 2")
+    assert client.post(charter_url("key_result_add", 2, old_goal.pk), {"metric": "x"}).status_code == 409  # refused in words, the typed text kept
+    _unchanged(older)
+    assert KeyResult.objects.filter(goal=old_goal).count() == 2
 
 
 def test_item_kind_must_match_the_item(login, leader, draft):
@@ -386,39 +503,72 @@ def test_item_kind_must_match_the_item(login, leader, draft):
     if NonNegotiable.objects.filter(pk=boundary.pk).exists():
         NonNegotiable.objects.filter(pk=boundary.pk).delete()
 
-    response = login(leader).get(charter_url("item_edit", 1, "non_negotiable", boundary.pk))
+    response = login(leader).get(charter_url("item_edit", 1, "non_negotiable", boundary.pk), follow=True)
 
-    assert response.status_code == 404
+    assertRedirects(response, charter_url("detail"))
+    assertContains(response, "This non-negotiable is no longer in version 1")
+    assertNotContains(response, 'class="card edit-form"')
 
 
-def test_edit_that_races_a_ratification_is_refused_not_500(login, leader, draft, monkeypatch):
-    """The version is ratified after the view loaded it but before the save."""
-    load = views._editable_charter
+def _ratify_elsewhere(charter: Charter) -> None:
+    Charter.objects.filter(pk=charter.pk).update(state=Charter.State.RATIFIED)
 
-    def load_then_ratify_elsewhere(access, number):
-        charter = load(access, number)
-        Charter.objects.filter(pk=charter.pk).update(state=Charter.State.RATIFIED)
-        return charter
 
-    monkeypatch.setattr(views, "_editable_charter", load_then_ratify_elsewhere)
-    client = login(leader)
+def _discard_elsewhere(charter: Charter) -> None:
+    Charter.objects.filter(pk=charter.pk).delete()
+
+
+@pytest.mark.parametrize("meanwhile, reason", [
+    (_ratify_elsewhere, RATIFIED_REASON),
+    (_discard_elsewhere, "This version no longer exists: it was discarded."),
+], ids=["ratified", "discarded"])
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "plain"])
+@pytest.mark.parametrize("make_url, data", SAVES)
+def test_save_that_races_a_ratification_or_discard_keeps_the_typed_text(login, leader, draft, monkeypatch,
+                                                                        meanwhile, reason, headers, make_url, data):
+    """Was 403. The version is ratified or discarded after the view loaded it but before the
+    save: the form comes back (409) with what was typed and the reason, and nothing is saved."""
+    from charters import services
+
+    def after_someone_else(save):
+        def save_late(**kwargs):
+            meanwhile(draft)
+            return save(**kwargs)
+        return save_late
+
+    monkeypatch.setitem(services.UPDATE_SECTION, "people", after_someone_else(services.update_people))
+    monkeypatch.setattr(services, "add_item", after_someone_else(services.add_item))
+    monkeypatch.setattr(services, "update_item", after_someone_else(services.update_item))
+
+    response = login(leader).post(make_url(), data, **headers)
+
+    assertContains(response, reason, status_code=409)
+    assertContains(response, "We changed our minds", status_code=409)
+    if headers:
+        assert_fragment(response)
+    assert not NonNegotiable.objects.filter(title="We changed our minds").exists()
+    assert not Charter.objects.filter(people="We changed our minds").exists()
+
+
+def test_delete_that_races_a_ratification_goes_back_to_the_charter_with_the_reason(login, leader, draft,
+                                                                                  monkeypatch):
+    """Was 403. The button's refusal is a message on the charter page; the item stays."""
+    from charters import services
+
+    real_delete = services.delete_item
+
+    def delete_late(**kwargs):
+        _ratify_elsewhere(draft)
+        return real_delete(**kwargs)
+
+    monkeypatch.setattr(services, "delete_item", delete_late)
     item = NonNegotiable.objects.get(position=1)
-    requests = [
-        (charter_url("section_edit", 1, "people"), {"version": "1", "people": "Late"}),
-        (charter_url("item_add", 1, "non_negotiable"), {"title": "Late"}),
-        (charter_url("item_edit", 1, "non_negotiable", item.pk), {"version": "1", "title": "Late"}),
-        (charter_url("item_action", 1, "non_negotiable", item.pk, "delete"), {}),
-    ]
 
-    statuses = []
-    for url, data in requests:
-        Charter.objects.filter(pk=draft.pk).update(state=Charter.State.DRAFT)
-        statuses.append(client.post(url, data).status_code)
+    response = login(leader).post(charter_url("item_action", 1, "non_negotiable", item.pk, "delete"), follow=True)
 
-    assert statuses == [403] * 4
-    assert not NonNegotiable.objects.filter(title="Late").exists()
+    assertRedirects(response, charter_url("detail"))
+    assertContains(response, RATIFIED_REASON)
     assert NonNegotiable.objects.filter(pk=item.pk).exists()
-    assert Charter.objects.get().people != "Late"
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
@@ -426,19 +576,40 @@ def test_editing_an_item_someone_removes_mid_save_keeps_what_was_typed(login, le
     from charters import services
 
     item = NonNegotiable.objects.get(position=1)
-    real_lock = services._lock_editable
+    real_update = services.update_item
 
-    def removed_by_someone_else_first(charter):
+    def removed_by_someone_else_first(**kwargs):
         # The other leader's delete commits between this request's read and its write.
         NonNegotiable.objects.filter(pk=item.pk).delete()
-        real_lock(charter)
+        return real_update(**kwargs)
 
-    monkeypatch.setattr(services, "_lock_editable", removed_by_someone_else_first)
+    monkeypatch.setattr(services, "update_item", removed_by_someone_else_first)
     response = login(leader).post(charter_url("item_edit", 1, "non_negotiable", item.pk),
                                   {"version": "1", "title": "My careful title", "standard": "My standard"}, **headers)
 
     assertContains(response, "Someone removed this while you were editing it", status_code=409)
     assertContains(response, 'value="My careful title"', status_code=409)
+    assert not NonNegotiable.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_adding_a_key_result_to_a_goal_someone_removes_mid_save_keeps_what_was_typed(login, leader, draft, headers,
+                                                                                   monkeypatch):
+    from charters import services
+
+    goal = Goal.objects.get(position=1)
+    real_add = services.add_item
+
+    def goal_removed_by_someone_else_first(**kwargs):
+        Goal.objects.filter(pk=goal.pk).delete()
+        return real_add(**kwargs)
+
+    monkeypatch.setattr(services, "add_item", goal_removed_by_someone_else_first)
+    response = login(leader).post(charter_url("key_result_add", 1, goal.pk), {"metric": "Visits on time"}, **headers)
+
+    assertContains(response, "The goal you were adding this key result to was removed meanwhile", status_code=409)
+    assertContains(response, 'value="Visits on time"', status_code=409)
+    assert not KeyResult.objects.filter(metric="Visits on time").exists()
 
 
 def test_a_section_save_without_its_version_is_refused_with_a_message(login, leader, draft):

@@ -2,8 +2,9 @@
 
 Anonymous people are sent to log in; someone in another organisation gets 404 everywhere;
 someone in the same organisation but another team reads ratified and superseded versions
-only (404 for drafts, proposals, every write and the decision log); a member or facilitator
-comments, consents and logs decisions but gets 403 for a leader's actions; a leader gets on.
+only (404 for drafts, proposals and every write); a member or facilitator comments and
+consents but gets 403 for a leader's actions; a leader gets on. The decision log has its own
+matrix in tests/decisions/test_decision_permissions.py.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
-from charters.models import Boundary, Charter, Comment, Decision, Goal, KeyResult, NonNegotiable, Response
-from tests.charters.conftest import Versions, charter_url
+from charters.models import Boundary, Charter, Comment, Goal, KeyResult, KeyResultProgress, NonNegotiable, Response
+from tests.charters.conftest import ORG, TEAM, Versions, charter_url
 
 OK, FOUND, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
 
@@ -52,6 +53,16 @@ def _v(name: str, *args):
     return lambda v: charter_url(name, v.proposed.number, *(arg(v) if callable(arg) else arg for arg in args))
 
 
+def _revision(charter: Charter) -> int:
+    """The revision of the charter's text as stored now, as a form loaded now would carry it."""
+    return Charter.objects.values_list("revision", flat=True).get(pk=charter.pk)
+
+
+def _active_key_result(v: Versions) -> KeyResult:
+    """A key result of version 2, the active one: progress is recorded on the version in force."""
+    return KeyResult.objects.filter(goal__charter=v.active).first()
+
+
 PURPOSE = {"version": "1", "purpose_statement": "Care at home", "purpose_serves": "Patients",
            "purpose_outcome": "Fewer admissions", "purpose_refuses": "Safety"}
 
@@ -71,10 +82,12 @@ CASES = [
     reading("markdown ratified", lambda v: charter_url("markdown", 2)),
     reading("markdown proposed", lambda v: charter_url("markdown", 3), outsider=NOT_FOUND),
     # Lifecycle: leaders only. Start, amend, propose and ratify are refused with a message here
-    # (a charter exists, version 3 is open and has an open objection): still a redirect.
+    # (a charter exists, version 3 is open and has an open objection): start and ratify redirect
+    # with the message; amend shows the active version again with the typed note kept (409);
+    # propose shows the page with the reason beside its form (400).
     leaders_only("start", "post", lambda v: charter_url("start"), leader=FOUND),
-    leaders_only("amend", "post", lambda v: charter_url("amend"), leader=FOUND, data=lambda v: {"note": "x"}),
-    leaders_only("propose", "post", _v("propose"), leader=FOUND),
+    leaders_only("amend", "post", lambda v: charter_url("amend"), leader=409, data=lambda v: {"note": "x"}),
+    leaders_only("propose", "post", _v("propose"), leader=400),
     leaders_only("withdraw", "post", _v("withdraw"), leader=FOUND),
     leaders_only("ratify", "post", _v("ratify"), leader=FOUND),
     leaders_only("discard", "post", _v("discard"), leader=FOUND),
@@ -103,6 +116,10 @@ CASES = [
                  _v("item_action", "boundary", lambda v: v.boundary.pk, "down"), leader=FOUND),
     leaders_only("item move up", "post",
                  _v("item_action", "key_result", lambda v: v.key_result.pk, "up"), leader=FOUND),
+    # Progress outside a check-in: leaders only, on the active version's key results.
+    leaders_only("record progress", "post",
+                 lambda v: charter_url("progress", v.active.number, _active_key_result(v).pk), leader=FOUND,
+                 data=lambda v: {"value": "55", "confidence": "on_track", "note": "Two clinics live"}),
     # Discussion and consent: the whole team comments; members and facilitators respond;
     # only the thread's author or a leader resolves it; only a leader answers an objection.
     Case("comment", "post", _v("comment_create"), outsider=NOT_FOUND, member=FOUND, facilitator=FOUND,
@@ -110,22 +127,15 @@ CASES = [
     Case("resolve the member's thread", "post", _v("comment_resolve", lambda v: v.comment.pk),
          outsider=NOT_FOUND, member=FOUND, facilitator=FORBIDDEN, leader=FOUND, data=lambda v: {"resolved": "1"}),
     # A leader who is not also a member proposes and answers; consent is the members' to give.
+    # The form carries the revision of the text the member read: the current one here.
     Case("respond", "post", _v("respond"), outsider=NOT_FOUND, member=FOUND, facilitator=FOUND,
-         leader=FORBIDDEN, data=lambda v: {"kind": "consent", "reason": ""}),
+         leader=FORBIDDEN, data=lambda v: {"kind": "consent", "reason": "", "revision": _revision(v.proposed)}),
     leaders_only("answer objection", "post", _v("answer", lambda v: v.objection.pk), leader=FOUND,
                  data=lambda v: {"answer": "kept", "text": "Carers are patients' people too"}),
-    # Decision log: the team's alone; only a leader records the final decision.
-    Case("decision log", "get", lambda v: charter_url("decisions"), outsider=NOT_FOUND, member=OK,
-         facilitator=OK, leader=OK),
-    Case("log a proposal form", "get", lambda v: charter_url("decision_create"), outsider=NOT_FOUND,
-         member=OK, facilitator=OK, leader=OK),
-    Case("log a proposal", "post", lambda v: charter_url("decision_create"), outsider=NOT_FOUND,
-         member=FOUND, facilitator=FOUND, leader=FOUND,
-         data=lambda v: {"title": "Weekend rota", "purpose_effect": "advances", "metric_effect": "improves"}),
-    Case("decision", "get", lambda v: charter_url("decision", v.decision.pk), outsider=NOT_FOUND,
-         member=OK, facilitator=OK, leader=OK),
-    leaders_only("record decision outcome", "post", lambda v: charter_url("decision", v.decision.pk),
-                 leader=FOUND, data=lambda v: {"outcome": "proceed", "reason": "Worth trying"}),
+    # Only the objector says whether an amendment resolves their objection (this one is not
+    # answered yet: refused with a message); anyone else's is not theirs to see (404).
+    Case("objector's resolution", "post", _v("resolution", lambda v: v.objection.pk), outsider=NOT_FOUND,
+         member=FOUND, facilitator=NOT_FOUND, leader=FORBIDDEN, data=lambda v: {"resolved": "1"}),
 ]
 
 
@@ -135,8 +145,7 @@ def test_every_charters_url_is_in_the_matrix():
 
     covered = {"detail", "version", "history", "diff", "print", "markdown", "start", "amend", "propose",
                "withdraw", "ratify", "discard", "section_edit", "item_add", "key_result_add", "item_edit",
-               "item_action", "comment_create", "comment_resolve", "respond", "answer", "decisions",
-               "decision_create", "decision"}
+               "item_action", "progress", "comment_create", "comment_resolve", "respond", "answer", "resolution"}
     assert {pattern.name for pattern in urlpatterns} == covered
 
 
@@ -148,9 +157,9 @@ def _state() -> tuple:
         list(Boundary.objects.values_list("pk", "position", "version")),
         list(Goal.objects.values_list("pk", "position", "version")),
         list(KeyResult.objects.values_list("pk", "position", "version")),
+        list(KeyResultProgress.objects.values_list("pk", "value")),
         list(Comment.objects.values_list("pk", "resolved_at")),
         list(Response.objects.values_list("pk", "kind", "answer")),
-        list(Decision.objects.values_list("pk", "outcome")),
     )
 
 
@@ -232,7 +241,7 @@ def test_outsider_sees_the_active_version_not_the_proposal(login, outsider, char
     assert response.context["charter"].number == 2
     # No completeness panel, lifecycle buttons, consent or comment forms for the organisation.
     for absent in (b'id="completeness"', b'id="lifecycle"', b'id="consent"', b"comment-form",
-                   charter_url("decisions").encode()):
+                   reverse("decisions:list", args=[ORG, TEAM]).encode()):
         assert absent not in response.content
 
 

@@ -36,7 +36,12 @@ def charter_page(charter: Charter) -> str:
 
 
 def failing(completeness) -> set[str]:
-    return {c.key for c in completeness.checks if not c.passed}
+    """Checks with something to fix (a check with nothing to check yet is not passed, but not failing)."""
+    return {c.key for c in completeness.checks if c.findings}
+
+
+def vacuous(completeness) -> set[str]:
+    return {c.key for c in completeness.checks if c.vacuous}
 
 
 def findings_of(completeness, key: str):
@@ -60,12 +65,14 @@ def test_a_complete_charter_passes_every_check(charter):
     assert completeness.findings == [] and completeness.blocking == []
 
 
-def test_an_empty_charter_fails_everything_but_the_per_item_checks(team, leader):
+def test_an_empty_charter_scores_nothing_and_fails_everything_but_the_per_item_checks(team, leader):
     charter = services.start_charter(team=team, actor=leader)
 
     completeness = check(charter)
 
-    # With no items there is nothing to lack a standard, a link or a target.
+    # With no items there is nothing to lack a standard, a link or a target: those checks do not
+    # fail (nothing to fix, nothing blocked) but do not count as passed either.
+    assert vacuous(completeness) == {"non_negotiable_standards", "goals_linked", "key_result_targets"}
     assert failing(completeness) == {
         "purpose_statement",
         "purpose_parts",
@@ -75,7 +82,7 @@ def test_an_empty_charter_fails_everything_but_the_per_item_checks(team, leader)
         "non_negotiables_few",
         "boundaries_labelled",
     }
-    assert (completeness.passed_count, completeness.total) == (3, 10)
+    assert (completeness.passed_count, completeness.total) == (0, 10)
     assert not completeness.is_complete and not completeness.can_propose
     assert {c.key for c in completeness.blocking} == failing(completeness) - ADVICE
 
@@ -178,6 +185,7 @@ def test_no_goals_means_no_performance(team, leader):
     completeness = check(charter)
 
     assert failing(completeness) == {"performance"}
+    assert vacuous(completeness) == {"goals_linked", "key_result_targets"}
     [finding] = findings_of(completeness, "performance")
     assert finding.anchor == "goals"
 
@@ -186,6 +194,7 @@ def test_a_goal_without_a_key_result_is_not_performance(charter):
     KeyResult.objects.filter(goal__charter=charter).delete()
 
     assert failing(check(charter)) == {"performance"}
+    assert vacuous(check(charter)) == {"key_result_targets"}
 
 
 def test_one_goal_with_a_key_result_is_enough_performance(charter, leader):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alignment.concurrency import ConcurrentEditError
+from alignment.errors import ConcurrentEditError, ItemRemoved
 from charters import services
 from charters.models import Boundary, Charter, KeyResult, NonNegotiable
 from tests.charters.factories import PURPOSE, complete_charter
@@ -20,23 +20,20 @@ def load(charter: Charter) -> Charter:
     return Charter.objects.get(pk=charter.pk)
 
 
+def edit(item, **values):
+    """An editor's form setting new values on their copy of an item, ready for `update_item`."""
+    for name, value in values.items():
+        setattr(item, name, value)
+    return item
+
+
 def test_the_second_save_of_a_section_raises_and_does_not_overwrite(charter):
     first, second = load(charter), load(charter)
     loaded_version = second.people_version
 
-    services.update_section(
-        charter=first,
-        section="people",
-        expected_version=first.people_version,
-        people="First editor's people.",
-    )
+    services.update_people(charter=first, expected_version=first.people_version, people="First editor's people.")
     with pytest.raises(ConcurrentEditError) as conflict:
-        services.update_section(
-            charter=second,
-            section="people",
-            expected_version=loaded_version,
-            people="Second editor's people.",
-        )
+        services.update_people(charter=second, expected_version=loaded_version, people="Second editor's people.")
 
     current = conflict.value.current
     assert isinstance(current, Charter) and current.pk == charter.pk
@@ -47,31 +44,25 @@ def test_the_second_save_of_a_section_raises_and_does_not_overwrite(charter):
 
 
 def test_a_save_bumps_the_section_version(charter):
+    """The saved charter comes back with the new version; the editor's own copy is left as loaded."""
     editor = load(charter)
 
-    services.update_section(
-        charter=editor, section="process", expected_version=1, process="New process."
-    )
+    saved = services.update_process(charter=editor, expected_version=1, process="New process.")
 
-    assert editor.process_version == 2
+    assert (saved.process, saved.process_version) == ("New process.", 2)
+    assert editor.process_version == 1
     assert load(charter).process_version == 2
 
 
 def test_saving_again_after_seeing_the_conflict_goes_through(charter):
     first, second = load(charter), load(charter)
-    services.update_section(charter=first, section="people", expected_version=1, people="First.")
+    services.update_people(charter=first, expected_version=1, people="First.")
     with pytest.raises(ConcurrentEditError) as conflict:
-        services.update_section(
-            charter=second, section="people", expected_version=1, people="Second."
-        )
+        services.update_people(charter=second, expected_version=1, people="Second.")
 
     # The second editor merges knowingly, against the version they were shown.
-    services.update_section(
-        charter=second,
-        section="people",
-        expected_version=conflict.value.current.people_version,
-        people="First. Second.",
-    )
+    services.update_people(charter=second, expected_version=conflict.value.current.people_version,
+                           people="First. Second.")
 
     stored = load(charter)
     assert (stored.people, stored.people_version) == ("First. Second.", 3)
@@ -82,9 +73,9 @@ def test_a_conflict_on_the_purpose_leaves_all_four_parts_as_the_first_editor_sav
     mine = {name: f"Mine: {name}" for name in PURPOSE}
     theirs = {name: f"Theirs: {name}" for name in PURPOSE}
 
-    services.update_section(charter=first, section="purpose", expected_version=1, **mine)
+    services.update_purpose(charter=first, expected_version=1, **mine)
     with pytest.raises(ConcurrentEditError) as conflict:
-        services.update_section(charter=second, section="purpose", expected_version=1, **theirs)
+        services.update_purpose(charter=second, expected_version=1, **theirs)
 
     stored = load(charter)
     for name in PURPOSE:
@@ -95,18 +86,10 @@ def test_a_conflict_on_the_purpose_leaves_all_four_parts_as_the_first_editor_sav
 def test_editing_different_sections_at_the_same_time_does_not_conflict(charter):
     purpose_editor, people_editor, process_editor = load(charter), load(charter), load(charter)
 
-    services.update_section(
-        charter=purpose_editor,
-        section="purpose",
-        expected_version=1,
-        **{**PURPOSE, "purpose_statement": "A sharper purpose."},
-    )
-    services.update_section(
-        charter=people_editor, section="people", expected_version=1, people="New people."
-    )
-    services.update_section(
-        charter=process_editor, section="process", expected_version=1, process="New process."
-    )
+    services.update_purpose(charter=purpose_editor, expected_version=1,
+                            **{**PURPOSE, "purpose_statement": "A sharper purpose."})
+    services.update_people(charter=people_editor, expected_version=1, people="New people.")
+    services.update_process(charter=process_editor, expected_version=1, process="New process.")
 
     stored = load(charter)
     # Each save wrote only its own section: stale copies of the others did not clobber them.
@@ -121,18 +104,12 @@ def test_editing_different_sections_at_the_same_time_does_not_conflict(charter):
     [(NonNegotiable, "standard"), (Boundary, "guardrails"), (KeyResult, "metric")],
 )
 def test_the_second_save_of_an_item_raises_and_does_not_overwrite(charter, model, field):
-    pk = model.objects.filter(
-        **({"goal__charter": charter} if model is KeyResult else {"charter": charter})
-    )[0].pk
+    pk = model.in_charter(charter)[0].pk
     first, second = model.objects.get(pk=pk), model.objects.get(pk=pk)
 
-    services.update_item(
-        item=first, charter=charter, expected_version=first.version, values={field: "First editor."}
-    )
+    services.update_item(charter=charter, item=edit(first, **{field: "First editor."}), expected_version=first.version)
     with pytest.raises(ConcurrentEditError) as conflict:
-        services.update_item(
-            item=second, charter=charter, expected_version=1, values={field: "Second editor."}
-        )
+        services.update_item(charter=charter, item=edit(second, **{field: "Second editor."}), expected_version=1)
 
     assert isinstance(conflict.value.current, model)
     assert getattr(conflict.value.current, field) == "First editor."
@@ -144,15 +121,13 @@ def test_the_second_save_of_an_item_raises_and_does_not_overwrite(charter, model
 def test_a_non_negotiable_conflict_keeps_every_field_of_the_first_save(charter):
     pk = charter.non_negotiables.first().pk
     first, second = NonNegotiable.objects.get(pk=pk), NonNegotiable.objects.get(pk=pk)
-    mine = {"title": "Mine", "standard": "My standard", "why": "My why"}
 
-    services.update_item(item=first, charter=charter, expected_version=1, values=mine)
+    services.update_item(charter=charter, item=edit(first, title="Mine", standard="My standard", why="My why"),
+                         expected_version=1)
     with pytest.raises(ConcurrentEditError):
         services.update_item(
-            item=second,
-            charter=charter,
+            charter=charter, item=edit(second, title="Theirs", standard="Their standard", why="Their why"),
             expected_version=1,
-            values={"title": "Theirs", "standard": "Their standard", "why": "Their why"},
         )
 
     stored = NonNegotiable.objects.get(pk=pk)
@@ -162,12 +137,8 @@ def test_a_non_negotiable_conflict_keeps_every_field_of_the_first_save(charter):
 def test_editing_different_non_negotiables_at_the_same_time_does_not_conflict(charter):
     one, two = charter.non_negotiables.all()[:2]
 
-    services.update_item(
-        item=one, charter=charter, expected_version=1, values={"title": "One, edited"}
-    )
-    services.update_item(
-        item=two, charter=charter, expected_version=1, values={"title": "Two, edited"}
-    )
+    services.update_item(charter=charter, item=edit(one, title="One, edited"), expected_version=1)
+    services.update_item(charter=charter, item=edit(two, title="Two, edited"), expected_version=1)
 
     assert set(charter.non_negotiables.values_list("title", "version")) >= {
         ("One, edited", 2),
@@ -179,23 +150,19 @@ def test_editing_a_section_does_not_conflict_with_editing_an_item(charter):
     editor = load(charter)
     item = charter.non_negotiables.first()
 
-    services.update_item(item=item, charter=charter, expected_version=1, values={"title": "Edited"})
-    services.update_section(
-        charter=editor, section="people", expected_version=1, people="Edited too."
-    )
+    services.update_item(charter=charter, item=edit(item, title="Edited"), expected_version=1)
+    services.update_people(charter=editor, expected_version=1, people="Edited too.")
 
     assert load(charter).people == "Edited too."
     assert NonNegotiable.objects.get(pk=item.pk).title == "Edited"
 
 
-def test_editing_an_item_deleted_by_someone_else_is_a_conflict_not_a_resurrection(charter):
+def test_editing_an_item_deleted_by_someone_else_is_refused_not_a_resurrection(charter):
     item = charter.non_negotiables.first()
     stale = NonNegotiable.objects.get(pk=item.pk)
-    services.delete_item(item=item, charter=charter)
+    services.delete_item(charter=charter, item=item)
 
-    with pytest.raises((ConcurrentEditError, NonNegotiable.DoesNotExist)):
-        services.update_item(
-            item=stale, charter=charter, expected_version=1, values={"title": "Back?"}
-        )
+    with pytest.raises(ItemRemoved, match="Someone removed this while you were editing it"):
+        services.update_item(charter=charter, item=edit(stale, title="Back?"), expected_version=1)
 
     assert not NonNegotiable.objects.filter(pk=item.pk).exists()

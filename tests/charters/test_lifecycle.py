@@ -11,9 +11,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from alignment.errors import ActionRefused, ItemRemoved
 from charters import services
 from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable, Response
-from reviews.models import ReviewCycle
+from reviews.models import CycleGoal, ReviewCycle
 from tests.charters.factories import complete_charter, ratified_charter
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -42,7 +43,7 @@ def test_first_charter_starts_as_an_empty_draft_numbered_1(team, leader):
 def test_starting_a_second_charter_is_refused(team, leader):
     services.start_charter(team=team, actor=leader)
 
-    with pytest.raises(services.ActionRefused, match="already has a charter"):
+    with pytest.raises(ActionRefused, match="already has a charter"):
         services.start_charter(team=team, actor=leader)
 
     assert Charter.objects.filter(team=team).count() == 1
@@ -54,7 +55,7 @@ def test_starting_a_second_charter_is_refused(team, leader):
 def test_propose_refuses_an_empty_draft_and_names_every_missing_part(team, leader):
     charter = services.start_charter(team=team, actor=leader)
 
-    with pytest.raises(services.ActionRefused) as refused:
+    with pytest.raises(ActionRefused) as refused:
         services.propose(charter=charter, actor=leader)
 
     message = str(refused.value)
@@ -74,7 +75,7 @@ def test_propose_names_only_the_check_that_fails(team, leader):
     charter = complete_charter(team, leader)
     Charter.objects.filter(pk=charter.pk).update(process="   ")
 
-    with pytest.raises(services.ActionRefused) as refused:
+    with pytest.raises(ActionRefused) as refused:
         services.propose(charter=charter, actor=leader)
 
     assert str(refused.value) == ("Not ready to propose. Still missing: Process: rituals, cadence, definition of done.")
@@ -104,7 +105,7 @@ def test_propose_puts_a_complete_draft_to_the_team(team, leader):
 def test_propose_refuses_a_charter_already_proposed(team, leader):
     charter = proposed(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="Only a draft"):
+    with pytest.raises(ActionRefused, match="Only a draft"):
         services.propose(charter=charter, actor=leader)
 
 
@@ -121,7 +122,7 @@ def test_withdraw_takes_a_proposal_back_to_draft_and_keeps_responses(team, leade
 def test_withdraw_refuses_a_draft(team, leader):
     charter = complete_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="Only a proposed"):
+    with pytest.raises(ActionRefused, match="Only a proposed"):
         services.withdraw(charter=charter, actor=leader)
 
 
@@ -131,7 +132,7 @@ def test_withdraw_refuses_a_draft(team, leader):
 def test_responding_to_a_draft_is_refused(team, leader, member):
     charter = complete_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="only while the charter is proposed"):
+    with pytest.raises(ActionRefused, match="only while the charter is proposed"):
         services.respond(charter=charter, member=member, kind="consent", reason="")
 
     assert not Response.objects.exists()
@@ -140,16 +141,16 @@ def test_responding_to_a_draft_is_refused(team, leader, member):
 def test_responding_to_a_ratified_charter_is_refused(team, leader, member):
     charter = ratified_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="only while the charter is proposed"):
+    with pytest.raises(ActionRefused, match="only while the charter is proposed"):
         services.respond(charter=charter, member=member, kind="consent", reason="")
 
 
 def test_responding_with_a_stale_proposed_copy_after_ratification_is_refused(team, leader, member):
     charter = proposed(team, leader)
-    services.ratify(charter=reload(charter), actor=leader)
+    services.ratify(charter=reload(charter), actor=leader, despite_gaps=True)
 
     # `charter` in memory still says "proposed"; the service must go by the database.
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.respond(charter=charter, member=member, kind="consent", reason="")
 
 
@@ -157,7 +158,7 @@ def test_responding_with_a_stale_proposed_copy_after_ratification_is_refused(tea
 def test_objection_without_a_reason_is_refused(team, leader, member, reason):
     charter = proposed(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="needs a reason"):
+    with pytest.raises(ActionRefused, match="needs a reason"):
         services.respond(charter=charter, member=member, kind="objection", reason=reason)
 
     assert not Response.objects.exists()
@@ -205,8 +206,8 @@ def test_changing_an_answered_objection_reopens_it(team, leader, member):
         None,
         None,
     )
-    with pytest.raises(services.ActionRefused, match="1 objection"):
-        services.ratify(charter=charter, actor=leader)
+    with pytest.raises(ActionRefused, match="1 objection"):
+        services.ratify(charter=charter, actor=leader, despite_gaps=True)
 
 
 def test_repeating_the_same_objection_keeps_its_answer(team, leader, member):
@@ -223,7 +224,7 @@ def test_answering_an_objection_needs_an_explanation(team, leader, member):
     charter = proposed(team, leader)
     objection = services.respond(charter=charter, member=member, kind="objection", reason="Too vague.")
 
-    with pytest.raises(services.ActionRefused, match="Explain your answer"):
+    with pytest.raises(ActionRefused, match="Explain your answer"):
         services.answer_objection(response=objection, actor=leader, answer="kept", text="  ")
 
     assert Response.objects.get().is_open_objection
@@ -233,8 +234,38 @@ def test_only_objections_are_answered(team, leader, member):
     charter = proposed(team, leader)
     consent = services.respond(charter=charter, member=member, kind="consent", reason="")
 
-    with pytest.raises(services.ActionRefused, match="Only objections"):
+    with pytest.raises(ActionRefused, match="Only objections"):
         services.answer_objection(response=consent, actor=leader, answer="kept", text="Thanks.")
+
+
+def test_a_response_records_the_revision_it_answered(team, leader, member):
+    charter = proposed(team, leader)
+
+    response = services.respond(charter=charter, member=member, kind="consent", reason="", seen_revision=1)
+
+    assert (response.revision, reload(charter).revision) == (1, 1)
+    assert not response.predates_latest_text
+
+
+def test_a_response_to_a_revision_the_text_has_moved_on_from_is_refused(team, leader, member):
+    charter = proposed(team, leader)
+    services.update_people(charter=charter, expected_version=1, people="We include carers.")
+
+    with pytest.raises(ActionRefused, match="The charter changed after you opened it"):
+        services.respond(charter=charter, member=member, kind="objection", reason="Carers?", seen_revision=1)
+
+    assert not Response.objects.exists()
+
+
+def test_a_response_given_before_a_change_to_the_text_predates_it(team, leader, member):
+    charter = proposed(team, leader)
+    services.respond(charter=charter, member=member, kind="consent", reason="")
+
+    services.update_process(charter=charter, expected_version=1, process="Fortnightly check-ins.")
+
+    response = Response.objects.select_related("charter").get()
+    assert response.predates_latest_text
+    assert reload(charter).edited_at is not None  # "edited while proposed", for the lifecycle panel
 
 
 # Ratifying --------------------------------------------------------------------------------------
@@ -245,8 +276,8 @@ def test_ratify_refuses_while_an_objection_is_unanswered(team, leader, member, f
     services.respond(charter=charter, member=facilitator, kind="consent", reason="")
     services.respond(charter=charter, member=member, kind="objection", reason="Too vague.")
 
-    with pytest.raises(services.ActionRefused, match="1 objection"):
-        services.ratify(charter=charter, actor=leader)
+    with pytest.raises(ActionRefused, match="1 objection"):
+        services.ratify(charter=charter, actor=leader, despite_gaps=True)
 
     assert reload(charter).state == Charter.State.PROPOSED
     assert not ReviewCycle.objects.exists()
@@ -258,7 +289,7 @@ def test_ratify_succeeds_once_every_objection_is_answered(team, leader, member, 
     objection = services.respond(charter=charter, member=member, kind="objection", reason="Too vague.")
     services.answer_objection(response=objection, actor=leader, answer=answer, text="Reworded the purpose.")
 
-    services.ratify(charter=charter, actor=leader)
+    services.ratify(charter=charter, actor=leader, despite_gaps=True)
 
     charter = reload(charter)
     assert charter.state == Charter.State.RATIFIED
@@ -270,8 +301,8 @@ def test_ratify_succeeds_once_every_objection_is_answered(team, leader, member, 
 def test_ratify_refuses_a_draft(team, leader):
     charter = complete_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="Propose it to the team first"):
-        services.ratify(charter=charter, actor=leader)
+    with pytest.raises(ActionRefused, match="Propose it to the team first"):
+        services.ratify(charter=charter, actor=leader, despite_gaps=True)
 
     assert reload(charter).state == Charter.State.DRAFT
 
@@ -279,27 +310,20 @@ def test_ratify_refuses_a_draft(team, leader):
 def _immutable_actions(charter: Charter):
     non_negotiable = charter.non_negotiables.first()
     goal = charter.goals.first()
+
+    def update_item():
+        non_negotiable.title = "Changed"
+        return services.update_item(charter=charter, item=non_negotiable, expected_version=non_negotiable.version)
+
     return {
-        "update_section": lambda: services.update_section(
-            charter=charter,
-            section="people",
-            expected_version=charter.people_version,
-            people="Changed",
+        "update_section": lambda: services.update_people(
+            charter=charter, expected_version=charter.people_version, people="Changed",
         ),
-        "add_item": lambda: services.add_item(
-            model=NonNegotiable, parent=charter, charter=charter, values={"title": "Sneaked in"}
-        ),
-        "add_key_result": lambda: services.add_item(
-            model=KeyResult, parent=goal, charter=charter, values={"metric": "Sneaked in"}
-        ),
-        "update_item": lambda: services.update_item(
-            item=non_negotiable,
-            charter=charter,
-            expected_version=non_negotiable.version,
-            values={"title": "Changed"},
-        ),
-        "delete_item": lambda: services.delete_item(item=non_negotiable, charter=charter),
-        "move_item": lambda: services.move_item(item=non_negotiable, charter=charter, direction="down"),
+        "add_item": lambda: services.add_item(charter=charter, item=NonNegotiable(charter=charter, title="Sneaked in")),
+        "add_key_result": lambda: services.add_item(charter=charter, item=KeyResult(goal=goal, metric="Sneaked in")),
+        "update_item": update_item,
+        "delete_item": lambda: services.delete_item(charter=charter, item=non_negotiable),
+        "move_item": lambda: services.move_item(charter=charter, item=non_negotiable, direction="down"),
     }
 
 
@@ -311,7 +335,7 @@ def test_a_ratified_version_cannot_change(team, leader, action):
     charter = ratified_charter(team, leader)
     before = list(charter.non_negotiables.values_list("pk", "title", "position"))
 
-    with pytest.raises(services.ActionRefused, match="can no longer change"):
+    with pytest.raises(ActionRefused, match="can no longer change"):
         _immutable_actions(charter)[action]()
 
     charter = reload(charter)
@@ -324,14 +348,44 @@ def test_a_ratified_version_cannot_change(team, leader, action):
 def test_a_stale_copy_loaded_before_ratification_cannot_change_the_ratified_version(team, leader, action):
     charter = proposed(team, leader)
     stale = reload(charter)
-    services.ratify(charter=charter, actor=leader)
+    services.ratify(charter=charter, actor=leader, despite_gaps=True)
     before = list(charter.non_negotiables.values_list("pk", "title", "position"))
 
-    with pytest.raises(services.ActionRefused, match="can no longer change"):
+    with pytest.raises(ActionRefused, match="can no longer change"):
         _immutable_actions(stale)[action]()
 
     assert reload(charter).people.startswith("- We say what we see.")
     assert list(charter.non_negotiables.values_list("pk", "title", "position")) == before
+
+
+# Which versions are which -----------------------------------------------------------------------
+
+
+def test_querysets_name_the_versions_in_force_and_at_work(team, other_team, leader, member, charter_versions):
+    """Version 1 superseded, 2 active, 3 proposed with the member's open objection."""
+    v = charter_versions
+    ratified_charter(other_team, leader)
+    ours = Charter.objects.filter(team=team)
+
+    assert list(ours.active()) == [v.active]
+    assert list(ours.working()) == [v.proposed]
+    assert set(ours.in_force_or_working()) == {v.active, v.proposed}
+    assert Charter.objects.active_for(team) == v.active
+    assert set(ours.readable(in_team=True)) == {v.superseded, v.active, v.proposed}
+    assert set(ours.readable(in_team=False)) == {v.superseded, v.active}
+    assert list(Response.objects.open_objections()) == [v.objection]
+    assert v.objection.is_objection and v.objection.is_open_objection
+
+
+def test_state_properties_and_the_refusal_to_edit(charter_versions):
+    v = charter_versions
+
+    assert v.proposed.is_proposed and v.proposed.is_editable and not v.proposed.was_ratified
+    assert v.active.is_active and v.active.was_ratified and not v.active.is_editable
+    assert v.superseded.is_superseded and v.superseded.was_ratified
+    assert v.proposed.refusal_to_edit() is None
+    assert v.active.refusal_to_edit() == ("Version 2 is ratified and can no longer change. "
+                                          "Start an amendment to change the charter.")
 
 
 # Amending ---------------------------------------------------------------------------------------
@@ -359,7 +413,7 @@ def test_amendment_copies_everything_into_a_new_draft(team, leader, member):
         member,
     )
     assert draft.amendment_note == "Tighten the standards."
-    for field in services.SECTION_FIELDS["purpose"] + ["people", "process"]:
+    for field in (name for fields in Charter.TEXT_SECTIONS.values() for name in fields):
         assert getattr(draft, field) == getattr(active, field)
     item_fields = ["position", "title", "standard", "why"]
     assert list(draft.non_negotiables.values_list(*item_fields)) == list(
@@ -367,8 +421,10 @@ def test_amendment_copies_everything_into_a_new_draft(team, leader, member):
     )
     boundary_fields = ["position", "area", "label", "guardrails", "set_by"]
     assert list(draft.boundaries.values_list(*boundary_fields)) == list(active.boundaries.values_list(*boundary_fields))
-    goal_fields = ["position", "objective", "purpose_part", "tradeoff", "owner", "cycle"]
+    goal_fields = ["position", "objective", "purpose_part", "tradeoff", "owner"]
     assert list(draft.goals.values_list(*goal_fields)) == list(active.goals.values_list(*goal_fields))
+    # The copies join the review cycle when the amendment is ratified, not before.
+    assert not CycleGoal.objects.filter(goal__charter=draft).exists()
     for new_goal, old_goal in zip(draft.goals.all(), active.goals.all(), strict=True):
         assert new_goal.origin == old_goal
         kr_fields = [
@@ -391,7 +447,7 @@ def test_amendment_copies_everything_into_a_new_draft(team, leader, member):
 def test_amendment_is_refused_without_a_ratified_charter(team, leader):
     complete_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="no ratified charter"):
+    with pytest.raises(ActionRefused, match="no ratified charter"):
         services.start_amendment(team=team, actor=leader)
 
 
@@ -399,7 +455,7 @@ def test_only_one_amendment_is_open_at_a_time(team, leader):
     ratified_charter(team, leader)
     services.start_amendment(team=team, actor=leader)
 
-    with pytest.raises(services.ActionRefused, match="already in progress"):
+    with pytest.raises(ActionRefused, match="already in progress"):
         services.start_amendment(team=team, actor=leader)
 
     assert Charter.objects.filter(team=team, state__in=Charter.EDITABLE_STATES).count() == 1
@@ -426,7 +482,7 @@ def test_ratifying_an_amendment_supersedes_the_active_version(team, leader):
     draft = services.start_amendment(team=team, actor=leader)
     services.propose(charter=draft, actor=leader)
 
-    services.ratify(charter=draft, actor=leader)
+    services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     first, draft = reload(first), reload(draft)
     assert first.state == Charter.State.SUPERSEDED
@@ -441,7 +497,7 @@ def test_three_versions_leave_one_ratified_and_two_superseded(team, leader):
     for _ in range(2):
         draft = services.start_amendment(team=team, actor=leader)
         services.propose(charter=draft, actor=leader)
-        services.ratify(charter=draft, actor=leader)
+        services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     states = dict(Charter.objects.filter(team=team).values_list("number", "state"))
     assert states == {1: "superseded", 2: "superseded", 3: "ratified"}
@@ -474,7 +530,7 @@ def test_first_ratification_opens_cycle_1_on_the_teams_local_date(team, leader, 
     assert utc_moment.date() != local_date
 
     with mock.patch("django.utils.timezone.now", return_value=utc_moment):
-        services.ratify(charter=charter, actor=leader)
+        services.ratify(charter=charter, actor=leader, despite_gaps=True)
 
     cycle = ReviewCycle.objects.get(team=team)
     assert (cycle.number, cycle.state, cycle.charter) == (1, ReviewCycle.State.OPEN, charter)
@@ -486,7 +542,10 @@ def test_goals_join_the_cycle_opened_at_ratification(team, leader):
     charter = ratified_charter(team, leader, goals=2)
 
     cycle = ReviewCycle.objects.get(team=team)
-    assert list(charter.goals.values_list("cycle", flat=True)) == [cycle.pk, cycle.pk]
+    assert set(CycleGoal.objects.filter(cycle=cycle).values_list("goal", flat=True)) == set(
+        charter.goals.values_list("pk", flat=True)
+    )
+    assert CycleGoal.objects.count() == 2
 
 
 def test_ratifying_an_amendment_keeps_the_open_cycle(team, leader):
@@ -494,19 +553,16 @@ def test_ratifying_an_amendment_keeps_the_open_cycle(team, leader):
     cycle = ReviewCycle.objects.get(team=team)
     draft = services.start_amendment(team=team, actor=leader)
     new_goal = services.add_item(
-        model=Goal,
-        parent=draft,
-        charter=draft,
-        values={"objective": "New goal", "purpose_part": "serves", "tradeoff": "Time."},
+        charter=draft, item=Goal(charter=draft, objective="New goal", purpose_part="serves", tradeoff="Time."),
     )
     services.propose(charter=draft, actor=leader)
 
-    services.ratify(charter=draft, actor=leader)
+    services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     assert list(ReviewCycle.objects.filter(team=team)) == [cycle]
-    assert set(draft.goals.values_list("cycle", flat=True)) == {cycle.pk}
-    new_goal.refresh_from_db()
-    assert new_goal.cycle == cycle
+    in_cycle = set(CycleGoal.objects.filter(cycle=cycle).values_list("goal", flat=True))
+    assert set(draft.goals.values_list("pk", flat=True)) <= in_cycle
+    assert new_goal.pk in in_cycle
 
 
 def test_ratifying_an_amendment_brings_key_result_progress_up_to_date(team, leader):
@@ -518,7 +574,7 @@ def test_ratifying_an_amendment_brings_key_result_progress_up_to_date(team, lead
     assert (copied.current_value, copied.confidence) == (Decimal("12"), 6)
     services.propose(charter=draft, actor=leader)
 
-    services.ratify(charter=draft, actor=leader)
+    services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     copied.refresh_from_db()
     assert (copied.current_value, copied.confidence) == (Decimal("17.50"), 9)
@@ -534,9 +590,11 @@ def test_starting_an_amendment_takes_the_same_queries_however_long_the_charter(
 ):
     ratified_charter(team, leader, non_negotiables=items, goals=items)
 
-    # savepoint; lock the active version; any open draft?; next number; insert the draft;
-    # load goals, key results, non-negotiables, boundaries; bulk-insert the four copies; release.
-    with django_assert_num_queries(14):
+    # 1 savepoint, 2 lock the team (with its organisation), 3 the active version, 4 any open
+    # draft?, 5 next number, 6 insert the draft, 7 goals with owners, 8 key results,
+    # 9 non-negotiables, 10 boundaries, 11-14 bulk-insert the non-negotiables, boundaries,
+    # goals and key results, 15 release.
+    with django_assert_num_queries(15):
         services.start_amendment(team=team, actor=leader)
 
 
@@ -549,12 +607,116 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
     KeyResult.objects.filter(goal__charter=active).update(confidence=9)
     services.propose(charter=draft, actor=leader)
 
-    # savepoint; lock the charter; count open objections; supersede the active version;
-    # ratify; the open cycle; goals without a cycle join it; carry key-result progress; release.
-    with django_assert_num_queries(9):
-        services.ratify(charter=draft, actor=leader)
+    # 1 savepoint, 2 lock the charter, 3 count open objections, 4 the responses and 5 the team's
+    # memberships with users (whose word on the final text is missing; none here, so no record is
+    # inserted), 6 supersede the active version, 7 ratify, 8 carry key-result progress (one UPDATE);
+    # `charter_ratified` (reviews): 9 the open cycle, 10 the ratified version's goal ids, 11 link
+    # them all to the cycle (one INSERT, conflicts ignored); 12 release.
+    with django_assert_num_queries(12):
+        services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {9}
+
+
+# Revisions of the text --------------------------------------------------------------------------
+
+
+def _text_changes(charter: Charter):
+    """Every kind of change to a draft's text, each made through its service."""
+    non_negotiable = charter.non_negotiables.get(position=1)
+    goal = charter.goals.first()
+
+    def edit_item():
+        non_negotiable.title = "Renamed"
+        services.update_item(charter=charter, item=non_negotiable, expected_version=non_negotiable.version)
+
+    return {
+        "purpose": lambda: services.update_purpose(charter=charter, expected_version=1, **{
+            name: f"New {name}" for name in Charter.TEXT_SECTIONS["purpose"]}),
+        "people": lambda: services.update_people(charter=charter, expected_version=1, people="New people."),
+        "process": lambda: services.update_process(charter=charter, expected_version=1, process="New process."),
+        "add": lambda: services.add_item(charter=charter, item=NonNegotiable(charter=charter, title="Added")),
+        "add key result": lambda: services.add_item(charter=charter, item=KeyResult(goal=goal, metric="Added")),
+        "edit": edit_item,
+        "move": lambda: services.move_item(charter=charter, item=non_negotiable, direction="down"),
+        "delete": lambda: services.delete_item(charter=charter, item=non_negotiable),
+    }
+
+
+@pytest.mark.parametrize("change", ["purpose", "people", "process", "add", "add key result", "edit", "move",
+                                    "delete"])
+def test_every_change_to_the_text_is_a_new_revision(team, leader, change):
+    charter = complete_charter(team, leader)
+    assert charter.revision == 1
+
+    _text_changes(charter)[change]()
+
+    stored = reload(charter)
+    assert stored.revision == 2
+    assert stored.edited_at is None  # a draft's edits are not "since it was proposed"
+
+
+def test_a_save_through_update_section_is_the_same_as_its_own_function(team, leader):
+    charter = complete_charter(team, leader)
+
+    saved = services.UPDATE_SECTION["people"](charter=charter, expected_version=1, people="Mapped.")
+
+    assert (saved.people, saved.people_version, saved.revision) == ("Mapped.", 2, 2)
+    assert charter.people != "Mapped."  # the caller's copy is not changed behind its back
+
+
+def test_changes_that_change_nothing_are_not_a_new_revision(team, leader):
+    charter = complete_charter(team, leader, non_negotiables=2)
+    first = charter.non_negotiables.get(position=1)
+    services.delete_item(charter=charter, item=charter.non_negotiables.get(position=2))
+    assert reload(charter).revision == 2
+
+    services.move_item(charter=charter, item=first, direction="up")  # already first
+    services.move_item(charter=charter, item=first, direction="down")  # now the only one
+    services.delete_item(charter=charter, item=NonNegotiable(pk=first.pk + 1000, charter=charter))  # not there
+
+    assert reload(charter).revision == 2
+
+
+def test_deleting_an_item_twice_is_a_no_op_the_second_time(team, leader):
+    charter = complete_charter(team, leader)
+    item = charter.non_negotiables.first()
+    services.delete_item(charter=charter, item=item)
+
+    services.delete_item(charter=charter, item=item)
+
+    assert not NonNegotiable.objects.filter(pk=item.pk).exists()
+    assert reload(charter).revision == 2
+
+
+def test_moving_an_item_removed_meanwhile_is_refused(team, leader):
+    charter = complete_charter(team, leader)
+    item = charter.non_negotiables.first()
+    NonNegotiable.objects.filter(pk=item.pk).delete()
+
+    with pytest.raises(ItemRemoved, match="removed meanwhile"):
+        services.move_item(charter=charter, item=item, direction="down")
+
+
+def test_adding_a_key_result_to_a_goal_removed_meanwhile_is_refused(team, leader):
+    charter = complete_charter(team, leader, goals=2)
+    goal = charter.goals.get(objective="Goal 1")
+    Goal.objects.filter(pk=goal.pk).delete()
+
+    with pytest.raises(ItemRemoved, match="goal you were adding this key result to was removed"):
+        services.add_item(charter=charter, item=KeyResult(goal=goal, metric="Orphan"))
+
+    assert not KeyResult.objects.filter(metric="Orphan").exists()
+
+
+def test_an_item_of_another_version_is_not_added_to_this_one(team, leader):
+    active = ratified_charter(team, leader)
+    draft = services.start_amendment(team=team, actor=leader)
+
+    with pytest.raises(ActionRefused, match="belongs to another version"):
+        services.add_item(charter=draft, item=NonNegotiable(charter=active, title="Sneaked in"))
+
+    assert not NonNegotiable.objects.filter(title="Sneaked in").exists()
 
 
 # Ordering and discarding ------------------------------------------------------------------------
@@ -569,22 +731,18 @@ def test_move_item_up_and_down_reorders_the_list(team, leader):
     third = charter.non_negotiables.get(title="Non-negotiable 3")
     first = charter.non_negotiables.get(title="Non-negotiable 1")
 
-    services.move_item(item=third, charter=charter, direction="up")
+    services.move_item(charter=charter, item=third, direction="up")
     assert titles(charter) == ["Non-negotiable 1", "Non-negotiable 3", "Non-negotiable 2"]
 
-    services.move_item(item=first, charter=charter, direction="down")
+    services.move_item(charter=charter, item=first, direction="down")
     assert titles(charter) == ["Non-negotiable 3", "Non-negotiable 1", "Non-negotiable 2"]
 
 
 def test_moving_past_either_end_changes_nothing(team, leader):
     charter = complete_charter(team, leader, non_negotiables=2)
 
-    services.move_item(item=charter.non_negotiables.get(title="Non-negotiable 1"), charter=charter, direction="up")
-    services.move_item(
-        item=charter.non_negotiables.get(title="Non-negotiable 2"),
-        charter=charter,
-        direction="down",
-    )
+    services.move_item(charter=charter, item=charter.non_negotiables.get(title="Non-negotiable 1"), direction="up")
+    services.move_item(charter=charter, item=charter.non_negotiables.get(title="Non-negotiable 2"), direction="down")
 
     assert titles(charter) == ["Non-negotiable 1", "Non-negotiable 2"]
 
@@ -594,7 +752,7 @@ def test_move_item_swaps_items_that_share_a_position(team, leader):
     charter.non_negotiables.update(position=0)
     second = charter.non_negotiables.get(title="Non-negotiable 2")
 
-    services.move_item(item=second, charter=charter, direction="up")
+    services.move_item(charter=charter, item=second, direction="up")
 
     assert titles(charter) == ["Non-negotiable 2", "Non-negotiable 1"]
 
@@ -602,10 +760,10 @@ def test_move_item_swaps_items_that_share_a_position(team, leader):
 def test_move_key_result_reorders_within_its_goal_only(team, leader):
     charter = complete_charter(team, leader, goals=2)
     goal = charter.goals.get(objective="Goal 1")
-    added = services.add_item(model=KeyResult, parent=goal, charter=charter, values={"metric": "Second"})
+    added = services.add_item(charter=charter, item=KeyResult(goal=goal, metric="Second"))
     assert added.position == 2
 
-    services.move_item(item=added, charter=charter, direction="up")
+    services.move_item(charter=charter, item=added, direction="up")
 
     assert list(goal.key_results.order_by("position").values_list("metric", flat=True)) == [
         "Second",
@@ -619,12 +777,7 @@ def test_move_key_result_reorders_within_its_goal_only(team, leader):
 def test_add_item_appends_at_the_end(team, leader):
     charter = complete_charter(team, leader, non_negotiables=2)
 
-    item = services.add_item(
-        model=NonNegotiable,
-        parent=charter,
-        charter=charter,
-        values={"title": "Last", "standard": "Seen."},
-    )
+    item = services.add_item(charter=charter, item=NonNegotiable(charter=charter, title="Last", standard="Seen."))
 
     assert item.position == 3
     assert titles(charter)[-1] == "Last"
@@ -654,7 +807,7 @@ def test_discarding_an_amendment_keeps_the_active_version(team, leader):
 def test_discard_refuses_a_ratified_version(team, leader):
     charter = ratified_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused):
+    with pytest.raises(ActionRefused):
         services.discard(charter=charter, actor=leader)
 
     assert reload(charter).state == Charter.State.RATIFIED
@@ -676,7 +829,7 @@ def test_a_reply_to_a_reply_joins_the_thread(team, leader, member):
 def test_comments_are_closed_on_a_ratified_version(team, leader, member):
     charter = ratified_charter(team, leader)
 
-    with pytest.raises(services.ActionRefused, match="Comments are closed"):
+    with pytest.raises(ActionRefused, match="Comments are closed"):
         services.add_comment(charter=charter, section="people", author=member, body="Late thought.")
 
 

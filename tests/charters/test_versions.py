@@ -141,9 +141,8 @@ def test_identical_versions_have_no_changed_section(versions):
 
 def test_only_the_edited_section_is_marked_changed(versions):
     old, new = versions
-    services.update_section(
+    services.update_people(
         charter=new,
-        section="people",
         expected_version=new.people_version,
         people="- We say what we see.\n- We pair on everything that touches patient data.",
     )
@@ -155,9 +154,8 @@ def test_only_the_edited_section_is_marked_changed(versions):
 
 def test_a_changed_line_shows_removed_and_added_words(versions):
     old, new = versions
-    services.update_section(
+    services.update_people(
         charter=new,
-        section="people",
         expected_version=new.people_version,
         people="- We say what we see.\n- We pair on everything that touches patient data.",
     )
@@ -165,29 +163,27 @@ def test_a_changed_line_shows_removed_and_added_words(versions):
     lines = diff_of(old, new)["people"].lines
 
     assert [line.kind for line in lines] == ["same", "changed"]
-    assert lines[0].html == "- We say what we see."
-    assert lines[1].html == (
-        "- We pair on <del>anything</del> <ins>everything</ins> that touches patient data."
+    # Formatted as a reader sees it: the list bullet apart, the words themselves marked.
+    assert (lines[0].marker, lines[0].html) == ("•", "We say what we see.")
+    assert (lines[1].marker, lines[1].html) == (
+        "•", "We pair on <del>anything</del> <ins>everything</ins> that touches patient data."
     )
 
 
 def test_an_added_non_negotiable_shows_as_added_lines(versions, leader):
     old, new = versions
     services.add_item(
-        model=NonNegotiable,
-        parent=new,
-        charter=new,
-        values={"title": "Keyboard first", "standard": "Walked through without a mouse."},
+        charter=new, item=NonNegotiable(charter=new, title="Keyboard first", standard="Walked through without a mouse."),
     )
 
     diff = diff_of(old, new)
     lines = diff["non_negotiables"].lines
 
     assert diff["non_negotiables"].changed
-    added = [line.html for line in lines if line.kind == "added"]
+    added = [(line.marker, line.depth, line.html) for line in lines if line.kind == "added"]
     assert added == [
-        "3. **Keyboard first**",
-        "   - Meeting it looks like: Walked through without a mouse.",
+        ("3.", 0, "<strong>Keyboard first</strong>"),
+        ("•", 1, "Meeting it looks like: Walked through without a mouse."),
     ]
     assert not [line for line in lines if line.kind == "removed"]
     assert {key for key, d in diff.items() if d.changed} == {"non_negotiables"}
@@ -195,14 +191,14 @@ def test_an_added_non_negotiable_shows_as_added_lines(versions, leader):
 
 def test_a_removed_boundary_shows_as_removed_lines(versions):
     old, new = versions
-    services.delete_item(item=new.boundaries.get(area="Choice of libraries"), charter=new)
+    services.delete_item(charter=new, item=new.boundaries.get(area="Choice of libraries"))
 
     lines = diff_of(old, new)["boundaries"].lines
 
-    removed = [line.html for line in lines if line.kind == "removed"]
+    removed = [(line.marker, line.depth, line.html) for line in lines if line.kind == "removed"]
     assert removed == [
-        "- **Choice of libraries** — *team decides* (set by The team)",
-        "  - Guardrails: Approved licences only.",
+        ("•", 0, "<strong>Choice of libraries</strong> — <em>team decides</em> (set by The team)"),
+        ("•", 1, "Guardrails: Approved licences only."),
     ]
     assert not [line for line in lines if line.kind == "added"]
 
@@ -221,9 +217,8 @@ def test_a_changed_key_result_target_shows_in_goals(versions):
 def test_html_typed_into_a_charter_is_escaped_in_the_diff(versions):
     old, new = versions
     Charter.objects.filter(pk=old.pk).update(process="Plain <b>old</b> & fine")
-    services.update_section(
+    services.update_process(
         charter=new,
-        section="process",
         expected_version=new.process_version,
         process="Plain <script>alert(1)</script> & fine\n<img src=x onerror=alert(1)>",
     )
@@ -251,18 +246,17 @@ def test_an_unchanged_line_with_html_is_escaped_too(versions):
 
 def test_comparing_a_version_with_its_amendment_after_ratification(versions, leader):
     old, new = versions
-    services.update_section(
+    services.update_process(
         charter=new,
-        section="process",
         expected_version=new.process_version,
         process="- Fortnightly check-in.",
     )
     services.propose(charter=new, actor=leader)
-    services.ratify(charter=new, actor=leader)
+    services.ratify(charter=new, actor=leader, despite_gaps=True)
 
     diff = diff_of(old, new)
 
     assert {key for key, d in diff.items() if d.changed} == {"process"}
     lines = diff["process"].lines
-    assert [line.html for line in lines if line.kind == "added"] == ["- Fortnightly check-in."]
+    assert [line.html for line in lines if line.kind == "added"] == ["Fortnightly check-in."]
     assert [line.kind for line in lines] == ["removed", "removed", "added"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -97,7 +98,12 @@ class Command(BaseCommand):
         return organisation
 
     def seed_apps(self, organisation: Organisation) -> None:
-        """Each app adds its demo data; each part skips what already exists."""
-        from charters.demo import seed_charters
+        """Each installed app that has demo data adds it (in INSTALLED_APPS order); each skips what exists.
 
-        seed_charters(organisation)
+        An app offers demo data with a `seed_demo(organisation)` method on its AppConfig,
+        so the core needs to know none of them.
+        """
+        for config in apps.get_app_configs():
+            seed = getattr(config, "seed_demo", None)
+            if seed is not None:
+                seed(organisation)

@@ -1,0 +1,26 @@
+"""Row locks on the core's tables. Locks are always taken in this order, across every app:
+
+team → leaders of the team → (feature apps' rows, see e.g. `charters/locks.py`).
+
+Each function locks one queryset and reads it; none of them writes. Call them inside
+`transaction.atomic()`; on SQLite (development) `select_for_update` is a no-op and
+SQLite's single writer serialises instead.
+"""
+
+from __future__ import annotations
+
+from alignment.models import Membership, Organisation, Team
+
+
+def lock_organisation(organisation_pk: int) -> Organisation | None:
+    return Organisation.objects.select_for_update().filter(pk=organisation_pk).first()
+
+
+def lock_team(team_pk: int) -> Team | None:
+    # `of` keeps PostgreSQL from also locking the joined organisation row.
+    return Team.objects.select_for_update(of=("self",)).select_related("organisation").filter(pk=team_pk).first()
+
+
+def lock_leaders(team: Team) -> list[Membership]:
+    """The team's leader memberships, locked in a stable order so concurrent demotions serialise."""
+    return list(Membership.objects.select_for_update().filter(team=team).leaders().order_by("pk"))

@@ -1,0 +1,109 @@
+"""What feature apps add to the core's pages, so that the core never imports a feature.
+
+Each feature app registers here from its `AppConfig.ready()`:
+
+- a **team link** in the team's sub-navigation (`register_team_link`);
+- a **team panel** on the team page: a template and a function building its context
+  from the request and the reader's `TeamAccess` (`register_team_panel`);
+- an **organisation panel** on each team's card of the organisation page: a template
+  and a function that loads what it shows for *all* the page's teams at once, so the
+  page costs the same number of queries with 3 teams or 1,000 (`register_organisation_panel`).
+
+Panels are shown in the order the apps are installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from alignment.permissions import Capability, TeamAccess
+
+
+@dataclass(frozen=True)
+class TeamLink:
+    label: str
+    url_name: str
+    app_name: str  # the link is the current page for every URL of this app...
+    url_names: tuple[str, ...] = ()  # ...or, if given, only for these URL names
+    needs: Capability | None = None  # shown only to people with this capability
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class _TeamPanel:
+    template: str
+    context: Callable[[Any, TeamAccess], Any]
+
+
+@dataclass(frozen=True)
+class _OrganisationPanel:
+    template: str
+    load: Callable[[list], dict[int, Any]]
+
+
+_team_links: list[TeamLink] = []
+_team_panels: list[_TeamPanel] = []
+_organisation_panels: list[_OrganisationPanel] = []
+
+
+def register_team_link(link: TeamLink) -> None:
+    if link not in _team_links:
+        _team_links.append(link)
+
+
+def register_team_panel(template: str, context: Callable[[Any, TeamAccess], Any]) -> None:
+    """`context(request, access)` returns what `template` shows as `data`, or None to hide the panel."""
+    panel = _TeamPanel(template, context)
+    if panel not in _team_panels:
+        _team_panels.append(panel)
+
+
+def register_organisation_panel(template: str, load: Callable[[list], dict[int, Any]]) -> None:
+    """`load(teams)` returns {team id: data} for every team that shows the panel, in a fixed number of queries."""
+    panel = _OrganisationPanel(template, load)
+    if panel not in _organisation_panels:
+        _organisation_panels.append(panel)
+
+
+def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = "") -> list[dict]:
+    """The team's sub-navigation for this reader, with the current page marked."""
+    args = [access.team.organisation.slug, access.team.slug]
+    return [
+        {
+            "label": link.label,
+            "url": reverse(link.url_name, args=args),
+            "current": current_app == link.app_name and (not link.url_names or current_url in link.url_names),
+        }
+        for link in _team_links
+        if link.needs is None or access.can(link.needs)
+    ]
+
+
+def team_panels(request, access: TeamAccess) -> list[Panel]:
+    panels = []
+    for panel in _team_panels:
+        data = panel.context(request, access)
+        if data is not None:
+            panels.append(Panel(panel.template, data))
+    return panels
+
+
+def attach_organisation_panels(teams: Iterable) -> None:
+    """Give each team a `.panels` list: one batch load per registered panel."""
+    teams = list(teams)
+    for team in teams:
+        team.panels = []
+    for panel in _organisation_panels:
+        data_by_team = panel.load(teams)
+        for team in teams:
+            if team.pk in data_by_team:
+                team.panels.append(Panel(panel.template, data_by_team[team.pk]))
