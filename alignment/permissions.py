@@ -38,6 +38,9 @@ class Capability(StrEnum):
     LOG_DECISION = "log_decision"  # put a proposal to the decision rule
     RECORD_OUTCOME = "record_outcome"  # make the final call on a logged decision
     RECORD_PROGRESS = "record_progress"  # record key-result progress outside a check-in
+    CHECK_IN = "check_in"  # write one's own weekly check-in
+    READ_CHECKINS = "read_checkins"  # read the team's check-ins: the leader's week
+    ANSWER_CHECKINS = "answer_checkins"  # resolve a blocker raised in a check-in
     RESTORE_TEAM = "restore_team"  # bring an archived team back: the one change an archived team accepts
 
 
@@ -45,11 +48,13 @@ C = Capability
 _EVERYONE_IN_TEAM = {C.READ_TEAM, C.DISCUSS_CHARTER, C.LOG_DECISION}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.LEADER: frozenset(
-        _EVERYONE_IN_TEAM | {C.MANAGE_TEAM, C.RESTORE_TEAM, C.STEWARD_CHARTER, C.RECORD_OUTCOME, C.RECORD_PROGRESS}
+        _EVERYONE_IN_TEAM | {C.MANAGE_TEAM, C.RESTORE_TEAM, C.STEWARD_CHARTER, C.RECORD_OUTCOME, C.RECORD_PROGRESS,
+                             C.READ_CHECKINS, C.ANSWER_CHECKINS}
     ),
     # Consent is the team's to give: a leader who is only a leader proposes and answers.
-    Role.MEMBER: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER}),
-    Role.FACILITATOR: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER}),
+    # A leader who is also a member checks in as a member.
+    Role.MEMBER: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER, C.CHECK_IN}),
+    Role.FACILITATOR: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER, C.CHECK_IN, C.READ_CHECKINS}),
 }
 
 # What an archived team still allows, to whoever held it before.
@@ -63,6 +68,9 @@ REFUSALS = {
     C.RESPOND_TO_CHARTER: "Consent and objections are for the team's members and facilitators.",
     C.RECORD_OUTCOME: "Only the team's leaders record the final decision.",
     C.RECORD_PROGRESS: "Only the team's leaders record progress outside a check-in.",
+    C.CHECK_IN: "Weekly check-ins are written by the team's members and facilitators.",
+    C.READ_CHECKINS: "The team's check-ins are read by its leaders and facilitators.",
+    C.ANSWER_CHECKINS: "Only the team's leaders resolve blockers.",
 }
 
 
@@ -148,6 +156,18 @@ class TeamAccess:
     def may_record_progress(self) -> bool:
         """Key-result progress outside a check-in; recorded on the active version only."""
         return self.can(C.RECORD_PROGRESS)
+
+    @property
+    def may_check_in(self) -> bool:
+        return self.can(C.CHECK_IN)
+
+    @property
+    def may_read_checkins(self) -> bool:
+        return self.can(C.READ_CHECKINS)
+
+    @property
+    def may_answer_checkins(self) -> bool:
+        return self.can(C.ANSWER_CHECKINS)
 
     def may_leave(self, members: list[Membership]) -> bool:
         """The team keeps a leader: its only leader cannot leave (the services enforce it under lock)."""

@@ -32,5 +32,6 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("", include("charters.urls")),
     path("", include("decisions.urls")),
+    path("", include("checkins.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,1 +1,185 @@
-# Weekly check-ins arrive in their own issue.
+"""Weekly check-ins: what moved, what blocks, how loaded a person is, and how the charter held."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alignment.weeks import TeamWeek, week_starting
+from charters.models import KeyResultProgress
+
+
+class CheckIn(models.Model):
+    """One person's check-in for one week of one team; a draft until they submit it."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+
+    class Load(models.TextChoices):
+        LIGHT = "light", _("light")
+        ABOUT_RIGHT = "about_right", _("about right")
+        OVERLOADED = "overloaded", _("overloaded")
+
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="checkins")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins")
+    week = models.DateField(_("week"), help_text=_("The Monday that names the team's week."))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    is_late = models.BooleanField(_("late"), default=False,
+                                  help_text=_("First submitted after the team's check-in time that week."))
+    progress = models.TextField(_("what moved this week"), blank=True, max_length=5000)
+    highlights = models.TextField(_("highlights"), blank=True, max_length=5000,
+                                  help_text=_("Something that went well, or someone to thank."))
+    load = models.CharField(_("how is your load?"), max_length=12, choices=Load.choices, blank=True)
+    strained_non_negotiable = models.ForeignKey(
+        "charters.NonNegotiable", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("a non-negotiable under strain"),
+        help_text=_("Did living by one of them feel hard this week?"),
+    )
+    strain_note = models.TextField(_("what strained it"), blank=True, max_length=2000)
+    boundary_question = models.TextField(_("where was it unclear who decides?"), blank=True, max_length=2000)
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("check-in")
+        ordering = ["-week", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "author", "week"], name="checkin_unique_per_team_author_week"),
+            models.CheckConstraint(condition=Q(state__in=["draft", "submitted"]), name="checkin_state_valid"),
+            models.CheckConstraint(condition=Q(state="draft") | Q(submitted_at__isnull=False),
+                                   name="checkin_submitted_has_time"),
+        ]
+        indexes = [
+            # The leader's week: every check-in of one team in one week.
+            models.Index(fields=["team", "week"], name="checkin_team_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.team.name} · week of {self.week:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        org, team = self.team.organisation.slug, self.team.slug
+        return reverse("checkins:week", args=[org, team]) + f"?week={self.week:%Y-%m-%d}#checkin-{self.pk}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == self.State.SUBMITTED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
+
+    @property
+    def team_week(self) -> TeamWeek:
+        return week_starting(self.team, self.week)
+
+    def is_late_at(self, when: datetime) -> bool:
+        """Whether submitting at `when` is after the week's due time (compared as instants)."""
+        due = self.team_week.due_at(self.team.checkin_weekday, self.team.checkin_time)
+        return when.astimezone(UTC) > due.astimezone(UTC)
+
+    def refusal_to_edit(self, now: datetime) -> str | None:
+        """Why this check-in can no longer change at `now`, in words; None while its week runs."""
+        week = self.team_week
+        if week.contains(now):
+            return None
+        if now.astimezone(UTC) >= week.ends_at.astimezone(UTC):
+            return (f"The {week.label.lower()} has ended, so its check-in can no longer change. "
+                    "Your text is below: copy what you want to keep into this week's check-in.")
+        return f"The {week.label.lower()} has not started yet."
+
+
+class BlockerQuerySet(models.QuerySet):
+    def open(self) -> BlockerQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+    def shared(self) -> BlockerQuerySet:
+        """Raised in a submitted check-in: a draft's blockers are still the writer's own."""
+        return self.filter(check_in__state=CheckIn.State.SUBMITTED)
+
+
+class Blocker(models.Model):
+    """Something in a person's way, raised in a check-in and open until a leader resolves it."""
+
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="blockers")
+    # The blocker's row in its check-in's form: drafts saved as people type update the same row.
+    position = models.PositiveSmallIntegerField(default=0)
+    what = models.CharField(_("what is in your way"), max_length=500)
+    who_could_help = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("who could help"),
+                                       help_text=_("Empty means the team's leader."))
+    goal = models.ForeignKey("charters.Goal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("goal it holds up"))
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    resolution = models.TextField(_("how it was resolved"), blank=True, max_length=2000)
+
+    objects = BlockerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            # One open blocker per form row of a check-in.
+            models.UniqueConstraint(fields=["check_in", "position"], condition=Q(resolved_at__isnull=True),
+                                    name="blocker_one_open_per_row"),
+        ]
+        indexes = [
+            # The leader's week: open blockers across the team, oldest first.
+            models.Index(fields=["opened_at"], condition=Q(resolved_at__isnull=True), name="blocker_open_by_age"),
+        ]
+
+    def __str__(self) -> str:
+        return self.what
+
+    def get_absolute_url(self) -> str:
+        return self.check_in.get_absolute_url().split("#")[0] + f"#blocker-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def age_days(self, today: date, zone=None) -> int:
+        """Whole days since it was opened, counted on the calendar of `today` (in `zone`, the team's)."""
+        opened = self.opened_at.astimezone(zone) if zone is not None else self.opened_at
+        return max((today - opened.date()).days, 0)
+
+
+class KeyResultUpdate(models.Model):
+    """A key result's new value and confidence written in a check-in; recorded as progress on submit."""
+
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="key_result_updates")
+    key_result = models.ForeignKey("charters.KeyResult", on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField(_("new value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=KeyResultProgress.Confidence.choices,
+                                  blank=True)
+    # What was last recorded as progress from this row, so a re-submission records only a change.
+    recorded_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    recorded_confidence = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["check_in", "key_result"], name="kr_update_unique_per_checkin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result}: {self.value}"
+
+    @property
+    def is_filled(self) -> bool:
+        return self.value is not None and bool(self.confidence)
+
+    @property
+    def needs_recording(self) -> bool:
+        return self.is_filled and (self.value, self.confidence) != (self.recorded_value, self.recorded_confidence)

@@ -232,9 +232,10 @@ class TestCapabilities:
 
     @pytest.mark.parametrize(("actor", "granted"), [
         ("leader", {"read_team", "manage_team", "restore_team", "steward_charter", "discuss_charter",
-                    "log_decision", "record_outcome", "record_progress"}),
-        ("member", {"read_team", "respond_to_charter", "discuss_charter", "log_decision"}),
-        ("facilitator", {"read_team", "respond_to_charter", "discuss_charter", "log_decision"}),
+                    "log_decision", "record_outcome", "record_progress", "read_checkins", "answer_checkins"}),
+        ("member", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in"}),
+        ("facilitator", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in",
+                         "read_checkins"}),
         ("outsider", set()),
     ])
     def test_role_table(self, request, actor, granted, team):

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from charters.models import KeyResultProgress
+from checkins.models import CheckIn
+
+MIN_BLOCKER_ROWS = 3
+MAX_BLOCKER_ROWS = 10
+
+
+@dataclass(frozen=True)
+class BlockerRow:
+    """One blocker row as typed: its position in the form, and what it says."""
+
+    position: int
+    what: str
+    who_could_help: object | None
+    goal: object | None
+
+
+@dataclass(frozen=True)
+class KeyResultEntry:
+    key_result: object
+    value: object | None
+    confidence: str
+
+
+class LoadedChoiceField(forms.ChoiceField):
+    """A choice among objects the page already loaded: rendering and cleaning it cost no query."""
+
+    def __init__(self, objects=(), *, empty_label: str, label_of=str, **kwargs):
+        self.objects = {str(obj.pk): obj for obj in objects}
+        choices = [("", empty_label), *((pk, label_of(obj)) for pk, obj in self.objects.items())]
+        super().__init__(choices=choices, required=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.objects.get(value) if value else None
+
+    def validate(self, value):
+        pass  # to_python already refused nothing: an unknown id is treated as none chosen
+
+    def prepare_value(self, value):
+        return str(value.pk) if hasattr(value, "pk") else value
+
+
+class CheckInForm(forms.ModelForm):
+    """A person's check-in. A draft accepts anything, even blanks; a submission needs what moved and the load.
+
+    Blocker rows and key results are extra fields built from what the page loaded
+    (`blocker_<n>_what`, `kr_<id>_value`...), so the whole check-in is one form and one post.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={
+        "required": _("This form is missing its version; reload the page and try again."),
+    })
+    week = forms.DateField(widget=forms.HiddenInput)
+    blocker_rows = forms.IntegerField(widget=forms.HiddenInput, min_value=MIN_BLOCKER_ROWS,
+                                      max_value=MAX_BLOCKER_ROWS, required=False)
+
+    class Meta:
+        model = CheckIn
+        fields = ["progress", "highlights", "load", "strained_non_negotiable", "strain_note", "boundary_question"]
+        widgets = {
+            "progress": forms.Textarea(attrs={"rows": 4}),
+            "highlights": forms.Textarea(attrs={"rows": 2}),
+            "load": forms.RadioSelect,
+            "strain_note": forms.Textarea(attrs={"rows": 2}),
+            "boundary_question": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, non_negotiables=(), key_results=(), people=(), goals=(), blocker_rows=MIN_BLOCKER_ROWS,
+                 submitting=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submitting = submitting
+        self.fields["load"].choices = CheckIn.Load.choices
+        self.fields["load"].required = submitting
+        self.fields["progress"].required = submitting
+        model_field = CheckIn._meta.get_field("strained_non_negotiable")
+        self.fields["strained_non_negotiable"] = LoadedChoiceField(
+            non_negotiables, empty_label=_("None — they all held"), label=model_field.verbose_name.capitalize(),
+            help_text=model_field.help_text)
+        self.key_results = list(key_results)
+        if self.is_bound and str(self.data.get("blocker_rows", "")).isdigit():
+            blocker_rows = int(self.data["blocker_rows"])
+        self.blocker_count = min(max(blocker_rows, MIN_BLOCKER_ROWS), MAX_BLOCKER_ROWS)
+        self.initial.setdefault("blocker_rows", self.blocker_count)
+        for n in range(self.blocker_count):
+            self.fields[f"blocker_{n}_what"] = forms.CharField(label=_("What is in your way"), max_length=500,
+                                                               required=False)
+            self.fields[f"blocker_{n}_who"] = LoadedChoiceField(
+                people, empty_label=_("The team's leader"), label=_("Who could help"), label_of=_name)
+            self.fields[f"blocker_{n}_goal"] = LoadedChoiceField(
+                goals, empty_label=_("No particular goal"), label=_("Goal it holds up"),
+                label_of=lambda goal: goal.objective)
+        for key_result in self.key_results:
+            self.fields[f"kr_{key_result.pk}_value"] = forms.DecimalField(
+                label=_("New value"), max_digits=14, decimal_places=2, required=False)
+            self.fields[f"kr_{key_result.pk}_confidence"] = forms.ChoiceField(
+                label=_("Confidence"), required=False,
+                choices=[("", _("—")), *KeyResultProgress.Confidence.choices])
+
+    def blocker_fields(self) -> list[tuple]:
+        """Each blocker row's bound fields (what, who could help, goal), for the template."""
+        return [(self[f"blocker_{n}_what"], self[f"blocker_{n}_who"], self[f"blocker_{n}_goal"])
+                for n in range(self.blocker_count)]
+
+    def key_result_fields(self) -> list[tuple]:
+        return [(kr, self[f"kr_{kr.pk}_value"], self[f"kr_{kr.pk}_confidence"]) for kr in self.key_results]
+
+    def clean(self):
+        data = super().clean()
+        if not self.submitting:
+            return data  # a draft keeps a value typed before its confidence is chosen
+        for key_result in self.key_results:
+            value, confidence = data.get(f"kr_{key_result.pk}_value"), data.get(f"kr_{key_result.pk}_confidence")
+            if value is not None and not confidence:
+                self.add_error(f"kr_{key_result.pk}_confidence", _("Say how confident you are in this value."))
+            if confidence and value is None:
+                self.add_error(f"kr_{key_result.pk}_value", _("Give the value your confidence is about."))
+        return data
+
+    def blocker_rows_typed(self) -> list[BlockerRow]:
+        data = self.cleaned_data
+        return [BlockerRow(n, data.get(f"blocker_{n}_what", "").strip(), data.get(f"blocker_{n}_who"),
+                           data.get(f"blocker_{n}_goal")) for n in range(self.blocker_count)]
+
+    def key_result_entries(self) -> list[KeyResultEntry]:
+        data = self.cleaned_data
+        return [KeyResultEntry(kr, data.get(f"kr_{kr.pk}_value"), data.get(f"kr_{kr.pk}_confidence") or "")
+                for kr in self.key_results]
+
+
+def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=()) -> dict:
+    """The form's starting values: the saved check-in, its open blockers at their rows, its key-result updates."""
+    initial = {"version": checkin.version if checkin else 0, "week": week.monday, "blocker_rows": blocker_rows}
+    if checkin is None:
+        return initial
+    for name in CheckInForm._meta.fields:
+        initial[name] = getattr(checkin, f"{name}_id" if name == "strained_non_negotiable" else name)
+    for blocker in blockers:
+        initial[f"blocker_{blocker.position}_what"] = blocker.what
+        initial[f"blocker_{blocker.position}_who"] = blocker.who_could_help_id
+        initial[f"blocker_{blocker.position}_goal"] = blocker.goal_id
+    for update in updates:
+        initial[f"kr_{update.key_result_id}_value"] = update.value
+        initial[f"kr_{update.key_result_id}_confidence"] = update.confidence
+    return initial
+
+
+class ResolveBlockerForm(forms.Form):
+    resolution = forms.CharField(label=_("How was it resolved?"), max_length=2000, required=False,
+                                 widget=forms.TextInput)
+
+
+def _name(user) -> str:
+    return user.name

@@ -1,0 +1,13 @@
+"""Row locks on check-ins, taken after the core's and the charters' (see `alignment/locks.py`)."""
+
+from __future__ import annotations
+
+from checkins.models import Blocker, CheckIn
+
+
+def lock_checkin(checkin_pk: int) -> CheckIn | None:
+    return CheckIn.objects.select_for_update(of=("self",)).select_related("team").filter(pk=checkin_pk).first()
+
+
+def lock_blocker(blocker_pk: int, *, team) -> Blocker | None:
+    return Blocker.objects.select_for_update().filter(pk=blocker_pk, check_in__team=team).first()
