@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from checkins.models import Blocker, CheckIn, KeyResultUpdate
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
 
 
 class BlockerInline(admin.TabularInline):
@@ -42,3 +42,28 @@ class BlockerAdmin(admin.ModelAdmin):
     search_fields = ["what", "resolution"]
     list_select_related = ["check_in__author", "check_in__team", "who_could_help"]
     raw_id_fields = ["check_in", "who_could_help", "goal", "resolved_by"]
+
+
+class RenegotiationInline(admin.StackedInline):
+    model = Renegotiation
+    fields = ["kind", "reason", "asked_by", "asked_at", "proposed_due_on", "proposed_standard", "proposed_owner",
+              "state", "decided_by", "decided_at", "comment"]
+    raw_id_fields = ["asked_by", "proposed_owner", "decided_by"]
+    readonly_fields = ["asked_at", "decided_at"]
+    extra = 0
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "team", "due_on", "state"]
+    list_filter = ["state", "due_on"]
+    search_fields = ["title", "standard", "owner__email", "owner__display_name", "team__name"]
+    list_select_related = ["owner", "team"]
+    raw_id_fields = ["team", "owner", "goal", "created_by"]
+    readonly_fields = ["version", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["team", "owner", "title", "standard", "due_on", "goal", "state"]}),
+        (_("Overload"), {"fields": ["overload_acknowledged_at", "overload_note"]}),
+        (_("Record"), {"fields": ["created_by", "created_at", "version"]}),
+    ]
+    inlines = [RenegotiationInline]

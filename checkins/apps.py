@@ -16,6 +16,11 @@ class CheckinsConfig(AppConfig):
                                                   needs=Capability.CHECK_IN))
         panels.register_team_link(panels.TeamLink("Team week", "checkins:week", app_name="checkins",
                                                   url_names=("week",), needs=Capability.READ_CHECKINS))
+        panels.register_team_link(panels.TeamLink(
+            "Commitments", "checkins:commitments", app_name="checkins", needs=Capability.READ_TEAM,
+            url_names=("commitments", "create_commitment", "ask_commitment", "commitment", "renegotiate",
+                       "mark_done", "answer_request"),
+        ))
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters and decisions: a few weeks of check-ins."""

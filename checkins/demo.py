@@ -3,6 +3,9 @@
 This week is half done: some submitted, some drafts, some not started, and member@example.com
 has not checked in yet. Hannah is overloaded; two non-negotiables felt strained; a few
 blockers are still open and others were resolved by the leader.
+
+The platform team's commitments are in every state: one deferral accepted, one rescope
+declined, one hand-over pending for the leader, and one asked of member@example.com.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.utils import timezone
 from alignment.models import User
 from alignment.weeks import current_week
 from charters.models import Charter
-from checkins.models import Blocker, CheckIn
+from checkins.models import Blocker, CheckIn, Commitment, Renegotiation
 
 SUBMITTED, DRAFT = "submitted", "draft"
 
@@ -130,10 +133,73 @@ def seed_checkins(organisation) -> None:
     people = {user.email: user for user in User.objects.filter(
         email__in=[email for team in WEEKS.values() for email in team])}
     for team in organisation.teams.filter(slug__in=WEEKS):
-        if CheckIn.objects.filter(team=team).exists():
+        if not CheckIn.objects.filter(team=team).exists():
+            with transaction.atomic():
+                _seed_team(team, WEEKS[team.slug], people)
+        if team.slug in COMMITMENTS and not Commitment.objects.filter(team=team).exists():
+            with transaction.atomic():
+                _seed_commitments(team, COMMITMENTS[team.slug])
+
+
+# (owner, title, standard of completion, due in days from today, state, asked by the leader,
+#  [(kind, reason, proposal, decision: "accepted", "declined" or None while pending, leader's comment)])
+COMMITMENTS = {
+    "platform": [
+        ("hannah.becker@example.com", "Failover runbook anyone on call can follow",
+         "Kwame runs a failover from the runbook alone, in a change window", 10, "open", False,
+         [("defer", "Second on-call week in a row; the runbook needs a quiet week.", 7, "accepted",
+           "Yes. Protect the quiet week, I'll hold off new asks."),
+          ("hand_over", "Kwame knows the database as well as I do now and has room this cycle.",
+           "kwame.mensah@example.com", None, "")]),
+        ("member@example.com", "Referral retries in production",
+         "Retries on for every clinic; stuck referrals alert the on-call person", 5, "open", False,
+         [("rescope", "The receiving clinics' inbox limits are outside our control.",
+           "Retries on for the three biggest clinics only", "declined",
+           "All clinics, please: the small ones are where referrals get lost.")]),
+        ("grace.adeyemi@example.com", "Keyboard-only fixes from the clinic visit",
+         "All 11 tickets closed and checked with a screen reader", -3, "done", False, []),
+        ("kwame.mensah@example.com", "Timeline query under 500ms", "Median records timeline load under 500ms",
+         -10, "dropped", False,
+         [("drop", "The new index got us to 720ms; the rest needs the archive project.", None, "accepted",
+           "Agreed, it moves to the archive project.")]),
+        ("member@example.com", "Alert inventory owners", "Every alert in the inventory has a named owner", 14,
+         "requested", True, []),
+    ],
+}
+
+
+def _seed_commitments(team, spec: list) -> None:
+    leader = team.memberships.leaders().select_related("user").first()
+    emails = {row[0] for row in spec} | {change[2] for row in spec for change in row[6] if change[0] == "hand_over"}
+    people = {user.email: user for user in User.objects.filter(email__in=emails)}
+    today, now = timezone.localdate(), timezone.now()
+    for email, title, standard, days, state, asked, changes in spec:
+        owner = people.get(email)
+        if owner is None or leader is None:
             continue
-        with transaction.atomic():
-            _seed_team(team, WEEKS[team.slug], people)
+        # Start from what was first agreed, then replay each renegotiation onto it.
+        due = today + timedelta(days=days - sum(c[2] for c in changes if c[0] == "defer" and c[3] == "accepted"))
+        commitment = Commitment.objects.create(
+            team=team, owner=owner, title=title, standard=standard, due_on=due, state=state,
+            created_by=leader.user if asked else owner, created_at=now - timedelta(days=21))
+        for n, (kind, reason, proposal, decision, comment) in enumerate(changes):
+            renegotiation = Renegotiation(
+                commitment=commitment, kind=kind, reason=reason, asked_by=owner,
+                asked_at=now - timedelta(days=14 - 3 * n), was_due_on=commitment.due_on,
+                was_standard=commitment.standard, was_owner=owner)
+            if kind == "defer":
+                renegotiation.proposed_due_on = commitment.due_on + timedelta(days=proposal)
+            elif kind == "rescope":
+                renegotiation.proposed_standard = proposal
+            elif kind == "hand_over":
+                renegotiation.proposed_owner = people.get(proposal)
+            if decision:
+                renegotiation.state, renegotiation.decided_by = decision, leader.user
+                renegotiation.decided_at, renegotiation.comment = renegotiation.asked_at + timedelta(days=1), comment
+            renegotiation.save()
+            if decision == "accepted" and kind == "defer":
+                commitment.due_on, commitment.version = renegotiation.proposed_due_on, commitment.version + 1
+                commitment.save(update_fields=["due_on", "version"])
 
 
 def _seed_team(team, spec: dict, people: dict) -> None:

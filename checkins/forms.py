@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from charters.models import KeyResultProgress
-from checkins.models import CheckIn
+from checkins.models import CheckIn, Renegotiation
 
 MIN_BLOCKER_ROWS = 3
 MAX_BLOCKER_ROWS = 10
@@ -159,3 +159,49 @@ class ResolveBlockerForm(forms.Form):
 
 def _name(user) -> str:
     return user.name
+
+
+class CommitmentForm(forms.Form):
+    """A commitment as typed: one's own, or (with `people`) one a leader asks of someone."""
+
+    title = forms.CharField(label=_("What you commit to"), max_length=200)
+    standard = forms.CharField(label=_("Standard of completion"), max_length=2000, widget=forms.Textarea(
+        attrs={"rows": 3}), help_text=_("What done looks like, so anyone can tell."))
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, goals=(), people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"] = LoadedChoiceField(goals, empty_label=_("No goal"), label=_("Goal it serves"),
+                                                label_of=lambda goal: goal.objective)
+        if people is not None:
+            self.fields["owner"] = LoadedChoiceField(people, empty_label=_("Choose someone"), label=_("Ask"),
+                                                     label_of=_name)
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner")
+        if owner is None:
+            raise forms.ValidationError(_("Choose who you ask."))
+        return owner
+
+
+class OverloadForm(forms.Form):
+    overload_note = forms.CharField(label=_("Why you take it on anyway"), max_length=2000, required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RenegotiationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What you ask"), choices=Renegotiation.Kind.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    proposed_due_on = forms.DateField(label=_("New due date (to defer)"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    proposed_standard = forms.CharField(label=_("New standard of completion (to rescope)"), max_length=2000,
+                                        required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposed_owner"] = LoadedChoiceField(people, empty_label=_("Nobody"),
+                                                          label=_("Hand over to"), label_of=_name)
+
+
+class DecideRenegotiationForm(forms.Form):
+    comment = forms.CharField(label=_("Your comment"), max_length=2000, required=False, widget=forms.TextInput)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkins.models import Blocker, CheckIn
+from checkins.models import Blocker, CheckIn, Commitment, Renegotiation
 
 
 def lock_checkin(checkin_pk: int) -> CheckIn | None:
@@ -11,3 +11,14 @@ def lock_checkin(checkin_pk: int) -> CheckIn | None:
 
 def lock_blocker(blocker_pk: int, *, team) -> Blocker | None:
     return Blocker.objects.select_for_update().filter(pk=blocker_pk, check_in__team=team).first()
+
+
+def lock_commitment(commitment_pk: int, *, team) -> Commitment | None:
+    return Commitment.objects.select_for_update(of=("self",)).select_related("team").filter(
+        pk=commitment_pk, team=team).first()
+
+
+def lock_renegotiation(renegotiation_pk: int, *, team) -> Renegotiation | None:
+    """Taken after its commitment's lock, never before."""
+    return Renegotiation.objects.select_for_update(of=("self",)).select_related("decided_by").filter(
+        pk=renegotiation_pk, commitment__team=team).first()

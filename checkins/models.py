@@ -183,3 +183,158 @@ class KeyResultUpdate(models.Model):
     @property
     def needs_recording(self) -> bool:
         return self.is_filled and (self.value, self.confidence) != (self.recorded_value, self.recorded_confidence)
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def open(self) -> CommitmentQuerySet:
+        return self.filter(state=Commitment.State.OPEN)
+
+    def requested(self) -> CommitmentQuerySet:
+        return self.filter(state=Commitment.State.REQUESTED)
+
+
+class Commitment(models.Model):
+    """Something one person agreed to do for the team, with the standard that says when it is done.
+
+    A leader may ask someone: the commitment is `requested` until they accept (open) or decline.
+    A handed-over commitment is requested again, of its new owner.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+        DECLINED = "declined", _("declined")
+
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="commitments")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commitments")
+    title = models.CharField(_("what you commit to"), max_length=200)
+    standard = models.TextField(_("standard of completion"), max_length=2000,
+                                help_text=_("What done looks like, so anyone can tell."))
+    due_on = models.DateField(_("due"))
+    goal = models.ForeignKey("charters.Goal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("goal it serves"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    version = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Taken on while overloaded: the owner chose not to renegotiate another commitment, and said why.
+    overload_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    overload_note = models.TextField(_("why you take it on anyway"), blank=True, max_length=2000)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["requested", "open", "done", "dropped", "declined"]),
+                                   name="commitment_state_valid"),
+        ]
+        indexes = [
+            # The commitments page and the week page: a team's commitments by state.
+            models.Index(fields=["team", "state"], name="commitment_team_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("checkins:commitment", args=[self.team.organisation.slug, self.team.slug, self.pk])
+
+    @property
+    def is_requested(self) -> bool:
+        return self.state == self.State.REQUESTED
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == self.State.DONE
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in (self.State.DONE, self.State.DROPPED, self.State.DECLINED)
+
+
+class Renegotiation(models.Model):
+    """The owner's request to change a commitment, with a reason; the leader accepts or declines it.
+
+    It keeps what the commitment was and what it would become, so the renegotiations of a
+    commitment are its history: what it was, what it became, who agreed, when.
+    """
+
+    class Kind(models.TextChoices):
+        DEFER = "defer", _("defer (a new date)")
+        RESCOPE = "rescope", _("rescope (a new standard)")
+        HAND_OVER = "hand_over", _("hand over (to someone else)")
+        DROP = "drop", _("drop")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="renegotiations")
+    kind = models.CharField(_("what you ask"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("why"), max_length=2000)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    was_due_on = models.DateField()
+    was_standard = models.TextField(blank=True)
+    was_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    proposed_due_on = models.DateField(_("new due date"), null=True, blank=True)
+    proposed_standard = models.TextField(_("new standard of completion"), blank=True, max_length=2000)
+    proposed_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("hand over to"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("leader's comment"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+        constraints = [
+            # One renegotiation at a time: the leader answers it before the next is asked.
+            models.UniqueConstraint(fields=["commitment"], condition=Q(state="pending"),
+                                    name="renegotiation_one_pending_per_commitment"),
+            models.CheckConstraint(condition=Q(state__in=["pending", "accepted", "declined"]),
+                                   name="renegotiation_state_valid"),
+            models.CheckConstraint(condition=Q(state="pending") | Q(decided_at__isnull=False),
+                                   name="renegotiation_decided_has_time"),
+        ]
+        indexes = [
+            # The leader's week: pending renegotiations of a team, oldest first.
+            models.Index(fields=["asked_at"], condition=Q(state="pending"), name="renegotiation_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.commitment}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.state == self.State.ACCEPTED
+
+    @property
+    def is_defer(self) -> bool:
+        return self.kind == self.Kind.DEFER
+
+    @property
+    def is_rescope(self) -> bool:
+        return self.kind == self.Kind.RESCOPE
+
+    @property
+    def is_hand_over(self) -> bool:
+        return self.kind == self.Kind.HAND_OVER
+
+    @property
+    def is_drop(self) -> bool:
+        return self.kind == self.Kind.DROP

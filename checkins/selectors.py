@@ -12,7 +12,7 @@ from alignment.models import Membership
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.weeks import TeamWeek
 from charters.models import Charter, Goal, KeyResult, NonNegotiable
-from checkins.models import Blocker, CheckIn
+from checkins.models import Blocker, CheckIn, Commitment, Renegotiation
 
 
 @dataclass
@@ -31,6 +31,7 @@ class ThisWeekPage:
     resolved_blockers: list[Blocker]
     last_week_blockers: list[Blocker]
     key_result_updates: list = field(default_factory=list)
+    commitments: list[Commitment] = field(default_factory=list)  # the writer's open ones
 
     @property
     def blocker_rows(self) -> int:
@@ -39,11 +40,12 @@ class ThisWeekPage:
 
 
 def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
-    """The writer's page in eight queries, whatever the size of the team or the charter.
+    """The writer's page in nine queries, whatever the size of the team or the charter.
 
     Queries: the active charter; its non-negotiables; its goals; their key results; the
     team's people; this week's and last week's check-ins of the writer; their blockers;
-    this week's key-result updates (skipped when there is no check-in yet).
+    this week's key-result updates (skipped when there is no check-in yet); the writer's
+    open commitments.
     """
     team, user = access.team, access.user
     charter = Charter.objects.active_for(team)
@@ -70,6 +72,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         open_blockers=[b for b in mine if b.is_open], resolved_blockers=[b for b in mine if not b.is_open],
         last_week_blockers=[b for b in blockers if last_week and b.check_in_id == last_week.pk],
         key_result_updates=updates,
+        commitments=open_commitments_of(team, user),
     )
 
 
@@ -120,6 +123,8 @@ class TeamWeekPage:
     load: list[tuple[str, int]]
     strains: list[Strain]
     boundary_questions: list[CheckIn]
+    pending_renegotiations: list[Renegotiation] = field(default_factory=list)
+    requested_commitments: list[Commitment] = field(default_factory=list)
 
     @property
     def submitted(self) -> list[CheckIn]:
@@ -132,10 +137,12 @@ class TeamWeekPage:
 
 
 def team_week_page(team, week: TeamWeek, *, today: date) -> TeamWeekPage:
-    """The leader's week in three queries, with 5 people or 500.
+    """The leader's week in five queries, with 5 people or 500.
 
     Queries: the team's memberships with their people; the week's check-ins with their
-    strained non-negotiables; the team's open blockers (from submitted check-ins) with who raised them.
+    strained non-negotiables; the team's open blockers (from submitted check-ins) with who raised them;
+    the team's pending renegotiations with their commitments and owners; the commitments still
+    waiting for the person asked, with who that is.
     """
     memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__email")
     checkins = {c.author_id: c for c in CheckIn.objects.filter(team=team, week=week.monday).select_related(
@@ -162,4 +169,103 @@ def team_week_page(team, week: TeamWeek, *, today: date) -> TeamWeekPage:
         load=[(label, loads.get(value, 0)) for value, label in CheckIn.Load.choices],
         strains=strains,
         boundary_questions=[c for c in submitted if c.boundary_question],
+        pending_renegotiations=list(Renegotiation.objects.filter(
+            commitment__team=team, state=Renegotiation.State.PENDING).select_related(
+            "commitment__owner", "proposed_owner")),
+        requested_commitments=list(Commitment.objects.requested().filter(team=team).select_related("owner")),
     )
+
+
+def is_overloaded(team, person) -> bool:
+    """Whether the person's latest submitted check-in in this team says they are overloaded (one query)."""
+    load = CheckIn.objects.filter(team=team, author=person, state=CheckIn.State.SUBMITTED).order_by(
+        "-week").values_list("load", flat=True).first()
+    return load == CheckIn.Load.OVERLOADED
+
+
+def open_commitments_of(team, person) -> list[Commitment]:
+    """A person's open commitments in the team, soonest due first (one query)."""
+    commitments = list(Commitment.objects.open().filter(team=team, owner=person))
+    for commitment in commitments:
+        commitment.team = team  # linked to by its page; already loaded
+    return commitments
+
+
+@dataclass
+class CommitmentsPage:
+    """The team's commitments: what each person agreed to, and what is asked of whom."""
+
+    commitments: list[Commitment]
+    goals: list[Goal]
+    people: list
+
+    @property
+    def open(self) -> list[Commitment]:
+        return [c for c in self.commitments if c.is_open]
+
+    @property
+    def requested(self) -> list[Commitment]:
+        return [c for c in self.commitments if c.is_requested]
+
+    @property
+    def closed(self) -> list[Commitment]:
+        return [c for c in self.commitments if c.is_closed]
+
+
+def commitments_page(team) -> CommitmentsPage:
+    """The commitments page in four queries, with 5 commitments or 500.
+
+    Queries: the team's commitments with owners and goals; the active charter; its goals;
+    the team's people (whom a leader may ask).
+    """
+    commitments = list(Commitment.objects.filter(team=team).select_related("owner", "goal"))
+    for commitment in commitments:
+        commitment.team = team
+    charter = Charter.objects.active_for(team)
+    goals = list(charter.goals.select_related(None)) if charter is not None else []
+    people = [m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]
+    return CommitmentsPage(commitments=commitments, goals=goals, people=people)
+
+
+@dataclass
+class CommitmentPage:
+    """One commitment, its history of renegotiations, and what the reader may do with it now."""
+
+    commitment: Commitment
+    history: list[Renegotiation]
+    people: list  # to hand over to: everyone else in the team
+    is_owner: bool
+    may_decide: bool
+
+    @property
+    def pending(self) -> Renegotiation | None:
+        return next((r for r in self.history if r.is_pending), None)
+
+    @property
+    def may_renegotiate(self) -> bool:
+        return self.is_owner and self.commitment.is_open and self.pending is None
+
+    @property
+    def may_mark_done(self) -> bool:
+        return self.is_owner and self.commitment.is_open
+
+    @property
+    def may_answer_request(self) -> bool:
+        return self.is_owner and self.commitment.is_requested
+
+
+def commitment_page(access: TeamAccess, commitment_id: int) -> CommitmentPage | None:
+    """One commitment for its reader in three queries: it, its renegotiations with who asked and decided, the people."""
+    team = access.team
+    commitment = Commitment.objects.filter(team=team, pk=commitment_id).select_related(
+        "owner", "goal", "created_by").first()
+    if commitment is None:
+        return None
+    commitment.team = team
+    history = list(commitment.renegotiations.select_related("asked_by", "decided_by", "was_owner",
+                                                             "proposed_owner"))
+    people = [m.user for m in Membership.objects.filter(team=team).exclude(user=commitment.owner_id).select_related(
+        "user").order_by("user__email")]
+    return CommitmentPage(commitment=commitment, history=history, people=people,
+                          is_owner=commitment.owner_id == access.user.pk,
+                          may_decide=access.can(Capability.ANSWER_CHECKINS))

@@ -14,8 +14,8 @@ from charters.locks import lock_charter
 from charters.models import Charter, KeyResultProgress, NonNegotiable
 from charters.services import record_progress
 from checkins.forms import BlockerRow, KeyResultEntry
-from checkins.locks import lock_blocker, lock_checkin
-from checkins.models import Blocker, CheckIn, KeyResultUpdate
+from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_renegotiation
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
 
 ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-in” to change it."
 
@@ -161,3 +161,158 @@ def _write_key_results(checkin: CheckIn, entries: list[KeyResultEntry]) -> None:
 
 def _pk(obj) -> int | None:
     return obj.pk if obj is not None else None
+
+
+# Commitments and their renegotiation. The commitment's lock first, then its renegotiation's.
+
+NOT_YOURS = "Only the commitment's owner can do this."
+
+
+def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, goal=None,
+                      overload_note: str | None = None, now: datetime | None = None) -> Commitment:
+    """Commit to something, or (a leader) ask someone to: asked, it waits for them to accept.
+
+    `overload_note` records that an overloaded owner saw the prompt and took it on anyway.
+    """
+    now = now or timezone.now()
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    state = Commitment.State.OPEN if owner.pk == actor.pk else Commitment.State.REQUESTED
+    with transaction.atomic():
+        return Commitment.objects.create(
+            team=team, owner=owner, created_by=actor, title=title, standard=standard, due_on=due_on, goal=goal,
+            state=state, created_at=now, overload_note=overload_note or "",
+            overload_acknowledged_at=now if overload_note is not None else None)
+
+
+def answer_request(*, commitment_id: int, team, actor, accept: bool, overload_note: str | None = None,
+                   now: datetime | None = None) -> Commitment:
+    """The asked person accepts (it is theirs, open) or declines a requested commitment."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id, team=team)
+        if commitment.owner_id != actor.pk:
+            raise ActionRefused("Only the person asked can accept or decline this commitment.")
+        if not commitment.is_requested:
+            raise ActionRefused(f"This commitment is already {commitment.get_state_display()}.")
+        commitment.state = Commitment.State.OPEN if accept else Commitment.State.DECLINED
+        fields = ["state", "version"]
+        handed = commitment.renegotiations.filter(state=Renegotiation.State.ACCEPTED).last()
+        if not accept and handed is not None and handed.is_hand_over and handed.proposed_owner_id == actor.pk:
+            # A hand-over the new owner declines goes back to the person who held it.
+            commitment.owner_id, commitment.state = handed.was_owner_id, Commitment.State.OPEN
+            fields.append("owner")
+        if accept and overload_note is not None:
+            commitment.overload_acknowledged_at, commitment.overload_note = now, overload_note
+            fields += ["overload_acknowledged_at", "overload_note"]
+        commitment.version += 1
+        commitment.save(update_fields=fields)
+    return commitment
+
+
+def mark_commitment_done(*, commitment_id: int, team, actor, expected_version: int) -> Commitment:
+    """The owner says the standard of completion is met."""
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id, team=team)
+        if commitment.owner_id != actor.pk:
+            raise ActionRefused(NOT_YOURS)
+        if not commitment.is_open:
+            raise ActionRefused(f"This commitment is {commitment.get_state_display()}, not open.")
+        if commitment.version != expected_version:
+            raise ActionRefused("This commitment changed since you loaded it; look at it again first.")
+        commitment.state, commitment.version = Commitment.State.DONE, commitment.version + 1
+        commitment.save(update_fields=["state", "version"])
+    return commitment
+
+
+def ask_to_renegotiate(*, commitment_id: int, team, actor, kind: str, reason: str, due_on=None,
+                       standard: str = "", new_owner=None, now: datetime | None = None) -> Renegotiation:
+    """The owner asks the leader to defer, rescope, hand over or drop an open commitment, with a reason."""
+    now = now or timezone.now()
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    with transaction.atomic():
+        commitment = _locked_commitment(commitment_id, team=team)
+        if commitment.owner_id != actor.pk:
+            raise ActionRefused(NOT_YOURS)
+        if not commitment.is_open:
+            raise ActionRefused(f"This commitment is {commitment.get_state_display()}; only an open one "
+                                "can be renegotiated.")
+        if commitment.renegotiations.filter(state=Renegotiation.State.PENDING).exists():
+            raise ActionRefused("You already asked to renegotiate this commitment; the leader answers that "
+                                "first.")
+        refusal = _refusal_for_proposal(commitment, kind=kind, due_on=due_on, standard=standard,
+                                        new_owner=new_owner)
+        if refusal:
+            raise ActionRefused(refusal)
+        return Renegotiation.objects.create(
+            commitment=commitment, kind=kind, reason=reason, asked_by=actor, asked_at=now,
+            was_due_on=commitment.due_on, was_standard=commitment.standard, was_owner=commitment.owner,
+            proposed_due_on=due_on if kind == Renegotiation.Kind.DEFER else None,
+            proposed_standard=standard if kind == Renegotiation.Kind.RESCOPE else "",
+            proposed_owner=new_owner if kind == Renegotiation.Kind.HAND_OVER else None)
+
+
+def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, comment: str = "",
+                         now: datetime | None = None) -> Renegotiation:
+    """The leader accepts (the change applies) or declines a pending renegotiation, with a comment.
+
+    A hand-over accepted becomes a request of the new owner: it is theirs once they accept it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = Renegotiation.objects.filter(pk=renegotiation_id, commitment__team=team).values_list(
+            "commitment_id", flat=True).first()
+        if found is None:
+            raise ActionRefused("This renegotiation no longer exists.")
+        commitment = _locked_commitment(found, team=team)
+        renegotiation = lock_renegotiation(renegotiation_id, team=team)
+        if not renegotiation.is_pending:
+            who = renegotiation.decided_by.name if renegotiation.decided_by else "Someone"
+            raise ActionRefused(f"{who} already {renegotiation.get_state_display()} this renegotiation.")
+        if accept and renegotiation.is_hand_over and renegotiation.proposed_owner_id is None:
+            raise ActionRefused("The person it would go to is no longer here; decline it, and the owner can "
+                                "ask again.")
+        renegotiation.state = Renegotiation.State.ACCEPTED if accept else Renegotiation.State.DECLINED
+        renegotiation.decided_by, renegotiation.decided_at, renegotiation.comment = actor, now, comment
+        renegotiation.save(update_fields=["state", "decided_by", "decided_at", "comment"])
+        if accept:
+            fields = _apply(commitment, renegotiation)
+            commitment.version += 1
+            commitment.save(update_fields=[*fields, "version"])
+    return renegotiation
+
+
+def _apply(commitment: Commitment, renegotiation: Renegotiation) -> list[str]:
+    if renegotiation.is_defer:
+        commitment.due_on = renegotiation.proposed_due_on
+        return ["due_on"]
+    if renegotiation.is_rescope:
+        commitment.standard = renegotiation.proposed_standard
+        return ["standard"]
+    if renegotiation.is_hand_over:
+        commitment.owner, commitment.state = renegotiation.proposed_owner, Commitment.State.REQUESTED
+        return ["owner", "state"]
+    commitment.state = Commitment.State.DROPPED
+    return ["state"]
+
+
+def _refusal_for_proposal(commitment: Commitment, *, kind: str, due_on, standard: str, new_owner) -> str | None:
+    if kind == Renegotiation.Kind.DEFER and (due_on is None or due_on == commitment.due_on):
+        return "To defer, give the new date you can keep."
+    if kind == Renegotiation.Kind.RESCOPE and not standard.strip():
+        return "To rescope, write the new standard of completion."
+    if kind == Renegotiation.Kind.HAND_OVER and (new_owner is None or new_owner.pk == commitment.owner_id):
+        return "To hand over, choose who it goes to: someone other than you."
+    if kind not in Renegotiation.Kind.values:
+        return "Choose what you ask: defer, rescope, hand over or drop."
+    return None
+
+
+def _locked_commitment(commitment_id: int, *, team) -> Commitment:
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    commitment = lock_commitment(commitment_id, team=team)
+    if commitment is None:
+        raise ActionRefused("This commitment no longer exists.")
+    return commitment

@@ -12,4 +12,13 @@ urlpatterns = [
     path(team + "check-ins/this-week/submit/", views.submit, name="submit"),
     path(team + "check-ins/week/", views.week, name="week"),
     path(team + "check-ins/blockers/<int:blocker_id>/resolve/", views.resolve_blocker, name="resolve_blocker"),
+    path(team + "commitments/", views.commitments, name="commitments"),
+    path(team + "commitments/new/", views.create_commitment, name="create_commitment"),
+    path(team + "commitments/ask/", views.ask_commitment, name="ask_commitment"),
+    path(team + "commitments/<int:commitment_id>/", views.commitment, name="commitment"),
+    path(team + "commitments/<int:commitment_id>/renegotiate/", views.renegotiate, name="renegotiate"),
+    path(team + "commitments/<int:commitment_id>/done/", views.mark_done, name="mark_done"),
+    path(team + "commitments/<int:commitment_id>/answer/", views.answer_request, name="answer_request"),
+    path(team + "renegotiations/<int:renegotiation_id>/decide/", views.decide_renegotiation,
+         name="decide_renegotiation"),
 ]

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -19,7 +20,15 @@ from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
 from alignment.weeks import current_week, week_starting
 from checkins import selectors, services
-from checkins.forms import CheckInForm, ResolveBlockerForm, initial_for
+from checkins.forms import (
+    CheckInForm,
+    CommitmentForm,
+    DecideRenegotiationForm,
+    OverloadForm,
+    RenegotiationForm,
+    ResolveBlockerForm,
+    initial_for,
+)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -166,4 +175,187 @@ def resolve_blocker(request: HttpRequest, org_slug: str, team_slug: str, blocker
         messages.info(request, str(exc))
         return redirect(back)
     messages.success(request, f"Resolved: “{blocker.what}”.")
+    return redirect(back)
+
+
+# Commitments: a team's page of who agreed to what, and one page per commitment with its history.
+
+
+@login_required
+@require_GET
+def commitments(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    return _commitments_page(request, access)
+
+
+def _commitments_page(request, access, *, form=None, ask_form=None, status: int = 200) -> HttpResponse:
+    page = selectors.commitments_page(access.team)
+    return render(request, "checkins/commitment_list.html", {
+        "team": access.team, "access": access, "page": page,
+        "form": form or CommitmentForm(goals=page.goals),
+        "ask_form": ask_form or CommitmentForm(goals=page.goals, people=page.people, auto_id="ask_%s"),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def create_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    """Commit to something oneself; when overloaded, first asked which commitment to renegotiate."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
+    page = selectors.commitments_page(access.team)
+    form = CommitmentForm(request.POST, goals=page.goals)
+    if not form.is_valid():
+        return _commitments_page(request, access, form=form, status=400)
+    prompt = _overload_prompt(request, access, action=reverse("checkins:create_commitment",
+                                                              args=[org_slug, team_slug]))
+    if prompt is not None:
+        return prompt
+    data = form.cleaned_data
+    try:
+        commitment = services.create_commitment(
+            team=access.team, owner=request.user, actor=request.user, title=data["title"],
+            standard=data["standard"], due_on=data["due_on"], goal=data["goal"],
+            overload_note=_overload_note(request))
+    except ActionRefused as exc:
+        form.add_error(None, str(exc))
+        return _commitments_page(request, access, form=form, status=400)
+    messages.success(request, f"You committed to “{commitment.title}”.")
+    return redirect(commitment.get_absolute_url())
+
+
+@login_required
+@require_POST
+def ask_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    """A leader asks someone to commit; it is theirs once they accept."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
+    page = selectors.commitments_page(access.team)
+    form = CommitmentForm(request.POST, goals=page.goals, people=page.people, auto_id="ask_%s")
+    if not form.is_valid():
+        return _commitments_page(request, access, ask_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        commitment = services.create_commitment(
+            team=access.team, owner=data["owner"], actor=request.user, title=data["title"],
+            standard=data["standard"], due_on=data["due_on"], goal=data["goal"])
+    except ActionRefused as exc:
+        form.add_error(None, str(exc))
+        return _commitments_page(request, access, ask_form=form, status=400)
+    messages.success(request, f"You asked {commitment.owner.name} to commit to “{commitment.title}”.")
+    return redirect(commitment.get_absolute_url())
+
+
+def _overload_prompt(request, access, *, action: str, commitment=None) -> HttpResponse | None:
+    """The intermediate page for an overloaded person taking on more; None once they answered it or are not."""
+    if "overload_seen" in request.POST or not selectors.is_overloaded(access.team, request.user):
+        return None
+    carried = [(name, value) for name, value in request.POST.items() if name != "csrfmiddlewaretoken"]
+    return render(request, "checkins/overload_prompt.html", {
+        "team": access.team, "access": access, "action": action, "carried": carried, "new": commitment,
+        "form": OverloadForm(), "open_commitments": selectors.open_commitments_of(access.team, request.user),
+    })
+
+
+def _overload_note(request) -> str | None:
+    if "overload_seen" not in request.POST:
+        return None
+    form = OverloadForm(request.POST)
+    return form.cleaned_data["overload_note"] if form.is_valid() else ""
+
+
+@login_required
+@require_GET
+def commitment(request: HttpRequest, org_slug: str, team_slug: str, commitment_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    return _commitment_page(request, access, commitment_id)
+
+
+def _commitment_page(request, access, commitment_id: int, *, form=None, status: int = 200) -> HttpResponse:
+    page = selectors.commitment_page(access, commitment_id)
+    if page is None:
+        raise Http404("No such commitment")
+    return render(request, "checkins/commitment_detail.html", {
+        "team": access.team, "access": access, "page": page,
+        "form": form or RenegotiationForm(people=page.people), "decide_form": DecideRenegotiationForm(),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def renegotiate(request: HttpRequest, org_slug: str, team_slug: str, commitment_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
+    page = selectors.commitment_page(access, commitment_id)
+    if page is None:
+        raise Http404("No such commitment")
+    form = RenegotiationForm(request.POST, people=page.people)
+    if not form.is_valid():
+        return _commitment_page(request, access, commitment_id, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        services.ask_to_renegotiate(
+            commitment_id=commitment_id, team=access.team, actor=request.user, kind=data["kind"],
+            reason=data["reason"], due_on=data["proposed_due_on"], standard=data["proposed_standard"],
+            new_owner=data["proposed_owner"])
+    except ActionRefused as exc:
+        form.add_error(None, str(exc))
+        return _commitment_page(request, access, commitment_id, form=form, status=400)
+    messages.success(request, "Asked. Your team's leader will accept or decline it.")
+    return redirect(page.commitment.get_absolute_url())
+
+
+@login_required
+@require_POST
+def mark_done(request: HttpRequest, org_slug: str, team_slug: str, commitment_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
+    version = request.POST.get("version", "")
+    try:
+        done = services.mark_commitment_done(commitment_id=commitment_id, team=access.team, actor=request.user,
+                                             expected_version=int(version) if version.isdigit() else -1)
+    except ActionRefused as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"Done: “{done.title}”.")
+    return redirect("checkins:commitment", org_slug, team_slug, commitment_id)
+
+
+@login_required
+@require_POST
+def answer_request(request: HttpRequest, org_slug: str, team_slug: str, commitment_id: int) -> HttpResponse:
+    """The person asked accepts (asked first which commitment to renegotiate, if overloaded) or declines."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
+    accept = request.POST.get("answer") == "accept"
+    if accept:
+        prompt = _overload_prompt(request, access, action=reverse(
+            "checkins:answer_request", args=[org_slug, team_slug, commitment_id]))
+        if prompt is not None:
+            return prompt
+    try:
+        answered = services.answer_request(commitment_id=commitment_id, team=access.team, actor=request.user,
+                                           accept=accept, overload_note=_overload_note(request) if accept else None)
+    except ActionRefused as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"{'Accepted' if accept else 'Declined'}: “{answered.title}”.")
+    return redirect("checkins:commitment", org_slug, team_slug, commitment_id)
+
+
+@login_required
+@require_POST
+def decide_renegotiation(request: HttpRequest, org_slug: str, team_slug: str, renegotiation_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
+    form = DecideRenegotiationForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("checkins:week", args=[org_slug, team_slug])
+    if not form.is_valid():
+        messages.error(request, "The comment is too long; keep it under 2,000 characters.")
+        return redirect(back)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        decided = services.decide_renegotiation(renegotiation_id=renegotiation_id, team=access.team,
+                                                actor=request.user, accept=accept,
+                                                comment=form.cleaned_data["comment"])
+    except ActionRefused as exc:
+        messages.info(request, str(exc))
+        return redirect(back)
+    messages.success(request, f"{decided.get_state_display().capitalize()}: {decided}.")
     return redirect(back)

@@ -4,6 +4,10 @@ Anonymous people are sent to log in; someone in another organisation, or in anot
 the same organisation, gets 404 everywhere (a team's check-ins do not leak); members and
 facilitators write their own check-in; leaders and facilitators read the team's week; only
 leaders resolve blockers. A leader who is only a leader does not check in (403).
+
+Commitments are the team's to read. Members and facilitators commit themselves, renegotiate,
+answer requests and mark done (their own only: someone else's is refused in words); leaders
+ask people to commit and decide renegotiations.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
-from checkins.models import Blocker, CheckIn, KeyResultUpdate
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
 from tests.checkins.conftest import MONDAY, at, form_data, url
 
 OK, FOUND, BAD, FORBIDDEN, NOT_FOUND = 200, 302, 400, 403, 404
@@ -24,6 +28,9 @@ OK, FOUND, BAD, FORBIDDEN, NOT_FOUND = 200, 302, 400, 403, 404
 class World:
     checkin: CheckIn  # the member's, submitted
     blocker: Blocker
+    commitment: Commitment  # the member's, open, with a pending renegotiation
+    renegotiation: Renegotiation
+    requested: Commitment  # asked of the member by the leader
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,23 @@ CASES = [
          facilitator=OK, leader=OK),
     Case("resolve blocker", "post", lambda w: url("resolve_blocker", w.blocker.pk), member=FORBIDDEN,
          facilitator=FORBIDDEN, leader=FOUND, data=lambda w, user: {"resolution": "Sorted"}),
+    Case("commitments", "get", lambda w: url("commitments"), member=OK, facilitator=OK, leader=OK),
+    Case("commit", "post", lambda w: url("create_commitment"), member=FOUND, facilitator=FOUND, leader=FORBIDDEN,
+         data=lambda w, user: {"title": "Write the runbook", "standard": "Reviewed", "due_on": "2026-12-01"}),
+    Case("ask to commit", "post", lambda w: url("ask_commitment"), member=FORBIDDEN, facilitator=FORBIDDEN,
+         leader=FOUND, data=lambda w, user: {"title": "Rota", "standard": "Published", "due_on": "2026-12-01",
+                                             "owner": str(w.commitment.owner_id)}),
+    Case("commitment", "get", lambda w: url("commitment", w.commitment.pk), member=OK, facilitator=OK, leader=OK),
+    # One renegotiation is already pending, and the facilitator does not own it: refused in words.
+    Case("renegotiate", "post", lambda w: url("renegotiate", w.commitment.pk), member=BAD, facilitator=BAD,
+         leader=FORBIDDEN, data=lambda w, user: {"kind": "drop", "reason": "No time"}),
+    Case("mark done", "post", lambda w: url("mark_done", w.commitment.pk), member=FOUND, facilitator=FOUND,
+         leader=FORBIDDEN, data=lambda w, user: {"version": str(w.commitment.version)}),
+    Case("answer request", "post", lambda w: url("answer_request", w.requested.pk), member=FOUND,
+         facilitator=FOUND, leader=FORBIDDEN, data=lambda w, user: {"answer": "accept"}),
+    Case("decide renegotiation", "post", lambda w: url("decide_renegotiation", w.renegotiation.pk),
+         member=FORBIDDEN, facilitator=FORBIDDEN, leader=FOUND,
+         data=lambda w, user: {"decision": "accept", "comment": "Fine"}),
 ]
 
 
@@ -65,7 +89,8 @@ def test_every_checkins_url_is_in_the_matrix():
     """A new URL must be added to CASES above, with its expected status for each role."""
     from checkins.urls import urlpatterns
 
-    covered = {"this_week", "save_draft", "submit", "week", "resolve_blocker"}
+    covered = {"this_week", "save_draft", "submit", "week", "resolve_blocker", "commitments", "create_commitment",
+               "ask_commitment", "commitment", "renegotiate", "mark_done", "answer_request", "decide_renegotiation"}
     assert {pattern.name for pattern in urlpatterns} == covered
 
 
@@ -74,7 +99,14 @@ def world(team, member, facilitator, leader, frozen) -> World:
     frozen(at(2))
     checkin = CheckIn.objects.create(team=team, author=member, week=MONDAY, state="submitted", submitted_at=at(1),
                                      progress="Mine only", version=1)
-    return World(checkin, Blocker.objects.create(check_in=checkin, what="Staging VPN broken"))
+    commitment = Commitment.objects.create(team=team, owner=member, title="Failover runbook", standard="Tested",
+                                           due_on=MONDAY, created_by=member)
+    renegotiation = Renegotiation.objects.create(commitment=commitment, kind="drop", reason="On call",
+                                                 asked_by=member, was_due_on=MONDAY, was_owner=member)
+    requested = Commitment.objects.create(team=team, owner=member, title="Alert review", standard="Done",
+                                          due_on=MONDAY, created_by=leader, state="requested")
+    return World(checkin, Blocker.objects.create(check_in=checkin, what="Staging VPN broken"), commitment,
+                 renegotiation, requested)
 
 
 def _state() -> tuple:
@@ -82,6 +114,8 @@ def _state() -> tuple:
         list(CheckIn.objects.values_list("pk", "state", "version", "progress")),
         list(Blocker.objects.values_list("pk", "what", "resolved_at")),
         list(KeyResultUpdate.objects.values_list("pk", "value")),
+        list(Commitment.objects.values_list("pk", "state", "owner", "due_on", "version")),
+        list(Renegotiation.objects.values_list("pk", "state")),
     )
 
 

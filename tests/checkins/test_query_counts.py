@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from charters.models import KeyResult
-from checkins.models import Blocker, CheckIn, KeyResultUpdate
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
 from tests.checkins.conftest import MONDAY, at, url
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,15 @@ def crowd(team, member, charter, make_user, add_member, frozen):
                                              strain_note="Hard week", boundary_question="Who owns the rota?")
             Blocker.objects.create(check_in=checkin, what=f"Blocker {i}", who_could_help=member,
                                    goal=charter.goals.first())
+            # Each person: an open commitment with a pending deferral, and one asked of them.
+            kept = Commitment.objects.create(team=team, owner=person, title=f"Commitment {i}", standard="Done",
+                                             due_on=MONDAY + timedelta(days=7))
+            Renegotiation.objects.create(commitment=kept, kind="defer", reason="New work", asked_by=person,
+                                         was_due_on=kept.due_on, was_owner=person, proposed_owner=member,
+                                         proposed_due_on=MONDAY + timedelta(days=14))
+            Commitment.objects.create(team=team, owner=person, title=f"Asked {i}", standard="Done",
+                                      due_on=MONDAY, state="requested")
+            Commitment.objects.create(team=team, owner=member, title=f"Mine {i}", standard="Done", due_on=MONDAY)
         mine = CheckIn.objects.create(team=team, author=member, week=MONDAY, progress="Drafting")
         Blocker.objects.create(check_in=mine, what="Mine")
         KeyResultUpdate.objects.create(check_in=mine, key_result=KeyResult.objects.first(), value=2,
@@ -42,11 +53,15 @@ def test_the_leaders_week(login, leader, crowd, people, django_assert_num_querie
 
     # session, user, the leader's membership of the team (team_access), the team's memberships with
     # their people, the week's check-ins with strained non-negotiables, the team's open shared
-    # blockers with who raised them, the header's team switcher.
-    with django_assert_num_queries(7):
+    # blockers with who raised them, the pending renegotiations with their commitments, owners and
+    # proposed owners, the requested commitments with who is asked, the header's team switcher.
+    with django_assert_num_queries(9):
         response = client.get(url("week"))
 
-    assert response.content.decode().count("Raised by") == people
+    body = response.content.decode()
+    assert body.count("Raised by") == people
+    assert body.count('name="decision" value="accept"') == people
+    assert body.count("asked of") == people
 
 
 @pytest.mark.parametrize("people", [5, 50])
@@ -56,8 +71,40 @@ def test_this_week(login, member, crowd, people, django_assert_num_queries):
 
     # session, user, membership (team_access), active charter, its non-negotiables, its goals, their key
     # results, the team's people (who could help), this and last week's check-ins, their blockers, this
-    # week's key-result updates, the header's team switcher.
-    with django_assert_num_queries(12):
+    # week's key-result updates, the member's open commitments, the header's team switcher.
+    with django_assert_num_queries(13):
         response = client.get(url("this_week"))
 
     assert response.status_code == 200
+    assert response.content.decode().count(">Renegotiate</a>") == people
+
+
+@pytest.mark.parametrize("people", [5, 50])
+def test_the_commitments_page(login, member, crowd, people, django_assert_num_queries):
+    crowd(people)
+    client = login(member)
+
+    # session, user, membership (team_access), the team's commitments with owners and goals, the
+    # active charter, its goals, the team's people (whom a leader may ask), the header's team switcher.
+    with django_assert_num_queries(8):
+        response = client.get(url("commitments"))
+
+    assert response.content.decode().count('id="commitment-') == 3 * people
+
+
+@pytest.mark.parametrize("renegotiations", [2, 20])
+def test_a_commitments_page(login, member, team, renegotiations, django_assert_num_queries):
+    kept = Commitment.objects.create(team=team, owner=member, title="Runbook", standard="Done", due_on=MONDAY)
+    for n in range(renegotiations):
+        Renegotiation.objects.create(commitment=kept, kind="defer", reason=f"Reason {n}", asked_by=member,
+                                     was_due_on=MONDAY, was_owner=member, state="declined", decided_at=at(1),
+                                     decided_by=member, proposed_due_on=MONDAY + timedelta(days=n + 1))
+    client = login(member)
+
+    # session, user, membership (team_access), the commitment with owner, goal and creator, its
+    # renegotiations with who asked, decided, held it and would take it, the team's other people
+    # (to hand over to), the header's team switcher.
+    with django_assert_num_queries(7):
+        response = client.get(url("commitment", kept.pk))
+
+    assert response.content.decode().count('id="renegotiation-') == renegotiations

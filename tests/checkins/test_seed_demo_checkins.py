@@ -43,3 +43,16 @@ def test_seeding_twice_changes_nothing(seeded):
     call_command("seed_demo", stdout=StringIO())
 
     assert (CheckIn.objects.count(), Blocker.objects.count()) == before
+
+
+def test_commitments_in_every_state_with_renegotiations_decided_and_pending(seeded):
+    from checkins.models import Commitment, Renegotiation
+
+    assert set(Commitment.objects.values_list("state", flat=True)) >= {"open", "done", "dropped", "requested"}
+    states = set(Renegotiation.objects.values_list("state", flat=True))
+    assert states == {"accepted", "declined", "pending"}
+    before = (Commitment.objects.count(), Renegotiation.objects.count())
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert (Commitment.objects.count(), Renegotiation.objects.count()) == before
