@@ -163,7 +163,6 @@ class ConsentPicture:
     """
 
     responses: list[Response]
-    waiting_for: list  # memberships expected to respond that have not (live while proposed)
     gaps: list[Gap]
 
     @property
@@ -220,11 +219,8 @@ def consent_picture(charter: Charter, members: list) -> ConsentPicture:
         response.charter = charter  # `predates_latest_text` compares with it, without a query
     if charter.was_ratified:
         recorded = [Gap(g.member, ConsentGap.Kind(g.kind)) for g in charter.consent_gaps.select_related("member")]
-        return ConsentPicture(responses=responses, waiting_for=[], gaps=recorded)
-    responded = {r.member_id for r in responses}
-    expected = [m for m in members if Capability.RESPOND_TO_CHARTER in capabilities_of(m)]
-    return ConsentPicture(responses=responses, waiting_for=[m for m in expected if m.user_id not in responded],
-                          gaps=consent_gaps(responses, members))
+        return ConsentPicture(responses=responses, gaps=recorded)
+    return ConsentPicture(responses=responses, gaps=consent_gaps(responses, members))
 
 @dataclass
 class CharterPage:
