@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from alignment import panels
 from alignment.models import Organisation, Role, Team, User
 from alignment.tasks import send_password_reset_email
 from alignment.time_zones import UTC, time_zone_choices
@@ -98,7 +99,8 @@ class TeamForm(TimeZoneFormMixin, forms.ModelForm):
 
     class Meta:
         model = Team
-        fields = ["name", "time_zone", "checkin_weekday", "checkin_time", "review_cadence_weeks"]
+        fields = ["name", "time_zone", "checkin_weekday", "checkin_time", "review_cadence_weeks",
+                  "checkins_open_to_team"]
         widgets = {"checkin_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 
@@ -146,3 +148,15 @@ class PasswordResetRequestForm(PasswordResetForm):
     def save(self, **kwargs) -> None:
         # Nothing is written here, so there is no commit to wait for: queue at once.
         send_password_reset_email.delay(self.cleaned_data["email"])
+
+
+class TeamSearchForm(forms.Form):
+    """The organisation page's search: part of a team's name, and a filter the feature apps offer."""
+
+    q = forms.CharField(label="Team name", required=False, max_length=120,
+                        widget=forms.TextInput(attrs={"type": "search"}))
+    filter = forms.ChoiceField(label="Show", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["filter"].choices = [("", "All teams"), *panels.team_filter_choices()]

@@ -1,6 +1,13 @@
-"""Markdown typed by people, rendered to HTML that cannot run scripts."""
+"""Markdown typed by people, rendered to HTML that cannot run scripts.
+
+Building a Markdown parser loads its extensions and compiles their patterns: the renderer is
+built once per thread (a parser keeps state while it converts, so threads do not share one)
+and reset between texts.
+"""
 
 from __future__ import annotations
+
+import threading
 
 import markdown as markdown_lib
 import nh3
@@ -15,10 +22,20 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
+def _parser() -> markdown_lib.Markdown:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = markdown_lib.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+    return parser
+
+
 def render_markdown(text: str) -> SafeString:
     if not text:
         return mark_safe("")
-    html = markdown_lib.markdown(text, extensions=["sane_lists", "tables"], output_format="html")
+    html = _parser().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -193,6 +193,11 @@ class Team(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(26)],
         help_text=_("How often the team reviews its charter in a retrospective."),
     )
+    checkins_open_to_team = models.BooleanField(
+        _("check-ins open to the whole team"), default=False,
+        help_text=_("Off: a check-in is read by its author, the team's leaders and facilitators; other members "
+                    "see the week's summary. On: every member of the team reads every check-in."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text=_("Bumped on each settings save to detect concurrent edits."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -7,15 +7,22 @@ Each feature app registers here from its `AppConfig.ready()`:
   from the request and the reader's `TeamAccess` (`register_team_panel`);
 - an **organisation panel** on each team's card of the organisation page: a template
   and a function that loads what it shows for *all* the page's teams at once, so the
-  page costs the same number of queries with 3 teams or 1,000 (`register_organisation_panel`).
+  page costs the same number of queries with 3 teams or 1,000 (`register_organisation_panel`);
+- a **team filter** offered on the organisation page: a key, a label and a function that
+  narrows a queryset of the organisation's teams in SQL, optionally with a value chosen
+  from a few (`register_team_filter`);
+- an **organisation summary** shown to the organisation's admins above its teams: a
+  template and a function that counts what it shows with one aggregate query
+  (`register_organisation_summary`).
 
-Panels are shown in the order the apps are installed.
+Panels, filters and summaries are shown in the order the apps are installed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -50,9 +57,39 @@ class _OrganisationPanel:
     load: Callable[[list], dict[int, Any]]
 
 
+@dataclass(frozen=True)
+class TeamFilter:
+    """A way to narrow the organisation page's teams.
+
+    `apply(teams, organisation, now, value)` returns `teams` (a queryset of the
+    organisation's teams) narrowed in SQL, never by loading them. A filter with `values`
+    is offered once per value, as "key-value" with that value's label; `value` is None
+    for a filter without values.
+    """
+
+    key: str
+    label: str
+    apply: Callable[[Any, Any, datetime, str | None], Any]
+    values: tuple[tuple[str, str], ...] = ()  # (value, label of the option), e.g. ("2", "Charter older than 2 cycles")
+
+    def options(self) -> list[tuple[str, str, str | None]]:
+        """(option, label, value) for each way this filter can be chosen."""
+        if not self.values:
+            return [(self.key, self.label, None)]
+        return [(f"{self.key}-{value}", label, value) for value, label in self.values]
+
+
+@dataclass(frozen=True)
+class _OrganisationSummary:
+    template: str
+    load: Callable[[Any, datetime], Any]
+
+
 _team_links: list[TeamLink] = []
 _team_panels: list[_TeamPanel] = []
 _organisation_panels: list[_OrganisationPanel] = []
+_team_filters: dict[str, TeamFilter] = {}
+_organisation_summaries: list[_OrganisationSummary] = []
 
 
 def register_team_link(link: TeamLink) -> None:
@@ -72,6 +109,21 @@ def register_organisation_panel(template: str, load: Callable[[list], dict[int, 
     panel = _OrganisationPanel(template, load)
     if panel not in _organisation_panels:
         _organisation_panels.append(panel)
+
+
+def register_team_filter(key: str, label: str, apply: Callable[[Any, Any, datetime, str | None], Any], *,
+                         values: Iterable[tuple[str, str]] = ()) -> None:
+    """Offer a filter on the organisation page; see `TeamFilter`. Keys are unique across apps."""
+    team_filter = TeamFilter(key, label, apply, tuple(values))
+    if _team_filters.setdefault(key, team_filter) != team_filter:
+        raise ValueError(f"Another team filter is already called {key!r}.")
+
+
+def register_organisation_summary(template: str, load: Callable[[Any, datetime], Any]) -> None:
+    """`load(organisation, now)` returns what `template` shows as `data` (one aggregate query), or None to hide it."""
+    summary = _OrganisationSummary(template, load)
+    if summary not in _organisation_summaries:
+        _organisation_summaries.append(summary)
 
 
 def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = "") -> list[dict]:
@@ -107,3 +159,29 @@ def attach_organisation_panels(teams: Iterable) -> None:
         for team in teams:
             if team.pk in data_by_team:
                 team.panels.append(Panel(panel.template, data_by_team[team.pk]))
+
+
+def team_filter_choices() -> list[tuple[str, str]]:
+    """Every filter option offered, as (option, label) choices for a form."""
+    return [(option, label) for team_filter in _team_filters.values() for option, label, _ in team_filter.options()]
+
+
+def filter_teams(option: str, teams, organisation, now: datetime):
+    """`teams` narrowed by the chosen filter option (one of `team_filter_choices()`); unchanged for ""."""
+    for team_filter in _team_filters.values():
+        for candidate, _, value in team_filter.options():
+            if candidate == option:
+                return team_filter.apply(teams, organisation, now, value)
+    if option:
+        raise ValueError(f"No team filter offers {option!r}.")
+    return teams
+
+
+def organisation_summaries(organisation, now: datetime) -> list[Panel]:
+    """What each app sums up about the organisation for its admins."""
+    found = []
+    for summary in _organisation_summaries:
+        data = summary.load(organisation, now)
+        if data is not None:
+            found.append(Panel(summary.template, data))
+    return found

@@ -58,7 +58,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 }
 
 # What an archived team still allows, to whoever held it before.
-ARCHIVED_TEAM_CAPABILITIES = frozenset({C.READ_TEAM, C.RESTORE_TEAM})
+ARCHIVED_TEAM_CAPABILITIES = frozenset({C.READ_TEAM, C.READ_CHECKINS, C.RESTORE_TEAM})
 ARCHIVED_REFUSAL = "This team is archived, so nothing in it can change. A leader can restore it from its settings."
 
 REFUSALS = {
@@ -70,7 +70,7 @@ REFUSALS = {
     C.RECORD_PROGRESS: "Only the team's leaders record progress outside a check-in.",
     C.CHECK_IN: "Weekly check-ins are written by the team's members and facilitators.",
     C.READ_CHECKINS: "The team's check-ins are read by its leaders and facilitators.",
-    C.ANSWER_CHECKINS: "Only the team's leaders resolve blockers.",
+    C.ANSWER_CHECKINS: "Only the team's leaders answer check-ins: reply, acknowledge, resolve blockers.",
 }
 
 
@@ -163,7 +163,31 @@ class TeamAccess:
 
     @property
     def may_read_checkins(self) -> bool:
-        return self.can(C.READ_CHECKINS)
+        """Every submitted check-in of the team: its leaders and facilitators, or the whole team when
+        its setting opens check-ins to the team. Others in the team see the week's summary only."""
+        return self.can(C.READ_CHECKINS) or (self.team.checkins_open_to_team and self.can(C.READ_TEAM))
+
+    def may_read_checkins_of(self, person_id: int) -> bool:
+        """A person's past check-ins: their own, or anyone's for those who read the team's check-ins."""
+        return (self.in_team and person_id == self.user.pk) or self.may_read_checkins
+
+    def may_read_checkin(self, checkin) -> bool:
+        """A draft is its writer's alone; a submitted check-in is read as `may_read_checkins_of` says."""
+        mine = self.in_team and checkin.author_id == self.user.pk
+        return mine or (checkin.is_submitted and self.may_read_checkins)
+
+    def may_see_replies(self, checkin) -> bool:
+        """The replies to a check-in are between its author and the team's leaders (archived teams included)."""
+        mine = self.in_team and checkin.author_id == self.user.pk
+        return checkin.is_submitted and (mine or C.ANSWER_CHECKINS in capabilities_of(self.membership))
+
+    def may_reply(self, checkin) -> bool:
+        """Its author and the team's leaders write in the thread, while the team is not archived."""
+        return self.may_see_replies(checkin) and not self.team.is_archived
+
+    def may_acknowledge(self, checkin) -> bool:
+        """A leader acknowledges someone else's submitted check-in."""
+        return self.may_answer_checkins and checkin.is_submitted and checkin.author_id != self.user.pk
 
     @property
     def may_answer_checkins(self) -> bool:

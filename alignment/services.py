@@ -84,6 +84,7 @@ def create_team(
     checkin_weekday: int = Weekday.FRIDAY,
     checkin_time: time = time(10, 0),
     review_cadence_weeks: int = 6,
+    checkins_open_to_team: bool = False,
 ) -> Team:
     """Create a team in the organisation with the actor as its first leader; its name must be free there."""
     with transaction.atomic():
@@ -95,7 +96,7 @@ def create_team(
                 create=lambda slug: Team.objects.create(
                     organisation=organisation, name=name, slug=slug, time_zone=time_zone,
                     checkin_weekday=checkin_weekday, checkin_time=checkin_time,
-                    review_cadence_weeks=review_cadence_weeks,
+                    review_cadence_weeks=review_cadence_weeks, checkins_open_to_team=checkins_open_to_team,
                 ),
                 refusal=f"Another team called {name} was created at the same moment. Save again to create yours.",
             )
@@ -116,6 +117,7 @@ def update_team_settings(
     checkin_weekday: int | None = None,
     checkin_time: time | None = None,
     review_cadence_weeks: int | None = None,
+    checkins_open_to_team: bool | None = None,
 ) -> Team:
     """Save the given settings (None leaves one as it is) unless someone else saved the team meanwhile.
 
@@ -126,6 +128,7 @@ def update_team_settings(
         for field, value in {
             "name": name, "time_zone": time_zone, "checkin_weekday": checkin_weekday,
             "checkin_time": checkin_time, "review_cadence_weeks": review_cadence_weeks,
+            "checkins_open_to_team": checkins_open_to_team,
         }.items()
         if value is not None
     }

@@ -8,11 +8,14 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Prefetch, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alignment import panels, permissions, services
@@ -26,10 +29,12 @@ from alignment.forms import (
     RolesForm,
     SignupForm,
     TeamForm,
+    TeamSearchForm,
     TeamSettingsForm,
 )
 from alignment.models import Membership, User
 from alignment.permissions import Capability
+from alignment.row_urls import RowUrls
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -100,30 +105,75 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "alignment/organisation_form.html", {"form": form})
 
 
+TEAMS_PER_PAGE = 24
+LEADERS_SHOWN = 3
+
+
 @login_required
 def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The alignment map: the organisation's purpose, then its teams as cards, searched, filtered and paged.
+
+    The same queries with 3 teams or 1,000: the page's teams, their leaders, and one batch per
+    feature panel; filters and the admins' summary are single SQL queries over all teams.
+    """
     organisation = permissions.organisation_access(request.user, org_slug)
-    teams = list(
-        # Archived teams last: the page is about the teams at work.
-        organisation.teams.order_by(F("archived_at").asc(nulls_first=True), "name").annotate(
-            member_count=Count("memberships"),
-            is_mine=Count("memberships", filter=Q(memberships__user=request.user)),
-        ).prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.leaders().select_related("user"),
-                     to_attr="leaders"),
+    now = timezone.now()
+    form = TeamSearchForm(request.GET)
+    form.is_valid()  # a filter no app offers is shown as an error; the valid part still applies
+    name, option = form.cleaned_data.get("q", "").strip(), form.cleaned_data.get("filter", "")
+    teams = organisation.teams.all()
+    if name:
+        teams = teams.filter(name__icontains=name)
+    teams = panels.filter_teams(option, teams, organisation, now)
+    head_count = Membership.objects.filter(team=OuterRef("pk")).order_by().values("team").annotate(n=Count("pk"))
+    teams = (
+        teams.annotate(
+            member_count=Coalesce(Subquery(head_count.values("n")), 0),
+            is_mine=Exists(Membership.objects.filter(team=OuterRef("pk"), user=request.user)),
         )
+        # Archived teams last: the page is about the teams at work.
+        .order_by(F("archived_at").asc(nulls_first=True), "name", "pk")
+        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.leaders().select_related("user")
+                                   .order_by("joined_at", "pk"), to_attr="leaders"))
     )
+    page = Paginator(teams, TEAMS_PER_PAGE).get_page(request.GET.get("page"))
+    cards = list(page)
+    team_urls = RowUrls("team", organisation.slug)  # reversed once, not once per card
+    for team in cards:
+        team.url = team_urls.of(team.slug) if team.is_mine else ""
+        team.more_leaders = max(0, len(team.leaders) - LEADERS_SHOWN)
+        team.leaders = team.leaders[:LEADERS_SHOWN]
     # Each feature app shows what it knows of every team (a charter's purpose and goals...).
-    panels.attach_organisation_panels(teams)
+    panels.attach_organisation_panels(cards)
+    is_admin = permissions.is_organisation_admin(request.user, organisation)
+    search = {key: value for key, value in (("q", name), ("filter", option)) if value}
     return render(
         request,
         "alignment/organisation_detail.html",
         {
             "organisation": organisation,
-            "teams": teams,
-            "is_admin": permissions.is_organisation_admin(request.user, organisation),
+            "form": form,
+            "page": page,
+            "teams": cards,
+            "page_links": _page_links(page, search),
+            "searching": bool(search),
+            "is_admin": is_admin,
+            "summaries": panels.organisation_summaries(organisation, now) if is_admin else [],
         },
     )
+
+
+def _page_links(page, search: dict[str, str]) -> dict[str, str]:
+    """The first, previous, next and last pages' addresses, keeping the search; only those that exist."""
+    def url(number: int) -> str:
+        return "?" + urlencode({**search, "page": number})
+
+    links = {}
+    if page.has_previous():
+        links.update(first=url(1), previous=url(page.previous_page_number()))
+    if page.has_next():
+        links.update(next=url(page.next_page_number()), last=url(page.paginator.num_pages))
+    return links
 
 
 @login_required
@@ -193,6 +243,7 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
                 team=team, expected_version=typed["version"], name=typed["name"], time_zone=typed["time_zone"],
                 checkin_weekday=typed["checkin_weekday"], checkin_time=typed["checkin_time"],
                 review_cadence_weeks=typed["review_cadence_weeks"],
+                checkins_open_to_team=typed["checkins_open_to_team"],
             )
         except ConcurrentEditError as exc:
             # Their saved settings beside what was typed; a second save goes through knowingly.

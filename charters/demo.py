@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from alignment.models import User
 from alignment.permissions import Capability, capabilities_of
@@ -49,7 +52,7 @@ CHARTERS = {
         ],
         "goals": [
             ("Clinicians can rely on the records system during clinic hours", "outcome",
-             "We pause two roadmap features this cycle to pay down reliability work.", "leader@example.com",
+             "We pause two roadmap features this cycle to pay down reliability work.", "hannah.becker@example.com",
              [("Availability during clinic hours", "%", "99.20", "99.90", "99.55", 7),
               ("Median record load time", "ms", "1400", "600", "950", 6)]),
             ("Referrals reach the receiving clinic the same day", "serves",
@@ -77,7 +80,7 @@ CHARTERS = {
         ],
         "goals": [
             ("More first-time bookings land in the right clinic", "outcome",
-             "Fewer experiments on the marketing site while we focus on the booking flow.", "sofia.marino@example.com",
+             "Fewer experiments on the marketing site while we focus on the booking flow.", "liam.oconnor@example.com",
              [("Bookings redirected after triage", "%", "18", "8", "14", 6),
               ("Booking completion rate", "%", "54", "70", "61", 7)]),
         ],
@@ -107,6 +110,9 @@ CHARTERS = {
         ],
     },
 }
+
+
+RATIFIED_WEEKS_AGO = timedelta(weeks=13)
 
 
 def seed_charters(organisation) -> None:
@@ -139,6 +145,10 @@ def seed_charters(organisation) -> None:
             if Capability.RESPOND_TO_CHARTER in capabilities_of(membership):
                 services.respond(charter=charter, member=membership.user, kind="consent", reason="")
         services.ratify(charter=charter, actor=leader)
+        # Ratified a quarter ago, so the demo's twelve weeks of check-ins happen under it.
+        ago = timezone.now() - RATIFIED_WEEKS_AGO
+        Charter.objects.filter(pk=charter.pk).update(created_at=ago - timedelta(days=9),
+                                                     proposed_at=ago - timedelta(days=5), ratified_at=ago)
         if team.slug == "platform":
             _seed_open_amendment(team, leader, users)
 

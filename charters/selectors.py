@@ -8,8 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from alignment.permissions import Capability, CharterPermissions, TeamAccess, capabilities_of
+from alignment.row_urls import ROW_ID, RowUrls
+from alignment.weeks import TeamWeek
 from charters.completeness import Completeness, check_charter
 from charters.forms import AmendmentForm, AnswerForm, CommentForm, ProgressForm, ProposeForm, ResponseForm
 from charters.models import (
@@ -24,6 +28,7 @@ from charters.models import (
     Response,
     Section,
 )
+from charters.prose import attach_prose
 from charters.versions import SectionDiff, compare
 
 
@@ -72,16 +77,20 @@ class LatestProgress:
         return KeyResultProgress.Confidence(self.progress.confidence) if self.progress else None
 
 
-def latest_progress(lineage_ids: Iterable[int]) -> dict[int, KeyResultProgress]:
+def latest_progress(lineage_ids: Iterable[int], before: datetime | None = None) -> dict[int, KeyResultProgress]:
     """The newest progress of each lineage (`KeyResult.lineage_key`), with who recorded it: 1 query.
 
     One index lookup per lineage, however long its history: the newest row's id is read
-    per key result in a subquery, then those rows are fetched.
+    per key result in a subquery, then those rows are fetched. `before` asks where each
+    stood at that moment (what was recorded strictly earlier).
     """
     ids = set(lineage_ids)
     if not ids:
         return {}
-    newest = KeyResultProgress.objects.filter(lineage_id=OuterRef("pk")).order_by("-recorded_at", "-pk")
+    newest = KeyResultProgress.objects.filter(lineage_id=OuterRef("pk"))
+    if before is not None:
+        newest = newest.filter(recorded_at__lt=before)
+    newest = newest.order_by("-recorded_at", "-pk")
     newest_ids = KeyResult.objects.filter(pk__in=ids).values(latest=Subquery(newest.values("pk")[:1]))
     rows = KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
     return {row.lineage_id: row for row in rows}
@@ -96,11 +105,13 @@ def attach_latest_progress(key_results: list[KeyResult]) -> None:
         kr.latest = LatestProgress(value=value, percent=kr.progress_percent_at(value), progress=progress)
 
 
-def progress_history(lineage_ids: Iterable[int], since: datetime | None = None) -> dict[int, list[KeyResultProgress]]:
+def progress_history(lineage_ids: Iterable[int], since: datetime | None = None,
+                     until: datetime | None = None) -> dict[int, list[KeyResultProgress]]:
     """Each lineage's progress, oldest first (value and confidence over time), with who recorded it: 1 query.
 
     Keyed by lineage (`KeyResult.lineage_key`), every lineage asked for present, if only
-    with an empty list. `since` keeps what was recorded at or after that moment.
+    with an empty list. `since` keeps what was recorded at or after that moment, `until`
+    what was recorded before that one.
     """
     history: dict[int, list[KeyResultProgress]] = {lineage_id: [] for lineage_id in lineage_ids}
     if not history:
@@ -108,9 +119,89 @@ def progress_history(lineage_ids: Iterable[int], since: datetime | None = None) 
     rows = KeyResultProgress.objects.filter(lineage_id__in=history).select_related("recorded_by")
     if since is not None:
         rows = rows.filter(recorded_at__gte=since)
+    if until is not None:
+        rows = rows.filter(recorded_at__lt=until)
     for row in rows.order_by("lineage_id", "recorded_at", "pk"):
         history[row.lineage_id].append(row)
     return history
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Where a key result stood at one moment: its newest progress recorded before it."""
+
+    value: Decimal
+    confidence: str
+
+    @property
+    def confidence_rank(self) -> int:
+        """0 on track, 1 at risk, 2 off track: a larger rank is a fall."""
+        return CONFIDENCE_ORDER.index(self.confidence)
+
+    def get_confidence_display(self) -> str:
+        return KeyResultProgress.Confidence(self.confidence).label
+
+
+CONFIDENCE_ORDER = [choice.value for choice in KeyResultProgress.Confidence]
+
+
+def active_key_results_at(team, moments: dict[str, datetime]) -> list[KeyResult]:
+    """The key results of the team's charter in force, with their goal and where each stood at each moment: 1 query.
+
+    For each name in `moments`, `kr.readings[name]` is a `Reading` (the newest progress of its
+    lineage recorded before that moment) or None. One index lookup per key result and moment,
+    however long the history.
+    """
+    lineage = Coalesce(OuterRef("lineage_id"), OuterRef("pk"))
+    rows = KeyResult.objects.filter(goal__charter__in=Charter.objects.filter(team=team).active()).select_related(
+        "goal").order_by("goal__position", "goal_id", "position", "pk")
+    for name, moment in moments.items():
+        newest = KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=moment).order_by(
+            "-recorded_at", "-pk")
+        rows = rows.annotate(**{f"reading_{name}_value": Subquery(newest.values("value")[:1]),
+                                f"reading_{name}_confidence": Subquery(newest.values("confidence")[:1])})
+    key_results = list(rows)
+    for kr in key_results:
+        kr.readings = {}
+        for name in moments:
+            value, confidence = getattr(kr, f"reading_{name}_value"), getattr(kr, f"reading_{name}_confidence")
+            kr.readings[name] = Reading(value, confidence) if confidence else None
+    return key_results
+
+
+@dataclass(frozen=True)
+class WeekReading:
+    """Where a key result stood at the end of one week; `updated` when progress was recorded that week."""
+
+    week: TeamWeek
+    reading: Reading | None
+    updated: bool
+
+
+def readings_by_week(key_results: list[KeyResult], weeks: list[TeamWeek]) -> dict[int, list[WeekReading]]:
+    """Each key result's reading at the end of each week (carried forward), keyed by its id: 2 queries.
+
+    Queries: where each lineage stood when the first week began; what was recorded in the weeks.
+    None without key results or weeks.
+    """
+    if not key_results or not weeks:
+        return {kr.pk: [] for kr in key_results}
+    start, end = weeks[0].starts_at, weeks[-1].ends_at
+    lineages = {kr.lineage_key for kr in key_results}
+    opening = latest_progress(lineages, before=start)
+    history = progress_history(lineages, since=start, until=end)
+    found = {}
+    for kr in key_results:
+        rows, before = history[kr.lineage_key], opening.get(kr.lineage_key)
+        reading = Reading(before.value, before.confidence) if before else None
+        readings = []
+        for week in weeks:
+            inside = [row for row in rows if week.contains(row.recorded_at)]
+            if inside:
+                reading = Reading(inside[-1].value, inside[-1].confidence)
+            readings.append(WeekReading(week, reading, bool(inside)))
+        found[kr.pk] = readings
+    return found
 
 
 def versions_in_force(team) -> tuple[Charter | None, Charter | None]:
@@ -244,6 +335,7 @@ class CharterPage:
     changes: dict[str, SectionDiff] = field(default_factory=dict)  # an amendment against the version it amends
     consent_error: str | None = None
     viewing_version: bool = False
+    comment_url: str = ""  # where every comment form of the page posts
 
     def context(self) -> dict:
         return {**vars(self), "page": self, "team": self.access.team, "sections": Section}
@@ -267,6 +359,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         return page
     page.perms = access.for_charter(charter)
     page.content = load_content(charter)
+    attach_prose(page.content)
     attach_latest_progress(page.content.key_results)
     failed_pk, failed_progress = progress_form or (None, None)
     for kr in page.content.key_results:
@@ -309,7 +402,47 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         else {}
     if comment_form is not None:
         page.comment_forms[comment_form.data.get("section", "")] = comment_form
+    _link_rows(page)
     return page
+
+
+ITEM_ACTIONS = ("up", "down", "delete")
+
+
+def _link_rows(page: CharterPage) -> None:
+    """Give each row of the page its URLs, each pattern reversed once (`RowUrls`), not once per row.
+
+    Items get `edit_url` and `up_url`/`down_url`/`delete_url` (for editors), goals their
+    `key_result_add_url`, key results their `progress_url`, objections their `answer_url`,
+    the reader's own response its `resolution_url`, comment threads their `resolve_url`.
+    """
+    team, charter, content = page.access.team, page.charter, page.content
+    version = (team.organisation.slug, team.slug, charter.number)
+    page.comment_url = reverse("charters:comment_create", args=version)
+    if page.perms.edit:
+        for kind, items in (("non_negotiable", content.non_negotiables), ("boundary", content.boundaries),
+                            ("goal", content.goals), ("key_result", content.key_results)):
+            edit = RowUrls("charters:item_edit", *version, kind)
+            actions = {action: RowUrls("charters:item_action", *version, kind, ROW_ID, action)
+                       for action in ITEM_ACTIONS}
+            for item in items:
+                item.edit_url = edit.of(item.pk)
+                for action, urls in actions.items():
+                    setattr(item, f"{action}_url", urls.of(item.pk))
+        adding = RowUrls("charters:key_result_add", *version)
+        for goal in content.goals:
+            goal.key_result_add_url = adding.of(goal.pk)
+    progress = RowUrls("charters:progress", *version)
+    for kr in content.key_results:
+        kr.progress_url = progress.of(kr.pk)
+    if page.consent is not None:
+        answering, resolving = RowUrls("charters:answer", *version), RowUrls("charters:resolution", *version)
+        for response in page.consent.responses:
+            response.answer_url, response.resolution_url = answering.of(response.pk), resolving.of(response.pk)
+    resolving = RowUrls("charters:comment_resolve", *version)
+    for section_threads in page.threads.values():
+        for thread in section_threads:
+            thread.resolve_url = resolving.of(thread.pk)
 
 
 # What charters shows on the core's pages (registered in `charters/apps.py`) ---------------------
@@ -318,13 +451,3 @@ def team_panel(request, access: TeamAccess) -> dict:
     """The team page's charter card: the active version and any working copy (1 query)."""
     active, working = versions_in_force(access.team)
     return {"active": active, "working": working, "may_start": access.may_steward_charter and not (active or working)}
-
-
-def organisation_panel(teams: list) -> dict[int, Charter | None]:
-    """Every team's active charter (or None) with its goals: 2 queries for any number of teams."""
-    charters = (
-        Charter.objects.filter(team__in=teams).active()
-        .prefetch_related(Prefetch("goals", queryset=Goal.objects.order_by("position", "pk"), to_attr="goal_list"))
-    )
-    by_team = {charter.team_id: charter for charter in charters}
-    return {team.pk: by_team.get(team.pk) for team in teams}

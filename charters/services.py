@@ -449,8 +449,34 @@ def record_progress(*, key_result: KeyResult, actor, value: Decimal | int | str,
             raise ActionRefused(refusal)
         progress.key_result_id, progress.lineage_id = key_result.pk, lineage_id or key_result.pk
         progress.recorded_by = actor
+        _file_in_lineage(progress)
         progress.save()
     return progress
+
+
+def _file_in_lineage(progress: KeyResultProgress) -> None:
+    """Place a new reading in its lineage's history; the caller holds the lock of the version in force.
+
+    Every reading of a lineage is recorded under that lock, so these marks cannot race: the
+    newest reading (by `recorded_at`, then id) is `is_latest`, and each reading keeps the
+    confidence of the one just before it (`previous_confidence`). The organisation map reads
+    them to find falling confidence across all teams with one indexed query. Usually the new
+    reading is the newest: 2 queries. One dated before the newest (a check-in's moment) lands
+    between two readings, and the one after it now follows it: 3.
+    """
+    history = KeyResultProgress.objects.filter(lineage_id=progress.lineage_id)
+    before = (history.filter(recorded_at__lte=progress.recorded_at).order_by("-recorded_at", "-pk")
+              .values("confidence", "is_latest").first())
+    progress.previous_confidence = before["confidence"] if before else ""
+    after = None
+    if before is None or not before["is_latest"]:
+        after = history.filter(recorded_at__gt=progress.recorded_at).order_by("recorded_at", "pk").first()
+    progress.is_latest = after is None
+    if after is not None:
+        after.previous_confidence = progress.confidence
+        after.save(update_fields=["previous_confidence"])
+    elif before is not None:  # before the insert: one latest reading per lineage is a constraint
+        history.filter(is_latest=True).update(is_latest=False)
 
 
 def _checked_progress(*, value, confidence: str, note: str, source: str, source_ref: int | None,

@@ -15,7 +15,10 @@ class CheckinsConfig(AppConfig):
                                                   url_names=("this_week", "save_draft", "submit"),
                                                   needs=Capability.CHECK_IN))
         panels.register_team_link(panels.TeamLink("Team week", "checkins:week", app_name="checkins",
-                                                  url_names=("week",), needs=Capability.READ_CHECKINS))
+                                                  url_names=("week", "checkin", "reply", "acknowledge", "person"),
+                                                  needs=Capability.READ_TEAM))
+        panels.register_team_link(panels.TeamLink("Trends", "checkins:trends", app_name="checkins",
+                                                  url_names=("trends",), needs=Capability.READ_TEAM))
         panels.register_team_link(panels.TeamLink(
             "Commitments", "checkins:commitments", app_name="checkins", needs=Capability.READ_TEAM,
             url_names=("commitments", "create_commitment", "ask_commitment", "commitment", "renegotiate",
@@ -23,7 +26,7 @@ class CheckinsConfig(AppConfig):
         ))
 
     def seed_demo(self, organisation) -> None:
-        """Asked by `manage.py seed_demo` after charters and decisions: a few weeks of check-ins."""
+        """Asked by `manage.py seed_demo` after charters and decisions: twelve weeks of check-ins."""
         from checkins.demo import seed_checkins
 
         seed_checkins(organisation)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django import forms
@@ -205,3 +206,16 @@ class RenegotiationForm(forms.Form):
 
 class DecideRenegotiationForm(forms.Form):
     comment = forms.CharField(label=_("Your comment"), max_length=2000, required=False, widget=forms.TextInput)
+
+
+class ReplyForm(forms.Form):
+    """A reply in a check-in's thread; its token makes a form sent twice one reply."""
+
+    body = forms.CharField(label=_("Reply"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Write your reply before sending it.")})
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, auto_id: str = "id_%s", **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
+        super().__init__(*args, auto_id=auto_id, **kwargs)

@@ -6,7 +6,8 @@ from checkins.models import Blocker, CheckIn, Commitment, Renegotiation
 
 
 def lock_checkin(checkin_pk: int) -> CheckIn | None:
-    return CheckIn.objects.select_for_update(of=("self",)).select_related("team").filter(pk=checkin_pk).first()
+    return CheckIn.objects.select_for_update(of=("self",)).select_related("team", "acknowledged_by").filter(
+        pk=checkin_pk).first()
 
 
 def lock_blocker(blocker_pk: int, *, team) -> Blocker | None:

@@ -45,6 +45,9 @@ class CheckIn(models.Model):
     )
     strain_note = models.TextField(_("what strained it"), blank=True, max_length=2000)
     boundary_question = models.TextField(_("where was it unclear who decides?"), blank=True, max_length=2000)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+", verbose_name=_("acknowledged by"))
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -67,8 +70,11 @@ class CheckIn(models.Model):
         return f"{self.author} · {self.team.name} · week of {self.week:%d %b %Y}"
 
     def get_absolute_url(self) -> str:
-        org, team = self.team.organisation.slug, self.team.slug
-        return reverse("checkins:week", args=[org, team]) + f"?week={self.week:%Y-%m-%d}#checkin-{self.pk}"
+        return reverse("checkins:checkin", args=[self.team.organisation.slug, self.team.slug, self.pk])
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
 
     @property
     def is_submitted(self) -> bool:
@@ -96,6 +102,29 @@ class CheckIn(models.Model):
             return (f"The {week.label.lower()} has ended, so its check-in can no longer change. "
                     "Your text is below: copy what you want to keep into this week's check-in.")
         return f"The {week.label.lower()} has not started yet."
+
+
+class Reply(models.Model):
+    """One message in the thread under a check-in, between its author and the team's leaders."""
+
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(_("reply"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set by the form when it is shown: a double click or a resent post writes the reply once.
+    token = models.UUIDField(_("form token"))
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["check_in", "token"], name="reply_once_per_form"),
+        ]
+        # The thread of a check-in reads by check_in: the unique index above starts with it.
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.check_in}"
 
 
 class BlockerQuerySet(models.QuerySet):
@@ -143,7 +172,7 @@ class Blocker(models.Model):
         return self.what
 
     def get_absolute_url(self) -> str:
-        return self.check_in.get_absolute_url().split("#")[0] + f"#blocker-{self.pk}"
+        return self.check_in.get_absolute_url() + f"#blocker-{self.pk}"
 
     @property
     def is_open(self) -> bool:
@@ -254,6 +283,14 @@ class Commitment(models.Model):
     @property
     def is_done(self) -> bool:
         return self.state == self.State.DONE
+
+    @property
+    def is_dropped(self) -> bool:
+        return self.state == self.State.DROPPED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.state == self.State.DECLINED
 
     @property
     def is_closed(self) -> bool:

@@ -15,7 +15,7 @@ from charters.models import Charter, KeyResultProgress, NonNegotiable
 from charters.services import record_progress
 from checkins.forms import BlockerRow, KeyResultEntry
 from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_renegotiation
-from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 
 ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-in” to change it."
 
@@ -86,6 +86,44 @@ def resolve_blocker(*, blocker_id: int, team, actor, resolution: str, now: datet
         blocker.resolved_at, blocker.resolved_by, blocker.resolution = now or timezone.now(), actor, resolution
         blocker.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     return blocker
+
+
+def reply(*, checkin_id: int, team, actor, body: str, token, now: datetime | None = None) -> Reply:
+    """Add to the thread under a submitted check-in. The same form sent twice (its token) writes one reply.
+
+    Who may write in the thread is the view's question (`TeamAccess.may_reply`).
+    """
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    checkin = CheckIn.objects.filter(pk=checkin_id, team=team).first()
+    if checkin is None:
+        raise ActionRefused("This check-in no longer exists, so your reply was not sent. Your text is below.")
+    try:
+        with transaction.atomic():
+            return Reply.objects.create(check_in=checkin, author=actor, body=body, token=token,
+                                        created_at=now or timezone.now())
+    except IntegrityError:  # the same form, sent a second time (or at the same moment)
+        return Reply.objects.get(check_in=checkin, token=token)
+
+
+def acknowledge(*, checkin_id: int, team, actor, now: datetime | None = None) -> CheckIn:
+    """A leader says they read it. Its author's version is left alone: they may still be editing it."""
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    with transaction.atomic():
+        checkin = lock_checkin(checkin_id)
+        if checkin is None or checkin.team_id != team.pk:
+            raise ActionRefused("This check-in no longer exists.")
+        if not checkin.is_submitted:
+            raise ActionRefused("This check-in is still a draft; it can be acknowledged once it is submitted.")
+        if checkin.author_id == actor.pk:
+            raise ActionRefused("You cannot acknowledge your own check-in.")
+        if checkin.is_acknowledged:
+            who = checkin.acknowledged_by.name if checkin.acknowledged_by else "Someone"
+            raise ActionRefused(f"{who} already acknowledged this check-in.")
+        checkin.acknowledged_at, checkin.acknowledged_by = now or timezone.now(), actor
+        checkin.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return checkin
 
 
 def _locked_for_writing(*, team, author, week: TeamWeek, expected_version: int, now: datetime) -> CheckIn:

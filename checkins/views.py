@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from checkins.forms import (
     DecideRenegotiationForm,
     OverloadForm,
     RenegotiationForm,
+    ReplyForm,
     ResolveBlockerForm,
     initial_for,
 )
@@ -124,7 +126,7 @@ def _page(request: HtmxHttpRequest, access, page, form: CheckInForm, *, conflict
     refusal = page.checkin.refusal_to_edit(timezone.now()) if page.checkin else None
     return render(request, "checkins/checkin_form.html", {
         "team": access.team, "access": access, "page": page, "form": form, "conflict": conflict,
-        "refusal": refusal,
+        "refusal": refusal, "reply_form": ReplyForm(),
     }, status=status)
 
 
@@ -138,14 +140,118 @@ def _status(request: HtmxHttpRequest, access, page, *, checkin=None, error: str 
 @login_required
 @require_GET
 def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_CHECKINS)
+    """The team's week: everyone in the team sees the summary, readers of check-ins their words too."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     now = timezone.now()
     the_week = _week_asked(access.team, request.GET.get("week", ""), now)
-    page = selectors.team_week_page(access.team, the_week, today=timezone.localtime(now, access.team.zone).date())
+    page = selectors.team_week_page(access, the_week, today=timezone.localtime(now, access.team.zone).date())
     return render(request, "checkins/team_week.html", {
         "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
-        "is_current": the_week == current_week(access.team, now),
+        "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),
+        "here": request.get_full_path(),
     })
+
+
+@login_required
+@require_GET
+def trends(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    window = _window_asked(access.team, request.GET.get("until", ""))
+    return render(request, "checkins/trends.html", {
+        "team": access.team, "access": access, "page": selectors.trends_page(access.team, window),
+    })
+
+
+@login_required
+@require_GET
+def person(request: HttpRequest, org_slug: str, team_slug: str, person_id: int) -> HttpResponse:
+    """A person's past check-ins: their own, or anyone's for those who read the team's check-ins."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    if not access.may_read_checkins_of(person_id):
+        raise PermissionDenied(permissions.REFUSALS[Capability.READ_CHECKINS])
+    page = selectors.person_history_page(access, person_id, _window_asked(access.team, request.GET.get("until", "")))
+    if page is None:
+        raise Http404("Nobody by that id is in this team.")
+    return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page})
+
+
+def _window_asked(team, value: str) -> selectors.Window:
+    now = timezone.now()
+    return selectors.window_ending(_week_asked(team, value, now), current_week(team, now))
+
+
+@login_required
+@require_GET
+def checkin(request: HttpRequest, org_slug: str, team_slug: str, checkin_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    return _checkin_page(request, access, checkin_id)
+
+
+def _checkin_page(request, access, checkin_id: int, *, form=None, status: int = 200) -> HttpResponse:
+    page = selectors.checkin_page(access, checkin_id)
+    if page is None:
+        raise Http404("No such check-in")
+    if not access.may_read_checkin(page.checkin):
+        raise PermissionDenied(permissions.REFUSALS[Capability.READ_CHECKINS])
+    return render(request, "checkins/checkin_detail.html", {
+        "team": access.team, "access": access, "page": page, "checkin": page.checkin,
+        "replies": page.replies, "reply_form": form or ReplyForm(),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def reply(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin_id: int) -> HttpResponse:
+    """A reply in the thread under a check-in: in place with htmx, else back to the page it was sent from."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    page = selectors.checkin_page(access, checkin_id)
+    if page is None:
+        raise Http404("No such check-in")
+    if not access.may_reply(page.checkin):
+        raise PermissionDenied(permissions.REFUSALS[Capability.ANSWER_CHECKINS])
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply(checkin_id=checkin_id, team=access.team, actor=request.user,
+                           body=form.cleaned_data["body"], token=form.cleaned_data["token"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+    if not form.is_valid():
+        if request.htmx:
+            return _thread(request, access, page, form=form, status=400)
+        return _checkin_page(request, access, checkin_id, form=form, status=400)
+    if request.htmx:
+        return _thread(request, access, selectors.checkin_page(access, checkin_id))
+    messages.success(request, "Reply sent.")
+    return redirect(_back(request, form.cleaned_data["next"], page.checkin.page_url) + f"#thread-{checkin_id}")
+
+
+def _thread(request, access, page, *, form=None, status: int = 200) -> HttpResponse:
+    return render(request, "checkins/thread.html#thread", {
+        "team": access.team, "access": access, "checkin": page.checkin, "replies": page.replies,
+        "reply_form": form or ReplyForm(), "here": request.POST.get("next", ""),
+    }, status=status)
+
+
+def _back(request, asked: str, fallback: str) -> str:
+    """Where a form asked to go back to, if it is on this site; else `fallback`."""
+    if asked and url_has_allowed_host_and_scheme(asked, allowed_hosts={request.get_host()}):
+        return asked.split("#")[0]
+    return fallback
+
+
+@login_required
+@require_POST
+def acknowledge(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
+    try:
+        acknowledged = services.acknowledge(checkin_id=checkin_id, team=access.team, actor=request.user)
+    except ActionRefused as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"Acknowledged {acknowledged.author.name}’s check-in.")
+    fallback = reverse("checkins:checkin", args=[org_slug, team_slug, checkin_id])
+    return redirect(_back(request, request.POST.get("next", ""), fallback) + f"#checkin-{checkin_id}")
 
 
 def _week_asked(team, value: str, now):
@@ -343,9 +449,7 @@ def answer_request(request: HttpRequest, org_slug: str, team_slug: str, commitme
 def decide_renegotiation(request: HttpRequest, org_slug: str, team_slug: str, renegotiation_id: int) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
     form = DecideRenegotiationForm(request.POST)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("checkins:week", args=[org_slug, team_slug])
+    back = _back(request, request.POST.get("next", ""), reverse("checkins:week", args=[org_slug, team_slug]))
     if not form.is_valid():
         messages.error(request, "The comment is too long; keep it under 2,000 characters.")
         return redirect(back)

@@ -51,6 +51,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_eager_tasks(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test starts with an empty cache of its own: with Redis, parallel workers and earlier
+    # runs would otherwise share renderings keyed by ids that their databases reuse.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
     # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
     # sends one through a real broker to a real worker.
     from alignment.celery import app

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from alignment.models import Membership, Organisation, Team
-from charters.models import Charter, Goal
 
 
 class TestOrganisationPage:
@@ -48,48 +46,7 @@ class TestOrganisationPage:
     def test_stranger_gets_404(self, login, stranger, team):
         assert login(stranger).get(reverse("organisation", args=["harbour"])).status_code == 404
 
-    @pytest.mark.parametrize(
-        "teams, people", [(2, 3), (8, 30)], ids=["2-teams-of-3", "8-teams-of-30"]
-    )
-    def test_query_count_is_flat(
-        self,
-        teams,
-        people,
-        login,
-        leader,
-        member,
-        team,
-        other_team,
-        grow_team,
-        django_assert_num_queries,
-    ):
-        grow_team(team, people=people)
-        grow_team(other_team, people=people)
-        for n in range(2, teams):
-            grow_team(
-                Team.objects.create(
-                    organisation=team.organisation, name=f"Team {n}", slug=f"team-{n}"
-                ),
-                people=people,
-            )
-        for t in Team.objects.filter(organisation=team.organisation):
-            charter = Charter.objects.create(team=t, number=1, state=Charter.State.RATIFIED,
-                                             purpose_statement=f"Why {t.name} exists")
-            for n in range(people // 3):
-                Goal.objects.create(charter=charter, position=n, objective=f"{t.name} goal {n}",
-                                    purpose_part="outcome")
-        client = login(member)
-
-        # 1. session  2. user  3. the organisation, if I am in it
-        # 4. its teams with head count and whether I am in each  5. their leaders with users
-        # 6. their ratified charters  7. those charters' goals
-        # 8. am I an admin?  9. my memberships for the team switcher
-        with django_assert_num_queries(9):
-            response = client.get(reverse("organisation", args=["harbour"]))
-
-        assert response.status_code == 200
-        assertContains(response, f"{people} people", count=teams)
-        assertContains(response, "— advances the outcome it exists to create", count=teams * (people // 3))
+    # Query counts, search, filters and pages of the alignment map: test_organisation_map.py.
 
 
 class TestCreateOrganisation:

@@ -264,7 +264,7 @@ class TestCapabilities:
 
 
 class TestArchivedTeam:
-    """An archived team keeps reading and restoring; every other capability, of every app, is refused."""
+    """An archived team keeps reading (its check-ins too) and restoring; every other capability is refused."""
 
     @pytest.fixture(autouse=True)
     def archived(self, team, leader):
@@ -273,9 +273,9 @@ class TestArchivedTeam:
         services.archive_team(team=team, actor=leader)
 
     @pytest.mark.parametrize(("actor", "granted"), [
-        ("leader", {"read_team", "restore_team"}),
+        ("leader", {"read_team", "read_checkins", "restore_team"}),
         ("member", {"read_team"}),
-        ("facilitator", {"read_team"}),
+        ("facilitator", {"read_team", "read_checkins"}),
         ("outsider", set()),
     ])
     def test_only_reading_and_restoring_remain(self, request, actor, granted, team):

@@ -2,8 +2,10 @@
 
 Anonymous people are sent to log in; someone in another organisation, or in another team of
 the same organisation, gets 404 everywhere (a team's check-ins do not leak); members and
-facilitators write their own check-in; leaders and facilitators read the team's week; only
-leaders resolve blockers. A leader who is only a leader does not check in (403).
+facilitators write their own check-in; everyone in the team sees the week's summary and the
+trends, leaders and facilitators read the check-ins themselves; the thread under a check-in is
+between its author and the leaders; only leaders acknowledge and resolve blockers. A leader who
+is only a leader does not check in (403).
 
 Commitments are the team's to read. Members and facilitators commit themselves, renegotiate,
 answer requests and mark done (their own only: someone else's is refused in words); leaders
@@ -12,13 +14,14 @@ ask people to commit and decide renegotiations.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import reverse
 
-from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from tests.checkins.conftest import MONDAY, at, form_data, url
 
 OK, FOUND, BAD, FORBIDDEN, NOT_FOUND = 200, 302, 400, 403, 404
@@ -31,6 +34,7 @@ class World:
     commitment: Commitment  # the member's, open, with a pending renegotiation
     renegotiation: Renegotiation
     requested: Commitment  # asked of the member by the leader
+    facilitator_id: int
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,20 @@ CASES = [
          data=_typed),
     Case("submit", "post", lambda w: url("submit"), member=FOUND, facilitator=FOUND, leader=FORBIDDEN,
          data=_typed),
-    Case("team week", "get", lambda w: url("week"), member=FORBIDDEN, facilitator=OK, leader=OK),
-    Case("team week by Monday", "get", lambda w: url("week", query="week=2026-11-09"), member=FORBIDDEN,
+    # Everyone in the team sees the week's summary; the check-ins' words are for leaders and facilitators.
+    Case("team week", "get", lambda w: url("week"), member=OK, facilitator=OK, leader=OK),
+    Case("team week by Monday", "get", lambda w: url("week", query="week=2026-11-09"), member=OK,
          facilitator=OK, leader=OK),
+    Case("trends", "get", lambda w: url("trends"), member=OK, facilitator=OK, leader=OK),
+    Case("own history", "get", lambda w: url("person", w.checkin.author_id), member=OK, facilitator=OK, leader=OK),
+    Case("someone else's history", "get", lambda w: url("person", w.facilitator_id), member=FORBIDDEN,
+         facilitator=OK, leader=OK),
+    Case("check-in", "get", lambda w: url("checkin", w.checkin.pk), member=OK, facilitator=OK, leader=OK),
+    # The thread is between the author and the leaders: the facilitator reads the check-in, not the thread.
+    Case("reply", "post", lambda w: url("reply", w.checkin.pk), member=FOUND, facilitator=FORBIDDEN, leader=FOUND,
+         data=lambda w, user: {"body": "Thanks for this", "token": str(uuid.uuid4())}),
+    Case("acknowledge", "post", lambda w: url("acknowledge", w.checkin.pk), member=FORBIDDEN,
+         facilitator=FORBIDDEN, leader=FOUND),
     Case("resolve blocker", "post", lambda w: url("resolve_blocker", w.blocker.pk), member=FORBIDDEN,
          facilitator=FORBIDDEN, leader=FOUND, data=lambda w, user: {"resolution": "Sorted"}),
     Case("commitments", "get", lambda w: url("commitments"), member=OK, facilitator=OK, leader=OK),
@@ -90,7 +105,8 @@ def test_every_checkins_url_is_in_the_matrix():
     from checkins.urls import urlpatterns
 
     covered = {"this_week", "save_draft", "submit", "week", "resolve_blocker", "commitments", "create_commitment",
-               "ask_commitment", "commitment", "renegotiate", "mark_done", "answer_request", "decide_renegotiation"}
+               "ask_commitment", "commitment", "renegotiate", "mark_done", "answer_request", "decide_renegotiation",
+               "trends", "person", "checkin", "reply", "acknowledge"}
     assert {pattern.name for pattern in urlpatterns} == covered
 
 
@@ -106,7 +122,7 @@ def world(team, member, facilitator, leader, frozen) -> World:
     requested = Commitment.objects.create(team=team, owner=member, title="Alert review", standard="Done",
                                           due_on=MONDAY, created_by=leader, state="requested")
     return World(checkin, Blocker.objects.create(check_in=checkin, what="Staging VPN broken"), commitment,
-                 renegotiation, requested)
+                 renegotiation, requested, facilitator.pk)
 
 
 def _state() -> tuple:
@@ -116,6 +132,8 @@ def _state() -> tuple:
         list(KeyResultUpdate.objects.values_list("pk", "value")),
         list(Commitment.objects.values_list("pk", "state", "owner", "due_on", "version")),
         list(Renegotiation.objects.values_list("pk", "state")),
+        list(Reply.objects.values_list("pk", "body")),
+        list(CheckIn.objects.values_list("pk", "acknowledged_at")),
     )
 
 

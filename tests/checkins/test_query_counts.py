@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 
-from charters.models import KeyResult
-from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation
+from charters.models import KeyResult, KeyResultProgress
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from tests.checkins.conftest import MONDAY, at, url
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,8 @@ def crowd(team, member, charter, make_user, add_member, frozen):
                                              strain_note="Hard week", boundary_question="Who owns the rota?")
             Blocker.objects.create(check_in=checkin, what=f"Blocker {i}", who_could_help=member,
                                    goal=charter.goals.first())
+            Reply.objects.create(check_in=checkin, author=team.memberships.filter(is_leader=True).first().user,
+                                 body=f"Thanks {i}", token=uuid.uuid4())
             # Each person: an open commitment with a pending deferral, and one asked of them.
             kept = Commitment.objects.create(team=team, owner=person, title=f"Commitment {i}", standard="Done",
                                              due_on=MONDAY + timedelta(days=7))
@@ -52,16 +55,19 @@ def test_the_leaders_week(login, leader, crowd, people, django_assert_num_querie
     client = login(leader)
 
     # session, user, the leader's membership of the team (team_access), the team's memberships with
-    # their people, the week's check-ins with strained non-negotiables, the team's open shared
-    # blockers with who raised them, the pending renegotiations with their commitments, owners and
-    # proposed owners, the requested commitments with who is asked, the header's team switcher.
-    with django_assert_num_queries(9):
+    # their people, the week's check-ins with strained non-negotiables and who acknowledged them, the
+    # team's open shared blockers with who raised them, the pending renegotiations with their
+    # commitments, owners and proposed owners, the requested commitments with who is asked, the
+    # charter's key results with their confidence at the week's start and end, the replies to the
+    # week's check-ins with their authors, the header's team switcher.
+    with django_assert_num_queries(11):
         response = client.get(url("week"))
 
     body = response.content.decode()
     assert body.count("Raised by") == people
     assert body.count('name="decision" value="accept"') == people
     assert body.count("asked of") == people
+    assert body.count('class="replies"') == people and body.count("Thanks ") >= people
 
 
 @pytest.mark.parametrize("people", [5, 50])
@@ -108,3 +114,80 @@ def test_a_commitments_page(login, member, team, renegotiations, django_assert_n
         response = client.get(url("commitment", kept.pk))
 
     assert response.content.decode().count('id="renegotiation-') == renegotiations
+
+
+@pytest.fixture
+def history(team, member, charter, frozen):
+    """`history(weeks)`: the member's submitted check-in in each of that many weeks up to MONDAY, each
+    with a blocker, a key-result update recorded as progress, and a reply from the leader."""
+    frozen(at(4))
+    kr = KeyResult.objects.get(goal__charter=charter)
+    strained = charter.non_negotiables.first()
+    leader = team.memberships.filter(is_leader=True).first().user
+
+    def grow(weeks: int) -> None:
+        for back in range(weeks):
+            monday = MONDAY - timedelta(weeks=back)
+            checkin = CheckIn.objects.create(team=team, author=member, week=monday, state="submitted",
+                                             submitted_at=at(3, monday=monday), load="light",
+                                             progress=f"Week {back}", strained_non_negotiable=strained)
+            Blocker.objects.create(check_in=checkin, what=f"Blocker {back}")
+            KeyResultUpdate.objects.create(check_in=checkin, key_result=kr, value=back, confidence="at_risk")
+            KeyResultProgress.objects.create(lineage=kr, key_result=kr, value=back, confidence="at_risk",
+                                             recorded_at=at(3, monday=monday), source="check_in",
+                                             source_ref=checkin.pk, recorded_by=member)
+            Reply.objects.create(check_in=checkin, author=leader, body="Noted", token=uuid.uuid4())
+
+    return grow
+
+
+@pytest.mark.parametrize("weeks", [4, 100])
+def test_the_trends_page(login, member, history, weeks, django_assert_num_queries):
+    history(weeks)
+    client = login(member)
+
+    # session, user, membership (team_access), the team's memberships (who checks in), the charter's
+    # key results with their goals, where each stood when the window opened, their progress inside
+    # the window, the window's check-ins counted by week, state, lateness, load and strain, the
+    # header's team switcher.
+    with django_assert_num_queries(9):
+        response = client.get(url("trends"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("<circle") == min(weeks, 12)  # one marker per week with a reading, 12 weeks shown
+    assert "Reviewed code only" in body
+
+
+@pytest.mark.parametrize("weeks", [4, 100])
+def test_a_persons_history(login, leader, member, history, weeks, django_assert_num_queries):
+    history(weeks)
+    client = login(leader)
+
+    # session, user, membership (team_access), the person's membership with them, their check-ins of
+    # the window with strain, acknowledgement and reply counts, the blockers raised in them, their
+    # key-result updates with the key results, the header's team switcher.
+    with django_assert_num_queries(8):
+        response = client.get(url("person", member.pk))
+
+    body = response.content.decode()
+    assert body.count('class="card checkin"') == min(weeks, 12)
+    assert body.count("1 reply") == min(weeks, 12)
+
+
+@pytest.mark.parametrize("replies", [2, 20])
+def test_a_check_in_with_its_thread(login, leader, member, history, replies, django_assert_num_queries):
+    history(1)
+    checkin = CheckIn.objects.get(author=member)
+    for n in range(replies - 1):
+        Reply.objects.create(check_in=checkin, author=member if n % 2 else leader, body=f"Reply {n}",
+                             token=uuid.uuid4())
+    client = login(leader)
+
+    # session, user, membership (team_access), the check-in with its author, strain and who
+    # acknowledged it, its blockers, its key-result updates with their key results, its replies with
+    # who wrote them, the header's team switcher.
+    with django_assert_num_queries(8):
+        response = client.get(url("checkin", checkin.pk))
+
+    assert response.content.decode().count('<li id="reply-') == replies

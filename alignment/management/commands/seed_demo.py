@@ -6,6 +6,7 @@ from datetime import time
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -83,10 +84,13 @@ class Command(BaseCommand):
                 defaults={"name": name, "time_zone": zone, "checkin_weekday": weekday,
                           "checkin_time": at, "review_cadence_weeks": cadence},
             )
+        hashed = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: once for everyone
         for email, display_name, zone, roles_by_team in PEOPLE:
             user = User.objects.filter(email=email).first()
             if user is None:
-                user = User.objects.create_user(email, DEMO_PASSWORD, display_name=display_name, time_zone=zone)
+                user = User.objects.create_user(email, None, display_name=display_name, time_zone=zone)
+                user.password = hashed
+                user.save(update_fields=["password"])
             for team_slug, roles in roles_by_team.items():
                 membership = Membership(team=teams[team_slug], user=user)
                 membership.set_roles(roles)

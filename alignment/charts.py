@@ -1,0 +1,369 @@
+"""Server-rendered SVG charts: the geometry, computed here, drawn by `templates/charts/`.
+
+The site's Content-Security-Policy allows no scripts and no inline styles, so a chart is
+plain SVG whose shapes carry only geometry (`x`, `y`, `d`, `points`) and CSS classes; the
+colours live in `static/css/app.css`. Everything here is pure: it takes numbers and labels,
+never a model, so any feature app can chart its own readings.
+
+Coordinates are `Decimal` arithmetic rounded half-up to one decimal place, so the same
+readings always draw the same picture and tests can assert exact positions.
+
+    chart = line_chart([Point("5 Oct", 30, "on_track"), Point("12 Oct", None)], target=80, unit="%")
+
+    {% include "charts/line_chart.html" with chart=chart chart_id="kr-12" title=... desc=... %}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+type Number = Decimal | float | int
+
+MIN_TICKS = 3
+MAX_TICKS = 5
+MAX_X_LABELS = 8
+MAX_BAR_VALUE_LABELS = 16  # beyond this the numbers above the bars run into each other
+NICE_MANTISSAS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5))
+ONE_PLACE = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One x slot of a line chart: a week's reading, or None when there was none."""
+
+    label: str
+    value: Number | None
+    status: str = ""  # a CSS modifier of the marker, e.g. "on_track"
+    title: str = ""  # the marker's tooltip; "label: value" when empty
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One x slot of a bar chart; `value` is a count or amount, never negative."""
+
+    label: str
+    value: Number
+    title: str = ""  # the bar's tooltip; "label: value" when empty
+    status: str = ""  # a CSS modifier of the bar
+
+
+@dataclass(frozen=True)
+class Plot:
+    """The rectangle inside the margins where the data is drawn."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return _round(Decimal(str(self.right)) - Decimal(str(self.left)))
+
+    @property
+    def height(self) -> float:
+        return _round(Decimal(str(self.bottom)) - Decimal(str(self.top)))
+
+    @property
+    def tick_label_x(self) -> float:
+        """Where the y-axis labels end (they are right-aligned against the plot)."""
+        return _round(Decimal(str(self.left)) - 6)
+
+    @property
+    def x_label_y(self) -> float:
+        """The baseline of the x-axis labels, below the plot."""
+        return _round(Decimal(str(self.bottom)) + 18)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A horizontal gridline and its label on the y axis."""
+
+    value: Decimal
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    """A label under one x slot."""
+
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A reading's dot on the line."""
+
+    cx: float
+    cy: float
+    status: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A dashed horizontal reference line: the target or the starting value."""
+
+    y: float
+    value: Decimal
+    label: str  # the value, formatted with its unit
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    plot: Plot
+    ticks: tuple[Tick, ...]
+    x_labels: tuple[AxisLabel, ...]
+    segments: tuple[str, ...]  # path `d` strings; a week without a reading starts a new one
+    markers: tuple[Marker, ...]
+    target: Guide | None
+    start: Guide | None
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def guide_label_x(self) -> float:
+        """Guide labels sit at the right end of the plot, just above their line."""
+        return _round(Decimal(str(self.plot.right)) - 4)
+
+
+@dataclass(frozen=True)
+class BarRect:
+    """One drawn bar, with its value written above it."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    centre: float
+    value_y: float
+    label: str
+    value_label: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    plot: Plot
+    maximum: Decimal  # the value a full-height bar stands for
+    ticks: tuple[Tick, ...]
+    x_labels: tuple[AxisLabel, ...]
+    bars: tuple[BarRect, ...]
+    show_values: bool  # numbers above the bars, while there is room for them
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+
+# Units written straight after the number; any other unit follows a space ("950 ms", "42%").
+_UNITS_WITHOUT_SPACE = {"%", "°", "×"}
+
+
+def format_number(value: Number, unit: str = "") -> str:
+    """A number as people write it: no trailing zeros, thousands grouped ("1,200.5"), then `unit`.
+
+    The one way the site writes a measured value: charts, tables and the `quantity` filter.
+    """
+    number = _decimal(value)
+    if number == 0:
+        number = Decimal(0)  # no "-0"
+    text = format(number, ",f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in _UNITS_WITHOUT_SPACE else f"{text} {unit}"
+
+
+def line_chart(points: Sequence[Point], *, target: Number | None = None, start: Number | None = None,
+               width: int = 640, height: int = 200, unit: str = "") -> LineChart:
+    """A line through each point's value, a marker per reading, and optional target and start lines.
+
+    The y scale runs between round tick values that cover every value, the target and the
+    start, so all of them lie inside the plot.
+    """
+    if not points:
+        raise ValueError("A line chart needs at least one point, even one without a reading.")
+    values = [_decimal(p.value) for p in points if p.value is not None]
+    guides = [_decimal(v) for v in (target, start) if v is not None]
+    ticks, low, high = _scale(values + guides or [Decimal(0)])
+    plot = _plot(width, height, top=12, widest_label=max(len(format_number(v, unit)) for v in ticks))
+    to_y = _y_mapper(plot, low, high)
+    xs = _slot_centres(plot, len(points))
+
+    segments, run, markers = [], [], []
+    for x, point in zip(xs, points, strict=True):
+        if point.value is None:
+            segments.append(run)
+            run = []
+            continue
+        y = to_y(_decimal(point.value))
+        run.append((x, y))
+        title = point.title or f"{point.label}: {format_number(point.value, unit)}"
+        markers.append(Marker(cx=x, cy=y, status=point.status, title=title))
+    segments.append(run)
+
+    def guide(value: Number | None) -> Guide | None:
+        if value is None:
+            return None
+        return Guide(y=to_y(_decimal(value)), value=_decimal(value), label=format_number(value, unit))
+
+    return LineChart(
+        width=width, height=height, plot=plot,
+        ticks=tuple(Tick(value=v, y=to_y(v), label=format_number(v, unit)) for v in ticks),
+        x_labels=_x_labels(xs, [p.label for p in points]),
+        # A lone reading between gaps has no line to draw; its marker shows it.
+        segments=tuple(_path(run) for run in segments if len(run) > 1),
+        markers=tuple(markers),
+        target=guide(target), start=guide(start),
+    )
+
+
+def bar_chart(bars: Sequence[Bar], *, maximum: Number | None = None,
+              width: int = 640, height: int = 160) -> BarChart:
+    """Bars from zero, scaled so that `maximum` (say, the team's size) is a full-height bar.
+
+    A value above `maximum` raises the scale to it rather than spill out of the plot; with
+    nothing above zero, every bar is flat.
+    """
+    if not bars:
+        raise ValueError("A bar chart needs at least one bar.")
+    values = [_decimal(bar.value) for bar in bars]
+    if min(values) < 0:
+        raise ValueError("A bar chart draws counts and amounts from zero; a value is negative.")
+    plot = _plot(width, height, top=20)  # room for the number above a full bar
+    top = max([*values, _decimal(maximum if maximum is not None else 0)])
+    xs = _slot_centres(plot, len(bars))
+    slot = Decimal(str(plot.width)) / len(bars)
+    bar_width = slot * Decimal("0.6")
+    bottom = Decimal(str(plot.bottom))
+    scale = Decimal(str(plot.height)) / top if top > 0 else Decimal(0)
+
+    rects = []
+    for x, bar, value in zip(xs, bars, values, strict=True):
+        bar_height = value * scale
+        rects.append(BarRect(
+            x=_round(Decimal(str(x)) - bar_width / 2), y=_round(bottom - bar_height),
+            width=_round(bar_width), height=_round(bar_height),
+            centre=x, value_y=_round(bottom - bar_height - 5),
+            label=bar.label, value_label=format_number(value),
+            title=bar.title or f"{bar.label}: {format_number(value)}", status=bar.status,
+        ))
+    return BarChart(
+        width=width, height=height, plot=plot, maximum=top,
+        ticks=_bar_ticks(top, bottom, scale),
+        x_labels=_x_labels(xs, [bar.label for bar in bars]),
+        bars=tuple(rects), show_values=len(bars) <= MAX_BAR_VALUE_LABELS,
+    )
+
+
+# Geometry ----------------------------------------------------------------------------------------
+
+def _decimal(value: Number) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"A chart cannot place {value!r}.")
+        return Decimal(str(value))  # the float as printed, not its binary expansion
+    return Decimal(value)
+
+
+def _round(value: Decimal) -> float:
+    return float(value.quantize(ONE_PLACE, rounding=ROUND_HALF_UP))
+
+
+def _coordinate(value: float) -> str:
+    return format_number(Decimal(str(value))).replace(",", "")
+
+
+# Roughly how wide one character of a tick label is, in the chart's units (its CSS font size).
+_CHARACTER_WIDTH = 7
+
+
+def _plot(width: int, height: int, *, top: int, widest_label: int = 0) -> Plot:
+    # Left for the y-axis labels (wider for long ones such as "1,400 ms"), bottom for the
+    # x-axis labels, right for half a label.
+    left = max(44, 8 + _CHARACTER_WIDTH * widest_label)
+    return Plot(left=float(left), top=float(top), right=float(width - 16), bottom=float(height - 28))
+
+
+def _slot_centres(plot: Plot, count: int) -> list[float]:
+    """Each slot's middle: a lone point sits in the centre, and end markers stay off the edges."""
+    slot = Decimal(str(plot.width)) / count
+    left = Decimal(str(plot.left))
+    return [_round(left + slot * i + slot / 2) for i in range(count)]
+
+
+def _x_labels(xs: list[float], labels: list[str]) -> tuple[AxisLabel, ...]:
+    """Every nth label so that at most MAX_X_LABELS show, counted back from the latest, which always shows."""
+    every = math.ceil(len(labels) / MAX_X_LABELS)
+    last = len(labels) - 1
+    return tuple(AxisLabel(x=x, label=label)
+                 for i, (x, label) in enumerate(zip(xs, labels, strict=True)) if (last - i) % every == 0)
+
+
+def _y_mapper(plot: Plot, low: Decimal, high: Decimal):
+    top, bottom = Decimal(str(plot.top)), Decimal(str(plot.bottom))
+
+    def to_y(value: Decimal) -> float:
+        return _round(bottom - (value - low) / (high - low) * (bottom - top))
+
+    return to_y
+
+
+def _path(run: list[tuple[float, float]]) -> str:
+    return "M" + "L".join(f"{_coordinate(x)} {_coordinate(y)}" for x, y in run)
+
+
+def _scale(values: list[Decimal]) -> tuple[list[Decimal], Decimal, Decimal]:
+    """Round tick values covering `values`, and the lowest and highest of them.
+
+    Heckbert's nice numbers: the smallest step of 1, 2, 2.5 or 5 times a power of ten
+    that covers the range in at most MAX_TICKS ticks. Whole-number data gets whole-number
+    steps. A range of one value is widened around it, so a flat line runs mid-plot.
+    """
+    low, high = min(values), max(values)
+    integers = all(v == v.to_integral_value() for v in values)
+    if low == high:
+        pad = abs(low) / 10 if low else Decimal(1)
+        low, high = low - pad, high + pad
+    exponent = (high - low).adjusted()
+    for power in range(exponent - 1, max(exponent, 0) + 2):
+        for mantissa in NICE_MANTISSAS:
+            step = mantissa.scaleb(power)
+            if integers and step != step.to_integral_value():
+                continue
+            first = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
+            last = (high / step).to_integral_value(rounding=ROUND_CEILING) * step
+            count = int((last - first) / step) + 1
+            if count <= MAX_TICKS:
+                count = max(count, MIN_TICKS)
+                ticks = [first + step * i for i in range(count)]
+                return ticks, ticks[0], ticks[-1]
+    raise AssertionError("unreachable: a step of 50 times the range always fits")
+
+
+def _bar_ticks(top: Decimal, bottom: Decimal, scale: Decimal) -> tuple[Tick, ...]:
+    """Round ticks from zero up to `top`, and `top` itself (the team's size) unless it crowds one."""
+    if top <= 0:
+        return (Tick(value=Decimal(0), y=_round(bottom), label="0"),)
+    values = [v for v in _scale([Decimal(0), top])[0] if v <= top]
+    if values[-1] != top:
+        if (top - values[-1]) * scale < 14:  # closer than a line of tick text
+            values.pop()
+        values.append(top)
+    return tuple(Tick(value=v, y=_round(bottom - v * scale), label=format_number(v)) for v in values)

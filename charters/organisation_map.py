@@ -1,0 +1,260 @@
+"""What charters adds to the organisation's alignment map (registered in `charters/apps.py`).
+
+- each team's card: the ratified purpose line, its goals and the parts of the purpose
+  they advance, the confidence of its key results, and the charter's age;
+- the filters "no ratified charter yet", "confidence falling" and "charter older than
+  N cycles", each one SQL query over all the organisation's teams;
+- the admins' summary: how many teams have no ratified charter yet.
+
+**Confidence falling.** A team's confidence is falling when its charter in force has a key
+result whose lineage's latest reading (newest `recorded_at`, then id: the reading the
+charter page shows) is less confident than the reading just before it in the same lineage,
+on the scale on track > at risk > off track. The reading before may have been recorded on
+an earlier version of the charter (the history follows the lineage). A key result with one
+reading or none is not falling, nor is one dropped from the charter in force. Each reading
+carries `is_latest` and `previous_confidence`, kept by `services.record_progress`, so the
+test is one probe per key result into the `kr_progress_one_latest_per_lineage` index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
+
+from alignment.models import Team
+from alignment.row_urls import RowUrls
+from charters.models import Charter, KeyResult, KeyResultProgress, PurposePart
+
+Confidence = KeyResultProgress.Confidence
+PURPOSE_LINE_LENGTH = 140
+
+
+# Confidence falling ------------------------------------------------------------------------------
+
+def confidence_fell() -> Q:
+    """Readings less confident than the reading before them (on track > at risk > off track)."""
+    scale = list(Confidence)  # most confident first
+    return reduce(or_, (Q(previous_confidence=before, confidence__in=scale[rank + 1:])
+                        for rank, before in enumerate(scale[:-1])))
+
+
+def latest_reading() -> QuerySet:
+    """The latest reading of the key result in the enclosing query (by its lineage)."""
+    return KeyResultProgress.objects.filter(lineage_id=Coalesce(OuterRef("lineage_id"), OuterRef("pk")),
+                                            is_latest=True)
+
+
+def falling_key_results() -> QuerySet:
+    """Key results whose latest reading is less confident than the one before it."""
+    return KeyResult.objects.filter(Exists(latest_reading().filter(confidence_fell())))
+
+
+# Filters of the organisation's teams ------------------------------------------------------------
+
+def _ratified_charter() -> QuerySet:
+    """The charter in force of the team in the enclosing query."""
+    return Charter.objects.active().filter(team=OuterRef("pk"))
+
+
+def without_ratified_charter(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
+    return teams.filter(~Exists(_ratified_charter()))
+
+
+def confidence_falling(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
+    in_force = Charter.objects.active()
+    return teams.filter(Exists(falling_key_results().filter(goal__charter__team=OuterRef("pk"),
+                                                            goal__charter__in=in_force)))
+
+
+# The filters' keys, as `charters/apps.py` registers them.
+NO_CHARTER, FALLING, OLDER_THAN = "no-charter", "falling", "older"
+OLDER_THAN_CHOICES = [(str(n), f"Charter older than {n} cycle{pluralize(n)}") for n in (1, 2, 3)]
+
+
+def _cycle_lengths() -> range:
+    """Every review cycle length a team may have, in weeks (the `team_review_cadence_in_range` rule)."""
+    validators = Team._meta.get_field("review_cadence_weeks").validators
+    low = next(v.limit_value for v in validators if isinstance(v, MinValueValidator))
+    high = next(v.limit_value for v in validators if isinstance(v, MaxValueValidator))
+    return range(low, high + 1)
+
+
+def charter_older_than(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
+    """Teams whose charter in force was ratified more than `value` of the team's review cycles ago."""
+    cycles = int(value)
+    # The moment before which a charter counts as old, for each team's cycle length. A CASE over
+    # the few lengths allowed, because SQLite cannot multiply a duration by a column.
+    cutoff = Case(*(When(review_cadence_weeks=weeks, then=Value(now - timedelta(weeks=weeks * cycles)))
+                    for weeks in _cycle_lengths()))
+    return teams.alias(old_before=cutoff).filter(
+        Exists(_ratified_charter().filter(ratified_at__lt=OuterRef("old_before"))))
+
+
+# The admins' summary -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CharterSummary:
+    teams: int
+    without_charter: int
+    filter_option: str = NO_CHARTER  # the filter that lists them
+
+
+def organisation_summary(organisation, now: datetime) -> CharterSummary:
+    """How many of the organisation's teams have no ratified charter yet: 1 aggregate query."""
+    counts = Team.objects.filter(organisation=organisation).aggregate(
+        teams=Count("pk"), without_charter=Count("pk", filter=~Q(Exists(_ratified_charter()))),
+    )
+    return CharterSummary(**counts)
+
+
+# Each team's card -------------------------------------------------------------------------------
+
+@dataclass
+class ConfidenceSummary:
+    """How the key results of a charter in force stand, by their latest reading."""
+
+    on_track: int = 0
+    at_risk: int = 0
+    off_track: int = 0
+    no_reading: int = 0
+    falling: int = 0
+
+    def add(self, confidence: str | None, fell: bool) -> None:
+        name = Confidence(confidence).name.lower() if confidence else "no_reading"
+        setattr(self, name, getattr(self, name) + 1)
+        self.falling += fell
+
+    @property
+    def total(self) -> int:
+        return self.on_track + self.at_risk + self.off_track + self.no_reading
+
+    @property
+    def counts(self) -> list[tuple[str, int, str]]:
+        """(CSS class, count, words) for each level that has key results, most confident first."""
+        levels = [(c.value, getattr(self, c.name.lower()), str(c.label)) for c in Confidence]
+        levels.append(("no_reading", self.no_reading, "no reading yet"))
+        return [level for level in levels if level[1]]
+
+
+@dataclass
+class CharterCard:
+    """What a team's card on the organisation page shows of its charter in force."""
+
+    url: str
+    number: int
+    purpose_line: str
+    ratified_at: datetime
+    cycle_weeks: int
+    now: datetime
+    goal_count: int = 0
+    advances: list[str] = field(default_factory=list)  # the parts of the purpose its goals advance
+    confidence: ConfidenceSummary = field(default_factory=ConfidenceSummary)
+
+    @property
+    def age(self) -> timedelta:
+        return self.now - self.ratified_at
+
+    @property
+    def cycles(self) -> int:
+        """Whole review cycles since ratification ("older than N cycles" picks those with N or more)."""
+        return int(self.age / timedelta(weeks=self.cycle_weeks))
+
+    @property
+    def age_label(self) -> str:
+        """E.g. "ratified 5 weeks ago"."""
+        days = self.age.days
+        if days < 1:
+            return "ratified today"
+        if days < 7:
+            return f"ratified {days} day{pluralize(days)} ago"
+        weeks = days // 7
+        return f"ratified {weeks} week{pluralize(weeks)} ago"
+
+    @property
+    def cycles_label(self) -> str:
+        """E.g. "2 full cycles of 6 weeks", or "within its first cycle of 6 weeks"."""
+        length = f"of {self.cycle_weeks} week{pluralize(self.cycle_weeks)}"
+        if not self.cycles:
+            return f"within its first cycle {length}"
+        return f"{self.cycles} full cycle{pluralize(self.cycles)} {length}"
+
+
+def purpose_line(statement: str, length: int = PURPOSE_LINE_LENGTH) -> str:
+    """The first line, then the first sentence, of a purpose statement; cut at a word if still long."""
+    lines = statement.strip().splitlines()
+    line = lines[0].strip() if lines else ""
+    line = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9“\"])", line, maxsplit=1)[0]
+    if len(line) <= length:
+        return line
+    cut = line[: length - 1].rsplit(" ", 1)[0] or line[: length - 1]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+_PART_LABELS = {part.value: str(part.label).lower() for part in PurposePart}
+
+
+def load_cards(teams: list) -> dict[int, CharterCard | None]:
+    """Every team's card data, None for a team with no ratified charter: 2 queries for any number of teams.
+
+    1. the charters in force, with their goals counted by the part of the purpose they advance;
+    2. their key results with the confidence of the latest reading and whether it fell.
+    Only the charter in force is read: nothing of a draft or proposal reaches the map.
+    """
+    if not teams:
+        return {}
+    now = timezone.now()
+    by_pk = {team.pk: team for team in teams}
+    urls = RowUrls("charters:detail", teams[0].organisation.slug)
+    per_part = {f"goals_{part}": Count("goals", filter=Q(goals__purpose_part=part)) for part in PurposePart.values}
+    charters = (
+        Charter.objects.filter(team__in=list(by_pk)).active()
+        .only("pk", "team_id", "number", "purpose_statement", "ratified_at")
+        .annotate(goal_count=Count("goals"), **per_part)
+        .order_by()
+    )
+    cards: dict[int, CharterCard | None] = dict.fromkeys(by_pk)
+    by_charter: dict[int, CharterCard] = {}
+    for charter in charters:
+        team = by_pk[charter.team_id]
+        card = CharterCard(
+            url=urls.of(team.slug), number=charter.number, purpose_line=purpose_line(charter.purpose_statement),
+            ratified_at=charter.ratified_at or now, cycle_weeks=team.review_cadence_weeks, now=now,
+            goal_count=charter.goal_count,
+            advances=[_PART_LABELS[part] for part in PurposePart.values if getattr(charter, f"goals_{part}")],
+        )
+        cards[team.pk] = by_charter[charter.pk] = card
+    if by_charter:
+        # Two LIMIT 1 subqueries, so that each is one probe of the latest reading's index per key
+        # result (an EXISTS here may be planned as a hash of every falling reading in the database).
+        latest = latest_reading().annotate(fell=ExpressionWrapper(confidence_fell(), output_field=BooleanField()))
+        readings = (
+            KeyResult.objects.filter(goal__charter__in=list(by_charter))
+            .annotate(confidence_now=Subquery(latest.values("confidence")[:1]),
+                      fell=Subquery(latest.values("fell")[:1]))
+            .values_list("goal__charter_id", "confidence_now", "fell")
+            .order_by()
+        )
+        for charter_id, confidence, fell in readings:
+            by_charter[charter_id].confidence.add(confidence, bool(fell))
+    return cards

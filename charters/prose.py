@@ -1,0 +1,50 @@
+"""The charter's Markdown, rendered once per version rather than on every request.
+
+A ratified version never changes, so its rendered prose is kept in the cache under the
+version's identity and stays valid for as long as the version exists. A draft or proposal
+still changes, so it is rendered when shown. Everyone who may read a version reads the
+same prose, so a cached rendering never carries one reader's private data to another.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+
+from alignment.markdown import render_markdown
+from charters.models import Charter
+
+# Bump when the rendering changes (allowed tags, extensions): old renderings are then ignored.
+RENDERING = 1
+
+
+def cache_key(charter: Charter) -> str:
+    """The version's identity: its id, team, number and the moment it was ratified."""
+    ratified = charter.ratified_at.timestamp() if charter.ratified_at else ""
+    return f"charter-prose:{RENDERING}:{charter.pk}:{charter.team_id}:{charter.number}:{ratified}"
+
+
+def attach_prose(content) -> None:
+    """Set `people_html` and `process_html` on the charter, `why_html` on non-negotiables and
+    `guardrails_html` on boundaries; from the cache for a ratified version (no query either way)."""
+    charter = content.charter
+    immutable = charter.was_ratified
+    rendered = cache.get(cache_key(charter)) if immutable else None
+    if rendered is None:
+        rendered = _render(content)
+        if immutable:
+            cache.set(cache_key(charter), rendered, timeout=None)
+    charter.people_html, charter.process_html = rendered["people"], rendered["process"]
+    for item in content.non_negotiables:
+        item.why_html = rendered["why"].get(item.pk, "")
+    for item in content.boundaries:
+        item.guardrails_html = rendered["guardrails"].get(item.pk, "")
+
+
+def _render(content) -> dict:
+    charter = content.charter
+    return {
+        "people": render_markdown(charter.people),
+        "process": render_markdown(charter.process),
+        "why": {item.pk: render_markdown(item.why) for item in content.non_negotiables},
+        "guardrails": {item.pk: render_markdown(item.guardrails) for item in content.boundaries},
+    }
