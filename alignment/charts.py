@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts: the geometry, computed here, drawn by `templates/charts/`.
+"""Server-rendered SVG charts: the geometry and the SVG that draws it.
 
 The site's Content-Security-Policy allows no scripts and no inline styles, so a chart is
 plain SVG whose shapes carry only geometry (`x`, `y`, `d`, `points`) and CSS classes; the
@@ -10,7 +10,7 @@ readings always draw the same picture and tests can assert exact positions.
 
     chart = line_chart([Point("5 Oct", 30, "on_track"), Point("12 Oct", None)], target=80, unit="%")
 
-    {% include "charts/line_chart.html" with chart=chart chart_id="kr-12" title=... desc=... %}
+    {% load charts %}{% line_chart chart "kr-12" "Releases per month" "Value at the end of each week." %}
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 type Number = Decimal | float | int
 
@@ -367,3 +371,68 @@ def _bar_ticks(top: Decimal, bottom: Decimal, scale: Decimal) -> tuple[Tick, ...
             values.pop()
         values.append(top)
     return tuple(Tick(value=v, y=_round(bottom - v * scale), label=format_number(v)) for v in values)
+
+
+# Rendering: the SVG is written here, in one pass, rather than by a template resolving a variable
+# for every coordinate (a page of charts spent most of its time there). Every text is escaped;
+# numbers never follow the reader's locale (a decimal comma would break the coordinates).
+
+def render_line_chart(chart: LineChart, *, chart_id: str, title: str, desc: str) -> SafeString:
+    """The chart as an accessible SVG image: `chart_id` must be unique on the page."""
+    plot, c = chart.plot, _coordinate
+    parts = [_svg_open("line-chart", chart.view_box, chart_id, title, desc), _grid(chart.ticks, plot),
+             _axis(chart.x_labels, plot)]
+    for guide, css, word in ((chart.start, "chart-start", _("start")), (chart.target, "chart-target", _("target"))):
+        if guide is not None:
+            parts.append(
+                f'<g class="chart-guide {css}"><line x1="{c(plot.left)}" x2="{c(plot.right)}" y1="{c(guide.y)}" '
+                f'y2="{c(guide.y)}"/><text x="{c(chart.guide_label_x)}" y="{c(guide.y)}" dy="-4" '
+                f'text-anchor="end">{escape(word)} {escape(guide.label)}</text></g>')
+    parts.extend(f'<path class="chart-line" d="{escape(d)}"/>' for d in chart.segments)
+    parts.append('<g class="chart-markers">')
+    parts.extend(
+        f'<circle class="chart-marker{_status(m.status)}" cx="{c(m.cx)}" cy="{c(m.cy)}" r="5">'
+        f'<title>{escape(m.title)}</title></circle>' for m in chart.markers)
+    parts.append("</g></svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def render_bar_chart(chart: BarChart, *, chart_id: str, title: str, desc: str) -> SafeString:
+    """The chart as an accessible SVG image: `chart_id` must be unique on the page."""
+    c = _coordinate
+    parts = [_svg_open("bar-chart", chart.view_box, chart_id, title, desc), _grid(chart.ticks, chart.plot),
+             _axis(chart.x_labels, chart.plot), '<g class="chart-bars">']
+    for bar in chart.bars:
+        parts.append(f'<rect class="chart-bar{_status(bar.status)}" x="{c(bar.x)}" y="{c(bar.y)}" '
+                     f'width="{c(bar.width)}" height="{c(bar.height)}"><title>{escape(bar.title)}</title></rect>')
+        if chart.show_values:
+            parts.append(f'<text class="chart-value" x="{c(bar.centre)}" y="{c(bar.value_y)}" '
+                         f'text-anchor="middle">{escape(bar.value_label)}</text>')
+    parts.append("</g></svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def _svg_open(kind: str, view_box: str, chart_id: str, title: str, desc: str) -> str:
+    ident = escape(chart_id)
+    return (f'<svg class="chart {kind}" viewBox="{escape(view_box)}" preserveAspectRatio="xMidYMid meet" '
+            f'role="img" aria-labelledby="{ident}-title {ident}-desc" focusable="false">'
+            f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>')
+
+
+def _grid(ticks, plot: Plot) -> str:
+    c = _coordinate
+    lines = "".join(
+        f'<line x1="{c(plot.left)}" x2="{c(plot.right)}" y1="{c(t.y)}" y2="{c(t.y)}"/>'
+        f'<text class="chart-tick" x="{c(plot.tick_label_x)}" y="{c(t.y)}" text-anchor="end" '
+        f'dominant-baseline="middle">{escape(t.label)}</text>' for t in ticks)
+    return f'<g class="chart-grid">{lines}</g>'
+
+
+def _axis(labels, plot: Plot) -> str:
+    texts = "".join(f'<text x="{_coordinate(label.x)}" y="{_coordinate(plot.x_label_y)}" text-anchor="middle">'
+                    f'{escape(label.label)}</text>' for label in labels)
+    return f'<g class="chart-axis">{texts}</g>'
+
+
+def _status(status: str) -> str:
+    return f" {escape(status)}" if status else ""

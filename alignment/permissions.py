@@ -16,7 +16,7 @@ methods (`charter.is_editable`), so this module imports no feature app.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -42,19 +42,22 @@ class Capability(StrEnum):
     READ_CHECKINS = "read_checkins"  # read the team's check-ins: the leader's week
     ANSWER_CHECKINS = "answer_checkins"  # resolve a blocker raised in a check-in
     RESTORE_TEAM = "restore_team"  # bring an archived team back: the one change an archived team accepts
+    RUN_RETRO = "run_retro"  # start and facilitate a retrospective: prompts, phases, timer, actions
+    TAKE_PART_IN_RETRO = "take_part_in_retro"  # write cards, rate non-negotiables, group, vote, take notes
 
 
 C = Capability
-_EVERYONE_IN_TEAM = {C.READ_TEAM, C.DISCUSS_CHARTER, C.LOG_DECISION}
+_EVERYONE_IN_TEAM = {C.READ_TEAM, C.DISCUSS_CHARTER, C.LOG_DECISION, C.TAKE_PART_IN_RETRO}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.LEADER: frozenset(
         _EVERYONE_IN_TEAM | {C.MANAGE_TEAM, C.RESTORE_TEAM, C.STEWARD_CHARTER, C.RECORD_OUTCOME, C.RECORD_PROGRESS,
-                             C.READ_CHECKINS, C.ANSWER_CHECKINS}
+                             C.READ_CHECKINS, C.ANSWER_CHECKINS, C.RUN_RETRO}
     ),
     # Consent is the team's to give: a leader who is only a leader proposes and answers.
     # A leader who is also a member checks in as a member.
     Role.MEMBER: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER, C.CHECK_IN}),
-    Role.FACILITATOR: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER, C.CHECK_IN, C.READ_CHECKINS}),
+    Role.FACILITATOR: frozenset(_EVERYONE_IN_TEAM | {C.RESPOND_TO_CHARTER, C.CHECK_IN, C.READ_CHECKINS,
+                                                     C.RUN_RETRO}),
 }
 
 # What an archived team still allows, to whoever held it before.
@@ -71,6 +74,8 @@ REFUSALS = {
     C.CHECK_IN: "Weekly check-ins are written by the team's members and facilitators.",
     C.READ_CHECKINS: "The team's check-ins are read by its leaders and facilitators.",
     C.ANSWER_CHECKINS: "Only the team's leaders answer check-ins: reply, acknowledge, resolve blockers.",
+    C.RUN_RETRO: "Retrospectives are run by the team's facilitators and leaders.",
+    C.TAKE_PART_IN_RETRO: "Only the team's people take part in its retrospectives.",
 }
 
 
@@ -105,6 +110,16 @@ class TeamAccess:
     team: Team
     user: Any
     membership: Membership | None
+    # Every membership of the person (loaded with the access): the header's team switcher shows them.
+    memberships_of_user: tuple[Membership, ...] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def nav_memberships(self) -> list[Membership] | None:
+        """The person's teams for the switcher, as `alignment.context_processors` lists them; None if not loaded."""
+        if self.memberships_of_user is None:
+            return None
+        active = [m for m in self.memberships_of_user if not m.team.is_archived]
+        return sorted(active, key=lambda m: (m.team.organisation.name, m.team.name))
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -254,13 +269,11 @@ def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
     """
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.select_related("team__organisation")
-        .filter(user=user, team__slug=team_slug, team__organisation__slug=org_slug)
-        .first()
-    )
+    # All of the person's memberships at once: the page's header lists them in the team switcher.
+    mine = list(Membership.objects.filter(user=user).select_related("team__organisation"))
+    membership = next((m for m in mine if m.team.slug == team_slug and m.team.organisation.slug == org_slug), None)
     if membership is not None:
-        return TeamAccess(team=membership.team, user=user, membership=membership)
+        return TeamAccess(team=membership.team, user=user, membership=membership, memberships_of_user=tuple(mine))
     in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
     team = (
         Team.objects.select_related("organisation")
@@ -270,7 +283,7 @@ def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
     )
     if team is None:
         raise Http404("No such team")
-    return TeamAccess(team=team, user=user, membership=None)
+    return TeamAccess(team=team, user=user, membership=None, memberships_of_user=tuple(mine))
 
 
 def organisations_of(user):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "decisions",
     "checkins",
     "reviews",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -177,10 +178,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 
+# `manage.py bench` serves a bare logged-in page to compare the real pages with (bench/views.py);
+# it is mounted only when this is on, in the gunicorn the bench starts.
+BENCH_BARE_PAGE = env_bool("BENCH_BARE_PAGE", False)
+
 # Security: strict by default when DEBUG is off; `check --deploy` is clean.
 # Cookies travel over HTTPS only when DEBUG is off; SECURE_COOKIES=false lets the compose
 # stack be tried over plain http://localhost.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# Sessions are read from the cache (local memory, or Redis where configured), the database behind it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -33,5 +34,9 @@ urlpatterns = [
     path("", include("charters.urls")),
     path("", include("decisions.urls")),
     path("", include("checkins.urls")),
+    path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_BARE_PAGE:  # the benchmark's baseline page (`manage.py bench`), never on by default
+    urlpatterns.append(path("bench/", include("bench.urls")))

@@ -35,7 +35,7 @@ from charters.forms import (
     ResponseForm,
 )
 from charters.models import ITEM_KINDS, Charter, CharterItem, Comment, Goal, KeyResult, Response, Section
-from charters.versions import charter_markdown, compare
+from charters.versions import charter_markdown
 
 DETAIL = "charters/charter_detail.html"
 
@@ -551,8 +551,14 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     except ValueError:
         messages.error(request, "Choose two versions to compare.")
         return redirect("charters:history", org_slug, team_slug)
-    old, new = (_readable_version(access, n) for n in sorted((a, b)))
-    sections = compare(selectors.load_content(old), selectors.load_content(new))
+    versions = {c.number: c for c in Charter.objects.readable(in_team=access.in_team).filter(
+        team=access.team, number__in=(a, b))}
+    if a not in versions or b not in versions:
+        raise Http404("No such version")
+    old, new = (versions[n] for n in sorted((a, b)))
+    for version in (old, new):
+        version.team = access.team
+    sections = selectors.comparison(old, new)
     return render(request, "charters/charter_diff.html",
                   {"team": access.team, "access": access, "old": old, "new": new, "sections": sections})
 

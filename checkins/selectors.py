@@ -49,20 +49,20 @@ class ThisWeekPage:
 
 
 def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
-    """The writer's page in ten queries, whatever the size of the team or the charter.
+    """The writer's page in nine queries, whatever the size of the team or the charter.
 
-    Queries: the active charter; its non-negotiables; its goals; their key results; the
+    Queries: the non-negotiables of the charter in force; its goals; their key results; the
     team's people; this week's and last week's check-ins of the writer, with who acknowledged
     them; their blockers; this week's key-result updates (skipped when there is no check-in
     yet); the writer's open commitments; the replies to them (skipped when neither is submitted).
     """
     team, user = access.team, access.user
-    charter = Charter.objects.active_for(team)
-    non_negotiables, goals = [], []
-    if charter is not None:
-        non_negotiables = list(charter.non_negotiables.all())
-        goals = list(charter.goals.select_related(None).prefetch_related(
-            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"))))
+    in_force = Charter.objects.filter(team=team).active()  # a subquery of the two below
+    non_negotiables = list(NonNegotiable.objects.filter(charter__in=in_force).select_related("charter"))
+    goals = list(Goal.objects.filter(charter__in=in_force).select_related("charter").prefetch_related(
+        Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"))))
+    # The charter in force, known from what it holds (a charter with neither has nothing to check in on).
+    charter = next((item.charter for item in [*non_negotiables, *goals]), None)
     key_results = [kr for goal in goals if goal.owner_id == user.pk for kr in goal.key_results.all()]
     people = [m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]
     checkins = {c.week: c for c in CheckIn.objects.filter(

@@ -6,11 +6,28 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from alignment import panels
+        from alignment.permissions import Capability
         from charters.signals import charter_ratified
-        from reviews import selectors
+        from reviews import retro_selectors, selectors
 
         charter_ratified.connect(_on_charter_ratified, dispatch_uid="reviews.join_open_cycle")
         panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel)
+        # The team's retrospectives, and how its non-negotiables held cycle after cycle.
+        panels.register_team_link(panels.TeamLink("Retrospectives", "reviews:retrospectives", app_name="reviews",
+                                                  url_names=RETROSPECTIVE_URL_NAMES, needs=Capability.READ_TEAM))
+        panels.register_team_panel("reviews/retro/_health_trend.html", retro_selectors.health_panel)
+
+    def seed_demo(self, organisation) -> None:
+        """Asked by `manage.py seed_demo` after check-ins: two reviewed cycles per team, and a session to run."""
+        from reviews.demo import seed_retrospectives
+
+        seed_retrospectives(organisation)
+
+
+# The retrospective pages: the "Retrospectives" link is the current page on each of them.
+RETROSPECTIVE_URL_NAMES = (
+    "retrospectives", "retro_start", "retrospective", "retro_card_edit", "retro_summary",
+)
 
 
 def _on_charter_ratified(sender, *, charter, **kwargs) -> None:

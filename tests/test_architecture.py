@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["alignment", "charters", "decisions", "checkins", "reviews"]
+ORDER = ["alignment", "charters", "decisions", "checkins", "reviews", "bench"]
 
 
 def python_files(app: str):

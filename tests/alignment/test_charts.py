@@ -11,10 +11,20 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from django.template.loader import render_to_string
 from django.utils import translation
 
-from alignment.charts import AxisLabel, Bar, Marker, Plot, Point, bar_chart, format_number, line_chart
+from alignment.charts import (
+    AxisLabel,
+    Bar,
+    Marker,
+    Plot,
+    Point,
+    bar_chart,
+    format_number,
+    line_chart,
+    render_bar_chart,
+    render_line_chart,
+)
 
 TOP, BOTTOM = 12.0, 172.0
 
@@ -262,8 +272,8 @@ def test_values_above_bars_are_left_out_when_there_are_many():
 # Rendering --------------------------------------------------------------------------------------
 
 def render_line(chart, **context) -> str:
-    return render_to_string("charts/line_chart.html", {
-        "chart": chart, "chart_id": "kr-12", "title": "Weekly active teams", "desc": "From 10 to 40.", **context})
+    arguments = {"chart_id": "kr-12", "title": "Weekly active teams", "desc": "From 10 to 40.", **context}
+    return render_line_chart(chart, **arguments)
 
 
 def test_a_line_chart_is_an_image_labelled_by_its_title_and_description():
@@ -294,8 +304,8 @@ def test_a_line_chart_has_one_circle_per_reading():
 
 def test_charts_have_no_inline_style_or_script():
     line = render_line(line_chart(values(10, None, 20), target=30, start=0))
-    bars = render_to_string("charts/bar_chart.html", {
-        "chart": bar_chart([Bar("w1", 3, status="on_track")], maximum=5), "chart_id": "p", "title": "t", "desc": "d"})
+    bars = render_bar_chart(bar_chart([Bar("w1", 3, status="on_track")], maximum=5), chart_id="p", title="t",
+                            desc="d")
 
     for html in (line, bars):
         assert "style" not in html.lower()
@@ -322,8 +332,7 @@ def test_coordinates_keep_a_decimal_point_in_any_language():
 def test_a_bar_chart_renders_a_rect_per_bar_with_its_title():
     chart = bar_chart([Bar("w1", 3, "Week 1: 3 of 5 checked in"), Bar("w2", 5, status="on_track")], maximum=5)
 
-    html = render_to_string("charts/bar_chart.html",
-                            {"chart": chart, "chart_id": "participation", "title": "Check-ins", "desc": "3, then 5"})
+    html = render_bar_chart(chart, chart_id="participation", title="Check-ins", desc="3, then 5")
 
     assert 'role="img"' in html
     assert 'aria-labelledby="participation-title participation-desc"' in html

@@ -103,9 +103,9 @@ def test_query_count_is_flat(
     grow_team(team, people=people, invitations=3 if people > 3 else 0)
     client = login(leader)
 
-    # 1. session  2. user  3. my memberships with team, organisation and head count
-    # 4. organisations I administer  5. my memberships for the team switcher
-    with django_assert_num_queries(5):
+    # 1. user  2. my memberships with team, organisation and head count
+    # 3. organisations I administer.
+    with django_assert_num_queries(4):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200

@@ -255,9 +255,8 @@ def test_query_count_for_a_logged_in_person_is_flat(
     omar = make_user("omar@example.com")
     client = login(omar)
 
-    # 1. session  2. user  3. the invitation with team, organisation and who invited
-    # 4. my memberships for the team switcher
-    with django_assert_num_queries(4):
+    # 1. user  2. the invitation with team, organisation and who invited.
+    with django_assert_num_queries(3):
         response = client.get(reverse("invitation_accept", args=[token]))
 
     assertContains(response, "Accept and join Platform")

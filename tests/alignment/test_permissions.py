@@ -232,10 +232,12 @@ class TestCapabilities:
 
     @pytest.mark.parametrize(("actor", "granted"), [
         ("leader", {"read_team", "manage_team", "restore_team", "steward_charter", "discuss_charter",
-                    "log_decision", "record_outcome", "record_progress", "read_checkins", "answer_checkins"}),
-        ("member", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in"}),
+                    "log_decision", "record_outcome", "record_progress", "read_checkins", "answer_checkins",
+                    "run_retro", "take_part_in_retro"}),
+        ("member", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in",
+                    "take_part_in_retro"}),
         ("facilitator", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in",
-                         "read_checkins"}),
+                         "read_checkins", "run_retro", "take_part_in_retro"}),
         ("outsider", set()),
     ])
     def test_role_table(self, request, actor, granted, team):

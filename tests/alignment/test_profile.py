@@ -65,8 +65,8 @@ def test_query_count_is_flat(
     grow_team(team, people=people, invitations=5)
     client = login(member)
 
-    # 1. session  2. user  3. my memberships for the team switcher
-    with django_assert_num_queries(3):
+    # 1. user.
+    with django_assert_num_queries(2):
         response = client.get(PROFILE_URL)
 
     assert response.status_code == 200

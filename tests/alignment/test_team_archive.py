@@ -192,9 +192,8 @@ def test_archived_team_page_query_count_is_flat(
     services.archive_team(team=team, actor=leader)
     client = login(leader)
 
-    # 1. session  2. user  3. my membership with team and organisation  4. members with their users
-    # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel)
-    # 7. my memberships for the team switcher (no invitations: nobody manages an archived team)
+    # 1. user  2. my membership with team and organisation  3. members with their users
+    # 4. the team's current charters (charters' panel)  5. the open review cycle (reviews' panel).
     with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 

@@ -100,11 +100,10 @@ def test_query_count_for_a_leader_is_flat(
     grow_team(team, people=people, invitations=invitations)
     client = login(leader)
 
-    # 1. session  2. user  3. my membership with team and organisation
-    # 4. members with their users  5. pending invitations with who invited
-    # 6. the team's current charters (charters' panel)  7. the open review cycle (reviews' panel)
-    # 8. my memberships for the team switcher
-    with django_assert_num_queries(8):
+    # 1. user  2. my membership with team and organisation
+    # 3. members with their users  4. pending invitations with who invited
+    # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel).
+    with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
@@ -126,11 +125,10 @@ def test_query_count_for_a_member_is_flat(
     grow_team(team, people=people, invitations=invitations)
     client = login(member)
 
-    # 1. session  2. user  3. my membership with team and organisation
-    # 4. members with their users  5. the team's current charters (charters' panel)
-    # 6. the open review cycle (reviews' panel)
-    # 7. my memberships for the team switcher (no invitations: members do not see them)
-    with django_assert_num_queries(7):
+    # 1. user  2. my membership with team and organisation
+    # 3. members with their users  4. the team's current charters (charters' panel)
+    # 5. the open review cycle (reviews' panel).
+    with django_assert_num_queries(6):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)

@@ -25,13 +25,13 @@ def test_leader_view_of_a_draft_is_flat(login, leader, team, write_charter, disc
     discuss(draft, rows=rows)
     client = login(leader)
 
-    # 1 session, 2 user, 3 the leader's membership with team and organisation, 4 the versions
+    # 1 user, 2 the leader's memberships with teams and organisations (the team switcher too), 3 the versions
     # in force (the working copy and any active one, with what it amends and who ratified it),
-    # 5 goals with owners, 6 key results, 7 non-negotiables, 8 boundaries, 9 each key result's
-    # latest progress with who recorded it, 10 the team's memberships with users (who has not
-    # responded), 11 responses with members and answerers, 12 comments with authors and
-    # resolvers, 13 the team switcher.
-    with django_assert_num_queries(13):
+    # 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries, 8 each key result's
+    # latest progress with who recorded it, 9 the team's memberships with users (who has not
+    # responded), 10 responses with members and answerers, 11 comments with authors and
+    # resolvers.
+    with django_assert_num_queries(11):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -46,11 +46,11 @@ def test_outsider_view_of_a_ratified_charter_is_flat(login, outsider, team, writ
     discuss(active, rows=rows)
     client = login(outsider)
 
-    # 1 session, 2 user, 3 a membership of this team (none), 4 the team if in the same
-    # organisation, 5 the versions in force (with what it amends and who ratified it, for the
-    # header), 6 goals with owners, 7 key results, 8 non-negotiables, 9 boundaries, 10 each key
-    # result's latest progress with who recorded it, 11 the team switcher.
-    with django_assert_num_queries(11):
+    # 1 user, 2 a membership of this team (none), 3 the team if in the same
+    # organisation, 4 the versions in force (with what it amends and who ratified it, for the
+    # header), 5 goals with owners, 6 key results, 7 non-negotiables, 8 boundaries, 9 each key
+    # result's latest progress with who recorded it.
+    with django_assert_num_queries(9):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -64,13 +64,12 @@ def test_version_page_is_flat(login, member, team, write_charter, discuss, djang
     discuss(ratified, rows=rows)
     client = login(member)
 
-    # 1 session, 2 user, 3 membership, 4 the version (with what it amends and who ratified it,
-    # for the header), 5 goals with owners, 6 key results, 7 non-negotiables, 8 boundaries,
-    # 9 each key result's latest progress with who recorded it, 10 the team's memberships with
-    # users, 11 responses with members and answerers, 12 the consent record kept at ratification
-    # (who had not given their word, with users), 13 the comment threads with authors and
-    # resolvers (read only now), 14 the team switcher.
-    with django_assert_num_queries(14):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version (with what it amends
+    # and who ratified it, for the header), 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries,
+    # 8 each key result's latest progress with who recorded it, 9 responses with members and answerers, 10 the
+    # consent record kept at ratification (who had not given their word, with users; today's team is not
+    # needed), 11 the comment threads with authors and resolvers (read only now).
+    with django_assert_num_queries(11):
         response = client.get(charter_url("version", 1))
 
     assertContains(response, "<tr id=\"key_result-", count=2 * rows)
@@ -84,9 +83,9 @@ def test_history_is_flat(login, leader, team, write_charter, django_assert_num_q
     write_charter(team, number=versions, state=Charter.State.RATIFIED, rows=1)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 versions with who ratified and who started them,
-    # 5 the team switcher.
-    with django_assert_num_queries(5):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 versions with who ratified and who
+    # started them.
+    with django_assert_num_queries(3):
         response = client.get(charter_url("history"))
 
     assertContains(response, "by Lena Leader", count=versions)
@@ -98,11 +97,14 @@ def test_compare_is_flat(login, leader, team, write_charter, django_assert_num_q
     write_charter(team, number=2, state=Charter.State.RATIFIED, rows=rows + 1)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the older version, 5 the newer version, 6-9 and 10-13
-    # each version's goals with owners, key results, non-negotiables and boundaries,
-    # 14 the team switcher.
-    with django_assert_num_queries(14):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 both versions, 4-7 their goals with
+    # owners, key results, non-negotiables and boundaries.
+    with django_assert_num_queries(7):
         response = client.get(charter_url("diff", query="a=2&b=1"))
+    # Two ratified versions never change: compared again, they come from the cache.
+    with django_assert_num_queries(3):
+        again = client.get(charter_url("diff", query="a=1&b=2"))
+    assertContains(again, f"<ins><strong>Non-negotiable {rows + 1}</strong></ins>")
 
     assertContains(response, "Version 1 → version 2")
     # Formatted, not raw Markdown: the number apart, the title in bold, inside the insertion.
@@ -115,9 +117,9 @@ def test_print_is_flat(login, leader, team, write_charter, django_assert_num_que
     write_charter(team, state=Charter.State.RATIFIED, rows=rows)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version, 5 goals with owners, 6 key results,
-    # 7 non-negotiables, 8 boundaries. The print page has no site navigation.
-    with django_assert_num_queries(8):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 goals with owners, 5
+    # key results, 6 non-negotiables, 7 boundaries. The print page has no site navigation.
+    with django_assert_num_queries(7):
         response = client.get(charter_url("print", 1))
 
     assertContains(response, "Platform — team charter")
@@ -130,9 +132,9 @@ def test_markdown_download_is_flat(login, leader, team, write_charter, django_as
     write_charter(team, state=Charter.State.RATIFIED, rows=rows)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version, 5 goals with owners, 6 key results,
-    # 7 non-negotiables, 8 boundaries.
-    with django_assert_num_queries(8):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 goals with owners, 5
+    # key results, 6 non-negotiables, 7 boundaries.
+    with django_assert_num_queries(7):
         response = client.get(charter_url("markdown", 1))
 
     text = response.content.decode()
@@ -147,12 +149,12 @@ def test_htmx_section_save_is_flat(login, leader, team, write_charter, discuss, 
     discuss(draft, rows=rows)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version; the save: 5 savepoint, 6 the version
-    # (with team and organisation) under a row lock, 7 the compare-and-set update, 8 bump the
-    # revision, 9 re-read the revision and edited_at, 10 release; the fragment: 11 goals with
-    # owners, 12 key results, 13 non-negotiables, 14 boundaries, 15 each key result's latest
-    # progress, 16 the team's memberships, 17 responses, 18 comments.
-    with django_assert_num_queries(18):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version; the save: 4 savepoint,
+    # 5 the version (with team and organisation) under a row lock, 6 the compare-and-set update, 7 bump the
+    # revision, 8 re-read the revision and edited_at, 9 release; the fragment: 10 goals with owners, 11 key
+    # results, 12 non-negotiables, 13 boundaries, 14 each key result's latest progress, 15 the team's
+    # memberships, 16 responses, 17 comments.
+    with django_assert_num_queries(17):
         response = client.post(charter_url("section_edit", 1, "people"), {"version": "1", "people": "Be kind"},
                                HTTP_HX_REQUEST="true")
 
@@ -168,13 +170,12 @@ def test_htmx_goal_move_is_flat(login, leader, team, write_charter, discuss, dja
     first = draft.goals.get(position=1)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version, 5 the goal; the move: 6 savepoint,
-    # 7 the version (with team and organisation) under a row lock, 8 the goals under row locks,
-    # 9 one update renumbering the swapped goals, 10 bump the revision, 11 re-read the revision
-    # and edited_at, 12 release; the fragment: 13 goals with owners, 14 key results,
-    # 15 non-negotiables, 16 boundaries, 17 each key result's latest progress, 18 memberships,
-    # 19 responses, 20 comments.
-    with django_assert_num_queries(20):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 the goal; the move:
+    # 5 savepoint, 6 the version (with team and organisation) under a row lock, 7 the goals under row locks, 8
+    # one update renumbering the swapped goals, 9 bump the revision, 10 re-read the revision and edited_at, 11
+    # release; the fragment: 12 goals with owners, 13 key results, 14 non-negotiables, 15 boundaries, 16 each
+    # key result's latest progress, 17 memberships, 18 responses, 19 comments.
+    with django_assert_num_queries(19):
         response = client.post(charter_url("item_action", 1, "goal", first.pk, "down"), HTTP_HX_REQUEST="true")
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -190,13 +191,13 @@ def test_htmx_non_negotiable_edit_is_flat(login, leader, team, write_charter, di
     item = draft.non_negotiables.get(position=1)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version, 5 the non-negotiable; the save: 6 savepoint,
-    # 7 the version (with team and organisation) under a row lock, 8 the compare-and-set update,
-    # 9 bump the revision, 10 re-read the revision and edited_at, 11 release; 12 the view's copy
-    # of the version re-reads its revision (the consent form carries it); the fragment: 13 goals
-    # with owners, 14 key results, 15 non-negotiables, 16 boundaries, 17 each key result's latest
-    # progress, 18 memberships, 19 responses, 20 comments.
-    with django_assert_num_queries(20):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 the non-negotiable;
+    # the save: 5 savepoint, 6 the version (with team and organisation) under a row lock, 7 the compare-and-set
+    # update, 8 bump the revision, 9 re-read the revision and edited_at, 10 release; 11 the view's copy of the
+    # version re-reads its revision (the consent form carries it); the fragment: 12 goals with owners, 13 key
+    # results, 14 non-negotiables, 15 boundaries, 16 each key result's latest progress, 17 memberships, 18
+    # responses, 19 comments.
+    with django_assert_num_queries(19):
         response = client.post(charter_url("item_edit", 1, "non_negotiable", item.pk),
                                {"version": "1", "title": "Renamed", "standard": "Met"}, HTTP_HX_REQUEST="true")
 
@@ -208,8 +209,9 @@ def test_htmx_goal_form_is_flat(login, leader, team, write_charter, django_asser
     write_charter(team, state=Charter.State.DRAFT, rows=rows)  # rows people join the team as owners
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version, 5 the team's people to choose an owner from.
-    with django_assert_num_queries(5):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 the team's people to
+    # choose an owner from.
+    with django_assert_num_queries(4):
         response = client.get(charter_url("item_add", 1, "goal"), HTTP_HX_REQUEST="true")
 
     assertContains(response, "No owner yet")

@@ -309,12 +309,12 @@ def test_the_active_charter_page_with_progress_is_flat(login, leader, team, writ
     )
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the versions in force (with who ratified it), 5 goals with
-    # owners, 6 key results, 7 non-negotiables, 8 boundaries, 9 each key result's latest progress
-    # with who recorded it, 10 any amendment in progress (for the leader's "Start an amendment"),
-    # 11 the team's memberships with users, 12 responses with members and answerers, 13 the consent
-    # record kept at ratification, 14 comments with authors and resolvers, 15 the team switcher.
-    with django_assert_num_queries(15):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the versions in force (with who
+    # ratified it), 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries, 8 each key result's
+    # latest progress with who recorded it (whether an amendment is in progress came with the versions in
+    # force), 9 responses with members and answerers, 10 the consent record kept at ratification, 11 comments
+    # with authors and resolvers.
+    with django_assert_num_queries(11):
         response = client.get(charter_url("detail"))
 
     assertContains(response, '<td class="latest-value">40%', count=2 * rows)
@@ -345,14 +345,13 @@ def test_an_htmx_post_swaps_the_goals_section_and_is_flat(login, leader, team, w
     kr = key_result_of(active)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the version, 5 the key result; the service: 6 savepoint,
-    # 7 the key result's version and lineage, 8 the version (with team and organisation) under a
-    # row lock, 9 the lineage's reading before this one, 10 any reading after it (there is none
-    # before it either: the first reading), 11 insert the progress, 12 release; the fragment:
-    # 13 goals with owners, 14 key results, 15 non-negotiables, 16 boundaries, 17 each key result's
-    # latest progress, 18 any amendment in progress, 19 memberships, 20 responses, 21 the consent
-    # record, 22 comments.
-    with django_assert_num_queries(22):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 the key result; the
+    # service: 5 savepoint, 6 the key result's version and lineage, 7 the version (with team and organisation)
+    # under a row lock, 8 the lineage's reading before this one, 9 any reading after it (there is none before it
+    # either: the first reading), 10 insert the progress, 11 release; the fragment: 12 goals with owners, 13 key
+    # results, 14 non-negotiables, 15 boundaries, 16 each key result's latest progress, 17 any amendment in
+    # progress, 18 responses, 19 the consent record, 20 comments.
+    with django_assert_num_queries(20):
         response = client.post(charter_url("progress", 1, kr.pk), {"value": "55", "confidence": AT_RISK, "note": ""},
                                HTTP_HX_REQUEST="true")
 

@@ -60,9 +60,10 @@ def test_every_demo_team_has_a_complete_ratified_charter(seeded, slug):
 def test_every_demo_team_has_an_open_cycle_its_goals_run_in(seeded, slug):
     team = Team.objects.get(slug=slug)
 
-    cycle = ReviewCycle.objects.get(team=team)
+    # Two past cycles closed with their retrospectives (the reviews demo); the open one is the third.
+    cycle = ReviewCycle.objects.get(team=team, state=ReviewCycle.State.OPEN)
 
-    assert (cycle.number, cycle.state) == (1, ReviewCycle.State.OPEN)
+    assert cycle.number == 3
     assert (cycle.end_date - cycle.start_date).days == 7 * team.review_cadence_weeks
     assert cycle.charter == Charter.objects.get(team=team, number=1)
     # The goals of the version in force; an amendment's goals join the cycle when it is ratified.

@@ -24,9 +24,9 @@ def test_decision_log_is_flat(login, leader, team, write_charter, log_decisions,
     log_decisions(team, count)
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 conscious investments with their key results,
-    # 5 decisions with goal, key result, who logged and who decided, 6 the team switcher.
-    with django_assert_num_queries(6):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 conscious investments with their
+    # key results, 4 decisions with goal, key result, who logged and who decided.
+    with django_assert_num_queries(4):
         response = client.get(decision_url("list"))
 
     undeclined_investments = [i for i in range(count) if i % 5 == 0 and i % 2 == 0]  # see log_decisions
@@ -43,9 +43,9 @@ def test_decision_page_is_flat(login, leader, team, write_charter, log_decisions
     url = investment.get_absolute_url()
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the decision with charter, goal, key result, who
-    # logged and who decided, 5 its history with who made each call, 6 the team switcher.
-    with django_assert_num_queries(6):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision with charter, goal,
+    # key result, who logged and who decided, 4 its history with who made each call.
+    with django_assert_num_queries(4):
         response = client.get(url)
 
     assertContains(response, "<dd>Key result 1.1</dd>", html=True)
@@ -66,10 +66,10 @@ def test_decision_page_for_a_member_is_flat(login, member, leader, team, make_us
     url = investment.get_absolute_url()
     client = login(member)
 
-    # 1 session, 2 user, 3 membership, 4 the decision with charter, goal, key result, who
-    # logged and who decided, 5 its history with who made each call, 6 the team's leaders,
-    # who make the final call, 7 the team switcher.
-    with django_assert_num_queries(7):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision with charter, goal,
+    # key result, who logged and who decided, 4 its history with who made each call, 5 the team's leaders, who
+    # make the final call.
+    with django_assert_num_queries(5):
         response = client.get(url)
 
     assertContains(response, '<li id="call-', count=count)
@@ -85,12 +85,11 @@ def test_outcome_conflict_page_is_flat(login, leader, team, write_charter, log_d
     url = investment.get_absolute_url()
     client = login(leader)
 
-    # 1 session, 2 user, 3 membership, 4 the decision as loaded, 5 savepoint, 6 the
-    # compare-and-set update (no row), 7 the decision as it now is, 8 rollback to and
-    # 9 release of the savepoint (the test runs in a transaction; outside one, the service's
-    # transaction costs no counted query), 10 the decision again with everything the page
-    # shows, 11 its history, 12 the team switcher.
-    with django_assert_num_queries(12):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision as loaded, 4
+    # savepoint, 5 the compare-and-set update (no row), 6 the decision as it now is, 7 rollback to and 8 release
+    # of the savepoint (the test runs in a transaction; outside one, the service's transaction costs no counted
+    # query), 9 the decision again with everything the page shows, 10 its history.
+    with django_assert_num_queries(10):
         response = client.post(url, {"outcome": "proceed", "reason": "", "version": "0"})
 
     assert response.status_code == 409
@@ -102,10 +101,9 @@ def test_decision_form_is_flat(login, member, team, write_charter, django_assert
     write_charter(team, state=Charter.State.RATIFIED, rows=rows)
     client = login(member)
 
-    # 1 session, 2 user, 3 membership, 4 the active charter, for its purpose, 5 its goals,
-    # 6 what this form's key logged (nothing), 7 the team switcher, 8 goal choices, 9 key
-    # result choices.
-    with django_assert_num_queries(9):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the active charter, for its
+    # purpose, 4 its goals, 5 what this form's key logged (nothing)., 7 goal choices, 8 key result choices.
+    with django_assert_num_queries(7):
         response = client.get(decision_url("create", query=f"key={uuid4()}"))
 
     assertContains(response, "<option value=", count=1 + rows + 1 + 2 * rows)  # each with "---------"
@@ -115,9 +113,9 @@ def test_decision_form_is_flat(login, member, team, write_charter, django_assert
 def test_decision_form_without_a_charter_asks_fewer_queries(login, member, team, django_assert_num_queries):
     client = login(member)
 
-    # 1 session, 2 user, 3 membership, 4 the active charter (none), 5 what this form's key
-    # logged (nothing), 6 the team switcher; with no goals, neither list of choices needs a query.
-    with django_assert_num_queries(6):
+    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the active charter (none), 4 what
+    # this form's key logged (nothing).; with no goals, neither list of choices needs a query.
+    with django_assert_num_queries(4):
         response = client.get(decision_url("create", query=f"key={uuid4()}"))
 
     assertContains(response, "The team has no ratified charter yet")

@@ -45,11 +45,13 @@ def test_a_draft_opens_no_cycle(team, leader):
     assert not ReviewCycle.objects.exists()
 
 
-def test_a_cycle_is_shown_on_the_team_page(login, member, team, leader):
+def test_a_cycle_is_shown_on_the_team_page_with_a_link_to_its_own(login, member, team, leader):
     ratified_charter(team, leader)
     cycle = ReviewCycle.objects.get(team=team)
 
-    response = login(member).get(cycle.get_absolute_url())
+    response = login(member).get(team.get_absolute_url())
 
     assert response.status_code == 200
     assert b'id="cycle"' in response.content
+    assert cycle.get_absolute_url().encode() in response.content
+    assert login(member).get(cycle.get_absolute_url()).status_code == 200

@@ -1,0 +1,250 @@
+"""Build a scale dataset, measure the key pages on it, and judge them against the issue's targets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+from contextlib import contextmanager
+from pathlib import Path
+from time import perf_counter
+
+import django
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from bench import dataset, report, serve
+from bench.dataset import PRESETS
+from bench.measure import BARE, PAGES, chosen, measure_in_process, urls
+
+BELOW = {"tiny": None, "small": "tiny", "full": "small"}
+
+DESCRIPTION = """\
+Build a scale dataset and measure Charter's key pages on it: SQL queries, server time (p50,
+p95), response size, and requests per second under gunicorn as a share of a bare logged-in
+Django page's. Prints a table with the issue's targets as pass/fail columns; --json writes
+everything (with each page's SQL).
+
+Each scale is its own dataset: organisation `bench-<scale>` and people `<scale>.*@bench.invalid`.
+A dataset is built once and reused while its numbers and the current week stay the same;
+--rebuild builds it again, --drop deletes every bench dataset. The bench refuses a database
+holding anything else (organisations or people that are not the bench's) unless
+--allow-other-data: use a database of its own, e.g.
+  createdb bench && DATABASE_URL=postgres:///bench ./manage.py migrate && DATABASE_URL=postgres:///bench ./manage.py bench
+
+Scales (--teams etc. change the measured scale's numbers):
+  tiny   25 teams × 5 people, 13 weeks, 10 check in    (the test suite's smoke run)
+  small  30 teams × 10 people, 16 weeks, 20 check in   (builds in seconds)
+  full   1,000 teams × 10 people, 104 weeks, 1,000 check in (builds in about a minute)
+The measured scale is compared with the one below it (--baseline), built with the same
+people and decisions per team: only the organisation's size and its history differ.
+
+How: each page is read by someone who may see all of it (a team leader who is also a
+member). Server time: Django's test Client in this process, DEBUG off, --requests timed
+requests after --warmup; queries are counted on one request. Requests/s: gunicorn with
+--workers sync workers, DEBUG off, the bare page mounted (BENCH_BARE_PAGE=1), signed in
+through the login form, loaded by --connections connections from this process (so client and
+server share the machine's cores: the report prints os.cpu_count() and the load average).
+
+Targets (issue #9), shown as pass/fail columns; --check makes a miss an error:
+  Q  at most 12 queries, and the same number at both scales
+  T  server time p95 at most 25 ms at the measured scale
+  S  response at most max(10%, 1 KiB) larger than at the baseline
+  R  at least 40% of the bare page's requests/s
+"""
+
+
+class Command(BaseCommand):
+    help = DESCRIPTION
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        from argparse import RawDescriptionHelpFormatter
+
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = RawDescriptionHelpFormatter
+        return parser
+
+    def add_arguments(self, parser):
+        data = parser.add_argument_group("dataset")
+        data.add_argument("--scale", choices=list(PRESETS), default="small",
+                          help="The scale to measure (default: small).")
+        data.add_argument("--baseline", choices=[*PRESETS, "none"],
+                          help="The smaller scale to compare with (default: the one below --scale; none for tiny).")
+        data.add_argument("--teams", type=int, help="Teams in the organisation (full: 1000).")
+        data.add_argument("--people-per-team", type=int, help="People in each team (full: 10).")
+        data.add_argument("--weeks", type=int, help="Weeks of check-ins, ending this week (full: 104).")
+        data.add_argument("--checkin-people", type=int,
+                          help="How many people check in, whole teams first (full: 1000).")
+        data.add_argument("--decisions-per-team", type=int, help="Decisions logged in each team (full: 6).")
+        data.add_argument("--rebuild", action="store_true", help="Build the datasets again even if they exist.")
+        data.add_argument("--build-only", action="store_true", help="Build (or keep) the datasets; measure nothing.")
+        data.add_argument("--drop", action="store_true", help="Delete every bench dataset, then stop.")
+        data.add_argument("--allow-other-data", action="store_true",
+                          help="Run on a database that holds more than bench data (the bench still touches only "
+                               "its own rows, but adds thousands of people and measures with others' rows around).")
+        timing = parser.add_argument_group("measuring")
+        timing.add_argument("--pages", type=_page_keys, metavar="KEY,KEY",
+                            help="Measure only these pages (and the bare page): " + ", ".join(p.key for p in PAGES) + ".")
+        timing.add_argument("--requests", type=_positive, default=50,
+                            help="Timed requests per page in-process (default: 50).")
+        timing.add_argument("--warmup", type=_not_negative, default=5,
+                            help="Untimed requests per page first (default: 5).")
+        timing.add_argument("--no-gunicorn", action="store_true", help="Skip the requests-per-second part.")
+        timing.add_argument("--workers", type=_positive, default=2, help="gunicorn workers (default: 2).")
+        timing.add_argument("--connections", type=_positive, default=4,
+                            help="Concurrent keep-alive connections of the load generator (default: 4).")
+        timing.add_argument("--duration", type=float, default=5.0,
+                            help="Seconds of load per page, after --rps-warmup (default: 5).")
+        timing.add_argument("--rps-warmup", type=float, default=1.0, help="Seconds of untimed load first (default: 1).")
+        output = parser.add_argument_group("output")
+        output.add_argument("--json", metavar="PATH", help="Write every number (and each page's SQL) as JSON here.")
+        output.add_argument("--check", action="store_true",
+                            help="Exit with an error when a page misses a target (otherwise only reported).")
+
+    def handle(self, *args, **options):
+        if options["drop"]:
+            started = perf_counter()
+            deleted = dataset.drop()
+            self.stdout.write(f"Deleted {deleted:,} bench rows in {perf_counter() - started:.1f}s.")
+            return
+        others = dataset.other_data()
+        if others and not options["allow_other_data"]:
+            raise CommandError(
+                f"This database holds {others} that are not the bench's. The bench adds thousands of people and "
+                "measures pages with whatever else is there; run it on a database of its own (createdb bench; "
+                "DATABASE_URL=postgres:///bench manage.py migrate), or pass --allow-other-data. It only ever "
+                f"writes and deletes organisations '{dataset.SLUG_PREFIX}*' and people '*@{dataset.EMAIL_DOMAIN}'."
+            )
+        try:
+            main = dataset.spec_for(options["scale"], teams=options["teams"], people_per_team=options["people_per_team"],
+                                    weeks=options["weeks"], checkin_people=options["checkin_people"],
+                                    decisions_per_team=options["decisions_per_team"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        baseline_name = options["baseline"] or BELOW[main.scale]
+        if baseline_name == "none":
+            baseline_name = None
+        if baseline_name == main.scale:
+            raise CommandError("--baseline must be another scale than --scale.")
+        specs = [dataset.baseline_for(baseline_name, main), main] if baseline_name else [main]
+
+        result = {
+            "scale": main.scale, "baseline": baseline_name, "scales": {},
+            "machine": _machine(), "targets": report.TARGETS.as_dict(),
+            "method": {"requests": options["requests"], "warmup": options["warmup"]},
+            "pages": [page.key for page in chosen(options["pages"])],
+        }
+        for spec in specs:
+            result["scales"][spec.scale] = {"spec": spec.params(), "describe": spec.describe(),
+                                            "build": self._ensure_built(spec, rebuild=options["rebuild"])}
+        if options["build_only"]:
+            return
+        for spec in specs:
+            self.stdout.write(f"Measuring {spec.scale} in-process...")
+            measured = result["scales"][spec.scale]
+            measured["rows"] = dataset.total_rows(spec)
+            with quiet_logins():
+                measured["pages"] = measure_in_process(dataset.handles(spec), requests=options["requests"],
+                                                       warmup=options["warmup"], pages=chosen(options["pages"]),
+                                                       log=self.stdout.write)
+        result["rps"] = None if options["no_gunicorn"] else self._requests_per_second(main, options)
+        report.judge(result)
+        self.stdout.write("")
+        self.stdout.write(report.table(result))
+        if options["json"]:
+            Path(options["json"]).write_text(json.dumps(result, indent=2, default=str))
+            self.stdout.write(f"\nWrote {options['json']}.")
+        if options["check"] and not result["passed"]:
+            raise CommandError(f"{len(result['misses'])} of {len(result['pages'])} pages miss a target.")
+
+    def _ensure_built(self, spec: dataset.Spec, *, rebuild: bool) -> dict:
+        if not rebuild and dataset.is_built(spec):
+            self.stdout.write(f"Dataset {spec.scale} ({spec.describe()}) is already built; reusing it.")
+            return {"reused": True, "seconds": None, "stages": {}}
+        self.stdout.write(f"Building {spec.scale}: {spec.describe()}...")
+        stages = dataset.Builder(spec, log=self.stdout.write).build()
+        self.stdout.write(f"Built {spec.scale} in {stages.total:.1f}s.")
+        return {"reused": False, "seconds": stages.total, "stages": stages.seconds}
+
+    def _requests_per_second(self, spec: dataset.Spec, options) -> dict:
+        handles = dataset.handles(spec)
+        paths = urls(handles)
+        pages = chosen(options["pages"])
+        viewers = {page.viewer for page in [BARE, *pages]}
+        run = {"scale": spec.scale, "workers": options["workers"], "connections": options["connections"],
+               "duration": options["duration"], "warmup": options["rps_warmup"], "pages": {}}
+        self.stdout.write(f"Measuring requests/s under gunicorn at {spec.scale}...")
+
+        def hammer(key: str, cookie: str) -> dict:
+            measured = serve.load(port, paths[key], cookie, connections=options["connections"],
+                                  duration=options["duration"], warmup=options["rps_warmup"])
+            self.stdout.write(f"  {key}: {measured['status']}, {measured['rps']:,.1f}/s")
+            return measured
+
+        with quiet_logins(), serve.serving(workers=options["workers"], log=self.stdout.write) as port:
+            cookies = {viewer: serve.log_in(port, getattr(handles, viewer), dataset.PASSWORD) for viewer in viewers}
+            # The bare page between every two pages: each page is compared with the bare runs just before and
+            # after it, so load from others on the machine that comes and goes skews the shares less.
+            bare_runs = [hammer(BARE.key, cookies[BARE.viewer])]
+            for page in pages:
+                run["pages"][page.key] = hammer(page.key, cookies[page.viewer])
+                bare_runs.append(hammer(BARE.key, cookies[BARE.viewer]))
+        for n, measured in enumerate(run["pages"].values()):
+            around = (bare_runs[n]["rps"] + bare_runs[n + 1]["rps"]) / 2
+            measured["bare_rps"] = round(around, 1)
+            measured["share"] = round(measured["rps"] / around, 3) if around else 0.0
+        rates = sorted(bare["rps"] for bare in bare_runs)
+        run["bare"] = {"rps": rates[len(rates) // 2], "lowest": rates[0], "highest": rates[-1], "runs": bare_runs}
+        return run
+
+
+@contextmanager
+def quiet_logins():
+    """django-axes logs every sign-in and sign-out at INFO: the bench signs in a few people, quietly."""
+    logger = logging.getLogger("axes")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _machine() -> dict:
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        version = connection.pg_version
+        database = f"PostgreSQL {version // 10000}.{version % 10000}"
+    else:
+        database = connection.vendor
+    return {
+        "cpu_count": os.cpu_count(),
+        "load_average": " ".join(f"{n:.2f}" for n in os.getloadavg()),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": database,
+        "platform": platform.platform(),
+    }
+
+
+def _page_keys(value: str) -> list[str]:
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    unknown = set(keys) - {page.key for page in PAGES}
+    if unknown or not keys:
+        raise ValueError(value)
+    return keys
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number

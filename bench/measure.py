@@ -1,0 +1,139 @@
+"""The key pages, and what each costs in-process: queries, server time and response size.
+
+Each page is read by someone who may see all of it: team 0's leader, who is also a member
+(so "this week" is theirs to write) and an organisation admin, or for the proposed
+amendment team 1's leader (also a member, so the consent panel is theirs too).
+
+Pages are requested through Django's test `Client` in this process, with DEBUG off and the
+site's whole middleware stack: after `warmup` requests, one request counted with
+`CaptureQueriesContext`, then `requests` timed ones for the p50 and p95.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from time import perf_counter
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from alignment.models import User
+from bench.dataset import Handles
+
+# The bench's own URLconf: the site's URLs plus the bare page, whatever BENCH_BARE_PAGE says.
+URLCONF = "bench.urlconf"
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    label: str
+    viewer: str  # the `Handles` field holding the reader's address
+    url: Callable[[Handles], str]
+
+
+def _team_page(name: str) -> Callable[[Handles], str]:
+    return lambda h: reverse(name, args=[h.org_slug, h.team_slug])
+
+
+BARE = Page("bare", "Bare page (baseline)", "leader", lambda h: reverse("bench:bare"))
+PAGES = [
+    Page("home", "Home", "leader", lambda h: reverse("home")),
+    Page("organisation", "Organisation", "leader", lambda h: reverse("organisation", args=[h.org_slug])),
+    Page("team", "Team", "leader", _team_page("team")),
+    Page("charter", "Charter (active version)", "leader", _team_page("charters:detail")),
+    Page("charter_proposed", "Charter (proposed amendment)", "proposer",
+         lambda h: reverse("charters:detail", args=[h.org_slug, h.proposed_team_slug])),
+    Page("history", "Charter history", "leader", _team_page("charters:history")),
+    Page("compare", "Compare two versions", "leader",
+         lambda h: reverse("charters:diff", args=[h.org_slug, h.team_slug]) + "?a={}&b={}".format(*h.compare)),
+    Page("decisions", "Decision log", "leader", _team_page("decisions:list")),
+    Page("this_week", "This week's check-in", "leader", _team_page("checkins:this_week")),
+    Page("week", "The leader's week", "leader", _team_page("checkins:week")),
+    Page("person", "A person's check-ins", "leader",
+         lambda h: reverse("checkins:person", args=[h.org_slug, h.team_slug, h.person_id])),
+    Page("trends", "Trends", "leader", _team_page("checkins:trends")),
+]
+ALL_PAGES = [BARE, *PAGES]
+
+
+@contextmanager
+def measuring() -> Iterator[None]:
+    """The settings pages are measured under: production's DEBUG, and the bench's URLconf."""
+    with override_settings(ROOT_URLCONF=URLCONF, DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]), \
+            warnings.catch_warnings():
+        # WhiteNoise with DEBUG off looks for collected static files; pages do not need them here.
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+        yield
+
+
+def chosen(keys: list[str] | None) -> list[Page]:
+    """The key pages named (all of them for None), in the table's order."""
+    return [page for page in PAGES if keys is None or page.key in keys]
+
+
+def urls(handles: Handles, pages: list[Page] = ALL_PAGES) -> dict[str, str]:
+    with measuring():
+        return {page.key: page.url(handles) for page in pages}
+
+
+def measure_in_process(handles: Handles, *, requests: int, warmup: int, pages: list[Page] = PAGES,
+                       log=None) -> dict[str, dict]:
+    """Each page's (and the bare page's) status, queries with their SQL, size in bytes, server time p50/p95 in ms."""
+    log = log or (lambda message: None)
+    results, clients = {}, {}
+    with measuring():
+        for page in [BARE, *pages]:
+            client = clients.get(page.viewer)
+            if client is None:
+                client = clients[page.viewer] = Client(raise_request_exception=False)
+                client.force_login(User.objects.get(email=getattr(handles, page.viewer)))
+            results[page.key] = measure_page(client, page.url(handles), requests=requests, warmup=warmup)
+            result = results[page.key]
+            log(f"  {page.label}: {result['status']}, {result['queries']} queries, "
+                f"p50 {result['p50_ms']:.1f} ms, {result['size']:,} bytes")
+        for client in clients.values():
+            client.session.delete()  # the session row the bench made
+    return results
+
+
+def measure_page(client: Client, url: str, *, requests: int, warmup: int) -> dict:
+    """One page's numbers. Requests are made as https: with DEBUG off the site redirects plain http."""
+    for _ in range(warmup):
+        client.get(url, secure=True)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, secure=True)
+    sql = [query["sql"] for query in queries.captured_queries]  # now: the next request empties the log
+    times = []
+    for _ in range(requests):
+        started = perf_counter()
+        client.get(url, secure=True)
+        times.append((perf_counter() - started) * 1000)
+    return {
+        "url": url,
+        "status": response.status_code,
+        "queries": len(sql),
+        "size": len(response.content),
+        "p50_ms": round(percentile(times, 0.50), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "mean_ms": round(sum(times) / len(times), 2),
+        "requests": len(times),
+        "sql": sql,
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` quantile (0–1), interpolated between the two nearest values."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * share
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

@@ -1,0 +1,180 @@
+"""The issue's targets, judged page by page, and the table a person reads.
+
+Targets (issue #9), for every key page:
+
+- **Q**: at most 12 queries, and the same number at both scales (a page's cost must not
+  follow the data);
+- **T**: server time p95 at most 25 ms at the larger scale;
+- **S**: the response does not grow with the data: at the larger scale at most
+  `max(10%, 1 KiB)` above the smaller. Both scales build the measured team from the same
+  seeds, so what is left is not the page's doing: ids rendered in links and DOM ids have more
+  digits in a bigger database (a page with a hundred ids gains a few hundred bytes), key-result
+  values and dates differ with the length of the history, and the organisation's name states
+  its size. A page that lists everything (every team, every week) grows by tens of percent
+  or many times over, far past that allowance;
+- **R**: requests per second under gunicorn at least 40% of the bare page's, measured in
+  the same run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from bench.measure import BARE, PAGES, chosen
+
+
+@dataclass(frozen=True)
+class Targets:
+    max_queries: int = 12
+    p95_ms: float = 25.0
+    size_growth: float = 0.10
+    size_slack_bytes: int = 1024
+    rps_share: float = 0.40
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+TARGETS = Targets()
+
+
+def judge(result: dict, targets: Targets = TARGETS) -> None:
+    """Add `verdicts` (page → target → True, False or None when not measured), `misses` and `passed`."""
+    main = result["scales"][result["scale"]]["pages"]
+    base = result["scales"][result["baseline"]]["pages"] if result.get("baseline") else None
+    rps = result.get("rps")
+    verdicts, misses = {}, {}
+    for page in chosen(result["pages"]):
+        here, there = main[page.key], base[page.key] if base else None
+        verdict, missed = {}, []
+        answered = here["status"] == 200 and (there is None or there["status"] == 200)
+        if not answered:
+            missed.append(f"answered {here['status']}" + (f" at {result['baseline']} {there['status']}" if there else ""))
+        verdict["queries"] = answered and here["queries"] <= targets.max_queries and (
+            there is None or there["queries"] == here["queries"])
+        if answered and not verdict["queries"]:
+            counts = f"{there['queries']} → {here['queries']}" if there else str(here["queries"])
+            missed.append(f"queries {counts} (≤ {targets.max_queries}, the same at both scales)")
+        verdict["time"] = answered and here["p95_ms"] <= targets.p95_ms
+        if answered and not verdict["time"]:
+            missed.append(f"p95 {here['p95_ms']:.1f} ms (≤ {targets.p95_ms:g})")
+        verdict["size"] = None
+        if there is not None:
+            allowed = there["size"] + max(there["size"] * targets.size_growth, targets.size_slack_bytes)
+            verdict["size"] = answered and here["size"] <= allowed
+            if answered and not verdict["size"]:
+                missed.append(f"size {there['size']:,} → {here['size']:,} bytes "
+                              f"({_growth(there['size'], here['size'])}; allowed {int(allowed):,})")
+        verdict["rps"] = None
+        if rps is not None:
+            measured = rps["pages"].get(page.key)
+            verdict["rps"] = bool(measured) and measured["status"] == 200 and measured["share"] >= targets.rps_share
+            if not verdict["rps"]:
+                missed.append(f"{_percent(measured['share'])} of the bare page's requests/s (≥ {targets.rps_share:.0%})"
+                              if measured and measured["status"] == 200 else "requests/s not measured (error)")
+        verdicts[page.key] = verdict
+        if missed:
+            misses[page.key] = missed
+    result["verdicts"], result["misses"] = verdicts, misses
+    result["passed"] = not misses
+
+
+def _growth(before: int, after: int) -> str:
+    if before == 0:
+        return "from nothing"
+    change = (after - before) / before
+    return f"×{after / before:.1f}" if change >= 1 else f"{change:+.0%}"
+
+
+def table(result: dict) -> str:
+    """The plain-text report: what was measured where, a row per page, and which targets each misses."""
+    scale, baseline = result["scale"], result.get("baseline")
+    main = result["scales"][scale]
+    base = result["scales"][baseline] if baseline else None
+    rps = result.get("rps")
+    machine, method = result["machine"], result["method"]
+    lines = [
+        f"Charter bench: {scale} ({main['describe']})"
+        + (f"\n  against {baseline} ({base['describe']})" if base else ""),
+        f"Machine: {machine['cpu_count']} CPUs (os.cpu_count()), load average {machine['load_average']} at the "
+        f"start; {machine['database']}; Django {machine['django']}; Python {machine['python']}",
+        f"Server time: in-process test Client, DEBUG off, {method['requests']} requests per page after "
+        f"{method['warmup']} warm-up; p50/p95 in ms.",
+    ]
+    if rps:
+        lines.append(f"Requests/s: gunicorn ({rps['workers']} sync workers, DEBUG off) at {scale}, {rps['connections']} "
+                     f"keep-alive connections from this process, {rps['duration']:g} s per page after "
+                     f"{rps['warmup']:g} s warm-up. The bare page runs between every two pages (median "
+                     f"{rps['bare']['rps']:,.0f}/s, {rps['bare']['lowest']:,.0f} to {rps['bare']['highest']:,.0f}); "
+                     "%bare compares a page with the bare runs just before and after it.")
+    else:
+        lines.append("Requests/s: not measured (--no-gunicorn).")
+    for name in filter(None, (baseline, scale)):
+        build = result["scales"][name]["build"]
+        lines.append(f"Build {name}: " + (f"{build['seconds']:.1f} s ({_stages(build['stages'])})" if not build["reused"]
+                                          else "reused the dataset built earlier (--rebuild to build it again)"))
+    small, large = (baseline or "-")[:5], scale[:5]
+    header = (f"{'page':<30}{'queries':>12}  {'server ms p50/p95':>25}  {'bytes':>21}  {'req/s':>7}{'%bare':>6}"
+              f"  {'Q':>4}{'T':>5}{'S':>5}{'R':>5}")
+    sub = (f"{'':<30}{small:>6}{large:>6}  {small:>12}{large:>13}  {small:>10}{large:>11}  {large:>7}{'':>6}"
+           f"  {'':>4}{'':>5}{'':>5}{'':>5}")
+    lines += ["", header, sub, "-" * len(header)]
+    for page in [*chosen(result["pages"]), BARE]:
+        here = main["pages"][page.key]
+        there = base["pages"][page.key] if base else None
+        served = rps["pages"].get(page.key) if rps and page is not BARE else None
+        if page is BARE and rps:
+            served = {"rps": rps["bare"]["rps"], "share": 1.0, "status": 200}
+        verdict = result["verdicts"].get(page.key, {})
+        lines.append(
+            f"{page.label[:29]:<30}{_n(there, 'queries'):>6}{_n(here, 'queries'):>6}  {_times(there):>12}{_times(here):>13}"
+            f"  {_n(there, 'size'):>10}{_n(here, 'size'):>11}  "
+            f"{(format(served['rps'], ',.0f') if served and served['status'] == 200 else '-'):>7}"
+            f"{(_percent(served['share']) if served and served['status'] == 200 else '-'):>6}"
+            f"  {_mark(verdict.get('queries')):>4}{_mark(verdict.get('time')):>5}{_mark(verdict.get('size')):>5}"
+            f"{_mark(verdict.get('rps')):>5}"
+        )
+    targets = result["targets"]
+    lines += [
+        "",
+        f"Targets: Q ≤ {targets['max_queries']} queries, the same at both scales; T p95 ≤ {targets['p95_ms']:g} ms at "
+        f"{scale}; S bytes at {scale} ≤ {baseline or 'the smaller scale'} + max({targets['size_growth']:.0%}, "
+        f"{targets['size_slack_bytes']:,} bytes); R ≥ {targets['rps_share']:.0%} of the bare page's requests/s.",
+    ]
+    if any(page["status"] != 200 for scale in result["scales"].values() for page in scale["pages"].values()):
+        lines.append("!500 and the like: the page did not answer 200 (its error is logged above).")
+    if result["misses"]:
+        lines.append("Missed:")
+        labels = {page.key: page.label for page in PAGES}
+        lines += [f"  {labels[key]}: " + "; ".join(missed) for key, missed in result["misses"].items()]
+    else:
+        lines.append("Every page meets every target measured.")
+    return "\n".join(lines)
+
+
+def _n(measured: dict | None, name: str) -> str:
+    if measured is None:
+        return "-"
+    if measured["status"] != 200:
+        return f"!{measured['status']}" if name == "queries" else "-"
+    return f"{measured[name]:,}"
+
+
+def _times(measured: dict | None) -> str:
+    if measured is None or measured["status"] != 200:
+        return "-"
+    return f"{measured['p50_ms']:.1f}/{measured['p95_ms']:.1f}"
+
+
+def _percent(share: float) -> str:
+    """Rounded down, so that 39.8% reads as the miss it is."""
+    return f"{math.floor(share * 100)}%"
+
+
+def _mark(verdict: bool | None) -> str:
+    return "-" if verdict is None else "ok" if verdict else "MISS"
+
+
+def _stages(stages: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in stages.items())

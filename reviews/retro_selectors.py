@@ -1,0 +1,648 @@
+"""Read-only queries for retrospectives: a session is loaded for its reader in a fixed number of queries.
+
+Anonymity lives here. Templates never receive a card's model: they get `CardView`s, which
+carry an author's name only when the session is not anonymous, mark the reader's own cards,
+and are named by each card's random key (never its id), in the key's random order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from alignment import charts
+from alignment.models import Membership
+from alignment.permissions import Capability, TeamAccess
+from alignment.row_urls import RowUrls
+from charters.models import Charter, KeyResult
+from charters.selectors import active_key_results_at
+from checkins.models import CheckIn
+from decisions.models import Decision
+from reviews.models import (
+    NonNegotiableRating,
+    PromptTemplate,
+    RetroAction,
+    RetroCard,
+    RetroNote,
+    RetroPrompt,
+    Retrospective,
+    RetroTheme,
+    RetroVote,
+    ReviewCycle,
+)
+
+URL_PREFIX = "reviews:"
+
+
+@dataclass(frozen=True)
+class RetroPermissions:
+    """What the reader may do in this session now: their capability, asked of the session's phase."""
+
+    run: bool
+    take_part: bool
+    change_anonymity: bool
+    change_hiding: bool
+    change_votes: bool
+    edit_prompts: bool
+    review: bool
+    add_cards: bool
+    rate: bool
+    group: bool
+    vote: bool
+    time: bool
+    note: bool
+    add_actions: bool
+    advance: bool
+
+    @property
+    def change_settings(self) -> bool:
+        return self.change_anonymity or self.change_hiding or self.change_votes
+
+
+def retro_permissions(access: TeamAccess, retro: Retrospective) -> RetroPermissions:
+    run, part = access.can(Capability.RUN_RETRO), access.can(Capability.TAKE_PART_IN_RETRO)
+    return RetroPermissions(
+        run=run, take_part=part,
+        change_anonymity=run and retro.allows("settings"),
+        change_hiding=run and retro.allows("hide_text"),
+        change_votes=run and retro.allows("votes_per_person"),
+        edit_prompts=run and retro.allows("prompts"),
+        review=run and retro.allows("review"),
+        add_cards=part and retro.allows("cards"),
+        rate=part and retro.allows("ratings"),
+        group=part and retro.allows("grouping"),
+        vote=part and retro.allows("votes"),
+        time=run and retro.allows("timer"),
+        note=part and retro.allows("notes"),
+        add_actions=run and retro.allows("actions"),
+        advance=run and not retro.is_closed,
+    )
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as one reader may see it. `author_name` is empty in an anonymous session, whoever reads."""
+
+    key: str
+    prompt_id: int
+    prompt_text: str
+    theme_id: int | None
+    text: str  # empty while the reader may not read it yet
+    is_hidden: bool
+    is_mine: bool
+    author_name: str
+    edit_url: str = ""  # the author's own card only, while cards may change
+    delete_url: str = ""
+    move_url: str = ""
+
+
+@dataclass(frozen=True)
+class RatingTally:
+    held: int
+    strained: int
+    broken: int
+
+    @property
+    def total(self) -> int:
+        return self.held + self.strained + self.broken
+
+
+@dataclass
+class PromptView:
+    prompt: RetroPrompt
+    cards: list[CardView]
+    strained_in_checkins: int = 0  # check-ins of the cycle that named this non-negotiable as strained
+    my_rating: str = ""
+    tally: RatingTally | None = None  # shown once collecting ends
+    form: object = None  # the card form, attached by the view
+
+    @property
+    def dom_id(self) -> str:
+        return f"prompt-{self.prompt.pk}"
+
+
+@dataclass
+class ThemeView:
+    theme: RetroTheme
+    cards: list[CardView]
+    votes: int | None  # None while votes are hidden
+    my_votes: int
+    notes: list[RetroNote]
+    is_discussing: bool
+    urls: dict[str, str] = field(default_factory=dict)
+    note_form: object = None
+
+    @property
+    def dom_id(self) -> str:
+        return f"theme-{self.theme.pk}"
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    is_done: bool
+    is_current: bool
+
+
+@dataclass
+class CycleContext:
+    """What the charter-review prompts show beside them: the charter and how the cycle went."""
+
+    charter: Charter | None
+    key_results: list[KeyResult]
+    investments: list[Decision]
+    strains: dict[str, int]  # non-negotiable title → check-ins that named it strained
+    boundary_questions: list[str]  # only for readers of the team's check-ins
+    boundary_question_count: int
+
+
+@dataclass
+class SessionPage:
+    """One retrospective for one reader, in every phase."""
+
+    retro: Retrospective
+    may: RetroPermissions
+    steps: list[Step]
+    prompts: list[PromptView]
+    lone_cards: list[CardView]
+    themes: list[ThemeView]
+    context: CycleContext | None
+    previous_actions: list[RetroAction]
+    actions: list[RetroAction]
+    people: list
+    templates: list[PromptTemplate]
+    votes_cast: int
+    voters: int
+    my_votes_left: int
+    card_count: int
+    now: datetime
+    urls: dict[str, str]
+    forms: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def cycle(self) -> ReviewCycle:
+        return self.retro.cycle
+
+    @property
+    def phase(self) -> str:
+        return self.retro.phase
+
+    @property
+    def timer_seconds_left(self) -> int | None:
+        if self.retro.timer_ends_at is None:
+            return None
+        return max(int((self.retro.timer_ends_at - self.now).total_seconds()), 0)
+
+    @property
+    def timer_label(self) -> str:
+        seconds = self.timer_seconds_left
+        if seconds is None:
+            return ""
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    @property
+    def unreviewed_count(self) -> int:
+        return sum(not action.is_reviewed for action in self.previous_actions)
+
+    @property
+    def discussing(self) -> ThemeView | None:
+        return next((theme for theme in self.themes if theme.is_discussing), None)
+
+    @property
+    def non_negotiable_prompts(self) -> list[PromptView]:
+        return [view for view in self.prompts if view.prompt.is_non_negotiable]
+
+    @property
+    def my_cards(self) -> int:
+        return sum(card.is_mine for view in self.prompts for card in view.cards)
+
+    # Which phase, as properties: templates ask these rather than compare strings.
+    @property
+    def in_setup(self) -> bool:
+        return self.phase == Retrospective.Phase.SETUP
+
+    @property
+    def in_review(self) -> bool:
+        return self.phase == Retrospective.Phase.REVIEW_ACTIONS
+
+    @property
+    def in_collect(self) -> bool:
+        return self.phase == Retrospective.Phase.COLLECT
+
+    @property
+    def in_group(self) -> bool:
+        return self.phase == Retrospective.Phase.GROUP
+
+    @property
+    def in_vote(self) -> bool:
+        return self.phase == Retrospective.Phase.VOTE
+
+    @property
+    def in_discuss(self) -> bool:
+        return self.phase == Retrospective.Phase.DISCUSS
+
+    @property
+    def in_actions(self) -> bool:
+        return self.phase == Retrospective.Phase.ACTIONS
+
+    @property
+    def is_closed(self) -> bool:
+        return self.retro.is_closed
+
+    @property
+    def shows_prompts(self) -> bool:
+        """Prompts with their cards: while setting up and collecting (later, cards live in themes)."""
+        return self.phase in (Retrospective.Phase.SETUP, Retrospective.Phase.REVIEW_ACTIONS,
+                              Retrospective.Phase.COLLECT)
+
+    @property
+    def shows_themes(self) -> bool:
+        return self.retro.is_past(Retrospective.Phase.COLLECT)
+
+
+def retro_urls(team, retro_id: int) -> dict[str, str]:
+    """The session's own URLs, each reversed once."""
+    from django.urls import reverse
+
+    args = [team.organisation.slug, team.slug, retro_id]
+    names = ["retrospective", "retro_live", "retro_settings", "retro_prompt_add", "retro_template_save",
+             "retro_advance", "retro_card_add", "retro_rate", "retro_group", "retro_vote", "retro_timer",
+             "retro_action_add", "retro_summary", "retro_export_markdown", "retro_export_csv"]
+    return {name: reverse(URL_PREFIX + name, args=args) for name in names}
+
+
+def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | None = None) -> SessionPage | None:
+    """The session for its reader in at most fifteen queries, with 10 cards or 200, 2 people or 30.
+
+    Queries: the session with its cycle, facilitator and who last moved it; its prompts with their
+    non-negotiables; its cards; its themes; its votes (theme and voter only); its ratings; its
+    notes; its actions with owners; the previous session's actions with owners; the team's people
+    (owners to choose from); the team's saved templates (while setting up); and, while collecting,
+    what the prompts show: the key results in force with their latest reading, the conscious
+    investments of the cycle, the check-ins' strained non-negotiables, their boundary questions.
+    Queries a phase has no use for are skipped.
+    """
+    now = now or timezone.now()
+    team = access.team
+    retro = (Retrospective.objects.filter(team=team, pk=retrospective_id)
+             .select_related("cycle", "facilitator", "phase_changed_by", "discussing").first())
+    if retro is None:
+        return None
+    retro.team = retro.cycle.team = team
+    may = retro_permissions(access, retro)
+    user_id = access.user.pk
+    phase = Retrospective.Phase
+    org, slug = team.organisation.slug, team.slug
+
+    prompts = list(RetroPrompt.objects.filter(retrospective=retro).select_related("non_negotiable"))
+    cards = _card_views(access, retro, prompts, may)
+    themes_loaded = list(RetroTheme.objects.filter(retrospective=retro)) if retro.is_past(phase.COLLECT) else []
+    votes = (list(RetroVote.objects.filter(retrospective=retro).values_list("theme_id", "voter_id"))
+             if retro.is_past(phase.GROUP) else [])
+    nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
+    ratings = (list(NonNegotiableRating.objects.filter(retrospective=retro).values_list(
+        "non_negotiable_id", "participant_id", "rating")) if nn_ids and retro.is_past(phase.REVIEW_ACTIONS) else [])
+    notes = (list(RetroNote.objects.filter(retrospective=retro)) if retro.is_past(phase.VOTE) else [])
+    actions = (list(RetroAction.objects.filter(retrospective=retro).select_related("owner", "commitment"))
+               if retro.is_past(phase.DISCUSS) else [])
+    previous_actions = (list(RetroAction.objects.filter(retrospective_id=retro.previous_id)
+                             .select_related("owner", "commitment", "reviewed_by"))
+                        if retro.previous_id and retro.phase in (phase.SETUP, phase.REVIEW_ACTIONS) else [])
+    people = ([m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]
+              if retro.phase == phase.ACTIONS else [])
+    templates = list(PromptTemplate.objects.filter(team=team)) if retro.is_setup and may.run else []
+    context = cycle_context(access, retro.cycle, now=now) if retro.phase == phase.COLLECT else None
+
+    # Prompts with their cards, ratings and pulse.
+    by_prompt: dict[int, list[CardView]] = defaultdict(list)
+    for card in cards:
+        by_prompt[card.prompt_id].append(card)
+    tallies: dict[int, Counter] = defaultdict(Counter)
+    mine: dict[int, str] = {}
+    for nn_id, participant_id, rating in ratings:
+        tallies[nn_id][rating] += 1
+        if participant_id == user_id:
+            mine[nn_id] = rating
+    prompt_views = []
+    for prompt in prompts:
+        view = PromptView(prompt, by_prompt.get(prompt.pk, []))
+        if prompt.is_non_negotiable:
+            view.my_rating = mine.get(prompt.non_negotiable_id, "")
+            if retro.reveals_ratings:
+                counted = tallies[prompt.non_negotiable_id]
+                view.tally = RatingTally(counted["held"], counted["strained"], counted["broken"])
+            if context is not None:
+                view.strained_in_checkins = context.strains.get(prompt.non_negotiable.title, 0)
+        prompt_views.append(view)
+
+    # Themes, in the order the team discusses them once votes are counted.
+    cards_by_theme: dict[int, list[CardView]] = defaultdict(list)
+    for card in cards:
+        if card.theme_id is not None:
+            cards_by_theme[card.theme_id].append(card)
+    vote_counts = Counter(theme_id for theme_id, _ in votes)
+    my_votes = Counter(theme_id for theme_id, voter_id in votes if voter_id == user_id)
+    notes_by_theme: dict[int, list[RetroNote]] = defaultdict(list)
+    for note in notes:
+        notes_by_theme[note.theme_id].append(note)
+    theme_urls = {name: RowUrls(URL_PREFIX + name, org, slug, retro.pk)
+                  for name in ("retro_theme_rename", "retro_note_add")}
+    themes = [ThemeView(theme=theme, cards=cards_by_theme.get(theme.pk, []),
+                        votes=vote_counts.get(theme.pk, 0) if retro.reveals_votes else None,
+                        my_votes=my_votes.get(theme.pk, 0), notes=notes_by_theme.get(theme.pk, []),
+                        is_discussing=theme.pk == retro.discussing_id,
+                        urls={name: urls.of(theme.pk) for name, urls in theme_urls.items()})
+              for theme in themes_loaded]
+    if retro.reveals_votes:
+        themes.sort(key=lambda view: (-view.votes, view.theme.pk))
+
+    order = Retrospective.phase_order()
+    steps = [Step(label=str(Retrospective.Phase(value).label), is_done=order.index(value) < retro.phase_index,
+                  is_current=value == retro.phase) for value in order]
+    return SessionPage(
+        retro=retro, may=may, steps=steps, prompts=prompt_views,
+        lone_cards=[card for card in cards if card.theme_id is None] if retro.is_past(phase.COLLECT) else [],
+        themes=themes, context=context, previous_actions=previous_actions, actions=actions, people=people,
+        templates=templates, votes_cast=len(votes), voters=len({voter for _, voter in votes}),
+        my_votes_left=max(retro.votes_per_person - sum(my_votes.values()), 0), card_count=len(cards), now=now,
+        urls=retro_urls(team, retro.pk),
+    )
+
+
+def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPrompt],
+                may: RetroPermissions) -> list[CardView]:
+    """Every card of the session as this reader may see it (1 query), in the cards' random order.
+
+    The author's name is loaded only when the session is not anonymous; in an anonymous one
+    nothing but "is it yours?" is ever derived from the author.
+    """
+    rows = RetroCard.objects.filter(retrospective=retro).order_by("key")
+    rows = rows.only("key", "prompt_id", "theme_id", "text", "author_id") if retro.is_anonymous else \
+        rows.select_related("author")
+    team, user_id = access.team, access.user.pk
+    edit_prefix = _card_url_prefix(team, retro.pk)
+    prompt_texts = {prompt.pk: prompt.text for prompt in prompts}
+    views = []
+    for card in rows:
+        is_mine = card.author_id is not None and card.author_id == user_id
+        visible = retro.reveals_text or is_mine
+        views.append(CardView(
+            key=card.key, prompt_id=card.prompt_id, prompt_text=prompt_texts.get(card.prompt_id, ""),
+            theme_id=card.theme_id,
+            text=card.text if visible else "", is_hidden=not visible, is_mine=is_mine,
+            author_name="" if retro.is_anonymous or card.author is None else card.author.name,
+            edit_url=f"{edit_prefix}{card.key}/edit/" if is_mine and may.add_cards else "",
+            delete_url=f"{edit_prefix}{card.key}/delete/" if is_mine and may.add_cards else "",
+            move_url=f"{edit_prefix}{card.key}/move/" if may.group else "",
+        ))
+    return views
+
+
+def _card_url_prefix(team, retro_id: int) -> str:
+    """The path every card's own URLs start with, reversed once (a card is named by its key, not its id)."""
+    from django.urls import reverse
+
+    url = reverse(URL_PREFIX + "retro_card_edit", args=[team.organisation.slug, team.slug, retro_id, "KEY"])
+    return url.removesuffix("KEY/edit/")
+
+
+def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> CycleContext:
+    """What the charter-review prompts show, for a cycle: five queries.
+
+    Queries: the charter in force; its key results with their goals and latest readings; the
+    conscious investments logged during the cycle; the cycle's check-ins counted by strained
+    non-negotiable; their boundary questions (their words only for readers of the team's
+    check-ins; a count for everyone else).
+    """
+    team = cycle.team
+    charter = Charter.objects.active_for(team)
+    key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
+    starts, ends = _cycle_bounds(cycle)
+    investments = list(Decision.objects.filter(team=team, verdict=Decision.Verdict.CONSCIOUS_INVESTMENT,
+                                               logged_at__gte=starts, logged_at__lt=ends)
+                       .select_related("key_result").order_by("logged_at"))
+    in_cycle = CheckIn.objects.filter(team=team, state=CheckIn.State.SUBMITTED,
+                                      week__gt=cycle.start_date - timedelta(days=7), week__lt=cycle.end_date)
+    strains = dict(in_cycle.filter(strained_non_negotiable__isnull=False)
+                   .values_list("strained_non_negotiable__title").annotate(n=Count("pk")).order_by())
+    asked = in_cycle.exclude(boundary_question="")
+    if access.may_read_checkins:
+        questions = list(asked.order_by("week", "pk").values_list("boundary_question", flat=True))
+        count = len(questions)
+    else:
+        questions, count = [], asked.count()
+    return CycleContext(charter=charter, key_results=key_results, investments=investments, strains=strains,
+                        boundary_questions=questions, boundary_question_count=count)
+
+
+def _cycle_bounds(cycle: ReviewCycle) -> tuple[datetime, datetime]:
+    zone = cycle.team.zone
+    return (datetime.combine(cycle.start_date, time.min, zone), datetime.combine(cycle.end_date, time.min, zone))
+
+
+def live_version(user, org_slug: str, team_slug: str, retrospective_id: int) -> int | None:
+    """The session's version if the user is in its team, else None: one indexed query.
+
+    The live endpoint asks this every two seconds per participant, so it checks membership
+    and reads the version in the same query, by the session's primary key.
+    """
+    return (Retrospective.objects.filter(pk=retrospective_id, team__slug=team_slug,
+                                         team__organisation__slug=org_slug, team__memberships__user=user)
+            .values_list("version", flat=True).first())
+
+
+# The team's retrospectives ----------------------------------------------------------------------
+
+@dataclass
+class RetrospectivesPage:
+    open_cycle: ReviewCycle | None
+    current: Retrospective | None  # the open cycle's session
+    past: list[Retrospective]
+    templates: list[PromptTemplate]
+    may_run: bool
+
+    @property
+    def may_start(self) -> bool:
+        return self.may_run and self.open_cycle is not None and self.current is None
+
+
+def retrospectives_page(access: TeamAccess) -> RetrospectivesPage:
+    """The team's sessions, newest first, and whether one can start: three queries.
+
+    Queries: the open cycle; the team's sessions with their cycles (the last twenty); its saved templates.
+    """
+    team = access.team
+    open_cycle = ReviewCycle.objects.filter(team=team, state=ReviewCycle.State.OPEN).first()
+    sessions = list(Retrospective.objects.filter(team=team).select_related("cycle", "facilitator")
+                    .order_by("-cycle__number")[:20])
+    for session in sessions:
+        session.team = session.cycle.team = team
+    current = next((s for s in sessions if open_cycle is not None and s.cycle_id == open_cycle.pk), None)
+    may_run = access.can(Capability.RUN_RETRO)
+    return RetrospectivesPage(open_cycle=open_cycle, current=current,
+                              past=[s for s in sessions if s is not current],
+                              templates=list(PromptTemplate.objects.filter(team=team)) if may_run else [],
+                              may_run=may_run)
+
+
+# Summary and exports ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Participation:
+    name: str
+    cards: int | None  # None in an anonymous session: how many cards someone wrote is theirs to know
+    ratings: int
+    votes: int
+
+
+@dataclass
+class SummaryPage:
+    retro: Retrospective
+    themes: list[ThemeView]
+    lone_cards: list[CardView]
+    prompts: list[PromptView]
+    actions: list[RetroAction]
+    reviewed: list[RetroAction]  # the previous session's actions, as this one reviewed them
+    participation: list[Participation]
+    card_count: int
+    votes_cast: int
+
+    @property
+    def non_negotiable_prompts(self) -> list[PromptView]:
+        return [view for view in self.prompts if view.prompt.is_non_negotiable]
+
+
+def summary_page(access: TeamAccess, retrospective_id: int) -> SummaryPage | None:
+    """What a session produced, for reading, Markdown and CSV: the session page's queries and the participants.
+
+    Votes are counted only once the vote has ended; until then they are hidden here as on the page.
+    """
+    page = session_page(access, retrospective_id)
+    if page is None:
+        return None
+    retro = page.retro
+    reviewed = list(RetroAction.objects.filter(retrospective_id=retro.previous_id)
+                    .select_related("owner")) if retro.previous_id else []
+    actions = page.actions or list(RetroAction.objects.filter(retrospective=retro).select_related("owner",
+                                                                                                  "commitment"))
+    return SummaryPage(retro=retro, themes=page.themes, lone_cards=page.lone_cards, prompts=page.prompts,
+                       actions=actions, reviewed=reviewed, participation=participation(retro),
+                       card_count=page.card_count, votes_cast=page.votes_cast if retro.reveals_votes else 0)
+
+
+def participation(retro: Retrospective) -> list[Participation]:
+    """Who took part and how: cards (not in an anonymous session), ratings and votes per person, in 4 queries.
+
+    Queries: the team's people; cards, ratings and votes counted per person.
+    """
+    team = retro.team
+    people = [m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]
+    cards = Counter(dict(RetroCard.objects.filter(retrospective=retro).values_list("author_id")
+                         .annotate(n=Count("pk")).order_by()))
+    ratings = Counter(dict(NonNegotiableRating.objects.filter(retrospective=retro).values_list("participant_id")
+                           .annotate(n=Count("pk")).order_by()))
+    votes = Counter(dict(RetroVote.objects.filter(retrospective=retro).values_list("voter_id")
+                         .annotate(n=Count("pk")).order_by()))
+    return [Participation(name=person.name, cards=None if retro.is_anonymous else cards.get(person.pk, 0),
+                          ratings=ratings.get(person.pk, 0), votes=votes.get(person.pk, 0))
+            for person in people]
+
+
+# Health trend -----------------------------------------------------------------------------------
+
+TREND_CYCLES = 8
+
+
+@dataclass(frozen=True)
+class CycleHealth:
+    """How one non-negotiable was rated in one cycle's retrospective."""
+
+    cycle_number: int
+    held: int
+    strained: int
+    broken: int
+
+    @property
+    def total(self) -> int:
+        return self.held + self.strained + self.broken
+
+    @property
+    def held_percent(self) -> int | None:
+        return round(100 * self.held / self.total) if self.total else None
+
+    @property
+    def status(self) -> str:
+        """The chart marker's class: mostly held, strained, or broken by as many as held it."""
+        if not self.total:
+            return ""
+        if self.broken and self.broken >= self.held:
+            return "off_track"
+        return "on_track" if self.held * 3 >= self.total * 2 else "at_risk"
+
+
+@dataclass(frozen=True)
+class NonNegotiableTrend:
+    title: str
+    cycles: list[CycleHealth]  # one per cycle of the trend, zeros where it was not rated
+
+    @property
+    def chart(self) -> charts.BarChart:
+        """One bar per cycle: the share who rated it held, on a fixed 0–100 scale, coloured by how it held."""
+        return charts.bar_chart([charts.Bar(
+            label=f"Cycle {c.cycle_number}", value=c.held_percent or 0, status=c.status,
+            title=(f"Cycle {c.cycle_number}: {c.held} held, {c.strained} strained, {c.broken} broken"
+                   if c.total else f"Cycle {c.cycle_number}: not rated"),
+        ) for c in self.cycles], maximum=100, width=420, height=150)
+
+    @property
+    def chart_id(self) -> str:
+        return "health-" + "".join(ch if ch.isalnum() else "-" for ch in self.title.lower())[:40]
+
+
+@dataclass
+class HealthTrend:
+    """The non-negotiables' ratings, cycle after cycle: how well the charter's standards held."""
+
+    cycle_numbers: list[int]
+    non_negotiables: list[NonNegotiableTrend]
+
+    @property
+    def has_points(self) -> bool:
+        return bool(self.non_negotiables)
+
+
+def health_trend(team, *, cycles: int = TREND_CYCLES) -> HealthTrend:
+    """Per non-negotiable (by title, so amended versions continue its line), the held / strained / broken
+    counts of the last `cycles` reviewed cycles, oldest first: one query.
+
+    A cycle counts once it is closed or its retrospective is: the ratings are final then.
+    """
+    reviewed = (ReviewCycle.objects.filter(team=team)
+                .filter(Q(state=ReviewCycle.State.CLOSED) | Q(retrospectives__phase=Retrospective.Phase.CLOSED))
+                .order_by("-number").values("pk")[:cycles])
+    rows = list(NonNegotiableRating.objects.filter(retrospective__cycle__in=reviewed)
+                .values_list("retrospective__cycle__number", "non_negotiable__title", "rating")
+                .annotate(n=Count("pk")).order_by())
+    numbers = sorted({number for number, *_ in rows})
+    counts: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    first_seen: dict[str, tuple[int, int]] = {}
+    for number, title, rating, n in rows:
+        counts[title][number][rating] += n
+        first_seen.setdefault(title, (number, len(first_seen)))
+    trends = [NonNegotiableTrend(title=title, cycles=[
+        CycleHealth(number, by_cycle[number]["held"], by_cycle[number]["strained"], by_cycle[number]["broken"])
+        for number in numbers]) for title, by_cycle in counts.items()]
+    trends.sort(key=lambda trend: trend.title.lower())
+    return HealthTrend(cycle_numbers=numbers, non_negotiables=trends)
+
+
+def health_panel(request, access: TeamAccess) -> HealthTrend | None:
+    """The team page's health-trend panel, for the team's own people, once a cycle was reviewed (1 query)."""
+    if not access.in_team:
+        return None
+    trend = health_trend(access.team)
+    return trend if trend.has_points else None

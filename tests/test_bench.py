@@ -1,0 +1,138 @@
+"""`manage.py bench`: a smoke run on tiny datasets, and the dataset is what the services would have made.
+
+No timings are asserted: the smoke run only proves that every key page answers and is measured.
+Plain `django_db` is enough: with --no-gunicorn every request runs in this process, on the
+test's own connection, so it sees the uncommitted dataset.
+"""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
+
+from alignment.models import Membership, Organisation, Team, User
+from bench import dataset
+from bench.measure import ALL_PAGES
+from charters.models import Charter, KeyResult, KeyResultProgress, Response
+from checkins.models import CheckIn, KeyResultUpdate
+
+pytestmark = pytest.mark.django_db
+
+# The small scale shrunk to the tiny one's size, compared with tiny: two builds, two measurements.
+SMOKE = ["--scale", "small", "--teams", "4", "--people-per-team", "5", "--weeks", "13", "--checkin-people", "10",
+         "--baseline", "tiny", "--requests", "2", "--warmup", "1", "--no-gunicorn"]
+
+
+def test_smoke_run_measures_every_page_at_both_scales(tmp_path):
+    path = tmp_path / "bench.json"
+    out = StringIO()
+
+    call_command("bench", *SMOKE, "--json", str(path), stdout=out)
+
+    result = json.loads(path.read_text())
+    assert set(result["scales"]) == {"tiny", "small"}
+    for scale in ("tiny", "small"):
+        pages = result["scales"][scale]["pages"]
+        assert set(pages) == {page.key for page in ALL_PAGES}
+        for key, page in pages.items():
+            assert page["status"] == 200, (scale, key, page["url"])
+            assert page["queries"] > 0 and len(page["sql"]) == page["queries"], (scale, key)
+            assert page["size"] > 0 and page["p50_ms"] > 0 and page["p95_ms"] >= page["p50_ms"], (scale, key)
+    assert result["rps"] is None
+    assert set(result["verdicts"]) == {page.key for page in ALL_PAGES} - {"bare"}
+    assert "Charter (proposed amendment)" in out.getvalue() and "Targets:" in out.getvalue()
+
+
+def test_a_second_run_reuses_the_datasets(tmp_path):
+    call_command("bench", *SMOKE, "--build-only", stdout=StringIO())
+    out = StringIO()
+
+    call_command("bench", *SMOKE, "--build-only", stdout=out)
+
+    assert out.getvalue().count("reusing it") == 2
+
+
+def test_refuses_a_database_with_other_data():
+    Organisation.objects.create(name="Harbour Health", slug="harbour")
+
+    with pytest.raises(CommandError, match="1 organisations"):
+        call_command("bench", "--scale", "tiny", "--no-gunicorn", stdout=StringIO())
+
+
+def test_drop_deletes_only_bench_rows():
+    someone = User.objects.create_user("someone@example.com", "password")
+    dataset.Builder(dataset.PRESETS["tiny"]).build()
+
+    dataset.drop()
+
+    assert not Organisation.objects.exists()
+    assert list(User.objects.all()) == [someone]
+
+
+def test_the_bare_page_is_not_on_the_site_by_default():
+    with pytest.raises(NoReverseMatch):
+        reverse("bench:bare")
+    assert reverse("bench:bare", urlconf="bench.urlconf") == "/bench/bare/"
+
+
+@pytest.fixture
+def tiny():
+    spec = dataset.PRESETS["tiny"]
+    dataset.Builder(spec).build()
+    return spec
+
+
+def test_every_team_has_one_active_charter_amending_a_superseded_one(tiny):
+    teams = Team.objects.filter(organisation__slug=tiny.slug).annotate(
+        active=Count("charters", filter=Q(charters__state="ratified")),
+        superseded=Count("charters", filter=Q(charters__state="superseded")))
+    assert {(team.active, team.superseded) for team in teams} == {(1, 1)}
+    for active in Charter.objects.filter(team__in=teams, state="ratified").select_related("based_on"):
+        assert active.number == 2 and active.based_on.number == 1
+        assert active.based_on.superseded_at == active.ratified_at
+    assert Charter.objects.filter(team__slug=dataset.team_slug(dataset.PROPOSED), state="proposed").exists()
+
+
+def test_key_results_and_progress_follow_their_lineage(tiny):
+    krs = KeyResult.objects.filter(goal__charter__team__organisation__slug=tiny.slug)
+    assert not krs.filter(lineage__isnull=True).exists()
+    for kr in krs.filter(origin__isnull=False).select_related("origin"):
+        assert kr.lineage_id == kr.origin.lineage_key
+    progress = KeyResultProgress.objects.filter(key_result__in=krs).select_related("key_result__goal__charter")
+    assert progress.exists()
+    for reading in progress:
+        charter = reading.key_result.goal.charter
+        assert reading.lineage_id == reading.key_result.lineage_key
+        # Recorded on the version in force at that moment.
+        assert charter.ratified_at <= reading.recorded_at
+        assert charter.superseded_at is None or reading.recorded_at < charter.superseded_at
+        assert CheckIn.objects.get(pk=reading.source_ref).submitted_at == reading.recorded_at
+    with_progress = progress.values("lineage").distinct().count()
+    assert progress.filter(is_latest=True).count() == with_progress
+
+
+def test_checkins_sit_in_their_teams_weeks(tiny):
+    checkins = CheckIn.objects.filter(team__organisation__slug=tiny.slug).select_related("team")
+    assert checkins.exists()
+    for checkin in checkins:
+        assert checkin.week.weekday() == 0
+        if checkin.is_submitted:
+            assert checkin.team_week.contains(checkin.submitted_at)
+            assert checkin.is_late == checkin.is_late_at(checkin.submitted_at)
+    unrecorded = KeyResultUpdate.objects.filter(check_in__in=checkins.filter(state="submitted"),
+                                                recorded_value__isnull=True)
+    assert not unrecorded.exists()
+
+
+def test_consent_was_given_to_the_ratified_text(tiny):
+    responses = Response.objects.filter(charter__team__organisation__slug=tiny.slug,
+                                        charter__state__in=["ratified", "superseded"]).select_related("charter")
+    assert responses.exists()
+    assert all(response.revision == response.charter.revision for response in responses)
+    members = Membership.objects.filter(team__organisation__slug=tiny.slug)
+    assert members.filter(is_leader=True, is_member=True).count() == tiny.teams
