@@ -19,4 +19,11 @@ def navigation(request):
             .order_by("team__organisation__name", "team__name")
         )
 
-    return {"nav_memberships": SimpleLazyObject(my_teams)}
+    def unread_notifications() -> int:
+        from alignment.notifications import unread_count
+
+        return unread_count(user)
+
+    # The bell's number: one query, on every page that shows the header.
+    return {"nav_memberships": SimpleLazyObject(my_teams),
+            "unread_notifications": SimpleLazyObject(unread_notifications)}

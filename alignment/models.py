@@ -65,6 +65,15 @@ class User(AbstractUser):
         _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone],
         help_text=_("Times are shown to you in this zone."),
     )
+    reminders_snoozed_until = models.DateTimeField(
+        _("reminders snoozed until"), null=True, blank=True,
+        help_text=_("Reminders are not sent to you before this moment."),
+    )
+    quiet_hours_start = models.TimeField(
+        _("quiet hours start"), null=True, blank=True,
+        help_text=_("From this time (in your time zone) reminder emails wait until the quiet hours end."),
+    )
+    quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -343,3 +352,10 @@ class Invitation(RoleFlags):
         if self.expires_at <= timezone.now():
             return self.State.EXPIRED
         return self.State.PENDING
+
+
+from alignment.notification_models import (  # noqa: E402, F401  (this app's models, kept in their own file)
+    Delivery,
+    Notification,
+    NotificationPreference,
+)

@@ -174,7 +174,33 @@ else:
         (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
 # Periodic tasks run often and query the database for rows that are due (per-team
 # weekdays, times and zones live in the database), so this schedule stays static.
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Each entry expires a little before its next run, so runs queued while no worker was up do not
+# pile up: the next run catches up with what is still relevant (and logs what it skipped as stale).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "check-in reminders and nudges": {"task": "checkins.tasks.dispatch_due_reminders", "schedule": 300.0,
+                                      "options": {"expires": 290}},
+    "leader digests": {"task": "checkins.tasks.send_due_digests", "schedule": 3600.0,
+                       "options": {"expires": 3500}},
+    "cycle rollovers": {"task": "reviews.tasks.roll_over_due_cycles", "schedule": 900.0,
+                        "options": {"expires": 890}},
+    "review session reminders": {"task": "reviews.tasks.remind_review_sessions", "schedule": 900.0,
+                                 "options": {"expires": 890}},
+    # Reminder emails held through someone's quiet hours go out once those end.
+    "held emails": {"task": "alignment.tasks.release_held_emails", "schedule": 600.0,
+                    "options": {"expires": 590}},
+    # The health endpoint reports beat as late when this has not run for a few minutes.
+    "beat heartbeat": {"task": "alignment.health.record_beat_heartbeat", "schedule": 60.0,
+                       "options": {"expires": 55}},
+}
+# The heartbeat task lives beside the health view, not in a tasks module: import it in the worker.
+CELERY_IMPORTS = ("alignment.health",)
+# A queue of one's own (the real-worker tests use one so parallel runs never take each other's tasks).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Reminders: the nudge goes this many hours before a team's week ends (0: no nudge); the leaders'
+# digest this many hours after the team's check-in time.
+CHECKIN_NUDGE_HOURS = env_int("CHECKIN_NUDGE_HOURS", 24)
+LEADER_DIGEST_AFTER_HOURS = env_int("LEADER_DIGEST_AFTER_HOURS", 4)
+BEAT_HEARTBEAT_STALE_SECONDS = env_int("BEAT_HEARTBEAT_STALE_SECONDS", 300)
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 

@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from alignment import views
+from alignment import health, notification_views, views
 from alignment.forms import PasswordResetRequestForm
 
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -31,6 +32,15 @@ urlpatterns = [
     path(team + "members/<int:membership_id>/roles/", views.member_roles, name="member_roles"),
     path(team + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/bell/", notification_views.notification_bell, name="notification_bell"),
+    path("notifications/<int:notification_id>/", notification_views.notification_open, name="notification_open"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification_read_all"),
+    path("notifications/preferences/", notification_views.notification_preferences,
+         name="notification_preferences"),
+    path("notifications/snooze/", notification_views.notification_snooze, name="notification_snooze"),
+    path("notifications/unsubscribe/<str:unsubscribe_token>/", notification_views.notification_unsubscribe,
+         name="notification_unsubscribe"),
     path("", include("charters.urls")),
     path("", include("decisions.urls")),
     path("", include("checkins.urls")),

@@ -25,6 +25,29 @@ class CheckinsConfig(AppConfig):
                        "mark_done", "answer_request"),
         ))
 
+        # Notifications (alignment/notifications.py): the kinds check-ins send.
+        from alignment import notifications
+        from checkins.services import CHECKIN_REPLY
+
+        notifications.register_kind(CHECKIN_REPLY, "Replies to your check-in",
+                                    description="A leader answered something you wrote in a check-in.")
+
+        self._register_scheduled_kinds()
+
+    def _register_scheduled_kinds(self) -> None:
+        """The scheduler's kinds (checkins.tasks) and what `manage.py schedule_preview` shows of them."""
+        from alignment import notifications, schedule
+        from checkins import reminders
+
+        notifications.register_kind(reminders.REMINDER, "Check-in reminders", reminder=True,
+                                    description="At your team's check-in time, when you have not checked in.")
+        notifications.register_kind(reminders.NUDGE, "Check-in nudges", reminder=True,
+                                    description="Once before the week closes, if your check-in is still missing.")
+        notifications.register_kind(reminders.DIGEST, "Leader digest",
+                                    description="Each week for leaders: who checked in, blockers, renegotiations, "
+                                                "falling confidence and strained non-negotiables.")
+        schedule.register_preview(reminders.next_times)
+
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters and decisions: twelve weeks of check-ins."""
         from checkins.demo import seed_checkins

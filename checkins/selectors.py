@@ -271,9 +271,16 @@ def is_overloaded(team, person) -> bool:
 def open_commitments_of(team, person) -> list[Commitment]:
     """A person's open commitments in the team, soonest due first (one query)."""
     commitments = list(Commitment.objects.open().filter(team=team, owner=person))
-    for commitment in commitments:
-        commitment.team = team  # linked to by its page; already loaded
+    link_commitments(team, commitments)
     return commitments
+
+
+def link_commitments(team, commitments: list[Commitment]) -> None:
+    """Give each commitment its page's URL (`url`), the pattern reversed once for all of them."""
+    pages = RowUrls("checkins:commitment", team.organisation.slug, team.slug)
+    for commitment in commitments:
+        commitment.team = team  # already loaded
+        commitment.url = pages.of(commitment.pk)
 
 
 @dataclass
@@ -304,8 +311,7 @@ def commitments_page(team) -> CommitmentsPage:
     the team's people (whom a leader may ask).
     """
     commitments = list(Commitment.objects.filter(team=team).select_related("owner", "goal"))
-    for commitment in commitments:
-        commitment.team = team
+    link_commitments(team, commitments)
     charter = Charter.objects.active_for(team)
     goals = list(charter.goals.select_related(None)) if charter is not None else []
     people = [m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]

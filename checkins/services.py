@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from alignment import notifications
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import ARCHIVED_REFUSAL
 from alignment.weeks import TeamWeek
@@ -18,6 +20,9 @@ from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_ren
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 
 ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-in” to change it."
+
+# A notification kind (registered in checkins/apps.py): a leader answered someone's check-in.
+CHECKIN_REPLY = "checkin_reply"
 
 
 def save_draft(*, team, author, week: TeamWeek, expected_version: int, progress: str, highlights: str, load: str,
@@ -95,13 +100,20 @@ def reply(*, checkin_id: int, team, actor, body: str, token, now: datetime | Non
     """
     if team.is_archived:
         raise ActionRefused(ARCHIVED_REFUSAL)
-    checkin = CheckIn.objects.filter(pk=checkin_id, team=team).first()
+    checkin = CheckIn.objects.select_related("author").filter(pk=checkin_id, team=team).first()
     if checkin is None:
         raise ActionRefused("This check-in no longer exists, so your reply was not sent. Your text is below.")
     try:
         with transaction.atomic():
-            return Reply.objects.create(check_in=checkin, author=actor, body=body, token=token,
-                                        created_at=now or timezone.now())
+            answer = Reply.objects.create(check_in=checkin, author=actor, body=body, token=token,
+                                          created_at=now or timezone.now())
+            if checkin.author_id != actor.pk:  # a leader answered: tell the author (once per reply)
+                notifications.deliver(
+                    recipient=checkin.author, kind=CHECKIN_REPLY, key=f"reply:{answer.pk}", now=now,
+                    subject=f"{actor.name} replied to your check-in", body=body,
+                    url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]),
+                )
+            return answer
     except IntegrityError:  # the same form, sent a second time (or at the same moment)
         return Reply.objects.get(check_in=checkin, token=token)
 

@@ -17,6 +17,19 @@ class ReviewsConfig(AppConfig):
                                                   url_names=RETROSPECTIVE_URL_NAMES, needs=Capability.READ_TEAM))
         panels.register_team_panel("reviews/retro/_health_trend.html", retro_selectors.health_panel)
 
+        self._register_scheduled_kinds()
+
+    def _register_scheduled_kinds(self) -> None:
+        """The scheduler's kinds (reviews.tasks) and what `manage.py schedule_preview` shows of them."""
+        from alignment import notifications, schedule
+        from reviews import rollover
+
+        notifications.register_kind(rollover.SESSION, "Retrospective reminders", reminder=True,
+                                    description="The day before your team's retrospective.")
+        notifications.register_kind(rollover.ROLLOVER, "Cycle rollovers",
+                                    description="When a review cycle ends and the next one opens.")
+        schedule.register_preview(rollover.next_times)
+
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after check-ins: two reviewed cycles per team, and a session to run."""
         from reviews.demo import seed_retrospectives

@@ -41,6 +41,10 @@ class ReviewCycle(models.Model):
             models.UniqueConstraint(fields=["team"], condition=Q(state="open"), name="cycle_one_open_per_team"),
             models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="cycle_ends_after_start"),
         ]
+        indexes = [
+            # The scheduler's "open cycles whose end date has come" (reviews.rollover.due_cycles).
+            models.Index(fields=["end_date"], condition=Q(state="open"), name="cycle_open_by_end"),
+        ]
 
     def __str__(self) -> str:
         return f"Cycle {self.number} ({self.start_date:%d %b} – {self.end_date:%d %b %Y})"

@@ -105,7 +105,8 @@ def test_query_count_is_flat(
 
     # 1. user  2. my memberships with team, organisation and head count
     # 3. organisations I administer.
-    with django_assert_num_queries(4):
+    # 4. the unread notifications count (the header's bell).
+    with django_assert_num_queries(5):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200

@@ -256,7 +256,8 @@ def test_query_count_for_a_logged_in_person_is_flat(
     client = login(omar)
 
     # 1. user  2. the invitation with team, organisation and who invited.
-    with django_assert_num_queries(3):
+    # 3. the unread notifications count (the header's bell).
+    with django_assert_num_queries(4):
         response = client.get(reverse("invitation_accept", args=[token]))
 
     assertContains(response, "Accept and join Platform")

@@ -49,7 +49,8 @@ def test_the_page_runs_the_same_queries_with_3_or_40_teams(login, leader, map_of
     # 6. (charters) their charters in force, goals counted by purpose part  7. (charters) those charters'
     # key results with their latest reading  8. am I an admin?  9. (charters) the admins' summary, one
     # aggregate.
-    with django_assert_num_queries(10):
+    # 10. the unread notifications count (the header's bell).
+    with django_assert_num_queries(11):
         response = client.get(URL)
 
     shown = min(teams, 24)
@@ -64,7 +65,8 @@ def test_a_search_with_a_filter_runs_the_same_queries(login, member, map_of, tea
     client = login(member)
 
     # As above, without the admins' summary; the search and the filter are part of queries 4 and 5.
-    with django_assert_num_queries(9):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(10):
         response = client.get(URL, {"q": "TEAM", "filter": "falling"})
 
     assert len(response.context["teams"]) == min(teams - 2, 24)

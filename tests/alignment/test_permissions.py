@@ -13,8 +13,8 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 from pytest_django.asserts import assertRedirects
 
-from alignment import permissions
-from alignment.models import Invitation, Membership
+from alignment import notifications, permissions
+from alignment.models import Invitation, Membership, Notification
 
 LOGIN = "login"  # expectation: redirected to the login page with ?next=
 ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader")
@@ -43,6 +43,15 @@ ANSWERS = {
     "member_remove":       (LOGIN,   404,     404,     403,   403,        302),
     # Whoever holds the link may read the invitation: the token is the permission.
     "invitation_accept":   (200,     200,     200,     200,   200,        200),
+    # Notifications are one person's own: someone else's is 404 (the target belongs to the member).
+    "notification_list":   (LOGIN,   200,     200,     200,   200,        200),
+    "notification_bell":   (LOGIN,   200,     200,     200,   200,        200),
+    "notification_open":   (LOGIN,   404,     404,     302,   404,        404),
+    "notification_read_all": (LOGIN, 302,     302,     302,   302,        302),
+    "notification_preferences": (LOGIN, 200,  200,     200,   200,        200),
+    "notification_snooze": (LOGIN,   302,     302,     302,   302,        302),
+    # The signed link is the permission (it sits in an email): no login needed, and it names its person.
+    "notification_unsubscribe": (200, 200,    200,     200,   200,        200),
 }
 # fmt: on
 
@@ -53,6 +62,8 @@ POSTED = {
     "member_roles": {"roles": ["member", "facilitator"]},
     "member_remove": {},
     "team_restore": {},
+    "notification_read_all": {},
+    "notification_snooze": {"action": "snooze"},
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
@@ -66,9 +77,13 @@ URL_KWARGS = {
     "member_roles": ("org_slug", "team_slug", "membership_id"),
     "member_remove": ("org_slug", "team_slug", "membership_id"),
     "invitation_accept": ("token",),
+    "notification_open": ("notification_id",),
+    "notification_unsubscribe": ("unsubscribe_token",),
 }
 # Django's own views, tested only for what this project configures (test_accounts.py).
 NOT_IN_TABLE = {"login", "password_reset"}
+# Not a person's page: the health check answers everyone (tests/alignment/test_health.py).
+NOT_IN_TABLE |= {"health"}
 
 
 @pytest.fixture
@@ -76,7 +91,11 @@ def targets(team, leader, member, facilitator, make_invitation, make_user, add_m
     """What the URLs point at: a pending invitation and a colleague none of the cast is."""
     invitation, token = make_invitation(team, "pending@example.com", invited_by=leader)
     colleague = add_member(team, make_user("colleague@example.com", "Cleo Colleague"), "member")
+    notification = Notification.objects.create(recipient=member, kind="checkin_reply", subject="A reply",
+                                               url=team.get_absolute_url())
     return {
+        "notification_id": notification.pk,
+        "unsubscribe_token": notifications.unsubscribe_token(member, "checkin_reply"),
         "org_slug": team.organisation.slug,
         "team_slug": team.slug,
         "invitation_id": invitation.pk,

@@ -66,7 +66,8 @@ def test_query_count_is_flat(
     client = login(member)
 
     # 1. user.
-    with django_assert_num_queries(2):
+    # 2. the unread notifications count (the header's bell).
+    with django_assert_num_queries(3):
         response = client.get(PROFILE_URL)
 
     assert response.status_code == 200

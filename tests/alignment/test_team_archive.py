@@ -194,7 +194,8 @@ def test_archived_team_page_query_count_is_flat(
 
     # 1. user  2. my membership with team and organisation  3. members with their users
     # 4. the team's current charters (charters' panel)  5. the open review cycle (reviews' panel).
-    with django_assert_num_queries(7):
+    # 6. the unread notifications count (the header's bell).
+    with django_assert_num_queries(8):
         response = client.get(TEAM_URL)
 
     assert response.status_code == 200

@@ -103,7 +103,8 @@ def test_query_count_for_a_leader_is_flat(
     # 1. user  2. my membership with team and organisation
     # 3. members with their users  4. pending invitations with who invited
     # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel).
-    with django_assert_num_queries(7):
+    # 7. the unread notifications count (the header's bell).
+    with django_assert_num_queries(8):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
@@ -128,7 +129,8 @@ def test_query_count_for_a_member_is_flat(
     # 1. user  2. my membership with team and organisation
     # 3. members with their users  4. the team's current charters (charters' panel)
     # 5. the open review cycle (reviews' panel).
-    with django_assert_num_queries(6):
+    # 6. the unread notifications count (the header's bell).
+    with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)

@@ -140,7 +140,8 @@ def test_query_count_is_flat(
     client = login(leader)
 
     # 1. user  2. my membership with team and organisation.
-    with django_assert_num_queries(2):
+    # 3. the unread notifications count (the header's bell).
+    with django_assert_num_queries(3):
         response = client.get(SETTINGS_URL)
 
     assert response.status_code == 200

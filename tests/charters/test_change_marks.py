@@ -52,7 +52,8 @@ def test_the_amendment_page_with_change_marks_is_flat(login, leader, team, write
     # the amendment amends), then for the amendment and the version it amends together (to mark changes):
     # 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries; 8 the amendment's key results'
     # latest progress, 9 the team's memberships with users, 10 responses, 11 comments.
-    with django_assert_num_queries(11):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(12):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'id="changes-process"')

@@ -31,7 +31,8 @@ def test_leader_view_of_a_draft_is_flat(login, leader, team, write_charter, disc
     # latest progress with who recorded it, 9 the team's memberships with users (who has not
     # responded), 10 responses with members and answerers, 11 comments with authors and
     # resolvers.
-    with django_assert_num_queries(11):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(12):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -50,7 +51,8 @@ def test_outsider_view_of_a_ratified_charter_is_flat(login, outsider, team, writ
     # organisation, 4 the versions in force (with what it amends and who ratified it, for the
     # header), 5 goals with owners, 6 key results, 7 non-negotiables, 8 boundaries, 9 each key
     # result's latest progress with who recorded it.
-    with django_assert_num_queries(9):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(10):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -69,7 +71,8 @@ def test_version_page_is_flat(login, member, team, write_charter, discuss, djang
     # 8 each key result's latest progress with who recorded it, 9 responses with members and answerers, 10 the
     # consent record kept at ratification (who had not given their word, with users; today's team is not
     # needed), 11 the comment threads with authors and resolvers (read only now).
-    with django_assert_num_queries(11):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(12):
         response = client.get(charter_url("version", 1))
 
     assertContains(response, "<tr id=\"key_result-", count=2 * rows)
@@ -85,7 +88,8 @@ def test_history_is_flat(login, leader, team, write_charter, django_assert_num_q
 
     # 1 user, 2 the person's memberships (the header's team switcher too), 3 versions with who ratified and who
     # started them.
-    with django_assert_num_queries(3):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(4):
         response = client.get(charter_url("history"))
 
     assertContains(response, "by Lena Leader", count=versions)
@@ -98,11 +102,12 @@ def test_compare_is_flat(login, leader, team, write_charter, django_assert_num_q
     client = login(leader)
 
     # 1 user, 2 the person's memberships (the header's team switcher too), 3 both versions, 4-7 their goals with
-    # owners, key results, non-negotiables and boundaries.
-    with django_assert_num_queries(7):
+    # owners, key results, non-negotiables and boundaries, 8 the unread notifications count (the header's bell).
+    with django_assert_num_queries(8):
         response = client.get(charter_url("diff", query="a=2&b=1"))
-    # Two ratified versions never change: compared again, they come from the cache.
-    with django_assert_num_queries(3):
+    # Two ratified versions never change: compared again, they come from the cache (the user, the
+    # memberships and the unread notifications count are still asked).
+    with django_assert_num_queries(4):
         again = client.get(charter_url("diff", query="a=1&b=2"))
     assertContains(again, f"<ins><strong>Non-negotiable {rows + 1}</strong></ins>")
 

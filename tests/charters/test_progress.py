@@ -314,7 +314,8 @@ def test_the_active_charter_page_with_progress_is_flat(login, leader, team, writ
     # latest progress with who recorded it (whether an amendment is in progress came with the versions in
     # force), 9 responses with members and answerers, 10 the consent record kept at ratification, 11 comments
     # with authors and resolvers.
-    with django_assert_num_queries(11):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(12):
         response = client.get(charter_url("detail"))
 
     assertContains(response, '<td class="latest-value">40%', count=2 * rows)

@@ -60,7 +60,8 @@ def test_the_leaders_week(login, leader, crowd, people, django_assert_num_querie
     # commitments, owners and proposed owners, the requested commitments with who is asked, the
     # charter's key results with their confidence at the week's start and end, the replies to the
     # week's check-ins with their authors.
-    with django_assert_num_queries(9):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(10):
         response = client.get(url("week"))
 
     body = response.content.decode()
@@ -78,7 +79,8 @@ def test_this_week(login, member, crowd, people, django_assert_num_queries):
     # user, the person's memberships (team_access, and the header's team switcher), the non-negotiables of the
     # charter in force, its goals, their key results, the team's people (who could help), this and last week's
     # check-ins, their blockers, this week's key-result updates, the member's open commitments.
-    with django_assert_num_queries(10):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(11):
         response = client.get(url("this_week"))
 
     assert response.status_code == 200
@@ -92,7 +94,8 @@ def test_the_commitments_page(login, member, crowd, people, django_assert_num_qu
 
     # user, the person's memberships (team_access, and the header's team switcher), the team's commitments with
     # owners and goals, the active charter, its goals, the team's people (whom a leader may ask).
-    with django_assert_num_queries(6):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(7):
         response = client.get(url("commitments"))
 
     assert response.content.decode().count('id="commitment-') == 3 * people
@@ -110,7 +113,8 @@ def test_a_commitments_page(login, member, team, renegotiations, django_assert_n
     # user, the person's memberships (team_access, and the header's team switcher), the commitment with owner,
     # goal and creator, its renegotiations with who asked, decided, held it and would take it, the team's other
     # people (to hand over to).
-    with django_assert_num_queries(5):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(6):
         response = client.get(url("commitment", kept.pk))
 
     assert response.content.decode().count('id="renegotiation-') == renegotiations
@@ -149,7 +153,8 @@ def test_the_trends_page(login, member, history, weeks, django_assert_num_querie
     # user, the person's memberships (team_access, and the header's team switcher), the team's memberships (who
     # checks in), the charter's key results with their goals, where each stood when the window opened, their
     # progress inside the window, the window's check-ins counted by week, state, lateness, load and strain, the.
-    with django_assert_num_queries(7):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(8):
         response = client.get(url("trends"))
 
     body = response.content.decode()
@@ -166,7 +171,8 @@ def test_a_persons_history(login, leader, member, history, weeks, django_assert_
     # user, the person's memberships (team_access, and the header's team switcher), the person's membership with
     # them, their check-ins of the window with strain, acknowledgement and reply counts, the blockers raised in
     # them, their key-result updates with the key results.
-    with django_assert_num_queries(6):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(7):
         response = client.get(url("person", member.pk))
 
     body = response.content.decode()
@@ -186,7 +192,8 @@ def test_a_check_in_with_its_thread(login, leader, member, history, replies, dja
     # user, the person's memberships (team_access, and the header's team switcher), the check-in with its
     # author, strain and who acknowledged it, its blockers, its key-result updates with their key results, its
     # replies with who wrote them.
-    with django_assert_num_queries(6):
+    # and the unread notifications count (the header's bell)
+    with django_assert_num_queries(7):
         response = client.get(url("checkin", checkin.pk))
 
     assert response.content.decode().count('<li id="reply-') == replies

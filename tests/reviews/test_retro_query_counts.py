@@ -16,10 +16,10 @@ SIZES = pytest.mark.parametrize(("cards", "people"), [(10, 2), (200, 30)])
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # Every session page: the user, and their memberships (team_access, which also fills the header's team
-# switcher); the session with its cycle, facilitator, who last moved it and the theme under discussion; its
-# prompts with their non-negotiables; its cards (the authors' names only when the session is not anonymous).
-# Then what each phase shows:
-EVERY_PAGE = 2 + 3
+# switcher); the unread notifications count (the header's bell); the session with its cycle, facilitator, who
+# last moved it and the theme under discussion; its prompts with their non-negotiables; its cards (the authors'
+# names only when the session is not anonymous). Then what each phase shows:
+EVERY_PAGE = 3 + 3
 PHASES = {
     # the ratings (the reader's own); the charter in force; its key results with their latest readings; the
     # cycle's conscious investments; its check-ins counted by strained non-negotiable; their boundary questions

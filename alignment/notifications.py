@@ -1,0 +1,244 @@
+"""Telling people things, each exactly once: kinds, delivery, preferences, unsubscribe links, calendar sources.
+
+Feature apps register their kinds (and calendar sources) in `AppConfig.ready()`; the core never
+imports them. A feature calls `deliver()` when its event commits or its scheduler finds something due.
+
+How a delivery goes (`deliver`):
+
+1. Claim a `Delivery` row, unique on (recipient, kind, key). A rerun, or the loser of two concurrent
+   calls, hits the constraint and gets `None`: nothing is shown or sent twice.
+2. Reminder kinds (`reminder=True`) are skipped while the person has snoozed reminders
+   (status `skipped`, the reason in `detail`).
+3. Unless the person turned the kind off in the app, a `Notification` appears in their centre.
+4. Unless they turned its email off, the email is queued when the transaction commits
+   (`alignment.tasks.send_notification_email`, status `claimed` until it has gone, then `sent`).
+   A reminder that falls in the person's quiet hours (in their own time zone) is not queued:
+   the delivery is `held` with the end of the quiet hours in `detail`, and the periodic task
+   `alignment.tasks.release_held_emails` sends it once the quiet hours are over. The in-app
+   notification is not held: it makes no noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from alignment.notification_models import Delivery, Notification, NotificationPreference
+
+UNSUBSCRIBE_SALT = "alignment.notifications.unsubscribe"
+SNOOZE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    description: str = ""
+    reminder: bool = False
+    email_default: bool = True
+    in_app_default: bool = True
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register_kind(key: str, label: str, *, description: str = "", reminder: bool = False,
+                  email_default: bool = True, in_app_default: bool = True) -> None:
+    """Make a kind of notification known (called from a feature app's `ready()`; calling again replaces it)."""
+    _kinds[key] = Kind(key, label, description, reminder, email_default, in_app_default)
+
+
+def kinds() -> list[Kind]:
+    """Every registered kind, in the order they were registered."""
+    return list(_kinds.values())
+
+
+def get_kind(key: str) -> Kind:
+    try:
+        return _kinds[key]
+    except KeyError:
+        raise LookupError(f"No notification kind {key!r} is registered (register_kind in AppConfig.ready)") from None
+
+
+# Preferences ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    kind: Kind
+    email: bool
+    in_app: bool
+
+
+def preferences(user) -> list[Choice]:
+    """The person's choice for every kind, defaults filled in (one query)."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    return [
+        Choice(kind, saved[kind.key].email, saved[kind.key].in_app) if kind.key in saved
+        else Choice(kind, kind.email_default, kind.in_app_default)
+        for kind in kinds()
+    ]
+
+
+def preference(user, kind_key: str) -> Choice:
+    """The person's choice for one kind (one query)."""
+    kind = get_kind(kind_key)
+    saved = NotificationPreference.objects.filter(user=user, kind=kind_key).first()
+    if saved is None:
+        return Choice(kind, kind.email_default, kind.in_app_default)
+    return Choice(kind, saved.email, saved.in_app)
+
+
+def set_preference(*, user, kind: str, email: bool | None = None, in_app: bool | None = None) -> Choice:
+    """Record the person's choice for a kind; `None` keeps what they had."""
+    current = preference(user, kind)
+    values = {"email": current.email if email is None else email,
+              "in_app": current.in_app if in_app is None else in_app}
+    NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults=values)
+    return Choice(current.kind, **values)
+
+
+def is_snoozed(user, now: datetime) -> bool:
+    return bool(user.reminders_snoozed_until and user.reminders_snoozed_until > now)
+
+
+def quiet_hours_end(user, now: datetime) -> datetime | None:
+    """When the person's quiet hours end if `now` falls in them, else `None`.
+
+    The window is in the person's own time zone and may run over midnight (22:00–07:00).
+    """
+    start, end = user.quiet_hours_start, user.quiet_hours_end
+    if start is None or end is None or start == end:
+        return None
+    zone = ZoneInfo(user.time_zone or "UTC")
+    local = timezone.localtime(now, zone)
+    clock = local.time().replace(tzinfo=None)
+    if start < end:
+        inside = start <= clock < end
+        end_day = local.date()
+    else:  # over midnight
+        inside = clock >= start or clock < end
+        end_day = local.date() + timedelta(days=1) if clock >= start else local.date()
+    if not inside:
+        return None
+    return datetime.combine(end_day, end, tzinfo=zone)
+
+
+def in_quiet_hours(user, now: datetime) -> bool:
+    return quiet_hours_end(user, now) is not None
+
+
+# Unsubscribe links ---------------------------------------------------------------------------------------
+
+
+def unsubscribe_token(user, kind: str) -> str:
+    """A signed token naming the person and the kind; it never expires (the link sits in old emails)."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user.pk, "k": kind}, compress=False)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, kind) from a token, or `None` if it was tampered with or names no kind we know."""
+    try:
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("k") not in _kinds or not isinstance(data.get("u"), int):
+        return None
+    return data["u"], data["k"]
+
+
+def unsubscribe_url(user, kind: str) -> str:
+    return settings.SITE_URL + reverse("notification_unsubscribe", args=[unsubscribe_token(user, kind)])
+
+
+def absolute_url(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+
+
+# Delivering ----------------------------------------------------------------------------------------------
+
+
+def deliver(*, recipient, kind: str, key: str, subject: str, body: str, url: str,
+            now: datetime | None = None) -> Delivery | None:
+    """Tell `recipient` about `key` once: claim, honour preferences, snooze and quiet hours, show, email.
+
+    Returns the new `Delivery`, or `None` when this (recipient, kind, key) was claimed before
+    (a rerun, or the other of two concurrent calls), in which case nothing is shown or sent.
+    `url` is site-relative (`/o/…`); the email makes it absolute with `SITE_URL`.
+    """
+    from alignment.tasks import send_notification_email
+
+    the_kind = get_kind(kind)
+    now = now or timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                delivery = Delivery.objects.create(recipient=recipient, kind=kind, key=key[:200], claimed_at=now,
+                                                   subject=subject[:200], body=body, url=url[:500])
+        except IntegrityError:
+            return None
+        if the_kind.reminder and is_snoozed(recipient, now):
+            delivery.status = Delivery.Status.SKIPPED
+            delivery.detail = f"reminders snoozed until {recipient.reminders_snoozed_until.isoformat()}"
+            delivery.save(update_fields=["status", "detail"])
+            return delivery
+        choice = preference(recipient, kind)
+        if choice.in_app:
+            Notification.objects.create(recipient=recipient, kind=kind, subject=subject[:200], body=body,
+                                        url=url[:500], created_at=now)
+        held_until = quiet_hours_end(recipient, now) if the_kind.reminder else None
+        if not choice.email or not recipient.email:
+            delivery.status = Delivery.Status.SENT if choice.in_app else Delivery.Status.SKIPPED
+            delivery.detail = "in the app only: email is off" if choice.in_app else "email and in-app are off"
+        elif held_until is not None:
+            delivery.status = Delivery.Status.HELD
+            delivery.detail = f"quiet hours until {held_until.isoformat()}"
+        else:
+            send_notification_email.delay_on_commit(delivery.pk)
+            delivery.detail = "email queued"
+        delivery.save(update_fields=["status", "detail"])
+    return delivery
+
+
+def unread_count(user) -> int:
+    """The bell's number (one query)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Calendar sources ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something in a person's calendar: aware datetimes; `url` site-relative."""
+
+    uid: str
+    title: str
+    start: datetime
+    end: datetime
+    url: str = ""
+    description: str = ""
+
+
+CalendarSource = Callable[..., list[Event]]
+_calendar_sources: list[CalendarSource] = []
+
+
+def register_calendar_source(source: CalendarSource) -> None:
+    """Add `source(user, start, end) -> list[Event]` to everyone's calendar feed (from `ready()`)."""
+    if source not in _calendar_sources:
+        _calendar_sources.append(source)
+
+
+def calendar_events(user, start: datetime, end: datetime) -> list[Event]:
+    events = [event for source in _calendar_sources for event in source(user, start, end)]
+    return sorted(events, key=lambda event: (event.start, event.uid))
+

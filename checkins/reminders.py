@@ -1,0 +1,346 @@
+"""Check-in reminders, nudges and leader digests: who is due, and what they are told.
+
+The scheduler (`checkins.tasks`) runs often and asks these services what is due *now*; per-team
+weekdays, times and zones live in the database, so nothing is scheduled ahead.
+
+A team's week has, in its own zone (`alignment.weeks`, so daylight-saving changes are honoured):
+
+- the **reminder** at the check-in time (`TeamWeek.due_at`), for each person who checks in and has not
+  submitted this week's check-in;
+- the **nudge** `CHECKIN_NUDGE_HOURS` before the week ends (`TeamWeek.ends_at`), for those still missing.
+  Once the nudge is due it replaces the reminder (someone caught up after downtime gets one message, not
+  two); a team whose check-in time falls inside the nudge window gets only the reminder;
+- the **leader digest** `LEADER_DIGEST_AFTER_HOURS` after the check-in time (at the latest an hour before
+  the week ends), for each leader.
+
+Exactly once: every message is a `Delivery` keyed by kind, week and team (a person in two teams gets
+each team's reminder). Selection excludes what was already delivered in SQL, so a run every five
+minutes costs a few queries once everyone is told. A past week is never reminded: it is stale, and
+is counted and logged as skipped when a run finds it missed (`since`: when the previous run happened).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from alignment import notifications
+from alignment.models import Membership, Team
+from alignment.notification_models import Delivery
+from alignment.permissions import Capability, TeamAccess, capabilities_of
+from alignment.weeks import TeamWeek, current_week
+from checkins.models import CheckIn
+
+logger = logging.getLogger(__name__)
+
+REMINDER, NUDGE, DIGEST = "checkin_reminder", "checkin_nudge", "leader_digest"
+BATCH_SIZE = 500  # people (or teams) per batch: each batch costs the same few queries
+
+
+def nudge_hours() -> int:
+    return getattr(settings, "CHECKIN_NUDGE_HOURS", 24)
+
+
+def digest_after_hours() -> int:
+    return getattr(settings, "LEADER_DIGEST_AFTER_HOURS", 4)
+
+
+def delivery_key(team_id: int, week: TeamWeek) -> str:
+    """The period a reminder, nudge or digest is about: the week (its Monday) of one team."""
+    return f"week-{week.monday.isoformat()}/team-{team_id}"
+
+
+# When things are due: pure functions of a team and an instant -------------------------------------------
+
+
+def reminder_at(team, week: TeamWeek) -> datetime:
+    return week.due_at(team.checkin_weekday, team.checkin_time)
+
+
+def nudge_at(team, week: TeamWeek) -> datetime | None:
+    """N hours before the week ends; None when that is not after the reminder (the reminder is the nudge)."""
+    hours = nudge_hours()
+    if hours <= 0:
+        return None
+    at = (week.ends_at.astimezone(ZoneInfo("UTC")) - timedelta(hours=hours)).astimezone(team.zone)
+    return at if at > reminder_at(team, week) else None
+
+
+def digest_at(team, week: TeamWeek) -> datetime:
+    utc = ZoneInfo("UTC")
+    due = reminder_at(team, week).astimezone(utc) + timedelta(hours=digest_after_hours())
+    latest = week.ends_at.astimezone(utc) - timedelta(hours=1)
+    return min(due, latest).astimezone(team.zone)
+
+
+def phase(team, now: datetime) -> tuple[TeamWeek, str] | None:
+    """Which message a missing person of the team should have by `now` this week: reminder, nudge or none."""
+    week = current_week(team, now)
+    if now < reminder_at(team, week):
+        return None
+    nudge = nudge_at(team, week)
+    return week, (NUDGE if nudge is not None and now >= nudge else REMINDER)
+
+
+def missed_rounds(team, now: datetime, since: datetime | None) -> list[tuple[TeamWeek, str]]:
+    """Reminders and nudges of weeks before this one that fell due after `since`: stale, never sent."""
+    if since is None:
+        return []
+    missed = []
+    week = current_week(team, now).previous()
+    while week.ends_at > since:
+        for kind, at in ((REMINDER, reminder_at(team, week)), (NUDGE, nudge_at(team, week))):
+            if at is not None and since < at:
+                missed.append((week, kind))
+        week = week.previous()
+    return missed
+
+
+# Who is due ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    membership: Membership  # with its user and team loaded
+    week: TeamWeek
+    kind: str
+
+    @property
+    def key(self) -> str:
+        return delivery_key(self.membership.team_id, self.week)
+
+
+@dataclass
+class Counts:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    stale: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"sent={self.sent} skipped={self.skipped} failed={self.failed} stale={len(self.stale)}"
+
+
+def candidate_teams(now: datetime, *, everyone: bool = False, batch_size: int = BATCH_SIZE) -> Iterator[list[Team]]:
+    """Active teams whose check-in day has come this week in their own zone, in batches by id.
+
+    Queries: the distinct zones of active teams (1), then one per batch of teams. The day is
+    compared in SQL (a superset: the exact instant, DST included, is `phase()`'s to judge).
+    `everyone` drops the day filter: a run after downtime looks at every team for stale rounds.
+    """
+    teams = Team.objects.active().select_related("organisation").order_by("pk")
+    if not everyone:
+        zones = list(Team.objects.active().order_by().values_list("time_zone", flat=True).distinct())
+        if not zones:
+            return
+        day_has_come = Q(pk__in=[])
+        for zone in zones:
+            day_has_come |= Q(time_zone=zone, checkin_weekday__lte=timezone.localtime(now, ZoneInfo(zone)).weekday())
+        teams = teams.filter(day_has_come)
+    last = 0
+    while True:
+        batch = list(teams.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def due_reminders(teams: list[Team], now: datetime, *, batch_size: int = BATCH_SIZE) -> Iterator[list[DueReminder]]:
+    """The people of these teams owed a reminder or nudge now, in batches of memberships.
+
+    One query per batch and (week, kind) group, whatever the number of people: the team's
+    memberships with their people, without a submitted check-in for the week (the check-in's unique
+    index) and without the delivery already made (the delivery's unique index). Groups: the teams'
+    current weeks are at most two Mondays (zones either side of midnight) × reminder or nudge.
+    """
+    groups: dict[tuple, list[tuple[Team, TeamWeek]]] = {}
+    for team in teams:
+        due = phase(team, now)
+        if due is not None:
+            groups.setdefault((due[0].monday, due[1]), []).append((team, due[0]))
+    for (monday, kind), rows in groups.items():
+        by_id = {team.pk: (team, week) for team, week in rows}
+        submitted = CheckIn.objects.filter(team=OuterRef("team_id"), author=OuterRef("user_id"), week=monday,
+                                           state=CheckIn.State.SUBMITTED)
+        told = Delivery.objects.filter(
+            recipient=OuterRef("user_id"), kind=kind,
+            key=Concat(Value(f"week-{monday.isoformat()}/team-"), Cast(OuterRef("team_id"), CharField())))
+        owed = (Membership.objects.filter(team_id__in=list(by_id)).filter(~Exists(submitted), ~Exists(told))
+                .select_related("user").order_by("pk"))
+        last = 0
+        while True:
+            batch = list(owed.filter(pk__gt=last)[:batch_size])
+            if not batch:
+                break
+            last = batch[-1].pk
+            due_now = []
+            for membership in batch:
+                if Capability.CHECK_IN not in capabilities_of(membership):
+                    continue  # a leader who is only a leader does not check in
+                team, week = by_id[membership.team_id]
+                membership.team = team  # already loaded
+                due_now.append(DueReminder(membership, week, kind))
+            yield due_now
+
+
+def message_for(due: DueReminder) -> dict[str, str]:
+    team, week = due.membership.team, due.week
+    deadline = timezone.localtime(reminder_at(team, week), team.zone)
+    url = reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
+    if due.kind == NUDGE:
+        subject = f"{team.name}: your check-in for the {week.label.lower()} is still missing"
+        body = (f"The week closes on {timezone.localtime(week.ends_at, team.zone):%A %d %b at %H:%M} "
+                f"({team.time_zone}). A few lines on what moved, your load and any blocker help the team.")
+    else:
+        subject = f"{team.name}: time for your weekly check-in"
+        body = (f"Your team's check-in was due {deadline:%A %d %b at %H:%M} ({team.time_zone}). "
+                "What moved this week, your load, and anything blocking you.")
+    return {"subject": subject, "body": body, "url": url}
+
+
+def send_reminders(*, now: datetime | None = None, since: datetime | None = None,
+                   batch_size: int = BATCH_SIZE) -> Counts:
+    """Remind and nudge everyone owed it now; count what was sent, skipped (stale or already) and failed."""
+    now = now or timezone.now()
+    counts = Counts()
+    catching_up = since is not None and now - since > timedelta(hours=1)
+    for teams in candidate_teams(now, everyone=catching_up, batch_size=batch_size):
+        if catching_up:
+            for team in teams:
+                counts.stale += [f"{kind} {delivery_key(team.pk, week)}"
+                                 for week, kind in missed_rounds(team, now, since)]
+        for batch in due_reminders(teams, now, batch_size=batch_size):
+            for due in batch:
+                _deliver(due.membership.user, due.kind, due.key, message_for(due), now, counts)
+    counts.skipped += len(counts.stale)
+    if counts.stale:
+        logger.warning("check-in reminders: skipped %d stale rounds of past weeks (beat was down since %s): %s",
+                       len(counts.stale), since.isoformat(), ", ".join(counts.stale[:50]))
+    logger.info("check-in reminders: %s", counts)
+    return counts
+
+
+# Errors a scheduler task retries with backoff (a mail server or the broker briefly away); any other
+# error for one person is counted as failed and the run goes on.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    smtplib.SMTPException, KombuOperationalError, RedisConnectionError, ConnectionError, TimeoutError,
+)
+
+
+def _deliver(user, kind: str, key: str, message: dict[str, str], now: datetime, counts: Counts) -> None:
+    """Deliver one message; a failure for one person is counted and logged, the others still go."""
+    try:
+        delivered = notifications.deliver(recipient=user, kind=kind, key=key, now=now, **message)
+    except TRANSIENT:
+        raise  # the task retries; what was delivered stays delivered
+    except Exception:
+        counts.failed += 1
+        logger.exception("%s %s for user %s failed", kind, key, user.pk)
+        return
+    if delivered is None:
+        counts.skipped += 1  # claimed by an earlier or concurrent run
+    else:
+        counts.sent += 1
+
+
+# Leader digests -----------------------------------------------------------------------------------------
+
+
+def due_digest_teams(teams: list[Team], now: datetime) -> list[tuple[Team, TeamWeek, list[Membership]]]:
+    """Of these teams, those whose digest is due now, with the leaders not yet sent it (1 query)."""
+    due = {}
+    for team in teams:
+        week = current_week(team, now)
+        if now >= digest_at(team, week):
+            due[team.pk] = (team, week)
+    if not due:
+        return []
+    told = Delivery.objects.filter(recipient=OuterRef("user_id"), kind=DIGEST)
+    # The key depends on each team's week; the weeks are at most two Mondays, so an OR of two.
+    key_matches = Q(pk__in=[])
+    for monday in {week.monday for _, week in due.values()}:
+        key_matches |= Q(key=Concat(Value(f"week-{monday.isoformat()}/team-"),
+                                    Cast(OuterRef("team_id"), CharField())))
+    leaders = (Membership.objects.leaders().filter(team_id__in=list(due)).filter(~Exists(told.filter(key_matches)))
+               .select_related("user").order_by("team_id", "pk"))
+    owed: dict[int, list[Membership]] = {}
+    for membership in leaders:
+        owed.setdefault(membership.team_id, []).append(membership)
+    return [(due[pk][0], due[pk][1], owed[pk]) for pk in owed]
+
+
+def digest_message(team, week: TeamWeek, page) -> dict[str, str]:
+    """The digest's words from the team's week page (`checkins.selectors.team_week_page`)."""
+    counts = page.counts
+    lines = [f"{week.label}: {counts['submitted']} checked in, {counts['draft']} drafting, "
+             f"{counts['missing']} missing."]
+    missing = [str(p.person) for p in page.people if not p.is_submitted]
+    if missing:
+        lines.append("Not yet submitted: " + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
+    if page.open_blockers:
+        lines.append(f"Open blockers ({len(page.open_blockers)}):")
+        lines += [f"  - {row.blocker.what} ({row.age_days} days)" for row in page.open_blockers[:10]]
+    if page.pending_renegotiations:
+        lines.append(f"Pending renegotiations ({len(page.pending_renegotiations)}):")
+        lines += [f"  - {r.commitment}" for r in page.pending_renegotiations[:10]]
+    if page.confidence_drops:
+        lines.append("Confidence fell:")
+        lines += [f"  - {drop.key_result.metric}: {drop.was.confidence} → {drop.now.confidence}"
+                  for drop in page.confidence_drops[:10]]
+    if page.strains:
+        lines.append("Non-negotiables under strain:")
+        lines += [f"  - {strain.non_negotiable.title} ({strain.count})" for strain in page.strains]
+    return {
+        "subject": f"{team.name}: the {week.label.lower()} in brief",
+        "body": "\n".join(lines),
+        "url": reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"?week={week.monday}",
+    }
+
+
+def send_digests(*, now: datetime | None = None, batch_size: int = 100) -> Counts:
+    """Send each team's leaders the week's digest once, when it is due."""
+    from checkins.selectors import team_week_page
+
+    now = now or timezone.now()
+    counts = Counts()
+    for teams in candidate_teams(now, batch_size=batch_size):
+        for team, week, leaders in due_digest_teams(teams, now):
+            # Built once per team for its first leader: every leader reads the team's check-ins.
+            access = TeamAccess(team, leaders[0].user, leaders[0])
+            page = team_week_page(access, week, today=timezone.localtime(now, team.zone).date())
+            message = digest_message(team, week, page)
+            for leader in leaders:
+                _deliver(leader.user, DIGEST, delivery_key(team.pk, week), message, now, counts)
+    logger.info("leader digests: %s", counts)
+    return counts
+
+
+# What will be sent when (`manage.py schedule_preview`) ----------------------------------------------------
+
+
+def next_times(teams: list[Team], now: datetime) -> dict[int, dict[str, datetime | None]]:
+    """Per team: the next reminder, nudge and digest at or after `now` (this week's, or next week's)."""
+    times = {}
+    for team in teams:
+        week = current_week(team, now)
+        row = {}
+        for label, when in (("check-in reminder", reminder_at), ("nudge", nudge_at), ("leader digest", digest_at)):
+            at = when(team, week)
+            if at is None or at < now:
+                at = when(team, week.next())
+            row[label] = at
+        times[team.pk] = row
+    return times

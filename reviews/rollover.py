@@ -1,0 +1,177 @@
+"""The scheduler's side of review cycles: rolling over the cycles that ended, and reminding of sessions.
+
+Rollover calls `reviews.services.close_cycle(actor=None)`, whose row lock and one-open-cycle
+constraint make two runs (or two workers) close one cycle and open one; the team hears of it once
+per closed cycle (a `Delivery` keyed by the cycle). A retrospective has no date of its own, so its
+session is taken to be the day the cycle ends (00:00 in the team's zone); the reminder goes in the
+24 hours before, to the team's people, while the session has not started.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+from django.utils import timezone
+
+from alignment.errors import ActionRefused
+from alignment.models import Membership
+from alignment.notification_models import Delivery
+from checkins.reminders import TRANSIENT, Counts
+from checkins.reminders import _deliver as deliver_counted
+from reviews.models import CycleCommitment, Retrospective, ReviewCycle
+from reviews.services import Rollover, close_cycle
+
+logger = logging.getLogger(__name__)
+
+ROLLOVER, SESSION = "cycle_rollover", "review_session_reminder"
+BATCH_SIZE = 200
+SESSION_NOTICE = timedelta(hours=24)
+# Every zone's today lies within these bounds of UTC's (UTC−12 to UTC+14).
+EARLIEST, LATEST = timedelta(hours=-12), timedelta(hours=14)
+
+
+def ends_at(cycle: ReviewCycle) -> datetime:
+    """The instant a cycle ends: its end date at 00:00 in the team's zone (the day the next one starts)."""
+    return datetime.combine(cycle.end_date, time.min, cycle.team.zone).astimezone(ZoneInfo("UTC"))
+
+
+def due_cycles(now: datetime, *, batch_size: int = BATCH_SIZE) -> Iterator[list[ReviewCycle]]:
+    """Open cycles of active teams whose end date has come in the team's zone, in batches by id.
+
+    One query per batch (the `cycle_open_by_end` index): end dates up to today in the zone furthest
+    ahead; each team's own today is then checked exactly.
+    """
+    latest_today = (now.astimezone(ZoneInfo("UTC")) + LATEST).date()
+    cycles = (ReviewCycle.objects.filter(state=ReviewCycle.State.OPEN, end_date__lte=latest_today,
+                                         team__archived_at__isnull=True)
+              .select_related("team__organisation").order_by("pk"))
+    last = 0
+    while True:
+        batch = list(cycles.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield [c for c in batch if c.end_date <= timezone.localtime(now, c.team.zone).date()]
+
+
+def people_of(team_ids: list[int], kind: str, keys: set[str]) -> tuple[dict[int, list[Membership]], set]:
+    """The teams' people, and which of them were already told `kind` for one of `keys` (2 queries)."""
+    by_team: dict[int, list[Membership]] = {}
+    if not team_ids:
+        return by_team, set()
+    for membership in Membership.objects.filter(team_id__in=team_ids).select_related("user").order_by("pk"):
+        by_team.setdefault(membership.team_id, []).append(membership)
+    told = set(Delivery.objects.filter(kind=kind, key__in=keys).values_list("recipient_id", "key"))
+    return by_team, told
+
+
+def rollover_message(rollover: Rollover, carried: int) -> dict[str, str]:
+    closed, opened = rollover.closed, rollover.opened
+    team = closed.team
+    return {
+        "subject": f"{team.name}: cycle {closed.number} has closed, cycle {opened.number} is open",
+        "body": (f"Cycle {closed.number} ended on {closed.end_date:%d %b %Y} and was closed by the scheduler. "
+                 f"Cycle {opened.number} runs from {opened.start_date:%d %b} to {opened.end_date:%d %b %Y}"
+                 f" with {carried} commitment{'s' if carried != 1 else ''} carried over."),
+        "url": reverse("reviews:cycle", args=[team.organisation.slug, team.slug, closed.number]),
+    }
+
+
+def roll_over(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Counts:
+    """Close every cycle whose end date has come and open the next; tell each team's people once.
+
+    Queries per cycle are `close_cycle`'s (it locks and re-reads the cycle), then one per batch for
+    who still has to be told, one per rolled-over cycle for its carried count, and `deliver`'s.
+    """
+    now = now or timezone.now()
+    counts = Counts()
+    for batch in due_cycles(now, batch_size=batch_size):
+        rolled: list[Rollover] = []
+        for cycle in batch:
+            try:
+                rollover = close_cycle(team=cycle.team, number=cycle.number, actor=None, now=now)
+            except TRANSIENT:
+                raise
+            except ActionRefused as refusal:
+                counts.skipped += 1
+                logger.warning("cycle %s of team %s not rolled over: %s", cycle.number, cycle.team_id, refusal)
+                continue
+            except Exception:
+                counts.failed += 1
+                logger.exception("rolling over cycle %s of team %s failed", cycle.number, cycle.team_id)
+                continue
+            if rollover.already and rollover.closed.closed_by_id is not None:
+                continue  # a leader closed it by hand meanwhile: they told the team themselves
+            rollover.closed.team = rollover.opened.team = cycle.team  # already loaded
+            rolled.append(rollover)
+        people, told = people_of([r.closed.team_id for r in rolled], ROLLOVER,
+                                 {f"cycle-{r.closed.pk}" for r in rolled})
+        for rollover in rolled:
+            key = f"cycle-{rollover.closed.pk}"
+            carried = CycleCommitment.objects.filter(cycle=rollover.opened).count()
+            message = rollover_message(rollover, carried)
+            for membership in people.get(rollover.closed.team_id, []):
+                if (membership.user_id, key) not in told:
+                    deliver_counted(membership.user, ROLLOVER, key, message, now, counts)
+    logger.info("cycle rollovers: %s", counts)
+    return counts
+
+
+def due_sessions(now: datetime) -> list[Retrospective]:
+    """Retrospectives not yet started whose session (the cycle's end) is within the next 24 hours (1 query)."""
+    utc_today = now.astimezone(ZoneInfo("UTC"))
+    retros = (Retrospective.objects.filter(started_at__isnull=True, phase=Retrospective.Phase.SETUP,
+                                           team__archived_at__isnull=True,
+                                           cycle__end_date__gte=(utc_today + EARLIEST).date(),
+                                           cycle__end_date__lte=(utc_today + SESSION_NOTICE + LATEST).date())
+              .select_related("cycle", "team__organisation").order_by("pk"))
+    due = []
+    for retro in retros:
+        retro.cycle.team = retro.team
+        session = ends_at(retro.cycle)
+        if session - SESSION_NOTICE <= now < session:
+            due.append(retro)
+    return due
+
+
+def remind_sessions(*, now: datetime | None = None) -> Counts:
+    """Tell each team's people, once, that their retrospective is within a day."""
+    now = now or timezone.now()
+    counts = Counts()
+    retros = due_sessions(now)
+    people, told = people_of([r.team_id for r in retros], SESSION, {f"retro-{r.pk}" for r in retros})
+    for retro in retros:
+        key = f"retro-{retro.pk}"
+        team = retro.team
+        session = timezone.localtime(ends_at(retro.cycle), team.zone)
+        message = {
+            "subject": f"{team.name}: the retrospective of cycle {retro.cycle.number} is tomorrow",
+            "body": (f"The cycle ends on {session:%A %d %b}; the retrospective reviews the charter, the "
+                     "non-negotiables and the cycle's work. Have a look at the cycle page before it starts."),
+            "url": retro.get_absolute_url(),
+        }
+        for membership in people.get(retro.team_id, []):
+            if (membership.user_id, key) not in told:
+                deliver_counted(membership.user, SESSION, key, message, now, counts)
+    logger.info("review session reminders: %s", counts)
+    return counts
+
+
+def next_times(teams, now: datetime) -> dict[int, dict[str, datetime | None]]:
+    """Per team: when its open cycle rolls over, and the session reminder before it (1 query)."""
+    cycles = {c.team_id: c for c in ReviewCycle.objects.filter(team__in=[t.pk for t in teams],
+                                                               state=ReviewCycle.State.OPEN)}
+    times = {}
+    for team in teams:
+        cycle = cycles.get(team.pk)
+        if cycle is None:
+            times[team.pk] = {"cycle rollover": None, "review session reminder": None}
+            continue
+        cycle.team = team
+        end = ends_at(cycle)
+        times[team.pk] = {"cycle rollover": max(end, now), "review session reminder": end - SESSION_NOTICE}
+    return times

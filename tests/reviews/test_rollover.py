@@ -1,0 +1,116 @@
+"""Cycles roll over by themselves at their end date in the team's zone: once, carried work intact."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from alignment.notification_models import Delivery, Notification
+from checkins.models import Commitment
+from reviews import rollover
+from reviews.models import CycleCommitment, ReviewCycle
+from reviews.tasks import remind_review_sessions, roll_over_due_cycles
+from tests.concurrency import on_postgresql, run_concurrently
+from tests.reviews.retro_factories import CYCLE_END, LONDON, charter_in_force, open_cycle, session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle(team, leader, member):
+    """Cycle 1 ending 16 Nov 2026 (London), with one open commitment marked to carry over."""
+    cycle = open_cycle(team, charter_in_force(team))
+    kept = Commitment.objects.create(team=team, owner=member, title="Rota export", standard="Merged",
+                                     due_on=date(2026, 12, 1))
+    CycleCommitment.objects.create(cycle=cycle, commitment=kept, carry_over=True)
+    return cycle
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), LONDON)
+
+
+def test_a_cycle_rolls_over_at_its_end_date_in_the_teams_zone(team, cycle, leader, member):
+    rollover.roll_over(now=midnight(CYCLE_END) - timedelta(minutes=1))
+    assert ReviewCycle.objects.get(team=team, number=1).is_open
+
+    counts = rollover.roll_over(now=midnight(CYCLE_END))
+
+    closed, opened = ReviewCycle.objects.filter(team=team).order_by("number")
+    assert (closed.state, closed.closed_by, opened.state) == ("closed", None, "open")
+    assert opened.start_date == CYCLE_END
+    assert list(CycleCommitment.objects.filter(cycle=opened).values_list("commitment__title", flat=True)) == [
+        "Rota export"]
+    assert counts.sent == 2
+    assert sorted(Notification.objects.filter(kind=rollover.ROLLOVER).values_list("recipient__email", flat=True)) \
+        == ["leader@example.com", "member@example.com"]
+    assert Delivery.objects.filter(kind=rollover.ROLLOVER).first().key == f"cycle-{closed.pk}"
+
+
+def test_the_end_date_is_judged_in_each_teams_own_zone(team, cycle):
+    team.time_zone = "Pacific/Auckland"  # already the 16th there while London is still on the 15th
+    team.save()
+
+    rollover.roll_over(now=datetime(2026, 11, 15, 12, 0, tzinfo=UTC))
+
+    assert ReviewCycle.objects.filter(team=team).count() == 2
+
+
+def test_rolling_over_twice_opens_one_cycle_and_tells_the_team_once(team, cycle, frozen_now):
+    frozen_now(midnight(CYCLE_END) + timedelta(hours=1))
+    roll_over_due_cycles()
+    roll_over_due_cycles.delay()
+
+    assert ReviewCycle.objects.filter(team=team).count() == 2
+    opened = ReviewCycle.objects.get(team=team, state="open")
+    assert CycleCommitment.objects.filter(cycle=opened).count() == 1
+    assert Delivery.objects.filter(kind=rollover.ROLLOVER).count() == 2
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    from django.utils import timezone
+
+    return lambda moment: monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_rollovers_open_one_cycle_with_carried_work_intact(team, cycle):
+    now = midnight(CYCLE_END) + timedelta(hours=1)
+
+    outcomes = run_concurrently(*[lambda: rollover.roll_over(now=now)] * 2)
+
+    assert sum(outcome.unwrap().sent for outcome in outcomes) == 2
+    assert ReviewCycle.objects.filter(team=team).count() == 2
+    opened = ReviewCycle.objects.get(team=team, state="open")
+    assert list(CycleCommitment.objects.filter(cycle=opened).values_list("commitment__title", flat=True)) == [
+        "Rota export"]
+    assert Notification.objects.filter(kind=rollover.ROLLOVER).count() == 2
+
+
+def test_an_archived_teams_cycle_is_left_alone(team, cycle):
+    team.archived_at = midnight(CYCLE_END)
+    team.save()
+
+    rollover.roll_over(now=midnight(CYCLE_END) + timedelta(days=1))
+
+    assert ReviewCycle.objects.filter(team=team).count() == 1
+
+
+def test_the_team_is_reminded_of_its_retrospective_the_day_before(team, cycle, leader, member, facilitator,
+                                                                  frozen_now):
+    frozen_now(midnight(CYCLE_END) - timedelta(days=3))
+    retro = session(team, facilitator)
+
+    rollover.remind_sessions(now=midnight(CYCLE_END) - timedelta(hours=24, minutes=1))
+    assert not Delivery.objects.filter(kind=rollover.SESSION).exists()
+    frozen_now(midnight(CYCLE_END) - timedelta(hours=23))
+    remind_review_sessions()
+    remind_review_sessions()
+
+    told = Delivery.objects.filter(kind=rollover.SESSION)
+    assert sorted(told.values_list("recipient__email", flat=True)) == [
+        "facilitator@example.com", "leader@example.com", "member@example.com"]
+    assert {d.key for d in told} == {f"retro-{retro.pk}"}
