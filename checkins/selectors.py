@@ -69,7 +69,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         team=team, author=user, week__in=[week.monday, week.previous().monday]).select_related(
         "strained_non_negotiable", "acknowledged_by")}
     for loaded in checkins.values():
-        loaded.team = team  # asked for its week and due time; already loaded
+        loaded.team, loaded.author = team, user  # asked for its week, due time and author; already loaded
     link_checkins(access, list(checkins.values()))
     checkin, last_week = checkins.get(week.monday), checkins.get(week.previous().monday)
     blockers = list(Blocker.objects.filter(check_in__in=[c.pk for c in checkins.values()]).select_related(

@@ -44,7 +44,10 @@ def crowd(team, member, charter, make_user, add_member, frozen):
         Blocker.objects.create(check_in=mine, what="Mine")
         KeyResultUpdate.objects.create(check_in=mine, key_result=KeyResult.objects.first(), value=2,
                                        confidence="on_track")
-        CheckIn.objects.create(team=team, author=member, week=MONDAY.replace(day=9), progress="Last week")
+        last = CheckIn.objects.create(team=team, author=member, week=MONDAY.replace(day=9), progress="Last week",
+                                      state="submitted", submitted_at=at(3, monday=MONDAY.replace(day=9)))
+        Reply.objects.create(check_in=last, author=team.memberships.filter(is_leader=True).first().user,
+                             body="Well done", token=uuid.uuid4())
 
     return grow
 
@@ -78,12 +81,13 @@ def test_this_week(login, member, crowd, people, django_assert_num_queries):
 
     # user, the person's memberships (team_access, and the header's team switcher), the non-negotiables of the
     # charter in force, its goals, their key results, the team's people (who could help), this and last week's
-    # check-ins, their blockers, this week's key-result updates, the member's open commitments.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(11):
+    # check-ins, their blockers, this week's key-result updates, the member's open commitments, the replies to
+    # last week's (submitted) check-in with their authors, and the unread notifications count (the header's bell).
+    with django_assert_num_queries(12):
         response = client.get(url("this_week"))
 
     assert response.status_code == 200
+    assert "Well done" in response.content.decode()
     assert response.content.decode().count(">Renegotiate</a>") == people
 
 
