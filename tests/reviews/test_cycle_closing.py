@@ -182,3 +182,15 @@ def test_the_cycle_page_is_flat(login, leader, member, team, running, frozen, ro
         response = client.get(url("cycle", team, cycle.number))
 
     assert response.content.decode().count("Investment ") == rows
+
+
+@pytest.mark.parametrize("name, method", [("cycle", "get"), ("close_cycle", "post")])
+def test_people_outside_the_team_are_refused_the_cycle_pages(client, login, outsider, stranger, team, running,
+                                                            name, method):
+    cycle, _ = running
+    target = url(name, team, cycle.number)
+
+    assert getattr(client, method)(target).status_code == 302  # to log in
+    for person in (outsider, stranger):
+        assert getattr(login(person), method)(target).status_code == 404
+    assert ReviewCycle.objects.get(pk=cycle.pk).state == ReviewCycle.State.OPEN
