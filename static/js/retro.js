@@ -44,7 +44,7 @@
     var board = document.getElementById("board");
     if (!board) return;
     phaseBefore = board.dataset.phase;
-    if (elt === board) {
+    if (elt.id === "board-poll") {
       // The poll: not while a choice is open on this board.
       var active = document.activeElement;
       if (board.querySelector("details[open].move, details[open].rename") ||
