@@ -27,10 +27,15 @@ class CheckinsConfig(AppConfig):
 
         # Notifications (alignment/notifications.py): the kinds check-ins send.
         from alignment import notifications
-        from checkins.services import CHECKIN_REPLY
+        from checkins.services import CHECKIN_REPLY, COMMITMENT_REQUEST, RENEGOTIATION
 
         notifications.register_kind(CHECKIN_REPLY, "Replies to your check-in",
                                     description="A leader answered something you wrote in a check-in.")
+        notifications.register_kind(COMMITMENT_REQUEST, "Commitment requests",
+                                    description="Someone asks you to commit to something, or hands one over to you.")
+        notifications.register_kind(RENEGOTIATION, "Renegotiations",
+                                    description="For leaders, a request to change a commitment; for its owner, "
+                                                "the answer.")
 
         self._register_scheduled_kinds()
 

@@ -23,6 +23,8 @@ ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-i
 
 # A notification kind (registered in checkins/apps.py): a leader answered someone's check-in.
 CHECKIN_REPLY = "checkin_reply"
+COMMITMENT_REQUEST = "commitment_request"  # someone asks you to commit (a leader, or a hand-over)
+RENEGOTIATION = "renegotiation"  # asked of the leaders, and answered to the owner
 
 
 def save_draft(*, team, author, week: TeamWeek, expected_version: int, progress: str, highlights: str, load: str,
@@ -229,10 +231,38 @@ def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, 
         raise ActionRefused(ARCHIVED_REFUSAL)
     state = Commitment.State.OPEN if owner.pk == actor.pk else Commitment.State.REQUESTED
     with transaction.atomic():
-        return Commitment.objects.create(
+        commitment = Commitment.objects.create(
             team=team, owner=owner, created_by=actor, title=title, standard=standard, due_on=due_on, goal=goal,
             state=state, created_at=now, overload_note=overload_note or "",
             overload_acknowledged_at=now if overload_note is not None else None)
+        if commitment.is_requested:
+            _tell_of_request(commitment, asked_by=actor, now=now)
+        return commitment
+
+
+def _tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None:
+    """The person asked to commit hears of it once per request (a hand-over asks again)."""
+    notifications.deliver(
+        recipient=commitment.owner, kind=COMMITMENT_REQUEST, key=f"commitment:{commitment.pk}:v{commitment.version}",
+        now=now, subject=f"{asked_by.name} asks you to commit to “{commitment.title}”",
+        body=f"Standard of completion: {commitment.standard}\nDue {commitment.due_on:%-d %B %Y}. Accept or decline it.",
+        url=reverse("checkins:commitment", args=[commitment.team.organisation.slug, commitment.team.slug,
+                                                 commitment.pk]))
+
+
+def _tell_leaders_of(renegotiation: Renegotiation, *, team, now: datetime) -> None:
+    """A renegotiation waits for the team's leaders: each hears of it once."""
+    from alignment.models import Membership
+    from alignment.permissions import Capability, capabilities_of
+
+    url = reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"#renegotiation-{renegotiation.pk}"
+    for membership in Membership.objects.filter(team=team).select_related("user"):
+        if Capability.ANSWER_CHECKINS in capabilities_of(membership) and membership.user_id != renegotiation.asked_by_id:
+            notifications.deliver(
+                recipient=membership.user, kind=RENEGOTIATION, key=f"renegotiation:{renegotiation.pk}:asked", now=now,
+                subject=f"{renegotiation.asked_by.name} asks to {renegotiation.get_kind_display()}: "
+                        f"“{renegotiation.commitment.title}”",
+                body=renegotiation.reason, url=url)
 
 
 def answer_request(*, commitment_id: int, team, actor, accept: bool, overload_note: str | None = None,
@@ -295,12 +325,14 @@ def ask_to_renegotiate(*, commitment_id: int, team, actor, kind: str, reason: st
                                         new_owner=new_owner)
         if refusal:
             raise ActionRefused(refusal)
-        return Renegotiation.objects.create(
+        renegotiation = Renegotiation.objects.create(
             commitment=commitment, kind=kind, reason=reason, asked_by=actor, asked_at=now,
             was_due_on=commitment.due_on, was_standard=commitment.standard, was_owner=commitment.owner,
             proposed_due_on=due_on if kind == Renegotiation.Kind.DEFER else None,
             proposed_standard=standard if kind == Renegotiation.Kind.RESCOPE else "",
             proposed_owner=new_owner if kind == Renegotiation.Kind.HAND_OVER else None)
+        _tell_leaders_of(renegotiation, team=team, now=now)
+        return renegotiation
 
 
 def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, comment: str = "",
@@ -330,6 +362,14 @@ def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, co
             fields = _apply(commitment, renegotiation)
             commitment.version += 1
             commitment.save(update_fields=[*fields, "version"])
+            if commitment.is_requested:  # handed over: the new owner is asked
+                _tell_of_request(commitment, asked_by=actor, now=now)
+        notifications.deliver(
+            recipient=renegotiation.asked_by, kind=RENEGOTIATION, key=f"renegotiation:{renegotiation.pk}:decided",
+            now=now, subject=f"{actor.name} {renegotiation.get_state_display()} your request to "
+                             f"{renegotiation.get_kind_display()}: “{commitment.title}”",
+            body=comment or "No comment.",
+            url=reverse("checkins:commitment", args=[team.organisation.slug, team.slug, commitment.pk]))
     return renegotiation
 
 
