@@ -355,7 +355,10 @@ class Invitation(RoleFlags):
 
 
 from alignment.notification_models import (  # noqa: E402, F401  (this app's models, kept in their own file)
+    CalendarFeed,
     Delivery,
     Notification,
     NotificationPreference,
+    TeamWebhook,
+    WebhookDelivery,
 )

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Delivery", "Notification", "NotificationPreference"]
+__all__ = ["CalendarFeed", "Delivery", "Notification", "NotificationPreference", "TeamWebhook", "WebhookDelivery"]
 
 
 class Delivery(models.Model):
@@ -100,3 +100,82 @@ class NotificationPreference(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: email {self.email}, in app {self.in_app}"
 
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address; regenerating replaces the token, which revokes the old address."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    # Only a SHA-256 of the token is kept: a leaked database does not leak calendars.
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+
+class TeamWebhook(models.Model):
+    """A chat incoming-webhook address a team's events are posted to."""
+
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("webhook address"), max_length=500,
+                          help_text=_("The address is a secret: after saving, only its host and last characters "
+                                      "are shown."))
+    events = models.JSONField(_("events"), default=list, blank=True,
+                              help_text=_("The keys of the events posted to this address."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    consecutive_failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_reason = models.CharField(_("why disabled"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} of team {self.team_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+
+class WebhookDelivery(models.Model):
+    """One event posted to one webhook: queued once, retried with backoff, its outcome logged."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+
+    webhook = models.ForeignKey(TeamWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=60)
+    key = models.CharField(_("key"), max_length=200, help_text=_("The occurrence this is about."))
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_status = models.PositiveSmallIntegerField(_("last response status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event", "key"], name="webhook_delivery_once_per_event"),
+        ]
+        indexes = [
+            # the settings page's log: a webhook's latest deliveries
+            models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_log"),
+            # beat's sweep (alignment.webhooks.due_delivery_ids): only the few still waiting are indexed
+            models.Index(fields=["next_attempt_at", "created_at"], name="webhook_delivery_waiting",
+                         condition=Q(status__in=["queued", "retrying"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.key} → webhook {self.webhook_id} ({self.status})"

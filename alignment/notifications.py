@@ -20,7 +20,9 @@ How a delivery goes (`deliver`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -166,6 +168,31 @@ def absolute_url(url: str) -> str:
 # Delivering ----------------------------------------------------------------------------------------------
 
 
+_in_app_only: ContextVar[str] = ContextVar("notifications_in_app_only", default="")
+
+
+@contextmanager
+def in_app_only(reason: str) -> Iterator[None]:
+    """Deliveries made inside appear in the app but send no email (seeding demo data, say), `reason` recorded."""
+    token = _in_app_only.set(reason)
+    try:
+        yield
+    finally:
+        _in_app_only.reset(token)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell one person: what `deliver_many` takes. `url` is site-relative (`/o/…`)."""
+
+    recipient: object  # a User, with the fields deliver reads (email, time zone, quiet hours, snooze)
+    kind: str
+    key: str
+    subject: str
+    body: str
+    url: str
+
+
 def deliver(*, recipient, kind: str, key: str, subject: str, body: str, url: str,
             now: datetime | None = None) -> Delivery | None:
     """Tell `recipient` about `key` once: claim, honour preferences, snooze and quiet hours, show, email.
@@ -174,38 +201,94 @@ def deliver(*, recipient, kind: str, key: str, subject: str, body: str, url: str
     (a rerun, or the other of two concurrent calls), in which case nothing is shown or sent.
     `url` is site-relative (`/o/…`); the email makes it absolute with `SITE_URL`.
     """
-    from alignment.tasks import send_notification_email
+    delivered = deliver_many([Message(recipient, kind, key, subject, body, url)], now=now)
+    return delivered[0] if delivered else None
 
-    the_kind = get_kind(kind)
+
+def deliver_many(messages: Iterable[Message], *, now: datetime | None = None) -> list[Delivery]:
+    """`deliver` for a batch, in the same few queries whatever its size; returns the deliveries made.
+
+    Queries: the claims already made (1), the recipients' preferences for these kinds (1), the new
+    claims, each with its outcome (1), the notifications (1). If another run claimed one of them
+    meanwhile, the batch falls back to claiming one by one, so each is still made once.
+    """
     now = now or timezone.now()
+    wanted: dict[tuple[int, str, str], Message] = {}
+    for message in messages:
+        get_kind(message.kind)  # an unknown kind is a programming error: fail before claiming anything
+        wanted.setdefault((message.recipient.pk, message.kind, message.key[:200]), message)
+    if not wanted:
+        return []
     with transaction.atomic():
+        claimed = set(Delivery.objects.filter(recipient_id__in={pk for pk, _, _ in wanted},
+                                              kind__in={kind for _, kind, _ in wanted},
+                                              key__in={key for _, _, key in wanted})
+                      .values_list("recipient_id", "kind", "key"))
+        fresh = [(key, message) for (pk, kind, key), message in wanted.items() if (pk, kind, key) not in claimed]
+        if not fresh:
+            return []
+        saved = {(p.user_id, p.kind): p for p in NotificationPreference.objects.filter(
+            user_id__in={m.recipient.pk for _, m in fresh}, kind__in={m.kind for _, m in fresh})}
+        outcomes = [_decide(message, key, saved.get((message.recipient.pk, message.kind)), now)
+                    for key, message in fresh]
+        deliveries = [delivery for delivery, _ in outcomes]
         try:
             with transaction.atomic():
-                delivery = Delivery.objects.create(recipient=recipient, kind=kind, key=key[:200], claimed_at=now,
-                                                   subject=subject[:200], body=body, url=url[:500])
-        except IntegrityError:
-            return None
-        if the_kind.reminder and is_snoozed(recipient, now):
-            delivery.status = Delivery.Status.SKIPPED
-            delivery.detail = f"reminders snoozed until {recipient.reminders_snoozed_until.isoformat()}"
-            delivery.save(update_fields=["status", "detail"])
-            return delivery
-        choice = preference(recipient, kind)
-        if choice.in_app:
-            Notification.objects.create(recipient=recipient, kind=kind, subject=subject[:200], body=body,
-                                        url=url[:500], created_at=now)
-        held_until = quiet_hours_end(recipient, now) if the_kind.reminder else None
-        if not choice.email or not recipient.email:
-            delivery.status = Delivery.Status.SENT if choice.in_app else Delivery.Status.SKIPPED
-            delivery.detail = "in the app only: email is off" if choice.in_app else "email and in-app are off"
-        elif held_until is not None:
-            delivery.status = Delivery.Status.HELD
-            delivery.detail = f"quiet hours until {held_until.isoformat()}"
-        else:
-            send_notification_email.delay_on_commit(delivery.pk)
-            delivery.detail = "email queued"
-        delivery.save(update_fields=["status", "detail"])
-    return delivery
+                Delivery.objects.bulk_create(deliveries)
+        except IntegrityError:  # a concurrent run claimed some of these meanwhile: one by one, each once
+            outcomes = [(delivery, shown) for delivery, shown in outcomes if _claim_alone(delivery)]
+            deliveries = [delivery for delivery, _ in outcomes]
+        Notification.objects.bulk_create([shown for _, shown in outcomes if shown is not None])
+        _queue_emails([d.pk for d in deliveries if d.status == Delivery.Status.CLAIMED])
+    return deliveries
+
+
+def _claim_alone(delivery: Delivery) -> bool:
+    try:
+        with transaction.atomic():
+            delivery.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _decide(message: Message, key: str, choice: NotificationPreference | None,
+            now: datetime) -> tuple[Delivery, Notification | None]:
+    """The claim to make, with its outcome as the person chose, and the notification to show if any.
+
+    A delivery left `claimed` has its email queued; it becomes `sent` once the email has gone.
+    """
+    recipient, kind = message.recipient, get_kind(message.kind)
+    delivery = Delivery(recipient=recipient, kind=kind.key, key=key, claimed_at=now, subject=message.subject[:200],
+                        body=message.body, url=message.url[:500])
+    if kind.reminder and is_snoozed(recipient, now):
+        delivery.status = Delivery.Status.SKIPPED
+        delivery.detail = f"reminders snoozed until {recipient.reminders_snoozed_until.isoformat()}"
+        return delivery, None
+    in_app, email = (choice.in_app, choice.email) if choice else (kind.in_app_default, kind.email_default)
+    shown = Notification(recipient=recipient, kind=kind.key, subject=delivery.subject, body=delivery.body,
+                         url=delivery.url, created_at=now) if in_app else None
+    held_until = quiet_hours_end(recipient, now) if kind.reminder else None
+    no_email = _in_app_only.get()
+    if no_email:
+        delivery.status = Delivery.Status.SENT if in_app else Delivery.Status.SKIPPED
+        delivery.detail = f"no email: {no_email}"
+    elif not email or not recipient.email:
+        delivery.status = Delivery.Status.SENT if in_app else Delivery.Status.SKIPPED
+        delivery.detail = "in the app only: email is off" if in_app else "email and in-app are off"
+    elif held_until is not None:
+        delivery.status = Delivery.Status.HELD
+        delivery.detail = f"quiet hours until {held_until.isoformat()}"
+    else:
+        delivery.detail = "email queued"
+    return delivery, shown
+
+
+def _queue_emails(delivery_ids: list[int]) -> None:
+    from alignment.tasks import send_notification_email
+
+    for delivery_id in delivery_ids:
+        send_notification_email.delay_on_commit(delivery_id)
 
 
 def unread_count(user) -> int:

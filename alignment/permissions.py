@@ -86,6 +86,17 @@ def capabilities_of(membership: Membership | None) -> frozenset[Capability]:
     return frozenset().union(*(ROLE_CAPABILITIES[role] for role in membership.roles))
 
 
+def people_who_may(team, capability: Capability, *, besides=None, memberships=None) -> list:
+    """The team's people whose roles give them `capability`, leaving out `besides` (who acted).
+
+    One query, or none when the caller already loaded the team's `memberships` with their people.
+    """
+    if memberships is None:
+        memberships = Membership.objects.filter(team=team).select_related("user").order_by("pk")
+    return [m.user for m in memberships
+            if capability in capabilities_of(m) and (besides is None or m.user_id != besides.pk)]
+
+
 @dataclass(frozen=True)
 class CharterPermissions:
     """What the reader may do with one charter version, for pages and templates."""

@@ -188,6 +188,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Reminder emails held through someone's quiet hours go out once those end.
     "held emails": {"task": "alignment.tasks.release_held_emails", "schedule": 600.0,
                     "options": {"expires": 590}},
+    # Webhook deliveries whose retry is due (or that were never queued) are sent.
+    "webhook retries": {"task": "alignment.tasks.send_due_webhooks", "schedule": 60.0,
+                        "options": {"expires": 55}},
     # The health endpoint reports beat as late when this has not run for a few minutes.
     "beat heartbeat": {"task": "alignment.health.record_beat_heartbeat", "schedule": 60.0,
                        "options": {"expires": 55}},
@@ -201,6 +204,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CHECKIN_NUDGE_HOURS = env_int("CHECKIN_NUDGE_HOURS", 24)
 LEADER_DIGEST_AFTER_HOURS = env_int("LEADER_DIGEST_AFTER_HOURS", 4)
 BEAT_HEARTBEAT_STALE_SECONDS = env_int("BEAT_HEARTBEAT_STALE_SECONDS", 300)
+# Team webhooks are https only, and never to a private or loopback address; hosts listed here may be
+# posted to over plain http and at any address (a chat server on this machine, the tests' local server).
+WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 

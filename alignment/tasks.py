@@ -151,3 +151,30 @@ def release_held_emails(batch_size: int = 500) -> int:
             queued += 1
     logger.info("release_held_emails: %d queued", queued)
     return queued
+
+
+@shared_task
+def send_webhook(delivery_id: int) -> None:
+    """Post one webhook delivery if it is due; a rerun, or a delivery sent or failed meanwhile, does nothing.
+
+    Network and server errors never raise here: `alignment.webhooks.attempt` logs them on the delivery
+    and schedules its retry in `next_attempt_at`, which `send_due_webhooks` picks up. The schedule is
+    kept in the database rather than in a Celery countdown: a two-hour countdown outlives the Redis
+    broker's visibility timeout (the task would run twice) and a restart of the broker.
+    """
+    from alignment import webhooks
+
+    webhooks.attempt(delivery_id)
+
+
+@shared_task
+def send_due_webhooks(batch_size: int = 500) -> int:
+    """Queue the webhook deliveries due now (retries, lapsed claims, never queued); returns how many."""
+    from alignment import webhooks
+
+    due = webhooks.due_delivery_ids(timezone.now(), limit=batch_size)
+    for delivery_id in due:
+        send_webhook.delay(delivery_id)
+    if due:
+        logger.info("send_due_webhooks: %d queued", len(due))
+    return len(due)

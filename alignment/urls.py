@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from alignment import health, notification_views, views
+from alignment import calendar_views, health, notification_views, views, webhook_views
 from alignment.forms import PasswordResetRequestForm
 
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
@@ -31,6 +31,11 @@ urlpatterns = [
     path(team + "invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path(team + "members/<int:membership_id>/roles/", views.member_roles, name="member_roles"),
     path(team + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(team + "webhooks/", webhook_views.team_webhooks, name="team_webhooks"),
+    path(team + "webhooks/<int:webhook_id>/events/", webhook_views.team_webhook_events, name="team_webhook_events"),
+    path(team + "webhooks/<int:webhook_id>/enable/", webhook_views.team_webhook_enable, name="team_webhook_enable"),
+    path(team + "webhooks/<int:webhook_id>/remove/", webhook_views.team_webhook_remove, name="team_webhook_remove"),
+    path(team + "webhooks/<int:webhook_id>/test/", webhook_views.team_webhook_test, name="team_webhook_test"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("notifications/", notification_views.notification_list, name="notification_list"),
     path("notifications/bell/", notification_views.notification_bell, name="notification_bell"),
@@ -41,6 +46,11 @@ urlpatterns = [
     path("notifications/snooze/", notification_views.notification_snooze, name="notification_snooze"),
     path("notifications/unsubscribe/<str:unsubscribe_token>/", notification_views.notification_unsubscribe,
          name="notification_unsubscribe"),
+    path("notifications/calendar/", calendar_views.calendar_feed_page, name="calendar_feed"),
+    path("notifications/calendar/address/", calendar_views.calendar_feed_issue, name="calendar_feed_issue"),
+    path("notifications/calendar/stop/", calendar_views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    # The secret address calendar apps fetch, without a login.
+    path("calendar/<str:calendar_token>.ics", calendar_views.calendar_feed_ics, name="calendar_feed_ics"),
     path("", include("charters.urls")),
     path("", include("decisions.urls")),
     path("", include("checkins.urls")),

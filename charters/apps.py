@@ -21,6 +21,26 @@ class ChartersConfig(AppConfig):
                                     organisation_map.charter_older_than, values=organisation_map.OLDER_THAN_CHOICES)
         panels.register_organisation_summary("charters/_organisation_panel.html#summary",
                                              organisation_map.organisation_summary)
+        self._register_webhook_event()
+        self._register_notification_kinds()
+
+    def _register_notification_kinds(self) -> None:
+        """Proposals, objections, answers and ratifications (charters/notices.py)."""
+        from alignment import notifications
+        from charters import notices
+
+        for key, label, description in notices.KINDS:
+            notifications.register_kind(key, label, description=description)
+
+    def _register_webhook_event(self) -> None:
+        """A ratified version is posted to the team's chat webhooks that want it (alignment/webhooks.py)."""
+        from alignment import webhooks
+        from charters import webhooks as charter_webhooks
+        from charters.signals import charter_ratified
+
+        webhooks.register_webhook_event(charter_webhooks.RATIFIED, "Charter ratified",
+                                        "A new version of the charter is in force, with its purpose line.")
+        charter_ratified.connect(charter_webhooks.post_ratified, dispatch_uid="charters.post_ratified_webhook")
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo`: every demo team's charter, with a consent round."""

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from alignment.models import User
+from alignment.models import Notification, User
 from alignment.permissions import Capability, capabilities_of
-from charters import services
+from charters import notices, services
 from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable
 
 CHARTERS = {
@@ -149,6 +149,11 @@ def seed_charters(organisation) -> None:
         ago = timezone.now() - RATIFIED_WEEKS_AGO
         Charter.objects.filter(pk=charter.pk).update(created_at=ago - timedelta(days=9),
                                                      proposed_at=ago - timedelta(days=5), ratified_at=ago)
+        # What the round told people is old news: dated with it, and read.
+        url = charter.get_absolute_url()
+        Notification.objects.filter(kind=notices.PROPOSED, url=url).update(
+            created_at=ago - timedelta(days=5), read_at=ago - timedelta(days=4))
+        Notification.objects.filter(kind=notices.RATIFIED, url=url).update(created_at=ago, read_at=ago)
         if team.slug == "platform":
             _seed_open_amendment(team, leader, users)
 

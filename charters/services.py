@@ -21,6 +21,7 @@ from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused, ItemRemoved
 from alignment.locks import lock_team
 from alignment.permissions import ARCHIVED_REFUSAL
+from charters import notices
 from charters.completeness import check_charter
 from charters.locks import lock_charter, lock_goal, lock_list, lock_member_response, lock_response
 from charters.models import (
@@ -259,6 +260,7 @@ def propose(*, charter: Charter, actor, responses_close_on: date | None = None) 
         charter.proposed_at = timezone.now()
         charter.responses_close_on = responses_close_on
         charter.save(update_fields=["state", "proposed_at", "responses_close_on"])
+        notices.tell_proposed(charter, actor=actor)
     return charter
 
 
@@ -301,15 +303,18 @@ def respond(*, charter: Charter, member, kind: str, reason: str, seen_revision: 
                                 "response: what you wrote is kept below.")
         now = timezone.now()
         response = lock_member_response(charter, member)
+        changed = response is None or response.kind != kind or response.reason != reason
         if response is None:
             response = Response(charter=charter, member=member, created_at=now)
-        elif response.kind != kind or response.reason != reason:
+        elif changed:
             # A changed objection is a new objection: it needs a fresh answer.
             response.answer, response.answer_text, response.answered_by, response.answered_at = "", "", None, None
             response.resolved_by_amendment = False
         response.kind, response.reason, response.updated_at = kind, reason, now
         response.revision = charter.revision
         response.save()
+        if changed and response.is_objection:
+            notices.tell_objection(response)
     return response
 
 
@@ -337,6 +342,7 @@ def answer_objection(*, response: Response, actor, answer: str, text: str, seen_
         current.answer, current.answer_text = answer, text
         current.answered_by, current.answered_at = actor, timezone.now()
         current.save(update_fields=["answer", "answer_text", "answered_by", "answered_at"])
+        notices.tell_answered(current)
     return current
 
 
@@ -393,7 +399,8 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
         responses = list(charter.responses.all())
         for response in responses:
             response.charter = charter
-        gaps = consent_gaps(responses, list(charter.team.memberships.select_related("user")))
+        memberships = list(charter.team.memberships.select_related("user"))
+        gaps = consent_gaps(responses, memberships)
         if gaps and not despite_gaps:
             raise GapsNeedConfirmation(gaps)
         ConsentGap.objects.bulk_create(ConsentGap(charter=charter, member=gap.member, kind=gap.kind) for gap in gaps)
@@ -404,6 +411,7 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
         charter.save(update_fields=["state", "ratified_at", "ratified_by", "ratified_despite_gaps"])
         _carry_progress(charter)
         charter_ratified.send(sender=Charter, charter=charter)
+        notices.tell_ratified(charter, actor=actor, memberships=memberships)
     return charter
 
 

@@ -38,6 +38,14 @@ class CheckinsConfig(AppConfig):
                                                 "the answer.")
 
         self._register_scheduled_kinds()
+        self._register_calendar_source()
+
+    def _register_calendar_source(self) -> None:
+        """Check-in deadlines in each person's calendar feed (alignment/calendar_feed.py)."""
+        from alignment import notifications
+        from checkins.calendar import checkin_deadlines
+
+        notifications.register_calendar_source(checkin_deadlines)
 
     def _register_scheduled_kinds(self) -> None:
         """The scheduler's kinds (checkins.tasks) and what `manage.py schedule_preview` shows of them."""
@@ -52,6 +60,13 @@ class CheckinsConfig(AppConfig):
                                     description="Each week for leaders: who checked in, blockers, renegotiations, "
                                                 "falling confidence and strained non-negotiables.")
         schedule.register_preview(reminders.next_times)
+
+        from alignment import webhooks
+        from checkins.webhooks import WEEK_SUMMARY
+
+        webhooks.register_webhook_event(WEEK_SUMMARY, "Check-in summary",
+                                        "Each week, with the leaders' digest: how many checked in, open "
+                                        "blockers, falling confidence. Counts only, never anyone's words.")
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters and decisions: twelve weeks of check-ins."""

@@ -31,6 +31,7 @@ from alignment.weeks import TeamWeek, current_week
 from charters.models import Charter, KeyResult, KeyResultProgress
 from charters.services import record_progress
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
+from checkins.services import tell_of_reply, tell_of_request
 
 HISTORY_WEEKS = 12
 # Growth shows the other privacy setting: everyone in the team reads its check-ins.
@@ -595,6 +596,14 @@ def seed_checkins(organisation) -> None:
                 _seed_commitments(team, COMMITMENTS[team.slug], now)
 
 
+def _tell_of_recent_replies(team, replies: list[Reply], now: datetime) -> None:
+    """The leaders' replies of the last fortnight are waiting in their readers' notification centres."""
+    for reply in replies:
+        if reply.author_id != reply.check_in.author_id and reply.created_at > now - timedelta(weeks=2):
+            reply.check_in.team = team
+            tell_of_reply(reply, now=reply.created_at)
+
+
 def _seed_team(team, spec: dict[str, list[Week | None]], now: datetime) -> None:
     charter = Charter.objects.active_for(team)
     if charter is None:
@@ -665,6 +674,7 @@ def _seed_team(team, spec: dict[str, list[Week | None]], now: datetime) -> None:
             updates.append(update)
     Blocker.objects.bulk_create(blockers)
     Reply.objects.bulk_create(replies)
+    _tell_of_recent_replies(team, replies, now)
     KeyResultUpdate.objects.bulk_create(updates)
     if team.slug == OPEN_TO_TEAM:
         Team.objects.filter(pk=team.pk).update(checkins_open_to_team=True)
@@ -736,6 +746,8 @@ def _seed_commitments(team, spec: list[Promise], now: datetime) -> None:
             due_on=today + timedelta(days=promise.due_in), created_by=leader if promise.asked else owner,
             created_at=created_at, overload_note=promise.overload_note,
             overload_acknowledged_at=created_at if promise.overload_note else None)
+        if commitment.is_requested:  # waiting for its owner's answer: in their notification centre
+            tell_of_request(commitment, asked_by=leader, now=created_at)
         for n, change in enumerate(promise.changes):
             asked_at, decided_at = _later(created_at, [24 * (3 + 4 * n), 24 * (4 + 4 * n)], now)
             renegotiation = Renegotiation(

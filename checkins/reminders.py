@@ -42,6 +42,7 @@ from alignment.notification_models import Delivery
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.weeks import TeamWeek, current_week
 from checkins.models import CheckIn
+from checkins.webhooks import post_week_summary
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,12 @@ def candidate_teams(now: datetime, *, everyone: bool = False, batch_size: int = 
         last = batch[-1].pk
 
 
+# What telling a person reads of them (alignment.notifications.deliver_many), and of their membership.
+RECIPIENT_FIELDS = ("email", "display_name", "time_zone", "quiet_hours_start", "quiet_hours_end",
+                    "reminders_snoozed_until", "is_active")
+MEMBERSHIP_FIELDS = ("team", "user", "is_leader", "is_member", "is_facilitator")
+
+
 def due_reminders(teams: list[Team], now: datetime, *, batch_size: int = BATCH_SIZE) -> Iterator[list[DueReminder]]:
     """The people of these teams owed a reminder or nudge now, in batches of memberships.
 
@@ -179,7 +186,8 @@ def due_reminders(teams: list[Team], now: datetime, *, batch_size: int = BATCH_S
             recipient=OuterRef("user_id"), kind=kind,
             key=Concat(Value(f"week-{monday.isoformat()}/team-"), Cast(OuterRef("team_id"), CharField())))
         owed = (Membership.objects.filter(team_id__in=list(by_id)).filter(~Exists(submitted), ~Exists(told))
-                .select_related("user").order_by("pk"))
+                .select_related("user").only(*MEMBERSHIP_FIELDS, *(f"user__{f}" for f in RECIPIENT_FIELDS))
+                .order_by("pk"))
         last = 0
         while True:
             batch = list(owed.filter(pk__gt=last)[:batch_size])
@@ -196,10 +204,14 @@ def due_reminders(teams: list[Team], now: datetime, *, batch_size: int = BATCH_S
             yield due_now
 
 
-def message_for(due: DueReminder) -> dict[str, str]:
+def message_for(due: DueReminder, urls: dict[int, str] | None = None) -> dict[str, str]:
+    """The reminder's words; `urls` keeps each team's link, so a batch reverses it once per team."""
     team, week = due.membership.team, due.week
     deadline = timezone.localtime(reminder_at(team, week), team.zone)
-    url = reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
+    urls = {} if urls is None else urls
+    if team.pk not in urls:
+        urls[team.pk] = reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
+    url = urls[team.pk]
     if due.kind == NUDGE:
         subject = f"{team.name}: your check-in for the {week.label.lower()} is still missing"
         body = (f"The week closes on {timezone.localtime(week.ends_at, team.zone):%A %d %b at %H:%M} "
@@ -216,6 +228,7 @@ def send_reminders(*, now: datetime | None = None, since: datetime | None = None
     """Remind and nudge everyone owed it now; count what was sent, skipped (stale or already) and failed."""
     now = now or timezone.now()
     counts = Counts()
+    urls: dict[int, str] = {}
     catching_up = since is not None and now - since > timedelta(hours=1)
     for teams in candidate_teams(now, everyone=catching_up, batch_size=batch_size):
         if catching_up:
@@ -223,8 +236,8 @@ def send_reminders(*, now: datetime | None = None, since: datetime | None = None
                 counts.stale += [f"{kind} {delivery_key(team.pk, week)}"
                                  for week, kind in missed_rounds(team, now, since)]
         for batch in due_reminders(teams, now, batch_size=batch_size):
-            for due in batch:
-                _deliver(due.membership.user, due.kind, due.key, message_for(due), now, counts)
+            deliver_counted([notifications.Message(due.membership.user, due.kind, due.key,
+                                                   **message_for(due, urls)) for due in batch], now, counts)
     counts.skipped += len(counts.stale)
     if counts.stale:
         logger.warning("check-in reminders: skipped %d stale rounds of past weeks (beat was down since %s): %s",
@@ -240,20 +253,26 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
-def _deliver(user, kind: str, key: str, message: dict[str, str], now: datetime, counts: Counts) -> None:
-    """Deliver one message; a failure for one person is counted and logged, the others still go."""
+def deliver_counted(messages: list[notifications.Message], now: datetime, counts: Counts) -> None:
+    """Deliver a batch in a constant number of queries, counting what went out and what was already told.
+
+    If the batch fails for a reason that is not transient, it is delivered again one by one, so that one
+    person's failure is counted and logged and the others still go.
+    """
     try:
-        delivered = notifications.deliver(recipient=user, kind=kind, key=key, now=now, **message)
+        delivered = notifications.deliver_many(messages, now=now)
     except TRANSIENT:
         raise  # the task retries; what was delivered stays delivered
     except Exception:
-        counts.failed += 1
-        logger.exception("%s %s for user %s failed", kind, key, user.pk)
+        if len(messages) == 1:
+            counts.failed += 1
+            logger.exception("%s %s for user %s failed", messages[0].kind, messages[0].key, messages[0].recipient.pk)
+            return
+        for message in messages:
+            deliver_counted([message], now, counts)
         return
-    if delivered is None:
-        counts.skipped += 1  # claimed by an earlier or concurrent run
-    else:
-        counts.sent += 1
+    counts.sent += len(delivered)
+    counts.skipped += len(messages) - len(delivered)  # claimed by an earlier or concurrent run
 
 
 # Leader digests -----------------------------------------------------------------------------------------
@@ -321,11 +340,26 @@ def send_digests(*, now: datetime | None = None, batch_size: int = 100) -> Count
             # Built once per team for its first leader: every leader reads the team's check-ins.
             access = TeamAccess(team, leaders[0].user, leaders[0])
             page = team_week_page(access, week, today=timezone.localtime(now, team.zone).date())
+            _post_week_summary(team, week, page)
             message = digest_message(team, week, page)
-            for leader in leaders:
-                _deliver(leader.user, DIGEST, delivery_key(team.pk, week), message, now, counts)
+            deliver_counted([notifications.Message(leader.user, DIGEST, delivery_key(team.pk, week), **message)
+                             for leader in leaders], now, counts)
     logger.info("leader digests: %s", counts)
     return counts
+
+
+def _post_week_summary(team, week: TeamWeek, page) -> None:
+    """The week's summary to the team's chat webhooks, before the digests: a run that fails here is run again.
+
+    Once per team and week (the key); an error other than a transient one is logged and the digests
+    still go.
+    """
+    try:
+        post_week_summary(team=team, week=week, page=page, key=delivery_key(team.pk, week))
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.exception("check-in summary webhook %s failed", delivery_key(team.pk, week))
 
 
 # What will be sent when (`manage.py schedule_preview`) ----------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alignment import notifications
 from alignment.errors import ActionRefused, ConcurrentEditError
-from alignment.permissions import ARCHIVED_REFUSAL
+from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
 from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
 from charters.models import Charter, KeyResultProgress, NonNegotiable
@@ -105,19 +105,26 @@ def reply(*, checkin_id: int, team, actor, body: str, token, now: datetime | Non
     checkin = CheckIn.objects.select_related("author").filter(pk=checkin_id, team=team).first()
     if checkin is None:
         raise ActionRefused("This check-in no longer exists, so your reply was not sent. Your text is below.")
+    checkin.team = team  # already loaded
     try:
         with transaction.atomic():
             answer = Reply.objects.create(check_in=checkin, author=actor, body=body, token=token,
                                           created_at=now or timezone.now())
             if checkin.author_id != actor.pk:  # a leader answered: tell the author (once per reply)
-                notifications.deliver(
-                    recipient=checkin.author, kind=CHECKIN_REPLY, key=f"reply:{answer.pk}", now=now,
-                    subject=f"{actor.name} replied to your check-in", body=body,
-                    url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]),
-                )
+                tell_of_reply(answer, now=now)
             return answer
     except IntegrityError:  # the same form, sent a second time (or at the same moment)
         return Reply.objects.get(check_in=checkin, token=token)
+
+
+def tell_of_reply(answer: Reply, *, now: datetime | None = None) -> None:
+    """The check-in's author hears of a leader's reply, once (its check-in with author and team loaded)."""
+    checkin, team = answer.check_in, answer.check_in.team
+    notifications.deliver(
+        recipient=checkin.author, kind=CHECKIN_REPLY, key=f"reply:{answer.pk}", now=now,
+        subject=f"{answer.author.name} replied to your check-in", body=answer.body,
+        url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]),
+    )
 
 
 def acknowledge(*, checkin_id: int, team, actor, now: datetime | None = None) -> CheckIn:
@@ -236,11 +243,11 @@ def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, 
             state=state, created_at=now, overload_note=overload_note or "",
             overload_acknowledged_at=now if overload_note is not None else None)
         if commitment.is_requested:
-            _tell_of_request(commitment, asked_by=actor, now=now)
+            tell_of_request(commitment, asked_by=actor, now=now)
         return commitment
 
 
-def _tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None:
+def tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None:
     """The person asked to commit hears of it once per request (a hand-over asks again)."""
     notifications.deliver(
         recipient=commitment.owner, kind=COMMITMENT_REQUEST, key=f"commitment:{commitment.pk}:v{commitment.version}",
@@ -252,17 +259,14 @@ def _tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None
 
 def _tell_leaders_of(renegotiation: Renegotiation, *, team, now: datetime) -> None:
     """A renegotiation waits for the team's leaders: each hears of it once."""
-    from alignment.models import Membership
-    from alignment.permissions import Capability, capabilities_of
-
     url = reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"#renegotiation-{renegotiation.pk}"
-    for membership in Membership.objects.filter(team=team).select_related("user"):
-        if Capability.ANSWER_CHECKINS in capabilities_of(membership) and membership.user_id != renegotiation.asked_by_id:
-            notifications.deliver(
-                recipient=membership.user, kind=RENEGOTIATION, key=f"renegotiation:{renegotiation.pk}:asked", now=now,
-                subject=f"{renegotiation.asked_by.name} asks to {renegotiation.get_kind_display()}: "
-                        f"“{renegotiation.commitment.title}”",
-                body=renegotiation.reason, url=url)
+    subject = (f"{renegotiation.asked_by.name} asks to {renegotiation.get_kind_display()}: "
+               f"“{renegotiation.commitment.title}”")
+    notifications.deliver_many([
+        notifications.Message(leader, RENEGOTIATION, f"renegotiation:{renegotiation.pk}:asked", subject,
+                              renegotiation.reason, url)
+        for leader in people_who_may(team, Capability.ANSWER_CHECKINS, besides=renegotiation.asked_by)
+    ], now=now)
 
 
 def answer_request(*, commitment_id: int, team, actor, accept: bool, overload_note: str | None = None,
@@ -363,7 +367,7 @@ def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, co
             commitment.version += 1
             commitment.save(update_fields=[*fields, "version"])
             if commitment.is_requested:  # handed over: the new owner is asked
-                _tell_of_request(commitment, asked_by=actor, now=now)
+                tell_of_request(commitment, asked_by=actor, now=now)
         notifications.deliver(
             recipient=renegotiation.asked_by, kind=RENEGOTIATION, key=f"renegotiation:{renegotiation.pk}:decided",
             now=now, subject=f"{actor.name} {renegotiation.get_state_display()} your request to "

@@ -18,17 +18,35 @@ class ReviewsConfig(AppConfig):
         panels.register_team_panel("reviews/retro/_health_trend.html", retro_selectors.health_panel)
 
         self._register_scheduled_kinds()
+        self._register_calendar_source()
+
+    def _register_calendar_source(self) -> None:
+        """Review sessions in each person's calendar feed (alignment/calendar_feed.py)."""
+        from alignment import notifications
+        from reviews.calendar import review_sessions
+
+        notifications.register_calendar_source(review_sessions)
 
     def _register_scheduled_kinds(self) -> None:
         """The scheduler's kinds (reviews.tasks) and what `manage.py schedule_preview` shows of them."""
         from alignment import notifications, schedule
         from reviews import rollover
+        from reviews.notices import RETRO_STARTED
 
         notifications.register_kind(rollover.SESSION, "Retrospective reminders", reminder=True,
                                     description="The day before your team's retrospective.")
+        notifications.register_kind(RETRO_STARTED, "Retrospective starting",
+                                    description="A facilitator started your team's retrospective: join it.")
         notifications.register_kind(rollover.ROLLOVER, "Cycle rollovers",
                                     description="When a review cycle ends and the next one opens.")
         schedule.register_preview(rollover.next_times)
+
+        from alignment import webhooks
+        from reviews.webhooks import RETRO_SUMMARY
+
+        webhooks.register_webhook_event(RETRO_SUMMARY, "Retrospective summary",
+                                        "When a retrospective closes: its themes by votes and its actions, "
+                                        "never who wrote a card.")
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after check-ins: two reviewed cycles per team, and a session to run."""

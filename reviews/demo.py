@@ -245,6 +245,9 @@ SESSIONS: dict[str, tuple[Session, Session]] = {
 }
 
 
+ROLLS_OVER_SOON = "growth"
+
+
 def seed_retrospectives(organisation) -> None:
     """Two reviewed cycles per demo team and Platform's next session; a team with any retrospective is skipped."""
     today = timezone.localdate()
@@ -270,6 +273,9 @@ def _seed_team(team, charter: Charter, current: ReviewCycle, today: date) -> Non
 
     # The open cycle started a week ago and becomes cycle 3; cycles 1 and 2 come before it.
     starts = current.start_date if current.start_date < today else today - timedelta(weeks=1)
+    if team.slug == ROLLS_OVER_SOON:
+        # Its cycle ends tomorrow in its own zone: the scheduler rolls it over within a day of seeding.
+        starts = timezone.localdate(timezone=team.zone) + timedelta(days=1) - weeks
     ReviewCycle.objects.filter(pk=current.pk).update(number=3, start_date=starts, end_date=starts + weeks)
     current.refresh_from_db()
     cycles = []

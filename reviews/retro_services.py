@@ -38,7 +38,9 @@ from reviews.models import (
     RetroVote,
     ReviewCycle,
 )
+from reviews.notices import tell_session_started
 from reviews.retro_locks import lock_retrospective
+from reviews.webhooks import post_retro_summary
 
 # The "charter review" template: one prompt per element of the charter, then keep / change / try.
 # A non-negotiable entry stands for one prompt per non-negotiable of the charter in force.
@@ -245,7 +247,8 @@ def advance_phase(*, retrospective_id: int, team, actor, expected_phase: str,
         retro.phase = retro.next_phase
         retro.phase_changed_by = actor
         fields = ["phase", "phase_changed_by"]
-        if retro.phase == Retrospective.Phase.REVIEW_ACTIONS:
+        starting = retro.phase == Retrospective.Phase.REVIEW_ACTIONS
+        if starting:
             retro.started_at = now
             fields.append("started_at")
         if retro.phase == Retrospective.Phase.VOTE:
@@ -257,6 +260,12 @@ def advance_phase(*, retrospective_id: int, team, actor, expected_phase: str,
             retro.closed_at = now
             fields.append("closed_at")
         _changed(retro, now, fields)
+        if starting:
+            retro.team = team
+            tell_session_started(retro, actor=actor, now=now)
+        if retro.is_closed:
+            retro.team = team
+            post_retro_summary(retro)  # to the team's chat webhooks, once this commits
     return retro
 
 

@@ -14,16 +14,16 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.errors import ActionRefused
 from alignment.models import Membership
 from alignment.notification_models import Delivery
-from checkins.reminders import TRANSIENT, Counts
-from checkins.reminders import _deliver as deliver_counted
+from alignment.notifications import Message
+from checkins.reminders import TRANSIENT, Counts, deliver_counted
 from reviews.models import CycleCommitment, Retrospective, ReviewCycle
-from reviews.services import Rollover, close_cycle
+from reviews.services import Rollover, close_due_cycles
 
 logger = logging.getLogger(__name__)
 
@@ -84,41 +84,47 @@ def rollover_message(rollover: Rollover, carried: int) -> dict[str, str]:
 def roll_over(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Counts:
     """Close every cycle whose end date has come and open the next; tell each team's people once.
 
-    Queries per cycle are `close_cycle`'s (it locks and re-reads the cycle), then one per batch for
-    who still has to be told, one per rolled-over cycle for its carried count, and `deliver`'s.
+    The same few queries per batch of cycles, whatever its size: finding them (1), closing them and
+    opening the next (`close_due_cycles`), who is to be told (2), what each carried over (1), and
+    telling them (`deliver_many`). A batch that fails for a reason that is not transient is closed
+    again one cycle at a time, so one team's failure is counted and logged and the others still roll.
     """
     now = now or timezone.now()
     counts = Counts()
     for batch in due_cycles(now, batch_size=batch_size):
-        rolled: list[Rollover] = []
-        for cycle in batch:
-            try:
-                rollover = close_cycle(team=cycle.team, number=cycle.number, actor=None, now=now)
-            except TRANSIENT:
-                raise
-            except ActionRefused as refusal:
-                counts.skipped += 1
-                logger.warning("cycle %s of team %s not rolled over: %s", cycle.number, cycle.team_id, refusal)
-                continue
-            except Exception:
-                counts.failed += 1
-                logger.exception("rolling over cycle %s of team %s failed", cycle.number, cycle.team_id)
-                continue
-            if rollover.already and rollover.closed.closed_by_id is not None:
-                continue  # a leader closed it by hand meanwhile: they told the team themselves
-            rollover.closed.team = rollover.opened.team = cycle.team  # already loaded
-            rolled.append(rollover)
+        rolled = _close(batch, now, counts)
+        if not rolled:
+            continue
+        for rollover in rolled:
+            rollover.opened.team = rollover.closed.team  # already loaded
         people, told = people_of([r.closed.team_id for r in rolled], ROLLOVER,
                                  {f"cycle-{r.closed.pk}" for r in rolled})
+        carried = dict(CycleCommitment.objects.filter(cycle__in=[r.opened for r in rolled]).order_by()
+                       .values("cycle_id").annotate(n=Count("pk")).values_list("cycle_id", "n"))
+        messages = []
         for rollover in rolled:
             key = f"cycle-{rollover.closed.pk}"
-            carried = CycleCommitment.objects.filter(cycle=rollover.opened).count()
-            message = rollover_message(rollover, carried)
-            for membership in people.get(rollover.closed.team_id, []):
-                if (membership.user_id, key) not in told:
-                    deliver_counted(membership.user, ROLLOVER, key, message, now, counts)
+            message = rollover_message(rollover, carried.get(rollover.opened.pk, 0))
+            messages += [Message(membership.user, ROLLOVER, key, **message)
+                         for membership in people.get(rollover.closed.team_id, [])
+                         if (membership.user_id, key) not in told]
+        deliver_counted(messages, now, counts)
     logger.info("cycle rollovers: %s", counts)
     return counts
+
+
+def _close(batch: list[ReviewCycle], now: datetime, counts: Counts) -> list[Rollover]:
+    try:
+        return close_due_cycles(batch, now=now)
+    except TRANSIENT:
+        raise
+    except Exception:
+        if len(batch) == 1:
+            counts.failed += 1
+            logger.exception("rolling over cycle %s of team %s failed", batch[0].number, batch[0].team_id)
+            return []
+        logger.exception("rolling over a batch of %d cycles failed; closing them one by one", len(batch))
+        return [rollover for cycle in batch for rollover in _close([cycle], now, counts)]
 
 
 def due_sessions(now: datetime) -> list[Retrospective]:
@@ -154,9 +160,9 @@ def remind_sessions(*, now: datetime | None = None) -> Counts:
                      "non-negotiables and the cycle's work. Have a look at the cycle page before it starts."),
             "url": retro.get_absolute_url(),
         }
-        for membership in people.get(retro.team_id, []):
-            if (membership.user_id, key) not in told:
-                deliver_counted(membership.user, SESSION, key, message, now, counts)
+        deliver_counted([Message(membership.user, SESSION, key, **message)
+                         for membership in people.get(retro.team_id, []) if (membership.user_id, key) not in told],
+                        now, counts)
     logger.info("review session reminders: %s", counts)
     return counts
 

@@ -73,21 +73,89 @@ def close_cycle(*, team, number: int, actor=None, carry: set[int] | None = None,
             if following is None:
                 raise ActionRefused("This cycle was closed, and no cycle follows it.")
             return Rollover(closed=cycle, opened=following, already=True)
-        charter = Charter.objects.active_for(team)
-        today = timezone.localtime(now, team.zone).date()
-        cycle.charter = charter or cycle.charter  # the version in force as it ends
-        _record_key_results(cycle)
+        cycle.team = team
         if carry is not None:
             _mark_carried(cycle, team, carry)
+        return _close_locked([cycle], now=now, actor=actor, summary=summary)[0]
+
+
+def close_due_cycles(cycles: list[ReviewCycle], *, now: datetime) -> list[Rollover]:
+    """The scheduler's close of a batch of cycles, in the same dozen queries whatever its size.
+
+    Each is closed as `close_cycle` would with no actor: those another run (or a leader) closed
+    meanwhile are left out of what is returned. Cycles come with their team loaded.
+    """
+    teams = {cycle.pk: cycle.team for cycle in cycles}
+    with transaction.atomic():
+        locked = list(ReviewCycle.objects.select_for_update().filter(pk__in=list(teams), state=ReviewCycle.State.OPEN)
+                      .order_by("pk"))
+        for cycle in locked:
+            cycle.team = teams[cycle.pk]
+        return _close_locked(locked, now=now, actor=None) if locked else []
+
+
+def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: str = "") -> list[Rollover]:
+    """Close these open, locked cycles (teams loaded) and open the next of each (ten queries).
+
+    Queries: the charters in force, the cycles' goals, the charters' goals, their key results, where
+    each stands, the end of each key result (insert), the closed cycles (one update), the new cycles
+    (insert), their goals (insert), the commitments marked to carry over, and their links (insert).
+    """
+    charters = {c.team_id: c for c in Charter.objects.filter(team__in=[c.team_id for c in cycles]).active()}
+    cycle_goals: dict[int, set[int]] = {}
+    for cycle_id, goal_id in CycleGoal.objects.filter(cycle__in=cycles).values_list("cycle_id", "goal_id"):
+        cycle_goals.setdefault(cycle_id, set()).add(goal_id)
+    charter_goals: dict[int, list[int]] = {}
+    goals = Goal.objects.filter(charter__in=list(charters.values())).order_by("position", "pk")
+    for goal_id, charter_id in goals.values_list("pk", "charter_id"):
+        charter_goals.setdefault(charter_id, []).append(goal_id)
+    all_goals = set().union(*cycle_goals.values(), *charter_goals.values())
+    by_goal: dict[int, list[KeyResult]] = {}
+    for kr in KeyResult.objects.filter(goal__in=all_goals).order_by("goal_id", "position", "pk"):
+        by_goal.setdefault(kr.goal_id, []).append(kr)
+    final = latest_progress({kr.lineage_key for krs in by_goal.values() for kr in krs})
+
+    def ended(kr: KeyResult) -> tuple[object, str]:
+        reading = final.get(kr.lineage_key)
+        return (reading.value, reading.confidence) if reading else (kr.current_value, "")
+
+    ends, opened = [], []
+    for cycle in cycles:
+        team = cycle.team
+        charter = charters.get(team.pk)
+        cycle.charter = charter or cycle.charter  # the version in force as it ends
+        rows = [(kr, *ended(kr)) for goal in sorted(cycle_goals.get(cycle.pk, ())) for kr in by_goal.get(goal, [])]
+        ends += [CycleKeyResult(cycle=cycle, key_result=kr, start_value=kr.start_value, final_value=value,
+                                final_confidence=confidence) for kr, value, confidence in rows]
+        met = sum(1 for kr, value, _ in rows if kr.progress_percent_at(value) == 100)
         cycle.state, cycle.closed_at, cycle.closed_by = ReviewCycle.State.CLOSED, now, actor
-        cycle.summary = summary or _summary(cycle)
-        start = _next_start(cycle, today)
+        cycle.summary = summary or f"Cycle {cycle.number} closed with {met} of {len(rows)} key results at target."
+        start = _next_start(cycle, timezone.localtime(now, team.zone).date())
         if cycle.end_date > start or cycle.end_date <= cycle.start_date:  # closed early: it ends today
             cycle.end_date = max(start, cycle.start_date + timedelta(days=1))
-        cycle.save(update_fields=["state", "closed_at", "closed_by", "summary", "charter", "end_date"])
-        opened = _open(team=team, charter=charter, start=max(start, cycle.end_date), number=cycle.number + 1)
-        _carry_over(cycle, opened, charter)
-    return Rollover(closed=cycle, opened=opened, already=False)
+        begins = max(start, cycle.end_date)
+        opened.append(ReviewCycle(team=team, number=cycle.number + 1, start_date=begins, charter=charter,
+                                  end_date=begins + timedelta(weeks=team.review_cadence_weeks)))
+    CycleKeyResult.objects.bulk_create(ends, ignore_conflicts=True)
+    ReviewCycle.objects.bulk_update(cycles, ["state", "closed_at", "closed_by", "summary", "charter", "end_date"])
+    ReviewCycle.objects.bulk_create(opened)
+
+    # Carried into the next: the goals of the charter in force not yet met, and the open commitments marked.
+    carried_goals = []
+    for following in opened:
+        if following.charter is not None:
+            carried_goals += [CycleGoal(cycle=following, goal_id=goal)
+                              for goal in charter_goals.get(following.charter.pk, [])
+                              if not _goal_met(by_goal.get(goal, []), ended)]
+    CycleGoal.objects.bulk_create(carried_goals, ignore_conflicts=True)
+    following_of = {cycle.pk: following for cycle, following in zip(cycles, opened, strict=True)}
+    carried = CycleCommitment.objects.filter(
+        cycle__in=cycles, carry_over=True,
+        commitment__state__in=[Commitment.State.OPEN, Commitment.State.REQUESTED]).values_list("cycle_id",
+                                                                                             "commitment_id")
+    CycleCommitment.objects.bulk_create([CycleCommitment(cycle=following_of[cycle_id], commitment_id=commitment)
+                                         for cycle_id, commitment in carried], ignore_conflicts=True)
+    return [Rollover(closed=cycle, opened=following_of[cycle.pk], already=False) for cycle in cycles]
 
 
 def _open(*, team, charter, start: date, number: int | None = None) -> ReviewCycle:
@@ -103,16 +171,9 @@ def _next_start(cycle: ReviewCycle, today: date) -> date:
     return min(cycle.end_date, today) if today > cycle.start_date else cycle.start_date + timedelta(days=1)
 
 
-def _record_key_results(cycle: ReviewCycle) -> None:
-    """Each key result of the cycle's goals: where it started and where it ended, as it closes (3 queries)."""
-    key_results = list(KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle=cycle).values("goal")))
-    final = latest_progress({kr.lineage_key for kr in key_results})
-    CycleKeyResult.objects.bulk_create([
-        CycleKeyResult(cycle=cycle, key_result=kr, start_value=kr.start_value,
-                       final_value=final[kr.lineage_key].value if kr.lineage_key in final else kr.current_value,
-                       final_confidence=final[kr.lineage_key].confidence if kr.lineage_key in final else "")
-        for kr in key_results
-    ], ignore_conflicts=True)
+def _goal_met(key_results: list[KeyResult], ended) -> bool:
+    """A goal is met when each of its key results ended at its target (a goal without any is not)."""
+    return bool(key_results) and all(kr.progress_percent_at(ended(kr)[0]) == 100 for kr in key_results)
 
 
 def _mark_carried(cycle: ReviewCycle, team, carry: set[int]) -> None:
@@ -126,27 +187,3 @@ def _mark_carried(cycle: ReviewCycle, team, carry: set[int]) -> None:
     links.exclude(commitment_id__in=carry).update(carry_over=False)
 
 
-def _carry_over(closed: ReviewCycle, opened: ReviewCycle, charter: Charter | None) -> None:
-    """Goals of the charter in force not yet met, and the commitments marked to carry over that are still open."""
-    if charter is not None:
-        key_results = list(KeyResult.objects.filter(goal__charter=charter))
-        final = latest_progress({kr.lineage_key for kr in key_results})
-        met: dict[int, bool] = {}
-        for kr in key_results:
-            value = final[kr.lineage_key].value if kr.lineage_key in final else kr.current_value
-            met[kr.goal_id] = met.get(kr.goal_id, True) and kr.progress_percent_at(value) == 100
-        goals = Goal.objects.filter(charter=charter).values_list("pk", flat=True)
-        CycleGoal.objects.bulk_create([CycleGoal(cycle=opened, goal_id=pk) for pk in goals if not met.get(pk)],
-                                      ignore_conflicts=True)
-    carried = CycleCommitment.objects.filter(
-        cycle=closed, carry_over=True,
-        commitment__state__in=[Commitment.State.OPEN, Commitment.State.REQUESTED]).values_list("commitment_id",
-                                                                                             flat=True)
-    CycleCommitment.objects.bulk_create([CycleCommitment(cycle=opened, commitment_id=pk) for pk in carried],
-                                        ignore_conflicts=True)
-
-
-def _summary(cycle: ReviewCycle) -> str:
-    rows = list(CycleKeyResult.objects.filter(cycle=cycle).select_related("key_result"))
-    met = sum(1 for row in rows if row.key_result.progress_percent_at(row.final_value) == 100)
-    return f"Cycle {cycle.number} closed with {met} of {len(rows)} key results at target."

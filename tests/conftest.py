@@ -161,3 +161,13 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def chat(settings):
+    """A chat server on this machine (tests/chat_server.py) that team webhooks may post to."""
+    from tests.chat_server import ChatServer, allow_local_chat
+
+    allow_local_chat(settings)
+    with ChatServer() as server:
+        yield server

@@ -299,3 +299,62 @@ def test_a_leaders_reply_notifies_the_author_once(team, leader, member, django_c
     assert notification.recipient == member and notification.kind == "checkin_reply"
     assert notification.url == checkin.get_absolute_url()
     assert [m.to for m in mail.outbox] == [["member@example.com"]]
+
+
+# Delivering a batch ---------------------------------------------------------------------------------------
+
+
+def _batch(people, key="b1", kind=EVENT):
+    return [notifications.Message(person, kind, key, "Your charter needs you", "Lena proposed the charter.",
+                                  "/o/harbour/t/platform/charter/") for person in people]
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_a_batch_costs_the_same_queries_for_10_or_200_people(make_user, size, django_assert_num_queries,
+                                                            django_capture_on_commit_callbacks):
+    people = [make_user(f"p{n}@example.com", f"Person {n}") for n in range(size)]
+    notifications.set_preference(user=people[0], kind=EVENT, email=False)
+
+    # 1 claims already made, 1 preferences, 1 savepoint + 1 new claims (each with its outcome) + 1 release,
+    # 1 notifications; the outer atomic block is the test's transaction (a savepoint + release).
+    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(8):
+        delivered = notifications.deliver_many(_batch(people))
+
+    assert len(delivered) == size
+    assert Notification.objects.filter(kind=EVENT).count() == size
+    assert len(queued) == size - 1  # the one who turned email off gets none
+
+
+def test_a_batch_again_tells_only_who_was_not_told(member, leader, facilitator):
+    notifications.deliver_many(_batch([member]))
+
+    delivered = notifications.deliver_many(_batch([member, leader, facilitator, leader]))
+
+    assert sorted(d.recipient.email for d in delivered) == ["facilitator@example.com", "leader@example.com"]
+    assert Notification.objects.filter(recipient=leader).count() == 1
+
+
+def test_a_batch_honours_snooze_per_person(member, leader):
+    member.reminders_snoozed_until = datetime(2030, 1, 1, tzinfo=TOKYO)
+    member.save()
+
+    delivered = {d.recipient_id: d for d in notifications.deliver_many(_batch([member, leader], kind=REMINDER))}
+
+    assert delivered[member.pk].status == Delivery.Status.SKIPPED
+    assert delivered[leader.pk].status != Delivery.Status.SKIPPED
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [leader.pk]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_batches_at_once_tell_each_person_once(make_user):
+    people = [make_user(f"o{n}@example.com", f"Overlap {n}") for n in range(12)]
+
+    # Each batch shares half its people with the other: the loser of a claim falls back to one by one.
+    outcomes = run_concurrently(lambda: notifications.deliver_many(_batch(people[:9])),
+                                lambda: notifications.deliver_many(_batch(people[3:])))
+
+    made = [delivery for outcome in outcomes for delivery in outcome.unwrap()]
+    assert sorted(d.recipient_id for d in made) == sorted(p.pk for p in people)
+    assert Notification.objects.count() == 12
+    assert len(mail.outbox) == 12

@@ -13,8 +13,8 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 from pytest_django.asserts import assertRedirects
 
-from alignment import notifications, permissions
-from alignment.models import Invitation, Membership, Notification
+from alignment import calendar_feed, notifications, permissions
+from alignment.models import Invitation, Membership, Notification, TeamWebhook
 
 LOGIN = "login"  # expectation: redirected to the login page with ?next=
 ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader")
@@ -41,6 +41,12 @@ ANSWERS = {
     "member_roles":        (LOGIN,   404,     404,     403,   403,        302),
     # Removing someone else; leaving yourself is tested in test_member_remove.py.
     "member_remove":       (LOGIN,   404,     404,     403,   403,        302),
+    # Chat webhooks are part of managing the team: its leaders only.
+    "team_webhooks":       (LOGIN,   404,     404,     403,   403,        200),
+    "team_webhook_events": (LOGIN,   404,     404,     403,   403,        302),
+    "team_webhook_enable": (LOGIN,   404,     404,     403,   403,        302),
+    "team_webhook_test":   (LOGIN,   404,     404,     403,   403,        302),
+    "team_webhook_remove": (LOGIN,   404,     404,     403,   403,        302),
     # Whoever holds the link may read the invitation: the token is the permission.
     "invitation_accept":   (200,     200,     200,     200,   200,        200),
     # Notifications are one person's own: someone else's is 404 (the target belongs to the member).
@@ -52,6 +58,12 @@ ANSWERS = {
     "notification_snooze": (LOGIN,   302,     302,     302,   302,        302),
     # The signed link is the permission (it sits in an email): no login needed, and it names its person.
     "notification_unsubscribe": (200, 200,    200,     200,   200,        200),
+    # Each person's own calendar address: making or stopping it is theirs alone.
+    "calendar_feed":       (LOGIN,   200,     200,     200,   200,        200),
+    "calendar_feed_issue": (LOGIN,   302,     302,     302,   302,        302),
+    "calendar_feed_revoke": (LOGIN,  302,     302,     302,   302,        302),
+    # The secret address is the permission (calendar apps fetch without a login); it names the member.
+    "calendar_feed_ics":   (200,     200,     200,     200,   200,        200),
 }
 # fmt: on
 
@@ -61,9 +73,15 @@ POSTED = {
     "invitation_revoke": {},
     "member_roles": {"roles": ["member", "facilitator"]},
     "member_remove": {},
+    "team_webhook_events": {"events": ["retro_summary"]},
+    "team_webhook_enable": {},
+    "team_webhook_test": {},
+    "team_webhook_remove": {},
     "team_restore": {},
     "notification_read_all": {},
     "notification_snooze": {"action": "snooze"},
+    "calendar_feed_issue": {},
+    "calendar_feed_revoke": {},
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
@@ -76,9 +94,15 @@ URL_KWARGS = {
     "invitation_revoke": ("org_slug", "team_slug", "invitation_id"),
     "member_roles": ("org_slug", "team_slug", "membership_id"),
     "member_remove": ("org_slug", "team_slug", "membership_id"),
+    "team_webhooks": ("org_slug", "team_slug"),
+    "team_webhook_events": ("org_slug", "team_slug", "webhook_id"),
+    "team_webhook_enable": ("org_slug", "team_slug", "webhook_id"),
+    "team_webhook_test": ("org_slug", "team_slug", "webhook_id"),
+    "team_webhook_remove": ("org_slug", "team_slug", "webhook_id"),
     "invitation_accept": ("token",),
     "notification_open": ("notification_id",),
     "notification_unsubscribe": ("unsubscribe_token",),
+    "calendar_feed_ics": ("calendar_token",),
 }
 # Django's own views, tested only for what this project configures (test_accounts.py).
 NOT_IN_TABLE = {"login", "password_reset"}
@@ -96,10 +120,13 @@ def targets(team, leader, member, facilitator, make_invitation, make_user, add_m
     return {
         "notification_id": notification.pk,
         "unsubscribe_token": notifications.unsubscribe_token(member, "checkin_reply"),
+        "calendar_token": calendar_feed.issue_token(user=member),
         "org_slug": team.organisation.slug,
         "team_slug": team.slug,
         "invitation_id": invitation.pk,
         "membership_id": colleague.pk,
+        "webhook_id": TeamWebhook.objects.create(team=team, url="https://hooks.example.com/services/T0/B0/x1y2z3",
+                                                 events=["charter_ratified"]).pk,
         "token": token,
     }
 

@@ -117,3 +117,30 @@ def test_force_seeds_with_debug_off(seed, settings):
     seed("--force")
 
     assert Organisation.objects.filter(slug="harbour-health").exists()
+
+
+def test_the_scheduler_has_something_to_show_soon(seed, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alignment.models import Delivery, Notification
+    from reviews.models import ReviewCycle
+    from reviews.rollover import ends_at
+
+    with django_capture_on_commit_callbacks() as queued:
+        seed()
+
+    # Teams on both sides of the Atlantic, each with its own rhythm.
+    assert len(set(Team.objects.values_list("time_zone", flat=True))) == 3
+    assert len(set(Team.objects.values_list("review_cadence_weeks", flat=True))) == 3
+    # One cycle ends within a day, so its rollover can be watched.
+    ending = [ends_at(cycle) - timezone.now() for cycle in ReviewCycle.objects.filter(state="open")
+              .select_related("team")]
+    assert any(timedelta(0) < left <= timedelta(days=1) for left in ending)
+    # People find news in their notification centre; the demo emails nobody.
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert unread.filter(recipient__email="member@example.com").count() >= 2
+    assert unread.filter(recipient__email="leader@example.com").exists()
+    assert set(Delivery.objects.values_list("detail", flat=True)) == {"no email: demo data"}
+    assert queued == []

@@ -60,6 +60,20 @@ class TestStarting:
             "What should we keep doing?", "What should we change?", "What should we try next cycle?"]
         assert (retro.phase, retro.facilitator, retro.cycle) == ("setup", facilitator, cycle)
 
+    def test_the_team_hears_once_that_the_session_started(self, team, cycle, facilitator, leader, member):
+        from alignment.models import Notification
+        from reviews.notices import RETRO_STARTED
+
+        retro = services.start_retrospective(team=team, actor=facilitator)
+        assert not Notification.objects.filter(kind=RETRO_STARTED).exists()  # getting ready tells nobody
+        _advance(retro, facilitator, team)
+
+        told = Notification.objects.filter(kind=RETRO_STARTED)
+        assert sorted(told.values_list("recipient__email", flat=True)) == ["leader@example.com",
+                                                                           "member@example.com"]
+        assert {n.url for n in told} == {retro.get_absolute_url()}
+        assert "has started" in told.first().subject
+
     def test_starting_twice_opens_one_session(self, team, cycle, facilitator, leader):
         first = services.start_retrospective(team=team, actor=facilitator)
 

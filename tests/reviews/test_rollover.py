@@ -114,3 +114,32 @@ def test_the_team_is_reminded_of_its_retrospective_the_day_before(team, cycle, l
     assert sorted(told.values_list("recipient__email", flat=True)) == [
         "facilitator@example.com", "leader@example.com", "member@example.com"]
     assert {d.key for d in told} == {f"retro-{retro.pk}"}
+
+
+def _teams_with_due_cycles(organisation, leader, count: int) -> None:
+    from alignment.models import Membership, Team
+
+    for n in range(count):
+        other = Team.objects.create(organisation=organisation, name=f"Team {n}", slug=f"team-{n}",
+                                    time_zone="Europe/London")
+        Membership.objects.create(team=other, user=leader, is_leader=True)
+        open_cycle(other, charter_in_force(other))
+
+
+@pytest.mark.parametrize("teams", [2, 20])
+def test_rolling_over_costs_the_same_queries_for_2_or_20_cycles(organisation, leader, teams,
+                                                               django_assert_num_queries):
+    _teams_with_due_cycles(organisation, leader, teams)
+
+    # 1 the due cycles, 1 the empty next batch. Closing (reviews.services.close_due_cycles): a savepoint,
+    # 1 lock them, 1 charters in force, 1 the cycles' goals, 1 the charters' goals, 1 key results,
+    # 1 where each stands, 1 the closed cycles (update), 1 the next cycles (insert), 1 their goals
+    # (insert), 1 commitments marked to carry, the release (these cycles hold no key result yet and
+    # carry no commitment: those two inserts are skipped). Telling: 1 the teams' people, 1 already
+    # told, 1 what each carried; deliver_many's savepoint, claims made, preferences, savepoint +
+    # claims + release, notifications, release.
+    with django_assert_num_queries(2 + 12 + 3 + 8):
+        counts = rollover.roll_over(now=midnight(CYCLE_END) + timedelta(hours=1))
+
+    assert counts.sent == teams
+    assert ReviewCycle.objects.filter(state="open", number=2).count() == teams

@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from alignment import notifications
 from alignment.models import Membership, Organisation, Team, User, Weekday
 
 DEMO_PASSWORD = "demo"
@@ -26,7 +27,7 @@ ORGANISATION = {
 # slug, name, time zone, check-in weekday, check-in time, review cadence (weeks)
 TEAMS = [
     ("platform", "Platform", "Europe/London", Weekday.FRIDAY, time(10, 0), 6),
-    ("growth", "Growth", "Europe/Lisbon", Weekday.THURSDAY, time(15, 30), 4),
+    ("growth", "Growth", "America/Halifax", Weekday.THURSDAY, time(15, 30), 4),
     ("clinical-support", "Clinical Support", "Europe/Dublin", Weekday.MONDAY, time(9, 0), 8),
 ]
 
@@ -39,10 +40,10 @@ PEOPLE = [
     ("outsider@example.com", "Jonas Lindqvist", "Europe/Stockholm", {"growth": ["member"]}),
     ("hannah.becker@example.com", "Hannah Becker", "Europe/Berlin", {"platform": ["member"]}),
     ("kwame.mensah@example.com", "Kwame Mensah", "Europe/London", {"platform": ["member"]}),
-    ("sofia.marino@example.com", "Sofia Marino", "Europe/Rome", {"growth": ["leader"]}),
+    ("sofia.marino@example.com", "Sofia Marino", "America/Halifax", {"growth": ["leader"]}),
     ("liam.oconnor@example.com", "Liam O'Connor", "Europe/Dublin",
      {"growth": ["member", "facilitator"]}),
-    ("mei.chen@example.com", "Mei Chen", "Europe/London", {"growth": ["member"]}),
+    ("mei.chen@example.com", "Mei Chen", "America/Toronto", {"growth": ["member"]}),
     ("fatima.haddad@example.com", "Fatima Haddad", "Europe/Dublin",
      {"clinical-support": ["leader", "member"]}),
     ("david.kowalski@example.com", "David Kowalski", "Europe/Warsaw", {"clinical-support": ["member"]}),
@@ -107,7 +108,9 @@ class Command(BaseCommand):
         An app offers demo data with a `seed_demo(organisation)` method on its AppConfig,
         so the core needs to know none of them.
         """
-        for config in apps.get_app_configs():
-            seed = getattr(config, "seed_demo", None)
-            if seed is not None:
-                seed(organisation)
+        # What the demo's events tell people shows in their notification centre; nobody is emailed.
+        with notifications.in_app_only("demo data"):
+            for config in apps.get_app_configs():
+                seed = getattr(config, "seed_demo", None)
+                if seed is not None:
+                    seed(organisation)

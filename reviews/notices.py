@@ -1,0 +1,27 @@
+"""Who hears that a retrospective has started: everyone who takes part, but whoever started it.
+
+Told inside the starting transaction (`retro_services.advance_phase`), once per session (its key),
+so a double click or two facilitators at once tell nobody twice. Registered in `reviews/apps.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from alignment import notifications
+from alignment.permissions import Capability, people_who_may
+from reviews.models import Retrospective
+
+RETRO_STARTED = "retrospective_started"
+
+
+def tell_session_started(retro: Retrospective, *, actor, now: datetime) -> None:
+    """`retro.team` loaded."""
+    team = retro.team
+    notifications.deliver_many([
+        notifications.Message(person, RETRO_STARTED, f"retro-started-{retro.pk}",
+                              f"{team.name}: the retrospective has started — join now",
+                              f"{actor.name} opened the session of cycle {retro.cycle.number}. It starts with "
+                              "last session's actions, then everyone's cards.", retro.get_absolute_url())
+        for person in people_who_may(team, Capability.TAKE_PART_IN_RETRO, besides=actor)
+    ], now=now)
