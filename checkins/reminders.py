@@ -47,7 +47,7 @@ from checkins.webhooks import post_week_summary
 logger = logging.getLogger(__name__)
 
 REMINDER, NUDGE, DIGEST = "checkin_reminder", "checkin_nudge", "leader_digest"
-BATCH_SIZE = 500  # people (or teams) per batch: each batch costs the same few queries
+BATCH_SIZE = 1000  # people (or teams) per batch: each batch costs the same few queries
 
 
 def nudge_hours() -> int:
@@ -204,23 +204,26 @@ def due_reminders(teams: list[Team], now: datetime, *, batch_size: int = BATCH_S
             yield due_now
 
 
-def message_for(due: DueReminder, urls: dict[int, str] | None = None) -> dict[str, str]:
-    """The reminder's words; `urls` keeps each team's link, so a batch reverses it once per team."""
+def message_for(due: DueReminder, known: dict[tuple, dict[str, str]] | None = None) -> dict[str, str]:
+    """The reminder's words: the same for everyone in the team that week, so `known` keeps them per team,
+    week and kind (a batch writes each once)."""
     team, week = due.membership.team, due.week
-    deadline = timezone.localtime(reminder_at(team, week), team.zone)
-    urls = {} if urls is None else urls
-    if team.pk not in urls:
-        urls[team.pk] = reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
-    url = urls[team.pk]
+    if known is not None and (team.pk, week.monday, due.kind) in known:
+        return known[team.pk, week.monday, due.kind]
+    url = reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
     if due.kind == NUDGE:
         subject = f"{team.name}: your check-in for the {week.label.lower()} is still missing"
         body = (f"The week closes on {timezone.localtime(week.ends_at, team.zone):%A %d %b at %H:%M} "
                 f"({team.time_zone}). A few lines on what moved, your load and any blocker help the team.")
     else:
+        deadline = timezone.localtime(reminder_at(team, week), team.zone)
         subject = f"{team.name}: time for your weekly check-in"
         body = (f"Your team's check-in was due {deadline:%A %d %b at %H:%M} ({team.time_zone}). "
                 "What moved this week, your load, and anything blocking you.")
-    return {"subject": subject, "body": body, "url": url}
+    message = {"subject": subject, "body": body, "url": url}
+    if known is not None:
+        known[team.pk, week.monday, due.kind] = message
+    return message
 
 
 def send_reminders(*, now: datetime | None = None, since: datetime | None = None,
@@ -228,7 +231,7 @@ def send_reminders(*, now: datetime | None = None, since: datetime | None = None
     """Remind and nudge everyone owed it now; count what was sent, skipped (stale or already) and failed."""
     now = now or timezone.now()
     counts = Counts()
-    urls: dict[int, str] = {}
+    known: dict[tuple, dict[str, str]] = {}  # each team's words for the week, written once
     catching_up = since is not None and now - since > timedelta(hours=1)
     for teams in candidate_teams(now, everyone=catching_up, batch_size=batch_size):
         if catching_up:
@@ -237,7 +240,7 @@ def send_reminders(*, now: datetime | None = None, since: datetime | None = None
                                  for week, kind in missed_rounds(team, now, since)]
         for batch in due_reminders(teams, now, batch_size=batch_size):
             deliver_counted([notifications.Message(due.membership.user, due.kind, due.key,
-                                                   **message_for(due, urls)) for due in batch], now, counts)
+                                                   **message_for(due, known)) for due in batch], now, counts)
     counts.skipped += len(counts.stale)
     if counts.stale:
         logger.warning("check-in reminders: skipped %d stale rounds of past weeks (beat was down since %s): %s",

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 
-from alignment.models import Membership, Organisation, Team, User
+from alignment.models import Delivery, Membership, Organisation, Team, User
 from bench import dataset
 from bench.measure import ALL_PAGES
 from charters.models import Charter, KeyResult, KeyResultProgress, Response
@@ -46,6 +46,27 @@ def test_smoke_run_measures_every_page_at_both_scales(tmp_path):
     assert result["rps"] is None
     assert set(result["verdicts"]) == {page.key for page in ALL_PAGES} - {"bare"}
     assert "Charter (proposed amendment)" in out.getvalue() and "Targets:" in out.getvalue()
+
+
+def test_the_scheduler_is_timed_and_the_dataset_left_as_it_was(tmp_path):
+    from reviews.models import ReviewCycle
+
+    path = tmp_path / "tasks.json"
+    call_command("bench", "--scale", "tiny", "--baseline", "none", "--build-only", stdout=StringIO())
+    cycles = ReviewCycle.objects.count()
+    out = StringIO()
+
+    call_command("bench", "--scale", "tiny", "--baseline", "none", "--tasks-only", "--json", str(path), stdout=out)
+
+    tasks = json.loads(path.read_text())["tasks"]
+    tiny = dataset.PRESETS["tiny"]
+    # Every live team's open cycle rolls over; everyone who checks in and has not this week is reminded.
+    assert tasks["rollovers"]["done"] == tiny.teams - 1  # the archived team's cycle stays
+    assert 0 < tasks["reminders"]["done"] <= tiny.people
+    assert tasks["reminders"]["queries"] < 20 and tasks["rollovers"]["queries"] < 40
+    assert "reminders" in out.getvalue() and "rollovers" in out.getvalue()
+    assert ReviewCycle.objects.count() == cycles  # rolled back
+    assert not Delivery.objects.exists()
 
 
 def test_a_second_run_reuses_the_datasets(tmp_path):
