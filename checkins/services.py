@@ -122,7 +122,7 @@ def tell_of_reply(answer: Reply, *, now: datetime | None = None) -> None:
     checkin, team = answer.check_in, answer.check_in.team
     notifications.deliver(
         recipient=checkin.author, kind=CHECKIN_REPLY, key=f"reply:{answer.pk}", now=now,
-        subject=f"{answer.author.name} replied to your check-in", body=answer.body,
+        subject=f"{team.name}: {answer.author.name} replied to your check-in", body=answer.body,
         url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]),
     )
 
@@ -251,8 +251,8 @@ def tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None:
     """The person asked to commit hears of it once per request (a hand-over asks again)."""
     notifications.deliver(
         recipient=commitment.owner, kind=COMMITMENT_REQUEST, key=f"commitment:{commitment.pk}:v{commitment.version}",
-        now=now, subject=f"{asked_by.name} asks you to commit to “{commitment.title}”",
-        body=f"Standard of completion: {commitment.standard}\nDue {commitment.due_on:%-d %B %Y}. Accept or decline it.",
+        now=now, subject=f"{commitment.team.name}: {asked_by.name} asks you to commit to “{commitment.title}”",
+        body=f"Standard of completion: {commitment.standard.rstrip('.')}.\nDue {commitment.due_on:%-d %B %Y}. Accept or decline it.",
         url=reverse("checkins:commitment", args=[commitment.team.organisation.slug, commitment.team.slug,
                                                  commitment.pk]))
 
@@ -260,7 +260,7 @@ def tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None:
 def _tell_leaders_of(renegotiation: Renegotiation, *, team, now: datetime) -> None:
     """A renegotiation waits for the team's leaders: each hears of it once."""
     url = reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"#renegotiation-{renegotiation.pk}"
-    subject = (f"{renegotiation.asked_by.name} asks to {renegotiation.get_kind_display()}: "
+    subject = (f"{team.name}: {renegotiation.asked_by.name} asks to {renegotiation.get_kind_display()}: "
                f"“{renegotiation.commitment.title}”")
     notifications.deliver_many([
         notifications.Message(leader, RENEGOTIATION, f"renegotiation:{renegotiation.pk}:asked", subject,
@@ -370,7 +370,7 @@ def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, co
                 tell_of_request(commitment, asked_by=actor, now=now)
         notifications.deliver(
             recipient=renegotiation.asked_by, kind=RENEGOTIATION, key=f"renegotiation:{renegotiation.pk}:decided",
-            now=now, subject=f"{actor.name} {renegotiation.get_state_display()} your request to "
+            now=now, subject=f"{team.name}: {actor.name} {renegotiation.get_state_display()} your request to "
                              f"{renegotiation.get_kind_display()}: “{commitment.title}”",
             body=comment or "No comment.",
             url=reverse("checkins:commitment", args=[team.organisation.slug, team.slug, commitment.pk]))
