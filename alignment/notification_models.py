@@ -21,7 +21,9 @@ class Delivery(models.Model):
         HELD = "held", _("Held for quiet hours")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the unique (recipient, kind, key) below starts with it.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries",
+                                  db_index=False)
     kind = models.CharField(_("kind"), max_length=60)
     key = models.CharField(_("key"), max_length=200, help_text=_("The period or event this is about."))
     claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
@@ -53,8 +55,9 @@ class Delivery(models.Model):
 class Notification(models.Model):
     """An entry in a person's notification centre."""
 
+    # No index of its own: the inbox index below starts with it.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
+                                  related_name="notifications", db_index=False)
     kind = models.CharField(_("kind"), max_length=60)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
