@@ -7,7 +7,6 @@ Every view asks `alignment.permissions` what the reader may do, builds the page 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,9 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
-from alignment import permissions
+from alignment import permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
 from alignment.permissions import Capability, TeamAccess
@@ -45,23 +44,8 @@ def _charter_url(team, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def refusals_explained(view: Callable) -> Callable:
-    """A write the product refuses (a version discarded meanwhile...) says why on the charter page.
-
-    Views that keep a typed form on refusal catch `ActionRefused` themselves; this is the
-    fallback for buttons, so that no refusal is silent and none is a 500.
-    """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, org_slug: str, team_slug: str, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, org_slug, team_slug, *args, **kwargs)
-        except ActionRefused as exc:
-            messages.error(request, str(exc))
-            url = reverse("charters:detail", args=[org_slug, team_slug])
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-    return wrapper
+# A write the product refuses (a version discarded meanwhile...) says why on the charter page.
+refusals_explained = refusals.refusals_explained("charters:detail")
 
 
 def _version(access: TeamAccess, number: int) -> Charter:

@@ -355,6 +355,9 @@ def commitment_page(access: TeamAccess, commitment_id: int) -> CommitmentPage | 
     commitment.team = team
     history = list(commitment.renegotiations.select_related("asked_by", "decided_by", "was_owner",
                                                              "proposed_owner"))
+    deciding = RowUrls("checkins:decide_renegotiation", team.organisation.slug, team.slug)
+    for renegotiation in history:
+        renegotiation.decide_url = deciding.of(renegotiation.pk)
     people = [m.user for m in Membership.objects.filter(team=team).exclude(user=commitment.owner_id).select_related(
         "user").order_by("user__email")]
     return CommitmentPage(commitment=commitment, history=history, people=people,

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from alignment import permissions
+from alignment import permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
@@ -244,14 +244,11 @@ def _back(request, asked: str, fallback: str) -> str:
 @require_POST
 def acknowledge(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin_id: int) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
-    try:
-        acknowledged = services.acknowledge(checkin_id=checkin_id, team=access.team, actor=request.user)
-    except ActionRefused as exc:
-        messages.info(request, str(exc))
-    else:
-        messages.success(request, f"Acknowledged {acknowledged.author.name}’s check-in.")
     fallback = reverse("checkins:checkin", args=[org_slug, team_slug, checkin_id])
-    return redirect(_back(request, request.POST.get("next", ""), fallback) + f"#checkin-{checkin_id}")
+    return refusals.act(
+        request, lambda: services.acknowledge(checkin_id=checkin_id, team=access.team, actor=request.user),
+        done=lambda acknowledged: f"Acknowledged {acknowledged.author.name}’s check-in.",
+        back=_back(request, request.POST.get("next", ""), fallback) + f"#checkin-{checkin_id}")
 
 
 def _week_asked(team, value: str, now):
@@ -274,14 +271,10 @@ def resolve_blocker(request: HttpRequest, org_slug: str, team_slug: str, blocker
     if not form.is_valid():
         messages.error(request, "The note is too long; keep it under 2,000 characters.")
         return redirect(back)
-    try:
-        blocker = services.resolve_blocker(blocker_id=blocker_id, team=access.team, actor=request.user,
-                                           resolution=form.cleaned_data["resolution"])
-    except ActionRefused as exc:
-        messages.info(request, str(exc))
-        return redirect(back)
-    messages.success(request, f"Resolved: “{blocker.what}”.")
-    return redirect(back)
+    return refusals.act(
+        request, lambda: services.resolve_blocker(blocker_id=blocker_id, team=access.team, actor=request.user,
+                                                  resolution=form.cleaned_data["resolution"]),
+        done=lambda blocker: f"Resolved: “{blocker.what}”.", back=back)
 
 
 # Commitments: a team's page of who agreed to what, and one page per commitment with its history.
@@ -413,14 +406,12 @@ def renegotiate(request: HttpRequest, org_slug: str, team_slug: str, commitment_
 def mark_done(request: HttpRequest, org_slug: str, team_slug: str, commitment_id: int) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
     version = request.POST.get("version", "")
-    try:
-        done = services.mark_commitment_done(commitment_id=commitment_id, team=access.team, actor=request.user,
-                                             expected_version=int(version) if version.isdigit() else -1)
-    except ActionRefused as exc:
-        messages.info(request, str(exc))
-    else:
-        messages.success(request, f"Done: “{done.title}”.")
-    return redirect("checkins:commitment", org_slug, team_slug, commitment_id)
+    return refusals.act(
+        request, lambda: services.mark_commitment_done(commitment_id=commitment_id, team=access.team,
+                                                       actor=request.user,
+                                                       expected_version=int(version) if version.isdigit() else -1),
+        done=lambda done: f"Done: “{done.title}”.",
+        back=reverse("checkins:commitment", args=[org_slug, team_slug, commitment_id]))
 
 
 @login_required
@@ -434,14 +425,12 @@ def answer_request(request: HttpRequest, org_slug: str, team_slug: str, commitme
             "checkins:answer_request", args=[org_slug, team_slug, commitment_id]))
         if prompt is not None:
             return prompt
-    try:
-        answered = services.answer_request(commitment_id=commitment_id, team=access.team, actor=request.user,
-                                           accept=accept, overload_note=_overload_note(request) if accept else None)
-    except ActionRefused as exc:
-        messages.info(request, str(exc))
-    else:
-        messages.success(request, f"{'Accepted' if accept else 'Declined'}: “{answered.title}”.")
-    return redirect("checkins:commitment", org_slug, team_slug, commitment_id)
+    return refusals.act(
+        request, lambda: services.answer_request(commitment_id=commitment_id, team=access.team, actor=request.user,
+                                                 accept=accept,
+                                                 overload_note=_overload_note(request) if accept else None),
+        done=lambda answered: f"{'Accepted' if accept else 'Declined'}: “{answered.title}”.",
+        back=reverse("checkins:commitment", args=[org_slug, team_slug, commitment_id]))
 
 
 @login_required
@@ -454,12 +443,8 @@ def decide_renegotiation(request: HttpRequest, org_slug: str, team_slug: str, re
         messages.error(request, "The comment is too long; keep it under 2,000 characters.")
         return redirect(back)
     accept = request.POST.get("decision") == "accept"
-    try:
-        decided = services.decide_renegotiation(renegotiation_id=renegotiation_id, team=access.team,
-                                                actor=request.user, accept=accept,
-                                                comment=form.cleaned_data["comment"])
-    except ActionRefused as exc:
-        messages.info(request, str(exc))
-        return redirect(back)
-    messages.success(request, f"{decided.get_state_display().capitalize()}: {decided}.")
-    return redirect(back)
+    return refusals.act(
+        request, lambda: services.decide_renegotiation(renegotiation_id=renegotiation_id, team=access.team,
+                                                       actor=request.user, accept=accept,
+                                                       comment=form.cleaned_data["comment"]),
+        done=lambda decided: f"{decided.get_state_display().capitalize()}: {decided}.", back=back)

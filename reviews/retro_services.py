@@ -307,22 +307,32 @@ def review_action(*, retrospective_id: int, team, actor, action_id: int, review:
 def add_card(*, retrospective_id: int, team, author, prompt_id: int, text: str, token,
              now: datetime | None = None) -> RetroCard:
     """Write a card under a prompt. The same form sent twice (its token) writes one card."""
+    return _write_once(RetroCard, retrospective_id=retrospective_id, team=team, author=author, text=text,
+                       token=token, now=now, activity="cards", empty="Write something on the card first.",
+                       under=(RetroPrompt, "prompt", prompt_id),
+                       gone="That prompt was removed. Your card is below: add it under another prompt.")
+
+
+def _write_once(model, *, retrospective_id: int, team, author, text: str, token, now: datetime | None,
+                activity: str, empty: str, under: tuple, gone: str):
+    """Write a card or a note once per form (its token): `under` is (its parent's model, field, id)."""
     now = now or timezone.now()
     text = text.strip()
     if not text:
-        raise ActionRefused("Write something on the card first.")
+        raise ActionRefused(empty)
+    parent_model, field, parent_id = under
     with transaction.atomic():
-        retro = _locked_for(retrospective_id, team, "cards")
-        already = RetroCard.objects.filter(retrospective=retro, token=token).first()
+        retro = _locked_for(retrospective_id, team, activity)
+        already = model.objects.filter(retrospective=retro, token=token).first()
         if already is not None:
             return already
-        prompt = RetroPrompt.objects.filter(retrospective=retro, pk=prompt_id).first()
-        if prompt is None:
-            raise ActionRefused("That prompt was removed. Your card is below: add it under another prompt.")
-        card = RetroCard.objects.create(retrospective=retro, prompt=prompt, author=author, text=text, token=token,
-                                        created_at=now)
+        parent = parent_model.objects.filter(retrospective=retro, pk=parent_id).first()
+        if parent is None:
+            raise ActionRefused(gone)
+        written = model.objects.create(retrospective=retro, author=author, text=text, token=token, created_at=now,
+                                       **{field: parent})
         _changed(retro, now)
-    return card
+    return written
 
 
 def edit_card(*, retrospective_id: int, team, author, card_key: str, text: str,
@@ -527,22 +537,10 @@ def stop_timer(*, retrospective_id: int, team, actor, now: datetime | None = Non
 
 def add_note(*, retrospective_id: int, team, author, theme_id: int, text: str, token,
              now: datetime | None = None) -> RetroNote:
-    now = now or timezone.now()
-    text = text.strip()
-    if not text:
-        raise ActionRefused("Write the note first.")
-    with transaction.atomic():
-        retro = _locked_for(retrospective_id, team, "notes")
-        already = RetroNote.objects.filter(retrospective=retro, token=token).first()
-        if already is not None:
-            return already
-        theme = RetroTheme.objects.filter(retrospective=retro, pk=theme_id).first()
-        if theme is None:
-            raise ActionRefused("That theme no longer exists.")
-        note = RetroNote.objects.create(retrospective=retro, theme=theme, author=author, text=text, token=token,
-                                        created_at=now)
-        _changed(retro, now)
-    return note
+    """Take a note under a theme being discussed. The same form sent twice (its token) writes one note."""
+    return _write_once(RetroNote, retrospective_id=retrospective_id, team=team, author=author, text=text,
+                       token=token, now=now, activity="notes", empty="Write the note first.",
+                       under=(RetroTheme, "theme", theme_id), gone="That theme no longer exists.")
 
 
 # Actions ----------------------------------------------------------------------------------------
