@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -218,16 +218,21 @@ def readings_by_week(key_results: list[KeyResult], weeks: list[TeamWeek]) -> dic
     lineages = {kr.lineage_key for kr in key_results}
     opening = latest_progress(lineages, before=start)
     history = progress_history(lineages, since=start, until=end)
+    # The weeks follow one another, and each lineage's rows come in the order recorded, all inside the
+    # weeks: one pass over both, with each week's end computed once (in UTC, so comparing is exact).
+    ends = [week.ends_at.astimezone(UTC) for week in weeks]
     found = {}
     for kr in key_results:
         rows, before = history[kr.lineage_key], opening.get(kr.lineage_key)
         reading = Reading(before.value, before.confidence) if before else None
-        readings = []
-        for week in weeks:
-            inside = [row for row in rows if week.contains(row.recorded_at)]
-            if inside:
-                reading = Reading(inside[-1].value, inside[-1].confidence)
-            readings.append(WeekReading(week, reading, bool(inside)))
+        readings, next_row = [], 0
+        for week, end in zip(weeks, ends, strict=True):
+            last = None
+            while next_row < len(rows) and rows[next_row].recorded_at < end:
+                last, next_row = rows[next_row], next_row + 1
+            if last is not None:
+                reading = Reading(last.value, last.confidence)
+            readings.append(WeekReading(week, reading, last is not None))
         found[kr.pk] = readings
     return found
 

@@ -415,6 +415,7 @@ def window_ending(last: TeamWeek, current: TeamWeek) -> Window:
 class KeyResultTrend:
     key_result: KeyResult
     weeks: list[WeekReading]
+    names: dict[date, WeekNames]  # each week's names, written once for the page's every key result
 
     @property
     def has_readings(self) -> bool:
@@ -425,12 +426,31 @@ class KeyResultTrend:
         """The value at each week's end, a marker coloured by confidence; start and target as guides."""
         kr = self.key_result
         points = [charts.Point(
-            label=f"{w.week.monday:%-d %b}", value=w.reading.value if w.reading else None,
+            label=self.names[w.week.monday].short, value=w.reading.value if w.reading else None,
             status=w.reading.confidence if w.reading else "",
-            title=(f"{w.week.label}: {charts.format_number(w.reading.value, kr.unit)}, "
+            title=(f"{self.names[w.week.monday].label}: {charts.format_number(w.reading.value, kr.unit)}, "
                    f"{w.reading.get_confidence_display()}" if w.reading else ""),
         ) for w in self.weeks]
         return charts.line_chart(points, target=kr.target_value, start=kr.start_value, unit=kr.unit)
+
+    @property
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """The table under the chart, already written: week, value, confidence, updated that week."""
+        unit = self.key_result.unit
+        return [(self.names[w.week.monday].day, charts.format_number(w.reading.value, unit) if w.reading else "—",
+                 w.reading.get_confidence_display() if w.reading else "—", "yes" if w.updated else "no")
+                for w in self.weeks]
+
+
+@dataclass(frozen=True)
+class WeekNames:
+    short: str  # "23 Nov", under the chart
+    day: str  # "23 Nov 2026", in the table
+    label: str  # "Week of 23 Nov 2026"
+
+    @classmethod
+    def of(cls, week: TeamWeek) -> WeekNames:
+        return cls(short=f"{week.monday:%-d %b}", day=f"{week.monday:%-d %b %Y}", label=week.label)
 
     @property
     def chart_id(self) -> str:
@@ -485,8 +505,9 @@ def trends_page(team, window: Window) -> TrendsPage:
     key_results = active_key_results_at(team, {})
     readings = readings_by_week(key_results, window.weeks)
     goals: dict[int, tuple[Goal, list[KeyResultTrend]]] = {}
+    names = {week.monday: WeekNames.of(week) for week in window.weeks}
     for kr in key_results:
-        goals.setdefault(kr.goal_id, (kr.goal, []))[1].append(KeyResultTrend(kr, readings[kr.pk]))
+        goals.setdefault(kr.goal_id, (kr.goal, []))[1].append(KeyResultTrend(kr, readings[kr.pk], names))
     participation, strains, _ = participation_and_strain(team, window.weeks)
     return TrendsPage(window=window, goals=list(goals.values()), people_count=people_count,
                       participation=participation, strains=strains)
