@@ -32,7 +32,7 @@ from alignment.forms import (
     TeamSearchForm,
     TeamSettingsForm,
 )
-from alignment.models import Membership, Role, User
+from alignment.models import Membership, User
 from alignment.permissions import Capability
 from alignment.row_urls import RowUrls
 
@@ -215,7 +215,7 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
         "pending_invitations": pending,
         "may_leave": access.may_leave(members),
         "invitation_form": InvitationForm(),
-        "role_choices": Role.choices,
+        "role_choices": RolesForm.base_fields["roles"].choices,  # the checkboxes the template writes
         "panels": panels.team_panels(request, access),
         **extra,
     }
