@@ -102,3 +102,13 @@ def test_default_mailer_is_the_console_in_development_and_smtp_in_production(
 
     assert result.returncode == 0, result.stderr
     assert f"django.core.mail.backends.{expected}.EmailBackend" in result.stdout
+
+
+def test_postgresql_connections_run_without_jit_keeping_the_urls_options(tmp_path):
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
+    url = "postgres://postgres@127.0.0.1:5432/anything?options=-c%20statement_timeout%3D5000"
+
+    result = manage(tmp_path, "shell", "-c", code, DATABASE_URL=url, DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "-c statement_timeout=5000 -c jit=off"
