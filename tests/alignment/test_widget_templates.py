@@ -1,0 +1,22 @@
+"""templates/django/forms/widgets/ replaces some of Django's widget templates with faster ones: same HTML."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates, TemplatesSetting
+
+
+class Every(forms.Form):
+    text = forms.CharField(max_length=5, help_text="Short.")
+    number = forms.IntegerField(required=False, widget=forms.NumberInput(attrs={"min": 1, "disabled": True}))
+    hidden = forms.IntegerField(widget=forms.HiddenInput, initial=3)
+    area = forms.CharField(widget=forms.Textarea, initial='Quotes " and <tags>')
+    email = forms.EmailField(required=False)
+    tick = forms.BooleanField(required=False)
+    choice = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+
+@pytest.mark.parametrize("data", [None, {"text": "far too long", "area": "", "hidden": "x", "choice": "b"}])
+def test_the_project_renders_every_widget_as_django_does(data):
+    assert Every(data).render(renderer=TemplatesSetting()) == Every(data).render(renderer=DjangoTemplates())
