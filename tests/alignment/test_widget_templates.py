@@ -17,6 +17,12 @@ class Every(forms.Form):
     choice = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
 
 
+def test_the_project_templates_are_the_ones_used():
+    for name in ("input", "hidden", "textarea"):
+        origin = TemplatesSetting().get_template(f"django/forms/widgets/{name}.html").origin.name
+        assert "/templates/django/forms/widgets/" in origin and "site-packages" not in origin
+
+
 @pytest.mark.parametrize("data", [None, {"text": "far too long", "area": "", "hidden": "x", "choice": "b"}])
 def test_the_project_renders_every_widget_as_django_does(data):
     assert Every(data).render(renderer=TemplatesSetting()) == Every(data).render(renderer=DjangoTemplates())
