@@ -15,14 +15,18 @@ class Every(forms.Form):
     email = forms.EmailField(required=False)
     tick = forms.BooleanField(required=False)
     choice = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    pick = forms.ChoiceField(choices=[("", "—"), ("a", "A & a"), ("Group", [("g1", "G1"), ("g2", "G2")])],
+                             required=False, widget=forms.Select(attrs={"aria-describedby": "x"}))
+    several = forms.MultipleChoiceField(choices=[(1, "One"), (2, "Two")], required=False)
 
 
 def test_the_project_templates_are_the_ones_used():
-    for name in ("input", "hidden", "textarea"):
+    for name in ("input", "hidden", "textarea", "select"):
         origin = TemplatesSetting().get_template(f"django/forms/widgets/{name}.html").origin.name
         assert "/templates/django/forms/widgets/" in origin and "site-packages" not in origin
 
 
-@pytest.mark.parametrize("data", [None, {"text": "far too long", "area": "", "hidden": "x", "choice": "b"}])
+@pytest.mark.parametrize("data", [None, {"text": "far too long", "area": "", "hidden": "x", "choice": "b", "pick": "g2",
+                                          "several": ["1", "2"]}])
 def test_the_project_renders_every_widget_as_django_does(data):
     assert Every(data).render(renderer=TemplatesSetting()) == Every(data).render(renderer=DjangoTemplates())
