@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from charters.models import Boundary, Charter, Comment, Goal, KeyResult, KeyResultProgress, NonNegotiable, Response
 from tests.charters.conftest import ORG, TEAM, Versions, charter_url
+from tests.matrix import Matrix
 
 OK, FOUND, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
 
@@ -163,28 +164,14 @@ def _state() -> tuple:
     )
 
 
-def _request(client, case: Case, versions: Versions):
-    url = case.url(versions)
-    if case.method == "get":
-        return client.get(url)
-    return client.post(url, case.data(versions))
-
-
-def _assert_refused_without_writing(client, case: Case, versions: Versions, status: int) -> None:
-    before = _state()
-    response = _request(client, case, versions)
-    assert response.status_code == status
-    assert _state() == before
+MATRIX = Matrix(_state)
+_request = MATRIX.send
+_assert_refused_without_writing = MATRIX.refused_without_writing
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_anonymous_is_sent_to_log_in(client, charter_versions, case):
-    before = _state()
-    response = _request(client, case, charter_versions)
-
-    assert response.status_code == FOUND
-    assert response["Location"].startswith(reverse("login") + "?next=")
-    assert _state() == before
+    MATRIX.sent_to_log_in(client, case, charter_versions)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from django.urls import reverse
 
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from tests.checkins.conftest import MONDAY, at, form_data, url
+from tests.matrix import Matrix
 
 OK, FOUND, BAD, FORBIDDEN, NOT_FOUND = 200, 302, 400, 403, 404
 
@@ -137,27 +137,17 @@ def _state() -> tuple:
     )
 
 
-def _request(client, case: Case, world: World, user):
-    target = case.url(world)
-    if case.method == "get":
-        return client.get(target)
-    return client.post(target, case.data(world, user))
+MATRIX = Matrix(_state, data_takes_user=True)
+_request = MATRIX.send
 
 
-def _assert_refused_without_writing(client, case: Case, world: World, user, status: int) -> None:
-    before = _state()
-    assert _request(client, case, world, user).status_code == status
-    assert _state() == before
+def _assert_refused_without_writing(client, case, world, user, status: int) -> None:
+    MATRIX.refused_without_writing(client, case, world, status, user)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_anonymous_is_sent_to_log_in(client, world, case):
-    before = _state()
-    response = _request(client, case, world, None)
-
-    assert response.status_code == FOUND
-    assert response["Location"].startswith(reverse("login") + "?next=")
-    assert _state() == before
+    MATRIX.sent_to_log_in(client, case, world)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from charters.models import Charter
 from decisions.models import Decision
 from tests.decisions.conftest import decision_url
+from tests.matrix import Matrix
 
 OK, FOUND, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
 # The key of the form that logged the world's decision, and of a fresh form.
@@ -107,18 +108,9 @@ def _state() -> list:
     return list(Decision.objects.order_by("pk").values_list("pk", "outcome", "outcome_reason", "version"))
 
 
-def _request(client, case: Case, world: World):
-    url = case.url(world)
-    if case.method == "get":
-        return client.get(url, **case.headers)
-    return client.post(url, case.data(world), **case.headers)
-
-
-def _assert_refused_without_writing(client, case: Case, world: World, status: int) -> None:
-    before = _state()
-    response = _request(client, case, world)
-    assert response.status_code == status
-    assert _state() == before
+MATRIX = Matrix(_state)
+_request = MATRIX.send
+_assert_refused_without_writing = MATRIX.refused_without_writing
 
 
 def _assert_role(client, case: Case, world: World, status: int) -> None:
@@ -130,12 +122,7 @@ def _assert_role(client, case: Case, world: World, status: int) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_anonymous_is_sent_to_log_in(client, world, case):
-    before = _state()
-    response = _request(client, case, world)
-
-    assert response.status_code == FOUND
-    assert response["Location"].startswith(reverse("login") + "?next=")
-    assert _state() == before
+    MATRIX.sent_to_log_in(client, case, world)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

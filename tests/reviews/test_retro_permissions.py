@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from django.urls import reverse
 
 from reviews.models import (
     NonNegotiableRating,
@@ -28,6 +27,7 @@ from reviews.models import (
     RetroTheme,
     RetroVote,
 )
+from tests.matrix import Matrix
 from tests.reviews.retro_factories import (
     CYCLE_START,
     charter_in_force,
@@ -176,28 +176,15 @@ def _state() -> tuple:
     )
 
 
-def _request(client, case: Case, world: World):
-    target = case.url(world)
-    if case.method == "get":
-        return client.get(target)
-    return client.post(target, case.data(world))
-
-
-def _assert_refused_without_writing(client, case: Case, world: World, status: int) -> None:
-    before = _state()
-    assert _request(client, case, world).status_code == status
-    assert _state() == before
+MATRIX = Matrix(_state)
+_request = MATRIX.send
+_assert_refused_without_writing = MATRIX.refused_without_writing
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_anonymous_is_sent_to_log_in(client, world, case):
     set_phase(world.retro, case.phase)
-    before = _state()
-    response = _request(client, case, world)
-
-    assert response.status_code == FOUND
-    assert response["Location"].startswith(reverse("login") + "?next=")
-    assert _state() == before
+    MATRIX.sent_to_log_in(client, case, world)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
