@@ -9,123 +9,26 @@ database and Redis, and waits for the email it writes to a folder.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
-from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from alignment import services
-from alignment.celery import app
 from alignment.models import Invitation
 from alignment.tasks import send_invitation_email
+from tests.celery_worker import EMAIL_SEPARATOR, WORKER_SITE_URL, Worker, running_worker
 
-WORKER_SITE_URL = "http://charter.test"
 WORKER_TIMEOUT = 30  # seconds; a task through Redis usually lands in under one
-EMAIL_SEPARATOR = b"-" * 79 + b"\n"  # the file backend writes it after each message
-
-
-def database_url_for(settings_dict: dict) -> str:
-    """The DATABASE_URL that points another process at this (test) database."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or ""
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    options = {
-        k: v for k, v in (settings_dict.get("OPTIONS") or {}).items() if isinstance(v, str | int)
-    }
-    query = f"?{urlencode(options)}" if options else ""
-    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}{query}"
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen
-    mail_dir: Path
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
 
 @pytest.fixture
 def real_worker(transactional_db, tmp_path):
-    """Start a Celery worker on a queue of its own, writing email to a folder; stop it after.
-
-    The worker reads the same test database and Redis as this process. A queue unique
-    to this run keeps it from taking anyone else's tasks (and them from taking ours).
-    """
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"a worker process cannot share the {connection.vendor} test database; "
-            "set DATABASE_URL to a PostgreSQL server"
-        )
-    queue = f"charter-test-{uuid.uuid4().hex}"
-    mail_dir = tmp_path / "mail"
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "alignment.settings",
-        "DATABASE_URL": database_url_for(connection.settings_dict),
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "EMAIL_URL": f"file://{mail_dir}",
-        "SITE_URL": WORKER_SITE_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "VAR_DIR": str(tmp_path / "var"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    celery = Path(sys.executable).with_name("celery")
-    command = [
-        str(celery),
-        "-A",
-        "alignment",
-        "worker",
-        "--pool=solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-l",
-        "INFO",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}@%h",
-    ]
-    # The autouse fixture in conftest.py makes tasks eager; this test needs them published.
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        yield Worker(process=process, mail_dir=mail_dir, log_path=log_path)
-    finally:
-        app.conf.task_default_queue = previous_queue
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        # Drop the queue and its binding so runs leave nothing behind in Redis (kombu
-        # deletes only bindings its channel knows, hence the declare first).
-        with app.connection_for_write() as conn:
-            declared = app.amqp.queues[queue].bind(conn.default_channel)
-            declared.declare()
-            declared.delete()
+    with running_worker(tmp_path) as worker:
+        yield worker
 
 
 def wait_for_sent_email(worker: Worker, invitation: Invitation) -> bytes:

@@ -8,69 +8,24 @@ person gets one reminder and one email. The clock is real here, so the team's ch
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from datetime import time as clock
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from alignment.celery import app
 from alignment.notification_models import Delivery
 from checkins import reminders
 from checkins.tasks import dispatch_due_reminders
-from tests.alignment.test_celery_worker import EMAIL_SEPARATOR, database_url_for
+from tests.celery_worker import EMAIL_SEPARATOR, running_worker
 
 TIMEOUT = 45
 
 
 @pytest.fixture
 def worker_with_beat(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share the SQLite test database; set DATABASE_URL to PostgreSQL")
-    queue = f"charter-test-{uuid.uuid4().hex}"
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "alignment.settings",
-        "DATABASE_URL": database_url_for(connection.settings_dict),
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "EMAIL_URL": f"file://{tmp_path / 'mail'}",
-        "SITE_URL": "http://charter.test",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        # Beat's ticks and the tasks the worker queues itself (the email) stay on this run's queue.
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "CHECKIN_NUDGE_HOURS": "0",
-        "VAR_DIR": str(tmp_path / "var"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [str(Path(sys.executable).with_name("celery")), "-A", "alignment", "worker", "-B", "--pool=solo",
-               "-s", str(tmp_path / "beat-schedule"), "--without-gossip", "--without-mingle",
-               "--without-heartbeat", "-l", "INFO", "-Q", queue, "-n", f"{queue}@%h"]
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield process, tmp_path / "mail", log_path
-    finally:
-        app.conf.task_default_queue = previous_queue
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        with app.connection_for_write() as conn:
-            declared = app.amqp.queues[queue].bind(conn.default_channel)
-            declared.declare()
-            declared.delete()
+    with running_worker(tmp_path, beat=True, CHECKIN_NUDGE_HOURS="0") as worker:
+        yield worker.process, worker.mail_dir, worker.log_path
 
 
 @pytest.mark.redis

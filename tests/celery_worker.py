@@ -1,0 +1,110 @@
+"""A real Celery worker for the tests that must go through Redis: a process of its own, on a queue of its own.
+
+Eager mode proves nothing about tasks (arguments must survive serialisation, the worker must find
+the rows the web process committed, settings must load in the worker), so a few tests start
+`celery worker` (with embedded beat when asked), pointed at the same test database and Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from alignment.celery import app
+
+WORKER_SITE_URL = "http://charter.test"
+EMAIL_SEPARATOR = b"-" * 79 + b"\n"  # the file backend writes it after each message
+
+
+def database_url_for(settings_dict: dict) -> str:
+    """The DATABASE_URL that points another process at this (test) database."""
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or ""
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    options = {
+        k: v for k, v in (settings_dict.get("OPTIONS") or {}).items() if isinstance(v, str | int)
+    }
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}{query}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    mail_dir: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterator[Worker]:
+    """A Celery worker (with beat if asked) on a queue of its own, writing email to a folder; stopped after.
+
+    The worker reads the same test database and Redis as this process. A queue unique to this run
+    keeps it from taking anyone else's tasks (and them from taking ours); beat's ticks and the tasks
+    the worker queues itself stay on it too. `env` adds settings for the worker.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            f"a worker process cannot share the {connection.vendor} test database; "
+            "set DATABASE_URL to a PostgreSQL server"
+        )
+    queue = f"charter-test-{uuid.uuid4().hex}"
+    mail_dir = tmp_path / "mail"
+    log_path = tmp_path / "worker.log"
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alignment.settings",
+        "DATABASE_URL": database_url_for(connection.settings_dict),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "EMAIL_URL": f"file://{mail_dir}",
+        "SITE_URL": WORKER_SITE_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "VAR_DIR": str(tmp_path / "var"),
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+    command = [str(Path(sys.executable).with_name("celery")), "-A", "alignment", "worker", "--pool=solo",
+               "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-Q", queue,
+               "-n", f"{queue}@%h"]
+    if beat:
+        command += ["-B", "-s", str(tmp_path / "beat-schedule")]
+    # The autouse fixture in conftest.py makes tasks eager; these tests need them published.
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        yield Worker(process=process, mail_dir=mail_dir, log_path=log_path)
+    finally:
+        app.conf.task_default_queue = previous_queue
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        # Drop the queue and its binding so runs leave nothing behind in Redis (kombu
+        # deletes only bindings its channel knows, hence the declare first).
+        with app.connection_for_write() as conn:
+            declared = app.amqp.queues[queue].bind(conn.default_channel)
+            declared.declare()
+            declared.delete()
