@@ -51,9 +51,8 @@ from django.utils import timezone
 from alignment import notifications
 from alignment.errors import ActionRefused
 from alignment.locks import lock_team
-from alignment.models import Membership
 from alignment.notification_models import TeamWebhook, WebhookDelivery
-from alignment.permissions import ARCHIVED_REFUSAL
+from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
 
 logger = logging.getLogger(__name__)
 
@@ -401,11 +400,13 @@ def _disable(webhook: TeamWebhook, *, now: datetime, reason: str) -> None:
     body = (f"Posting to {masked_url(webhook.url)} failed {webhook.consecutive_failures} times in a row, so "
             f"{team.name}'s events are no longer posted there ({reason}). Check the address in your chat "
             "service, then turn the webhook back on or replace it.")
-    for membership in Membership.objects.filter(team=team).leaders().select_related("user"):
-        notifications.deliver(recipient=membership.user, kind=WEBHOOK_DISABLED,
-                              key=f"webhook-disabled:{webhook.pk}:{now.isoformat()}",
-                              subject=f"{team.name}: a chat webhook was turned off", body=body,
-                              url=reverse("team_webhooks", args=[team.organisation.slug, team.slug]), now=now)
+    # Those who manage the team's webhooks, in one batch.
+    url = reverse("team_webhooks", args=[team.organisation.slug, team.slug])
+    notifications.deliver_many([
+        notifications.Message(person, WEBHOOK_DISABLED, f"webhook-disabled:{webhook.pk}:{now.isoformat()}",
+                              f"{team.name}: a chat webhook was turned off", body, url)
+        for person in people_who_may(team, Capability.MANAGE_TEAM)
+    ], now=now)
 
 
 def due_delivery_ids(now: datetime, *, limit: int = 500) -> list[int]:
