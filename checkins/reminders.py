@@ -37,6 +37,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from alignment import notifications
+from alignment.batches import in_batches
 from alignment.models import Membership, Team
 from alignment.notification_models import Delivery
 from alignment.permissions import Capability, TeamAccess, capabilities_of
@@ -150,13 +151,7 @@ def candidate_teams(now: datetime, *, everyone: bool = False, batch_size: int = 
         for zone in zones:
             day_has_come |= Q(time_zone=zone, checkin_weekday__lte=timezone.localtime(now, ZoneInfo(zone)).weekday())
         teams = teams.filter(day_has_come)
-    last = 0
-    while True:
-        batch = list(teams.filter(pk__gt=last)[:batch_size])
-        if not batch:
-            return
-        yield batch
-        last = batch[-1].pk
+    yield from in_batches(teams, batch_size)
 
 
 # What telling a person reads of them (alignment.notifications.deliver_many), and of their membership.
@@ -188,12 +183,7 @@ def due_reminders(teams: list[Team], now: datetime, *, batch_size: int = BATCH_S
         owed = (Membership.objects.filter(team_id__in=list(by_id)).filter(~Exists(submitted), ~Exists(told))
                 .select_related("user").only(*MEMBERSHIP_FIELDS, *(f"user__{f}" for f in RECIPIENT_FIELDS))
                 .order_by("pk"))
-        last = 0
-        while True:
-            batch = list(owed.filter(pk__gt=last)[:batch_size])
-            if not batch:
-                break
-            last = batch[-1].pk
+        for batch in in_batches(owed, batch_size):
             due_now = []
             for membership in batch:
                 if Capability.CHECK_IN not in capabilities_of(membership):

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.batches import in_batches
 from alignment.models import Membership
 from alignment.notification_models import Delivery
 from alignment.notifications import Message
@@ -49,12 +50,7 @@ def due_cycles(now: datetime, *, batch_size: int = BATCH_SIZE) -> Iterator[list[
     cycles = (ReviewCycle.objects.filter(state=ReviewCycle.State.OPEN, end_date__lte=latest_today,
                                          team__archived_at__isnull=True)
               .select_related("team__organisation").order_by("pk"))
-    last = 0
-    while True:
-        batch = list(cycles.filter(pk__gt=last)[:batch_size])
-        if not batch:
-            return
-        last = batch[-1].pk
+    for batch in in_batches(cycles, batch_size):
         yield [c for c in batch if c.end_date <= timezone.localtime(now, c.team.zone).date()]
 
 

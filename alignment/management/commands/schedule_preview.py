@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from alignment import schedule
+from alignment.batches import in_batches
 from alignment.models import Team
 
 BATCH_SIZE = 200
@@ -27,9 +28,7 @@ class Command(BaseCommand):
             if not teams.exists():
                 raise CommandError(f"No active team with the short name {team!r}.")
         self.stdout.write(f"Now: {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
-        last = 0
-        while batch := list(teams.filter(pk__gt=last)[:BATCH_SIZE]):
-            last = batch[-1].pk
+        for batch in in_batches(teams, BATCH_SIZE):
             times = schedule.upcoming(batch, now)
             for each in batch:
                 self.stdout.write(f"\n{each.organisation.slug}/{each.slug} — {each.name} ({each.time_zone})")
