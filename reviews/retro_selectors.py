@@ -558,17 +558,10 @@ TREND_CYCLES = 8
 
 
 @dataclass(frozen=True)
-class CycleHealth:
+class CycleHealth(RatingTally):
     """How one non-negotiable was rated in one cycle's retrospective."""
 
     cycle_number: int
-    held: int
-    strained: int
-    broken: int
-
-    @property
-    def total(self) -> int:
-        return self.held + self.strained + self.broken
 
     @property
     def held_percent(self) -> int | None:
@@ -634,7 +627,7 @@ def health_trend(team, *, cycles: int = TREND_CYCLES) -> HealthTrend:
         counts[title][number][rating] += n
         first_seen.setdefault(title, (number, len(first_seen)))
     trends = [NonNegotiableTrend(title=title, cycles=[
-        CycleHealth(number, by_cycle[number]["held"], by_cycle[number]["strained"], by_cycle[number]["broken"])
+        CycleHealth(by_cycle[number]["held"], by_cycle[number]["strained"], by_cycle[number]["broken"], number)
         for number in numbers]) for title, by_cycle in counts.items()]
     trends.sort(key=lambda trend: trend.title.lower())
     return HealthTrend(cycle_numbers=numbers, non_negotiables=trends)
