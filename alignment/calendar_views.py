@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from alignment import calendar_feed
+from alignment import calendar_feed, page_cache
 
 # The new token waits in the session for the one page view that shows it (never in a cookie or a URL).
 FRESH_TOKEN = "calendar_feed_fresh_token"
@@ -33,6 +33,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
     })
 
 
+@page_cache.changes_no_page
 @login_required
 @require_POST
 def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
@@ -46,6 +47,7 @@ def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
     return redirect("calendar_feed")
 
 
+@page_cache.changes_no_page
 @login_required
 @require_POST
 def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
+from alignment import page_cache, permissions
 from alignment.models import Membership
+
+
+def switcher_memberships(user) -> list[Membership]:
+    """The person's teams at work, as the header's team switcher lists them (one query)."""
+    return permissions.for_switcher(permissions.memberships_of(user))
 
 
 def navigation(request):
@@ -12,18 +18,17 @@ def navigation(request):
         return {}
 
     def my_teams():
-        return list(
-            Membership.objects.filter(user=user)
-            .in_active_teams()
-            .select_related("team__organisation")
-            .order_by("team__organisation__name", "team__name")
-        )
+        return switcher_memberships(user)
 
     def unread_notifications() -> int:
         from alignment.notifications import unread_count
 
         return unread_count(user)
 
+    if page_cache.rendering():
+        # A page to be kept in the cache: its CSRF token and bell are filled in when it is served.
+        return {"nav_memberships": SimpleLazyObject(my_teams), "csrf_token": page_cache.csrf_mark(),
+                "page_cache_bell": page_cache.bell_mark()}
     # The bell's number: one query, on every page that shows the header.
     return {"nav_memberships": SimpleLazyObject(my_teams),
             "unread_notifications": SimpleLazyObject(unread_notifications)}

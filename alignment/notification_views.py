@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import notifications
+from alignment import notifications, page_cache
 from alignment.models import Notification, User
 from alignment.notification_forms import PreferencesForm
 
@@ -56,6 +56,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect(site_relative(notification.url) or "notification_list")
 
 
+@page_cache.changes_no_page
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
@@ -64,6 +65,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("notification_list")
 
 
+@page_cache.changes_no_page
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request: HttpRequest) -> HttpResponse:
@@ -101,6 +103,7 @@ def _zone(user):
     return ZoneInfo(user.time_zone or "UTC")
 
 
+@page_cache.changes_no_page
 @csrf_exempt  # the signed token is the permission; mail clients post one-click unsubscribes without a session
 @require_http_methods(["GET", "POST"])
 def notification_unsubscribe(request: HttpRequest, unsubscribe_token: str) -> HttpResponse:

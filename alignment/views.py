@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import panels, permissions, services
+from alignment import page_cache, panels, permissions, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -48,12 +48,17 @@ def home(request: HttpRequest) -> HttpResponse:
     """A signed-in person's teams; for everybody else, what Charter is and how to start."""
     if not request.user.is_authenticated:
         return render(request, "alignment/landing.html", {"form": FrontDoorLoginForm(request)})
+    return page_cache.serve(request, page_cache.reader_marks(request.user), lambda: _home(request))
+
+
+def _home(request: HttpRequest) -> HttpResponse:
     memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("team__organisation")
         .annotate(member_count=Count("team__memberships"))
         .order_by("team__organisation__name", "team__name")
     )
+    administered = list(request.user.administered_organisations.all())
     groups = [
         (organisation, list(items))
         for organisation, items in groupby(
@@ -61,9 +66,10 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     ]
     archived = [m for m in memberships if m.team.is_archived]
-    administered = list(request.user.administered_organisations.all())
+    # The header's team switcher lists the same teams at work, in the same order.
+    at_work = [m for m in memberships if not m.team.is_archived]
     return render(request, "alignment/home.html",
-                  {"groups": groups, "archived": archived, "administered": administered})
+                  {"groups": groups, "archived": archived, "administered": administered, "nav_memberships": at_work})
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,7 +122,15 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
     The same queries with 3 teams or 1,000: the page's teams, their leaders, and one batch per
     feature panel; filters and the admins' summary are single SQL queries over all teams.
     """
-    organisation = permissions.organisation_access(request.user, org_slug)
+    # The person's teams: the header lists them, the page's marks include them, and for anyone in a
+    # team of the organisation they are the access check too.
+    mine = permissions.memberships_of(request.user)
+    organisation = permissions.organisation_access(request.user, org_slug, memberships=mine)
+    return page_cache.serve(request, page_cache.organisation_marks(organisation, mine),
+                            lambda: _organisation_page(request, organisation, permissions.for_switcher(mine)))
+
+
+def _organisation_page(request: HttpRequest, organisation, mine: list[Membership]) -> HttpResponse:
     now = timezone.now()
     form = TeamSearchForm(request.GET)
     form.is_valid()  # a filter no app offers is shown as an error; the valid part still applies
@@ -159,6 +173,7 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
             "searching": bool(search),
             "is_admin": is_admin,
             "summaries": panels.organisation_summaries(organisation, now) if is_admin else [],
+            "nav_memberships": mine,
         },
     )
 
@@ -228,7 +243,7 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
 @login_required
 def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug)
-    return _team_page(request, access)
+    return page_cache.serve(request, page_cache.team_marks(access), lambda: _team_page(request, access))
 
 
 @login_required

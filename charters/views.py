@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from alignment import permissions, refusals
+from alignment import page_cache, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
 from alignment.permissions import Capability, TeamAccess
@@ -82,15 +82,16 @@ def _render(request: HttpRequest, page: selectors.CharterPage, *, partial: str |
 @login_required
 def charter_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    charter = selectors.charter_for_reader(access)
-    return _render(request, selectors.charter_page(access=access, charter=charter))
+    return page_cache.serve(request, page_cache.team_marks(access), lambda: _render(
+        request, selectors.charter_page(access=access, charter=selectors.charter_for_reader(access))))
 
 
 @login_required
 def charter_version(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    charter = _readable_version(access, number)
-    return _render(request, selectors.charter_page(access=access, charter=charter, viewing_version=True))
+    return page_cache.serve(request, page_cache.team_marks(access), lambda: _render(
+        request, selectors.charter_page(access=access, charter=_readable_version(access, number),
+                                        viewing_version=True)))
 
 
 @login_required
@@ -519,12 +520,16 @@ def resolve_objection(request: HttpRequest, org_slug: str, team_slug: str, numbe
 @login_required
 def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    versions = list(
-        Charter.objects.readable(in_team=access.in_team).filter(team=access.team)
-        .select_related("ratified_by", "created_by")
-    )
-    return render(request, "charters/charter_history.html",
-                  {"team": access.team, "access": access, "versions": versions})
+
+    def page() -> HttpResponse:
+        versions = list(
+            Charter.objects.readable(in_team=access.in_team).filter(team=access.team)
+            .select_related("ratified_by", "created_by")
+        )
+        return render(request, "charters/charter_history.html",
+                      {"team": access.team, "access": access, "versions": versions})
+
+    return page_cache.serve(request, page_cache.team_marks(access), page)
 
 
 @login_required
@@ -535,6 +540,10 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     except ValueError:
         messages.error(request, "Choose two versions to compare.")
         return redirect("charters:history", org_slug, team_slug)
+    return page_cache.serve(request, page_cache.team_marks(access), lambda: _comparison(request, access, a, b))
+
+
+def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> HttpResponse:
     versions = {c.number: c for c in Charter.objects.readable(in_team=access.in_team).filter(
         team=access.team, number__in=(a, b))}
     if a not in versions or b not in versions:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alignment import page_cache
 from charters.models import KeyResultProgress
 from checkins.models import CheckIn, Renegotiation
 
@@ -217,5 +217,5 @@ class ReplyForm(forms.Form):
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, auto_id: str = "id_%s", **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
+        kwargs.setdefault("initial", {}).setdefault("token", page_cache.nonce())
         super().__init__(*args, auto_id=auto_id, **kwargs)

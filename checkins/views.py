@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from alignment import permissions, refusals
+from alignment import page_cache, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
@@ -41,13 +41,18 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
-    page = selectors.this_week_page(access, current_week(access.team))
-    # "Add a blocker" without JavaScript comes back here asking for one more row.
-    asked = request.GET.get("rows", "")
-    rows = max(page.blocker_rows, int(asked) if asked.isdigit() else 0)
-    form = _form(page, rows=rows, initial=initial_for(page.checkin, week=page.week, blocker_rows=rows,
-                                                      blockers=page.open_blockers, updates=page.key_result_updates))
-    return _page(request, access, page, form)
+
+    def render_page() -> HttpResponse:
+        page = selectors.this_week_page(access, current_week(access.team))
+        # "Add a blocker" without JavaScript comes back here asking for one more row.
+        asked = request.GET.get("rows", "")
+        rows = max(page.blocker_rows, int(asked) if asked.isdigit() else 0)
+        form = _form(page, rows=rows, initial=initial_for(page.checkin, week=page.week, blocker_rows=rows,
+                                                          blockers=page.open_blockers,
+                                                          updates=page.key_result_updates))
+        return _page(request, access, page, form)
+
+    return page_cache.serve(request, page_cache.team_marks(access), render_page)
 
 
 @login_required
@@ -142,24 +147,29 @@ def _status(request: HtmxHttpRequest, access, page, *, checkin=None, error: str 
 def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     """The team's week: everyone in the team sees the summary, readers of check-ins their words too."""
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    now = timezone.now()
-    the_week = _week_asked(access.team, request.GET.get("week", ""), now)
-    page = selectors.team_week_page(access, the_week, today=timezone.localtime(now, access.team.zone).date())
-    return render(request, "checkins/team_week.html", {
-        "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
-        "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),
-        "here": request.get_full_path(),
-    })
+
+    def render_page() -> HttpResponse:
+        now = timezone.now()
+        the_week = _week_asked(access.team, request.GET.get("week", ""), now)
+        page = selectors.team_week_page(access, the_week, today=timezone.localtime(now, access.team.zone).date())
+        return render(request, "checkins/team_week.html", {
+            "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
+            "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),
+            "here": request.get_full_path(),
+        })
+
+    return page_cache.serve(request, page_cache.team_marks(access), render_page)
 
 
 @login_required
 @require_GET
 def trends(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    window = _window_asked(access.team, request.GET.get("until", ""))
-    return render(request, "checkins/trends.html", {
-        "team": access.team, "access": access, "page": selectors.trends_page(access.team, window),
-    })
+    return page_cache.serve(request, page_cache.team_marks(access), lambda: render(
+        request, "checkins/trends.html", {
+            "team": access.team, "access": access,
+            "page": selectors.trends_page(access.team, _window_asked(access.team, request.GET.get("until", ""))),
+        }))
 
 
 @login_required
@@ -169,10 +179,15 @@ def person(request: HttpRequest, org_slug: str, team_slug: str, person_id: int) 
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     if not access.may_read_checkins_of(person_id):
         raise PermissionDenied(permissions.REFUSALS[Capability.READ_CHECKINS])
-    page = selectors.person_history_page(access, person_id, _window_asked(access.team, request.GET.get("until", "")))
-    if page is None:
-        raise Http404("Nobody by that id is in this team.")
-    return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page})
+
+    def render_page() -> HttpResponse:
+        window = _window_asked(access.team, request.GET.get("until", ""))
+        page = selectors.person_history_page(access, person_id, window)
+        if page is None:
+            raise Http404("Nobody by that id is in this team.")
+        return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page})
+
+    return page_cache.serve(request, page_cache.team_marks(access), render_page)
 
 
 def _window_asked(team, value: str) -> selectors.Window:

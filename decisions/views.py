@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from alignment import permissions
+from alignment import page_cache, permissions
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
 from decisions import selectors, services
@@ -22,11 +22,12 @@ from decisions.models import Decision
 def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     verdict = request.GET.get("verdict", "")
-    return render(request, "decisions/decision_list.html", {
-        "team": access.team, "access": access, "verdict": verdict, "verdicts": Decision.Verdict.choices,
-        "investments": selectors.investments_to_check(access.team),
-        "decisions": selectors.decision_log(access.team, verdict=verdict),
-    })
+    return page_cache.serve(request, page_cache.team_marks(access), lambda: render(
+        request, "decisions/decision_list.html", {
+            "team": access.team, "access": access, "verdict": verdict, "verdicts": Decision.Verdict.choices,
+            "investments": selectors.investments_to_check(access.team),
+            "decisions": selectors.decision_log(access.team, verdict=verdict),
+        }))
 
 
 @login_required

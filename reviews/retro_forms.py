@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from alignment import page_cache
 from charters.models import Section
 from reviews.models import NonNegotiableRating, RetroAction, Retrospective
 
@@ -17,7 +16,7 @@ class _Tokened(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
+        kwargs.setdefault("initial", {}).setdefault("token", page_cache.nonce())
         super().__init__(*args, **kwargs)
 
 

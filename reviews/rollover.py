@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment import page_cache
 from alignment.batches import in_batches
 from alignment.models import Membership
 from alignment.notification_models import Delivery
@@ -91,6 +92,8 @@ def roll_over(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> C
         rolled = _close(batch, now, counts)
         if not rolled:
             continue
+        # Committed: the teams' pages (cycle, charter, trends) show the new cycle from now on.
+        page_cache.changed(teams=[r.closed.team_id for r in rolled])
         for rollover in rolled:
             rollover.opened.team = rollover.closed.team  # already loaded
         people, told = people_of([r.closed.team_id for r in rolled], ROLLOVER,
