@@ -120,7 +120,10 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each process's own memory. Kept pages (a few tens of KB each, per reader) share it with
+    # sessions and rendered prose: room for a few thousand rather than Django's default 300.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 3000}}}
 
 AUTH_USER_MODEL = "alignment.User"
 # Axes first: it refuses a locked-out login before the password is even checked.
