@@ -441,6 +441,10 @@ class KeyResultTrend:
                  w.reading.get_confidence_display() if w.reading else "—", "yes" if w.updated else "no")
                 for w in self.weeks]
 
+    @property
+    def chart_id(self) -> str:
+        return f"kr-{self.key_result.pk}"
+
 
 @dataclass(frozen=True)
 class WeekNames:
@@ -451,10 +455,6 @@ class WeekNames:
     @classmethod
     def of(cls, week: TeamWeek) -> WeekNames:
         return cls(short=f"{week.monday:%-d %b}", day=f"{week.monday:%-d %b %Y}", label=week.label)
-
-    @property
-    def chart_id(self) -> str:
-        return f"kr-{self.key_result.pk}"
 
 
 @dataclass(frozen=True)

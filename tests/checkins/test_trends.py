@@ -136,4 +136,6 @@ def test_trends_page_renders_a_chart_and_its_table(login, member, kr, frozen):
 
     assert 'role="img"' in page and page.count("<circle") == 1
     assert "2.5" in page and "at risk" in page and "as a table" in page
+    # Each key result's chart names its own title and description (ids unique on the page).
+    assert f'aria-labelledby="kr-{kr.pk}-title kr-{kr.pk}-desc"' in page
     assert login(member).get(url("trends", query="until=not-a-date")).status_code == 404
