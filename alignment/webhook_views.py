@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import permissions, webhooks
+from alignment import permissions, refusals, webhooks
 from alignment.errors import ActionRefused
 from alignment.models import TeamWebhook
 from alignment.permissions import Capability, TeamAccess
@@ -102,11 +103,8 @@ def team_webhook_remove(request: HttpRequest, org_slug: str, team_slug: str, web
 def team_webhook_test(request: HttpRequest, org_slug: str, team_slug: str, webhook_id: int) -> HttpResponse:
     access = _access(request, org_slug, team_slug)
     webhook = _webhook(access, webhook_id)
-    try:
-        webhooks.send_test(webhook=webhook, actor=request.user)
-    except ActionRefused as exc:
-        messages.warning(request, str(exc))
-    else:
-        messages.success(request, f"Test message queued for {webhooks.masked_url(webhook.url)}. Its outcome "
-                                  "shows under Recent deliveries in a few seconds (reload the page).")
-    return redirect("team_webhooks", org_slug, team_slug)
+    return refusals.act(
+        request, lambda: webhooks.send_test(webhook=webhook, actor=request.user),
+        done=lambda _: f"Test message queued for {webhooks.masked_url(webhook.url)}. Its outcome shows under "
+                       "Recent deliveries in a few seconds (reload the page).",
+        back=reverse("team_webhooks", args=[org_slug, team_slug]))

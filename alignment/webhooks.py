@@ -52,7 +52,8 @@ from alignment import notifications
 from alignment.errors import ActionRefused
 from alignment.locks import lock_team
 from alignment.notification_models import TeamWebhook, WebhookDelivery
-from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
+from alignment.permissions import ARCHIVED_REFUSAL, Capability
+from alignment.row_urls import RowUrls
 
 logger = logging.getLogger(__name__)
 
@@ -400,13 +401,10 @@ def _disable(webhook: TeamWebhook, *, now: datetime, reason: str) -> None:
     body = (f"Posting to {masked_url(webhook.url)} failed {webhook.consecutive_failures} times in a row, so "
             f"{team.name}'s events are no longer posted there ({reason}). Check the address in your chat "
             "service, then turn the webhook back on or replace it.")
-    # Those who manage the team's webhooks, in one batch.
-    url = reverse("team_webhooks", args=[team.organisation.slug, team.slug])
-    notifications.deliver_many([
-        notifications.Message(person, WEBHOOK_DISABLED, f"webhook-disabled:{webhook.pk}:{now.isoformat()}",
-                              f"{team.name}: a chat webhook was turned off", body, url)
-        for person in people_who_may(team, Capability.MANAGE_TEAM)
-    ], now=now)
+    notifications.tell_team(  # those who manage the team's webhooks
+        team, Capability.MANAGE_TEAM, kind=WEBHOOK_DISABLED, key=f"webhook-disabled:{webhook.pk}:{now.isoformat()}",
+        subject=f"{team.name}: a chat webhook was turned off", body=body,
+        url=reverse("team_webhooks", args=[team.organisation.slug, team.slug]), now=now)
 
 
 def due_delivery_ids(now: datetime, *, limit: int = 500) -> list[int]:
@@ -503,14 +501,10 @@ def webhook_rows(team) -> list[WebhookRow]:
     for delivery in recent:
         delivery.event_label = event_label(delivery.event)
         by_hook.setdefault(delivery.webhook_id, []).append(delivery)
-    args = [team.organisation.slug, team.slug]
-    rows = []
-    for hook in hooks:
-        rows.append(WebhookRow(
-            webhook=hook, masked_url=masked_url(hook.url),
-            event_labels=[event_label(key) for key in _known(hook.events)],
-            deliveries=by_hook.get(hook.pk, []),
-            urls={name: reverse(f"team_webhook_{name}", args=[*args, hook.pk])
-                  for name in ("events", "enable", "remove", "test")},
-        ))
-    return rows
+    actions = {name: RowUrls(f"team_webhook_{name}", team.organisation.slug, team.slug)
+               for name in ("events", "enable", "remove", "test")}  # reversed once, not per webhook
+    return [WebhookRow(webhook=hook, masked_url=masked_url(hook.url),
+                       event_labels=[event_label(key) for key in _known(hook.events)],
+                       deliveries=by_hook.get(hook.pk, []),
+                       urls={name: urls.of(hook.pk) for name, urls in actions.items()})
+            for hook in hooks]
