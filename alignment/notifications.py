@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.notification_models import Delivery, Notification, NotificationPreference
+from alignment.permissions import people_who_may
 
 UNSUBSCRIBE_SALT = "alignment.notifications.unsubscribe"
 SNOOZE_DAYS = 7
@@ -83,17 +84,16 @@ class Choice:
 def preferences(user) -> list[Choice]:
     """The person's choice for every kind, defaults filled in (one query)."""
     saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
-    return [
-        Choice(kind, saved[kind.key].email, saved[kind.key].in_app) if kind.key in saved
-        else Choice(kind, kind.email_default, kind.in_app_default)
-        for kind in kinds()
-    ]
+    return [_choice(kind, saved.get(kind.key)) for kind in kinds()]
 
 
 def preference(user, kind_key: str) -> Choice:
     """The person's choice for one kind (one query)."""
-    kind = get_kind(kind_key)
-    saved = NotificationPreference.objects.filter(user=user, kind=kind_key).first()
+    return _choice(get_kind(kind_key), NotificationPreference.objects.filter(user=user, kind=kind_key).first())
+
+
+def _choice(kind, saved: NotificationPreference | None) -> Choice:
+    """What the person chose for `kind`, or the kind's defaults when they never chose."""
     if saved is None:
         return Choice(kind, kind.email_default, kind.in_app_default)
     return Choice(kind, saved.email, saved.in_app)
@@ -243,6 +243,17 @@ def deliver_many(messages: Iterable[Message], *, now: datetime | None = None) ->
     return deliveries
 
 
+def tell_team(team, capability, *, kind: str, key: str, subject: str, body: str, url: str, besides=None,
+              memberships=None, now: datetime | None = None) -> list[Delivery]:
+    """Tell everyone in `team` who holds `capability` (but `besides`, who did it) the same thing, in one batch.
+
+    `memberships`: the team's, with their people, when the caller loaded them already.
+    """
+    return deliver_many([Message(person, kind, key, subject, body, url)
+                         for person in people_who_may(team, capability, besides=besides, memberships=memberships)],
+                        now=now)
+
+
 def _claim_alone(delivery: Delivery) -> bool:
     try:
         with transaction.atomic():
@@ -252,7 +263,7 @@ def _claim_alone(delivery: Delivery) -> bool:
     return True
 
 
-def _decide(message: Message, key: str, choice: NotificationPreference | None,
+def _decide(message: Message, key: str, saved: NotificationPreference | None,
             now: datetime) -> tuple[Delivery, bool]:
     """The claim to make, with its outcome as the person chose, and whether it shows in their centre.
 
@@ -265,7 +276,8 @@ def _decide(message: Message, key: str, choice: NotificationPreference | None,
         delivery.status = Delivery.Status.SKIPPED
         delivery.detail = f"reminders snoozed until {recipient.reminders_snoozed_until.isoformat()}"
         return delivery, False
-    in_app, email = (choice.in_app, choice.email) if choice else (kind.in_app_default, kind.email_default)
+    chosen = _choice(kind, saved)
+    in_app, email = chosen.in_app, chosen.email
     held_until = quiet_hours_end(recipient, now) if kind.reminder else None
     no_email = _in_app_only.get()
     if no_email:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from alignment import notifications
-from alignment.notifications import Message
-from alignment.permissions import Capability, people_who_may
+from alignment.permissions import Capability
 from charters.models import Charter, Response
 
 PROPOSED = "charter_proposed"  # for the people whose consent is asked
@@ -42,22 +41,20 @@ def tell_proposed(charter: Charter, *, actor) -> None:
     team = charter.team
     what = "an amendment to the charter" if charter.number > 1 else "the team's charter"
     closes = f" Responses close on {charter.responses_close_on:%-d %B %Y}." if charter.responses_close_on else ""
-    notifications.deliver_many([
-        Message(person, PROPOSED, f"proposed:{charter.pk}:{_stamp(charter.proposed_at)}",
-                f"{team.name}: {actor.name} proposes {what} (version {charter.number})",
-                f"Read it and give your word: consent, or object with a reason.{closes}", _charter_url(charter))
-        for person in people_who_may(team, Capability.RESPOND_TO_CHARTER, besides=actor)
-    ])
+    notifications.tell_team(
+        team, Capability.RESPOND_TO_CHARTER, besides=actor, kind=PROPOSED,
+        key=f"proposed:{charter.pk}:{_stamp(charter.proposed_at)}",
+        subject=f"{team.name}: {actor.name} proposes {what} (version {charter.number})",
+        body=f"Read it and give your word: consent, or object with a reason.{closes}", url=_charter_url(charter))
 
 
 def tell_objection(response: Response) -> None:
     charter = response.charter
-    notifications.deliver_many([
-        Message(person, OBJECTION, f"objection:{response.pk}:{_stamp(response.updated_at)}",
-                f"{charter.team.name}: {response.member.name} objects to version {charter.number}",
-                response.reason, _charter_url(charter) + "#consent")
-        for person in people_who_may(charter.team, Capability.STEWARD_CHARTER, besides=response.member)
-    ])
+    notifications.tell_team(
+        charter.team, Capability.STEWARD_CHARTER, besides=response.member, kind=OBJECTION,
+        key=f"objection:{response.pk}:{_stamp(response.updated_at)}",
+        subject=f"{charter.team.name}: {response.member.name} objects to version {charter.number}",
+        body=response.reason, url=_charter_url(charter) + "#consent")
 
 
 def tell_answered(response: Response) -> None:
@@ -72,10 +69,8 @@ def tell_answered(response: Response) -> None:
 def tell_ratified(charter: Charter, *, actor, memberships: list) -> None:
     """`memberships`: the team's, with their people (ratifying loaded them to find consent gaps)."""
     team = charter.team
-    notifications.deliver_many([
-        Message(person, RATIFIED, f"ratified:{charter.pk}",
-                f"{team.name}: version {charter.number} of the charter is ratified",
-                f"{actor.name if actor else 'The team'} ratified it: it is the charter in force from now on, "
-                "the rule for the team's decisions.", _charter_url(charter))
-        for person in people_who_may(team, Capability.READ_TEAM, besides=actor, memberships=memberships)
-    ])
+    notifications.tell_team(
+        team, Capability.READ_TEAM, besides=actor, memberships=memberships, kind=RATIFIED, key=f"ratified:{charter.pk}",
+        subject=f"{team.name}: version {charter.number} of the charter is ratified",
+        body=f"{actor.name if actor else 'The team'} ratified it: it is the charter in force from now on, "
+             "the rule for the team's decisions.", url=_charter_url(charter))

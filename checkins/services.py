@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alignment import notifications
 from alignment.errors import ActionRefused, ConcurrentEditError
-from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
+from alignment.permissions import ARCHIVED_REFUSAL, Capability
 from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
 from charters.models import Charter, KeyResultProgress, NonNegotiable
@@ -262,11 +262,9 @@ def _tell_leaders_of(renegotiation: Renegotiation, *, team, now: datetime) -> No
     url = reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"#renegotiation-{renegotiation.pk}"
     subject = (f"{team.name}: {renegotiation.asked_by.name} asks to {renegotiation.get_kind_display()}: "
                f"“{renegotiation.commitment.title}”")
-    notifications.deliver_many([
-        notifications.Message(leader, RENEGOTIATION, f"renegotiation:{renegotiation.pk}:asked", subject,
-                              renegotiation.reason, url)
-        for leader in people_who_may(team, Capability.ANSWER_CHECKINS, besides=renegotiation.asked_by)
-    ], now=now)
+    notifications.tell_team(team, Capability.ANSWER_CHECKINS, besides=renegotiation.asked_by, kind=RENEGOTIATION,
+                            key=f"renegotiation:{renegotiation.pk}:asked", subject=subject, body=renegotiation.reason,
+                            url=url, now=now)
 
 
 def answer_request(*, commitment_id: int, team, actor, accept: bool, overload_note: str | None = None,

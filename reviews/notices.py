@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from alignment import notifications
-from alignment.permissions import Capability, people_who_may
+from alignment.permissions import Capability
 from reviews.models import Retrospective
 
 RETRO_STARTED = "retrospective_started"
@@ -18,10 +18,8 @@ RETRO_STARTED = "retrospective_started"
 def tell_session_started(retro: Retrospective, *, actor, now: datetime) -> None:
     """`retro.team` loaded."""
     team = retro.team
-    notifications.deliver_many([
-        notifications.Message(person, RETRO_STARTED, f"retro-started-{retro.pk}",
-                              f"{team.name}: the retrospective has started — join now",
-                              f"{actor.name} opened the session of cycle {retro.cycle.number}. It starts with "
-                              "last session's actions, then everyone's cards.", retro.get_absolute_url())
-        for person in people_who_may(team, Capability.TAKE_PART_IN_RETRO, besides=actor)
-    ], now=now)
+    notifications.tell_team(
+        team, Capability.TAKE_PART_IN_RETRO, besides=actor, kind=RETRO_STARTED, key=f"retro-started-{retro.pk}",
+        subject=f"{team.name}: the retrospective has started — join now",
+        body=f"{actor.name} opened the session of cycle {retro.cycle.number}. It starts with last session's "
+             "actions, then everyone's cards.", url=retro.get_absolute_url(), now=now)
