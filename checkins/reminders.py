@@ -37,7 +37,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from alignment import notifications
-from alignment.batches import in_batches
+from alignment.batches import in_batches, together_or_alone
 from alignment.models import Membership, Team
 from alignment.notification_models import Delivery
 from alignment.permissions import Capability, TeamAccess, capabilities_of
@@ -252,20 +252,18 @@ def deliver_counted(messages: list[notifications.Message], now: datetime, counts
     If the batch fails for a reason that is not transient, it is delivered again one by one, so that one
     person's failure is counted and logged and the others still go.
     """
-    try:
-        delivered = notifications.deliver_many(messages, now=now)
-    except TRANSIENT:
-        raise  # the task retries; what was delivered stays delivered
-    except Exception:
-        if len(messages) == 1:
-            counts.failed += 1
-            logger.exception("%s %s for user %s failed", messages[0].kind, messages[0].key, messages[0].recipient.pk)
-            return
-        for message in messages:
-            deliver_counted([message], now, counts)
-        return
+    failures = []
+
+    def failed(message: notifications.Message) -> None:
+        failures.append(message)
+        logger.exception("%s %s for user %s failed", message.kind, message.key, message.recipient.pk)
+
+    # A transient failure is raised for the task to retry; what was delivered stays delivered.
+    delivered = together_or_alone(messages, lambda batch: notifications.deliver_many(batch, now=now),
+                                  transient=TRANSIENT, failed=failed)
     counts.sent += len(delivered)
-    counts.skipped += len(messages) - len(delivered)  # claimed by an earlier or concurrent run
+    counts.failed += len(failures)
+    counts.skipped += len(messages) - len(delivered) - len(failures)  # claimed by an earlier or concurrent run
 
 
 # Leader digests -----------------------------------------------------------------------------------------

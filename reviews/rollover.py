@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment import page_cache
-from alignment.batches import in_batches
+from alignment.batches import in_batches, together_or_alone
 from alignment.models import Membership
 from alignment.notification_models import Delivery
 from alignment.notifications import Message
@@ -113,17 +113,12 @@ def roll_over(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> C
 
 
 def _close(batch: list[ReviewCycle], now: datetime, counts: Counts) -> list[Rollover]:
-    try:
-        return close_due_cycles(batch, now=now)
-    except TRANSIENT:
-        raise
-    except Exception:
-        if len(batch) == 1:
-            counts.failed += 1
-            logger.exception("rolling over cycle %s of team %s failed", batch[0].number, batch[0].team_id)
-            return []
-        logger.exception("rolling over a batch of %d cycles failed; closing them one by one", len(batch))
-        return [rollover for cycle in batch for rollover in _close([cycle], now, counts)]
+    def failed(cycle: ReviewCycle) -> None:
+        counts.failed += 1
+        logger.exception("rolling over cycle %s of team %s failed", cycle.number, cycle.team_id)
+
+    return together_or_alone(batch, lambda cycles: close_due_cycles(cycles, now=now), transient=TRANSIENT,
+                             failed=failed)
 
 
 def due_sessions(now: datetime) -> list[Retrospective]:

@@ -133,9 +133,7 @@ def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: s
         start = _next_start(cycle, timezone.localtime(now, team.zone).date())
         if cycle.end_date > start or cycle.end_date <= cycle.start_date:  # closed early: it ends today
             cycle.end_date = max(start, cycle.start_date + timedelta(days=1))
-        begins = max(start, cycle.end_date)
-        opened.append(ReviewCycle(team=team, number=cycle.number + 1, start_date=begins, charter=charter,
-                                  end_date=begins + timedelta(weeks=team.review_cadence_weeks)))
+        opened.append(_cycle(team=team, charter=charter, start=max(start, cycle.end_date), number=cycle.number + 1))
     CycleKeyResult.objects.bulk_create(ends, ignore_conflicts=True)
     ReviewCycle.objects.bulk_update(cycles, ["state", "closed_at", "closed_by", "summary", "charter", "end_date"])
     ReviewCycle.objects.bulk_create(opened)
@@ -158,12 +156,18 @@ def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: s
     return [Rollover(closed=cycle, opened=following_of[cycle.pk], already=False) for cycle in cycles]
 
 
-def _open(*, team, charter, start: date, number: int | None = None) -> ReviewCycle:
-    if number is None:
-        last = ReviewCycle.objects.filter(team=team).order_by("-number").values_list("number", flat=True).first()
-        number = (last or 0) + 1
-    return ReviewCycle.objects.create(team=team, number=number, start_date=start,
-                                      end_date=start + timedelta(weeks=team.review_cadence_weeks), charter=charter)
+def _open(*, team, charter, start: date) -> ReviewCycle:
+    """The team's next cycle, saved."""
+    last = ReviewCycle.objects.filter(team=team).order_by("-number").values_list("number", flat=True).first()
+    cycle = _cycle(team=team, charter=charter, start=start, number=(last or 0) + 1)
+    cycle.save(force_insert=True)
+    return cycle
+
+
+def _cycle(*, team, charter, start: date, number: int) -> ReviewCycle:
+    """A cycle starting on `start`, as long as the team's cadence says (not saved)."""
+    return ReviewCycle(team=team, number=number, start_date=start, charter=charter,
+                       end_date=start + timedelta(weeks=team.review_cadence_weeks))
 
 
 def _next_start(cycle: ReviewCycle, today: date) -> date:
