@@ -77,7 +77,7 @@ def is_token_of(feed: CalendarFeed | None, token: str) -> bool:
 
 def feed_url(token: str) -> str:
     """The absolute https:// (or http://) address of a feed."""
-    return settings.SITE_URL + reverse("calendar_feed_ics", args=[token])
+    return notifications.absolute_url(reverse("calendar_feed_ics", args=[token]))
 
 
 def webcal_url(token: str) -> str:

@@ -163,10 +163,7 @@ def changed(*, teams=(), organisations=(), everything: bool = False) -> None:
     change is committed: a page rendered from what was there before and kept in between is
     kept under the old marks, which nobody asks for any more.
     """
-    if isinstance(teams, (list, tuple, set, frozenset)) and isinstance(organisations, (list, tuple, set, frozenset)) \
-            and not (teams or organisations or everything):
-        return
-    revision = new_revision()
+    revision = new_revision()  # with nothing to mark, Django sends neither UPDATE
     if everything:
         Team.objects.update(revision=revision)
         Organisation.objects.update(revision=revision)
@@ -203,7 +200,7 @@ def _request_changed(request: HttpRequest) -> None:
         return
     if getattr(match.func, "changes_no_page", False):
         return
-    if match.app_name == "admin" or match.namespace == "admin":
+    if match.namespace == "admin":
         changed(everything=True)
         return
     org_slug, team_slug = match.kwargs.get("org_slug"), match.kwargs.get("team_slug")

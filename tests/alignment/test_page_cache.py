@@ -210,3 +210,8 @@ def test_pages_read_while_writes_land_never_keep_what_the_writes_changed(make_us
 
         for email in invited:
             assertContains(page, email)
+
+
+def test_marking_nothing_sends_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page_cache.changed(teams=[])
