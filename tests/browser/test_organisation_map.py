@@ -1,0 +1,66 @@
+"""An organisation admin finds their way around the alignment map: pages of teams, a search by name,
+a filter for teams without a ratified charter, and a team's charter one click away. With and
+without JavaScript, on a phone."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Page, expect
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def many_teams(organisation, other_team):
+    """24 more teams, none with a ratified charter: with Platform and Growth, two pages of cards."""
+    from alignment.models import Team
+
+    Team.objects.bulk_create(Team(organisation=organisation, name=f"Team {n:02}", slug=f"team-{n:02}")
+                             for n in range(1, 25))
+
+
+def fits_the_screen(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_an_admin_pages_searches_and_filters_the_map_then_reads_a_charter(
+    browser: Browser, log_in, javascript, ratified_charter, many_teams, organisation, leader
+):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    page = context.new_page()
+    log_in(page, "leader@example.com", reverse("organisation", args=[organisation.slug]))
+
+    expect(page.get_by_role("heading", level=1, name="Harbour Health")).to_be_visible()
+    expect(page.get_by_role("note")).to_contain_text("25 of 26 teams have no ratified charter yet.")
+    expect(page.locator(".map-count")).to_have_text("26 teams · page 1 of 2")
+    expect(page.locator("article.team-card")).to_have_count(24)
+    assert fits_the_screen(page)
+
+    page.get_by_role("navigation", name="Pages of teams").get_by_role("link", name="Next ›").click()
+    expect(page.locator("article.team-card")).to_have_count(2)
+    expect(page.get_by_role("navigation", name="Pages of teams")).to_contain_text("Page 2 of 2")
+
+    search = page.get_by_role("search", name="Find teams")
+    search.get_by_label("Team name").fill("plat")
+    search.get_by_role("button", name="Show teams").click()
+    expect(page.locator(".map-count")).to_have_text("1 team found")
+    card = page.locator("article.team-card")
+    expect(card).to_contain_text("Keep the hospital's software safe to change.")
+    expect(card).to_contain_text("your team")
+
+    card.get_by_role("link", name="Read the charter of Platform").click()
+    expect(page.get_by_role("heading", level=1, name="Platform charter")).to_be_visible()
+    page.go_back()
+
+    search = page.get_by_role("search", name="Find teams")
+    search.get_by_label("Team name").fill("")
+    search.get_by_label("Show").select_option(label="No ratified charter yet")
+    search.get_by_role("button", name="Show teams").click()
+    expect(page.locator(".map-count")).to_have_text("25 teams found · page 1 of 2")
+    expect(page.get_by_role("heading", level=3, name="Platform")).to_have_count(0)
+    expect(page.get_by_role("heading", level=3, name="Growth")).to_be_visible()
+    assert fits_the_screen(page)
+    context.close()
