@@ -109,8 +109,8 @@ class Entry:
 def serve(request: HttpRequest, marks: Iterable, render: Callable[[], HttpResponse]) -> HttpResponse:
     """The page `render()` makes, from the cache while nothing in `marks` (or the reader) changed.
 
-    `marks` are what the page shows beyond the reader and their teams: `team_marks()`,
-    `organisation_marks()`. `render` does all of the page's work, so a page served from the
+    `marks` are what the page shows beyond the reader and their teams: `team_marks()` (a team's
+    pages call `serve_team_page`), `organisation_marks()`, `reader_marks()`. `render` does all of the page's work, so a page served from the
     cache asks the database for nothing more than the marks.
     """
     if not _cacheable(request):
@@ -128,6 +128,11 @@ def serve(request: HttpRequest, marks: Iterable, render: Callable[[], HttpRespon
         cache.set(key, fresh, TIMEOUT)
     response.content = _filled(request, fresh)
     return response
+
+
+def serve_team_page(request: HttpRequest, access, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """`serve` for a page about one team (`access`, from `permissions.team_access` or `reader_access`)."""
+    return serve(request, team_marks(access), render)
 
 
 def team_marks(access) -> list:

@@ -243,7 +243,7 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
 @login_required
 def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug)
-    return page_cache.serve(request, page_cache.team_marks(access), lambda: _team_page(request, access))
+    return page_cache.serve_team_page(request, access, lambda: _team_page(request, access))
 
 
 @login_required

@@ -82,14 +82,14 @@ def _render(request: HttpRequest, page: selectors.CharterPage, *, partial: str |
 @login_required
 def charter_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    return page_cache.serve(request, page_cache.team_marks(access), lambda: _render(
+    return page_cache.serve_team_page(request, access, lambda: _render(
         request, selectors.charter_page(access=access, charter=selectors.charter_for_reader(access))))
 
 
 @login_required
 def charter_version(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    return page_cache.serve(request, page_cache.team_marks(access), lambda: _render(
+    return page_cache.serve_team_page(request, access, lambda: _render(
         request, selectors.charter_page(access=access, charter=_readable_version(access, number),
                                         viewing_version=True)))
 
@@ -529,7 +529,7 @@ def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse
         return render(request, "charters/charter_history.html",
                       {"team": access.team, "access": access, "versions": versions})
 
-    return page_cache.serve(request, page_cache.team_marks(access), page)
+    return page_cache.serve_team_page(request, access, page)
 
 
 @login_required
@@ -540,7 +540,7 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     except ValueError:
         messages.error(request, "Choose two versions to compare.")
         return redirect("charters:history", org_slug, team_slug)
-    return page_cache.serve(request, page_cache.team_marks(access), lambda: _comparison(request, access, a, b))
+    return page_cache.serve_team_page(request, access, lambda: _comparison(request, access, a, b))
 
 
 def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> HttpResponse:

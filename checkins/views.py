@@ -52,7 +52,7 @@ def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpRe
                                                           updates=page.key_result_updates))
         return _page(request, access, page, form)
 
-    return page_cache.serve(request, page_cache.team_marks(access), render_page)
+    return page_cache.serve_team_page(request, access, render_page)
 
 
 @login_required
@@ -158,14 +158,14 @@ def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
             "here": request.get_full_path(),
         })
 
-    return page_cache.serve(request, page_cache.team_marks(access), render_page)
+    return page_cache.serve_team_page(request, access, render_page)
 
 
 @login_required
 @require_GET
 def trends(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    return page_cache.serve(request, page_cache.team_marks(access), lambda: render(
+    return page_cache.serve_team_page(request, access, lambda: render(
         request, "checkins/trends.html", {
             "team": access.team, "access": access,
             "page": selectors.trends_page(access.team, _window_asked(access.team, request.GET.get("until", ""))),
@@ -187,7 +187,7 @@ def person(request: HttpRequest, org_slug: str, team_slug: str, person_id: int) 
             raise Http404("Nobody by that id is in this team.")
         return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page})
 
-    return page_cache.serve(request, page_cache.team_marks(access), render_page)
+    return page_cache.serve_team_page(request, access, render_page)
 
 
 def _window_asked(team, value: str) -> selectors.Window:

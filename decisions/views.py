@@ -22,7 +22,7 @@ from decisions.models import Decision
 def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     verdict = request.GET.get("verdict", "")
-    return page_cache.serve(request, page_cache.team_marks(access), lambda: render(
+    return page_cache.serve_team_page(request, access, lambda: render(
         request, "decisions/decision_list.html", {
             "team": access.team, "access": access, "verdict": verdict, "verdicts": Decision.Verdict.choices,
             "investments": selectors.investments_to_check(access.team),
