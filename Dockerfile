@@ -36,4 +36,4 @@ RUN pip install --no-deps -e . \
 
 USER charter
 EXPOSE 8000
-CMD ["gunicorn", "alignment.wsgi"]
+CMD ["gunicorn", "config.wsgi"]

@@ -11,8 +11,3 @@ class AlignmentConfig(AppConfig):
 
         panels.register_team_link(panels.TeamLink("Team", "team", app_name="", url_names=("team",)))
 
-        from alignment import notifications, webhooks
-
-        notifications.register_kind(webhooks.WEBHOOK_DISABLED, "Chat webhook turned off",
-                                    description="For a team's leaders: its chat webhook kept failing and was "
-                                                "turned off.")

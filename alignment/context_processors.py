@@ -20,15 +20,7 @@ def navigation(request):
     def my_teams():
         return switcher_memberships(user)
 
-    def unread_notifications() -> int:
-        from alignment.notifications import unread_count
-
-        return unread_count(user)
-
     if page_cache.rendering():
         # A page to be kept in the cache: its CSRF token and bell are filled in when it is served.
-        return {"nav_memberships": SimpleLazyObject(my_teams), "csrf_token": page_cache.csrf_mark(),
-                "page_cache_bell": page_cache.bell_mark()}
-    # The bell's number: one query, on every page that shows the header.
-    return {"nav_memberships": SimpleLazyObject(my_teams),
-            "unread_notifications": SimpleLazyObject(unread_notifications)}
+        return {"nav_memberships": SimpleLazyObject(my_teams), "csrf_token": page_cache.csrf_mark()}
+    return {"nav_memberships": SimpleLazyObject(my_teams)}

@@ -371,12 +371,3 @@ class Invitation(RoleFlags):
             return self.State.EXPIRED
         return self.State.PENDING
 
-
-from alignment.notification_models import (  # noqa: E402, F401  (this app's models, kept in their own file)
-    CalendarFeed,
-    Delivery,
-    Notification,
-    NotificationPreference,
-    TeamWebhook,
-    WebhookDelivery,
-)

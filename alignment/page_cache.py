@@ -47,7 +47,6 @@ from django.db import DatabaseError
 from django.db.models import Q, Value
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, new_revision
@@ -81,6 +80,15 @@ def csrf_mark() -> str:
 
 def bell_mark() -> str:
     return f"<!--{_marks()[1]}-->"
+
+
+_bell: Callable[[HttpRequest], str] | None = None
+
+
+def register_bell(render_bell: Callable[[HttpRequest], str]) -> None:
+    """How the header's bell is drawn for a page served from the cache (the notifications app offers it)."""
+    global _bell
+    _bell = render_bell
 
 
 def rendering() -> bool:
@@ -254,12 +262,8 @@ def _render(render: Callable[[], HttpResponse]) -> tuple[HttpResponse, Entry | N
 
 def _filled(request: HttpRequest, entry: Entry) -> str:
     body = entry.body.replace(csrf_mark(), get_token(request))
-    if bell_mark() in body:
-        from alignment.notifications import unread_count
-
-        bell = render_to_string("alignment/notifications_bell.html",
-                                {"unread_notifications": unread_count(request.user)})  # query: the bell's number
-        body = body.replace(bell_mark(), bell)
+    if bell_mark() in body and _bell is not None:
+        body = body.replace(bell_mark(), _bell(request))  # query: the bell's number
     for mark in entry.nonces:
         body = body.replace(mark, str(uuid.uuid4()))
     return body
@@ -288,7 +292,7 @@ def code_fingerprint() -> str:
     """The templates and Python source of the site, hashed once per process."""
     digest = hashlib.sha256()
     base = Path(settings.BASE_DIR)
-    for folder in ("templates", "alignment", "charters", "decisions", "checkins", "reviews"):
+    for folder in ("templates", "alignment", "charts", "notifications", "charters", "decisions", "checkins", "reviews"):
         for path in sorted((base / folder).rglob("*")):
             if path.suffix in {".html", ".py", ".txt", ".md"} and path.is_file():
                 digest.update(str(path.relative_to(base)).encode())

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -17,7 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from alignment.models import Delivery, Invitation
+from alignment.models import Invitation
 
 logger = logging.getLogger(__name__)
 
@@ -78,103 +76,3 @@ def send_password_reset_email(email: str) -> None:
         EmailMessage(
             subject=subject, body=render_to_string("emails/password-reset-body.txt", context), to=[user.email]
         ).send()
-
-
-# A delivery whose email may (still) go: queued, held for quiet hours, or failed and being retried.
-SENDABLE = (Delivery.Status.CLAIMED, Delivery.Status.HELD, Delivery.Status.FAILED)
-
-
-@shared_task(autoretry_for=(ConnectionError, TimeoutError, smtplib.SMTPException), retry_backoff=True,
-             max_retries=5)
-def send_notification_email(delivery_id: int) -> None:
-    """Email one claimed delivery (text and HTML, a link to the page, one-click unsubscribe); a rerun sends nothing."""
-    from alignment import notifications
-
-    delivery = Delivery.objects.select_related("recipient").filter(pk=delivery_id).first()
-    if delivery is None or delivery.emailed_at or delivery.status not in SENDABLE:
-        return
-    recipient = delivery.recipient
-    unsubscribe_url = notifications.unsubscribe_url(recipient, delivery.kind)
-    context = {
-        "delivery": delivery,
-        "recipient": recipient,
-        "kind": notifications._kinds.get(delivery.kind),
-        "link": notifications.absolute_url(delivery.url),
-        "unsubscribe_url": unsubscribe_url,
-        "preferences_url": settings.SITE_URL + reverse("notification_preferences"),
-    }
-    message = EmailMultiAlternatives(
-        subject=delivery.subject,
-        body=render_to_string("emails/notification.txt", context),
-        to=[recipient.email],
-        headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-    )
-    message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
-    previous = delivery.status
-    # Claim the email first (compare-and-set), so that a duplicated task sends it once.
-    claimed = Delivery.objects.filter(pk=delivery.pk, emailed_at__isnull=True, status=previous).update(
-        emailed_at=timezone.now(), status=Delivery.Status.SENT, detail="emailed"
-    )
-    if not claimed:
-        return
-    try:
-        message.send()
-    except Exception as error:
-        # Release the claim so the retry sends it; the reason stays on the row if every retry fails.
-        Delivery.objects.filter(pk=delivery.pk).update(emailed_at=None, status=Delivery.Status.FAILED,
-                                                       detail=f"email failed: {error}"[:200])
-        raise
-
-
-@shared_task
-def release_held_emails(batch_size: int = 500) -> int:
-    """Send the reminder emails held for quiet hours that are now over; returns how many were queued.
-
-    Run it every few minutes from beat. A held email older than a day is dropped (`skipped`): the
-    reminder it carried is stale by then, and the in-app notification is still there.
-    """
-    from alignment.notifications import in_quiet_hours
-
-    now = timezone.now()
-    stale = Delivery.objects.filter(status=Delivery.Status.HELD, claimed_at__lt=now - timedelta(days=1)).update(
-        status=Delivery.Status.SKIPPED, detail="held past a day: dropped as stale"
-    )
-    if stale:
-        logger.info("release_held_emails: %d stale held emails skipped", stale)
-    queued = 0
-    held = (Delivery.objects.filter(status=Delivery.Status.HELD).select_related("recipient")
-            .order_by("claimed_at")[:batch_size])  # 1 query: the held deliveries with their people
-    for delivery in held:
-        if not in_quiet_hours(delivery.recipient, now):
-            send_notification_email.delay(delivery.pk)
-            queued += 1
-    logger.info("release_held_emails: %d queued", queued)
-    return queued
-
-
-@shared_task
-def send_webhook(delivery_id: int) -> None:
-    """Post one webhook delivery if it is due; a rerun, or a delivery sent or failed meanwhile, does nothing.
-
-    Network and server errors never raise here: `alignment.webhooks.attempt` logs them on the delivery
-    and schedules its retry in `next_attempt_at`, which `send_due_webhooks` picks up. The schedule is
-    kept in the database rather than in a Celery countdown: a two-hour countdown outlives the Redis
-    broker's visibility timeout (the task would run twice) and a restart of the broker.
-    """
-    from alignment import webhooks
-
-    webhooks.attempt(delivery_id)
-
-
-@shared_task
-def send_due_webhooks(batch_size: int = 500) -> int:
-    """Queue the webhook deliveries due now (retries, lapsed claims, never queued); returns how many."""
-    from alignment import webhooks
-
-    due = webhooks.due_delivery_ids(timezone.now(), limit=batch_size)
-    for delivery_id in due:
-        send_webhook.delay(delivery_id)
-    if due:
-        logger.info("send_due_webhooks: %d queued", len(due))
-    return len(due)

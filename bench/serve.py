@@ -1,6 +1,6 @@
 """Requests per second under gunicorn, against the bench's bare page.
 
-`serving()` starts gunicorn as production runs it (`alignment.wsgi`, sync workers) with DEBUG
+`serving()` starts gunicorn as production runs it (`config.wsgi`, sync workers) with DEBUG
 off, on the configured database, with the bare page mounted (`BENCH_BARE_PAGE=1`) and static
 files collected into a temporary folder (DEBUG off reads the manifest). `log_in()` signs in
 through the real login form; `load()` keeps N connections busy for a fixed time from threads
@@ -44,7 +44,7 @@ def serving(*, workers: int, log=None) -> Iterator[int]:
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "alignment.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "false",
             "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": f"{HOST},localhost",
@@ -67,7 +67,7 @@ def serving(*, workers: int, log=None) -> Iterator[int]:
         output = Path(folder) / "gunicorn.log"
         with output.open("wb") as sink:
             server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "alignment.wsgi:application", "--workers", str(workers),
+                [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(workers),
                  "--bind", f"{HOST}:{port}", "--log-level", "warning"],
                 cwd=settings.BASE_DIR, env=env, stdout=sink, stderr=subprocess.STDOUT,
             )

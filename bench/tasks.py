@@ -26,9 +26,10 @@ from django.db.models.functions import Least
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alignment.models import Delivery, Notification, Team
+from alignment.models import Team
 from alignment.weeks import monday_of
 from checkins import reminders
+from notifications.models import Delivery, Notification
 from reviews import rollover
 from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, ReviewCycle
 

@@ -6,7 +6,7 @@ the real site.
 
 from django.urls import include, path
 
-from alignment.urls import urlpatterns as site
+from config.urls import urlpatterns as site
 
 urlpatterns = [
     *(pattern for pattern in site if getattr(pattern, "app_name", None) != "bench"),

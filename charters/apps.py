@@ -26,17 +26,17 @@ class ChartersConfig(AppConfig):
 
     def _register_notification_kinds(self) -> None:
         """Proposals, objections, answers and ratifications (charters/notices.py)."""
-        from alignment import notifications
         from charters import notices
+        from notifications import services as notifications
 
         for key, label, description in notices.KINDS:
             notifications.register_kind(key, label, description=description)
 
     def _register_webhook_event(self) -> None:
         """A ratified version is posted to the team's chat webhooks that want it (alignment/webhooks.py)."""
-        from alignment import webhooks
         from charters import webhooks as charter_webhooks
         from charters.signals import charter_ratified
+        from notifications import webhooks
 
         webhooks.register_webhook_event(charter_webhooks.RATIFIED, "Charter ratified",
                                         "A new version of the charter is in force, with its purpose line.")

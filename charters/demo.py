@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from alignment.models import Notification, User
+from alignment.models import User
 from alignment.permissions import Capability, capabilities_of
 from charters import notices, services
 from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable
+from notifications.models import Notification
 
 CHARTERS = {
     "platform": {

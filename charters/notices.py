@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from alignment import notifications
 from alignment.permissions import Capability
 from charters.models import Charter, Response
+from notifications import services as notifications
 
 PROPOSED = "charter_proposed"  # for the people whose consent is asked
 OBJECTION = "charter_objection"  # for the leaders, who answer it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alignment import webhooks
+from notifications import webhooks
 
 RATIFIED = "charter_ratified"
 

@@ -25,9 +25,9 @@ class CheckinsConfig(AppConfig):
                        "mark_done", "answer_request"),
         ))
 
-        # Notifications (alignment/notifications.py): the kinds check-ins send.
-        from alignment import notifications
+        # Notifications (notifications/services.py): the kinds check-ins send.
         from checkins.services import CHECKIN_REPLY, COMMITMENT_REQUEST, RENEGOTIATION
+        from notifications import services as notifications
 
         notifications.register_kind(CHECKIN_REPLY, "Replies to your check-in",
                                     description="A leader answered something you wrote in a check-in.")
@@ -41,16 +41,17 @@ class CheckinsConfig(AppConfig):
         self._register_calendar_source()
 
     def _register_calendar_source(self) -> None:
-        """Check-in deadlines in each person's calendar feed (alignment/calendar_feed.py)."""
-        from alignment import notifications
+        """Check-in deadlines in each person's calendar feed (notifications/calendar.py)."""
         from checkins.calendar import checkin_deadlines
+        from notifications import services as notifications
 
         notifications.register_calendar_source(checkin_deadlines)
 
     def _register_scheduled_kinds(self) -> None:
         """The scheduler's kinds (checkins.tasks) and what `manage.py schedule_preview` shows of them."""
-        from alignment import notifications, schedule
+        from alignment import schedule
         from checkins import reminders
+        from notifications import services as notifications
 
         notifications.register_kind(reminders.REMINDER, "Check-in reminders", reminder=True,
                                     description="At your team's check-in time, when you have not checked in.")
@@ -61,8 +62,8 @@ class CheckinsConfig(AppConfig):
                                                 "falling confidence and strained non-negotiables.")
         schedule.register_preview(reminders.next_times)
 
-        from alignment import webhooks
         from checkins.webhooks import WEEK_SUMMARY
+        from notifications import webhooks
 
         webhooks.register_webhook_event(WEEK_SUMMARY, "Check-in summary",
                                         "Each week, with the leaders' digest: how many checked in, open "

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from django.urls import reverse
 
 from alignment.models import Membership
-from alignment.notifications import Event
 from alignment.permissions import TeamAccess
 from alignment.weeks import weeks_between
 from checkins.reminders import reminder_at
+from notifications.services import Event
 
 # A deadline is a moment; calendar apps show a zero-length event poorly, so it gets a short slot.
 DEADLINE_SLOT = timedelta(minutes=15)

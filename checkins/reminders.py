@@ -36,14 +36,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from alignment import notifications
 from alignment.batches import in_batches, together_or_alone
 from alignment.models import Membership, Team
-from alignment.notification_models import Delivery
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.weeks import TeamWeek, current_week
 from checkins.models import CheckIn
 from checkins.webhooks import post_week_summary
+from notifications import services as notifications
+from notifications.models import Delivery
 
 logger = logging.getLogger(__name__)
 

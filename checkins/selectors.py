@@ -8,13 +8,13 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q
 
-from alignment import charts
 from alignment.models import Membership
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import RowUrls
 from alignment.weeks import TeamWeek
 from charters.models import Charter, Goal, KeyResult, NonNegotiable
 from charters.selectors import Reading, WeekReading, active_key_results_at, readings_by_week
+from charts import svg as charts
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 
 

@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment import notifications
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import ARCHIVED_REFUSAL, Capability
 from alignment.weeks import TeamWeek
@@ -18,6 +17,7 @@ from charters.services import record_progress
 from checkins.forms import BlockerRow, KeyResultEntry
 from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_renegotiation
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
+from notifications import services as notifications
 
 ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-in” to change it."
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from alignment import webhooks
 from alignment.weeks import TeamWeek
+from notifications import webhooks
 
 WEEK_SUMMARY = "checkin_summary"
 

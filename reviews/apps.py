@@ -21,15 +21,16 @@ class ReviewsConfig(AppConfig):
         self._register_calendar_source()
 
     def _register_calendar_source(self) -> None:
-        """Review sessions in each person's calendar feed (alignment/calendar_feed.py)."""
-        from alignment import notifications
+        """Review sessions in each person's calendar feed (notifications/calendar.py)."""
+        from notifications import services as notifications
         from reviews.calendar import review_sessions
 
         notifications.register_calendar_source(review_sessions)
 
     def _register_scheduled_kinds(self) -> None:
         """The scheduler's kinds (reviews.tasks) and what `manage.py schedule_preview` shows of them."""
-        from alignment import notifications, schedule
+        from alignment import schedule
+        from notifications import services as notifications
         from reviews import rollover
         from reviews.notices import RETRO_STARTED
 
@@ -41,7 +42,7 @@ class ReviewsConfig(AppConfig):
                                     description="When a review cycle ends and the next one opens.")
         schedule.register_preview(rollover.next_times)
 
-        from alignment import webhooks
+        from notifications import webhooks
         from reviews.webhooks import RETRO_SUMMARY
 
         webhooks.register_webhook_event(RETRO_SUMMARY, "Retrospective summary",

@@ -21,8 +21,8 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from alignment.models import Membership
-from alignment.notifications import Event
 from alignment.permissions import Capability, TeamAccess
+from notifications.services import Event
 from reviews.models import Retrospective, ReviewCycle
 from reviews.rollover import ends_at
 

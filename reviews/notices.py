@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alignment import notifications
 from alignment.permissions import Capability
+from notifications import services as notifications
 from reviews.models import Retrospective
 
 RETRO_STARTED = "retrospective_started"

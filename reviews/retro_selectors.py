@@ -14,12 +14,12 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from alignment import charts
 from alignment.models import Membership
 from alignment.permissions import Capability, TeamAccess
 from alignment.row_urls import RowUrls
 from charters.models import Charter, KeyResult
 from charters.selectors import active_key_results_at
+from charts import svg as charts
 from checkins.models import CheckIn
 from decisions.models import Decision
 from reviews.models import (

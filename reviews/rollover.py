@@ -21,9 +21,9 @@ from django.utils import timezone
 from alignment import page_cache
 from alignment.batches import in_batches, together_or_alone
 from alignment.models import Membership
-from alignment.notification_models import Delivery
-from alignment.notifications import Message
 from checkins.reminders import TRANSIENT, Counts, deliver_counted
+from notifications.models import Delivery
+from notifications.services import Message
 from reviews.models import CycleCommitment, Retrospective, ReviewCycle
 from reviews.services import Rollover, close_due_cycles
 

@@ -11,11 +11,11 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from alignment import charts
 from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
 from charters.selectors import Reading, WeekReading, latest_progress, readings_by_week
+from charts import svg as charts
 from checkins.models import Blocker, Commitment, Renegotiation
 from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
 from decisions.models import Decision

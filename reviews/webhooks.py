@@ -11,7 +11,7 @@ from collections import Counter
 from django.db.models import Count
 from django.urls import reverse
 
-from alignment import webhooks
+from notifications import webhooks
 from reviews.models import NonNegotiableRating, RetroAction, RetroCard, Retrospective, RetroTheme
 
 RETRO_SUMMARY = "retro_summary"

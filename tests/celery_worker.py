@@ -22,7 +22,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from alignment.celery import app
+from config.celery import app
 
 WORKER_SITE_URL = "http://charter.test"
 EMAIL_SEPARATOR = b"-" * 79 + b"\n"  # the file backend writes it after each message
@@ -70,7 +70,7 @@ def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterato
     log_path = tmp_path / "worker.log"
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "alignment.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url_for(connection.settings_dict),
         "REDIS_URL": os.environ["REDIS_URL"],
         "EMAIL_URL": f"file://{mail_dir}",
@@ -81,7 +81,7 @@ def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterato
         "PYTHONUNBUFFERED": "1",
         **env,
     }
-    command = [str(Path(sys.executable).with_name("celery")), "-A", "alignment", "worker", "--pool=solo",
+    command = [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", "--pool=solo",
                "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-Q", queue,
                "-n", f"{queue}@%h"]
     if beat:

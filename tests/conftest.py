@@ -62,7 +62,7 @@ def _fast_passwords_and_eager_tasks(settings):
     settings.PAGE_CACHE_VERIFY = True
     # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
     # sends one through a real broker to a real worker.
-    from alignment.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = True
     yield

@@ -15,11 +15,12 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 
-from alignment.models import Delivery, Membership, Organisation, Team, User
+from alignment.models import Membership, Organisation, Team, User
 from bench import dataset
 from bench.measure import ALL_PAGES
 from charters.models import Charter, KeyResult, KeyResultProgress, Response
 from checkins.models import CheckIn, KeyResultUpdate
+from notifications.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

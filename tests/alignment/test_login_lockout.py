@@ -18,7 +18,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from alignment.lockout import client_ip
-from tests.alignment.test_settings import manage
+from tests.config.test_settings import manage
 
 PASSWORD = "harbour-lights-at-dawn-42"
 LOCKED = "Logging in is paused."

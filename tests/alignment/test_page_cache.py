@@ -16,7 +16,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from alignment import page_cache
 from alignment.models import Organisation, Team
-from alignment.notifications import deliver
+from notifications.services import deliver
 from tests.concurrency import logged_in_client, on_postgresql, run_concurrently
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_a_write_elsewhere_marks_the_teams_of_whoever_made_it(login, leader, tea
 def test_reading_notifications_changes_no_page(login, leader, team):
     before = revisions(team)
 
-    login(leader).post(reverse("notification_read_all"))
+    login(leader).post(reverse("notifications:read_all"))
 
     assert revisions(team) == before
 

@@ -1,4 +1,4 @@
-"""Who may open which address: one row per URL in alignment/urls.py, one column per person.
+"""Who may open which address: one row per URL of the core and of notifications, one column per person.
 
 anonymous → sent to log in (except the front page, which tells them what Charter is);
 outsider (another team, same organisation) → 404 on team URLs; stranger (another
@@ -13,8 +13,13 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 from pytest_django.asserts import assertRedirects
 
-from alignment import calendar_feed, notifications, permissions
-from alignment.models import Invitation, Membership, Notification, TeamWebhook
+from alignment import permissions
+from alignment import urls as core_urls
+from alignment.models import Invitation, Membership
+from notifications import calendar as calendar_feed
+from notifications import services as notifications
+from notifications import urls as notification_urls
+from notifications.models import Notification, TeamWebhook
 
 LOGIN = "login"  # expectation: redirected to the login page with ?next=
 ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader")
@@ -42,28 +47,28 @@ ANSWERS = {
     # Removing someone else; leaving yourself is tested in test_member_remove.py.
     "member_remove":       (LOGIN,   404,     404,     403,   403,        302),
     # Chat webhooks are part of managing the team: its leaders only.
-    "team_webhooks":       (LOGIN,   404,     404,     403,   403,        200),
-    "team_webhook_events": (LOGIN,   404,     404,     403,   403,        302),
-    "team_webhook_enable": (LOGIN,   404,     404,     403,   403,        302),
-    "team_webhook_test":   (LOGIN,   404,     404,     403,   403,        302),
-    "team_webhook_remove": (LOGIN,   404,     404,     403,   403,        302),
+    "notifications:webhooks":       (LOGIN,   404,     404,     403,   403,        200),
+    "notifications:webhook_events": (LOGIN,   404,     404,     403,   403,        302),
+    "notifications:webhook_enable": (LOGIN,   404,     404,     403,   403,        302),
+    "notifications:webhook_test":   (LOGIN,   404,     404,     403,   403,        302),
+    "notifications:webhook_remove": (LOGIN,   404,     404,     403,   403,        302),
     # Whoever holds the link may read the invitation: the token is the permission.
     "invitation_accept":   (200,     200,     200,     200,   200,        200),
     # Notifications are one person's own: someone else's is 404 (the target belongs to the member).
-    "notification_list":   (LOGIN,   200,     200,     200,   200,        200),
-    "notification_bell":   (LOGIN,   200,     200,     200,   200,        200),
-    "notification_open":   (LOGIN,   404,     404,     302,   404,        404),
-    "notification_read_all": (LOGIN, 302,     302,     302,   302,        302),
-    "notification_preferences": (LOGIN, 200,  200,     200,   200,        200),
-    "notification_snooze": (LOGIN,   302,     302,     302,   302,        302),
+    "notifications:list":   (LOGIN,   200,     200,     200,   200,        200),
+    "notifications:bell":   (LOGIN,   200,     200,     200,   200,        200),
+    "notifications:open":   (LOGIN,   404,     404,     302,   404,        404),
+    "notifications:read_all": (LOGIN, 302,     302,     302,   302,        302),
+    "notifications:preferences": (LOGIN, 200,  200,     200,   200,        200),
+    "notifications:snooze": (LOGIN,   302,     302,     302,   302,        302),
     # The signed link is the permission (it sits in an email): no login needed, and it names its person.
-    "notification_unsubscribe": (200, 200,    200,     200,   200,        200),
+    "notifications:unsubscribe": (200, 200,    200,     200,   200,        200),
     # Each person's own calendar address: making or stopping it is theirs alone.
-    "calendar_feed":       (LOGIN,   200,     200,     200,   200,        200),
-    "calendar_feed_issue": (LOGIN,   302,     302,     302,   302,        302),
-    "calendar_feed_revoke": (LOGIN,  302,     302,     302,   302,        302),
+    "notifications:calendar":       (LOGIN,   200,     200,     200,   200,        200),
+    "notifications:calendar_issue": (LOGIN,   302,     302,     302,   302,        302),
+    "notifications:calendar_revoke": (LOGIN,  302,     302,     302,   302,        302),
     # The secret address is the permission (calendar apps fetch without a login); it names the member.
-    "calendar_feed_ics":   (200,     200,     200,     200,   200,        200),
+    "notifications:calendar_ics":   (200,     200,     200,     200,   200,        200),
 }
 # fmt: on
 
@@ -73,15 +78,15 @@ POSTED = {
     "invitation_revoke": {},
     "member_roles": {"roles": ["member", "facilitator"]},
     "member_remove": {},
-    "team_webhook_events": {"events": ["retro_summary"]},
-    "team_webhook_enable": {},
-    "team_webhook_test": {},
-    "team_webhook_remove": {},
+    "notifications:webhook_events": {"events": ["retro_summary"]},
+    "notifications:webhook_enable": {},
+    "notifications:webhook_test": {},
+    "notifications:webhook_remove": {},
     "team_restore": {},
-    "notification_read_all": {},
-    "notification_snooze": {"action": "snooze"},
-    "calendar_feed_issue": {},
-    "calendar_feed_revoke": {},
+    "notifications:read_all": {},
+    "notifications:snooze": {"action": "snooze"},
+    "notifications:calendar_issue": {},
+    "notifications:calendar_revoke": {},
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
@@ -94,19 +99,19 @@ URL_KWARGS = {
     "invitation_revoke": ("org_slug", "team_slug", "invitation_id"),
     "member_roles": ("org_slug", "team_slug", "membership_id"),
     "member_remove": ("org_slug", "team_slug", "membership_id"),
-    "team_webhooks": ("org_slug", "team_slug"),
-    "team_webhook_events": ("org_slug", "team_slug", "webhook_id"),
-    "team_webhook_enable": ("org_slug", "team_slug", "webhook_id"),
-    "team_webhook_test": ("org_slug", "team_slug", "webhook_id"),
-    "team_webhook_remove": ("org_slug", "team_slug", "webhook_id"),
+    "notifications:webhooks": ("org_slug", "team_slug"),
+    "notifications:webhook_events": ("org_slug", "team_slug", "webhook_id"),
+    "notifications:webhook_enable": ("org_slug", "team_slug", "webhook_id"),
+    "notifications:webhook_test": ("org_slug", "team_slug", "webhook_id"),
+    "notifications:webhook_remove": ("org_slug", "team_slug", "webhook_id"),
     "invitation_accept": ("token",),
-    "notification_open": ("notification_id",),
-    "notification_unsubscribe": ("unsubscribe_token",),
-    "calendar_feed_ics": ("calendar_token",),
+    "notifications:open": ("notification_id",),
+    "notifications:unsubscribe": ("unsubscribe_token",),
+    "notifications:calendar_ics": ("calendar_token",),
 }
 # Django's own views, tested only for what this project configures (test_accounts.py).
 NOT_IN_TABLE = {"login", "password_reset"}
-# Not a person's page: the health check answers everyone (tests/alignment/test_health.py).
+# Not a person's page: the health check answers everyone (tests/config/test_health.py).
 NOT_IN_TABLE |= {"health"}
 
 
@@ -142,11 +147,9 @@ def as_actor(request, client, login):
 
 
 def test_table_covers_every_url_of_the_app():
-    named = {
-        pattern.name
-        for pattern in get_resolver().url_patterns
-        if isinstance(pattern, URLPattern)  # not includes: admin, Django's auth, other apps
-    }
+    named = {pattern.name for pattern in core_urls.urlpatterns if isinstance(pattern, URLPattern)}
+    named |= {f"{notification_urls.app_name}:{pattern.name}" for pattern in notification_urls.urlpatterns}
+    named |= {pattern.name for pattern in get_resolver().url_patterns if isinstance(pattern, URLPattern)}
     assert named - NOT_IN_TABLE == set(ANSWERS)
 
 

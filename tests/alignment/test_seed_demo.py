@@ -124,7 +124,7 @@ def test_the_scheduler_has_something_to_show_soon(seed, django_capture_on_commit
 
     from django.utils import timezone
 
-    from alignment.models import Delivery, Notification
+    from notifications.models import Delivery, Notification
     from reviews.models import ReviewCycle
     from reviews.rollover import ends_at
 

@@ -37,7 +37,7 @@ def answered_checkin(team, leader, member):
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
 def test_member_opens_a_notification_and_turns_that_kind_off(browser: Browser, live_server, log_in,
                                                              answered_checkin, member, javascript):
-    from alignment import notifications
+    from notifications import services as notifications
 
     page = browser.new_context(java_script_enabled=javascript).new_page()
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from alignment.models import TeamWebhook, WebhookDelivery
 from charters import services
 from charters.webhooks import RATIFIED
+from notifications.models import TeamWebhook, WebhookDelivery
 from tests.charters.factories import complete_charter, ratified_charter
 
 

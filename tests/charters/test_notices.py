@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from alignment.models import Delivery, Notification
 from charters import notices, services
 from charters.models import Response
+from notifications.models import Delivery, Notification
 from tests.charters.factories import complete_charter, ratified_charter
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_a_ratification_tells_the_whole_team_but_who_ratified(proposed, leader, 
 
 
 def test_each_kind_can_be_turned_off(team, leader, member):
-    from alignment import notifications
+    from notifications import services as notifications
 
     notifications.set_preference(user=member, kind=notices.RATIFIED, in_app=False, email=False)
     ratified_charter(team, leader)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from alignment.models import TeamWebhook, WebhookDelivery
 from checkins import reminders
 from checkins.models import Blocker, CheckIn
 from checkins.webhooks import WEEK_SUMMARY
+from notifications.models import TeamWebhook, WebhookDelivery
 from tests.checkins.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from django.core import mail
 
-from alignment.notification_models import Notification
 from checkins import services
 from checkins.models import Commitment
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)  # emails go out when the transaction commits
 

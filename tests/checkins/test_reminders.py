@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 
 from alignment.models import Membership, Team, User
-from alignment.notification_models import Delivery, Notification
 from alignment.weeks import current_week
 from checkins import reminders
 from checkins.models import CheckIn
 from checkins.tasks import dispatch_due_reminders
+from notifications.models import Delivery, Notification
 from tests.checkins.conftest import MONDAY, at
 from tests.concurrency import on_postgresql, run_concurrently
 

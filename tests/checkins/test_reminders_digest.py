@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from alignment.notification_models import Delivery, Notification
 from checkins import reminders
 from checkins.models import Blocker, CheckIn
+from notifications.models import Delivery, Notification
 from tests.checkins.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from datetime import time as clock
 import pytest
 from django.utils import timezone
 
-from alignment.notification_models import Delivery
 from checkins import reminders
 from checkins.tasks import dispatch_due_reminders
+from notifications.models import Delivery
 from tests.celery_worker import EMAIL_SEPARATOR, running_worker
 
 TIMEOUT = 45

@@ -61,7 +61,7 @@ class TestStarting:
         assert (retro.phase, retro.facilitator, retro.cycle) == ("setup", facilitator, cycle)
 
     def test_the_team_hears_once_that_the_session_started(self, team, cycle, facilitator, leader, member):
-        from alignment.models import Notification
+        from notifications.models import Notification
         from reviews.notices import RETRO_STARTED
 
         retro = services.start_retrospective(team=team, actor=facilitator)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from alignment.models import TeamWebhook, WebhookDelivery
+from notifications.models import TeamWebhook, WebhookDelivery
 from reviews import retro_services as services
 from reviews.models import NonNegotiableRating, RetroAction, RetroVote
 from reviews.webhooks import RETRO_SUMMARY

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from alignment.models import Team
-from alignment.notification_models import Delivery, Notification
 from checkins.models import Commitment
+from notifications.models import Delivery, Notification
 from reviews import rollover
 from reviews.models import CycleCommitment, ReviewCycle
 from reviews.tasks import remind_review_sessions, roll_over_due_cycles

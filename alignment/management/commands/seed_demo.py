@@ -10,8 +10,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from alignment import notifications
 from alignment.models import Membership, Organisation, Team, User, Weekday
+from notifications import services as notifications
 
 DEMO_PASSWORD = "demo"
 

@@ -1,0 +1,301 @@
+"""Settings for the Charter app, read from the environment.
+
+With nothing set it runs on SQLite with a local-memory cache, console email and a
+filesystem Celery broker, so a newcomer needs no services. `DATABASE_URL` switches to
+PostgreSQL and `REDIS_URL` to Redis for both the Celery broker and the cache.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from config.env import env_bool, env_int, env_list, env_str, parse_email_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", True)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
+    "django_htmx",
+    "axes",
+    "alignment",
+    "charts",
+    "notifications",
+    "charters",
+    "decisions",
+    "checkins",
+    "reviews",
+    "bench",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateCacheMiddleware",
+    # After every write, marks the teams whose cached pages it changed (alignment.page_cache).
+    "alignment.page_cache.PageCacheMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.UserTimezoneMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "alignment.context_processors.navigation",
+                "notifications.context_processors.bell",
+            ],
+        },
+    },
+]
+
+# Forms render through the project's template engine (cached templates), so that templates/django/forms/
+# can replace a widget's template with a faster one of the same markup.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT: the app's queries are short, and PostgreSQL's JIT compiles a query whose estimate
+        # crosses jit_above_cost (an aggregate over an organisation's 1,000 teams) for ~8 ms to save
+        # nothing. Appended to whatever options DATABASE_URL gave.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
+    }
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Each process's own memory. Kept pages (a few tens of KB each, per reader) share it with
+    # sessions and rendered prose: room for a few thousand rather than Django's default 300.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 3000}}}
+
+AUTH_USER_MODEL = "alignment.User"
+# Axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Email: EMAIL_URL picks the mailer (smtp://user:password@host:587). Without it, the
+# console in development; with DEBUG off, the local mail relay (as Django's own default),
+# since the console would silently drop invitations and password resets.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Charter <charter@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAILERS = {"default": parse_email_url(
+    "EMAIL_URL", env_str("EMAIL_URL", "console://" if DEBUG else "smtp+plain://localhost:25")
+)}
+
+# Celery: Redis when REDIS_URL is set, otherwise a filesystem broker that works across
+# the worker and beat processes with nothing else running.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    _celery_dir = VAR_DIR / "celery"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+    }
+    for _folder in ("queue", "control"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
+# Periodic tasks run often and query the database for rows that are due (per-team
+# weekdays, times and zones live in the database), so this schedule stays static.
+# Each entry expires a little before its next run, so runs queued while no worker was up do not
+# pile up: the next run catches up with what is still relevant (and logs what it skipped as stale).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "check-in reminders and nudges": {"task": "checkins.tasks.dispatch_due_reminders", "schedule": 300.0,
+                                      "options": {"expires": 290}},
+    "leader digests": {"task": "checkins.tasks.send_due_digests", "schedule": 3600.0,
+                       "options": {"expires": 3500}},
+    "cycle rollovers": {"task": "reviews.tasks.roll_over_due_cycles", "schedule": 900.0,
+                        "options": {"expires": 890}},
+    "review session reminders": {"task": "reviews.tasks.remind_review_sessions", "schedule": 900.0,
+                                 "options": {"expires": 890}},
+    # Reminder emails held through someone's quiet hours go out once those end.
+    "held emails": {"task": "notifications.tasks.release_held_emails", "schedule": 600.0,
+                    "options": {"expires": 590}},
+    # Webhook deliveries whose retry is due (or that were never queued) are sent.
+    "webhook retries": {"task": "notifications.tasks.send_due_webhooks", "schedule": 60.0,
+                        "options": {"expires": 55}},
+    # The health endpoint reports beat as late when this has not run for a few minutes.
+    "beat heartbeat": {"task": "config.health.record_beat_heartbeat", "schedule": 60.0,
+                       "options": {"expires": 55}},
+}
+# The heartbeat task lives beside the health view, not in a tasks module: import it in the worker.
+CELERY_IMPORTS = ("config.health",)
+# A queue of one's own (the real-worker tests use one so parallel runs never take each other's tasks).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Reminders: the nudge goes this many hours before a team's week ends (0: no nudge); the leaders'
+# digest this many hours after the team's check-in time.
+CHECKIN_NUDGE_HOURS = env_int("CHECKIN_NUDGE_HOURS", 24)
+LEADER_DIGEST_AFTER_HOURS = env_int("LEADER_DIGEST_AFTER_HOURS", 4)
+BEAT_HEARTBEAT_STALE_SECONDS = env_int("BEAT_HEARTBEAT_STALE_SECONDS", 300)
+# Team webhooks are https only, and never to a private or loopback address; hosts listed here may be
+# posted to over plain http and at any address (a chat server on this machine, the tests' local server).
+WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
+
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+
+# `manage.py bench` serves a bare logged-in page to compare the real pages with (bench/views.py);
+# it is mounted only when this is on, in the gunicorn the bench starts.
+BENCH_BARE_PAGE = env_bool("BENCH_BARE_PAGE", False)
+
+# Security: strict by default when DEBUG is off; `check --deploy` is clean.
+# Cookies travel over HTTPS only when DEBUG is off; SECURE_COOKIES=false lets the compose
+# stack be tried over plain http://localhost.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# Key pages are kept whole in the cache until something they show changes (alignment.page_cache).
+# PAGE_CACHE_VERIFY renders every page served from the cache afresh too and fails on a difference:
+# the test suite runs with it, to catch a write that does not mark its change.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_VERIFY = env_bool("PAGE_CACHE_VERIFY", False)
+# Sessions are read from the cache (local memory, or Redis where configured), the database behind it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response: only our own scripts, styles and images run,
+# so a script injected into a page does nothing. Templates carry no inline script, style
+# or event handler (tests/alignment/test_security_headers.py checks them).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# Sign-in lockout (django-axes, see alignment/lockout.py): LOGIN_FAILURE_LIMIT wrong
+# passwords for one address, or from one IP address, refuse every login for it until
+# LOGIN_COOLOFF_MINUTES pass without another try. `manage.py axes_reset` unlocks everyone.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+_cool_off_minutes = env_int("LOGIN_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or _cool_off_minutes < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be at least 1")
+AXES_COOLOFF_TIME = timedelta(minutes=_cool_off_minutes)
+# Each entry counts separately: "username" (the address typed), "ip_address", or both
+# joined with "+" to count only an address from one IP (no one can lock out someone else).
+AXES_LOCKOUT_PARAMETERS: list[str | list[str]] = []
+for _item in env_list("LOGIN_LOCKOUT_BY", ["username", "ip_address"]):
+    _names = _item.split("+")
+    if not set(_names) <= {"username", "ip_address"}:
+        raise ImproperlyConfigured(f"LOGIN_LOCKOUT_BY takes username, ip_address or username+ip_address, got {_item!r}")
+    AXES_LOCKOUT_PARAMETERS.append(_names if len(_names) > 1 else _item)
+if not AXES_LOCKOUT_PARAMETERS:
+    raise ImproperlyConfigured("LOGIN_LOCKOUT_BY must name username, ip_address or username+ip_address")
+AXES_USERNAME_CALLABLE = "alignment.lockout.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"
+# How many proxies we run in front of the app, each adding to X-Forwarded-For; 0 trusts none.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, got {TRUSTED_PROXIES}")
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

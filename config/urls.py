@@ -1,0 +1,21 @@
+"""The site's URLs: the core's, then each app's in the order they depend on each other, then the admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config import health
+
+urlpatterns = [
+    path("health/", health.health, name="health"),
+    path("", include("alignment.urls")),
+    path("", include("notifications.urls")),
+    path("", include("charters.urls")),
+    path("", include("decisions.urls")),
+    path("", include("checkins.urls")),
+    path("", include("reviews.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.BENCH_BARE_PAGE:  # the benchmark's baseline page (`manage.py bench`), never on by default
+    urlpatterns.append(path("bench/", include("bench.urls")))

@@ -1,0 +1,142 @@
+"""A person's calendar feed: a secret address any calendar app subscribes to, and the ICS it serves.
+
+The address holds a random token (`secrets.token_urlsafe(32)`); only its SHA-256 is stored
+(`CalendarFeed.token_hash`), so the full address is shown once, when it is made. Making a new one
+replaces the hash, which revokes the old address at once; stopping the feed deletes the row.
+
+What the feed lists comes from the calendar sources feature apps register
+(`alignment.notifications.register_calendar_source`): check-in deadlines (`checkins.calendar`)
+and review sessions (`reviews.calendar`). The core knows neither. The window runs from
+`WINDOW_BEFORE` (two weeks) before the fetch to `WINDOW_AFTER` (thirteen weeks, a quarter) after
+it: enough history for an app that keeps what it saw, and the next cycle or two of reviews.
+
+Each event keeps its team's time zone (`DTSTART;TZID=Europe/London:…`) with the VTIMEZONE
+definitions it needs, so an event stays at the team's local time across a daylight-saving change
+and every app shows it at the right instant wherever its reader is.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, vDuration
+from icalendar import Event as ICalEvent
+
+from alignment.models import hash_token
+from notifications import services as notifications
+from notifications.models import CalendarFeed
+
+WINDOW_BEFORE = timedelta(weeks=2)
+WINDOW_AFTER = timedelta(weeks=13)
+# How often apps are asked to fetch again (REFRESH-INTERVAL, X-PUBLISHED-TTL); most fetch less often anyway.
+REFRESH = timedelta(hours=1)
+# `last_fetched_at` is written at most this often: apps fetch every few minutes to hours, and a write
+# per fetch would cost more than the answer to "is this address still in use?" is worth.
+FETCH_STAMP_EVERY = timedelta(hours=1)
+PRODID = "-//Charter//Calendar feed//EN"
+
+
+def issue_token(*, user) -> str:
+    """A new secret address for `user`, replacing (and so revoking) any earlier one; returns the token.
+
+    Only the token's hash is stored: the caller shows the address once.
+    """
+    token = secrets.token_urlsafe(32)
+    # One row per person (the one-to-one's unique index): a second regenerate at once updates the same row.
+    CalendarFeed.objects.update_or_create(
+        user=user, defaults={"token_hash": hash_token(token), "created_at": timezone.now(), "last_fetched_at": None})
+    return token
+
+
+def revoke_feed(*, user) -> bool:
+    """Stop the person's feed: the address answers 404 from now on. False if there was none."""
+    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def feed_of(user) -> CalendarFeed | None:
+    """The person's feed, if they made one (1 query)."""
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The feed an address's token opens, with its person; None for an unknown, replaced or stopped one."""
+    return (CalendarFeed.objects.select_related("user")
+            .filter(token_hash=hash_token(token), user__is_active=True).first())
+
+
+def is_token_of(feed: CalendarFeed | None, token: str) -> bool:
+    """Whether `token` is the one `feed` holds now (a token shown after a later regenerate is not)."""
+    return feed is not None and secrets.compare_digest(feed.token_hash, hash_token(token))
+
+
+def feed_url(token: str) -> str:
+    """The absolute https:// (or http://) address of a feed."""
+    return notifications.absolute_url(reverse("notifications:calendar_ics", args=[token]))
+
+
+def webcal_url(token: str) -> str:
+    """The same address as webcal://, which opens the subscribe dialogue of the reader's calendar app."""
+    return "webcal://" + feed_url(token).split("://", 1)[1]
+
+
+def note_fetch(feed: CalendarFeed, now: datetime) -> None:
+    """Record that an app fetched the feed, at most once per `FETCH_STAMP_EVERY` (0 or 1 query)."""
+    if feed.last_fetched_at is not None and now - feed.last_fetched_at < FETCH_STAMP_EVERY:
+        return
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
+    feed.last_fetched_at = now
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    """The instants the feed covers: from two weeks before `now` to thirteen weeks after."""
+    return now - WINDOW_BEFORE, now + WINDOW_AFTER
+
+
+def uid_domain() -> str:
+    """The host of `SITE_URL`: UIDs are `<source's uid>@<host>`, stable across fetches (RFC 5545 3.8.4.7)."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def render_ics(user, now: datetime) -> bytes:
+    """The person's calendar as ICS: every registered source's events in the window around `now`."""
+    start, end = window(now)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Charter")
+    calendar.add("x-wr-caldesc", "Check-in deadlines and review sessions of your teams.")
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    domain, stamp = uid_domain(), now.astimezone(UTC)
+    for event in notifications.calendar_events(user, start, end):
+        calendar.add_component(_vevent(event, domain, stamp))
+    # Each zone's rules as dated transitions, with a year's margin either side of the window.
+    calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 2, 1, 1))
+    return calendar.to_ical()
+
+
+def _vevent(event: notifications.Event, domain: str, stamp: datetime) -> ICalEvent:
+    vevent = ICalEvent()
+    vevent.add("uid", f"{event.uid}@{domain}")
+    vevent.add("dtstamp", stamp)
+    vevent.add("dtstart", event.start)  # in the team's zone: TZID=<zone>
+    vevent.add("dtend", event.end)
+    vevent.add("summary", event.title)
+    description = event.description
+    if event.url:
+        link = notifications.absolute_url(event.url)
+        vevent.add("url", link)
+        # Several apps never show URL; the link in the text is what people click.
+        description = f"{description}\n\n{link}" if description else link
+    if description:
+        vevent.add("description", description)
+    vevent.add("transp", "TRANSPARENT")  # a deadline or a review day is not a meeting: nobody shows as busy
+    return vevent

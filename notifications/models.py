@@ -1,0 +1,197 @@
+"""Notifications: who was told what (once), what is waiting to be read, and what each person wants.
+
+These models were the core's (`alignment`) until the notifications app was split out of it. They keep
+their tables (`alignment_delivery`, …): the move changed Django's state only (notifications 0001 and
+alignment 0008, both `SeparateDatabaseAndState`), so an existing database keeps every row.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["CalendarFeed", "Delivery", "Notification", "NotificationPreference", "TeamWebhook", "WebhookDelivery"]
+
+
+class Delivery(models.Model):
+    """One claim per (recipient, kind, key): the row that makes every notification happen at most once."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("Claimed")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        HELD = "held", _("Held for quiet hours")
+        FAILED = "failed", _("Failed")
+
+    # No index of its own: the unique (recipient, kind, key) below starts with it.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries",
+                                  db_index=False)
+    kind = models.CharField(_("kind"), max_length=60)
+    key = models.CharField(_("key"), max_length=200, help_text=_("The period or event this is about."))
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    # What the email says, kept so that a held email can be sent after the quiet hours.
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+
+    class Meta:
+        db_table = "alignment_delivery"  # kept from when this model was the core's: no data moved
+        ordering = ["-claimed_at"]
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "key"], name="delivery_once_per_recipient_kind_key"),
+        ]
+        indexes = [
+            # "has this kind gone out for this key?" (schedulers look up a batch of keys per kind)
+            models.Index(fields=["kind", "key"], name="delivery_kind_key"),
+            # release_held_emails: the held deliveries, oldest first
+            models.Index(fields=["claimed_at"], condition=Q(status="held"), name="delivery_held"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.recipient_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """An entry in a person's notification centre."""
+
+    # No index of its own: the inbox index below starts with it.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications", db_index=False)
+    kind = models.CharField(_("kind"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, help_text=_("A site-relative address."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        db_table = "alignment_notification"  # kept from when this model was the core's: no data moved
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # the bell's unread count, and the centre's list (unread first, newest first)
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("notifications:open", args=[self.pk])
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind; no row means the kind's defaults."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=60)
+    email = models.BooleanField(_("by email"), default=True)
+    in_app = models.BooleanField(_("in the app"), default=True)
+
+    class Meta:
+        db_table = "alignment_notificationpreference"  # kept from when this model was the core's: no data moved
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: email {self.email}, in app {self.in_app}"
+
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address; regenerating replaces the token, which revokes the old address."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    # Only a SHA-256 of the token is kept: a leaked database does not leak calendars.
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+
+    class Meta:
+        db_table = "alignment_calendarfeed"  # kept from when this model was the core's: no data moved
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+
+class TeamWebhook(models.Model):
+    """A chat incoming-webhook address a team's events are posted to."""
+
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("webhook address"), max_length=500,
+                          help_text=_("The address is a secret: after saving, only its host and last characters "
+                                      "are shown."))
+    events = models.JSONField(_("events"), default=list, blank=True,
+                              help_text=_("The keys of the events posted to this address."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    consecutive_failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_reason = models.CharField(_("why disabled"), max_length=200, blank=True)
+
+    class Meta:
+        db_table = "alignment_teamwebhook"  # kept from when this model was the core's: no data moved
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} of team {self.team_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+
+class WebhookDelivery(models.Model):
+    """One event posted to one webhook: queued once, retried with backoff, its outcome logged."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+
+    webhook = models.ForeignKey(TeamWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=60)
+    key = models.CharField(_("key"), max_length=200, help_text=_("The occurrence this is about."))
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_status = models.PositiveSmallIntegerField(_("last response status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        db_table = "alignment_webhookdelivery"  # kept from when this model was the core's: no data moved
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event", "key"], name="webhook_delivery_once_per_event"),
+        ]
+        indexes = [
+            # the settings page's log: a webhook's latest deliveries
+            models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_log"),
+            # beat's sweep (alignment.webhooks.due_delivery_ids): only the few still waiting are indexed
+            models.Index(fields=["next_attempt_at", "created_at"], name="webhook_delivery_waiting",
+                         condition=Q(status__in=["queued", "retrying"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.key} → webhook {self.webhook_id} ({self.status})"

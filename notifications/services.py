@@ -1,0 +1,429 @@
+"""Telling people things, each exactly once: kinds, delivery, preferences, unsubscribe links, calendar sources.
+
+Feature apps register their kinds (and calendar sources) in `AppConfig.ready()`; the core never
+imports them. A feature calls `deliver()` when its event commits or its scheduler finds something due.
+
+How a delivery goes (`deliver`):
+
+1. Claim a `Delivery` row, unique on (recipient, kind, key). A rerun, or the loser of two concurrent
+   calls, hits the constraint and gets `None`: nothing is shown or sent twice.
+2. Reminder kinds (`reminder=True`) are skipped while the person has snoozed reminders
+   (status `skipped`, the reason in `detail`).
+3. Unless the person turned the kind off in the app, a `Notification` appears in their centre.
+4. Unless they turned its email off, the email is queued when the transaction commits
+   (`notifications.tasks.send_notification_email`, status `claimed` until it has gone, then `sent`).
+   A reminder that falls in the person's quiet hours (in their own time zone) is not queued:
+   the delivery is `held` with the end of the quiet hours in `detail`, and the periodic task
+   `notifications.tasks.release_held_emails` sends it once the quiet hours are over. The in-app
+   notification is not held: it makes no noise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from alignment.permissions import people_who_may
+from notifications import queue
+from notifications.models import Delivery, Notification, NotificationPreference
+
+# The salt keeps its first name: links in e-mails already sent must go on working.
+UNSUBSCRIBE_SALT = "alignment.notifications.unsubscribe"
+SNOOZE_DAYS = 7
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    description: str = ""
+    reminder: bool = False
+    email_default: bool = True
+    in_app_default: bool = True
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register_kind(key: str, label: str, *, description: str = "", reminder: bool = False,
+                  email_default: bool = True, in_app_default: bool = True) -> None:
+    """Make a kind of notification known (called from a feature app's `ready()`; calling again replaces it)."""
+    _kinds[key] = Kind(key, label, description, reminder, email_default, in_app_default)
+
+
+def kinds() -> list[Kind]:
+    """Every registered kind, in the order they were registered."""
+    return list(_kinds.values())
+
+
+def get_kind(key: str) -> Kind:
+    try:
+        return _kinds[key]
+    except KeyError:
+        raise LookupError(f"No notification kind {key!r} is registered (register_kind in AppConfig.ready)") from None
+
+
+# Preferences ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    kind: Kind
+    email: bool
+    in_app: bool
+
+
+def preferences(user) -> list[Choice]:
+    """The person's choice for every kind, defaults filled in (one query)."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    return [_choice(kind, saved.get(kind.key)) for kind in kinds()]
+
+
+def preference(user, kind_key: str) -> Choice:
+    """The person's choice for one kind (one query)."""
+    return _choice(get_kind(kind_key), NotificationPreference.objects.filter(user=user, kind=kind_key).first())
+
+
+def _choice(kind, saved: NotificationPreference | None) -> Choice:
+    """What the person chose for `kind`, or the kind's defaults when they never chose."""
+    if saved is None:
+        return Choice(kind, kind.email_default, kind.in_app_default)
+    return Choice(kind, saved.email, saved.in_app)
+
+
+def set_preference(*, user, kind: str, email: bool | None = None, in_app: bool | None = None) -> Choice:
+    """Record the person's choice for a kind; `None` keeps what they had."""
+    current = preference(user, kind)
+    values = {"email": current.email if email is None else email,
+              "in_app": current.in_app if in_app is None else in_app}
+    NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults=values)
+    return Choice(current.kind, **values)
+
+
+def is_snoozed(user, now: datetime) -> bool:
+    return bool(user.reminders_snoozed_until and user.reminders_snoozed_until > now)
+
+
+def quiet_hours_end(user, now: datetime) -> datetime | None:
+    """When the person's quiet hours end if `now` falls in them, else `None`.
+
+    The window is in the person's own time zone and may run over midnight (22:00–07:00).
+    """
+    start, end = user.quiet_hours_start, user.quiet_hours_end
+    if start is None or end is None or start == end:
+        return None
+    zone = ZoneInfo(user.time_zone or "UTC")
+    local = timezone.localtime(now, zone)
+    clock = local.time().replace(tzinfo=None)
+    if start < end:
+        inside = start <= clock < end
+        end_day = local.date()
+    else:  # over midnight
+        inside = clock >= start or clock < end
+        end_day = local.date() + timedelta(days=1) if clock >= start else local.date()
+    if not inside:
+        return None
+    return datetime.combine(end_day, end, tzinfo=zone)
+
+
+def in_quiet_hours(user, now: datetime) -> bool:
+    return quiet_hours_end(user, now) is not None
+
+
+# Unsubscribe links ---------------------------------------------------------------------------------------
+
+
+def unsubscribe_token(user, kind: str) -> str:
+    """A signed token naming the person and the kind; it never expires (the link sits in old emails)."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user.pk, "k": kind}, compress=False)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, kind) from a token, or `None` if it was tampered with or names no kind we know."""
+    try:
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("k") not in _kinds or not isinstance(data.get("u"), int):
+        return None
+    return data["u"], data["k"]
+
+
+def unsubscribe_url(user, kind: str) -> str:
+    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[unsubscribe_token(user, kind)])
+
+
+def absolute_url(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+
+
+# Delivering ----------------------------------------------------------------------------------------------
+
+
+_in_app_only: ContextVar[str] = ContextVar("notifications_in_app_only", default="")
+
+
+@contextmanager
+def in_app_only(reason: str) -> Iterator[None]:
+    """Deliveries made inside appear in the app but send no email (seeding demo data, say), `reason` recorded."""
+    token = _in_app_only.set(reason)
+    try:
+        yield
+    finally:
+        _in_app_only.reset(token)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell one person: what `deliver_many` takes. `url` is site-relative (`/o/…`)."""
+
+    recipient: object  # a User, with the fields deliver reads (email, time zone, quiet hours, snooze)
+    kind: str
+    key: str
+    subject: str
+    body: str
+    url: str
+
+
+def deliver(*, recipient, kind: str, key: str, subject: str, body: str, url: str,
+            now: datetime | None = None) -> Delivery | None:
+    """Tell `recipient` about `key` once: claim, honour preferences, snooze and quiet hours, show, email.
+
+    Returns the new `Delivery`, or `None` when this (recipient, kind, key) was claimed before
+    (a rerun, or the other of two concurrent calls), in which case nothing is shown or sent.
+    `url` is site-relative (`/o/…`); the email makes it absolute with `SITE_URL`.
+    """
+    delivered = deliver_many([Message(recipient, kind, key, subject, body, url)], now=now)
+    return delivered[0] if delivered else None
+
+
+def deliver_many(messages: Iterable[Message], *, now: datetime | None = None) -> list[Delivery]:
+    """`deliver` for a batch, in the same few queries whatever its size; returns the deliveries made.
+
+    Queries: the claims already made (1), the recipients' preferences for these kinds (1), the new
+    claims, each with its outcome (1), the notifications (1). If another run claimed one of them
+    meanwhile, the batch falls back to claiming one by one, so each is still made once.
+    """
+    now = now or timezone.now()
+    wanted: dict[tuple[int, str, str], Message] = {}
+    for message in messages:
+        get_kind(message.kind)  # an unknown kind is a programming error: fail before claiming anything
+        wanted.setdefault((message.recipient.pk, message.kind, message.key[:200]), message)
+    if not wanted:
+        return []
+    with transaction.atomic():
+        claimed = set(Delivery.objects.filter(recipient_id__in={pk for pk, _, _ in wanted},
+                                              kind__in={kind for _, kind, _ in wanted},
+                                              key__in={key for _, _, key in wanted})
+                      .values_list("recipient_id", "kind", "key"))
+        fresh = [(key, message) for (pk, kind, key), message in wanted.items() if (pk, kind, key) not in claimed]
+        if not fresh:
+            return []
+        saved = {(p.user_id, p.kind): p for p in NotificationPreference.objects.filter(
+            user_id__in={m.recipient.pk for _, m in fresh}, kind__in={m.kind for _, m in fresh})}
+        outcomes = [_decide(message, key, saved.get((message.recipient.pk, message.kind)), now)
+                    for key, message in fresh]
+        deliveries = [delivery for delivery, _ in outcomes]
+        try:
+            with transaction.atomic():
+                Delivery.objects.bulk_create(deliveries)
+        except IntegrityError:  # a concurrent run claimed some of these meanwhile: one by one, each once
+            outcomes = [(delivery, shown) for delivery, shown in outcomes if _claim_alone(delivery)]
+            deliveries = [delivery for delivery, _ in outcomes]
+        _show([delivery.pk for delivery, shown in outcomes if shown])
+        _queue_emails([d.pk for d in deliveries if d.status == Delivery.Status.CLAIMED])
+    return deliveries
+
+
+def tell_team(team, capability, *, kind: str, key: str, subject: str, body: str, url: str, besides=None,
+              memberships=None, now: datetime | None = None) -> list[Delivery]:
+    """Tell everyone in `team` who holds `capability` (but `besides`, who did it) the same thing, in one batch.
+
+    `memberships`: the team's, with their people, when the caller loaded them already.
+    """
+    return deliver_many([Message(person, kind, key, subject, body, url)
+                         for person in people_who_may(team, capability, besides=besides, memberships=memberships)],
+                        now=now)
+
+
+def _claim_alone(delivery: Delivery) -> bool:
+    try:
+        with transaction.atomic():
+            delivery.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _decide(message: Message, key: str, saved: NotificationPreference | None,
+            now: datetime) -> tuple[Delivery, bool]:
+    """The claim to make, with its outcome as the person chose, and whether it shows in their centre.
+
+    A delivery left `claimed` has its email queued; it becomes `sent` once the email has gone.
+    """
+    recipient, kind = message.recipient, get_kind(message.kind)
+    delivery = Delivery(recipient=recipient, kind=kind.key, key=key, claimed_at=now, subject=message.subject[:200],
+                        body=message.body, url=message.url[:500])
+    if kind.reminder and is_snoozed(recipient, now):
+        delivery.status = Delivery.Status.SKIPPED
+        delivery.detail = f"reminders snoozed until {recipient.reminders_snoozed_until.isoformat()}"
+        return delivery, False
+    chosen = _choice(kind, saved)
+    in_app, email = chosen.in_app, chosen.email
+    held_until = quiet_hours_end(recipient, now) if kind.reminder else None
+    no_email = _in_app_only.get()
+    if no_email:
+        delivery.status = Delivery.Status.SENT if in_app else Delivery.Status.SKIPPED
+        delivery.detail = f"no email: {no_email}"
+    elif not email or not recipient.email:
+        delivery.status = Delivery.Status.SENT if in_app else Delivery.Status.SKIPPED
+        delivery.detail = "in the app only: email is off" if in_app else "email and in-app are off"
+    elif held_until is not None:
+        delivery.status = Delivery.Status.HELD
+        delivery.detail = f"quiet hours until {held_until.isoformat()}"
+    else:
+        delivery.detail = "email queued"
+    return delivery, in_app
+
+
+def _show(delivery_ids: list[int]) -> None:
+    """These deliveries' notifications, copied from their rows in one INSERT … SELECT (1 query).
+
+    The text is the delivery's: copying it inside the database spares building a second object
+    per person and sending the text over the wire twice (a reminder round writes thousands).
+    """
+    if not delivery_ids:
+        return
+    n, d = Notification._meta, Delivery._meta
+    columns = {name: n.get_field(name).column for name in ("recipient", "kind", "subject", "body", "url", "created_at")}
+    sources = {name: d.get_field(name).column for name in ("recipient", "kind", "subject", "body", "url", "claimed_at")}
+    with connection.cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"INSERT INTO {quote(n.db_table)} ({', '.join(map(quote, columns.values()))}) "
+            f"SELECT {', '.join(map(quote, sources.values()))} FROM {quote(d.db_table)} "
+            f"WHERE {quote(d.pk.column)} IN ({', '.join(['%s'] * len(delivery_ids))})",
+            delivery_ids)
+
+
+def _queue_emails(delivery_ids: list[int]) -> None:
+    queue.after_commit(queue.SEND_EMAIL, delivery_ids)
+
+
+def unread_count(user) -> int:
+    """The bell's number (one query)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Calendar sources ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something in a person's calendar: aware datetimes; `url` site-relative."""
+
+    uid: str
+    title: str
+    start: datetime
+    end: datetime
+    url: str = ""
+    description: str = ""
+
+
+CalendarSource = Callable[..., list[Event]]
+_calendar_sources: list[CalendarSource] = []
+
+
+def register_calendar_source(source: CalendarSource) -> None:
+    """Add `source(user, start, end) -> list[Event]` to everyone's calendar feed (from `ready()`)."""
+    if source not in _calendar_sources:
+        _calendar_sources.append(source)
+
+
+def calendar_events(user, start: datetime, end: datetime) -> list[Event]:
+    events = [event for source in _calendar_sources for event in source(user, start, end)]
+    return sorted(events, key=lambda event: (event.start, event.uid))
+
+
+
+# E-mail ----------------------------------------------------------------------------------------------------
+
+# A delivery whose email may (still) go: queued, held for quiet hours, or failed and being retried.
+SENDABLE = (Delivery.Status.CLAIMED, Delivery.Status.HELD, Delivery.Status.FAILED)
+
+
+def email_delivery(delivery_id: int) -> None:
+    """Email one claimed delivery (text and HTML, a link to the page, one-click unsubscribe); a rerun sends nothing.
+
+    Raises what sending raised, after releasing the claim, so that the task's retry sends it.
+    """
+    delivery = Delivery.objects.select_related("recipient").filter(pk=delivery_id).first()
+    if delivery is None or delivery.emailed_at or delivery.status not in SENDABLE:
+        return
+    recipient = delivery.recipient
+    unsubscribe = unsubscribe_url(recipient, delivery.kind)
+    context = {
+        "delivery": delivery,
+        "recipient": recipient,
+        "kind": _kinds.get(delivery.kind),
+        "link": absolute_url(delivery.url),
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
+    }
+    message = EmailMultiAlternatives(
+        subject=delivery.subject,
+        body=render_to_string("emails/notification.txt", context),
+        to=[recipient.email],
+        headers={"List-Unsubscribe": f"<{unsubscribe}>",
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
+    previous = delivery.status
+    # Claim the email first (compare-and-set), so that a duplicated task sends it once.
+    claimed = Delivery.objects.filter(pk=delivery.pk, emailed_at__isnull=True, status=previous).update(
+        emailed_at=timezone.now(), status=Delivery.Status.SENT, detail="emailed"
+    )
+    if not claimed:
+        return
+    try:
+        message.send()
+    except Exception as error:
+        # Release the claim so the retry sends it; the reason stays on the row if every retry fails.
+        Delivery.objects.filter(pk=delivery.pk).update(emailed_at=None, status=Delivery.Status.FAILED,
+                                                       detail=f"email failed: {error}"[:200])
+        raise
+
+
+def release_held_emails(*, batch_size: int = 500, now: datetime | None = None) -> int:
+    """Queue the reminder emails held for quiet hours that are now over; returns how many were queued.
+
+    A held email older than a day is dropped (`skipped`): the reminder it carried is stale by then,
+    and the in-app notification is still there.
+    """
+    now = now or timezone.now()
+    stale = Delivery.objects.filter(status=Delivery.Status.HELD, claimed_at__lt=now - timedelta(days=1)).update(
+        status=Delivery.Status.SKIPPED, detail="held past a day: dropped as stale"
+    )
+    if stale:
+        logger.info("release_held_emails: %d stale held emails skipped", stale)
+    held = (Delivery.objects.filter(status=Delivery.Status.HELD).select_related("recipient")
+            .order_by("claimed_at")[:batch_size])  # 1 query: the held deliveries with their people
+    due = [delivery.pk for delivery in held if not in_quiet_hours(delivery.recipient, now)]
+    queue.now(queue.SEND_EMAIL, due)
+    logger.info("release_held_emails: %d queued", len(due))
+    return len(due)
