@@ -7,7 +7,7 @@ class AlignmentConfig(AppConfig):
     verbose_name = _("Organisations and teams")
 
     def ready(self) -> None:
-        from alignment import panels
+        from alignment import panels, urls
 
-        panels.register_team_link(panels.TeamLink("Team", "team", app_name="", url_names=("team",)))
+        panels.register_tabs("", urls.tabs)
 

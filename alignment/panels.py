@@ -2,7 +2,8 @@
 
 Each feature app registers here from its `AppConfig.ready()`:
 
-- a **team link** in the team's sub-navigation (`register_team_link`);
+- its **tabs** in the team's sub-navigation, declared in its `urls.py` beside the URLs each tab
+  covers (`Tab.path`) and registered with `register_tabs(urls.app_name, urls.tabs)`;
 - a **team panel** on the team page: a template and a function building its context
   from the request and the reader's `TeamAccess` (`register_team_panel`);
 - an **organisation panel** on each team's card of the organisation page: a template
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 
 from alignment.permissions import Capability, TeamAccess
 
@@ -34,9 +35,40 @@ from alignment.permissions import Capability, TeamAccess
 class TeamLink:
     label: str
     url_name: str
-    app_name: str  # the link is the current page for every URL of this app...
-    url_names: tuple[str, ...] = ()  # ...or, if given, only for these URL names
+    app_name: str  # the URL namespace of the pages...
+    url_names: tuple[str, ...] = ()  # ...where the link is the current page
     needs: Capability | None = None  # shown only to people with this capability
+
+
+class Tab:
+    """A tab of the team's sub-navigation, declared in an app's `urls.py` with the URLs it covers.
+
+    Each `tab.path(...)` is Django's `path()` that also makes its URL one of the tab's pages: the
+    tab is marked current there. The tab links to its first URL, which takes the team's slugs only.
+
+        charter = Tab("Charter")
+        urlpatterns = [charter.path(team + "charter/", views.charter_detail, name="detail"), ...]
+        tabs = [charter]
+    """
+
+    def __init__(self, label: str, *, needs: Capability | None = None) -> None:
+        self.label = label
+        self.needs = needs  # shown only to people with this capability
+        self.url_names: list[str] = []
+
+    def path(self, route: str, view, kwargs: dict | None = None, *, name: str) -> URLPattern:
+        self.url_names.append(name)
+        return path(route, view, kwargs, name=name)
+
+
+def register_tabs(app_name: str, tabs: Iterable[Tab]) -> None:
+    """Offer an app's tabs (its `urls.tabs`), in their order; `app_name` is its URL namespace ("" for none)."""
+    for tab in tabs:
+        if not tab.url_names:
+            raise ValueError(f"The tab {tab.label!r} covers no URL: declare them with tab.path(...).")
+        first = f"{app_name}:{tab.url_names[0]}" if app_name else tab.url_names[0]
+        register_team_link(TeamLink(tab.label, first, app_name=app_name, url_names=tuple(tab.url_names),
+                                    needs=tab.needs))
 
 
 @dataclass(frozen=True)
@@ -133,7 +165,7 @@ def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = 
         {
             "label": link.label,
             "url": reverse(link.url_name, args=args),
-            "current": current_app == link.app_name and (not link.url_names or current_url in link.url_names),
+            "current": current_app == link.app_name and current_url in link.url_names,
         }
         for link in _team_links
         if link.needs is None or access.can(link.needs)

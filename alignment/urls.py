@@ -7,9 +7,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment import views
+from alignment.panels import Tab
 from alignment.forms import PasswordResetRequestForm
 
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
+
+team_tab = Tab("Team")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,7 +28,7 @@ urlpatterns = [
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("o/<slug:org_slug>/", views.organisation_detail, name="organisation"),
     path("o/<slug:org_slug>/teams/new/", views.team_create, name="team_create"),
-    path(team, views.team_detail, name="team"),
+    team_tab.path(team, views.team_detail, name="team"),
     path(team + "settings/", views.team_settings, name="team_settings"),
     path(team + "archive/", views.team_archive, name="team_archive"),
     path(team + "restore/", views.team_restore, name="team_restore"),
@@ -35,3 +38,5 @@ urlpatterns = [
     path(team + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]
+
+tabs = [team_tab]
