@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from copy import copy
-from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import page_cache, panels, permissions, services
+from alignment import page_cache, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -52,24 +48,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _home(request: HttpRequest) -> HttpResponse:
-    memberships = list(
-        Membership.objects.filter(user=request.user)
-        .select_related("team__organisation")
-        .annotate(member_count=Count("team__memberships"))
-        .order_by("team__organisation__name", "team__name")
-    )
-    administered = list(request.user.administered_organisations.all())
-    groups = [
-        (organisation, list(items))
-        for organisation, items in groupby(
-            [m for m in memberships if not m.team.is_archived], key=lambda m: m.team.organisation
-        )
-    ]
-    archived = [m for m in memberships if m.team.is_archived]
-    # The header's team switcher lists the same teams at work, in the same order.
-    at_work = [m for m in memberships if not m.team.is_archived]
-    return render(request, "alignment/home.html",
-                  {"groups": groups, "archived": archived, "administered": administered, "nav_memberships": at_work})
+    home_page = selectors.home_page(request.user)
+    return render(request, "alignment/home.html", {
+        "groups": home_page.groups, "archived": home_page.archived, "administered": home_page.administered,
+        "nav_memberships": home_page.at_work,
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,10 +94,6 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     return render(request, "alignment/organisation_form.html", {"form": form})
 
 
-TEAMS_PER_PAGE = 24
-LEADERS_SHOWN = 3
-
-
 @login_required
 def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The alignment map: the organisation's purpose, then its teams as cards, searched, filtered and paged.
@@ -131,64 +110,22 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 def _organisation_page(request: HttpRequest, organisation, mine: list[Membership]) -> HttpResponse:
-    now = timezone.now()
     form = TeamSearchForm(request.GET)
     form.is_valid()  # a filter no app offers is shown as an error; the valid part still applies
     name, option = form.cleaned_data.get("q", "").strip(), form.cleaned_data.get("filter", "")
-    teams = organisation.teams.all()
-    if name:
-        teams = teams.filter(name__icontains=name)
-    teams = panels.filter_teams(option, teams, organisation, now)
-    head_count = Membership.objects.filter(team=OuterRef("pk")).order_by().values("team").annotate(n=Count("pk"))
-    teams = (
-        teams.annotate(
-            member_count=Coalesce(Subquery(head_count.values("n")), 0),
-            is_mine=Exists(Membership.objects.filter(team=OuterRef("pk"), user=request.user)),
-        )
-        # Archived teams last: the page is about the teams at work.
-        .order_by(F("archived_at").asc(nulls_first=True), "name", "pk")
-        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.leaders().select_related("user")
-                                   .order_by("joined_at", "pk"), to_attr="leaders"))
-    )
-    page = Paginator(teams, TEAMS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = list(page)
-    team_urls = RowUrls("team", organisation.slug)  # reversed once, not once per card
-    for team in cards:
-        team.url = team_urls.of(team.slug) if team.is_mine else ""
-        team.more_leaders = max(0, len(team.leaders) - LEADERS_SHOWN)
-        team.leaders = team.leaders[:LEADERS_SHOWN]
-    # Each feature app shows what it knows of every team (a charter's purpose and goals...).
-    panels.attach_organisation_panels(cards)
-    is_admin = permissions.is_organisation_admin(request.user, organisation)
-    search = {key: value for key, value in (("q", name), ("filter", option)) if value}
-    return render(
-        request,
-        "alignment/organisation_detail.html",
-        {
-            "organisation": organisation,
-            "form": form,
-            "page": page,
-            "teams": cards,
-            "page_links": _page_links(page, search),
-            "searching": bool(search),
-            "is_admin": is_admin,
-            "summaries": panels.organisation_summaries(organisation, now) if is_admin else [],
-            "nav_memberships": mine,
-        },
-    )
-
-
-def _page_links(page, search: dict[str, str]) -> dict[str, str]:
-    """The first, previous, next and last pages' addresses, keeping the search; only those that exist."""
-    def url(number: int) -> str:
-        return "?" + urlencode({**search, "page": number})
-
-    links = {}
-    if page.has_previous():
-        links.update(first=url(1), previous=url(page.previous_page_number()))
-    if page.has_next():
-        links.update(next=url(page.next_page_number()), last=url(page.paginator.num_pages))
-    return links
+    found = selectors.organisation_page(request.user, organisation, name=name, option=option,
+                                        page_number=request.GET.get("page"), now=timezone.now())
+    return render(request, "alignment/organisation_detail.html", {
+        "organisation": organisation,
+        "form": form,
+        "page": found.page,
+        "teams": found.teams,
+        "page_links": found.page_links,
+        "searching": found.searching,
+        "is_admin": found.is_admin,
+        "summaries": found.summaries,
+        "nav_memberships": mine,
+    })
 
 
 @login_required
