@@ -104,23 +104,6 @@ def people_who_may(team, capability: Capability, *, besides=None, memberships=No
 
 
 @dataclass(frozen=True)
-class CharterPermissions:
-    """What the reader may do with one charter version, for pages and templates."""
-
-    edit: bool
-    comment: bool
-    consent: bool
-    answer_objections: bool
-    propose: bool
-    withdraw: bool
-    ratify: bool
-    discard: bool
-    amend: bool
-    record_progress: bool  # on the version in force only
-    see_workings: bool  # completeness, lifecycle and consent panels: the team's own view
-
-
-@dataclass(frozen=True)
 class TeamAccess:
     """A team, the asking person, and their membership of it (None for the rest of the organisation)."""
 
@@ -193,34 +176,6 @@ class TeamAccess:
         return self.can(C.CHECK_IN)
 
     @property
-    def may_read_checkins(self) -> bool:
-        """Every submitted check-in of the team: its leaders and facilitators, or the whole team when
-        its setting opens check-ins to the team. Others in the team see the week's summary only."""
-        return self.can(C.READ_CHECKINS) or (self.team.checkins_open_to_team and self.can(C.READ_TEAM))
-
-    def may_read_checkins_of(self, person_id: int) -> bool:
-        """A person's past check-ins: their own, or anyone's for those who read the team's check-ins."""
-        return (self.in_team and person_id == self.user.pk) or self.may_read_checkins
-
-    def may_read_checkin(self, checkin) -> bool:
-        """A draft is its writer's alone; a submitted check-in is read as `may_read_checkins_of` says."""
-        mine = self.in_team and checkin.author_id == self.user.pk
-        return mine or (checkin.is_submitted and self.may_read_checkins)
-
-    def may_see_replies(self, checkin) -> bool:
-        """The replies to a check-in are between its author and the team's leaders (archived teams included)."""
-        mine = self.in_team and checkin.author_id == self.user.pk
-        return checkin.is_submitted and (mine or C.ANSWER_CHECKINS in capabilities_of(self.membership))
-
-    def may_reply(self, checkin) -> bool:
-        """Its author and the team's leaders write in the thread, while the team is not archived."""
-        return self.may_see_replies(checkin) and not self.team.is_archived
-
-    def may_acknowledge(self, checkin) -> bool:
-        """A leader acknowledges someone else's submitted check-in."""
-        return self.may_answer_checkins and checkin.is_submitted and checkin.author_id != self.user.pk
-
-    @property
     def may_answer_checkins(self) -> bool:
         return self.can(C.ANSWER_CHECKINS)
 
@@ -231,39 +186,6 @@ class TeamAccess:
     def may_remove(self, membership: Membership) -> bool:
         """Leaving is anyone's right; removing someone else is a leader's."""
         return self.in_team and (membership.pk == self.membership.pk or self.may_manage_team)
-
-    # Questions about one charter version; `charter` answers for its own state.
-    def may_edit(self, charter) -> bool:
-        return self.may_steward_charter and charter.is_editable
-
-    def may_comment(self, charter) -> bool:
-        return self.can(C.DISCUSS_CHARTER) and charter.is_editable
-
-    def may_consent(self, charter) -> bool:
-        return self.can(C.RESPOND_TO_CHARTER) and charter.is_proposed
-
-    def may_answer_objections(self, charter) -> bool:
-        return self.may_steward_charter and charter.is_proposed
-
-    def may_resolve(self, thread) -> bool:
-        """A comment thread is resolved by a leader or by whoever started it."""
-        return self.can(C.DISCUSS_CHARTER) and (self.may_steward_charter or thread.author_id == self.user.pk)
-
-    def for_charter(self, charter) -> CharterPermissions:
-        steward = self.may_steward_charter
-        return CharterPermissions(
-            edit=self.may_edit(charter),
-            comment=self.may_comment(charter),
-            consent=self.may_consent(charter),
-            answer_objections=self.may_answer_objections(charter),
-            propose=steward and charter.is_draft,
-            withdraw=steward and charter.is_proposed,
-            ratify=steward and charter.is_proposed,
-            discard=steward and charter.is_editable,
-            amend=steward and charter.is_active,
-            record_progress=self.may_record_progress and charter.is_active,
-            see_workings=self.in_team,
-        )
 
 
 def team_access(user, org_slug: str, team_slug: str, capability: Capability | None = None) -> TeamAccess:

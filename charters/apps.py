@@ -6,12 +6,9 @@ class ChartersConfig(AppConfig):
 
     def ready(self) -> None:
         from alignment import panels
-        from charters import organisation_map, selectors
+        from charters import organisation_map, selectors, urls
 
-        panels.register_team_link(panels.TeamLink("Charter", "charters:detail", app_name="charters",
-                                                  url_names=("detail", "version")))
-        panels.register_team_link(panels.TeamLink("Versions", "charters:history", app_name="charters",
-                                                  url_names=("history", "diff")))
+        panels.register_tabs(urls.app_name, urls.tabs)
         panels.register_team_panel("charters/_team_panel.html", selectors.team_panel)
         panels.register_organisation_panel("charters/_organisation_panel.html", organisation_map.load_cards)
         panels.register_team_filter(organisation_map.NO_CHARTER, "No ratified charter yet",
@@ -33,14 +30,12 @@ class ChartersConfig(AppConfig):
             notifications.register_kind(key, label, description=description)
 
     def _register_webhook_event(self) -> None:
-        """A ratified version is posted to the team's chat webhooks that want it (alignment/webhooks.py)."""
+        """A ratified version is posted to the team's chat webhooks that want it (`services.ratify` posts it)."""
         from charters import webhooks as charter_webhooks
-        from charters.signals import charter_ratified
         from notifications import webhooks
 
         webhooks.register_webhook_event(charter_webhooks.RATIFIED, "Charter ratified",
                                         "A new version of the charter is in force, with its purpose line.")
-        charter_ratified.connect(charter_webhooks.post_ratified, dispatch_uid="charters.post_ratified_webhook")
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo`: every demo team's charter, with a consent round."""

@@ -10,12 +10,9 @@ advice (more than five non-negotiables, key results without a target).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from charters.content import CharterContent
 from charters.models import PurposePart
-
-if TYPE_CHECKING:  # selectors builds the page from these checks
-    from charters.selectors import CharterContent
 
 MAX_NON_NEGOTIABLES = 5
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from alignment.markdown import render_markdown
+from charters.content import CharterContent
 from charters.models import Charter
 
 # Bump when the rendering changes (allowed tags, extensions): old renderings are then ignored.
@@ -23,7 +24,7 @@ def cache_key(charter: Charter) -> str:
     return f"charter-prose:{RENDERING}:{charter.pk}:{charter.team_id}:{charter.number}:{ratified}"
 
 
-def attach_prose(content) -> None:
+def attach_prose(content: CharterContent) -> None:
     """Set `people_html` and `process_html` on the charter, `why_html` on non-negotiables and
     `guardrails_html` on boundaries; from the cache for a ratified version (no query either way)."""
     charter = content.charter
@@ -40,7 +41,7 @@ def attach_prose(content) -> None:
         item.guardrails_html = rendered["guardrails"].get(item.pk, "")
 
 
-def _render(content) -> dict:
+def _render(content: CharterContent) -> dict:
     charter = content.charter
     return {
         "people": render_markdown(charter.people),

@@ -12,10 +12,11 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from alignment.permissions import Capability, CharterPermissions, TeamAccess, capabilities_of
+from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
 from alignment.weeks import TeamWeek
 from charters.completeness import Completeness, check_charter
+from charters.content import CharterContent
 from charters.forms import AmendmentForm, AnswerForm, CommentForm, ProgressForm, ProposeForm, ResponseForm
 from charters.models import (
     Boundary,
@@ -29,22 +30,9 @@ from charters.models import (
     Response,
     Section,
 )
+from charters.permissions import CharterPermissions, for_charter, may_resolve
 from charters.prose import attach_prose, cache_key
 from charters.versions import SectionDiff, compare
-
-
-@dataclass
-class CharterContent:
-    """A charter with its lists loaded, so that templates and checks issue no queries."""
-
-    charter: Charter
-    non_negotiables: list[NonNegotiable] = field(default_factory=list)
-    boundaries: list[Boundary] = field(default_factory=list)
-    goals: list[Goal] = field(default_factory=list)
-
-    @property
-    def key_results(self) -> list[KeyResult]:
-        return [kr for goal in self.goals for kr in goal.key_results_list]
 
 
 def load_content(charter: Charter) -> CharterContent:
@@ -391,7 +379,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
                        amend_form=amend_form or AmendmentForm(), consent_error=consent_error)
     if charter is None:
         return page
-    page.perms = access.for_charter(charter)
+    page.perms = for_charter(access, charter)
     amends = charter.based_on if charter.is_editable and charter.based_on_id else None
     if amends is not None:  # an amendment, and the version it amends to mark what changed: still 4 queries
         amends.team = access.team
@@ -436,7 +424,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
     page.threads = comment_threads(charter)  # read only once ratified: the discussion stays on record
     for section_threads in page.threads.values():
         for thread in section_threads:
-            thread.may_resolve = access.may_resolve(thread)
+            thread.may_resolve = may_resolve(access, thread)
             thread.reply_form = CommentForm.for_reply(thread) if page.perms.comment else None
     page.comment_forms = {section: CommentForm.for_section(section) for section in Section} if page.perms.comment \
         else {}

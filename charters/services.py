@@ -21,7 +21,7 @@ from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused, ItemRemoved
 from alignment.locks import lock_team
 from alignment.permissions import ARCHIVED_REFUSAL
-from charters import notices
+from charters import notices, webhooks
 from charters.completeness import check_charter
 from charters.locks import lock_charter, lock_goal, lock_list, lock_member_response, lock_response
 from charters.models import (
@@ -383,8 +383,9 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
     While members have not responded to the final text (or an objector has not said
     whether the amendment resolves their objection), it raises `GapsNeedConfirmation`
     unless the leader confirmed (`despite_gaps`); the gaps are then kept as part of the
-    record. Sends `charter_ratified` in the same transaction (reviews opens the first
-    cycle on it).
+    record. Tells the team (`notices`) and posts to its chat webhooks (`webhooks`) in the
+    same transaction, so nothing leaves unless it commits; then sends `charter_ratified`
+    for the apps after charters (reviews joins the team's open cycle on it).
     """
     with transaction.atomic():
         charter = _locked(charter)
@@ -410,8 +411,9 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
         charter.ratified_despite_gaps = bool(gaps)
         charter.save(update_fields=["state", "ratified_at", "ratified_by", "ratified_despite_gaps"])
         _carry_progress(charter)
-        charter_ratified.send(sender=Charter, charter=charter)
         notices.tell_ratified(charter, actor=actor, memberships=memberships)
+        webhooks.post_ratified(charter)
+        charter_ratified.send(sender=Charter, charter=charter)  # for apps to the right: reviews joins the open cycle
     return charter
 
 

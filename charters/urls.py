@@ -1,5 +1,6 @@
 from django.urls import path
 
+from alignment.panels import Tab
 from charters import views
 
 app_name = "charters"
@@ -7,13 +8,17 @@ app_name = "charters"
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
 version = team + "charter/v<int:number>/"
 
+# The team's tabs: each links to its first URL and is marked current on all of its URLs.
+charter = Tab("Charter")
+versions = Tab("Versions")
+
 urlpatterns = [
-    path(team + "charter/", views.charter_detail, name="detail"),
+    charter.path(team + "charter/", views.charter_detail, name="detail"),
     path(team + "charter/start/", views.charter_start, name="start"),
     path(team + "charter/amend/", views.charter_amend, name="amend"),
-    path(team + "charter/history/", views.history, name="history"),
-    path(team + "charter/compare/", views.diff, name="diff"),
-    path(version, views.charter_version, name="version"),
+    versions.path(team + "charter/history/", views.history, name="history"),
+    versions.path(team + "charter/compare/", views.diff, name="diff"),
+    charter.path(version, views.charter_version, name="version"),
     path(version + "print/", views.version_print, name="print"),
     path(version + "charter.md", views.version_markdown, name="markdown"),
     path(version + "propose/", views.charter_propose, name="propose"),
@@ -35,3 +40,5 @@ urlpatterns = [
     path(version + "responses/<int:response_id>/answer/", views.answer_objection, name="answer"),
     path(version + "responses/<int:response_id>/resolution/", views.resolve_objection, name="resolution"),
 ]
+
+tabs = [charter, versions]

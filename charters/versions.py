@@ -5,16 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from charters.content import CharterContent
 from charters.models import Charter, PurposePart, Section
-
-if TYPE_CHECKING:  # the selectors build pages from these diffs
-    from charters.selectors import CharterContent
 
 
 def _number(value) -> str:

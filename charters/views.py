@@ -1,6 +1,7 @@
 """Charter pages: the working charter, in-place editing, consent and versions.
 
-Every view asks `alignment.permissions` what the reader may do, builds the page with
+Every view asks `alignment.permissions` what the reader may do in the team and
+`charters.permissions` what they may do with this version, builds the page with
 `selectors.charter_page`, and renders it whole or one of its named partials.
 """
 
@@ -34,6 +35,7 @@ from charters.forms import (
     ResponseForm,
 )
 from charters.models import ITEM_KINDS, Charter, CharterItem, Comment, Goal, KeyResult, Response, Section
+from charters.permissions import may_edit, may_resolve
 from charters.versions import charter_markdown
 
 DETAIL = "charters/charter_detail.html"
@@ -236,7 +238,7 @@ def section_edit(request: HttpRequest, org_slug: str, team_slug: str, number: in
     charter = _version(access, number)
     if section not in SECTION_FORMS:
         raise Http404
-    if request.method == "GET" and not access.may_edit(charter):
+    if request.method == "GET" and not may_edit(access, charter):
         raise PermissionDenied(charter.refusal_to_edit())  # a save is refused by the service, keeping the text
     form_class = SECTION_FORMS[section]
     version_field = Charter.section_version_field(section)
@@ -287,7 +289,7 @@ def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, 
     charter = _version(access, number)
     if kind not in ITEM_KINDS:
         raise Http404
-    if request.method == "GET" and not access.may_edit(charter):
+    if request.method == "GET" and not may_edit(access, charter):
         raise PermissionDenied(charter.refusal_to_edit())  # a save is refused by the service, keeping the text
     model, form_class = ITEM_KINDS[kind], ITEM_FORMS[kind]
     try:
@@ -434,7 +436,7 @@ def comment_resolve(request: HttpRequest, org_slug: str, team_slug: str, number:
     charter = _version(access, number)
     comment = get_object_or_404(Comment.objects.select_related("parent"), pk=comment_id, charter=charter)
     thread = comment.parent or comment
-    if not access.may_resolve(thread):
+    if not may_resolve(access, thread):
         raise PermissionDenied("Only a leader or the thread's author can resolve it.")
     services.set_thread_resolved(comment=comment, actor=request.user, resolved=request.POST.get("resolved") != "0")
     if request.htmx:

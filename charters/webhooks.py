@@ -1,16 +1,18 @@
-"""What charters posts to a team's chat webhooks (`alignment.webhooks`): a version ratified."""
+"""What charters posts to a team's chat webhooks (`notifications.webhooks`): a version ratified."""
 
 from __future__ import annotations
 
+from charters.models import Charter
 from notifications import webhooks
 
 RATIFIED = "charter_ratified"
 
 
-def post_ratified(sender, *, charter, **kwargs) -> None:
-    """`charter_ratified` receiver: queued inside the ratifying transaction, posted once it commits.
+def post_ratified(charter: Charter) -> None:
+    """Post a ratified version to the team's webhooks that want it, once the ratification commits.
 
-    Keyed by the version, so it is posted once however often the signal is sent for it.
+    Called by `services.ratify` inside its transaction, so a rollback posts nothing. Keyed by the
+    version: posted once however often it is called for it.
     """
     team = charter.team
     text = f"{team.name} ratified version {charter.number} of its charter."

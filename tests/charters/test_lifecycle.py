@@ -610,9 +610,9 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
     # 1 savepoint, 2 lock the charter, 3 count open objections, 4 the responses and 5 the team's
     # memberships with users (whose word on the final text is missing; none here, so no record is
     # inserted), 6 supersede the active version, 7 ratify, 8 carry key-result progress (one UPDATE);
-    # `charter_ratified`: 9 the team's webhooks (charters/webhooks.py), and (reviews) 10 the open
-    # cycle, 11 the ratified version's goal ids, 12 link them all to the cycle (one INSERT, conflicts
-    # ignored); nobody else in the team to tell of it (notices.tell_ratified); 13 release.
+    # nobody else in the team to tell of it (notices.tell_ratified); 9 the team's webhooks
+    # (webhooks.post_ratified); `charter_ratified`: (reviews) 10 the open cycle, 11 the ratified
+    # version's goal ids, 12 link them all to the cycle (one INSERT, conflicts ignored); 13 release.
     with django_assert_num_queries(13):
         services.ratify(charter=draft, actor=leader, despite_gaps=True)
 

@@ -1,0 +1,71 @@
+"""What a reader may do with one charter version: the charter's rules, asked by views, selectors and templates.
+
+Each rule joins a team-wide capability (`alignment.permissions`: `access.can(...)`,
+`access.may_steward_charter`) with the version's own state, which the model answers
+(`charter.is_editable`, `charter.is_proposed`). Views refuse with these, selectors put
+`for_charter` on the page as `perms`, and templates ask its flags (`perms.edit`), never a
+role or a state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alignment.permissions import Capability, TeamAccess
+from charters.models import Charter, Comment
+
+
+@dataclass(frozen=True)
+class CharterPermissions:
+    """What the reader may do with one charter version, for pages and templates."""
+
+    edit: bool
+    comment: bool
+    consent: bool
+    answer_objections: bool
+    propose: bool
+    withdraw: bool
+    ratify: bool
+    discard: bool
+    amend: bool
+    record_progress: bool  # on the version in force only
+    see_workings: bool  # completeness, lifecycle and consent panels: the team's own view
+
+
+def may_edit(access: TeamAccess, charter: Charter) -> bool:
+    return access.may_steward_charter and charter.is_editable
+
+
+def may_comment(access: TeamAccess, charter: Charter) -> bool:
+    return access.can(Capability.DISCUSS_CHARTER) and charter.is_editable
+
+
+def may_consent(access: TeamAccess, charter: Charter) -> bool:
+    return access.can(Capability.RESPOND_TO_CHARTER) and charter.is_proposed
+
+
+def may_answer_objections(access: TeamAccess, charter: Charter) -> bool:
+    return access.may_steward_charter and charter.is_proposed
+
+
+def may_resolve(access: TeamAccess, thread: Comment) -> bool:
+    """A comment thread is resolved by a leader or by whoever started it."""
+    return access.can(Capability.DISCUSS_CHARTER) and (
+        access.may_steward_charter or thread.author_id == access.user.pk)
+
+
+def for_charter(access: TeamAccess, charter: Charter) -> CharterPermissions:
+    steward = access.may_steward_charter
+    return CharterPermissions(
+        edit=may_edit(access, charter),
+        comment=may_comment(access, charter),
+        consent=may_consent(access, charter),
+        answer_objections=may_answer_objections(access, charter),
+        propose=steward and charter.is_draft,
+        withdraw=steward and charter.is_proposed,
+        ratify=steward and charter.is_proposed,
+        discard=steward and charter.is_editable,
+        amend=steward and charter.is_active,
+        record_progress=access.may_record_progress and charter.is_active,
+        see_workings=access.in_team,
+    )
