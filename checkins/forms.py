@@ -1,33 +1,15 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alignment import page_cache
 from charters.models import KeyResultProgress
+from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.models import CheckIn, Renegotiation
 
 MIN_BLOCKER_ROWS = 3
 MAX_BLOCKER_ROWS = 10
-
-
-@dataclass(frozen=True)
-class BlockerRow:
-    """One blocker row as typed: its position in the form, and what it says."""
-
-    position: int
-    what: str
-    who_could_help: object | None
-    goal: object | None
-
-
-@dataclass(frozen=True)
-class KeyResultEntry:
-    key_result: object
-    value: object | None
-    confidence: str
 
 
 class LoadedChoiceField(forms.ChoiceField):
@@ -125,15 +107,18 @@ class CheckInForm(forms.ModelForm):
                 self.add_error(f"kr_{key_result.pk}_value", _("Give the value your confidence is about."))
         return data
 
-    def blocker_rows_typed(self) -> list[BlockerRow]:
+    def content(self) -> CheckInContent:
+        """What the valid form says, for `save_draft` and `submit_checkin`."""
         data = self.cleaned_data
-        return [BlockerRow(n, data.get(f"blocker_{n}_what", "").strip(), data.get(f"blocker_{n}_who"),
-                           data.get(f"blocker_{n}_goal")) for n in range(self.blocker_count)]
-
-    def key_result_entries(self) -> list[KeyResultEntry]:
-        data = self.cleaned_data
-        return [KeyResultEntry(kr, data.get(f"kr_{kr.pk}_value"), data.get(f"kr_{kr.pk}_confidence") or "")
-                for kr in self.key_results]
+        return CheckInContent(
+            progress=data["progress"], highlights=data["highlights"], load=data["load"],
+            strained_non_negotiable=data["strained_non_negotiable"], strain_note=data["strain_note"],
+            boundary_question=data["boundary_question"],
+            blockers=tuple(BlockerRow(n, data.get(f"blocker_{n}_what", "").strip(), data.get(f"blocker_{n}_who"),
+                                      data.get(f"blocker_{n}_goal")) for n in range(self.blocker_count)),
+            key_results=tuple(KeyResultEntry(kr, data.get(f"kr_{kr.pk}_value"),
+                                             data.get(f"kr_{kr.pk}_confidence") or "") for kr in self.key_results),
+        )
 
 
 def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=()) -> dict:

@@ -15,6 +15,7 @@ from alignment.weeks import TeamWeek
 from charters.models import Charter, Goal, KeyResult, NonNegotiable
 from charters.selectors import Reading, WeekReading, active_key_results_at, readings_by_week
 from charts import svg as charts
+from checkins import permissions
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 
 
@@ -92,16 +93,14 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
 
 def link_checkins(access: TeamAccess, checkins: list[CheckIn]) -> None:
     """Give each check-in its URLs (`page_url`, `reply_url`, `acknowledge_url`), reversed once for all, and
-    what the reader may do with it (`viewer_may_see_replies`, `viewer_may_reply`, `viewer_may_acknowledge`)."""
+    what the reader may do with it (`may`, a `CheckInPermissions`)."""
     org, slug = access.team.organisation.slug, access.team.slug
     pages, replies, acknowledgements = (RowUrls(f"checkins:{name}", org, slug)
                                         for name in ("checkin", "reply", "acknowledge"))
     for checkin in checkins:
         checkin.page_url = pages.of(checkin.pk)
         checkin.reply_url, checkin.acknowledge_url = replies.of(checkin.pk), acknowledgements.of(checkin.pk)
-        checkin.viewer_may_see_replies = access.may_see_replies(checkin)
-        checkin.viewer_may_reply, checkin.viewer_may_acknowledge = access.may_reply(checkin), access.may_acknowledge(
-            checkin)
+        checkin.may = permissions.for_checkin(access, checkin)
 
 
 def replies_to(checkins: list[CheckIn]) -> dict[int, list[Reply]]:
@@ -169,6 +168,7 @@ class TeamWeekPage:
     """
 
     week: TeamWeek
+    may_read_checkins: bool  # the reader sees the check-ins' words, not only the summary
     people: list[PersonWeek]
     open_blockers: list[OpenBlocker]
     load: list[tuple[str, int]]
@@ -217,11 +217,12 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     strains = [Strain(by_id[pk], count, [(authors.get(c.author_id), c.strain_note) for c in submitted
                                          if c.strained_non_negotiable_id == pk and c.strain_note])
                for pk, count in strained.most_common()]
-    readers_of_threads = [c for c in submitted if access.may_see_replies(c)]
+    readers_of_threads = [c for c in submitted if permissions.may_see_replies(access, c)]
     link_checkins(access, submitted)
     histories = RowUrls("checkins:person", team.organisation.slug, team.slug)
     for row in people:
-        row.person.history_url = histories.of(row.person.pk) if access.may_read_checkins_of(row.person.pk) else ""
+        readable = permissions.may_read_checkins_of(access, row.person.pk)
+        row.person.history_url = histories.of(row.person.pk) if readable else ""
     threads = replies_to(readers_of_threads)
     for checkin in submitted:
         checkin.thread = threads.get(checkin.pk)  # None: the reader is outside its thread
@@ -241,7 +242,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     for commitment in requested:
         commitment.url = commitment_urls.of(commitment.pk)
     return TeamWeekPage(
-        week=week, people=people,
+        week=week, may_read_checkins=permissions.may_read_checkins(access), people=people,
         open_blockers=[OpenBlocker(b, b.age_days(today, team.zone)) for b in blockers],
         load=[(label, loads.get(value, 0)) for value, label in CheckIn.Load.choices],
         strains=strains,
@@ -325,24 +326,11 @@ class CommitmentPage:
     commitment: Commitment
     history: list[Renegotiation]
     people: list  # to hand over to: everyone else in the team
-    is_owner: bool
-    may_decide: bool
+    may: permissions.CommitmentPermissions  # what the reader may do with it
 
     @property
     def pending(self) -> Renegotiation | None:
         return next((r for r in self.history if r.is_pending), None)
-
-    @property
-    def may_renegotiate(self) -> bool:
-        return self.is_owner and self.commitment.is_open and self.pending is None
-
-    @property
-    def may_mark_done(self) -> bool:
-        return self.is_owner and self.commitment.is_open
-
-    @property
-    def may_answer_request(self) -> bool:
-        return self.is_owner and self.commitment.is_requested
 
 
 def commitment_page(access: TeamAccess, commitment_id: int) -> CommitmentPage | None:
@@ -360,9 +348,9 @@ def commitment_page(access: TeamAccess, commitment_id: int) -> CommitmentPage | 
         renegotiation.decide_url = deciding.of(renegotiation.pk)
     people = [m.user for m in Membership.objects.filter(team=team).exclude(user=commitment.owner_id).select_related(
         "user").order_by("user__email")]
+    pending = any(renegotiation.is_pending for renegotiation in history)
     return CommitmentPage(commitment=commitment, history=history, people=people,
-                          is_owner=commitment.owner_id == access.user.pk,
-                          may_decide=access.can(Capability.ANSWER_CHECKINS))
+                          may=permissions.for_commitment(access, commitment, pending_renegotiation=pending))
 
 
 # History and trends: a window of weeks at a time, so a page costs the same after 4 weeks or 100.
@@ -573,7 +561,7 @@ def person_history_page(access: TeamAccess, person_id: int, window: Window) -> P
     by_week = {}
     for checkin in checkins:
         checkin.author, checkin.team = person, team
-        if access.may_read_checkin(checkin):
+        if permissions.may_read_checkin(access, checkin):
             by_week[checkin.week] = checkin
     link_checkins(access, list(by_week.values()))
     rows = [(week, by_week.get(week.monday)) for week in reversed(window.weeks)]
@@ -595,7 +583,7 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
 
     Queries: the check-in with its author, strained non-negotiable and who acknowledged it; its
     blockers; its key-result updates with their key results; its replies with who wrote them.
-    Whether the reader may see it at all is the view's question (`may_read_checkin`).
+    Whether the reader may see it at all is the view's question (`permissions.may_read_checkin`).
     """
     team = access.team
     checkin = CheckIn.objects.filter(team=team, pk=checkin_id).select_related(
@@ -606,5 +594,5 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
     link_checkins(access, [checkin])
     blockers = list(checkin.blockers.select_related("who_could_help", "goal", "resolved_by"))
     updates = list(checkin.key_result_updates.select_related("key_result"))
-    replies = replies_to([checkin])[checkin.pk] if access.may_see_replies(checkin) else None
+    replies = replies_to([checkin])[checkin.pk] if checkin.may.see_replies else None
     return CheckInPage(checkin=checkin, blockers=blockers, updates=updates, replies=replies)

@@ -12,9 +12,9 @@ from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import ARCHIVED_REFUSAL, Capability
 from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
-from charters.models import Charter, KeyResultProgress, NonNegotiable
+from charters.models import Charter, KeyResultProgress
 from charters.services import record_progress
-from checkins.forms import BlockerRow, KeyResultEntry
+from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_renegotiation
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from notifications import services as notifications
@@ -27,9 +27,7 @@ COMMITMENT_REQUEST = "commitment_request"  # someone asks you to commit (a leade
 RENEGOTIATION = "renegotiation"  # asked of the leaders, and answered to the owner
 
 
-def save_draft(*, team, author, week: TeamWeek, expected_version: int, progress: str, highlights: str, load: str,
-               strained_non_negotiable: NonNegotiable | None, strain_note: str, boundary_question: str,
-               blockers: list[BlockerRow], key_results: list[KeyResultEntry],
+def save_draft(*, team, author, week: TeamWeek, expected_version: int, content: CheckInContent,
                now: datetime | None = None) -> CheckIn:
     """Save what the person has typed so far; the check-in stays a draft.
 
@@ -41,15 +39,11 @@ def save_draft(*, team, author, week: TeamWeek, expected_version: int, progress:
         checkin = _locked_for_writing(team=team, author=author, week=week, expected_version=expected_version, now=now)
         if checkin.is_submitted:
             raise ActionRefused(ALREADY_SUBMITTED)
-        _write(checkin, now=now, progress=progress, highlights=highlights, load=load,
-               strained_non_negotiable=strained_non_negotiable, strain_note=strain_note,
-               boundary_question=boundary_question, blockers=blockers, key_results=key_results)
+        _write(checkin, content, now=now)
     return checkin
 
 
-def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, progress: str, highlights: str,
-                   load: str, strained_non_negotiable: NonNegotiable | None, strain_note: str,
-                   boundary_question: str, blockers: list[BlockerRow], key_results: list[KeyResultEntry],
+def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, content: CheckInContent,
                    now: datetime | None = None) -> CheckIn:
     """Submit the check-in, or update a submitted one until its week ends.
 
@@ -67,10 +61,7 @@ def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, progr
             checkin.state = CheckIn.State.SUBMITTED
             checkin.submitted_at = now
             checkin.is_late = checkin.is_late_at(now)
-        _write(checkin, now=now, progress=progress, highlights=highlights, load=load,
-               strained_non_negotiable=strained_non_negotiable, strain_note=strain_note,
-               boundary_question=boundary_question, blockers=blockers, key_results=key_results,
-               extra_fields=["state", "submitted_at", "is_late"])
+        _write(checkin, content, now=now, extra_fields=["state", "submitted_at", "is_late"])
         for update in checkin.key_result_updates.select_related("key_result"):
             if update.needs_recording:
                 record_progress(key_result=update.key_result, actor=author, value=update.value,
@@ -98,7 +89,7 @@ def resolve_blocker(*, blocker_id: int, team, actor, resolution: str, now: datet
 def reply(*, checkin_id: int, team, actor, body: str, token, now: datetime | None = None) -> Reply:
     """Add to the thread under a submitted check-in. The same form sent twice (its token) writes one reply.
 
-    Who may write in the thread is the view's question (`TeamAccess.may_reply`).
+    Who may write in the thread is the view's question (`checkins.permissions.may_reply`).
     """
     if team.is_archived:
         raise ActionRefused(ARCHIVED_REFUSAL)
@@ -172,21 +163,19 @@ def _create(*, team, author, week: TeamWeek, now: datetime) -> CheckIn:
         return CheckIn.objects.get(team=team, author=author, week=week.monday)
 
 
-def _write(checkin: CheckIn, *, now: datetime, progress: str, highlights: str, load: str,
-           strained_non_negotiable: NonNegotiable | None, strain_note: str, boundary_question: str,
-           blockers: list[BlockerRow], key_results: list[KeyResultEntry], extra_fields=()) -> None:
-    checkin.progress, checkin.highlights, checkin.load = progress, highlights, load
-    checkin.strained_non_negotiable = strained_non_negotiable
-    checkin.strain_note, checkin.boundary_question = strain_note, boundary_question
+def _write(checkin: CheckIn, content: CheckInContent, *, now: datetime, extra_fields=()) -> None:
+    checkin.progress, checkin.highlights, checkin.load = content.progress, content.highlights, content.load
+    checkin.strained_non_negotiable = content.strained_non_negotiable
+    checkin.strain_note, checkin.boundary_question = content.strain_note, content.boundary_question
     checkin.version += 1
     checkin.updated_at = now
     checkin.save(update_fields=["progress", "highlights", "load", "strained_non_negotiable", "strain_note",
                                 "boundary_question", "version", "updated_at", *extra_fields])
-    _write_blockers(checkin, blockers, now=now)
-    _write_key_results(checkin, key_results)
+    _write_blockers(checkin, content.blockers, now=now)
+    _write_key_results(checkin, content.key_results)
 
 
-def _write_blockers(checkin: CheckIn, rows: list[BlockerRow], *, now: datetime) -> None:
+def _write_blockers(checkin: CheckIn, rows: tuple[BlockerRow, ...], *, now: datetime) -> None:
     """Each form row is one open blocker: typed text updates it, a cleared row removes it."""
     open_by_row = {blocker.position: blocker for blocker in checkin.blockers.open()}
     for row in rows:
@@ -204,7 +193,7 @@ def _write_blockers(checkin: CheckIn, rows: list[BlockerRow], *, now: datetime) 
             blocker.save(update_fields=["what", "who_could_help", "goal"])
 
 
-def _write_key_results(checkin: CheckIn, entries: list[KeyResultEntry]) -> None:
+def _write_key_results(checkin: CheckIn, entries: tuple[KeyResultEntry, ...]) -> None:
     saved = {update.key_result_id: update for update in checkin.key_result_updates.all()}
     for entry in entries:
         update = saved.get(entry.key_result.pk)

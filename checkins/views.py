@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from alignment import page_cache, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
+from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability
 from alignment.weeks import current_week, week_starting
+from checkins import permissions as checkin_permissions
 from checkins import selectors, services
 from checkins.forms import (
     CheckInForm,
@@ -31,10 +32,6 @@ from checkins.forms import (
     ResolveBlockerForm,
     initial_for,
 )
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @login_required
@@ -83,14 +80,9 @@ def _save(request: HtmxHttpRequest, access, *, submitting: bool) -> HttpResponse
     week = week_starting(access.team, form.cleaned_data["week"]) if form.cleaned_data["week"].weekday() == 0 \
         else page.week
     service = services.submit_checkin if submitting else services.save_draft
-    data = form.cleaned_data
     try:
-        checkin = service(
-            team=access.team, author=request.user, week=week, expected_version=data["version"],
-            progress=data["progress"], highlights=data["highlights"], load=data["load"],
-            strained_non_negotiable=data["strained_non_negotiable"], strain_note=data["strain_note"],
-            boundary_question=data["boundary_question"], blockers=form.blocker_rows_typed(),
-            key_results=form.key_result_entries(), now=now)
+        checkin = service(team=access.team, author=request.user, week=week,
+                          expected_version=form.cleaned_data["version"], content=form.content(), now=now)
     except ActionRefused as exc:
         if request.htmx:
             return _status(request, access, page, error=str(exc), status=400)
@@ -177,7 +169,7 @@ def trends(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
 def person(request: HttpRequest, org_slug: str, team_slug: str, person_id: int) -> HttpResponse:
     """A person's past check-ins: their own, or anyone's for those who read the team's check-ins."""
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    if not access.may_read_checkins_of(person_id):
+    if not checkin_permissions.may_read_checkins_of(access, person_id):
         raise PermissionDenied(permissions.REFUSALS[Capability.READ_CHECKINS])
 
     def render_page() -> HttpResponse:
@@ -206,7 +198,7 @@ def _checkin_page(request, access, checkin_id: int, *, form=None, status: int = 
     page = selectors.checkin_page(access, checkin_id)
     if page is None:
         raise Http404("No such check-in")
-    if not access.may_read_checkin(page.checkin):
+    if not checkin_permissions.may_read_checkin(access, page.checkin):
         raise PermissionDenied(permissions.REFUSALS[Capability.READ_CHECKINS])
     return render(request, "checkins/checkin_detail.html", {
         "team": access.team, "access": access, "page": page, "checkin": page.checkin,
@@ -222,7 +214,7 @@ def reply(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin_id: i
     page = selectors.checkin_page(access, checkin_id)
     if page is None:
         raise Http404("No such check-in")
-    if not access.may_reply(page.checkin):
+    if not checkin_permissions.may_reply(access, page.checkin):
         raise PermissionDenied(permissions.REFUSALS[Capability.ANSWER_CHECKINS])
     form = ReplyForm(request.POST)
     if form.is_valid():

@@ -8,11 +8,9 @@ class DecisionsConfig(AppConfig):
 
     def ready(self) -> None:
         from alignment import panels
-        from alignment.permissions import Capability
+        from decisions import urls
 
-        # The log is the team's own: the rest of the organisation does not see the link.
-        panels.register_team_link(panels.TeamLink("Decision log", "decisions:list", app_name="decisions",
-                                                  needs=Capability.READ_TEAM))
+        panels.register_tabs(urls.app_name, urls.tabs)
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters: decisions judged against each demo charter."""

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Locator, Page, Response, expect
 
 from alignment.weeks import current_week
 from charters.models import Charter, Goal, KeyResult, NonNegotiable
-from checkins.forms import BlockerRow, KeyResultEntry
+from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.models import CheckIn, Renegotiation
 from tests.checkins.conftest import MONDAY, at
 
@@ -103,11 +103,10 @@ def checkin_with_a_blocker(team, member, key_result) -> CheckIn:
                                 kind=Renegotiation.Kind.DEFER, due_on=date(2026, 12, 11),
                                 reason="On call twice this month; the runbook needs a quiet week.")
     return services.submit_checkin(
-        team=team, author=member, week=current_week(team), expected_version=0,
-        progress="Release pipeline green again; two deploys.", highlights="", load="about_right",
-        strained_non_negotiable=None, strain_note="", boundary_question="",
-        blockers=[BlockerRow(0, "Staging VPN certificate expired", None, None)],
-        key_results=[KeyResultEntry(key_result, Decimal("72.5"), "at_risk")])
+        team=team, author=member, week=current_week(team), expected_version=0, content=CheckInContent(
+            progress="Release pipeline green again; two deploys.", load="about_right",
+            blockers=(BlockerRow(0, "Staging VPN certificate expired"),),
+            key_results=(KeyResultEntry(key_result, Decimal("72.5"), "at_risk"),)))
 
 
 @pytest.mark.browser

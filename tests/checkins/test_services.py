@@ -11,7 +11,7 @@ from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.weeks import week_starting
 from charters.models import KeyResult, KeyResultProgress, NonNegotiable
 from checkins import services
-from checkins.forms import BlockerRow, KeyResultEntry
+from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.models import Blocker, CheckIn
 from tests.checkins.conftest import MONDAY, at
 
@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def write(service, *, team, author, version=0, now=None, blockers=(), key_results=(), **text):
-    values = {"progress": "Moved the rota export on.", "highlights": "", "load": "about_right",
-              "strained_non_negotiable": None, "strain_note": "", "boundary_question": ""} | text
+    values = {"progress": "Moved the rota export on.", "load": "about_right"} | text
+    content = CheckInContent(blockers=tuple(blockers), key_results=tuple(key_results), **values)
     return service(team=team, author=author, week=week_starting(team, MONDAY), expected_version=version,
-                   blockers=list(blockers), key_results=list(key_results), now=now or at(2), **values)
+                   content=content, now=now or at(2))
 
 
 def test_one_check_in_per_person_team_and_week_in_the_database(team, member):
