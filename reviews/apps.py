@@ -6,16 +6,17 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from alignment import panels
-        from alignment.permissions import Capability
         from charters.signals import charter_ratified
-        from reviews import retro_selectors, selectors
+        from reviews import selectors, services, urls
+        from reviews.retro.selectors import health_panel
 
-        charter_ratified.connect(_on_charter_ratified, dispatch_uid="reviews.join_open_cycle")
+        # Sent by `charters.services.ratify` inside the ratifying transaction: the ratified version's
+        # goals join the team's open review cycle (its first cycle opens then).
+        charter_ratified.connect(services.on_charter_ratified, dispatch_uid="reviews.join_open_cycle")
+
+        panels.register_tabs(urls.app_name, urls.tabs)
         panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel)
-        # The team's retrospectives, and how its non-negotiables held cycle after cycle.
-        panels.register_team_link(panels.TeamLink("Retrospectives", "reviews:retrospectives", app_name="reviews",
-                                                  url_names=RETROSPECTIVE_URL_NAMES, needs=Capability.READ_TEAM))
-        panels.register_team_panel("reviews/retro/_health_trend.html", retro_selectors.health_panel)
+        panels.register_team_panel("reviews/retro/_health_trend.html", health_panel)
 
         self._register_scheduled_kinds()
         self._register_calendar_source()
@@ -54,15 +55,3 @@ class ReviewsConfig(AppConfig):
         from reviews.demo import seed_retrospectives
 
         seed_retrospectives(organisation)
-
-
-# The retrospective pages: the "Retrospectives" link is the current page on each of them.
-RETROSPECTIVE_URL_NAMES = (
-    "retrospectives", "retro_start", "retrospective", "retro_card_edit", "retro_summary",
-)
-
-
-def _on_charter_ratified(sender, *, charter, **kwargs) -> None:
-    from reviews.services import join_open_cycle
-
-    join_open_cycle(charter=charter)

@@ -40,7 +40,7 @@ from reviews.models import (
     RetroVote,
     ReviewCycle,
 )
-from reviews.retro_services import CHARTER_REVIEW, build_prompts
+from reviews.retro.services import CHARTER_REVIEW, build_prompts
 
 READY_FOR = ("platform", "facilitator@example.com")
 VOTES_EACH = 3

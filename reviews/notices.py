@@ -1,6 +1,6 @@
 """Who hears that a retrospective has started: everyone who takes part, but whoever started it.
 
-Told inside the starting transaction (`retro_services.advance_phase`), once per session (its key),
+Told inside the starting transaction (`reviews.retro.services.advance_phase`), once per session (its key),
 so a double click or two facilitators at once tell nobody twice. Registered in `reviews/apps.py`.
 """
 

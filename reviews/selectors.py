@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from alignment.permissions import Capability, TeamAccess
+from alignment.permissions import TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
 from charters.selectors import Reading, WeekReading, latest_progress, readings_by_week
@@ -20,7 +20,8 @@ from checkins.models import Blocker, Commitment, Renegotiation
 from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
 from decisions.models import Decision
 from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, Retrospective, ReviewCycle
-from reviews.retro_selectors import HealthTrend, health_trend
+from reviews.permissions import may_close_cycle
+from reviews.retro.selectors import HealthTrend, health_trend
 
 
 def team_panel(request, access) -> ReviewCycle | None:
@@ -146,7 +147,7 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     blockers = Blocker.objects.filter(check_in__team=team).aggregate(
         opened=Count("pk", filter=Q(opened_at__date__gte=cycle.start_date, opened_at__date__lt=cycle.end_date)),
         resolved=Count("pk", filter=Q(resolved_at__date__gte=cycle.start_date, resolved_at__date__lt=cycle.end_date)))
-    may_close = not is_closed and access.can(Capability.STEWARD_CHARTER)
+    may_close = may_close_cycle(access, cycle)
     return CyclePage(
         cycle=cycle, weeks=weeks, goals=list(goals.values()), participation=participation, strains=strains,
         boundary_questions=questions, decisions=decisions, ledger=ledger,

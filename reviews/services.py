@@ -38,13 +38,20 @@ def ensure_open_cycle(*, team, charter) -> ReviewCycle:
 def join_open_cycle(*, charter) -> ReviewCycle:
     """A version was ratified: the team's open cycle (its first opens now) takes on its goals.
 
-    Connected to `charters.signals.charter_ratified`, so it runs in the ratifying
-    transaction. Idempotent: goals already in the cycle are left as they are.
+    Runs in the ratifying transaction (see `on_charter_ratified`). Idempotent: goals already in
+    the cycle are left as they are.
     """
     cycle = ensure_open_cycle(team=charter.team, charter=charter)
     goal_ids = Goal.objects.filter(charter=charter).values_list("pk", flat=True)
     CycleGoal.objects.bulk_create([CycleGoal(cycle=cycle, goal_id=pk) for pk in goal_ids], ignore_conflicts=True)
     return cycle
+
+
+def on_charter_ratified(sender, *, charter, **kwargs) -> None:
+    """Receiver of `charters.signals.charter_ratified`, sent by `charters.services.ratify` inside its
+    transaction (connected in `reviews/apps.py`): the ratified version joins the team's open cycle.
+    A failure here fails the ratification, so a ratified charter is never left outside a cycle."""
+    join_open_cycle(charter=charter)
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,52 @@
+"""The reviews app's pages: a cycle and its closing, the team's retrospectives, and one session live.
+
+The "Retrospectives" tab of the team's sub-navigation is declared here beside the URLs where it is
+the current page (`retrospectives.path`); `reviews/apps.py` registers `tabs` with the core.
+"""
+
 from django.urls import path
 
-from reviews import retro_views, views
+from alignment.panels import Tab
+from alignment.permissions import Capability
+from reviews import views
+from reviews.retro import views as retro
 
 app_name = "reviews"
 
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
-retro = team + "retrospectives/<int:retro_id>/"
+session = team + "retrospectives/<int:retro_id>/"
+
+# The team's retrospectives, and how its non-negotiables held cycle after cycle.
+retrospectives = Tab("Retrospectives", needs=Capability.READ_TEAM)
 
 urlpatterns = [
     path(team + "cycles/<int:number>/", views.cycle, name="cycle"),
     path(team + "cycles/<int:number>/close/", views.close_cycle, name="close_cycle"),
-    path(team + "retrospectives/", retro_views.retrospectives, name="retrospectives"),
-    path(team + "retrospectives/start/", retro_views.start, name="retro_start"),
-    path(retro, retro_views.retrospective, name="retrospective"),
-    path(retro + "live/", retro_views.live, name="retro_live"),
-    path(retro + "settings/", retro_views.update_settings, name="retro_settings"),
-    path(retro + "prompts/", retro_views.add_prompt, name="retro_prompt_add"),
-    path(retro + "prompts/<int:prompt_id>/remove/", retro_views.remove_prompt, name="retro_prompt_remove"),
-    path(retro + "prompts/<int:prompt_id>/move/", retro_views.move_prompt, name="retro_prompt_move"),
-    path(retro + "prompts/save-template/", retro_views.save_template, name="retro_template_save"),
-    path(retro + "advance/", retro_views.advance, name="retro_advance"),
-    path(retro + "last-actions/<int:action_id>/review/", retro_views.review_action, name="retro_review_action"),
-    path(retro + "cards/", retro_views.add_card, name="retro_card_add"),
-    path(retro + "cards/<str:card_key>/edit/", retro_views.edit_card, name="retro_card_edit"),
-    path(retro + "cards/<str:card_key>/delete/", retro_views.delete_card, name="retro_card_delete"),
-    path(retro + "cards/<str:card_key>/move/", retro_views.move_card, name="retro_card_move"),
-    path(retro + "ratings/", retro_views.rate, name="retro_rate"),
-    path(retro + "themes/", retro_views.group, name="retro_group"),
-    path(retro + "themes/<int:theme_id>/rename/", retro_views.rename_theme, name="retro_theme_rename"),
-    path(retro + "themes/<int:theme_id>/notes/", retro_views.add_note, name="retro_note_add"),
-    path(retro + "votes/", retro_views.vote, name="retro_vote"),
-    path(retro + "timer/", retro_views.timer, name="retro_timer"),
-    path(retro + "actions/", retro_views.add_action, name="retro_action_add"),
-    path(retro + "summary/", retro_views.summary, name="retro_summary"),
-    path(retro + "summary.md", retro_views.export_markdown, name="retro_export_markdown"),
-    path(retro + "summary.csv", retro_views.export_csv, name="retro_export_csv"),
+    retrospectives.path(team + "retrospectives/", retro.retrospectives, name="retrospectives"),
+    retrospectives.path(team + "retrospectives/start/", retro.start, name="retro_start"),
+    retrospectives.path(session, retro.retrospective, name="retrospective"),
+    path(session + "live/", retro.live, name="retro_live"),
+    path(session + "settings/", retro.update_settings, name="retro_settings"),
+    path(session + "prompts/", retro.add_prompt, name="retro_prompt_add"),
+    path(session + "prompts/<int:prompt_id>/remove/", retro.remove_prompt, name="retro_prompt_remove"),
+    path(session + "prompts/<int:prompt_id>/move/", retro.move_prompt, name="retro_prompt_move"),
+    path(session + "prompts/save-template/", retro.save_template, name="retro_template_save"),
+    path(session + "advance/", retro.advance, name="retro_advance"),
+    path(session + "last-actions/<int:action_id>/review/", retro.review_action, name="retro_review_action"),
+    path(session + "cards/", retro.add_card, name="retro_card_add"),
+    retrospectives.path(session + "cards/<str:card_key>/edit/", retro.edit_card, name="retro_card_edit"),
+    path(session + "cards/<str:card_key>/delete/", retro.delete_card, name="retro_card_delete"),
+    path(session + "cards/<str:card_key>/move/", retro.move_card, name="retro_card_move"),
+    path(session + "ratings/", retro.rate, name="retro_rate"),
+    path(session + "themes/", retro.group, name="retro_group"),
+    path(session + "themes/<int:theme_id>/rename/", retro.rename_theme, name="retro_theme_rename"),
+    path(session + "themes/<int:theme_id>/notes/", retro.add_note, name="retro_note_add"),
+    path(session + "votes/", retro.vote, name="retro_vote"),
+    path(session + "timer/", retro.timer, name="retro_timer"),
+    path(session + "actions/", retro.add_action, name="retro_action_add"),
+    retrospectives.path(session + "summary/", retro.summary, name="retro_summary"),
+    path(session + "summary.md", retro.export_markdown, name="retro_export_markdown"),
+    path(session + "summary.csv", retro.export_csv, name="retro_export_csv"),
 ]
+
+tabs = [retrospectives]

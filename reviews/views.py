@@ -13,6 +13,7 @@ from alignment import permissions
 from alignment.errors import ActionRefused
 from alignment.permissions import Capability
 from reviews import selectors, services
+from reviews.permissions import CLOSE_CYCLE
 
 
 @login_required
@@ -29,7 +30,7 @@ def cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> H
 @require_POST
 def close_cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
     """A leader closes the cycle now and opens the next, carrying over the commitments they ticked."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    access = permissions.team_access(request.user, org_slug, team_slug, CLOSE_CYCLE)
     carry = {int(pk) for pk in request.POST.getlist("carry") if pk.isdigit()}
     try:
         rollover = services.close_cycle(team=access.team, number=number, actor=request.user, carry=carry,

@@ -12,6 +12,7 @@ The app's clock stands still (the live server reads it too), so the timer always
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from charters.models import Charter
 from checkins.models import Commitment
 from reviews.models import NonNegotiableRating, RetroAction, RetroCard, Retrospective, ReviewCycle
 from tests.charters.factories import ratified_charter
-from tests.reviews.retro_factories import CYCLE_START, REVIEW_DAY, closed_cycle, open_cycle
+from tests.reviews.retro_factories import CYCLE_START, REVIEW_DAY, closed_cycle, open_cycle, prompt_of
 
 pytestmark = pytest.mark.browser
 
@@ -211,7 +212,7 @@ def test_a_facilitated_charter_review_from_last_actions_to_closed(browser: Brows
 
 def test_collecting_and_voting_without_javascript(browser: Browser, live_server, log_in, team, cycle, facilitator,
                                                   kwame):
-    from reviews import retro_services as services
+    from reviews.retro import services
 
     retro = services.start_retrospective(team=team, actor=facilitator)
     Retrospective.objects.filter(pk=retro.pk).update(phase="collect")
@@ -246,3 +247,33 @@ def test_collecting_and_voting_without_javascript(browser: Browser, live_server,
         expect(page.locator("#phase")).to_contain_text("You have 2 of 3 votes left")
     finally:
         page.context.close()
+
+
+def test_what_someone_types_survives_the_live_board_and_empties_once_added(browser: Browser, live_server, log_in,
+                                                                          team, cycle, facilitator, member, kwame):
+    from reviews.retro import services
+
+    retro = services.start_retrospective(team=team, actor=facilitator)
+    Retrospective.objects.filter(pk=retro.pk).update(phase="collect")
+    max_ = browser.new_context().new_page()
+    errors = console_errors(max_)
+    try:
+        log_in(max_, member.email, retro.get_absolute_url())
+        expect(phase(max_)).to_have_text("Collect")
+
+        # Max is halfway through a card when Kwame's card arrives: the board is swapped around his words.
+        try_next = prompt(max_, "What should we try next cycle?")
+        try_next.get_by_label("Your card").fill("Demo day every cycle")
+        services.add_card(retrospective_id=retro.pk, team=team, author=kwame, prompt_id=prompt_of(retro, "change").pk,
+                          text="Releases pile up on Thursdays", token=uuid.uuid4())
+        expect(prompt(max_, "What should we change?").locator(".retro-card")).to_contain_text(
+            "Releases pile up on Thursdays", timeout=LIVE)
+        expect(try_next.get_by_label("Your card")).to_have_value("Demo day every cycle")
+
+        # He adds it: the card is on the board and its field is empty for the next one.
+        try_next.get_by_role("button", name="Add card").click()
+        expect(try_next.locator(".retro-card")).to_contain_text("Demo day every cycle")
+        expect(try_next.get_by_label("Your card")).to_have_value("")
+    finally:
+        max_.context.close()
+    assert errors == []

@@ -18,8 +18,8 @@ from django.db.models import F
 from django.urls import reverse
 
 from charters.models import Charter, Goal, KeyResult, NonNegotiable
-from reviews import retro_services as services
 from reviews.models import RetroCard, RetroPrompt, Retrospective, RetroTheme, ReviewCycle
+from reviews.retro import services
 
 ORG, TEAM = "harbour", "platform"
 LONDON = ZoneInfo("Europe/London")

@@ -11,8 +11,8 @@ from alignment.errors import ActionRefused
 from charters import services as charter_services
 from charters.models import Charter, Comment
 from checkins.models import Commitment
-from reviews import retro_services as services
 from reviews.models import CycleCommitment, RetroAction
+from reviews.retro import services
 from tests.charters.factories import ratified_charter
 from tests.reviews.retro_factories import charter_in_force, open_cycle, session, theme, url, write_card
 

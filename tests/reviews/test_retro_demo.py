@@ -20,7 +20,7 @@ from reviews.models import (
     RetroVote,
     ReviewCycle,
 )
-from reviews.retro_selectors import health_trend
+from reviews.retro.selectors import health_trend
 
 
 def seed() -> None:

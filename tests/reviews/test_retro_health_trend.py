@@ -8,7 +8,7 @@ import pytest
 
 from charters.models import Charter, NonNegotiable
 from reviews.models import NonNegotiableRating, Retrospective
-from reviews.retro_selectors import health_trend
+from reviews.retro.selectors import health_trend
 from tests.reviews.retro_factories import CYCLE_START, REVIEW_DAY, closed_cycle, open_cycle, session
 
 pytestmark = pytest.mark.django_db

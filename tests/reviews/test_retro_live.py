@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from reviews import retro_services as services
+from reviews.retro import services
 from tests.reviews.retro_factories import charter_in_force, open_cycle, prompt_of, session, url
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from alignment.errors import ActionRefused
-from reviews import retro_services as services
 from reviews.models import (
     NonNegotiableRating,
     PromptTemplate,
@@ -19,6 +18,7 @@ from reviews.models import (
     RetroTheme,
     RetroVote,
 )
+from reviews.retro import services
 from tests.reviews.retro_factories import (
     CYCLE_START,
     REVIEW_DAY,

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from notifications.models import TeamWebhook, WebhookDelivery
-from reviews import retro_services as services
 from reviews.models import NonNegotiableRating, RetroAction, RetroVote
+from reviews.retro import services
 from reviews.webhooks import RETRO_SUMMARY
 from tests.reviews.retro_factories import charter_in_force, open_cycle, session, theme, write_card
 

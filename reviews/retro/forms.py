@@ -1,4 +1,10 @@
-"""Forms of a retrospective. Each renders from its class; pages attach them to what the selector loaded."""
+"""Forms of a retrospective. Each renders from its class; pages attach them to what the selector loaded.
+
+The board's forms name their field ids after what they belong to (`card-12-text` is the card form of
+prompt 12, `note-7-text` the note form of theme 7), never after a count: the live board is swapped
+every two seconds and htmx keeps what someone is typing by those ids (hx-preserve), so they must stay
+the same from one swap to the next, whatever others add meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alignment import page_cache
 from charters.models import Section
-from reviews.models import NonNegotiableRating, RetroAction, Retrospective
+from reviews.retro.models import NonNegotiableRating, RetroAction, Retrospective
 
 
 class _Tokened(forms.Form):
@@ -54,6 +60,10 @@ class PromptForm(forms.Form):
     text = forms.CharField(label=_("Add a question"), max_length=200,
                            error_messages={"required": _("Write the question first.")})
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "prompt-%s")
+        super().__init__(*args, **kwargs)
+
 
 class TemplateForm(forms.Form):
     name = forms.CharField(label=_("Save these prompts as a template named"), max_length=80,
@@ -61,21 +71,35 @@ class TemplateForm(forms.Form):
 
 
 class CardForm(_Tokened):
+    """A new card under one prompt."""
+
+    use_required_attribute = False  # an empty card is refused in the board's words, not the browser's
+
     prompt = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(label=_("Your card"), max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
                            error_messages={"required": _("Write something on the card first.")})
+
+    def __init__(self, *args, prompt_id: int | None, **kwargs):
+        kwargs.setdefault("auto_id", f"card-{prompt_id}-%s")
+        kwargs.setdefault("initial", {}).setdefault("prompt", prompt_id)
+        super().__init__(*args, **kwargs)
 
 
 class CardEditForm(forms.Form):
     text = forms.CharField(label=_("Your card"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
                            error_messages={"required": _("A card needs some words; take it back instead.")})
 
+    def __init__(self, *args, card_key: str, **kwargs):
+        kwargs.setdefault("auto_id", f"card-{card_key}-%s")
+        super().__init__(*args, **kwargs)
+
 
 class RatingForm(forms.Form):
     """held / strained / broken for each non-negotiable asked about: `nn_<id>` fields, one post."""
 
     def __init__(self, *args, non_negotiables=(), **kwargs):
+        kwargs.setdefault("auto_id", "rating-%s")
         super().__init__(*args, **kwargs)
         self.non_negotiables = list(non_negotiables)
         for nn in self.non_negotiables:
@@ -117,15 +141,24 @@ class GroupForm(forms.Form):
 
 
 class MoveCardForm(forms.Form):
+    """One card of a theme moved to another theme, a new one, or out of its theme."""
+
     name = forms.CharField(label=_("or a new theme"), max_length=120, required=False)
 
-    def __init__(self, *args, themes=(), **kwargs):
+    def __init__(self, *args, card_key: str, themes=(), **kwargs):
+        kwargs.setdefault("auto_id", f"move-{card_key}-%s")
         super().__init__(*args, **kwargs)
         self.fields["theme"] = ThemeChoiceField(themes, empty_label=_("No theme"), label=_("Move to"))
 
 
 class RenameThemeForm(forms.Form):
+    use_required_attribute = False  # an empty name is refused in the board's words
+
     name = forms.CharField(label=_("Theme name"), max_length=120)
+
+    def __init__(self, *args, theme_id: int, **kwargs):
+        kwargs.setdefault("auto_id", f"rename-{theme_id}-%s")
+        super().__init__(*args, **kwargs)
 
 
 class VoteForm(forms.Form):
@@ -140,8 +173,16 @@ class TimerForm(forms.Form):
 
 
 class NoteForm(_Tokened):
+    """A note on one theme under discussion."""
+
+    use_required_attribute = False  # an empty note is refused in the board's words
+
     text = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": _("Write the note first.")})
+
+    def __init__(self, *args, theme_id: int, **kwargs):
+        kwargs.setdefault("auto_id", f"note-{theme_id}-%s")
+        super().__init__(*args, **kwargs)
 
 
 class ReviewActionForm(forms.Form):
@@ -173,6 +214,7 @@ class ActionForm(_Tokened):
                                 choices=[("", _("—")), *Section.choices], required=False)
 
     def __init__(self, *args, people=(), themes=(), **kwargs):
+        kwargs.setdefault("auto_id", "action-%s")
         super().__init__(*args, **kwargs)
         self.people = {str(person.pk): person for person in people}
         self.fields["owner"] = forms.ChoiceField(label=_("Owner"), choices=[

@@ -15,14 +15,17 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from alignment.models import Membership
-from alignment.permissions import Capability, TeamAccess
+from alignment.permissions import TeamAccess
 from alignment.row_urls import RowUrls
 from charters.models import Charter, KeyResult
 from charters.selectors import active_key_results_at
 from charts import svg as charts
 from checkins.models import CheckIn
+from checkins.permissions import may_read_checkins
 from decisions.models import Decision
-from reviews.models import (
+from reviews.models import ReviewCycle
+from reviews.permissions import RetroPermissions, may_run_retrospectives, retro_permissions
+from reviews.retro.models import (
     NonNegotiableRating,
     PromptTemplate,
     RetroAction,
@@ -32,55 +35,9 @@ from reviews.models import (
     Retrospective,
     RetroTheme,
     RetroVote,
-    ReviewCycle,
 )
 
 URL_PREFIX = "reviews:"
-
-
-@dataclass(frozen=True)
-class RetroPermissions:
-    """What the reader may do in this session now: their capability, asked of the session's phase."""
-
-    run: bool
-    take_part: bool
-    change_anonymity: bool
-    change_hiding: bool
-    change_votes: bool
-    edit_prompts: bool
-    review: bool
-    add_cards: bool
-    rate: bool
-    group: bool
-    vote: bool
-    time: bool
-    note: bool
-    add_actions: bool
-    advance: bool
-
-    @property
-    def change_settings(self) -> bool:
-        return self.change_anonymity or self.change_hiding or self.change_votes
-
-
-def retro_permissions(access: TeamAccess, retro: Retrospective) -> RetroPermissions:
-    run, part = access.can(Capability.RUN_RETRO), access.can(Capability.TAKE_PART_IN_RETRO)
-    return RetroPermissions(
-        run=run, take_part=part,
-        change_anonymity=run and retro.allows("settings"),
-        change_hiding=run and retro.allows("hide_text"),
-        change_votes=run and retro.allows("votes_per_person"),
-        edit_prompts=run and retro.allows("prompts"),
-        review=run and retro.allows("review"),
-        add_cards=part and retro.allows("cards"),
-        rate=part and retro.allows("ratings"),
-        group=part and retro.allows("grouping"),
-        vote=part and retro.allows("votes"),
-        time=run and retro.allows("timer"),
-        note=part and retro.allows("notes"),
-        add_actions=run and retro.allows("actions"),
-        advance=run and not retro.is_closed,
-    )
 
 
 @dataclass(frozen=True)
@@ -119,6 +76,7 @@ class PromptView:
     my_rating: str = ""
     tally: RatingTally | None = None  # shown once collecting ends
     form: object = None  # the card form, attached by the view
+    rating_field: object = None  # the reader's rating of its non-negotiable, attached by the view
 
     @property
     def dom_id(self) -> str:
@@ -134,7 +92,10 @@ class ThemeView:
     notes: list[RetroNote]
     is_discussing: bool
     urls: dict[str, str] = field(default_factory=dict)
+    # Attached by the view, where the reader's permissions draw them.
     note_form: object = None
+    rename_form: object = None
+    card_rows: list = field(default_factory=list)  # (card, its "move to…" form) while grouping
 
     @property
     def dom_id(self) -> str:
@@ -430,7 +391,7 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     strains = dict(in_cycle.filter(strained_non_negotiable__isnull=False)
                    .values_list("strained_non_negotiable__title").annotate(n=Count("pk")).order_by())
     asked = in_cycle.exclude(boundary_question="")
-    if access.may_read_checkins:
+    if may_read_checkins(access):
         questions = list(asked.order_by("week", "pk").values_list("boundary_question", flat=True))
         count = len(questions)
     else:
@@ -482,7 +443,7 @@ def retrospectives_page(access: TeamAccess) -> RetrospectivesPage:
     for session in sessions:
         session.team = session.cycle.team = team
     current = next((s for s in sessions if open_cycle is not None and s.cycle_id == open_cycle.pk), None)
-    may_run = access.can(Capability.RUN_RETRO)
+    may_run = may_run_retrospectives(access)
     return RetrospectivesPage(open_cycle=open_cycle, current=current,
                               past=[s for s in sessions if s is not current],
                               templates=list(PromptTemplate.objects.filter(team=team)) if may_run else [],

@@ -7,7 +7,7 @@ the session's `version` under the same lock. None of these functions writes.
 
 from __future__ import annotations
 
-from reviews.models import Retrospective
+from reviews.retro.models import Retrospective
 
 
 def lock_retrospective(retrospective_pk: int, *, team) -> Retrospective | None:

@@ -1,6 +1,6 @@
 """Running a retrospective: keyword-only functions that own their transaction.
 
-Every write locks the session's row first (`retro_locks.lock_retrospective`), re-reads its
+Every write locks the session's row first (`reviews.retro.locks.lock_retrospective`), re-reads its
 phase, refuses in the person's words when the phase does not allow it
 (`Retrospective.refusal_to`), and bumps the session's `version` so that every participant's
 page refreshes within one poll. Who may do what is the views' question (capabilities);
@@ -23,8 +23,10 @@ from charters import services as charter_services
 from charters.locks import lock_charter
 from charters.models import Charter, Section
 from checkins import services as checkin_services
-from reviews.models import (
-    CycleCommitment,
+from reviews.models import CycleCommitment, ReviewCycle
+from reviews.notices import tell_session_started
+from reviews.retro.locks import lock_retrospective
+from reviews.retro.models import (
     NonNegotiableRating,
     PromptKind,
     PromptTemplate,
@@ -36,10 +38,7 @@ from reviews.models import (
     Retrospective,
     RetroTheme,
     RetroVote,
-    ReviewCycle,
 )
-from reviews.notices import tell_session_started
-from reviews.retro_locks import lock_retrospective
 from reviews.webhooks import post_retro_summary
 
 # The "charter review" template: one prompt per element of the charter, then keep / change / try.

@@ -1,0 +1,602 @@
+"""Retrospective pages: the team's sessions, one session live for everyone, its summary and exports.
+
+Every action is a plain form post that redirects back to the session (no JavaScript needed);
+with htmx the same post answers with the session's `#board` partial, which also polls the
+live endpoint every two seconds. A refusal (the phase moved on, the card is someone else's)
+re-renders the page or the board with status 400 and what was typed kept in its form.
+
+Each view names the capability it needs: a post to a session is decorated with
+`@session_post(Capability.RUN_RETRO)` or `@session_post(Capability.TAKE_PART_IN_RETRO)`, a page
+asks `team_access(..., Capability.READ_TEAM)`; either answers 404 outside the team and 403 without
+the capability. Whether the session's phase allows the action is the services' question, asked
+under the session's lock. A view that takes a form hands it to `_act` with what it belongs to
+(`of=` a prompt, a theme or a card), so that a refusal draws that very form again in its place.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from copy import copy
+from dataclasses import dataclass
+from functools import partial, wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alignment import permissions
+from alignment.errors import ActionRefused
+from alignment.htmx import HtmxHttpRequest
+from alignment.permissions import Capability, TeamAccess
+from reviews.retro import selectors, services
+from reviews.retro.forms import (
+    ActionForm,
+    AdvanceForm,
+    CardEditForm,
+    CardForm,
+    GroupForm,
+    MoveCardForm,
+    NoteForm,
+    PromptForm,
+    RatingForm,
+    RenameThemeForm,
+    ReviewActionForm,
+    SettingsForm,
+    StartForm,
+    TemplateForm,
+    TimerForm,
+    VoteForm,
+)
+from reviews.retro.models import RetroAction
+
+SESSION = "reviews/retro/session.html"
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session as a reader who may act on it finds it: their access to the team, and the session's page."""
+
+    access: TeamAccess
+    page: selectors.SessionPage
+
+    @property
+    def team(self):
+        return self.access.team
+
+    @property
+    def pk(self) -> int:
+        return self.page.retro.pk
+
+
+def session_post(capability: Capability):
+    """A post that changes one session, for people who hold `capability`.
+
+    Logged in and POST only; 404 for someone outside the team (or a session of another team), 403
+    without the capability. The view receives the reader's `Session` in place of the team's slugs and
+    the session's id; the URL's other arguments (a prompt, a card, a theme) follow as they are.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @require_POST
+        @wraps(view)
+        def checked(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int,
+                    **kwargs) -> HttpResponse:
+            return view(request, _session(request, org_slug, team_slug, retro_id, capability), **kwargs)
+
+        return checked
+
+    return decorate
+
+
+# The team's sessions ------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def retrospectives(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    page = selectors.retrospectives_page(access)
+    return render(request, "reviews/retro/retrospective_list.html", {
+        "team": access.team, "access": access, "page": page, "start_form": StartForm(templates=page.templates),
+    })
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.RUN_RETRO)
+    page = selectors.retrospectives_page(access)
+    form = StartForm(request.POST, templates=page.templates)
+    if form.is_valid():
+        try:
+            retro = services.start_retrospective(team=access.team, actor=request.user,
+                                                 template_id=form.cleaned_data["template"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if retro.is_setup:
+                messages.success(request, "The retrospective is ready. Choose anonymity and the prompts, then start it.")
+            else:
+                messages.info(request, "This cycle's retrospective is already running: here it is.")
+            return redirect(retro.get_absolute_url())
+    return render(request, "reviews/retro/retrospective_list.html", {
+        "team": access.team, "access": access, "page": page, "start_form": form,
+    }, status=400)
+
+
+# One session ------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def retrospective(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int) -> HttpResponse:
+    session = _session(request, org_slug, team_slug, retro_id, Capability.READ_TEAM)
+    _attach_forms(session.page)
+    return _render(request, session)
+
+
+@login_required
+@require_GET
+def live(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int) -> HttpResponse:
+    """What changed since the version the page shows: 204 when nothing did (one query), else the board."""
+    version = selectors.live_version(request.user, org_slug, team_slug, retro_id)
+    if version is None:
+        raise Http404("No such retrospective")
+    if request.GET.get("v") == str(version):
+        return HttpResponse(status=204)
+    session = _session(request, org_slug, team_slug, retro_id, Capability.READ_TEAM)
+    if not request.htmx:
+        return redirect(session.page.urls["retrospective"])
+    _attach_forms(session.page)
+    return _render(request, session)
+
+
+# Running it
+
+@session_post(Capability.RUN_RETRO)
+def update_settings(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    # Validating copies the typed values onto the instance: give it a copy, so the page keeps what is saved.
+    form = SettingsForm(request.POST, instance=copy(session.page.retro), may=session.page.may)
+    return _act(request, session, form, lambda data: services.update_settings(
+        retrospective_id=session.pk, team=session.team, actor=request.user, is_anonymous=data["is_anonymous"],
+        hide_text_while_collecting=data["hide_text_while_collecting"], votes_per_person=data["votes_per_person"],
+    ), done="Settings saved.", anchor="settings")
+
+
+@session_post(Capability.RUN_RETRO)
+def add_prompt(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    return _act(request, session, PromptForm(request.POST), lambda data: services.add_prompt(
+        retrospective_id=session.pk, team=session.team, actor=request.user, text=data["text"]),
+        done="Prompt added.", anchor="prompts")
+
+
+@session_post(Capability.RUN_RETRO)
+def remove_prompt(request: HtmxHttpRequest, session: Session, prompt_id: int) -> HttpResponse:
+    return _act(request, session, None, lambda data: services.remove_prompt(
+        retrospective_id=session.pk, team=session.team, actor=request.user, prompt_id=prompt_id),
+        done="Prompt removed.", anchor="prompts")
+
+
+@session_post(Capability.RUN_RETRO)
+def move_prompt(request: HtmxHttpRequest, session: Session, prompt_id: int) -> HttpResponse:
+    direction = "up" if request.POST.get("direction") == "up" else "down"
+    return _act(request, session, None, lambda data: services.move_prompt(
+        retrospective_id=session.pk, team=session.team, actor=request.user, prompt_id=prompt_id,
+        direction=direction), done="Prompt moved.", anchor=f"prompt-{prompt_id}")
+
+
+@session_post(Capability.RUN_RETRO)
+def save_template(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    return _act(request, session, TemplateForm(request.POST), lambda data: services.save_template(
+        retrospective_id=session.pk, team=session.team, actor=request.user, name=data["name"]),
+        done="Template saved: the team's next retrospective can start from it.", anchor="prompts")
+
+
+@session_post(Capability.RUN_RETRO)
+def advance(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    def move(data):
+        moved = services.advance_phase(retrospective_id=session.pk, team=session.team, actor=request.user,
+                                       expected_phase=data["expected_phase"])
+        return f"The session is now at “{moved.get_phase_display()}”."
+
+    return _act(request, session, AdvanceForm(request.POST), move, anchor="phase")
+
+
+@session_post(Capability.RUN_RETRO)
+def review_action(request: HtmxHttpRequest, session: Session, action_id: int) -> HttpResponse:
+    return _act(request, session, ReviewActionForm(request.POST), lambda data: services.review_action(
+        retrospective_id=session.pk, team=session.team, actor=request.user, action_id=action_id,
+        review=data["review"]), done="Marked.", anchor=f"last-action-{action_id}")
+
+
+# Cards and ratings
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def add_card(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    prompt = request.POST.get("prompt", "")
+    prompt_id = int(prompt) if prompt.isdigit() else None
+    form = CardForm(request.POST, prompt_id=prompt_id)
+    return _act(request, session, form, lambda data: services.add_card(
+        retrospective_id=session.pk, team=session.team, author=request.user, prompt_id=data["prompt"],
+        text=data["text"], token=data["token"]), of=prompt_id, done="Card added.", anchor=f"prompt-{prompt}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_card(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int, card_key: str) -> HttpResponse:
+    """A person's own card, changed or taken back while collecting; anyone else's is not found."""
+    session = _session(request, org_slug, team_slug, retro_id, Capability.TAKE_PART_IN_RETRO)
+    page = session.page
+    card = next((c for view in page.prompts for c in view.cards if c.key == card_key and c.is_mine), None)
+    if card is None:
+        raise Http404("No card of yours by that name")
+    form = CardEditForm(request.POST or None, card_key=card_key, initial={"text": card.text})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.edit_card(retrospective_id=session.pk, team=session.team, author=request.user,
+                                   card_key=card_key, text=form.cleaned_data["text"])
+            except ActionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Card changed.")
+                return redirect(page.urls["retrospective"] + f"#prompt-{card.prompt_id}")
+        status = 400
+    return render(request, "reviews/retro/card_form.html", {
+        "team": session.team, "access": session.access, "page": page, "card": card, "form": form,
+    }, status=status)
+
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def delete_card(request: HtmxHttpRequest, session: Session, card_key: str) -> HttpResponse:
+    return _act(request, session, None, lambda data: services.delete_card(
+        retrospective_id=session.pk, team=session.team, author=request.user, card_key=card_key),
+        done="Card taken back.", anchor="prompts")
+
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def rate(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    form = RatingForm(request.POST, non_negotiables=_asked_non_negotiables(session.page))
+    return _act(request, session, form, lambda data: services.rate_non_negotiables(
+        retrospective_id=session.pk, team=session.team, participant=request.user, ratings=form.ratings()),
+        done="Ratings saved.", anchor="ratings")
+
+
+# Grouping
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def group(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    page = session.page
+    form = GroupForm(request.POST, cards=[card for view in page.prompts for card in view.cards],
+                     themes=_themes(page))
+    return _act(request, session, form, lambda data: services.group_cards(
+        retrospective_id=session.pk, team=session.team, actor=request.user, card_keys=data["cards"],
+        theme_name=data["name"], theme_id=data["theme"]), done="Cards grouped.", anchor="themes")
+
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def move_card(request: HtmxHttpRequest, session: Session, card_key: str) -> HttpResponse:
+    form = MoveCardForm(request.POST, card_key=card_key, themes=_themes(session.page))
+    return _act(request, session, form, lambda data: services.move_card(
+        retrospective_id=session.pk, team=session.team, actor=request.user, card_key=card_key,
+        theme_id=data["theme"], theme_name=data["name"]), of=card_key, done="Card moved.", anchor="themes")
+
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def rename_theme(request: HtmxHttpRequest, session: Session, theme_id: int) -> HttpResponse:
+    form = RenameThemeForm(request.POST, theme_id=theme_id)
+    return _act(request, session, form, lambda data: services.rename_theme(
+        retrospective_id=session.pk, team=session.team, actor=request.user, theme_id=theme_id, name=data["name"]),
+        of=theme_id, done="Theme renamed.", anchor=f"theme-{theme_id}")
+
+
+# Voting and discussing
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def vote(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    def cast(data):
+        if data["vote"] == "remove":
+            services.withdraw_vote(retrospective_id=session.pk, team=session.team, voter=request.user,
+                                   theme_id=data["theme"])
+            return "Vote taken back."
+        services.cast_vote(retrospective_id=session.pk, team=session.team, voter=request.user,
+                           theme_id=data["theme"])
+        return "Vote cast."
+
+    anchor = f"theme-{request.POST.get('theme', '')}"
+    return _act(request, session, VoteForm(request.POST), cast, anchor=anchor)
+
+
+@session_post(Capability.RUN_RETRO)
+def timer(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    def run(data):
+        common = {"retrospective_id": session.pk, "team": session.team, "actor": request.user}
+        if data["timer"] == "stop":
+            services.stop_timer(**common)
+            return "Timer stopped."
+        if data["timer"] == "add":
+            services.add_time(**common, minutes=data["minutes"] or 2)
+            return "More time on the clock."
+        if not data["theme"]:
+            raise ActionRefused("Choose the theme to discuss.")
+        services.start_timer(**common, theme_id=data["theme"], minutes=data["minutes"] or 5)
+        return "Timer started."
+
+    return _act(request, session, TimerForm(request.POST), run, anchor="timer")
+
+
+@session_post(Capability.TAKE_PART_IN_RETRO)
+def add_note(request: HtmxHttpRequest, session: Session, theme_id: int) -> HttpResponse:
+    form = NoteForm(request.POST, theme_id=theme_id)
+    return _act(request, session, form, lambda data: services.add_note(
+        retrospective_id=session.pk, team=session.team, author=request.user, theme_id=theme_id, text=data["text"],
+        token=data["token"]), of=theme_id, done="Note added.", anchor=f"theme-{theme_id}")
+
+
+@session_post(Capability.RUN_RETRO)
+def add_action(request: HtmxHttpRequest, session: Session) -> HttpResponse:
+    form = ActionForm(request.POST, people=session.page.people, themes=_themes(session.page))
+
+    def agree(data):
+        action = services.add_action(
+            retrospective_id=session.pk, team=session.team, actor=request.user, kind=data["kind"],
+            title=data["title"], owner=data["owner"], due_on=data["due_on"], token=data["token"],
+            standard=data["standard"], proposed_change=data["proposed_change"], section=data["section"],
+            theme_id=data["theme"])
+        if action.is_amendment:
+            return (f"Amendment noted in charter version {action.amendment_charter.number}, for the leader to "
+                    "take forward.")
+        asked = "" if action.owner_id == request.user.pk else f" {action.owner.name} is asked to accept it."
+        return f"Commitment created for the next cycle.{asked}"
+
+    return _act(request, session, form, agree, anchor="actions")
+
+
+# Summary and exports --------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def summary(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    page = _summary(access, retro_id)
+    return render(request, "reviews/retro/summary.html", {"team": access.team, "access": access, "page": page})
+
+
+@login_required
+@require_GET
+def export_markdown(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int) -> HttpResponse:
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    page = _summary(access, retro_id)
+    text = render_to_string("reviews/retro/summary.md", {"team": access.team, "page": page}, request=None)
+    return _download(text, "text/markdown", _filename(page, "md"))
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int) -> HttpResponse:
+    """One table of everything the session produced, one row per item, its kind in the first column.
+
+    Cards carry no author in an anonymous session; votes are counted per theme, never per voter.
+    """
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    page = _summary(access, retro_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["record", "prompt or theme", "text", "author or owner", "votes", "detail", "due", "state"])
+    prompts = {view.prompt.pk: view.prompt.text for view in page.prompts}
+    themes = {view.theme.pk: view.theme.name for view in page.themes}
+    for view in page.prompts:
+        for card in view.cards:
+            writer.writerow(["card", prompts.get(card.prompt_id, ""), _cell(card.text), card.author_name, "",
+                             themes.get(card.theme_id, ""), "", ""])
+    for view in page.themes:
+        writer.writerow(["theme", view.theme.name, "", "", "" if view.votes is None else view.votes,
+                         f"{len(view.cards)} cards", "", ""])
+        for note in view.notes:
+            writer.writerow(["note", view.theme.name, _cell(note.text), "", "", "", "", ""])
+    for view in page.non_negotiable_prompts:
+        tally = view.tally
+        if tally is not None:
+            for rating, count in (("held", tally.held), ("strained", tally.strained), ("broken", tally.broken)):
+                writer.writerow(["rating", view.prompt.non_negotiable.title, rating, "", "", count, "", ""])
+    for action in page.actions:
+        writer.writerow(["action", action.theme.name if action.theme else "", _cell(action.title),
+                         action.owner.name if action.owner else "", "", _cell(action.standard or action.proposed_change),
+                         action.due_on.isoformat(), action.get_kind_display()])
+    for action in page.reviewed:
+        writer.writerow(["last action", "", _cell(action.title), action.owner.name if action.owner else "", "", "",
+                         action.due_on.isoformat(), action.get_review_display() or "not reviewed"])
+    for person in page.participation:
+        writer.writerow(["participation", "", "", person.name, person.votes,
+                         f"{person.ratings} ratings" + ("" if person.cards is None else f", {person.cards} cards"),
+                         "", ""])
+    return _download(out.getvalue(), "text/csv", _filename(page, "csv"))
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, - or @ would be read as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _filename(page: selectors.SummaryPage, extension: str) -> str:
+    return f"{page.retro.team.slug}-cycle-{page.retro.cycle.number}-retrospective.{extension}"
+
+
+def _download(text: str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+def _session(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int, capability: Capability) -> Session:
+    """The reader's access (404 outside the team, 403 without `capability`) and the session's page (404)."""
+    access = permissions.team_access(request.user, org_slug, team_slug, capability)
+    return Session(access, _page(access, retro_id))
+
+
+def _page(access: TeamAccess, retro_id: int) -> selectors.SessionPage:
+    page = selectors.session_page(access, retro_id)
+    if page is None:
+        raise Http404("No such retrospective")
+    return page
+
+
+def _summary(access: TeamAccess, retro_id: int) -> selectors.SummaryPage:
+    page = selectors.summary_page(access, retro_id)
+    if page is None:
+        raise Http404("No such retrospective")
+    return page
+
+
+def _themes(page: selectors.SessionPage) -> list:
+    return [view.theme for view in page.themes]
+
+
+def _asked_non_negotiables(page: selectors.SessionPage) -> list:
+    return [view.prompt.non_negotiable for view in page.non_negotiable_prompts]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A form someone sent from the board, and the prompt, theme or card it belongs to (None: the session's own)."""
+
+    form: forms.Form
+    of: int | str | None = None
+
+
+def _act(request: HtmxHttpRequest, session: Session, form: forms.Form | None, action, *,
+         of: int | str | None = None, done: str = "", anchor: str = "") -> HttpResponse:
+    """Validate `form`, run `action(cleaned_data)` (it may return the message to show), and answer.
+
+    Success: a redirect back to the session (or, with htmx, the fresh board, where the form just sent
+    comes back empty). Refused: the page or the board again, status 400, with the form as typed and the
+    reason in words (`_refused`).
+    """
+    sent = Sent(form, of) if form is not None else None
+    if form is not None and not form.is_valid():
+        return _refused(request, session, sent, _first_error(form))
+    try:
+        said = action(form.cleaned_data if form is not None else {})
+    except ActionRefused as exc:
+        # The page as it is now: the phase may have moved on, and the form with it.
+        return _refused(request, _fresh(session), sent, str(exc), in_form=True)
+    message = said if isinstance(said, str) else done
+    if request.htmx:
+        fresh = _fresh(session)
+        _attach_forms(fresh.page, sent, saved=True)
+        return _render(request, fresh, notice=message)
+    messages.success(request, message)
+    return redirect(session.page.urls["retrospective"] + (f"#{anchor}" if anchor else ""))
+
+
+def _fresh(session: Session) -> Session:
+    """The session re-read after a write (or a refusal): what everyone's next poll will show."""
+    return Session(session.access, _page(session.access, session.pk))
+
+
+def _refused(request: HtmxHttpRequest, session: Session, sent: Sent | None, reason: str, *,
+             in_form: bool = False) -> HttpResponse:
+    """The page or the board again, status 400. Where the board draws the sent form, the form says why
+    (`in_form`: a refusal of the service, added to the form's own errors); where it no longer does (the
+    phase moved on), the reason is said above the board, with what was typed to copy."""
+    if _attach_forms(session.page, sent):
+        if in_form:
+            sent.form.add_error(None, reason)
+        return _render(request, session, status=400)
+    return _render(request, session, status=400, error=reason, kept=_typed(sent.form) if sent is not None else "")
+
+
+def _typed(form) -> str:
+    """What the person typed in a form the board no longer shows, so they can copy it."""
+    return str(form.data.get("text", "")).strip()
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return "Check the form and try again."
+
+
+def _render(request: HtmxHttpRequest, session: Session, *, status: int = 200, notice: str = "", error: str = "",
+            kept: str = "") -> HttpResponse:
+    """The session's page, or with htmx its `#board` alone; its forms attached first (`_attach_forms`)."""
+    page = session.page
+    template = f"{SESSION}#board" if request.htmx else SESSION
+    return render(request, template, {
+        "team": session.team, "access": session.access, "page": page, "retro": page.retro, "may": page.may,
+        "notice": notice, "error": error, "kept": kept, "server_now": timezone.now(),
+    }, status=status)
+
+
+def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, saved: bool = False) -> bool:
+    """Give the board the forms it draws for this reader now, each where their permissions (`page.may`) draw it.
+
+    The form just sent stands in its own place: as sent (what was typed, and why it was refused), or
+    fresh once it was saved. Every other form is fresh, and those people type into keep what is being
+    typed while the live board is swapped around them (hx-preserve, by their ids); the one just sent
+    does not, so that the answer's copy replaces it, emptied once saved. Returns whether the board draws
+    the sent form: a refusal of one it no longer draws is said above the board instead.
+    """
+    may = page.may
+    themes = _themes(page)
+    drawn = False
+
+    def place(form_class: type[forms.Form], make: Callable[[], forms.Form], of: int | str | None = None, *,
+              keeps_typing: bool = False) -> forms.Form:
+        nonlocal drawn
+        if sent is not None and type(sent.form) is form_class and sent.of == of:
+            drawn = True
+            return make() if saved else sent.form
+        fresh = make()
+        if keeps_typing:
+            _preserved_while_typing(fresh)
+        return fresh
+
+    page.forms = {}
+    if page.in_setup and may.run:
+        page.forms["settings"] = place(SettingsForm, lambda: SettingsForm(instance=page.retro, may=may))
+    if may.edit_prompts:
+        page.forms["prompt"] = place(PromptForm, PromptForm, keeps_typing=True)
+        page.forms["template"] = place(TemplateForm, TemplateForm)
+    if may.add_cards:
+        for view in page.prompts:
+            pk = view.prompt.pk
+            view.form = place(CardForm, partial(CardForm, prompt_id=pk), pk, keeps_typing=True)
+    if may.rate:
+        rating = place(RatingForm, lambda: RatingForm(non_negotiables=_asked_non_negotiables(page), initial={
+            f"nn_{view.prompt.non_negotiable_id}": view.my_rating for view in page.non_negotiable_prompts}))
+        for view in page.non_negotiable_prompts:
+            view.rating_field = rating.field_for(view.prompt.non_negotiable_id)
+    if may.group and page.lone_cards:
+        page.forms["group"] = place(GroupForm, lambda: GroupForm(cards=page.lone_cards, themes=themes))
+    for view in page.themes:
+        pk = view.theme.pk
+        if may.group:
+            view.rename_form = place(RenameThemeForm, partial(RenameThemeForm, theme_id=pk,
+                                                              initial={"name": view.theme.name}),
+                                     pk, keeps_typing=True)
+            # Each card of a theme with its "move to…" control, while grouping.
+            view.card_rows = [(card, place(MoveCardForm, partial(MoveCardForm, card_key=card.key, themes=themes),
+                                           card.key)) for card in view.cards]
+        if may.note:
+            view.note_form = place(NoteForm, partial(NoteForm, theme_id=pk), pk, keeps_typing=True)
+    if may.add_actions:
+        page.forms["action"] = place(ActionForm, lambda: ActionForm(people=page.people, themes=themes, initial={
+            "due_on": page.retro.cycle.end_date, "kind": RetroAction.Kind.COMMITMENT}), keeps_typing=True)
+    return drawn
+
+
+def _preserved_while_typing(form: forms.Form) -> None:
+    """Keep what someone is typing in this form when the live board is swapped around it (htmx's hx-preserve)."""
+    for field in form.fields.values():
+        if not field.widget.is_hidden:
+            field.widget.attrs["hx-preserve"] = "true"
