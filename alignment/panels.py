@@ -12,6 +12,8 @@ Each feature app registers here from its `AppConfig.ready()`:
 - a **team filter** offered on the organisation page: a key, a label and a function that
   narrows a queryset of the organisation's teams in SQL, optionally with a value chosen
   from a few (`register_team_filter`);
+- a **team settings section** on the team's settings page, a template shown to whoever may manage
+  the team (`register_team_settings_section`);
 - an **organisation summary** shown to the organisation's admins above its teams: a
   template and a function that counts what it shows with one aggregate query
   (`register_organisation_summary`).
@@ -127,6 +129,19 @@ _organisation_summaries: list[_OrganisationSummary] = []
 def register_team_link(link: TeamLink) -> None:
     if link not in _team_links:
         _team_links.append(link)
+
+
+_team_settings_sections: list[str] = []
+
+
+def register_team_settings_section(template: str) -> None:
+    """A section of the team's settings page: `template` gets `team` and `access`."""
+    if template not in _team_settings_sections:
+        _team_settings_sections.append(template)
+
+
+def team_settings_sections() -> list[str]:
+    return list(_team_settings_sections)
 
 
 def register_team_panel(template: str, context: Callable[[Any, TeamAccess], Any]) -> None:

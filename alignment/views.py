@@ -189,7 +189,7 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
     access = permissions.team_access(request.user, org_slug, team_slug)
     if access.may_restore_team and request.method == "GET":
         # An archived team's settings cannot change; its leaders come here to restore it.
-        return render(request, "alignment/team_settings.html", {"team": access.team, "access": access})
+        return _settings_page(request, access, team=access.team)
     access.require(Capability.MANAGE_TEAM)
     team = access.team
     # The form validates into a copy, so the page header keeps showing the saved team.
@@ -206,15 +206,21 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
         except ConcurrentEditError as exc:
             # Their saved settings beside what was typed; a second save goes through knowingly.
             shown = conflict(TeamSettingsForm, data=request.POST, current=exc.current, version=exc.current.version)
-            return render(request, "alignment/team_settings.html",
-                          {"team": exc.current, "access": access, "form": shown.form, "conflict": shown}, status=409)
+            return _settings_page(request, access, team=exc.current, form=shown.form, conflict=shown, status=409)
         except ActionRefused as exc:
             form.add_error("name", str(exc))
         else:
             messages.success(request, "Team settings saved.")
             return redirect(team)
-    return render(request, "alignment/team_settings.html", {"team": team, "access": access, "form": form},
-                  status=400 if form.errors else 200)
+    return _settings_page(request, access, team=team, form=form, status=400 if form.errors else 200)
+
+
+def _settings_page(request: HttpRequest, access: permissions.TeamAccess, *, team, status: int = 200,
+                   **extra) -> HttpResponse:
+    """The settings page, with the sections other apps add to it (the chat webhooks...)."""
+    return render(request, "alignment/team_settings.html", {
+        "team": team, "access": access, "settings_sections": panels.team_settings_sections(), **extra,
+    }, status=status)
 
 
 @login_required

@@ -4,11 +4,15 @@ In-process the bare page is measured whatever `BENCH_BARE_PAGE` says, without mo
 the real site.
 """
 
+from importlib import import_module
+
+from django.conf import settings
 from django.urls import include, path
 
-from config.urls import urlpatterns as site
-
 urlpatterns = [
-    *(pattern for pattern in site if getattr(pattern, "app_name", None) != "bench"),
+    # The site's own URLs (settings.SITE_URLCONF: ROOT_URLCONF is this module while the bench measures),
+    # less a bench page mounted on them.
+    *(pattern for pattern in import_module(settings.SITE_URLCONF).urlpatterns
+      if getattr(pattern, "app_name", None) != "bench"),
     path("bench/", include("bench.urls")),
 ]

@@ -72,6 +72,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The site's URLs by name, for what mounts them under a URLconf of its own (the benchmark's).
+SITE_URLCONF = ROOT_URLCONF
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 

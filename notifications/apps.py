@@ -12,12 +12,25 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
 
+    def demo_context(self):
+        """Asked by `manage.py seed_demo`: what the demo's events tell people shows in the app; nobody is emailed."""
+        from notifications import services
+
+        return services.in_app_only("demo data")
+
     def ready(self) -> None:
-        from alignment import page_cache
-        from notifications import context_processors, services, tasks, webhooks
+        from alignment import page_cache, panels
+
+        # Celery knows these tasks in every process (web included): notifications.queue finds them by name.
+        from notifications import (
+            context_processors,
+            services,
+            tasks,  # noqa: F401
+            webhooks,
+        )
 
         services.register_kind(webhooks.WEBHOOK_DISABLED, "Chat webhook turned off",
                                description="For a team's leaders: its chat webhook kept failing and was turned off.")
         page_cache.register_bell(context_processors.render_bell)
-        # Known to Celery in every process, so that `notifications.queue` finds them by name.
-        assert tasks.send_notification_email.name == "notifications.tasks.send_notification_email"
+        # The team's settings page offers the team's chat webhooks.
+        panels.register_team_settings_section("notifications/_team_settings_webhooks.html")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import time
 
 from django.apps import apps
@@ -11,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from alignment.models import Membership, Organisation, Team, User, Weekday
-from notifications import services as notifications
 
 DEMO_PASSWORD = "demo"
 
@@ -105,11 +105,15 @@ class Command(BaseCommand):
     def seed_apps(self, organisation: Organisation) -> None:
         """Each installed app that has demo data adds it (in INSTALLED_APPS order); each skips what exists.
 
-        An app offers demo data with a `seed_demo(organisation)` method on its AppConfig,
-        so the core needs to know none of them.
+        An app offers demo data with a `seed_demo(organisation)` method on its AppConfig, and may
+        offer a `demo_context()` that the whole seeding runs inside (the notifications app's keeps
+        the demo's events in the notification centre and emails nobody), so the core needs to know
+        none of them.
         """
-        # What the demo's events tell people shows in their notification centre; nobody is emailed.
-        with notifications.in_app_only("demo data"):
+        with ExitStack() as stack:
+            for config in apps.get_app_configs():
+                if hasattr(config, "demo_context"):
+                    stack.enter_context(config.demo_context())
             for config in apps.get_app_configs():
                 seed = getattr(config, "seed_demo", None)
                 if seed is not None:
