@@ -181,8 +181,18 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A worker takes one task at a time: a task it had prefetched but not started would wait, unacked, for
+# the visibility timeout if the worker died. Tasks that are safe to run twice are acknowledged after
+# they ran (`acks_late=True` on each) and go back to the queue when their worker process is killed.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged task to another worker after this: longer than the longest task (a
+# reminder round or a batch of rollovers takes seconds), short enough that a dead worker's task is
+# not left for an hour. The sweeps (unsent e-mails, webhooks) do not wait for it.
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 900)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 else:
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"
@@ -209,6 +219,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Reminder emails held through someone's quiet hours go out once those end.
     "held emails": {"task": "notifications.tasks.release_held_emails", "schedule": 600.0,
                     "options": {"expires": 590}},
+    # E-mails decided but not sent (their task was lost with a worker or the broker, or is due a retry).
+    "unsent emails": {"task": "notifications.tasks.send_unsent_emails", "schedule": 60.0,
+                      "options": {"expires": 55}},
     # Webhook deliveries whose retry is due (or that were never queued) are sent.
     "webhook retries": {"task": "notifications.tasks.send_due_webhooks", "schedule": 60.0,
                         "options": {"expires": 55}},
@@ -269,8 +282,10 @@ SECURE_CSP = {
 }
 
 # Sign-in lockout (django-axes, see alignment/lockout.py): LOGIN_FAILURE_LIMIT wrong
-# passwords for one address, or from one IP address, refuse every login for it until
-# LOGIN_COOLOFF_MINUTES pass without another try. `manage.py axes_reset` unlocks everyone.
+# passwords for one address from one IP address, or from one IP address in all, refuse every
+# login for it until LOGIN_COOLOFF_MINUTES pass without another try; past the limit, tries at
+# one account from anywhere wait up to LOGIN_THROTTLE_MAX_SECONDS each (slowed, never locked).
+# A completed password reset clears the account's failures. `manage.py axes_reset` unlocks everyone.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 _cool_off_minutes = env_int("LOGIN_COOLOFF_MINUTES", 15)
 if AXES_FAILURE_LIMIT < 1 or _cool_off_minutes < 1:

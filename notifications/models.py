@@ -17,7 +17,12 @@ __all__ = ["CalendarFeed", "Delivery", "Notification", "NotificationPreference",
 
 
 class Delivery(models.Model):
-    """One claim per (recipient, kind, key): the row that makes every notification happen at most once."""
+    """One claim per (recipient, kind, key): the row that makes every notification happen at most once.
+
+    It is also the e-mail's outbox entry, written in the transaction that decided to tell the person:
+    until `emailed_at` is set, a sweep (`notifications.services.send_unsent_emails`) finds it and
+    queues it again, so an e-mail whose task was lost with a worker or a broker still goes out.
+    """
 
     class Status(models.TextChoices):
         CLAIMED = "claimed", _("Claimed")
@@ -39,6 +44,10 @@ class Delivery(models.Model):
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    # The e-mail's sending: how often it was tried, and until when the latest try holds it (a worker
+    # that died mid-send lets go when this passes); after a failure, the earliest time of the next try.
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_lease_until = models.DateTimeField(_("e-mail held until"), null=True, blank=True)
 
     class Meta:
         db_table = "alignment_delivery"  # kept from when this model was the core's: no data moved
@@ -52,6 +61,9 @@ class Delivery(models.Model):
             models.Index(fields=["kind", "key"], name="delivery_kind_key"),
             # release_held_emails: the held deliveries, oldest first
             models.Index(fields=["claimed_at"], condition=Q(status="held"), name="delivery_held"),
+            # send_unsent_emails: the few e-mails decided but not yet sent, oldest first
+            models.Index(fields=["claimed_at"], condition=Q(status__in=["claimed", "failed"], emailed_at__isnull=True),
+                         name="delivery_unsent"),
         ]
 
     def __str__(self) -> str:

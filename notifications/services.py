@@ -20,18 +20,21 @@ How a delivery goes (`deliver`):
 
 from __future__ import annotations
 
+import email.policy
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -363,18 +366,64 @@ def calendar_events(user, start: datetime, end: datetime) -> list[Event]:
 
 # E-mail ----------------------------------------------------------------------------------------------------
 
-# A delivery whose email may (still) go: queued, held for quiet hours, or failed and being retried.
+# A delivery whose email may (still) go: queued, held for quiet hours, or failed and to be tried again.
 SENDABLE = (Delivery.Status.CLAIMED, Delivery.Status.HELD, Delivery.Status.FAILED)
+# Longer than any one send takes: a try still holding its delivery after this died with its worker.
+EMAIL_LEASE = timedelta(minutes=10)
+# A new delivery's own task normally sends it within seconds; the sweep leaves it that long.
+EMAIL_GRACE = timedelta(minutes=2)
+# The wait after the 1st, 2nd… failed try; after the last, the delivery stays failed (the in-app one is there).
+EMAIL_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+                 timedelta(hours=6))
+MAX_EMAIL_ATTEMPTS = len(EMAIL_BACKOFF) + 1
 
 
-def email_delivery(delivery_id: int) -> None:
-    """Email one claimed delivery (text and HTML, a link to the page, one-click unsubscribe); a rerun sends nothing.
+def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
+    """Email one delivery that is still to go (text and HTML, its link, one-click unsubscribe); True if sent.
 
-    Raises what sending raised, after releasing the claim, so that the task's retry sends it.
+    Exactly once, whoever calls it and however often: the try first claims the row for `EMAIL_LEASE`
+    (compare-and-set on an unsent row that nobody holds), and marks it sent after the send. A worker
+    that dies in between lets go when the lease passes, and the sweep tries again: the one case that
+    can send twice is a death after the mail server took the message and before the row says so,
+    which is why every try of a delivery carries the same Message-ID (receivers drop the copy).
+    A failed send is recorded with the time of its next try, and raised.
     """
-    delivery = Delivery.objects.select_related("recipient").filter(pk=delivery_id).first()
-    if delivery is None or delivery.emailed_at or delivery.status not in SENDABLE:
-        return
+    now = now or timezone.now()
+    claimed = (Delivery.objects
+               .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now),
+                       pk=delivery_id, emailed_at__isnull=True, status__in=SENDABLE,
+                       email_attempts__lt=MAX_EMAIL_ATTEMPTS)
+               .update(email_lease_until=now + EMAIL_LEASE, email_attempts=F("email_attempts") + 1))
+    if not claimed:
+        return False
+    delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
+    try:
+        _email_message(delivery).send()
+    except Exception as error:
+        retry = (now + EMAIL_BACKOFF[delivery.email_attempts - 1]
+                 if delivery.email_attempts < MAX_EMAIL_ATTEMPTS else None)
+        detail = f"email failed ({delivery.email_attempts} of {MAX_EMAIL_ATTEMPTS}): {error}"
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
+        raise
+    Delivery.objects.filter(pk=delivery_id).update(
+        emailed_at=timezone.now(), status=Delivery.Status.SENT, email_lease_until=None, detail="emailed")
+    return True
+
+
+class NotificationEmail(EmailMultiAlternatives):
+    """An e-mail whose header lines are never folded into RFC 2047 encoded words.
+
+    Python's default policy folds a line longer than 78 characters, and a line with no space in it
+    (`List-Unsubscribe: <https://…>`) can only be folded by encoding it, which one-click clients
+    cannot read (RFC 2369 and 8058 want the bracketed URL as it is). RFC 5322 allows 998.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
+def _email_message(delivery: Delivery) -> EmailMultiAlternatives:
     recipient = delivery.recipient
     unsubscribe = unsubscribe_url(recipient, delivery.kind)
     context = {
@@ -385,28 +434,44 @@ def email_delivery(delivery_id: int) -> None:
         "unsubscribe_url": unsubscribe,
         "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
     }
-    message = EmailMultiAlternatives(
+    message = NotificationEmail(
         subject=delivery.subject,
         body=render_to_string("emails/notification.txt", context),
         to=[recipient.email],
         headers={"List-Unsubscribe": f"<{unsubscribe}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                 "Message-ID": message_id(delivery)},
     )
     message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
-    previous = delivery.status
-    # Claim the email first (compare-and-set), so that a duplicated task sends it once.
-    claimed = Delivery.objects.filter(pk=delivery.pk, emailed_at__isnull=True, status=previous).update(
-        emailed_at=timezone.now(), status=Delivery.Status.SENT, detail="emailed"
-    )
-    if not claimed:
-        return
-    try:
-        message.send()
-    except Exception as error:
-        # Release the claim so the retry sends it; the reason stays on the row if every retry fails.
-        Delivery.objects.filter(pk=delivery.pk).update(emailed_at=None, status=Delivery.Status.FAILED,
-                                                       detail=f"email failed: {error}"[:200])
-        raise
+    return message
+
+
+def message_id(delivery: Delivery) -> str:
+    """The same for every try of a delivery, so that a copy sent twice after a crash is one message."""
+    return f"<delivery-{delivery.pk}.{delivery.claimed_at:%Y%m%d%H%M%S}@{urlsplit(settings.SITE_URL).hostname}>"
+
+
+def unsent_email_ids(now: datetime, *, limit: int = 500) -> list[int]:
+    """Deliveries whose e-mail was decided but has not gone, and that nobody is sending now (1 query).
+
+    Past the grace its own task had, not held by a live try, with tries left: their task was lost
+    (a worker or the broker died), or their last try failed and its wait is over.
+    """
+    return list(
+        Delivery.objects.filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now),
+                                status__in=(Delivery.Status.CLAIMED, Delivery.Status.FAILED),
+                                emailed_at__isnull=True, claimed_at__lte=now - EMAIL_GRACE,
+                                email_attempts__lt=MAX_EMAIL_ATTEMPTS)
+        .order_by("claimed_at").values_list("pk", flat=True)[:limit])
+
+
+def send_unsent_emails(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queue every e-mail still to go (`unsent_email_ids`); returns how many. Beat runs it every minute."""
+    due = unsent_email_ids(now or timezone.now(), limit=limit)
+    queue.now(queue.SEND_EMAIL, due)
+    if due:
+        logger.info("send_unsent_emails: %d queued", len(due))
+    return len(due)
 
 
 def release_held_emails(*, batch_size: int = 500, now: datetime | None = None) -> int:

@@ -16,11 +16,24 @@ from notifications import services, webhooks
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(ConnectionError, TimeoutError, smtplib.SMTPException), retry_backoff=True,
-             max_retries=5)
+@shared_task(acks_late=True)  # idempotent: a try claims its row first, so a task run twice sends once
 def send_notification_email(delivery_id: int) -> None:
-    """Email one claimed delivery; a rerun sends nothing."""
-    services.email_delivery(delivery_id)
+    """Email one delivery that is still to go; a rerun sends nothing.
+
+    A failed send is not retried here: its row keeps the time of its next try, and the sweep
+    (`send_unsent_emails`) queues it then, so the retry survives the worker and the broker.
+    """
+    try:
+        services.email_delivery(delivery_id)
+    except (ConnectionError, TimeoutError, smtplib.SMTPException, OSError):
+        logger.warning("send_notification_email: delivery %s failed; the sweep tries again", delivery_id,
+                       exc_info=True)
+
+
+@shared_task
+def send_unsent_emails(batch_size: int = 500) -> int:
+    """Queue every e-mail decided but not sent: lost with a worker or the broker, or due for a retry."""
+    return services.send_unsent_emails(limit=batch_size)
 
 
 @shared_task

@@ -273,7 +273,10 @@ def test_a_failed_send_is_recorded_and_retried(member, monkeypatch, django_captu
 
     monkeypatch.undo()
     notifications._kinds[EVENT] = notifications.Kind(EVENT, "Test events")
-    send_notification_email(delivery.pk)
+    from django.utils import timezone
+
+    assert notifications.email_delivery(delivery.pk) is False  # not before its wait
+    notifications.email_delivery(delivery.pk, now=timezone.now() + notifications.EMAIL_BACKOFF[0])
     assert len(mail.outbox) == 1
     notifications._kinds.pop(EVENT)
 
