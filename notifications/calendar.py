@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, vDuration
@@ -41,16 +42,42 @@ FETCH_STAMP_EVERY = timedelta(hours=1)
 PRODID = "-//Charter//Calendar feed//EN"
 
 
-def issue_token(*, user) -> str:
-    """A new secret address for `user`, replacing (and so revoking) any earlier one; returns the token.
+def issue_token(*, user, replacing: str | None = None) -> str | None:
+    """A new secret address for `user`, replacing (and so revoking) the one the page showed; the token.
 
-    Only the token's hash is stored: the caller shows the address once.
+    `replacing` is `feed_version()` of the address the person saw ("" for none). If it has changed since
+    (a double click, a second tab), nothing is replaced and None comes back: the address made a moment
+    ago stays the one that works. `None` replaces whatever is there. Only the token's hash is stored:
+    the caller shows the address once.
     """
-    token = secrets.token_urlsafe(32)
-    # One row per person (the one-to-one's unique index): a second regenerate at once updates the same row.
-    CalendarFeed.objects.update_or_create(
-        user=user, defaults={"token_hash": hash_token(token), "created_at": timezone.now(), "last_fetched_at": None})
-    return token
+    token, now = secrets.token_urlsafe(32), timezone.now()
+    values = {"token_hash": hash_token(token), "created_at": now, "last_fetched_at": None}
+    if replacing is None:
+        CalendarFeed.objects.update_or_create(user=user, defaults=values)
+        return token
+    if not replacing:
+        try:
+            with transaction.atomic():
+                CalendarFeed.objects.create(user=user, **values)  # the one-to-one's unique index: one wins
+        except IntegrityError:
+            return None
+        return token
+    current = CalendarFeed.objects.filter(user=user).values_list("token_hash", flat=True).first()
+    if current is None or _version(current) != replacing:
+        return None
+    # Compare-and-set on the address the person saw: of two concurrent replacements one changes the row.
+    changed = CalendarFeed.objects.filter(user=user, token_hash=current).update(**values)
+    return token if changed else None
+
+
+def _version(token_hash: str) -> str:
+    # A few characters of the hash of a 256-bit secret: they name the address and reveal nothing of it.
+    return token_hash[:16]
+
+
+def feed_version(feed: CalendarFeed | None) -> str:
+    """What a page showing `feed` sends back when it asks to replace it ("" when there is none)."""
+    return _version(feed.token_hash) if feed is not None else ""
 
 
 def revoke_feed(*, user) -> bool:

@@ -9,6 +9,18 @@ from notifications import services as notifications
 from notifications import webhooks
 
 
+class ReadAllForm(forms.Form):
+    """"Mark all as read", up to the newest notification the page showed: what came after stays unread."""
+
+    up_to = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class CalendarAddressForm(forms.Form):
+    """Make or replace the calendar address; `replacing` names the address the page showed."""
+
+    replacing = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
 class PreferencesForm(forms.Form):
     """Per kind, email on/off and in-app on/off; and the quiet-hours window in the person's time zone."""
 

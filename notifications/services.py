@@ -328,6 +328,12 @@ def _queue_emails(delivery_ids: list[int]) -> None:
     queue.after_commit(queue.SEND_EMAIL, delivery_ids)
 
 
+def mark_read(*, user, up_to: int) -> int:
+    """Mark read the person's unread notifications up to the id `up_to` (the newest their page showed)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True, pk__lte=up_to).update(
+        read_at=timezone.now())
+
+
 def unread_count(user) -> int:
     """The bell's number (one query)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -23,7 +23,7 @@ from alignment.permissions import Capability, TeamAccess
 from notifications import calendar as calendar_feed
 from notifications import services as notifications
 from notifications import webhooks
-from notifications.forms import PreferencesForm, WebhookEventsForm, WebhookForm
+from notifications.forms import CalendarAddressForm, PreferencesForm, ReadAllForm, WebhookEventsForm, WebhookForm
 from notifications.models import Notification, TeamWebhook
 
 PER_PAGE = 20
@@ -44,7 +44,10 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The person's notifications, newest first (unread ones marked), 20 a page."""
     queryset = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "notifications/notification_list.html", {"page": page})
+    newest = queryset.values_list("pk", flat=True).order_by("-pk").first() or 0  # query: the newest shown
+    return render(request, "notifications/notification_list.html", {
+        "page": page, "read_all_form": ReadAllForm(initial={"up_to": newest}),
+    })
 
 
 @login_required
@@ -68,7 +71,11 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    form = ReadAllForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was marked as read: reload the page and try again.")
+        return redirect("notifications:list")
+    count = notifications.mark_read(user=request.user, up_to=form.cleaned_data["up_to"])
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
     return redirect("notifications:list")
 
@@ -148,6 +155,7 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/calendar_feed.html", {
         "feed": feed,
         "fresh": fresh,
+        "address_form": CalendarAddressForm(initial={"replacing": calendar_feed.feed_version(feed)}),
         "weeks_before": calendar_feed.WINDOW_BEFORE.days // 7,
         "weeks_after": calendar_feed.WINDOW_AFTER.days // 7,
     })
@@ -158,12 +166,18 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
     """Make the address, or replace it (the old one stops working); it is shown once, on the next page."""
-    replacing = calendar_feed.feed_of(request.user) is not None
-    request.session[FRESH_TOKEN] = calendar_feed.issue_token(user=request.user)
-    if replacing:
-        messages.success(request, "Your new calendar address is ready. The old one no longer works.")
+    form = CalendarAddressForm(request.POST)
+    replacing = form.cleaned_data["replacing"] if form.is_valid() else ""
+    token = calendar_feed.issue_token(user=request.user, replacing=replacing)
+    if token is None:
+        # A second click, or another tab: the address made a moment ago stays, and is shown if it is new.
+        messages.info(request, "Your calendar address was just made, so it was not replaced again.")
     else:
-        messages.success(request, "Your calendar address is ready.")
+        request.session[FRESH_TOKEN] = token
+        if replacing:
+            messages.success(request, "Your new calendar address is ready. The old one no longer works.")
+        else:
+            messages.success(request, "Your calendar address is ready.")
     return redirect("notifications:calendar")
 
 

@@ -17,6 +17,7 @@ from alignment.models import Membership, Team, hash_token
 from notifications import calendar as calendar_feed
 from notifications.models import CalendarFeed
 from reviews.models import ReviewCycle
+from tests.concurrency import on_postgresql, run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -282,9 +283,14 @@ def test_making_the_address_shows_it_once(login, member):
     assertContains(again, "Make a new calendar address")
 
 
+def _shown_version(client) -> str:
+    """The address the calendar page shows, as its "Make a new calendar address" form sends it back."""
+    return client.get(reverse("notifications:calendar")).context["address_form"]["replacing"].value()
+
+
 def test_a_new_address_from_the_page_stops_the_old_one(login, member, client):
     old = calendar_feed.issue_token(user=member)
-    login(member).post(reverse("notifications:calendar_issue"))
+    login(member).post(reverse("notifications:calendar_issue"), {"replacing": _shown_version(client)})
     new_url = client.get(reverse("notifications:calendar")).context["fresh"]["url"]
 
     client.logout()
@@ -340,3 +346,36 @@ def test_the_page_costs_a_fixed_number_of_queries(login, member, fresh, django_a
     # token it showed (a savepoint, the update, its release)
     with django_assert_num_queries(7 if fresh else 4):
         client.get(reverse("notifications:calendar"))
+
+
+@pytest.mark.parametrize("had_one", [False, True])
+def test_a_double_click_makes_one_address_and_shows_it(login, member, client, had_one):
+    """Two posts of the same page: the second replaces nothing, and the address made by the first is shown."""
+    if had_one:
+        calendar_feed.issue_token(user=member)
+    login(member)
+    shown = _shown_version(client)
+
+    client.post(reverse("notifications:calendar_issue"), {"replacing": shown})
+    second = client.post(reverse("notifications:calendar_issue"), {"replacing": shown}, follow=True)
+
+    assertContains(second, "was not replaced again")
+    fresh = second.context["fresh"]
+    assert fresh is not None
+    client.logout()
+    assert client.get(fresh["url"].removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="races need PostgreSQL (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_replacements_make_one_address(member):
+    calendar_feed.issue_token(user=member)
+    shown = calendar_feed.feed_version(calendar_feed.feed_of(member))
+
+    def replace():
+        return calendar_feed.issue_token(user=member, replacing=shown)
+
+    outcomes = run_concurrently(replace, replace)
+
+    made = [outcome.unwrap() for outcome in outcomes if outcome.unwrap() is not None]
+    assert len(made) == 1 and calendar_feed.feed_for_token(made[0]) is not None

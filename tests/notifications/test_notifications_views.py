@@ -52,8 +52,9 @@ def test_the_list_is_paginated_and_flat(login, member, count, django_assert_num_
     client = login(member)
 
     # 1 the user (the session is in the cache), 2 the count for the paginator, 3 the page of
-    # notifications, 4 the unread notifications count (the bell), 5 the team switcher's memberships
-    with django_assert_num_queries(5):
+    # notifications, 4 the newest one's id ("mark all as read" goes up to it), 5 the unread
+    # notifications count (the bell), 6 the team switcher's memberships
+    with django_assert_num_queries(6):
         response = client.get(reverse("notifications:list"))
 
     assertContains(response, f"Thing {count - 1}")  # the newest first
@@ -88,15 +89,41 @@ def test_someone_elses_notification_is_404(login, member, leader):
     assert notification.read_at is None
 
 
+def _shown_up_to(client) -> str:
+    """The newest notification the centre showed, as its "Mark all as read" form sends it."""
+    return client.get(reverse("notifications:list")).context["read_all_form"]["up_to"].value()
+
+
 def test_mark_all_read_only_touches_mine(login, member, leader):
     _notify(member, 3)
     _notify(leader, 2)
+    client = login(member)
 
-    response = login(member).post(reverse("notifications:read_all"))
+    response = client.post(reverse("notifications:read_all"), {"up_to": _shown_up_to(client)})
 
     assert response.status_code == 302
     assert not Notification.objects.filter(recipient=member, read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=leader, read_at__isnull=True).count() == 2
+
+
+def test_mark_all_read_leaves_what_arrived_after_the_page_was_shown(login, member):
+    _notify(member, 2)
+    client = login(member)
+    shown = _shown_up_to(client)
+    (late,) = _notify(member)
+
+    client.post(reverse("notifications:read_all"), {"up_to": shown})
+
+    assert list(Notification.objects.filter(recipient=member, read_at__isnull=True)) == [late]
+
+
+def test_mark_all_read_without_what_was_shown_marks_nothing_and_says_so(login, member):
+    _notify(member, 2)
+
+    response = login(member).post(reverse("notifications:read_all"), follow=True)
+
+    assert Notification.objects.filter(recipient=member, read_at__isnull=True).count() == 2
+    assert "Nothing was marked as read" in response.content.decode()
 
 
 def test_mark_all_read_refuses_get(login, member):
