@@ -33,8 +33,7 @@ import ipaddress
 import json
 import logging
 import socket
-import urllib.error
-import urllib.request
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -149,10 +148,18 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _resolves_inside(host: str, port: int) -> bool:
-    """Whether any address the name resolves to is not public (checked before each post)."""
+def resolve_for_posting(host: str, port: int) -> str | None:
+    """The one address a post to `host` connects to, resolved once; None if any of its addresses is not public.
+
+    The post connects to this very address (`post_json`): resolving the name a second time to connect
+    would let a name that answered with a public address for the check answer with a private one for
+    the connection (DNS rebinding).
+    """
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    return any(not _is_public(info[4][0]) for info in infos)
+    addresses = [info[4][0] for info in infos]
+    if not addresses or any(not _is_public(address) for address in addresses):
+        return None
+    return addresses[0]
 
 
 def masked_url(url: str) -> str:
@@ -261,39 +268,67 @@ class Outcome:
     retry_after: int | None = None  # seconds, from a 429's Retry-After
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is answered as an error: following it could send the message somewhere else."""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, while the request names the host (its Host header)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+    def __init__(self, host: str, port: int, *, address: str, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As `_PinnedHTTPConnection`, over TLS: the certificate and SNI are checked for the host's name."""
+
+    def __init__(self, host: str, port: int, *, address: str, **kwargs):
+        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def post_json(url: str, body: dict) -> Outcome:
-    """POST `body` as JSON to `url`; never raises for what the network or the server answered."""
+    """POST `body` as JSON to `url`; never raises for what the network or the server answered.
+
+    The host is resolved once and the connection made to the address that was checked. No redirect
+    is followed: it could send the message somewhere else, so it is answered as a failure.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    connection = None
     try:
-        if host not in allowed_http_hosts() and _resolves_inside(host, parts.port or 443):
-            return Outcome(ok=False, error="refused: the address resolves to a private network")
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        if host in allowed_http_hosts():
+            address = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)[0][4][0]
+        else:
+            address = resolve_for_posting(host, port)
+            if address is None:
+                return Outcome(ok=False, error="refused: the address resolves to a private network")
+        pinned = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+        connection = pinned(host, port, address=address, timeout=TIMEOUT_SECONDS)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST", path, body=json.dumps(body).encode(), headers={
             "Content-Type": "application/json", "User-Agent": "Charter-webhooks/1"})
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            response.read(4096)
-            return Outcome(ok=True, status=response.status)
-    except urllib.error.HTTPError as error:
-        status = error.code
-        retry_after = _seconds(error.headers.get("Retry-After")) if error.headers else None
-        error.close()
+        response = connection.getresponse()
+        response.read(4096)
+        status = response.status
+        if 200 <= status < 300:
+            return Outcome(ok=True, status=status)
+        retry_after = _seconds(response.getheader("Retry-After"))
         return Outcome(ok=False, retryable=status == 429 or status >= 500, status=status,
-                       error=_scrub(f"HTTP {status} {error.reason}", url), retry_after=retry_after)
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-        reason = getattr(error, "reason", None) or error
-        return Outcome(ok=False, retryable=True, error=_scrub(f"{type(reason).__name__}: {reason}", url))
-    except ValueError as error:  # an address urllib cannot use
+                       error=_scrub(f"HTTP {status} {response.reason}", url), retry_after=retry_after)
+    except (http.client.HTTPException, OSError) as error:
+        return Outcome(ok=False, retryable=True, error=_scrub(f"{type(error).__name__}: {error}", url))
+    except (ValueError, UnicodeError) as error:  # an address that cannot be used
         return Outcome(ok=False, error=_scrub(f"unusable address: {error}", url))
+    finally:
+        if connection is not None:
+            connection.close()
 
 
 def _seconds(value: str | None) -> int | None:

@@ -37,6 +37,8 @@ class ChatServer:
     answers: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0  # seconds before answering, to test the timeout
     received: list[Received] = field(default_factory=list)
+    host: str = "127.0.0.1"  # any loopback address (127.0.0.0/8)
+    port: int = 0  # a free one
 
     def __enter__(self) -> ChatServer:
         chat = self
@@ -62,7 +64,7 @@ class ChatServer:
             def log_message(self, *args):  # quiet
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)

@@ -256,6 +256,37 @@ def test_a_name_resolving_to_a_private_address_is_never_posted_to(team, leader, 
     assert "private network" in delivery.last_error
 
 
+def test_the_post_connects_to_the_address_that_was_checked(team, monkeypatch):
+    """DNS rebinding: a name that answers a public address for the check and a private one afterwards."""
+    from tests.chat_server import SECRET_PATH, ChatServer
+
+    with ChatServer() as inside, ChatServer(host="127.0.0.2", port=inside.server.server_address[1]) as outside:
+        port = inside.server.server_address[1]
+        TeamWebhook.objects.create(team=team, url=f"http://chat.example.test:{port}{SECRET_PATH}", events=[NEWS])
+        answers = iter(["127.0.0.2"])  # the first lookup; every later one says "this machine"
+        lookups = []
+
+        def getaddrinfo(host, *args, **kwargs):
+            if host[0].isdigit():  # an address is its own answer, as the real resolver gives it
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (host, port))]
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "127.0.0.1"), port))]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        # In this test 127.0.0.2 stands for a public address (the real rule is ip.is_global).
+        real_is_public = webhooks._is_public
+        monkeypatch.setattr(webhooks, "_is_public", lambda address: address == "127.0.0.2" or real_is_public(address))
+        delivery = queued(team)
+
+        webhooks.attempt(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert lookups == ["chat.example.test"]  # resolved once
+    assert [r.path for r in outside.received] == [SECRET_PATH] and inside.received == []
+    assert outside.received[0].headers["Host"] == f"chat.example.test:{port}"
+
+
 # Turning a failing webhook off --------------------------------------------------------------------
 
 
