@@ -1,8 +1,17 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from alignment.forms import ThrottledLoginForm
 from alignment.models import Invitation, Membership, Organisation, Team, User
+
+
+class ThrottledAdminLoginForm(ThrottledLoginForm, AdminAuthenticationForm):
+    """The admin's login form, slowed for an account under attack as the site's is."""
+
+
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(User)

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from alignment import panels
+from alignment import lockout, panels
 from alignment.models import Organisation, Role, Team, User
 from alignment.tasks import send_password_reset_email
 from alignment.time_zones import UTC, time_zone_choices
@@ -129,7 +129,24 @@ class RolesForm(forms.Form):
     roles = RolesField()
 
 
-class FrontDoorLoginForm(AuthenticationForm):
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's login form, slowed for an account many wrong passwords were tried at (`lockout.account_wait`).
+
+    The wait is checked before the password, so a try made during it counts as nothing.
+    """
+
+    def clean(self):
+        wait = lockout.account_wait(self.cleaned_data.get("username") or "")
+        if wait and not lockout.is_locked(self.request, self.cleaned_data):  # a lock says more: axes answers
+            self.throttled = True
+            raise forms.ValidationError(
+                "Many wrong passwords were tried for this account. Wait %(wait)s and try again; "
+                "if it was not you, reset your password.", code="throttled",
+                params={"wait": f"{wait} second{'s' if wait != 1 else ''}"})
+        return super().clean()
+
+
+class FrontDoorLoginForm(ThrottledLoginForm):
     """The login form at the foot of the front page; posts to the login page like the one there."""
 
     def __init__(self, *args, **kwargs):

@@ -6,6 +6,7 @@ from copy import copy
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import page_cache, panels, permissions, selectors, services
+from alignment import lockout, page_cache, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -27,6 +28,7 @@ from alignment.forms import (
     TeamForm,
     TeamSearchForm,
     TeamSettingsForm,
+    ThrottledLoginForm,
 )
 from alignment.models import Membership, User
 from alignment.permissions import Capability
@@ -38,6 +40,28 @@ def _safe_next(request: HttpRequest) -> str | None:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return None
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, its form slowed for an account under attack; a slowed try answers 429."""
+
+    authentication_form = ThrottledLoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(form, "throttled", False):
+            response.status_code = 429
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's "choose a new password" page; a completed reset also lifts the account's lockout."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.forget_failures(form.user.email)
+        return response
 
 
 def home(request: HttpRequest) -> HttpResponse:

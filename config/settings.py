@@ -294,13 +294,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=_cool_off_minutes)
 # Each entry counts separately: "username" (the address typed), "ip_address", or both
 # joined with "+" to count only an address from one IP (no one can lock out someone else).
 AXES_LOCKOUT_PARAMETERS: list[str | list[str]] = []
-for _item in env_list("LOGIN_LOCKOUT_BY", ["username", "ip_address"]):
+for _item in env_list("LOGIN_LOCKOUT_BY", ["username+ip_address", "ip_address"]):
     _names = _item.split("+")
     if not set(_names) <= {"username", "ip_address"}:
         raise ImproperlyConfigured(f"LOGIN_LOCKOUT_BY takes username, ip_address or username+ip_address, got {_item!r}")
     AXES_LOCKOUT_PARAMETERS.append(_names if len(_names) > 1 else _item)
 if not AXES_LOCKOUT_PARAMETERS:
     raise ImproperlyConfigured("LOGIN_LOCKOUT_BY must name username, ip_address or username+ip_address")
+LOGIN_THROTTLE_MAX_SECONDS = env_int("LOGIN_THROTTLE_MAX_SECONDS", 60)
 AXES_USERNAME_CALLABLE = "alignment.lockout.attempted_email"
 AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"

@@ -1,4 +1,5 @@
-"""Guessing passwords is stopped: after a few wrong ones an address, or an IP, is locked out for a while.
+"""Guessing passwords is stopped: after a few wrong ones an address from one IP, or an IP, is locked out for
+a while, and an account guessed at from many IPs is slowed; nobody can keep its owner out.
 
 django-axes (8.x lists classifiers only up to Django 6.0) does the counting; these tests
 are the evidence that it works on this project's Django: through Django's LoginView,
@@ -13,6 +14,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
+from django.db.models import Sum
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -96,10 +98,76 @@ def test_the_address_is_counted_whatever_its_case(nadia):
     assert_locked_out(log_in(client, "nadia@example.com", PASSWORD))
 
 
-def test_a_locked_address_stays_locked_from_another_ip(nadia):
-    guess_wrong(from_ip("203.0.113.5"), "nadia@example.com", 5)
+def seconds_pass(seconds: float) -> None:
+    """Move the lockout's clock: every recorded try happened that much earlier."""
+    for attempt in AccessAttempt.objects.all():
+        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=attempt.attempt_time - timedelta(seconds=seconds))
 
-    assert_locked_out(log_in(from_ip("198.51.100.7"), "nadia@example.com", PASSWORD))
+
+def test_guesses_from_elsewhere_never_lock_the_owner_out(nadia):
+    attacker = from_ip("203.0.113.5")
+    guess_wrong(attacker, "nadia@example.com", 5)
+    seconds_pass(2)  # the account's short wait after the fifth failure
+
+    owner = from_ip("198.51.100.7")
+    assertRedirects(log_in(owner, "nadia@example.com", PASSWORD), reverse("home"), fetch_redirect_response=False)
+    assert_locked_out(log_in(attacker, "nadia@example.com", PASSWORD))  # the guesser's IP stays locked
+
+
+def test_an_account_guessed_at_from_many_ips_is_slowed_not_locked(nadia):
+    for n in range(5):
+        log_in(from_ip(f"203.0.113.{n + 10}"), "nadia@example.com", f"wrong-{n}")
+    failures = AccessAttempt.objects.aggregate(n=Sum("failures_since_start"))["n"]
+
+    owner = from_ip("198.51.100.7")
+    slowed = log_in(owner, "nadia@example.com", PASSWORD)
+
+    assert slowed.status_code == 429
+    assertContains(slowed, "Wait 1 second and try again", status_code=429)
+    assertNotContains(slowed, LOCKED, status_code=429)
+    assert SESSION_KEY not in owner.session
+    # A try during the wait is refused before its password is checked: it counts as nothing.
+    assert AccessAttempt.objects.aggregate(n=Sum("failures_since_start"))["n"] == failures
+
+    seconds_pass(1)
+    assertRedirects(log_in(owner, "nadia@example.com", PASSWORD), reverse("home"), fetch_redirect_response=False)
+
+
+def test_the_wait_doubles_with_each_failure_up_to_the_most(nadia, settings):
+    from django.utils import timezone
+
+    from alignment.lockout import account_wait
+
+    settings.LOGIN_THROTTLE_MAX_SECONDS = 30
+    waits = []
+    for n in range(12):
+        log_in(from_ip(f"203.0.113.{n + 10}"), "nadia@example.com", f"wrong-{n}")
+        latest = AccessAttempt.objects.order_by("-attempt_time").first().attempt_time
+        waits.append(account_wait("Nadia@Example.com", now=latest))
+        seconds_pass(60)
+
+    assert waits == [0, 0, 0, 0, 1, 2, 4, 8, 16, 30, 30, 30]
+    assert account_wait("nadia@example.com", now=timezone.now() + timedelta(minutes=16)) == 0  # the cool-off
+
+
+def test_a_completed_password_reset_lifts_the_lock(nadia, client):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    attacker_and_owner = from_ip("203.0.113.5")  # the owner forgot the password, from their own IP
+    guess_wrong(attacker_and_owner, "nadia@example.com", 5)
+    link = reverse("password_reset_confirm", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(nadia.pk)),
+                                                     "token": default_token_generator.make_token(nadia)})
+
+    form_page = attacker_and_owner.get(link, follow=True)
+    new_password = "a-new-harbour-light-77"
+    attacker_and_owner.post(form_page.redirect_chain[-1][0], {"new_password1": new_password,
+                                                              "new_password2": new_password})
+
+    assert not AccessAttempt.objects.filter(username="nadia@example.com").exists()
+    assertRedirects(log_in(attacker_and_owner, "nadia@example.com", new_password), reverse("home"),
+                    fetch_redirect_response=False)
 
 
 def test_one_ip_guessing_many_addresses_is_locked_out(nadia, make_user):

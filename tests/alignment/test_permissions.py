@@ -83,7 +83,7 @@ POSTED = {
     "notifications:webhook_test": {},
     "notifications:webhook_remove": {},
     "team_restore": {},
-    "notifications:read_all": {},
+    "notifications:read_all": {"up_to": 10**9},
     "notifications:snooze": {"action": "snooze"},
     "notifications:calendar_issue": {},
     "notifications:calendar_revoke": {},
@@ -110,7 +110,7 @@ URL_KWARGS = {
     "notifications:calendar_ics": ("calendar_token",),
 }
 # Django's own views, tested only for what this project configures (test_accounts.py).
-NOT_IN_TABLE = {"login", "password_reset"}
+NOT_IN_TABLE = {"login", "password_reset", "password_reset_confirm"}  # Django's own (tests/alignment/test_accounts.py, test_login_lockout.py)
 # Not a person's page: the health check answers everyone (tests/config/test_health.py).
 NOT_IN_TABLE |= {"health"}
 
