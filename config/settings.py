@@ -186,6 +186,9 @@ CELERY_TIMEZONE = "UTC"
 # they ran (`acks_late=True` on each) and go back to the queue when their worker process is killed.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# When the broker goes away (a Redis restart), tasks running with late acknowledgement are given
+# back to the queue rather than left unacknowledgeable (Celery 6's default; its warning named it).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Redis hands an unacknowledged task to another worker after this: longer than the longest task (a
 # reminder round or a batch of rollovers takes seconds), short enough that a dead worker's task is
 # not left for an hour. The sweeps (unsent e-mails, webhooks) do not wait for it.

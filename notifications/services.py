@@ -21,6 +21,7 @@ How a delivery goes (`deliver`):
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -454,7 +455,8 @@ def _email_message(delivery: Delivery) -> EmailMultiAlternatives:
 
 def message_id(delivery: Delivery) -> str:
     """The same for every try of a delivery, so that a copy sent twice after a crash is one message."""
-    return f"<delivery-{delivery.pk}.{delivery.claimed_at:%Y%m%d%H%M%S}@{urlsplit(settings.SITE_URL).hostname}>"
+    what = hashlib.sha256(f"{delivery.recipient_id}:{delivery.kind}:{delivery.key}".encode()).hexdigest()[:16]
+    return f"<delivery-{delivery.pk}.{what}@{urlsplit(settings.SITE_URL).hostname}>"
 
 
 def unsent_email_ids(now: datetime, *, limit: int = 500) -> list[int]:

@@ -1,8 +1,10 @@
 """The scheduler's side of review cycles: rolling over the cycles that ended, and reminding of sessions.
 
-Rollover calls `reviews.services.close_cycle(actor=None)`, whose row lock and one-open-cycle
-constraint make two runs (or two workers) close one cycle and open one; the team hears of it once
-per closed cycle (a `Delivery` keyed by the cycle). A retrospective has no date of its own, so its
+Rollover closes cycles as `reviews.services.close_cycle(actor=None)` would, whose row lock and
+one-open-cycle constraint make two runs (or two workers) close one cycle and open one. The team's
+notices (a `Delivery` per person, keyed by the cycle) are recorded in the same transaction as the
+close: a worker killed in between leaves neither, and the next tick closes the cycle and tells
+everyone; their e-mails then go through the notifications outbox, which survives the worker too. A retrospective has no date of its own, so its
 session is taken to be the day the cycle ends (00:00 in the team's zone); the reminder goes in the
 24 hours before, to the team's people, while the session has not started.
 """
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +25,7 @@ from alignment import page_cache
 from alignment.batches import in_batches, together_or_alone
 from alignment.models import Membership
 from checkins.reminders import TRANSIENT, Counts, deliver_counted
+from notifications import services as notifications
 from notifications.models import Delivery
 from notifications.services import Message
 from reviews.models import CycleCommitment, Retrospective, ReviewCycle
@@ -89,36 +93,48 @@ def roll_over(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> C
     now = now or timezone.now()
     counts = Counts()
     for batch in due_cycles(now, batch_size=batch_size):
-        rolled = _close(batch, now, counts)
-        if not rolled:
-            continue
-        # Committed: the teams' pages (cycle, charter, trends) show the new cycle from now on.
-        page_cache.changed(teams=[r.closed.team_id for r in rolled])
-        for rollover in rolled:
-            rollover.opened.team = rollover.closed.team  # already loaded
-        people, told = people_of([r.closed.team_id for r in rolled], ROLLOVER,
-                                 {f"cycle-{r.closed.pk}" for r in rolled})
-        carried = dict(CycleCommitment.objects.filter(cycle__in=[r.opened for r in rolled]).order_by()
-                       .values("cycle_id").annotate(n=Count("pk")).values_list("cycle_id", "n"))
-        messages = []
-        for rollover in rolled:
-            key = f"cycle-{rollover.closed.pk}"
-            message = rollover_message(rollover, carried.get(rollover.opened.pk, 0))
-            messages += [Message(membership.user, ROLLOVER, key, **message)
-                         for membership in people.get(rollover.closed.team_id, [])
-                         if (membership.user_id, key) not in told]
-        deliver_counted(messages, now, counts)
+        rolled = _close_and_tell(batch, now, counts)
+        if rolled:
+            # Committed: the teams' pages (cycle, charter, trends) show the new cycle from now on.
+            page_cache.changed(teams=[r.closed.team_id for r in rolled])
     logger.info("cycle rollovers: %s", counts)
     return counts
 
 
-def _close(batch: list[ReviewCycle], now: datetime, counts: Counts) -> list[Rollover]:
+def _close_and_tell(batch: list[ReviewCycle], now: datetime, counts: Counts) -> list[Rollover]:
+    """Close the batch and record its notices in one transaction; a failing batch is closed cycle by cycle."""
     def failed(cycle: ReviewCycle) -> None:
         counts.failed += 1
         logger.exception("rolling over cycle %s of team %s failed", cycle.number, cycle.team_id)
 
-    return together_or_alone(batch, lambda cycles: close_due_cycles(cycles, now=now), transient=TRANSIENT,
-                             failed=failed)
+    def close(cycles: list[ReviewCycle]) -> list[Rollover]:
+        told = Counts()
+        with transaction.atomic():
+            rolled = close_due_cycles(cycles, now=now)
+            if rolled:
+                delivered = notifications.deliver_many(_notices(rolled), now=now)
+                told.sent = len(delivered)
+        counts.sent += told.sent  # counted once the close and its notices have committed together
+        return rolled
+
+    return together_or_alone(batch, close, transient=TRANSIENT, failed=failed)
+
+
+def _notices(rolled: list[Rollover]) -> list[Message]:
+    """Every person of each rolled-over team, told once of its closed cycle (3 queries)."""
+    for rollover in rolled:
+        rollover.opened.team = rollover.closed.team  # already loaded
+    people, told = people_of([r.closed.team_id for r in rolled], ROLLOVER, {f"cycle-{r.closed.pk}" for r in rolled})
+    carried = dict(CycleCommitment.objects.filter(cycle__in=[r.opened for r in rolled]).order_by()
+                   .values("cycle_id").annotate(n=Count("pk")).values_list("cycle_id", "n"))
+    messages = []
+    for rollover in rolled:
+        key = f"cycle-{rollover.closed.pk}"
+        message = rollover_message(rollover, carried.get(rollover.opened.pk, 0))
+        messages += [Message(membership.user, ROLLOVER, key, **message)
+                     for membership in people.get(rollover.closed.team_id, [])
+                     if (membership.user_id, key) not in told]
+    return messages
 
 
 def due_sessions(now: datetime) -> list[Retrospective]:

@@ -47,27 +47,40 @@ class Worker:
     process: subprocess.Popen
     mail_dir: Path
     log_path: Path
+    queue: str = ""
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a lost machine does: no shutdown, no acknowledgement, nothing flushed."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+
+def new_queue() -> str:
+    """A queue for one test's workers alone."""
+    return f"charter-test-{uuid.uuid4().hex}"
+
 
 @contextmanager
-def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterator[Worker]:
+def running_worker(tmp_path: Path, *, beat: bool = False, queue: str | None = None, name: str = "worker",
+                   drop_queue: bool = True, **env: str) -> Iterator[Worker]:
     """A Celery worker (with beat if asked) on a queue of its own, writing email to a folder; stopped after.
 
     The worker reads the same test database and Redis as this process. A queue unique to this run
     keeps it from taking anyone else's tasks (and them from taking ours); beat's ticks and the tasks
-    the worker queues itself stay on it too. `env` adds settings for the worker.
+    the worker queues itself stay on it too. Workers given the same `queue` (`new_queue()`) share
+    it, as a deployment's do; `name` keeps their logs apart. `env` adds settings for the worker.
     """
     if connection.vendor != "postgresql":
         pytest.skip(
             f"a worker process cannot share the {connection.vendor} test database; "
             "set DATABASE_URL to a PostgreSQL server"
         )
-    queue = f"charter-test-{uuid.uuid4().hex}"
+    queue = queue or new_queue()
     mail_dir = tmp_path / "mail"
-    log_path = tmp_path / "worker.log"
+    log_path = tmp_path / f"{name}.log"
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -83,7 +96,7 @@ def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterato
     }
     command = [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", "--pool=solo",
                "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-Q", queue,
-               "-n", f"{queue}@%h"]
+               "-n", f"{name}-{queue}@%h"]
     if beat:
         command += ["-B", "-s", str(tmp_path / "beat-schedule")]
     # The autouse fixture in conftest.py makes tasks eager; these tests need them published.
@@ -93,7 +106,7 @@ def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterato
         process = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, stdout=log,
                                    stderr=subprocess.STDOUT)
     try:
-        yield Worker(process=process, mail_dir=mail_dir, log_path=log_path)
+        yield Worker(process=process, mail_dir=mail_dir, log_path=log_path, queue=queue)
     finally:
         app.conf.task_default_queue = previous_queue
         process.send_signal(signal.SIGTERM)
@@ -103,8 +116,10 @@ def running_worker(tmp_path: Path, *, beat: bool = False, **env: str) -> Iterato
             process.kill()
             process.wait()
         # Drop the queue and its binding so runs leave nothing behind in Redis (kombu
-        # deletes only bindings its channel knows, hence the declare first).
-        with app.connection_for_write() as conn:
-            declared = app.amqp.queues[queue].bind(conn.default_channel)
-            declared.declare()
-            declared.delete()
+        # deletes only bindings its channel knows, hence the declare first). A worker on a Redis of
+        # the test's own (drop_queue=False) leaves it to that Redis, which goes with the test.
+        if drop_queue:
+            with app.connection_for_write() as conn:
+                declared = app.amqp.queues[queue].bind(conn.default_channel)
+                declared.declare()
+                declared.delete()

@@ -43,6 +43,30 @@ def test_a_rollover_marks_its_teams_pages_changed(team, other_team, cycle):
     assert after[other_team.pk] == before[other_team.pk]  # no cycle of its own ended
 
 
+def test_a_close_whose_notices_fail_is_not_kept_and_the_next_tick_tells_everyone(team, cycle, leader, member,
+                                                                                  monkeypatch):
+    """The close and its notices commit together: a process dying between them leaves neither."""
+    from notifications import services as notifications
+
+    real = notifications.deliver_many
+
+    def dies(*args, **kwargs):
+        raise ConnectionError("the worker's database connection dropped")  # transient: the task retries
+
+    monkeypatch.setattr(notifications, "deliver_many", dies)
+    with pytest.raises(ConnectionError):
+        rollover.roll_over(now=midnight(CYCLE_END))
+    assert ReviewCycle.objects.get(team=team, number=1).is_open
+    assert not Delivery.objects.filter(kind=rollover.ROLLOVER).exists()
+
+    monkeypatch.setattr(notifications, "deliver_many", real)
+    counts = rollover.roll_over(now=midnight(CYCLE_END))
+
+    assert counts.sent == 2
+    assert not ReviewCycle.objects.get(team=team, number=1).is_open
+    assert Delivery.objects.filter(kind=rollover.ROLLOVER).count() == 2
+
+
 def test_a_cycle_rolls_over_at_its_end_date_in_the_teams_zone(team, cycle, leader, member):
     rollover.roll_over(now=midnight(CYCLE_END) - timedelta(minutes=1))
     assert ReviewCycle.objects.get(team=team, number=1).is_open
@@ -143,7 +167,8 @@ def test_rolling_over_costs_the_same_queries_for_2_or_20_cycles(organisation, le
                                                                django_assert_num_queries):
     _teams_with_due_cycles(organisation, leader, teams)
 
-    # 1 the due cycles, 1 the empty next batch. Closing (reviews.services.close_due_cycles): a savepoint,
+    # 1 the due cycles, 1 the empty next batch. Closing and telling in one transaction: its savepoint and
+    # release (2). Closing (reviews.services.close_due_cycles): a savepoint,
     # 1 lock them, 1 charters in force, 1 the cycles' goals, 1 the charters' goals, 1 key results,
     # 1 where each stands, 1 the closed cycles (update), 1 the next cycles (insert), 1 their goals
     # (insert), 1 commitments marked to carry, the release (these cycles hold no key result yet and
@@ -151,7 +176,7 @@ def test_rolling_over_costs_the_same_queries_for_2_or_20_cycles(organisation, le
     # changed (page cache). Telling: 1 the teams' people, 1 already told, 1 what each carried;
     # deliver_many's savepoint, claims made, preferences, savepoint + claims + release,
     # notifications, release.
-    with django_assert_num_queries(2 + 12 + 2 + 3 + 8):
+    with django_assert_num_queries(2 + 2 + 12 + 2 + 3 + 8):
         counts = rollover.roll_over(now=midnight(CYCLE_END) + timedelta(hours=1))
 
     assert counts.sent == teams
