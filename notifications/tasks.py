@@ -30,19 +30,19 @@ def send_notification_email(delivery_id: int) -> None:
                        exc_info=True)
 
 
-@shared_task
+@shared_task(acks_late=True)  # a sweep: running it twice queues what is unsent, which is sent once
 def send_unsent_emails(batch_size: int = 500) -> int:
     """Queue every e-mail decided but not sent: lost with a worker or the broker, or due for a retry."""
     return services.send_unsent_emails(limit=batch_size)
 
 
-@shared_task
+@shared_task(acks_late=True)  # a rerun queues the same e-mails again; each claims its row and goes once
 def release_held_emails(batch_size: int = 500) -> int:
     """Send the reminder emails held for quiet hours that are now over (every few minutes, from beat)."""
     return services.release_held_emails(batch_size=batch_size)
 
 
-@shared_task
+@shared_task(acks_late=True)  # the attempt claims its row (compare-and-set): a rerun posts once
 def send_webhook(delivery_id: int) -> None:
     """Post one webhook delivery if it is due; a rerun, or a delivery sent or failed meanwhile, does nothing.
 
@@ -54,7 +54,7 @@ def send_webhook(delivery_id: int) -> None:
     webhooks.attempt(delivery_id)
 
 
-@shared_task
+@shared_task(acks_late=True)  # a sweep, as send_unsent_emails
 def send_due_webhooks(batch_size: int = 500) -> int:
     """Queue the webhook deliveries due now (retries, lapsed claims, never queued); returns how many."""
     return webhooks.queue_due(timezone.now(), limit=batch_size)
