@@ -1,3 +1,14 @@
+"""The charters app in Django's admin: drafts editable as in the app, ratified versions only to read.
+
+A ratified version never changes (its rendered prose is cached under its identity, and cycles,
+check-ins and retrospectives refer to it), and a superseded one is history. So once a version
+is no longer editable (`Charter.is_editable`), the admin shows it and its non-negotiables,
+boundaries, goals and key results read-only, refuses to delete any of them on their own, and
+tells staff to amend the charter in the app. Deleting a whole team still takes its charters with it.
+"""
+
+from __future__ import annotations
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -14,19 +25,72 @@ from charters.models import (
 )
 
 
-class NonNegotiableInline(admin.StackedInline):
+def _version_of(obj: Charter | Goal | None) -> Charter | None:
+    return obj.charter if isinstance(obj, Goal) else obj
+
+
+def _may_change(obj: Charter | Goal | None) -> bool:
+    """Whether the admin may change (or delete) `obj`: a new one, or one of a version still editable."""
+    version = _version_of(obj)
+    return version is None or version.is_editable
+
+
+def _amend_in_the_app(obj: Charter | Goal) -> str:
+    return (f"{_version_of(obj).refusal_to_edit()} Staff amend it in the app too, so that the team sees "
+            "the change and consents to it: an edit here would not even reach the version's page.")
+
+
+class ReadOnlyOnceRatified:
+    """An admin of a charter version or of what it lists: read-only, and never deleted on its own,
+    once the version can no longer change. The page says why and where to change the charter instead."""
+
+    refused_deletion: str
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and _may_change(obj)
+
+    def get_deleted_objects(self, objs, request):
+        # The delete page and the "delete selected" action; a team's deletion still cascades.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not all(_may_change(obj) for obj in objs):
+            perms_needed.add(self.refused_deletion)
+        return deleted, counts, perms_needed, protected
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not _may_change(obj):
+            context.update(read_only_note=_amend_in_the_app(obj), show_delete=False)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+class ItemOfAVersion:
+    """An inline of a version's items: only to read, with nothing to add or delete, once the version is fixed.
+
+    `obj` is the page's object (the charter, or the goal of key results), as Django passes it to inlines.
+    """
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and _may_change(obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and _may_change(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and _may_change(obj)
+
+
+class NonNegotiableInline(ItemOfAVersion, admin.StackedInline):
     model = NonNegotiable
     fields = ["position", "title", "standard", "why"]
     extra = 0
 
 
-class BoundaryInline(admin.TabularInline):
+class BoundaryInline(ItemOfAVersion, admin.TabularInline):
     model = Boundary
     fields = ["position", "area", "label", "set_by"]
     extra = 0
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(ItemOfAVersion, admin.TabularInline):
     model = Goal
     fields = ["position", "objective", "purpose_part", "owner"]
     raw_id_fields = ["owner"]
@@ -35,7 +99,7 @@ class GoalInline(admin.TabularInline):
 
 
 @admin.register(Charter)
-class CharterAdmin(admin.ModelAdmin):
+class CharterAdmin(ReadOnlyOnceRatified, admin.ModelAdmin):
     list_display = ["team", "number", "state", "purpose_statement", "ratified_at"]
     list_filter = ["state", "team__organisation"]
     search_fields = ["team__name", *Charter.TEXT_SECTIONS[Section.PURPOSE]]
@@ -51,22 +115,36 @@ class CharterAdmin(admin.ModelAdmin):
                                    "superseded_at"]}),
     ]
     inlines = [NonNegotiableInline, BoundaryInline, GoalInline]
+    refused_deletion = _("ratified or superseded charter versions: amend the charter in the app instead")
+
+    def get_readonly_fields(self, request, obj: Charter | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # A version is proposed, ratified and superseded by the app, which opens cycles and tells people.
+            readonly.append("state")
+        return readonly
 
 
-class KeyResultInline(admin.TabularInline):
+class KeyResultInline(ItemOfAVersion, admin.TabularInline):
     model = KeyResult
     fields = ["position", "metric", "unit", "start_value", "target_value", "current_value", "confidence"]
     extra = 0
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(ReadOnlyOnceRatified, admin.ModelAdmin):
     list_display = ["objective", "charter", "purpose_part", "owner"]
     list_filter = ["purpose_part", "charter__team__organisation"]
     search_fields = ["objective", "tradeoff", "charter__team__name"]
     list_select_related = ["charter__team", "owner"]
     raw_id_fields = ["charter", "owner", "origin"]
     inlines = [KeyResultInline]
+    refused_deletion = _("goals of ratified or superseded charter versions: amend the charter in the app instead")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "charter":
+            kwargs["queryset"] = Charter.objects.working()  # a goal is added to, or moved into, a draft only
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(KeyResultProgress)

@@ -1,4 +1,16 @@
+"""The reviews app in Django's admin: cycles, retrospectives and what they produced, never who wrote what.
+
+Who wrote a card, a note or a vote, and how each person rated a non-negotiable, is what an
+anonymous session hides and what the app itself never shows one by one; so the admin never
+shows it either, for any session: no column, filter, search, ordering, raw-id field or form
+field on it, and no lookup through it in a URL (`?author=7` is answered 400).
+"""
+
+from __future__ import annotations
+
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import (
@@ -14,8 +26,45 @@ from reviews.models import (
     RetroPrompt,
     Retrospective,
     RetroTheme,
+    RetroVote,
     ReviewCycle,
 )
+
+# The people behind what was said or felt in a session: kept for their own use, never shown here.
+WHO_SAID_WHAT = frozenset({
+    RetroCard._meta.get_field("author"),
+    RetroNote._meta.get_field("author"),
+    RetroVote._meta.get_field("voter"),
+    NonNegotiableRating._meta.get_field("participant"),
+})
+
+
+def reaches_who_said_what(model, lookup: str) -> bool:
+    """Whether a URL lookup such as `author__email` or `cards__author_id` goes through `WHO_SAID_WHAT`."""
+    for part in lookup.split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(part)  # `author_id` names the `author` field too
+        except FieldDoesNotExist:
+            return False  # a transform or lookup (`exact`, `isnull`): the path has ended
+        if field in WHO_SAID_WHAT:
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = field.related_model
+    return False
+
+
+class KeepsWhoSaidWhatOut(admin.ModelAdmin):
+    """Refuses any lookup through who wrote a card or note, voted or rated; Django answers it with 400.
+
+    Django allows a lookup on a model's own foreign key (`?author=7`, `?author__id__exact=7`) and
+    on anything in `list_filter` unless told otherwise.
+    """
+
+    def lookup_allowed(self, lookup, value, request):
+        if reaches_who_said_what(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class CycleGoalInline(admin.TabularInline):
@@ -37,7 +86,7 @@ class CycleCommitmentInline(admin.TabularInline):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(admin.ModelAdmin):
+class ReviewCycleAdmin(KeepsWhoSaidWhatOut):
     list_display = ["team", "number", "start_date", "end_date", "state", "charter"]
     list_filter = ["state", "team__organisation"]
     search_fields = ["team__name"]
@@ -62,7 +111,7 @@ class RetroActionInline(admin.TabularInline):
 
 
 @admin.register(Retrospective)
-class RetrospectiveAdmin(admin.ModelAdmin):
+class RetrospectiveAdmin(KeepsWhoSaidWhatOut):
     list_display = ["__str__", "team", "phase", "is_anonymous", "facilitator", "created_at", "closed_at"]
     list_filter = ["phase", "is_anonymous", "team__organisation"]
     search_fields = ["team__name"]
@@ -77,21 +126,27 @@ class RetrospectiveAdmin(admin.ModelAdmin):
     ]
     inlines = [RetroPromptInline, RetroActionInline]
 
+    def get_readonly_fields(self, request, obj: Retrospective | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Asked of the session as it is stored, on showing the form and again on saving it.
+        if obj is not None and obj.refusal_to_set_anonymity(not obj.is_anonymous):
+            readonly.append("is_anonymous")
+        return readonly
+
 
 @admin.register(RetroCard)
-class RetroCardAdmin(admin.ModelAdmin):
-    """Cards without their authors: in an anonymous session nobody, staff included, reads who wrote one.
+class RetroCardAdmin(KeepsWhoSaidWhatOut):
+    """Cards without their authors, in any session: listed by their random key, not by when they came.
 
-    The author is shown only for cards of sessions that were not anonymous; it is never a filter, a
-    search field or an editable field, and cards are listed by their random key, not by when they came.
+    Staff may correct a card's words or its theme.
     """
 
-    list_display = ["short_text", "retrospective", "prompt", "theme", "shown_author"]
+    list_display = ["short_text", "retrospective", "prompt", "theme"]
     list_filter = ["retrospective__team__organisation"]
     search_fields = ["text"]
     list_select_related = ["retrospective__team", "retrospective__cycle", "prompt", "theme"]
-    fields = ["retrospective", "prompt", "theme", "text", "shown_author"]
-    readonly_fields = ["retrospective", "prompt", "shown_author"]
+    fields = ["retrospective", "prompt", "theme", "text"]
+    readonly_fields = ["retrospective", "prompt"]
     raw_id_fields = ["theme"]
     ordering = ["key"]
 
@@ -99,19 +154,12 @@ class RetroCardAdmin(admin.ModelAdmin):
     def short_text(self, card: RetroCard) -> str:
         return card.text[:80]
 
-    @admin.display(description=_("author"))
-    def shown_author(self, card: RetroCard) -> str:
-        if card.retrospective.is_anonymous:
-            return _("(anonymous)")
-        return card.author.name if card.author_id else "—"
-
-    def get_queryset(self, request):
-        # The author's row is joined only for the column above, never for anonymous cards' sake.
-        return super().get_queryset(request).select_related("author")
+    def has_add_permission(self, request) -> bool:
+        return False  # cards are written in the session, by someone
 
 
 @admin.register(RetroTheme)
-class RetroThemeAdmin(admin.ModelAdmin):
+class RetroThemeAdmin(KeepsWhoSaidWhatOut):
     list_display = ["name", "retrospective"]
     search_fields = ["name"]
     list_select_related = ["retrospective__team", "retrospective__cycle"]
@@ -119,22 +167,30 @@ class RetroThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetroNote)
-class RetroNoteAdmin(admin.ModelAdmin):
+class RetroNoteAdmin(KeepsWhoSaidWhatOut):
     list_display = ["__str__", "theme", "created_at"]
     list_select_related = ["theme"]
-    raw_id_fields = ["retrospective", "theme", "author"]
+    fields = ["retrospective", "theme", "text", "created_at"]
+    raw_id_fields = ["retrospective", "theme"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # notes are taken in the session, by someone
 
 
 @admin.register(NonNegotiableRating)
-class NonNegotiableRatingAdmin(admin.ModelAdmin):
+class NonNegotiableRatingAdmin(KeepsWhoSaidWhatOut):
     list_display = ["non_negotiable", "rating", "retrospective", "rated_at"]
     list_filter = ["rating"]
     list_select_related = ["non_negotiable", "retrospective__team", "retrospective__cycle"]
-    raw_id_fields = ["retrospective", "non_negotiable", "participant"]
+    fields = ["retrospective", "non_negotiable", "rating", "rated_at"]
+    raw_id_fields = ["retrospective", "non_negotiable"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a rating is someone's, given in the session
 
 
 @admin.register(RetroAction)
-class RetroActionAdmin(admin.ModelAdmin):
+class RetroActionAdmin(KeepsWhoSaidWhatOut):
     list_display = ["title", "kind", "owner", "due_on", "review", "retrospective"]
     list_filter = ["kind", "review"]
     search_fields = ["title"]
@@ -149,7 +205,7 @@ class PromptTemplateItemInline(admin.TabularInline):
 
 
 @admin.register(PromptTemplate)
-class PromptTemplateAdmin(admin.ModelAdmin):
+class PromptTemplateAdmin(KeepsWhoSaidWhatOut):
     list_display = ["name", "team", "updated_at"]
     search_fields = ["name", "team__name"]
     list_select_related = ["team"]

@@ -173,6 +173,21 @@ class Retrospective(models.Model):
             return "This retrospective is closed, so nothing in it can change now. Its summary is kept."
         return f"{self.ACTIVITIES[activity][1]} This session is now at “{self.get_phase_display()}”."
 
+    def refusal_to_set_anonymity(self, is_anonymous: bool) -> str | None:
+        """Why anonymity cannot become `is_anonymous` now, in words; None when it can (or already is).
+
+        The one home of the anonymity rule: the settings service and the admin ask it. Anonymity is
+        chosen while setting up; and once anyone has written a card it is never turned off, in any
+        phase (were the phase ever put back), because those cards were written trusting that nobody
+        would learn whose they are. Asks for the cards (one query) only when turning it off.
+        """
+        if is_anonymous == self.is_anonymous:
+            return None
+        if not is_anonymous and self.pk is not None and self.cards.exists():
+            return ("Cards were written in this session trusting that nobody would know who wrote them, "
+                    "so it stays anonymous.")
+        return self.refusal_to("settings")
+
     @property
     def reveals_text(self) -> bool:
         """Whether everyone reads every card's words (else each reads only their own)."""

@@ -119,7 +119,10 @@ def build_prompts(retro: Retrospective, entries: list[tuple[str, str]], team) ->
 
 def update_settings(*, retrospective_id: int, team, actor, is_anonymous: bool, hide_text_while_collecting: bool,
                     votes_per_person: int, now: datetime | None = None) -> Retrospective:
-    """Anonymity before the start; hiding card text until collecting ends; the votes until voting starts."""
+    """Anonymity before the start; hiding card text until collecting ends; the votes until voting starts.
+
+    Anonymity follows `Retrospective.refusal_to_set_anonymity`: never turned off once cards exist.
+    """
     now = now or timezone.now()
     if not 1 <= votes_per_person <= 10:
         raise ActionRefused("Give each person between 1 and 10 votes.")
@@ -134,7 +137,8 @@ def update_settings(*, retrospective_id: int, team, actor, is_anonymous: bool, h
         for activity, (field, value) in changes.items():
             if getattr(retro, field) == value:
                 continue
-            refusal = retro.refusal_to(activity)
+            refusal = (retro.refusal_to_set_anonymity(value) if field == "is_anonymous"
+                       else retro.refusal_to(activity))
             if refusal:
                 raise ActionRefused(refusal)
             setattr(retro, field, value)

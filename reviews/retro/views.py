@@ -384,45 +384,59 @@ def export_csv(request: HttpRequest, org_slug: str, team_slug: str, retro_id: in
     """One table of everything the session produced, one row per item, its kind in the first column.
 
     Cards carry no author in an anonymous session; votes are counted per theme, never per voter.
+    Every cell goes through `safe_cell`: prompts, themes and people's names are typed by people too.
     """
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     page = _summary(access, retro_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["record", "prompt or theme", "text", "author or owner", "votes", "detail", "due", "state"])
+
+    def row(*cells) -> None:
+        writer.writerow([safe_cell(cell) for cell in cells])
+
+    row("record", "prompt or theme", "text", "author or owner", "votes", "detail", "due", "state")
     prompts = {view.prompt.pk: view.prompt.text for view in page.prompts}
     themes = {view.theme.pk: view.theme.name for view in page.themes}
     for view in page.prompts:
         for card in view.cards:
-            writer.writerow(["card", prompts.get(card.prompt_id, ""), _cell(card.text), card.author_name, "",
-                             themes.get(card.theme_id, ""), "", ""])
+            row("card", prompts.get(card.prompt_id, ""), card.text, card.author_name, "",
+                themes.get(card.theme_id, ""), "", "")
     for view in page.themes:
-        writer.writerow(["theme", view.theme.name, "", "", "" if view.votes is None else view.votes,
-                         f"{len(view.cards)} cards", "", ""])
+        row("theme", view.theme.name, "", "", "" if view.votes is None else view.votes, f"{len(view.cards)} cards",
+            "", "")
         for note in view.notes:
-            writer.writerow(["note", view.theme.name, _cell(note.text), "", "", "", "", ""])
+            row("note", view.theme.name, note.text, "", "", "", "", "")
     for view in page.non_negotiable_prompts:
         tally = view.tally
         if tally is not None:
             for rating, count in (("held", tally.held), ("strained", tally.strained), ("broken", tally.broken)):
-                writer.writerow(["rating", view.prompt.non_negotiable.title, rating, "", "", count, "", ""])
+                row("rating", view.prompt.non_negotiable.title, rating, "", "", count, "", "")
     for action in page.actions:
-        writer.writerow(["action", action.theme.name if action.theme else "", _cell(action.title),
-                         action.owner.name if action.owner else "", "", _cell(action.standard or action.proposed_change),
-                         action.due_on.isoformat(), action.get_kind_display()])
+        row("action", action.theme.name if action.theme else "", action.title,
+            action.owner.name if action.owner else "", "", action.standard or action.proposed_change,
+            action.due_on.isoformat(), action.get_kind_display())
     for action in page.reviewed:
-        writer.writerow(["last action", "", _cell(action.title), action.owner.name if action.owner else "", "", "",
-                         action.due_on.isoformat(), action.get_review_display() or "not reviewed"])
+        row("last action", "", action.title, action.owner.name if action.owner else "", "", "",
+            action.due_on.isoformat(), action.get_review_display() or "not reviewed")
     for person in page.participation:
-        writer.writerow(["participation", "", "", person.name, person.votes,
-                         f"{person.ratings} ratings" + ("" if person.cards is None else f", {person.cards} cards"),
-                         "", ""])
+        row("participation", "", "", person.name, person.votes,
+            f"{person.ratings} ratings" + ("" if person.cards is None else f", {person.cards} cards"), "", "")
     return _download(out.getvalue(), "text/csv", _filename(page, "csv"))
 
 
-def _cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: a leading =, +, - or @ would be read as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+# What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection"): a tab or a carriage
+# return first is skipped by some spreadsheets, which then read the formula behind it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text and never runs: text that could start a formula gets a `'`.
+
+    Numbers and other values pass unchanged; they are data, whatever their sign.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _filename(page: selectors.SummaryPage, extension: str) -> str:
