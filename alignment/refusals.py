@@ -2,6 +2,7 @@
 
 Views that keep a typed form on refusal catch `ActionRefused` themselves and re-show the form; these
 serve buttons (acknowledge, mark done, accept...), so that no refusal is silent and none is a 500.
+`refused_by_archive` serves those forms when a leader archived the team while they were open.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from alignment import permissions
 from alignment.errors import ActionRefused
+from alignment.permissions import Capability, TeamAccess
+
+# A form refused because the team was archived meanwhile comes back with what was typed and the reason.
+# 409 (the request conflicts with the team's state now) is swapped in place by htmx (`htmx-config` in
+# base.html); without JavaScript it is an ordinary page.
+ARCHIVED_STATUS = 409
 
 
 def act[T](request: HttpRequest, action: Callable[[], T], *, done: Callable[[T], str], back: str) -> HttpResponse:
@@ -27,6 +35,33 @@ def act[T](request: HttpRequest, action: Callable[[], T], *, done: Callable[[T],
     else:
         messages.success(request, done(result))
     return _back_to(request, back)
+
+
+def refused_by_archive(access: TeamAccess, capability: Capability) -> str | None:
+    """Why a form is refused when only the team being archived refuses it (`ARCHIVED_REFUSAL`); None if allowed.
+
+    The person's roles give them `capability`, so the form was theirs to fill in until a leader archived
+    the team: the view shows it again as typed with this reason (`ARCHIVED_STATUS`). Any other missing
+    capability is the 403 page, as `TeamAccess.require` says.
+    """
+    if access.team.is_archived and capability in permissions.capabilities_of(access.membership):
+        return permissions.ARCHIVED_REFUSAL
+    access.require(capability)
+    return None
+
+
+def form_access(request: HttpRequest, org_slug: str, team_slug: str,
+                capability: Capability) -> tuple[TeamAccess, str | None]:
+    """The team and the person for a view with a form, and the archive's reason when it alone refuses a save.
+
+    Opening the form needs `capability` (404 for outsiders, 403 without it); a post refused only because
+    a leader archived the team meanwhile gets the reason instead, for the view to show with what was typed.
+    """
+    access = permissions.team_access(request.user, org_slug, team_slug)
+    if request.method == "POST":
+        return access, refused_by_archive(access, capability)
+    access.require(capability)
+    return access, None
 
 
 def refusals_explained(url_name: str) -> Callable[[Callable], Callable]:

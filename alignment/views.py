@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alignment import lockout, page_cache, panels, permissions, selectors, services
@@ -31,15 +30,9 @@ from alignment.forms import (
     ThrottledLoginForm,
 )
 from alignment.models import Membership, User
+from alignment.next_page import next_page
 from alignment.permissions import Capability
 from alignment.row_urls import RowUrls
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return None
 
 
 class LoginView(auth_views.LoginView):
@@ -81,7 +74,7 @@ def _home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = next_page(request)
     if request.user.is_authenticated:
         return redirect(next_url or "home")
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})

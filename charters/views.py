@@ -230,11 +230,19 @@ def _save_or_explain(request, *, access, charter, form, editor, save: Callable[[
     return _saved(request, access=access, charter=saved, section=editor["section"])
 
 
+def _archived_while_editing(request, *, access, charter, form, editor, reason: str) -> HttpResponse:
+    """The team was archived while the editor was open: the typed text stays in the form, with the reason."""
+    form.is_valid()
+    form.add_error(None, reason)
+    return _edit_response(request, access=access, charter=charter, form=form, editor=editor,
+                          status=refusals.ARCHIVED_STATUS)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @refusals_explained
 def section_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, section: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.STEWARD_CHARTER)
     charter = _version(access, number)
     if section not in SECTION_FORMS:
         raise Http404
@@ -248,6 +256,9 @@ def section_edit(request: HttpRequest, org_slug: str, team_slug: str, number: in
         form = form_class(instance=charter, initial={"version": getattr(charter, version_field)})
         return _edit_response(request, access=access, charter=charter, form=form, editor=editor)
     form = form_class(request.POST, instance=Charter(pk=charter.pk))
+    if archived:
+        return _archived_while_editing(request, access=access, charter=charter, form=form, editor=editor,
+                                       reason=archived)
     if not form.is_valid():
         return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=400)
     values = {name: form.cleaned_data[name] for name in Charter.TEXT_SECTIONS[section]}
@@ -285,7 +296,7 @@ def _removed_while_editing(request, *, access, charter, model, wrapper_id: str, 
 def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, kind: str,
               item_id: int | None = None, goal_id: int | None = None) -> HttpResponse:
     """Add or edit a non-negotiable, boundary, goal or key result."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.STEWARD_CHARTER)
     charter = _version(access, number)
     if kind not in ITEM_KINDS:
         raise Http404
@@ -325,6 +336,9 @@ def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, 
         return _edit_response(request, access=access, charter=charter, form=form, editor=editor)
     instance = model(**{model.parent_field: parent}) if adding else item
     form = form_class(request.POST, instance=instance, team=access.team, charter=charter)
+    if archived:
+        return _archived_while_editing(request, access=access, charter=charter, form=form, editor=editor,
+                                       reason=archived)
     if not form.is_valid():
         return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=400)
 
@@ -402,13 +416,16 @@ def _render_comments(request: HttpRequest, page: selectors.CharterPage, section:
 @require_POST
 @refusals_explained
 def comment_create(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.DISCUSS_CHARTER)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.DISCUSS_CHARTER)
     section = request.POST.get("section", "")
     if section not in Section.values:
         raise Http404
     charter = _version(access, number)
     form = CommentForm.for_section(section, request.POST)
-    if form.is_valid():
+    if archived:
+        form.is_valid()
+        form.add_error("body", archived)
+    elif form.is_valid():
         parent = None
         if form.cleaned_data["parent"]:
             parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], charter=charter)
@@ -420,9 +437,13 @@ def comment_create(request: HttpRequest, org_slug: str, team_slug: str, number: 
         else:
             section = comment.section  # a reply belongs to its thread's section
     failed = form if form.errors else None
+    status = refusals.ARCHIVED_STATUS if archived else 400 if failed else 200
     if request.htmx:
         page = selectors.charter_page(access=access, charter=charter, comment_form=failed)
-        return _render_comments(request, page, section, status=400 if failed else 200)
+        return _render_comments(request, page, section, status=status)
+    if failed and form.data.get("body", "").strip():  # refused with text typed: the page keeps it, with why
+        return _render(request, selectors.charter_page(access=access, charter=charter, comment_form=failed),
+                       status=status)
     if failed:
         messages.error(request, " ".join(e for errors in failed.errors.values() for e in errors))
     return redirect(_charter_url(access.team, f"comments-{section}"))
@@ -456,10 +477,13 @@ def _consent_done(request: HttpRequest, access: TeamAccess, charter: Charter, me
 @require_POST
 @refusals_explained
 def respond(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.RESPOND_TO_CHARTER)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.RESPOND_TO_CHARTER)
     charter = _version(access, number)
     form = ResponseForm(request.POST)
-    if form.is_valid():
+    if archived:
+        form.is_valid()
+        form.add_error(None, archived)
+    elif form.is_valid():
         try:
             services.respond(charter=charter, member=request.user, kind=form.cleaned_data["kind"],
                              reason=form.cleaned_data["reason"], seen_revision=form.cleaned_data["revision"])
@@ -470,7 +494,7 @@ def respond(request: HttpRequest, org_slug: str, team_slug: str, number: int) ->
             form.data["revision"] = Charter.objects.filter(pk=charter.pk).values_list("revision", flat=True).first()
     if form.errors:
         page = selectors.charter_page(access=access, charter=_version(access, number), response_form=form)
-        return _render(request, page, partial="consent", status=400)
+        return _render(request, page, partial="consent", status=refusals.ARCHIVED_STATUS if archived else 400)
     return _consent_done(request, access, charter,
                          "Your response is recorded. You can change it until the charter is ratified.")
 

@@ -11,14 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from alignment import page_cache, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.htmx import HtmxHttpRequest
-from alignment.permissions import Capability
+from alignment.next_page import local_path
+from alignment.permissions import ARCHIVED_REFUSAL, Capability
 from alignment.weeks import current_week, week_starting
 from checkins import permissions as checkin_permissions
 from checkins import selectors, services
@@ -56,22 +56,28 @@ def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpRe
 @require_POST
 def save_draft(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     """Saved as the person types (htmx, answered with a status line) or by the "Save draft" button."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
-    return _save(request, access, submitting=False)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.CHECK_IN)
+    return _save(request, access, submitting=False, archived=archived)
 
 
 @login_required
 @require_POST
 def submit(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
-    return _save(request, access, submitting=True)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.CHECK_IN)
+    return _save(request, access, submitting=True, archived=archived)
 
 
-def _save(request: HtmxHttpRequest, access, *, submitting: bool) -> HttpResponse:
+def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str | None) -> HttpResponse:
     now = timezone.now()
     page = selectors.this_week_page(access, current_week(access.team, now))
     adding_row = "add_blocker" in request.POST and not submitting
     form = _form(page, data=request.POST, submitting=submitting)
+    if archived:  # archived while the page was open: their text stays on it, with the reason
+        if request.htmx:
+            return _status(request, access, page, error=f"Not saved: {archived}", status=refusals.ARCHIVED_STATUS)
+        form.is_valid()
+        form.add_error(None, archived)
+        return _page(request, access, page, form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         if request.htmx:  # saving as they type: say so and leave the page, with their text, alone
             return _status(request, access, page, status=400,
@@ -214,9 +220,16 @@ def reply(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin_id: i
     page = selectors.checkin_page(access, checkin_id)
     if page is None:
         raise Http404("No such check-in")
-    if not checkin_permissions.may_reply(access, page.checkin):
-        raise PermissionDenied(permissions.REFUSALS[Capability.ANSWER_CHECKINS])
     form = ReplyForm(request.POST)
+    if not checkin_permissions.may_reply(access, page.checkin):
+        if not checkin_permissions.may_see_replies(access, page.checkin):
+            raise PermissionDenied(permissions.REFUSALS[Capability.ANSWER_CHECKINS])
+        # One of the thread's two sides, refused only because the team was archived while they wrote.
+        form.is_valid()
+        form.add_error(None, ARCHIVED_REFUSAL)
+        if request.htmx:
+            return _thread(request, access, page, form=form, status=refusals.ARCHIVED_STATUS)
+        return _checkin_page(request, access, checkin_id, form=form, status=refusals.ARCHIVED_STATUS)
     if form.is_valid():
         try:
             services.reply(checkin_id=checkin_id, team=access.team, actor=request.user,
@@ -230,21 +243,20 @@ def reply(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin_id: i
     if request.htmx:
         return _thread(request, access, selectors.checkin_page(access, checkin_id))
     messages.success(request, "Reply sent.")
-    return redirect(_back(request, form.cleaned_data["next"], page.checkin.page_url) + f"#thread-{checkin_id}")
+    return redirect(_back(request, page.checkin.page_url) + f"#thread-{checkin_id}")
 
 
 def _thread(request, access, page, *, form=None, status: int = 200) -> HttpResponse:
     return render(request, "checkins/thread.html#thread", {
         "team": access.team, "access": access, "checkin": page.checkin, "replies": page.replies,
-        "reply_form": form or ReplyForm(), "here": request.POST.get("next", ""),
+        "reply_form": form or ReplyForm(), "here": local_path(request.POST.get("next")) or "",
     }, status=status)
 
 
-def _back(request, asked: str, fallback: str) -> str:
-    """Where a form asked to go back to, if it is on this site; else `fallback`."""
-    if asked and url_has_allowed_host_and_scheme(asked, allowed_hosts={request.get_host()}):
-        return asked.split("#")[0]
-    return fallback
+def _back(request, fallback: str) -> str:
+    """The page the form's `next` asked to go back to (its anchor dropped), if a path on this site; else `fallback`."""
+    asked = local_path(request.POST.get("next"))
+    return asked.split("#")[0] if asked else fallback
 
 
 @login_required
@@ -255,7 +267,7 @@ def acknowledge(request: HtmxHttpRequest, org_slug: str, team_slug: str, checkin
     return refusals.act(
         request, lambda: services.acknowledge(checkin_id=checkin_id, team=access.team, actor=request.user),
         done=lambda acknowledged: f"Acknowledged {acknowledged.author.name}’s check-in.",
-        back=_back(request, request.POST.get("next", ""), fallback) + f"#checkin-{checkin_id}")
+        back=_back(request, fallback) + f"#checkin-{checkin_id}")
 
 
 def _week_asked(team, value: str, now):
@@ -294,10 +306,19 @@ def commitments(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResp
     return _commitments_page(request, access)
 
 
-def _commitments_page(request, access, *, form=None, ask_form=None, status: int = 200) -> HttpResponse:
+def _commitments_page(request, access, *, form=None, ask_form=None, overload_form=None,
+                      status: int = 200) -> HttpResponse:
+    """The team's commitments and the forms to add one; a new commitment kept for its author comes back typed."""
     page = selectors.commitments_page(access.team)
+    kept = _kept(request, access.team) if access.may_check_in else {}
+    if not kept.get("fields"):
+        kept = {}
+    if form is None and kept:
+        form = CommitmentForm(initial=kept["fields"], goals=page.goals)
+    if overload_form is None and kept.get("renegotiated"):
+        overload_form = _after_renegotiating(kept)
     return render(request, "checkins/commitment_list.html", {
-        "team": access.team, "access": access, "page": page,
+        "team": access.team, "access": access, "page": page, "kept": kept, "overload_form": overload_form,
         "form": form or CommitmentForm(goals=page.goals),
         "ask_form": ask_form or CommitmentForm(goals=page.goals, people=page.people, auto_id="ask_%s"),
     }, status=status)
@@ -307,16 +328,30 @@ def _commitments_page(request, access, *, form=None, ask_form=None, status: int 
 @require_POST
 def create_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     """Commit to something oneself; when overloaded, first asked which commitment to renegotiate."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.CHECK_IN)
+    if "discard_kept" in request.POST:
+        _forget(request, access.team)
+        messages.info(request, "The commitment you had kept is discarded.")
+        return redirect("checkins:commitments", org_slug, team_slug)
     page = selectors.commitments_page(access.team)
     form = CommitmentForm(request.POST, goals=page.goals)
+    # The overload question, answered on this form after renegotiating: kept with the text on a refusal.
+    overload_form = OverloadForm(request.POST) if "overload_seen" in request.POST else None
+    if archived:
+        form.is_valid()
+        form.add_error(None, archived)
+        return _commitments_page(request, access, form=form, overload_form=overload_form,
+                                 status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
-        return _commitments_page(request, access, form=form, status=400)
+        return _commitments_page(request, access, form=form, overload_form=overload_form, status=400)
+    data = form.cleaned_data
     prompt = _overload_prompt(request, access, action=reverse("checkins:create_commitment",
-                                                              args=[org_slug, team_slug]))
+                                                              args=[org_slug, team_slug]), keep={
+        "title": data["title"], "fields": {name: form.data.get(name, "") for name in form.fields},
+        "back": reverse("checkins:commitments", args=[org_slug, team_slug]) + "#new-title",
+    })
     if prompt is not None:
         return prompt
-    data = form.cleaned_data
     try:
         commitment = services.create_commitment(
             team=access.team, owner=request.user, actor=request.user, title=data["title"],
@@ -324,7 +359,8 @@ def create_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
             overload_note=_overload_note(request))
     except ActionRefused as exc:
         form.add_error(None, str(exc))
-        return _commitments_page(request, access, form=form, status=400)
+        return _commitments_page(request, access, form=form, overload_form=overload_form, status=400)
+    _forget(request, access.team)
     messages.success(request, f"You committed to “{commitment.title}”.")
     return redirect(commitment.get_absolute_url())
 
@@ -333,9 +369,13 @@ def create_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
 @require_POST
 def ask_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     """A leader asks someone to commit; it is theirs once they accept."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.ANSWER_CHECKINS)
     page = selectors.commitments_page(access.team)
     form = CommitmentForm(request.POST, goals=page.goals, people=page.people, auto_id="ask_%s")
+    if archived:
+        form.is_valid()
+        form.add_error(None, archived)
+        return _commitments_page(request, access, ask_form=form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         return _commitments_page(request, access, ask_form=form, status=400)
     data = form.cleaned_data
@@ -350,13 +390,18 @@ def ask_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpR
     return redirect(commitment.get_absolute_url())
 
 
-def _overload_prompt(request, access, *, action: str, commitment=None) -> HttpResponse | None:
-    """The intermediate page for an overloaded person taking on more; None once they answered it or are not."""
+def _overload_prompt(request, access, *, action: str, keep: dict) -> HttpResponse | None:
+    """The intermediate page for an overloaded person taking on more; None once they answered it or are not.
+
+    What they were taking on is kept for them (`keep`: see `_kept`), so that following "Renegotiate this
+    one" brings them back to it afterwards instead of throwing it away.
+    """
     if "overload_seen" in request.POST or not selectors.is_overloaded(access.team, request.user):
         return None
+    _keep(request, access.team, keep)
     carried = [(name, value) for name, value in request.POST.items() if name != "csrfmiddlewaretoken"]
     return render(request, "checkins/overload_prompt.html", {
-        "team": access.team, "access": access, "action": action, "carried": carried, "new": commitment,
+        "team": access.team, "access": access, "action": action, "carried": carried, "taking_on": keep,
         "form": OverloadForm(), "open_commitments": selectors.open_commitments_of(access.team, request.user),
     })
 
@@ -366,6 +411,32 @@ def _overload_note(request) -> str | None:
         return None
     form = OverloadForm(request.POST)
     return form.cleaned_data["overload_note"] if form.is_valid() else ""
+
+
+# What an overloaded person was taking on when the prompt sent them to renegotiate another commitment
+# first, kept in their session for the team: `title`, `fields` (a new commitment, as typed) or
+# `accepting` (a request's id), `back` (where to return) and, once asked, `renegotiated` (its title).
+
+
+def _kept_key(team) -> str:
+    return f"checkins:kept-commitment:{team.pk}"
+
+
+def _kept(request, team) -> dict:
+    return request.session.get(_kept_key(team)) or {}
+
+
+def _keep(request, team, kept: dict) -> None:
+    request.session[_kept_key(team)] = kept
+
+
+def _forget(request, team) -> None:
+    request.session.pop(_kept_key(team), None)
+
+
+def _after_renegotiating(kept: dict) -> OverloadForm:
+    """The overload question, already answered by renegotiating: recorded with what is taken on."""
+    return OverloadForm(initial={"overload_note": f"Asked to renegotiate “{kept['renegotiated']}” first."})
 
 
 @login_required
@@ -379,20 +450,29 @@ def _commitment_page(request, access, commitment_id: int, *, form=None, status: 
     page = selectors.commitment_page(access, commitment_id)
     if page is None:
         raise Http404("No such commitment")
+    kept = _kept(request, access.team)
+    # Sent here by the overload prompt: after asking, back to what they were taking on.
+    coming_back = kept if kept and (request.POST.get("come_back") or request.GET.get("come_back")) else None
+    answered = kept.get("accepting") == commitment_id and "renegotiated" in kept
     return render(request, "checkins/commitment_detail.html", {
-        "team": access.team, "access": access, "page": page,
+        "team": access.team, "access": access, "page": page, "coming_back": coming_back,
         "form": form or RenegotiationForm(people=page.people), "decide_form": DecideRenegotiationForm(),
+        "overload_form": _after_renegotiating(kept) if answered else None,
     }, status=status)
 
 
 @login_required
 @require_POST
 def renegotiate(request: HttpRequest, org_slug: str, team_slug: str, commitment_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.CHECK_IN)
     page = selectors.commitment_page(access, commitment_id)
     if page is None:
         raise Http404("No such commitment")
     form = RenegotiationForm(request.POST, people=page.people)
+    if archived:
+        form.is_valid()
+        form.add_error(None, archived)
+        return _commitment_page(request, access, commitment_id, form=form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         return _commitment_page(request, access, commitment_id, form=form, status=400)
     data = form.cleaned_data
@@ -404,6 +484,13 @@ def renegotiate(request: HttpRequest, org_slug: str, team_slug: str, commitment_
     except ActionRefused as exc:
         form.add_error(None, str(exc))
         return _commitment_page(request, access, commitment_id, form=form, status=400)
+    kept = _kept(request, access.team)
+    if kept and request.POST.get("come_back"):
+        _keep(request, access.team, kept | {"renegotiated": page.commitment.title})
+        then = (f"Your new commitment “{kept['title']}” is below, as you typed it." if "fields" in kept
+                else "You can answer the request now.")
+        messages.success(request, f"Asked. Your team's leader will accept or decline it. {then}")
+        return redirect(local_path(kept.get("back")) or page.commitment.get_absolute_url())
     messages.success(request, "Asked. Your team's leader will accept or decline it.")
     return redirect(page.commitment.get_absolute_url())
 
@@ -427,17 +514,20 @@ def answer_request(request: HttpRequest, org_slug: str, team_slug: str, commitme
     """The person asked accepts (asked first which commitment to renegotiate, if overloaded) or declines."""
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
     accept = request.POST.get("answer") == "accept"
+    here = reverse("checkins:commitment", args=[org_slug, team_slug, commitment_id])
     if accept:
         prompt = _overload_prompt(request, access, action=reverse(
-            "checkins:answer_request", args=[org_slug, team_slug, commitment_id]))
+            "checkins:answer_request", args=[org_slug, team_slug, commitment_id]), keep={
+            "accepting": commitment_id, "back": f"{here}#answer-title"})
         if prompt is not None:
             return prompt
+    if _kept(request, access.team).get("accepting") == commitment_id:
+        _forget(request, access.team)
     return refusals.act(
         request, lambda: services.answer_request(commitment_id=commitment_id, team=access.team, actor=request.user,
                                                  accept=accept,
                                                  overload_note=_overload_note(request) if accept else None),
-        done=lambda answered: f"{'Accepted' if accept else 'Declined'}: “{answered.title}”.",
-        back=reverse("checkins:commitment", args=[org_slug, team_slug, commitment_id]))
+        done=lambda answered: f"{'Accepted' if accept else 'Declined'}: “{answered.title}”.", back=here)
 
 
 @login_required
@@ -445,7 +535,7 @@ def answer_request(request: HttpRequest, org_slug: str, team_slug: str, commitme
 def decide_renegotiation(request: HttpRequest, org_slug: str, team_slug: str, renegotiation_id: int) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
     form = DecideRenegotiationForm(request.POST)
-    back = _back(request, request.POST.get("next", ""), reverse("checkins:week", args=[org_slug, team_slug]))
+    back = _back(request, reverse("checkins:week", args=[org_slug, team_slug]))
     if not form.is_valid():
         messages.error(request, "The comment is too long; keep it under 2,000 characters.")
         return redirect(back)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from alignment import page_cache, permissions
+from alignment import page_cache, permissions, refusals
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
 from decisions import selectors, services
@@ -33,7 +33,7 @@ def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.LOG_DECISION)
+    access, archived = refusals.form_access(request, org_slug, team_slug, Capability.LOG_DECISION)
     key = None
     if request.method == "GET" and not request.htmx:
         key = _form_key(request.GET.get("key", ""))
@@ -46,7 +46,10 @@ def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> Http
     page = selectors.proposal_form_page(access.team, key=key)
     data = request.POST if request.method == "POST" else None
     form = DecisionForm(data, goals=page.goals, initial={"idempotency_key": key})
-    if request.method == "POST" and form.is_valid():
+    if archived:
+        form.is_valid()
+        form.add_error(None, archived)
+    elif request.method == "POST" and form.is_valid():
         try:
             decision = services.log_decision(team=access.team, actor=request.user, **form.cleaned_data)
         except services.AlreadyLogged as already:
@@ -63,7 +66,8 @@ def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> Http
     context = {"team": access.team, "access": access, "form": form, "preview": preview, "page": page}
     if request.htmx and request.method == "GET":
         return render(request, "decisions/decision_form.html#verdict-preview", context)
-    return render(request, "decisions/decision_form.html", context, status=400 if form.errors else 200)
+    status = refusals.ARCHIVED_STATUS if archived else 400 if form.errors else 200
+    return render(request, "decisions/decision_form.html", context, status=status)
 
 
 def _form_key(value: str) -> uuid.UUID | None:
@@ -89,9 +93,13 @@ def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decisio
     if request.method == "GET":
         return _decision_page(request, access, decision, OutcomeForm(initial=_outcome_initial(decision)))
 
-    access.require(Capability.RECORD_OUTCOME)
+    archived = refusals.refused_by_archive(access, Capability.RECORD_OUTCOME)
     # Not `request.POST or None`: an empty POST must be a bound form that shows "required".
     form = OutcomeForm(request.POST)
+    if archived:  # archived while the leader was deciding: their choice and reason stay, with why
+        form.is_valid()
+        form.add_error(None, archived)
+        return _decision_page(request, access, decision, form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         return _decision_page(request, access, decision, form, status=400)
     try:

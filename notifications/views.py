@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from alignment import page_cache, permissions, refusals
 from alignment.errors import ActionRefused
 from alignment.models import User
+from alignment.next_page import local_path
 from alignment.permissions import Capability, TeamAccess
 from notifications import calendar as calendar_feed
 from notifications import services as notifications
@@ -27,15 +27,6 @@ from notifications.forms import CalendarAddressForm, PreferencesForm, ReadAllFor
 from notifications.models import Notification, TeamWebhook
 
 PER_PAGE = 20
-
-
-def site_relative(url: str) -> str | None:
-    """`url` if it stays on this site (`/o/…`), else `None`: a notification never sends anyone elsewhere."""
-    if url.startswith("/") and not url.startswith(("//", "/\\")) and url_has_allowed_host_and_scheme(
-        url, allowed_hosts=None
-    ):
-        return url
-    return None
 
 
 @login_required
@@ -64,7 +55,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     notification = get_object_or_404(Notification, pk=notification_id, recipient=request.user)
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
-    return redirect(site_relative(notification.url) or "notifications:list")
+    return redirect(local_path(notification.url) or "notifications:list")
 
 
 @page_cache.changes_no_page

@@ -233,6 +233,21 @@ def test_htmx_item_edit_form_replaces_the_item(login, leader, draft):
     assertContains(response, 'value="Non-negotiable 1"')
 
 
+def test_an_item_edit_page_of_its_own_posts_plainly(login, leader, draft):
+    """Opened on its own (a new tab) there is no charter section to swap: htmx must not take the form."""
+    item = NonNegotiable.objects.get(position=1)
+    url = charter_url("item_edit", 1, "non_negotiable", item.pk)
+    client = login(leader)
+
+    page = client.get(url)
+    fragment = client.get(url, **HTMX)
+
+    assertContains(page, f'<form method="post" action="{url}">')
+    assertNotContains(page, "hx-post")
+    assertContains(page, f'<a class="cancel" href="{charter_url("detail")}#non_negotiables">Cancel</a>')
+    assertContains(fragment, f'hx-post="{url}" hx-target="#non_negotiables"')
+
+
 def test_htmx_item_edit_saves_and_invalid_edit_retargets_the_item(login, leader, draft):
     item = NonNegotiable.objects.get(position=1)
     url = charter_url("item_edit", 1, "non_negotiable", item.pk)

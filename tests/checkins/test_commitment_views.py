@@ -46,7 +46,7 @@ def test_an_overloaded_member_is_first_asked_what_to_renegotiate(login, member, 
 
     body = response.content.decode()
     assert response.status_code == 200 and "Your latest check-in says you are overloaded" in body
-    assert "Failover runbook" in body and f"{kept.get_absolute_url()}#renegotiate" in body
+    assert "Failover runbook" in body and f"{kept.get_absolute_url()}?come_back=1#renegotiate" in body
     assert 'value="Alert inventory"' in body  # carried to "take it on anyway"
     assert Commitment.objects.count() == 1
 
