@@ -25,6 +25,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from alignment.next_page import next_page
+
 
 def attempted_email(request: HttpRequest, credentials: dict | None) -> str:
     """The address as accounts store it, so that 'Nadia@Example.com' and 'nadia@example.com' count as one."""
@@ -55,7 +57,7 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     form = AuthenticationForm(request, initial={"username": attempted_email(request, credentials)})
     context = {
         "form": form,
-        "next": request.POST.get("next") or request.GET.get("next", ""),
+        "next": next_page(request) or "",
         "locked_out": True,
         "cool_off_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
