@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import zoneinfo
@@ -16,6 +17,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -311,6 +313,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_from_seed(seed: str) -> str:
+    """The secret token a seed stands for: only this server (its SECRET_KEY) can make it again.
+
+    An invitation keeps its seed and the token's hash, never the token: a leaked database does not
+    let anyone accept an invitation, while whoever sends its e-mail again makes the same link.
+    """
+    digest = salted_hmac("alignment.invitation-token", seed, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 class InvitationQuerySet(models.QuerySet):
     def pending(self) -> InvitationQuerySet:
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
@@ -333,6 +345,12 @@ class Invitation(RoleFlags):
                                    related_name="+")
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail's outbox entry (as notifications' Delivery): the link can be made again from the seed
+    # (`token_from_seed`); a try holds the row until `email_lease_until`, or after a failure waits
+    # until then; tries so far.
+    token_seed = models.CharField(max_length=64, blank=True, editable=False)
+    email_lease_until = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                     blank=True, related_name="+")
     accepted_at = models.DateTimeField(null=True, blank=True)

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from alignment import task_queue
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
 from alignment.locks import lock_leaders
-from alignment.models import Invitation, Membership, Organisation, Role, Team, Weekday, hash_token
+from alignment.models import Invitation, Membership, Organisation, Role, Team, Weekday, hash_token, token_from_seed
 
 # How many slugs one creation tries before giving up; each lost try means another creation
 # with the same name committed meanwhile, so two people racing need at most two.
@@ -206,22 +210,22 @@ def remove_member(*, membership: Membership, actor) -> None:
 def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tuple[Invitation, str]:
     """Invite an email address to the team; returns the invitation and its one-time token.
 
-    A pending invitation to the same address is replaced (a re-send with a fresh link).
+    A pending invitation to the same address is replaced (a re-send with a fresh link). Its e-mail
+    is recorded with it (the invitation is its outbox entry) and sent once it commits.
     """
-    from alignment.tasks import send_invitation_email
-
     email = email.strip().lower()
     roles = {Role(role) for role in roles}
     if not roles:
         raise ActionRefused("Choose at least one role for the invitation.")
     if Membership.objects.filter(team=team, user__email__iexact=email).exists():
         raise ActionRefused(f"{email} is already in {team.name}. Change their roles in the member list.")
-    token = secrets.token_urlsafe(32)
+    seed = secrets.token_urlsafe(32)
+    token = token_from_seed(seed)
     now = timezone.now()
     with transaction.atomic():
         team.invitations.pending().filter(email=email).update(revoked_at=now)
         invitation = Invitation(
-            team=team, email=email, token_hash=hash_token(token), invited_by=actor,
+            team=team, email=email, token_hash=hash_token(token), token_seed=seed, invited_by=actor,
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         invitation.set_roles(roles)
@@ -229,8 +233,82 @@ def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tup
             invitation.save()
         except IntegrityError:
             raise ActionRefused(f"An invitation to {email} was just sent by someone else.") from None
-        send_invitation_email.delay_on_commit(invitation.pk, token)
+        task_queue.after_commit(SEND_INVITATION, [invitation.pk])
     return invitation, token
+
+
+# Invitation e-mails ---------------------------------------------------------------------------------------
+
+SEND_INVITATION = "alignment.tasks.send_invitation_email"
+INVITATION_LEASE = timedelta(minutes=10)  # longer than a send takes: a try still holding it died
+INVITATION_GRACE = timedelta(minutes=2)  # the invitation's own task sends it within seconds
+INVITATION_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+MAX_INVITATION_ATTEMPTS = len(INVITATION_BACKOFF) + 1
+
+
+def email_invitation(invitation_id: int, *, token: str | None = None, now: datetime | None = None) -> bool:
+    """Send the invitation's e-mail once, whoever asks and however often; True if this call sent it.
+
+    The link is made again from the invitation's seed (`token` is for invitations made before
+    seeds). As with notifications, a try claims the row for a lease before sending and marks it
+    sent after; a worker dying in between lets go when the lease passes, and the sweep
+    (`send_unsent_invitations`) tries again. A failed send waits before its next try, and raises.
+    """
+    now = now or timezone.now()
+    invitation = (Invitation.objects.select_related("team__organisation", "invited_by")
+                  .filter(pk=invitation_id).first())
+    if invitation is None or invitation.state != Invitation.State.PENDING:
+        return False
+    token = token_from_seed(invitation.token_seed) if invitation.token_seed else token
+    if not token or hash_token(token) != invitation.token_hash:
+        return False
+    claimed = (Invitation.objects
+               .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now), pk=invitation.pk,
+                       email_sent_at__isnull=True, email_attempts__lt=MAX_INVITATION_ATTEMPTS)
+               .update(email_lease_until=now + INVITATION_LEASE, email_attempts=F("email_attempts") + 1))
+    if not claimed:
+        return False
+    try:
+        _invitation_message(invitation, token).send()
+    except Exception:
+        attempts = invitation.email_attempts + 1
+        retry = now + INVITATION_BACKOFF[attempts - 1] if attempts < MAX_INVITATION_ATTEMPTS else None
+        Invitation.objects.filter(pk=invitation.pk).update(email_lease_until=retry)
+        raise
+    Invitation.objects.filter(pk=invitation.pk).update(email_sent_at=timezone.now(), email_lease_until=None)
+    return True
+
+
+def _invitation_message(invitation: Invitation, token: str) -> EmailMultiAlternatives:
+    context = {
+        "invitation": invitation,
+        "team": invitation.team,
+        "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
+    }
+    message = EmailMultiAlternatives(
+        subject=render_to_string("emails/invitation-subject.txt", context).strip(),
+        body=render_to_string("emails/invitation-body.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(render_to_string("emails/invitation-body.html", context), "text/html")
+    return message
+
+
+def unsent_invitation_ids(now: datetime, *, limit: int = 500) -> list[int]:
+    """Pending invitations whose e-mail has not gone and that nobody is sending now (1 query)."""
+    return list(
+        Invitation.objects.pending()
+        .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now), email_sent_at__isnull=True,
+                expires_at__gt=now, created_at__lte=now - INVITATION_GRACE,
+                email_attempts__lt=MAX_INVITATION_ATTEMPTS)
+        .exclude(token_seed="").order_by("created_at").values_list("pk", flat=True)[:limit])
+
+
+def send_unsent_invitations(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Queue every invitation e-mail still to go (beat, every minute); returns how many."""
+    due = unsent_invitation_ids(now or timezone.now(), limit=limit)
+    task_queue.now(SEND_INVITATION, due)
+    return len(due)
 
 
 def revoke_invitation(*, invitation: Invitation, actor) -> None:

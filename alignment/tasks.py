@@ -3,55 +3,41 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from alignment.models import Invitation
+from alignment import services
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
-def send_invitation_email(invitation_id: int, token: str) -> None:
-    """Email the invitation link; does nothing for an invitation already sent or no longer pending."""
-    invitation = (
-        Invitation.objects.select_related("team__organisation", "invited_by").filter(pk=invitation_id).first()
-    )
-    if invitation is None or invitation.email_sent_at or invitation.state != Invitation.State.PENDING:
-        return
-    context = {
-        "invitation": invitation,
-        "team": invitation.team,
-        "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
-    }
-    subject = render_to_string("emails/invitation-subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/invitation-body.txt", context),
-        to=[invitation.email],
-    )
-    message.attach_alternative(render_to_string("emails/invitation-body.html", context), "text/html")
-    # Claim the row first so that a second run of this task sends nothing.
-    claimed = Invitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True).update(
-        email_sent_at=timezone.now()
-    )
-    if not claimed:
-        return
+@shared_task(acks_late=True)  # idempotent: a try claims the invitation first, so a rerun sends nothing
+def send_invitation_email(invitation_id: int, token: str | None = None) -> None:
+    """Email the invitation link once; nothing for an invitation already sent or no longer pending.
+
+    A failed send is not retried here: the invitation keeps when its next try may be, and beat's
+    sweep (`send_unsent_invitations`) queues it then, so the retry outlives the worker and broker.
+    """
     try:
-        message.send()
-    except Exception:
-        # Release the claim so the retry (or a later run) sends it.
-        Invitation.objects.filter(pk=invitation.pk).update(email_sent_at=None)
-        raise
+        services.email_invitation(invitation_id, token=token)
+    except (ConnectionError, TimeoutError, smtplib.SMTPException, OSError):
+        logger.warning("send_invitation_email: invitation %s failed; the sweep tries again", invitation_id,
+                       exc_info=True)
+
+
+@shared_task(acks_late=True)  # a sweep: what it queues is sent once
+def send_unsent_invitations(batch_size: int = 500) -> int:
+    """Queue every invitation e-mail decided but not sent (a lost task, or a failed try due again)."""
+    return services.send_unsent_invitations(limit=batch_size)
 
 
 @shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)

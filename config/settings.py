@@ -231,6 +231,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Reminder emails held through someone's quiet hours go out once those end.
     "held emails": {"task": "notifications.tasks.release_held_emails", "schedule": 600.0,
                     "options": {"expires": 590}},
+    # Invitation e-mails not sent (their task was lost, or a failed try is due again).
+    "unsent invitations": {"task": "alignment.tasks.send_unsent_invitations", "schedule": 60.0,
+                           "options": {"expires": 55}},
     # E-mails decided but not sent (their task was lost with a worker or the broker, or is due a retry).
     "unsent emails": {"task": "notifications.tasks.send_unsent_emails", "schedule": 60.0,
                       "options": {"expires": 55}},

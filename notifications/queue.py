@@ -1,33 +1,10 @@
-"""Queue this app's tasks by name, so that the services that queue them need not import them.
-
-The tasks call the services (ids in, a service called); if the services imported the tasks back,
-the two modules would import each other. A Celery message names its task anyway: naming it here
-keeps every arrow pointing from `tasks` to `services`.
-"""
+"""The names of this app's tasks, which its services queue (`alignment.task_queue`: by name, not by import)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import partial
+from alignment.task_queue import after_commit, now
 
-from celery import current_app
-from django.db import transaction
+__all__ = ["SEND_EMAIL", "SEND_WEBHOOK", "after_commit", "now"]
 
 SEND_EMAIL = "notifications.tasks.send_notification_email"
 SEND_WEBHOOK = "notifications.tasks.send_webhook"
-
-
-def now(task_name: str, ids: Iterable[int]) -> None:
-    """Queue `task_name` once for each id, at once."""
-    task = current_app.tasks[task_name]
-    for pk in ids:
-        task.delay(pk)
-
-
-def after_commit(task_name: str, ids: Iterable[int], *, robust: bool = False) -> None:
-    """Queue `task_name` once for each id when the current transaction commits (never for a rollback).
-
-    `robust`: a broker that is away does not fail the request (a sweep sends what was never queued).
-    """
-    for pk in ids:
-        transaction.on_commit(partial(now, task_name, [pk]), robust=robust)
