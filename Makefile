@@ -26,8 +26,9 @@ run: install
 	$(PY) manage.py seed_demo
 	@bash bin/run-dev $(HOST) $(PORT)
 
-# Installs and runs the whole suite. Without DATABASE_URL/REDIS_URL it runs on SQLite
-# and skips the tests that need a real service (pytest prints why).
+# Installs and runs the whole suite, on both cores (PYTEST_ARGS= to change). Without
+# DATABASE_URL/REDIS_URL it runs on SQLite and skips the tests that need a real service (pytest prints why).
+PYTEST_ARGS ?= -n 2
 test: install
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -162,7 +162,8 @@ def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
     token = calendar_feed.issue_token(user=request.user, replacing=replacing)
     if token is None:
         # A second click, or another tab: the address made a moment ago stays, and is shown if it is new.
-        messages.info(request, "Your calendar address was just made, so it was not replaced again.")
+        messages.info(request, "Your calendar address had just been made, so it was kept rather than replaced "
+                               "again.")
     else:
         request.session[FRESH_TOKEN] = token
         if replacing:

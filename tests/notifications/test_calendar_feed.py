@@ -359,7 +359,7 @@ def test_a_double_click_makes_one_address_and_shows_it(login, member, client, ha
     client.post(reverse("notifications:calendar_issue"), {"replacing": shown})
     second = client.post(reverse("notifications:calendar_issue"), {"replacing": shown}, follow=True)
 
-    assertContains(second, "was not replaced again")
+    assertContains(second, "so it was kept rather than replaced again")
     fresh = second.context["fresh"]
     assert fresh is not None
     client.logout()
