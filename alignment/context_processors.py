@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from alignment import page_cache, permissions
+from alignment import permissions
 from alignment.models import Membership
 
 
@@ -20,7 +20,4 @@ def navigation(request):
     def my_teams():
         return switcher_memberships(user)
 
-    if page_cache.rendering():
-        # A page to be kept in the cache: its CSRF token and bell are filled in when it is served.
-        return {"nav_memberships": SimpleLazyObject(my_teams), "csrf_token": page_cache.csrf_mark()}
     return {"nav_memberships": SimpleLazyObject(my_teams)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 import zoneinfo
 from datetime import time
 
@@ -144,15 +143,6 @@ class RoleFlags(models.Model):
         )
 
 
-def new_revision() -> int:
-    """A fresh random mark for a team's or organisation's pages (`alignment.page_cache`).
-
-    Random rather than counted, so that a database rebuilt from scratch never repeats a
-    mark that a shared cache still holds pages under.
-    """
-    return secrets.randbits(62)
-
-
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
@@ -165,10 +155,6 @@ class Organisation(models.Model):
         help_text=_("People who may create teams in this organisation."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    revision = models.BigIntegerField(
-        default=new_revision, editable=False,
-        help_text=_("Changed whenever anything in the organisation changes: cached pages are kept under it."),
-    )
 
     class Meta:
         ordering = ["name"]
@@ -225,10 +211,6 @@ class Team(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text=_("Bumped on each settings save to detect concurrent edits."))
-    revision = models.BigIntegerField(
-        default=new_revision, editable=False,
-        help_text=_("Changed whenever anything in the team changes: cached pages are kept under it."),
-    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     archived_at = models.DateTimeField(
         _("archived"), null=True, blank=True,

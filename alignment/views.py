@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import lockout, page_cache, panels, permissions, selectors, services
+from alignment import lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """A signed-in person's teams; for everybody else, what Charter is and how to start."""
     if not request.user.is_authenticated:
         return render(request, "alignment/landing.html", {"form": FrontDoorLoginForm(request)})
-    return page_cache.serve(request, page_cache.reader_marks(request.user), lambda: _home(request))
+    return _home(request)
 
 
 def _home(request: HttpRequest) -> HttpResponse:
@@ -118,12 +118,11 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
     The same queries with 3 teams or 1,000: the page's teams, their leaders, and one batch per
     feature panel; filters and the admins' summary are single SQL queries over all teams.
     """
-    # The person's teams: the header lists them, the page's marks include them, and for anyone in a
-    # team of the organisation they are the access check too.
+    # The person's teams: the header lists them, and for anyone in a team of the organisation they
+    # are the access check too.
     mine = permissions.memberships_of(request.user)
     organisation = permissions.organisation_access(request.user, org_slug, memberships=mine)
-    return page_cache.serve(request, page_cache.organisation_marks(organisation, mine),
-                            lambda: _organisation_page(request, organisation, permissions.for_switcher(mine)))
+    return _organisation_page(request, organisation, permissions.for_switcher(mine))
 
 
 def _organisation_page(request: HttpRequest, organisation, mine: list[Membership]) -> HttpResponse:
@@ -197,7 +196,7 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
 @login_required
 def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug)
-    return page_cache.serve_team_page(request, access, lambda: _team_page(request, access))
+    return _team_page(request, access)
 
 
 @login_required

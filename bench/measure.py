@@ -8,10 +8,8 @@ Pages are requested through Django's test `Client` in this process, with DEBUG o
 site's whole middleware stack: after `warmup` requests, one request counted with
 `CaptureQueriesContext`, then `requests` timed ones for the p50 and p95.
 
-Each page is measured twice. **Rendered**: with the page cache off (`PAGE_CACHE=False`), what
-the page costs the first time it is read after a change: its queries (the Q target) and its
-time. **Served**: as a reader gets it again while nothing it shows changed, from the page cache
-(`alignment.page_cache`), warmed by the warm-up requests: its queries and time (the T target).
+Every reading renders the page: there is no per-reader page cache, so what is measured is what
+every reader gets, the first after a change included.
 """
 
 from __future__ import annotations
@@ -100,17 +98,9 @@ def measure_in_process(handles: Handles, *, requests: int, warmup: int, pages: l
             if client is None:
                 client = clients[page.viewer] = Client(raise_request_exception=False)
                 client.force_login(User.objects.get(email=getattr(handles, page.viewer)))
-            with override_settings(PAGE_CACHE=False):
-                rendered = measure_page(client, page.url(handles), requests=requests, warmup=warmup)
-            served = measure_page(client, page.url(handles), requests=requests, warmup=warmup)
-            results[page.key] = result = {
-                **served, "served_queries": served["queries"], "served_sql": served["sql"],
-                "queries": rendered["queries"], "sql": rendered["sql"],
-                "rendered_p50_ms": rendered["p50_ms"], "rendered_p95_ms": rendered["p95_ms"],
-            }
-            log(f"  {page.label}: {result['status']}, {result['queries']} queries rendered "
-                f"(p50 {result['rendered_p50_ms']:.1f} ms), {result['served_queries']} served "
-                f"(p50 {result['p50_ms']:.1f} ms), {result['size']:,} bytes")
+            results[page.key] = result = measure_page(client, page.url(handles), requests=requests, warmup=warmup)
+            log(f"  {page.label}: {result['status']}, {result['queries']} queries, "
+                f"p50 {result['p50_ms']:.1f} ms, {result['size']:,} bytes")
         for client in clients.values():
             client.session.delete()  # the session row the bench made
     return results

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from alignment import page_cache, permissions, refusals
+from alignment import permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
 from alignment.permissions import Capability, TeamAccess
@@ -84,16 +84,16 @@ def _render(request: HttpRequest, page: selectors.CharterPage, *, partial: str |
 @login_required
 def charter_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    return page_cache.serve_team_page(request, access, lambda: _render(
-        request, selectors.charter_page(access=access, charter=selectors.charter_for_reader(access))))
+    return _render(
+        request, selectors.charter_page(access=access, charter=selectors.charter_for_reader(access)))
 
 
 @login_required
 def charter_version(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
     access = permissions.reader_access(request.user, org_slug, team_slug)
-    return page_cache.serve_team_page(request, access, lambda: _render(
+    return _render(
         request, selectors.charter_page(access=access, charter=_readable_version(access, number),
-                                        viewing_version=True)))
+                                        viewing_version=True))
 
 
 @login_required
@@ -555,7 +555,7 @@ def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse
         return render(request, "charters/charter_history.html",
                       {"team": access.team, "access": access, "versions": versions})
 
-    return page_cache.serve_team_page(request, access, page)
+    return page()
 
 
 @login_required
@@ -566,7 +566,7 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     except ValueError:
         messages.error(request, "Choose two versions to compare.")
         return redirect("charters:history", org_slug, team_slug)
-    return page_cache.serve_team_page(request, access, lambda: _comparison(request, access, a, b))
+    return _comparison(request, access, a, b)
 
 
 def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> HttpResponse:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alignment import page_cache
 from charters.models import KeyResultProgress
 from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.models import CheckIn, Renegotiation
@@ -202,5 +203,5 @@ class ReplyForm(forms.Form):
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, auto_id: str = "id_%s", **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("token", page_cache.nonce())
+        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
         super().__init__(*args, auto_id=auto_id, **kwargs)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from alignment import page_cache, permissions, refusals
+from alignment import permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.htmx import HtmxHttpRequest
@@ -49,7 +49,7 @@ def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpRe
                                                           updates=page.key_result_updates))
         return _page(request, access, page, form)
 
-    return page_cache.serve_team_page(request, access, render_page)
+    return render_page()
 
 
 @login_required
@@ -156,18 +156,18 @@ def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
             "here": request.get_full_path(),
         })
 
-    return page_cache.serve_team_page(request, access, render_page)
+    return render_page()
 
 
 @login_required
 @require_GET
 def trends(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    return page_cache.serve_team_page(request, access, lambda: render(
+    return render(
         request, "checkins/trends.html", {
             "team": access.team, "access": access,
             "page": selectors.trends_page(access.team, _window_asked(access.team, request.GET.get("until", ""))),
-        }))
+        })
 
 
 @login_required
@@ -185,7 +185,7 @@ def person(request: HttpRequest, org_slug: str, team_slug: str, person_id: int) 
             raise Http404("Nobody by that id is in this team.")
         return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page})
 
-    return page_cache.serve_team_page(request, access, render_page)
+    return render_page()
 
 
 def _window_asked(team, value: str) -> selectors.Window:

@@ -61,8 +61,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.PrivateCacheMiddleware",
-    # After every write, marks the teams whose cached pages it changed (alignment.page_cache).
-    "alignment.page_cache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -267,11 +265,6 @@ BENCH_BARE_PAGE = env_bool("BENCH_BARE_PAGE", False)
 # Cookies travel over HTTPS only when DEBUG is off; SECURE_COOKIES=false lets the compose
 # stack be tried over plain http://localhost.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
-# Key pages are kept whole in the cache until something they show changes (alignment.page_cache).
-# PAGE_CACHE_VERIFY renders every page served from the cache afresh too and fails on a difference:
-# the test suite runs with it, to catch a write that does not mark its change.
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
-PAGE_CACHE_VERIFY = env_bool("PAGE_CACHE_VERIFY", False)
 # Sessions are read from the cache (local memory, or Redis where configured), the database behind it.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from alignment import page_cache, permissions, refusals
+from alignment import permissions, refusals
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
 from decisions import selectors, services
@@ -22,12 +22,12 @@ from decisions.models import Decision
 def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     verdict = request.GET.get("verdict", "")
-    return page_cache.serve_team_page(request, access, lambda: render(
+    return render(
         request, "decisions/decision_list.html", {
             "team": access.team, "access": access, "verdict": verdict, "verdicts": Decision.Verdict.choices,
             "investments": selectors.investments_to_check(access.team),
             "decisions": selectors.decision_log(access.team, verdict=verdict),
-        }))
+        })
 
 
 @login_required

@@ -19,11 +19,10 @@ class NotificationsConfig(AppConfig):
         return services.in_app_only("demo data")
 
     def ready(self) -> None:
-        from alignment import page_cache, panels
+        from alignment import panels
 
         # Celery knows these tasks in every process (web included): notifications.queue finds them by name.
         from notifications import (
-            context_processors,
             services,
             tasks,  # noqa: F401
             webhooks,
@@ -31,6 +30,5 @@ class NotificationsConfig(AppConfig):
 
         services.register_kind(webhooks.WEBHOOK_DISABLED, "Chat webhook turned off",
                                description="For a team's leaders: its chat webhook kept failing and was turned off.")
-        page_cache.register_bell(context_processors.render_bell)
         # The team's settings page offers the team's chat webhooks.
         panels.register_team_settings_section("notifications/_team_settings_webhooks.html")

@@ -15,7 +15,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from alignment import page_cache, permissions, refusals
+from alignment import permissions, refusals
 from alignment.errors import ActionRefused
 from alignment.models import User
 from alignment.next_page import local_path
@@ -58,7 +58,6 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect(local_path(notification.url) or "notifications:list")
 
 
-@page_cache.changes_no_page
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
@@ -71,7 +70,6 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:list")
 
 
-@page_cache.changes_no_page
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request: HttpRequest) -> HttpResponse:
@@ -109,7 +107,6 @@ def _zone(user):
     return ZoneInfo(user.time_zone or "UTC")
 
 
-@page_cache.changes_no_page
 @csrf_exempt  # the signed token is the permission; mail clients post one-click unsubscribes without a session
 @require_http_methods(["GET", "POST"])
 def notification_unsubscribe(request: HttpRequest, unsubscribe_token: str) -> HttpResponse:
@@ -152,7 +149,6 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
     })
 
 
-@page_cache.changes_no_page
 @login_required
 @require_POST
 def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
@@ -173,7 +169,6 @@ def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:calendar")
 
 
-@page_cache.changes_no_page
 @login_required
 @require_POST
 def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:

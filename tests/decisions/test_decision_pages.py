@@ -91,10 +91,9 @@ def test_outcome_conflict_page_is_flat(login, leader, team, write_charter, log_d
     # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision as loaded, 4
     # savepoint, 5 the compare-and-set update (no row), 6 the decision as it now is, 7 rollback to and 8 release
     # of the savepoint (the test runs in a transaction; outside one, the service's transaction costs no counted
-    # query), 9 the decision again with everything the page shows, 10 its history.
-    # and the unread notifications count (the header's bell); 12 and 13 mark the team and its organisation
-    # changed (page cache: a refused write is marked too).
-    with django_assert_num_queries(13):
+    # query), 9 the decision again with everything the page shows, 10 its history, 11 the unread
+    # notifications count (the header's bell).
+    with django_assert_num_queries(11):
         response = client.post(url, {"outcome": "proceed", "reason": "", "version": "0"})
 
     assert response.status_code == 409

@@ -32,17 +32,6 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), LONDON)
 
 
-def test_a_rollover_marks_its_teams_pages_changed(team, other_team, cycle):
-    """The team's cached pages (its cycle, charter, trends) are rendered afresh after the rollover."""
-    before = {t.pk: t.revision for t in (team, other_team)}
-
-    rollover.roll_over(now=midnight(CYCLE_END))
-
-    after = dict(Team.objects.filter(pk__in=before).values_list("pk", "revision"))
-    assert after[team.pk] != before[team.pk]
-    assert after[other_team.pk] == before[other_team.pk]  # no cycle of its own ended
-
-
 def test_a_close_whose_notices_fail_is_not_kept_and_the_next_tick_tells_everyone(team, cycle, leader, member,
                                                                                   monkeypatch):
     """The close and its notices commit together: a process dying between them leaves neither."""
@@ -153,7 +142,7 @@ def test_the_team_is_reminded_of_its_retrospective_the_day_before(team, cycle, l
 
 
 def _teams_with_due_cycles(organisation, leader, count: int) -> None:
-    from alignment.models import Membership, Team
+    from alignment.models import Membership
 
     for n in range(count):
         other = Team.objects.create(organisation=organisation, name=f"Team {n}", slug=f"team-{n}",
@@ -172,11 +161,10 @@ def test_rolling_over_costs_the_same_queries_for_2_or_20_cycles(organisation, le
     # 1 lock them, 1 charters in force, 1 the cycles' goals, 1 the charters' goals, 1 key results,
     # 1 where each stands, 1 the closed cycles (update), 1 the next cycles (insert), 1 their goals
     # (insert), 1 commitments marked to carry, the release (these cycles hold no key result yet and
-    # carry no commitment: those two inserts are skipped). 2 mark the teams and their organisations
-    # changed (page cache). Telling: 1 the teams' people, 1 already told, 1 what each carried;
+    # carry no commitment: those two inserts are skipped). Telling: 1 the teams' people, 1 already told, 1 what each carried;
     # deliver_many's savepoint, claims made, preferences, savepoint + claims + release,
     # notifications, release.
-    with django_assert_num_queries(2 + 2 + 12 + 2 + 3 + 8):
+    with django_assert_num_queries(2 + 2 + 12 + 3 + 8):
         counts = rollover.roll_over(now=midnight(CYCLE_END) + timedelta(hours=1))
 
     assert counts.sent == teams

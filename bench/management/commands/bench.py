@@ -42,16 +42,15 @@ people and decisions per team: only the organisation's size and its history diff
 
 How: each page is read by someone who may see all of it (a team leader who is also a
 member). Server time: Django's test Client in this process, DEBUG off, --requests timed
-requests after --warmup; queries are counted on one request. Each page is measured rendered
-(the page cache off: the first reading after a change) and served (from the page cache, as a
-reader gets it again while nothing it shows changed). Requests/s: gunicorn with
+requests after --warmup; queries are counted on one request. Every reading renders the page
+(there is no per-reader page cache). Requests/s: gunicorn with
 --workers sync workers, DEBUG off, the bare page mounted (BENCH_BARE_PAGE=1), signed in
 through the login form, loaded by --connections connections from this process (so client and
 server share the machine's cores: the report prints os.cpu_count() and the load average).
 
 Targets (issue #9), shown as pass/fail columns; --check makes a miss an error:
   Q  at most 12 queries, and the same number at both scales
-  T  server time p95 at most 25 ms at the measured scale, as the page is served
+  T  server time p95 at most 25 ms at the measured scale
   S  response at most max(10%, 1 KiB) larger than at the baseline
   R  at least 40% of the bare page's requests/s
 """
