@@ -50,6 +50,12 @@ def refused_by_archive(access: TeamAccess, capability: Capability) -> str | None
     return None
 
 
+def refuse_as_typed(form, reason: str, *, field: str | None = None) -> None:
+    """A form refused as a whole: its fields keep what was typed and `reason` is shown on it (or on `field`)."""
+    form.is_valid()  # cleans what was typed, so the page shows it back
+    form.add_error(field, reason)
+
+
 def form_access(request: HttpRequest, org_slug: str, team_slug: str,
                 capability: Capability) -> tuple[TeamAccess, str | None]:
     """The team and the person for a view with a form, and the archive's reason when it alone refuses a save.

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
 from alignment.locks import lock_leaders
 from alignment.models import Invitation, Membership, Organisation, Role, Team, Weekday, hash_token, token_from_seed
+from alignment.outbox import Outbox
 
 # How many slugs one creation tries before giving up; each lost try means another creation
 # with the same name committed meanwhile, so two people racing need at most two.
@@ -243,7 +244,7 @@ SEND_INVITATION = "alignment.tasks.send_invitation_email"
 INVITATION_LEASE = timedelta(minutes=10)  # longer than a send takes: a try still holding it died
 INVITATION_GRACE = timedelta(minutes=2)  # the invitation's own task sends it within seconds
 INVITATION_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
-MAX_INVITATION_ATTEMPTS = len(INVITATION_BACKOFF) + 1
+INVITATION_OUTBOX = Outbox(lease=INVITATION_LEASE, grace=INVITATION_GRACE, backoff=INVITATION_BACKOFF)
 
 
 def email_invitation(invitation_id: int, *, token: str | None = None, now: datetime | None = None) -> bool:
@@ -262,17 +263,12 @@ def email_invitation(invitation_id: int, *, token: str | None = None, now: datet
     token = token_from_seed(invitation.token_seed) if invitation.token_seed else token
     if not token or hash_token(token) != invitation.token_hash:
         return False
-    claimed = (Invitation.objects
-               .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now), pk=invitation.pk,
-                       email_sent_at__isnull=True, email_attempts__lt=MAX_INVITATION_ATTEMPTS)
-               .update(email_lease_until=now + INVITATION_LEASE, email_attempts=F("email_attempts") + 1))
-    if not claimed:
+    if not INVITATION_OUTBOX.claim(Invitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True), now):
         return False
     try:
         _invitation_message(invitation, token).send()
     except Exception:
-        attempts = invitation.email_attempts + 1
-        retry = now + INVITATION_BACKOFF[attempts - 1] if attempts < MAX_INVITATION_ATTEMPTS else None
+        retry = INVITATION_OUTBOX.next_try(invitation.email_attempts + 1, now)
         Invitation.objects.filter(pk=invitation.pk).update(email_lease_until=retry)
         raise
     Invitation.objects.filter(pk=invitation.pk).update(email_sent_at=timezone.now(), email_lease_until=None)
@@ -296,12 +292,9 @@ def _invitation_message(invitation: Invitation, token: str) -> EmailMultiAlterna
 
 def unsent_invitation_ids(now: datetime, *, limit: int = 500) -> list[int]:
     """Pending invitations whose e-mail has not gone and that nobody is sending now (1 query)."""
-    return list(
-        Invitation.objects.pending()
-        .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now), email_sent_at__isnull=True,
-                expires_at__gt=now, created_at__lte=now - INVITATION_GRACE,
-                email_attempts__lt=MAX_INVITATION_ATTEMPTS)
-        .exclude(token_seed="").order_by("created_at").values_list("pk", flat=True)[:limit])
+    unsent = Invitation.objects.pending().filter(email_sent_at__isnull=True, expires_at__gt=now).exclude(token_seed="")
+    return list(INVITATION_OUTBOX.waiting(unsent, now, decided="created_at")
+                .order_by("created_at").values_list("pk", flat=True)[:limit])
 
 
 def send_unsent_invitations(*, now: datetime | None = None, limit: int = 500) -> int:

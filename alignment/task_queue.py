@@ -22,10 +22,11 @@ def now(task_name: str, ids: Iterable[int]) -> None:
         task.delay(pk)
 
 
-def after_commit(task_name: str, ids: Iterable[int], *, robust: bool = False) -> None:
+def after_commit(task_name: str, ids: Iterable[int]) -> None:
     """Queue `task_name` once for each id when the current transaction commits (never for a rollback).
 
-    `robust`: a broker that is away does not fail the request (a sweep sends what was never queued).
+    Robust: what is queued this way is recorded in a row a sweep finds unsent, so a broker that is
+    away when the transaction commits is logged and never fails the request whose work committed.
     """
     for pk in ids:
-        transaction.on_commit(partial(now, task_name, [pk]), robust=robust)
+        transaction.on_commit(partial(now, task_name, [pk]), robust=True)

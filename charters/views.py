@@ -423,8 +423,7 @@ def comment_create(request: HttpRequest, org_slug: str, team_slug: str, number: 
     charter = _version(access, number)
     form = CommentForm.for_section(section, request.POST)
     if archived:
-        form.is_valid()
-        form.add_error("body", archived)
+        refusals.refuse_as_typed(form, archived, field="body")
     elif form.is_valid():
         parent = None
         if form.cleaned_data["parent"]:
@@ -481,8 +480,7 @@ def respond(request: HttpRequest, org_slug: str, team_slug: str, number: int) ->
     charter = _version(access, number)
     form = ResponseForm(request.POST)
     if archived:
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
     elif form.is_valid():
         try:
             services.respond(charter=charter, member=request.user, kind=form.cleaned_data["kind"],

@@ -75,8 +75,7 @@ def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str |
     if archived:  # archived while the page was open: their text stays on it, with the reason
         if request.htmx:
             return _status(request, access, page, error=f"Not saved: {archived}", status=refusals.ARCHIVED_STATUS)
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
         return _page(request, access, page, form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         if request.htmx:  # saving as they type: say so and leave the page, with their text, alone
@@ -338,8 +337,7 @@ def create_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
     # The overload question, answered on this form after renegotiating: kept with the text on a refusal.
     overload_form = OverloadForm(request.POST) if "overload_seen" in request.POST else None
     if archived:
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
         return _commitments_page(request, access, form=form, overload_form=overload_form,
                                  status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
@@ -373,8 +371,7 @@ def ask_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpR
     page = selectors.commitments_page(access.team)
     form = CommitmentForm(request.POST, goals=page.goals, people=page.people, auto_id="ask_%s")
     if archived:
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
         return _commitments_page(request, access, ask_form=form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         return _commitments_page(request, access, ask_form=form, status=400)
@@ -470,8 +467,7 @@ def renegotiate(request: HttpRequest, org_slug: str, team_slug: str, commitment_
         raise Http404("No such commitment")
     form = RenegotiationForm(request.POST, people=page.people)
     if archived:
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
         return _commitment_page(request, access, commitment_id, form=form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         return _commitment_page(request, access, commitment_id, form=form, status=400)

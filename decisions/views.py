@@ -47,8 +47,7 @@ def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> Http
     data = request.POST if request.method == "POST" else None
     form = DecisionForm(data, goals=page.goals, initial={"idempotency_key": key})
     if archived:
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
     elif request.method == "POST" and form.is_valid():
         try:
             decision = services.log_decision(team=access.team, actor=request.user, **form.cleaned_data)
@@ -97,8 +96,7 @@ def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decisio
     # Not `request.POST or None`: an empty POST must be a bound form that shows "required".
     form = OutcomeForm(request.POST)
     if archived:  # archived while the leader was deciding: their choice and reason stay, with why
-        form.is_valid()
-        form.add_error(None, archived)
+        refusals.refuse_as_typed(form, archived)
         return _decision_page(request, access, decision, form, status=refusals.ARCHIVED_STATUS)
     if not form.is_valid():
         return _decision_page(request, access, decision, form, status=400)

@@ -35,11 +35,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.outbox import Outbox
 from alignment.permissions import people_who_may
 from notifications import queue
 from notifications.models import Delivery, Notification, NotificationPreference
@@ -382,7 +382,8 @@ EMAIL_GRACE = timedelta(minutes=2)
 # The wait after the 1st, 2nd… failed try; after the last, the delivery stays failed (the in-app one is there).
 EMAIL_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                  timedelta(hours=6))
-MAX_EMAIL_ATTEMPTS = len(EMAIL_BACKOFF) + 1
+EMAIL_OUTBOX = Outbox(lease=EMAIL_LEASE, grace=EMAIL_GRACE, backoff=EMAIL_BACKOFF)
+MAX_EMAIL_ATTEMPTS = EMAIL_OUTBOX.max_attempts
 
 
 def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
@@ -396,19 +397,14 @@ def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
     A failed send is recorded with the time of its next try, and raised.
     """
     now = now or timezone.now()
-    claimed = (Delivery.objects
-               .filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now),
-                       pk=delivery_id, emailed_at__isnull=True, status__in=SENDABLE,
-                       email_attempts__lt=MAX_EMAIL_ATTEMPTS)
-               .update(email_lease_until=now + EMAIL_LEASE, email_attempts=F("email_attempts") + 1))
-    if not claimed:
+    unsent = Delivery.objects.filter(pk=delivery_id, emailed_at__isnull=True, status__in=SENDABLE)
+    if not EMAIL_OUTBOX.claim(unsent, now):
         return False
     delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
     try:
         _email_message(delivery).send()
     except Exception as error:
-        retry = (now + EMAIL_BACKOFF[delivery.email_attempts - 1]
-                 if delivery.email_attempts < MAX_EMAIL_ATTEMPTS else None)
+        retry = EMAIL_OUTBOX.next_try(delivery.email_attempts, now)
         detail = f"email failed ({delivery.email_attempts} of {MAX_EMAIL_ATTEMPTS}): {error}"
         Delivery.objects.filter(pk=delivery_id).update(
             status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
@@ -465,12 +461,10 @@ def unsent_email_ids(now: datetime, *, limit: int = 500) -> list[int]:
     Past the grace its own task had, not held by a live try, with tries left: their task was lost
     (a worker or the broker died), or their last try failed and its wait is over.
     """
-    return list(
-        Delivery.objects.filter(Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now),
-                                status__in=(Delivery.Status.CLAIMED, Delivery.Status.FAILED),
-                                emailed_at__isnull=True, claimed_at__lte=now - EMAIL_GRACE,
-                                email_attempts__lt=MAX_EMAIL_ATTEMPTS)
-        .order_by("claimed_at").values_list("pk", flat=True)[:limit])
+    unsent = Delivery.objects.filter(status__in=(Delivery.Status.CLAIMED, Delivery.Status.FAILED),
+                                     emailed_at__isnull=True)
+    return list(EMAIL_OUTBOX.waiting(unsent, now, decided="claimed_at")
+                .order_by("claimed_at").values_list("pk", flat=True)[:limit])
 
 
 def send_unsent_emails(*, now: datetime | None = None, limit: int = 500) -> int:

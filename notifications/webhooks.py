@@ -248,9 +248,8 @@ def _queue_deliveries(hooks: list[TeamWebhook], *, event: str, key: str, body: d
         ids = list(WebhookDelivery.objects.filter(webhook_id__in=new, event=event, key=key,
                                                   status=WebhookDelivery.Status.QUEUED, attempts=0)
                    .values_list("pk", flat=True))
-        # Robust: the transaction has committed by then, so a broker that is away must not fail the
-        # request; beat's `send_due_webhooks` sends what was never queued.
-        queue.after_commit(queue.SEND_WEBHOOK, ids, robust=True)
+        # Beat's `send_due_webhooks` sends what was never queued (a broker away at commit).
+        queue.after_commit(queue.SEND_WEBHOOK, ids)
     return ids
 
 

@@ -104,13 +104,10 @@ def _close_and_tell(batch: list[ReviewCycle], now: datetime, counts: Counts) -> 
         logger.exception("rolling over cycle %s of team %s failed", cycle.number, cycle.team_id)
 
     def close(cycles: list[ReviewCycle]) -> list[Rollover]:
-        told = Counts()
         with transaction.atomic():
             rolled = close_due_cycles(cycles, now=now)
-            if rolled:
-                delivered = notifications.deliver_many(_notices(rolled), now=now)
-                told.sent = len(delivered)
-        counts.sent += told.sent  # counted once the close and its notices have committed together
+            told = notifications.deliver_many(_notices(rolled), now=now) if rolled else []
+        counts.sent += len(told)  # counted once the close and its notices have committed together
         return rolled
 
     return together_or_alone(batch, close, transient=TRANSIENT, failed=failed)

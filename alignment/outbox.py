@@ -1,0 +1,45 @@
+"""An e-mail's outbox entry: the row that decided to send it, claimed for each try and retried after a wait.
+
+A model taking part (notifications' `Delivery`, the core's `Invitation`) has `email_lease_until` and
+`email_attempts`. A try claims its row by compare-and-set on a row nobody holds, with tries left, and
+holds it for the lease: a worker that dies mid-send lets go when the lease passes. A failed try holds
+the row until its next try is due, so the sweep that finds rows still to send (`waiting`) leaves it
+until then. The send itself, and what "sent" means on the row, is the model's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+
+
+@dataclass(frozen=True)
+class Outbox:
+    lease: timedelta  # longer than any one send takes: a try still holding a row after this has died
+    grace: timedelta  # a new row's own task sends it within seconds; the sweep leaves it this long
+    backoff: tuple[timedelta, ...]  # the wait after the 1st, 2nd… failed try; after the last, no more tries
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.backoff) + 1
+
+    def free(self, now: datetime) -> Q:
+        """Rows nobody holds now, with tries left."""
+        return ((Q(email_lease_until__isnull=True) | Q(email_lease_until__lte=now))
+                & Q(email_attempts__lt=self.max_attempts))
+
+    def claim(self, rows: QuerySet, now: datetime) -> bool:
+        """Take the one row of `rows` for a try, if nobody holds it and it has tries left (1 query)."""
+        return bool(rows.filter(self.free(now)).update(email_lease_until=now + self.lease,
+                                                       email_attempts=F("email_attempts") + 1))
+
+    def next_try(self, attempts: int, now: datetime) -> datetime | None:
+        """When a row whose `attempts`-th try failed may be tried again; None after the last."""
+        return now + self.backoff[attempts - 1] if attempts < self.max_attempts else None
+
+    def waiting(self, rows: QuerySet, now: datetime, *, decided: str) -> QuerySet:
+        """Of `rows` (those still to send), the ones due a try: past the grace (`decided` names when the
+        row was written), not held by a live try, with tries left."""
+        return rows.filter(self.free(now), **{f"{decided}__lte": now - self.grace})
