@@ -2,8 +2,10 @@
 
 A ratified version never changes, so its rendered prose is kept in the cache under the
 version's identity and stays valid for as long as the version exists. A draft or proposal
-still changes, so it is rendered when shown. Everyone who may read a version reads the
-same prose, so a cached rendering never carries one reader's private data to another.
+still changes, but every change of its text raises its `revision` (`charters.services`), so
+its prose is kept under the revision too: an edit makes a new key. Everyone who may read a
+version reads the same prose, so a cached rendering never carries one reader's private data
+to another.
 """
 
 from __future__ import annotations
@@ -19,21 +21,23 @@ RENDERING = 1
 
 
 def cache_key(charter: Charter) -> str:
-    """The version's identity: its id, team, number and the moment it was ratified."""
-    ratified = charter.ratified_at.timestamp() if charter.ratified_at else ""
+    """The version's identity: its id, team, number and the moment it was ratified (or, before that,
+    when it was started and the revision of its text: a discarded draft's id may come back on SQLite)."""
+    ratified = charter.ratified_at.timestamp() if charter.ratified_at else \
+        f"{charter.created_at.timestamp()}r{charter.revision}"
     return f"charter-prose:{RENDERING}:{charter.pk}:{charter.team_id}:{charter.number}:{ratified}"
 
 
 def attach_prose(content: CharterContent) -> None:
     """Set `people_html` and `process_html` on the charter, `why_html` on non-negotiables and
-    `guardrails_html` on boundaries; from the cache for a ratified version (no query either way)."""
+    `guardrails_html` on boundaries; from the cache when this text was rendered before (no query either way)."""
     charter = content.charter
-    immutable = charter.was_ratified
-    rendered = cache.get(cache_key(charter)) if immutable else None
+    key = cache_key(charter)
+    rendered = cache.get(key)
     if rendered is None:
         rendered = _render(content)
-        if immutable:
-            cache.set(cache_key(charter), rendered, timeout=None)
+        # A ratified version's prose lives as long as the version; a draft's until its next edits make it unread.
+        cache.set(key, rendered, timeout=None if charter.was_ratified else 7 * 24 * 3600)
     charter.people_html, charter.process_html = rendered["people"], rendered["process"]
     for item in content.non_negotiables:
         item.why_html = rendered["why"].get(item.pk, "")

@@ -12,6 +12,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from alignment import fragments
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
 from alignment.weeks import TeamWeek
@@ -67,14 +68,13 @@ def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
 
 
 def comparison(old: Charter, new: Charter) -> list[SectionDiff]:
-    """Two versions section by section: 4 queries, none when both are ratified and were compared before."""
-    key = f"charter-compare:{cache_key(old)}:{cache_key(new)}" if old.was_ratified and new.was_ratified else None
-    sections = cache.get(key) if key else None
+    """Two versions section by section: 4 queries, none when these texts were compared before."""
+    key = f"charter-compare:{cache_key(old)}:{cache_key(new)}"
+    sections = cache.get(key)
     if sections is None:
         contents = load_contents([old, new])
         sections = compare(contents[old.pk], contents[new.pk])
-        if key:
-            cache.set(key, sections, timeout=None)
+        cache.set(key, sections, timeout=None if old.was_ratified and new.was_ratified else 7 * 24 * 3600)
     return sections
 
 
@@ -358,6 +358,7 @@ class CharterPage:
     consent_error: str | None = None
     viewing_version: bool = False
     comment_url: str = ""  # where every comment form of the page posts
+    shared_versions: dict[str, tuple | None] = field(default_factory=dict)  # each section's `{% shared %}` version
 
     def context(self) -> dict:
         return {**vars(self), "page": self, "team": self.access.team, "sections": Section}
@@ -385,7 +386,14 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         amends.team = access.team
         contents = load_contents([charter, amends])
         page.content = contents[charter.pk]
-        page.changes = {diff.section.value: diff for diff in compare(contents[amends.pk], page.content)}
+        # Each edit of the amendment makes a new key; goals' owners are named in it, so their names join it.
+        owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
+        key = f"charter-compare:{cache_key(amends)}:{cache_key(charter)}:{owners}"
+        diffs = cache.get(key)
+        if diffs is None:
+            diffs = compare(contents[amends.pk], page.content)
+            cache.set(key, diffs, timeout=7 * 24 * 3600)
+        page.changes = {diff.section.value: diff for diff in diffs}
     else:
         page.content = load_content(charter)
     attach_prose(page.content)
@@ -396,6 +404,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
             kr.progress_form = failed_progress
         else:
             kr.progress_form = ProgressForm.for_key_result(kr) if page.perms.record_progress else None
+    page.shared_versions = shared_versions(page, typed_progress=failed_pk is not None)
     if not access.in_team:
         return page
     if page.perms.amend:  # for stewards on the active version only: known from `charter_for_reader`, else 1 query
@@ -432,6 +441,26 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         page.comment_forms[comment_form.data.get("section", "")] = comment_form
     _link_rows(page)
     return page
+
+
+def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tuple | None]:
+    """Each section's version as every reader with the same controls sees it (`{% shared %}`).
+
+    The text is the version's prose key (`charters.prose.cache_key`: its identity and the `revision`
+    every edit of a draft or proposal raises; a ratified version never changes) with its state and the version it amends (whose text is fixed); the
+    controls are the reader's role, not the reader. The goals also show each key result's latest
+    reading and each owner's name, which change without the text: a digest of them joins the key.
+    A progress form that failed holds what its person typed, so the goals are then not kept.
+    """
+    charter, perms = page.charter, page.perms
+    base = (cache_key(charter), charter.state, charter.based_on_id or 0, perms.edit, perms.record_progress)
+    goals = None if typed_progress else (*base, fragments.digest(
+        (goal.pk, goal.owner.name if goal.owner else "", [
+            (kr.pk, kr.latest.progress.pk if kr.latest.progress else 0,
+             kr.latest.progress.recorded_by.name if kr.latest.progress and kr.latest.progress.recorded_by else "")
+            for kr in goal.key_results_list])
+        for goal in page.content.goals))
+    return {**{section.value: base for section in Section}, "goals": goals}
 
 
 ITEM_ACTIONS = ("up", "down", "delete")

@@ -1,4 +1,4 @@
-"""A ratified version's Markdown is rendered once and kept; a working copy's is rendered when shown.
+"""A version's Markdown is rendered once per text and kept: a ratified version's for good, a working copy's until it is edited.
 
 The cache holds what every reader of a version reads alike (its prose), keyed by the version's
 identity, so it never shows one team's draft, or one reader's forms, to anyone else.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from alignment import markdown
+from charters import services
 from charters.models import Charter, NonNegotiable
 from tests.charters.conftest import charter_url
 
@@ -44,13 +45,16 @@ def test_a_ratified_version_is_rendered_once_for_every_reader(login, leader, mem
         assert "<em>matters</em>" in page and "<li>We ask for help early</li>" in page
 
 
-def test_a_draft_is_rendered_as_it_now_reads(login, leader, team, write_charter, renders):
+def test_a_draft_is_rendered_once_per_revision_of_its_text(login, leader, member, team, write_charter, renders):
     draft = write_charter(team)
-    client = login(leader)
-    client.get(charter_url("detail"))
+    login(leader).get(charter_url("detail"))
+    login(member).get(charter_url("detail"))
+    assert renders["n"] == 6  # the second reader of the same text reads the kept rendering
 
-    NonNegotiable.objects.filter(charter=draft, position=1).update(why="Now **bold**")
-    page = client.get(charter_url("detail")).content.decode()
+    item = NonNegotiable.objects.get(charter=draft, position=1)
+    item.why = "Now **bold**"
+    services.update_item(charter=draft, item=item, expected_version=item.version)  # raises the revision
+    page = login(member).get(charter_url("detail")).content.decode()
 
     assert "<strong>bold</strong>" in page and renders["n"] == 12
 

@@ -1,0 +1,86 @@
+"""Parts of pages that read alike for everyone who may read them, rendered once per version of their content.
+
+A page is the reader's own (their controls, their consent, their drafts), but much of it is the
+same for every reader: a charter version's sections, a team's card on the organisation map, a
+key result's chart, a cycle's scoreboard, a retrospective's board as others see it. Such a part
+is rendered by a function that takes the content only — never the request or the reader — and
+kept in the cache under its name and the content's own version:
+
+    html = fragments.shared("charter-sections", (charter.pk, charter.version), lambda: render(...))
+
+The version is what the service writing the content changes (an id and a `version` counter,
+`updated_at`, the newest reading's id) or a digest of the values the part is drawn from
+(`digest(...)`), so a write makes a new key and the old entry is never read again: nothing
+elsewhere has to remember to invalidate it. The key also carries the release (a digest of the
+code and templates that draw fragments), so a deploy that changes how a part looks never
+serves the old drawing.
+
+Only content that every reader of it may see goes in: the key names no reader, so whoever may
+reach the key reads the same bytes (`tests/alignment/test_fragments.py` and each page's test
+hold a private detail out of the shared parts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import cache as once
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
+
+# How long an entry lives unread. Versions make old entries unreachable; this only returns their room.
+TIMEOUT = 7 * 24 * 3600
+
+
+@once
+def release() -> str:
+    """A digest of the templates and Python source that draw pages: it changes with every deploy that could."""
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")):
+        if folder.name in {"tests", "var", "node_modules", "staticfiles"} or not (
+                (folder / "__init__.py").exists() or folder.name == "templates"):
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in {".py", ".html"} and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def digest(values: Iterable[object]) -> str:
+    """A short digest of what a part is drawn from, for a version no single counter gives."""
+    return hashlib.blake2b(repr(tuple(values)).encode(), digest_size=12).hexdigest()
+
+
+def key(name: str, version: Iterable[object]) -> str:
+    """The cache key: the release, the part's name and a digest of its version (safe for any cache backend)."""
+    return f"fragment:{release()}:{name}:{digest(version)}"
+
+
+def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> SafeString:
+    """The part named `name` at `version`: from the cache, else rendered by `render()` and kept."""
+    cache_key = key(name, version)
+    html = cache.get(cache_key)
+    if html is None:
+        html = str(render())
+        cache.set(cache_key, html, TIMEOUT)
+    return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
+
+
+def shared_many(name: str, versions: dict[object, Iterable[object]],
+                render: Callable[[list[object]], dict[object, str]]) -> dict[object, SafeString]:
+    """`shared` for many parts of one kind at once (a page of map cards): one cache round trip to read
+    them, `render(missing_ids)` for those not kept, one to keep those."""
+    keys = {item: key(name, version) for item, version in versions.items()}
+    found = cache.get_many(list(keys.values())) if keys else {}
+    html = {item: found[cache_key] for item, cache_key in keys.items() if cache_key in found}
+    missing = [item for item in keys if item not in html]
+    if missing:
+        drawn = {item: str(part) for item, part in render(missing).items()}
+        cache.set_many({keys[item]: part for item, part in drawn.items()}, TIMEOUT)
+        html.update(drawn)
+    return {item: mark_safe(part) for item, part in html.items()}  # noqa: S308 — our own templates

@@ -1,0 +1,55 @@
+"""`{% shared %}`: a part of a template that reads alike for everyone who may read it, kept per version.
+
+    {% load fragments %}
+    {% shared "charter-goals" page.shared_versions.goals %}
+      ... the goals as every reader with the same controls sees them ...
+    {% endshared %}
+
+The part is rendered once per version (`alignment.fragments`) and read from the cache after.
+The version is one value or several, made by the code that loads the content from the content's
+own versions; when it is None the part is rendered and not kept (a form that failed shows what
+its person typed, which is theirs alone).
+
+Inside the block the reader is out of reach: `request` and `user` are blank, and `{% csrf_token %}`
+writes a placeholder that each response fills in with its own reader's token. So a kept part can
+hold forms and never carries one person's token to another.
+"""
+
+from django import template
+from django.template.base import Node, NodeList, Parser, Token
+
+from alignment import fragments
+
+register = template.Library()
+
+# Stands in for the reader's CSRF token while a kept part is drawn; never a valid token.
+TOKEN_PLACEHOLDER = "__csrf-token-of-the-reader__"
+
+
+class SharedNode(Node):
+    def __init__(self, name, version, nodelist: NodeList):
+        self.name, self.version, self.nodelist = name, version, nodelist
+
+    def render(self, context) -> str:
+        name, version = self.name.resolve(context), [part.resolve(context) for part in self.version]
+        if any(part is None for part in version):
+            return self.nodelist.render(context)
+
+        def draw() -> str:
+            with context.push(request=None, user=None, csrf_token=TOKEN_PLACEHOLDER):
+                return self.nodelist.render(context)
+
+        html = fragments.shared(name, version, draw)
+        if TOKEN_PLACEHOLDER in html:
+            html = html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", "")))
+        return html
+
+
+@register.tag
+def shared(parser: Parser, token: Token) -> SharedNode:
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a name and at least one version part")
+    nodelist = parser.parse(("endshared",))
+    parser.delete_first_token()
+    return SharedNode(parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]], nodelist)

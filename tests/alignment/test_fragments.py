@@ -1,0 +1,114 @@
+"""`alignment.fragments` and `{% shared %}`: a part kept per version of its content, never per reader.
+
+A kept part is read by the next reader without drawing it again; a new version draws it anew; a
+part whose version is None (a form holding what one person typed) is drawn and not kept; and the
+reader stays out of reach inside the block: no `request`, no `user`, and a CSRF placeholder that
+each response fills with its own reader's token.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token
+from django.template import engines
+from django.test import RequestFactory
+
+from alignment import fragments
+from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
+
+TEMPLATE = """{% load fragments %}<p>{{ user.email }}</p>{% shared "note" version %}<form>{% csrf_token %}\
+<b>{{ text }}</b><i>{{ user.email }}</i><s>{{ request.path }}</s>{% drawn %}</form>{% endshared %}"""
+
+
+@pytest.fixture
+def page(make_user, db):
+    """`page(reader, text, version)`: the template rendered for `reader`, and how often the part was drawn."""
+    drawn = {"n": 0}
+
+    def count() -> str:
+        drawn["n"] += 1
+        return ""
+
+    template = engines["django"].from_string(TEMPLATE.replace("{% drawn %}", "{{ drawn }}"))
+
+    def render(reader, text: str, version) -> tuple[str, str]:
+        request = RequestFactory().get("/somewhere/private")
+        request.user = reader
+        html = template.render({"text": text, "version": version, "drawn": _Calls(count)}, request)
+        return html, request.META["CSRF_COOKIE"]  # the reader's secret, which their token masks
+
+    render.drawn = drawn
+    return render
+
+
+class _Calls:
+    """Counts how often the template reads it."""
+
+    def __init__(self, call):
+        self.call = call
+
+    def __str__(self) -> str:
+        return self.call()
+
+
+def test_the_part_is_drawn_once_per_version_and_read_by_every_reader(page, make_user):
+    ann, bob = make_user("ann@example.com"), make_user("bob@example.com")
+
+    first, _ = page(ann, "Ship it", (1, 1))
+    second, _ = page(bob, "Ship it", (1, 1))
+    assert page.drawn["n"] == 1 and "<b>Ship it</b>" in second
+
+    third, _ = page(bob, "Ship it now", (1, 2))  # the service wrote a new version
+    assert page.drawn["n"] == 2 and "<b>Ship it now</b>" in third
+
+
+def test_the_reader_is_out_of_reach_inside_the_part(page, make_user):
+    ann, bob = make_user("ann@example.com"), make_user("bob@example.com")
+
+    first, ann_secret = page(ann, "Ship it", (1, 1))
+    second, bob_secret = page(bob, "Ship it", (1, 1))
+
+    assert "<p>ann@example.com</p>" in first and "<p>bob@example.com</p>" in second  # outside: the reader's own
+    for html in (first, second):
+        assert "<i></i><s></s>" in html  # inside: nobody's
+        assert TOKEN_PLACEHOLDER not in html
+    assert ann_secret != bob_secret
+    assert _secret_of(first) == ann_secret and _secret_of(second) == bob_secret  # each their own token
+
+
+def _secret_of(html: str) -> str:
+    (token,) = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    return _unmask_cipher_token(token)
+
+
+def test_a_part_without_a_version_is_drawn_every_time_and_never_kept(page, make_user):
+    ann, bob = make_user("ann@example.com"), make_user("bob@example.com")
+
+    first, _ = page(ann, "What Ann typed", None)
+    second, _ = page(bob, "Bob's text", None)
+
+    assert page.drawn["n"] == 2 and "What Ann typed" not in second
+
+
+def test_keys_name_the_release_and_hash_the_version():
+    key = fragments.key("charter-goals", (12, "proposed", True, "a b:c"))
+
+    assert key.startswith(f"fragment:{fragments.release()}:charter-goals:")
+    assert " " not in key and len(key) < 100  # safe for any cache backend
+    assert key != fragments.key("charter-goals", (12, "proposed", False, "a b:c"))
+
+
+def test_many_parts_read_in_one_round_trip_and_draw_only_the_missing(db):
+    drawn = []
+
+    def draw(ids):
+        drawn.append(list(ids))
+        return {pk: f"<li>{pk}</li>" for pk in ids}
+
+    fragments.shared_many("card", {1: (1, "a"), 2: (2, "a")}, draw)
+    parts = fragments.shared_many("card", {1: (1, "a"), 2: (2, "b"), 3: (3, "a")}, draw)
+
+    assert drawn == [[1, 2], [2, 3]]
+    assert parts == {1: "<li>1</li>", 2: "<li>2</li>", 3: "<li>3</li>"}

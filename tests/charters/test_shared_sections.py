@@ -1,0 +1,95 @@
+"""The charter's sections are drawn once per version of their text and kept (`{% shared %}`).
+
+What every reader with the same controls reads alike is kept; whatever is one reader's — their
+controls, their CSRF token, a form holding what they typed — is never served to another, and a
+write through the services shows at once, because it makes a new version of the key.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+
+from charters import services
+from charters.models import Charter, Goal, KeyResult, NonNegotiable
+from tests.charters.conftest import charter_url
+
+pytestmark = pytest.mark.django_db
+
+EDIT_CONTROL = "Edit purpose"
+
+
+def _goals(html: str) -> str:
+    return html[html.index('<section id="goals"'):html.index("</section>", html.index('<section id="goals"'))]
+
+
+def test_a_reader_without_controls_never_gets_an_editors_section(login, leader, member, team, write_charter):
+    write_charter(team, people="Who we are")
+    as_leader = login(leader).get(charter_url("detail")).content.decode()  # kept as the editor sees it
+    as_member = Client()
+    as_member.force_login(member)
+    page = as_member.get(charter_url("detail")).content.decode()
+
+    assert EDIT_CONTROL in as_leader and "item_action" not in page
+    assert EDIT_CONTROL not in page and "+ Add goal" not in page and "Who we are" in page
+
+
+def test_an_edit_through_the_service_shows_to_the_next_reader_at_once(login, leader, member, team, write_charter):
+    draft = write_charter(team)
+    login(member).get(charter_url("detail"))
+    item = NonNegotiable.objects.get(charter=draft, position=1)
+    item.title = "Patients first, always"
+
+    services.update_item(charter=draft, item=item, expected_version=item.version)
+
+    assert "Patients first, always" in login(member).get(charter_url("detail")).content.decode()
+
+
+def test_new_progress_and_a_renamed_owner_show_in_the_kept_goals(login, leader, member, team, write_charter):
+    active = write_charter(team, state=Charter.State.RATIFIED)
+    login(member).get(charter_url("detail"))
+    kr = KeyResult.objects.filter(goal__charter=active).order_by("goal__position", "position").first()
+    owner = Goal.objects.get(charter=active, position=1).owner
+
+    services.record_progress(key_result=kr, actor=leader, value=77, confidence="on_track")
+    owner.display_name = "Renamed Owner"
+    owner.save(update_fields=["display_name"])
+
+    goals = _goals(login(member).get(charter_url("detail")).content.decode())
+    assert "77%" in goals and "Renamed Owner" in goals
+
+
+def test_each_reader_gets_their_own_token_in_the_kept_forms(login, leader, team, write_charter, make_user,
+                                                            add_member):
+    write_charter(team)
+    co_leader = make_user("co@example.com", "Cora Co-leader")
+    add_member(team, co_leader, "leader")
+    secrets = []
+    for person in (leader, co_leader):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(person)
+        html = client.get(charter_url("detail")).content.decode()
+        tokens = {_unmask_cipher_token(t) for t in re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)}
+        assert tokens == {client.cookies["csrftoken"].value}  # every form on the page, kept parts included
+        secrets.append(tokens)
+
+    assert secrets[0] != secrets[1]
+
+
+def test_what_one_person_typed_into_a_failed_progress_form_stays_theirs(login, leader, team, write_charter,
+                                                                        make_user, add_member):
+    active = write_charter(team, state=Charter.State.RATIFIED)
+    kr = KeyResult.objects.filter(goal__charter=active).order_by("goal__position", "position").first()
+    co_leader = make_user("co@example.com", "Cora Co-leader")
+    add_member(team, co_leader, "leader")
+
+    refused = login(leader).post(charter_url("progress", 1, kr.pk),
+                                 {"value": "", "confidence": "on_track", "note": "Lena's private aside"})
+    assert refused.status_code == 400 and "Lena&#x27;s private aside" in refused.content.decode()
+
+    other = Client()
+    other.force_login(co_leader)
+    assert "private aside" not in other.get(charter_url("detail")).content.decode()
