@@ -13,7 +13,9 @@ The version is what the service writing the content changes (an id and a `versio
 (`digest(...)`), so a write makes a new key and the old entry is never read again: nothing
 elsewhere has to remember to invalidate it. The key also carries the release (a digest of the
 code and templates that draw fragments), so a deploy that changes how a part looks never
-serves the old drawing.
+serves the old drawing, and how times and words are shown (the time zone and language in force,
+shared by every reader in that zone), so a time is never shown in another reader's zone. A part
+that says something relative to today ("overdue", "3 days ago") puts the date in its version.
 
 Only content that every reader of it may see goes in: the key names no reader, so whoever may
 reach the key reads the same bytes (`tests/alignment/test_fragments.py` and each page's test
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 # How long an entry lives unread. Versions make old entries unreachable; this only returns their room.
@@ -57,8 +60,10 @@ def digest(values: Iterable[object]) -> str:
 
 
 def key(name: str, version: Iterable[object]) -> str:
-    """The cache key: the release, the part's name and a digest of its version (safe for any cache backend)."""
-    return f"fragment:{release()}:{name}:{digest(version)}"
+    """The cache key: the release, how times and words are shown (the reader's time zone and language,
+    which readers share), the part's name and a digest of its version (safe for any cache backend)."""
+    shown = f"{timezone.get_current_timezone_name()}:{translation.get_language()}"
+    return f"fragment:{release()}:{digest([shown])}:{name}:{digest(version)}"
 
 
 def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> SafeString:

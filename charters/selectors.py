@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from alignment import fragments
 from alignment.permissions import Capability, TeamAccess, capabilities_of
@@ -50,6 +51,32 @@ def load_content(charter: Charter) -> CharterContent:
         boundaries=list(Boundary.objects.filter(charter=charter)),
         goals=goals,
     )
+
+
+def kept_content(charter: Charter) -> CharterContent:
+    """`load_content`, for a ratified version from the cache: its items never change, so they are kept
+    under its identity (`cache_key`) by the first reading (4 queries). Later readings read only its
+    goals' owners, whose names may change: 1 query (none without owners). A working copy is loaded as
+    it now stands (4)."""
+    if not charter.was_ratified:
+        return load_content(charter)
+    key = f"charter-content:{cache_key(charter)}"
+    kept = cache.get(key)
+    if kept is None:
+        content = load_content(charter)
+        owners = {goal.pk: goal.owner for goal in content.goals}
+        for goal in content.goals:
+            Goal.owner.field.delete_cached_value(goal)  # owners are not kept: they are read afresh
+        cache.set(key, (content.non_negotiables, content.boundaries, content.goals), timeout=None)
+        for goal in content.goals:
+            goal.owner = owners[goal.pk]
+        return content
+    non_negotiables, boundaries, goals = kept
+    owner_ids = {goal.owner_id for goal in goals if goal.owner_id}
+    owners = Goal._meta.get_field("owner").related_model.objects.in_bulk(owner_ids) if owner_ids else {}
+    for goal in goals:
+        goal.owner = owners.get(goal.owner_id)  # None when the person was deleted since
+    return CharterContent(charter=charter, non_negotiables=non_negotiables, boundaries=boundaries, goals=goals)
 
 
 def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
@@ -372,7 +399,8 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
                  progress_form: tuple[int, ProgressForm] | None = None) -> CharterPage:
     """The charter page for this reader, with any form that failed shown as it was typed.
 
-    Queries: the content (4) and each key result's latest progress (1); for the team also
+    Queries: the content (4; for a ratified version kept, so only its goals' owners: 1) and each
+    key result's latest progress (1); for the team also
     its members (1), responses (1) and comments (1). However many items, threads,
     responses and readings there are.
     """
@@ -395,7 +423,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
             cache.set(key, diffs, timeout=7 * 24 * 3600)
         page.changes = {diff.section.value: diff for diff in diffs}
     else:
-        page.content = load_content(charter)
+        page.content = kept_content(charter)
     attach_prose(page.content)
     attach_latest_progress(page.content.key_results)
     failed_pk, failed_progress = progress_form or (None, None)
@@ -431,14 +459,20 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         for response in page.consent.open_objections:
             response.answer_form = failed_form if response.pk == failed_pk else AnswerForm.for_objection(response)
     page.threads = comment_threads(charter)  # read only once ratified: the discussion stays on record
+    # Forms are made when drawn: a kept section's threads (`{% shared %}`) need none.
     for section_threads in page.threads.values():
         for thread in section_threads:
             thread.may_resolve = may_resolve(access, thread)
-            thread.reply_form = CommentForm.for_reply(thread) if page.perms.comment else None
-    page.comment_forms = {section: CommentForm.for_section(section) for section in Section} if page.perms.comment \
-        else {}
+            thread.reply_form = _lazy(CommentForm.for_reply, thread) if page.perms.comment else None
+    page.comment_forms = {section.value: _lazy(CommentForm.for_section, section.value) for section in Section} \
+        if page.perms.comment else {}
     if comment_form is not None:
         page.comment_forms[comment_form.data.get("section", "")] = comment_form
+    page.shared_versions["comments"] = None if comment_form is not None else (
+        cache_key(charter), page.perms.comment, fragments.digest(
+            (thread.pk, thread.resolved_at, thread.may_resolve, _name(thread.author),
+             [(reply.pk, _name(reply.author)) for reply in thread.replies_list])
+            for section_threads in page.threads.values() for thread in section_threads))
     _link_rows(page)
     return page
 
@@ -461,6 +495,14 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
             for kr in goal.key_results_list])
         for goal in page.content.goals))
     return {**{section.value: base for section in Section}, "goals": goals}
+
+
+def _lazy(make, *args) -> SimpleLazyObject:
+    return SimpleLazyObject(lambda: make(*args))
+
+
+def _name(person) -> str:
+    return person.name if person else ""
 
 
 ITEM_ACTIONS = ("up", "down", "delete")

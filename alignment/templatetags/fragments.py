@@ -7,7 +7,7 @@
 
 The part is rendered once per version (`alignment.fragments`) and read from the cache after.
 The version is one value or several, made by the code that loads the content from the content's
-own versions; when it is None the part is rendered and not kept (a form that failed shows what
+own versions; when it is None (or missing from the context) the part is rendered and not kept (a form that failed shows what
 its person typed, which is theirs alone).
 
 Inside the block the reader is out of reach: `request` and `user` are blank, and `{% csrf_token %}`
@@ -31,7 +31,7 @@ class SharedNode(Node):
         self.name, self.version, self.nodelist = name, version, nodelist
 
     def render(self, context) -> str:
-        name, version = self.name.resolve(context), [part.resolve(context) for part in self.version]
+        name, version = self.name.resolve(context), [part.resolve(context, ignore_failures=True) for part in self.version]
         if any(part is None for part in version):
             return self.nodelist.render(context)
 

@@ -93,3 +93,39 @@ def test_what_one_person_typed_into_a_failed_progress_form_stays_theirs(login, l
     other = Client()
     other.force_login(co_leader)
     assert "private aside" not in other.get(charter_url("detail")).content.decode()
+
+
+def test_kept_threads_show_new_comments_and_each_readers_own_resolve_control(login, leader, member, team,
+                                                                             write_charter, make_user, add_member):
+    draft = write_charter(team)
+    other = make_user("other@example.com", "Olive Other")
+    add_member(team, other, "member")
+    services.add_comment(charter=draft, section="purpose", author=member, body="Max's question")
+
+    as_author = login(member).get(charter_url("detail")).content.decode()
+    as_other = Client()
+    as_other.force_login(other)
+    page = as_other.get(charter_url("detail")).content.decode()
+
+    assert "Max&#x27;s question" in page
+    assert "Resolve thread" in as_author and "Resolve thread" not in page  # the author may resolve; Olive may not
+
+    services.add_comment(charter=draft, section="purpose", author=other, body="Olive's answer",
+                         parent=draft.comments.get())
+    assert "Olive&#x27;s answer" in as_other.get(charter_url("detail")).content.decode()
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_a_ratified_versions_items_are_kept_and_only_its_owners_read_again(login, leader, team, write_charter,
+                                                                           django_assert_num_queries, rows):
+    from charters.selectors import kept_content
+
+    active = write_charter(team, state=Charter.State.RATIFIED, rows=rows)
+    first = kept_content(active)
+    with django_assert_num_queries(1):  # the goals' owners
+        again = kept_content(active)
+
+    assert [g.owner.name for g in again.goals] == [g.owner.name for g in first.goals]
+    assert [kr.metric for g in again.goals for kr in g.key_results_list] == \
+        [kr.metric for g in first.goals for kr in g.key_results_list]
+    assert [i.title for i in again.non_negotiables] == [i.title for i in first.non_negotiables]
