@@ -458,6 +458,24 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         failed_pk, failed_form = answer_form or (None, None)
         for response in page.consent.open_objections:
             response.answer_form = failed_form if response.pk == failed_pk else AnswerForm.for_objection(response)
+    _attach_threads(page, comment_form)
+    _link_rows(page)
+    return page
+
+
+def comments_page(*, access: TeamAccess, charter: Charter, comment_form: CommentForm | None = None) -> CharterPage:
+    """Just what a section's comment threads show (the `comments` partial an htmx comment swaps):
+    the threads (1 query), without the rest of the charter page."""
+    page = CharterPage(access=access, charter=charter, perms=for_charter(access, charter))
+    _attach_threads(page, comment_form)
+    version = (access.team.organisation.slug, access.team.slug, charter.number)
+    page.comment_url = reverse("charters:comment_create", args=version)
+    _link_threads(page, version)
+    return page
+
+
+def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None:
+    access, charter = page.access, page.charter
     page.threads = comment_threads(charter)  # read only once ratified: the discussion stays on record
     # Forms are made when drawn: a kept section's threads (`{% shared %}`) need none.
     for section_threads in page.threads.values():
@@ -473,8 +491,6 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
             (thread.pk, thread.resolved_at, thread.may_resolve, _name(thread.author),
              [(reply.pk, _name(reply.author)) for reply in thread.replies_list])
             for section_threads in page.threads.values() for thread in section_threads))
-    _link_rows(page)
-    return page
 
 
 def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tuple | None]:
@@ -538,6 +554,10 @@ def _link_rows(page: CharterPage) -> None:
         answering, resolving = RowUrls("charters:answer", *version), RowUrls("charters:resolution", *version)
         for response in page.consent.responses:
             response.answer_url, response.resolution_url = answering.of(response.pk), resolving.of(response.pk)
+    _link_threads(page, version)
+
+
+def _link_threads(page: CharterPage, version: tuple) -> None:
     resolving = RowUrls("charters:comment_resolve", *version)
     for section_threads in page.threads.values():
         for thread in section_threads:

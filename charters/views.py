@@ -438,7 +438,7 @@ def comment_create(request: HttpRequest, org_slug: str, team_slug: str, number: 
     failed = form if form.errors else None
     status = refusals.ARCHIVED_STATUS if archived else 400 if failed else 200
     if request.htmx:
-        page = selectors.charter_page(access=access, charter=charter, comment_form=failed)
+        page = selectors.comments_page(access=access, charter=charter, comment_form=failed)
         return _render_comments(request, page, section, status=status)
     if failed and form.data.get("body", "").strip():  # refused with text typed: the page keeps it, with why
         return _render(request, selectors.charter_page(access=access, charter=charter, comment_form=failed),
@@ -460,7 +460,7 @@ def comment_resolve(request: HttpRequest, org_slug: str, team_slug: str, number:
         raise PermissionDenied("Only a leader or the thread's author can resolve it.")
     services.set_thread_resolved(comment=comment, actor=request.user, resolved=request.POST.get("resolved") != "0")
     if request.htmx:
-        return _render_comments(request, selectors.charter_page(access=access, charter=charter), thread.section)
+        return _render_comments(request, selectors.comments_page(access=access, charter=charter), thread.section)
     return redirect(_charter_url(access.team, f"comments-{thread.section}"))
 
 

@@ -129,3 +129,22 @@ def test_a_ratified_versions_items_are_kept_and_only_its_owners_read_again(login
     assert [kr.metric for g in again.goals for kr in g.key_results_list] == \
         [kr.metric for g in first.goals for kr in g.key_results_list]
     assert [i.title for i in again.non_negotiables] == [i.title for i in first.non_negotiables]
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_an_htmx_comment_answers_with_its_threads_only_and_is_flat(login, member, team, write_charter, discuss,
+                                                                   django_assert_num_queries, rows):
+    draft = write_charter(team, rows=rows)
+    discuss(draft, rows=rows)
+    client = login(member)
+
+    # 1 user, 2 the person's memberships (with their teams), 3 the version, 4 savepoint, 5 the version
+    # locked, 6 the comment, 7 release the savepoint, 8 the version's threads
+    with django_assert_num_queries(8) as queries:
+        response = client.post(charter_url("comment_create", 1), {"section": "purpose", "body": "And carers?"},
+                               HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="comments-purpose"')
+    assert "And carers?" in html and 'id="goals"' not in html
+    assert not any("charters_goal" in q["sql"] or "charters_keyresult" in q["sql"] for q in queries.captured_queries)
