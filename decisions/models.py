@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# When a conscious investment is due for its check at review: its horizon, or never for one logged without
+# (it stays to check until declined). One expression for the query and the index that serves it.
+INVESTMENT_DUE = Coalesce("investment_until", models.Value(date.max))
 
 
 class Decision(models.Model):
@@ -77,10 +84,15 @@ class Decision(models.Model):
             models.UniqueConstraint(fields=["team", "idempotency_key"], name="decision_idempotency_key_unique"),
         ]
         indexes = [
-            # The decision log, filtered by verdict, newest first.
-            models.Index(fields=["team", "verdict", "-logged_at"], name="decision_team_verdict"),
-            # The decision log unfiltered, newest first.
-            models.Index(fields=["team", "-logged_at"], name="decision_team_logged"),
+            # A page of the decision log filtered by verdict, newest first (in the log's whole order, so
+            # a page is read off the index without sorting the team's history).
+            models.Index(fields=["team", "verdict", "-logged_at", "-id"], name="decision_log_verdict"),
+            # A page of the decision log unfiltered, newest first.
+            models.Index(fields=["team", "-logged_at", "-id"], name="decision_log"),
+            # The log's conscious investments to check at review, from those due lately on, soonest first:
+            # only those not declined are indexed.
+            models.Index(models.F("team"), INVESTMENT_DUE, name="decision_investments_due",
+                         condition=models.Q(verdict="conscious_investment") & ~models.Q(outcome="decline")),
         ]
 
     def __str__(self) -> str:
@@ -119,10 +131,20 @@ class Decision(models.Model):
         """Why the rule gives this decision its verdict."""
         return self.rule(self.purpose_effect, self.metric_effect)[1]
 
+    @staticmethod
+    def recommendation(verdict: str) -> Decision.Outcome:
+        """What a verdict recommends; departing from it needs a written reason."""
+        return Decision.Outcome.PROCEED if verdict in Decision.PROCEED_VERDICTS else Decision.Outcome.DECLINE
+
+    @staticmethod
+    def departs(verdict: str, outcome: str) -> bool:
+        """A final decision `outcome` goes against what `verdict` recommends (not deciding yet does not)."""
+        return outcome != Decision.Outcome.PENDING and outcome != Decision.recommendation(verdict)
+
     @property
     def recommended_outcome(self) -> Decision.Outcome:
         """What the verdict recommends; departing from it needs a written reason."""
-        return self.Outcome.PROCEED if self.verdict in self.PROCEED_VERDICTS else self.Outcome.DECLINE
+        return self.recommendation(self.verdict)
 
     @property
     def is_conscious_investment(self) -> bool:
@@ -135,7 +157,7 @@ class Decision(models.Model):
     @property
     def is_departure(self) -> bool:
         """The final decision goes against what the verdict recommends."""
-        return self.outcome != self.Outcome.PENDING and self.outcome != self.recommended_outcome
+        return self.departs(self.verdict, self.outcome)
 
 
 class DecisionOutcome(models.Model):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from alignment.models import Membership
+from alignment.models import Membership, User
+from alignment.row_urls import RowUrls
 from charters.models import Charter, Goal
-from decisions.models import Decision, DecisionOutcome
-
-# The log shows the newest proposals; older ones stay in the database and the admin.
-LOG_LENGTH = 200
+from decisions.models import INVESTMENT_DUE, Decision, DecisionOutcome
 
 
 def active_charter(team) -> Charter | None:
@@ -41,20 +41,135 @@ def proposal_form_page(team, *, key: uuid.UUID | None = None) -> ProposalFormPag
     )
 
 
-def decision_log(team, *, verdict: str = "") -> list[Decision]:
-    """The newest decisions, with everyone and everything the log shows, in 1 query."""
-    decisions = team.decisions.select_related("logged_by", "decided_by", "key_result", "goal")
-    if verdict in Decision.Verdict.values:
+# A page of the log: the newest proposals first, older ones a page further each.
+LOG_PAGE_SIZE = 25
+# Past any real history, and well inside what the database takes as an offset.
+LAST_PAGE = 100_000
+# The conscious investments the log lists for the review, soonest due first; more are in the log's filter.
+INVESTMENTS_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One proposal as the log lists it: plain values, its labels already in words."""
+
+    url: str
+    title: str
+    purpose_effect: str
+    metric_effect: str
+    verdict: str  # the value, for the badge's class
+    verdict_label: str
+    outcome_label: str
+    departs: bool  # the final decision goes against the verdict
+    logged_at: datetime
+    logged_by: str  # the person's name; empty when they are gone
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentRow:
+    """A conscious investment still to check at review."""
+
+    url: str
+    title: str
+    key_result: str  # the metric it dents; empty when the key result is gone
+    amount: str
+    until: date | None
+
+
+@dataclass(frozen=True)
+class DecisionLogPage:
+    """One page of a team's decision log, with the conscious investments to check at review."""
+
+    verdict: str  # the verdict filtered by, or empty for all
+    verdicts: list[tuple[str, str, bool]]  # the filter's choices: (value, label, whether it is the one chosen)
+    decisions: list[LogRow]
+    investments: list[InvestmentRow]
+    more_investments: bool  # more are due than shown: the log filtered by verdict lists them all
+    number: int  # the page, from 1
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) -> DecisionLogPage:
+    """A page of the team's decisions, newest first, and the investments to check, in 2 queries.
+
+    Reads as many rows as a page shows whatever the length of the team's history: the log by
+    `decision_log` (or `decision_log_verdict`), the investments by `decision_investments_due`.
+    `team` has its organisation loaded.
+    """
+    verdict = verdict if verdict in Decision.Verdict.values else ""
+    number = _page_number(page)
+    labels = {field: _labels(choices) for field, choices in (
+        ("purpose_effect", Decision.PurposeEffect.choices), ("metric_effect", Decision.MetricEffect.choices),
+        ("verdict", Decision.Verdict.choices), ("outcome", Decision.Outcome.choices))}
+    urls = RowUrls("decisions:detail", team.organisation.slug, team.slug)
+
+    decisions = team.decisions.all()
+    if verdict:
         decisions = decisions.filter(verdict=verdict)
-    return list(decisions[:LOG_LENGTH])
+    start = (number - 1) * LOG_PAGE_SIZE
+    found = list(decisions.values_list(  # one more than a page says whether there is an older one
+        "pk", "title", "purpose_effect", "metric_effect", "verdict", "outcome", "logged_at",
+        "logged_by__display_name", "logged_by__email")[start:start + LOG_PAGE_SIZE + 1])
+    rows = [
+        LogRow(url=urls.of(pk), title=title, purpose_effect=labels["purpose_effect"][purpose_effect],
+               metric_effect=labels["metric_effect"][metric_effect], verdict=row_verdict,
+               verdict_label=labels["verdict"][row_verdict], outcome_label=labels["outcome"][outcome],
+               departs=Decision.departs(row_verdict, outcome), logged_at=logged_at,
+               # A person's name has one home, User.name: asked of the two columns it reads.
+               logged_by=User(display_name=display_name, email=email).name if email else "")
+        for pk, title, purpose_effect, metric_effect, row_verdict, outcome, logged_at, display_name, email
+        in found[:LOG_PAGE_SIZE]
+    ]
+    investments = investments_to_check(team)
+    return DecisionLogPage(
+        verdict=verdict, verdicts=[(value, label, value == verdict) for value, label in labels["verdict"].items()], decisions=rows,
+        investments=[InvestmentRow(url=urls.of(pk), title=title, key_result=metric or "", amount=amount, until=until)
+                     for pk, title, metric, amount, until in investments[:INVESTMENTS_SHOWN]],
+        more_investments=len(investments) > INVESTMENTS_SHOWN,
+        number=number, has_next=len(found) > LOG_PAGE_SIZE,
+    )
 
 
-def investments_to_check(team) -> list[Decision]:
-    """Conscious investments not declined, soonest due first: what the review checks (1 query)."""
+def _page_number(page: str | int | None) -> int:
+    """The page asked for; the first for anything that is not a page number, the last possible past it."""
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), LAST_PAGE)
+
+
+def _labels(choices) -> dict[str, str]:
+    """A choice's labels by value, each translated once for the page rather than once a row."""
+    return {value: str(label) for value, label in choices}
+
+
+def investments_to_check(team) -> list[tuple]:
+    """Conscious investments not declined whose horizon has not long passed, soonest due first (1 query).
+
+    What the review checks: an investment still running, or whose horizon passed within the
+    last review cycle (older ones were the business of an earlier review). At most one more
+    than `INVESTMENTS_SHOWN`, as (pk, title, key result's metric, amount, until).
+    """
+    since = timezone.localdate(timezone=team.zone) - timedelta(weeks=team.review_cadence_weeks)
     return list(
         team.decisions.filter(verdict=Decision.Verdict.CONSCIOUS_INVESTMENT)
-        .exclude(outcome=Decision.Outcome.DECLINE).select_related("key_result")
-        .order_by("investment_until")
+        .exclude(outcome=Decision.Outcome.DECLINE)
+        .alias(due=INVESTMENT_DUE).filter(due__gte=since).order_by("due", "pk")
+        .values_list("pk", "title", "key_result__metric", "investment_amount", "investment_until")
+        [:INVESTMENTS_SHOWN + 1]
     )
 
 

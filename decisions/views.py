@@ -21,13 +21,9 @@ from decisions.models import Decision
 @login_required
 def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    verdict = request.GET.get("verdict", "")
-    return render(
-        request, "decisions/decision_list.html", {
-            "team": access.team, "access": access, "verdict": verdict, "verdicts": Decision.Verdict.choices,
-            "investments": selectors.investments_to_check(access.team),
-            "decisions": selectors.decision_log(access.team, verdict=verdict),
-        })
+    page = selectors.decision_log_page(access.team, verdict=request.GET.get("verdict", ""),
+                                       page=request.GET.get("page"))
+    return render(request, "decisions/decision_list.html", {"team": access.team, "access": access, "page": page})
 
 
 @login_required

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from charters.models import Charter, KeyResult
 from decisions.models import Decision
+from decisions.selectors import INVESTMENTS_SHOWN, LOG_PAGE_SIZE
 from tests.decisions.conftest import decision_url
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -158,7 +160,7 @@ def test_filter_by_verdict_shows_only_those_decisions(login, member, team, activ
 
     response = login(member).get(decision_url("list"), {"verdict": "no"})
 
-    shown = [d.title for d in response.context["decisions"]]
+    shown = [d.title for d in response.context["page"].decisions]
     assert shown == ["Proposal 1", "Proposal 6"]
     assertContains(response, '<span class="badge verdict-no">No</span>', count=2)
     assertNotContains(response, "verdict-yes")
@@ -171,7 +173,7 @@ def test_unknown_verdict_filter_shows_everything(login, member, team, active, lo
     response = login(member).get(decision_url("list"), {"verdict": "maybe"})
 
     assert response.status_code == 200
-    assert len(response.context["decisions"]) == 5
+    assert len(response.context["page"].decisions) == 5
 
 
 def test_filter_with_no_match_says_so(login, member, team, active, log_decisions):
@@ -195,10 +197,99 @@ def test_conscious_investments_list_shows_key_result_amount_and_until(login, mem
     response = login(member).get(decision_url("list"))
 
     assertContains(response, "Conscious investments to check at review")
-    investments = [d.title for d in response.context["investments"]]
+    investments = [d.title for d in response.context["page"].investments]
     assert investments == ["Proposal 0", "Proposal 10"]  # by "until"; the declined one is left out
     assertContains(response, "<td>Key result 1.1</td><td>0 points</td><td>1 Jan 2031</td>", html=True)
     assertContains(response, "<td>Key result 1.1</td><td>10 points</td><td>11 Jan 2031</td>", html=True)
+
+
+def test_the_log_shows_a_page_of_the_newest_and_links_to_older_ones(login, member, team, active, log_decisions):
+    log_decisions(team, LOG_PAGE_SIZE + 3)  # "Proposal 0" is the newest
+    client = login(member)
+
+    first = client.get(decision_url("list"))
+    older = client.get(decision_url("list"), {"page": "2"})
+
+    assert [d.title for d in first.context["page"].decisions] == [f"Proposal {i}" for i in range(LOG_PAGE_SIZE)]
+    assertContains(first, '<a href="?page=2">Older</a>', html=True)
+    assertNotContains(first, ">Newer</a>")
+    assert [d.title for d in older.context["page"].decisions] == [
+        f"Proposal {i}" for i in range(LOG_PAGE_SIZE, LOG_PAGE_SIZE + 3)]
+    assertContains(older, '<a href="?page=1">Newer</a>', html=True)
+    assertNotContains(older, ">Older</a>")
+
+
+def test_a_filtered_log_keeps_its_verdict_from_page_to_page(login, member, team, active, log_decisions):
+    log_decisions(team, 5 * (LOG_PAGE_SIZE + 1))  # a page and one more of each verdict
+
+    response = login(member).get(decision_url("list"), {"verdict": "yes", "page": "2"})
+
+    assert [d.title for d in response.context["page"].decisions] == [f"Proposal {5 * LOG_PAGE_SIZE + 2}"]
+    assertContains(response, '<a href="?verdict=yes&amp;page=1">Newer</a>', html=True)
+    assertContains(response, '<a href="?verdict=yes" aria-current="page">Yes</a>', html=True)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", ""])
+def test_a_page_that_is_not_a_page_number_shows_the_newest(login, member, team, active, log_decisions, page):
+    log_decisions(team, 2)
+
+    response = login(member).get(decision_url("list"), {"page": page})
+
+    assert response.status_code == 200
+    assert [d.title for d in response.context["page"].decisions] == ["Proposal 0", "Proposal 1"]
+
+
+@pytest.mark.parametrize("page", ["4", "99999999999999999999999"])
+def test_a_page_past_the_oldest_says_so_and_leads_back(login, member, team, active, log_decisions, page):
+    log_decisions(team, 2)
+
+    response = login(member).get(decision_url("list"), {"verdict": "no", "page": page})
+
+    assertContains(response, "No proposals on this page.")
+    assertContains(response, '<a href="?verdict=no">Back to the newest</a>', html=True)
+    assertNotContains(response, "No proposals with this verdict.")
+
+
+def test_the_log_marks_a_call_that_departs_from_the_verdict(login, leader, team, active, log_decisions):
+    _investment, no, yes = log_decisions(team, 3)  # the "no" is declined, as it recommends
+    Decision.objects.filter(pk=yes.pk).update(outcome=Decision.Outcome.DECLINE)
+
+    response = login(leader).get(decision_url("list"))
+
+    departs = {d.title: d.departs for d in response.context["page"].decisions}
+    assert departs == {"Proposal 0": False, no.title: False, yes.title: True}
+    assertContains(response, "departs from verdict", count=1)
+
+
+def test_investments_long_past_their_horizon_leave_the_ledger(login, member, team, active, log_decisions):
+    today = timezone.localdate(timezone=team.zone)
+    cycle = timedelta(weeks=team.review_cadence_weeks)
+    recent, old, undated = (d for d in log_decisions(team, 11) if d.is_conscious_investment)  # 0, 5, 10
+    Decision.objects.filter(pk=recent.pk).update(investment_until=today - cycle)  # checked at this review
+    Decision.objects.filter(pk=old.pk).update(investment_until=today - cycle - timedelta(days=1),
+                                              outcome=Decision.Outcome.PENDING)  # an earlier review's
+    Decision.objects.filter(pk=undated.pk).update(investment_until=None)  # no horizon: to check until declined
+
+    response = login(member).get(decision_url("list"))
+
+    assert [d.title for d in response.context["page"].investments] == [recent.title, undated.title]
+    assertContains(response, "<td>10 points</td><td>—</td>", html=True)
+
+
+def test_the_ledger_shows_the_soonest_due_and_leads_to_the_rest(login, member, team, active, log_decisions):
+    log_decisions(team, 10 * (INVESTMENTS_SHOWN + 1))  # every tenth is an investment not declined
+
+    response = login(member).get(decision_url("list"))
+
+    shown = [d.title for d in response.context["page"].investments]
+    assert shown == [f"Proposal {10 * i}" for i in range(INVESTMENTS_SHOWN)]  # "until" grows with i
+    assertContains(response, '<a href="?verdict=conscious_investment">All conscious investments</a>', html=True)
+
+
+def test_a_ledger_that_fits_leads_nowhere_else(login, member, team, active, log_decisions):
+    log_decisions(team, 11)
+
+    assertNotContains(login(member).get(decision_url("list")), "All conscious investments")
 
 
 def test_decision_of_another_team_is_404(login, member, team, other_team, active, log_decisions):
