@@ -12,6 +12,7 @@ def bell(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
-    # The bell's number: one query, asked only if the page shows it.
+    # The bell's number: one query, asked only if the page shows it (and not if the page counted it already),
+    # that reads only the person's unread notifications off `notification_unread`.
     return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}
 

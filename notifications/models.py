@@ -73,7 +73,7 @@ class Delivery(models.Model):
 class Notification(models.Model):
     """An entry in a person's notification centre."""
 
-    # No index of its own: the inbox index below starts with it.
+    # No index of its own: the centre's index below starts with it.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", db_index=False)
     kind = models.CharField(_("kind"), max_length=60)
@@ -87,8 +87,11 @@ class Notification(models.Model):
         db_table = "alignment_notification"  # kept from when this model was the core's: no data moved
         ordering = ["-created_at", "-pk"]
         indexes = [
-            # the bell's unread count, and the centre's list (unread first, newest first)
-            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+            # A page of the centre, newest first, read off the index however long the person's history.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_centre"),
+            # The bell's unread count on every page, the newest unread one ("mark all as read" goes up to
+            # it) and marking them read: only the few unread are indexed, so none of these reads the history.
+            models.Index(fields=["recipient", "-id"], condition=Q(read_at__isnull=True), name="notification_unread"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,23 +20,21 @@ from alignment.models import User
 from alignment.next_page import local_path
 from alignment.permissions import Capability, TeamAccess
 from notifications import calendar as calendar_feed
+from notifications import selectors, webhooks
 from notifications import services as notifications
-from notifications import webhooks
 from notifications.forms import CalendarAddressForm, PreferencesForm, ReadAllForm, WebhookEventsForm, WebhookForm
 from notifications.models import Notification, TeamWebhook
-
-PER_PAGE = 20
 
 
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """The person's notifications, newest first (unread ones marked), 20 a page."""
-    queryset = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    newest = queryset.values_list("pk", flat=True).order_by("-pk").first() or 0  # query: the newest shown
+    """The person's notifications, newest first (unread ones marked), a page at a time."""
+    page = selectors.centre_page(request.user, page=request.GET.get("page"))
     return render(request, "notifications/notification_list.html", {
-        "page": page, "read_all_form": ReadAllForm(initial={"up_to": newest}),
+        "page": page, "read_all_form": ReadAllForm(initial={"up_to": page.newest_unread}),
+        # The bell's number, counted with the page: the header asks no query of its own for it.
+        "unread_notifications": page.unread,
     })
 
 

@@ -1,0 +1,97 @@
+"""Read-only queries for the notification centre."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max
+from django.utils.text import Truncator
+
+from alignment.row_urls import RowUrls
+from notifications.models import Notification
+
+# A page of the centre: the newest notifications first, older ones a page further each.
+PER_PAGE = 20
+# Past any real history, and well inside what the database takes as an offset.
+LAST_PAGE = 100_000
+# How much of a notification's body the centre shows, in characters.
+PREVIEW_LENGTH = 280
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRow:
+    """One notification as the centre lists it."""
+
+    url: str  # opens it: marks it read and goes where it points
+    subject: str
+    preview: str  # the body, cut to PREVIEW_LENGTH characters
+    created_at: datetime
+    is_unread: bool
+
+
+@dataclass(frozen=True)
+class CentrePage:
+    """One page of a person's notifications, and what is unread among all of them."""
+
+    notifications: list[NotificationRow]
+    unread: int  # the bell's number
+    newest_unread: int  # the id "mark all as read" goes up to: what arrives after the page stays unread; 0 for none
+    number: int  # the page, from 1
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def centre_page(user, *, page: str | int | None = 1) -> CentrePage:
+    """A page of the person's notifications, newest first, with their unread count, in 2 queries.
+
+    Reads a page's rows and the unread ones, however long the person's history: the page by
+    `notification_centre` (one row more than a page says whether there is an older one), the
+    unread by `notification_unread`.
+    """
+    number = page_number(page)
+    inbox = Notification.objects.filter(recipient=user)
+    unread = inbox.filter(read_at__isnull=True).aggregate(count=Count("pk"), newest=Max("pk"))
+    start = (number - 1) * PER_PAGE
+    found = list(inbox.order_by("-created_at", "-pk").values_list(
+        "pk", "subject", "body", "created_at", "read_at")[start:start + PER_PAGE + 1])
+    urls = RowUrls("notifications:open")
+    return CentrePage(
+        notifications=[NotificationRow(url=urls.of(pk), subject=subject, preview=preview(body), created_at=created_at,
+                                       is_unread=read_at is None)
+                       for pk, subject, body, created_at, read_at in found[:PER_PAGE]],
+        unread=unread["count"], newest_unread=unread["newest"] or 0, number=number, has_next=len(found) > PER_PAGE,
+    )
+
+
+def preview(body: str) -> str:
+    """The body cut to PREVIEW_LENGTH characters, as `truncatechars` cuts it, without walking a short one.
+
+    `Truncator` looks at every character in Python; a body no longer than the preview
+    cannot be cut (combining characters only make it shorter), so it is only normalised
+    as `Truncator` would.
+    """
+    if len(body) <= PREVIEW_LENGTH:
+        return unicodedata.normalize("NFC", body)
+    return Truncator(body).chars(PREVIEW_LENGTH)
+
+
+def page_number(page: str | int | None) -> int:
+    """The page asked for; the first for anything that is not a page number, the last possible past it."""
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), LAST_PAGE)
