@@ -13,8 +13,19 @@ the revision they answered, check-ins on their team's Mondays (`alignment.weeks`
 progress recorded from submitted check-ins under the lineage and on the version in force at
 that moment, one open review cycle, decisions with the verdict `Decision.rule` gives.
 
-Team 0 is the one measured: a ratified charter, decisions and check-ins of every member.
-Team 1 has a proposed amendment, team 2 a draft amendment, the last team is archived.
+Team 0 is the one measured: a ratified charter, decisions and check-ins of every member, a
+live retrospective in its vote phase (cards grouped into themes, most people's votes cast; the
+two cycles before it reviewed in closed sessions), and its leader's notifications of the whole
+history. Team 1 has a proposed amendment, team 2 a draft amendment, the last team is archived.
+
+The mixed workload's teams (`Spec.mix_teams`: teams 2 to 101, fewer in a smaller organisation)
+are where `manage.py bench --mix` writes. The week set aside for it: nobody in them has started
+this week's check-in, so each person's autosaves and submit write a check-in of their own from
+nothing, and deleting the week's check-ins afterwards (`bench/mix.py`) leaves the dataset as built.
+Each has a live retrospective collecting cards (every third one anonymous), its two last cycles
+reviewed, a few weeks of notifications per person, and every fourth one a draft amendment its
+people comment on.
+
 Each team's texts and its recent weeks come from random generators seeded by the team (and
 person and week), so team 0 reads the same at every scale.
 """
@@ -35,6 +46,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import Invitation, Membership, Organisation, Team, User, hash_token
@@ -54,9 +66,24 @@ from charters.models import (
 )
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from decisions.models import Decision, DecisionOutcome
-from reviews.models import CycleGoal, ReviewCycle
+from notifications.models import Delivery, Notification
+from reviews.models import (
+    CycleCommitment,
+    CycleGoal,
+    CycleKeyResult,
+    NonNegotiableRating,
+    RetroAction,
+    RetroCard,
+    RetroNote,
+    RetroPrompt,
+    Retrospective,
+    RetroTheme,
+    RetroVote,
+    ReviewCycle,
+)
+from reviews.retro.services import CHARTER_REVIEW, non_negotiable_question
 
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 SLUG_PREFIX = "bench-"
 EMAIL_DOMAIN = "bench.invalid"
 # Every bench person's password; the addresses cannot receive mail, and the bench refuses to
@@ -68,6 +95,10 @@ MEASURED, PROPOSED, DRAFTING = 0, 1, 2  # team indexes; the last team is archive
 LEADER, FACILITATOR, PERSON = 0, 1, 2  # person indexes in a team; PERSON's history is measured
 # Goal position (0-based) → the person who owns it: the leader, the measured person, the facilitator, one more.
 GOAL_OWNERS = [LEADER, PERSON, FACILITATOR, 3]
+# The mixed workload's teams: from team 2, at most 100 of them, never the measured ones nor the archived one.
+MIX_FIRST, MIX_TEAMS = DRAFTING, 100
+REVIEWED_CYCLES = 2  # closed cycles with a closed retrospective, before the open one (team 0 and the mix's)
+INBOX_WEEKS = 8  # weeks of notifications for the mix's people (team 0's leader: the whole history)
 
 
 @dataclass(frozen=True)
@@ -101,6 +132,11 @@ class Spec:
     @property
     def people(self) -> int:
         return self.teams * self.people_per_team
+
+    @property
+    def mix_teams(self) -> range:
+        """The teams the mixed workload reads and writes in: 100 from team 2 (fewer when the organisation is smaller)."""
+        return range(MIX_FIRST, MIX_FIRST + min(MIX_TEAMS, self.teams - 3))
 
     def describe(self) -> str:
         return (f"{self.teams:,} teams × {self.people_per_team} people, {self.weeks} weeks of check-ins by "
@@ -161,13 +197,19 @@ class Handles:
     leader: str  # team 0's leader, also a member and an organisation admin
     proposer: str  # team 1's leader, also a member
     person_id: int  # a member of team 0 with a long history of check-ins
+    cycle_number: int  # team 0's open review cycle
+    retro_id: int  # team 0's live retrospective (its open cycle's)
     compare: tuple[int, int] = (1, 2)
 
 
 def handles(spec: Spec) -> Handles:
     person = User.objects.only("pk").get(email=email(spec, MEASURED, PERSON))
-    return Handles(org_slug=spec.slug, team_slug=team_slug(MEASURED), proposed_team_slug=team_slug(PROPOSED),
-                   leader=email(spec, MEASURED, LEADER), proposer=email(spec, PROPOSED, LEADER), person_id=person.pk)
+    team = Team.objects.get(organisation__slug=spec.slug, slug=team_slug(MEASURED))
+    cycle = ReviewCycle.objects.get(team=team, state=ReviewCycle.State.OPEN)
+    retro = Retrospective.objects.running().only("pk").get(cycle=cycle)
+    return Handles(org_slug=spec.slug, team_slug=team.slug, proposed_team_slug=team_slug(PROPOSED),
+                   leader=email(spec, MEASURED, LEADER), proposer=email(spec, PROPOSED, LEADER), person_id=person.pk,
+                   cycle_number=cycle.number, retro_id=retro.pk)
 
 
 # What exists ------------------------------------------------------------------------------------
@@ -200,7 +242,15 @@ def drop(scale: str | None = None) -> int:
     teams = Team.objects.filter(organisation__in=organisations)
     charters = Charter.objects.filter(team__in=teams)
     checkins = CheckIn.objects.filter(team__in=teams)
+    retros = Retrospective.objects.filter(team__in=teams)
     bulky = [
+        Notification.objects.filter(recipient__in=people),
+        Delivery.objects.filter(recipient__in=people),
+        *(model.objects.filter(retrospective__in=retros)
+          for model in (RetroVote, NonNegotiableRating, RetroNote, RetroAction, RetroCard, RetroTheme, RetroPrompt)),
+        retros,
+        CycleCommitment.objects.filter(cycle__team__in=teams),
+        CycleKeyResult.objects.filter(cycle__team__in=teams),
         KeyResultProgress.objects.filter(key_result__goal__charter__in=charters),
         KeyResultUpdate.objects.filter(check_in__in=checkins),
         Blocker.objects.filter(check_in__in=checkins),
@@ -283,7 +333,9 @@ class _Team:
     people: list[User] = field(default_factory=list)
     versions: list[Charter] = field(default_factory=list)  # v1 superseded, v2 ratified, maybe v3 working
     contents: list[_Content] = field(default_factory=list)
+    cycles: list[ReviewCycle] = field(default_factory=list)  # oldest first; the last is open
     checking_in: int = 0  # how many of its people check in (the first ones)
+    in_mix: bool = False  # one of the mixed workload's teams (`Spec.mix_teams`)
 
     @property
     def leader(self) -> User:
@@ -318,6 +370,8 @@ class Builder:
                 ("decisions", self._decisions),
                 ("commitments", self._commitments),
                 ("check-ins", self._checkins),
+                ("retrospectives", self._retrospectives),
+                ("notifications", self._notifications),
             ):
                 with self.stages.stage(name):
                     step()
@@ -354,7 +408,8 @@ class Builder:
         for index, team in enumerate(teams):
             here = current_week(team, now)
             weeks = [TeamWeek(team.zone, here.monday - timedelta(weeks=spec.weeks - 1 - k)) for k in range(spec.weeks)]
-            plan = _Team(index=index, team=team, rng=random.Random(f"team:{index}:content"), weeks=weeks)
+            plan = _Team(index=index, team=team, rng=random.Random(f"team:{index}:content"), weeks=weeks,
+                         in_mix=index in spec.mix_teams)
             plan.checking_in = min(remaining, spec.people_per_team)
             remaining -= plan.checking_in
             self.teams.append(plan)
@@ -417,7 +472,8 @@ class Builder:
             plan.versions = [v1, v2]
             first.append(v1)
             second.append(v2)
-            if plan.index in (PROPOSED, DRAFTING):
+            # Team 2 drafts an amendment, and so does every fourth team of the mix (its people comment on it).
+            if plan.index in (PROPOSED, DRAFTING) or (plan.in_mix and (plan.index - MIX_FIRST) % 4 == 0):
                 proposed = plan.index == PROPOSED
                 created = max(self.now - timedelta(days=10 if proposed else 3), middle + timedelta(days=1))
                 v3 = Charter(
@@ -533,6 +589,7 @@ class Builder:
                     cycle.closed_at = datetime.combine(end, clock(16), tzinfo=plan.team.zone)
                     cycle.closed_by = plan.leader
                 cycles.append(cycle)
+                plan.cycles.append(cycle)
                 # The cycle running when the amendment was ratified took on its goals too (`join_open_cycle`).
                 versions = [v1, v2] if start < second <= end else [charter]
                 goals_of.append([g for c in versions for g in plan.contents[c.number - 1].goals])
@@ -662,6 +719,8 @@ class Builder:
         is_me = plan.index == MEASURED and person == LEADER
         if weeks_ago > 0 and rng.random() < 0.06:
             return None  # holiday, sick, a week away
+        if weeks_ago == 0 and plan.in_mix:
+            return None  # the week set aside for the mixed workload: its check-ins are the mix's to write
         draft = False
         if weeks_ago == 0:
             roll = rng.random()
@@ -751,6 +810,161 @@ class Builder:
         KeyResultProgress.objects.bulk_create(progress, batch_size=BATCH)
         Blocker.objects.bulk_create(blockers, batch_size=BATCH)
         Reply.objects.bulk_create(replies, batch_size=BATCH)
+
+    # Retrospectives ---------------------------------------------------------------------------
+
+    def _retrospectives(self) -> None:
+        """Team 0's live session votes, the mix's collect cards; each team's two cycles before were reviewed."""
+        sessions: list[_Session] = []
+        for plan in self.teams:
+            if plan.index != MEASURED and not plan.in_mix:
+                continue
+            rng = random.Random(f"retro:{plan.index}")
+            previous = None
+            for cycle in [c for c in plan.cycles if c.state == ReviewCycle.State.CLOSED][-REVIEWED_CYCLES:]:
+                previous = self._session(plan, cycle, rng, phase=Retrospective.Phase.CLOSED, previous=previous)
+                sessions.append(previous)
+            phase = Retrospective.Phase.VOTE if plan.index == MEASURED else Retrospective.Phase.COLLECT
+            sessions.append(self._session(plan, plan.cycles[-1], rng, phase=phase, previous=previous))
+        Retrospective.objects.bulk_create([session.retro for session in sessions], batch_size=BATCH)
+        linked = [session.retro for session in sessions if session.previous is not None]
+        for session in sessions:
+            if session.previous is not None:
+                session.retro.previous_id = session.previous.retro.pk
+        Retrospective.objects.bulk_update(linked, ["previous"], batch_size=BATCH)
+        for model, rows in ((RetroPrompt, "prompts"), (RetroTheme, "themes"), (RetroCard, "cards"),
+                            (RetroVote, "votes"), (NonNegotiableRating, "ratings"), (RetroNote, "notes"),
+                            (RetroAction, "actions")):
+            model.objects.bulk_create([row for session in sessions for row in getattr(session, rows)],
+                                      batch_size=BATCH)
+
+    def _session(self, plan: _Team, cycle: ReviewCycle, rng: random.Random, *, phase: str,
+                 previous: _Session | None) -> _Session:
+        """One retrospective as `reviews.retro.services` would have left it in `phase`.
+
+        Everyone writes cards under the charter-review prompts (2 to 4 each while voting, up to 2 so far
+        while collecting); from the group phase every card sits in a theme; 7 in 10 people have voted in a
+        live vote (everyone in a closed session); everyone rated the non-negotiables (half so far while
+        collecting); a closed session has a note per theme and an action.
+        """
+        Phase = Retrospective.Phase
+        people, facilitator = plan.people, plan.people[FACILITATOR]
+        closed = phase == Phase.CLOSED
+        if closed:
+            ended = cycle.closed_at - timedelta(hours=2)
+            started, created = ended - timedelta(minutes=80), ended - timedelta(days=3)
+        else:
+            ended, started, created = None, self.now - timedelta(minutes=35), self.now - timedelta(days=2)
+        retro = Retrospective(
+            team=plan.team, cycle=cycle, facilitator=facilitator, is_anonymous=plan.in_mix and plan.index % 3 == 0,
+            votes_per_person=3, phase=phase, phase_changed_by=facilitator, created_at=created, started_at=started,
+            closed_at=ended, changed_at=ended or self.now - timedelta(minutes=1))
+        session = _Session(retro=retro, previous=previous)
+        non_negotiables = plan.contents[cycle.charter.number - 1].non_negotiables
+        for kind, question in CHARTER_REVIEW:
+            if kind == "non_negotiable":
+                session.prompts += [RetroPrompt(retrospective=retro, kind=kind, text=non_negotiable_question(nn.title),
+                                                non_negotiable=nn) for nn in non_negotiables]
+            else:
+                session.prompts.append(RetroPrompt(retrospective=retro, kind=kind, text=question))
+        for position, prompt in enumerate(session.prompts):
+            prompt.position = position
+        at = started or created
+        low, high = (0, 2) if phase == Phase.COLLECT else (2, 4) if phase == Phase.VOTE else (1, 2)
+        for person in people:
+            for _ in range(rng.randint(low, high)):
+                session.cards.append(RetroCard(retrospective=retro, prompt=rng.choice(session.prompts), author=person,
+                                               text=rng.choice(text.CARDS),
+                                               created_at=at + timedelta(seconds=rng.randint(60, 900))))
+        raters = people if phase != Phase.COLLECT else people[: len(people) // 2]
+        for person in raters:
+            for nn in non_negotiables:
+                rating = rng.choices(["held", "strained", "broken"], weights=[7, 2, 1])[0]
+                session.ratings.append(NonNegotiableRating(retrospective=retro, non_negotiable=nn, participant=person,
+                                                           rating=rating, rated_at=at + timedelta(minutes=5)))
+        if phase != Phase.COLLECT:
+            names = rng.sample(text.THEMES, 6 if phase == Phase.VOTE else 3)
+            session.themes = [RetroTheme(retrospective=retro, name=name, created_at=at + timedelta(minutes=20))
+                              for name in names]
+            for n, card in enumerate(session.cards):
+                card.theme = session.themes[n % len(session.themes)]
+            voters = people if closed else people[: len(people) * 7 // 10]
+            for person in voters:
+                for slot in range(retro.votes_per_person):
+                    session.votes.append(RetroVote(retrospective=retro, voter=person, theme=rng.choice(session.themes),
+                                                   slot=slot, created_at=at + timedelta(minutes=30)))
+        if closed:
+            session.notes = [RetroNote(retrospective=retro, theme=theme, author=facilitator,
+                                       text=f"Agreed to look at “{theme.name.lower()}” again next cycle.",
+                                       created_at=at + timedelta(minutes=50)) for theme in session.themes]
+            title, standard = rng.choice(text.COMMITMENTS)
+            session.actions.append(RetroAction(
+                retrospective=retro, theme=session.themes[0], kind=RetroAction.Kind.COMMITMENT, title=title,
+                owner=people[3], due_on=cycle.end_date + timedelta(weeks=4), standard=standard,
+                created_by=facilitator, created_at=at + timedelta(minutes=70)))
+        # Every change a participant saw bumped the version: cards, votes, ratings kept aside, phase moves.
+        retro.version = 1 + len(session.cards) + len(session.votes) + retro.phase_index
+        return session
+
+    # Notifications ----------------------------------------------------------------------------
+
+    def _notifications(self) -> None:
+        """Team 0's leader: every week of the history (a few hundred at full scale); the mix's people: 8 weeks.
+
+        Each is a `Delivery` claimed and e-mailed, and the `Notification` it showed, as `deliver` leaves
+        them; the last few days' are unread.
+        """
+        deliveries, shown = [], []
+        for plan in self.teams:
+            if plan.index == MEASURED:
+                readers, weeks = [LEADER], self.spec.weeks
+            elif plan.in_mix:
+                readers, weeks = range(len(plan.people)), min(INBOX_WEEKS, self.spec.weeks)
+            else:
+                continue
+            team, org = plan.team, self.spec.slug
+            urls = {
+                "leader_digest": reverse("checkins:week", args=[org, team.slug]),
+                "checkin_reminder": reverse("checkins:this_week", args=[org, team.slug]),
+                "checkin_reply": reverse("checkins:this_week", args=[org, team.slug]),
+                "cycle_rollover": reverse("team", args=[org, team.slug]),
+                "charter_proposed": reverse("charters:detail", args=[org, team.slug]),
+            }
+            chances = {"leader_digest": 1.0, "checkin_reminder": 0.4, "checkin_reply": 0.35,
+                       "cycle_rollover": 1 / team.review_cadence_weeks, "charter_proposed": 0.04}
+            for person in readers:
+                rng = random.Random(f"inbox:{plan.index}:{person}")
+                recipient = plan.people[person]
+                for weeks_ago in range(weeks):
+                    for kind, subject, body in text.NOTIFICATIONS:
+                        if kind == "leader_digest" and person != LEADER or rng.random() >= chances[kind]:
+                            continue
+                        at = self.now - timedelta(weeks=weeks_ago, hours=rng.uniform(2, 160))
+                        message = {"kind": kind, "subject": subject.format(team=team.name), "body": body,
+                                   "url": urls[kind]}
+                        deliveries.append(Delivery(
+                            recipient=recipient, key=f"bench:{weeks_ago}", claimed_at=at,
+                            emailed_at=at + timedelta(seconds=40), status=Delivery.Status.SENT, **message))
+                        unread = at > self.now - timedelta(days=4) and rng.random() < 0.7
+                        shown.append(Notification(recipient=recipient, created_at=at, **message,
+                                                  read_at=None if unread else at + timedelta(hours=rng.uniform(1, 30))))
+        Delivery.objects.bulk_create(deliveries, batch_size=BATCH)
+        Notification.objects.bulk_create(shown, batch_size=BATCH)
+
+
+@dataclass
+class _Session:
+    """One retrospective being built, and its rows."""
+
+    retro: Retrospective
+    previous: _Session | None
+    prompts: list[RetroPrompt] = field(default_factory=list)
+    themes: list[RetroTheme] = field(default_factory=list)
+    cards: list[RetroCard] = field(default_factory=list)
+    votes: list[RetroVote] = field(default_factory=list)
+    ratings: list[NonNegotiableRating] = field(default_factory=list)
+    notes: list[RetroNote] = field(default_factory=list)
+    actions: list[RetroAction] = field(default_factory=list)
 
 
 @dataclass
@@ -866,7 +1080,8 @@ def analyze() -> None:
         return
     models = [Organisation, Team, User, Membership, Invitation, Charter, NonNegotiable, Boundary, Goal, KeyResult,
               KeyResultProgress, Response, ConsentGap, Comment, ReviewCycle, CycleGoal, Decision, DecisionOutcome,
-              Commitment, Renegotiation, CheckIn, KeyResultUpdate, Blocker, Reply]
+              Commitment, Renegotiation, CheckIn, KeyResultUpdate, Blocker, Reply, Retrospective, RetroPrompt,
+              RetroTheme, RetroCard, RetroVote, NonNegotiableRating, RetroNote, RetroAction, Delivery, Notification]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
 
@@ -874,8 +1089,9 @@ def analyze() -> None:
 def total_rows(spec: Spec) -> dict[str, int]:
     """How many rows of each kind a dataset holds (for the report)."""
     teams = Team.objects.filter(organisation__slug=spec.slug)
+    people = User.objects.filter(email__startswith=f"{spec.scale}.", email__endswith=f"@{EMAIL_DOMAIN}")
     return {
-        "people": User.objects.filter(email__startswith=f"{spec.scale}.", email__endswith=f"@{EMAIL_DOMAIN}").count(),
+        "people": people.count(),
         "teams": teams.count(),
         "charters": Charter.objects.filter(team__in=teams).count(),
         "key_results": KeyResult.objects.filter(goal__charter__team__in=teams).count(),
@@ -887,4 +1103,8 @@ def total_rows(spec: Spec) -> dict[str, int]:
         "replies": Reply.objects.filter(check_in__team__in=teams).count(),
         "commitments": Commitment.objects.filter(team__in=teams).count(),
         "review_cycles": ReviewCycle.objects.filter(team__in=teams).count(),
+        "comments": Comment.objects.filter(charter__team__in=teams).count(),
+        "retrospectives": Retrospective.objects.filter(team__in=teams).count(),
+        "retro_cards": RetroCard.objects.filter(retrospective__team__in=teams).count(),
+        "notifications": Notification.objects.filter(recipient__in=people).count(),
     }

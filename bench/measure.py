@@ -1,8 +1,9 @@
 """The key pages, and what each costs in-process: queries, server time and response size.
 
 Each page is read by someone who may see all of it: team 0's leader, who is also a member
-(so "this week" is theirs to write) and an organisation admin, or for the proposed
-amendment team 1's leader (also a member, so the consent panel is theirs too).
+(so "this week" is theirs to write, the retrospective's cards and votes theirs to cast, and the
+cycle theirs to close), an organisation admin, and the owner of the notifications read; or for
+the proposed amendment team 1's leader (also a member, so the consent panel is theirs too).
 
 Pages are requested through Django's test `Client` in this process, with DEBUG off and the
 site's whole middleware stack: after `warmup` requests, one request counted with
@@ -63,6 +64,11 @@ PAGES = [
     Page("person", "A person's check-ins", "leader",
          lambda h: reverse("checkins:person", args=[h.org_slug, h.team_slug, h.person_id])),
     Page("trends", "Trends", "leader", _team_page("checkins:trends")),
+    Page("cycle", "Review cycle (open)", "leader",
+         lambda h: reverse("reviews:cycle", args=[h.org_slug, h.team_slug, h.cycle_number])),
+    Page("retro", "Retrospective board (live)", "leader",
+         lambda h: reverse("reviews:retrospective", args=[h.org_slug, h.team_slug, h.retro_id])),
+    Page("notifications", "Notification centre", "leader", lambda h: reverse("notifications:list")),
 ]
 ALL_PAGES = [BARE, *PAGES]
 

@@ -1,10 +1,12 @@
 """Requests per second under gunicorn, against the bench's bare page.
 
 `serving()` starts gunicorn as production runs it (`config.wsgi`, sync workers) with DEBUG
-off, on the configured database, with the bare page mounted (`BENCH_BARE_PAGE=1`) and static
-files collected into a temporary folder (DEBUG off reads the manifest). `log_in()` signs in
-through the real login form; `load()` keeps N connections busy for a fixed time from threads
-in this process, so the load generator shares the machine's cores with the server.
+off, on the database this process uses, with the bare page mounted (`BENCH_BARE_PAGE=1`) and
+static files collected into a temporary folder (DEBUG off reads the manifest). The tasks its
+requests queue (the mix's e-mails) go to a queue of its own that no worker reads, emptied when it
+stops. `log_in()` signs in through the real login form; `load()` keeps N connections busy for a
+fixed time from threads in this process, so the load generator shares the machine's cores with
+the server (the mixed workload's load generator is `bench/mix.py`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from time import perf_counter, sleep
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 
 from bench.measure import percentile
@@ -37,16 +40,30 @@ HOST = "127.0.0.1"
 STARTUP_SECONDS = 60
 
 
+def new_secret_key() -> str:
+    return "bench-" + secrets.token_urlsafe(40)
+
+
 @contextmanager
-def serving(*, workers: int, log=None) -> Iterator[int]:
-    """A gunicorn serving the site with DEBUG off; yields its port. Stopped (by its pid) on the way out."""
+def serving(*, workers: int, log=None, secret_key: str | None = None) -> Iterator[int]:
+    """A gunicorn serving the site with DEBUG off; yields its port. Stopped (by its pid) on the way out.
+
+    `secret_key` is its SECRET_KEY (a new random one by default): the mix writes its people's
+    sessions for it.
+    """
     log = log or (lambda message: None)
+    queue = f"bench-{secrets.token_hex(6)}"
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         env = {
             **os.environ,
+            **_same_database(),
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "false",
-            "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+            "SECRET_KEY": secret_key or new_secret_key(),
+            # Tasks (the mix's e-mails) to a queue nobody reads: a filesystem broker in the temporary
+            # folder, or with Redis a queue of this run's own, deleted at the end.
+            "VAR_DIR": str(Path(folder) / "var"),
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
             "ALLOWED_HOSTS": f"{HOST},localhost",
             # Plain http on the loopback: no redirect to https, cookies sent without TLS.
             "SECURE_SSL_REDIRECT": "false",
@@ -82,6 +99,39 @@ def serving(*, workers: int, log=None) -> Iterator[int]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            _delete_queue(queue, log)
+
+
+def _same_database() -> dict[str, str]:
+    """The environment that points the server at this process's database (under tests, the test database)."""
+    name = connection.settings_dict["NAME"]
+    url = os.environ.get("DATABASE_URL", "")
+    if connection.vendor == "postgresql" and url:
+        parts = urlsplit(url)
+        return {"DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
+    if connection.vendor == "sqlite" and name and ":memory:" not in str(name) and "mode=memory" not in str(name):
+        return {"SQLITE_PATH": str(name)}
+    return {}
+
+
+def _delete_queue(queue: str, log) -> None:
+    """Drop what the server queued to its own queue (with Redis; a filesystem broker's folder is gone already).
+
+    Every Redis key of it (the list, its priority lists, the exchange's bindings) holds the queue's
+    name, which is this run's own random one.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"*{queue}*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError as exc:  # the measurement is done; a leftover queue is only reported
+        log(f"  could not delete the task queue {queue}: {exc}")
 
 
 def _free_port() -> int:

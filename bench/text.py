@@ -183,6 +183,37 @@ OBJECTIONS = [
     "The goal has no tradeoff we would actually feel; as written it costs nothing.",
 ]
 
+CARDS = [
+    "Reviews got faster once we agreed who picks them up.",
+    "The Friday freeze saved us twice; keep it.",
+    "We said yes to three urgent asks and finished none of them.",
+    "On-call handovers are still a wall of text nobody reads.",
+    "Pairing with support on the hard tickets taught us more than the dashboard did.",
+    "The goal on response times never came up in planning.",
+    "Nobody knew who decides on the wording of customer messages.",
+    "Try a weekly 15 minutes on the key results, not just the retro.",
+    "Our definition of done skips the runbook; change that.",
+    "The new alert caught the queue backlog before users did.",
+    "Too many meetings on Tuesdays: move the demo to Thursday.",
+    "Keep the written check-ins; they made the leads' week easier.",
+    "We broke the no-Friday-deploys rule for the hotfix and it was the right call.",
+    "The migration ran two weeks over because nobody owned the data clean-up.",
+    "Try rotating who facilitates the retro.",
+    "Ask the regional office before we promise dates again.",
+]
+THEMES = [
+    "Saying no to urgent asks", "On-call and handovers", "Reviews and pairing", "Goals in planning",
+    "Deploy rules", "Who decides on wording", "Meetings", "Runbooks and done",
+]
+NOTIFICATIONS = [
+    # (kind, subject with {team}, body)
+    ("leader_digest", "{team}: this week's digest", "8 of 10 checked in; 2 blockers open, 1 renegotiation waits."),
+    ("checkin_reminder", "{team}: your check-in is due", "It takes five minutes: what moved, your load, blockers."),
+    ("checkin_reply", "{team}: a leader replied to your check-in", "Thanks for chasing it; shall I call them?"),
+    ("cycle_rollover", "{team}: a new review cycle has started", "The last cycle is closed; its page keeps the scores."),
+    ("charter_proposed", "{team}: an amendment is proposed for your consent", "Read it, then consent or object."),
+]
+
 
 def paragraph(rng: random.Random, lines: list[str], low: int, high: int) -> str:
     """A Markdown list of `low`..`high` lines picked without repeats."""

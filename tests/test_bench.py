@@ -1,32 +1,38 @@
 """`manage.py bench`: a smoke run on tiny datasets, and the dataset is what the services would have made.
 
-No timings are asserted: the smoke run only proves that every key page answers and is measured.
-Plain `django_db` is enough: with --no-gunicorn every request runs in this process, on the
-test's own connection, so it sees the uncommitted dataset.
+No timings are asserted: the smoke run only proves that every key page answers and is measured,
+and that the mixed workload runs without an error and leaves the dataset as it found it.
+Plain `django_db` is enough: with --no-gunicorn every request (the mix's too) runs in this
+process, on the test's own connection, so it sees the uncommitted dataset.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
-from bench import dataset
+from alignment.weeks import current_week, monday_of
+from bench import dataset, mix
 from bench.measure import ALL_PAGES
 from charters.models import Charter, KeyResult, KeyResultProgress, Response
 from checkins.models import CheckIn, KeyResultUpdate
-from notifications.models import Delivery
+from notifications.models import Delivery, Notification
+from reviews.models import RetroCard, Retrospective, RetroTheme, RetroVote, ReviewCycle
 
 pytestmark = pytest.mark.django_db
 
 # The small scale shrunk to the tiny one's size, compared with tiny: two builds, two measurements.
 SMOKE = ["--scale", "small", "--teams", "4", "--people-per-team", "5", "--weeks", "13", "--checkin-people", "10",
-         "--baseline", "tiny", "--requests", "2", "--warmup", "1", "--no-gunicorn"]
+         "--baseline", "tiny", "--requests", "2", "--warmup", "1", "--mix-duration", "0.5", "--no-gunicorn"]
 
 
 def test_smoke_run_measures_every_page_at_both_scales(tmp_path, settings):
@@ -44,17 +50,25 @@ def test_smoke_run_measures_every_page_at_both_scales(tmp_path, settings):
             assert page["status"] == 200, (scale, key, page["url"])
             assert page["queries"] > 0 and len(page["sql"]) == page["queries"], (scale, key)
             assert page["size"] > 0 and page["p50_ms"] > 0 and page["p95_ms"] >= page["p50_ms"], (scale, key)
+    assert {"cycle", "retro", "notifications"} <= set(pages)
     assert result["rps"] is None
-    assert set(result["verdicts"]) == {page.key for page in ALL_PAGES} - {"bare"}
+    # The mix ran in-process at the measured scale (the one team of 5 the shrunk scale has for it), and left no trace.
+    mixed = result["mix"]["in_process"]
+    assert result["mix"]["served"] is None
+    assert (mixed["people"], mixed["teams"]) == (5, 1)
+    assert mixed["requests"] > 0 and mixed["errors"] == 0, mixed["error_samples"]
+    assert mixed["cleanup"]["clean"], mixed["cleanup"]
+    assert set(result["verdicts"]) == {page.key for page in ALL_PAGES} - {"bare"} | {"mix"}
+    assert result["verdicts"]["mix"] == {"share": None, "errors": True}
     assert "Charter (proposed amendment)" in out.getvalue() and "Targets:" in out.getvalue()
+    assert "Mixed workload: 5 people in 1 teams" in out.getvalue()
 
 
 def test_the_scheduler_is_timed_and_the_dataset_left_as_it_was(tmp_path):
-    from reviews.models import ReviewCycle
 
     path = tmp_path / "tasks.json"
     call_command("bench", "--scale", "tiny", "--baseline", "none", "--build-only", stdout=StringIO())
-    cycles = ReviewCycle.objects.count()
+    cycles, deliveries = ReviewCycle.objects.count(), Delivery.objects.count()
     out = StringIO()
 
     call_command("bench", "--scale", "tiny", "--baseline", "none", "--tasks-only", "--json", str(path), stdout=out)
@@ -67,7 +81,7 @@ def test_the_scheduler_is_timed_and_the_dataset_left_as_it_was(tmp_path):
     assert tasks["reminders"]["queries"] < 20 and tasks["rollovers"]["queries"] < 40
     assert "reminders" in out.getvalue() and "rollovers" in out.getvalue()
     assert ReviewCycle.objects.count() == cycles  # rolled back
-    assert not Delivery.objects.exists()
+    assert Delivery.objects.count() == deliveries
 
 
 def test_a_second_run_reuses_the_datasets(tmp_path):
@@ -158,3 +172,80 @@ def test_consent_was_given_to_the_ratified_text(tiny):
     assert all(response.revision == response.charter.revision for response in responses)
     members = Membership.objects.filter(team__organisation__slug=tiny.slug)
     assert members.filter(is_leader=True, is_member=True).count() == tiny.teams
+
+
+def test_every_kind_of_the_mix_answers_and_the_dataset_is_left_as_built(tiny, monkeypatch):
+    """Each kind drawn as often as the others, typists ready to submit at once: all of them run, none fails."""
+    monkeypatch.setattr(mix, "WEIGHTS", dict.fromkeys(mix.WEIGHTS, 1))
+    monkeypatch.setattr(mix, "SAVES", (1, 2))
+    organisation = Organisation.objects.get(slug=tiny.slug)
+    rows = dataset.total_rows(tiny)
+
+    result = mix.in_process(tiny, duration=60, steps=40)
+
+    assert result["errors"] == 0, result["error_samples"]
+    assert set(result["by_kind"]) == set(mix.WEIGHTS)
+    assert result["kinds"]["poll"]["statuses"].keys() <= {"200", "204"}
+    assert result["kinds"]["submit"]["statuses"] == {"302": result["by_kind"]["submit"]}
+    cleanup = result["cleanup"]
+    assert cleanup["clean"] and {"checkins.CheckIn", "reviews.RetroCard", "charters.Comment"} <= set(cleanup["deleted"])
+    assert dataset.total_rows(tiny) == rows
+    assert Organisation.objects.get(pk=organisation.pk).name == organisation.name
+    assert not Session.objects.exists()
+    mixed = Team.objects.filter(organisation=organisation, slug__in=[dataset.team_slug(i) for i in tiny.mix_teams])
+    assert not any(CheckIn.objects.filter(team=team, week=current_week(team).monday).exists() for team in mixed)
+    latest = KeyResultProgress.objects.filter(key_result__goal__charter__team__organisation=organisation,
+                                              is_latest=True)
+    assert latest.count() == latest.values("lineage").distinct().count()
+
+
+def test_a_mix_that_could_not_clean_up_leaves_the_dataset_to_be_rebuilt(monkeypatch):
+    tiny = dataset.PRESETS["tiny"]
+    Organisation.objects.create(slug=tiny.slug, name=tiny.fingerprint(monday_of(timezone.now().date())))
+    assert dataset.is_built(tiny)
+    monkeypatch.setattr(mix, "_undo", lambda *args: {"deleted": {}, "unknown": {"alignment.Team": 1}})
+
+    with mix.restoring(tiny) as report:
+        pass
+
+    assert not report["clean"]
+    assert not dataset.is_built(tiny)
+
+
+def test_the_mix_teams_have_this_week_to_themselves(tiny):
+    teams = {team.slug: team for team in Team.objects.filter(organisation__slug=tiny.slug)}
+    mixed = [teams[dataset.team_slug(i)] for i in tiny.mix_teams]
+    assert len(mixed) == 22
+    this_week = [CheckIn.objects.filter(team=team, week=current_week(team).monday).count() for team in mixed]
+    measured = teams[dataset.team_slug(dataset.MEASURED)]
+    assert not any(this_week)
+    assert CheckIn.objects.filter(team=measured, week=current_week(measured).monday).exists()
+    drafting = Charter.objects.filter(team__in=mixed, state="draft").values_list("team__slug", flat=True)
+    assert set(drafting) == {dataset.team_slug(i) for i in tiny.mix_teams if (i - dataset.MIX_FIRST) % 4 == 0}
+
+
+def test_team_0_has_a_live_retrospective_and_a_history_of_notifications(tiny):
+    handles = dataset.handles(tiny)
+    live = Retrospective.objects.get(pk=handles.retro_id)
+    assert live.phase == "vote" and live.cycle.number == handles.cycle_number and live.cycle.state == "open"
+    assert live.previous is not None and live.previous.phase == "closed"
+    cards = RetroCard.objects.filter(retrospective=live)
+    assert cards.count() >= 10 and not cards.filter(theme__isnull=True).exists()
+    assert RetroTheme.objects.filter(retrospective=live).count() == 6
+    votes = RetroVote.objects.filter(retrospective=live)
+    assert votes.exists() and all(vote.slot < live.votes_per_person for vote in votes)
+    for team_index in tiny.mix_teams:
+        session = Retrospective.objects.running().get(team__organisation__slug=tiny.slug,
+                                                      team__slug=dataset.team_slug(team_index))
+        assert session.phase == "collect" and session.cycle.state == "open"
+        assert not RetroTheme.objects.filter(retrospective=session).exists()
+    closed = Retrospective.objects.filter(team__organisation__slug=tiny.slug, phase="closed")
+    assert closed.exists() and not closed.filter(closed_at__isnull=True).exists()
+
+    reader = User.objects.get(email=handles.leader)
+    shown = Notification.objects.filter(recipient=reader)
+    assert shown.count() >= 20  # more than the centre's first page, at every scale
+    for notification in shown:
+        assert Delivery.objects.filter(recipient=reader, kind=notification.kind, subject=notification.subject,
+                                       claimed_at=notification.created_at, status="sent").exists()
+    assert not shown.filter(read_at__isnull=True, created_at__lt=timezone.now() - timedelta(days=4)).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import django
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from bench import dataset, report, serve, tasks
+from bench import dataset, mix, report, serve, tasks
 from bench.dataset import PRESETS
 from bench.measure import BARE, PAGES, chosen, measure_in_process, urls
 
@@ -23,8 +24,8 @@ BELOW = {"tiny": None, "small": "tiny", "full": "small"}
 DESCRIPTION = """\
 Build a scale dataset and measure Charter's key pages on it: SQL queries, server time (p50,
 p95), response size, and requests per second under gunicorn as a share of a bare logged-in
-Django page's. Prints a table with the issue's targets as pass/fail columns; --json writes
-everything (with each page's SQL).
+Django page's; then a mixed workload, a team day of many people in many teams. Prints a table
+with the issues' targets as pass/fail columns; --json writes everything (with each page's SQL).
 
 Each scale is its own dataset: organisation `bench-<scale>` and people `<scale>.*@bench.invalid`.
 A dataset is built once and reused while its numbers and the current week stay the same;
@@ -40,6 +41,10 @@ Scales (--teams etc. change the measured scale's numbers):
 The measured scale is compared with the one below it (--baseline), built with the same
 people and decisions per team: only the organisation's size and its history differ.
 
+Pages (--pages): home, organisation, team, charter, charter_proposed, history, compare,
+decisions, this_week, week, person, trends, cycle (the open review cycle), retro (the live
+retrospective board, voting), notifications (the notification centre, a few hundred at full).
+
 How: each page is read by someone who may see all of it (a team leader who is also a
 member). Server time: Django's test Client in this process, DEBUG off, --requests timed
 requests after --warmup; queries are counted on one request. Every reading renders the page
@@ -48,11 +53,20 @@ requests after --warmup; queries are counted on one request. Every reading rende
 through the login form, loaded by --connections connections from this process (so client and
 server share the machine's cores: the report prints os.cpu_count() and the load average).
 
-Targets (issue #9), shown as pass/fail columns; --check makes a miss an error:
+The mix (--mix, on by default; --no-mix to skip): everyone in the dataset's mix teams (100
+teams of 10 at full scale), each with a session of their own, reading their team's pages,
+autosaving check-in drafts as they type and submitting them, replying to check-ins, commenting
+on draft amendments, adding retrospective cards and polling the live retrospective, by fixed
+weights (bench/mix.py). Run for --mix-duration seconds in-process (each kind's server time), then
+under gunicorn from --connections connections after --rps-warmup, between two bare-page runs.
+Its writes are undone afterwards; an interrupted run leaves the dataset to be built again.
+
+Targets (issues #9 and #19), shown as pass/fail columns; --check makes a miss an error:
   Q  at most 12 queries, and the same number at both scales
   T  server time p95 at most 25 ms at the measured scale
   S  response at most max(10%, 1 KiB) larger than at the baseline
-  R  at least 40% of the bare page's requests/s
+  R  at least 25% of the bare page's requests/s
+  M  the mix at least 30% of the bare page's requests/s, with 0 errors (in-process or served)
 """
 
 
@@ -91,7 +105,11 @@ class Command(BaseCommand):
                             help="Timed requests per page in-process (default: 50).")
         timing.add_argument("--warmup", type=_not_negative, default=5,
                             help="Untimed requests per page first (default: 5).")
-        timing.add_argument("--no-gunicorn", action="store_true", help="Skip the requests-per-second part.")
+        timing.add_argument("--no-gunicorn", action="store_true",
+                            help="Skip the requests-per-second part (the mix then runs in-process only).")
+        timing.add_argument("--mix", action=argparse.BooleanOptionalAction, default=True,
+                            help="Run the mixed workload after the pages, in-process and under gunicorn "
+                                 "(default: on; --no-mix skips it).")
         timing.add_argument("--tasks", action="store_true",
                             help="Also time the scheduler at the measured scale: reminders for everyone, every "
                                  "cycle rolled over (in a transaction rolled back afterwards).")
@@ -99,8 +117,11 @@ class Command(BaseCommand):
         timing.add_argument("--workers", type=_positive, default=2, help="gunicorn workers (default: 2).")
         timing.add_argument("--connections", type=_positive, default=4,
                             help="Concurrent keep-alive connections of the load generator (default: 4).")
-        timing.add_argument("--duration", type=float, default=5.0,
+        timing.add_argument("--duration", type=_positive_float, default=5.0,
                             help="Seconds of load per page, after --rps-warmup (default: 5).")
+        timing.add_argument("--mix-duration", type=_positive_float, default=15.0,
+                            help="Seconds of the mix, in-process and then under gunicorn after --rps-warmup "
+                                 "(default: 15: it mixes many kinds of request, so it needs more of them).")
         timing.add_argument("--rps-warmup", type=float, default=1.0, help="Seconds of untimed load first (default: 1).")
         output = parser.add_argument_group("output")
         output.add_argument("--json", metavar="PATH", help="Write every number (and each page's SQL) as JSON here.")
@@ -139,6 +160,7 @@ class Command(BaseCommand):
             "machine": _machine(), "targets": report.TARGETS.as_dict(),
             "method": {"requests": options["requests"], "warmup": options["warmup"]},
             "pages": [page.key for page in chosen(options["pages"])],
+            "mix": {"weights": mix.describe_weights(), "in_process": None, "served": None} if options["mix"] else None,
         }
         for spec in specs:
             result["scales"][spec.scale] = {"spec": spec.params(), "describe": spec.describe(),
@@ -156,7 +178,12 @@ class Command(BaseCommand):
                 measured["pages"] = measure_in_process(dataset.handles(spec), requests=options["requests"],
                                                        warmup=options["warmup"], pages=chosen(options["pages"]),
                                                        log=self.stdout.write)
-        result["rps"] = None if options["no_gunicorn"] else self._requests_per_second(main, options)
+        if options["mix"]:
+            self.stdout.write(f"Running the mix in-process at {main.scale} for {options['mix_duration']:g} s...")
+            result["mix"]["in_process"] = inner = mix.in_process(main, duration=options["mix_duration"])
+            self.stdout.write(f"  {inner['requests']:,} requests, {inner['errors']} errors, "
+                              f"p95 {inner['latency_p95_ms']} ms")
+        result["rps"] = None if options["no_gunicorn"] else self._requests_per_second(main, options, result["mix"])
         report.judge(result)
         self.stdout.write("")
         self.stdout.write(report.table(result))
@@ -191,7 +218,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Built {spec.scale} in {stages.total:.1f}s.")
         return {"reused": False, "seconds": stages.total, "stages": stages.seconds}
 
-    def _requests_per_second(self, spec: dataset.Spec, options) -> dict:
+    def _requests_per_second(self, spec: dataset.Spec, options, mixed: dict | None) -> dict:
         handles = dataset.handles(spec)
         paths = urls(handles)
         pages = chosen(options["pages"])
@@ -206,7 +233,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key}: {measured['status']}, {measured['rps']:,.1f}/s")
             return measured
 
-        with quiet_logins(), serve.serving(workers=options["workers"], log=self.stdout.write) as port:
+        secret_key = serve.new_secret_key()
+        with quiet_logins(), serve.serving(workers=options["workers"], log=self.stdout.write,
+                                           secret_key=secret_key) as port:
             cookies = {viewer: serve.log_in(port, getattr(handles, viewer), dataset.PASSWORD) for viewer in viewers}
             # The bare page between every two pages: each page is compared with the bare runs just before and
             # after it, so load from others on the machine that comes and goes skews the shares less.
@@ -214,6 +243,15 @@ class Command(BaseCommand):
             for page in pages:
                 run["pages"][page.key] = hammer(page.key, cookies[page.viewer])
                 bare_runs.append(hammer(BARE.key, cookies[BARE.viewer]))
+            if mixed is not None:
+                served = mix.served(spec, port, secret_key=secret_key, connections=options["connections"],
+                                    duration=options["mix_duration"], warmup=options["rps_warmup"])
+                self.stdout.write(f"  mix: {served['rps']:,.1f}/s, {served['errors']} errors")
+                bare_runs.append(hammer(BARE.key, cookies[BARE.viewer]))
+                around = (bare_runs[-2]["rps"] + bare_runs[-1]["rps"]) / 2
+                served["bare_rps"] = round(around, 1)
+                served["share"] = round(served["rps"] / around, 3) if around else 0.0
+                mixed["served"] = served
         for n, measured in enumerate(run["pages"].values()):
             around = (bare_runs[n]["rps"] + bare_runs[n + 1]["rps"]) / 2
             measured["bare_rps"] = round(around, 1)
@@ -263,6 +301,13 @@ def _page_keys(value: str) -> list[str]:
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if not number > 0:
         raise ValueError(value)
     return number
 
