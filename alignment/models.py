@@ -95,7 +95,12 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        return self.name_of(self.display_name, self.email)
+
+    @staticmethod
+    def name_of(display_name: str, email: str) -> str:
+        """The name a person goes by: their display name, else their address up to the @."""
+        return display_name or email.split("@")[0]
 
     def get_short_name(self) -> str:
         return self.name
@@ -235,6 +240,9 @@ class Team(models.Model):
             ),
             models.CheckConstraint(condition=Q(checkin_weekday__lte=6), name="team_checkin_weekday_valid"),
         ]
+        # The organisation map's search by part of a name (`name__icontains`) has a trigram index on
+        # PostgreSQL, `team_name_trigram` on UPPER(name): migration 0011 makes it there only, as SQLite
+        # could not, so it is not listed here.
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.name})"

@@ -8,7 +8,10 @@ Each feature app registers here from its `AppConfig.ready()`:
   from the request and the reader's `TeamAccess` (`register_team_panel`);
 - an **organisation panel** on each team's card of the organisation page: a template
   and a function that loads what it shows for *all* the page's teams at once, so the
-  page costs the same number of queries with 3 teams or 1,000 (`register_organisation_panel`);
+  page costs the same number of queries with 3 teams or 1,000 (`register_organisation_panel`).
+  A card reads alike for every reader of the map and is kept (`alignment.fragments`) under
+  the values its panels are drawn from (`drawn`): the template gets `team` and `data` only,
+  and `data` holds what every reader of the map may see, never who is reading;
 - a **team filter** offered on the organisation page: a key, a label and a function that
   narrows a queryset of the organisation's teams in SQL, optionally with a value chosen
   from a few (`register_team_filter`);
@@ -23,12 +26,17 @@ Panels, filters and summaries are shown in the order the apps are installed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache, cached_property
 from typing import Any
 
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.functional import Promise
 
 from alignment.permissions import Capability, TeamAccess
 
@@ -197,15 +205,80 @@ def team_panels(request, access: TeamAccess) -> list[Panel]:
 
 
 def attach_organisation_panels(teams: Iterable) -> None:
-    """Give each team a `.panels` list: one batch load per registered panel."""
+    """Give each team a `.panels` list (one batch load per registered panel) and `.panels_drawn`.
+
+    `.panels_drawn` is what the team's panels are drawn from (`drawn`), for the key the card is
+    kept under; None when a panel's data holds something `drawn` cannot vouch for (the card is
+    then drawn for every reading and never kept).
+    """
     teams = list(teams)
     for team in teams:
-        team.panels = []
+        team.panels, team.panels_drawn = [], ()
     for panel in _organisation_panels:
+        clock = (timezone.now(), None)
         data_by_team = panel.load(teams)
+        clock = (clock[0], timezone.now())
         for team in teams:
             if team.pk in data_by_team:
-                team.panels.append(Panel(panel.template, data_by_team[team.pk]))
+                data = data_by_team[team.pk]
+                team.panels.append(Panel(panel.template, data))
+                if team.panels_drawn is not None:
+                    try:
+                        team.panels_drawn += ((panel.template, drawn(data, clock=clock)),)
+                    except NotDrawn:
+                        team.panels_drawn = None
+
+
+class NotDrawn(TypeError):
+    """A panel's data holds a value `drawn` cannot reduce to what a template shows of it."""
+
+
+_PLAIN = {str, int, float, bool, Decimal, date, time, type(None)}
+
+
+def drawn(data: Any, *, clock: tuple[datetime, datetime]) -> Any:
+    """What a panel's template can draw from `data`, as plain values: a version for the part it renders.
+
+    Plain values are themselves; lists, tuples and dicts their items; a dataclass its fields. A
+    panel's data is plain: its properties are worked out from its fields, so they need no place
+    in the version, with one exception. The panel's loader may stamp the moment it loaded
+    ("now", a moment within `clock`): that moment is left out, or the part would be drawn anew
+    at every reading, and the dataclass's properties stand for what the card shows of it:
+    those giving words or numbers ("ratified 3 weeks ago", `cycles`) are in, those giving a
+    moment or a length of time (`age`) are not, so a template must never show the loader's
+    "now", nor such a property, raw. Anything else (a model instance, a queryset) raises `NotDrawn`.
+    """
+    kind = type(data)
+    if kind in _PLAIN:
+        return data
+    if kind is datetime:
+        return _CLOCK if clock[0] <= data <= clock[1] else data.isoformat()
+    if kind is list or kind is tuple:
+        return tuple(drawn(item, clock=clock) for item in data)
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        fields = tuple(drawn(getattr(data, f.name), clock=clock) for f in dataclasses.fields(data))
+        if _CLOCK not in fields:
+            return kind.__qualname__, fields
+        said = ((name, getattr(data, name)) for name in _properties(kind))
+        return kind.__qualname__, fields, tuple(
+            (name, drawn(value, clock=clock)) for name, value in said if not isinstance(value, (datetime, timedelta)))
+    if isinstance(data, dict):
+        return tuple((drawn(key, clock=clock), drawn(value, clock=clock)) for key, value in data.items())
+    if isinstance(data, Promise):  # a lazy translation: the version carries the language
+        return str(data)
+    if isinstance(data, (str, int, float, Decimal, time)) or (isinstance(data, date) and not isinstance(data, datetime)):
+        return kind.__qualname__, repr(data)  # a subclass: a choice, a safe string
+    raise NotDrawn(f"{kind.__qualname__} is not plain data: give the panel a dataclass of plain values.")
+
+
+_CLOCK = "(the moment the panel was loaded)"
+
+
+@cache
+def _properties(kind: type) -> tuple[str, ...]:
+    """The public properties of a dataclass, as a template reads them."""
+    return tuple(sorted({name for klass in kind.__mro__ for name, member in vars(klass).items()
+                         if isinstance(member, (property, cached_property)) and not name.startswith("_")}))
 
 
 def team_filter_choices() -> list[tuple[str, str]]:

@@ -10,15 +10,16 @@ from datetime import datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, QuerySet, Window
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from alignment import panels, permissions
-from alignment.models import Membership, Organisation, Team
+from alignment.models import Membership, Organisation, Team, User
 from alignment.row_urls import RowUrls
 
 TEAMS_PER_PAGE = 24
+PAGES_ASKED_AT_MOST = 2**31 // TEAMS_PER_PAGE  # more than any organisation has: beyond it is past the last page
 LEADERS_SHOWN = 3
 
 
@@ -47,10 +48,24 @@ def home_page(user) -> HomePage:
     )
 
 
+@dataclass
+class MapCard:
+    """A team's card on the map as one reader sees it: the part every reader reads alike, drawn from
+    `team` alone into `html` (by the view), and the reader's own parts around it."""
+
+    team: Team
+    url: str = ""  # the team's page, linked for its own members
+    is_mine: bool = False
+    html: str = ""
+
+
 @dataclass(frozen=True)
 class OrganisationPage:
     page: Page
-    teams: list[Team]  # the page's cards, each with .url, .leaders, .more_leaders and .panels
+    # The page's teams, with what their cards are drawn from and nothing of the reader: .member_count,
+    # .leaders (names), .more_leaders, .panels, and .card_version (None: drawn at every reading).
+    teams: list[Team]
+    cards: list[MapCard]  # the same teams for this reader
     page_links: dict[str, str]
     searching: bool
     is_admin: bool
@@ -58,42 +73,95 @@ class OrganisationPage:
 
 
 def organisation_page(user, organisation: Organisation, *, name: str, option: str, page_number: str | None,
-                      now: datetime) -> OrganisationPage:
+                      now: datetime, memberships: list[Membership]) -> OrganisationPage:
     """The alignment map's cards for one reader: searched, filtered and paged.
 
-    The same queries with 3 teams or 1,000: the count and the page's teams, their leaders, and one
-    batch per feature panel; filters and the admins' summary are single SQL queries over all teams.
+    The same queries with 3 teams or 1,000: the page's teams with how many match, their head counts,
+    their leaders, and one batch per feature panel; filters and the admins' summary are single SQL
+    queries over all teams. `memberships` are the reader's (loaded for the access check): they say
+    which cards are the reader's own teams.
     """
     teams = organisation.teams.all()
     if name:
+        # On PostgreSQL a trigram index on UPPER(name) serves this (migration 0011); SQLite scans.
         teams = teams.filter(name__icontains=name)
     teams = panels.filter_teams(option, teams, organisation, now)
-    head_count = Membership.objects.filter(team=OuterRef("pk")).order_by().values("team").annotate(n=Count("pk"))
-    teams = (
-        teams.annotate(
-            member_count=Coalesce(Subquery(head_count.values("n")), 0),
-            is_mine=Exists(Membership.objects.filter(team=OuterRef("pk"), user=user)),
-        )
-        # Archived teams last: the page is about the teams at work.
-        .order_by(F("archived_at").asc(nulls_first=True), "name", "pk")
-        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.leaders().select_related("user")
-                                   .order_by("joined_at", "pk"), to_attr="leaders"))
-    )
-    page = Paginator(teams, TEAMS_PER_PAGE).get_page(page_number)
-    cards = list(page)
-    team_urls = RowUrls("team", organisation.slug)  # reversed once, not once per card
-    for team in cards:
-        team.url = team_urls.of(team.slug) if team.is_mine else ""
-        team.more_leaders = max(0, len(team.leaders) - LEADERS_SHOWN)
-        team.leaders = team.leaders[:LEADERS_SHOWN]
+    # Archived teams last: the page is about the teams at work.
+    page = _page_of(teams.order_by(F("archived_at").asc(nulls_first=True), "name", "pk"), page_number)
+    shown = list(page.object_list)
+    _add_people(shown)
     # Each feature app shows what it knows of every team (a charter's purpose and goals...).
-    panels.attach_organisation_panels(cards)
+    panels.attach_organisation_panels(shown)
+    for team in shown:
+        team.card_version = _card_version(team)
+    mine = {m.team_id for m in memberships}
+    team_urls = RowUrls("team", organisation.slug)  # reversed once, not once per card
+    cards = [MapCard(team, url=team_urls.of(team.slug), is_mine=True) if team.pk in mine else MapCard(team)
+             for team in shown]
     is_admin = permissions.is_organisation_admin(user, organisation)
     search = {key: value for key, value in (("q", name), ("filter", option)) if value}
     return OrganisationPage(
-        page=page, teams=cards, page_links=_page_links(page, search), searching=bool(search), is_admin=is_admin,
-        summaries=panels.organisation_summaries(organisation, now) if is_admin else [],
+        page=page, teams=shown, cards=cards, page_links=_page_links(page, search), searching=bool(search),
+        is_admin=is_admin, summaries=panels.organisation_summaries(organisation, now) if is_admin else [],
     )
+
+
+def _page_of(teams: QuerySet, number: str | None) -> Page:
+    """The asked page of `teams`, and how many there are in all, in one query.
+
+    The count rides on the page's rows (`COUNT(*) OVER ()`), so a search and a filter are worked
+    out once rather than once to count and again to list. As `Paginator.get_page`: a page that is
+    not a number is the first, one out of range the last (two more queries, for an address no link
+    of ours makes).
+    """
+    paginator = Paginator(teams, TEAMS_PER_PAGE)
+    counted = teams.annotate(found=Window(Count("*")))
+    try:
+        asked = int(number)
+    except (TypeError, ValueError):
+        asked = 1
+    in_range = 1 <= asked <= PAGES_ASKED_AT_MOST  # a bigger number would overflow the database's OFFSET
+    rows = list(counted[(asked - 1) * TEAMS_PER_PAGE:asked * TEAMS_PER_PAGE]) if in_range else []
+    if rows or asked == 1:
+        paginator.count = rows[0].found if rows else 0
+    else:
+        paginator.count = teams.count()
+        asked = paginator.num_pages
+        rows = list(counted[(asked - 1) * TEAMS_PER_PAGE:asked * TEAMS_PER_PAGE])
+    return Page(rows, asked, paginator)
+
+
+def _add_people(teams: list[Team]) -> None:
+    """Each team's head count, first leaders and how many more lead it (2 queries for the page)."""
+    ids = [team.pk for team in teams]
+    head_counts = dict(Membership.objects.filter(team__in=ids).order_by().values_list("team").annotate(Count("pk")))
+    leaders: dict[int, list[str]] = {}
+    for team_id, display_name, email in (Membership.objects.leaders().filter(team__in=ids).order_by("joined_at", "pk")
+                                         .values_list("team", "user__display_name", "user__email")):
+        leaders.setdefault(team_id, []).append(User.name_of(display_name, email))
+    for team in teams:
+        team.member_count = head_counts.get(team.pk, 0)
+        names = leaders.get(team.pk, [])
+        team.leaders, team.more_leaders = names[:LEADERS_SHOWN], max(0, len(names) - LEADERS_SHOWN)
+
+
+def _card_version(team: Team) -> tuple | None:
+    """What the team's card on the map is drawn from, for the key it is kept under (`alignment.fragments`).
+
+    The team's and its organisation's rows as loaded (a panel template may show any of it), the
+    people line, what the feature panels are drawn from, and the language and time zone it is
+    written in. Nothing of who reads it: their parts of the card (the link to the team, "your
+    team") are drawn around it. None when a panel's data cannot be vouched for: that card is
+    drawn at every reading.
+    """
+    if team.panels_drawn is None:
+        return None
+    return (_row(team), _row(team.organisation), team.member_count, tuple(team.leaders), team.more_leaders,
+            team.panels_drawn, translation.get_language(), timezone.get_current_timezone_name())
+
+
+def _row(instance) -> tuple:
+    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
 
 
 def _page_links(page: Page, search: dict[str, str]) -> dict[str, str]:

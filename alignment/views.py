@@ -10,11 +10,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import lockout, panels, permissions, selectors, services
+from alignment import fragments, lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -115,33 +116,51 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The alignment map: the organisation's purpose, then its teams as cards, searched, filtered and paged.
 
-    The same queries with 3 teams or 1,000: the page's teams, their leaders, and one batch per
-    feature panel; filters and the admins' summary are single SQL queries over all teams.
+    The same queries with 3 teams or 1,000: the page's teams, their people, and one batch per
+    feature panel; filters and the admins' summary are single SQL queries over all teams. Each
+    card is drawn once for every reader and kept under its content's version (`_draw_cards`).
     """
     # The person's teams: the header lists them, and for anyone in a team of the organisation they
-    # are the access check too.
+    # are the access check too, and mark the cards of their own teams.
     mine = permissions.memberships_of(request.user)
     organisation = permissions.organisation_access(request.user, org_slug, memberships=mine)
-    return _organisation_page(request, organisation, permissions.for_switcher(mine))
-
-
-def _organisation_page(request: HttpRequest, organisation, mine: list[Membership]) -> HttpResponse:
     form = TeamSearchForm(request.GET)
     form.is_valid()  # a filter no app offers is shown as an error; the valid part still applies
     name, option = form.cleaned_data.get("q", "").strip(), form.cleaned_data.get("filter", "")
     found = selectors.organisation_page(request.user, organisation, name=name, option=option,
-                                        page_number=request.GET.get("page"), now=timezone.now())
+                                        page_number=request.GET.get("page"), now=timezone.now(), memberships=mine)
+    _draw_cards(found.cards)
     return render(request, "alignment/organisation_detail.html", {
         "organisation": organisation,
         "form": form,
         "page": found.page,
         "teams": found.teams,
+        "cards": found.cards,
         "page_links": found.page_links,
         "searching": found.searching,
         "is_admin": found.is_admin,
         "summaries": found.summaries,
-        "nav_memberships": mine,
+        "nav_memberships": permissions.for_switcher(mine),
     })
+
+
+TEAM_CARD = "alignment/organisation_detail.html#team-card"
+
+
+def _draw_cards(cards: list[selectors.MapCard]) -> None:
+    """Draw the part of each card that every reader of the map reads alike, into `card.html`.
+
+    Drawn from the team alone (the template gets `team` and nothing else: no request, no reader)
+    and kept under the values it is drawn from (`team.card_version`, made by the selector), so a
+    change to any of them draws it anew and nothing has to forget it. The reader's parts (the
+    link to their team, "your team") are drawn around it by the page.
+    """
+    teams = {card.team.pk: card.team for card in cards}
+    kept = fragments.shared_many(
+        "organisation-map-card", {pk: team.card_version for pk, team in teams.items() if team.card_version is not None},
+        lambda missing: {pk: render_to_string(TEAM_CARD, {"team": teams[pk]}) for pk in missing})
+    for card in cards:
+        card.html = kept.get(card.team.pk) or render_to_string(TEAM_CARD, {"team": card.team})
 
 
 @login_required
@@ -176,13 +195,19 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
             m.role_values = {role.value for role in m.roles}
             m.roles_url, m.remove_url = changing.of(m.pk), removing.of(m.pk)
             m.may_be_removed = m.pk != access.membership.pk
+    invitation_form = extra.pop("invitation_form", None) or InvitationForm()
     context = {
         "team": team,
         "access": access,
         "members": members,
+        # The list of people is drawn once per version of the team's people and kept (`{% shared %}`):
+        # what it shows, and for a leader the forms beside it.
+        "members_version": _members_version(access, members),
         "pending_invitations": pending,
         "may_leave": access.may_leave(members),
-        "invitation_form": InvitationForm(),
+        "invitation_form": invitation_form,
+        # An empty invitation form reads alike for everyone; one sent back with errors is its sender's.
+        "invitation_fields_version": None if invitation_form.is_bound else (translation.get_language(),),
         "role_choices": RolesForm.base_fields["roles"].choices,  # the checkboxes the template writes
         "panels": panels.team_panels(request, access),
         **extra,
@@ -191,6 +216,17 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
     if partial and request.htmx:
         template += f"#{partial}"
     return render(request, template, context, status=status)
+
+
+def _members_version(access: permissions.TeamAccess, members: list[Membership]) -> tuple:
+    """What the team's list of people is drawn from: each person's name, address and roles, and the
+    forms the reader gets (a leader's own row offers no "Remove": they leave instead)."""
+    managing = access.may_manage_team
+    return (
+        access.team.organisation.slug, access.team.slug, managing, access.membership.pk if managing else None,
+        tuple((m.pk, m.user.name, m.user.email, tuple(m.roles)) for m in members),
+        translation.get_language(),
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ tests/charters/test_organisation_map.py; here, the page around them.
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.urls.resolvers import URLResolver
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -44,13 +45,14 @@ def test_the_page_runs_the_same_queries_with_3_or_40_teams(login, leader, map_of
     map_of(teams)
     client = login(leader)
 
-    # 1. user  2. my memberships with their teams and organisations (the access check and the header's
-    # switcher)  3. how many teams match (the pages)
-    # 4. this page's teams with head count and whether I am in each  5. their leaders with users
+    # 1. user  2. my memberships with their teams and organisations (the access check, the header's
+    # switcher, and which cards are my teams')
+    # 3. this page's teams with how many match in all  4. their head counts  5. their leaders' names
     # 6. (charters) their charters in force, goals counted by purpose part  7. (charters) those charters'
     # key results with their latest reading  8. am I an admin?  9. (charters) the admins' summary, one
     # aggregate.
     # 10. the unread notifications count (the header's bell).
+    # The cards are drawn (the first time) or read from the cache (after): no query either way.
     with django_assert_num_queries(10):
         response = client.get(URL)
 
@@ -65,12 +67,44 @@ def test_a_search_with_a_filter_runs_the_same_queries(login, member, map_of, tea
     map_of(teams)
     client = login(member)
 
-    # As above, without the admins' summary; the search and the filter are part of queries 4 and 5.
-    # and the unread notifications count (the header's bell)
+    # As above, without the admins' summary: 1. user  2. my memberships  3. this page's teams that
+    # match the search and the filter, with how many do (worked out once, not once more to count)
+    # 4. head counts  5. leaders  6.-7. (charters) the cards' charters and readings  8. am I an admin?
+    # 9. the unread notifications count (the header's bell).
     with django_assert_num_queries(9):
         response = client.get(URL, {"q": "TEAM", "filter": "falling"})
 
     assert len(response.context["teams"]) == min(teams - 2, 24)
+
+
+@pytest.mark.parametrize("teams", [30, 60])
+def test_a_later_page_runs_the_same_queries_as_the_first(login, member, organisation, team, other_team, teams,
+                                                         django_assert_num_queries):
+    add_teams(organisation, teams - 2)
+    client = login(member)
+    client.get(URL)  # the cards of page 1 drawn and kept: page 2's are not
+
+    # 1. user  2. my memberships  3. page 2's teams with how many there are  4. head counts  5. leaders
+    # 6. (charters) the cards' charters in force (none here, so charters asks no readings)
+    # 7. am I an admin?  8. the unread notifications count.
+    with django_assert_num_queries(8):
+        response = client.get(URL, {"page": "2"})
+
+    assert response.context["page"].number == 2
+    assert len(response.context["teams"]) == min(teams - 24, 24)
+
+
+def test_a_page_past_the_last_costs_two_queries_more(login, member, organisation, team, other_team,
+                                                     django_assert_num_queries):
+    add_teams(organisation, 28)
+    client = login(member)
+
+    # As a later page, with 3. an empty page past the end  3a. how many teams there are
+    # 3b. the last page's teams.
+    with django_assert_num_queries(10):
+        response = client.get(URL, {"page": "9"})
+
+    assert response.context["page"].number == 2
 
 
 def test_urls_are_reversed_once_per_page_not_once_per_card(login, leader, organisation, map_of, monkeypatch):
@@ -153,7 +187,8 @@ class TestPages:
         assertContains(response, '<a href="?q=team&amp;filter=no-charter&amp;page=1" rel="prev">‹ Previous</a>',
                        html=True)
 
-    @pytest.mark.parametrize(("asked", "shown"), [("99", 2), ("0", 2), ("-1", 2), ("two", 1), ("", 1)])
+    @pytest.mark.parametrize(("asked", "shown"), [("99", 2), ("0", 2), ("-1", 2), ("two", 1), ("", 1), ("2.0", 1),
+                                                  ("99999999999999999999999", 2)])
     def test_a_page_that_does_not_exist_shows_the_nearest(self, login, member, asked, shown):
         response = login(member).get(URL, {"page": asked})
 
@@ -227,3 +262,17 @@ def test_an_admin_in_none_of_its_teams_reads_the_map(login, make_user, organisat
 
     assert response.status_code == 200
     assertContains(response, '<article class="card team-card', count=1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's (SQLite reads the teams)")
+def test_the_search_by_name_can_use_the_trigram_index(team, other_team):
+    searched = Team.objects.filter(name__icontains="plat").order_by()  # the lookup the page makes
+    sql, params = searched.query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        # With a handful of rows the planner reads the table; leave it only a lookup by the condition.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "team_name_trigram" in plan

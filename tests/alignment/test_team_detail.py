@@ -102,8 +102,10 @@ def test_query_count_for_a_leader_is_flat(
 
     # 1. user  2. my membership with team and organisation
     # 3. members with their users  4. pending invitations with who invited
-    # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel).
-    # 7. the unread notifications count (the header's bell).
+    # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel)
+    # 7. the non-negotiables' ratings of the last cycles (reviews' health panel)
+    # 8. the unread notifications count (the header's bell).
+    # The list of people and the empty invitation form are drawn or read from the cache: no query.
     with django_assert_num_queries(8):
         response = client.get(TEAM_URL)
 
@@ -128,8 +130,8 @@ def test_query_count_for_a_member_is_flat(
 
     # 1. user  2. my membership with team and organisation
     # 3. members with their users  4. the team's current charters (charters' panel)
-    # 5. the open review cycle (reviews' panel).
-    # 6. the unread notifications count (the header's bell).
+    # 5. the open review cycle (reviews' panel)  6. the non-negotiables' ratings of the last cycles
+    # (reviews' health panel)  7. the unread notifications count (the header's bell).
     with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 

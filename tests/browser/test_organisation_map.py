@@ -64,3 +64,37 @@ def test_an_admin_pages_searches_and_filters_the_map_then_reads_a_charter(
     expect(page.get_by_role("heading", level=3, name="Growth")).to_be_visible()
     assert fits_the_screen(page)
     context.close()
+
+
+@pytest.mark.browser
+def test_someone_from_another_team_reads_the_same_card_and_sees_a_new_reading_at_once(
+    browser: Browser, log_in, ratified_charter, organisation, leader, outsider
+):
+    """Platform's card is kept for every reader of the map: Growth's leader reads it as the admin did,
+    without the "your team" that is the admin's own, and a reading recorded since shows on the next visit."""
+    from charters import services
+    from charters.models import KeyResult
+
+    admin_context, context = browser.new_context(), browser.new_context()
+    admin_page, page = admin_context.new_page(), context.new_page()
+    url = reverse("organisation", args=[organisation.slug])
+    log_in(admin_page, "leader@example.com", url)
+    log_in(page, "outsider@example.com", url)
+
+    platform = page.locator("article.team-card", has=page.get_by_role("heading", level=3, name="Platform"))
+    theirs = admin_page.locator("article.team-card", has=admin_page.get_by_role("heading", level=3, name="Platform"))
+    expect(platform).to_contain_text("Keep the hospital's software safe to change.")
+    expect(platform).not_to_contain_text("your team")
+    expect(platform.get_by_role("heading", level=3).get_by_role("link")).to_have_count(0)
+    expect(theirs).to_contain_text("your team")
+    assert platform.locator(".team-purpose").inner_html() == theirs.locator(".team-purpose").inner_html()
+    expect(platform).to_contain_text("1 no reading yet")
+
+    services.record_progress(key_result=KeyResult.objects.get(goal__charter=ratified_charter), actor=leader,
+                             value=2, confidence="at_risk")
+    page.reload()
+
+    expect(platform).to_contain_text("1 at risk")
+    expect(platform).not_to_contain_text("no reading yet")
+    admin_context.close()
+    context.close()
