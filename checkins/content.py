@@ -6,6 +6,8 @@ else that writes a check-in (tests, the demo) builds one without a request.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,3 +48,32 @@ class CheckInContent:
     boundary_question: str = ""  # where it was unclear who decides
     blockers: tuple[BlockerRow, ...] = ()  # every row of the form, cleared ones included
     key_results: tuple[KeyResultEntry, ...] = ()
+
+    def fingerprint(self) -> str:
+        """The fingerprint of what it names by id and keeps in rows of their own (`fingerprint`)."""
+        return fingerprint(
+            _pk(self.strained_non_negotiable),
+            ((row.position, row.what, _pk(row.who_could_help), _pk(row.goal)) for row in self.blockers),
+            ((entry.key_result.pk, entry.value, entry.confidence) for entry in self.key_results))
+
+
+def fingerprint(strained_non_negotiable: int | None, blockers: Iterable[tuple[int, str, int | None, int | None]],
+                values: Iterable[tuple[int, Decimal | None, str]]) -> str:
+    """A short digest of what a check-in says beyond its words and load, as the database keeps it: the
+    non-negotiable under strain (its id), the open blockers (position, what, who could help, goal ids) and
+    the key-result values (key result id, value, confidence).
+
+    A blank blocker row and a key result with neither value nor confidence save nothing, so they are left
+    out, and values are written to two places as they are stored: a form's content and what is saved from
+    it have the same fingerprint. The check-in form carries the fingerprint of what was saved at its
+    version, so a draft saved with all of this unchanged is read without looking up the ids it names and
+    written as the check-in's words and load alone (`services.save_draft`).
+    """
+    rows = sorted(row for row in blockers if row[1])
+    kept = sorted((key_result, None if value is None else f"{value:.2f}", confidence)
+                  for key_result, value, confidence in values if value is not None or confidence)
+    return hashlib.blake2b(repr((strained_non_negotiable, rows, kept)).encode(), digest_size=12).hexdigest()
+
+
+def _pk(obj) -> int | None:
+    return obj.pk if obj is not None else None

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from charters.models import KeyResultProgress
+from alignment.models import User
+from charters.models import Goal, KeyResult, KeyResultProgress, NonNegotiable
+from checkins import widgets
 from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.models import CheckIn, Renegotiation
 
@@ -16,10 +19,13 @@ MAX_BLOCKER_ROWS = 10
 class LoadedChoiceField(forms.ChoiceField):
     """A choice among objects the page already loaded: rendering and cleaning it cost no query."""
 
+    widget = widgets.Select
+
     def __init__(self, objects=(), *, empty_label: str, label_of=str, **kwargs):
         self.objects = {str(obj.pk): obj for obj in objects}
-        choices = [("", empty_label), *((pk, label_of(obj)) for pk, obj in self.objects.items())]
-        super().__init__(choices=choices, required=False, **kwargs)
+        # Labelled only when drawn: a form that is only read (an autosave) is given objects with their ids alone.
+        super().__init__(choices=lambda: [("", empty_label), *((pk, label_of(obj)) for pk, obj in self.objects.items())],
+                         required=False, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -39,22 +45,28 @@ class CheckInForm(forms.ModelForm):
     (`blocker_<n>_what`, `kr_<id>_value`...), so the whole check-in is one form and one post.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={
+    version = forms.IntegerField(widget=widgets.HiddenInput, min_value=0, error_messages={
         "required": _("This form is missing its version; reload the page and try again."),
     })
-    week = forms.DateField(widget=forms.HiddenInput)
-    blocker_rows = forms.IntegerField(widget=forms.HiddenInput, min_value=MIN_BLOCKER_ROWS,
+    week = forms.DateField(widget=widgets.HiddenInput)
+    blocker_rows = forms.IntegerField(widget=widgets.HiddenInput, min_value=MIN_BLOCKER_ROWS,
                                       max_value=MAX_BLOCKER_ROWS, required=False)
+    # What the check-in said beyond its words and load when `version` was saved (`content.fingerprint`): a
+    # draft saved with all of that unchanged is read and written without the ids it names.
+    fingerprint = forms.CharField(widget=widgets.HiddenInput, required=False, max_length=64)
+    # Given its choices, label and help in __init__; declared so that no model choice field (and no
+    # queryset) is built for it first.
+    strained_non_negotiable = LoadedChoiceField(empty_label="")
 
     class Meta:
         model = CheckIn
         fields = ["progress", "highlights", "load", "strained_non_negotiable", "strain_note", "boundary_question"]
-        widgets = {
-            "progress": forms.Textarea(attrs={"rows": 4}),
-            "highlights": forms.Textarea(attrs={"rows": 2}),
-            "load": forms.RadioSelect,
-            "strain_note": forms.Textarea(attrs={"rows": 2}),
-            "boundary_question": forms.Textarea(attrs={"rows": 2}),
+        widgets = {  # drawn in Python (`checkins.widgets`): the form is two dozen widgets
+            "progress": widgets.Textarea(attrs={"rows": 4}),
+            "highlights": widgets.Textarea(attrs={"rows": 2}),
+            "load": widgets.RadioSelect,
+            "strain_note": widgets.Textarea(attrs={"rows": 2}),
+            "boundary_question": widgets.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, non_negotiables=(), key_results=(), people=(), goals=(), blocker_rows=MIN_BLOCKER_ROWS,
@@ -75,7 +87,7 @@ class CheckInForm(forms.ModelForm):
         self.initial.setdefault("blocker_rows", self.blocker_count)
         for n in range(self.blocker_count):
             self.fields[f"blocker_{n}_what"] = forms.CharField(label=_("What is in your way"), max_length=500,
-                                                               required=False)
+                                                               required=False, widget=widgets.TextInput)
             self.fields[f"blocker_{n}_who"] = LoadedChoiceField(
                 people, empty_label=_("The team's leader"), label=_("Who could help"), label_of=_name)
             self.fields[f"blocker_{n}_goal"] = LoadedChoiceField(
@@ -83,10 +95,14 @@ class CheckInForm(forms.ModelForm):
                 label_of=lambda goal: goal.objective)
         for key_result in self.key_results:
             self.fields[f"kr_{key_result.pk}_value"] = forms.DecimalField(
-                label=_("New value"), max_digits=14, decimal_places=2, required=False)
+                label=_("New value"), max_digits=14, decimal_places=2, required=False, widget=widgets.NumberInput)
             self.fields[f"kr_{key_result.pk}_confidence"] = forms.ChoiceField(
-                label=_("Confidence"), required=False,
+                label=_("Confidence"), required=False, widget=widgets.Select,
                 choices=[("", _("—")), *KeyResultProgress.Confidence.choices])
+
+    def _get_validation_exclusions(self):
+        # The non-negotiable is one the page loaded (`LoadedChoiceField`): no query to ask the database again.
+        return {*super()._get_validation_exclusions(), "strained_non_negotiable"}
 
     def blocker_fields(self) -> list[tuple]:
         """Each blocker row's bound fields (what, who could help, goal), for the template."""
@@ -122,9 +138,11 @@ class CheckInForm(forms.ModelForm):
         )
 
 
-def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=()) -> dict:
+def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=(),
+                fingerprint: str = "") -> dict:
     """The form's starting values: the saved check-in, its open blockers at their rows, its key-result updates."""
-    initial = {"version": checkin.version if checkin else 0, "week": week.monday, "blocker_rows": blocker_rows}
+    initial = {"version": checkin.version if checkin else 0, "week": week.monday, "blocker_rows": blocker_rows,
+               "fingerprint": fingerprint}
     if checkin is None:
         return initial
     for name in CheckInForm._meta.fields:
@@ -137,6 +155,29 @@ def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=()
         initial[f"kr_{update.key_result_id}_value"] = update.value
         initial[f"kr_{update.key_result_id}_confidence"] = update.confidence
     return initial
+
+
+KEY_RESULT_FIELD = re.compile(r"kr_(\d+)_(?:value|confidence)")
+
+
+def posted_choices(data) -> dict:
+    """The check-in form's choices as a post names them, each an object holding its id alone.
+
+    Enough to read a draft whose fingerprint says its choices are as saved (checked when they were
+    saved), without asking the database what the charter and the team offer: such a draft writes none
+    of them (`services.save_draft`). Any other post is read with `selectors.checkin_choices`.
+    """
+    def named(*fields) -> list[int]:
+        return sorted({int(value) for value in map(data.get, fields) if value and value.isdigit()})
+
+    rows = range(MAX_BLOCKER_ROWS)
+    return {
+        "non_negotiables": [NonNegotiable(pk=pk) for pk in named("strained_non_negotiable")],
+        "people": [User(pk=pk) for pk in named(*(f"blocker_{n}_who" for n in rows))],
+        "goals": [Goal(pk=pk) for pk in named(*(f"blocker_{n}_goal" for n in rows))],
+        "key_results": [KeyResult(pk=pk) for pk in sorted({int(found[1]) for found in map(
+            KEY_RESULT_FIELD.fullmatch, data) if found})],
+    }
 
 
 class ResolveBlockerForm(forms.Form):

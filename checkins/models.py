@@ -76,6 +76,11 @@ class CheckIn(models.Model):
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
 
+    def get_load_display(self) -> str:
+        # Django's looks the value up in a dict of every choice, translating each label to hash it; a
+        # person's history shows the load twice for each of a dozen weeks.
+        return str(self.Load(self.load).label) if self.load in self.Load.values else self.load
+
     @property
     def is_submitted(self) -> bool:
         return self.state == self.State.SUBMITTED
@@ -95,13 +100,20 @@ class CheckIn(models.Model):
 
     def refusal_to_edit(self, now: datetime) -> str | None:
         """Why this check-in can no longer change at `now`, in words; None while its week runs."""
-        week = self.team_week
-        if week.contains(now):
-            return None
-        if now.astimezone(UTC) >= week.ends_at.astimezone(UTC):
-            return (f"The {week.label.lower()} has ended, so its check-in can no longer change. "
-                    "Your text is below: copy what you want to keep into this week's check-in.")
-        return f"The {week.label.lower()} has not started yet."
+        return refusal_to_edit(self.team_week, now)
+
+
+def refusal_to_edit(week: TeamWeek, now: datetime) -> str | None:
+    """Why a check-in of `week` can no longer change at `now`, in words; None while the week runs.
+
+    It depends on the week alone, so a save is refused before it reads or writes anything.
+    """
+    if week.contains(now):
+        return None
+    if now.astimezone(UTC) >= week.ends_at.astimezone(UTC):
+        return (f"The {week.label.lower()} has ended, so its check-in can no longer change. "
+                "Your text is below: copy what you want to keep into this week's check-in.")
+    return f"The {week.label.lower()} has not started yet."
 
 
 class Reply(models.Model):
@@ -208,6 +220,11 @@ class KeyResultUpdate(models.Model):
     @property
     def is_filled(self) -> bool:
         return self.value is not None and bool(self.confidence)
+
+    def get_confidence_display(self) -> str:
+        # As `CheckIn.get_load_display`: one label translated, not every choice's.
+        confidence = KeyResultProgress.Confidence
+        return str(confidence(self.confidence).label) if self.confidence in confidence.values else self.confidence
 
     @property
     def needs_recording(self) -> bool:

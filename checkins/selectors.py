@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
-from django.db.models import Count, Prefetch, Q
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
-from alignment.models import Membership
+from alignment.models import Membership, User
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import RowUrls
 from alignment.weeks import TeamWeek
-from charters.models import Charter, Goal, KeyResult, NonNegotiable
+from charters.models import Charter, Goal, KeyResult, KeyResultProgress, NonNegotiable
 from charters.selectors import Reading, WeekReading, active_key_results_at, readings_by_week
 from charts import svg as charts
 from checkins import permissions
+from checkins.content import fingerprint
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 
 
@@ -26,7 +32,6 @@ class ThisWeekPage:
     week: TeamWeek
     checkin: CheckIn | None
     last_week: CheckIn | None
-    charter: Charter | None
     non_negotiables: list[NonNegotiable]
     goals: list[Goal]
     key_results: list[KeyResult]  # of the goals this person owns
@@ -48,24 +53,63 @@ class ThisWeekPage:
         """Room for every open blocker's row and one blank row more (at least three rows)."""
         return max([3, *(blocker.position + 2 for blocker in self.open_blockers)])
 
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of this week's check-in as saved: its strained non-negotiable, open blockers and the
+        writer's key-result values (`content.fingerprint`)."""
+        mine = {kr.pk for kr in self.key_results}
+        return fingerprint(
+            self.checkin.strained_non_negotiable_id if self.checkin else None,
+            ((b.position, b.what, b.who_could_help_id, b.goal_id) for b in self.open_blockers),
+            ((u.key_result_id, u.value, u.confidence) for u in self.key_result_updates if u.key_result_id in mine))
+
+
+@dataclass(frozen=True)
+class CheckInChoices:
+    """What the check-in form may choose among, by id alone: enough to read a post, not to draw the form."""
+
+    non_negotiables: list[NonNegotiable]
+    goals: list[Goal]
+    key_results: list[KeyResult]  # of the goals the writer owns
+    people: list
+
+
+def checkin_choices(team, user) -> CheckInChoices:
+    """The ids a check-in post may name, in one query: the non-negotiables and goals of the charter in force,
+    the key results of the goals the writer owns there, and the team's people.
+
+    Each comes as an instance holding its id alone (its other fields deferred), for the form to hand on.
+    """
+    in_force = Charter.objects.filter(team=team).active().values("pk")
+    kinds = {"non_negotiable": NonNegotiable, "goal": Goal, "key_result": KeyResult, "person": User}
+    parts = [
+        NonNegotiable.objects.filter(charter__in=in_force).values_list("pk", Value("non_negotiable")),
+        Goal.objects.filter(charter__in=in_force).values_list("pk", Value("goal")),
+        KeyResult.objects.filter(goal__charter__in=in_force, goal__owner=user).values_list("pk", Value("key_result")),
+        Membership.objects.filter(team=team).values_list("user_id", Value("person")),
+    ]
+    found: dict[str, list] = {kind: [] for kind in kinds}
+    parts = [part.order_by() for part in parts]  # in no order, and joining nothing to order by
+    for pk, kind in parts[0].union(*parts[1:], all=True).order_by():
+        found[kind].append(kinds[kind].from_db(DEFAULT_DB_ALIAS, ["id"], [pk]))
+    return CheckInChoices(non_negotiables=found["non_negotiable"], goals=found["goal"],
+                          key_results=found["key_result"], people=found["person"])
+
 
 def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
-    """The writer's page in nine queries, whatever the size of the team or the charter.
+    """The writer's page in eight queries, whatever the size of the team or the charter.
 
-    Queries: the non-negotiables of the charter in force; its goals; their key results; the
+    Queries: the non-negotiables of the charter in force; its goals with their key results; the
     team's people; this week's and last week's check-ins of the writer, with who acknowledged
     them; their blockers; this week's key-result updates (skipped when there is no check-in
     yet); the writer's open commitments; the replies to them (skipped when neither is submitted).
     """
     team, user = access.team, access.user
     in_force = Charter.objects.filter(team=team).active()  # a subquery of the two below
-    non_negotiables = list(NonNegotiable.objects.filter(charter__in=in_force).select_related("charter"))
-    goals = list(Goal.objects.filter(charter__in=in_force).select_related("charter").prefetch_related(
-        Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"))))
-    # The charter in force, known from what it holds (a charter with neither has nothing to check in on).
-    charter = next((item.charter for item in [*non_negotiables, *goals]), None)
-    key_results = [kr for goal in goals if goal.owner_id == user.pk for kr in goal.key_results.all()]
-    people = [m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]
+    # What the form draws of them, no more: the charter's other text stays where it is read.
+    non_negotiables = list(NonNegotiable.objects.filter(charter__in=in_force).only("title"))
+    goals, key_results = _goals_and_key_results(in_force, owner=user)
+    people = list(User.objects.filter(memberships__team=team).only("display_name", "email").order_by("email"))
     checkins = {c.week: c for c in CheckIn.objects.filter(
         team=team, author=user, week__in=[week.monday, week.previous().monday]).select_related(
         "strained_non_negotiable", "acknowledged_by")}
@@ -73,15 +117,15 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         loaded.team, loaded.author = team, user  # asked for its week, due time and author; already loaded
     link_checkins(access, list(checkins.values()))
     checkin, last_week = checkins.get(week.monday), checkins.get(week.previous().monday)
-    blockers = list(Blocker.objects.filter(check_in__in=[c.pk for c in checkins.values()]).select_related(
-        "who_could_help", "goal", "resolved_by")) if checkins else []
+    # The form and the last week's list show what they say and whether they are open, nobody's name.
+    blockers = list(Blocker.objects.filter(check_in__in=[c.pk for c in checkins.values()])) if checkins else []
     mine = [b for b in blockers if checkin and b.check_in_id == checkin.pk]
     updates = list(checkin.key_result_updates.all()) if checkin else []
     threads = replies_to([c for c in checkins.values() if c.is_submitted])
     for loaded in checkins.values():
         loaded.thread = threads.get(loaded.pk)
     return ThisWeekPage(
-        week=week, checkin=checkin, last_week=last_week, charter=charter, non_negotiables=non_negotiables,
+        week=week, checkin=checkin, last_week=last_week, non_negotiables=non_negotiables,
         goals=goals, key_results=key_results, people=people,
         open_blockers=[b for b in mine if b.is_open], resolved_blockers=[b for b in mine if not b.is_open],
         last_week_blockers=[b for b in blockers if last_week and b.check_in_id == last_week.pk],
@@ -89,6 +133,25 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         commitments=open_commitments_of(team, user),
         replies=threads,
     )
+
+
+def _goals_and_key_results(charters, *, owner) -> tuple[list[Goal], list[KeyResult]]:
+    """The goals of `charters` (objective and owner), and the key results of those `owner` owns (what the form
+    shows of them), in their order: 1 query, each goal joined to its key results."""
+    goals: dict[int, Goal] = {}
+    key_results = []
+    for row in Goal.objects.filter(charter__in=charters).order_by("position", "pk", "key_results__position",
+                                                                     "key_results__pk").values(
+            "pk", "objective", "owner_id", "key_results__pk", "key_results__metric", "key_results__unit",
+            "key_results__target_value"):
+        goal = goals.get(row["pk"])
+        if goal is None:
+            goal = goals[row["pk"]] = Goal(pk=row["pk"], objective=row["objective"], owner_id=row["owner_id"])
+        if row["key_results__pk"] is not None and goal.owner_id == owner.pk:
+            key_results.append(KeyResult(pk=row["key_results__pk"], goal_id=goal.pk, metric=row["key_results__metric"],
+                                         unit=row["key_results__unit"],
+                                         target_value=row["key_results__target_value"]))
+    return list(goals.values()), key_results
 
 
 def link_checkins(access: TeamAccess, checkins: list[CheckIn]) -> None:
@@ -201,7 +264,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     team = access.team
     memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__email")
     checkins = {c.author_id: c for c in CheckIn.objects.filter(team=team, week=week.monday).select_related(
-        "strained_non_negotiable", "acknowledged_by")}
+        "strained_non_negotiable", "acknowledged_by").order_by()}
     people = sorted((PersonWeek(m.user, checkins.get(m.user_id)) for m in memberships
                      if Capability.CHECK_IN in capabilities_of(m)), key=lambda p: p.order)
     for row in people:
@@ -209,7 +272,9 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
             row.checkin.author, row.checkin.team = row.person, team  # already loaded
     submitted = [p.checkin for p in people if p.is_submitted]
     blockers = Blocker.objects.open().shared().filter(check_in__team=team).select_related(
-        "check_in__author", "who_could_help", "goal")
+        "check_in__author", "who_could_help", "goal").only(  # what the list shows: no check-in's words
+        "what", "opened_at", "check_in__author__display_name", "check_in__author__email",
+        "who_could_help__display_name", "who_could_help__email", "goal__objective")
     loads = Counter(c.load for c in submitted if c.load)
     strained = Counter(c.strained_non_negotiable_id for c in submitted if c.strained_non_negotiable_id)
     by_id = {c.strained_non_negotiable_id: c.strained_non_negotiable for c in submitted}
@@ -404,6 +469,7 @@ class KeyResultTrend:
     key_result: KeyResult
     weeks: list[WeekReading]
     names: dict[date, WeekNames]  # each week's names, written once for the page's every key result
+    confidence: dict[str, str]  # each confidence's words, translated once for the page
 
     @property
     def has_readings(self) -> bool:
@@ -417,7 +483,7 @@ class KeyResultTrend:
             label=self.names[w.week.monday].short, value=w.reading.value if w.reading else None,
             status=w.reading.confidence if w.reading else "",
             title=(f"{self.names[w.week.monday].label}: {charts.format_number(w.reading.value, kr.unit)}, "
-                   f"{w.reading.get_confidence_display()}" if w.reading else ""),
+                   f"{self.confidence[w.reading.confidence]}" if w.reading else ""),
         ) for w in self.weeks]
         return charts.line_chart(points, target=kr.target_value, start=kr.start_value, unit=kr.unit)
 
@@ -426,8 +492,13 @@ class KeyResultTrend:
         """The table under the chart, already written: week, value, confidence, updated that week."""
         unit = self.key_result.unit
         return [(self.names[w.week.monday].day, charts.format_number(w.reading.value, unit) if w.reading else "—",
-                 w.reading.get_confidence_display() if w.reading else "—", "yes" if w.updated else "no")
+                 self.confidence[w.reading.confidence] if w.reading else "—", "yes" if w.updated else "no")
                 for w in self.weeks]
+
+    @property
+    def table_rows(self) -> SafeString:
+        """`rows` as the table's rows: seventy-odd rows a page, cheaper written here than by a template loop."""
+        return format_html_join("", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>', self.rows)
 
     @property
     def chart_id(self) -> str:
@@ -453,6 +524,11 @@ class WeekParticipation:
     drafts: int
     loads: list[tuple[str, int]]
 
+    @property
+    def day(self) -> str:
+        """"23 Nov 2026": the week's Monday, as the tables name it."""
+        return f"{self.week.monday:%-d %b %Y}"
+
 
 @dataclass(frozen=True)
 class StrainTrend:
@@ -469,10 +545,35 @@ class TrendsPage:
     """The team over a window of weeks: key results, participation and the charter's pulse."""
 
     window: Window
-    goals: list[tuple[Goal, list[KeyResultTrend]]]
+    key_results: list[KeyResult]  # of the charter in force, with their goals
+    readings: tuple[int | None, int]  # their lineages' newest reading before the window ends (its id), and how many
     participation: list[WeekParticipation]
     people_count: int  # who checks in today
     strains: list[StrainTrend]
+
+    @property
+    def key_results_version(self) -> tuple:
+        """What the key results' part of the page is drawn from, as its version (`{% shared %}`): the key results
+        of a ratified version (which never changes), the window, and their readings (each a row of its own,
+        never rewritten: a new one, or one removed, changes the newest id or the count)."""
+        return (tuple(kr.pk for kr in self.key_results), self.window.first.monday, self.window.last.monday,
+                *self.readings)
+
+    @cached_property
+    def goals(self) -> list[tuple[Goal, list[KeyResultTrend]]]:
+        """Each goal with its key results' trends, week by week: 2 queries, made only when the part is drawn."""
+        readings = readings_by_week(self.key_results, self.window.weeks)
+        names = {week.monday: WeekNames.of(week) for week in self.window.weeks}
+        confidence = {value: str(label) for value, label in KeyResultProgress.Confidence.choices}
+        goals: dict[int, tuple[Goal, list[KeyResultTrend]]] = {}
+        for kr in self.key_results:
+            goals.setdefault(kr.goal_id, (kr.goal, []))[1].append(KeyResultTrend(kr, readings[kr.pk], names,
+                                                                                  confidence))
+        return list(goals.values())
+
+    @property
+    def week_names(self) -> list[WeekNames]:
+        return [WeekNames.of(week) for week in self.window.weeks]
 
     @property
     def participation_chart(self) -> charts.BarChart:
@@ -483,49 +584,62 @@ class TrendsPage:
 
 
 def trends_page(team, window: Window) -> TrendsPage:
-    """The trends page in five queries, whatever the number of weeks behind the window.
+    """The trends page in five queries, whatever the number of weeks behind the window; two more to draw
+    the key results' part when it is not kept for their readings (`TrendsPage.goals`).
 
     Queries: the team's memberships (who checks in); the charter's key results with their goals;
-    where each stood when the window opened; their progress recorded inside the window; the
-    window's check-ins counted by week, state, lateness, load and strained non-negotiable.
+    the newest of their readings before the window ends, and how many; the window's check-ins
+    counted by week, state, lateness, load and strained non-negotiable.
     """
     people_count = sum(Capability.CHECK_IN in capabilities_of(m) for m in Membership.objects.filter(team=team))
     key_results = active_key_results_at(team, {})
-    readings = readings_by_week(key_results, window.weeks)
-    goals: dict[int, tuple[Goal, list[KeyResultTrend]]] = {}
-    names = {week.monday: WeekNames.of(week) for week in window.weeks}
-    for kr in key_results:
-        goals.setdefault(kr.goal_id, (kr.goal, []))[1].append(KeyResultTrend(kr, readings[kr.pk], names))
+    readings = (None, 0)
+    if key_results:
+        found = KeyResultProgress.objects.filter(
+            lineage_id__in={kr.lineage_key for kr in key_results}, recorded_at__lt=window.last.ends_at,
+        ).aggregate(newest=Max("pk"), count=Count("pk"))
+        readings = (found["newest"], found["count"])
     participation, strains, _ = participation_and_strain(team, window.weeks)
-    return TrendsPage(window=window, goals=list(goals.values()), people_count=people_count,
+    return TrendsPage(window=window, key_results=key_results, readings=readings, people_count=people_count,
                       participation=participation, strains=strains)
 
 
 def participation_and_strain(team, weeks: list[TeamWeek]) -> tuple[list[WeekParticipation], list[StrainTrend], int]:
     """Per week: check-ins submitted, late, drafted and the load they reported; per non-negotiable, how
-    many flagged it as strained each week; and how many boundary questions were asked. 1 query."""
+    many flagged it as strained each week; and how many boundary questions were asked. 1 query.
+
+    The strained non-negotiable's title is looked up per counted check-in (by its id), not joined: a join
+    read every non-negotiable of the organisation to find the few strained ones.
+    """
+    title = NonNegotiable.objects.filter(pk=OuterRef("strained_non_negotiable_id")).order_by().values("title")[:1]
     counted = list(CheckIn.objects.filter(team=team, week__gte=weeks[0].monday, week__lte=weeks[-1].monday)
-                   .values("week", "state", "is_late", "load", "strained_non_negotiable__title")
+                   .annotate(strained=Subquery(title)).values("week", "state", "is_late", "load", "strained")
                    .annotate(n=Count("pk"), questions=Count("pk", filter=~Q(boundary_question=""))).order_by())
     index = {week.monday: i for i, week in enumerate(weeks)}
-    submitted = [row for row in counted if row["state"] == CheckIn.State.SUBMITTED]
-
-    def total(week: TeamWeek, rows, **match) -> int:
-        return sum(r["n"] for r in rows if r["week"] == week.monday and all(r[k] == v for k, v in match.items()))
-
-    participation = [
-        WeekParticipation(week=week, submitted=total(week, submitted), late=total(week, submitted, is_late=True),
-                          drafts=total(week, counted, state=CheckIn.State.DRAFT),
-                          loads=[(label, total(week, submitted, load=value)) for value, label in CheckIn.Load.choices])
-        for week in weeks
-    ]
+    loads = [(value, str(label)) for value, label in CheckIn.Load.choices]
+    submitted, late, drafts = [0] * len(weeks), [0] * len(weeks), [0] * len(weeks)
+    loaded = {value: [0] * len(weeks) for value, _ in loads}
     strains: dict[str, list[int]] = {}
-    for row in submitted:
-        title = row["strained_non_negotiable__title"]
-        if title:
-            strains.setdefault(title, [0] * len(weeks))[index[row["week"]]] += row["n"]
+    questions = 0
+    for row in counted:
+        i, n = index[row["week"]], row["n"]
+        if row["state"] != CheckIn.State.SUBMITTED:
+            drafts[i] += n
+            continue
+        submitted[i] += n
+        late[i] += n if row["is_late"] else 0
+        if row["load"] in loaded:
+            loaded[row["load"]][i] += n
+        if row["strained"]:
+            strains.setdefault(row["strained"], [0] * len(weeks))[i] += n
+        questions += row["questions"]
+    participation = [
+        WeekParticipation(week=week, submitted=submitted[i], late=late[i], drafts=drafts[i],
+                          loads=[(label, loaded[value][i]) for value, label in loads])
+        for i, week in enumerate(weeks)
+    ]
     ranked = sorted((StrainTrend(title, counts) for title, counts in strains.items()), key=lambda s: -s.total)
-    return participation, ranked, sum(row["questions"] for row in submitted)
+    return participation, ranked, questions
 
 
 @dataclass
@@ -534,7 +648,7 @@ class PersonHistoryPage:
 
     person: object
     window: Window
-    rows: list[tuple[TeamWeek, CheckIn | None]]
+    rows: list[tuple[WeekNames, CheckIn | None]]  # each week's names, written once, and its check-in
 
     @property
     def checkins(self) -> list[CheckIn]:
@@ -544,27 +658,35 @@ class PersonHistoryPage:
 def person_history_page(access: TeamAccess, person_id: int, window: Window) -> PersonHistoryPage | None:
     """A person's check-ins over a window of weeks in four queries; None when they are not in the team.
 
-    Queries: their membership with them; their check-ins of the window with the strained
-    non-negotiable, who acknowledged it and the number of replies; the blockers raised in
-    them; their key-result updates with the key results. Another reader sees submitted ones only.
+    Queries: them (through their membership); their check-ins of the window with the strained
+    non-negotiable, who acknowledged it and the number of replies; the blockers raised in them
+    with who resolved them; their key-result updates with the key results' names. Another reader
+    sees submitted ones only. Each check-in gets its `shown_blockers` and `shown_updates`.
     """
     team = access.team
-    membership = Membership.objects.filter(team=team, user_id=person_id).select_related("user").first()
-    if membership is None:
+    person = User.objects.filter(pk=person_id, memberships__team=team).only("display_name", "email").first()
+    if person is None:
         return None
-    person = membership.user
-    checkins = CheckIn.objects.filter(team=team, author=person, week__gte=window.first.monday,
-                                      week__lte=window.last.monday).select_related(
-        "strained_non_negotiable", "acknowledged_by").annotate(reply_count=Count("replies")).prefetch_related(
-        Prefetch("blockers", queryset=Blocker.objects.select_related("who_could_help", "resolved_by")),
-        Prefetch("key_result_updates", queryset=KeyResultUpdate.objects.select_related("key_result")))
+    # Counted per check-in (a subquery), not grouped over a join: planning that took longer than running it.
+    replies = Reply.objects.filter(check_in=OuterRef("pk")).order_by().values("check_in").annotate(
+        n=Count("pk")).values("n")
     by_week = {}
-    for checkin in checkins:
+    for checkin in CheckIn.objects.filter(team=team, author=person, week__gte=window.first.monday,
+                                          week__lte=window.last.monday).select_related(
+            "strained_non_negotiable", "acknowledged_by").annotate(reply_count=Coalesce(Subquery(replies), 0)):
         checkin.author, checkin.team = person, team
         if permissions.may_read_checkin(access, checkin):
             by_week[checkin.week] = checkin
+            checkin.shown_blockers, checkin.shown_updates = [], []
+    shown = {checkin.pk: checkin for checkin in by_week.values()}
+    if shown:
+        for blocker in Blocker.objects.filter(check_in__in=list(shown)).select_related("resolved_by"):
+            shown[blocker.check_in_id].shown_blockers.append(blocker)
+        for update in KeyResultUpdate.objects.filter(check_in__in=list(shown)).select_related("key_result").only(
+                "check_in_id", "value", "confidence", "key_result__metric", "key_result__unit"):
+            shown[update.check_in_id].shown_updates.append(update)
     link_checkins(access, list(by_week.values()))
-    rows = [(week, by_week.get(week.monday)) for week in reversed(window.weeks)]
+    rows = [(WeekNames.of(week), by_week.get(week.monday)) for week in reversed(window.weeks)]
     return PersonHistoryPage(person=person, window=window, rows=rows)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from charters.models import Charter, KeyResultProgress
 from charters.services import record_progress
 from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_renegotiation
-from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
+from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply, refusal_to_edit
 from notifications import services as notifications
 
 ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-in” to change it."
@@ -27,20 +29,70 @@ COMMITMENT_REQUEST = "commitment_request"  # someone asks you to commit (a leade
 RENEGOTIATION = "renegotiation"  # asked of the leaders, and answered to the owner
 
 
-def save_draft(*, team, author, week: TeamWeek, expected_version: int, content: CheckInContent,
-               now: datetime | None = None) -> CheckIn:
-    """Save what the person has typed so far; the check-in stays a draft.
+@dataclass(frozen=True)
+class SavedDraft:
+    """What a draft save tells the writer: the version their next save starts from, when it was saved, and the
+    fingerprint of what it says beyond its words and load (`CheckInContent.fingerprint`)."""
 
-    The first save creates the week's check-in; a second tab's first save meanwhile finds it
-    (the unique constraint decides) and is a conflict, like any save from a stale version.
+    version: int
+    updated_at: datetime
+    fingerprint: str
+
+
+def save_draft(*, team, author, week: TeamWeek, expected_version: int, content: CheckInContent,
+               now: datetime | None = None, fingerprint: str | None = None) -> SavedDraft:
+    """Save what the person has typed so far, if nobody saved the check-in since `expected_version`; it stays a draft.
+
+    One compare-and-set write of the week's check-in: its version is bumped only if it is still
+    `expected_version` and a draft. `fingerprint` is what the form was given with its version (what was
+    saved then); when the content's own fingerprint is the same, the non-negotiable under strain, the
+    blockers and the key-result values are as saved, and only the check-in's words and load are written.
+    Otherwise those are written too, each blocker and key-result row only where it differs.
+
+    When no row was written, the check-in is read once to say why: the first save creates it (a second
+    tab's first save meanwhile finds it, the unique constraint deciding, and is a conflict), a stale
+    version is a conflict, a submitted check-in is refused.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        checkin = _locked_for_writing(team=team, author=author, week=week, expected_version=expected_version, now=now)
-        if checkin.is_submitted:
-            raise ActionRefused(ALREADY_SUBMITTED)
-        _write(checkin, content, now=now)
-    return checkin
+    refusal = ARCHIVED_REFUSAL if team.is_archived else refusal_to_edit(week, now)
+    if refusal:
+        raise ActionRefused(refusal)
+    saved = SavedDraft(version=expected_version + 1, updated_at=now, fingerprint=content.fingerprint())
+    # Beyond its words and load, it says what was saved: nothing it names by id is written (the view need
+    # not have looked those ids up), not even when this first save creates the check-in.
+    as_saved = saved.fingerprint == fingerprint
+    values = _words_of(content) if as_saved else _values_of(content)
+    mine = CheckIn.objects.filter(team=team, author=author, week=week.monday)
+    unchanged = mine.filter(version=expected_version, state=CheckIn.State.DRAFT)
+    if as_saved:
+        if unchanged.update(**values, version=F("version") + 1, updated_at=now):
+            return saved
+    else:
+        with transaction.atomic():  # the check-in's row lock first, then its rows
+            if unchanged.update(**values, version=F("version") + 1, updated_at=now):
+                checkin = mine.only("pk").get()
+                _write_blockers(checkin, content.blockers, now=now)
+                _write_key_results(checkin, content.key_results)
+                return saved
+    current = mine.first()
+    if current is None and expected_version == 0:
+        try:
+            with transaction.atomic():
+                checkin = CheckIn.objects.create(team=team, author=author, week=week.monday, version=1,
+                                                 created_at=now, updated_at=now, **values)
+                if not as_saved:
+                    _write_blockers(checkin, content.blockers, now=now, saved=[])
+                    _write_key_results(checkin, content.key_results, saved=[])
+            return saved
+        except IntegrityError:  # another tab's first save, at the same moment
+            current = mine.first()
+            if current is None:
+                raise
+    if current is None:  # removed while it was being written: a knowing second save writes it again
+        raise ConcurrentEditError(current=CheckIn(team=team, author=author, week=week.monday))
+    if current.version == expected_version and current.is_submitted:
+        raise ActionRefused(ALREADY_SUBMITTED)
+    raise ConcurrentEditError(current=current)  # saved from another tab or window meanwhile
 
 
 def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, content: CheckInContent,
@@ -163,21 +215,34 @@ def _create(*, team, author, week: TeamWeek, now: datetime) -> CheckIn:
         return CheckIn.objects.get(team=team, author=author, week=week.monday)
 
 
+def _words_of(content: CheckInContent) -> dict:
+    """The check-in's words and load as `content` says them: all of its own fields that name nothing by id."""
+    return {"progress": content.progress, "highlights": content.highlights, "load": content.load,
+            "strain_note": content.strain_note, "boundary_question": content.boundary_question}
+
+
+def _values_of(content: CheckInContent) -> dict:
+    """The check-in's own fields as `content` says them."""
+    return {**_words_of(content), "strained_non_negotiable": content.strained_non_negotiable}
+
+
 def _write(checkin: CheckIn, content: CheckInContent, *, now: datetime, extra_fields=()) -> None:
-    checkin.progress, checkin.highlights, checkin.load = content.progress, content.highlights, content.load
-    checkin.strained_non_negotiable = content.strained_non_negotiable
-    checkin.strain_note, checkin.boundary_question = content.strain_note, content.boundary_question
+    values = _values_of(content)
+    for name, value in values.items():
+        setattr(checkin, name, value)
     checkin.version += 1
     checkin.updated_at = now
-    checkin.save(update_fields=["progress", "highlights", "load", "strained_non_negotiable", "strain_note",
-                                "boundary_question", "version", "updated_at", *extra_fields])
+    checkin.save(update_fields=[*values, "version", "updated_at", *extra_fields])
     _write_blockers(checkin, content.blockers, now=now)
     _write_key_results(checkin, content.key_results)
 
 
-def _write_blockers(checkin: CheckIn, rows: tuple[BlockerRow, ...], *, now: datetime) -> None:
-    """Each form row is one open blocker: typed text updates it, a cleared row removes it."""
-    open_by_row = {blocker.position: blocker for blocker in checkin.blockers.open()}
+def _write_blockers(checkin: CheckIn, rows: tuple[BlockerRow, ...], *, now: datetime, saved=None) -> None:
+    """Each form row is one open blocker: typed text updates it, a cleared row removes it.
+
+    `saved`: the check-in's open blockers when the caller knows them (none, for a new check-in).
+    """
+    open_by_row = {blocker.position: blocker for blocker in (checkin.blockers.open() if saved is None else saved)}
     for row in rows:
         blocker = open_by_row.get(row.position)
         if not row.what:
@@ -193,8 +258,9 @@ def _write_blockers(checkin: CheckIn, rows: tuple[BlockerRow, ...], *, now: date
             blocker.save(update_fields=["what", "who_could_help", "goal"])
 
 
-def _write_key_results(checkin: CheckIn, entries: tuple[KeyResultEntry, ...]) -> None:
-    saved = {update.key_result_id: update for update in checkin.key_result_updates.all()}
+def _write_key_results(checkin: CheckIn, entries: tuple[KeyResultEntry, ...], saved=None) -> None:
+    """Each key result's value and confidence, written where they changed (`saved`: the updates, when known)."""
+    saved = {update.key_result_id: update for update in (checkin.key_result_updates.all() if saved is None else saved)}
     for entry in entries:
         update = saved.get(entry.key_result.pk)
         if update is None:

@@ -31,6 +31,7 @@ from checkins.forms import (
     ReplyForm,
     ResolveBlockerForm,
     initial_for,
+    posted_choices,
 )
 
 
@@ -38,18 +39,14 @@ from checkins.forms import (
 @require_GET
 def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.CHECK_IN)
-
-    def render_page() -> HttpResponse:
-        page = selectors.this_week_page(access, current_week(access.team))
-        # "Add a blocker" without JavaScript comes back here asking for one more row.
-        asked = request.GET.get("rows", "")
-        rows = max(page.blocker_rows, int(asked) if asked.isdigit() else 0)
-        form = _form(page, rows=rows, initial=initial_for(page.checkin, week=page.week, blocker_rows=rows,
-                                                          blockers=page.open_blockers,
-                                                          updates=page.key_result_updates))
-        return _page(request, access, page, form)
-
-    return render_page()
+    page = selectors.this_week_page(access, current_week(access.team))
+    # "Add a blocker" without JavaScript comes back here asking for one more row.
+    asked = request.GET.get("rows", "")
+    rows = max(page.blocker_rows, int(asked) if asked.isdigit() else 0)
+    form = _form(page, rows=rows, initial=initial_for(page.checkin, week=page.week, blocker_rows=rows,
+                                                      blockers=page.open_blockers, updates=page.key_result_updates,
+                                                      fingerprint=page.fingerprint))
+    return _page(request, access, page, form)
 
 
 @login_required
@@ -68,50 +65,78 @@ def submit(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpRespo
 
 
 def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str | None) -> HttpResponse:
-    now = timezone.now()
-    page = selectors.this_week_page(access, current_week(access.team, now))
-    adding_row = "add_blocker" in request.POST and not submitting
-    form = _form(page, data=request.POST, submitting=submitting)
+    """Read the post (`_read`), save it, and answer: a status line to htmx, else a redirect. Only a refusal
+    without JavaScript loads the whole page, to show the form as typed."""
     if archived:  # archived while the page was open: their text stays on it, with the reason
         if request.htmx:
-            return _status(request, access, page, error=f"Not saved: {archived}", status=refusals.ARCHIVED_STATUS)
-        refusals.refuse_as_typed(form, archived)
-        return _page(request, access, page, form, status=refusals.ARCHIVED_STATUS)
+            return _status(request, error=f"Not saved: {archived}", status=refusals.ARCHIVED_STATUS)
+        return _as_typed(request, access, submitting=submitting, refusal=archived, status=refusals.ARCHIVED_STATUS)
+    now = timezone.now()
+    adding_row = "add_blocker" in request.POST and not submitting
+    form = _read(request, access, submitting=submitting)
     if not form.is_valid():
         if request.htmx:  # saving as they type: say so and leave the page, with their text, alone
-            return _status(request, access, page, status=400,
+            return _status(request, status=400,
                            error="Not saved yet: a field needs fixing. Press “Save draft” to see which.")
-        return _page(request, access, page, form, status=400)
+        return _as_typed(request, access, submitting=submitting, status=400)
     week = week_starting(access.team, form.cleaned_data["week"]) if form.cleaned_data["week"].weekday() == 0 \
-        else page.week
-    service = services.submit_checkin if submitting else services.save_draft
+        else current_week(access.team, now)
+    saving = {"team": access.team, "author": request.user, "week": week,
+              "expected_version": form.cleaned_data["version"], "content": form.content(), "now": now}
     try:
-        checkin = service(team=access.team, author=request.user, week=week,
-                          expected_version=form.cleaned_data["version"], content=form.content(), now=now)
+        if submitting:
+            saved = services.submit_checkin(**saving)
+        else:
+            saved = services.save_draft(**saving, fingerprint=form.cleaned_data["fingerprint"] or None)
     except ActionRefused as exc:
         if request.htmx:
-            return _status(request, access, page, error=str(exc), status=400)
-        form.add_error(None, str(exc))
-        return _page(request, access, page, form, status=400)
+            return _status(request, error=str(exc), status=400)
+        return _as_typed(request, access, submitting=submitting, refusal=str(exc), status=400)
     except ConcurrentEditError as exc:
         if request.htmx:
-            return _status(request, access, page, status=409, error=(
+            return _status(request, status=409, error=(
                 "Not saved: this check-in was changed in another tab or window. Press “Save draft” "
                 "to compare it with what you typed here."))
-        clash = conflict(CheckInForm, data=request.POST, current=exc.current, version=exc.current.version,
+        page = selectors.this_week_page(access, current_week(access.team, now))
+        # What is saved now goes with the version saved now: a knowing second save writes all that is typed.
+        data = request.POST.copy()
+        data["fingerprint"] = page.fingerprint
+        clash = conflict(CheckInForm, data=data, current=exc.current, version=exc.current.version,
                          **_form_kwargs(page, submitting=submitting))
         return _page(request, access, page, clash.form, conflict=clash, status=409)
     if request.htmx:
-        return _status(request, access, page, checkin=checkin)
+        return _status(request, saved=saved)
     if adding_row:
         query = f"?rows={form.blocker_count + 1}"
         return redirect(reverse("checkins:this_week", args=[access.team.organisation.slug, access.team.slug]) + query)
     if submitting:
-        late = " It came in after the team's check-in time, so it is marked late." if checkin.is_late else ""
+        late = " It came in after the team's check-in time, so it is marked late." if saved.is_late else ""
         messages.success(request, f"Check-in submitted. Your team's leaders and facilitators can read it now.{late}")
     else:
-        messages.success(request, f"Draft saved at {timezone.localtime(checkin.updated_at):%H:%M}.")
+        messages.success(request, f"Draft saved at {timezone.localtime(saved.updated_at):%H:%M}.")
     return redirect("checkins:this_week", access.team.organisation.slug, access.team.slug)
+
+
+def _read(request: HtmxHttpRequest, access, *, submitting: bool) -> CheckInForm:
+    """The posted check-in, read without a query when it is a draft whose choices are as saved (its fingerprint
+    says so), else with the ids the charter in force and the team offer (one query)."""
+    if not submitting:
+        form = CheckInForm(request.POST, **posted_choices(request.POST))
+        if form.is_valid() and form.content().fingerprint() == form.cleaned_data["fingerprint"]:
+            return form
+    choices = selectors.checkin_choices(access.team, request.user)
+    return CheckInForm(request.POST, non_negotiables=choices.non_negotiables, key_results=choices.key_results,
+                       people=choices.people, goals=choices.goals, submitting=submitting)
+
+
+def _as_typed(request: HtmxHttpRequest, access, *, submitting: bool, refusal: str | None = None,
+              status: int) -> HttpResponse:
+    """The whole page with the form as it was posted: its errors, or the reason it was refused."""
+    page = selectors.this_week_page(access, current_week(access.team))
+    form = _form(page, data=request.POST, submitting=submitting)
+    if refusal:
+        refusals.refuse_as_typed(form, refusal)
+    return _page(request, access, page, form, status=status)
 
 
 def _form_kwargs(page: selectors.ThisWeekPage, *, submitting: bool = False, rows: int | None = None) -> dict:
@@ -132,10 +157,10 @@ def _page(request: HtmxHttpRequest, access, page, form: CheckInForm, *, conflict
     }, status=status)
 
 
-def _status(request: HtmxHttpRequest, access, page, *, checkin=None, error: str = "", status: int = 200):
+def _status(request: HtmxHttpRequest, *, saved=None, error: str = "", status: int = 200) -> HttpResponse:
+    """The status line beside the form's buttons; a save also sends the version (and rows) the next save starts from."""
     return render(request, "checkins/checkin_form.html#draft-status", {
-        "team": access.team, "access": access, "page": page, "saved": checkin, "error": error,
-        "saved_at": checkin.updated_at if checkin else None,
+        "saved": saved, "error": error, "saved_at": saved.updated_at if saved else None,
     }, status=status)
 
 

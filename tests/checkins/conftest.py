@@ -6,6 +6,7 @@ week (day 0 = Monday). The team's check-in is due Friday (day 4) at 10:00.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -64,3 +65,21 @@ def form_data(**overrides) -> dict:
         data.update({f"blocker_{n}_what": "", f"blocker_{n}_who": "", f"blocker_{n}_goal": ""})
     data.update(overrides)
     return data
+
+
+def as_shown(client) -> dict:
+    """This week's form as the page gives it: every field's value, the version and fingerprint included."""
+    body = client.get(url("this_week")).content.decode()
+    start = body.index('class="checkin-form')
+    form = body[start:body.index("</form>", start)]
+    data = {m[1]: m[2] for m in re.finditer(r'<input type="(?:hidden|text|number)" name="([^"]+)"'
+                                             r'(?: value="([^"]*)")?', form)}
+    data.update((m[1], m[2]) for m in re.finditer(r'<input type="radio" name="([^"]+)" value="([^"]*)"[^>]*checked',
+                                                   form))
+    data.update((m[1], m[2].lstrip("\n")) for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>',
+                                                               form, re.S))
+    for m in re.finditer(r'<select name="([^"]+)".*?</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', m[0])
+        data[m[1]] = chosen[1] if chosen else ""
+    data.pop("csrfmiddlewaretoken", None)
+    return {name: value or "" for name, value in data.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ import pytest
 
 from charters.models import KeyResult, KeyResultProgress
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
-from tests.checkins.conftest import MONDAY, at, url
+from tests.checkins.conftest import MONDAY, as_shown, at, url
 
 pytestmark = pytest.mark.django_db
 
@@ -80,10 +81,11 @@ def test_this_week(login, member, crowd, people, django_assert_num_queries):
     client = login(member)
 
     # user, the person's memberships (team_access, and the header's team switcher), the non-negotiables of the
-    # charter in force, its goals, their key results, the team's people (who could help), this and last week's
-    # check-ins, their blockers, this week's key-result updates, the member's open commitments, the replies to
-    # last week's (submitted) check-in with their authors, and the unread notifications count (the header's bell).
-    with django_assert_num_queries(12):
+    # charter in force, its goals with their key results, the team's people (who could help), this and last
+    # week's check-ins, their blockers, this week's key-result updates, the member's open commitments, the
+    # replies to last week's (submitted) check-in with their authors, and the unread notifications count (the
+    # header's bell).
+    with django_assert_num_queries(11):
         response = client.get(url("this_week"))
 
     assert response.status_code == 200
@@ -155,16 +157,22 @@ def test_the_trends_page(login, member, history, weeks, django_assert_num_querie
     client = login(member)
 
     # user, the person's memberships (team_access, and the header's team switcher), the team's memberships (who
-    # checks in), the charter's key results with their goals, where each stood when the window opened, their
-    # progress inside the window, the window's check-ins counted by week, state, lateness, load and strain, the.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(8):
+    # checks in), the charter's key results with their goals, the newest of their readings before the window
+    # ends and how many, where each stood when the window opened and their progress inside the window (to draw
+    # the key results' part), the window's check-ins counted by week, state, lateness, load and strain, and the
+    # unread notifications count (the header's bell).
+    with django_assert_num_queries(9):
         response = client.get(url("trends"))
+
+    # The same, without the key results' readings: their part is kept for that version of them.
+    with django_assert_num_queries(7):
+        again = client.get(url("trends"))
 
     body = response.content.decode()
     assert response.status_code == 200
     assert body.count("<circle") == min(weeks, 12)  # one marker per week with a reading, 12 weeks shown
     assert "Reviewed code only" in body
+    assert again.content.decode() == body.replace(*csrf_tokens(body, again.content.decode()))
 
 
 @pytest.mark.parametrize("weeks", [4, 100])
@@ -201,3 +209,41 @@ def test_a_check_in_with_its_thread(login, leader, member, history, replies, dja
         response = client.get(url("checkin", checkin.pk))
 
     assert response.content.decode().count('<li id="reply-') == replies
+
+
+@pytest.mark.parametrize("people", [5, 50])
+def test_an_autosave_is_one_write(login, member, crowd, people, django_assert_num_queries):
+    crowd(people)
+    client = login(member)
+    shown = as_shown(client)
+
+    # user, the person's memberships (team_access), the compare-and-set UPDATE of the check-in: its
+    # non-negotiable, blockers and key-result values are as the fingerprint says, so neither read nor written.
+    with django_assert_num_queries(3):
+        response = client.post(url("save_draft"), shown | {"progress": "Drafting on"}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200 and "Draft saved at" in response.content.decode()
+    assert len(response.content) < 600  # the status line and the next save's version and fingerprint
+
+
+@pytest.mark.parametrize("people", [5, 50])
+def test_an_autosave_with_a_changed_blocker_writes_that_row(login, member, crowd, people, django_assert_num_queries):
+    crowd(people)
+    client = login(member)
+    shown = as_shown(client)
+
+    # user, the person's memberships (team_access), the ids the form may name (one query: the charter's
+    # non-negotiables, goals and the member's key results, the team's people), savepoint, the compare-and-set
+    # UPDATE of the check-in, its id, its open blockers, the changed blocker's UPDATE, its key-result
+    # updates (unchanged: not written), release savepoint.
+    with django_assert_num_queries(10):
+        response = client.post(url("save_draft"), shown | {"blocker_0_what": "Mine, still"}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert Blocker.objects.get(check_in__author=member).what == "Mine, still"
+
+
+def csrf_tokens(first: str, second: str) -> tuple[str, str]:
+    """Each page's own CSRF token (in the header's `hx-headers`), to compare two readings of a page."""
+    pattern = re.compile(r'"X-CSRFToken": "([^"]+)"')
+    return pattern.search(first)[1], pattern.search(second)[1]

@@ -139,3 +139,16 @@ def test_trends_page_renders_a_chart_and_its_table(login, member, kr, frozen):
     # Each key result's chart names its own title and description (ids unique on the page).
     assert f'aria-labelledby="kr-{kr.pk}-title kr-{kr.pk}-desc"' in page
     assert login(member).get(url("trends", query="until=not-a-date")).status_code == 404
+
+
+def test_the_key_results_part_is_kept_until_a_reading_changes_it(login, member, leader, kr, frozen):
+    """The part every reader of the team reads alike is drawn once per version of its readings."""
+    frozen(at(4))
+    _progress(kr, 2, "on_track", at(1))
+    first = login(member).get(url("trends")).content.decode()
+    assert "on track" in first and "at risk" not in first
+
+    _progress(kr, 3, "at_risk", at(2))  # a new reading: a new version, so a new drawing for everyone
+    again = login(leader).get(url("trends")).content.decode()
+
+    assert "at risk" in again and "3" in again.split('id="trend-')[1].split("</tbody>")[0]
