@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from alignment import fragments
 from alignment.permissions import TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
-from charters.selectors import Reading, WeekReading, latest_progress, readings_by_week
+from charters.selectors import Reading, WeekReading, readings_by_week
 from charts import svg as charts
 from checkins.models import Blocker, Commitment, Renegotiation
 from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
@@ -80,11 +81,16 @@ COMMITMENT_OUTCOMES = ("kept", "renegotiated", "handed over", "dropped", "declin
 
 @dataclass
 class CyclePage:
-    """How a cycle went: the scoreboard, participation, decisions, investments, commitments, blockers, pulse."""
+    """How a cycle went: the scoreboard, participation, decisions, investments, commitments, blockers, pulse.
+
+    The scoreboard (the cycle's goals and key results, week by week) reads alike for everyone in the
+    team: the page carries what it is drawn from (`key_results`, `weeks`) and its version
+    (`scoreboard_version`); `scoreboard_goals` loads the weekly readings it shows, only when it is drawn.
+    """
 
     cycle: ReviewCycle
     weeks: list[TeamWeek]
-    goals: list[tuple[Goal, list[KeyResultCycle]]]
+    key_results: list[KeyResult]  # of the cycle's goals, each with `final` (a Reading or None)
     participation: list[WeekParticipation]
     strains: list[StrainTrend]
     boundary_questions: int
@@ -107,20 +113,40 @@ class CyclePage:
     def submitted(self) -> int:
         return sum(week.submitted for week in self.participation)
 
+    @property
+    def scoreboard_version(self) -> tuple:
+        """What the scoreboard is drawn from, for the key it is kept under (`alignment.fragments`).
+
+        The cycle and the weeks shown; each key result with its goal, its figures and where it
+        ended or stands; and, per key result, how many readings its lineage had by the end of
+        the last week shown and the newest one's id. Readings are only ever added (a ratified
+        version never changes), so a reading recorded, even one dated back to a check-in's
+        moment, makes a new version.
+        """
+        cycle = self.cycle
+        return (cycle.pk, cycle.state, cycle.closed_at, str(cycle.team.zone),
+                self.weeks[0].monday if self.weeks else None, self.weeks[-1].monday if self.weeks else None,
+                fragments.digest((kr.pk, kr.goal_id, kr.goal.objective, kr.metric, kr.unit, kr.start_value,
+                                  kr.target_value, kr.final, kr.readings_counted, kr.newest_reading_id)
+                                 for kr in self.key_results))
+
 
 def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) -> CyclePage | None:
-    """The cycle page in twelve queries, whatever the number of weeks, goals, decisions or commitments.
+    """The cycle page in seven queries, whatever the number of weeks, goals, decisions or commitments
+    (and two more, the weekly readings, when its scoreboard is drawn: `scoreboard_goals`).
 
-    Queries: the cycle; its key results with their goals; their final values (a closed cycle) or
-    latest readings (an open one) with the investments' key results; their readings when the cycle
-    began and during it (2); the cycle's check-ins counted by week; its decisions with the value of
-    the key result each dented when it was logged; its commitments with how they ended; blockers
-    opened and resolved; its retrospective; the non-negotiables' health across cycles; for a leader of
-    an open cycle, the open commitments to carry over.
+    Queries: the cycle with its retrospective; its key results with their goals and where each ended
+    (recorded at closing) or stands; its decisions with the value of the key result each dented when
+    it was logged and at the cycle's end; the cycle's check-ins counted by week; blockers opened and
+    resolved; its commitments with how they ended (and, for a leader of an open cycle, the open
+    commitments to carry over); the non-negotiables' health across cycles.
     """
     now = now or timezone.now()
     team = access.team
-    cycle = ReviewCycle.objects.filter(team=team, number=number).first()
+    cycle = (ReviewCycle.objects.filter(team=team, number=number).select_related("closed_by")
+             .annotate(charter_number=F("charter__number"), retrospective_id=F("retrospectives__pk"),
+                       retrospective_phase=F("retrospectives__phase"))
+             .first())
     if cycle is None:
         return None
     cycle.team = team
@@ -129,82 +155,111 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     today = timezone.localtime(now, team.zone).date()
     last_day = min(cycle.end_date - timedelta(days=1), today) if not is_closed else cycle.end_date - timedelta(days=1)
     weeks = weeks_between(team, cycle.start_date, max(last_day, cycle.start_date))
-    key_results = list(KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle=cycle).values("goal"))
-                       .select_related("goal").order_by("goal__position", "goal_id", "position", "pk"))
-    decisions = _decisions(team, cycle)
-    investments = [d for d in decisions if d.is_conscious_investment and d.key_result is not None]
-    finals = _finals(cycle, key_results, investments, is_closed=is_closed, before=end_moment)
-    readings = readings_by_week(key_results, weeks)
-    goals: dict[int, tuple[Goal, list[KeyResultCycle]]] = {}
-    for kr in key_results:
-        goals.setdefault(kr.goal_id, (kr.goal, []))[1].append(
-            KeyResultCycle(kr, finals.get(("kr", kr.pk)), readings[kr.pk]))
+    starts, ends = (datetime.combine(day, time.min, team.zone) for day in (cycle.start_date, cycle.end_date))
+    decisions = _decisions(team, cycle, starts=starts, ends=ends, end_moment=end_moment)
     participation, strains, questions = participation_and_strain(team, weeks)
     horizon_day = cycle.end_date if is_closed else today
-    ledger = [Investment(d, d.then_value, getattr(finals.get(("lineage", d.key_result.lineage_key)), "value", None),
+    ledger = [Investment(d, d.then_value, d.now_value,
                          horizon_passed=d.investment_until is not None and d.investment_until < horizon_day)
-              for d in investments]
-    blockers = Blocker.objects.filter(check_in__team=team).aggregate(
-        opened=Count("pk", filter=Q(opened_at__date__gte=cycle.start_date, opened_at__date__lt=cycle.end_date)),
-        resolved=Count("pk", filter=Q(resolved_at__date__gte=cycle.start_date, resolved_at__date__lt=cycle.end_date)))
+              for d in decisions if d.is_conscious_investment and d.key_result is not None]
+    blockers = Blocker.objects.filter(check_in__team=team).filter(
+        Q(opened_at__gte=starts, opened_at__lt=ends) | Q(resolved_at__gte=starts, resolved_at__lt=ends)).aggregate(
+        opened=Count("pk", filter=Q(opened_at__gte=starts, opened_at__lt=ends)),
+        resolved=Count("pk", filter=Q(resolved_at__gte=starts, resolved_at__lt=ends)))
     may_close = may_close_cycle(access, cycle)
+    commitments, open_commitments = _commitments(team, cycle, with_open=may_close)
+    retrospective = None
+    if cycle.retrospective_id is not None:
+        retrospective = Retrospective(pk=cycle.retrospective_id, phase=cycle.retrospective_phase, team=team,
+                                      cycle=cycle)
     return CyclePage(
-        cycle=cycle, weeks=weeks, goals=list(goals.values()), participation=participation, strains=strains,
-        boundary_questions=questions, decisions=decisions, ledger=ledger,
-        commitments=_commitments(team, cycle), blockers_opened=blockers["opened"],
-        blockers_resolved=blockers["resolved"], may_close=may_close,
-        open_commitments=list(Commitment.objects.filter(
-            team=team, state__in=[Commitment.State.OPEN, Commitment.State.REQUESTED]).select_related("owner"))
-        if may_close else [],
-        retrospective=Retrospective.objects.filter(cycle=cycle).first(),
-        health=health_trend(team),
+        cycle=cycle, weeks=weeks, key_results=_key_results(cycle, weeks, is_closed=is_closed, end_moment=end_moment),
+        participation=participation, strains=strains, boundary_questions=questions, decisions=decisions,
+        ledger=ledger, commitments=commitments, blockers_opened=blockers["opened"],
+        blockers_resolved=blockers["resolved"], may_close=may_close, open_commitments=open_commitments,
+        retrospective=retrospective, health=health_trend(team),
     )
 
 
-def _decisions(team, cycle: ReviewCycle) -> list[Decision]:
+def scoreboard_goals(page: CyclePage) -> list[tuple[Goal, list[KeyResultCycle]]]:
+    """The scoreboard's goals, each with its key results week by week: 2 queries (`readings_by_week`)."""
+    readings = readings_by_week(page.key_results, page.weeks)
+    goals: dict[int, tuple[Goal, list[KeyResultCycle]]] = {}
+    for kr in page.key_results:
+        goals.setdefault(kr.goal_id, (kr.goal, []))[1].append(KeyResultCycle(kr, kr.final, readings[kr.pk]))
+    return list(goals.values())
+
+
+def _lineage_of(key_result: str = "") -> Coalesce:
+    """The lineage progress is filed under, of the outer row's key result (`KeyResult.lineage_key`)."""
+    prefix = f"{key_result}__" if key_result else ""
+    return Coalesce(OuterRef(f"{prefix}lineage_id"), OuterRef(f"{key_result}_id" if key_result else "pk"))
+
+
+def _key_results(cycle: ReviewCycle, weeks: list[TeamWeek], *, is_closed: bool,
+                 end_moment: datetime) -> list[KeyResult]:
+    """The cycle's key results with their goals, each with `final`: where it ended (recorded at closing) or
+    stands; and what its scoreboard row is drawn from (`readings_counted`, `newest_reading_id`). 1 query."""
+    lineage = _lineage_of()
+    rows = (KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle=cycle).values("goal"))
+            .select_related("goal").order_by("goal__position", "goal_id", "position", "pk"))
+    if is_closed:
+        ended = CycleKeyResult.objects.filter(cycle=cycle, key_result=OuterRef("pk"))
+    else:
+        ended = KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=end_moment).order_by(
+            "-recorded_at", "-pk")
+    rows = rows.annotate(
+        final_value=Subquery(ended.values("final_value" if is_closed else "value")[:1]),
+        final_confidence=Subquery(ended.values("final_confidence" if is_closed else "confidence")[:1]))
+    if weeks:
+        shown = (KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=weeks[-1].ends_at)
+                 .order_by().values("lineage_id"))
+        rows = rows.annotate(readings_counted=Subquery(shown.annotate(n=Count("pk")).values("n")),
+                             newest_reading_id=Subquery(shown.annotate(newest=Max("pk")).values("newest")))
+    key_results = list(rows)
+    for kr in key_results:
+        kr.final = Reading(kr.final_value, kr.final_confidence or "on_track") if kr.final_value is not None else None
+        if not weeks:
+            kr.readings_counted = kr.newest_reading_id = None
+    return key_results
+
+
+def _decisions(team, cycle: ReviewCycle, *, starts: datetime, ends: datetime, end_moment: datetime) -> list[Decision]:
     """Decisions logged in the cycle, and the investments still running in it, each with the value of
-    the key result it dented when it was logged (`then_value`): 1 query."""
-    lineage = Coalesce(OuterRef("key_result__lineage_id"), OuterRef("key_result_id"))
-    then = KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=OuterRef("logged_at")).order_by(
-        "-recorded_at", "-pk").values("value")[:1]
-    in_cycle = Q(logged_at__date__gte=cycle.start_date, logged_at__date__lt=cycle.end_date)
-    running = Q(verdict=Decision.Verdict.CONSCIOUS_INVESTMENT, logged_at__date__lt=cycle.end_date) & (
+    the key result it dented when it was logged (`then_value`) and at the cycle's end or now (`now_value`):
+    1 query."""
+    lineage = _lineage_of("key_result")
+    readings = KeyResultProgress.objects.filter(lineage_id=lineage).order_by("-recorded_at", "-pk").values("value")
+    in_cycle = Q(logged_at__gte=starts, logged_at__lt=ends)
+    running = Q(verdict=Decision.Verdict.CONSCIOUS_INVESTMENT, logged_at__lt=ends) & (
         Q(investment_until__isnull=True) | Q(investment_until__gte=cycle.start_date))
     return list(Decision.objects.filter(team=team).filter(in_cycle | running).select_related("key_result")
-                .annotate(then_value=Subquery(then)).order_by("-logged_at"))
+                .annotate(then_value=Subquery(readings.filter(recorded_at__lt=OuterRef("logged_at"))[:1]),
+                          now_value=Subquery(readings.filter(recorded_at__lt=end_moment)[:1]))
+                .order_by("-logged_at"))
 
 
-def _finals(cycle, key_results, investments, *, is_closed: bool, before: datetime) -> dict[tuple, Reading]:
-    """Where each key result ended (recorded at closing) or stands: by ("kr", id) and ("lineage", id). 1 query."""
-    lineages = {kr.lineage_key for kr in key_results} | {d.key_result.lineage_key for d in investments}
-    found: dict[tuple, Reading] = {}
-    if is_closed:
-        for row in CycleKeyResult.objects.filter(cycle=cycle):
-            if row.final_value is not None:
-                found[("kr", row.key_result_id)] = Reading(row.final_value, row.final_confidence or "on_track")
-        lineages = {d.key_result.lineage_key for d in investments}
-    latest = latest_progress(lineages, before=before) if lineages else {}
-    for lineage_id, progress in latest.items():
-        found[("lineage", lineage_id)] = Reading(progress.value, progress.confidence)
-    for kr in key_results:
-        if ("kr", kr.pk) not in found and ("lineage", kr.lineage_key) in found:
-            found[("kr", kr.pk)] = found[("lineage", kr.lineage_key)]
-    return found
-
-
-def _commitments(team, cycle: ReviewCycle) -> dict[str, list[Commitment]]:
-    """The cycle's commitments (due in it, or carried into it) by how they ended: 1 query."""
+def _commitments(team, cycle: ReviewCycle, *, with_open: bool) -> tuple[dict[str, list[Commitment]], list[Commitment]]:
+    """The cycle's commitments (due in it, or carried into it) by how they ended, and, `with_open`, the
+    team's open ones a leader may carry into the next cycle: 1 query."""
     accepted = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.ACCEPTED)
-    rows = (Commitment.objects.filter(team=team).filter(
-        Q(due_on__gte=cycle.start_date, due_on__lt=cycle.end_date)
-        | Q(pk__in=CycleCommitment.objects.filter(cycle=cycle).values("commitment")))
-        .annotate(renegotiated=Exists(accepted.filter(kind__in=[Renegotiation.Kind.DEFER, Renegotiation.Kind.RESCOPE])),
-                  handed=Exists(accepted.filter(kind=Renegotiation.Kind.HAND_OVER)))
-        .select_related("owner"))
+    in_cycle = Q(due_on__gte=cycle.start_date, due_on__lt=cycle.end_date) | Q(
+        pk__in=CycleCommitment.objects.filter(cycle=cycle).values("commitment"))
+    still_open = Q(state__in=[Commitment.State.OPEN, Commitment.State.REQUESTED])
+    rows = (Commitment.objects.filter(team=team).filter(in_cycle | still_open if with_open else in_cycle)
+            .annotate(in_cycle=ExpressionWrapper(in_cycle, output_field=BooleanField()),
+                      renegotiated=Exists(accepted.filter(kind__in=[Renegotiation.Kind.DEFER,
+                                                                    Renegotiation.Kind.RESCOPE])),
+                      handed=Exists(accepted.filter(kind=Renegotiation.Kind.HAND_OVER)))
+            .select_related("owner"))
     outcomes: dict[str, list[Commitment]] = {outcome: [] for outcome in COMMITMENT_OUTCOMES}
+    carried = []
     for commitment in rows:
-        outcomes[_outcome(commitment)].append(commitment)
-    return outcomes
+        if commitment.in_cycle:
+            outcomes[_outcome(commitment)].append(commitment)
+        if with_open and commitment.state in (Commitment.State.OPEN, Commitment.State.REQUESTED):
+            carried.append(commitment)
+    return outcomes, carried
 
 
 def _outcome(commitment: Commitment) -> str:

@@ -6,14 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from alignment import permissions
+from alignment import fragments, permissions
 from alignment.errors import ActionRefused
 from alignment.permissions import Capability
 from reviews import selectors, services
 from reviews.permissions import CLOSE_CYCLE
+
+CYCLE = "reviews/cycle.html"
 
 
 @login_required
@@ -23,7 +26,10 @@ def cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> H
     page = selectors.cycle_page(access, number)
     if page is None:
         raise Http404("No such cycle")
-    return render(request, "reviews/cycle.html", {"team": access.team, "access": access, "page": page})
+    # The scoreboard reads alike for everyone in the team: drawn once per version of what it shows.
+    scoreboard = fragments.shared("cycle-scoreboard", page.scoreboard_version, lambda: render_to_string(
+        f"{CYCLE}#scoreboard", {"cycle": page.cycle, "goals": selectors.scoreboard_goals(page)}))
+    return render(request, CYCLE, {"team": access.team, "access": access, "page": page, "scoreboard": scoreboard})
 
 
 @login_required

@@ -8,13 +8,15 @@ and are named by each card's random key (never its id), in the key's random orde
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from functools import cache
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from alignment.models import Membership
+from alignment.models import Membership, Organisation, Team, User
 from alignment.permissions import TeamAccess
 from alignment.row_urls import RowUrls
 from charters.models import Charter, KeyResult
@@ -40,7 +42,7 @@ from reviews.retro.models import (
 URL_PREFIX = "reviews:"
 
 
-@dataclass(frozen=True)
+@dataclass
 class CardView:
     """A card as one reader may see it. `author_name` is empty in an anonymous session, whoever reads."""
 
@@ -55,6 +57,23 @@ class CardView:
     edit_url: str = ""  # the author's own card only, while cards may change
     delete_url: str = ""
     move_url: str = ""
+    # Someone else's card as drawn for everyone but its author, kept and attached by the view (`_share_cards`).
+    shared: str = ""
+
+    @property
+    def drawn_for_others(self) -> tuple:
+        """What the board draws of a card for everyone but its author: the same for all of them.
+
+        Whether its words show, and whose it is, follow the session's settings and phase, never the
+        reader (`_card_views`); only the author's own card differs ("Yours", their words, their controls).
+        """
+        return self.key, self.text, self.is_hidden, self.author_name
+
+    def for_others(self) -> CardView:
+        """This card as everyone but its author sees it; never asked of the reader's own (drawn for them alone)."""
+        if self.is_mine:
+            raise ValueError("A reader's own card is drawn for them alone: its words may be hidden from others.")
+        return replace(self, edit_url="", delete_url="", move_url="", shared="")
 
 
 @dataclass(frozen=True)
@@ -76,11 +95,16 @@ class PromptView:
     my_rating: str = ""
     tally: RatingTally | None = None  # shown once collecting ends
     form: object = None  # the card form, attached by the view
+    form_html: str = ""  # or, blank, as kept for everyone who may write cards (`_share_card_forms`)
     rating_field: object = None  # the reader's rating of its non-negotiable, attached by the view
 
     @property
     def dom_id(self) -> str:
         return f"prompt-{self.prompt.pk}"
+
+    @property
+    def cards_dom_id(self) -> str:
+        return f"prompt-{self.prompt.pk}-cards"
 
 
 @dataclass
@@ -94,12 +118,26 @@ class ThemeView:
     urls: dict[str, str] = field(default_factory=dict)
     # Attached by the view, where the reader's permissions draw them.
     note_form: object = None
+    note_form_html: str = ""  # or, blank, as kept for everyone who may take notes (`_share_note_forms`)
     rename_form: object = None
-    card_rows: list = field(default_factory=list)  # (card, its "move to…" form) while grouping
+    card_rows: list = field(default_factory=list)  # each card with its "move to…" form, while grouping
 
     @property
     def dom_id(self) -> str:
         return f"theme-{self.theme.pk}"
+
+    # The theme's parts a poll may send on their own (`reviews.retro.live`).
+    @property
+    def head_dom_id(self) -> str:
+        return f"theme-{self.theme.pk}-head"
+
+    @property
+    def cards_dom_id(self) -> str:
+        return f"theme-{self.theme.pk}-cards"
+
+    @property
+    def notes_dom_id(self) -> str:
+        return f"theme-{self.theme.pk}-notes"
 
 
 @dataclass(frozen=True)
@@ -142,6 +180,7 @@ class SessionPage:
     card_count: int
     now: datetime
     urls: dict[str, str]
+    cards: list[CardView] = field(default_factory=list)  # every card, as this reader may see it
     forms: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -236,21 +275,23 @@ def retro_urls(team, retro_id: int) -> dict[str, str]:
     return {name: reverse(URL_PREFIX + name, args=args) for name in names}
 
 
-def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | None = None) -> SessionPage | None:
-    """The session for its reader in at most fifteen queries, with 10 cards or 200, 2 people or 30.
+def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | None = None,
+                 with_tallies: bool = False) -> SessionPage | None:
+    """The session for its reader in at most fourteen queries, with 10 cards or 200, 2 people or 30.
 
-    Queries: the session with its cycle, facilitator and who last moved it; its prompts with their
-    non-negotiables; its cards; its themes; its votes (theme and voter only); its ratings; its
-    notes; its actions with owners; the previous session's actions with owners; the team's people
-    (owners to choose from); the team's saved templates (while setting up); and, while collecting,
-    what the prompts show: the key results in force with their latest reading, the conscious
-    investments of the cycle, the check-ins' strained non-negotiables, their boundary questions.
-    Queries a phase has no use for are skipped.
+    Queries: the session with its cycle, facilitator and the theme under discussion; its prompts with
+    their non-negotiables; its cards; its themes; its votes (theme and voter only); the reader's own
+    ratings while collecting, or everyone's counted (`with_tallies`, the summary: the board shows prompts
+    no more once collecting ended); its notes; its actions with owners; the previous session's actions
+    with owners; the team's people (owners to choose from); the team's saved templates (while setting
+    up); and, while collecting, what the prompts show: the charter in force, its key results with their
+    latest reading, the conscious investments of the cycle, the check-ins that named a strained
+    non-negotiable or asked who decides. Queries a phase has no use for are skipped.
     """
     now = now or timezone.now()
     team = access.team
     retro = (Retrospective.objects.filter(team=team, pk=retrospective_id)
-             .select_related("cycle", "facilitator", "phase_changed_by", "discussing").first())
+             .select_related("cycle", "facilitator", "discussing").first())
     if retro is None:
         return None
     retro.team = retro.cycle.team = team
@@ -265,8 +306,14 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     votes = (list(RetroVote.objects.filter(retrospective=retro).values_list("theme_id", "voter_id"))
              if retro.is_past(phase.GROUP) else [])
     nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
-    ratings = (list(NonNegotiableRating.objects.filter(retrospective=retro).values_list(
-        "non_negotiable_id", "participant_id", "rating")) if nn_ids and retro.is_past(phase.REVIEW_ACTIONS) else [])
+    ratings = NonNegotiableRating.objects.filter(retrospective=retro).values_list(
+        "non_negotiable_id", "participant_id", "rating")
+    if nn_ids and retro.phase == phase.COLLECT:
+        ratings = list(ratings.filter(participant_id=user_id))
+    elif nn_ids and with_tallies and retro.reveals_ratings:
+        ratings = list(ratings)
+    else:
+        ratings = []
     notes = (list(RetroNote.objects.filter(retrospective=retro)) if retro.is_past(phase.VOTE) else [])
     actions = (list(RetroAction.objects.filter(retrospective=retro).select_related("owner", "commitment"))
                if retro.is_past(phase.DISCUSS) else [])
@@ -330,7 +377,7 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
         themes=themes, context=context, previous_actions=previous_actions, actions=actions, people=people,
         templates=templates, votes_cast=len(votes), voters=len({voter for _, voter in votes}),
         my_votes_left=max(retro.votes_per_person - sum(my_votes.values()), 0), card_count=len(cards), now=now,
-        urls=retro_urls(team, retro.pk),
+        urls=retro_urls(team, retro.pk), cards=cards,
     )
 
 
@@ -342,23 +389,25 @@ def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPro
     nothing but "is it yours?" is ever derived from the author.
     """
     rows = RetroCard.objects.filter(retrospective=retro).order_by("key")
-    rows = rows.only("key", "prompt_id", "theme_id", "text", "author_id") if retro.is_anonymous else \
-        rows.select_related("author")
+    # Plain rows, not models: a board holds a couple of hundred cards. The name only where it may show.
+    fields = ["key", "prompt_id", "theme_id", "text", "author_id"]
+    rows = rows.values_list(*fields) if retro.is_anonymous else \
+        rows.values_list(*fields, "author__display_name", "author__email")
     team, user_id = access.team, access.user.pk
     edit_prefix = _card_url_prefix(team, retro.pk)
     prompt_texts = {prompt.pk: prompt.text for prompt in prompts}
+    reveals_text, named, add_cards = retro.reveals_text, not retro.is_anonymous, may.add_cards
     views = []
-    for card in rows:
-        is_mine = card.author_id is not None and card.author_id == user_id
-        visible = retro.reveals_text or is_mine
+    for key, prompt_id, theme_id, text, author_id, *author in rows:
+        is_mine = author_id is not None and author_id == user_id
+        visible = reveals_text or is_mine
         views.append(CardView(
-            key=card.key, prompt_id=card.prompt_id, prompt_text=prompt_texts.get(card.prompt_id, ""),
-            theme_id=card.theme_id,
-            text=card.text if visible else "", is_hidden=not visible, is_mine=is_mine,
-            author_name="" if retro.is_anonymous or card.author is None else card.author.name,
-            edit_url=f"{edit_prefix}{card.key}/edit/" if is_mine and may.add_cards else "",
-            delete_url=f"{edit_prefix}{card.key}/delete/" if is_mine and may.add_cards else "",
-            move_url=f"{edit_prefix}{card.key}/move/" if may.group else "",
+            key=key, prompt_id=prompt_id, prompt_text=prompt_texts.get(prompt_id, ""), theme_id=theme_id,
+            text=text if visible else "", is_hidden=not visible, is_mine=is_mine,
+            author_name=User.name_of(*author) if named and author_id is not None else "",
+            edit_url=f"{edit_prefix}{key}/edit/" if is_mine and add_cards else "",
+            delete_url=f"{edit_prefix}{key}/delete/" if is_mine and add_cards else "",
+            move_url=f"{edit_prefix}{key}/move/" if may.group else "",
         ))
     return views
 
@@ -372,11 +421,11 @@ def _card_url_prefix(team, retro_id: int) -> str:
 
 
 def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> CycleContext:
-    """What the charter-review prompts show, for a cycle: five queries.
+    """What the charter-review prompts show, for a cycle: four queries.
 
     Queries: the charter in force; its key results with their goals and latest readings; the
-    conscious investments logged during the cycle; the cycle's check-ins counted by strained
-    non-negotiable; their boundary questions (their words only for readers of the team's
+    conscious investments logged during the cycle; the cycle's check-ins that named a strained
+    non-negotiable or asked who decides (the questions' words only for readers of the team's
     check-ins; a count for everyone else).
     """
     team = cycle.team
@@ -386,17 +435,21 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     investments = list(Decision.objects.filter(team=team, verdict=Decision.Verdict.CONSCIOUS_INVESTMENT,
                                                logged_at__gte=starts, logged_at__lt=ends)
                        .select_related("key_result").order_by("logged_at"))
-    in_cycle = CheckIn.objects.filter(team=team, state=CheckIn.State.SUBMITTED,
-                                      week__gt=cycle.start_date - timedelta(days=7), week__lt=cycle.end_date)
-    strains = dict(in_cycle.filter(strained_non_negotiable__isnull=False)
-                   .values_list("strained_non_negotiable__title").annotate(n=Count("pk")).order_by())
-    asked = in_cycle.exclude(boundary_question="")
-    if may_read_checkins(access):
-        questions = list(asked.order_by("week", "pk").values_list("boundary_question", flat=True))
-        count = len(questions)
-    else:
-        questions, count = [], asked.count()
-    return CycleContext(charter=charter, key_results=key_results, investments=investments, strains=strains,
+    pulse = (CheckIn.objects.filter(team=team, state=CheckIn.State.SUBMITTED,
+                                    week__gt=cycle.start_date - timedelta(days=7), week__lt=cycle.end_date)
+             .filter(Q(strained_non_negotiable__isnull=False) | ~Q(boundary_question=""))
+             .order_by("week", "pk").values_list("strained_non_negotiable__title", "boundary_question"))
+    strains: Counter[str] = Counter()
+    questions = []
+    for strained, question in pulse:
+        if strained is not None:
+            strains[strained] += 1
+        if question:
+            questions.append(question)
+    count = len(questions)
+    if not may_read_checkins(access):
+        questions = []
+    return CycleContext(charter=charter, key_results=key_results, investments=investments, strains=dict(strains),
                         boundary_questions=questions, boundary_question_count=count)
 
 
@@ -406,14 +459,34 @@ def _cycle_bounds(cycle: ReviewCycle) -> tuple[datetime, datetime]:
 
 
 def live_version(user, org_slug: str, team_slug: str, retrospective_id: int) -> int | None:
-    """The session's version if the user is in its team, else None: one indexed query.
+    """The session's version if the user is in its team, else None: one query, by the session's primary key.
 
-    The live endpoint asks this every two seconds per participant, so it checks membership
-    and reads the version in the same query, by the session's primary key.
+    The live endpoint asks this every two seconds per participant, so it checks membership and reads
+    the version in the same query, written out once (`_live_version_sql`): building it with the ORM at
+    every poll cost more than running it.
     """
-    return (Retrospective.objects.filter(pk=retrospective_id, team__slug=team_slug,
-                                         team__organisation__slug=org_slug, team__memberships__user=user)
-            .values_list("version", flat=True).first())
+    with connection.cursor() as cursor:
+        cursor.execute(_live_version_sql(), [retrospective_id, team_slug, org_slug, user.pk])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@cache
+def _live_version_sql() -> str:
+    """The session's version, for a member of its team, by the session's id and the team's and organisation's slugs."""
+    quote = connection.ops.quote_name
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    retro, team, organisation, membership = (quote(model._meta.db_table)
+                                             for model in (Retrospective, Team, Organisation, Membership))
+    return (f"SELECT r.{column(Retrospective, 'version')} FROM {retro} r "
+            f"JOIN {team} t ON t.{column(Team, 'id')} = r.{column(Retrospective, 'team')} "
+            f"JOIN {organisation} o ON o.{column(Organisation, 'id')} = t.{column(Team, 'organisation')} "
+            f"JOIN {membership} m ON m.{column(Membership, 'team')} = t.{column(Team, 'id')} "
+            f"WHERE r.{column(Retrospective, 'id')} = %s AND t.{column(Team, 'slug')} = %s "
+            f"AND o.{column(Organisation, 'slug')} = %s AND m.{column(Membership, 'user')} = %s")
 
 
 # The team's retrospectives ----------------------------------------------------------------------
@@ -482,7 +555,7 @@ def summary_page(access: TeamAccess, retrospective_id: int) -> SummaryPage | Non
 
     Votes are counted only once the vote has ended; until then they are hidden here as on the page.
     """
-    page = session_page(access, retrospective_id)
+    page = session_page(access, retrospective_id, with_tallies=True)
     if page is None:
         return None
     retro = page.retro

@@ -17,24 +17,29 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Callable
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial, wraps
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
 
-from alignment import permissions
+from alignment import fragments, permissions
 from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability, TeamAccess
+from reviews.retro import live as live_board
 from reviews.retro import selectors, services
 from reviews.retro.forms import (
     ActionForm,
@@ -144,7 +149,15 @@ def retrospective(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro
 @login_required
 @require_GET
 def live(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int) -> HttpResponse:
-    """What changed since the version the page shows: 204 when nothing did (one query), else the board."""
+    """What changed since the board the page shows (`?v=` its version, `&b=` its digests).
+
+    Nothing: 204 and no body, after one query that reads the version for a member of the team only
+    (404 for anyone else, signed-out people are sent to log in). htmx's configuration (templates/base.html)
+    swaps nothing on a 204; a 304 would need the browser to keep the board, which signed-in pages forbid
+    (`Cache-Control: no-store`), and a 304 to a script is handed to it as the kept 200, swapped in again.
+    Something: the regions of the board that changed, out of band (`reviews.retro.live`), or the whole
+    board when its skeleton changed (another phase, a prompt or theme added).
+    """
     version = selectors.live_version(request.user, org_slug, team_slug, retro_id)
     if version is None:
         raise Http404("No such retrospective")
@@ -154,7 +167,11 @@ def live(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int)
     if not request.htmx:
         return redirect(session.page.urls["retrospective"])
     _attach_forms(session.page)
-    return _render(request, session)
+    board = _draw(request, session, board_only=True)
+    changed = board.changed_since(request.GET.get("b", ""))
+    if changed is None:
+        return HttpResponse(board.html)
+    return reswap(HttpResponse("".join(region.out_of_band() for region in changed)), "none")
 
 
 # Running it
@@ -543,12 +560,122 @@ def _first_error(form) -> str:
 def _render(request: HtmxHttpRequest, session: Session, *, status: int = 200, notice: str = "", error: str = "",
             kept: str = "") -> HttpResponse:
     """The session's page, or with htmx its `#board` alone; its forms attached first (`_attach_forms`)."""
+    board = _draw(request, session, board_only=request.htmx, notice=notice, error=error, kept=kept)
+    return HttpResponse(board.html, status=status)
+
+
+def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: str = "", error: str = "",
+          kept: str = "") -> live_board.DrawnBoard:
+    """The page or its board for this reader, with the parts everyone else reads alike taken as kept."""
     page = session.page
-    template = f"{SESSION}#board" if request.htmx else SESSION
-    return render(request, template, {
+    _share_cards(page)
+    _share_card_forms(request, page)
+    _share_note_forms(request, page)
+    _share_move_rows(request, page)
+    drawn = render_to_string(f"{SESSION}#board" if board_only else SESSION, {
         "team": session.team, "access": session.access, "page": page, "retro": page.retro, "may": page.may,
         "notice": notice, "error": error, "kept": kept, "server_now": timezone.now(),
-    }, status=status)
+        "live_regions": True, "live_digests": live_board.DIGESTS,
+    }, request)
+    return live_board.read(drawn)
+
+
+def _share_cards(page: selectors.SessionPage) -> None:
+    """Give each card that is not the reader's own its drawing as everyone but its author sees it, kept per
+    card under what it draws (`CardView.drawn_for_others`): one cache round trip for the board, and only
+    new or changed cards drawn. The reader's own cards are drawn for them alone, around these."""
+    others = {card.key: card.for_others() for card in page.cards if not card.is_mine}
+    if not others:
+        return
+    drawn = fragments.shared_many(
+        "retro-card", {key: (page.retro.pk, *card.drawn_for_others) for key, card in others.items()},
+        lambda keys: {key: render_to_string(f"{SESSION}#card", {"card": others[key]}) for key in keys})
+    for card in page.cards:
+        if not card.is_mine:
+            card.shared = drawn[card.key]
+
+
+# Stand in for the reader's CSRF token, and for a form's own token, in a kept part while it is drawn; each
+# reading puts in its own (a token is never shared: it is what makes a card count once).
+TOKEN_PLACEHOLDER = "__csrf-token-of-the-reader__"
+FORM_TOKEN_SLOT = "00000000-0000-0000-0000-00000000f0e1"
+
+
+def _share_card_forms(request: HttpRequest, page: selectors.SessionPage) -> None:
+    """Draw each prompt's blank card form from the kept one (the same for everyone who may write cards); a
+    form just sent is drawn as sent."""
+    views = {view.prompt.pk: view for view in page.prompts if page.may.add_cards and view.form is None}
+    add_url = page.urls["retro_card_add"]
+
+    def draw(pk: int) -> str:
+        form = CardForm(prompt_id=pk, initial={"token": FORM_TOKEN_SLOT})
+        _preserved_while_typing(form)
+        return render_to_string(f"{SESSION}#card-form", {
+            "form": form, "csrf_token": TOKEN_PLACEHOLDER, "page": {"urls": {"retro_card_add": add_url}},
+            "view": {"prompt": {"text": views[pk].prompt.text}}})
+
+    kept = _blank_forms(request, "retro-card-form", {pk: (add_url, pk, view.prompt.text)
+                                                     for pk, view in views.items()}, draw)
+    for pk, view in views.items():
+        view.form_html = kept[pk]
+
+
+def _share_note_forms(request: HttpRequest, page: selectors.SessionPage) -> None:
+    """Draw each theme's blank note form from the kept one (the same for everyone who may take notes); a form
+    just sent is drawn as sent."""
+    views = {view.theme.pk: view for view in page.themes if page.may.note and view.note_form is None}
+
+    def draw(pk: int) -> str:
+        form = NoteForm(theme_id=pk, initial={"token": FORM_TOKEN_SLOT})
+        _preserved_while_typing(form)
+        view = views[pk]
+        return render_to_string(f"{SESSION}#note-form", {
+            "form": form, "csrf_token": TOKEN_PLACEHOLDER,
+            "view": {"urls": {"retro_note_add": view.urls["retro_note_add"]}, "theme": {"name": view.theme.name}}})
+
+    kept = _blank_forms(request, "retro-note-form", {pk: (view.urls["retro_note_add"], pk, view.theme.name)
+                                                     for pk, view in views.items()}, draw)
+    for pk, view in views.items():
+        view.note_form_html = kept[pk]
+
+
+def _blank_forms(request: HttpRequest, name: str, versions: dict, draw: Callable[[object], str]) -> dict:
+    """Blank forms as kept for everyone who may send them (`draw(key)` draws one with the placeholders),
+    each given this reader's CSRF token and a token of its own, so that what it sends counts once."""
+    if not versions:
+        return {}
+    kept = fragments.shared_many(name, versions, lambda keys: {key: draw(key) for key in keys})
+    token = get_token(request)
+    return {key: mark_safe(html.replace(TOKEN_PLACEHOLDER, token).replace(FORM_TOKEN_SLOT, str(uuid.uuid4())))  # noqa: S308
+            for key, html in kept.items()}
+
+
+@dataclass
+class MoveRow:
+    """A card of a theme while grouping, with its "move to…" form: drawn alike for everyone who may group
+    (`shared`), except the form someone just sent, drawn as sent (`form`)."""
+
+    card: selectors.CardView
+    form: forms.Form | None = None
+    shared: str = ""
+
+
+def _share_move_rows(request: HttpRequest, page: selectors.SessionPage) -> None:
+    """Draw the grouping rows nobody just sent from the kept ones: a row draws its card (every card's words
+    show once collecting ended) and a form offering the session's themes, nothing of its reader."""
+    rows = {row.card.key: row for view in page.themes for row in view.card_rows if row.form is None}
+    themes = fragments.digest((view.theme.pk, view.theme.name) for view in page.themes)
+
+    def draw(key: str) -> str:
+        card = replace(rows[key].card, is_mine=False, edit_url="", delete_url="", shared="")
+        return render_to_string(f"{SESSION}#move-row", {"row": MoveRow(
+            card, MoveCardForm(card_key=key, themes=_themes(page))), "csrf_token": TOKEN_PLACEHOLDER})
+
+    kept = _blank_forms(request, "retro-move-row", {key: (
+        page.retro.pk, row.card.key, row.card.text, row.card.prompt_text, row.card.author_name, row.card.move_url,
+        themes) for key, row in rows.items()}, draw)
+    for key, row in rows.items():
+        row.shared = kept[key]
 
 
 def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, saved: bool = False) -> bool:
@@ -575,6 +702,14 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
             _preserved_while_typing(fresh)
         return fresh
 
+    def sent_here(form_class: type[forms.Form], make: Callable[[], forms.Form], of: int | str) -> forms.Form | None:
+        """The form just sent, where it stands (as sent, or fresh once saved); None for every other."""
+        nonlocal drawn
+        if sent is not None and type(sent.form) is form_class and sent.of == of:
+            drawn = True
+            return make() if saved else sent.form
+        return None
+
     page.forms = {}
     if page.in_setup and may.run:
         page.forms["settings"] = place(SettingsForm, lambda: SettingsForm(instance=page.retro, may=may))
@@ -582,9 +717,9 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
         page.forms["prompt"] = place(PromptForm, PromptForm, keeps_typing=True)
         page.forms["template"] = place(TemplateForm, TemplateForm)
     if may.add_cards:
+        # Blank, each prompt's card form is drawn alike for everyone who may write cards (`_share_card_forms`).
         for view in page.prompts:
-            pk = view.prompt.pk
-            view.form = place(CardForm, partial(CardForm, prompt_id=pk), pk, keeps_typing=True)
+            view.form = sent_here(CardForm, partial(CardForm, prompt_id=view.prompt.pk), view.prompt.pk)
     if may.rate:
         rating = place(RatingForm, lambda: RatingForm(non_negotiables=_asked_non_negotiables(page), initial={
             f"nn_{view.prompt.non_negotiable_id}": view.my_rating for view in page.non_negotiable_prompts}))
@@ -598,11 +733,13 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
             view.rename_form = place(RenameThemeForm, partial(RenameThemeForm, theme_id=pk,
                                                               initial={"name": view.theme.name}),
                                      pk, keeps_typing=True)
-            # Each card of a theme with its "move to…" control, while grouping.
-            view.card_rows = [(card, place(MoveCardForm, partial(MoveCardForm, card_key=card.key, themes=themes),
-                                           card.key)) for card in view.cards]
-        if may.note:
-            view.note_form = place(NoteForm, partial(NoteForm, theme_id=pk), pk, keeps_typing=True)
+            # Each card of a theme with its "move to…" control, while grouping: drawn alike for everyone who
+            # may group (`_share_move_rows`), but for the form just sent.
+            view.card_rows = [MoveRow(card, sent_here(MoveCardForm, partial(MoveCardForm, card_key=card.key,
+                                                                             themes=themes), card.key))
+                              for card in view.cards]
+        if may.note:  # blank, drawn alike for everyone who may take notes (`_share_note_forms`)
+            view.note_form = sent_here(NoteForm, partial(NoteForm, theme_id=pk), pk)
     if may.add_actions:
         page.forms["action"] = place(ActionForm, lambda: ActionForm(people=page.people, themes=themes, initial={
             "due_on": page.retro.cycle.end_date, "kind": RetroAction.Kind.COMMITMENT}), keeps_typing=True)

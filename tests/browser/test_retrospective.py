@@ -261,18 +261,33 @@ def test_what_someone_types_survives_the_live_board_and_empties_once_added(brows
         log_in(max_, member.email, retro.get_absolute_url())
         expect(phase(max_)).to_have_text("Collect")
 
-        # Max is halfway through a card when Kwame's card arrives: the board is swapped around his words.
+        # Max is halfway through a card when Kwame's card arrives: only the cards under Kwame's prompt and the
+        # count are swapped in, the board itself stays, and so do Max's words, his focus and where he types.
         try_next = prompt(max_, "What should we try next cycle?")
-        try_next.get_by_label("Your card").fill("Demo day every cycle")
+        field = try_next.get_by_label("Your card")
+        field.fill("Demo day every cycle")
+        max_.evaluate("document.getElementById('board').dataset.seen = 'before'")
         services.add_card(retrospective_id=retro.pk, team=team, author=kwame, prompt_id=prompt_of(retro, "change").pk,
                           text="Releases pile up on Thursdays", token=uuid.uuid4())
         expect(prompt(max_, "What should we change?").locator(".retro-card")).to_contain_text(
             "Releases pile up on Thursdays", timeout=LIVE)
-        expect(try_next.get_by_label("Your card")).to_have_value("Demo day every cycle")
+        expect(max_.locator("#phase")).to_contain_text("1 card so far")
+        expect(field).to_have_value("Demo day every cycle")
+        expect(field).to_be_focused()
+        assert max_.evaluate("document.getElementById('board').dataset.seen") == "before"
+
+        # Kwame writes under the very prompt Max is typing in: the cards above his field change, his field doesn't.
+        services.add_card(retrospective_id=retro.pk, team=team, author=kwame, prompt_id=prompt_of(retro, "try").pk,
+                          text="Rotate the demo host", token=uuid.uuid4())
+        expect(try_next.locator(".retro-card")).to_contain_text("Rotate the demo host", timeout=LIVE)
+        expect(field).to_be_focused()
+        max_.keyboard.type(", with cake")
+        expect(field).to_have_value("Demo day every cycle, with cake")
+        assert max_.evaluate("document.getElementById('board').dataset.seen") == "before"
 
         # He adds it: the card is on the board and its field is empty for the next one.
         try_next.get_by_role("button", name="Add card").click()
-        expect(try_next.locator(".retro-card")).to_contain_text("Demo day every cycle")
+        expect(try_next.locator(".retro-card.mine")).to_contain_text("Demo day every cycle, with cake")
         expect(try_next.get_by_label("Your card")).to_have_value("")
     finally:
         max_.context.close()

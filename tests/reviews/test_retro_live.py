@@ -1,7 +1,8 @@
-"""The live endpoint every participant's page polls every two seconds: 204 when nothing changed, else the board."""
+"""The live endpoint every participant's page polls every two seconds: 204 when nothing changed, else what did."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -35,7 +36,7 @@ def test_a_new_card_comes_with_the_board_and_its_new_version(login, member, faci
     body = response.content.decode()
     assert response.status_code == 200 and body.lstrip().startswith('<div id="board"')
     assert "Pairing on deploys" in body
-    assert f'?v={retro.version + 1}" hx-trigger="every 2s"' in body
+    assert f'?v={retro.version + 1}&amp;b=' in body
 
 
 def test_a_phase_change_reaches_everyone(login, member, facilitator, retro, team):
@@ -65,3 +66,75 @@ def test_someone_outside_the_team_finds_nothing(login, outsider, retro):
     response = login(outsider).get(url("retro_live", retro.pk, query=f"v={retro.version}"), **HTMX)
 
     assert response.status_code == 404
+
+
+def poll_of(body: str) -> str:
+    """The poller's query in a board: the version it shows and the digests of its skeleton and regions."""
+    found = re.search(r'id="board-poll"[^>]*hx-get="[^"?]*\?(v=\d+)&amp;(b=[0-9a-f.]+)"', body)
+    assert found, "no poller on the board"
+    return f"{found.group(1)}&{found.group(2)}"
+
+
+def swapped(body: str) -> list[str]:
+    """The ids of the elements an answer swaps out of band."""
+    return re.findall(r'<[a-z]+ hx-swap-oob="true"[^>]*?\sid="([^"]+)"', body)
+
+
+def test_a_new_card_sends_only_the_cards_of_its_prompt_and_the_counts(login, member, facilitator, retro, team):
+    client = login(member)
+    shown = client.get(retro.get_absolute_url()).content.decode()  # the page, as a browser opens it
+    keep = prompt_of(retro, "keep")
+    services.add_card(retrospective_id=retro.pk, team=team, author=facilitator, prompt_id=keep.pk,
+                      text="Pairing on deploys", token=uuid.uuid4())
+
+    response = client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX)
+
+    body = response.content.decode()
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"  # nothing but the regions below
+    assert swapped(body) == ["phase", f"prompt-{keep.pk}-cards", "board-poll"]
+    assert "Pairing on deploys" in body and "1 card so far" in body
+    assert 'id="board"' not in body and "<textarea" not in body  # what people type in is left alone
+    assert f"?v={retro.version + 1}&amp;b=" in body
+
+
+def test_the_answer_to_the_answer_is_nothing_new(login, member, facilitator, retro, team):
+    client = login(member)
+    services.add_card(retrospective_id=retro.pk, team=team, author=facilitator, prompt_id=prompt_of(retro).pk,
+                      text="Pairing on deploys", token=uuid.uuid4())
+    answer = client.get(url("retro_live", retro.pk, query=f"v={retro.version}"), **HTMX).content.decode()
+
+    again = client.get(url("retro_live", retro.pk, query=poll_of(answer)), **HTMX)
+
+    assert again.status_code == 204
+
+
+def test_a_new_phase_sends_the_whole_board(login, member, facilitator, retro, team):
+    client = login(member)
+    shown = client.get(retro.get_absolute_url(), **HTMX).content.decode()
+    services.advance_phase(retrospective_id=retro.pk, team=team, actor=facilitator, expected_phase="collect")
+
+    response = client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX)
+
+    body = response.content.decode()
+    assert "HX-Reswap" not in response and body.lstrip().startswith('<div id="board"')
+    assert '<h2 id="phase-title">Group</h2>' in body and swapped(body) == []
+
+
+def test_digests_made_up_by_the_page_get_the_whole_board(login, member, retro):
+    response = login(member).get(url("retro_live", retro.pk, query="v=0&b=00000000.11111111"), **HTMX)
+
+    assert response.content.decode().lstrip().startswith('<div id="board"')
+
+
+@pytest.mark.parametrize("version", ["current", "old"])
+def test_an_outsider_or_someone_signed_out_learns_nothing(login, outsider, stranger, retro, version):
+    from django.test import Client
+
+    query = f"v={retro.version if version == 'current' else 0}"
+
+    for person in (outsider, stranger):
+        response = login(person).get(url("retro_live", retro.pk, query=query), **HTMX)
+        assert response.status_code == 404
+    signed_out = Client().get(url("retro_live", retro.pk, query=query), **HTMX)
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith("/accounts/login/")
+    assert login(outsider).get(url("retro_live", 987654, query=query), **HTMX).status_code == 404

@@ -16,24 +16,25 @@ SIZES = pytest.mark.parametrize(("cards", "people"), [(10, 2), (200, 30)])
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # Every session page: the user, and their memberships (team_access, which also fills the header's team
-# switcher); the unread notifications count (the header's bell); the session with its cycle, facilitator, who
-# last moved it and the theme under discussion; its prompts with their non-negotiables; its cards (the authors'
-# names only when the session is not anonymous). Then what each phase shows:
+# switcher); the unread notifications count (the header's bell); the session with its cycle, facilitator and the
+# theme under discussion; its prompts with their non-negotiables; its cards (the authors' names only when the
+# session is not anonymous). Then what each phase shows (ratings counted only in the summary: the board shows
+# prompts no more once collecting ended):
 EVERY_PAGE = 3 + 3
 PHASES = {
-    # the ratings (the reader's own); the charter in force; its key results with their latest readings; the
-    # cycle's conscious investments; its check-ins counted by strained non-negotiable; their boundary questions
-    "collect": EVERY_PAGE + 6,
-    # themes; ratings (now shown as counts)
-    "group": EVERY_PAGE + 2,
-    # themes; votes (theme and voter only); ratings
-    "vote": EVERY_PAGE + 3,
-    # themes; votes; ratings; notes
-    "discuss": EVERY_PAGE + 4,
-    # themes; votes; ratings; notes; actions with owners and commitments; the team's people (owners to choose)
-    "actions": EVERY_PAGE + 6,
-    # themes; votes; ratings; notes; actions with owners and commitments
-    "closed": EVERY_PAGE + 5,
+    # the reader's own ratings; the charter in force; its key results with their latest readings; the cycle's
+    # conscious investments; its check-ins that named a strained non-negotiable or asked who decides
+    "collect": EVERY_PAGE + 5,
+    # themes
+    "group": EVERY_PAGE + 1,
+    # themes; votes (theme and voter only)
+    "vote": EVERY_PAGE + 2,
+    # themes; votes; notes
+    "discuss": EVERY_PAGE + 3,
+    # themes; votes; notes; actions with owners and commitments; the team's people (owners to choose)
+    "actions": EVERY_PAGE + 5,
+    # themes; votes; notes; actions with owners and commitments
+    "closed": EVERY_PAGE + 4,
 }
 
 
@@ -100,8 +101,8 @@ def test_the_live_endpoint_when_something_changed(login, member, crowd, cards, p
     client, live = login(member), url("retro_live", retro.pk, query=f"v={retro.version - 1}")
 
     # the user, the session's version; then the board as the page has it in the vote (memberships, session,
-    # prompts, cards, themes, votes, ratings), without the header around it.
-    with django_assert_num_queries(9):
+    # prompts, cards, themes, votes), without the header around it.
+    with django_assert_num_queries(8):
         response = client.get(live, **HTMX)
 
     assert response.status_code == 200 and response.content.decode().lstrip().startswith('<div id="board"')

@@ -1,0 +1,105 @@
+"""The live board's regions: what a poll sends when the session moved on, and nothing more.
+
+The board (`templates/reviews/retro/session.html#board`) marks as regions the parts that change while a
+session runs (`{% region %}`, reviews/templatetags/live_board.py): the cards under a prompt, a theme's
+head, cards and notes, the phase's counts, the agreed actions. The rest, the board's frame, its headings
+and the forms people type into, is its skeleton. Each region and the skeleton are summed up by a digest
+of their HTML, leaving out what changes at every drawing and says nothing (CSRF and form tokens, and
+whether a field keeps what is typed). The poller asks with the digests of the board its page shows
+(`DrawnBoard.digests`); the answer is the regions whose digest moved, swapped out of band (htmx
+`hx-swap-oob`), so what someone is typing, and where their focus is, stay as they are. When the skeleton
+moved (another phase, a prompt or a theme added, a form sent) the whole board is sent, as after a post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+# The marks around the board and its regions while it is drawn; never in a page otherwise (Django's form
+# fields refuse the null character, so nobody can type one).
+BOARD_START, BOARD_END = "\x00board\x00", "\x00/board\x00"
+START, END = "\x00region:", "\x00/region\x00"
+MARKED = re.compile("\x00region:([^\x00]*)\x00(.*?)\x00/region\x00", re.S)
+# Sent whenever anything changed, never compared: the poller carries the version and the digests.
+POLLER = "board-poll"
+# Where the poller's URL takes the board's digests, once they are known.
+DIGESTS = "\x00digests\x00"
+# What changes at every drawing and says nothing: tokens masked anew, and which fields keep what is typed.
+NOISE = re.compile(r'(name="(?:csrfmiddlewaretoken|token)" value=")[^"]*"| hx-preserve="true"')
+
+
+def mark_board(html: str) -> str:
+    return f"{BOARD_START}{html}{BOARD_END}"
+
+
+def mark_region(dom_id: str, html: str) -> str:
+    return f"{START}{dom_id}\x00{html}{END}"
+
+
+def _digest(html: str) -> str:
+    return hashlib.blake2b(NOISE.sub(r"\1", html).encode(), digest_size=4).hexdigest()
+
+
+@dataclass(frozen=True)
+class Region:
+    dom_id: str
+    html: str
+    digest: str
+
+    def out_of_band(self) -> str:
+        """The region as an htmx out-of-band swap: it replaces the element with its id."""
+        return re.sub(r"^(\s*<[A-Za-z][A-Za-z0-9-]*)", r'\1 hx-swap-oob="true"', self.html, count=1)
+
+
+@dataclass(frozen=True)
+class DrawnBoard:
+    """The board as drawn for one reader: its HTML, and the digests of its skeleton and regions."""
+
+    html: str
+    skeleton: str
+    regions: list[Region]
+    poller: Region | None
+
+    @property
+    def digests(self) -> str:
+        """What the poller sends back: the skeleton's digest, then each region's, in the board's order."""
+        return ".".join([self.skeleton, *(region.digest for region in self.regions)])
+
+    def changed_since(self, digests: str) -> list[Region] | None:
+        """The regions that differ from the page's (its `digests`), the poller last; None if its skeleton does."""
+        skeleton, *regions = digests.split(".")
+        if skeleton != self.skeleton or len(regions) != len(self.regions):
+            return None
+        changed = [region for region, seen in zip(self.regions, regions, strict=True) if region.digest != seen]
+        return [*changed, self.poller] if self.poller is not None else changed
+
+
+def read(drawn: str) -> DrawnBoard:
+    """The page or board as drawn, without its marks; with the digests of the board's skeleton and regions (and
+    the poller's URL given them). What surrounds the board on a page (`{% board %}`) is not the board's."""
+    before, _, rest = drawn.partition(BOARD_START)
+    if not rest:
+        before, rest = "", before
+    drawn, _, after = rest.partition(BOARD_END)
+    regions: list[Region] = []
+    poller: Region | None = None
+    skeleton: list[str] = []
+    at = 0
+    for found in MARKED.finditer(drawn):
+        dom_id, html = found.group(1), found.group(2)
+        skeleton.append(drawn[at:found.start()])
+        skeleton.append(f"<{dom_id}>")  # which regions, in which order, is the skeleton's
+        at = found.end()
+        if dom_id == POLLER:
+            poller = Region(dom_id, html, "")
+        else:
+            regions.append(Region(dom_id, html, _digest(html)))
+    skeleton.append(drawn[at:])
+    board = DrawnBoard(html="", skeleton=_digest("".join(skeleton)), regions=regions, poller=poller)
+    digests = board.digests
+    if poller is not None:
+        poller = Region(POLLER, poller.html.replace(DIGESTS, digests), "")
+    html = before + MARKED.sub(lambda found: found.group(2), drawn).replace(DIGESTS, digests) + after
+    return DrawnBoard(html=html, skeleton=board.skeleton, regions=regions, poller=poller)
