@@ -12,6 +12,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from alignment.models import Membership, User
+from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 from charters.models import Charter, Goal
 from decisions.models import INVESTMENT_DUE, Decision, DecisionOutcome
@@ -43,8 +44,6 @@ def proposal_form_page(team, *, key: uuid.UUID | None = None) -> ProposalFormPag
 
 # A page of the log: the newest proposals first, older ones a page further each.
 LOG_PAGE_SIZE = 25
-# Past any real history, and well inside what the database takes as an offset.
-LAST_PAGE = 100_000
 # The conscious investments the log lists for the review, soonest due first; more are in the log's filter.
 INVESTMENTS_SHOWN = 10
 
@@ -77,7 +76,7 @@ class InvestmentRow:
 
 
 @dataclass(frozen=True)
-class DecisionLogPage:
+class DecisionLogPage(Paged):
     """One page of a team's decision log, with the conscious investments to check at review."""
 
     verdict: str  # the verdict filtered by, or empty for all
@@ -85,20 +84,6 @@ class DecisionLogPage:
     decisions: list[LogRow]
     investments: list[InvestmentRow]
     more_investments: bool  # more are due than shown: the log filtered by verdict lists them all
-    number: int  # the page, from 1
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) -> DecisionLogPage:
@@ -109,7 +94,7 @@ def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) ->
     `team` has its organisation loaded.
     """
     verdict = verdict if verdict in Decision.Verdict.values else ""
-    number = _page_number(page)
+    number = page_number(page)
     labels = {field: _labels(choices) for field, choices in (
         ("purpose_effect", Decision.PurposeEffect.choices), ("metric_effect", Decision.MetricEffect.choices),
         ("verdict", Decision.Verdict.choices), ("outcome", Decision.Outcome.choices))}
@@ -142,13 +127,6 @@ def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) ->
     )
 
 
-def _page_number(page: str | int | None) -> int:
-    """The page asked for; the first for anything that is not a page number, the last possible past it."""
-    try:
-        number = int(page or 1)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), LAST_PAGE)
 
 
 def _labels(choices) -> dict[str, str]:

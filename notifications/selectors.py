@@ -9,13 +9,12 @@ from datetime import datetime
 from django.db.models import Count, Max
 from django.utils.text import Truncator
 
+from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 from notifications.models import Notification
 
 # A page of the centre: the newest notifications first, older ones a page further each.
 PER_PAGE = 20
-# Past any real history, and well inside what the database takes as an offset.
-LAST_PAGE = 100_000
 # How much of a notification's body the centre shows, in characters.
 PREVIEW_LENGTH = 280
 
@@ -32,26 +31,12 @@ class NotificationRow:
 
 
 @dataclass(frozen=True)
-class CentrePage:
+class CentrePage(Paged):
     """One page of a person's notifications, and what is unread among all of them."""
 
     notifications: list[NotificationRow]
     unread: int  # the bell's number
     newest_unread: int  # the id "mark all as read" goes up to: what arrives after the page stays unread; 0 for none
-    number: int  # the page, from 1
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def centre_page(user, *, page: str | int | None = 1) -> CentrePage:
@@ -88,10 +73,3 @@ def preview(body: str) -> str:
     return Truncator(body).chars(PREVIEW_LENGTH)
 
 
-def page_number(page: str | int | None) -> int:
-    """The page asked for; the first for anything that is not a page number, the last possible past it."""
-    try:
-        number = int(page or 1)
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), LAST_PAGE)
