@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
 
+from alignment.confirm import CONFIRMED
 from alignment.models import Invitation, Membership
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -18,7 +19,7 @@ def test_htmx_post_returns_only_the_invitations_section(login, leader, team, mak
     invitation, _ = make_invitation(team, "omar@example.com", invited_by=leader)
     kept, _ = make_invitation(team, "mei@example.com", invited_by=leader)
 
-    response = login(leader).post(revoke_url(invitation), **HTMX)
+    response = login(leader).post(revoke_url(invitation), CONFIRMED, **HTMX)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -32,7 +33,7 @@ def test_htmx_post_returns_only_the_invitations_section(login, leader, team, mak
 def test_plain_post_redirects_with_a_message(login, leader, team, make_invitation):
     invitation, _ = make_invitation(team, "omar@example.com", invited_by=leader)
 
-    response = login(leader).post(revoke_url(invitation), follow=True)
+    response = login(leader).post(revoke_url(invitation), CONFIRMED, follow=True)
 
     assertRedirects(response, team.get_absolute_url() + "#invitations")
     assertContains(response, "Invitation to omar@example.com withdrawn.")
@@ -44,7 +45,7 @@ def test_revoked_link_no_longer_lets_anyone_join(
     client, login, leader, team, make_invitation, make_user
 ):
     invitation, token = make_invitation(team, "omar@example.com", invited_by=leader)
-    login(leader).post(revoke_url(invitation))
+    login(leader).post(revoke_url(invitation), CONFIRMED)
     omar = make_user("omar@example.com", "Omar")
 
     response = login(omar).post(reverse("invitation_accept", args=[token]))
@@ -60,7 +61,7 @@ def test_revoking_an_accepted_invitation_leaves_it_accepted(
     omar = make_user("omar@example.com", "Omar")
     login(omar).post(reverse("invitation_accept", args=[token]))
 
-    response = login(leader).post(revoke_url(invitation), follow=True)
+    response = login(leader).post(revoke_url(invitation), CONFIRMED, follow=True)
 
     assertContains(response, "The invitation to omar@example.com was already accepted.")
     assert "withdrawn" not in response.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
 
+from alignment.confirm import CONFIRMED
 from alignment.models import Membership
 
 
@@ -15,7 +16,7 @@ def remove_url(membership) -> str:
 def test_leader_removes_someone(login, leader, member, team):
     membership = Membership.objects.get(user=member)
 
-    response = login(leader).post(remove_url(membership), follow=True)
+    response = login(leader).post(remove_url(membership), CONFIRMED, follow=True)
 
     assertRedirects(response, team.get_absolute_url() + "#members")
     assertContains(response, "Max Member was removed from Platform.")
@@ -25,14 +26,14 @@ def test_leader_removes_someone(login, leader, member, team):
 def test_member_cannot_remove_someone_else(login, member, facilitator, team):
     target = Membership.objects.get(user=facilitator)
 
-    response = login(member).post(remove_url(target))
+    response = login(member).post(remove_url(target), CONFIRMED)
 
     assert response.status_code == 403
     assert Membership.objects.filter(pk=target.pk).exists()
 
 
 def test_member_may_leave(login, leader, member, team):
-    response = login(member).post(remove_url(Membership.objects.get(user=member)), follow=True)
+    response = login(member).post(remove_url(Membership.objects.get(user=member)), CONFIRMED, follow=True)
 
     assertRedirects(response, reverse("home"))
     assertContains(response, "You left Platform.")
@@ -42,7 +43,7 @@ def test_member_may_leave(login, leader, member, team):
 def test_last_leader_cannot_leave(login, leader, member, team):
     own = Membership.objects.get(user=leader)
 
-    response = login(leader).post(remove_url(own), follow=True)
+    response = login(leader).post(remove_url(own), CONFIRMED, follow=True)
 
     assertRedirects(response, team.get_absolute_url() + "#members")
     assertContains(
@@ -54,7 +55,7 @@ def test_last_leader_cannot_leave(login, leader, member, team):
 def test_leader_may_leave_when_another_leader_remains(login, leader, make_user, add_member, team):
     add_member(team, make_user("deputy@example.com", "Dee Deputy"), "leader")
 
-    response = login(leader).post(remove_url(Membership.objects.get(user=leader)))
+    response = login(leader).post(remove_url(Membership.objects.get(user=leader)), CONFIRMED)
 
     assertRedirects(response, reverse("home"), fetch_redirect_response=False)
     assert list(

@@ -7,6 +7,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from alignment import services
+from alignment.confirm import CONFIRMED
 from alignment.errors import ActionRefused
 from alignment.models import Invitation, Membership, Team
 
@@ -23,21 +24,33 @@ def archived_team(team, leader, member, facilitator):
 
 
 class TestArchiving:
-    def test_settings_offer_to_archive(self, login, leader, team):
-        assertContains(login(leader).get(SETTINGS_URL), f'href="{ARCHIVE_URL}"')
+    def test_settings_offer_to_archive_and_ask_first(self, login, leader, team):
+        response = login(leader).get(SETTINGS_URL)
+
+        assertContains(response, f'<form method="post" action="{ARCHIVE_URL}" data-confirm="Archive Platform?"')
+        assertContains(response, 'data-confirm-yes="Yes, archive Platform"')
 
     def test_asking_first_shows_what_happens_and_changes_nothing(self, login, leader, team):
         response = login(leader).get(ARCHIVE_URL)
 
-        assertContains(response, "<h1>Archive Platform?</h1>", html=True)
+        assertContains(response, '<h1 id="confirmation-title">Archive Platform?</h1>', html=True)
         assertContains(response, "Nothing is deleted")
         # A plain form: confirming works without JavaScript.
         assertContains(response, f'<form method="post" action="{ARCHIVE_URL}">')
         team.refresh_from_db()
         assert not team.is_archived
 
+    def test_a_post_without_the_confirmation_asks_and_changes_nothing(self, login, leader, team):
+        """The settings page's button without JavaScript: the question, then the archive."""
+        response = login(leader).post(ARCHIVE_URL)
+
+        assertContains(response, "Yes, archive Platform")
+        assertContains(response, f'<a href="{SETTINGS_URL}">Cancel</a>', html=True)
+        team.refresh_from_db()
+        assert not team.is_archived
+
     def test_confirming_archives_the_team(self, login, leader, team):
-        response = login(leader).post(ARCHIVE_URL, follow=True)
+        response = login(leader).post(ARCHIVE_URL, CONFIRMED, follow=True)
 
         assertRedirects(response, TEAM_URL)
         assertContains(response, "Platform is archived.")
@@ -47,14 +60,14 @@ class TestArchiving:
 
     @pytest.mark.parametrize("actor", ["member", "facilitator"])
     def test_only_a_leader_may_archive(self, request, actor, login, leader, team):
-        response = login(request.getfixturevalue(actor)).post(ARCHIVE_URL)
+        response = login(request.getfixturevalue(actor)).post(ARCHIVE_URL, CONFIRMED)
 
         assert response.status_code == 403
         team.refresh_from_db()
         assert not team.is_archived
 
     def test_outsider_gets_404(self, login, outsider, team):
-        assert login(outsider).post(ARCHIVE_URL).status_code == 404
+        assert login(outsider).post(ARCHIVE_URL, CONFIRMED).status_code == 404
 
     def test_archiving_twice_is_refused_in_words(self, leader, archived_team):
         with pytest.raises(ActionRefused, match="Platform was already archived."):
@@ -119,7 +132,7 @@ class TestAnArchivedTeam:
     def test_someone_may_still_leave_it(self, login, member, archived_team):
         theirs = Membership.objects.get(user=member)
 
-        response = login(member).post(reverse("member_remove", args=["harbour", "platform", theirs.pk]))
+        response = login(member).post(reverse("member_remove", args=["harbour", "platform", theirs.pk]), CONFIRMED)
 
         assertRedirects(response, reverse("home"), fetch_redirect_response=False)
         assert not Membership.objects.filter(pk=theirs.pk).exists()

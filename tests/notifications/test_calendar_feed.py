@@ -13,6 +13,7 @@ from django.urls import reverse
 from icalendar import Calendar
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from alignment.confirm import CONFIRMED
 from alignment.models import Membership, Team, hash_token
 from notifications import calendar as calendar_feed
 from notifications.models import CalendarFeed
@@ -302,7 +303,7 @@ def test_stopping_the_feed_from_the_page(login, member):
     token = calendar_feed.issue_token(user=member)
     client = login(member)
 
-    response = client.post(reverse("notifications:calendar_revoke"), follow=True)
+    response = client.post(reverse("notifications:calendar_revoke"), CONFIRMED, follow=True)
 
     assertContains(response, "Your calendar address no longer works.")
     assertContains(response, "Make my calendar address")
@@ -328,7 +329,7 @@ def test_making_an_address_never_touches_someone_elses(login, member, outsider):
     client = login(outsider)
 
     client.post(reverse("notifications:calendar_issue"))
-    client.post(reverse("notifications:calendar_revoke"))
+    client.post(reverse("notifications:calendar_revoke"), CONFIRMED)
 
     assert calendar_feed.feed_for_token(token).user == member
 

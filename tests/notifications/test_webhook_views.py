@@ -15,6 +15,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from alignment import services
+from alignment.confirm import CONFIRMED
 from notifications import webhooks
 from notifications.models import TeamWebhook, WebhookDelivery
 from tests.alignment.reading import form_values
@@ -184,7 +185,7 @@ def test_a_leader_turns_a_failing_webhook_back_on(login, leader, hook):
 def test_a_leader_removes_a_webhook_and_its_log(login, leader, hook):
     WebhookDelivery.objects.create(webhook=hook, event="charter_ratified", key="charter-1")
 
-    response = login(leader).post(action("remove", hook))
+    response = login(leader).post(action("remove", hook), CONFIRMED)
 
     assertRedirects(response, PAGE)
     assert not TeamWebhook.objects.exists() and not WebhookDelivery.objects.exists()
@@ -230,7 +231,7 @@ def test_refused_people_change_nothing(actor, status, request, login, hook, team
         client.post(PAGE, {"url": "https://hooks.example.com/services/theirs", "events": ["retro_summary"]}),
         client.post(action("events", hook), {"events": ["retro_summary"]}),
         client.post(action("test", hook)),
-        client.post(action("remove", hook)),
+        client.post(action("remove", hook), CONFIRMED),
     ]
 
     assert {answer.status_code for answer in answers} == {status}
@@ -257,7 +258,7 @@ def test_an_archived_team_accepts_no_change_to_its_webhooks(login, leader, team,
         client.post(PAGE, {"url": "https://hooks.example.com/services/new", "events": ["retro_summary"]}),
         client.post(action("events", hook), {"events": ["retro_summary"]}),
         client.post(action("enable", hook)),
-        client.post(action("remove", hook)),
+        client.post(action("remove", hook), CONFIRMED),
     ]
 
     assert {answer.status_code for answer in answers} == {403}
