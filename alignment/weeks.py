@@ -143,3 +143,11 @@ def _week_for(team, bound: date | datetime) -> TeamWeek:
     if isinstance(bound, datetime):
         return week_of(team, bound)
     return TeamWeek(team.zone, monday_of(bound))
+
+
+def days_in_words(days: int) -> str:
+    """"1 day", "6 days", "1 week", "3 weeks": how long something is late, roughly, in whole weeks past six days."""
+    if days < 7:
+        return f"{days} day{'' if days == 1 else 's'}"
+    weeks = days // 7
+    return f"{weeks} week{'' if weeks == 1 else 's'}"

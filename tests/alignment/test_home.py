@@ -33,7 +33,9 @@ class TestSignedOut:
                                follow=True)
 
         assertRedirects(response, reverse("home"))
-        assertContains(response, "<h1>Your teams</h1>", html=True)
+        # My week leads (tests/alignment/test_my_week.py); their teams follow it.
+        assertContains(response, '<h1 id="my-week-title">My week</h1>', html=True)
+        assertContains(response, '<h2 id="your-teams">Your teams</h2>', html=True)
 
     def test_signed_in_people_get_their_teams_instead(self, login, member, team):
         response = login(member).get(reverse("home"))
@@ -104,8 +106,13 @@ def test_query_count_is_flat(
     client = login(leader)
 
     # 1. user  2. my memberships with team, organisation and head count (the header's team switcher
-    # too)  3. organisations I administer  4. the unread notifications count (the header's bell).
-    with django_assert_num_queries(4):
+    # too)  3. organisations I administer
+    # My week across all my teams (alignment/my_week.py): 4. the proposed charters  5. my check-ins of
+    # this week and last, and the submitted ones of the teams I lead  6. the people of the teams I lead
+    # 7. my commitments asked or falling due  8. the pending renegotiations  9. the open blockers
+    # 10. the running retrospectives
+    # 11. the unread notifications count (the header's bell).
+    with django_assert_num_queries(11):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200
