@@ -1,0 +1,17 @@
+"""What the core tells the apps to its right, so that it never imports them.
+
+The core imports no app of the project (docs/architecture.md): what must happen elsewhere when a
+person joins a team (telling its leaders, in `notifications`) listens here. The core itself never
+listens to its own signals.
+
+`member_joined` is sent inside the accepting transaction (`services.accept_invitation`), once the
+membership is saved, with `membership=` (its `team` loaded), `invitation=` (the one accepted, its
+`invited_by` and `roles`) and `joined=` (False when someone already in the team gained the invited roles).
+A receiver's writes commit or roll back with the acceptance.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+member_joined = Signal()
