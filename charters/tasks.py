@@ -1,0 +1,25 @@
+"""Periodic charter work: the end of consent rounds (`charters.rounds`; beat runs it, see CELERY_BEAT_SCHEDULE).
+
+Idempotent (each reminder is a unique `Delivery`, each round closes once under its charter's lock), so
+`acks_late` is safe: a worker that dies mid-run leaves the task to run again, and the rerun does only what
+is still owed.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from charters import rounds
+
+# Worth another try: the database or the broker was away a moment (e-mails go later, through the outbox).
+TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
+SCHEDULER_TASK = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 600,
+                  "retry_jitter": True, "max_retries": 5, "acks_late": True}
+
+
+@shared_task(**SCHEDULER_TASK)
+def run_consent_rounds() -> dict[str, int]:
+    """Remind whoever's word is missing before a round closes; close the rounds whose closing day is over."""
+    counts = rounds.run()
+    return {"reminded": counts.reminded, "ratified": counts.ratified, "blocked": counts.blocked}
