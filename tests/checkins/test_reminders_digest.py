@@ -25,7 +25,7 @@ def test_leaders_get_the_digest_once_after_the_checkin_time(team, leader, member
 
     digest = Notification.objects.get(kind=reminders.DIGEST)
     assert digest.recipient == leader
-    assert "1 checked in" in digest.body and "1 missing" in digest.body
+    assert "1 of 2 people checked in" in digest.body and "1 has not started" in digest.body
     assert "Max Member" in digest.body or "member@example.com" in digest.body
     assert "Waiting on the firewall change" in digest.body
     assert digest.url == f"/o/harbour/t/platform/check-ins/week/?week={MONDAY}"
