@@ -16,7 +16,7 @@ readings always draw the same picture and tests can assert exact positions.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -46,12 +46,22 @@ class Point:
 
 @dataclass(frozen=True)
 class Bar:
-    """One x slot of a bar chart; `value` is a count or amount, never negative."""
+    """One x slot of a bar chart; `value` is a count or amount, never negative, or None for a gap (no data: not
+    rated, not yet there), drawn as a dash rather than as a bar of zero."""
 
     label: str
-    value: Number
+    value: Number | None
     title: str = ""  # the bar's tooltip; "label: value" when empty
     status: str = ""  # a CSS modifier of the bar
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a chart's legend: a sample of what is drawn (`kind`, `status`) and its words."""
+
+    kind: str  # "line", "marker", "bar", "target", "start" or "gap"
+    status: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ class LineChart:
     markers: tuple[Marker, ...]
     target: Guide | None
     start: Guide | None
+    legend: tuple[LegendEntry, ...] = ()
 
     @property
     def view_box(self) -> str:
@@ -154,6 +165,7 @@ class BarRect:
     value_label: str
     title: str
     status: str
+    gap: bool = False  # no data here: a dash at the baseline, no bar
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,7 @@ class BarChart:
     x_labels: tuple[AxisLabel, ...]
     bars: tuple[BarRect, ...]
     show_values: bool  # numbers above the bars, while there is room for them
+    legend: tuple[LegendEntry, ...] = ()
 
     @property
     def view_box(self) -> str:
@@ -193,11 +206,14 @@ def format_number(value: Number, unit: str = "") -> str:
 
 
 def line_chart(points: Sequence[Point], *, target: Number | None = None, start: Number | None = None,
-               width: int = 640, height: int = 200, unit: str = "") -> LineChart:
+               width: int = 640, height: int = 200, unit: str = "", series: str = "",
+               status_labels: Mapping[str, str] | None = None, gap_label: str = "") -> LineChart:
     """A line through each point's value, a marker per reading, and optional target and start lines.
 
     The y scale runs between round tick values that cover every value, the target and the
-    start, so all of them lie inside the plot.
+    start, so all of them lie inside the plot. The legend names what is drawn: the line (`series`),
+    each marker's status present (in `status_labels`' words, e.g. "on track"), the guides, and a gap
+    (`gap_label`, e.g. "no reading") when a point has no value.
     """
     if not points:
         raise ValueError("A line chart needs at least one point, even one without a reading.")
@@ -233,19 +249,27 @@ def line_chart(points: Sequence[Point], *, target: Number | None = None, start: 
         segments=tuple(_path(run) for run in segments if len(run) > 1),
         markers=tuple(markers),
         target=guide(target), start=guide(start),
+        legend=_legend(
+            [("line", "", series or _("value"))] if any(len(run) > 1 for run in segments) else [],
+            "marker", [p.status for p in points if p.value is not None], status_labels,
+            ([("start", "", _("start"))] if start is not None else [])
+            + ([("target", "", _("target"))] if target is not None else []),
+            gap_label or _("no reading") if any(p.value is None for p in points) else ""),
     )
 
 
 def bar_chart(bars: Sequence[Bar], *, maximum: Number | None = None,
-              width: int = 640, height: int = 160) -> BarChart:
+              width: int = 640, height: int = 160, series: str = "",
+              status_labels: Mapping[str, str] | None = None, gap_label: str = "") -> BarChart:
     """Bars from zero, scaled so that `maximum` (say, the team's size) is a full-height bar.
 
     A value above `maximum` raises the scale to it rather than spill out of the plot; with
-    nothing above zero, every bar is flat.
+    nothing above zero, every bar is flat. A bar whose value is None is a gap: no bar, a dash. The
+    legend names the bars (`series`, or each status present in `status_labels`' words) and a gap.
     """
     if not bars:
         raise ValueError("A bar chart needs at least one bar.")
-    values = [_decimal(bar.value) for bar in bars]
+    values = [_decimal(bar.value) if bar.value is not None else Decimal(0) for bar in bars]
     if min(values) < 0:
         raise ValueError("A bar chart draws counts and amounts from zero; a value is negative.")
     plot = _plot(width, height, top=20)  # room for the number above a full bar
@@ -259,19 +283,42 @@ def bar_chart(bars: Sequence[Bar], *, maximum: Number | None = None,
     rects = []
     for x, bar, value in zip(xs, bars, values, strict=True):
         bar_height = value * scale
+        gap = bar.value is None
         rects.append(BarRect(
             x=_round(Decimal(str(x)) - bar_width / 2), y=_round(bottom - bar_height),
             width=_round(bar_width), height=_round(bar_height),
             centre=x, value_y=_round(bottom - bar_height - 5),
-            label=bar.label, value_label=format_number(value),
-            title=bar.title or f"{bar.label}: {format_number(value)}", status=bar.status,
+            label=bar.label, value_label="–" if gap else format_number(value),
+            title=bar.title or (f"{bar.label}: {gap_label or _('no data')}" if gap else
+                                f"{bar.label}: {format_number(value)}"),
+            status="" if gap else bar.status, gap=gap,
         ))
+    drawn = [bar for bar in bars if bar.value is not None]
+    statuses = [bar.status for bar in drawn] if status_labels else []
     return BarChart(
         width=width, height=height, plot=plot, maximum=top,
         ticks=_bar_ticks(top, bottom, scale),
         x_labels=_x_labels(xs, [bar.label for bar in bars]),
         bars=tuple(rects), show_values=len(bars) <= MAX_BAR_VALUE_LABELS,
+        legend=_legend([] if statuses or not drawn else [("bar", "", series or _("count"))], "bar", statuses,
+                       status_labels, [], gap_label or _("no data") if len(drawn) < len(bars) else ""),
     )
+
+
+def _legend(first: list[tuple[str, str, str]], kind: str, statuses: list[str],
+            status_labels: Mapping[str, str] | None, guides: list[tuple[str, str, str]],
+            gap_label: str) -> tuple[LegendEntry, ...]:
+    """The legend's lines: the series, each status drawn (in the order `status_labels` gives them), the
+    guides, and the gap, if any."""
+    present = set(statuses)
+    labels = status_labels or {}
+    order = [status for status in labels if status in present] + sorted(
+        status for status in present if status and status not in labels)
+    entries = [*first, *((kind, status, labels.get(status, status.replace("_", " "))) for status in order),
+               *guides]
+    if gap_label:
+        entries.append(("gap", "", gap_label))
+    return tuple(LegendEntry(kind=k, status=status, label=str(label)) for k, status, label in entries)
 
 
 # Geometry ----------------------------------------------------------------------------------------
@@ -403,6 +450,10 @@ def render_bar_chart(chart: BarChart, *, chart_id: str, title: str, desc: str) -
     parts = [_svg_open("bar-chart", chart.view_box, chart_id, title, desc), _grid(chart.ticks, chart.plot),
              _axis(chart.x_labels, chart.plot), '<g class="chart-bars">']
     for bar in chart.bars:
+        if bar.gap:  # no data: a dash on the baseline, never a bar of zero
+            parts.append(f'<text class="chart-gap" x="{c(bar.centre)}" y="{c(bar.value_y)}" text-anchor="middle">'
+                         f'–<title>{escape(bar.title)}</title></text>')
+            continue
         parts.append(f'<rect class="chart-bar{_status(bar.status)}" x="{c(bar.x)}" y="{c(bar.y)}" '
                      f'width="{c(bar.width)}" height="{c(bar.height)}"><title>{escape(bar.title)}</title></rect>')
         if chart.show_values:
@@ -410,6 +461,29 @@ def render_bar_chart(chart: BarChart, *, chart_id: str, title: str, desc: str) -
                          f'text-anchor="middle">{escape(bar.value_label)}</text>')
     parts.append("</g></svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+# What each kind of legend line shows: a small drawing in the chart's own classes, so it looks like the chart.
+_SAMPLES = {
+    "line": '<path class="chart-line" d="M2 7L26 7"/>',
+    "marker": '<circle class="chart-marker{status}" cx="14" cy="7" r="5"/>',
+    "bar": '<rect class="chart-bar{status}" x="7" y="1" width="14" height="12"/>',
+    "target": '<g class="chart-guide chart-target"><line x1="2" x2="26" y1="7" y2="7"/></g>',
+    "start": '<g class="chart-guide chart-start"><line x1="2" x2="26" y1="7" y2="7"/></g>',
+    "gap": '<text class="chart-gap" x="14" y="11" text-anchor="middle">–</text>',
+}
+
+
+def render_legend(legend: Sequence[LegendEntry], *, chart_id: str) -> SafeString:
+    """A chart's legend as a list: a sample of each thing drawn, and its words (never colour alone)."""
+    if not legend:
+        return mark_safe("")  # noqa: S308 - nothing to escape
+    items = "".join(
+        f'<li><svg class="chart chart-legend-sample" viewBox="0 0 28 14" aria-hidden="true" focusable="false">'
+        f'{_SAMPLES[entry.kind].format(status=_status(entry.status))}</svg>{escape(entry.label)}</li>'
+        for entry in legend)
+    return mark_safe(  # noqa: S308 - every text above is escaped
+        f'<ul class="chart-legend" id="{escape(chart_id)}-legend" aria-label="{escape(_("Legend"))}">{items}</ul>')
 
 
 def _svg_open(kind: str, view_box: str, chart_id: str, title: str, desc: str) -> str:

@@ -340,3 +340,53 @@ def test_a_bar_chart_renders_a_rect_per_bar_with_its_title():
     assert "<title>Week 1: 3 of 5 checked in</title>" in html
     assert 'class="chart-bar on_track"' in html
     assert 'class="chart-bar" x=' in html
+
+
+# Gaps and legends ---------------------------------------------------------------------------------
+
+def test_a_bar_without_a_value_is_a_gap_not_a_bar_of_zero():
+    chart = bar_chart([Bar("c1", 80, status="on_track"), Bar("c2", None), Bar("c3", 0, status="off_track")],
+                      maximum=100, gap_label="not rated")
+
+    html = render_bar_chart(chart, chart_id="health", title="Held", desc="per cycle")
+
+    assert [bar.gap for bar in chart.bars] == [False, True, False]
+    assert html.count("<rect") == 2  # the rated cycles, the one at 0% included
+    assert '<text class="chart-gap" x="' in html and "<title>c2: not rated</title>" in html
+
+
+def test_a_line_chart_legend_names_the_line_each_confidence_drawn_the_guides_and_a_gap():
+    from charts.svg import render_legend
+
+    labels = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
+    chart = line_chart([Point("w1", 10, "off_track"), Point("w2", None), Point("w3", 12, "on_track"),
+                        Point("w4", 13, "on_track")], target=20, start=5, series="value", status_labels=labels)
+
+    assert [(e.kind, e.status, e.label) for e in chart.legend] == [
+        ("line", "", "value"), ("marker", "on_track", "on track"), ("marker", "off_track", "off track"),
+        ("start", "", "start"), ("target", "", "target"), ("gap", "", "no reading")]
+    html = render_legend(chart.legend, chart_id="kr-1")
+    assert html.startswith('<ul class="chart-legend" id="kr-1-legend" aria-label="Legend">')
+    assert '<circle class="chart-marker off_track" cx="14" cy="7" r="5"/></svg>off track</li>' in html
+    assert 'aria-hidden="true"' in html and "style=" not in html
+
+
+def test_a_bar_chart_legend_names_each_look_in_words():
+    chart = bar_chart([Bar("c1", 80, status="on_track"), Bar("c2", 40, status="off_track")], maximum=100,
+                      status_labels={"on_track": "mostly held", "at_risk": "strained", "off_track": "broken"})
+
+    assert [entry.label for entry in chart.legend] == ["mostly held", "broken"]
+    assert [entry.label for entry in bar_chart([Bar("w1", 3)], series="check-ins").legend] == ["check-ins"]
+
+
+def test_the_health_trend_draws_a_cycle_not_rated_as_a_gap():
+    from reviews.retro.selectors import CycleHealth, NonNegotiableTrend
+
+    trend = NonNegotiableTrend("Reviewed code only", [CycleHealth(4, 1, 0, 1), CycleHealth(0, 0, 0, 2),
+                                                      CycleHealth(0, 2, 3, 3)])
+
+    chart = trend.chart
+
+    assert [(bar.gap, bar.height > 0) for bar in chart.bars] == [(False, True), (True, False), (False, False)]
+    assert chart.bars[1].title == "Cycle 2: not rated"
+    assert [entry.label for entry in chart.legend] == ["mostly held", "broken as often as held", "not rated"]

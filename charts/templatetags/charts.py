@@ -16,3 +16,9 @@ def line_chart(chart: charts.LineChart, chart_id: str, title: str, desc: str):
 @register.simple_tag
 def bar_chart(chart: charts.BarChart, chart_id: str, title: str, desc: str):
     return charts.render_bar_chart(chart, chart_id=chart_id, title=title, desc=desc)
+
+
+@register.simple_tag
+def chart_legend(chart: charts.LineChart | charts.BarChart, chart_id: str):
+    """What each line, marker, bar, guide and gap of the chart stands for, in words."""
+    return charts.render_legend(chart.legend, chart_id=chart_id)

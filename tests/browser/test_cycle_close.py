@@ -28,10 +28,13 @@ def test_the_leader_reads_the_cycle_and_closes_it(browser, live_server, log_in, 
 
         closing = page.get_by_role("region", name="Close this cycle")
         closing.get_by_label("Old dashboard").uncheck()
-        closing.get_by_role("button", name="Close cycle 1 and open the next").click()
+        # The cycle started today: closing it now is closing it early, which asks for a summary and to confirm.
+        closing.get_by_label("Summary").fill("The team was reorganised.")
+        closing.get_by_role("button", name="Close cycle 1 early and open the next").click()
+        page.get_by_role("button", name="Yes, close cycle 1 early").click()
 
         expect(page.get_by_role("heading", level=1)).to_contain_text("Cycle 2")
-        expect(page.locator("main")).to_contain_text("Cycle 1 is closed.")
+        expect(page.locator("main")).to_contain_text("Cycle 1 is closed early.")
     finally:
         page.context.close()
 

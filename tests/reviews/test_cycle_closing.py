@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from alignment.confirm import CONFIRMED
 from charters.models import KeyResult, KeyResultProgress
 from charters.services import record_progress
 from checkins.models import Commitment
@@ -151,7 +152,7 @@ def test_the_cycle_page_and_the_close_button(login, leader, member, team, runnin
 
     client = login(leader)
     assert "Close this cycle" in client.get(url("cycle", team, cycle.number)).content.decode()
-    response = client.post(url("close_cycle", team, cycle.number))
+    response = client.post(url("close_cycle", team, cycle.number), {**CONFIRMED, "summary": "Reorganised."})
     assert response.status_code == 302 and response["Location"] == url("cycle", team, 2)
     again = client.post(url("close_cycle", team, cycle.number), follow=True).content.decode()
     assert "already closed cycle 1" in again
