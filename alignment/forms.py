@@ -110,6 +110,14 @@ class TeamSettingsForm(TeamForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     follow_browser_zone = False  # the team's zone was chosen when it was created
 
+    class Meta(TeamForm.Meta):
+        fields = [*TeamForm.Meta.fields, "privacy_minimum"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A settings page loaded before the setting existed sends none: the team's own stays (None keeps it).
+        self.fields["privacy_minimum"].required = False
+
 
 class RolesField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple

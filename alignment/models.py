@@ -214,6 +214,11 @@ class Team(models.Model):
         help_text=_("Off: a check-in is read by its author, the team's leaders and facilitators; other members "
                     "see the week's summary. On: every member of the team reads every check-in."),
     )
+    privacy_minimum = models.PositiveSmallIntegerField(
+        _("fewest answers a count shows"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Counts of load and of the charter's pulse smaller than this read “fewer than …” instead of "
+                    "the number, for everyone: in a small team a count can name a person."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text=_("Bumped on each settings save to detect concurrent edits."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -14,7 +14,7 @@ from django.db.models import Count, F, QuerySet, Window
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
-from alignment import panels, permissions
+from alignment import my_week, panels, permissions
 from alignment.models import Membership, Organisation, Team, User
 from alignment.row_urls import RowUrls
 
@@ -29,10 +29,14 @@ class HomePage:
     archived: list[Membership]
     administered: list[Organisation]
     at_work: list[Membership]  # the header's team switcher lists the same teams, in the same order
+    week: my_week.MyWeek = field(default_factory=my_week.MyWeek)  # what waits for them, most urgent first
 
 
-def home_page(user) -> HomePage:
-    """A person's teams by organisation, their archived teams and the organisations they run (2 queries)."""
+def home_page(user, *, now: datetime) -> HomePage:
+    """A person's week, their teams by organisation, their archived teams and the organisations they run.
+
+    Two queries, and each week source's fixed few (`alignment.my_week`), whatever the number of teams.
+    """
     memberships = list(
         Membership.objects.filter(user=user)
         .select_related("team__organisation")
@@ -45,7 +49,16 @@ def home_page(user) -> HomePage:
         archived=[m for m in memberships if m.team.is_archived],
         administered=list(user.administered_organisations.all()),  # query: the organisations they run
         at_work=at_work,
+        week=my_week.my_week(user, at_work, now),
     )
+
+
+def team_week(access: permissions.TeamAccess, *, now: datetime) -> my_week.MyWeek | None:
+    """The reader's week in one team, for the team page's "My week" panel; None outside the team or when
+    the team is archived (nothing in it can change)."""
+    if not access.in_team or access.team.is_archived:
+        return None
+    return my_week.my_week(access.user, [access.membership], now)
 
 
 @dataclass

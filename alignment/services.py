@@ -24,6 +24,7 @@ from alignment.errors import ActionRefused
 from alignment.locks import lock_leaders
 from alignment.models import Invitation, Membership, Organisation, Role, Team, Weekday, hash_token, token_from_seed
 from alignment.outbox import Outbox
+from alignment.signals import member_joined
 
 # How many slugs one creation tries before giving up; each lost try means another creation
 # with the same name committed meanwhile, so two people racing need at most two.
@@ -123,6 +124,7 @@ def update_team_settings(
     checkin_time: time | None = None,
     review_cadence_weeks: int | None = None,
     checkins_open_to_team: bool | None = None,
+    privacy_minimum: int | None = None,
 ) -> Team:
     """Save the given settings (None leaves one as it is) unless someone else saved the team meanwhile.
 
@@ -133,7 +135,7 @@ def update_team_settings(
         for field, value in {
             "name": name, "time_zone": time_zone, "checkin_weekday": checkin_weekday,
             "checkin_time": checkin_time, "review_cadence_weeks": review_cadence_weeks,
-            "checkins_open_to_team": checkins_open_to_team,
+            "checkins_open_to_team": checkins_open_to_team, "privacy_minimum": privacy_minimum,
         }.items()
         if value is not None
     }
@@ -354,4 +356,7 @@ def accept_invitation(*, token: str, user) -> Membership:
         invitation.accepted_by = user
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_by", "accepted_at"])
+        membership.team = invitation.team  # already loaded
+        # The team's leaders are told (notifications listens): the core does not know who tells them.
+        member_joined.send(sender=Membership, membership=membership, invitation=invitation, joined=created)
     return membership

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import fragments, lockout, panels, permissions, selectors, services
+from alignment import confirm, fragments, lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -66,10 +66,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _home(request: HttpRequest) -> HttpResponse:
-    home_page = selectors.home_page(request.user)
+    home_page = selectors.home_page(request.user, now=timezone.now())
     return render(request, "alignment/home.html", {
         "groups": home_page.groups, "archived": home_page.archived, "administered": home_page.administered,
-        "nav_memberships": home_page.at_work,
+        "nav_memberships": home_page.at_work, "week": home_page.week,
     })
 
 
@@ -215,6 +215,8 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
     template = "alignment/team_detail.html"
     if partial and request.htmx:
         template += f"#{partial}"
+    else:  # a section alone does not show the panel
+        context["week"] = selectors.team_week(access, now=timezone.now())
     return render(request, template, context, status=status)
 
 
@@ -254,6 +256,7 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
                 checkin_weekday=typed["checkin_weekday"], checkin_time=typed["checkin_time"],
                 review_cadence_weeks=typed["review_cadence_weeks"],
                 checkins_open_to_team=typed["checkins_open_to_team"],
+                privacy_minimum=typed["privacy_minimum"],
             )
         except ConcurrentEditError as exc:
             # Their saved settings beside what was typed; a second save goes through knowingly.
@@ -278,19 +281,33 @@ def _settings_page(request: HttpRequest, access: permissions.TeamAccess, *, team
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_archive(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    """Asks first (a page of its own, so it works without JavaScript), then archives."""
+    """Asks first (a GET, or a post the settings page's dialog did not confirm), then archives."""
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
     team = access.team
-    if request.method == "POST":
-        try:
-            services.archive_team(team=team, actor=request.user)
-        except ActionRefused as exc:
-            messages.warning(request, str(exc))
-        else:
-            messages.success(request, f"{team.name} is archived. Everything in it stays readable; "
-                                      "a leader can restore it from its settings.")
-        return redirect(team)
-    return render(request, "alignment/team_confirm_archive.html", {"team": team, "access": access})
+    if question := confirm.ask(request, question=f"Archive {team.name}?", yes=f"Yes, archive {team.name}",
+                               back=reverse("team_settings", args=[org_slug, team_slug]), access=access,
+                               consequences=_archive_consequences(team)):
+        return question
+    try:
+        services.archive_team(team=team, actor=request.user)
+    except ActionRefused as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, f"{team.name} is archived. Everything in it stays readable; "
+                                  "a leader can restore it from its settings.")
+    return redirect(team)
+
+
+def _archive_consequences(team) -> list[str]:
+    """What archiving `team` does, in words, for the confirmation page."""
+    return [
+        f"It leaves the team list and the team switcher of everyone in it, and is marked “Archived” on "
+        f"{team.organisation.name}'s page.",
+        "Nothing in it can change: no invitations, roles, settings, charter edits, consents or decisions. "
+        "Pending invitations cannot be accepted.",
+        "Nothing is deleted: its people, charter versions and decisions stay readable.",
+        "A leader can restore it from its settings at any time.",
+    ]
 
 
 @login_required
@@ -331,6 +348,10 @@ def invitation_create(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
 def invitation_revoke(request: HttpRequest, org_slug: str, team_slug: str, invitation_id: int) -> HttpResponse:
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
     invitation = get_object_or_404(access.team.invitations, pk=invitation_id)
+    if question := confirm.ask(request, question=f"Withdraw the invitation to {invitation.email}?",
+                               yes="Yes, withdraw it", back=access.team.get_absolute_url() + "#invitations",
+                               access=access, consequences=["Its link stops working; you can invite them again."]):
+        return question
     try:
         services.revoke_invitation(invitation=invitation, actor=request.user)
     except ActionRefused as exc:
@@ -376,6 +397,9 @@ def member_remove(request: HttpRequest, org_slug: str, team_slug: str, membershi
     leaving = membership.pk == access.membership.pk
     if not access.may_remove(membership):
         access.require(Capability.MANAGE_TEAM)
+    if question := confirm.ask(request, access=access, back=access.team.get_absolute_url() + "#members",
+                               **_removal_question(access.team, membership, leaving=leaving)):
+        return question
     try:
         services.remove_member(membership=membership, actor=request.user)
     except ActionRefused as exc:
@@ -386,6 +410,17 @@ def member_remove(request: HttpRequest, org_slug: str, team_slug: str, membershi
         return redirect("home")
     messages.success(request, f"{membership.user.name} was removed from {access.team.name}.")
     return redirect(access.team.get_absolute_url() + "#members")
+
+
+def _removal_question(team, membership: Membership, *, leaving: bool) -> dict:
+    if leaving:
+        return {"question": f"Leave {team.name}?", "yes": f"Yes, leave {team.name}",
+                "consequences": ["You stop reading and taking part in its charter, check-ins and reviews.",
+                                 "A leader can invite you back."]}
+    name = membership.user.name
+    return {"question": f"Remove {name} from {team.name}?", "yes": f"Yes, remove {name}",
+            "consequences": [f"{name} stops reading and taking part in the team's charter, check-ins and reviews.",
+                             "What they wrote stays. A leader can invite them back."]}
 
 
 @require_http_methods(["GET", "POST"])

@@ -1005,9 +1005,15 @@ def _first_content(charter: Charter, rng: random.Random) -> _Content:
                                                                     start=1):
             krs.append(KeyResult(position=kr_position, metric=metric, unit=unit, start_value=_decimal(start),
                                  target_value=_decimal(target), current_value=_decimal(start),
-                                 confidence=rng.randint(4, 8)))
+                                 confidence=_typed_confidence(rng)))
         content.key_results.append(krs)
     return content
+
+
+def _typed_confidence(rng: random.Random) -> str:
+    """The confidence typed in the charter: one draw, as the 0–10 scale made it (4–8), on the three-word
+    scale (`charters/migrations/0007`: 4–6 at risk, 7–10 on track), so the rest of the dataset is unchanged."""
+    return "at_risk" if rng.randint(4, 8) <= 6 else "on_track"
 
 
 def _amended_content(charter: Charter, before: _Content, rng: random.Random, *, amend: int) -> _Content:
@@ -1041,7 +1047,7 @@ def _amended_content(charter: Charter, before: _Content, rng: random.Random, *, 
             metric, unit, start, target = next(k for k in text.KEY_RESULTS if k[0] not in {kr.metric for kr in krs})
             copies.append(KeyResult(position=len(krs) + 1, metric=metric, unit=unit, start_value=_decimal(start),
                                     target_value=_decimal(target), current_value=_decimal(start),
-                                    confidence=rng.randint(4, 8)))
+                                    confidence=_typed_confidence(rng)))
         content.key_results.append(copies)
     return content
 

@@ -9,6 +9,10 @@ class ChartersConfig(AppConfig):
         from charters import organisation_map, selectors, urls
 
         panels.register_tabs(urls.app_name, urls.tabs)
+        from alignment.my_week import register_week_source
+        from charters import my_week
+
+        register_week_source(my_week.week_items)
         panels.register_team_panel("charters/_team_panel.html", selectors.team_panel)
         panels.register_organisation_panel("charters/_organisation_panel.html", organisation_map.load_cards)
         panels.register_team_filter(organisation_map.NO_CHARTER, "No ratified charter yet",
@@ -26,8 +30,20 @@ class ChartersConfig(AppConfig):
         from charters import notices
         from notifications import services as notifications
 
+        # Who may receive each (the preferences page lists a kind only to them); a kind not named here: anyone.
+        consenting = (notifications.MEMBER, notifications.FACILITATOR)  # `Capability.RESPOND_TO_CHARTER`
+        audiences = {notices.PROPOSED: consenting, notices.OBJECTION: notifications.LEADER,
+                     notices.OBJECTION_ANSWERED: consenting, notices.CONSENT_REMINDER: consenting,
+                     notices.RECONSENT: consenting, notices.ROUND_CLOSED: notifications.LEADER,
+                     notices.COMMENTED: notifications.LEADER, notices.OBJECTION_RESOLVED: notifications.LEADER}
         for key, label, description in notices.KINDS:
-            notifications.register_kind(key, label, description=description)
+            notifications.register_kind(key, label, description=description, reminder=key in notices.REMINDERS,
+                                        audience=audiences.get(key, notifications.ANYONE))
+
+        from alignment import schedule
+        from charters import rounds
+
+        schedule.register_preview(rounds.next_times)  # consent reminders and closings (charters.tasks)
 
     def _register_webhook_event(self) -> None:
         """A ratified version is posted to the team's chat webhooks that want it (`services.ratify` posts it)."""

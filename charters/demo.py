@@ -54,11 +54,11 @@ CHARTERS = {
         "goals": [
             ("Clinicians can rely on the records system during clinic hours", "outcome",
              "We pause two roadmap features this cycle to pay down reliability work.", "hannah.becker@example.com",
-             [("Availability during clinic hours", "%", "99.20", "99.90", "99.55", 7),
-              ("Median record load time", "ms", "1400", "600", "950", 6)]),
+             [("Availability during clinic hours", "%", "99.20", "99.90", "99.55", "on_track"),
+              ("Median record load time", "ms", "1400", "600", "950", "at_risk")]),
             ("Referrals reach the receiving clinic the same day", "serves",
              "Slower delivery of the reporting dashboard the regional office asked for.", "member@example.com",
-             [("Referrals delivered within 4 hours", "%", "71", "95", "80", 5)]),
+             [("Referrals delivered within 4 hours", "%", "71", "95", "80", "at_risk")]),
         ],
     },
     "growth": {
@@ -82,8 +82,8 @@ CHARTERS = {
         "goals": [
             ("More first-time bookings land in the right clinic", "outcome",
              "Fewer experiments on the marketing site while we focus on the booking flow.", "liam.oconnor@example.com",
-             [("Bookings redirected after triage", "%", "18", "8", "14", 6),
-              ("Booking completion rate", "%", "54", "70", "61", 7)]),
+             [("Bookings redirected after triage", "%", "18", "8", "14", "at_risk"),
+              ("Booking completion rate", "%", "54", "70", "61", "on_track")]),
         ],
     },
     "clinical-support": {
@@ -107,7 +107,7 @@ CHARTERS = {
         "goals": [
             ("Patients get answers the same day", "outcome", "Longer call times while we do proper hand-overs.",
              "fatima.haddad@example.com",
-             [("Questions answered same day", "%", "82", "95", "88", 6)]),
+             [("Questions answered same day", "%", "82", "95", "88", "at_risk")]),
         ],
     },
 }

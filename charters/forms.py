@@ -138,16 +138,24 @@ class GoalForm(VersionedForm):
 
 
 class KeyResultForm(VersionedForm):
+    """A key result's definition, and where it stands now: a current value typed here (with its confidence, on
+    the same three-word scale as check-ins) is recorded as a progress reading when it changes."""
+
     class Meta:
         model = KeyResult
         fields = KeyResult.EDITABLE_FIELDS
-        widgets = {"confidence": forms.NumberInput(attrs={"min": 0, "max": 10})}
+        widgets = {"confidence": forms.RadioSelect}
 
-    def clean_confidence(self):
-        value = self.cleaned_data.get("confidence")
-        if value is not None and not 0 <= value <= 10:
-            raise forms.ValidationError(_("Confidence runs from 0 (no chance) to 10 (certain)."))
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confidence"].choices = [("", _("not said yet")), *KeyResultProgress.Confidence.choices]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("current_value") is not None and not data.get("confidence"):
+            self.add_error("confidence", _("Say how confident you are in the current value: on track, at risk or "
+                                           "off track. It is recorded as a reading."))
+        return data
 
 
 def _progress_field(name: str, **kwargs) -> forms.Field:

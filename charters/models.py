@@ -40,6 +40,14 @@ class Section(models.TextChoices):
     GOALS = "goals", _("Goals")
 
 
+class Confidence(models.TextChoices):
+    """How likely a key result's target is reached this cycle: one scale for the editor, check-ins and progress."""
+
+    ON_TRACK = "on_track", _("on track")
+    AT_RISK = "at_risk", _("at risk")
+    OFF_TRACK = "off_track", _("off track")
+
+
 class CharterQuerySet(models.QuerySet):
     def readable(self, *, in_team: bool) -> CharterQuerySet:
         """Versions a reader may see: all of them for the team, ratified ones for the organisation."""
@@ -113,6 +121,15 @@ class Charter(models.Model):
     ratified_despite_gaps = models.BooleanField(
         default=False,
         help_text=_("The leader ratified knowingly while some members had not responded to the final text."),
+    )
+    reminded_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text=_("When a leader last reminded who had not answered (once a day per consent round)."),
+    )
+    round_closed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text=_("When the scheduler closed the consent round after its closing date: ratified, or the "
+                    "leader told what blocks it. Cleared by proposing again."),
     )
 
     objects = CharterQuerySet.as_manager()
@@ -314,14 +331,16 @@ class KeyResult(CharterItem):
     start_value = models.DecimalField(_("start"), max_digits=14, decimal_places=2, null=True, blank=True)
     target_value = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
     current_value = models.DecimalField(_("current"), max_digits=14, decimal_places=2, null=True, blank=True)
-    confidence = models.PositiveSmallIntegerField(
-        _("confidence (0–10)"), null=True, blank=True,
-        help_text=_("How likely the target is reached this cycle: 0 no chance, 10 certain."),
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, blank=True,
+        help_text=_("How likely the target is reached this cycle. With the current value, it is recorded as a "
+                    "progress reading."),
     )
 
     class Meta(CharterItem.Meta):
         constraints = [
-            models.CheckConstraint(condition=Q(confidence__lte=10), name="key_result_confidence_0_10"),
+            models.CheckConstraint(condition=Q(confidence__in=["", *Confidence.values]),
+                                   name="key_result_confidence_valid"),
         ]
         indexes = [models.Index(fields=["goal", "position"], name="kr_goal_position")]  # charter page
 
@@ -360,14 +379,12 @@ class KeyResultProgress(models.Model):
     under the key result's `lineage`, so the history runs on across amendments.
     """
 
-    class Confidence(models.TextChoices):
-        ON_TRACK = "on_track", _("on track")
-        AT_RISK = "at_risk", _("at risk")
-        OFF_TRACK = "off_track", _("off track")
+    Confidence = Confidence  # the one scale (module level, so that `KeyResult.confidence` uses it too)
 
     class Source(models.TextChoices):
         CHECK_IN = "check_in", _("check-in")
         DIRECT = "direct", _("recorded directly")
+        CHARTER = "charter", _("typed in the charter")
 
     # No index of its own: the (lineage, recorded_at) index below starts with it.
     lineage = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="+", db_index=False,
@@ -405,9 +422,10 @@ class KeyResultProgress(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(confidence__in=["on_track", "at_risk", "off_track"]),
                                    name="kr_progress_confidence_valid"),
-            # A check-in's progress says which check-in; progress recorded directly has none.
+            # A check-in's progress says which check-in; progress recorded directly, or typed in the charter, has none.
             models.CheckConstraint(
-                condition=Q(source="check_in", source_ref__isnull=False) | Q(source="direct", source_ref__isnull=True),
+                condition=Q(source="check_in", source_ref__isnull=False)
+                | Q(source__in=["direct", "charter"], source_ref__isnull=True),
                 name="kr_progress_source_ref_only_from_check_in",
             ),
             # One latest reading per lineage. Its index serves the organisation map: each key result's
@@ -492,6 +510,11 @@ class Response(models.Model):
     )
     resolved_by_amendment = models.BooleanField(
         default=False, help_text=_("The objector confirmed that the amendment answering their objection resolves it."),
+    )
+    text_seen = models.JSONField(
+        default=dict, blank=True,
+        help_text=_("The charter's text, section by section, as the member responded to it: what \"since you "
+                    "responded\" compares with. Empty for responses recorded before it was kept."),
     )
 
     objects = ResponseQuerySet.as_manager()

@@ -26,6 +26,7 @@ class CharterPermissions:
     propose: bool
     withdraw: bool
     ratify: bool
+    remind: bool  # remind whoever's word is missing (at most once a day: `services.remind_missing_word`)
     discard: bool
     amend: bool
     record_progress: bool  # on the version in force only
@@ -48,6 +49,15 @@ def may_answer_objections(access: TeamAccess, charter: Charter) -> bool:
     return access.may_steward_charter and charter.is_proposed
 
 
+def may_remind(access: TeamAccess, charter: Charter) -> bool:
+    return access.may_steward_charter and charter.is_proposed
+
+
+def may_see_since_responded(access: TeamAccess) -> bool:
+    """"Since you responded" shows the reader's own response's text: theirs to see if they may respond."""
+    return access.can(Capability.RESPOND_TO_CHARTER)
+
+
 def may_resolve(access: TeamAccess, thread: Comment) -> bool:
     """A comment thread is resolved by a leader or by whoever started it."""
     return access.can(Capability.DISCUSS_CHARTER) and (
@@ -64,6 +74,7 @@ def for_charter(access: TeamAccess, charter: Charter) -> CharterPermissions:
         propose=steward and charter.is_draft,
         withdraw=steward and charter.is_proposed,
         ratify=steward and charter.is_proposed,
+        remind=may_remind(access, charter),
         discard=steward and charter.is_editable,
         amend=steward and charter.is_active,
         record_progress=access.may_record_progress and charter.is_active,

@@ -34,7 +34,7 @@ from charters.models import (
 )
 from charters.permissions import CharterPermissions, for_charter, may_resolve
 from charters.prose import attach_prose, cache_key
-from charters.versions import SectionDiff, compare
+from charters.versions import SectionDiff, compare, compare_texts, section_texts
 
 
 def load_content(charter: Charter) -> CharterContent:
@@ -349,6 +349,14 @@ def consent_gaps(responses: list[Response], members: list) -> list[Gap]:
         elif response.predates_latest_text:
             gaps.append(Gap(membership.user, ConsentGap.Kind.EARLIER_TEXT))
     return gaps
+
+
+def since_response(response: Response) -> list[SectionDiff] | None:
+    """The text the member responded to (kept with the response) against the version's text now (4 queries);
+    None when their response predates keeping it."""
+    if not response.text_seen:
+        return None
+    return compare_texts(response.text_seen, section_texts(load_content(response.charter)))
 
 
 def consent_picture(charter: Charter, members: list) -> ConsentPicture:

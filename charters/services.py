@@ -8,12 +8,14 @@ written to again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -39,6 +41,7 @@ from charters.models import (
 )
 from charters.selectors import Gap, consent_gaps, load_content
 from charters.signals import charter_ratified
+from charters.versions import section_texts
 
 DISCARDED = "This version no longer exists: it was discarded."
 
@@ -65,13 +68,22 @@ def _locked_editable(charter: Charter) -> Charter:
 
 
 def _mark_text_changed(charter: Charter) -> None:
-    """A new revision of the text: responses given before it are to an earlier text."""
+    """A new revision of the text: responses given before it are to an earlier text.
+
+    While it is proposed, whoever had consented to an earlier text is asked to confirm (`notices.tell_reconsent`:
+    once per response, so a leader's series of edits asks each of them once).
+    """
     now = timezone.now()
     changes = {"revision": F("revision") + 1}
     if charter.is_proposed:
         changes["edited_at"] = now
     Charter.objects.filter(pk=charter.pk).update(**changes)
     charter.refresh_from_db(fields=["revision", "edited_at"])
+    if charter.is_proposed:
+        consents = list(charter.responses.filter(kind=Response.Kind.CONSENT, revision__lt=charter.revision)
+                        .select_related("member"))
+        if consents:
+            notices.tell_reconsent(charter, consents, now=now)
 
 
 def _next_number(team) -> int:
@@ -171,8 +183,11 @@ UPDATE_SECTION = {Section.PURPOSE: update_purpose, Section.PEOPLE: update_people
 
 # Listed items -----------------------------------------------------------------------------------
 
-def add_item(*, charter: Charter, item: CharterItem) -> CharterItem:
-    """Append `item` (built by its form, not yet saved) at the end of its list."""
+def add_item(*, charter: Charter, item: CharterItem, actor=None) -> CharterItem:
+    """Append `item` (built by its form, not yet saved) at the end of its list.
+
+    A key result added with a current value has it recorded as its first reading (`_record_typed_progress`).
+    """
     with transaction.atomic():
         locked = _locked_editable(charter)
         if isinstance(item, KeyResult):
@@ -191,20 +206,41 @@ def add_item(*, charter: Charter, item: CharterItem) -> CharterItem:
         if isinstance(item, KeyResult) and item.lineage_id is None:  # a new key result starts its own lineage
             item.lineage_id = item.pk
             KeyResult.objects.filter(pk=item.pk).update(lineage=item.pk)
+        if isinstance(item, KeyResult):
+            _record_typed_progress(item, actor=actor, before=(None, ""))
         _mark_text_changed(locked)
     return item
 
 
-def update_item(*, charter: Charter, item: CharterItem, expected_version: int) -> CharterItem:
+def update_item(*, charter: Charter, item: CharterItem, expected_version: int, actor=None) -> CharterItem:
     """Save the editable fields of `item` (as its form set them) unless someone saved it first.
 
-    Raises ConcurrentEditError with the saved row, or ItemRemoved if it was removed.
+    A key result whose current value or confidence changed has it recorded as a reading, once per change
+    (`_record_typed_progress`). Raises ConcurrentEditError with the saved row, or ItemRemoved if it was removed.
     """
     with transaction.atomic():
         locked = _locked_editable(charter)
+        before = None
+        if isinstance(item, KeyResult):
+            before = KeyResult.objects.filter(pk=item.pk).values_list("current_value", "confidence").first()
         save_if_unchanged(item, expected_version=expected_version, fields=list(item.EDITABLE_FIELDS))
+        if before is not None:
+            _record_typed_progress(item, actor=actor, before=before)
         _mark_text_changed(locked)
     return item
+
+
+def _record_typed_progress(key_result: KeyResult, *, actor, before: tuple) -> KeyResultProgress | None:
+    """The current value and confidence typed in the charter's editor are where the key result stands now:
+    recorded as a reading (source "charter") through `record_progress`, so the cycle page, trends and the
+    decision ledger read them like any other. Only when they changed (`before` is what was saved), and only
+    with a value: a confidence alone is no reading."""
+    if key_result.current_value is None or not key_result.confidence:
+        return None
+    if (key_result.current_value, key_result.confidence) == tuple(before):
+        return None
+    return record_progress(key_result=key_result, actor=actor, value=key_result.current_value,
+                           confidence=key_result.confidence, source=KeyResultProgress.Source.CHARTER)
 
 
 def delete_item(*, charter: Charter, item: CharterItem) -> None:
@@ -259,7 +295,8 @@ def propose(*, charter: Charter, actor, responses_close_on: date | None = None) 
         charter.state = Charter.State.PROPOSED
         charter.proposed_at = timezone.now()
         charter.responses_close_on = responses_close_on
-        charter.save(update_fields=["state", "proposed_at", "responses_close_on"])
+        charter.reminded_at = charter.round_closed_at = None  # a new consent round
+        charter.save(update_fields=["state", "proposed_at", "responses_close_on", "reminded_at", "round_closed_at"])
         notices.tell_proposed(charter, actor=actor)
     return charter
 
@@ -311,18 +348,25 @@ def respond(*, charter: Charter, member, kind: str, reason: str, seen_revision: 
             response.answer, response.answer_text, response.answered_by, response.answered_at = "", "", None, None
             response.resolved_by_amendment = False
         response.kind, response.reason, response.updated_at = kind, reason, now
-        response.revision = charter.revision
+        response.revision, response.text_seen = charter.revision, _text_now(charter)
         response.save()
         if changed and response.is_objection:
             notices.tell_objection(response)
     return response
 
 
+def _text_now(charter: Charter) -> dict[str, str]:
+    """The charter's text as it stands, kept with a response so that "since you responded" can show what
+    changed after it (4 queries)."""
+    return section_texts(load_content(charter))
+
+
 def answer_objection(*, response: Response, actor, answer: str, text: str, seen_reason: str | None = None) -> Response:
     """Answer an objection; `seen_reason` is the objection as the leader read it.
 
     If the member changed it meanwhile, the answer is refused rather than attached to
-    words the leader never saw.
+    words the leader never saw. "Amended the charter" is refused until the text changed
+    after the objection (its revision is later than the one the objection was given to).
     """
     text = text.strip()
     if not text:
@@ -339,11 +383,35 @@ def answer_objection(*, response: Response, actor, answer: str, text: str, seen_
         if seen_reason is not None and current.reason != seen_reason:
             raise ActionRefused(f"{current.member.name} changed their objection while you were answering. "
                                 "Read it again, then answer.")
+        if answer == Response.Answer.AMENDED and charter.revision <= current.revision:
+            raise ActionRefused(f"The charter has not changed since {current.member.name} objected, so there is no "
+                                "amendment to confirm yet. Change the text first, then answer “Amended the "
+                                "charter”, or keep it and explain why. Your explanation is kept below.")
         current.answer, current.answer_text = answer, text
         current.answered_by, current.answered_at = actor, timezone.now()
         current.save(update_fields=["answer", "answer_text", "answered_by", "answered_at"])
         notices.tell_answered(current)
     return current
+
+
+@dataclass
+class ConsentStanding:
+    """Where a consent round stands: what ratifying asks (`ratify`), and what the scheduler and a leader's
+    reminder read from it, so there is one rule."""
+
+    open_objections: list[Response]  # unanswered: they block ratifying
+    gaps: list[Gap]  # whose word on the final text is missing: ratifying needs the leader's confirmation
+    memberships: list
+
+
+def consent_standing(charter: Charter) -> ConsentStanding:
+    """Responses with their people (1 query) against the team's members (1 query)."""
+    responses = list(charter.responses.select_related("member"))
+    for response in responses:
+        response.charter = charter
+    memberships = list(charter.team.memberships.select_related("user"))
+    return ConsentStanding(open_objections=[r for r in responses if r.is_open_objection],
+                           gaps=consent_gaps(responses, memberships), memberships=memberships)
 
 
 class GapsNeedConfirmation(ActionRefused):
@@ -372,8 +440,13 @@ def resolve_amended_objection(*, response: Response, member, resolved: bool) -> 
             current.kind, current.resolved_by_amendment = Response.Kind.CONSENT, True
         else:
             current.answer, current.answer_text, current.answered_by, current.answered_at = "", "", None, None
-        current.revision, current.updated_at = charter.revision, now
+        current.revision, current.updated_at, current.text_seen = charter.revision, now, _text_now(charter)
         current.save()
+        current.charter = charter
+        if resolved:
+            notices.tell_objection_resolved(current)
+        else:  # open again: it awaits the leaders' answer, like a new objection
+            notices.tell_objection(current)
     return current
 
 
@@ -391,17 +464,14 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
         charter = _locked(charter)
         if not charter.is_proposed:
             raise ActionRefused("Only a proposed charter can be ratified. Propose it to the team first.")
-        open_objections = charter.responses.open_objections().count()
+        standing = consent_standing(charter)
+        open_objections = len(standing.open_objections)
         if open_objections:
             raise ActionRefused(
                 f"{open_objections} objection{pluralize(open_objections)} still "
                 f"need{'' if open_objections != 1 else 's'} your answer before the charter can be ratified."
             )
-        responses = list(charter.responses.all())
-        for response in responses:
-            response.charter = charter
-        memberships = list(charter.team.memberships.select_related("user"))
-        gaps = consent_gaps(responses, memberships)
+        gaps, memberships = standing.gaps, standing.memberships
         if gaps and not despite_gaps:
             raise GapsNeedConfirmation(gaps)
         ConsentGap.objects.bulk_create(ConsentGap(charter=charter, member=gap.member, kind=gap.kind) for gap in gaps)
@@ -418,15 +488,17 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
 
 
 def _carry_progress(charter: Charter) -> None:
-    """Bring key results' current values and confidence up to date from the version amended.
+    """Bring key results' current values and confidence up to date: the newest reading of each lineage.
 
-    Check-ins may have moved them while the amendment was being drafted. One UPDATE,
+    Check-ins may have moved them while the amendment was being drafted (and what was typed in the
+    editor is itself a reading). A key result without readings keeps what was typed. One UPDATE,
     however many key results the charter has.
     """
-    origin = KeyResult.objects.filter(pk=OuterRef("origin_id"))
-    KeyResult.objects.filter(goal__charter=charter, origin__isnull=False).update(
-        current_value=Subquery(origin.values("current_value")[:1]),
-        confidence=Subquery(origin.values("confidence")[:1]),
+    newest = KeyResultProgress.objects.filter(lineage_id=Coalesce(OuterRef("lineage_id"), OuterRef("pk")),
+                                              is_latest=True)
+    KeyResult.objects.filter(goal__charter=charter).update(
+        current_value=Coalesce(Subquery(newest.values("value")[:1]), F("current_value")),
+        confidence=Coalesce(Subquery(newest.values("confidence")[:1]), F("confidence")),
     )
 
 
@@ -442,6 +514,12 @@ def record_progress(*, key_result: KeyResult, actor, value: Decimal | int | str,
     team is archived. Filed under the key result's lineage, so the history carries on
     through amendments. A check-in passes `source=Source.CHECK_IN` and its id as
     `source_ref`; `recorded_at` defaults to now.
+
+    The charter's editor passes `source=Source.CHARTER` for what was typed in a draft or proposal: the
+    present value, whatever version it is typed in. In an amendment it is filed on the same key result of
+    the version in force (locked after the amendment: working copy → version in force, the order
+    ratifying takes), so discarding the amendment leaves the history whole; in a first charter, on the
+    draft's own key result.
     """
     progress = _checked_progress(value=value, confidence=confidence, note=note, source=source,
                                  source_ref=source_ref, recorded_at=recorded_at)
@@ -450,18 +528,33 @@ def record_progress(*, key_result: KeyResult, actor, value: Decimal | int | str,
         if found is None:
             raise ActionRefused("This key result no longer exists: it was removed from its version.")
         charter_id, lineage_id = found
+        lineage_id = lineage_id or key_result.pk
         # Locked, so that a ratification cannot supersede the version before this progress is in.
         charter = lock_charter(charter_id)
         if charter is None:
             raise ActionRefused(DISCARDED)
-        refusal = ARCHIVED_REFUSAL if charter.team.is_archived else charter.refusal_to_record_progress()
+        filed_on = key_result.pk
+        if source == KeyResultProgress.Source.CHARTER and charter.is_editable:
+            refusal = ARCHIVED_REFUSAL if charter.team.is_archived else None
+            filed_on = _in_force_counterpart(charter, lineage_id) or filed_on
+        else:
+            refusal = ARCHIVED_REFUSAL if charter.team.is_archived else charter.refusal_to_record_progress()
         if refusal:
             raise ActionRefused(refusal)
-        progress.key_result_id, progress.lineage_id = key_result.pk, lineage_id or key_result.pk
+        progress.key_result_id, progress.lineage_id = filed_on, lineage_id
         progress.recorded_by = actor
         _file_in_lineage(progress)
         progress.save()
     return progress
+
+
+def _in_force_counterpart(working: Charter, lineage_id: int) -> int | None:
+    """The key result of the lineage in the version an amendment amends (the version in force), locked; None
+    for a first charter or a key result the amendment added."""
+    if working.based_on_id is None or lock_charter(working.based_on_id) is None:
+        return None
+    return (KeyResult.objects.filter(goal__charter_id=working.based_on_id)
+            .filter(Q(pk=lineage_id) | Q(lineage_id=lineage_id)).values_list("pk", flat=True).first())
 
 
 def _file_in_lineage(progress: KeyResultProgress) -> None:
@@ -519,7 +612,9 @@ def _checked_progress(*, value, confidence: str, note: str, source: str, source_
 
 # Discussion -------------------------------------------------------------------------------------
 
-def add_comment(*, charter: Charter, section: str, author, body: str, parent: Comment | None = None) -> Comment:
+def add_comment(*, charter: Charter, section: str, author, body: str, parent: Comment | None = None,
+                tell_leaders: bool = True) -> Comment:
+    """`tell_leaders=False`: the caller tells the leaders itself, in its own words (a retrospective's action)."""
     body = body.strip()
     if not body:
         raise ActionRefused("Write something before posting a comment.")
@@ -533,7 +628,11 @@ def add_comment(*, charter: Charter, section: str, author, body: str, parent: Co
             raise ActionRefused("This draft was discarded, so comments on it are closed. Your comment is below.")
         if locked.was_ratified:
             raise ActionRefused("Comments are closed on ratified versions. Start an amendment to propose changes.")
-        return Comment.objects.create(charter=locked, section=section, author=author, body=body, parent=parent)
+        locked.team = charter.team
+        comment = Comment.objects.create(charter=locked, section=section, author=author, body=body, parent=parent)
+        if tell_leaders:
+            notices.tell_commented(comment)
+        return comment
 
 
 def set_thread_resolved(*, comment: Comment, actor, resolved: bool) -> Comment:
@@ -549,3 +648,61 @@ def set_thread_resolved(*, comment: Comment, actor, resolved: bool) -> Comment:
         thread.resolved_at, thread.resolved_by = (timezone.now(), actor) if resolved else (None, None)
         Comment.objects.filter(pk=thread.pk).update(resolved_at=thread.resolved_at, resolved_by=thread.resolved_by)
     return thread
+
+
+# The end of a consent round --------------------------------------------------------------------
+
+def remind_missing_word(*, charter: Charter, actor, now: datetime | None = None) -> list:
+    """A leader's "remind who hasn't answered": everyone whose word on the text is missing is told once,
+    at most once a day per round (the team's day; `Charter.reminded_at` records when), and not if the
+    scheduler's reminder before the closing date reached them that day. Returns the people told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        charter = _locked(charter)
+        if not charter.is_proposed:
+            raise ActionRefused("Reminders go out while the charter is proposed: this consent round is over.")
+        zone = charter.team.zone
+        today = timezone.localdate(now, zone)
+        if charter.reminded_at and timezone.localdate(charter.reminded_at, zone) == today:
+            raise ActionRefused(
+                f"Everyone whose word is missing was reminded today at "
+                f"{timezone.localtime(charter.reminded_at, zone):%H:%M}. Reminders go out at most once a day, "
+                "so that each one counts: you can remind them again tomorrow.")
+        gaps = consent_standing(charter).gaps
+        if not gaps:
+            raise ActionRefused("Everyone has given their word on this text: there is nobody to remind.")
+        told = {delivery.recipient_id for delivery in notices.tell_consent_reminder(
+            charter, gaps, key=notices.reminder_key(charter, today), asked_by=actor, now=now)}
+        if not told:
+            raise ActionRefused("Everyone whose word is missing was reminded today already, by the reminder "
+                                "before the closing date: you can remind them again tomorrow.")
+        charter.reminded_at = now
+        charter.save(update_fields=["reminded_at"])
+    return [gap.member for gap in gaps if gap.member.pk in told]
+
+
+def close_round(*, charter: Charter, now: datetime | None = None) -> str | None:
+    """Close a consent round whose closing day is over (in the team's time zone): ratified if the rules are
+    met (`ratify` itself decides, without anyone's confirmation), otherwise the leaders are told what blocks it.
+
+    Once per round (`Charter.round_closed_at`), under the charter's lock: a leader ratifying at the same
+    moment, or a second scheduler, finds it ratified or closed and does nothing. Returns "ratified",
+    "blocked", or None when there was nothing to do.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_charter(charter.pk)
+        if locked is None or not locked.is_proposed or locked.round_closed_at or not locked.responses_close_on:
+            return None
+        if timezone.localdate(now, locked.team.zone) <= locked.responses_close_on:
+            return None
+        Charter.objects.filter(pk=locked.pk).update(round_closed_at=now)
+        locked.round_closed_at = now
+        try:
+            with transaction.atomic():  # a refusal undoes only the attempt
+                ratify(charter=locked, actor=None)
+        except ActionRefused:
+            standing = consent_standing(locked)
+            notices.tell_round_blocked(locked, open_objections=standing.open_objections, gaps=standing.gaps, now=now)
+            return "blocked"
+    return "ratified"

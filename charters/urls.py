@@ -39,6 +39,8 @@ urlpatterns = [
     path(version + "respond/", views.respond, name="respond"),
     path(version + "responses/<int:response_id>/answer/", views.answer_objection, name="answer"),
     path(version + "responses/<int:response_id>/resolution/", views.resolve_objection, name="resolution"),
+    path(version + "remind/", views.remind_missing_word, name="remind"),
+    path(version + "since-you-responded/", views.since_responded, name="since_responded"),
 ]
 
 tabs = [charter, versions]

@@ -156,8 +156,19 @@ def _word_diff(old: str, new: str) -> str:
 
 def compare(old: CharterContent, new: CharterContent) -> list[SectionDiff]:
     """Line-by-line (and word-by-word within a changed line) diff of each section."""
+    return compare_texts(section_texts(old), section_texts(new))
+
+
+def section_texts(content: CharterContent) -> dict[str, str]:
+    """Each section's Markdown by section key: what a response keeps of the text it was given to."""
+    return {section.value: text for section, text in section_markdown(content)}
+
+
+def compare_texts(old: dict[str, str], new: dict[str, str]) -> list[SectionDiff]:
+    """`compare` of texts kept as `section_texts` made them; a section missing from one side is empty there."""
     result = []
-    for (section, old_text), (_, new_text) in zip(section_markdown(old), section_markdown(new), strict=True):
+    for section in Section:
+        old_text, new_text = old.get(section.value, ""), new.get(section.value, "")
         a, b = _SENTINELS.sub("", old_text).splitlines(), _SENTINELS.sub("", new_text).splitlines()
         lines: list[DiffLine] = []
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from alignment import permissions, refusals
+from alignment import confirm, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
 from alignment.permissions import Capability, TeamAccess
@@ -35,7 +35,7 @@ from charters.forms import (
     ResponseForm,
 )
 from charters.models import ITEM_KINDS, Charter, CharterItem, Comment, Goal, KeyResult, Response, Section
-from charters.permissions import may_edit, may_resolve
+from charters.permissions import for_charter, may_edit, may_resolve, may_see_since_responded
 from charters.versions import charter_markdown
 
 DETAIL = "charters/charter_detail.html"
@@ -174,6 +174,17 @@ TRANSITIONS = {
     "discard": (services.discard, "Draft discarded."),
 }
 
+# What each transition asks first (alignment/confirm.py): the question, the button, what happens.
+TRANSITION_QUESTIONS = {
+    "withdraw": ("Take version {number} back to draft?", "Yes, take it back to draft", [
+        "The consent round stops: nobody can consent or object until you propose it again.",
+        "Responses so far are kept for the next proposal.",
+    ]),
+    "discard": ("Discard the draft of version {number}?", "Yes, discard the draft", [
+        "The draft, its comments and everything typed into it are deleted. This cannot be undone.",
+    ]),
+}
+
 
 @login_required
 @require_POST
@@ -185,7 +196,14 @@ def charter_transition(request: HttpRequest, org_slug: str, team_slug: str, numb
     if action not in TRANSITIONS:
         raise Http404
     act, success = TRANSITIONS[action]
-    act(charter=_version(access, number), actor=request.user)
+    charter = _version(access, number)
+    question, yes, consequences = TRANSITION_QUESTIONS[action]
+    # Asked only when it can happen; otherwise the service refuses in its own words, as before.
+    if getattr(for_charter(access, charter), action) and (asked := confirm.ask(
+            request, question=question.format(number=number), yes=yes, access=access, consequences=consequences,
+            back=_charter_url(access.team))):
+        return asked
+    act(charter=charter, actor=request.user)
     messages.success(request, success.format(number=number))
     return redirect(_charter_url(access.team))
 
@@ -344,9 +362,10 @@ def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, 
 
     def save() -> Charter:
         if adding:
-            services.add_item(charter=charter, item=form.instance)
+            services.add_item(charter=charter, item=form.instance, actor=request.user)
         else:
-            services.update_item(charter=charter, item=form.instance, expected_version=form.cleaned_data["version"])
+            services.update_item(charter=charter, item=form.instance, expected_version=form.cleaned_data["version"],
+                                 actor=request.user)
         charter.refresh_from_db(fields=["revision", "edited_at"])
         return charter
 
@@ -366,10 +385,17 @@ def item_action(request: HttpRequest, org_slug: str, team_slug: str, number: int
     model = ITEM_KINDS[kind]
     if action == "delete":
         item = model.in_charter(charter).filter(pk=item_id).first()
+        if item is not None and may_edit(access, charter) and (asked := confirm.ask(
+                request, question=f"Remove “{getattr(item, 'area', item)}”?", yes="Yes, remove it", access=access,
+                back=_charter_url(access.team, model.section),
+                consequences=[f"It leaves version {charter.number} of the charter."])):
+            return asked
         if item is not None:  # already removed (a double click): nothing more to do
             services.delete_item(charter=charter, item=item)
     else:
         services.move_item(charter=charter, item=_item(charter, model, item_id), direction=action)
+    # The service raised the revision on its own locked copy: the section is drawn (and kept) under the new one.
+    charter.refresh_from_db(fields=["revision", "edited_at"])
     return _saved(request, access=access, charter=charter, section=model.section)
 
 
@@ -537,6 +563,42 @@ def resolve_objection(request: HttpRequest, org_slug: str, team_slug: str, numbe
     return _consent_done(request, access, charter,
                          "Thank you: your objection is resolved, and counted as consent." if resolved else
                          "Your objection stands again; the leader will answer it before ratifying.")
+
+
+@login_required
+@require_POST
+@refusals_explained
+def remind_missing_word(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
+    """A leader reminds everyone whose word is missing; a second reminder the same day is refused in place."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
+    charter = _version(access, number)
+    try:
+        told = services.remind_missing_word(charter=charter, actor=request.user)
+    except ActionRefused as exc:
+        page = selectors.charter_page(access=access, charter=_version(access, number), consent_error=str(exc))
+        return _render(request, page, partial="consent", status=400)
+    names = ", ".join(person.name for person in told)
+    return _consent_done(request, access, _version(access, number), f"Reminded {names}: each is told once, with a link to the "
+                                                   "charter.")
+
+
+@login_required
+def since_responded(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
+    """What changed in the text since the reader responded to it: their response's text against today's."""
+    access = permissions.team_access(request.user, org_slug, team_slug)
+    if not may_see_since_responded(access):
+        raise PermissionDenied("Only people who give their word on the charter have a response to compare with.")
+    charter = _readable_version(access, number)
+    response = Response.objects.filter(charter=charter, member=request.user).first()
+    if response is None:
+        messages.info(request, f"You have not responded to version {number} yet: read it, then give your word.")
+        return redirect(_charter_url(access.team, "consent"))
+    response.charter = charter
+    sections = selectors.since_response(response)
+    return render(request, "charters/since_responded.html", {
+        "team": access.team, "access": access, "charter": charter, "response": response, "sections": sections,
+        "unchanged": [str(s.section.label) for s in sections or [] if not s.changed],
+    })
 
 
 # Versions --------------------------------------------------------------------------------------

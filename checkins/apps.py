@@ -11,18 +11,46 @@ class CheckinsConfig(AppConfig):
         from checkins import urls
 
         panels.register_tabs(urls.app_name, urls.tabs)
+        from alignment.my_week import register_week_source
+        from checkins import my_week
+
+        register_week_source(my_week.week_items)
 
         # Notifications (notifications/services.py): the kinds check-ins send.
-        from checkins.services import CHECKIN_REPLY, COMMITMENT_REQUEST, RENEGOTIATION
+        from checkins.services import (
+            BLOCKER_NAMED,
+            BLOCKER_RESOLVED,
+            CHECKIN_REPLY,
+            COMMITMENT_REQUEST,
+            RENEGOTIATION,
+        )
         from notifications import services as notifications
 
+        # Who writes check-ins (`Capability.CHECK_IN`): what is about one's own check-in is for them.
+        CHECKS_IN = (notifications.MEMBER, notifications.FACILITATOR)
+
         notifications.register_kind(CHECKIN_REPLY, "Replies to your check-in",
-                                    description="A leader answered something you wrote in a check-in.")
+                                    description="A leader answered something you wrote in a check-in.",
+                                    audience=CHECKS_IN)
         notifications.register_kind(COMMITMENT_REQUEST, "Commitment requests",
-                                    description="Someone asks you to commit to something, or hands one over to you.")
+                                    description="Someone asks you to commit to something, or hands one over to you.",
+                                    audience=notifications.ANYONE)
         notifications.register_kind(RENEGOTIATION, "Renegotiations",
                                     description="For leaders, a request to change a commitment; for its owner, "
-                                                "the answer.")
+                                                "the answer.", audience=notifications.ANYONE)
+        from checkins.services import COMMITMENT_OVERLOAD
+
+        notifications.register_kind(COMMITMENT_OVERLOAD, "Commitments taken on while overloaded",
+                                    description="For leaders: someone whose check-in says they are overloaded "
+                                                "took on a commitment anyway, and why.",
+                                    audience=notifications.LEADER)
+        notifications.register_kind(BLOCKER_NAMED, "Blockers you could help with",
+                                    description="Someone's check-in names you as who could help with what is in "
+                                                "their way (the team's leaders, when it names nobody).",
+                                    audience=notifications.ANYONE)
+        notifications.register_kind(BLOCKER_RESOLVED, "Your blockers resolved",
+                                    description="Someone resolved a blocker you raised, and said how.",
+                                    audience=CHECKS_IN)
 
         self._register_scheduled_kinds()
         self._register_calendar_source()
@@ -41,13 +69,22 @@ class CheckinsConfig(AppConfig):
         from notifications import services as notifications
 
         notifications.register_kind(reminders.REMINDER, "Check-in reminders", reminder=True,
-                                    description="At your team's check-in time, when you have not checked in.")
+                                    description="At your team's check-in time, when you have not checked in.",
+                                    audience=(notifications.MEMBER, notifications.FACILITATOR))
         notifications.register_kind(reminders.NUDGE, "Check-in nudges", reminder=True,
-                                    description="Once before the week closes, if your check-in is still missing.")
+                                    description="Once before the week closes, if your check-in is still missing.",
+                                    audience=(notifications.MEMBER, notifications.FACILITATOR))
         notifications.register_kind(reminders.DIGEST, "Leader digest",
                                     description="Each week for leaders: who checked in, blockers, renegotiations, "
-                                                "falling confidence and strained non-negotiables.")
+                                                "falling confidence and strained non-negotiables.",
+                                    audience=notifications.LEADER)
         schedule.register_preview(reminders.next_times)
+
+        from checkins.commitment_reminders import COMMITMENT_DUE
+
+        notifications.register_kind(COMMITMENT_DUE, "Commitments coming due", reminder=True,
+                                    description="The day before one of your commitments is due, and on the day.",
+                                    audience=notifications.ANYONE)
 
         from checkins.webhooks import WEEK_SUMMARY
         from notifications import webhooks

@@ -28,6 +28,18 @@ class BlockerRow:
 
 
 @dataclass(frozen=True)
+class CarriedBlocker:
+    """An open blocker of an earlier week, shown again in this week's form: still in the way, or resolved (and how).
+
+    It stays the one row it was (the leader's list counts it once); only submitting says it is resolved.
+    """
+
+    blocker_id: int
+    resolved: bool = False
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
 class KeyResultEntry:
     """A new value for one of the writer's key results, and how confident they are in it."""
 
@@ -48,6 +60,8 @@ class CheckInContent:
     boundary_question: str = ""  # where it was unclear who decides
     blockers: tuple[BlockerRow, ...] = ()  # every row of the form, cleared ones included
     key_results: tuple[KeyResultEntry, ...] = ()
+    # Earlier weeks' open blockers as answered in this week's form; acted on when the check-in is submitted.
+    carried: tuple[CarriedBlocker, ...] = ()
 
     def fingerprint(self) -> str:
         """The fingerprint of what it names by id and keeps in rows of their own (`fingerprint`)."""

@@ -745,7 +745,8 @@ def _seed_commitments(team, spec: list[Promise], now: datetime) -> None:
             team=team, owner=owner, title=promise.title, standard=promise.standard, state=promise.state,
             due_on=today + timedelta(days=promise.due_in), created_by=leader if promise.asked else owner,
             created_at=created_at, overload_note=promise.overload_note,
-            overload_acknowledged_at=created_at if promise.overload_note else None)
+            overload_acknowledged_at=created_at if promise.overload_note else None,
+            agreed_at=None if promise.state in ("requested", "declined") else created_at)
         if commitment.is_requested:  # waiting for its owner's answer: in their notification centre
             tell_of_request(commitment, asked_by=leader, now=created_at)
         for n, change in enumerate(promise.changes):

@@ -9,11 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from alignment.models import User
 from charters.models import Goal, KeyResult, KeyResultProgress, NonNegotiable
 from checkins import widgets
-from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
-from checkins.models import CheckIn, Renegotiation
+from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry
+from checkins.models import Blocker, CheckIn, Renegotiation
 
 MIN_BLOCKER_ROWS = 3
 MAX_BLOCKER_ROWS = 10
+# An earlier week's open blocker, answered in this week's form (`carried_<id>`).
+STILL_OPEN, RESOLVED = "open", "resolved"
+CARRIED_CHOICES = [(STILL_OPEN, _("Still in my way")), (RESOLVED, _("Resolved"))]
+CARRIED_FIELD = re.compile(r"carried_(\d+)")
 
 
 class LoadedChoiceField(forms.ChoiceField):
@@ -70,7 +74,7 @@ class CheckInForm(forms.ModelForm):
         }
 
     def __init__(self, *args, non_negotiables=(), key_results=(), people=(), goals=(), blocker_rows=MIN_BLOCKER_ROWS,
-                 submitting=False, **kwargs):
+                 submitting=False, carried=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.submitting = submitting
         self.fields["load"].choices = CheckIn.Load.choices
@@ -93,6 +97,14 @@ class CheckInForm(forms.ModelForm):
             self.fields[f"blocker_{n}_goal"] = LoadedChoiceField(
                 goals, empty_label=_("No particular goal"), label=_("Goal it holds up"),
                 label_of=lambda goal: goal.objective)
+        # Earlier weeks' open blockers ("still in your way?"): kept open unless said resolved.
+        self.carried = list(carried)
+        for blocker in self.carried:
+            self.fields[f"carried_{blocker.pk}"] = forms.ChoiceField(
+                label=_("Still in your way?"), choices=CARRIED_CHOICES, initial=STILL_OPEN, required=False,
+                widget=widgets.RadioSelect)
+            self.fields[f"carried_{blocker.pk}_resolution"] = forms.CharField(
+                label=_("If resolved, how?"), max_length=2000, required=False, widget=widgets.TextInput)
         for key_result in self.key_results:
             self.fields[f"kr_{key_result.pk}_value"] = forms.DecimalField(
                 label=_("New value"), max_digits=14, decimal_places=2, required=False, widget=widgets.NumberInput)
@@ -108,6 +120,11 @@ class CheckInForm(forms.ModelForm):
         """Each blocker row's bound fields (what, who could help, goal), for the template."""
         return [(self[f"blocker_{n}_what"], self[f"blocker_{n}_who"], self[f"blocker_{n}_goal"])
                 for n in range(self.blocker_count)]
+
+    def carried_fields(self) -> list[tuple]:
+        """Each earlier week's open blocker with its bound fields (still in the way or resolved, how), for the template."""
+        return [(blocker, self[f"carried_{blocker.pk}"], self[f"carried_{blocker.pk}_resolution"])
+                for blocker in self.carried]
 
     def key_result_fields(self) -> list[tuple]:
         return [(kr, self[f"kr_{kr.pk}_value"], self[f"kr_{kr.pk}_confidence"]) for kr in self.key_results]
@@ -135,6 +152,9 @@ class CheckInForm(forms.ModelForm):
                                       data.get(f"blocker_{n}_goal")) for n in range(self.blocker_count)),
             key_results=tuple(KeyResultEntry(kr, data.get(f"kr_{kr.pk}_value"),
                                              data.get(f"kr_{kr.pk}_confidence") or "") for kr in self.key_results),
+            carried=tuple(CarriedBlocker(blocker.pk, data.get(f"carried_{blocker.pk}") == RESOLVED,
+                                         data.get(f"carried_{blocker.pk}_resolution", "").strip())
+                          for blocker in self.carried),
         )
 
 
@@ -178,6 +198,14 @@ def posted_choices(data) -> dict:
         "key_results": [KeyResult(pk=pk) for pk in sorted({int(found[1]) for found in map(
             KEY_RESULT_FIELD.fullmatch, data) if found})],
     }
+
+
+def posted_carried(data) -> list[Blocker]:
+    """The earlier weeks' blockers a post answers (`carried_<id>`), each holding its id alone.
+
+    Whether each is the writer's own, still open, is `services.submit_checkin`'s to check, under lock.
+    """
+    return [Blocker(pk=pk) for pk in sorted({int(found[1]) for found in map(CARRIED_FIELD.fullmatch, data) if found})]
 
 
 class ResolveBlockerForm(forms.Form):

@@ -23,3 +23,11 @@ def lock_renegotiation(renegotiation_pk: int, *, team) -> Renegotiation | None:
     """Taken after its commitment's lock, never before."""
     return Renegotiation.objects.select_for_update(of=("self",)).select_related("decided_by").filter(
         pk=renegotiation_pk, commitment__team=team).first()
+
+
+def lock_carried_blockers(blocker_pks, *, team, author, before) -> list[Blocker]:
+    """Of `blocker_pks`, the author's still-open blockers from their submitted check-ins of weeks before `before`
+    (a Monday), locked in id order; taken after the check-in's lock."""
+    return list(Blocker.objects.select_for_update(of=("self",)).filter(
+        pk__in=blocker_pks, check_in__team=team, check_in__author=author, check_in__week__lt=before,
+        check_in__state=CheckIn.State.SUBMITTED, resolved_at__isnull=True).order_by("pk"))

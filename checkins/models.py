@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alignment.weeks import TeamWeek, week_starting
+from alignment.weeks import TeamWeek, days_in_words, week_starting
 from charters.models import KeyResultProgress
 
 
@@ -247,7 +247,7 @@ class Commitment(models.Model):
     """
 
     class State(models.TextChoices):
-        REQUESTED = "requested", _("requested")
+        REQUESTED = "requested", _("asked")  # waiting for the owner's answer: nothing is agreed yet
         OPEN = "open", _("open")
         DONE = "done", _("done")
         DROPPED = "dropped", _("dropped")
@@ -269,6 +269,10 @@ class Commitment(models.Model):
     # Taken on while overloaded: the owner chose not to renegotiate another commitment, and said why.
     overload_acknowledged_at = models.DateTimeField(null=True, blank=True)
     overload_note = models.TextField(_("why you take it on anyway"), blank=True, max_length=2000)
+    # When the owner took it on (their own, or a request they accepted); None while asked, or declined.
+    agreed_at = models.DateTimeField(_("agreed"), null=True, blank=True)
+    # The leader asked although the person's latest check-in said they were overloaded: warned, and asked anyway.
+    asked_while_overloaded_at = models.DateTimeField(_("asked while overloaded"), null=True, blank=True)
 
     objects = CommitmentQuerySet.as_manager()
 
@@ -312,6 +316,33 @@ class Commitment(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state in (self.State.DONE, self.State.DROPPED, self.State.DECLINED)
+
+    @property
+    def was_asked(self) -> bool:
+        """Someone other than its owner asked for it (a leader's request, or a hand-over's first owner)."""
+        return self.created_by_id is not None and self.created_by_id != self.owner_id
+
+    def is_overdue(self, today: date) -> bool:
+        """Still to do (asked or open) after its due date; `today` on the team's calendar."""
+        return not self.is_closed and today > self.due_on
+
+    def due_phrase(self, today: date) -> str:
+        """When it is due, in words that say how late it is: "due Wed 11 Nov", "due tomorrow", "3 weeks overdue
+        (due Wed 11 Nov)". A closed one just says its date."""
+        day = f"{self.due_on:%a} {self.due_on.day} {self.due_on:%b}"
+        if self.due_on.year != today.year:
+            day += f" {self.due_on.year}"
+        if self.is_closed:
+            return f"due {day}"
+        days = (today - self.due_on).days
+        if days > 0:
+            return f"{self.overdue_phrase(today)} (due {day})"
+        return {0: "due today", -1: "due tomorrow"}.get(days, f"due {day}")
+
+    def overdue_phrase(self, today: date) -> str:
+        """"3 weeks overdue", or "" when it is not overdue on `today`."""
+        return f"{days_in_words((today - self.due_on).days)} overdue" if self.is_overdue(today) else ""
+
 
 
 class Renegotiation(models.Model):

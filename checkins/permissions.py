@@ -2,9 +2,9 @@
 
 The core answers the team-wide questions (`access.may_check_in`, `access.may_answer_checkins`,
 `access.can(...)`); the rules here add what depends on a check-in or a commitment: whose it is,
-how far it went, and the team's setting that opens check-ins to everyone in it. Views and
+how far it went, whom a blocker names, and the team's setting that opens check-ins to everyone in it. Views and
 selectors ask these functions; templates read the flags the selectors give them
-(`checkin.may`, `CommitmentPage.may`, `TeamWeekPage.may_read_checkins`).
+(`checkin.may`, `blocker.may_resolve`, `CommitmentPage.may`, `TeamWeekPage.may_read_checkins`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alignment.permissions import Capability, TeamAccess, capabilities_of
-from checkins.models import CheckIn, Commitment
+from checkins.models import Blocker, CheckIn, Commitment
 
 
 def may_read_checkins(access: TeamAccess) -> bool:
@@ -46,6 +46,18 @@ def may_reply(access: TeamAccess, checkin: CheckIn) -> bool:
 def may_acknowledge(access: TeamAccess, checkin: CheckIn) -> bool:
     """A leader acknowledges someone else's submitted check-in."""
     return access.may_answer_checkins and checkin.is_submitted and checkin.author_id != access.user.pk
+
+
+def may_resolve_blocker(access: TeamAccess, blocker: Blocker) -> bool:
+    """A blocker of a submitted check-in is resolved by the team's leaders, by whoever raised it, or by the person
+    it names as who could help; never while the team is archived. (Whether it is still open, the service says.)
+
+    `blocker.check_in` loaded (its author's id and state are read).
+    """
+    if not access.in_team or access.team.is_archived or not blocker.check_in.is_submitted:
+        return False
+    return (access.may_answer_checkins or blocker.check_in.author_id == access.user.pk
+            or blocker.who_could_help_id == access.user.pk)
 
 
 def _is_authors(access: TeamAccess, checkin: CheckIn) -> bool:

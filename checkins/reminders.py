@@ -293,31 +293,96 @@ def due_digest_teams(teams: list[Team], now: datetime) -> list[tuple[Team, TeamW
 
 
 def digest_message(team, week: TeamWeek, page) -> dict[str, str]:
-    """The digest's words from the team's week page (`checkins.selectors.team_week_page`)."""
+    """The digest's words from the team's week page (`checkins.selectors.team_week_page`), in sentences.
+
+    The body is paragraphs and sections (a heading line, then "- " items, a blank line between), which read
+    as they are in the text part and lay out as headings and lists in the HTML one
+    (`templates/emails/leader_digest-body.html`). Counts of load and of strain follow the team's
+    small-team privacy (`alignment.privacy`); beyond the leaders' own reading (who, what blocks), no
+    check-in's words are in it.
+    """
     counts = page.counts
-    lines = [f"{week.label}: {counts['submitted']} checked in, {counts['draft']} drafting, "
-             f"{counts['missing']} missing."]
-    missing = [str(p.person) for p in page.people if not p.is_submitted]
-    if missing:
-        lines.append("Not yet submitted: " + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
+    people = len(page.people)
+    sections = [_in_a_sentence(week, counts, people)]
+    waiting = [p for p in page.people if not p.is_submitted]
+    if waiting:
+        shown = [f"{p.person} ({'drafting' if p.is_draft else 'not started'})" for p in waiting[:20]]
+        sections.append(_section("Not yet submitted", [_listed(shown, more=len(waiting) - len(shown))]))
+    unanswered = [c for c in page.submitted if not c.is_acknowledged and not getattr(c, "thread", None)]
+    if unanswered:
+        sections.append(_section(
+            f"Check-ins nobody answered ({len(unanswered)})",
+            [f"{c.author}’s, submitted {_day(c.submitted_at, team)}: no reply yet, not acknowledged"
+             for c in unanswered[:10]], more=len(unanswered) - 10))
+    overloaded = [c.author for c in page.submitted if c.load == CheckIn.Load.OVERLOADED]
+    if overloaded:
+        sections.append(_section("Who said they are overloaded", [
+            _listed([str(person) for person in overloaded]) + ": worth a word before asking more of them"]))
+    sections.append(_section("Load this week", [page.load_in_words]))
+    asks = [f"{r.commitment.owner} asks to {r.get_kind_display()}: “{r.commitment}”"
+            for r in page.pending_renegotiations]
+    asks += [f"“{c.title}”, asked of {c.owner}, not answered yet: {c.due}"
+             for c in page.requested_commitments]
+    if asks:
+        sections.append(_section(f"Waiting for an answer ({len(asks)})", asks[:10], more=len(asks) - 10))
     if page.open_blockers:
-        lines.append(f"Open blockers ({len(page.open_blockers)}):")
-        lines += [f"  - {row.blocker.what} ({row.age_days} days)" for row in page.open_blockers[:10]]
-    if page.pending_renegotiations:
-        lines.append(f"Pending renegotiations ({len(page.pending_renegotiations)}):")
-        lines += [f"  - {r.commitment}" for r in page.pending_renegotiations[:10]]
+        sections.append(_section(
+            f"Open blockers ({len(page.open_blockers)})",
+            [f"{row.blocker.what} — open {_plural(row.age_days, 'day')}" for row in page.open_blockers[:10]],
+            more=len(page.open_blockers) - 10))
     if page.confidence_drops:
-        lines.append("Confidence fell:")
-        lines += [f"  - {drop.key_result.metric}: {drop.was.confidence} → {drop.now.confidence}"
-                  for drop in page.confidence_drops[:10]]
+        sections.append(_section("Confidence that fell", [
+            f"{drop.key_result.metric}: from {drop.was.get_confidence_display()} to "
+            f"{drop.now.get_confidence_display()}" for drop in page.confidence_drops[:10]],
+            more=len(page.confidence_drops) - 10))
     if page.strains:
-        lines.append("Non-negotiables under strain:")
-        lines += [f"  - {strain.non_negotiable.title} ({strain.count})" for strain in page.strains]
+        sections.append(_section("Non-negotiables under strain", [
+            f"{strain.non_negotiable.title}: flagged by {strain.count} {strain.count.people}"
+            for strain in page.strains]))
     return {
-        "subject": f"{team.name}: the {week.label.lower()} in brief",
-        "body": "\n".join(lines),
+        "subject": f"{team.name} — your week, {week.monday.day} {week.monday:%b}",
+        "body": "\n\n".join(sections),
         "url": reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"?week={week.monday}",
     }
+
+
+def _in_a_sentence(week: TeamWeek, counts: dict[str, int], people: int) -> str:
+    """"Week of 30 Nov 2026: 3 of 5 people checked in; 1 is drafting and 1 has not started." """
+    if not people:
+        return f"{week.label}: nobody in the team checks in."
+    others = []
+    if counts["draft"]:
+        others.append(f"{counts['draft']} {'is' if counts['draft'] == 1 else 'are'} drafting")
+    if counts["missing"]:
+        others.append(f"{counts['missing']} {'has' if counts['missing'] == 1 else 'have'} not started")
+    done = f"{counts['submitted']} of {_plural(people, 'person', 'people')} checked in"
+    if counts["submitted"] == people:
+        done = f"everyone checked in ({_plural(people, 'person', 'people')})"
+    return f"{week.label}: {done}" + (f"; {_listed(others)}." if others else ".")
+
+
+def _section(heading: str, items: list[str], *, more: int = 0) -> str:
+    if more > 0:
+        items = [*items, f"and {more} more"]
+    return "\n".join([heading, *(f"- {item}" for item in items)])
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _listed(words: list[str], *, more: int = 0) -> str:
+    """"a", "a and b", "a, b and c" (and "… and 3 more")."""
+    if more > 0:
+        words = [*words, f"{more} more"]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _day(when, team) -> str:
+    local = timezone.localtime(when, team.zone)
+    return f"{local:%a} {local.day} {local:%b}"
 
 
 def send_digests(*, now: datetime | None = None, batch_size: int = 100) -> Counts:

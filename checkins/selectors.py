@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from functools import cached_property
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from alignment.models import Membership, User
 from alignment.permissions import Capability, TeamAccess, capabilities_of
+from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
 from alignment.weeks import TeamWeek
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, NonNegotiable
@@ -42,6 +44,8 @@ class ThisWeekPage:
     key_result_updates: list = field(default_factory=list)
     commitments: list[Commitment] = field(default_factory=list)  # the writer's open ones
     replies: dict[int, list[Reply]] = field(default_factory=dict)  # by check-in: this week's and last week's
+    # The writer's blockers still open from earlier weeks' submitted check-ins ("still in your way?"), oldest first.
+    carried_blockers: list[Blocker] = field(default_factory=list)
 
     @property
     def replies_shown(self) -> list[CheckIn]:
@@ -101,8 +105,9 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
 
     Queries: the non-negotiables of the charter in force; its goals with their key results; the
     team's people; this week's and last week's check-ins of the writer, with who acknowledged
-    them; their blockers; this week's key-result updates (skipped when there is no check-in
-    yet); the writer's open commitments; the replies to them (skipped when neither is submitted).
+    them; their blockers and the writer's still open from earlier weeks; this week's key-result
+    updates (skipped when there is no check-in yet); the writer's open commitments; the replies
+    to them (skipped when neither is submitted).
     """
     team, user = access.team, access.user
     in_force = Charter.objects.filter(team=team).active()  # a subquery of the two below
@@ -117,9 +122,15 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         loaded.team, loaded.author = team, user  # asked for its week, due time and author; already loaded
     link_checkins(access, list(checkins.values()))
     checkin, last_week = checkins.get(week.monday), checkins.get(week.previous().monday)
-    # The form and the last week's list show what they say and whether they are open, nobody's name.
-    blockers = list(Blocker.objects.filter(check_in__in=[c.pk for c in checkins.values()])) if checkins else []
+    # The form and the last week's list show what they say and whether they are open, nobody's name; with them,
+    # the writer's blockers still open from any earlier week they submitted (one query either way).
+    earlier = Q(check_in__team=team, check_in__author=user, check_in__state=CheckIn.State.SUBMITTED,
+                check_in__week__lt=week.monday, resolved_at__isnull=True)
+    blockers = list(Blocker.objects.filter(Q(check_in__in=[c.pk for c in checkins.values()]) | earlier))
     mine = [b for b in blockers if checkin and b.check_in_id == checkin.pk]
+    by_pk = {c.pk: c for c in checkins.values()}
+    carried = [b for b in blockers if b.is_open and (checkin is None or b.check_in_id != checkin.pk)
+               and (b.check_in_id not in by_pk or by_pk[b.check_in_id].is_submitted)]
     updates = list(checkin.key_result_updates.all()) if checkin else []
     threads = replies_to([c for c in checkins.values() if c.is_submitted])
     for loaded in checkins.values():
@@ -132,6 +143,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         key_result_updates=updates,
         commitments=open_commitments_of(team, user),
         replies=threads,
+        carried_blockers=sorted(carried, key=lambda b: (b.opened_at, b.pk)),
     )
 
 
@@ -209,7 +221,7 @@ class OpenBlocker:
 @dataclass(frozen=True)
 class Strain:
     non_negotiable: NonNegotiable
-    count: int
+    count: ShownCount  # how many flagged it, or "fewer than N" (`alignment.privacy`)
     notes: list[tuple[object, str]]
 
 
@@ -234,7 +246,7 @@ class TeamWeekPage:
     may_read_checkins: bool  # the reader sees the check-ins' words, not only the summary
     people: list[PersonWeek]
     open_blockers: list[OpenBlocker]
-    load: list[tuple[str, int]]
+    load: list[tuple[str, ShownCount]]  # each load's count as it may be shown (`alignment.privacy`)
     strains: list[Strain]
     boundary_questions: list[CheckIn]
     pending_renegotiations: list[Renegotiation] = field(default_factory=list)
@@ -249,6 +261,21 @@ class TeamWeekPage:
     def counts(self) -> dict[str, int]:
         return {"missing": sum(p.is_missing for p in self.people), "draft": sum(p.is_draft for p in self.people),
                 "submitted": sum(p.is_submitted for p in self.people)}
+
+    @property
+    def load_in_words(self) -> str:
+        """Each load's count as it may be shown (`alignment.privacy`): "About right: 4. Light and overloaded:
+        fewer than 3 each." """
+        shown = [f"{str(label).capitalize()}: {count}" for label, count in self.load if not count.is_hidden]
+        hidden = [str(label) for label, count in self.load if count.is_hidden]
+        minimum = self.load[0][1].minimum
+        if not shown:
+            return (f"Each load was given by fewer than {minimum} people, so no count is shown: in a small team "
+                    "it would name people.")
+        if hidden:
+            listed = hidden[0] if len(hidden) == 1 else ", ".join(hidden[:-1]) + " and " + hidden[-1]
+            shown.append(f"{listed.capitalize()}: fewer than {minimum}{' each' if len(hidden) > 1 else ''}")
+        return ". ".join(shown) + "."
 
 
 def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWeekPage:
@@ -273,14 +300,15 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     submitted = [p.checkin for p in people if p.is_submitted]
     blockers = Blocker.objects.open().shared().filter(check_in__team=team).select_related(
         "check_in__author", "who_could_help", "goal").only(  # what the list shows: no check-in's words
-        "what", "opened_at", "check_in__author__display_name", "check_in__author__email",
+        "what", "opened_at", "check_in__state", "check_in__author__display_name", "check_in__author__email",
         "who_could_help__display_name", "who_could_help__email", "goal__objective")
     loads = Counter(c.load for c in submitted if c.load)
     strained = Counter(c.strained_non_negotiable_id for c in submitted if c.strained_non_negotiable_id)
     by_id = {c.strained_non_negotiable_id: c.strained_non_negotiable for c in submitted}
     authors = {p.person.pk: p.person for p in people}
-    strains = [Strain(by_id[pk], count, [(authors.get(c.author_id), c.strain_note) for c in submitted
-                                         if c.strained_non_negotiable_id == pk and c.strain_note])
+    strains = [Strain(by_id[pk], shown_count(team, count),
+                      [(authors.get(c.author_id), c.strain_note) for c in submitted
+                       if c.strained_non_negotiable_id == pk and c.strain_note])
                for pk, count in strained.most_common()]
     readers_of_threads = [c for c in submitted if permissions.may_see_replies(access, c)]
     link_checkins(access, submitted)
@@ -296,6 +324,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     blockers = list(blockers)
     for blocker in blockers:
         blocker.resolve_url = resolving.of(blocker.pk)
+        blocker.may_resolve = permissions.may_resolve_blocker(access, blocker)
     renegotiations = list(Renegotiation.objects.filter(commitment__team=team, state=Renegotiation.State.PENDING)
                           .select_related("commitment__owner", "proposed_owner"))
     requested = list(Commitment.objects.requested().filter(team=team).select_related("owner"))
@@ -304,12 +333,11 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     for renegotiation in renegotiations:
         renegotiation.commitment.url = commitment_urls.of(renegotiation.commitment_id)
         renegotiation.decide_url = deciding.of(renegotiation.pk)
-    for commitment in requested:
-        commitment.url = commitment_urls.of(commitment.pk)
+    link_commitments(team, requested, today=today)
     return TeamWeekPage(
         week=week, may_read_checkins=permissions.may_read_checkins(access), people=people,
         open_blockers=[OpenBlocker(b, b.age_days(today, team.zone)) for b in blockers],
-        load=[(label, loads.get(value, 0)) for value, label in CheckIn.Load.choices],
+        load=[(label, shown_count(team, loads.get(value, 0))) for value, label in CheckIn.Load.choices],
         strains=strains,
         boundary_questions=[c for c in submitted if c.boundary_question],
         pending_renegotiations=renegotiations, requested_commitments=requested,
@@ -341,12 +369,21 @@ def open_commitments_of(team, person) -> list[Commitment]:
     return commitments
 
 
-def link_commitments(team, commitments: list[Commitment]) -> None:
-    """Give each commitment its page's URL (`url`), the pattern reversed once for all of them."""
+def link_commitments(team, commitments: list[Commitment], *, today: date | None = None) -> None:
+    """Give each commitment its page's URL (`url`), the pattern reversed once for all of them, and when it is
+    due in words (`due`, "3 weeks overdue (due Wed 11 Nov)") and how overdue it is (`overdue`, "3 weeks
+    overdue", empty when it is not), on the team's calendar `today`."""
+    today = today or team_today(team)
     pages = RowUrls("checkins:commitment", team.organisation.slug, team.slug)
     for commitment in commitments:
         commitment.team = team  # already loaded
         commitment.url = pages.of(commitment.pk)
+        commitment.due, commitment.overdue = commitment.due_phrase(today), commitment.overdue_phrase(today)
+
+
+def team_today(team, now: datetime | None = None) -> date:
+    """The date on the team's calendar (its time zone) at `now`."""
+    return timezone.localtime(now or timezone.now(), team.zone).date()
 
 
 @dataclass
@@ -405,7 +442,7 @@ def commitment_page(access: TeamAccess, commitment_id: int) -> CommitmentPage | 
         "owner", "goal", "created_by").first()
     if commitment is None:
         return None
-    commitment.team = team
+    link_commitments(team, [commitment])
     history = list(commitment.renegotiations.select_related("asked_by", "decided_by", "was_owner",
                                                              "proposed_owner"))
     deciding = RowUrls("checkins:decide_renegotiation", team.organisation.slug, team.slug)
@@ -485,7 +522,9 @@ class KeyResultTrend:
             title=(f"{self.names[w.week.monday].label}: {charts.format_number(w.reading.value, kr.unit)}, "
                    f"{self.confidence[w.reading.confidence]}" if w.reading else ""),
         ) for w in self.weeks]
-        return charts.line_chart(points, target=kr.target_value, start=kr.start_value, unit=kr.unit)
+        return charts.line_chart(points, target=kr.target_value, start=kr.start_value, unit=kr.unit,
+                                 series="value at the week's end", status_labels=self.confidence,
+                                 gap_label="no reading yet")
 
     @property
     def rows(self) -> list[tuple[str, str, str, str]]:
@@ -522,7 +561,13 @@ class WeekParticipation:
     submitted: int
     late: int
     drafts: int
-    loads: list[tuple[str, int]]
+    loads: list[tuple[str, ShownCount]]  # as they may be shown (`alignment.privacy`)
+    # Who was there to check in: today's people who had joined by the week's end; None before the team existed.
+    expected: int | None = None
+
+    @property
+    def before_the_team(self) -> bool:
+        return self.expected is None
 
     @property
     def day(self) -> str:
@@ -533,11 +578,8 @@ class WeekParticipation:
 @dataclass(frozen=True)
 class StrainTrend:
     non_negotiable_title: str
-    counts: list[int]  # one per week of the window
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts)
+    counts: list[ShownCount]  # one per week of the window, as they may be shown (`alignment.privacy`)
+    total: ShownCount
 
 
 @dataclass
@@ -577,21 +619,28 @@ class TrendsPage:
 
     @property
     def participation_chart(self) -> charts.BarChart:
+        """A bar per week; a week before the team existed is a gap, not a week nobody checked in."""
         return charts.bar_chart([charts.Bar(
-            label=f"{week.week.monday:%-d %b}", value=week.submitted,
-            title=f"{week.week.label}: {week.submitted} of {self.people_count} checked in")
-            for week in self.participation], maximum=self.people_count)
+            label=f"{week.week.monday:%-d %b}", value=None if week.before_the_team else week.submitted,
+            title=(f"{week.week.label}: before the team existed" if week.before_the_team else
+                   f"{week.week.label}: {week.submitted} of {week.expected} checked in"))
+            for week in self.participation], maximum=self.people_count, series="check-ins submitted",
+            gap_label="before the team existed")
 
 
 def trends_page(team, window: Window) -> TrendsPage:
     """The trends page in five queries, whatever the number of weeks behind the window; two more to draw
     the key results' part when it is not kept for their readings (`TrendsPage.goals`).
 
-    Queries: the team's memberships (who checks in); the charter's key results with their goals;
-    the newest of their readings before the window ends, and how many; the window's check-ins
+    Queries: the team's memberships (who checks in, since when); the charter's key results with their
+    goals; the newest of their readings before the window ends, and how many; the window's check-ins
     counted by week, state, lateness, load and strained non-negotiable.
+
+    A week is counted against the people who were there: today's people who had joined by its end
+    (`WeekParticipation.expected`); a week that ended before the team was created expects nobody.
     """
-    people_count = sum(Capability.CHECK_IN in capabilities_of(m) for m in Membership.objects.filter(team=team))
+    joined = [m.joined_at for m in Membership.objects.filter(team=team) if Capability.CHECK_IN in capabilities_of(m)]
+    people_count = len(joined)
     key_results = active_key_results_at(team, {})
     readings = (None, 0)
     if key_results:
@@ -600,6 +649,8 @@ def trends_page(team, window: Window) -> TrendsPage:
         ).aggregate(newest=Max("pk"), count=Count("pk"))
         readings = (found["newest"], found["count"])
     participation, strains, _ = participation_and_strain(team, window.weeks)
+    participation = [replace(week, expected=None if week.week.ends_at <= team.created_at else
+                             sum(1 for moment in joined if moment < week.week.ends_at)) for week in participation]
     return TrendsPage(window=window, key_results=key_results, readings=readings, people_count=people_count,
                       participation=participation, strains=strains)
 
@@ -635,10 +686,11 @@ def participation_and_strain(team, weeks: list[TeamWeek]) -> tuple[list[WeekPart
         questions += row["questions"]
     participation = [
         WeekParticipation(week=week, submitted=submitted[i], late=late[i], drafts=drafts[i],
-                          loads=[(label, loaded[value][i]) for value, label in loads])
+                          loads=[(label, shown_count(team, loaded[value][i])) for value, label in loads])
         for i, week in enumerate(weeks)
     ]
-    ranked = sorted((StrainTrend(title, counts) for title, counts in strains.items()), key=lambda s: -s.total)
+    ranked = [StrainTrend(title, [shown_count(team, n) for n in counts], shown_count(team, sum(counts)))
+              for title, counts in sorted(strains.items(), key=lambda item: -sum(item[1]))]
     return participation, ranked, questions
 
 
@@ -715,6 +767,19 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
     checkin.team = team
     link_checkins(access, [checkin])
     blockers = list(checkin.blockers.select_related("who_could_help", "goal", "resolved_by"))
+    resolving = RowUrls("checkins:resolve_blocker", team.organisation.slug, team.slug)
+    for blocker in blockers:
+        blocker.check_in = checkin  # already loaded
+        blocker.resolve_url = resolving.of(blocker.pk)
+        blocker.may_resolve = blocker.is_open and permissions.may_resolve_blocker(access, blocker)
     updates = list(checkin.key_result_updates.select_related("key_result"))
     replies = replies_to([checkin])[checkin.pk] if checkin.may.see_replies else None
     return CheckInPage(checkin=checkin, blockers=blockers, updates=updates, replies=replies)
+
+
+def blocker_of(team, blocker_id: int) -> Blocker | None:
+    """One of the team's blockers with its check-in (whose it is, whether submitted), for resolving it: 1 query."""
+    blocker = Blocker.objects.select_related("check_in").filter(pk=blocker_id, check_in__team=team).first()
+    if blocker is not None:
+        blocker.check_in.team = team  # already loaded
+    return blocker

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.errors import ActionRefused, ConcurrentEditError
-from alignment.permissions import ARCHIVED_REFUSAL, Capability
+from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
 from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
 from charters.models import Charter, KeyResultProgress
 from charters.services import record_progress
-from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
-from checkins.locks import lock_blocker, lock_checkin, lock_commitment, lock_renegotiation
+from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry
+from checkins.locks import lock_blocker, lock_carried_blockers, lock_checkin, lock_commitment, lock_renegotiation
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply, refusal_to_edit
 from notifications import services as notifications
 
@@ -27,6 +27,9 @@ ALREADY_SUBMITTED = "This check-in is already submitted; press “Update check-i
 CHECKIN_REPLY = "checkin_reply"
 COMMITMENT_REQUEST = "commitment_request"  # someone asks you to commit (a leader, or a hand-over)
 RENEGOTIATION = "renegotiation"  # asked of the leaders, and answered to the owner
+BLOCKER_NAMED = "blocker_named"  # who could help with a blocker (the leaders, when it names nobody)
+BLOCKER_RESOLVED = "blocker_resolved"  # for whoever raised it, when someone else resolved it
+COMMITMENT_OVERLOAD = "commitment_overload"  # for leaders: someone took a commitment on while overloaded
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, conte
             checkin.submitted_at = now
             checkin.is_late = checkin.is_late_at(now)
         _write(checkin, content, now=now, extra_fields=["state", "submitted_at", "is_late"])
+        _resolve_carried(content.carried, checkin=checkin, author=author, now=now)
+        tell_who_could_help(checkin, team=team, author=author, now=now)
         for update in checkin.key_result_updates.select_related("key_result"):
             if update.needs_recording:
                 record_progress(key_result=update.key_result, actor=author, value=update.value,
@@ -125,7 +130,14 @@ def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, conte
 
 
 def resolve_blocker(*, blocker_id: int, team, actor, resolution: str, now: datetime | None = None) -> Blocker:
-    """Mark a blocker resolved with a note; refused in words if someone resolved it first."""
+    """Mark a blocker resolved with a note; refused in words if someone resolved it first.
+
+    Whoever raised it hears of it, with the note, unless they resolved it themselves. Who may resolve
+    it is the view's question (`checkins.permissions.may_resolve_blocker`).
+    """
+    now = now or timezone.now()
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
     with transaction.atomic():
         blocker = lock_blocker(blocker_id, team=team)
         if blocker is None:
@@ -133,9 +145,83 @@ def resolve_blocker(*, blocker_id: int, team, actor, resolution: str, now: datet
         if not blocker.is_open:
             who = blocker.resolved_by.name if blocker.resolved_by else "Someone"
             raise ActionRefused(f"{who} already resolved this blocker.")
-        blocker.resolved_at, blocker.resolved_by, blocker.resolution = now or timezone.now(), actor, resolution
+        blocker.resolved_at, blocker.resolved_by, blocker.resolution = now, actor, resolution
         blocker.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        blocker.check_in = CheckIn.objects.select_related("author").get(pk=blocker.check_in_id)
+        blocker.check_in.team = team  # already loaded
+        if blocker.check_in.author_id != actor.pk:
+            tell_of_resolution(blocker, actor=actor, now=now)
     return blocker
+
+
+def tell_of_resolution(blocker: Blocker, *, actor, now: datetime) -> None:
+    """Whoever raised `blocker` hears that `actor` resolved it, and how, once (its check-in, author, team loaded)."""
+    checkin = blocker.check_in
+    team = checkin.team
+    how = f"How: {blocker.resolution}" if blocker.resolution else f"{actor.name} left no note on how."
+    notifications.deliver(
+        recipient=checkin.author, kind=BLOCKER_RESOLVED, key=f"blocker:{blocker.pk}:resolved", now=now,
+        subject=f"{team.name}: {actor.name} resolved your blocker “{_short(blocker.what)}”",
+        body=(f"You raised this in your check-in for the {_week_named(checkin)}:\n\n“{blocker.what}”\n\n"
+              f"{actor.name} marked it resolved. {how}\n\nIf it is still in your way, raise it again in this "
+              "week's check-in."),
+        url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]) + f"#blocker-{blocker.pk}",
+    )
+
+
+def tell_who_could_help(checkin: CheckIn, *, team, author, now: datetime) -> None:
+    """Each open blocker of a submitted check-in is told to who could help with it (the team's leaders when it
+    names nobody), but its author; once per blocker and person, so a re-submission tells only someone newly named.
+
+    Queries: the check-in's open blockers with who could help and their goals; the team's people (only if one
+    names nobody);
+    `deliver_many`'s few.
+    """
+    blockers = list(checkin.blockers.open().select_related("who_could_help", "goal"))
+    leaders = people_who_may(team, Capability.ANSWER_CHECKINS, besides=author) \
+        if any(b.who_could_help_id is None for b in blockers) else []
+    week_page = reverse("checkins:week", args=[team.organisation.slug, team.slug])
+    messages = []
+    for blocker in blockers:
+        named = blocker.who_could_help is not None
+        goal = f" It holds up the goal “{blocker.goal.objective}”." if blocker.goal is not None else ""
+        why = ("They named you as who could help." if named
+               else "They named nobody as who could help, so it is for the team's leaders.")
+        for person in [blocker.who_could_help] if named else leaders:
+            if person.pk == author.pk:
+                continue
+            messages.append(notifications.Message(
+                person, BLOCKER_NAMED, f"blocker:{blocker.pk}:helper:{person.pk}",
+                subject=f"{team.name}: {author.name} is blocked — “{_short(blocker.what)}”",
+                body=(f"{author.name} wrote in their check-in for the {_week_named(checkin)}:\n\n"
+                      f"“{blocker.what}”\n\n{why}{goal} When it is sorted, resolve it on the team's week page "
+                      f"with a note on how: {author.name} hears of it."),
+                url=f"{week_page}#blocker-{blocker.pk}"))
+    notifications.deliver_many(messages, now=now)
+
+
+def _resolve_carried(carried: tuple[CarriedBlocker, ...], *, checkin: CheckIn, author, now: datetime) -> None:
+    """The earlier weeks' blockers the writer says are resolved: each of their own, still open, resolved by them.
+
+    Anything else named (someone else's, already resolved, gone, this week's own) is left as it is.
+    """
+    ids = [item.blocker_id for item in carried if item.resolved]
+    if not ids:
+        return
+    notes = {item.blocker_id: item.resolution for item in carried}
+    for blocker in lock_carried_blockers(ids, team=checkin.team, author=author, before=checkin.week):
+        blocker.resolved_at, blocker.resolved_by, blocker.resolution = now, author, notes[blocker.pk]
+        blocker.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+
+
+def _week_named(checkin: CheckIn) -> str:
+    """"week of 16 Nov 2026", to go inside a sentence."""
+    label = checkin.team_week.label
+    return label[:1].lower() + label[1:]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def reply(*, checkin_id: int, team, actor, body: str, token, now: datetime | None = None) -> Reply:
@@ -283,10 +369,13 @@ NOT_YOURS = "Only the commitment's owner can do this."
 
 
 def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, goal=None,
-                      overload_note: str | None = None, now: datetime | None = None) -> Commitment:
+                      overload_note: str | None = None, asked_while_overloaded: bool = False,
+                      now: datetime | None = None) -> Commitment:
     """Commit to something, or (a leader) ask someone to: asked, it waits for them to accept.
 
-    `overload_note` records that an overloaded owner saw the prompt and took it on anyway.
+    `overload_note` records that an overloaded owner saw the prompt and took it on anyway (the team's
+    leaders are told); `asked_while_overloaded` that the leader asking was warned the person is
+    overloaded and asked anyway.
     """
     now = now or timezone.now()
     if team.is_archived:
@@ -296,10 +385,29 @@ def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, 
         commitment = Commitment.objects.create(
             team=team, owner=owner, created_by=actor, title=title, standard=standard, due_on=due_on, goal=goal,
             state=state, created_at=now, overload_note=overload_note or "",
-            overload_acknowledged_at=now if overload_note is not None else None)
+            overload_acknowledged_at=now if overload_note is not None else None,
+            agreed_at=now if state == Commitment.State.OPEN else None,
+            asked_while_overloaded_at=now if asked_while_overloaded and state == Commitment.State.REQUESTED
+            else None)
         if commitment.is_requested:
             tell_of_request(commitment, asked_by=actor, now=now)
+        if commitment.overload_acknowledged_at is not None:
+            tell_leaders_of_overload(commitment, now=now)
         return commitment
+
+
+def tell_leaders_of_overload(commitment: Commitment, *, now: datetime) -> None:
+    """The team's leaders hear, once per commitment, that its owner took it on while overloaded, and why."""
+    team, owner = commitment.team, commitment.owner
+    note = commitment.overload_note.strip()
+    notifications.tell_team(
+        team, Capability.ANSWER_CHECKINS, besides=owner, kind=COMMITMENT_OVERLOAD,
+        key=f"commitment:{commitment.pk}:overloaded", now=now,
+        subject=f"{team.name}: {owner.name} took on “{commitment.title}” while overloaded",
+        body=(f"Their latest check-in says they are overloaded. Why they took it on anyway: {note}" if note else
+              "Their latest check-in says they are overloaded; they took it on without renegotiating another "
+              "commitment.") + f"\nDue {commitment.due_on:%-d %B %Y}.",
+        url=reverse("checkins:commitment", args=[team.organisation.slug, team.slug, commitment.pk]))
 
 
 def tell_of_request(commitment: Commitment, *, asked_by, now: datetime) -> None:
@@ -339,11 +447,17 @@ def answer_request(*, commitment_id: int, team, actor, accept: bool, overload_no
             # A hand-over the new owner declines goes back to the person who held it.
             commitment.owner_id, commitment.state = handed.was_owner_id, Commitment.State.OPEN
             fields.append("owner")
+        if accept:
+            commitment.agreed_at = now
+            fields.append("agreed_at")
         if accept and overload_note is not None:
             commitment.overload_acknowledged_at, commitment.overload_note = now, overload_note
             fields += ["overload_acknowledged_at", "overload_note"]
         commitment.version += 1
         commitment.save(update_fields=fields)
+        if accept and overload_note is not None:
+            commitment.team, commitment.owner = team, actor  # already loaded
+            tell_leaders_of_overload(commitment, now=now)
     return commitment
 
 
@@ -437,9 +551,10 @@ def _apply(commitment: Commitment, renegotiation: Renegotiation) -> list[str]:
     if renegotiation.is_rescope:
         commitment.standard = renegotiation.proposed_standard
         return ["standard"]
-    if renegotiation.is_hand_over:
+    if renegotiation.is_hand_over:  # asked of the new owner: agreed again once they accept
         commitment.owner, commitment.state = renegotiation.proposed_owner, Commitment.State.REQUESTED
-        return ["owner", "state"]
+        commitment.agreed_at = None
+        return ["owner", "state", "agreed_at"]
     commitment.state = Commitment.State.DROPPED
     return ["state"]
 

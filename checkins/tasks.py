@@ -10,7 +10,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from checkins import reminders
+from checkins import commitment_reminders, reminders
 
 LAST_RUN_KEY = "checkins:reminders:last-run"
 SCHEDULER_TASK = {"autoretry_for": reminders.TRANSIENT, "retry_backoff": True, "retry_backoff_max": 600,
@@ -31,4 +31,11 @@ def dispatch_due_reminders() -> dict[str, int]:
 def send_due_digests() -> dict[str, int]:
     """Send each team's leaders the week's digest once it is due in the team's zone."""
     counts = reminders.send_digests(now=timezone.now())
+    return {"sent": counts.sent, "skipped": counts.skipped, "failed": counts.failed}
+
+
+@shared_task(**SCHEDULER_TASK)
+def nudge_due_commitments() -> dict[str, int]:
+    """Nudge owners of commitments due tomorrow or today, once per nudge (`checkins.commitment_reminders`)."""
+    counts = commitment_reminders.send_commitment_nudges(now=timezone.now())
     return {"sent": counts.sent, "skipped": counts.skipped, "failed": counts.failed}

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from alignment import permissions, refusals
+from alignment import confirm, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.htmx import HtmxHttpRequest
@@ -31,6 +31,7 @@ from checkins.forms import (
     ReplyForm,
     ResolveBlockerForm,
     initial_for,
+    posted_carried,
     posted_choices,
 )
 
@@ -125,8 +126,10 @@ def _read(request: HtmxHttpRequest, access, *, submitting: bool) -> CheckInForm:
         if form.is_valid() and form.content().fingerprint() == form.cleaned_data["fingerprint"]:
             return form
     choices = selectors.checkin_choices(access.team, request.user)
+    # Earlier weeks' blockers answered "resolved" count only on submitting (the service checks each is theirs).
     return CheckInForm(request.POST, non_negotiables=choices.non_negotiables, key_results=choices.key_results,
-                       people=choices.people, goals=choices.goals, submitting=submitting)
+                       people=choices.people, goals=choices.goals, submitting=submitting,
+                       carried=posted_carried(request.POST) if submitting else ())
 
 
 def _as_typed(request: HtmxHttpRequest, access, *, submitting: bool, refusal: str | None = None,
@@ -141,7 +144,8 @@ def _as_typed(request: HtmxHttpRequest, access, *, submitting: bool, refusal: st
 
 def _form_kwargs(page: selectors.ThisWeekPage, *, submitting: bool = False, rows: int | None = None) -> dict:
     return {"non_negotiables": page.non_negotiables, "key_results": page.key_results, "people": page.people,
-            "goals": page.goals, "blocker_rows": rows or page.blocker_rows, "submitting": submitting}
+            "goals": page.goals, "blocker_rows": rows or page.blocker_rows, "submitting": submitting,
+            "carried": page.carried_blockers}
 
 
 def _form(page: selectors.ThisWeekPage, *, data=None, initial=None, submitting: bool = False,
@@ -303,14 +307,25 @@ def _week_asked(team, value: str, now):
         raise Http404("A week is named by its Monday, as YYYY-MM-DD.") from None
 
 
+# Who may resolve a blocker, said when someone else tries.
+MAY_NOT_RESOLVE = "A blocker is resolved by the team's leaders, whoever raised it, or the person it names as who could help."
+
+
 @login_required
 @require_POST
 def resolve_blocker(request: HttpRequest, org_slug: str, team_slug: str, blocker_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.ANSWER_CHECKINS)
+    """The team's leaders, whoever raised it or whoever it names as who could help say it is resolved, and how."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    blocker = selectors.blocker_of(access.team, blocker_id)
+    if blocker is None:
+        raise Http404("No such blocker")
+    if not checkin_permissions.may_resolve_blocker(access, blocker):
+        raise PermissionDenied(ARCHIVED_REFUSAL if access.team.is_archived else MAY_NOT_RESOLVE)
     form = ResolveBlockerForm(request.POST)
     back = reverse("checkins:week", args=[org_slug, team_slug])
     if request.POST.get("week"):
         back += f"?week={request.POST['week']}"
+    back = _back(request, back)
     if not form.is_valid():
         messages.error(request, "The note is too long; keep it under 2,000 characters.")
         return redirect(back)
@@ -354,6 +369,10 @@ def create_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> Ht
     """Commit to something oneself; when overloaded, first asked which commitment to renegotiate."""
     access, archived = refusals.form_access(request, org_slug, team_slug, Capability.CHECK_IN)
     if "discard_kept" in request.POST:
+        if question := confirm.ask(request, question="Discard the commitment you had kept?", yes="Yes, discard it",
+                                   back=reverse("checkins:commitments", args=[org_slug, team_slug]) + "#new-title",
+                                   access=access, consequences=["What you typed for it is gone."]):
+            return question
         _forget(request, access.team)
         messages.info(request, "The commitment you had kept is discarded.")
         return redirect("checkins:commitments", org_slug, team_slug)
@@ -401,15 +420,32 @@ def ask_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpR
     if not form.is_valid():
         return _commitments_page(request, access, ask_form=form, status=400)
     data = form.cleaned_data
+    owner = data["owner"]
+    overloaded = owner.pk != request.user.pk and selectors.is_overloaded(access.team, owner)
+    # Warned about this very person (the leader may have chosen someone else on the warning page).
+    warned = request.POST.get("overload_warned_for") == str(owner.pk)
+    if overloaded and not warned:
+        return _ask_overload_warning(request, access, form, owner)
     try:
         commitment = services.create_commitment(
-            team=access.team, owner=data["owner"], actor=request.user, title=data["title"],
-            standard=data["standard"], due_on=data["due_on"], goal=data["goal"])
+            team=access.team, owner=owner, actor=request.user, title=data["title"],
+            standard=data["standard"], due_on=data["due_on"], goal=data["goal"],
+            asked_while_overloaded=overloaded)
     except ActionRefused as exc:
         form.add_error(None, str(exc))
         return _commitments_page(request, access, ask_form=form, status=400)
-    messages.success(request, f"You asked {commitment.owner.name} to commit to “{commitment.title}”.")
+    anyway = " Their latest check-in says they are overloaded; that you asked anyway is recorded." if overloaded else ""
+    messages.success(request, f"You asked {commitment.owner.name} to commit to “{commitment.title}”.{anyway}")
     return redirect(commitment.get_absolute_url())
+
+
+def _ask_overload_warning(request, access, form: CommitmentForm, owner) -> HttpResponse:
+    """Before asking an overloaded person: what they carry already, and the request as typed, to send anyway
+    or change (another person, a later date)."""
+    return render(request, "checkins/ask_overload_warning.html", {
+        "team": access.team, "access": access, "owner": owner, "ask_form": form,
+        "open_commitments": selectors.open_commitments_of(access.team, owner),
+    })
 
 
 def _overload_prompt(request, access, *, action: str, keep: dict) -> HttpResponse | None:

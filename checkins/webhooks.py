@@ -24,6 +24,8 @@ def summary_text(team, week: TeamWeek, page) -> str:
         f"{team.name}, {label[:1].lower()}{label[1:]}: {counts['submitted']} of {people} checked in.",
         f"Open blockers: {len(page.open_blockers)}.",
         f"Key results with falling confidence: {len(page.confidence_drops)}.",
+        f"Load: {page.load_in_words}",  # counts below the team's minimum read "fewer than …" (alignment.privacy)
+        f"Non-negotiables flagged as strained: {len(page.strains)}.",
     ]
     return "\n".join(lines)
 

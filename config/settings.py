@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
                                       "options": {"expires": 290}},
     "leader digests": {"task": "checkins.tasks.send_due_digests", "schedule": 3600.0,
                        "options": {"expires": 3500}},
+    # Owners of commitments due tomorrow or today are nudged, each nudge once.
+    "commitment nudges": {"task": "checkins.tasks.nudge_due_commitments", "schedule": 900.0,
+                          "options": {"expires": 890}},
+    # Consent rounds: reminders two days before and on the closing day; rounds closed once that day is over.
+    "consent rounds": {"task": "charters.tasks.run_consent_rounds", "schedule": 900.0,
+                       "options": {"expires": 890}},
     "cycle rollovers": {"task": "reviews.tasks.roll_over_due_cycles", "schedule": 900.0,
                         "options": {"expires": 890}},
     "review session reminders": {"task": "reviews.tasks.remind_review_sessions", "schedule": 900.0,

@@ -29,6 +29,16 @@ class NotificationsConfig(AppConfig):
         )
 
         services.register_kind(webhooks.WEBHOOK_DISABLED, "Chat webhook turned off",
-                               description="For a team's leaders: its chat webhook kept failing and was turned off.")
+                               description="For a team's leaders: its chat webhook kept failing and was turned off.",
+                               audience=services.LEADER)
+
+        # The core tells of a person joining a team; its leaders hear of it from here (notifications/joins.py).
+        from alignment.signals import member_joined
+        from notifications import joins
+
+        services.register_kind(joins.MEMBER_JOINED, "People joining your team",
+                               description="For a team's leaders: someone accepted an invitation to the team.",
+                               audience=services.LEADER)
+        member_joined.connect(joins.tell_leaders, dispatch_uid="notifications.tell_leaders_of_join")
         # The team's settings page offers the team's chat webhooks.
         panels.register_team_settings_section("notifications/_team_settings_webhooks.html")

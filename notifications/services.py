@@ -35,10 +35,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.models import Membership, Organisation, Role, User
 from alignment.outbox import Outbox
 from alignment.permissions import people_who_may
 from notifications import queue
@@ -51,6 +53,14 @@ SNOOZE_DAYS = 7
 logger = logging.getLogger(__name__)
 
 
+# Who may receive a kind (`Kind.audience`): the roles of a team (`alignment.models.Role`'s values), an
+# organisation's admins, or anyone at all. A person's preferences list the kinds whose audience they are in.
+LEADER, MEMBER, FACILITATOR = Role.LEADER.value, Role.MEMBER.value, Role.FACILITATOR.value
+ADMIN = "admin"
+ANYONE = "anyone"
+AUDIENCES = frozenset({LEADER, MEMBER, FACILITATOR, ADMIN, ANYONE})
+
+
 @dataclass(frozen=True)
 class Kind:
     key: str
@@ -59,20 +69,51 @@ class Kind:
     reminder: bool = False
     email_default: bool = True
     in_app_default: bool = True
+    audience: frozenset[str] = frozenset({ANYONE})  # who may receive it: see AUDIENCES
+
+    def reaches(self, audiences: set[str] | frozenset[str]) -> bool:
+        """Whether someone who is each of `audiences` (their roles in any team, `admin`) may receive it."""
+        return ANYONE in self.audience or bool(self.audience & audiences)
 
 
 _kinds: dict[str, Kind] = {}
 
 
 def register_kind(key: str, label: str, *, description: str = "", reminder: bool = False,
-                  email_default: bool = True, in_app_default: bool = True) -> None:
-    """Make a kind of notification known (called from a feature app's `ready()`; calling again replaces it)."""
-    _kinds[key] = Kind(key, label, description, reminder, email_default, in_app_default)
+                  email_default: bool = True, in_app_default: bool = True,
+                  audience: str | Iterable[str] = ANYONE) -> None:
+    """Make a kind of notification known (called from a feature app's `ready()`; calling again replaces it).
+
+    `audience`: who may receive it — `LEADER`, `MEMBER`, `FACILITATOR` (a role in some team), `ADMIN` (an
+    organisation's admin) or `ANYONE` (the default), or several of them. It decides only which kinds a
+    person's preferences list; `deliver` sends a kind to whoever its caller names.
+    """
+    chosen = frozenset({audience} if isinstance(audience, str) else audience)
+    if not chosen or not chosen <= AUDIENCES:
+        raise ValueError(f"A notification kind's audience is one or more of {sorted(AUDIENCES)}, not {audience!r}")
+    _kinds[key] = Kind(key, label, description, reminder, email_default, in_app_default, chosen)
 
 
 def kinds() -> list[Kind]:
     """Every registered kind, in the order they were registered."""
     return list(_kinds.values())
+
+
+def audiences_of(user) -> frozenset[str]:
+    """What `user` is, for `Kind.audience`: each role they hold in some team, and `admin` (one query)."""
+    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    found = User.objects.filter(pk=user.pk).annotate(
+        leader=Exists(memberships.filter(is_leader=True)), member=Exists(memberships.filter(is_member=True)),
+        facilitator=Exists(memberships.filter(is_facilitator=True)),
+        admin=Exists(Organisation.admins.through.objects.filter(user_id=OuterRef("pk"))),
+    ).values(LEADER, MEMBER, FACILITATOR, ADMIN).first() or {}
+    return frozenset({ANYONE} | {audience for audience, held in found.items() if held})
+
+
+def kinds_for(user) -> list[Kind]:
+    """The kinds `user` may receive, in the order they were registered (one query)."""
+    audiences = audiences_of(user)
+    return [kind for kind in _kinds.values() if kind.reaches(audiences)]
 
 
 def get_kind(key: str) -> Kind:
@@ -93,9 +134,9 @@ class Choice:
 
 
 def preferences(user) -> list[Choice]:
-    """The person's choice for every kind, defaults filled in (one query)."""
+    """The person's choice for every kind they may receive (`kinds_for`), defaults filled in (two queries)."""
     saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
-    return [_choice(kind, saved.get(kind.key)) for kind in kinds()]
+    return [_choice(kind, saved.get(kind.key)) for kind in kinds_for(user)]
 
 
 def preference(user, kind_key: str) -> Choice:
@@ -445,7 +486,10 @@ def _email_message(delivery: Delivery) -> EmailMultiAlternatives:
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Message-ID": message_id(delivery)},
     )
-    message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
+    # A kind may lay its HTML part out itself (`emails/<kind>-body.html`, e.g. the leaders' digest in sections);
+    # the text part is always the body as written, so the two say the same.
+    html = render_to_string([f"emails/{delivery.kind}-body.html", "emails/notification.html"], context)
+    message.attach_alternative(html, "text/html")
     return message
 
 

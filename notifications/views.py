@@ -14,7 +14,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from alignment import permissions, refusals
+from alignment import confirm, permissions, refusals
 from alignment.errors import ActionRefused
 from alignment.models import User
 from alignment.next_page import local_path
@@ -169,6 +169,12 @@ def calendar_feed_issue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
+    if question := confirm.ask(request, question="Stop your calendar feed?", yes="Yes, stop the feed",
+                               back=reverse("notifications:calendar"), consequences=[
+                                   "Your calendar address stops working at once; calendars subscribed to it stop "
+                                   "updating.",
+                                   "You can make a new address later, to subscribe again."]):
+        return question
     request.session.pop(FRESH_TOKEN, None)
     if calendar_feed.revoke_feed(user=request.user):
         messages.success(request, "Your calendar address no longer works. Calendars subscribed to it stop updating.")
@@ -268,6 +274,12 @@ def team_webhook_enable(request: HttpRequest, org_slug: str, team_slug: str, web
 def team_webhook_remove(request: HttpRequest, org_slug: str, team_slug: str, webhook_id: int) -> HttpResponse:
     access = _access(request, org_slug, team_slug)
     webhook = _webhook(access, webhook_id)
+    masked = webhooks.masked_url(webhook.url)
+    if question := confirm.ask(request, question=f"Remove the webhook {masked}?", yes="Yes, remove the webhook",
+                               back=reverse("notifications:webhooks", args=[org_slug, team_slug]), access=access,
+                               consequences=["Its channel gets no more messages from this team.",
+                                             "Its delivery log is deleted with it."]):
+        return question
     webhooks.remove_webhook(webhook=webhook)
     messages.success(request, f"Webhook {webhooks.masked_url(webhook.url)} removed, with its delivery log.")
     return redirect("notifications:webhooks", org_slug, team_slug)

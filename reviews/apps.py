@@ -15,6 +15,10 @@ class ReviewsConfig(AppConfig):
         charter_ratified.connect(services.on_charter_ratified, dispatch_uid="reviews.join_open_cycle")
 
         panels.register_tabs(urls.app_name, urls.tabs)
+        from alignment.my_week import register_week_source
+        from reviews import my_week
+
+        register_week_source(my_week.week_items)
         panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel)
         panels.register_team_panel("reviews/retro/_health_trend.html", health_panel)
 
@@ -33,14 +37,21 @@ class ReviewsConfig(AppConfig):
         from alignment import schedule
         from notifications import services as notifications
         from reviews import rollover
-        from reviews.notices import RETRO_STARTED
+        from reviews.notices import ACTION_COMMENTED, RETRO_STARTED
 
         notifications.register_kind(rollover.SESSION, "Retrospective reminders", reminder=True,
-                                    description="The day before your team's retrospective.")
+                                    description="The day before your team's retrospective.",
+                                    audience=notifications.ANYONE)
         notifications.register_kind(RETRO_STARTED, "Retrospective starting",
-                                    description="A facilitator started your team's retrospective: join it.")
+                                    description="A facilitator started your team's retrospective: join it.",
+                                    audience=notifications.ANYONE)
         notifications.register_kind(rollover.ROLLOVER, "Cycle rollovers",
-                                    description="When a review cycle ends and the next one opens.")
+                                    description="When a review cycle ends and the next one opens.",
+                                    audience=notifications.ANYONE)
+        notifications.register_kind(ACTION_COMMENTED, "Retrospective actions on the amendment",
+                                    description="For leaders: a retrospective agreed a change to the charter, "
+                                                "added as a comment on the amendment.",
+                                    audience=notifications.LEADER)
         schedule.register_preview(rollover.next_times)
 
         from notifications import webhooks

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -46,6 +48,10 @@ class ReviewCycle(models.Model):
                                   related_name="+", verbose_name=_("closed by"))
     summary = models.TextField(_("summary"), blank=True,
                                help_text=_("What the cycle taught the team, written when it closes."))
+    planned_end_date = models.DateField(
+        _("planned to end"), null=True, blank=True,
+        help_text=_("Set when the cycle was closed before its end date: the day it was planned to end."),
+    )
 
     class Meta:
         # team_id, not team: ordering by the relation would join teams and organisations.
@@ -73,6 +79,16 @@ class ReviewCycle(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
+
+    @property
+    def closed_early(self) -> bool:
+        return self.planned_end_date is not None
+
+    def days_early(self, today: date) -> int:
+        """How many days before its planned end the cycle closes (closed) or would close today (open); 0 if none."""
+        planned = self.planned_end_date or self.end_date
+        ended = self.end_date if self.is_closed else today
+        return max(0, (planned - ended).days)
 
 
 class CycleGoal(models.Model):

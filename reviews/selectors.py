@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
@@ -20,8 +20,9 @@ from charts import svg as charts
 from checkins.models import Blocker, Commitment, Renegotiation
 from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
 from decisions.models import Decision
+from reviews.amendments import InForce, Removed, in_force
 from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, Retrospective, ReviewCycle
-from reviews.permissions import may_close_cycle
+from reviews.permissions import may_close_cycle, may_run_retrospectives
 from reviews.retro.selectors import HealthTrend, health_trend
 
 
@@ -52,7 +53,9 @@ class KeyResultCycle:
             status=w.reading.confidence if w.reading else "",
             title=(f"{w.week.label}: {charts.format_number(w.reading.value, kr.unit)}, "
                    f"{w.reading.get_confidence_display()}" if w.reading else ""),
-        ) for w in self.weeks], target=kr.target_value, start=kr.start_value, unit=kr.unit, height=160)
+        ) for w in self.weeks], target=kr.target_value, start=kr.start_value, unit=kr.unit, height=160,
+            series="value at the week's end", gap_label="no reading yet",
+            status_labels={value: str(label) for value, label in KeyResultProgress.Confidence.choices})
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class CyclePage:
 
     cycle: ReviewCycle
     weeks: list[TeamWeek]
-    key_results: list[KeyResult]  # of the cycle's goals, each with `final` (a Reading or None)
+    key_results: list[KeyResult]  # of the cycle's goals as in force, each with `final` (a Reading or None)
     participation: list[WeekParticipation]
     strains: list[StrainTrend]
     boundary_questions: int
@@ -103,6 +106,56 @@ class CyclePage:
     may_close: bool = False
     retrospective: Retrospective | None = None
     health: HealthTrend | None = None
+    removed: list[Removed] = field(default_factory=list)  # key results an amendment took out during the cycle
+    today: date | None = None  # in the team's zone
+    may_run_retro: bool = False  # offered to start the retrospective before closing
+
+    @property
+    def days_early(self) -> int:
+        """How many days before its end date the cycle closes if closed today (or closed, if it was)."""
+        return self.cycle.days_early(self.today) if self.today else 0
+
+    @property
+    def closes_early(self) -> bool:
+        """Closing it now cuts it short: a leader is asked to confirm, with a summary."""
+        return self.cycle.is_open and self.days_early > 0
+
+    @property
+    def at_target(self) -> int:
+        return sum(1 for kr in self.key_results if kr.progress_percent_at(kr.final.value if kr.final else None) == 100)
+
+    @property
+    def retrospective_held(self) -> bool:
+        return self.retrospective is not None and self.retrospective.is_closed
+
+    @property
+    def retrospective_words(self) -> str:
+        """Whether the cycle's retrospective was held, in a sentence (the closing question says it)."""
+        if self.retrospective is None:
+            return "No retrospective was held for this cycle."
+        if not self.retrospective.is_closed:
+            return (f"The cycle's retrospective is not finished: it is at "
+                    f"“{self.retrospective.get_phase_display()}”.")
+        return "The cycle's retrospective was held."
+
+    @property
+    def closing_question(self) -> str:
+        return f"Close cycle {self.cycle.number} early?"
+
+    @property
+    def closing_detail(self) -> str:
+        """What closing early means, in words: the dialog's detail and the confirmation page's list."""
+        return " ".join(self.closing_points)
+
+    @property
+    def closing_points(self) -> list[str]:
+        cycle, early = self.cycle, self.days_early
+        return [
+            f"It is planned to run until {cycle.end_date:%-d %b %Y}: closing it today ends it {early} "
+            f"day{'s' if early != 1 else ''} early.",
+            f"{self.at_target} of {len(self.key_results)} key results are at target.",
+            self.retrospective_words,
+        ]
 
     @property
     def verdicts(self) -> list[tuple[str, int]]:
@@ -127,8 +180,10 @@ class CyclePage:
         return (cycle.pk, cycle.state, cycle.closed_at, str(cycle.team.zone),
                 self.weeks[0].monday if self.weeks else None, self.weeks[-1].monday if self.weeks else None,
                 fragments.digest((kr.pk, kr.goal_id, kr.goal.objective, kr.metric, kr.unit, kr.start_value,
-                                  kr.target_value, kr.final, kr.readings_counted, kr.newest_reading_id)
-                                 for kr in self.key_results))
+                                  kr.target_value, kr.final, kr.readings_counted, kr.newest_reading_id,
+                                  [str(a) for a in kr.amendments], [str(a) for a in kr.goal.amendments])
+                                 for kr in self.key_results),
+                fragments.digest(str(removed) for removed in self.removed))
 
 
 def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) -> CyclePage | None:
@@ -167,17 +222,19 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
         opened=Count("pk", filter=Q(opened_at__gte=starts, opened_at__lt=ends)),
         resolved=Count("pk", filter=Q(resolved_at__gte=starts, resolved_at__lt=ends)))
     may_close = may_close_cycle(access, cycle)
+    may_run_retro = may_run_retrospectives(access)
     commitments, open_commitments = _commitments(team, cycle, with_open=may_close)
     retrospective = None
     if cycle.retrospective_id is not None:
         retrospective = Retrospective(pk=cycle.retrospective_id, phase=cycle.retrospective_phase, team=team,
                                       cycle=cycle)
+    shown = _key_results(cycle, weeks, is_closed=is_closed, end_moment=end_moment)
     return CyclePage(
-        cycle=cycle, weeks=weeks, key_results=_key_results(cycle, weeks, is_closed=is_closed, end_moment=end_moment),
+        cycle=cycle, weeks=weeks, key_results=shown.key_results, removed=shown.removed,
         participation=participation, strains=strains, boundary_questions=questions, decisions=decisions,
         ledger=ledger, commitments=commitments, blockers_opened=blockers["opened"],
         blockers_resolved=blockers["resolved"], may_close=may_close, open_commitments=open_commitments,
-        retrospective=retrospective, health=health_trend(team),
+        retrospective=retrospective, health=health_trend(team), today=today, may_run_retro=may_run_retro,
     )
 
 
@@ -196,13 +253,14 @@ def _lineage_of(key_result: str = "") -> Coalesce:
     return Coalesce(OuterRef(f"{prefix}lineage_id"), OuterRef(f"{key_result}_id" if key_result else "pk"))
 
 
-def _key_results(cycle: ReviewCycle, weeks: list[TeamWeek], *, is_closed: bool,
-                 end_moment: datetime) -> list[KeyResult]:
-    """The cycle's key results with their goals, each with `final`: where it ended (recorded at closing) or
-    stands; and what its scoreboard row is drawn from (`readings_counted`, `newest_reading_id`). 1 query."""
+def _key_results(cycle: ReviewCycle, weeks: list[TeamWeek], *, is_closed: bool, end_moment: datetime) -> InForce:
+    """The cycle's key results with their goals, each lineage once as the version in force has it
+    (`reviews.amendments`), each with `final`: where it ended (recorded at closing) or stands; and what its
+    scoreboard row is drawn from (`readings_counted`, `newest_reading_id`). 1 query."""
     lineage = _lineage_of()
     rows = (KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle=cycle).values("goal"))
-            .select_related("goal").order_by("goal__position", "goal_id", "position", "pk"))
+            .select_related("goal").annotate(charter_number=F("goal__charter__number"))
+            .order_by("goal__position", "goal_id", "position", "pk"))
     if is_closed:
         ended = CycleKeyResult.objects.filter(cycle=cycle, key_result=OuterRef("pk"))
     else:
@@ -216,12 +274,12 @@ def _key_results(cycle: ReviewCycle, weeks: list[TeamWeek], *, is_closed: bool,
                  .order_by().values("lineage_id"))
         rows = rows.annotate(readings_counted=Subquery(shown.annotate(n=Count("pk")).values("n")),
                              newest_reading_id=Subquery(shown.annotate(newest=Max("pk")).values("newest")))
-    key_results = list(rows)
-    for kr in key_results:
+    shown = in_force(list(rows))  # each lineage once, through the amendments ratified during the cycle
+    for kr in shown.key_results:
         kr.final = Reading(kr.final_value, kr.final_confidence or "on_track") if kr.final_value is not None else None
         if not weeks:
             kr.readings_counted = kr.newest_reading_id = None
-    return key_results
+    return shown
 
 
 def _decisions(team, cycle: ReviewCycle, *, starts: datetime, ends: datetime, end_moment: datetime) -> list[Decision]:

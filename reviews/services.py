@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from alignment.errors import ActionRefused
@@ -21,6 +22,7 @@ from alignment.permissions import ARCHIVED_REFUSAL
 from charters.models import Charter, Goal, KeyResult
 from charters.selectors import latest_progress
 from checkins.models import Commitment
+from reviews.amendments import in_force
 from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, ReviewCycle
 
 
@@ -118,7 +120,8 @@ def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: s
         charter_goals.setdefault(charter_id, []).append(goal_id)
     all_goals = set().union(*cycle_goals.values(), *charter_goals.values())
     by_goal: dict[int, list[KeyResult]] = {}
-    for kr in KeyResult.objects.filter(goal__in=all_goals).order_by("goal_id", "position", "pk"):
+    for kr in (KeyResult.objects.filter(goal__in=all_goals).select_related("goal")
+               .annotate(charter_number=F("goal__charter__number")).order_by("goal_id", "position", "pk")):
         by_goal.setdefault(kr.goal_id, []).append(kr)
     final = latest_progress({kr.lineage_key for krs in by_goal.values() for kr in krs})
 
@@ -131,18 +134,23 @@ def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: s
         team = cycle.team
         charter = charters.get(team.pk)
         cycle.charter = charter or cycle.charter  # the version in force as it ends
-        rows = [(kr, *ended(kr)) for goal in sorted(cycle_goals.get(cycle.pk, ())) for kr in by_goal.get(goal, [])]
+        # Each key result once, as the version in force has it: an amendment ratified mid-cycle added its goals.
+        ran = in_force([kr for goal in sorted(cycle_goals.get(cycle.pk, ())) for kr in by_goal.get(goal, [])])
+        rows = [(kr, *ended(kr)) for kr in ran.key_results]
         ends += [CycleKeyResult(cycle=cycle, key_result=kr, start_value=kr.start_value, final_value=value,
                                 final_confidence=confidence) for kr, value, confidence in rows]
         met = sum(1 for kr, value, _ in rows if kr.progress_percent_at(value) == 100)
         cycle.state, cycle.closed_at, cycle.closed_by = ReviewCycle.State.CLOSED, now, actor
-        cycle.summary = summary or f"Cycle {cycle.number} closed with {met} of {len(rows)} key results at target."
+        counted = f"Cycle {cycle.number} closed with {met} of {len(rows)} key results at target."
+        cycle.summary = f"{summary.strip()}\n\n{counted}" if summary.strip() else counted
         start = _next_start(cycle, timezone.localtime(now, team.zone).date())
         if cycle.end_date > start or cycle.end_date <= cycle.start_date:  # closed early: it ends today
+            cycle.planned_end_date = cycle.end_date
             cycle.end_date = max(start, cycle.start_date + timedelta(days=1))
         opened.append(_cycle(team=team, charter=charter, start=max(start, cycle.end_date), number=cycle.number + 1))
     CycleKeyResult.objects.bulk_create(ends, ignore_conflicts=True)
-    ReviewCycle.objects.bulk_update(cycles, ["state", "closed_at", "closed_by", "summary", "charter", "end_date"])
+    ReviewCycle.objects.bulk_update(cycles, ["state", "closed_at", "closed_by", "summary", "charter", "end_date",
+                                             "planned_end_date"])
     ReviewCycle.objects.bulk_create(opened)
 
     # Carried into the next: the goals of the charter in force not yet met, and the open commitments marked.

@@ -10,13 +10,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from alignment import fragments, permissions
+from alignment import confirm, fragments, permissions
 from alignment.errors import ActionRefused
 from alignment.permissions import Capability
 from reviews import selectors, services
+from reviews.forms import CloseCycleForm
+from reviews.models import ReviewCycle
 from reviews.permissions import CLOSE_CYCLE
 
 CYCLE = "reviews/cycle.html"
+CLOSE_EARLY = "reviews/cycle_close_early.html"
 
 
 @login_required
@@ -28,19 +31,41 @@ def cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> H
         raise Http404("No such cycle")
     # The scoreboard reads alike for everyone in the team: drawn once per version of what it shows.
     scoreboard = fragments.shared("cycle-scoreboard", page.scoreboard_version, lambda: render_to_string(
-        f"{CYCLE}#scoreboard", {"cycle": page.cycle, "goals": selectors.scoreboard_goals(page)}))
-    return render(request, CYCLE, {"team": access.team, "access": access, "page": page, "scoreboard": scoreboard})
+        f"{CYCLE}#scoreboard", {"cycle": page.cycle, "goals": selectors.scoreboard_goals(page),
+                                "removed": page.removed}))
+    # Closing early asks for a summary (`required`, so the browser asks for it before the dialog asks to confirm).
+    close_form = CloseCycleForm(early=page.closes_early) if page.may_close else None
+    return render(request, CYCLE, {"team": access.team, "access": access, "page": page, "scoreboard": scoreboard,
+                                   "close_form": close_form})
 
 
 @login_required
 @require_POST
 def close_cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    """A leader closes the cycle now and opens the next, carrying over the commitments they ticked."""
+    """A leader closes the cycle now and opens the next, carrying over the commitments they ticked.
+
+    Before its end date, closing cuts the cycle short: the leader is asked first (a dialog with JavaScript,
+    this page without), told how far the cycle got and whether its retrospective was held, and writes a
+    summary. A post carrying the confirmation (`alignment.confirm`) and a summary closes it.
+    """
     access = permissions.team_access(request.user, org_slug, team_slug, CLOSE_CYCLE)
     carry = {int(pk) for pk in request.POST.getlist("carry") if pk.isdigit()}
+    now = timezone.now()
+    cycle = ReviewCycle.objects.filter(team=access.team, number=number).first()
+    early = cycle is not None and cycle.is_open and cycle.days_early(timezone.localtime(now, access.team.zone).date())
+    form = CloseCycleForm(request.POST, early=bool(early))
+    confirmed = confirm.is_confirmed(request)
+    if early and not (confirmed and form.is_valid()):
+        page = selectors.cycle_page(access, number, now=now)
+        if not confirmed:  # asked, not refused: what was typed, without errors
+            form = CloseCycleForm(initial={"summary": request.POST.get("summary", "")}, early=True)
+        return render(request, CLOSE_EARLY, {
+            "team": access.team, "access": access, "page": page, "form": form, "carry": sorted(carry),
+            "field": confirm.FIELD, "confirmed": confirm.YES, "asked_only": not confirmed,
+        }, status=400 if confirmed else 200)
     try:
         rollover = services.close_cycle(team=access.team, number=number, actor=request.user, carry=carry,
-                                        now=timezone.now())
+                                        summary=form.cleaned_data["summary"] if form.is_valid() else "", now=now)
     except ActionRefused as exc:
         messages.info(request, str(exc))
         return redirect("reviews:cycle", org_slug, team_slug, number)
@@ -48,6 +73,6 @@ def close_cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int
         who = rollover.closed.closed_by.name if rollover.closed.closed_by else "The scheduler"
         messages.info(request, f"{who} already closed cycle {number}; cycle {rollover.opened.number} is open.")
     else:
-        messages.success(request, f"Cycle {number} is closed. Cycle {rollover.opened.number} runs until "
-                                  f"{rollover.opened.end_date:%-d %B}.")
+        messages.success(request, f"Cycle {number} is closed{' early' if rollover.closed.closed_early else ''}. "
+                                  f"Cycle {rollover.opened.number} runs until {rollover.opened.end_date:%-d %B}.")
     return redirect("reviews:cycle", org_slug, team_slug, rollover.opened.number)

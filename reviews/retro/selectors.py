@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
 from alignment.permissions import TeamAccess
+from alignment.privacy import shown_count
 from alignment.row_urls import RowUrls
 from charters.models import Charter, KeyResult
 from charters.selectors import active_key_results_at
@@ -85,6 +86,11 @@ class RatingTally:
     @property
     def total(self) -> int:
         return self.held + self.strained + self.broken
+
+    def as_shown(self, team) -> RatingTally:
+        """The tally as the team's small-team privacy lets it be shown: "fewer than 3" for a small count
+        (`alignment.privacy`), in the summary and its exports."""
+        return RatingTally(*(shown_count(team, n) for n in (self.held, self.strained, self.broken)))
 
 
 @dataclass
@@ -611,6 +617,10 @@ class CycleHealth(RatingTally):
         return "on_track" if self.held * 3 >= self.total * 2 else "at_risk"
 
 
+# What each bar's look says (`CycleHealth.status`), in the legend's words.
+HEALTH_WORDS = {"on_track": "mostly held", "at_risk": "strained", "off_track": "broken as often as held"}
+
+
 @dataclass(frozen=True)
 class NonNegotiableTrend:
     title: str
@@ -620,10 +630,11 @@ class NonNegotiableTrend:
     def chart(self) -> charts.BarChart:
         """One bar per cycle: the share who rated it held, on a fixed 0–100 scale, coloured by how it held."""
         return charts.bar_chart([charts.Bar(
-            label=f"Cycle {c.cycle_number}", value=c.held_percent or 0, status=c.status,
+            label=f"Cycle {c.cycle_number}", value=c.held_percent, status=c.status,  # not rated: a gap, not 0%
             title=(f"Cycle {c.cycle_number}: {c.held} held, {c.strained} strained, {c.broken} broken"
                    if c.total else f"Cycle {c.cycle_number}: not rated"),
-        ) for c in self.cycles], maximum=100, width=420, height=150)
+        ) for c in self.cycles], maximum=100, width=420, height=150, status_labels=HEALTH_WORDS,
+            gap_label="not rated")
 
     @property
     def chart_id(self) -> str:

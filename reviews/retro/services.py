@@ -24,7 +24,7 @@ from charters.locks import lock_charter
 from charters.models import Charter, Section
 from checkins import services as checkin_services
 from reviews.models import CycleCommitment, ReviewCycle
-from reviews.notices import tell_session_started
+from reviews.notices import tell_action_commented, tell_session_started
 from reviews.retro.locks import lock_retrospective
 from reviews.retro.models import (
     NonNegotiableRating,
@@ -593,6 +593,8 @@ def add_action(*, retrospective_id: int, team, actor, kind: str, title: str, own
         else:
             action.amendment_charter = _propose_amendment(team=team, actor=actor, retro=retro, action=action)
         action.save()
+        if action.is_amendment:
+            tell_action_commented(action, comment=action.amendment_comment, team=team, actor=actor, now=now)
         if action.commitment is not None:
             CycleCommitment.objects.get_or_create(cycle=retro.cycle, commitment=action.commitment,
                                                   defaults={"carry_over": True, "from_action": action})
@@ -607,7 +609,10 @@ def _propose_amendment(*, team, actor, retro: Retrospective, action: RetroAction
     working = Charter.objects.filter(team=team).working().first()
     if working is None:
         working = charter_services.start_amendment(team=team, actor=actor, note=note)
-    charter_services.add_comment(charter=working, section=action.section, author=actor, body=note)
+    # Kept on the action (not a field) for the leaders' notice, told once the action is saved (in its words,
+    # instead of the notice of any comment: one notice for one action).
+    action.amendment_comment = charter_services.add_comment(charter=working, section=action.section, author=actor,
+                                                            body=note, tell_leaders=False)
     return working
 
 

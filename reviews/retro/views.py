@@ -35,7 +35,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
-from alignment import fragments, permissions
+from alignment import confirm, fragments, permissions
 from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability, TeamAccess
@@ -195,6 +195,13 @@ def add_prompt(request: HtmxHttpRequest, session: Session) -> HttpResponse:
 
 @session_post(Capability.RUN_RETRO)
 def remove_prompt(request: HtmxHttpRequest, session: Session, prompt_id: int) -> HttpResponse:
+    text = next((view.prompt.text for view in session.page.prompts if view.prompt.pk == prompt_id), None)
+    # Asked only about a prompt that is there; one removed meanwhile is the service's refusal, in words.
+    if text is not None and (question := confirm.ask(
+            request, question=f"Remove the prompt “{text}”?", yes="Yes, remove the prompt", access=session.access,
+            back=session.page.urls["retrospective"] + "#prompts",
+            consequences=["Cards written under it are deleted with it."])):
+        return question
     return _act(request, session, None, lambda data: services.remove_prompt(
         retrospective_id=session.pk, team=session.team, actor=request.user, prompt_id=prompt_id),
         done="Prompt removed.", anchor="prompts")
@@ -273,6 +280,12 @@ def edit_card(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int
 
 @session_post(Capability.TAKE_PART_IN_RETRO)
 def delete_card(request: HtmxHttpRequest, session: Session, card_key: str) -> HttpResponse:
+    mine = any(card.key == card_key and card.is_mine for card in session.page.cards)
+    # Someone else's card (or one gone meanwhile) is the service's refusal, in words: nothing to ask.
+    if mine and (question := confirm.ask(request, question="Take back your card?", yes="Yes, take it back",
+                                         access=session.access, back=session.page.urls["retrospective"] + "#prompts",
+                                         consequences=["It leaves the board and its words are deleted."])):
+        return question
     return _act(request, session, None, lambda data: services.delete_card(
         retrospective_id=session.pk, team=session.team, author=request.user, card_key=card_key),
         done="Card taken back.", anchor="prompts")
@@ -427,7 +440,7 @@ def export_csv(request: HttpRequest, org_slug: str, team_slug: str, retro_id: in
         tally = view.tally
         if tally is not None:
             for rating, count in (("held", tally.held), ("strained", tally.strained), ("broken", tally.broken)):
-                row("rating", view.prompt.non_negotiable.title, rating, "", "", count, "", "")
+                row("rating", view.prompt.non_negotiable.title, rating, "", "", str(count), "", "")
     for action in page.actions:
         row("action", action.theme.name if action.theme else "", action.title,
             action.owner.name if action.owner else "", "", action.standard or action.proposed_change,
@@ -485,6 +498,9 @@ def _summary(access: TeamAccess, retro_id: int) -> selectors.SummaryPage:
     page = selectors.summary_page(access, retro_id)
     if page is None:
         raise Http404("No such retrospective")
+    for view in page.non_negotiable_prompts:  # small counts read "fewer than 3", on the page and in exports
+        if view.tally is not None:
+            view.tally = view.tally.as_shown(access.team)
     return page
 
 

@@ -43,8 +43,10 @@ def test_leader_invites_revokes_and_changes_roles_without_javascript(
         pending = invite.get_by_role("listitem").filter(has_text="fay@example.com")
         expect(pending).to_contain_text("as Facilitator")
 
-        # She changes her mind and revokes it.
+        # She changes her mind and revokes it; without JavaScript a page asks first.
         pending.get_by_role("button", name="Revoke").click()
+        expect(page.get_by_role("heading", name="Withdraw the invitation to fay@example.com?")).to_be_visible()
+        page.get_by_role("button", name="Yes, withdraw it").click()
         expect(page.get_by_role("status")).to_contain_text(
             "Invitation to fay@example.com withdrawn."
         )

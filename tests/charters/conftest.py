@@ -105,7 +105,7 @@ def write_charter(people, leader):
         KeyResult.objects.bulk_create(
             KeyResult(goal=goal, position=k, metric=f"Key result {goal.position}.{k}", unit="%",
                       start_value=Decimal(0), target_value=Decimal(100), current_value=Decimal(40),
-                      confidence=7)
+                      confidence="on_track")
             for goal in goals for k in (1, 2)
         )
         return charter

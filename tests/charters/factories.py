@@ -41,7 +41,7 @@ def complete_charter(team, actor, *, non_negotiables: int = 3, goals: int = 1) -
     `non_negotiables` titles are "Non-negotiable 1", "Non-negotiable 2", ...; every
     one has a standard. Three boundaries, one per label. Each goal ("Goal 1", ...)
     advances a part of the purpose, names a tradeoff, is owned by `actor`, and has
-    one key result ("Metric 1", ...) from 10 to 20, currently 12, confidence 6.
+    one key result ("Metric 1", ...) from 10 to 20, currently 12, at risk.
     With `goals=0` the Performance check fails; with more than five
     non-negotiables the (advisory) few-non-negotiables check fails.
     """
@@ -88,7 +88,7 @@ def complete_charter(team, actor, *, non_negotiables: int = 3, goals: int = 1) -
             start_value=Decimal("10"),
             target_value=Decimal("20"),
             current_value=Decimal("12"),
-            confidence=6,
+            confidence="at_risk",
         )
     return charter
 

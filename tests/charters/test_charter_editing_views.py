@@ -12,6 +12,7 @@ import re
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from alignment.confirm import CONFIRMED
 from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable
 from tests.charters.conftest import charter_url
 
@@ -299,7 +300,7 @@ def test_key_result_is_added_to_its_goal(login, leader, draft):
     assert KeyResult.objects.get(metric="Visits on time").goal == goal
 
 
-def test_key_result_confidence_out_of_range_is_400_with_the_reason(login, leader, draft):
+def test_key_result_confidence_off_the_scale_is_400_with_the_reason(login, leader, draft):
     goal = Goal.objects.get(position=1)
 
     response = login(leader).post(charter_url("key_result_add", 1, goal.pk),
@@ -307,7 +308,7 @@ def test_key_result_confidence_out_of_range_is_400_with_the_reason(login, leader
 
     assert response.status_code == 400
     assert response["HX-Retarget"] == f"#key_result-new-{goal.pk}"
-    assertContains(response, "Confidence runs from 0", status_code=400)
+    assertContains(response, "Select a valid choice", status_code=400)
     assertContains(response, 'value="Visits on time"', status_code=400)
 
 
@@ -322,7 +323,7 @@ def test_goal_owner_must_be_in_the_team(login, leader, outsider, draft):
 def test_htmx_delete_returns_the_section_without_the_item(login, leader, draft):
     item = Boundary.objects.get(position=1)
 
-    response = login(leader).post(charter_url("item_action", 1, "boundary", item.pk, "delete"), **HTMX)
+    response = login(leader).post(charter_url("item_action", 1, "boundary", item.pk, "delete"), CONFIRMED, **HTMX)
 
     assert response.status_code == 200
     assert_fragment(response)
@@ -406,7 +407,7 @@ def test_delete_or_move_on_a_ratified_version_goes_back_to_the_charter_with_the_
                                                                                       make_url):
     """Was 403. A button has nothing typed to keep: the leader is sent back to the charter page and
     told why, and nothing changes."""
-    response = login(leader).post(make_url(), follow=True)
+    response = login(leader).post(make_url(), CONFIRMED, follow=True)
 
     assertRedirects(response, charter_url("detail"))
     assertContains(response, RATIFIED_REASON)
@@ -499,7 +500,7 @@ def test_item_of_another_version_cannot_be_opened_or_changed_through_this_versio
     opened = client.get(charter_url("item_edit", 2, "non_negotiable", old_item.pk), follow=True)
     edited = client.post(charter_url("item_edit", 2, "non_negotiable", old_item.pk),
                          {"version": "1", "title": "Changed"}, follow=True)
-    client.post(charter_url("item_action", 2, "non_negotiable", old_item.pk, "delete"))
+    client.post(charter_url("item_action", 2, "non_negotiable", old_item.pk, "delete"), CONFIRMED)
     client.post(charter_url("item_action", 2, "non_negotiable", old_item.pk, "down"))
     opened_kr = client.get(charter_url("item_edit", 2, "key_result", old_kr.pk), follow=True)
 
@@ -579,7 +580,8 @@ def test_delete_that_races_a_ratification_goes_back_to_the_charter_with_the_reas
     monkeypatch.setattr(services, "delete_item", delete_late)
     item = NonNegotiable.objects.get(position=1)
 
-    response = login(leader).post(charter_url("item_action", 1, "non_negotiable", item.pk, "delete"), follow=True)
+    response = login(leader).post(charter_url("item_action", 1, "non_negotiable", item.pk, "delete"), CONFIRMED,
+                                  follow=True)
 
     assertRedirects(response, charter_url("detail"))
     assertContains(response, RATIFIED_REASON)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import reverse
 
+from alignment.confirm import CONFIRMED
 from charters.models import Boundary, Charter, Comment, Goal, KeyResult, KeyResultProgress, NonNegotiable, Response
 from tests.charters.conftest import ORG, TEAM, Versions, charter_url
 from tests.matrix import Matrix
@@ -89,9 +90,10 @@ CASES = [
     leaders_only("start", "post", lambda v: charter_url("start"), leader=FOUND),
     leaders_only("amend", "post", lambda v: charter_url("amend"), leader=409, data=lambda v: {"note": "x"}),
     leaders_only("propose", "post", _v("propose"), leader=400),
-    leaders_only("withdraw", "post", _v("withdraw"), leader=FOUND),
+    # Destructive buttons carry the confirmation (alignment/confirm.py): refused all the same without the role.
+    leaders_only("withdraw", "post", _v("withdraw"), leader=FOUND, data=lambda v: CONFIRMED),
     leaders_only("ratify", "post", _v("ratify"), leader=FOUND),
-    leaders_only("discard", "post", _v("discard"), leader=FOUND),
+    leaders_only("discard", "post", _v("discard"), leader=FOUND, data=lambda v: CONFIRMED),
     # Editing: leaders only.
     leaders_only("section edit form", "get", _v("section_edit", "purpose"), leader=OK),
     leaders_only("section edit", "post", _v("section_edit", "purpose"), leader=FOUND, data=lambda v: PURPOSE),
@@ -112,7 +114,8 @@ CASES = [
     leaders_only("key result edit form", "get", _v("item_edit", "key_result", lambda v: v.key_result.pk),
                  leader=OK),
     leaders_only("item delete", "post",
-                 _v("item_action", "non_negotiable", lambda v: v.non_negotiable.pk, "delete"), leader=FOUND),
+                 _v("item_action", "non_negotiable", lambda v: v.non_negotiable.pk, "delete"), leader=FOUND,
+                 data=lambda v: CONFIRMED),
     leaders_only("item move down", "post",
                  _v("item_action", "boundary", lambda v: v.boundary.pk, "down"), leader=FOUND),
     leaders_only("item move up", "post",
@@ -137,6 +140,12 @@ CASES = [
     # answered yet: refused with a message); anyone else's is not theirs to see (404).
     Case("objector's resolution", "post", _v("resolution", lambda v: v.objection.pk), outsider=NOT_FOUND,
          member=FOUND, facilitator=NOT_FOUND, leader=FORBIDDEN, data=lambda v: {"resolved": "1"}),
+    # The end of a consent round: a leader reminds whoever's word is missing (the facilitator's, here);
+    # "since you responded" is the reader's own response's text against today's: the member objected, the
+    # facilitator has not responded (sent to the consent panel), a leader who is not a member never responds.
+    leaders_only("remind who hasn't answered", "post", _v("remind"), leader=FOUND),
+    Case("since you responded", "get", _v("since_responded"), outsider=NOT_FOUND, member=OK, facilitator=FOUND,
+         leader=FORBIDDEN),
 ]
 
 
@@ -146,14 +155,15 @@ def test_every_charters_url_is_in_the_matrix():
 
     covered = {"detail", "version", "history", "diff", "print", "markdown", "start", "amend", "propose",
                "withdraw", "ratify", "discard", "section_edit", "item_add", "key_result_add", "item_edit",
-               "item_action", "progress", "comment_create", "comment_resolve", "respond", "answer", "resolution"}
+               "item_action", "progress", "comment_create", "comment_resolve", "respond", "answer", "resolution",
+               "remind", "since_responded"}
     assert {pattern.name for pattern in urlpatterns} == covered
 
 
 def _state() -> tuple:
     """Everything a charters request could write, to prove a refused one wrote nothing."""
     return (
-        list(Charter.objects.values_list("pk", "state", "purpose_version", "purpose_statement")),
+        list(Charter.objects.values_list("pk", "state", "purpose_version", "purpose_statement", "reminded_at")),
         list(NonNegotiable.objects.values_list("pk", "position", "version", "title")),
         list(Boundary.objects.values_list("pk", "position", "version")),
         list(Goal.objects.values_list("pk", "position", "version")),

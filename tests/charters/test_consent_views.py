@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db.models import F
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from alignment.confirm import CONFIRMED
 from charters import services
 from charters.models import Charter, Comment, NonNegotiable, Response
 from tests.charters.conftest import charter_url
@@ -306,6 +308,7 @@ def objection(proposed, member) -> Response:
 
 
 def test_leader_answers_an_objection(login, leader, objection):
+    Charter.objects.filter(pk=objection.charter_id).update(revision=F("revision") + 1)  # amended since the objection
     response = login(leader).post(charter_url("answer", 1, objection.pk),
                                   {"answer": "amended", "text": "Added carers to who we serve"}, follow=True)
 
@@ -402,7 +405,7 @@ def test_propose_refused_when_incomplete_says_what_is_missing(login, leader, tea
 
 
 def test_withdraw_takes_a_proposal_back_to_draft_keeping_responses(login, leader, objection):
-    response = login(leader).post(charter_url("withdraw", 1), follow=True)
+    response = login(leader).post(charter_url("withdraw", 1), CONFIRMED, follow=True)
 
     assertContains(response, "Taken back to draft.")
     assert Charter.objects.get().state == Charter.State.DRAFT
@@ -434,7 +437,7 @@ def test_ratify_after_the_objection_is_answered_supersedes_the_active_version(lo
 def test_discard_deletes_the_draft(login, leader, team, write_charter):
     write_charter(team, state=Charter.State.DRAFT)
 
-    response = login(leader).post(charter_url("discard", 1), follow=True)
+    response = login(leader).post(charter_url("discard", 1), CONFIRMED, follow=True)
 
     assertContains(response, "Draft discarded.")
     assertContains(response, "No charter yet")

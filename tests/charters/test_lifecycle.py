@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import F, ProtectedError, RestrictedError
 
 from alignment.errors import ActionRefused, ItemRemoved
 from charters import services
@@ -287,6 +287,7 @@ def test_ratify_refuses_while_an_objection_is_unanswered(team, leader, member, f
 def test_ratify_succeeds_once_every_objection_is_answered(team, leader, member, answer):
     charter = proposed(team, leader)
     objection = services.respond(charter=charter, member=member, kind="objection", reason="Too vague.")
+    Charter.objects.filter(pk=charter.pk).update(revision=F("revision") + 1)  # the purpose reworded since
     services.answer_objection(response=objection, actor=leader, answer=answer, text="Reworded the purpose.")
 
     services.ratify(charter=charter, actor=leader, despite_gaps=True)
@@ -401,7 +402,7 @@ def test_amendment_copies_everything_into_a_new_draft(team, leader, member):
         start_value=1,
         target_value=2,
         current_value=Decimal("1.5"),
-        confidence=4,
+        confidence="at_risk",
     )
 
     draft = services.start_amendment(team=team, actor=member, note="Tighten the standards.")
@@ -569,15 +570,16 @@ def test_ratifying_an_amendment_brings_key_result_progress_up_to_date(team, lead
     active = ratified_charter(team, leader)
     draft = services.start_amendment(team=team, actor=leader)
     # A check-in moves the active key result while the amendment is being drafted.
-    KeyResult.objects.filter(goal__charter=active).update(current_value=Decimal("17.50"), confidence=9)
+    services.record_progress(key_result=KeyResult.objects.get(goal__charter=active), actor=leader,
+                             value=Decimal("17.50"), confidence="on_track")
     copied = KeyResult.objects.get(goal__charter=draft)
-    assert (copied.current_value, copied.confidence) == (Decimal("12"), 6)
+    assert (copied.current_value, copied.confidence) == (Decimal("12"), "at_risk")
     services.propose(charter=draft, actor=leader)
 
     services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     copied.refresh_from_db()
-    assert (copied.current_value, copied.confidence) == (Decimal("17.50"), 9)
+    assert (copied.current_value, copied.confidence) == (Decimal("17.50"), "on_track")
     assert (copied.start_value, copied.target_value) == (Decimal("10"), Decimal("20"))
 
 
@@ -604,19 +606,20 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
 ):
     active = ratified_charter(team, leader, goals=items)
     draft = services.start_amendment(team=team, actor=leader)
-    KeyResult.objects.filter(goal__charter=active).update(confidence=9)
+    for kr in KeyResult.objects.filter(goal__charter=active):
+        services.record_progress(key_result=kr, actor=leader, value=15, confidence="off_track")
     services.propose(charter=draft, actor=leader)
 
-    # 1 savepoint, 2 lock the charter, 3 count open objections, 4 the responses and 5 the team's
-    # memberships with users (whose word on the final text is missing; none here, so no record is
-    # inserted), 6 supersede the active version, 7 ratify, 8 carry key-result progress (one UPDATE);
-    # nobody else in the team to tell of it (notices.tell_ratified); 9 the team's webhooks
-    # (webhooks.post_ratified); `charter_ratified`: (reviews) 10 the open cycle, 11 the ratified
-    # version's goal ids, 12 link them all to the cycle (one INSERT, conflicts ignored); 13 release.
-    with django_assert_num_queries(13):
+    # 1 savepoint, 2 lock the charter, 3 the responses with their people (open objections among them) and
+    # 4 the team's memberships with users (whose word on the final text is missing; none here, so no record
+    # is inserted: `services.consent_standing`), 5 supersede the active version, 6 ratify, 7 carry key-result
+    # progress (one UPDATE); nobody else in the team to tell of it (notices.tell_ratified); 8 the team's
+    # webhooks (webhooks.post_ratified); `charter_ratified`: (reviews) 9 the open cycle, 10 the ratified
+    # version's goal ids, 11 link them all to the cycle (one INSERT, conflicts ignored); 12 release.
+    with django_assert_num_queries(12):
         services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
-    assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {9}
+    assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {"off_track"}
 
 
 # Revisions of the text --------------------------------------------------------------------------

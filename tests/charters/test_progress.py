@@ -278,7 +278,7 @@ def test_without_progress_the_page_shows_the_written_value(active, leader, login
     page = login(leader).get(charter_url("detail"))
 
     assertContains(page, '<td class="latest-value">12%')
-    assertContains(page, "6/10")
+    assertContains(page, '<span class="badge confidence-at_risk">at risk</span>')
 
 
 def test_only_a_leader_on_the_active_version_is_offered_the_form(active, team, leader, member, facilitator,

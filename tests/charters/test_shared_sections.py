@@ -139,8 +139,11 @@ def test_an_htmx_comment_answers_with_its_threads_only_and_is_flat(login, member
     client = login(member)
 
     # 1 user, 2 the person's memberships (with their teams), 3 the version, 4 savepoint, 5 the version
-    # locked, 6 the comment, 7 release the savepoint, 8 the version's threads
-    with django_assert_num_queries(8) as queries:
+    # locked, 6 the comment; the leaders told (`notices.tell_commented`): 7 the team's memberships with their
+    # people, 8 savepoint, 9 deliveries already claimed, 10 their preferences, 11 savepoint, 12 claim (one
+    # INSERT), 13 release, 14 their notifications (one INSERT … SELECT), 15 release; 16 release the savepoint,
+    # 17 the version's threads
+    with django_assert_num_queries(17) as queries:
         response = client.post(charter_url("comment_create", 1), {"section": "purpose", "body": "And carers?"},
                                HTTP_HX_REQUEST="true")
 

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
+from alignment.confirm import CONFIRMED
 from checkins.models import CheckIn, Commitment, Renegotiation
 from tests.checkins.conftest import MONDAY, at, url
 
@@ -83,7 +84,12 @@ def test_a_kept_commitment_waits_on_the_commitments_page_until_discarded(login, 
     assertContains(waiting, 'value="Alert inventory"')
     assertNotContains(waiting, 'name="overload_seen"')  # not renegotiated: committing asks again
 
-    discarded = client.post(url("create_commitment"), {"discard_kept": "1"}, follow=True)
+    asked = client.post(url("create_commitment"), {"discard_kept": "1", "title": "Alert inventory"})
+    assertContains(asked, "Discard the commitment you had kept?")
+    assertContains(asked, '<input type="hidden" name="title" value="Alert inventory">', html=True)
+    assertContains(client.get(url("commitments")), 'value="Alert inventory"')  # nothing discarded yet
+
+    discarded = client.post(url("create_commitment"), {"discard_kept": "1", **CONFIRMED}, follow=True)
 
     assertContains(discarded, "The commitment you had kept is discarded.")
     assertNotContains(discarded, 'value="Alert inventory"')

@@ -4,8 +4,9 @@ Anonymous people are sent to log in; someone in another organisation, or in anot
 the same organisation, gets 404 everywhere (a team's check-ins do not leak); members and
 facilitators write their own check-in; everyone in the team sees the week's summary and the
 trends, leaders and facilitators read the check-ins themselves; the thread under a check-in is
-between its author and the leaders; only leaders acknowledge and resolve blockers. A leader who
-is only a leader does not check in (403).
+between its author and the leaders; only leaders acknowledge. A blocker is resolved by the leaders,
+whoever raised it and whoever it names as who could help. A leader who is only a leader does not
+check in (403).
 
 Commitments are the team's to read. Members and facilitators commit themselves, renegotiate,
 answer requests and mark done (their own only: someone else's is refused in words); leaders
@@ -78,7 +79,8 @@ CASES = [
          data=lambda w, user: {"body": "Thanks for this", "token": str(uuid.uuid4())}),
     Case("acknowledge", "post", lambda w: url("acknowledge", w.checkin.pk), member=FORBIDDEN,
          facilitator=FORBIDDEN, leader=FOUND),
-    Case("resolve blocker", "post", lambda w: url("resolve_blocker", w.blocker.pk), member=FORBIDDEN,
+    # The member raised it; the facilitator neither raised it nor is named on it; leaders resolve any.
+    Case("resolve blocker", "post", lambda w: url("resolve_blocker", w.blocker.pk), member=FOUND,
          facilitator=FORBIDDEN, leader=FOUND, data=lambda w, user: {"resolution": "Sorted"}),
     Case("commitments", "get", lambda w: url("commitments"), member=OK, facilitator=OK, leader=OK),
     Case("commit", "post", lambda w: url("create_commitment"), member=FOUND, facilitator=FOUND, leader=FORBIDDEN,

@@ -170,7 +170,8 @@ def test_the_trends_page(login, member, history, weeks, django_assert_num_querie
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.count("<circle") == min(weeks, 12)  # one marker per week with a reading, 12 weeks shown
+    # One marker per week with a reading, 12 weeks shown, and the legend's sample of the confidence drawn.
+    assert body.count('<circle class="chart-marker') == min(weeks, 12) + 1
     assert "Reviewed code only" in body
     assert again.content.decode() == body.replace(*csrf_tokens(body, again.content.decode()))
 

@@ -25,6 +25,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reviewed(team, leader, member, facilitator):
+    # Counts as they are: small-team privacy ("fewer than 3") is tests/checkins/test_small_team_privacy.py's.
+    team.privacy_minimum = 1
+    team.save(update_fields=["privacy_minimum"])
     open_cycle(team, charter_in_force(team))
     retro = session(team, facilitator, phase="closed")
     deploys = theme(retro, "Deploys", write_card(retro, member, "Calmer releases"),
