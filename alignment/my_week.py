@@ -51,7 +51,8 @@ class WeekItem:
 
     Give a deadline as a moment (`due_at`, e.g. a check-in's time) or as a day of the team's calendar
     (`due_on`, e.g. a commitment's due date: it ends at midnight there); give `since` for something
-    waiting without a deadline. `for_leader` marks what the person sees because they lead the team.
+    waiting without a deadline. `for_leader` marks what the person sees because of a role that runs
+    the team (leading it, or `role`, e.g. "facilitator", when that is the role that brings it).
     """
 
     team: Any  # alignment.Team
@@ -59,6 +60,7 @@ class WeekItem:
     text: str
     url: str
     for_leader: bool = False
+    role: str = "leader"
     due_at: datetime | None = None
     due_on: date | None = None
     since: datetime | None = None
@@ -126,6 +128,7 @@ class Line:
     text = property(lambda self: self.item.text)
     url = property(lambda self: self.item.url)
     for_leader = property(lambda self: self.item.for_leader)
+    role = property(lambda self: self.item.role)
     settled = property(lambda self: self.item.settled)
 
 

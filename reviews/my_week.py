@@ -43,8 +43,9 @@ def week_items(person, memberships: list[Membership], now: datetime) -> list[Wee
             if session - now > timedelta(days=SESSION_SOON_DAYS):
                 continue
             if may.run:
+                role = "leader" if access.membership.is_leader else "facilitator"
                 items.append(WeekItem(team, "retro_to_start", f"Start the retrospective of cycle {number}", url,
-                                      for_leader=True, due_at=session))
+                                      for_leader=True, role=role, due_at=session))
             elif may.take_part:
                 items.append(WeekItem(team, "retro_soon", f"The retrospective of cycle {number} is coming up",
                                       url, due_at=session))
