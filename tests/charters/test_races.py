@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from alignment.confirm import CONFIRMED
 from charters.models import Charter, Comment, Goal, KeyResult, NonNegotiable, Response
 from tests.charters.conftest import charter_url
 from tests.charters.factories import complete_charter
@@ -50,7 +51,7 @@ def test_discard_double_clicked_discards_once_and_explains_the_second(round_, te
     one, _two = leaders
     url = charter_url("discard", draft.number)
 
-    codes = statuses(run_concurrently(lambda: one.post(url), lambda: one.post(url)))
+    codes = statuses(run_concurrently(lambda: one.post(url, CONFIRMED), lambda: one.post(url, CONFIRMED)))
 
     assert codes == [302, 302]
     assert not Charter.objects.filter(team=team).exists()
@@ -68,10 +69,10 @@ def test_discard_racing_another_action_never_fails(round_, action, team, leader,
                                               {"section": "purpose", "body": "Who decides this?"}),
         "consent": lambda: member_client.post(charter_url("respond", draft.number),
                                               {"kind": "consent", "reason": "", "revision": draft.revision}),
-        "withdraw": lambda: two.post(charter_url("withdraw", draft.number)),
+        "withdraw": lambda: two.post(charter_url("withdraw", draft.number), CONFIRMED),
     }[action]
 
-    codes = statuses(run_concurrently(lambda: one.post(charter_url("discard", draft.number)), other))
+    codes = statuses(run_concurrently(lambda: one.post(charter_url("discard", draft.number), CONFIRMED), other))
 
     assert 500 not in codes
     assert codes[0] in (302, 200)
@@ -89,7 +90,7 @@ def test_key_result_added_while_its_goal_is_removed_is_refused_in_words(round_, 
 
     codes = statuses(run_concurrently(
         lambda: one.post(add, {"metric": "Visits on time", "target_value": "95"}),
-        lambda: two.post(remove),
+        lambda: two.post(remove, CONFIRMED),
     ))
 
     assert 500 not in codes
@@ -108,7 +109,7 @@ def test_item_moved_while_it_is_removed_never_fails(round_, direction, team, lea
 
     codes = statuses(run_concurrently(
         lambda: one.post(charter_url("item_action", draft.number, "non_negotiable", middle.pk, direction)),
-        lambda: two.post(charter_url("item_action", draft.number, "non_negotiable", middle.pk, "delete")),
+        lambda: two.post(charter_url("item_action", draft.number, "non_negotiable", middle.pk, "delete"), CONFIRMED),
     ))
 
     assert codes == [302, 302]
