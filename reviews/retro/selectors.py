@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
 from alignment.permissions import TeamAccess
-from alignment.privacy import shown_count
+from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
 from charters.models import Charter, KeyResult
 from charters.selectors import active_key_results_at
@@ -89,7 +89,7 @@ class RatingTally:
 
     def as_shown(self, team) -> RatingTally:
         """The tally as the team's small-team privacy lets it be shown: "fewer than 3" for a small count
-        (`alignment.privacy`), in the summary and its exports."""
+        (`alignment.privacy`), wherever it is shown: the session, its summary and exports, the health trend."""
         return RatingTally(*(shown_count(team, n) for n in (self.held, self.strained, self.broken)))
 
 
@@ -97,9 +97,10 @@ class RatingTally:
 class PromptView:
     prompt: RetroPrompt
     cards: list[CardView]
-    strained_in_checkins: int = 0  # check-ins of the cycle that named this non-negotiable as strained
+    # Check-ins of the cycle that named this non-negotiable as strained, as they may be shown (`alignment.privacy`).
+    strained_in_checkins: ShownCount | None = None
     my_rating: str = ""
-    tally: RatingTally | None = None  # shown once collecting ends
+    tally: RatingTally | None = None  # shown once collecting ends, as it may be shown (`RatingTally.as_shown`)
     form: object = None  # the card form, attached by the view
     form_html: str = ""  # or, blank, as kept for everyone who may write cards (`_share_card_forms`)
     rating_field: object = None  # the reader's rating of its non-negotiable, attached by the view
@@ -348,9 +349,9 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
             view.my_rating = mine.get(prompt.non_negotiable_id, "")
             if retro.reveals_ratings:
                 counted = tallies[prompt.non_negotiable_id]
-                view.tally = RatingTally(counted["held"], counted["strained"], counted["broken"])
+                view.tally = RatingTally(counted["held"], counted["strained"], counted["broken"]).as_shown(team)
             if context is not None:
-                view.strained_in_checkins = context.strains.get(prompt.non_negotiable.title, 0)
+                view.strained_in_checkins = shown_count(team, context.strains.get(prompt.non_negotiable.title, 0))
         prompt_views.append(view)
 
     # Themes, in the order the team discusses them once votes are counted.
@@ -599,9 +600,24 @@ TREND_CYCLES = 8
 
 @dataclass(frozen=True)
 class CycleHealth(RatingTally):
-    """How one non-negotiable was rated in one cycle's retrospective."""
+    """How one non-negotiable was rated in one cycle's retrospective.
+
+    The counts are the real ones, for the share and the status; what a page shows is `shown`.
+    """
 
     cycle_number: int
+    minimum: int = 1  # the team's `privacy_minimum`: 1 shows every count
+
+    @property
+    def shown(self) -> RatingTally:
+        """The counts as the team's small-team privacy lets them be shown (`alignment.privacy`)."""
+        return RatingTally(*(ShownCount(n, self.minimum) for n in (self.held, self.strained, self.broken)))
+
+    @property
+    def shows_share(self) -> bool:
+        """Whether the share who held it may be drawn: rated, and not by so few holding it that the share, beside
+        the team's size, would tell the count the table hides."""
+        return bool(self.total) and not self.shown.held.is_hidden
 
     @property
     def held_percent(self) -> int | None:
@@ -628,13 +644,22 @@ class NonNegotiableTrend:
 
     @property
     def chart(self) -> charts.BarChart:
-        """One bar per cycle: the share who rated it held, on a fixed 0–100 scale, coloured by how it held."""
-        return charts.bar_chart([charts.Bar(
-            label=f"Cycle {c.cycle_number}", value=c.held_percent, status=c.status,  # not rated: a gap, not 0%
-            title=(f"Cycle {c.cycle_number}: {c.held} held, {c.strained} strained, {c.broken} broken"
-                   if c.total else f"Cycle {c.cycle_number}: not rated"),
-        ) for c in self.cycles], maximum=100, width=420, height=150, status_labels=HEALTH_WORDS,
-            gap_label="not rated")
+        """One bar per cycle: the share who rated it held, on a fixed 0–100 scale, coloured by how it held.
+
+        A cycle where it was not rated, or held by fewer than the team's minimum, is a gap, not 0%.
+        """
+        bars = []
+        for c in self.cycles:
+            shown = c.shown
+            bars.append(charts.Bar(
+                label=f"Cycle {c.cycle_number}", value=c.held_percent if c.shows_share else None, status=c.status,
+                title=(f"Cycle {c.cycle_number}: {shown.held} held, {shown.strained} strained, {shown.broken} broken"
+                       if c.total else f"Cycle {c.cycle_number}: not rated"),
+            ))
+        gaps = [f"held by fewer than {c.minimum}" if c.total else "not rated" for c in self.cycles
+                if not c.shows_share]
+        return charts.bar_chart(bars, maximum=100, width=420, height=150, status_labels=HEALTH_WORDS,
+                                gap_label=", or ".join(sorted(set(gaps), reverse=True)))
 
     @property
     def chart_id(self) -> str:
@@ -647,6 +672,7 @@ class HealthTrend:
 
     cycle_numbers: list[int]
     non_negotiables: list[NonNegotiableTrend]
+    privacy_minimum: int = 1  # the team's: counts below it read "fewer than …" (`CycleHealth.shown`)
 
     @property
     def has_points(self) -> bool:
@@ -657,7 +683,8 @@ def health_trend(team, *, cycles: int = TREND_CYCLES) -> HealthTrend:
     """Per non-negotiable (by title, so amended versions continue its line), the held / strained / broken
     counts of the last `cycles` reviewed cycles, oldest first: one query.
 
-    A cycle counts once it is closed or its retrospective is: the ratings are final then.
+    A cycle counts once it is closed or its retrospective is: the ratings are final then. Each cycle's counts
+    carry the team's privacy minimum, so that they are shown as it lets them be (`CycleHealth.shown`).
     """
     reviewed = (ReviewCycle.objects.filter(team=team)
                 .filter(Q(state=ReviewCycle.State.CLOSED) | Q(retrospectives__phase=Retrospective.Phase.CLOSED))
@@ -671,11 +698,13 @@ def health_trend(team, *, cycles: int = TREND_CYCLES) -> HealthTrend:
     for number, title, rating, n in rows:
         counts[title][number][rating] += n
         first_seen.setdefault(title, (number, len(first_seen)))
+    minimum = team.privacy_minimum
     trends = [NonNegotiableTrend(title=title, cycles=[
-        CycleHealth(by_cycle[number]["held"], by_cycle[number]["strained"], by_cycle[number]["broken"], number)
+        CycleHealth(by_cycle[number]["held"], by_cycle[number]["strained"], by_cycle[number]["broken"], number,
+                    minimum)
         for number in numbers]) for title, by_cycle in counts.items()]
     trends.sort(key=lambda trend: trend.title.lower())
-    return HealthTrend(cycle_numbers=numbers, non_negotiables=trends)
+    return HealthTrend(cycle_numbers=numbers, non_negotiables=trends, privacy_minimum=minimum)
 
 
 def health_panel(request, access: TeamAccess) -> HealthTrend | None:

@@ -79,6 +79,9 @@ def test_the_trend_costs_one_query_however_many_cycles(team, leader, rate, cycle
 
 
 def test_the_team_page_shows_the_trend_as_a_chart_and_a_table(login, team, leader, member, rate):
+    # Counts as they are: small-team privacy ("fewer than 3") is tests/reviews/test_retro_small_team_privacy.py's.
+    team.privacy_minimum = 1
+    team.save(update_fields=["privacy_minimum"])
     charter = Charter.objects.create(team=team, number=1, state=Charter.State.RATIFIED)
     nn = NonNegotiable.objects.create(charter=charter, title="Reviewed code only")
     rate(_reviewed(team, charter, 1), nn, "HHS")
