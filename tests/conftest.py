@@ -68,6 +68,17 @@ def _fast_passwords_and_eager_tasks(settings):
 
 
 @pytest.fixture
+def frozen(monkeypatch):
+    """Move the clock: `frozen(moment)` makes `timezone.now()` return it everywhere."""
+    from django.utils import timezone
+
+    def set_to(moment) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    return set_to
+
+
+@pytest.fixture
 def make_user(db):
     from alignment.models import User
 

@@ -55,16 +55,6 @@ def commitment(team, owner, *, state=Commitment.State.OPEN, due_on=date(2026, 11
                                      due_on=due_on, state=state, created_at=at(0))
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment):
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
 # Check-ins --------------------------------------------------------------------------------------------
 
 

@@ -112,16 +112,6 @@ def test_typed_values_become_readings_and_going_back_removes_only_those(migrate,
     }
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_cycle_page_and_the_ledger_read_a_value_typed_before(migrate, login, team, leader, frozen):
     from charters.models import KeyResult, KeyResultProgress

@@ -27,16 +27,6 @@ def test_kinds(monkeypatch):
                                                                            reminder=True))
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
 def _deliver(recipient, kind=EVENT, key="e1", now=None):
     return notifications.deliver(recipient=recipient, kind=kind, key=key, subject="Your charter needs you",
                                  body="Lena proposed the charter.", url="/o/harbour/t/platform/charter/",

@@ -21,16 +21,6 @@ pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
 def amend(team, leader, *, metric: str, target: str | None = None, objective: str | None = None,
           drop: str | None = None):
     """Amend the charter in force (one key result's target, a goal's objective, a key result dropped), ratify it."""

@@ -19,16 +19,6 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
 def running(team, leader, frozen):
     """A six-week cycle from 2 Nov 2026 (to 14 Dec); today is 20 Nov, 24 days before its end."""
     frozen(datetime(2026, 11, 2, 9, tzinfo=LONDON))

@@ -24,16 +24,6 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
 def running(team, leader, frozen):
     """A cycle that started on 2 Nov 2026 under a ratified charter with two goals (key results 10 → 20)."""
     frozen(datetime(2026, 11, 2, 9, tzinfo=LONDON))

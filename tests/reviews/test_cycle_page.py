@@ -28,16 +28,6 @@ TODAY = datetime(2026, 11, 25, 9, tzinfo=LONDON)
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
 def running(team, leader, frozen):
     """The cycle that started on 2 Nov 2026 under a ratified charter with two goals (key results 10 → 20)."""
     frozen(STARTED)

@@ -20,16 +20,6 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
 def typed(team, leader, frozen):
     """A first charter whose leader typed "currently 14, on track" in the editor, ratified on 2 Nov."""
     frozen(datetime(2026, 11, 2, 9, tzinfo=LONDON))
