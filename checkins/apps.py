@@ -48,9 +48,10 @@ class CheckinsConfig(AppConfig):
                                     description="Someone's check-in names you as who could help with what is in "
                                                 "their way (the team's leaders, when it names nobody).",
                                     audience=notifications.ANYONE)
-        notifications.register_kind(BLOCKER_RESOLVED, "Your blockers resolved",
-                                    description="Someone resolved a blocker you raised, and said how.",
-                                    audience=CHECKS_IN)
+        notifications.register_kind(BLOCKER_RESOLVED, "Blockers resolved",
+                                    description="Someone resolved a blocker you raised, or one you were named as "
+                                                "who could help with, and said how.",
+                                    audience=notifications.ANYONE)
 
         self._register_scheduled_kinds()
         self._register_calendar_source()
@@ -80,11 +81,12 @@ class CheckinsConfig(AppConfig):
                                     audience=notifications.LEADER)
         schedule.register_preview(reminders.next_times)
 
-        from checkins.commitment_reminders import COMMITMENT_DUE
+        from checkins import commitment_reminders
 
-        notifications.register_kind(COMMITMENT_DUE, "Commitments coming due", reminder=True,
+        notifications.register_kind(commitment_reminders.COMMITMENT_DUE, "Commitments coming due", reminder=True,
                                     description="The day before one of your commitments is due, and on the day.",
                                     audience=notifications.ANYONE)
+        schedule.register_preview(commitment_reminders.next_times)
 
         from checkins.webhooks import WEEK_SUMMARY
         from notifications import webhooks

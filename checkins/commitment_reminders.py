@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -47,29 +47,33 @@ def nudge_key(commitment: Commitment, when: str) -> str:
     return f"commitment:{commitment.pk}:due-{commitment.due_on.isoformat()}:{when}"
 
 
+def nudge_windows(due_on: date, zone) -> dict[str, tuple[datetime, datetime]]:
+    """When each nudge of a commitment due on `due_on` may go out, from and until, in the team's `zone`: BEFORE
+    from `NUDGE_HOUR` the day before until `NUDGE_HOUR` on the day, ON from then until the day ends."""
+    on = datetime.combine(due_on, NUDGE_HOUR, tzinfo=zone)
+    return {BEFORE: (datetime.combine(due_on - timedelta(days=1), NUDGE_HOUR, tzinfo=zone), on),
+            ON: (on, datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=zone))}
+
+
 def nudge_due(commitment: Commitment, now: datetime) -> str | None:
     """Which nudge the commitment's owner should have at `now` (BEFORE, ON), if either: a pure function."""
     zone = commitment.team.zone
     local = timezone.localtime(now, zone)
-    starts = {BEFORE: commitment.due_on - timedelta(days=1), ON: commitment.due_on}
-    for when, day in starts.items():
-        opens = datetime.combine(day, NUDGE_HOUR, tzinfo=zone)
-        closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-        if when == BEFORE:
-            closes = datetime.combine(commitment.due_on, NUDGE_HOUR, tzinfo=zone)
+    for when, (opens, closes) in nudge_windows(commitment.due_on, zone).items():
         if opens <= local < closes:
             return when
     return None
 
 
-def due_nudges(now: datetime) -> list[DueNudge]:
-    """The nudges owed at `now` and not yet delivered, in two queries whatever their number.
+def due_nudges(now: datetime, *, teams=None) -> list[DueNudge]:
+    """The nudges owed at `now` and not yet delivered (of `teams`' commitments, ids, when given), in two queries
+    whatever their number.
 
     Queries: the open commitments of active teams due between yesterday and the day after tomorrow
     (UTC; every zone's "tomorrow" and "today" fall in it) with their owners and teams; the deliveries
     already made for their keys.
     """
-    today = now.astimezone(timezone.get_fixed_timezone(0)).date()
+    today = now.astimezone(UTC).date()
     candidates = (Commitment.objects.open().filter(due_on__gte=today - timedelta(days=1),
                                                    due_on__lte=today + timedelta(days=2),
                                                    team__archived_at__isnull=True)
@@ -78,6 +82,8 @@ def due_nudges(now: datetime) -> list[DueNudge]:
                         "team__time_zone", "team__archived_at", "team__organisation__slug",
                         *(f"owner__{f}" for f in RECIPIENT_FIELDS))
                   .order_by("pk"))
+    if teams is not None:
+        candidates = candidates.filter(team__in=teams)
     owed = []
     for commitment in candidates:
         when = nudge_due(commitment, now)
@@ -113,3 +119,34 @@ def send_commitment_nudges(*, now: datetime | None = None) -> Counts:
     logger.info("commitment nudges: %s", counts)
     return counts
 
+
+# What will be sent when (`manage.py schedule_preview`) ----------------------------------------------------
+
+PREVIEW_LABEL = "commitment nudge"
+
+
+def next_times(teams: list, now: datetime) -> dict[int, dict[str, datetime | None]]:
+    """Per team: when its next commitment nudge goes out (registered with `alignment.schedule`). Three queries.
+
+    `now` when one is owed and not yet sent (the scheduler's next run sends it); else when the next nudge of an
+    open commitment opens; None when no open commitment is due from today on.
+
+    Queries: `due_nudges`'s two, for these teams; the dates their open commitments are due from yesterday
+    (UTC) on, each once per team.
+    """
+    ids = [team.pk for team in teams]
+    owed = {nudge.commitment.team_id for nudge in due_nudges(now, teams=ids)}
+    yesterday = now.astimezone(UTC).date() - timedelta(days=1)  # in UTC: every zone's today falls after it
+    due_dates: dict[int, list[date]] = {}
+    for team_id, due_on in (Commitment.objects.open().filter(team__in=ids, due_on__gte=yesterday)
+                            .values_list("team_id", "due_on").distinct().order_by()):
+        due_dates.setdefault(team_id, []).append(due_on)
+    times = {}
+    for team in teams:
+        if team.pk in owed:
+            times[team.pk] = {PREVIEW_LABEL: now}
+            continue
+        opening = [opens for due_on in due_dates.get(team.pk, ())
+                   for opens, _ in nudge_windows(due_on, team.zone).values() if opens >= now]
+        times[team.pk] = {PREVIEW_LABEL: min(opening, default=None)}
+    return times

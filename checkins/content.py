@@ -31,12 +31,19 @@ class BlockerRow:
 class CarriedBlocker:
     """An open blocker of an earlier week, shown again in this week's form: still in the way, or resolved (and how).
 
-    It stays the one row it was (the leader's list counts it once); only submitting says it is resolved.
+    It stays the one row it was (the leader's list counts it once); only submitting says it is resolved. Until
+    then the answer is kept with the check-in (`CheckInContent.carried_answers`), so a draft shows it again.
     """
 
     blocker_id: int
     resolved: bool = False
     resolution: str = ""
+
+
+def saved_carried(answers: dict) -> dict[int, CarriedBlocker]:
+    """The answers a check-in keeps about earlier weeks' blockers (`CheckIn.carried_answers`), by blocker id."""
+    return {int(pk): CarriedBlocker(int(pk), bool(answer.get("resolved")), str(answer.get("resolution", "")))
+            for pk, answer in answers.items() if pk.isdigit() and isinstance(answer, dict)}
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,15 @@ class CheckInContent:
     boundary_question: str = ""  # where it was unclear who decides
     blockers: tuple[BlockerRow, ...] = ()  # every row of the form, cleared ones included
     key_results: tuple[KeyResultEntry, ...] = ()
-    # Earlier weeks' open blockers as answered in this week's form; acted on when the check-in is submitted.
+    # Earlier weeks' open blockers as answered in this week's form: kept with every save, acted on when the check-in
+    # is submitted.
     carried: tuple[CarriedBlocker, ...] = ()
+
+    def carried_answers(self) -> dict[str, dict]:
+        """The answers about earlier weeks' blockers as the check-in keeps them (`CheckIn.carried_answers`, read
+        back by `saved_carried`): those that say more than the form's default (still in the way, no note)."""
+        return {str(item.blocker_id): {"resolved": item.resolved, "resolution": item.resolution}
+                for item in self.carried if item.resolved or item.resolution}
 
     def fingerprint(self) -> str:
         """The fingerprint of what it names by id and keeps in rows of their own (`fingerprint`)."""

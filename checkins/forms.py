@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from alignment.models import User
 from charters.models import Goal, KeyResult, KeyResultProgress, NonNegotiable
 from checkins import widgets
-from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry
+from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry, saved_carried
 from checkins.models import Blocker, CheckIn, Renegotiation
 
 MIN_BLOCKER_ROWS = 3
@@ -158,9 +158,10 @@ class CheckInForm(forms.ModelForm):
         )
 
 
-def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=(),
+def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=(), carried=(),
                 fingerprint: str = "") -> dict:
-    """The form's starting values: the saved check-in, its open blockers at their rows, its key-result updates."""
+    """The form's starting values: the saved check-in, its open blockers at their rows, its key-result updates, and
+    what it said of the earlier weeks' blockers still carried (`carried`)."""
     initial = {"version": checkin.version if checkin else 0, "week": week.monday, "blocker_rows": blocker_rows,
                "fingerprint": fingerprint}
     if checkin is None:
@@ -174,6 +175,11 @@ def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=()
     for update in updates:
         initial[f"kr_{update.key_result_id}_value"] = update.value
         initial[f"kr_{update.key_result_id}_confidence"] = update.confidence
+    answers = saved_carried(checkin.carried_answers or {})
+    for blocker in carried:
+        if (answer := answers.get(blocker.pk)) is not None:
+            initial[f"carried_{blocker.pk}"] = RESOLVED if answer.resolved else STILL_OPEN
+            initial[f"carried_{blocker.pk}_resolution"] = answer.resolution
     return initial
 
 
@@ -203,7 +209,8 @@ def posted_choices(data) -> dict:
 def posted_carried(data) -> list[Blocker]:
     """The earlier weeks' blockers a post answers (`carried_<id>`), each holding its id alone.
 
-    Whether each is the writer's own, still open, is `services.submit_checkin`'s to check, under lock.
+    A draft keeps the answers as posted (the form shows them again only for the writer's own carried blockers);
+    whether each is the writer's own, still open, is `services.submit_checkin`'s to check, under lock.
     """
     return [Blocker(pk=pk) for pk in sorted({int(found[1]) for found in map(CARRIED_FIELD.fullmatch, data) if found})]
 

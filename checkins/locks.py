@@ -27,7 +27,8 @@ def lock_renegotiation(renegotiation_pk: int, *, team) -> Renegotiation | None:
 
 def lock_carried_blockers(blocker_pks, *, team, author, before) -> list[Blocker]:
     """Of `blocker_pks`, the author's still-open blockers from their submitted check-ins of weeks before `before`
-    (a Monday), locked in id order; taken after the check-in's lock."""
-    return list(Blocker.objects.select_for_update(of=("self",)).filter(
+    (a Monday), locked in id order, with their check-ins and who could help (read, not locked); taken after the
+    check-in's lock."""
+    return list(Blocker.objects.select_for_update(of=("self",)).select_related("check_in", "who_could_help").filter(
         pk__in=blocker_pks, check_in__team=team, check_in__author=author, check_in__week__lt=before,
         check_in__state=CheckIn.State.SUBMITTED, resolved_at__isnull=True).order_by("pk"))

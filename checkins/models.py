@@ -45,6 +45,11 @@ class CheckIn(models.Model):
     )
     strain_note = models.TextField(_("what strained it"), blank=True, max_length=2000)
     boundary_question = models.TextField(_("where was it unclear who decides?"), blank=True, max_length=2000)
+    # "Still in your way?": the answers about earlier weeks' open blockers, by blocker id, kept with every save so
+    # that a draft shows them again; submitting acts on them (`content.CheckInContent.carried_answers`).
+    carried_answers = models.JSONField(_("answers about earlier blockers"), default=dict, blank=True,
+                                       help_text=_("Which of the writer's earlier open blockers they said are "
+                                                   "resolved, and how; acted on when the check-in is submitted."))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                         related_name="+", verbose_name=_("acknowledged by"))
@@ -316,11 +321,6 @@ class Commitment(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state in (self.State.DONE, self.State.DROPPED, self.State.DECLINED)
-
-    @property
-    def was_asked(self) -> bool:
-        """Someone other than its owner asked for it (a leader's request, or a hand-over's first owner)."""
-        return self.created_by_id is not None and self.created_by_id != self.owner_id
 
     def is_overdue(self, today: date) -> bool:
         """Still to do (asked or open) after its due date; `today` on the team's calendar."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -434,6 +435,27 @@ class CommitmentPage:
     def pending(self) -> Renegotiation | None:
         return next((r for r in self.history if r.is_pending), None)
 
+    @property
+    def hand_over(self) -> Renegotiation | None:
+        """The accepted hand-over that made its owner the owner; None when they hold it otherwise (they took it on
+        or were asked for it first, or a hand-over they declined gave it back to them)."""
+        handed = [r for r in self.history if r.is_accepted and r.is_hand_over]
+        if handed and handed[-1].proposed_owner_id == self.commitment.owner_id:
+            return handed[-1]
+        return None
+
+    @property
+    def first_owner(self) -> User:
+        """Who first took it on, or was first asked for it: whom the first hand-over took it from, else its owner."""
+        first = next((r for r in self.history if r.is_accepted and r.is_hand_over), None)
+        return first.was_owner if first is not None else self.commitment.owner
+
+    @property
+    def was_asked(self) -> bool:
+        """Someone asked its first owner for it (a leader's request); one's own commitment handed over was not."""
+        creator = self.commitment.created_by_id
+        return creator is not None and creator != self.first_owner.pk
+
 
 def commitment_page(access: TeamAccess, commitment_id: int) -> CommitmentPage | None:
     """One commitment for its reader in three queries: it, its renegotiations with who asked and decided, the people."""
@@ -649,10 +671,22 @@ def trends_page(team, window: Window) -> TrendsPage:
         ).aggregate(newest=Max("pk"), count=Count("pk"))
         readings = (found["newest"], found["count"])
     participation, strains, _ = participation_and_strain(team, window.weeks)
-    participation = [replace(week, expected=None if week.week.ends_at <= team.created_at else
-                             sum(1 for moment in joined if moment < week.week.ends_at)) for week in participation]
+    participation = [replace(week, expected=expected_in(week.week, team=team, joined=joined))
+                     for week in participation]
     return TrendsPage(window=window, key_results=key_results, readings=readings, people_count=people_count,
                       participation=participation, strains=strains)
+
+
+def expected_in(week: TeamWeek, *, team, joined: Iterable[datetime]) -> int | None:
+    """Who was there to check in during `week`: of the people who joined the team at the moments `joined`, those
+    who had by its end; None when it ended before the team was created. A pure function.
+
+    A week before someone joined, or before the team existed, is not a check-in they missed: trends count each
+    week against it, and a person's history says so of the weeks before they were there.
+    """
+    if week.ends_at <= team.created_at:
+        return None
+    return sum(1 for moment in joined if moment < week.ends_at)
 
 
 def participation_and_strain(team, weeks: list[TeamWeek]) -> tuple[list[WeekParticipation], list[StrainTrend], int]:
@@ -694,31 +728,51 @@ def participation_and_strain(team, weeks: list[TeamWeek]) -> tuple[list[WeekPart
     return participation, ranked, questions
 
 
+@dataclass(frozen=True)
+class PersonWeekRow:
+    """One week of a person's history: its names, their check-in, and whether they were there to write one."""
+
+    week: WeekNames
+    checkin: CheckIn | None
+    expected: int | None  # `expected_in` of the person alone: 1 once they had joined, 0 before, None before the team
+
+    @property
+    def is_missed(self) -> bool:
+        return self.checkin is None and bool(self.expected)
+
+    @property
+    def before_the_team(self) -> bool:
+        return self.expected is None
+
+
 @dataclass
 class PersonHistoryPage:
     """One person's check-ins in a team, newest week first, with what came of them."""
 
     person: object
     window: Window
-    rows: list[tuple[WeekNames, CheckIn | None]]  # each week's names, written once, and its check-in
+    rows: list[PersonWeekRow]  # each week's names (written once), its check-in, whether they were there
 
     @property
     def checkins(self) -> list[CheckIn]:
-        return [checkin for _, checkin in self.rows if checkin is not None]
+        return [row.checkin for row in self.rows if row.checkin is not None]
 
 
 def person_history_page(access: TeamAccess, person_id: int, window: Window) -> PersonHistoryPage | None:
     """A person's check-ins over a window of weeks in four queries; None when they are not in the team.
 
-    Queries: them (through their membership); their check-ins of the window with the strained
-    non-negotiable, who acknowledged it and the number of replies; the blockers raised in them
+    Queries: their membership (since when they are in the team) with them; their check-ins of the window with
+    the strained non-negotiable, who acknowledged it and the number of replies; the blockers raised in them
     with who resolved them; their key-result updates with the key results' names. Another reader
-    sees submitted ones only. Each check-in gets its `shown_blockers` and `shown_updates`.
+    sees submitted ones only. Each check-in gets its `shown_blockers` and `shown_updates`. A week before
+    they joined, or before the team existed, is not a missed one (`expected_in`, as trends count it).
     """
     team = access.team
-    person = User.objects.filter(pk=person_id, memberships__team=team).only("display_name", "email").first()
-    if person is None:
+    membership = Membership.objects.filter(team=team, user_id=person_id).select_related("user").only(
+        "joined_at", "user__display_name", "user__email").first()
+    if membership is None:
         return None
+    person = membership.user
     # Counted per check-in (a subquery), not grouped over a join: planning that took longer than running it.
     replies = Reply.objects.filter(check_in=OuterRef("pk")).order_by().values("check_in").annotate(
         n=Count("pk")).values("n")
@@ -738,7 +792,8 @@ def person_history_page(access: TeamAccess, person_id: int, window: Window) -> P
                 "check_in_id", "value", "confidence", "key_result__metric", "key_result__unit"):
             shown[update.check_in_id].shown_updates.append(update)
     link_checkins(access, list(by_week.values()))
-    rows = [(WeekNames.of(week), by_week.get(week.monday)) for week in reversed(window.weeks)]
+    rows = [PersonWeekRow(WeekNames.of(week), by_week.get(week.monday),
+                          expected_in(week, team=team, joined=[membership.joined_at])) for week in reversed(window.weeks)]
     return PersonHistoryPage(person=person, window=window, rows=rows)
 
 

@@ -28,7 +28,7 @@ CHECKIN_REPLY = "checkin_reply"
 COMMITMENT_REQUEST = "commitment_request"  # someone asks you to commit (a leader, or a hand-over)
 RENEGOTIATION = "renegotiation"  # asked of the leaders, and answered to the owner
 BLOCKER_NAMED = "blocker_named"  # who could help with a blocker (the leaders, when it names nobody)
-BLOCKER_RESOLVED = "blocker_resolved"  # for whoever raised it, when someone else resolved it
+BLOCKER_RESOLVED = "blocker_resolved"  # for whoever raised it and who could help, when another resolved it
 COMMITMENT_OVERLOAD = "commitment_overload"  # for leaders: someone took a commitment on while overloaded
 
 
@@ -132,8 +132,9 @@ def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, conte
 def resolve_blocker(*, blocker_id: int, team, actor, resolution: str, now: datetime | None = None) -> Blocker:
     """Mark a blocker resolved with a note; refused in words if someone resolved it first.
 
-    Whoever raised it hears of it, with the note, unless they resolved it themselves. Who may resolve
-    it is the view's question (`checkins.permissions.may_resolve_blocker`).
+    Whoever raised it and whoever it names as who could help hear of it, with the note, each once,
+    unless they resolved it themselves (`tell_of_resolution`). Who may resolve it is the view's question
+    (`checkins.permissions.may_resolve_blocker`).
     """
     now = now or timezone.now()
     if team.is_archived:
@@ -147,26 +148,47 @@ def resolve_blocker(*, blocker_id: int, team, actor, resolution: str, now: datet
             raise ActionRefused(f"{who} already resolved this blocker.")
         blocker.resolved_at, blocker.resolved_by, blocker.resolution = now, actor, resolution
         blocker.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-        blocker.check_in = CheckIn.objects.select_related("author").get(pk=blocker.check_in_id)
+        # Who is told: whoever raised it (through its check-in) and who could help, read with it in one query.
+        involved = Blocker.objects.select_related("check_in__author", "who_could_help").get(pk=blocker.pk)
+        blocker.check_in, blocker.who_could_help = involved.check_in, involved.who_could_help
         blocker.check_in.team = team  # already loaded
-        if blocker.check_in.author_id != actor.pk:
-            tell_of_resolution(blocker, actor=actor, now=now)
+        tell_of_resolution([blocker], actor=actor, now=now)
     return blocker
 
 
-def tell_of_resolution(blocker: Blocker, *, actor, now: datetime) -> None:
-    """Whoever raised `blocker` hears that `actor` resolved it, and how, once (its check-in, author, team loaded)."""
-    checkin = blocker.check_in
-    team = checkin.team
-    how = f"How: {blocker.resolution}" if blocker.resolution else f"{actor.name} left no note on how."
-    notifications.deliver(
-        recipient=checkin.author, kind=BLOCKER_RESOLVED, key=f"blocker:{blocker.pk}:resolved", now=now,
-        subject=f"{team.name}: {actor.name} resolved your blocker “{_short(blocker.what)}”",
-        body=(f"You raised this in your check-in for the {_week_named(checkin)}:\n\n“{blocker.what}”\n\n"
-              f"{actor.name} marked it resolved. {how}\n\nIf it is still in your way, raise it again in this "
-              "week's check-in."),
-        url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]) + f"#blocker-{blocker.pk}",
-    )
+def tell_of_resolution(blockers: list[Blocker], *, actor, now: datetime) -> None:
+    """Everyone involved in each of `blockers` hears that `actor` resolved it, and how, once: whoever raised it,
+    and the person it names as who could help; never `actor` themselves.
+
+    Each blocker comes with its check-in (with its author and team) and who could help loaded. Queries:
+    `deliver_many`'s few, for all of them together (none when there is nobody to tell).
+    """
+    messages = []
+    for blocker in blockers:
+        checkin = blocker.check_in
+        team, author, helper = checkin.team, checkin.author, blocker.who_could_help
+        how = f"How: {blocker.resolution}" if blocker.resolution else f"{actor.name} left no note on how."
+        key, what = f"blocker:{blocker.pk}:resolved", _short(blocker.what)
+        if author.pk != actor.pk:
+            messages.append(notifications.Message(
+                author, BLOCKER_RESOLVED, key,
+                subject=f"{team.name}: {actor.name} resolved your blocker “{what}”",
+                body=(f"You raised this in your check-in for the {_week_named(checkin)}:\n\n“{blocker.what}”\n\n"
+                      f"{actor.name} marked it resolved. {how}\n\nIf it is still in your way, raise it again in "
+                      "this week's check-in."),
+                url=reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk])
+                + f"#blocker-{blocker.pk}"))
+        if helper is not None and helper.pk not in (actor.pk, author.pk):
+            whose = "their own blocker" if actor.pk == author.pk else f"{author.name}’s blocker"
+            messages.append(notifications.Message(
+                helper, BLOCKER_RESOLVED, key,
+                subject=f"{team.name}: {actor.name} resolved {whose} “{what}”",
+                body=(f"{author.name} raised this in their check-in for the {_week_named(checkin)}, naming you as "
+                      f"who could help:\n\n“{blocker.what}”\n\n{actor.name} marked it resolved. {how}\n\n"
+                      "Nothing more is asked of you for it."),
+                # Their check-in may be closed to the helper: the team's week, where it was listed, is not.
+                url=reverse("checkins:week", args=[team.organisation.slug, team.slug])))
+    notifications.deliver_many(messages, now=now)
 
 
 def tell_who_could_help(checkin: CheckIn, *, team, author, now: datetime) -> None:
@@ -201,7 +223,8 @@ def tell_who_could_help(checkin: CheckIn, *, team, author, now: datetime) -> Non
 
 
 def _resolve_carried(carried: tuple[CarriedBlocker, ...], *, checkin: CheckIn, author, now: datetime) -> None:
-    """The earlier weeks' blockers the writer says are resolved: each of their own, still open, resolved by them.
+    """The earlier weeks' blockers the writer says are resolved: each of their own, still open, resolved by them,
+    and who could help with it told (`tell_of_resolution`).
 
     Anything else named (someone else's, already resolved, gone, this week's own) is left as it is.
     """
@@ -209,9 +232,12 @@ def _resolve_carried(carried: tuple[CarriedBlocker, ...], *, checkin: CheckIn, a
     if not ids:
         return
     notes = {item.blocker_id: item.resolution for item in carried}
-    for blocker in lock_carried_blockers(ids, team=checkin.team, author=author, before=checkin.week):
+    resolved = lock_carried_blockers(ids, team=checkin.team, author=author, before=checkin.week)
+    for blocker in resolved:
         blocker.resolved_at, blocker.resolved_by, blocker.resolution = now, author, notes[blocker.pk]
         blocker.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        blocker.check_in.team, blocker.check_in.author = checkin.team, author  # already loaded
+    tell_of_resolution(resolved, actor=author, now=now)
 
 
 def _week_named(checkin: CheckIn) -> str:
@@ -302,9 +328,14 @@ def _create(*, team, author, week: TeamWeek, now: datetime) -> CheckIn:
 
 
 def _words_of(content: CheckInContent) -> dict:
-    """The check-in's words and load as `content` says them: all of its own fields that name nothing by id."""
+    """The check-in's words and load as `content` says them: all of its own fields that name nothing looked up.
+
+    With them, the answers about earlier weeks' blockers: the ids they name are never looked up to be kept, only
+    matched against the writer's own open blockers when the form is drawn, and checked under lock on submitting.
+    """
     return {"progress": content.progress, "highlights": content.highlights, "load": content.load,
-            "strain_note": content.strain_note, "boundary_question": content.boundary_question}
+            "strain_note": content.strain_note, "boundary_question": content.boundary_question,
+            "carried_answers": content.carried_answers()}
 
 
 def _values_of(content: CheckInContent) -> dict:

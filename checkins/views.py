@@ -46,7 +46,7 @@ def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpRe
     rows = max(page.blocker_rows, int(asked) if asked.isdigit() else 0)
     form = _form(page, rows=rows, initial=initial_for(page.checkin, week=page.week, blocker_rows=rows,
                                                       blockers=page.open_blockers, updates=page.key_result_updates,
-                                                      fingerprint=page.fingerprint))
+                                                      carried=page.carried_blockers, fingerprint=page.fingerprint))
     return _page(request, access, page, form)
 
 
@@ -121,15 +121,16 @@ def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str |
 def _read(request: HtmxHttpRequest, access, *, submitting: bool) -> CheckInForm:
     """The posted check-in, read without a query when it is a draft whose choices are as saved (its fingerprint
     says so), else with the ids the charter in force and the team offer (one query)."""
+    # Earlier weeks' blockers as answered: every save keeps the answers, only submitting acts on them (the
+    # service checks each is theirs).
+    carried = posted_carried(request.POST)
     if not submitting:
-        form = CheckInForm(request.POST, **posted_choices(request.POST))
+        form = CheckInForm(request.POST, **posted_choices(request.POST), carried=carried)
         if form.is_valid() and form.content().fingerprint() == form.cleaned_data["fingerprint"]:
             return form
     choices = selectors.checkin_choices(access.team, request.user)
-    # Earlier weeks' blockers answered "resolved" count only on submitting (the service checks each is theirs).
     return CheckInForm(request.POST, non_negotiables=choices.non_negotiables, key_results=choices.key_results,
-                       people=choices.people, goals=choices.goals, submitting=submitting,
-                       carried=posted_carried(request.POST) if submitting else ())
+                       people=choices.people, goals=choices.goals, submitting=submitting, carried=carried)
 
 
 def _as_typed(request: HtmxHttpRequest, access, *, submitting: bool, refusal: str | None = None,

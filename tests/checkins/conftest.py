@@ -33,17 +33,6 @@ def url(name: str, *args, query: str = "") -> str:
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    """Move the clock: `frozen(moment)` makes `timezone.now()` return it everywhere."""
-    from django.utils import timezone
-
-    def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    return set_to
-
-
-@pytest.fixture
 def charter(team, leader, member):
     """The team's active charter: two non-negotiables, a goal owned by the member with one key result."""
     active = Charter.objects.create(team=team, number=1, state=Charter.State.RATIFIED,
@@ -69,7 +58,11 @@ def form_data(**overrides) -> dict:
 
 def as_shown(client) -> dict:
     """This week's form as the page gives it: every field's value, the version and fingerprint included."""
-    body = client.get(url("this_week")).content.decode()
+    return form_fields(client.get(url("this_week")).content.decode())
+
+
+def form_fields(body: str) -> dict:
+    """The check-in form's every field and its value, as `body` (a page drawing the form) gives them."""
     start = body.index('class="checkin-form')
     form = body[start:body.index("</form>", start)]
     data = {m[1]: m[2] for m in re.finditer(r'<input type="(?:hidden|text|number)" name="([^"]+)"'

@@ -64,7 +64,11 @@ def test_submitting_with_it_resolved_resolves_it_with_the_note(as_member, team, 
     assert response.status_code == 302
     blocker.refresh_from_db()
     assert (blocker.resolved_by, blocker.resolution, blocker.resolved_at) == (member, "Fixed it myself", at(2))
-    assert not Notification.objects.filter(kind="blocker_resolved").exists()  # they resolved it themselves
+    # The person named as who could help hears of it, once; the raiser resolved it themselves.
+    told = Notification.objects.filter(kind="blocker_resolved")
+    assert [(n.recipient, n.subject) for n in told] == [
+        (facilitator, "Platform: Max Member resolved their own blocker “Staging VPN broken”")]
+    assert "How: Fixed it myself" in told.get().body
     assert "Still in your way?" not in as_member.get(url("this_week")).content.decode()
 
 

@@ -1,5 +1,6 @@
 """Resolving a blocker: the leaders, whoever raised it, or the person it names as who could help; whoever raised it
-hears of it, with the note, when it was someone else. Everyone else is refused, and nothing is written."""
+and who could help hear of it, with the note, each once, unless they resolved it. Everyone else is refused, and
+nothing is written."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def test_the_person_named_resolves_it_and_the_raiser_hears_how(login, blocker, m
     assert "resolved by Fay Facilitator" in page and "IT reset the certificate" in page
 
 
-def test_the_raiser_resolves_their_own_blocker_from_their_check_in_and_nobody_is_told(login, blocker, member):
+def test_the_raiser_resolves_their_own_blocker_and_only_the_person_named_is_told(login, blocker, member,
+                                                                                 facilitator):
     client = login(member)
 
     page = client.get(url("checkin", blocker.check_in_id)).content.decode()
@@ -63,10 +65,48 @@ def test_the_raiser_resolves_their_own_blocker_from_their_check_in_and_nobody_is
     assert response["Location"] == url("checkin", blocker.check_in_id)
     blocker.refresh_from_db()
     assert blocker.resolved_by == member and not blocker.is_open
-    assert not Notification.objects.exists() and mail.outbox == []
+    assert resolutions(member) == []  # they resolved it themselves
+    [notice] = resolutions(facilitator)
+    assert notice.subject == "Platform: Max Member resolved their own blocker “Staging VPN broken”"
+    assert notice.body.startswith("Max Member raised this in their check-in for the week of 16 Nov 2026, naming "
+                                  "you as who could help:")
+    assert "How: Found a workaround" in notice.body
+    assert notice.url == url("week")  # the raiser's check-in may be closed to them; the team's week is not
+    assert login(facilitator).get(notice.url).status_code == 200
+    assert [email.to for email in mail.outbox] == [[facilitator.email]]
 
 
-def test_the_raiser_is_told_once_and_through_their_preferences(blocker, team, member, leader):
+def test_the_person_named_resolving_it_is_not_told_of_their_own_resolution(blocker, team, member, facilitator):
+    services.resolve_blocker(blocker_id=blocker.pk, team=team, actor=facilitator, resolution="Reset it")
+
+    assert len(resolutions(member)) == 1 and resolutions(facilitator) == []
+
+
+def test_a_leader_resolving_it_tells_the_raiser_and_the_person_named_once_each(blocker, team, member, facilitator,
+                                                                              leader):
+    services.resolve_blocker(blocker_id=blocker.pk, team=team, actor=leader, resolution="Escalated to IT")
+    with pytest.raises(services.ActionRefused):
+        services.resolve_blocker(blocker_id=blocker.pk, team=team, actor=leader, resolution="again")
+
+    [to_raiser], [to_helper] = resolutions(member), resolutions(facilitator)
+    assert to_raiser.subject == "Platform: Lena Leader resolved your blocker “Staging VPN broken”"
+    assert to_helper.subject == "Platform: Lena Leader resolved Max Member’s blocker “Staging VPN broken”"
+    assert "How: Escalated to IT" in to_helper.body
+    assert resolutions(leader) == []
+    assert sorted(email.to[0] for email in mail.outbox) == sorted([member.email, facilitator.email])
+
+
+def test_a_blocker_naming_its_raiser_tells_nobody_twice(team, member, leader, frozen):
+    frozen(at(2))
+    checkin = CheckIn.objects.create(team=team, author=member, week=MONDAY, state="submitted", submitted_at=at(1))
+    own = Blocker.objects.create(check_in=checkin, what="Finish the audit", who_could_help=member, opened_at=at(1))
+
+    services.resolve_blocker(blocker_id=own.pk, team=team, actor=leader, resolution="")
+
+    assert len(resolutions(member)) == 1
+
+
+def test_the_raiser_is_told_once_and_through_their_preferences(blocker, team, member, facilitator, leader):
     notifications.set_preference(user=member, kind=services.BLOCKER_RESOLVED, email=False, in_app=True)
 
     services.resolve_blocker(blocker_id=blocker.pk, team=team, actor=leader, resolution="")
@@ -75,7 +115,7 @@ def test_the_raiser_is_told_once_and_through_their_preferences(blocker, team, me
 
     [notice] = resolutions(member)
     assert "Lena Leader left no note on how." in notice.body
-    assert mail.outbox == []
+    assert [email.to for email in mail.outbox] == [[facilitator.email]]  # the raiser chose no e-mail
 
 
 def test_someone_neither_raising_nor_named_nor_leading_may_not_resolve(login, blocker, make_user, add_member, team):
