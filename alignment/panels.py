@@ -19,7 +19,11 @@ Each feature app registers here from its `AppConfig.ready()`:
   the team (`register_team_settings_section`);
 - an **organisation summary** shown to the organisation's admins above its teams: a
   template and a function that counts what it shows with one aggregate query
-  (`register_organisation_summary`).
+  (`register_organisation_summary`);
+- an **organisation section** shown to everyone who reads the organisation page, above its
+  teams: a template and a function that loads what it shows for the whole organisation in a
+  fixed number of queries, however many teams there are (`register_organisation_section`;
+  the page draws them through `{% organisation_sections %}`).
 
 Panels, filters and summaries are shown in the order the apps are installed.
 """
@@ -134,6 +138,15 @@ _team_filters: dict[str, TeamFilter] = {}
 _organisation_summaries: list[_OrganisationSummary] = []
 
 
+@dataclass(frozen=True)
+class _OrganisationSection:
+    template: str
+    load: Callable[[Any, Any], Any]
+
+
+_organisation_sections: list[_OrganisationSection] = []
+
+
 def register_team_link(link: TeamLink) -> None:
     if link not in _team_links:
         _team_links.append(link)
@@ -179,6 +192,23 @@ def register_organisation_summary(template: str, load: Callable[[Any, datetime],
     summary = _OrganisationSummary(template, load)
     if summary not in _organisation_summaries:
         _organisation_summaries.append(summary)
+
+
+def register_organisation_section(template: str, load: Callable[[Any, Any], Any]) -> None:
+    """`load(organisation, user)` returns what `template` shows as `data` (a fixed number of queries), or None."""
+    section = _OrganisationSection(template, load)
+    if section not in _organisation_sections:
+        _organisation_sections.append(section)
+
+
+def organisation_sections(organisation, user) -> list[Panel]:
+    """What each app shows everyone who reads the organisation page, above its teams."""
+    found = []
+    for section in _organisation_sections:
+        data = section.load(organisation, user)
+        if data is not None:
+            found.append(Panel(section.template, data))
+    return found
 
 
 def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = "") -> list[dict]:

@@ -22,6 +22,7 @@ class ChartersConfig(AppConfig):
                                     organisation_map.charter_older_than, values=organisation_map.OLDER_THAN_CHOICES)
         panels.register_organisation_summary("charters/_organisation_panel.html#summary",
                                              organisation_map.organisation_summary)
+        panels.register_organisation_section("charters/_organisation_goals.html", organisation_map.map_goal_tree)
         self._register_webhook_event()
         self._register_notification_kinds()
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from alignment.models import User
 from alignment.permissions import Capability, capabilities_of
 from charters import notices, services
-from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable
+from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable, OrganisationGoal
 from notifications.models import Notification
 
 CHARTERS = {
@@ -115,10 +115,47 @@ CHARTERS = {
 
 RATIFIED_WEEKS_AGO = timedelta(weeks=13)
 
+# The organisation's goals: objective, the part of its purpose it advances, and its key results (metric, unit,
+# start, target, and a reading: value, confidence). The last has no contributing team yet, on purpose.
+ORGANISATION_GOALS = [
+    ("Clinicians trust our systems at every visit", "outcome",
+     [("Clinics rating the systems reliable", "%", "55", "85", ("64", "on_track")),
+      ("Hours of unplanned downtime in clinic hours", "h", "40", "8", ("22", "at_risk"))]),
+    ("Patients are referred without waiting on paperwork", "serves",
+     [("Referrals completed the same day", "%", "70", "95", ("81", "at_risk"))]),
+    ("No patient data incident all year", "refuses",
+     [("Reportable data incidents", "", "2", "0", ("0", "on_track"))]),
+]
+# Which organisation goal each demo team goal contributes to, by objective.
+CONTRIBUTES_TO = {
+    "Clinicians can rely on the records system during clinic hours": "Clinicians trust our systems at every visit",
+    "Referrals reach the receiving clinic the same day": "Clinicians trust our systems at every visit",
+}
+
+
+def seed_organisation_goals(organisation) -> dict[str, OrganisationGoal]:
+    """The organisation's goals with key results and a reading each, by objective; idempotent."""
+    existing = {goal.objective: goal for goal in OrganisationGoal.objects.filter(organisation=organisation)}
+    if existing:
+        return existing
+    owner = organisation.admins.order_by("pk").first()
+    for objective, part, key_results in ORGANISATION_GOALS:
+        goal = services.create_organisation_goal(organisation=organisation, actor=owner, objective=objective,
+                                                 purpose_part=part, owner=owner)
+        for metric, unit, start, target, (value, confidence) in key_results:
+            key_result = services.add_organisation_key_result(goal=goal, metric=metric, unit=unit,
+                                                              start_value=Decimal(start), target_value=Decimal(target))
+            services.record_organisation_reading(key_result=key_result, actor=owner, value=Decimal(value),
+                                                 confidence=confidence)
+        existing[objective] = goal
+    return existing
+
 
 def seed_charters(organisation) -> None:
-    """Give every demo team a ratified charter, a first cycle and goals; idempotent."""
+    """Give the organisation its goals, and every demo team a ratified charter, a first cycle and goals whose
+    goals contribute to the organisation's; idempotent."""
     users = {u.email: u for u in User.objects.filter(memberships__team__organisation=organisation).distinct()}
+    organisation_goals = seed_organisation_goals(organisation)
     for team in organisation.teams.all():
         spec = CHARTERS.get(team.slug)
         if spec is None or Charter.objects.filter(team=team).exists():
@@ -135,7 +172,8 @@ def seed_charters(organisation) -> None:
                                     guardrails=guardrails, set_by=set_by)
         for position, (objective, part, tradeoff, owner, krs) in enumerate(spec["goals"], start=1):
             goal = Goal.objects.create(charter=charter, position=position, objective=objective, purpose_part=part,
-                                       tradeoff=tradeoff, owner=users.get(owner))
+                                       tradeoff=tradeoff, owner=users.get(owner),
+                                       contributes_to=organisation_goals.get(CONTRIBUTES_TO.get(objective, "")))
             for kr_position, (metric, unit, start, target, current, confidence) in enumerate(krs, start=1):
                 KeyResult.objects.create(goal=goal, position=kr_position, metric=metric, unit=unit,
                                          start_value=Decimal(start), target_value=Decimal(target),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,8 @@ from charters.models import (
     KeyResult,
     KeyResultProgress,
     NonNegotiable,
+    OrganisationGoal,
+    OrganisationKeyResult,
     PurposePart,
     Response,
     Section,
@@ -135,6 +138,14 @@ class GoalForm(VersionedForm):
         owner.queryset = User.objects.filter(memberships__team=self.team).order_by("display_name", "email")
         owner.label_from_instance = lambda user: user.name
         owner.empty_label = "No owner yet"
+        # The organisation goals of the team's own organisation that are open, and the one it names already
+        # (closed since, it stays until the leader changes it): a goal of another organisation is no choice.
+        linked = self.fields["contributes_to"]
+        organisation_id = self.team.organisation_id if self.team is not None else None
+        linked.queryset = OrganisationGoal.objects.filter(organisation_id=organisation_id).filter(
+            Q(closed_at__isnull=True) | Q(pk=self.instance.contributes_to_id)).order_by("position", "pk")
+        linked.label_from_instance = lambda goal: f"{goal.objective} ({goal.get_purpose_part_display().lower()})"
+        linked.empty_label = "None: not linked to an organisation goal"
 
 
 class KeyResultForm(VersionedForm):
@@ -184,6 +195,55 @@ class ProgressForm(forms.Form):
         if key_result.unit:
             form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": key_result.unit}
         return form
+
+
+class OrganisationGoalForm(VersionedForm):
+    """An organisation goal: its objective, the part of the organisation's purpose it advances, its owner."""
+
+    class Meta:
+        model = OrganisationGoal
+        fields = ("objective", "purpose_part", "owner")
+        widgets = {"purpose_part": forms.RadioSelect}
+
+    # The organisation's own words for each part of its purpose, where it has written them (alignment's fields).
+    PURPOSE_FIELDS = {PurposePart.SERVES: "purpose_serves", PurposePart.OUTCOME: "purpose",
+                      PurposePart.REFUSES: "purpose_refuses"}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        part = self.fields["purpose_part"]
+        part.choices = [
+            (value, f"{label} — {Truncator(words).chars(90)}" if (words := str(getattr(
+                organisation, self.PURPOSE_FIELDS[value], "") or "").strip()) else label)
+            for value, label in PurposePart.choices
+        ]
+        owner = self.fields["owner"]
+        owner.queryset = User.objects.filter(
+            Q(memberships__team__organisation=organisation) | Q(administered_organisations=organisation),
+        ).distinct().order_by("display_name", "email")
+        owner.label_from_instance = lambda user: user.name
+        owner.empty_label = "No owner yet"
+
+
+class OrganisationKeyResultForm(VersionedForm):
+    """An organisation key result's definition; where it stands is recorded as a reading on the goal's page."""
+
+    class Meta:
+        model = OrganisationKeyResult
+        fields = ("metric", "unit", "start_value", "target_value")
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+def organisation_reading_form(key_result: OrganisationKeyResult, data=None) -> ProgressForm:
+    """The reading form under one organisation key result: the same fields and scale as a team's progress."""
+    initial = {"value": key_result.current_value, "confidence": key_result.confidence} if key_result.confidence else {}
+    form = ProgressForm(data, initial=initial, auto_id=f"id_reading{key_result.pk}_%s")
+    if key_result.unit:
+        form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": key_result.unit}
+    return form
 
 
 # Item kind (as named in URLs, see `ITEM_KINDS`) → its form.

@@ -4,6 +4,10 @@ Always taken in this order (after the core's, see `alignment/locks.py`):
 
 team → charter → goal → the items of one list → responses.
 
+The organisation's goals are locked on their own, after the core's organisation lock: the
+organisation's goals (a list) → one organisation goal → its key results. No transaction holds
+a charter's locks and an organisation goal's (a team goal naming one only reads it).
+
 Each function locks and reads; none of them writes. A function returns None (or an
 empty list) when the rows are gone, so the caller can refuse in the person's words
 instead of failing.
@@ -11,7 +15,7 @@ instead of failing.
 
 from __future__ import annotations
 
-from charters.models import Charter, CharterItem, Goal, Response
+from charters.models import Charter, CharterItem, Goal, OrganisationGoal, OrganisationKeyResult, Response
 
 
 def lock_charter(charter_pk: int) -> Charter | None:
@@ -37,3 +41,21 @@ def lock_response(response_pk: int, *, charter: Charter) -> Response | None:
 
 def lock_member_response(charter: Charter, member) -> Response | None:
     return Response.objects.select_for_update().filter(charter=charter, member=member).first()
+
+
+def lock_organisation_goals(organisation_pk: int) -> list[OrganisationGoal]:
+    """Every goal of the organisation, open or closed, in order: for a new goal's place and for moving one."""
+    return list(OrganisationGoal.objects.select_for_update().filter(organisation_id=organisation_pk)
+                .order_by("position", "pk"))
+
+
+def lock_organisation_goal(goal_pk: int, *, organisation_pk: int) -> OrganisationGoal | None:
+    return OrganisationGoal.objects.select_for_update().filter(pk=goal_pk, organisation_id=organisation_pk).first()
+
+
+def lock_organisation_key_results(goal_pk: int) -> list[OrganisationKeyResult]:
+    return list(OrganisationKeyResult.objects.select_for_update().filter(goal_id=goal_pk).order_by("position", "pk"))
+
+
+def lock_organisation_key_result(key_result_pk: int, *, goal: OrganisationGoal) -> OrganisationKeyResult | None:
+    return OrganisationKeyResult.objects.select_for_update().filter(pk=key_result_pk, goal=goal).first()

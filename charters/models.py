@@ -292,7 +292,7 @@ class Boundary(CharterItem):
 
 class Goal(CharterItem):
     kind, kind_label, section = "goal", _("goal"), Section.GOALS
-    EDITABLE_FIELDS = ("objective", "purpose_part", "tradeoff", "owner")
+    EDITABLE_FIELDS = ("objective", "purpose_part", "contributes_to", "tradeoff", "owner")
 
     charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="goals")
     origin = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -304,9 +304,21 @@ class Goal(CharterItem):
                                 help_text=_("What the team gives up or risks to reach this goal."))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="owned_goals")
+    # RESTRICT: a version's link is part of its record, so an organisation goal is closed, never deleted,
+    # while a team goal names it; deleting the whole organisation still cascades to both.
+    contributes_to = models.ForeignKey(
+        "OrganisationGoal", on_delete=models.RESTRICT, null=True, blank=True, related_name="contributions",
+        verbose_name=_("contributes to which organisation goal"),
+        help_text=_("The organisation goal this goal rolls up to, if any: one of the team's own organisation."),
+    )
 
     class Meta(CharterItem.Meta):
-        indexes = [models.Index(fields=["charter", "position"], name="goal_charter_position")]  # charter page
+        indexes = [
+            models.Index(fields=["charter", "position"], name="goal_charter_position"),  # charter page
+            # The organisation goals' tree: the team goals contributing to a page of organisation goals.
+            models.Index(fields=["contributes_to"], condition=Q(contributes_to__isnull=False),
+                         name="goal_contributes_to"),
+        ]
 
     def __str__(self) -> str:
         return self.objective
@@ -365,6 +377,132 @@ class KeyResult(CharterItem):
     def progress_percent(self) -> int | None:
         """How far the value written in the charter text is; the page uses the latest progress instead."""
         return self.progress_percent_at(self.current_value)
+
+
+class OrganisationGoalQuerySet(models.QuerySet):
+    def open(self) -> OrganisationGoalQuerySet:
+        """Goals the organisation is working towards: not closed."""
+        return self.filter(closed_at__isnull=True)
+
+    def closed(self) -> OrganisationGoalQuerySet:
+        return self.filter(closed_at__isnull=False)
+
+
+class OrganisationGoal(models.Model):
+    """A goal of the whole organisation, advancing one part of its purpose; team goals roll up to it.
+
+    Its own model rather than a charter `Goal` without a charter: it is no part of a versioned,
+    consented text, its admins change it in place (compare-and-set on `version`), and it is
+    closed rather than deleted, since ratified team goals keep pointing at it.
+    """
+
+    organisation = models.ForeignKey("alignment.Organisation", on_delete=models.CASCADE, related_name="goals")
+    objective = models.CharField(_("objective"), max_length=240)
+    purpose_part = models.CharField(_("advances which part of the organisation's purpose"), max_length=10,
+                                    choices=PurposePart.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("owner"),
+                              help_text=_("Optional: the person who answers for this goal."))
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False,
+                                          help_text=_("Bumped by every edit, to detect concurrent edits."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+
+    objects = OrganisationGoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(purpose_part__in=PurposePart.values),
+                                   name="org_goal_purpose_part_valid"),
+        ]
+        indexes = [
+            # The organisation goals' page and the map's tree: a page of one organisation's goals in order.
+            models.Index(fields=["organisation", "position"], name="org_goal_organisation_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.objective
+
+    def get_absolute_url(self) -> str:
+        return reverse("charters:org_goal", args=[self.organisation.slug, self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def refusal_to_change(self) -> str | None:
+        """Why this goal cannot change now, or None when it can."""
+        if self.is_closed:
+            return "This organisation goal is closed. Reopen it to change it."
+        return None
+
+
+class OrganisationKeyResult(models.Model):
+    """How an organisation goal keeps score: a metric from start to target, and where it stands now.
+
+    `current_value` and `confidence` are the latest reading (`OrganisationKeyResultReading`), kept
+    here by `services.record_organisation_reading` so the pages read them without the history.
+    """
+
+    goal = models.ForeignKey(OrganisationGoal, on_delete=models.CASCADE, related_name="key_results")
+    metric = models.CharField(_("metric"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=30, blank=True, help_text=_("e.g. %, days, NPS points"))
+    start_value = models.DecimalField(_("start"), max_digits=14, decimal_places=2, null=True, blank=True)
+    target_value = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    current_value = models.DecimalField(_("current"), max_digits=14, decimal_places=2, null=True, blank=True,
+                                        editable=False)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices, blank=True,
+                                  editable=False)
+    read_at = models.DateTimeField(_("last reading"), null=True, blank=True, editable=False)
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(confidence__in=["", *Confidence.values]),
+                                   name="org_key_result_confidence_valid"),
+        ]
+        indexes = [models.Index(fields=["goal", "position"], name="org_kr_goal_position")]  # the goal's page
+
+    def __str__(self) -> str:
+        return self.metric
+
+    @property
+    def progress_percent(self) -> int | None:
+        """How far from start to target the current value is, clamped to 0–100; None without all three."""
+        return KeyResult.progress_percent_at(self, self.current_value)
+
+
+class OrganisationKeyResultReading(models.Model):
+    """An organisation key result's value and confidence at one moment: its history."""
+
+    key_result = models.ForeignKey(OrganisationKeyResult, on_delete=models.CASCADE, related_name="readings")
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000,
+                            help_text=_("Optional: what moved it, or what stands in the way."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(confidence__in=Confidence.values),
+                                   name="org_kr_reading_confidence_valid"),
+        ]
+        indexes = [
+            # A key result's history, newest first.
+            models.Index(fields=["key_result", "-recorded_at"], name="org_kr_reading_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result.metric}: {self.value} ({self.get_confidence_display()})"
 
 
 # URL kind → model: the one place a kind named in a URL is looked up.

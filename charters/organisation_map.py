@@ -4,7 +4,11 @@
   they advance, the confidence of its key results, and the charter's age;
 - the filters "no ratified charter yet", "confidence falling" and "charter older than
   N cycles", each one SQL query over all the organisation's teams;
-- the admins' summary: how many teams have no ratified charter yet.
+- the admins' summary: how many teams have no ratified charter yet;
+- above the teams, for everyone who reads the map, the organisation goals' tree: each open
+  organisation goal → the team goals contributing to it (from each team's charter in force)
+  → their confidence, and the goals no team contributes to (`goal_tree`, registered as an
+  organisation section).
 
 **Confidence falling.** A team's confidence is falling when its charter in force has a key
 result whose lineage's latest reading (newest `recorded_at`, then id: the reading the
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import (
@@ -31,20 +36,23 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from alignment.models import Team
+from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
-from charters.models import Charter, KeyResult, KeyResultProgress, PurposePart
+from charters.models import Charter, Goal, KeyResult, KeyResultProgress, OrganisationGoal, PurposePart
 
 Confidence = KeyResultProgress.Confidence
 PURPOSE_LINE_LENGTH = 140
@@ -258,3 +266,159 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
         for charter_id, confidence, fell in readings:
             by_charter[charter_id].confidence.add(confidence, bool(fell))
     return cards
+
+
+# The organisation goals' tree ---------------------------------------------------------------------
+
+GOALS_PER_PAGE = 10
+TEAMS_PER_GOAL = 5  # team goals shown under each organisation goal; the rest are behind "and N more"
+CONTRIBUTIONS_PER_PAGE = 50  # on an organisation goal's own page
+UNLINKED_SHOWN = 20  # goals no team contributes to, listed at most
+
+
+@dataclass
+class Contribution:
+    """A team goal in a charter in force that contributes to an organisation goal, and how its key results stand."""
+
+    pk: int
+    team_name: str
+    objective: str
+    url: str  # the goal on its team's charter
+    confidence: ConfidenceSummary = field(default_factory=ConfidenceSummary)
+
+
+@dataclass
+class GoalBranch:
+    """An organisation goal with the first of the team goals contributing to it, and how many there are."""
+
+    goal: OrganisationGoal
+    contributions: list[Contribution] = field(default_factory=list)
+    contributing: int = 0
+    actions: Any = None  # what the reader may do with the goal (`permissions.OrganisationGoalActions`), on its page
+
+    @property
+    def more(self) -> int:
+        """Contributing team goals not shown under it: the goal's own page lists them."""
+        return self.contributing - len(self.contributions)
+
+
+@dataclass
+class GoalTree:
+    """A page of organisation goals as a tree, and the open goals no team contributes to."""
+
+    branches: list[GoalBranch]
+    paged: Paged
+    unlinked: list[OrganisationGoal] = field(default_factory=list)
+    more_unlinked: bool = False  # more than UNLINKED_SHOWN: the goals page lists them all
+
+
+def contributing_goals(**to) -> QuerySet:
+    """Team goals contributing to organisation goals (`contributes_to=...`, `contributes_to__in=...`): from
+    charters in force of teams at work.
+
+    A draft or proposal is not in force, a superseded version no longer is, and an archived team
+    no longer works towards anything, so none of them counts.
+    """
+    return Goal.objects.filter(**to, charter__in=Charter.objects.active(), charter__team__archived_at__isnull=True)
+
+
+_ROW = ("pk", "objective", "contributes_to_id", "charter__team__name", "charter__team__slug")
+
+
+def _contribution_rows(goals: QuerySet) -> QuerySet:
+    return goals.values(*_ROW)
+
+
+def _contributions(rows, organisation_slug: str) -> list[Contribution]:
+    """Contributions from their rows, with each goal's confidence: 1 query for their key results' latest readings."""
+    urls = RowUrls("charters:detail", organisation_slug)
+    found = {row["pk"]: Contribution(pk=row["pk"], team_name=row["charter__team__name"], objective=row["objective"],
+                                     url=urls.of(row["charter__team__slug"]) + f"#goal-{row['pk']}")
+             for row in rows}
+    if found:
+        latest = latest_reading().annotate(fell=ExpressionWrapper(confidence_fell(), output_field=BooleanField()))
+        readings = (
+            KeyResult.objects.filter(goal__in=list(found))
+            .annotate(confidence_now=Subquery(latest.values("confidence")[:1]),
+                      fell=Subquery(latest.values("fell")[:1]))
+            .values_list("goal_id", "confidence_now", "fell")
+            .order_by()
+        )
+        for goal_id, confidence, fell in readings:
+            found[goal_id].confidence.add(confidence, bool(fell))
+    return list(found.values())
+
+
+def goal_tree(organisation, *, page: str | int | None = None, closed: bool = False, per_page: int = GOALS_PER_PAGE,
+              per_goal: int = TEAMS_PER_GOAL) -> GoalTree:
+    """A page of the organisation's goals (open ones, or `closed` ones) as a tree: 4 queries for any size.
+
+    1. the page of goals (a page plus one, so a next page is known without counting), with owners;
+    2. at most `per_goal` contributing team goals of each, with how many contribute in all (window
+       functions: a goal with 300 contributing teams costs no more than one with 3);
+    3. those team goals' key results with their latest reading (their confidence);
+    4. the open goals no team contributes to (at most UNLINKED_SHOWN, plus one to know of more).
+    With no goal on the page, 1 query and nothing more.
+    """
+    number = page_number(page)
+    goals = OrganisationGoal.objects.filter(organisation=organisation)
+    goals = goals.closed() if closed else goals.open()
+    start = (number - 1) * per_page
+    # query: a page of the organisation's goals, plus one
+    rows = list(goals.select_related("owner").order_by("position", "pk")[start:start + per_page + 1])
+    branches = [GoalBranch(goal) for goal in rows[:per_page]]
+    tree = GoalTree(branches=branches, paged=Paged(number=number, has_next=len(rows) > per_page))
+    if not branches:
+        return tree
+    by_goal = {branch.goal.pk: branch for branch in branches}
+    for branch in branches:
+        branch.goal.organisation = organisation
+    ranked = contributing_goals(contributes_to__in=list(by_goal)).annotate(
+        rank=Window(RowNumber(), partition_by=F("contributes_to"),
+                    order_by=[F("charter__team__name").asc(), F("pk").asc()]),
+        contributing=Window(Count("*"), partition_by=F("contributes_to")),
+    ).filter(rank__lte=per_goal)
+    # query: the first team goals contributing to each goal of the page, with how many contribute in all
+    rows = sorted(ranked.values(*_ROW, "contributing", "rank").order_by(),
+                  key=lambda row: (row["contributes_to_id"], row["rank"]))
+    # query: their key results' latest readings (none without contributions)
+    for contribution, row in zip(_contributions(rows, organisation.slug), rows, strict=True):
+        branch = by_goal[row["contributes_to_id"]]
+        branch.contributions.append(contribution)
+        branch.contributing = row["contributing"]
+    if not closed:
+        # query: the open goals no team contributes to, plus one
+        unlinked = list(OrganisationGoal.objects.filter(organisation=organisation).open()
+                        .exclude(Exists(contributing_goals(contributes_to=OuterRef("pk"))))
+                        .order_by("position", "pk")[:UNLINKED_SHOWN + 1])
+        for goal in unlinked:
+            goal.organisation = organisation
+        tree.unlinked, tree.more_unlinked = unlinked[:UNLINKED_SHOWN], len(unlinked) > UNLINKED_SHOWN
+    return tree
+
+
+def map_goal_tree(organisation, user) -> GoalTree:
+    """The alignment map's section: the first page of the organisation's open goals as a tree, the same for every
+    reader in the organisation (the page checked they are in it)."""
+    return goal_tree(organisation)
+
+
+@dataclass
+class ContributorsPage:
+    """A page of the team goals contributing to one organisation goal."""
+
+    contributions: list[Contribution]
+    paged: Paged
+
+
+def contributors_page(goal: OrganisationGoal, *, page: str | int | None = None,
+                      per_page: int = CONTRIBUTIONS_PER_PAGE) -> ContributorsPage:
+    """The team goals contributing to `goal`, a page at a time by team name: 2 queries (1 with none)."""
+    number = page_number(page)
+    start = (number - 1) * per_page
+    # query: a page of the contributing team goals, plus one
+    rows = list(_contribution_rows(contributing_goals(contributes_to=goal).order_by("charter__team__name", "pk"))
+                [start:start + per_page + 1])
+    # query: their key results' latest readings
+    contributions = _contributions(rows[:per_page], goal.organisation.slug)
+    return ContributorsPage(contributions=contributions, paged=Paged(number=number, has_next=len(rows) > per_page))

@@ -1,4 +1,5 @@
-"""What a reader may do with one charter version: the charter's rules, asked by views, selectors and templates.
+"""What a reader may do with one charter version, and with the organisation's goals: asked by views, selectors
+and templates.
 
 Each rule joins a team-wide capability (`alignment.permissions`: `access.can(...)`,
 `access.may_steward_charter`) with the version's own state, which the model answers
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alignment.permissions import Capability, TeamAccess
-from charters.models import Charter, Comment
+from django.core.exceptions import PermissionDenied
+
+from alignment.models import Organisation
+from alignment.permissions import Capability, TeamAccess, is_organisation_admin, organisation_access
+from charters.models import Charter, Comment, OrganisationGoal
 
 
 @dataclass(frozen=True)
@@ -80,3 +84,50 @@ def for_charter(access: TeamAccess, charter: Charter) -> CharterPermissions:
         record_progress=access.may_record_progress and charter.is_active,
         see_workings=access.in_team,
     )
+
+
+# The organisation's goals ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrganisationGoalActions:
+    """What the reader may do with one organisation goal, for its controls."""
+
+    edit: bool  # its objective, part, owner and key results; readings of its key results
+    move: bool
+    close: bool
+    reopen: bool
+
+
+@dataclass(frozen=True)
+class OrganisationGoalPermissions:
+    """What the reader may do with the organisation's goals: everyone in it reads them; its admins manage them.
+
+    Views get it from `organisation_goals_access`, selectors put it on the page as `perms`, and
+    templates ask `perms.manage` or a goal's `actions` (`for_goal`), never a role.
+    """
+
+    organisation: Organisation
+    manage: bool  # create, edit, reorder, close and reopen goals; add and edit key results; record readings
+
+    def for_goal(self, goal: OrganisationGoal) -> OrganisationGoalActions:
+        changeable = self.manage and not goal.is_closed
+        return OrganisationGoalActions(edit=changeable, move=changeable, close=changeable,
+                                       reopen=self.manage and goal.is_closed)
+
+
+MANAGE_ORGANISATION_GOALS_REFUSAL = "Only the organisation's admins may change its goals."
+
+
+def may_manage_organisation_goals(user, organisation: Organisation) -> bool:
+    """The organisation's admins set its goals (one query)."""
+    return is_organisation_admin(user, organisation)
+
+
+def organisation_goals_access(user, org_slug: str, *, manage: bool = False) -> OrganisationGoalPermissions:
+    """The organisation and what the reader may do with its goals: 404 outside it, 403 to manage without the right."""
+    organisation = organisation_access(user, org_slug)
+    perms = OrganisationGoalPermissions(organisation=organisation,
+                                        manage=may_manage_organisation_goals(user, organisation))
+    if manage and not perms.manage:
+        raise PermissionDenied(MANAGE_ORGANISATION_GOALS_REFUSAL)
+    return perms

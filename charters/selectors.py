@@ -19,7 +19,15 @@ from alignment.row_urls import ROW_ID, RowUrls
 from alignment.weeks import TeamWeek
 from charters.completeness import Completeness, check_charter
 from charters.content import CharterContent
-from charters.forms import AmendmentForm, AnswerForm, CommentForm, ProgressForm, ProposeForm, ResponseForm
+from charters.forms import (
+    AmendmentForm,
+    AnswerForm,
+    CommentForm,
+    ProgressForm,
+    ProposeForm,
+    ResponseForm,
+    organisation_reading_form,
+)
 from charters.models import (
     Boundary,
     Charter,
@@ -29,19 +37,29 @@ from charters.models import (
     KeyResult,
     KeyResultProgress,
     NonNegotiable,
+    OrganisationGoal,
+    OrganisationKeyResult,
     Response,
     Section,
 )
-from charters.permissions import CharterPermissions, for_charter, may_resolve
+from charters.organisation_map import ContributorsPage, GoalTree, contributors_page, goal_tree
+from charters.permissions import (
+    CharterPermissions,
+    OrganisationGoalActions,
+    OrganisationGoalPermissions,
+    for_charter,
+    may_resolve,
+)
 from charters.prose import attach_prose, cache_key
 from charters.versions import SectionDiff, compare, compare_texts, section_texts
 
 
 def load_content(charter: Charter) -> CharterContent:
-    """Non-negotiables, boundaries, goals (with owners) and their key results: 4 queries."""
+    """Non-negotiables, boundaries, goals (with owners and the organisation goals they name) and their key
+    results: 4 queries."""
     goals = list(
         Goal.objects.filter(charter=charter)
-        .select_related("owner")
+        .select_related("owner", "contributes_to")
         .prefetch_related(Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"),
                                    to_attr="key_results_list"))
     )
@@ -56,33 +74,38 @@ def load_content(charter: Charter) -> CharterContent:
 def kept_content(charter: Charter) -> CharterContent:
     """`load_content`, for a ratified version from the cache: its items never change, so they are kept
     under its identity (`cache_key`) by the first reading (4 queries). Later readings read only its
-    goals' owners, whose names may change: 1 query (none without owners). A working copy is loaded as
-    it now stands (4)."""
+    goals' owners, whose names may change: 1 query (none without owners), and the organisation goals
+    they contribute to, whose objectives may change: 1 more (none without such a link). A working copy
+    is loaded as it now stands (4)."""
     if not charter.was_ratified:
         return load_content(charter)
     key = f"charter-content:{cache_key(charter)}"
     kept = cache.get(key)
     if kept is None:
         content = load_content(charter)
-        owners = {goal.pk: goal.owner for goal in content.goals}
-        for goal in content.goals:
-            Goal.owner.field.delete_cached_value(goal)  # owners are not kept: they are read afresh
+        related = {goal.pk: (goal.owner, goal.contributes_to) for goal in content.goals}
+        for goal in content.goals:  # owners and organisation goals are not kept: they are read afresh
+            Goal.owner.field.delete_cached_value(goal)
+            Goal.contributes_to.field.delete_cached_value(goal)
         cache.set(key, (content.non_negotiables, content.boundaries, content.goals), timeout=None)
         for goal in content.goals:
-            goal.owner = owners[goal.pk]
+            goal.owner, goal.contributes_to = related[goal.pk]
         return content
     non_negotiables, boundaries, goals = kept
     owner_ids = {goal.owner_id for goal in goals if goal.owner_id}
     owners = Goal._meta.get_field("owner").related_model.objects.in_bulk(owner_ids) if owner_ids else {}
+    linked_ids = {goal.contributes_to_id for goal in goals if goal.contributes_to_id}
+    linked = OrganisationGoal.objects.in_bulk(linked_ids) if linked_ids else {}
     for goal in goals:
         goal.owner = owners.get(goal.owner_id)  # None when the person was deleted since
+        goal.contributes_to = linked.get(goal.contributes_to_id)
     return CharterContent(charter=charter, non_negotiables=non_negotiables, boundaries=boundaries, goals=goals)
 
 
 def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
     """`load_content` for several versions at once, by version id: still 4 queries."""
     by_charter = {charter.pk: charter for charter in charters}
-    goals = list(Goal.objects.filter(charter__in=by_charter).select_related("owner").prefetch_related(
+    goals = list(Goal.objects.filter(charter__in=by_charter).select_related("owner", "contributes_to").prefetch_related(
         Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"), to_attr="key_results_list")))
     non_negotiables = list(NonNegotiable.objects.filter(charter__in=by_charter))
     boundaries = list(Boundary.objects.filter(charter__in=by_charter))
@@ -513,7 +536,8 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     charter, perms = page.charter, page.perms
     base = (cache_key(charter), charter.state, charter.based_on_id or 0, perms.edit, perms.record_progress)
     goals = None if typed_progress else (*base, fragments.digest(
-        (goal.pk, goal.owner.name if goal.owner else "", [
+        (goal.pk, goal.owner.name if goal.owner else "",
+         goal.contributes_to.objective if goal.contributes_to_id and goal.contributes_to else "", [
             (kr.pk, kr.latest.progress.pk if kr.latest.progress else 0,
              kr.latest.progress.recorded_by.name if kr.latest.progress and kr.latest.progress.recorded_by else "")
             for kr in goal.key_results_list])
@@ -578,3 +602,58 @@ def team_panel(request, access: TeamAccess) -> dict:
     """The team page's charter card: the active version and any working copy (1 query)."""
     active, working = versions_in_force(access.team)
     return {"active": active, "working": working, "may_start": access.may_steward_charter and not (active or working)}
+
+
+# The organisation's goals ---------------------------------------------------------------------
+
+@dataclass
+class OrganisationGoalsPage:
+    """The organisation goals' page for one reader: a page of its goals as a tree, with what they may do."""
+
+    perms: OrganisationGoalPermissions
+    tree: GoalTree
+    closed: bool  # listing the closed goals instead of the open ones
+
+    def context(self) -> dict:
+        return {"organisation": self.perms.organisation, "perms": self.perms, "tree": self.tree,
+                "closed": self.closed}
+
+
+def organisation_goals_page(perms: OrganisationGoalPermissions, *, page: str | None,
+                            closed: bool = False) -> OrganisationGoalsPage:
+    """A page of the organisation's goals, each with its contributing team goals (`organisation_map.goal_tree`)."""
+    tree = goal_tree(perms.organisation, page=page, closed=closed)
+    for branch in tree.branches:
+        branch.actions = perms.for_goal(branch.goal)
+    return OrganisationGoalsPage(perms=perms, tree=tree, closed=closed)
+
+
+@dataclass
+class OrganisationGoalPage:
+    """One organisation goal: its key results (with a reading form each for its admins) and its contributors."""
+
+    perms: OrganisationGoalPermissions
+    goal: OrganisationGoal
+    actions: OrganisationGoalActions
+    key_results: list[OrganisationKeyResult]
+    contributors: ContributorsPage
+
+    def context(self) -> dict:
+        return {"organisation": self.perms.organisation, "perms": self.perms, "goal": self.goal,
+                "actions": self.actions, "key_results": self.key_results, "contributors": self.contributors}
+
+
+def organisation_goal_page(perms: OrganisationGoalPermissions, goal: OrganisationGoal, *, page: str | None = None,
+                           reading_forms: dict | None = None) -> OrganisationGoalPage:
+    """The goal's key results and a page of its contributing team goals: 3 queries (2 with no contributor).
+
+    `reading_forms` are forms that failed, by key result id: they are shown with what was typed.
+    """
+    actions = perms.for_goal(goal)
+    key_results = list(goal.key_results.all())  # query: the goal's key results
+    for key_result in key_results:
+        key_result.goal = goal
+        key_result.reading_form = ((reading_forms or {}).get(key_result.pk) or organisation_reading_form(key_result)
+                                   if actions.edit else None)
+    return OrganisationGoalPage(perms=perms, goal=goal, actions=actions, key_results=key_results,
+                                contributors=contributors_page(goal, page=page))

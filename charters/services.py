@@ -25,7 +25,17 @@ from alignment.locks import lock_team
 from alignment.permissions import ARCHIVED_REFUSAL
 from charters import notices, webhooks
 from charters.completeness import check_charter
-from charters.locks import lock_charter, lock_goal, lock_list, lock_member_response, lock_response
+from charters.locks import (
+    lock_charter,
+    lock_goal,
+    lock_list,
+    lock_member_response,
+    lock_organisation_goal,
+    lock_organisation_goals,
+    lock_organisation_key_result,
+    lock_organisation_key_results,
+    lock_response,
+)
 from charters.models import (
     Boundary,
     Charter,
@@ -36,6 +46,9 @@ from charters.models import (
     KeyResult,
     KeyResultProgress,
     NonNegotiable,
+    OrganisationGoal,
+    OrganisationKeyResult,
+    OrganisationKeyResultReading,
     Response,
     Section,
 )
@@ -133,7 +146,8 @@ def _copy_items(*, source: Charter, target: Charter) -> None:
     )
     new_goals = Goal.objects.bulk_create(
         Goal(charter=target, origin=g, position=g.position, objective=g.objective,
-             purpose_part=g.purpose_part, tradeoff=g.tradeoff, owner_id=g.owner_id)
+             purpose_part=g.purpose_part, contributes_to_id=g.contributes_to_id, tradeoff=g.tradeoff,
+             owner_id=g.owner_id)
         for g in content.goals
     )
     KeyResult.objects.bulk_create(
@@ -196,6 +210,8 @@ def add_item(*, charter: Charter, item: CharterItem, actor=None) -> CharterItem:
                                   "Your text is below: add it to another goal.")
         elif item.charter_id != locked.pk:
             raise ActionRefused("This item belongs to another version.")
+        if isinstance(item, Goal):
+            _check_contribution(locked, item, before=None)
         siblings = lock_list(type(item), item.parent_id)
         item.position = max((s.position for s in siblings), default=0) + 1
         try:
@@ -223,11 +239,30 @@ def update_item(*, charter: Charter, item: CharterItem, expected_version: int, a
         before = None
         if isinstance(item, KeyResult):
             before = KeyResult.objects.filter(pk=item.pk).values_list("current_value", "confidence").first()
+        if isinstance(item, Goal):
+            _check_contribution(locked, item, before=Goal.objects.filter(pk=item.pk)
+                                .values_list("contributes_to_id", flat=True).first())
         save_if_unchanged(item, expected_version=expected_version, fields=list(item.EDITABLE_FIELDS))
         if before is not None:
             _record_typed_progress(item, actor=actor, before=before)
         _mark_text_changed(locked)
     return item
+
+
+def _check_contribution(charter: Charter, goal: Goal, *, before: int | None) -> None:
+    """A team goal contributes only to a goal of its own organisation, and newly only to an open one.
+
+    The form offers no other; this holds when a goal was closed while the editor was open, and for
+    any caller that is not the form. Keeping a link made before the goal was closed is allowed.
+    """
+    if goal.contributes_to_id is None:
+        return
+    found = (OrganisationGoal.objects.filter(pk=goal.contributes_to_id)
+             .values_list("organisation_id", "closed_at").first())
+    if found is None or found[0] != charter.team.organisation_id:
+        raise ActionRefused("That organisation goal is not one of your organisation's. Choose another.")
+    if found[1] is not None and goal.contributes_to_id != before:
+        raise ActionRefused("That organisation goal was closed meanwhile. Choose another, or none.")
 
 
 def _record_typed_progress(key_result: KeyResult, *, actor, before: tuple) -> KeyResultProgress | None:
@@ -706,3 +741,127 @@ def close_round(*, charter: Charter, now: datetime | None = None) -> str | None:
             notices.tell_round_blocked(locked, open_objections=standing.open_objections, gaps=standing.gaps, now=now)
             return "blocked"
     return "ratified"
+
+
+# The organisation's goals -----------------------------------------------------------------------
+# Set by the organisation's admins (`permissions.organisation_goals_access(manage=True)`, asked by the views).
+
+def _changeable_goal(goal: OrganisationGoal) -> OrganisationGoal:
+    """The organisation goal's row, locked and re-read; refused if it is gone or closed."""
+    locked = lock_organisation_goal(goal.pk, organisation_pk=goal.organisation_id)
+    if locked is None:
+        raise ItemRemoved("This organisation goal no longer exists.")
+    refusal = locked.refusal_to_change()
+    if refusal:
+        raise ActionRefused(refusal)
+    return locked
+
+
+def create_organisation_goal(*, organisation, actor, objective: str, purpose_part: str,
+                             owner=None) -> OrganisationGoal:
+    """A new organisation goal, last in the organisation's order."""
+    with transaction.atomic():
+        goals = lock_organisation_goals(organisation.pk)
+        return OrganisationGoal.objects.create(
+            organisation=organisation, objective=objective, purpose_part=purpose_part, owner=owner,
+            position=max((goal.position for goal in goals), default=0) + 1,
+        )
+
+
+def update_organisation_goal(*, goal: OrganisationGoal, expected_version: int, objective: str, purpose_part: str,
+                             owner=None) -> OrganisationGoal:
+    """Save what an admin typed unless someone saved it first (ConcurrentEditError) or closed it (refused)."""
+    with transaction.atomic():
+        locked = _changeable_goal(goal)
+        locked.objective, locked.purpose_part, locked.owner = objective, purpose_part, owner
+        save_if_unchanged(locked, expected_version=expected_version, fields=["objective", "purpose_part", "owner"])
+    return locked
+
+
+def close_organisation_goal(*, goal: OrganisationGoal, actor) -> OrganisationGoal:
+    """Close a goal: it leaves the map and no team goal newly names it. Closing it twice changes nothing more."""
+    with transaction.atomic():
+        locked = lock_organisation_goal(goal.pk, organisation_pk=goal.organisation_id)
+        if locked is None:
+            raise ItemRemoved("This organisation goal no longer exists.")
+        if not locked.is_closed:
+            locked.closed_at, locked.closed_by = timezone.now(), actor
+            locked.save(update_fields=["closed_at", "closed_by"])
+    return locked
+
+
+def reopen_organisation_goal(*, goal: OrganisationGoal, actor) -> OrganisationGoal:
+    with transaction.atomic():
+        locked = lock_organisation_goal(goal.pk, organisation_pk=goal.organisation_id)
+        if locked is None:
+            raise ItemRemoved("This organisation goal no longer exists.")
+        if locked.is_closed:
+            locked.closed_at = locked.closed_by = None
+            locked.save(update_fields=["closed_at", "closed_by"])
+    return locked
+
+
+def move_organisation_goal(*, goal: OrganisationGoal, direction: str) -> None:
+    """Swap an open goal with the open goal above or below it (closed goals keep their places)."""
+    with transaction.atomic():
+        goals = lock_organisation_goals(goal.organisation_id)
+        current = next((g for g in goals if g.pk == goal.pk), None)
+        if current is None:
+            raise ItemRemoved("This organisation goal no longer exists.")
+        if current.is_closed:
+            raise ActionRefused(current.refusal_to_change())
+        open_goals = [g for g in goals if not g.is_closed]
+        index = open_goals.index(current)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(open_goals):
+            open_goals[index], open_goals[other] = open_goals[other], open_goals[index]
+        # Renumber densely (open goals in their new order, then closed ones) so a swap is never a no-op.
+        moved = []
+        for position, each in enumerate([*open_goals, *(g for g in goals if g.is_closed)], start=1):
+            if each.position != position:
+                each.position = position
+                moved.append(each)
+        OrganisationGoal.objects.bulk_update(moved, ["position"])
+
+
+def add_organisation_key_result(*, goal: OrganisationGoal, metric: str, unit: str = "",
+                                start_value: Decimal | None = None,
+                                target_value: Decimal | None = None) -> OrganisationKeyResult:
+    with transaction.atomic():
+        locked = _changeable_goal(goal)
+        siblings = lock_organisation_key_results(locked.pk)
+        return OrganisationKeyResult.objects.create(
+            goal=locked, metric=metric, unit=unit, start_value=start_value, target_value=target_value,
+            position=max((kr.position for kr in siblings), default=0) + 1,
+        )
+
+
+def update_organisation_key_result(*, key_result: OrganisationKeyResult, expected_version: int, metric: str,
+                                   unit: str = "", start_value: Decimal | None = None,
+                                   target_value: Decimal | None = None) -> OrganisationKeyResult:
+    with transaction.atomic():
+        locked_goal = _changeable_goal(key_result.goal)
+        locked = lock_organisation_key_result(key_result.pk, goal=locked_goal)
+        if locked is None:
+            raise ItemRemoved("This key result no longer exists.")
+        locked.metric, locked.unit, locked.start_value, locked.target_value = metric, unit, start_value, target_value
+        save_if_unchanged(locked, expected_version=expected_version,
+                          fields=["metric", "unit", "start_value", "target_value"])
+    return locked
+
+
+def record_organisation_reading(*, key_result: OrganisationKeyResult, actor, value: Decimal, confidence: str,
+                                note: str = "") -> OrganisationKeyResultReading:
+    """Where an organisation key result stands now: a reading in its history, and its current value and confidence."""
+    if confidence not in KeyResultProgress.Confidence.values:
+        raise ActionRefused("Say how confident you are: on track, at risk or off track.")
+    with transaction.atomic():
+        locked_goal = _changeable_goal(key_result.goal)
+        locked = lock_organisation_key_result(key_result.pk, goal=locked_goal)
+        if locked is None:
+            raise ItemRemoved("This key result no longer exists.")
+        reading = OrganisationKeyResultReading.objects.create(key_result=locked, value=value, confidence=confidence,
+                                                              note=note.strip(), recorded_by=actor)
+        locked.current_value, locked.confidence, locked.read_at = value, confidence, reading.recorded_at
+        locked.save(update_fields=["current_value", "confidence", "read_at"])
+    return reading

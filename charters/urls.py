@@ -43,4 +43,20 @@ urlpatterns = [
     path(version + "since-you-responded/", views.since_responded, name="since_responded"),
 ]
 
+# The organisation's goals: everyone in the organisation reads them, its admins set them.
+org_goals = "o/<slug:org_slug>/goals/"
+org_goal = org_goals + "<int:goal_id>/"
+
+urlpatterns += [
+    path(org_goals, views.organisation_goals, name="org_goals"),
+    path(org_goals + "new/", views.organisation_goal_edit, name="org_goal_add"),
+    path(org_goal, views.organisation_goal, name="org_goal"),
+    path(org_goal + "edit/", views.organisation_goal_edit, name="org_goal_edit"),
+    path(org_goal + "<str:action>/", views.organisation_goal_action, name="org_goal_action"),
+    path(org_goal + "key-results/new/", views.organisation_key_result_edit, name="org_key_result_add"),
+    path(org_goal + "key-results/<int:key_result_id>/", views.organisation_key_result_edit,
+         name="org_key_result_edit"),
+    path(org_goal + "key-results/<int:key_result_id>/reading/", views.organisation_reading, name="org_reading"),
+]
+
 tabs = [charter, versions]

@@ -45,6 +45,8 @@ def section_markdown(content: CharterContent) -> list[tuple[Section, str]]:
         goals.append(f"### {goal.objective}")
         part = goal.get_purpose_part_display() or "not linked to the purpose"
         goals.append(f"- Advances: {part}")
+        if goal.contributes_to_id:
+            goals.append(f"- Contributes to the organisation goal: {goal.contributes_to.objective}")
         goals.append(f"- Tradeoff we accept: {goal.tradeoff.strip() or '—'}")
         if goal.owner:
             goals.append(f"- Owner: {goal.owner.name}")

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from alignment import confirm, permissions, refusals
@@ -30,12 +30,33 @@ from charters.forms import (
     AmendmentForm,
     AnswerForm,
     CommentForm,
+    OrganisationGoalForm,
+    OrganisationKeyResultForm,
     ProgressForm,
     ProposeForm,
     ResponseForm,
+    organisation_reading_form,
 )
-from charters.models import ITEM_KINDS, Charter, CharterItem, Comment, Goal, KeyResult, Response, Section
-from charters.permissions import for_charter, may_edit, may_resolve, may_see_since_responded
+from charters.models import (
+    ITEM_KINDS,
+    Charter,
+    CharterItem,
+    Comment,
+    Goal,
+    KeyResult,
+    OrganisationGoal,
+    OrganisationKeyResult,
+    Response,
+    Section,
+)
+from charters.permissions import (
+    OrganisationGoalPermissions,
+    for_charter,
+    may_edit,
+    may_resolve,
+    may_see_since_responded,
+    organisation_goals_access,
+)
 from charters.versions import charter_markdown
 
 DETAIL = "charters/charter_detail.html"
@@ -658,3 +679,176 @@ def version_markdown(request: HttpRequest, org_slug: str, team_slug: str, number
                             content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{access.team.slug}-charter-v{charter.number}.md"'
     return response
+
+
+# The organisation's goals ----------------------------------------------------------------------
+# Everyone in the organisation reads them; its admins set them (`charters.permissions.organisation_goals_access`).
+
+ORG_GOALS = "charters/organisation_goal_list.html"
+ORG_GOAL = "charters/organisation_goal_detail.html"
+ORG_GOAL_FORM = "charters/organisation_goal_form.html"
+
+
+def _organisation_goal(perms: OrganisationGoalPermissions, goal_id: int) -> OrganisationGoal:
+    """One of the organisation's goals (with its owner); 404 for any other."""
+    goal = get_object_or_404(OrganisationGoal.objects.select_related("owner"), organisation=perms.organisation,
+                             pk=goal_id)
+    goal.organisation = perms.organisation
+    return goal
+
+
+@login_required
+@require_GET
+def organisation_goals(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The organisation's goals, a page at a time, each with the team goals contributing to it."""
+    perms = organisation_goals_access(request.user, org_slug)
+    page = selectors.organisation_goals_page(perms, page=request.GET.get("page"),
+                                             closed=request.GET.get("show") == "closed")
+    return render(request, ORG_GOALS, page.context())
+
+
+@login_required
+@require_GET
+def organisation_goal(request: HttpRequest, org_slug: str, goal_id: int) -> HttpResponse:
+    """One organisation goal: its key results and every team goal contributing to it, a page at a time."""
+    perms = organisation_goals_access(request.user, org_slug)
+    goal = _organisation_goal(perms, goal_id)
+    return render(request, ORG_GOAL, selectors.organisation_goal_page(perms, goal, page=request.GET.get("page"))
+                  .context())
+
+
+def _goal_form_page(request, *, perms, form, title: str, back: str, conflict_shown=None, status: int = 200):
+    return render(request, ORG_GOAL_FORM, {"organisation": perms.organisation, "form": form, "title": title,
+                                           "back": back, "conflict": conflict_shown, "action": request.path},
+                  status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_goal_edit(request: HttpRequest, org_slug: str, goal_id: int | None = None) -> HttpResponse:
+    """Add an organisation goal, or edit one: its objective, the part of the purpose it advances, its owner."""
+    perms = organisation_goals_access(request.user, org_slug, manage=True)
+    goal = _organisation_goal(perms, goal_id) if goal_id else None
+    title = f"Edit “{goal.objective}”" if goal else "New organisation goal"
+    back = goal.get_absolute_url() if goal else reverse("charters:org_goals", args=[org_slug])
+    kwargs = {"organisation": perms.organisation}
+    if request.method == "GET":
+        form = OrganisationGoalForm(instance=goal, initial={"version": goal.version if goal else 1}, **kwargs)
+        if goal is not None and goal.refusal_to_change():
+            form.add_error(None, goal.refusal_to_change())
+            return _goal_form_page(request, perms=perms, form=form, title=title, back=back, status=409)
+        return _goal_form_page(request, perms=perms, form=form, title=title, back=back)
+    form = OrganisationGoalForm(request.POST, instance=goal or OrganisationGoal(organisation=perms.organisation),
+                                **kwargs)
+    if not form.is_valid():
+        return _goal_form_page(request, perms=perms, form=form, title=title, back=back, status=400)
+    typed = {name: form.cleaned_data[name] for name in ("objective", "purpose_part", "owner")}
+    try:
+        if goal is None:
+            saved = services.create_organisation_goal(organisation=perms.organisation, actor=request.user, **typed)
+        else:
+            saved = services.update_organisation_goal(goal=goal, expected_version=form.cleaned_data["version"],
+                                                      **typed)
+    except ConcurrentEditError as exc:
+        shown = conflict(OrganisationGoalForm, data=request.POST, current=exc.current, version=exc.current.version,
+                         **kwargs)
+        return _goal_form_page(request, perms=perms, form=shown.form, title=title, back=back, conflict_shown=shown,
+                               status=409)
+    except ActionRefused as exc:  # closed or gone since the form was opened: the typed text stays
+        form.add_error(None, str(exc))
+        return _goal_form_page(request, perms=perms, form=form, title=title, back=back, status=409)
+    messages.success(request, "Organisation goal saved." if goal else "Organisation goal added.")
+    saved.organisation = perms.organisation
+    return redirect(saved)
+
+
+@login_required
+@require_POST
+def organisation_goal_action(request: HttpRequest, org_slug: str, goal_id: int, action: str) -> HttpResponse:
+    """Close or reopen an organisation goal, or move it up or down the organisation's order."""
+    perms = organisation_goals_access(request.user, org_slug, manage=True)
+    if action not in ("close", "reopen", "up", "down"):
+        raise Http404
+    goal = _organisation_goal(perms, goal_id)
+    goals_url = reverse("charters:org_goals", args=[org_slug])
+    back = goal.get_absolute_url() if action in ("close", "reopen") else goals_url
+    try:
+        if action == "close":
+            if not goal.is_closed and (asked := confirm.ask(
+                    request, question=f"Close “{goal.objective}”?", yes="Yes, close it", back=goal.get_absolute_url(),
+                    consequences=["It leaves the alignment map, and no team goal can newly name it.",
+                                  "Team goals that name it keep the link; you can reopen it later."])):
+                return asked
+            services.close_organisation_goal(goal=goal, actor=request.user)
+            messages.success(request, f"“{goal.objective}” is closed.")
+        elif action == "reopen":
+            services.reopen_organisation_goal(goal=goal, actor=request.user)
+            messages.success(request, f"“{goal.objective}” is open again.")
+        else:
+            services.move_organisation_goal(goal=goal, direction=action)
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_key_result_edit(request: HttpRequest, org_slug: str, goal_id: int,
+                                 key_result_id: int | None = None) -> HttpResponse:
+    """Add a key result to an organisation goal, or edit one's metric, unit, start and target."""
+    perms = organisation_goals_access(request.user, org_slug, manage=True)
+    goal = _organisation_goal(perms, goal_id)
+    key_result = get_object_or_404(goal.key_results, pk=key_result_id) if key_result_id else None
+    if key_result is not None:
+        key_result.goal = goal
+    title = f"Edit key result “{key_result.metric}”" if key_result else f"Add a key result to “{goal.objective}”"
+    back = goal.get_absolute_url()
+    if request.method == "GET":
+        form = OrganisationKeyResultForm(instance=key_result, initial={"version": key_result.version if key_result else 1})
+        if goal.refusal_to_change():
+            form.add_error(None, goal.refusal_to_change())
+            return _goal_form_page(request, perms=perms, form=form, title=title, back=back, status=409)
+        return _goal_form_page(request, perms=perms, form=form, title=title, back=back)
+    form = OrganisationKeyResultForm(request.POST, instance=key_result or OrganisationKeyResult(goal=goal))
+    if not form.is_valid():
+        return _goal_form_page(request, perms=perms, form=form, title=title, back=back, status=400)
+    typed = {name: form.cleaned_data[name] for name in ("metric", "unit", "start_value", "target_value")}
+    try:
+        if key_result is None:
+            services.add_organisation_key_result(goal=goal, **typed)
+        else:
+            services.update_organisation_key_result(key_result=key_result,
+                                                    expected_version=form.cleaned_data["version"], **typed)
+    except ConcurrentEditError as exc:
+        shown = conflict(OrganisationKeyResultForm, data=request.POST, current=exc.current,
+                         version=exc.current.version)
+        return _goal_form_page(request, perms=perms, form=shown.form, title=title, back=back, conflict_shown=shown,
+                               status=409)
+    except ActionRefused as exc:
+        form.add_error(None, str(exc))
+        return _goal_form_page(request, perms=perms, form=form, title=title, back=back, status=409)
+    messages.success(request, "Key result saved." if key_result else "Key result added.")
+    return redirect(back + "#key-results")
+
+
+@login_required
+@require_POST
+def organisation_reading(request: HttpRequest, org_slug: str, goal_id: int, key_result_id: int) -> HttpResponse:
+    """Record where an organisation key result stands now: its value and confidence, with a note."""
+    perms = organisation_goals_access(request.user, org_slug, manage=True)
+    goal = _organisation_goal(perms, goal_id)
+    key_result = get_object_or_404(goal.key_results, pk=key_result_id)
+    key_result.goal = goal
+    form = organisation_reading_form(key_result, request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.record_organisation_reading(key_result=key_result, actor=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+            status = 409
+        else:
+            messages.success(request, f"Reading recorded for “{key_result.metric}”.")
+            return redirect(goal.get_absolute_url() + f"#org-kr-{key_result.pk}")
+    page = selectors.organisation_goal_page(perms, goal, reading_forms={key_result.pk: form})
+    return render(request, ORG_GOAL, page.context(), status=status)

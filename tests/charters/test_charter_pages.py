@@ -216,8 +216,8 @@ def test_htmx_goal_form_is_flat(login, leader, team, write_charter, django_asser
     client = login(leader)
 
     # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version, 4 the team's people to
-    # choose an owner from.
-    with django_assert_num_queries(4):
+    # choose an owner from, 5 the organisation's open goals to name as the one it contributes to.
+    with django_assert_num_queries(5):
         response = client.get(charter_url("item_add", 1, "goal"), HTTP_HX_REQUEST="true")
 
     assertContains(response, "No owner yet")

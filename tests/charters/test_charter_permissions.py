@@ -157,7 +157,8 @@ def test_every_charters_url_is_in_the_matrix():
                "withdraw", "ratify", "discard", "section_edit", "item_add", "key_result_add", "item_edit",
                "item_action", "progress", "comment_create", "comment_resolve", "respond", "answer", "resolution",
                "remind", "since_responded"}
-    assert {pattern.name for pattern in urlpatterns} == covered
+    # The organisation goals' URLs (`org_…`) have their own matrix: tests/charters/test_organisation_goal_permissions.py.
+    assert {pattern.name for pattern in urlpatterns if not pattern.name.startswith("org_")} == covered
 
 
 def _state() -> tuple:
