@@ -13,6 +13,7 @@ from alignment.errors import ActionRefused
 from charters.models import Goal, KeyResult
 from decisions.models import Decision, DecisionOutcome
 from decisions.selectors import active_charter
+from decisions.signals import outcome_recorded
 
 __all__ = ["ActionRefused", "AlreadyLogged", "log_decision", "record_outcome"]
 
@@ -79,4 +80,5 @@ def record_outcome(*, decision: Decision, actor, outcome: str, reason: str, expe
                           fields=["outcome", "outcome_reason", "decided_by", "decided_at"])
         DecisionOutcome.objects.create(decision=decision, outcome=outcome, reason=reason, decided_by=actor,
                                        decided_at=decision.decided_at)
+        outcome_recorded.send(sender=Decision, decision=decision, actor=actor)  # for apps to the right: asks
     return decision

@@ -7,7 +7,7 @@ app_name = "decisions"
 team = "o/<slug:org_slug>/t/<slug:team_slug>/"
 
 # The log is the team's own: the rest of the organisation does not see the tab.
-decision_log = Tab("Decision log", needs=Capability.READ_TEAM)
+decision_log = Tab("Decision log", needs=Capability.READ_SUMMARY)
 
 urlpatterns = [
     decision_log.path(team + "decisions/", views.decision_list, name="list"),

@@ -20,7 +20,8 @@ from decisions.models import Decision
 
 @login_required
 def decision_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    """The team's decision log; an organisation admin outside the team reads it too."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_SUMMARY)
     page = selectors.decision_log_page(access.team, verdict=request.GET.get("verdict", ""),
                                        page=request.GET.get("page"))
     return render(request, "decisions/decision_list.html", {"team": access.team, "access": access, "page": page})
@@ -83,7 +84,9 @@ def _logged_message(access, decision: Decision) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decision_id: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    """One decision of the log (an organisation admin reads it too), and a leader's final call on it."""
+    reading = Capability.READ_SUMMARY if request.method == "GET" else Capability.READ_TEAM
+    access = permissions.team_access(request.user, org_slug, team_slug, reading)
     decision = get_object_or_404(selectors.decisions_for_page(access.team), pk=decision_id)
     if request.method == "GET":
         return _decision_page(request, access, decision, OutcomeForm(initial=_outcome_initial(decision)))
