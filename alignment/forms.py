@@ -84,10 +84,33 @@ class ProfileForm(TimeZoneFormMixin, forms.ModelForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    """A new organisation: its name and purpose in a line (its parts are for its settings, later)."""
+
     class Meta:
         model = Organisation
         fields = ["name", "purpose"]
+        labels = {"purpose": _("Organisation purpose")}
         widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    """The organisation's settings, with the version the admin loaded, to detect concurrent edits."""
+
+    default_time_zone = TimeZoneField(label=_("Time zone for new teams"), required=False,
+                                      help_text=Organisation._meta.get_field("default_time_zone").help_text)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "purpose_serves", "purpose", "purpose_refuses", "default_time_zone",
+                  "closed_cycle_retention_months"]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ("purpose_serves", "purpose", "purpose_refuses")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The zone saved is offered even when it is not in the short list.
+        self.fields["default_time_zone"].choices = [
+            ("", _("None: the creator's own")), *time_zone_choices(self.initial.get("default_time_zone") or "")]
 
 
 class TeamForm(TimeZoneFormMixin, forms.ModelForm):
@@ -104,6 +127,23 @@ class TeamForm(TimeZoneFormMixin, forms.ModelForm):
         widgets = {"checkin_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
 
+class NewTeamForm(TeamForm):
+    """A new team made by an organisation's admin: in the organisation's zone, led by whoever they name.
+
+    With no zone for new teams chosen by the organisation, the creator's own (their browser's) is the first.
+    """
+    leader_email = forms.EmailField(
+        label=_("Leader's email address"), required=False,
+        help_text=_("Someone of the organisation leads it at once; anyone else is invited as its leader. "
+                    "Leave it empty to lead it yourself."),
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        # The organisation's zone was chosen by its admins: the browser does not overrule it.
+        self.follow_browser_zone = not organisation.default_time_zone
+        super().__init__(*args, **kwargs)
+
+
 class TeamSettingsForm(TeamForm):
     """Team settings with the version the editor loaded, to detect concurrent edits."""
 
@@ -117,6 +157,29 @@ class TeamSettingsForm(TeamForm):
         super().__init__(*args, **kwargs)
         # A settings page loaded before the setting existed sends none: the team's own stays (None keeps it).
         self.fields["privacy_minimum"].required = False
+
+
+class AdminForm(forms.Form):
+    """The person of the organisation an admin makes an admin (chosen from the people directory)."""
+
+    person = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.HiddenInput,
+                                    error_messages={"invalid_choice": _("This person is not in the organisation.")})
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = User.objects.in_organisation(organisation)
+
+
+class MoveForm(forms.Form):
+    """The team of the organisation a person moves to."""
+
+    to_team = forms.ModelChoiceField(label=_("Move to"), queryset=Team.objects.none(),
+                                     empty_label=_("Choose a team"))
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_team"].queryset = (membership.team.organisation.teams.active().exclude(pk=membership.team_id)
+                                           .order_by("name"))
 
 
 class RolesField(forms.TypedMultipleChoiceField):

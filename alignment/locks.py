@@ -1,6 +1,7 @@
 """Row locks on the core's tables. Locks are always taken in this order, across every app:
 
-team → leaders of the team → (feature apps' rows, see e.g. `charters/locks.py`).
+organisation → its admins → team (two teams: by id) → leaders of the team → (feature apps' rows, see e.g.
+`charters/locks.py`).
 
 Each function locks one queryset and reads it; none of them writes. Call them inside
 `transaction.atomic()`; on SQLite (development) `select_for_update` is a no-op and
@@ -14,6 +15,13 @@ from alignment.models import Membership, Organisation, Team
 
 def lock_organisation(organisation_pk: int) -> Organisation | None:
     return Organisation.objects.select_for_update().filter(pk=organisation_pk).first()
+
+
+def lock_admins(organisation: Organisation) -> list[int]:
+    """The ids of the organisation's admins, their rows locked in a stable order so two removals serialise."""
+    through = Organisation.admins.through
+    return list(through.objects.select_for_update().filter(organisation=organisation).order_by("pk")
+                .values_list("user_id", flat=True))
 
 
 def lock_team(team_pk: int) -> Team | None:

@@ -47,6 +47,14 @@ class UserManager(BaseUserManager):
         extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
+    def in_organisation(self, organisation):
+        """Everyone in the organisation: its admins, everyone in one of its teams (archived ones too), and
+        whoever once accepted an invitation to one of them: a membership that ended leaves that trace only."""
+        in_a_team = Membership.objects.filter(user=models.OuterRef("pk"), team__organisation=organisation)
+        joined = Invitation.objects.filter(accepted_by=models.OuterRef("pk"), team__organisation=organisation)
+        admin = Organisation.admins.through.objects.filter(user=models.OuterRef("pk"), organisation=organisation)
+        return self.filter(models.Exists(in_a_team) | models.Exists(joined) | models.Exists(admin))
+
     def get_by_natural_key(self, email: str):
         # Addresses are stored lower-cased; people type them as their keyboard capitalises them.
         return self.get(**{self.model.USERNAME_FIELD: email.strip().lower()})
@@ -149,26 +157,65 @@ class RoleFlags(models.Model):
 
 
 class Organisation(models.Model):
+    """A company or a body of teams; its admins run it without being in every team.
+
+    Its purpose has the three parts a team's charter has (charters' `PurposePart`, whose labels
+    these fields repeat: the core does not import a feature). `purpose` is the outcome: it held
+    the whole purpose before the parts were split, and the map has always shown it first.
+    """
+
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    purpose_serves = models.TextField(
+        _("Who it serves"), blank=True,
+        help_text=_("The people the organisation exists for."),
+    )
     purpose = models.TextField(
-        _("organisation purpose"), blank=True,
+        _("The outcome it exists to create"), blank=True,
         help_text=_("Why the organisation exists. Team purposes connect to it."),
+    )
+    purpose_refuses = models.TextField(
+        _("What it refuses to trade away"), blank=True,
+        help_text=_("What no team gives up, even for a goal."),
+    )
+    default_time_zone = models.CharField(
+        _("time zone for new teams"), max_length=64, blank=True, validators=[validate_time_zone],
+        help_text=_("A new team starts in this zone; its leader can change it. None chosen: the zone of "
+                    "whoever creates it."),
+    )
+    closed_cycle_retention_months = models.PositiveSmallIntegerField(
+        _("keep closed cycles for (months)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Blank keeps them for ever. Recorded for now: nothing is purged yet."),
     )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="administered_organisations", blank=True,
-        help_text=_("People who may create teams in this organisation."),
+        help_text=_("People who run the organisation: its settings, admins, people and teams."),
     )
+    version = models.PositiveIntegerField(default=1, editable=False,
+                                          help_text=_("Bumped on each settings save to detect concurrent edits."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_cycle_retention_months__isnull=True) | Q(closed_cycle_retention_months__gte=1),
+                name="organisation_retention_at_least_a_month",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("organisation", args=[self.slug])
+
+    @property
+    def purpose_parts(self) -> list[tuple[str, str]]:
+        """The purpose's parts that are written, as (label, text), in the order a charter gives them."""
+        return [(str(self._meta.get_field(name).verbose_name), getattr(self, name))
+                for name in ("purpose_serves", "purpose", "purpose_refuses") if getattr(self, name)]
 
 
 class Weekday(models.IntegerChoices):

@@ -6,7 +6,11 @@
 - a person in the team lacking the capability gets 403;
 - an archived team is read-only for everyone: `TeamAccess.capabilities` keeps only reading
   it and restoring it, so every feature app's capability (stewarding a charter, logging a
-  decision...) is refused at once, with `ARCHIVED_REFUSAL` as the reason.
+  decision...) is refused at once, with `ARCHIVED_REFUSAL` as the reason;
+- an organisation's admin holds `ADMIN_CAPABILITIES` in every team of it, member or not: reading
+  its summary pages (the team page, the week's summary, the decision log, the cycle page) and
+  archiving or restoring it. Nothing else: a private check-in, a draft or the "This week" form
+  stays 404 for an admin who is not in the team, as for anyone outside it.
 
 Roles map to capabilities in one table (`ROLE_CAPABILITIES`); nothing else in the
 project looks at a role to decide what someone may do. Capabilities that depend on an
@@ -31,6 +35,7 @@ class Capability(StrEnum):
     """What a person may do in a team, whatever role gives it to them."""
 
     READ_TEAM = "read_team"  # the team's private pages: members, drafts, decision log
+    READ_SUMMARY = "read_summary"  # the team's summary pages: team page, week summary, decision log, cycles
     MANAGE_TEAM = "manage_team"  # settings, invitations, roles, removing someone else
     STEWARD_CHARTER = "steward_charter"  # start, edit, propose, withdraw, ratify, discard, amend; answer objections
     RESPOND_TO_CHARTER = "respond_to_charter"  # consent to or object against a proposed charter
@@ -41,16 +46,17 @@ class Capability(StrEnum):
     CHECK_IN = "check_in"  # write one's own weekly check-in
     READ_CHECKINS = "read_checkins"  # read the team's check-ins: the leader's week
     ANSWER_CHECKINS = "answer_checkins"  # resolve a blocker raised in a check-in
+    ARCHIVE_TEAM = "archive_team"  # make the team read-only (its leaders, the organisation's admins)
     RESTORE_TEAM = "restore_team"  # bring an archived team back: the one change an archived team accepts
     RUN_RETRO = "run_retro"  # start and facilitate a retrospective: prompts, phases, timer, actions
     TAKE_PART_IN_RETRO = "take_part_in_retro"  # write cards, rate non-negotiables, group, vote, take notes
 
 
 C = Capability
-_EVERYONE_IN_TEAM = {C.READ_TEAM, C.DISCUSS_CHARTER, C.LOG_DECISION, C.TAKE_PART_IN_RETRO}
+_EVERYONE_IN_TEAM = {C.READ_TEAM, C.READ_SUMMARY, C.DISCUSS_CHARTER, C.LOG_DECISION, C.TAKE_PART_IN_RETRO}
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.LEADER: frozenset(
-        _EVERYONE_IN_TEAM | {C.MANAGE_TEAM, C.RESTORE_TEAM, C.STEWARD_CHARTER, C.RECORD_OUTCOME, C.RECORD_PROGRESS,
+        _EVERYONE_IN_TEAM | {C.MANAGE_TEAM, C.ARCHIVE_TEAM, C.RESTORE_TEAM, C.STEWARD_CHARTER, C.RECORD_OUTCOME, C.RECORD_PROGRESS,
                              C.READ_CHECKINS, C.ANSWER_CHECKINS, C.RUN_RETRO}
     ),
     # Consent is the team's to give: a leader who is only a leader proposes and answers.
@@ -60,13 +66,18 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
                                                      C.RUN_RETRO}),
 }
 
+# What an organisation's admin may do in every team of it, whether or not they are in it: read what the
+# team shows the organisation (never a person's check-in words or drafts) and archive or restore it.
+ADMIN_CAPABILITIES = frozenset({C.READ_SUMMARY, C.ARCHIVE_TEAM, C.RESTORE_TEAM})
+
 # What an archived team still allows, to whoever held it before.
-ARCHIVED_TEAM_CAPABILITIES = frozenset({C.READ_TEAM, C.READ_CHECKINS, C.RESTORE_TEAM})
+ARCHIVED_TEAM_CAPABILITIES = frozenset({C.READ_TEAM, C.READ_SUMMARY, C.READ_CHECKINS, C.RESTORE_TEAM})
 ARCHIVED_REFUSAL = "This team is archived, so nothing in it can change. A leader can restore it from its settings."
 
 REFUSALS = {
     C.MANAGE_TEAM: "Only the team's leaders may do this.",
-    C.RESTORE_TEAM: "Only the team's leaders may restore it.",
+    C.ARCHIVE_TEAM: "Only the team's leaders and the organisation's admins may archive it.",
+    C.RESTORE_TEAM: "Only the team's leaders and the organisation's admins may restore it.",
     C.STEWARD_CHARTER: "Only the team's leaders may change the charter or move it through consent.",
     C.RESPOND_TO_CHARTER: "Consent and objections are for the team's members and facilitators.",
     C.RECORD_OUTCOME: "Only the team's leaders record the final decision.",
@@ -105,11 +116,16 @@ def people_who_may(team, capability: Capability, *, besides=None, memberships=No
 
 @dataclass(frozen=True)
 class TeamAccess:
-    """A team, the asking person, and their membership of it (None for the rest of the organisation)."""
+    """A team, the asking person, and their membership of it (None for the rest of the organisation).
+
+    `is_organisation_admin`: the person is an admin of the team's organisation, which gives them
+    `ADMIN_CAPABILITIES` here whether or not they are in the team.
+    """
 
     team: Team
     user: Any
     membership: Membership | None
+    is_organisation_admin: bool = False
     # Every membership of the person (loaded with the access): the header's team switcher shows them.
     memberships_of_user: tuple[Membership, ...] | None = field(default=None, compare=False, repr=False)
 
@@ -123,6 +139,8 @@ class TeamAccess:
     @property
     def capabilities(self) -> frozenset[Capability]:
         held = capabilities_of(self.membership)
+        if self.is_organisation_admin:
+            held |= ADMIN_CAPABILITIES
         if self.team.is_archived:
             return held & ARCHIVED_TEAM_CAPABILITIES
         return held
@@ -131,8 +149,12 @@ class TeamAccess:
         return capability in self.capabilities
 
     def require(self, capability: Capability) -> TeamAccess:
-        """403 unless the person holds the capability (404 first if they are not in the team)."""
-        if self.membership is None:
+        """403 unless the person holds the capability (404 first if they are not in the team).
+
+        An organisation's admin outside the team passes for the capabilities admins hold
+        (`ADMIN_CAPABILITIES`) and gets the outsider's 404 for every other.
+        """
+        if self.membership is None and not (self.is_organisation_admin and capability in ADMIN_CAPABILITIES):
             raise Http404("No such team")
         if not self.can(capability):
             if self.team.is_archived and capability not in ARCHIVED_TEAM_CAPABILITIES:
@@ -146,9 +168,23 @@ class TeamAccess:
         return self.membership is not None
 
     @property
+    def reads_as_admin(self) -> bool:
+        """An organisation admin reading a team they are not in: its pages say so and offer them no team action."""
+        return self.is_organisation_admin and not self.in_team
+
+    @property
+    def may_read_team(self) -> bool:
+        """The team's own pages beyond its summaries (check-ins, commitments, retrospectives): its people."""
+        return self.can(C.READ_TEAM)
+
+    @property
     def may_manage_team(self) -> bool:
         """Settings, invitations, roles, archiving; never while the team is archived."""
         return self.can(C.MANAGE_TEAM)
+
+    @property
+    def may_archive_team(self) -> bool:
+        return not self.team.is_archived and self.can(C.ARCHIVE_TEAM)
 
     @property
     def may_restore_team(self) -> bool:
@@ -189,13 +225,17 @@ class TeamAccess:
 
 
 def team_access(user, org_slug: str, team_slug: str, capability: Capability | None = None) -> TeamAccess:
-    """The team and the user's membership (one query); 404 for outsiders, 403 without the capability."""
+    """The team and the user's membership (one query); 404 for outsiders, 403 without the capability.
+
+    An organisation admin outside the team is let in only when `capability` is one admins hold
+    (`ADMIN_CAPABILITIES`); with any other, or none, they are an outsider (404).
+    """
     access = reader_access(user, org_slug, team_slug)
-    if not access.in_team:
-        raise Http404("No such team")
-    if capability is not None:
-        access.require(capability)
-    return access
+    if capability is None:
+        if not access.in_team:
+            raise Http404("No such team")
+        return access
+    return access.require(capability)
 
 
 def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
@@ -203,7 +243,8 @@ def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
 
     The access carries the user's membership of that team, or None when they are only in
     the organisation (they may read ratified charters, nothing private). 404 when the user
-    is not in the organisation at all. One query for a team member, two for others.
+    is not in the organisation at all. One query for a team member, two for others. Whether the
+    user is an admin of the team's organisation rides on those queries (`is_organisation_admin`).
     """
     if not user.is_authenticated:
         raise Http404
@@ -211,17 +252,25 @@ def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
     mine = memberships_of(user)
     membership = next((m for m in mine if m.team.slug == team_slug and m.team.organisation.slug == org_slug), None)
     if membership is not None:
-        return TeamAccess(team=membership.team, user=user, membership=membership, memberships_of_user=tuple(mine))
+        return TeamAccess(team=membership.team, user=user, membership=membership, memberships_of_user=tuple(mine),
+                          is_organisation_admin=membership.is_organisation_admin)
     in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
     team = (
         Team.objects.select_related("organisation")
         .filter(organisation__slug=org_slug, slug=team_slug)
-        .filter(Q(Exists(in_org)) | Q(organisation__admins=user))
+        .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("organisation"))))
+        .filter(Q(Exists(in_org)) | Q(is_organisation_admin=True))
         .first()
     )
     if team is None:
         raise Http404("No such team")
-    return TeamAccess(team=team, user=user, membership=None, memberships_of_user=tuple(mine))
+    return TeamAccess(team=team, user=user, membership=None, memberships_of_user=tuple(mine),
+                      is_organisation_admin=team.is_organisation_admin)
+
+
+def _admin_of(user, organisation) -> Any:
+    """The row saying `user` is an admin of `organisation` (an id or an `OuterRef`), for an `Exists`."""
+    return Organisation.admins.through.objects.filter(user=user, organisation=organisation)
 
 
 def organisations_of(user):
@@ -236,7 +285,8 @@ def memberships_of(user) -> list[Membership]:
     Unordered: the default ordering joins the user and sorts, a third of this query's cost; the
     switcher sorts the few teams itself.
     """
-    return list(Membership.objects.filter(user=user).select_related("team__organisation").order_by())
+    return list(Membership.objects.filter(user=user).select_related("team__organisation").order_by()
+                .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))))
 
 
 def organisation_access(user, org_slug: str, *, memberships: list[Membership] | None = None) -> Organisation:

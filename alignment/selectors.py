@@ -1,4 +1,4 @@
-"""Read-only queries of the core's pages: a person's home and an organisation's alignment map.
+"""Read-only queries of the core's pages: a person's home, an organisation's alignment map and its people.
 
 Each builds what its page shows for one reader in a fixed number of queries; views render it.
 """
@@ -10,12 +10,13 @@ from datetime import datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from alignment import my_week, panels, permissions
-from alignment.models import Membership, Organisation, Team, User
+from alignment.models import Invitation, Membership, Organisation, Team, User
+from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 
 TEAMS_PER_PAGE = 24
@@ -188,3 +189,71 @@ def _page_links(page: Page, search: dict[str, str]) -> dict[str, str]:
     if page.has_next():
         links.update(next=url(page.next_page_number()), last=url(page.paginator.num_pages))
     return links
+
+
+# The organisation's people, for its admins ------------------------------------------------------------------
+
+PEOPLE_PER_PAGE = 50
+INVITATIONS_PER_PAGE = 20
+IN_NO_TEAM = "no-team"  # the directory's filter: people in no team at work
+
+
+@dataclass
+class DirectoryRow:
+    """A person of the organisation as the directory shows them."""
+
+    person: User
+    is_admin: bool
+    memberships: list[Membership] = field(default_factory=list)  # in the organisation's teams, by team name
+
+    @property
+    def in_no_team(self) -> bool:
+        """None of their teams is at work: an admin in no team, someone who left, or only in archived teams."""
+        return not any(not m.team.is_archived for m in self.memberships)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeoplePage(Paged):
+    """One page of the organisation's people, and a page of its pending invitations."""
+
+    organisation: Organisation
+    show: str  # IN_NO_TEAM, or "" for everyone
+    rows: list[DirectoryRow]
+    invitations: list[Invitation]
+    invitations_page: Paged
+
+
+def people_page(organisation: Organisation, *, page: str | None, show: str = "", invitations_page: str | None = None,
+                now: datetime) -> PeoplePage:
+    """The organisation's people with their teams and roles, and its pending invitations: 3 queries.
+
+    A page of people (read a page plus one at a time, as `alignment.pages` does), their memberships in
+    the organisation's teams, and a page of pending invitations with their teams; the same three
+    with 10 people or 10,000.
+    """
+    show = show if show == IN_NO_TEAM else ""
+    number, invitations_number = page_number(page), page_number(invitations_page)
+    people = User.objects.in_organisation(organisation).annotate(is_admin=Exists(
+        Organisation.admins.through.objects.filter(user=OuterRef("pk"), organisation=organisation)))
+    if show:
+        people = people.exclude(Exists(Membership.objects.in_active_teams().filter(
+            user=OuterRef("pk"), team__organisation=organisation)))
+    start = (number - 1) * PEOPLE_PER_PAGE
+    found = list(people.order_by("email")[start:start + PEOPLE_PER_PAGE + 1])  # query: a page of people, +1
+    rows = {person.pk: DirectoryRow(person, person.is_admin) for person in found[:PEOPLE_PER_PAGE]}
+    for membership in (Membership.objects.filter(user__in=rows, team__organisation=organisation)
+                       .select_related("team").order_by("team__name")):  # query: their memberships, with teams
+        membership.team.organisation = organisation  # already loaded
+        rows[membership.user_id].memberships.append(membership)
+    start = (invitations_number - 1) * INVITATIONS_PER_PAGE
+    invitations = list(Invitation.objects.pending().filter(team__organisation=organisation, expires_at__gt=now)
+                       .select_related("team").order_by("-created_at", "-pk")
+                       [start:start + INVITATIONS_PER_PAGE + 1])  # query: a page of pending invitations, +1
+    for invitation in invitations:
+        invitation.team.organisation = organisation  # already loaded
+    return PeoplePage(
+        organisation=organisation, show=show, rows=list(rows.values()),
+        invitations=invitations[:INVITATIONS_PER_PAGE],
+        invitations_page=Paged(number=invitations_number, has_next=len(invitations) > INVITATIONS_PER_PAGE),
+        number=number, has_next=len(found) > PEOPLE_PER_PAGE,
+    )

@@ -21,8 +21,18 @@ from django.utils.text import slugify
 from alignment import task_queue
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
-from alignment.locks import lock_leaders
-from alignment.models import Invitation, Membership, Organisation, Role, Team, Weekday, hash_token, token_from_seed
+from alignment.locks import lock_admins, lock_leaders, lock_organisation, lock_team
+from alignment.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    Team,
+    User,
+    Weekday,
+    hash_token,
+    token_from_seed,
+)
 from alignment.outbox import Outbox
 from alignment.signals import member_joined
 
@@ -71,6 +81,48 @@ def create_organisation(*, name: str, actor, purpose: str = "") -> Organisation:
     return organisation
 
 
+def update_organisation_settings(
+    *, organisation: Organisation, expected_version: int, actor, name: str, purpose_serves: str, purpose: str,
+    purpose_refuses: str, default_time_zone: str, closed_cycle_retention_months: int | None,
+) -> Organisation:
+    """Save the organisation's settings unless another admin saved them meanwhile (ConcurrentEditError).
+
+    `closed_cycle_retention_months` is recorded (None keeps closed cycles for ever); nothing purges yet.
+    """
+    changes = {"name": name, "purpose_serves": purpose_serves, "purpose": purpose,
+               "purpose_refuses": purpose_refuses, "default_time_zone": default_time_zone,
+               "closed_cycle_retention_months": closed_cycle_retention_months}
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    with transaction.atomic():
+        save_if_unchanged(organisation, expected_version=expected_version, fields=list(changes))
+    return organisation
+
+
+def add_admin(*, organisation: Organisation, person: User, actor) -> None:
+    """Make someone of the organisation one of its admins; refused for someone outside it."""
+    with transaction.atomic():
+        lock_organisation(organisation.pk)
+        if not User.objects.in_organisation(organisation).filter(pk=person.pk).exists():
+            raise ActionRefused(f"{person.name} is not in {organisation.name}: invite them to a team first.")
+        if organisation.admins.filter(pk=person.pk).exists():
+            raise ActionRefused(f"{person.name} is already an admin of {organisation.name}.")
+        organisation.admins.add(person)
+
+
+def remove_admin(*, organisation: Organisation, person: User, actor) -> None:
+    """Take someone's admin rights away; the organisation always keeps one admin (checked under lock)."""
+    with transaction.atomic():
+        lock_organisation(organisation.pk)
+        admins = lock_admins(organisation)
+        if person.pk not in admins:
+            raise ActionRefused(f"{person.name} is not an admin of {organisation.name} any more.")
+        if admins == [person.pk]:
+            raise ActionRefused(f"{person.name} is {organisation.name}'s only admin. Make someone else an admin "
+                                "first.")
+        organisation.admins.remove(person)
+
+
 def _refuse_a_taken_team_name(organisation: Organisation, name: str, *, team: Team | None = None) -> None:
     """ActionRefused if another team of the organisation has this name, whatever its capitals."""
     others = organisation.teams.named(name)
@@ -91,8 +143,20 @@ def create_team(
     checkin_time: time = time(10, 0),
     review_cadence_weeks: int = 6,
     checkins_open_to_team: bool = False,
+    leader: User | None = None,
+    leader_email: str = "",
 ) -> Team:
-    """Create a team in the organisation with the actor as its first leader; its name must be free there."""
+    """Create a team in the organisation with its first leader; its name must be free there.
+
+    The leader is `leader`, else whoever `leader_email` names: someone of the organisation joins as
+    its leader at once, anyone else is invited with the leader role (the e-mail goes when the team
+    commits). With neither, the actor leads it. The actor joins the team only
+    as its leader.
+    """
+    if leader is None and leader_email:
+        # Someone of the organisation leads it at once; anyone else is asked (an account elsewhere too).
+        leader = User.objects.in_organisation(organisation).filter(email__iexact=leader_email.strip()).first()
+    leader = leader if leader is not None or leader_email else actor
     with transaction.atomic():
         _refuse_a_taken_team_name(organisation, name)
         try:
@@ -110,7 +174,10 @@ def create_team(
             # A creation with the same name committed after the check above: its name wins.
             _refuse_a_taken_team_name(organisation, name)
             raise
-        Membership.objects.create(team=team, user=actor, is_leader=True, is_member=False)
+        if leader is not None:
+            Membership.objects.create(team=team, user=leader, is_leader=True, is_member=False)
+        else:
+            invite(team=team, email=leader_email, roles=[Role.LEADER], actor=actor)
     return team
 
 
@@ -197,6 +264,44 @@ def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) 
         membership.set_roles(roles)
         membership.save(update_fields=["is_leader", "is_member", "is_facilitator"])
     return membership
+
+
+def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
+    """Move a person from their team to another of the organisation, keeping their roles.
+
+    Refused (in words) when they are the only leader of the team they leave, are already in the other
+    team, or either team is archived. Locks both teams in id order, then the leaving team's leaders.
+    """
+    person, from_team = membership.user.name, membership.team
+    if to_team.organisation_id != from_team.organisation_id:
+        raise ActionRefused(f"{to_team.name} is not a team of {from_team.organisation.name}.")
+    if to_team.pk == from_team.pk:
+        raise ActionRefused(f"{person} is already in {to_team.name}. Choose another team.")
+    with transaction.atomic():
+        teams = {pk: lock_team(pk) for pk in sorted((from_team.pk, to_team.pk))}
+        if any(team is None for team in teams.values()):
+            raise ActionRefused("One of the two teams was just deleted. Nothing moved.")
+        archived = next((team for team in teams.values() if team.is_archived), None)
+        if archived is not None:
+            raise ActionRefused(f"{archived.name} is archived, so nobody can join or leave it.")
+        leaders = lock_leaders(from_team)
+        current = Membership.objects.select_for_update().filter(pk=membership.pk, team=from_team).first()
+        if current is None:
+            raise ActionRefused(f"{person} is no longer in {from_team.name}. Nothing moved.")
+        if current.is_only_leader_among(leaders):
+            raise ActionRefused(f"{person} is {from_team.name}'s only leader and cannot leave it. Make someone "
+                                "else its leader first.")
+        if Membership.objects.filter(team=to_team, user_id=current.user_id).exists():
+            raise ActionRefused(f"{person} is already in {to_team.name}. Remove them from {from_team.name} "
+                                "instead, or change their roles there.")
+        current.team, current.joined_at = to_team, timezone.now()
+        try:
+            with transaction.atomic():
+                current.save(update_fields=["team", "joined_at"])
+        except IntegrityError:  # they joined the other team a moment ago
+            raise ActionRefused(f"{person} has just joined {to_team.name}. Nothing moved.") from None
+    current.user = membership.user
+    return current
 
 
 def remove_member(*, membership: Membership, actor) -> None:

@@ -30,6 +30,12 @@ urlpatterns = [
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("o/<slug:org_slug>/", views.organisation_detail, name="organisation"),
     path("o/<slug:org_slug>/teams/new/", views.team_create, name="team_create"),
+    # The organisation's admins run it from here.
+    path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
+    path("o/<slug:org_slug>/people/", views.organisation_people, name="organisation_people"),
+    path("o/<slug:org_slug>/admins/add/", views.admin_add, name="admin_add"),
+    path("o/<slug:org_slug>/admins/<int:user_id>/remove/", views.admin_remove, name="admin_remove"),
+    path("o/<slug:org_slug>/memberships/<int:membership_id>/move/", views.member_move, name="member_move"),
     team_tab.path(team, views.team_detail, name="team"),
     path(team + "settings/", views.team_settings, name="team_settings"),
     path(team + "archive/", views.team_archive, name="team_archive"),

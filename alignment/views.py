@@ -13,24 +13,27 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment import confirm, fragments, lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
+    AdminForm,
     FrontDoorLoginForm,
     InvitationForm,
+    MoveForm,
+    NewTeamForm,
     OrganisationForm,
+    OrganisationSettingsForm,
     ProfileForm,
     RolesForm,
     SignupForm,
-    TeamForm,
     TeamSearchForm,
     TeamSettingsForm,
     ThrottledLoginForm,
 )
-from alignment.models import Membership, User
+from alignment.models import Membership, Organisation, User
 from alignment.next_page import next_page
 from alignment.permissions import Capability
 from alignment.row_urls import RowUrls
@@ -163,21 +166,184 @@ def _draw_cards(cards: list[selectors.MapCard]) -> None:
         card.html = kept.get(card.team.pk) or render_to_string(TEAM_CARD, {"team": card.team})
 
 
+def _admin_access(user, org_slug: str) -> Organisation:
+    """The organisation, for one of its admins: 404 outside it, 403 for the rest of it."""
+    organisation = permissions.organisation_access(user, org_slug)
+    permissions.require_organisation_admin(user, organisation)
+    return organisation
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_create(request: HttpRequest, org_slug: str) -> HttpResponse:
-    organisation = permissions.organisation_access(request.user, org_slug)
-    permissions.require_organisation_admin(request.user, organisation)
-    form = TeamForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    """A new team, led by whoever the admin names (themselves when they name nobody)."""
+    organisation = _admin_access(request.user, org_slug)
+    form = NewTeamForm(request.POST or None, organisation=organisation,
+                       initial={"time_zone": organisation.default_time_zone or request.user.time_zone})
     if request.method == "POST" and form.is_valid():
+        typed = dict(form.cleaned_data)
+        leader_email = typed.pop("leader_email")
         try:
-            team = services.create_team(organisation=organisation, actor=request.user, **form.cleaned_data)
+            team = services.create_team(organisation=organisation, actor=request.user, leader_email=leader_email,
+                                        **typed)
         except ActionRefused as exc:
             form.add_error("name", str(exc))
         else:
-            messages.success(request, f"{team.name} is ready. You are its leader; invite your team.")
+            messages.success(request, _created_message(team, leader_email))
             return redirect(team)
-    return render(request, "alignment/team_form.html", {"form": form, "organisation": organisation})
+    return render(request, "alignment/team_form.html", {"form": form, "organisation": organisation},
+                  status=400 if form.errors else 200)
+
+
+def _created_message(team, leader_email: str) -> str:
+    if not leader_email:
+        return f"{team.name} is ready. You are its leader; invite your team."
+    leader = team.memberships.select_related("user").first()
+    if leader is None:
+        return f"{team.name} is ready. {leader_email} is invited to lead it: the e-mail is on its way."
+    return f"{team.name} is ready, led by {leader.user.name}."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The organisation's name, purpose, zone for new teams and how long closed cycles are kept; its admins."""
+    organisation = _admin_access(request.user, org_slug)
+    # The form validates into a copy, so the page keeps showing the saved organisation.
+    form = OrganisationSettingsForm(request.POST or None, instance=copy(organisation),
+                                    initial={"version": organisation.version})
+    if request.method == "POST" and form.is_valid():
+        typed = form.cleaned_data
+        try:
+            services.update_organisation_settings(
+                organisation=organisation, expected_version=typed["version"], actor=request.user,
+                name=typed["name"], purpose_serves=typed["purpose_serves"], purpose=typed["purpose"],
+                purpose_refuses=typed["purpose_refuses"], default_time_zone=typed["default_time_zone"],
+                closed_cycle_retention_months=typed["closed_cycle_retention_months"],
+            )
+        except ConcurrentEditError as exc:
+            shown = conflict(OrganisationSettingsForm, data=request.POST, current=exc.current,
+                             version=exc.current.version)
+            return _organisation_settings_page(request, exc.current, form=shown.form, conflict=shown, status=409)
+        messages.success(request, "Organisation settings saved.")
+        return redirect("organisation_settings", organisation.slug)
+    return _organisation_settings_page(request, organisation, form=form, status=400 if form.errors else 200)
+
+
+def _organisation_settings_page(request, organisation: Organisation, *, status: int = 200, **extra) -> HttpResponse:
+    return render(request, "alignment/organisation_settings.html", {
+        "organisation": organisation, "admins": list(organisation.admins.order_by("email")), **extra,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def organisation_people(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Everyone in the organisation with their teams and roles, and its pending invitations, for its admins."""
+    organisation = _admin_access(request.user, org_slug)
+    return _people_page(request, organisation)
+
+
+def _people_page(request: HttpRequest, organisation: Organisation, *, status: int = 200,
+                 refusal: tuple[int, str] | None = None) -> HttpResponse:
+    """The people directory; `refusal` is (the person's id, why) when an action on their row was refused."""
+    source = request.GET
+    page = selectors.people_page(organisation, page=source.get("page"), show=source.get("show", ""),
+                                 invitations_page=source.get("invitations"), now=timezone.now())
+    slug = organisation.slug
+    # Each row's forms' addresses, reversed once for the page.
+    removing_admins, moving = RowUrls("admin_remove", slug), RowUrls("member_move", slug)
+    for row in page.rows:
+        row.remove_admin_url = removing_admins.of(row.person.pk)
+        row.refusal = refusal[1] if refusal and refusal[0] == row.person.pk else ""
+        for m in row.memberships:
+            m.move_url = moving.of(m.pk)
+    return render(request, "alignment/organisation_people.html", {
+        "organisation": organisation, "page": page, "add_admin_url": reverse("admin_add", args=[slug]),
+        "in_no_team": selectors.IN_NO_TEAM, "here": request.get_full_path(),
+        # A refusal about nobody in the page's rows (an invalid choice) is shown above the list.
+        "refusal": refusal[1] if refusal and refusal[0] not in {row.person.pk for row in page.rows} else "",
+    }, status=status)
+
+
+@login_required
+@require_POST
+def admin_add(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organisation = _admin_access(request.user, org_slug)
+    form = AdminForm(request.POST, organisation=organisation)
+    if not form.is_valid():
+        return _people_page(request, organisation, status=400,
+                            refusal=(0, " ".join(form.errors.get("person", ["Choose a person."]))))
+    person = form.cleaned_data["person"]
+    try:
+        services.add_admin(organisation=organisation, person=person, actor=request.user)
+    except ActionRefused as exc:
+        return _people_page(request, organisation, status=409, refusal=(person.pk, str(exc)))
+    messages.success(request, f"{person.name} is now an admin of {organisation.name}.")
+    return redirect(_people_url(request, organisation))
+
+
+@login_required
+@require_POST
+def admin_remove(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    organisation = _admin_access(request.user, org_slug)
+    person = get_object_or_404(organisation.admins, pk=user_id)
+    yourself = person.pk == request.user.pk
+    name, they = ("You", "you are") if yourself else (person.name, "they are")
+    if question := confirm.ask(
+            request, question="Stop being an admin?" if yourself else f"Remove {person.name} as an admin?",
+            yes="Yes, stop being an admin" if yourself else f"Yes, remove {person.name}",
+            back=_people_url(request, organisation),
+            consequences=[f"{name} can no longer change {organisation.name}'s settings, admins or teams, nor read "
+                          f"the teams {they} not in.", "Their teams and roles stay as they are."]):
+        return question
+    try:
+        services.remove_admin(organisation=organisation, person=person, actor=request.user)
+    except ActionRefused as exc:
+        return _people_page(request, organisation, status=409, refusal=(person.pk, str(exc)))
+    if yourself:
+        messages.success(request, f"You are no longer an admin of {organisation.name}.")
+        return redirect(organisation)
+    messages.success(request, f"{person.name} is no longer an admin of {organisation.name}.")
+    return redirect(_people_url(request, organisation))
+
+
+def _people_url(request: HttpRequest, organisation: Organisation) -> str:
+    """The directory page the person came from (its filter and page), else its first page."""
+    return next_page(request) or reverse("organisation_people", args=[organisation.slug])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_move(request: HttpRequest, org_slug: str, membership_id: int) -> HttpResponse:
+    """An admin moves someone from one team of the organisation to another, keeping their roles; asks first."""
+    organisation = _admin_access(request.user, org_slug)
+    membership = get_object_or_404(Membership.objects.select_related("user", "team__organisation"),
+                                   pk=membership_id, team__organisation=organisation)
+    form = MoveForm(request.POST or None, membership=membership)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            to_team, name = form.cleaned_data["to_team"], membership.user.name
+            if question := confirm.ask(
+                    request, question=f"Move {name} from {membership.team.name} to {to_team.name}?",
+                    yes=f"Yes, move {name}", back=request.get_full_path(),
+                    consequences=[f"{name} leaves {membership.team.name} and joins {to_team.name} as "
+                                  f"{membership.role_labels}.",
+                                  f"What they wrote in {membership.team.name} stays there."]):
+                return question
+            try:
+                services.move_member(membership=membership, to_team=to_team, actor=request.user)
+            except ActionRefused as exc:
+                form.add_error("to_team", str(exc))
+                status = 409
+            else:
+                messages.success(request, f"{name} moved to {to_team.name} as {membership.role_labels}.")
+                return redirect(reverse("organisation_people", args=[organisation.slug]))
+    return render(request, "alignment/member_move.html", {
+        "organisation": organisation, "membership": membership, "form": form,
+    }, status=status)
 
 
 def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial: str | None = None,
@@ -233,7 +399,8 @@ def _members_version(access: permissions.TeamAccess, members: list[Membership]) 
 
 @login_required
 def team_detail(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug)
+    """The team page; an organisation admin outside the team reads it too, its people read-only."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_SUMMARY)
     return _team_page(request, access)
 
 
@@ -281,11 +448,13 @@ def _settings_page(request: HttpRequest, access: permissions.TeamAccess, *, team
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_archive(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    """Asks first (a GET, or a post the settings page's dialog did not confirm), then archives."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
+    """Asks first (a GET, or a post the dialog did not confirm), then archives: its leaders or the organisation's
+    admins, from the team's settings or (an admin outside the team) its page."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.ARCHIVE_TEAM)
     team = access.team
+    back = reverse("team_settings", args=[org_slug, team_slug]) if access.may_manage_team else team.get_absolute_url()
     if question := confirm.ask(request, question=f"Archive {team.name}?", yes=f"Yes, archive {team.name}",
-                               back=reverse("team_settings", args=[org_slug, team_slug]), access=access,
+                               back=back, access=access,
                                consequences=_archive_consequences(team)):
         return question
     try:
@@ -294,7 +463,7 @@ def team_archive(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRes
         messages.warning(request, str(exc))
     else:
         messages.success(request, f"{team.name} is archived. Everything in it stays readable; "
-                                  "a leader can restore it from its settings.")
+                                  "a leader or an organisation admin can restore it.")
     return redirect(team)
 
 
@@ -306,7 +475,7 @@ def _archive_consequences(team) -> list[str]:
         "Nothing in it can change: no invitations, roles, settings, charter edits, consents or decisions. "
         "Pending invitations cannot be accepted.",
         "Nothing is deleted: its people, charter versions and decisions stay readable.",
-        "A leader can restore it from its settings at any time.",
+        "A leader (from its settings) or an organisation admin (from its page) can restore it at any time.",
     ]
 
 

@@ -23,9 +23,10 @@ from alignment.weeks import TeamWeek
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, NonNegotiable
 from charters.selectors import Reading, WeekReading, active_key_results_at, readings_by_week
 from charts import svg as charts
-from checkins import permissions
+from checkins import permissions, pulse
 from checkins.content import fingerprint
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
+from checkins.pulse import UnclearWhoDecides
 
 
 @dataclass
@@ -253,6 +254,13 @@ class TeamWeekPage:
     pending_renegotiations: list[Renegotiation] = field(default_factory=list)
     requested_commitments: list[Commitment] = field(default_factory=list)
     confidence_drops: list[ConfidenceDrop] = field(default_factory=list)
+    # Other apps' lines for "where it was unclear who decides" (`checkins.pulse`), e.g. requests from other teams:
+    # loaded when the page shows them (the digest built from this page does not).
+    pulse_reader: TeamAccess | None = None
+
+    @cached_property
+    def unclear_elsewhere(self) -> list[UnclearWhoDecides]:
+        return pulse.unclear_elsewhere(self.pulse_reader, self.week) if self.pulse_reader else []
 
     @property
     def submitted(self) -> list[CheckIn]:
@@ -287,7 +295,8 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     submitted check-ins) with who raised them; the team's pending renegotiations with their
     commitments and owners; the commitments still waiting for the person asked, with who that
     is; the charter's key results with their confidence at the week's start and end; the
-    replies to the week's check-ins (for the team's leaders only).
+    replies to the week's check-ins (for the team's leaders only); and each `checkins.pulse` source's (the
+    requests from other teams unclear who decides, when `asks` is installed).
     """
     team = access.team
     memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__email")
@@ -342,7 +351,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         strains=strains,
         boundary_questions=[c for c in submitted if c.boundary_question],
         pending_renegotiations=renegotiations, requested_commitments=requested,
-        confidence_drops=confidence_drops(team, week),
+        confidence_drops=confidence_drops(team, week), pulse_reader=access,
     )
 
 

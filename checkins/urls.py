@@ -10,7 +10,7 @@ team = "o/<slug:org_slug>/t/<slug:team_slug>/"
 
 # Writing one's own check-in, and reading the team's: tabs for whoever may.
 this_week = Tab("This week", needs=Capability.CHECK_IN)
-team_week = Tab("Team week", needs=Capability.READ_TEAM)
+team_week = Tab("Team week", needs=Capability.READ_SUMMARY)
 trends = Tab("Trends", needs=Capability.READ_TEAM)
 commitments = Tab("Commitments", needs=Capability.READ_TEAM)
 

@@ -172,8 +172,9 @@ def _status(request: HtmxHttpRequest, *, saved=None, error: str = "", status: in
 @login_required
 @require_GET
 def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
-    """The team's week: everyone in the team sees the summary, readers of check-ins their words too."""
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    """The team's week: everyone in the team sees the summary, readers of check-ins their words too; an
+    organisation admin outside the team sees what a member sees when check-ins are not open to the team."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_SUMMARY)
 
     def render_page() -> HttpResponse:
         now = timezone.now()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "decisions",
     "checkins",
     "reviews",
+    "asks",
     "bench",
 ]
 
@@ -232,6 +233,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
                         "options": {"expires": 890}},
     "review session reminders": {"task": "reviews.tasks.remind_review_sessions", "schedule": 900.0,
                                  "options": {"expires": 890}},
+    # Leaders of a team consulting on a request are reminded the day before it is due, once.
+    "consult reminders": {"task": "asks.tasks.remind_consult_asks", "schedule": 900.0, "options": {"expires": 890}},
     # Reminder emails held through someone's quiet hours go out once those end.
     "held emails": {"task": "notifications.tasks.release_held_emails", "schedule": 600.0,
                     "options": {"expires": 590}},

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("decisions.urls")),
     path("", include("checkins.urls")),
     path("", include("reviews.urls")),
+    path("", include("asks.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alignment import fragments
-from alignment.permissions import TeamAccess
+from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
 from charters.selectors import Reading, WeekReading, readings_by_week
@@ -27,8 +27,8 @@ from reviews.retro.selectors import HealthTrend, health_trend
 
 
 def team_panel(request, access) -> ReviewCycle | None:
-    """The team page's cycle panel: the open cycle, if any (1 query)."""
-    if not access.in_team:
+    """The team page's cycle panel: the open cycle, if any (1 query); an organisation admin reads it too."""
+    if not access.can(Capability.READ_SUMMARY):
         return None
     return ReviewCycle.objects.filter(team=access.team, state=ReviewCycle.State.OPEN).first()
 

@@ -25,7 +25,8 @@ CLOSE_EARLY = "reviews/cycle_close_early.html"
 @login_required
 @require_GET
 def cycle(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    """A cycle's page; an organisation admin outside the team reads it too (its counts, never a check-in)."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_SUMMARY)
     page = selectors.cycle_page(access, number)
     if page is None:
         raise Http404("No such cycle")

@@ -1,7 +1,8 @@
 """The standard cast and the switches for tests that need real services.
 
 Cast: `leader`, `member`, `facilitator` of `team`; `outsider` is a member of
-`other_team` in the same organisation; `stranger` is in another organisation.
+`other_team` in the same organisation; `stranger` is in another organisation; `admin` is an
+admin of the organisation who is in none of its teams (the `leader` is an admin too).
 """
 
 from __future__ import annotations
@@ -150,6 +151,14 @@ def facilitator(make_user, team, add_member):
 def outsider(make_user, other_team, add_member):
     user = make_user("outsider@example.com", "Olly Outsider")
     add_member(other_team, user, "leader", "member")
+    return user
+
+
+@pytest.fixture
+def admin(make_user, organisation):
+    """An admin of the organisation who is in none of its teams."""
+    user = make_user("admin@example.com", "Ada Admin")
+    organisation.admins.add(user)
     return user
 
 

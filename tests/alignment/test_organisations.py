@@ -105,6 +105,6 @@ class TestCreateTeam:
             {**self.DATA, "name": "Data", "review_cadence_weeks": 40},
         )
 
-        assert response.status_code == 200
-        assertContains(response, "less than or equal to 26")
+        assert response.status_code == 400
+        assertContains(response, "less than or equal to 26", status_code=400)
         assert not Team.objects.filter(name="Data").exists()

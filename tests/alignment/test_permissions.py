@@ -23,58 +23,70 @@ from notifications import urls as notification_urls
 from notifications.models import Notification, TeamWebhook
 
 LOGIN = "login"  # expectation: redirected to the login page with ?next=
-ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader")
+ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader", "admin")
 
 # fmt: off
 ANSWERS = {
-    #                      anonymous outsider stranger member facilitator leader
+    #                      anonymous outsider stranger member facilitator leader admin
     # Signed out, the front page says what Charter is; signed in, it lists your teams.
-    "home":                (200,     200,     200,     200,   200,        200),
-    "signup":              (200,     302,     302,     302,   302,        302),
-    "profile":             (LOGIN,   200,     200,     200,   200,        200),
-    "organisation_create": (LOGIN,   200,     200,     200,   200,        200),
-    "organisation":        (LOGIN,   200,     404,     200,   200,        200),
+    "home":                (200,     200,     200,     200,   200,        200, 200),
+    "signup":              (200,     302,     302,     302,   302,        302, 302),
+    "profile":             (LOGIN,   200,     200,     200,   200,        200, 200),
+    "organisation_create": (LOGIN,   200,     200,     200,   200,        200, 200),
+    "organisation":        (LOGIN,   200,     404,     200,   200,        200, 200),
+    # Running the organisation is for its admins (the leader is one in the cast; the admin is in no team):
+    # its settings and people, naming admins, creating teams and moving people between them.
+    "organisation_settings": (LOGIN, 403,     404,     403,   403,        200, 200),
+    "organisation_people": (LOGIN,   403,     404,     403,   403,        200, 200),
+    "admin_add":           (LOGIN,   403,     404,     403,   403,        302, 302),
+    "admin_remove":        (LOGIN,   403,     404,     403,   403,        302, 302),
+    "member_move":         (LOGIN,   403,     404,     403,   403,        302, 302),
     # Creating teams is for organisation admins (the leader is one in the cast).
-    "team_create":         (LOGIN,   403,     404,     403,   403,        200),
-    "team":                (LOGIN,   404,     404,     200,   200,        200),
-    "team_settings":       (LOGIN,   404,     404,     403,   403,        200),
+    "team_create":         (LOGIN,   403,     404,     403,   403,        200, 200),
+    "team":                (LOGIN,   404,     404,     200,   200,        200, 200),
+    "team_settings":       (LOGIN,   404,     404,     403,   403,        200, 404),
+    # An admin outside the team reads its summary pages (test_admin_reads.py) and archives or restores it;
+    # everything else of the team is 404 to them, as to an outsider.
     # GET asks for confirmation; the POST that archives is in test_team_archive.py.
-    "team_archive":        (LOGIN,   404,     404,     403,   403,        200),
+    "team_archive":        (LOGIN,   404,     404,     403,   403,        200, 200),
     # The team in the table is not archived: the leader is told so and sent back to it.
-    "team_restore":        (LOGIN,   404,     404,     403,   403,        302),
-    "invitation_create":   (LOGIN,   404,     404,     403,   403,        302),
-    "invitation_revoke":   (LOGIN,   404,     404,     403,   403,        302),
-    "member_roles":        (LOGIN,   404,     404,     403,   403,        302),
+    "team_restore":        (LOGIN,   404,     404,     403,   403,        302, 302),
+    "invitation_create":   (LOGIN,   404,     404,     403,   403,        302, 404),
+    "invitation_revoke":   (LOGIN,   404,     404,     403,   403,        302, 404),
+    "member_roles":        (LOGIN,   404,     404,     403,   403,        302, 404),
     # Removing someone else; leaving yourself is tested in test_member_remove.py.
-    "member_remove":       (LOGIN,   404,     404,     403,   403,        302),
+    "member_remove":       (LOGIN,   404,     404,     403,   403,        302, 404),
     # Chat webhooks are part of managing the team: its leaders only.
-    "notifications:webhooks":       (LOGIN,   404,     404,     403,   403,        200),
-    "notifications:webhook_events": (LOGIN,   404,     404,     403,   403,        302),
-    "notifications:webhook_enable": (LOGIN,   404,     404,     403,   403,        302),
-    "notifications:webhook_test":   (LOGIN,   404,     404,     403,   403,        302),
-    "notifications:webhook_remove": (LOGIN,   404,     404,     403,   403,        302),
+    "notifications:webhooks":       (LOGIN,   404,     404,     403,   403,        200, 404),
+    "notifications:webhook_events": (LOGIN,   404,     404,     403,   403,        302, 404),
+    "notifications:webhook_enable": (LOGIN,   404,     404,     403,   403,        302, 404),
+    "notifications:webhook_test":   (LOGIN,   404,     404,     403,   403,        302, 404),
+    "notifications:webhook_remove": (LOGIN,   404,     404,     403,   403,        302, 404),
     # Whoever holds the link may read the invitation: the token is the permission.
-    "invitation_accept":   (200,     200,     200,     200,   200,        200),
+    "invitation_accept":   (200,     200,     200,     200,   200,        200, 200),
     # Notifications are one person's own: someone else's is 404 (the target belongs to the member).
-    "notifications:list":   (LOGIN,   200,     200,     200,   200,        200),
-    "notifications:bell":   (LOGIN,   200,     200,     200,   200,        200),
-    "notifications:open":   (LOGIN,   404,     404,     302,   404,        404),
-    "notifications:read_all": (LOGIN, 302,     302,     302,   302,        302),
-    "notifications:preferences": (LOGIN, 200,  200,     200,   200,        200),
-    "notifications:snooze": (LOGIN,   302,     302,     302,   302,        302),
+    "notifications:list":   (LOGIN,   200,     200,     200,   200,        200, 200),
+    "notifications:bell":   (LOGIN,   200,     200,     200,   200,        200, 200),
+    "notifications:open":   (LOGIN,   404,     404,     302,   404,        404, 404),
+    "notifications:read_all": (LOGIN, 302,     302,     302,   302,        302, 302),
+    "notifications:preferences": (LOGIN, 200,  200,     200,   200,        200, 200),
+    "notifications:snooze": (LOGIN,   302,     302,     302,   302,        302, 302),
     # The signed link is the permission (it sits in an email): no login needed, and it names its person.
-    "notifications:unsubscribe": (200, 200,    200,     200,   200,        200),
+    "notifications:unsubscribe": (200, 200,    200,     200,   200,        200, 200),
     # Each person's own calendar address: making or stopping it is theirs alone.
-    "notifications:calendar":       (LOGIN,   200,     200,     200,   200,        200),
-    "notifications:calendar_issue": (LOGIN,   302,     302,     302,   302,        302),
-    "notifications:calendar_revoke": (LOGIN,  302,     302,     302,   302,        302),
+    "notifications:calendar":       (LOGIN,   200,     200,     200,   200,        200, 200),
+    "notifications:calendar_issue": (LOGIN,   302,     302,     302,   302,        302, 302),
+    "notifications:calendar_revoke": (LOGIN,  302,     302,     302,   302,        302, 302),
     # The secret address is the permission (calendar apps fetch without a login); it names the member.
-    "notifications:calendar_ics":   (200,     200,     200,     200,   200,        200),
+    "notifications:calendar_ics":   (200,     200,     200,     200,   200,        200, 200),
 }
 # fmt: on
 
 # What each URL is called with; the rest are GETs.
 POSTED = {
+    "admin_add": {"person": "member_id"},
+    "admin_remove": CONFIRMED,
+    "member_move": {"to_team": "other_team_id", **CONFIRMED},
     "invitation_create": {"email": "newcomer@example.com", "roles": ["member"]},
     # Destructive posts carry the confirmation (alignment/confirm.py), so the table shows the action's answer.
     "invitation_revoke": CONFIRMED,
@@ -92,6 +104,11 @@ POSTED = {
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
+    "organisation_settings": ("org_slug",),
+    "organisation_people": ("org_slug",),
+    "admin_add": ("org_slug",),
+    "admin_remove": ("org_slug", "user_id"),
+    "member_move": ("org_slug", "membership_id"),
     "team_create": ("org_slug",),
     "team": ("org_slug", "team_slug"),
     "team_settings": ("org_slug", "team_slug"),
@@ -118,7 +135,7 @@ NOT_IN_TABLE |= {"health"}
 
 
 @pytest.fixture
-def targets(team, leader, member, facilitator, make_invitation, make_user, add_member):
+def targets(team, other_team, leader, member, facilitator, admin, make_invitation, make_user, add_member):
     """What the URLs point at: a pending invitation and a colleague none of the cast is."""
     invitation, token = make_invitation(team, "pending@example.com", invited_by=leader)
     colleague = add_member(team, make_user("colleague@example.com", "Cleo Colleague"), "member")
@@ -132,6 +149,9 @@ def targets(team, leader, member, facilitator, make_invitation, make_user, add_m
         "team_slug": team.slug,
         "invitation_id": invitation.pk,
         "membership_id": colleague.pk,
+        "member_id": member.pk,
+        "other_team_id": other_team.pk,
+        "user_id": leader.pk,  # an admin, not the only one
         "webhook_id": TeamWebhook.objects.create(team=team, url="https://hooks.example.com/services/T0/B0/x1y2z3",
                                                  events=["charter_ratified"]).pk,
         "token": token,
@@ -163,7 +183,9 @@ def test_each_person_gets_the_answer_in_the_table(
     url = reverse(url_name, kwargs={key: targets[key] for key in URL_KWARGS.get(url_name, ())})
     client = as_actor(actor)
 
-    response = client.post(url, POSTED[url_name]) if url_name in POSTED else client.get(url)
+    posted = {key: targets.get(value, value) if isinstance(value, str) else value
+              for key, value in POSTED.get(url_name, {}).items()}
+    response = client.post(url, posted) if url_name in POSTED else client.get(url)
 
     expected = dict(zip(ACTORS, ANSWERS[url_name], strict=True))[actor]
     if expected == LOGIN:
@@ -284,14 +306,16 @@ class TestCapabilities:
     """Roles give capabilities in one table; every check asks for a capability by name."""
 
     @pytest.mark.parametrize(("actor", "granted"), [
-        ("leader", {"read_team", "manage_team", "restore_team", "steward_charter", "discuss_charter",
-                    "log_decision", "record_outcome", "record_progress", "read_checkins", "answer_checkins",
-                    "run_retro", "take_part_in_retro"}),
-        ("member", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in",
+        ("leader", {"read_team", "read_summary", "manage_team", "archive_team", "restore_team", "steward_charter",
+                    "discuss_charter", "log_decision", "record_outcome", "record_progress", "read_checkins",
+                    "answer_checkins", "run_retro", "take_part_in_retro"}),
+        ("member", {"read_team", "read_summary", "respond_to_charter", "discuss_charter", "log_decision", "check_in",
                     "take_part_in_retro"}),
-        ("facilitator", {"read_team", "respond_to_charter", "discuss_charter", "log_decision", "check_in",
-                         "read_checkins", "run_retro", "take_part_in_retro"}),
+        ("facilitator", {"read_team", "read_summary", "respond_to_charter", "discuss_charter", "log_decision",
+                         "check_in", "read_checkins", "run_retro", "take_part_in_retro"}),
         ("outsider", set()),
+        # An organisation admin in none of its teams: its summaries, archiving and restoring, nothing else.
+        ("admin", {"read_summary", "archive_team", "restore_team"}),
     ])
     def test_role_table(self, request, actor, granted, team):
         user = request.getfixturevalue(actor)
@@ -328,10 +352,11 @@ class TestArchivedTeam:
         services.archive_team(team=team, actor=leader)
 
     @pytest.mark.parametrize(("actor", "granted"), [
-        ("leader", {"read_team", "read_checkins", "restore_team"}),
-        ("member", {"read_team"}),
-        ("facilitator", {"read_team", "read_checkins"}),
+        ("leader", {"read_team", "read_summary", "read_checkins", "restore_team"}),
+        ("member", {"read_team", "read_summary"}),
+        ("facilitator", {"read_team", "read_summary", "read_checkins"}),
         ("outsider", set()),
+        ("admin", {"read_summary", "restore_team"}),
     ])
     def test_only_reading_and_restoring_remain(self, request, actor, granted, team):
         access = permissions.reader_access(request.getfixturevalue(actor), "harbour", "platform")

@@ -86,9 +86,9 @@ def test_two_teams_with_the_same_name_at_once_one_is_created_the_other_is_told_w
         ])
 
         responses = [outcome.unwrap() for outcome in outcomes]
-        assert sorted(r.status_code for r in responses) == [200, 302], f"round {round_}"
+        assert sorted(r.status_code for r in responses) == [302, 400], f"round {round_}"
         created = Team.objects.get(organisation=organisation, name__iexact=f"squad {round_}")
-        refused = next(r for r in responses if r.status_code == 200)
+        refused = next(r for r in responses if r.status_code == 400)
         assert refused.context["form"].errors["name"] == [
             f"There is already a team called {created.name} in this organisation."
         ]
@@ -175,7 +175,7 @@ def test_team_slug_that_keeps_being_taken_is_refused_in_words_on_the_form(login,
     response = login(leader).post(reverse("team_create", args=[organisation.slug]),
                                   {"name": "Plätform", **TEAM_SETTINGS})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["name"] == [
         "Another team called Plätform was created at the same moment. Save again to create yours."
     ]
@@ -234,7 +234,7 @@ def test_team_name_taken_after_the_check_is_refused_on_the_form(login, leader, o
     response = login(leader).post(reverse("team_create", args=[organisation.slug]),
                                   {"name": "platform", **TEAM_SETTINGS})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["name"] == ["There is already a team called Platform in this organisation."]
     assert Team.objects.filter(organisation=organisation).count() == 1
 

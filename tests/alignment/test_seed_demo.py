@@ -144,3 +144,14 @@ def test_the_scheduler_has_something_to_show_soon(seed, django_capture_on_commit
     assert unread.filter(recipient__email="leader@example.com").exists()
     assert set(Delivery.objects.values_list("detail", flat=True)) == {"no email: demo data"}
     assert queued == []
+
+
+def test_the_demo_has_a_second_admin_in_no_team(seed):
+    output = seed()
+
+    organisation = Organisation.objects.get(slug="harbour-health")
+    admin = User.objects.get(email="admin@example.com")
+    assert set(organisation.admins.values_list("email", flat=True)) == {"leader@example.com", "admin@example.com"}
+    assert not Membership.objects.filter(user=admin).exists()
+    assert admin.check_password("demo")
+    assert "admin@example.com" in output

@@ -184,7 +184,7 @@ class TestRestoring:
     def test_only_a_leader_may_restore(self, request, actor, login, archived_team):
         response = login(request.getfixturevalue(actor)).post(RESTORE_URL)
 
-        assertContains(response, "Only the team&#x27;s leaders may restore it.", status_code=403)
+        assertContains(response, "Only the team&#x27;s leaders and the organisation&#x27;s admins may restore it.", status_code=403)
         archived_team.refresh_from_db()
         assert archived_team.is_archived
 

@@ -23,7 +23,7 @@ RHYTHM = {"time_zone": "Europe/Lisbon", "checkin_weekday": 2, "checkin_time": "0
 def test_creating_a_second_team_with_the_name_is_refused_on_the_name_field(typed, login, leader, team):
     response = login(leader).post(CREATE_URL, {"name": typed, **RHYTHM})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["name"] == ["There is already a team called Platform in this organisation."]
     assert form_values(response.content, CREATE_URL)["name"] == [typed]
     assert Team.objects.filter(organisation=team.organisation).count() == 1

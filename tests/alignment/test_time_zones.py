@@ -113,6 +113,13 @@ class TestExistingZonesOutsideTheList:
 
         assert form_values(login(leader).get(url).content, url)["time_zone"] == ["US/Pacific"]
 
+    def test_a_new_team_offers_the_organisations_zone_for_new_teams_even_outside_the_list(self, login, leader, team):
+        team.organisation.default_time_zone = "US/Pacific"
+        team.organisation.save(update_fields=["default_time_zone"])
+        url = reverse("team_create", args=["harbour"])
+
+        assert form_values(login(leader).get(url).content, url)["time_zone"] == ["US/Pacific"]
+
 
 class TestFollowingTheBrowser:
     """Which selects `static/js/timezone.js` may set: those nobody has chosen yet."""

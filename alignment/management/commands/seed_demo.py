@@ -51,9 +51,11 @@ PEOPLE = [
      {"clinical-support": ["member", "facilitator"], "platform": ["member"]}),
     ("ravi.shah@example.com", "Ravi Shah", "Europe/London", {"clinical-support": ["member"]}),
     ("elena.petrova@example.com", "Elena Petrova", "Europe/Sofia", {"growth": ["member"]}),
+    # Runs the organisation without being in any of its teams.
+    ("admin@example.com", "Ines Duarte", "Europe/Lisbon", {}),
 ]
 
-ADMINS = ["leader@example.com"]
+ADMINS = ["leader@example.com", "admin@example.com"]
 
 
 class Command(BaseCommand):
@@ -70,7 +72,8 @@ class Command(BaseCommand):
             self.seed_apps(organisation)
         self.stdout.write(self.style.SUCCESS(
             f"Demo organisation '{organisation.name}' is ready. Log in as leader@example.com, "
-            f"member@example.com, facilitator@example.com or outsider@example.com with password '{DEMO_PASSWORD}'."
+            f"member@example.com, facilitator@example.com, outsider@example.com or admin@example.com (the "
+            f"organisation's admin, in no team) with password '{DEMO_PASSWORD}'."
         ))
 
     def seed_people_and_teams(self) -> Organisation:
