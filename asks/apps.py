@@ -7,15 +7,16 @@ class AsksConfig(AppConfig):
     verbose_name = _("Requests between teams")
 
     def ready(self) -> None:
-        from alignment import panels
+        from alignment import panels, schedule
         from alignment.my_week import register_week_source
-        from asks import my_week, notices, receivers, selectors, urls
+        from asks import my_week, notices, receivers, reminders, selectors, urls
         from checkins import pulse
         from decisions.signals import outcome_recorded
         from notifications import services as notifications
 
         panels.register_tabs(urls.app_name, urls.tabs)
         register_week_source(my_week.week_items)
+        schedule.register_preview(reminders.next_times)
         pulse.register_unclear_source(selectors.unclear_in_pulse)
         for key, label, description, audience, reminder in notices.KINDS:
             notifications.register_kind(key, label, description=description, audience=audience, reminder=reminder)

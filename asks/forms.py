@@ -18,6 +18,11 @@ DEFAULT_CONSULT_DAYS = 7
 class AskForm(forms.Form):
     """Ask another team. The area of work is one of its boundaries in force, or "none of these / not sure"."""
 
+    # One per empty form the view hands out: a second submit of the same form asks once. Not required, so
+    # a form loaded before the key existed still asks (without the protection).
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, required=False,
+                                      error_messages={"invalid": _("This form's key is not valid; reload the page "
+                                                                   "and try again.")})
     asking_team = forms.TypedChoiceField(label=_("Asking for"), coerce=int,
                                          help_text=_("The team of yours this request comes from."))
     kind = forms.ChoiceField(label=_("What you ask for"), choices=Ask.Kind.choices, widget=forms.RadioSelect,

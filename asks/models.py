@@ -73,6 +73,8 @@ class Ask(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Bumped by every change of state, so the asker's notices are keyed by the occurrence.
     version = models.PositiveIntegerField(default=1)
+    # One per empty form handed out (`asks.views.ask_create`): submitting the same form twice asks once.
+    idempotency_key = models.UUIDField(_("form submission key"), null=True, blank=True, editable=False)
 
     objects = AskQuerySet.as_manager()
 
@@ -85,6 +87,7 @@ class Ask(models.Model):
                                    name="ask_consult_has_due_date"),
             models.CheckConstraint(condition=models.Q(state__in=["open", "withdrawn"])
                                    | models.Q(answered_at__isnull=False), name="ask_answer_has_time"),
+            models.UniqueConstraint(fields=["asking_team", "idempotency_key"], name="ask_idempotency_key_unique"),
         ]
         indexes = [
             # The receiving team's list of requests, newest first.

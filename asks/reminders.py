@@ -81,3 +81,37 @@ def send_consult_reminders(*, now: datetime | None = None) -> int:
     delivered = notifications.deliver_many(messages, now=now) if messages else []
     logger.info("consult reminders: %d owed, %d delivered", len(messages), len(delivered))
     return len(delivered)
+
+
+PREVIEW_LABEL = "consult reminder"
+
+
+def next_times(teams: list, now: datetime) -> dict[int, dict[str, datetime | None]]:
+    """Per receiving team: when its next consult reminder goes (registered with `alignment.schedule`). Two queries.
+
+    `now` when one is owed and not yet sent (the scheduler's next run sends it); else when the reminder of its
+    next open consultation opens; None when no open consultation is due from today on.
+
+    Queries: the open consult asks of these teams due from yesterday (UTC) on; the deliveries already made for
+    those whose window is open.
+    """
+    ids = [team.pk for team in teams]
+    yesterday = now.astimezone(UTC).date() - timedelta(days=1)  # in UTC: every zone's today falls after it
+    asks = list(Ask.objects.open().filter(route=Route.CONSULT, receiving_team__in=ids, due_on__gte=yesterday)
+                .only("pk", "receiving_team_id", "due_on").order_by())  # query: open consultations of these teams
+    zones = {team.pk: team.zone for team in teams}
+    windows = {ask.pk: reminder_window(ask.due_on, zones[ask.receiving_team_id]) for ask in asks}
+    open_now = [notices.due_key(ask) for ask in asks if windows[ask.pk][0] <= now < windows[ask.pk][1]]
+    told = set(Delivery.objects.filter(kind=notices.ASK_DUE, key__in=open_now)
+               .values_list("key", flat=True)) if open_now else set()  # query: reminders already delivered
+    times: dict[int, dict[str, datetime | None]] = {team.pk: {PREVIEW_LABEL: None} for team in teams}
+    for ask in asks:
+        opens, closes = windows[ask.pk]
+        if opens <= now < closes:
+            when = now if notices.due_key(ask) not in told else None
+        else:
+            when = opens if opens > now else None
+        current = times[ask.receiving_team_id][PREVIEW_LABEL]
+        if when is not None and (current is None or when < current):
+            times[ask.receiving_team_id][PREVIEW_LABEL] = when
+    return times

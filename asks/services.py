@@ -8,8 +8,9 @@ the same transaction.
 from __future__ import annotations
 
 import datetime
+import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alignment.errors import ActionRefused
@@ -32,14 +33,24 @@ def _refuse_if_archived(*teams) -> None:
             raise ActionRefused(ARCHIVED.format(team=team.name))
 
 
+class AlreadyAsked(ActionRefused):
+    """The same form was submitted again (Back and resubmit, a double click): `ask` is what the first one asked."""
+
+    def __init__(self, ask: Ask):
+        super().__init__("This request was already sent.")
+        self.ask = ask
+
+
 def send_ask(*, asker, asking_team, receiving_team, kind: str, title: str, body: str = "",
              boundary: Boundary | None, due_on: datetime.date | None = None, purpose_effect: str = "",
-             metric_effect: str = "") -> Ask:
+             metric_effect: str = "", idempotency_key: uuid.UUID | None = None) -> Ask:
     """Ask `receiving_team`, from `asking_team`, routed by the boundary picked of its charter in force.
 
     *fixed* → its leaders, for the owner the boundary names; *consult* → its leaders, with a due date;
     *team decides* → a proposal in its decision log, judged by its purpose with `purpose_effect` and
     `metric_effect` (`decisions.services.log_decision`); no boundary, or an unlabelled one → unclear who decides.
+    The form's `idempotency_key` makes a second submit of the same form raise AlreadyAsked (the unique
+    constraint is the one check, so two submits at the same instant ask once and log one decision).
     """
     if asking_team.pk == receiving_team.pk or asking_team.organisation_id != receiving_team.organisation_id:
         raise ActionRefused("Ask another team of your organisation.")
@@ -70,17 +81,24 @@ def send_ask(*, asker, asking_team, receiving_team, kind: str, title: str, body:
                                             and metric_effect in Decision.MetricEffect.values):
         raise ActionRefused(f"{receiving_team.name} decides this by its purpose: say how it bears on their "
                             "purpose and their metrics.")
-    with transaction.atomic():
-        decision = None
-        if route == Route.TEAM_DECIDES:
-            decision = decision_services.log_decision(
-                team=receiving_team, actor=asker, title=f"{asking_team.name} asks: {title}"[:200],
-                description=body, purpose_effect=purpose_effect, metric_effect=metric_effect)
-        ask = Ask.objects.create(
-            asking_team=asking_team, receiving_team=receiving_team, asked_by=asker, kind=kind, title=title,
-            body=body, boundary=picked, area=area, set_by=set_by, route=route, due_on=due_on,
-            decision=decision, created_at=timezone.now())
-        notices.tell_received(ask)
+    try:
+        with transaction.atomic():  # the decision, the ask and its notice, or none of them
+            decision = None
+            if route == Route.TEAM_DECIDES:
+                decision = decision_services.log_decision(
+                    team=receiving_team, actor=asker, title=f"{asking_team.name} asks: {title}"[:200],
+                    description=body, purpose_effect=purpose_effect, metric_effect=metric_effect)
+            ask = Ask.objects.create(
+                asking_team=asking_team, receiving_team=receiving_team, asked_by=asker, kind=kind, title=title,
+                body=body, boundary=picked, area=area, set_by=set_by, route=route, due_on=due_on,
+                decision=decision, created_at=timezone.now(), idempotency_key=idempotency_key)
+            notices.tell_received(ask)
+    except IntegrityError:
+        earlier = (Ask.objects.filter(asking_team=asking_team, idempotency_key=idempotency_key).first()
+                   if idempotency_key else None)
+        if earlier is None:
+            raise
+        raise AlreadyAsked(earlier) from None
     return ask
 
 

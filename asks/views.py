@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -40,8 +42,17 @@ def ask_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRespo
     team = access.team
     charter, boundaries = selectors.boundaries_in_force(team)
     today = timezone.localdate(timezone=team.zone)
+    key = None
+    if request.method == "GET":
+        key = _form_key(request.GET.get("key", ""))
+        if key is None:
+            # The empty form's key goes in its address, so Back brings the form again with the same key
+            # and a resubmit is known (as decisions.views.decision_create does).
+            query = request.GET.copy()
+            query["key"] = str(uuid.uuid4())
+            return redirect(f"{request.path}?{query.urlencode()}")
     form = AskForm(request.POST if request.method == "POST" else None, asking_teams=asking_teams,
-                   boundaries=boundaries, today=today)
+                   boundaries=boundaries, today=today, initial={"idempotency_key": key})
     status = 200
     if request.method == "POST":
         status = 400
@@ -52,7 +63,11 @@ def ask_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRespo
                 ask = services.send_ask(
                     asker=request.user, asking_team=asking_team, receiving_team=team, kind=data["kind"],
                     title=data["title"], body=data["body"], boundary=data["boundary"], due_on=data["due_on"],
-                    purpose_effect=data["purpose_effect"], metric_effect=data["metric_effect"])
+                    purpose_effect=data["purpose_effect"], metric_effect=data["metric_effect"],
+                    idempotency_key=data["idempotency_key"])
+            except services.AlreadyAsked as already:
+                messages.info(request, str(already))
+                return redirect(already.ask)
             except ActionRefused as exc:
                 form.add_error(None, str(exc))
             else:
@@ -60,6 +75,13 @@ def ask_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRespo
                 return redirect(ask)
     return render(request, "asks/ask_form.html", {"team": team, "access": access, "form": form,
                                                   "charter": charter}, status=status)
+
+
+def _form_key(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def _ask_and_access(request: HttpRequest, org_slug: str, team_slug: str, ask_id: int):

@@ -60,3 +60,32 @@ def test_a_flat_number_of_queries_for_many_asks(cast, send, frozen, django_asser
     # query: open consult asks falling due with their teams; the receiving teams' people; deliveries made
     with django_assert_num_queries(3):
         assert len(reminders.due_reminders(at(0, time(10)))) == 5
+
+
+def preview_line(team) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("schedule_preview", "--team", team.slug, stdout=out)
+    return next(line for line in out.getvalue().splitlines() if line.strip().startswith(reminders.PREVIEW_LABEL))
+
+
+def test_the_schedule_preview_shows_the_next_consult_reminder(consult, frozen):
+    team = consult.receiving_team
+    frozen(at(1, time(12)))
+    assert (at(2, time(9)).strftime("%Y-%m-%d %H:%M")) in preview_line(team)  # when the window opens
+
+    frozen(at(2, time(10)))
+    assert at(2, time(10)).strftime("%Y-%m-%d %H:%M") in preview_line(team)  # owed: the next run sends it
+    remind_consult_asks()
+    assert preview_line(team).split()[2] == "—"  # sent; nothing more is owed for this consultation
+
+
+def test_the_preview_costs_two_queries_however_many_consultations(consult, send, frozen, django_assert_num_queries):
+    frozen(at(2, time(10)))
+    for _ in range(3):
+        send("consult", due_on=TODAY + timedelta(days=3))
+    with django_assert_num_queries(2):
+        reminders.next_times([consult.receiving_team], at(2, time(10)))

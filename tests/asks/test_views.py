@@ -26,12 +26,28 @@ def typed(boundary, **overrides) -> dict:
 
 
 def test_the_form_offers_the_boundaries_in_force_and_a_week_to_decide(login, member):
-    response = login(member).get(ask_url("create"))
+    response = login(member).get(ask_url("create"), follow=True)
     page = response.content.decode()
     assert "Marketing budget — fixed, set by Director of Operations" in page
     assert "Messaging to patients — consult" in page
     assert "None of these / not sure" in page
     assert (TODAY + timedelta(days=7)).isoformat() in page
+
+
+def test_the_same_form_submitted_twice_asks_once(login, member, team, boundary):
+    client = login(member)
+    handed_out = client.get(ask_url("create"))
+    assert handed_out.status_code == 302 and "key=" in handed_out["Location"]
+    key = handed_out["Location"].split("key=")[1]
+    assert f'value="{key}"' in client.get(handed_out["Location"]).content.decode()
+    typed_in = typed(boundary("consult"), asking_team=team.pk, due_on=(TODAY + timedelta(days=3)).isoformat(),
+                     idempotency_key=key)
+
+    first, second = client.post(ask_url("create"), typed_in), client.post(ask_url("create"), typed_in)
+
+    ask = Ask.objects.get()
+    assert first["Location"] == second["Location"] == ask.get_absolute_url()
+    assert "already sent" in client.get(second["Location"]).content.decode()
 
 
 def test_asking_under_consult_leads_to_the_request(login, member, team, boundary):

@@ -15,8 +15,8 @@ BATCH_SIZE = 200
 
 
 class Command(BaseCommand):
-    help = ("Print, per team, the next reminder, nudge, commitment nudge, digest and rollover in the team's zone "
-            "and in UTC.")
+    help = ("Print, per team, the next reminder, nudge, commitment nudge, consult reminder, digest and rollover "
+            "in the team's zone and in UTC.")
 
     def add_arguments(self, parser):
         parser.add_argument("--team", metavar="SLUG", help="Only the team(s) with this short name.")

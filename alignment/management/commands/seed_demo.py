@@ -22,6 +22,8 @@ ORGANISATION = {
         "Help people in coastal towns get the right care at the right time, without "
         "travelling further than they have to."
     ),
+    "purpose_serves": "People in the coastal towns we serve, the clinicians who care for them, and their carers.",
+    "purpose_refuses": "Patients' safety and the privacy of their records, whatever a deadline or a budget says.",
 }
 
 # slug, name, time zone, check-in weekday, check-in time, review cadence (weeks)
@@ -79,7 +81,7 @@ class Command(BaseCommand):
     def seed_people_and_teams(self) -> Organisation:
         organisation, _ = Organisation.objects.get_or_create(
             slug=ORGANISATION["slug"],
-            defaults={"name": ORGANISATION["name"], "purpose": ORGANISATION["purpose"]},
+            defaults={key: ORGANISATION[key] for key in ("name", "purpose", "purpose_serves", "purpose_refuses")},
         )
         teams = {}
         for slug, name, zone, weekday, at, cadence in TEAMS:
