@@ -50,6 +50,7 @@ def test_the_admins_day(browser: Browser, live_server, log_in, organisation_at_w
         log_in(page, "admin@example.com", "/")
         page.get_by_role("link", name="Harbour Health").first.click()
         admin_links = page.get_by_role("navigation", name="Run Harbour Health")
+        expect(admin_links).to_be_visible()  # the organisation page has loaded before it is measured
         fits_the_screen(page, viewport)
 
         # People: Lee, who left every team, is in no team; Nia's invitation waits.

@@ -83,6 +83,8 @@ def test_a_round_ends_on_its_date_with_reminders_and_a_re_consent(browser, log_i
         expect(consent).to_contain_text("The charter changed after you responded.")
         consent.get_by_role("radio", name="Consent").check()
         consent.get_by_role("button", name="Confirm my response").click()
+        # The counts read the same before and after; what waits for the answer is the question going away.
+        expect(consent).not_to_contain_text("The charter changed after you responded.")
         expect(consent).to_contain_text("2 consented · 0 objected · 0 not yet responded")
     finally:
         max_context.close()
