@@ -266,6 +266,20 @@ class Team(models.Model):
         help_text=_("Counts of load and of the charter's pulse smaller than this read “fewer than …” instead of "
                     "the number, for everyone: in a small team a count can name a person."),
     )
+    strain_trigger_weeks = models.PositiveSmallIntegerField(
+        _("strained weeks that ask for a review"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("A non-negotiable flagged as strained in this many of the recent weeks asks the leaders to "
+                    "revisit the charter."),
+    )
+    strain_trigger_window = models.PositiveSmallIntegerField(
+        _("out of the last … weeks"), default=4, validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    unclear_trigger_count = models.PositiveSmallIntegerField(
+        _("“unclear who decides” that asks for a review"), default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("An area of work named as unclear who decides this many times since the charter was "
+                    "ratified asks the leaders to revisit its boundaries."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False,
                                           help_text=_("Bumped on each settings save to detect concurrent edits."))
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -130,6 +131,22 @@ class Charter(models.Model):
         null=True, blank=True,
         help_text=_("When the scheduler closed the consent round after its closing date: ratified, or the "
                     "leader told what blocks it. Cleared by proposing again."),
+    )
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("quorum (% of members who must respond)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Optional: the share of the team's members who must give their word before the charter "
+                    "can be ratified, consent or objection alike. Empty: no quorum."),
+    )
+    stances_hidden = models.BooleanField(
+        _("hide responses until the round closes"), default=False,
+        help_text=_("Members see how many have responded but not who said what until the charter is ratified "
+                    "or the round closes, so nobody follows the first voices. Leaders see every response."),
+    )
+    review_on = models.DateField(
+        _("review by"), null=True, blank=True,
+        help_text=_("When the team should revisit this version; set at ratification (by default the end of "
+                    "the second review cycle) and shown in My week and the calendar feed when due."),
     )
 
     objects = CharterQuerySet.as_manager()

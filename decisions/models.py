@@ -76,6 +76,11 @@ class Decision(models.Model):
     # Sent with the log-a-proposal form it was generated for, so submitting that form twice
     # (Back and resubmit, a double click) logs one proposal. Empty for decisions logged without one.
     idempotency_key = models.UUIDField(_("form submission key"), null=True, blank=True, editable=False)
+    review_on = models.DateField(
+        _("review by"), null=True, blank=True,
+        help_text=_("Optional: when the team should look at this decision again; shown in My week and the "
+                    "calendar feed when due."),
+    )
 
     class Meta:
         ordering = ["-logged_at", "-pk"]
