@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -177,3 +179,21 @@ def charter_versions(team, leader, member, facilitator, write_charter) -> Versio
         objection=Response.objects.create(charter=proposed, member=member, kind=Response.Kind.OBJECTION,
                                           reason="The purpose leaves out carers"),
     )
+
+
+@pytest.fixture
+def migrate():
+    """Move the charters app to a migration (None: the newest, which the models are) and return the apps as
+    they were there; back to the newest when the test ends. For the data migrations' tests."""
+
+    def to(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        target = target or executor.loader.graph.leaf_nodes()
+        executor.migrate(target)
+        return executor.loader.project_state(target).apps
+
+    yield to
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -10,8 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from pytest_django.asserts import assertContains
 
 from charters import services
@@ -24,22 +22,6 @@ pytestmark = pytest.mark.django_db
 BEFORE = [("charters", "0006_consent_rounds_end")]
 AFTER = [("charters", "0007_one_confidence_scale")]
 CHARTER = KeyResultProgress.Source.CHARTER
-
-
-@pytest.fixture
-def migrate():
-    """Move the charters app to a migration, and back to the newest when the test ends."""
-
-    def to(target):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -326,21 +324,6 @@ def test_others_see_a_teams_ratified_purpose_but_nothing_of_its_drafts(login, ou
 
 
 # The backfill ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def migrate():
-    """Move the charters app to a migration, and back to the newest when the test ends."""
-
-    def to(target):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)

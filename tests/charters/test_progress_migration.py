@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("charters", "0002_consent_round")]
 AFTER = [("charters", "0003_key_result_progress")]
-
-
-@pytest.fixture
-def migrate():
-    """Move the charters app to a migration, and back to the newest when the test ends."""
-
-    def to(target):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,8 +12,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from charters import services
@@ -26,23 +24,6 @@ V1_RATIFIED = datetime(2026, 6, 1, 9, tzinfo=LONDON)
 V2_RATIFIED = datetime(2026, 9, 7, 9, tzinfo=LONDON)
 V3_STARTED = datetime(2026, 10, 12, 9, tzinfo=LONDON)
 V3_EDITED = datetime(2026, 10, 14, 16, tzinfo=LONDON)
-
-
-@pytest.fixture
-def migrate():
-    """Move the charters app to a migration, and back to the newest when the test ends."""
-
-    def to(target):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        target = target or executor.loader.graph.leaf_nodes()  # None: the newest, which the models are
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _readings(apps) -> set[tuple]:
