@@ -10,7 +10,8 @@ from datetime import datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
@@ -239,7 +240,11 @@ def people_page(organisation: Organisation, *, page: str | None, show: str = "",
         people = people.exclude(Exists(Membership.objects.in_active_teams().filter(
             user=OuterRef("pk"), team__organisation=organisation)))
     start = (number - 1) * PEOPLE_PER_PAGE
-    found = list(people.order_by("email")[start:start + PEOPLE_PER_PAGE + 1])  # query: a page of people, +1
+    # By the name people read (their display name, or their e-mail's first part when they set none), as a
+    # reader looks someone up; the e-mail and the key keep people of the same name in a stable order.
+    by_name = Lower(Coalesce(NullIf("display_name", Value("")), "email"))
+    found = list(people.order_by(by_name, "email", "pk")
+                 [start:start + PEOPLE_PER_PAGE + 1])  # query: a page of people, +1
     rows = {person.pk: DirectoryRow(person, person.is_admin) for person in found[:PEOPLE_PER_PAGE]}
     for membership in (Membership.objects.filter(user__in=rows, team__organisation=organisation)
                        .select_related("team").order_by("team__name")):  # query: their memberships, with teams

@@ -150,6 +150,15 @@ class TestPeople:
         assert "Ada Admin" in no_team and "Lee Left" in no_team
         assert "Max Member" not in no_team and "Olly Outsider" not in no_team
 
+    def test_people_are_listed_by_the_name_readers_know_them_by(self, login, admin, team, make_user, add_member):
+        for email, name in [("zed@example.com", "anna Zed"), ("a@example.com", "Bea Brown"), ("carl@example.com", "")]:
+            add_member(team, make_user(email, name), "member")
+
+        rows = login(admin).get(PEOPLE_URL).context["page"].rows
+
+        # "carl" has no display name: he is read, and sorted, by his address's first part
+        assert [row.person.name for row in rows] == ["Ada Admin", "anna Zed", "Bea Brown", "carl"]
+
     def test_only_admins_see_it(self, login, member, stranger, organisation):
         assert login(member).get(PEOPLE_URL).status_code == 403
         assert login(stranger).get(PEOPLE_URL).status_code == 404
