@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -246,8 +246,17 @@ def organisation_people(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 def _people_page(request: HttpRequest, organisation: Organisation, *, status: int = 200,
                  refusal: tuple[int, str] | None = None) -> HttpResponse:
-    """The people directory; `refusal` is (the person's id, why) when an action on their row was refused."""
-    source = request.GET
+    """The people directory; `refusal` is (the person's id, why) when an action on their row was refused.
+
+    A refused post is answered at its own address with the directory page it came from (its `next`: the
+    same filter and page, so the refusal shows on the person's row), and the page's links lead there.
+    """
+    where = next_page(request) if request.method == "POST" else None
+    if where and where.partition("?")[0] == reverse("organisation_people", args=[organisation.slug]):
+        path, _, query = where.partition("?")
+        source = QueryDict(query)
+    else:
+        path, source, where = request.path, request.GET, request.get_full_path()
     page = selectors.people_page(organisation, page=source.get("page"), show=source.get("show", ""),
                                  invitations_page=source.get("invitations"), now=timezone.now())
     slug = organisation.slug
@@ -260,7 +269,7 @@ def _people_page(request: HttpRequest, organisation: Organisation, *, status: in
             m.move_url = moving.of(m.pk)
     return render(request, "alignment/organisation_people.html", {
         "organisation": organisation, "page": page, "add_admin_url": reverse("admin_add", args=[slug]),
-        "in_no_team": selectors.IN_NO_TEAM, "here": request.get_full_path(),
+        "in_no_team": selectors.IN_NO_TEAM, "here": where, "directory": path, "query": source,
         # A refusal about nobody in the page's rows (an invalid choice) is shown above the list.
         "refusal": refusal[1] if refusal and refusal[0] not in {row.person.pk for row in page.rows} else "",
     }, status=status)

@@ -159,6 +159,23 @@ class TestPeople:
         # "carl" has no display name: he is read, and sorted, by his address's first part
         assert [row.person.name for row in rows] == ["Ada Admin", "anna Zed", "Bea Brown", "carl"]
 
+    def test_a_refusal_on_page_two_shows_on_the_persons_row_with_links_that_lead_back(self, login, admin, team,
+                                                                                       make_user, add_member):
+        for n in range(55):
+            add_member(team, make_user(f"p{n:02}@example.com", f"Person {n:02}"), "member")
+        late = make_user("zoe@example.com", "Zoe Last")
+        add_member(team, late, "member")
+        page_two = f"{PEOPLE_URL}?page=2"
+        services.add_admin(organisation=team.organisation, person=late, actor=admin)  # another admin was quicker
+
+        response = login(admin).post(reverse("admin_add", args=["harbour"]), {"person": late.pk, "next": page_two})
+
+        assert response.status_code == 409
+        assert response.context["page"].number == 2
+        row = next(row for row in response.context["page"].rows if row.person == late)
+        assert row.refusal
+        assertContains(response, f'href="{PEOPLE_URL}?page=1"', status_code=409)
+
     def test_only_admins_see_it(self, login, member, stranger, organisation):
         assert login(member).get(PEOPLE_URL).status_code == 403
         assert login(stranger).get(PEOPLE_URL).status_code == 404
