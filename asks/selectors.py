@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from alignment.models import Team, User
+from alignment.pages import Paged, page_number
 from alignment.permissions import TeamAccess
 from alignment.row_urls import RowUrls
 from alignment.weeks import TeamWeek
@@ -16,7 +17,7 @@ from asks.models import Ask, AskComment, Route
 from charters.models import Boundary, Charter
 from checkins.pulse import UnclearWhoDecides
 
-# Each list shows this many asks, newest first.
+# Each list shows this many asks a page, newest first.
 LIST_SIZE = 50
 ROW_FIELDS = ("pk", "title", "state", "route", "area", "due_on", "created_at", "asked_by__display_name",
               "asked_by__email")
@@ -41,7 +42,9 @@ class AskRow:
 @dataclass(frozen=True)
 class TeamAsksPage:
     received: list[AskRow]
+    received_page: Paged
     sent: list[AskRow]
+    sent_page: Paged
     other_teams: list[tuple[str, str]]  # (slug, name): the teams of the organisation this team's people may ask
 
 
@@ -61,20 +64,32 @@ def _rows(asks) -> list[AskRow]:
     return rows
 
 
-def team_asks_page(team: Team) -> TeamAsksPage:
-    """The team's requests received and sent, newest first, and whom it may ask: 3 queries whatever their number.
+def _page_of(rows: QuerySet, page: int) -> tuple[QuerySet, int]:
+    """A page of a newest-first list plus one row (which says an older page exists)."""
+    start = (page - 1) * LIST_SIZE
+    return rows[start:start + LIST_SIZE + 1], page
+
+
+def team_asks_page(team: Team, *, received_page: str | None = None, sent_page: str | None = None) -> TeamAsksPage:
+    """A page of the team's requests received and one of those sent, newest first, and whom it may ask:
+    3 queries whatever their number (each list read a page plus one at a time, as `alignment.pages` does).
 
     `team` has its organisation loaded. Read off `ask_received` and `ask_sent`.
     """
     org = team.organisation.slug
-    received = _rows([(*row, org, team.slug) for row in team.asks_received.values_list(
-        *ROW_FIELDS, "asking_team__name")[:LIST_SIZE]])  # query: requests received, newest first
-    sent = _rows(team.asks_sent.values_list(
+    received_number, sent_number = page_number(received_page), page_number(sent_page)
+    received_rows, _ = _page_of(team.asks_received.values_list(*ROW_FIELDS, "asking_team__name"), received_number)
+    received = _rows([(*row, org, team.slug) for row in received_rows])  # query: requests received, newest first
+    sent_rows, _ = _page_of(team.asks_sent.values_list(
         *ROW_FIELDS, "receiving_team__name", "receiving_team__organisation__slug", "receiving_team__slug",
-    )[:LIST_SIZE])  # query: requests sent, newest first
+    ), sent_number)
+    sent = _rows(sent_rows)  # query: requests sent, newest first
     others = list(Team.objects.filter(organisation_id=team.organisation_id, archived_at__isnull=True)
                   .exclude(pk=team.pk).order_by("name").values_list("slug", "name"))  # query: teams to ask
-    return TeamAsksPage(received=received, sent=sent, other_teams=others)
+    return TeamAsksPage(
+        received=received[:LIST_SIZE], received_page=Paged(number=received_number, has_next=len(received) > LIST_SIZE),
+        sent=sent[:LIST_SIZE], sent_page=Paged(number=sent_number, has_next=len(sent) > LIST_SIZE),
+        other_teams=others)
 
 
 def boundaries_in_force(team: Team) -> tuple[Charter | None, list[Boundary]]:

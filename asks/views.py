@@ -26,7 +26,8 @@ from asks.forms import AnswerForm, AskForm, CommentForm
 def ask_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     """The team's requests received and sent, for its people; and whom to ask next."""
     access = core_permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
-    page = selectors.team_asks_page(access.team)
+    page = selectors.team_asks_page(access.team, received_page=request.GET.get("received"),
+                                    sent_page=request.GET.get("sent"))
     chosen = request.GET.get("to", "")
     if any(slug == chosen for slug, _name in page.other_teams):  # the "Ask another team" chooser, a GET form
         return redirect("asks:create", org_slug, chosen)

@@ -52,3 +52,19 @@ def test_a_request_page_is_flat(login, growth_leader, many, count, django_assert
     with django_assert_num_queries(5):
         response = client.get(ask.get_absolute_url())
     assert response.status_code == 200 and response.content.decode().count("<li id=\"comment-") == count + 2
+
+
+def test_each_list_pages_on_its_own(login, growth_leader, member, send, monkeypatch):
+    from asks import selectors
+
+    monkeypatch.setattr(selectors, "LIST_SIZE", 2)  # pages of two, so five requests make three pages
+    for i in range(5):
+        send("fixed", title=f"Ask {i}")
+
+    first = login(growth_leader).get(ask_url("list", team="growth")).content.decode()
+    last = login(growth_leader).get(ask_url("list", team="growth"), {"received": 3}).content.decode()
+
+    assert "Ask 4" in first and "Ask 3" in first and "Ask 2" not in first  # newest first
+    assert '?received=2#received-title" rel="next">Older' in first
+    assert "Ask 0" in last and "Ask 1" not in last
+    assert '?received=2#received-title" rel="prev">' in last and 'rel="next"' not in last
