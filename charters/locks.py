@@ -5,8 +5,9 @@ Always taken in this order (after the core's, see `alignment/locks.py`):
 team → charter → goal → the items of one list → responses.
 
 The organisation's goals are locked on their own, after the core's organisation lock: the
-organisation's goals (a list) → one organisation goal → its key results. No transaction holds
-a charter's locks and an organisation goal's (a team goal naming one only reads it).
+organisation's goals (a list) → one organisation goal → its key results. A team goal newly naming
+an organisation goal locks that goal after its charter (charter → organisation goal), so an admin
+closing it waits or is seen; nothing locks a charter while holding an organisation goal.
 
 Each function locks and reads; none of them writes. A function returns None (or an
 empty list) when the rows are gone, so the caller can refuse in the person's words
@@ -15,6 +16,7 @@ instead of failing.
 
 from __future__ import annotations
 
+from alignment.locks import lock_organisation
 from charters.models import Charter, CharterItem, Goal, OrganisationGoal, OrganisationKeyResult, Response
 
 
@@ -44,7 +46,11 @@ def lock_member_response(charter: Charter, member) -> Response | None:
 
 
 def lock_organisation_goals(organisation_pk: int) -> list[OrganisationGoal]:
-    """Every goal of the organisation, open or closed, in order: for a new goal's place and for moving one."""
+    """Every goal of the organisation, open or closed, in order: for a new goal's place and for moving one.
+
+    The organisation's row first: with no goal yet there is no row to lock, and two first goals would
+    both take the first place."""
+    lock_organisation(organisation_pk)
     return list(OrganisationGoal.objects.select_for_update().filter(organisation_id=organisation_pk)
                 .order_by("position", "pk"))
 

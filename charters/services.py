@@ -253,11 +253,13 @@ def _check_contribution(charter: Charter, goal: Goal, *, before: int | None) -> 
     """A team goal contributes only to a goal of its own organisation, and newly only to an open one.
 
     The form offers no other; this holds when a goal was closed while the editor was open, and for
-    any caller that is not the form. Keeping a link made before the goal was closed is allowed.
+    any caller that is not the form. Keeping a link made before the goal was closed is allowed. The
+    organisation goal's row is locked (after the charter's, as everywhere), so an admin closing it at the
+    same moment waits for this link to be made, or is seen to have closed it first.
     """
     if goal.contributes_to_id is None:
         return
-    found = (OrganisationGoal.objects.filter(pk=goal.contributes_to_id)
+    found = (OrganisationGoal.objects.select_for_update().filter(pk=goal.contributes_to_id)
              .values_list("organisation_id", "closed_at").first())
     if found is None or found[0] != charter.team.organisation_id:
         raise ActionRefused("That organisation goal is not one of your organisation's. Choose another.")
