@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import confirm
+from alignment import confirm, form_keys
 from alignment import permissions as core_permissions
 from alignment.errors import ActionRefused
 from alignment.permissions import Capability, TeamAccess
@@ -45,13 +43,9 @@ def ask_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRespo
     today = timezone.localdate(timezone=team.zone)
     key = None
     if request.method == "GET":
-        key = _form_key(request.GET.get("key", ""))
-        if key is None:
-            # The empty form's key goes in its address, so Back brings the form again with the same key
-            # and a resubmit is known (as decisions.views.decision_create does).
-            query = request.GET.copy()
-            query["key"] = str(uuid.uuid4())
-            return redirect(f"{request.path}?{query.urlencode()}")
+        key = form_keys.key_in_address(request)
+        if key is None:  # the empty form's key goes in its address, so a resubmit is known
+            return form_keys.address_with_new_key(request)
     form = AskForm(request.POST if request.method == "POST" else None, asking_teams=asking_teams,
                    boundaries=boundaries, today=today, initial={"idempotency_key": key})
     status = 200
@@ -76,13 +70,6 @@ def ask_create(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRespo
                 return redirect(ask)
     return render(request, "asks/ask_form.html", {"team": team, "access": access, "form": form,
                                                   "charter": charter}, status=status)
-
-
-def _form_key(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _ask_and_access(request: HttpRequest, org_slug: str, team_slug: str, ask_id: int):
