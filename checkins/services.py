@@ -585,7 +585,10 @@ def _apply(commitment: Commitment, renegotiation: Renegotiation) -> list[str]:
     if renegotiation.is_hand_over:  # asked of the new owner: agreed again once they accept
         commitment.owner, commitment.state = renegotiation.proposed_owner, Commitment.State.REQUESTED
         commitment.agreed_at = None
-        return ["owner", "state", "agreed_at"]
+        # "Taken on while overloaded" was the first owner's word: the new owner gives their own when they
+        # accept. (That the first owner was asked while overloaded stays: it is the request's history.)
+        commitment.overload_acknowledged_at, commitment.overload_note = None, ""
+        return ["owner", "state", "agreed_at", "overload_acknowledged_at", "overload_note"]
     commitment.state = Commitment.State.DROPPED
     return ["state"]
 

@@ -99,6 +99,20 @@ def test_a_hand_over_is_theirs_once_the_new_owner_accepts(commitment, leader, fa
     assert commitment.owner == facilitator and commitment.is_open
 
 
+def test_a_hand_over_leaves_the_first_owners_overload_behind(commitment, leader, facilitator, team):
+    from django.utils import timezone
+
+    now = timezone.now()
+    type(commitment).objects.filter(pk=commitment.pk).update(
+        overload_acknowledged_at=now, overload_note="Took it on while overloaded", asked_while_overloaded_at=now)
+
+    decide(ask(commitment, "hand_over", new_owner=facilitator), leader, accept=True)
+
+    commitment.refresh_from_db()
+    assert (commitment.overload_acknowledged_at, commitment.overload_note) == (None, "")
+    assert commitment.asked_while_overloaded_at == now  # the request's history
+
+
 def test_a_hand_over_the_new_owner_declines_goes_back(commitment, leader, facilitator, member, team):
     decide(ask(commitment, "hand_over", new_owner=facilitator), leader, accept=True)
 
