@@ -26,10 +26,23 @@ def ask_list(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRespons
     access = core_permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
     page = selectors.team_asks_page(access.team, received_page=request.GET.get("received"),
                                     sent_page=request.GET.get("sent"))
+    received_pages = _page_links(request, "received", page.received_page)
+    sent_pages = _page_links(request, "sent", page.sent_page)
     chosen = request.GET.get("to", "")
     if any(slug == chosen for slug, _name in page.other_teams):  # the "Ask another team" chooser, a GET form
         return redirect("asks:create", org_slug, chosen)
-    return render(request, "asks/ask_list.html", {"team": access.team, "access": access, "page": page})
+    return render(request, "asks/ask_list.html", {"team": access.team, "access": access, "page": page,
+                                                   "received_pages": received_pages, "sent_pages": sent_pages})
+
+
+def _page_links(request: HttpRequest, param: str, paged) -> tuple[str, str]:
+    """The Newer and Older addresses of one of the lists ("" where there is none), the other list's page kept."""
+    def to(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+    return (to(paged.previous_page_number) if paged.has_previous else "",
+            to(paged.next_page_number) if paged.has_next else "")
 
 
 @login_required
