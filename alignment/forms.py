@@ -144,6 +144,10 @@ class NewTeamForm(TeamForm):
         super().__init__(*args, **kwargs)
 
 
+# When the charter asks its leaders to revisit it (reviews/triggers.py): strained weeks, and "unclear who decides".
+REVIEW_TRIGGER_FIELDS = ("strain_trigger_weeks", "strain_trigger_window", "unclear_trigger_count")
+
+
 class TeamSettingsForm(TeamForm):
     """Team settings with the version the editor loaded, to detect concurrent edits."""
 
@@ -151,12 +155,13 @@ class TeamSettingsForm(TeamForm):
     follow_browser_zone = False  # the team's zone was chosen when it was created
 
     class Meta(TeamForm.Meta):
-        fields = [*TeamForm.Meta.fields, "privacy_minimum"]
+        fields = [*TeamForm.Meta.fields, "privacy_minimum", *REVIEW_TRIGGER_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A settings page loaded before the setting existed sends none: the team's own stays (None keeps it).
-        self.fields["privacy_minimum"].required = False
+        # A settings page loaded before a setting existed sends none: the team's own stays (None keeps it).
+        for name in ("privacy_minimum", *REVIEW_TRIGGER_FIELDS):
+            self.fields[name].required = False
 
 
 class AdminForm(forms.Form):

@@ -34,7 +34,7 @@ from alignment.models import (
     token_from_seed,
 )
 from alignment.outbox import Outbox
-from alignment.signals import member_joined
+from alignment.signals import member_joined, team_changed
 
 # How many slugs one creation tries before giving up; each lost try means another creation
 # with the same name committed meanwhile, so two people racing need at most two.
@@ -192,6 +192,9 @@ def update_team_settings(
     review_cadence_weeks: int | None = None,
     checkins_open_to_team: bool | None = None,
     privacy_minimum: int | None = None,
+    strain_trigger_weeks: int | None = None,
+    strain_trigger_window: int | None = None,
+    unclear_trigger_count: int | None = None,
 ) -> Team:
     """Save the given settings (None leaves one as it is) unless someone else saved the team meanwhile.
 
@@ -203,6 +206,8 @@ def update_team_settings(
             "name": name, "time_zone": time_zone, "checkin_weekday": checkin_weekday,
             "checkin_time": checkin_time, "review_cadence_weeks": review_cadence_weeks,
             "checkins_open_to_team": checkins_open_to_team, "privacy_minimum": privacy_minimum,
+            "strain_trigger_weeks": strain_trigger_weeks, "strain_trigger_window": strain_trigger_window,
+            "unclear_trigger_count": unclear_trigger_count,
         }.items()
         if value is not None
     }
@@ -214,6 +219,7 @@ def update_team_settings(
     try:
         with transaction.atomic():
             save_if_unchanged(team, expected_version=expected_version, fields=list(changes))
+            team_changed.send(sender=Team, team=team)
     except IntegrityError:
         for field, value in saved.items():
             setattr(team, field, value)
@@ -230,22 +236,26 @@ def archive_team(*, team: Team, actor) -> Team:
     makes a settings save loaded before the archive a conflict instead of a silent write.
     """
     now = timezone.now()
-    archived = Team.objects.filter(pk=team.pk, archived_at__isnull=True).update(
-        archived_at=now, version=F("version") + 1
-    )
-    if not archived:
-        raise ActionRefused(f"{team.name} was already archived.")
+    with transaction.atomic():
+        archived = Team.objects.filter(pk=team.pk, archived_at__isnull=True).update(
+            archived_at=now, version=F("version") + 1
+        )
+        if not archived:
+            raise ActionRefused(f"{team.name} was already archived.")
+        team_changed.send(sender=Team, team=team)
     team.refresh_from_db(fields=["archived_at", "version"])
     return team
 
 
 def restore_team(*, team: Team, actor) -> Team:
     """Bring an archived team back, as it was."""
-    restored = Team.objects.filter(pk=team.pk, archived_at__isnull=False).update(
-        archived_at=None, version=F("version") + 1
-    )
-    if not restored:
-        raise ActionRefused(f"{team.name} is not archived.")
+    with transaction.atomic():
+        restored = Team.objects.filter(pk=team.pk, archived_at__isnull=False).update(
+            archived_at=None, version=F("version") + 1
+        )
+        if not restored:
+            raise ActionRefused(f"{team.name} is not archived.")
+        team_changed.send(sender=Team, team=team)
     team.refresh_from_db(fields=["archived_at", "version"])
     return team
 

@@ -15,3 +15,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 member_joined = Signal()
+
+# Sent when a team is renamed or its settings change, and when it is archived or restored (`services.
+# update_team_settings`, `archive_team`, `restore_team`), inside the writing transaction, with `team=`.
+# For what the apps keep about teams (the map's cross-team signals name teams at work).
+team_changed = Signal()

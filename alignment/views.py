@@ -19,6 +19,7 @@ from alignment import confirm, fragments, lockout, panels, permissions, selector
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
+    REVIEW_TRIGGER_FIELDS,
     AdminForm,
     FrontDoorLoginForm,
     InvitationForm,
@@ -433,6 +434,7 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
                 review_cadence_weeks=typed["review_cadence_weeks"],
                 checkins_open_to_team=typed["checkins_open_to_team"],
                 privacy_minimum=typed["privacy_minimum"],
+                **{name: typed[name] for name in REVIEW_TRIGGER_FIELDS},
             )
         except ConcurrentEditError as exc:
             # Their saved settings beside what was typed; a second save goes through knowingly.

@@ -10,14 +10,22 @@ class AsksConfig(AppConfig):
         from alignment import panels, schedule
         from alignment.my_week import register_week_source
         from asks import my_week, notices, receivers, reminders, selectors, urls
+        from asks.models import Ask
         from checkins import pulse
         from decisions.signals import outcome_recorded
         from notifications import services as notifications
+        from reviews import triggers as review_triggers
 
         panels.register_tabs(urls.app_name, urls.tabs)
         register_week_source(my_week.week_items)
         schedule.register_preview(reminders.next_times)
         pulse.register_unclear_source(selectors.unclear_in_pulse)
+        from asks import signals
+        from charters.organisation_map import register_signal_source
+
+        register_signal_source(signals.overdue_consultations)  # on the alignment map, beside charters' own
+        review_triggers.register_unclear_count("requests from other teams", Ask.objects.unclear,
+                                               team="receiving_team", at="created_at")
         for key, label, description, audience, reminder in notices.KINDS:
             notifications.register_kind(key, label, description=description, audience=audience, reminder=reminder)
         # A request that landed in the decision log is answered by the final call on its decision.

@@ -19,6 +19,7 @@ from asks import notices
 from asks.locks import lock_ask
 from asks.models import Ask, AskComment, Route
 from charters.models import Boundary, Charter
+from charters.organisation_map import forget_signals
 from decisions import services as decision_services
 from decisions.models import Decision
 
@@ -93,6 +94,7 @@ def send_ask(*, asker, asking_team, receiving_team, kind: str, title: str, body:
                 body=body, boundary=picked, area=area, set_by=set_by, route=route, due_on=due_on,
                 decision=decision, created_at=timezone.now(), idempotency_key=idempotency_key)
             notices.tell_received(ask)
+            forget_signals(receiving_team.organisation_id)  # an overdue consultation is a signal on the map
     except IntegrityError:
         earlier = (Ask.objects.filter(asking_team=asking_team, idempotency_key=idempotency_key).first()
                    if idempotency_key else None)
@@ -131,6 +133,7 @@ def answer_ask(*, ask: Ask, actor, state: str, answer: str) -> Ask:
         locked.version += 1
         locked.save(update_fields=["state", "answer", "answered_by", "answered_at", "version"])
         notices.tell_answered(locked)
+        forget_signals(locked.receiving_team.organisation_id)
     return locked
 
 
@@ -150,6 +153,7 @@ def follow_decision(*, decision: Decision) -> Ask | None:
         locked.version += 1
         locked.save(update_fields=["state", "answer", "answered_by", "answered_at", "version"])
         notices.tell_answered(locked)
+        forget_signals(locked.receiving_team.organisation_id)
     return locked
 
 
@@ -176,4 +180,5 @@ def withdraw_ask(*, ask: Ask, actor) -> Ask:
         locked.version += 1
         locked.save(update_fields=["state", "version"])
         notices.tell_withdrawn(locked)
+        forget_signals(locked.receiving_team.organisation_id)
     return locked

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def _team_changed(sender, team, **kwargs) -> None:
+    """A team renamed, archived or restored: the map's cross-team signals name teams at work."""
+    from charters.organisation_map import forget_signals
+
+    forget_signals(team.organisation_id)
+
+
 class ChartersConfig(AppConfig):
     name = "charters"
 
@@ -23,6 +30,14 @@ class ChartersConfig(AppConfig):
         panels.register_organisation_summary("charters/_organisation_panel.html#summary",
                                              organisation_map.organisation_summary)
         panels.register_organisation_section("charters/_organisation_goals.html", organisation_map.map_goal_tree)
+        from charters import cross_team
+
+        panels.register_organisation_section("charters/_organisation_signals.html", organisation_map.map_signals)
+        organisation_map.register_signal_source(cross_team.overlaps)
+        organisation_map.register_signal_source(cross_team.tradeoffs)
+        from alignment.signals import team_changed
+
+        team_changed.connect(_team_changed, dispatch_uid="charters.signals_forget_team")
         self._register_webhook_event()
         self._register_notification_kinds()
 

@@ -10,7 +10,16 @@ from django.utils import timezone
 from alignment.models import User
 from alignment.permissions import Capability, capabilities_of
 from charters import notices, services
-from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable, OrganisationGoal
+from charters.models import (
+    Boundary,
+    Charter,
+    Comment,
+    Goal,
+    KeyResult,
+    NonNegotiable,
+    OrganisationGoal,
+    OrganisationTag,
+)
 from notifications.models import Notification
 
 CHARTERS = {
@@ -50,6 +59,8 @@ CHARTERS = {
             ("Changes to clinician-facing workflows", "consult", "We decide after consulting two clinic leads and "
              "the product manager.", "Team, after consulting clinic leads"),
             ("Release schedule within the week", "team_decides", "Within the no-Friday-afternoon rule.", "The team"),
+            ("Changes to the booking API", "team_decides", "Versioned endpoints; a breaking change is announced two "
+             "cycles ahead.", "The team"),
         ],
         "goals": [
             ("Clinicians can rely on the records system during clinic hours", "outcome",
@@ -115,6 +126,17 @@ CHARTERS = {
 
 RATIFIED_WEEKS_AGO = timedelta(weeks=13)
 
+# The organisation's tags, and the boundaries carrying them (by area). Platform and Growth both say they decide
+# the booking flow: the alignment map shows it as an overlap to talk about.
+ORGANISATION_TAGS = ["Booking flow", "Clinic workflows", "Patient messaging"]
+BOUNDARY_TAGS = {
+    "Changes to the booking API": ["Booking flow"],
+    "Experiments on the booking flow": ["Booking flow"],
+    "Changes to clinician-facing workflows": ["Clinic workflows"],
+    "Messaging to patients": ["Patient messaging"],
+    "Scripts for common questions": ["Patient messaging"],
+}
+
 # The organisation's goals: objective, the part of its purpose it advances, and its key results (metric, unit,
 # start, target, and a reading: value, confidence). The last has no contributing team yet, on purpose.
 ORGANISATION_GOALS = [
@@ -151,11 +173,18 @@ def seed_organisation_goals(organisation) -> dict[str, OrganisationGoal]:
     return existing
 
 
+def seed_organisation_tags(organisation) -> dict[str, OrganisationTag]:
+    """The organisation's list of tags, by name; idempotent."""
+    return {name: OrganisationTag.objects.get_or_create(organisation=organisation, name=name)[0]
+            for name in ORGANISATION_TAGS}
+
+
 def seed_charters(organisation) -> None:
     """Give the organisation its goals, and every demo team a ratified charter, a first cycle and goals whose
     goals contribute to the organisation's; idempotent."""
     users = {u.email: u for u in User.objects.filter(memberships__team__organisation=organisation).distinct()}
     organisation_goals = seed_organisation_goals(organisation)
+    tags = seed_organisation_tags(organisation)
     for team in organisation.teams.all():
         spec = CHARTERS.get(team.slug)
         if spec is None or Charter.objects.filter(team=team).exists():
@@ -168,8 +197,9 @@ def seed_charters(organisation) -> None:
         for position, (title, standard, why) in enumerate(spec["non_negotiables"], start=1):
             NonNegotiable.objects.create(charter=charter, position=position, title=title, standard=standard, why=why)
         for position, (area, label, guardrails, set_by) in enumerate(spec["boundaries"], start=1):
-            Boundary.objects.create(charter=charter, position=position, area=area, label=label,
-                                    guardrails=guardrails, set_by=set_by)
+            boundary = Boundary.objects.create(charter=charter, position=position, area=area, label=label,
+                                               guardrails=guardrails, set_by=set_by)
+            boundary.tags.set([tags[name] for name in BOUNDARY_TAGS.get(area, ())])
         for position, (objective, part, tradeoff, owner, krs) in enumerate(spec["goals"], start=1):
             goal = Goal.objects.create(charter=charter, position=position, objective=objective, purpose_part=part,
                                        tradeoff=tradeoff, owner=users.get(owner),

@@ -16,6 +16,7 @@ from charters.models import (
     NonNegotiable,
     OrganisationGoal,
     OrganisationKeyResult,
+    OrganisationTag,
     PurposePart,
     Response,
     Section,
@@ -112,9 +113,24 @@ class BoundaryForm(VersionedForm):
         fields = Boundary.EDITABLE_FIELDS
         widgets = {"label": forms.RadioSelect, "guardrails": _rows(3)}
 
+    # Not a model field of the form: a many-to-many is saved by the services (`tags=`), not by compare-and-set.
+    tags = forms.ModelMultipleChoiceField(
+        queryset=OrganisationTag.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("tags"), help_text=_("Areas of work from your organisation's list, kept on its Tags page (linked "
+                                     "from the alignment map). The map shows where another team claims the same "
+                                     "area."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["label"].choices = [("", "not decided yet"), *Boundary._meta.get_field("label").choices]
+        tags = self.fields["tags"]
+        if self.team is None:
+            del self.fields["tags"]
+            return
+        tags.queryset = OrganisationTag.objects.filter(organisation_id=self.team.organisation_id)
+        if self.instance.pk is not None and not self.is_bound:
+            tags.initial = list(self.instance.tags.values_list("pk", flat=True))
 
 
 class GoalForm(VersionedForm):
@@ -318,14 +334,34 @@ class AnswerForm(forms.Form):
 
 
 class ProposeForm(forms.ModelForm):
+    """Put a draft to the team: an optional closing date, quorum, and stances hidden until the round ends."""
+
     class Meta:
         model = Charter
-        fields = ["responses_close_on"]
-        widgets = {"responses_close_on": forms.DateInput(attrs={"type": "date"})}
+        fields = ["responses_close_on", "quorum_percent", "stances_hidden"]
+        widgets = {"responses_close_on": forms.DateInput(attrs={"type": "date"}),
+                   "quorum_percent": forms.NumberInput(attrs={"min": 1, "max": 100, "inputmode": "numeric"})}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_propose_%s")
         super().__init__(*args, **kwargs)
+        self.fields["quorum_percent"].widget.attrs["min"] = 1  # the field's own bound is 0
+
+
+class QuorumForm(forms.ModelForm):
+    """Change the quorum of a proposal while its round runs (posted to the propose address)."""
+
+    change = forms.CharField(widget=forms.HiddenInput, initial="quorum")
+
+    class Meta:
+        model = Charter
+        fields = ["quorum_percent"]
+        widgets = {"quorum_percent": forms.NumberInput(attrs={"min": 1, "max": 100, "inputmode": "numeric"})}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_quorum_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["quorum_percent"].widget.attrs["min"] = 1  # the field's own bound is 0
 
 
 class AmendmentForm(forms.Form):
@@ -335,3 +371,11 @@ class AmendmentForm(forms.Form):
         kwargs.setdefault("auto_id", "id_amend_%s")
         super().__init__(*args, **kwargs)
 
+
+
+class OrganisationTagForm(forms.Form):
+    """A tag's name, added to the organisation's list or renamed."""
+
+    name = forms.CharField(label=_("tag"), max_length=80,
+                           help_text=_("An area of work several teams may touch, e.g. Booking flow."),
+                           validators=OrganisationTag._meta.get_field("name").validators)

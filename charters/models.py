@@ -6,9 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -298,6 +299,12 @@ class Boundary(CharterItem):
                                   help_text=_("Markdown. The limits within which the team acts."))
     set_by = models.CharField(_("set by"), max_length=160, blank=True,
                               help_text=_("Who sets or owns this boundary, e.g. 'Head of Engineering'."))
+    # Not in EDITABLE_FIELDS: a many-to-many is set by the services (`tags=`), not by compare-and-set.
+    tags = models.ManyToManyField(
+        "OrganisationTag", blank=True, related_name="boundaries", verbose_name=_("tags"),
+        help_text=_("Areas of work from the organisation's list: the alignment map shows where two teams "
+                    "claim the same one."),
+    )
 
     class Meta(CharterItem.Meta):
         verbose_name_plural = _("boundaries")
@@ -305,6 +312,16 @@ class Boundary(CharterItem):
 
     def __str__(self) -> str:
         return f"{self.area} ({self.get_label_display() or 'unlabelled'})"
+
+    # Between the tag names of `tag_list`: a control character, which a tag's name may not hold.
+    TAG_SEPARATOR = "\x1f"
+
+    @property
+    def tag_names(self) -> list[str]:
+        """Its tags' names in the list's order, from the `tag_list` the charter's loaders annotate
+        (`charters.tags.with_tag_list`); none when it was loaded without."""
+        names = [name for name in (getattr(self, "tag_list", "") or "").split(self.TAG_SEPARATOR) if name]
+        return sorted(names, key=str.casefold)
 
 
 class Goal(CharterItem):
@@ -520,6 +537,32 @@ class OrganisationKeyResultReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result.metric}: {self.value} ({self.get_confidence_display()})"
+
+
+class OrganisationTag(models.Model):
+    """An area of work on the organisation's list (e.g. "Booking flow"): boundaries of its teams' charters
+    carry tags from it, so the alignment map can show where two teams claim the same area."""
+
+    organisation = models.ForeignKey("alignment.Organisation", on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(
+        _("name"), max_length=80,
+        validators=[RegexValidator(r"[\x00-\x1f]", inverse_match=True, message=_("A tag is one line of text."))],
+        help_text=_("An area of work several teams may touch, e.g. Booking flow."),
+    )
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = [Lower("name"), "pk"]
+        constraints = [
+            # One tag per name in an organisation, whatever the letters' case.
+            models.UniqueConstraint(Lower("name"), "organisation", name="org_tag_name_unique_per_organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("charters:tag", args=[self.organisation.slug, self.pk])
 
 
 # URL kind → model: the one place a kind named in a URL is looked up.

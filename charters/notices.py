@@ -153,12 +153,19 @@ def tell_consent_reminder(charter: Charter, gaps: list, *, key: str, asked_by=No
     return notifications.deliver_many(messages, now=now)
 
 
-def tell_round_blocked(charter: Charter, *, open_objections: list[Response], gaps: list, now=None) -> None:
+def tell_round_blocked(charter: Charter, *, open_objections: list[Response], gaps: list, quorum=None,
+                       now=None) -> None:
     """The closing date passed but the charter could not be ratified: tell the leaders what blocks it, once
-    per round (the key names the proposal and its closing date)."""
+    per round (the key names the proposal and its closing date). `quorum` (`selectors.Quorum`) when it is
+    not met: then no confirmation ratifies it until more people respond."""
     team = charter.team
     lines = [f"Responses closed on {charter.responses_close_on:%A %-d %B}, but version {charter.number} could "
              "not be ratified by itself. What blocks it:"]
+    if quorum is not None:
+        lines.append(f"- The quorum is not met: {quorum.needed} of {quorum.eligible} people must respond "
+                     f"({quorum.percent}%) and {quorum.responded} have. {quorum.missing} more "
+                     f"response{'' if quorum.missing == 1 else 's'} needed before anyone can ratify it; remind "
+                     "them, or change the quorum.")
     for response in open_objections:
         lines.append(f"- {response.member.name} objects, and awaits your answer.")
     for gap in gaps:

@@ -23,13 +23,17 @@ test is one probe per key result into the `kr_progress_one_latest_per_lineage` i
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -422,3 +426,123 @@ def contributors_page(goal: OrganisationGoal, *, page: str | int | None = None,
     # query: their key results' latest readings
     contributions = _contributions(rows[:per_page], goal.organisation.slug)
     return ContributorsPage(contributions=contributions, paged=Paged(number=number, has_next=len(rows) > per_page))
+
+
+# Cross-team signals ------------------------------------------------------------------------------
+# Where teams' charters meet: two teams claiming the same tagged area, a tradeoff naming another team's
+# area, and (from apps to the right of charters, through `register_signal_source`) anything else two
+# teams should talk about. Shown to everyone who reads the map, above its teams (`map_signals`).
+
+SIGNALS_SHOWN = 10  # of each kind on the map; the rest are counted ("and N more")
+TEAMS_SHOWN = 5  # teams named in one signal; the rest are counted
+
+
+@dataclass(frozen=True)
+class CharterLink:
+    """A team named in a signal, linking to its charter in force (at the part the signal is about)."""
+
+    team_name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One place where two or more teams' charters meet, in words, with a link to each team's charter."""
+
+    summary: str  # e.g. "Platform and Growth both say they decide: Booking flow"
+    teams: tuple[CharterLink, ...]
+    detail: str = ""  # one more sentence, e.g. which goal and which words
+
+
+@dataclass(frozen=True)
+class SignalGroup:
+    """The first signals of one kind, and how many there are in all."""
+
+    kind: str  # a CSS-safe key, e.g. "overlap"
+    heading: str
+    signals: tuple[Signal, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.signals)
+
+
+# A source: `source(organisation, *, now, shown)` returns a SignalGroup (or None when it has nothing to say)
+# in a fixed number of queries however many teams the organisation has, from ratified charters and what every
+# reader of the map may read: never a check-in's words, nor the text of something only two teams may read.
+SignalSource = Callable[..., SignalGroup | None]
+_signal_sources: list[SignalSource] = []
+
+
+def register_signal_source(source: SignalSource) -> None:
+    """Offer a kind of cross-team signal to the map (charters registers its own; `asks/apps.py` its one)."""
+    if source not in _signal_sources:
+        _signal_sources.append(source)
+
+
+@dataclass(frozen=True)
+class SignalsSection:
+    groups: tuple[SignalGroup, ...]
+
+
+# An organisation's signals are worked out once and shared by every reader of its map: working them out reads
+# every charter in force (at 1,000 teams three queries and a tenth of a second). They are kept under the
+# organisation's signals generation, a token the code that changes what they are made of replaces once its
+# transaction commits (`forget_signals`): a ratification (here, `services.ratify`), the organisation's tags
+# (`tags`), a team renamed, archived or restored (the core's `team_changed`, received in `apps.py`), and a
+# request between teams sent, answered or withdrawn (`asks.services`). A consultation becomes overdue with the
+# date, so the day is part of the key too. A reader who worked them out from data a write has just changed
+# stores them under the old token, which nobody reads any more.
+SIGNALS_KEPT_FOR = 24 * 60 * 60  # seconds; a day's key is not read after the day anyway
+
+
+def _generation_key(organisation_id: int) -> str:
+    return f"map-signals-generation:{organisation_id}"
+
+
+def _generation(organisation_id: int) -> str:
+    """The organisation's current signals generation (a fresh one when none is kept, so an old one is never
+    reused)."""
+    key = _generation_key(organisation_id)
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(key)
+    return generation
+
+
+def forget_signals(organisation_id: int) -> None:
+    """What the map's signals are made of changed for this organisation: they are worked out again by the next
+    reader, once the writing transaction commits (before, a reader could store what is about to change)."""
+    transaction.on_commit(lambda: cache.set(_generation_key(organisation_id), uuid.uuid4().hex, timeout=None))
+
+
+def map_signals(organisation, user) -> SignalsSection:
+    """The alignment map's section of cross-team signals, the same for every reader of the map: shared under
+    the organisation's signals generation and the day (no query), else `find_signals`."""
+    today = timezone.now().date()
+    key = f"map-signals:2:{organisation.pk}:{_generation(organisation.pk)}:{today:%Y-%m-%d}:{SIGNALS_SHOWN}"
+    section = cache.get(key)
+    if section is None:
+        section = find_signals(organisation)
+        cache.set(key, section, timeout=SIGNALS_KEPT_FOR)
+    return section
+
+
+def find_signals(organisation, *, now: datetime | None = None) -> SignalsSection:
+    """Every registered source's first signals: each source's queries, in the order the sources registered
+    (`charters.cross_team`: overlaps 1–3, tradeoffs 1–2; `asks.signals`: 1–2)."""
+    now = now or timezone.now()
+    groups = tuple(group for source in _signal_sources
+                   if (group := source(organisation, now=now, shown=SIGNALS_SHOWN)) is not None and group.total)
+    return SignalsSection(groups=groups)
+
+
+def team_names(names: list[str], more: int = 0) -> str:
+    """"Platform and Growth", "Platform, Growth and Clinical Support", "Platform, Growth and 3 more teams"."""
+    if more:
+        return f"{', '.join(names)} and {more} more team{pluralize(more)}"
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"

@@ -25,6 +25,7 @@ from charters.forms import (
     CommentForm,
     ProgressForm,
     ProposeForm,
+    QuorumForm,
     ResponseForm,
     organisation_reading_form,
 )
@@ -47,10 +48,13 @@ from charters.permissions import (
     CharterPermissions,
     OrganisationGoalActions,
     OrganisationGoalPermissions,
+    StanceVisibility,
     for_charter,
     may_resolve,
+    stance_visibility,
 )
 from charters.prose import attach_prose, cache_key
+from charters.tags import refresh_tag_lists, with_tag_list
 from charters.versions import SectionDiff, compare, compare_texts, section_texts
 
 
@@ -66,7 +70,7 @@ def load_content(charter: Charter) -> CharterContent:
     return CharterContent(
         charter=charter,
         non_negotiables=list(NonNegotiable.objects.filter(charter=charter)),
-        boundaries=list(Boundary.objects.filter(charter=charter)),
+        boundaries=list(with_tag_list(Boundary.objects.filter(charter=charter))),
         goals=goals,
     )
 
@@ -74,9 +78,10 @@ def load_content(charter: Charter) -> CharterContent:
 def kept_content(charter: Charter) -> CharterContent:
     """`load_content`, for a ratified version from the cache: its items never change, so they are kept
     under its identity (`cache_key`) by the first reading (4 queries). Later readings read only its
-    goals' owners, whose names may change: 1 query (none without owners), and the organisation goals
-    they contribute to, whose objectives may change: 1 more (none without such a link). A working copy
-    is loaded as it now stands (4)."""
+    goals' owners, whose names may change: 1 query (none without owners), the organisation goals
+    they contribute to, whose objectives may change: 1 more (none without such a link), and the names of
+    its boundaries' tags, which the organisation's list may rename: 1 more (none without tags). A working
+    copy is loaded as it now stands (4: a boundary's tag names come with it, `tags.with_tag_list`)."""
     if not charter.was_ratified:
         return load_content(charter)
     key = f"charter-content:{cache_key(charter)}"
@@ -92,6 +97,7 @@ def kept_content(charter: Charter) -> CharterContent:
             goal.owner, goal.contributes_to = related[goal.pk]
         return content
     non_negotiables, boundaries, goals = kept
+    refresh_tag_lists(boundaries)  # a tag's name is the organisation's list's: renamed since, perhaps
     owner_ids = {goal.owner_id for goal in goals if goal.owner_id}
     owners = Goal._meta.get_field("owner").related_model.objects.in_bulk(owner_ids) if owner_ids else {}
     linked_ids = {goal.contributes_to_id for goal in goals if goal.contributes_to_id}
@@ -108,7 +114,7 @@ def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
     goals = list(Goal.objects.filter(charter__in=by_charter).select_related("owner", "contributes_to").prefetch_related(
         Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"), to_attr="key_results_list")))
     non_negotiables = list(NonNegotiable.objects.filter(charter__in=by_charter))
-    boundaries = list(Boundary.objects.filter(charter__in=by_charter))
+    boundaries = list(with_tag_list(Boundary.objects.filter(charter__in=by_charter)))
     return {pk: CharterContent(
         charter=charter,
         non_negotiables=[item for item in non_negotiables if item.charter_id == pk],
@@ -327,6 +333,37 @@ class ConsentPicture:
 
     responses: list[Response]
     gaps: list[Gap]
+    quorum: Quorum | None = None  # while the round runs, when the version has one
+    # What the reader sees by name (`permissions.stance_visibility`); None: everything.
+    visibility: StanceVisibility | None = None
+
+    @property
+    def hidden(self) -> bool:
+        """Some stances are hidden from this reader until the round ends."""
+        return self.visibility is not None and not self.visibility.everything
+
+    @property
+    def shown_responses(self) -> list[Response]:
+        """The responses the reader sees by name: all of them, or while hidden only the objections for leaders."""
+        seen = self.visibility
+        if seen is None or seen.everything:
+            return self.responses
+        return [r for r in self.responses
+                if (seen.objections if r.is_objection else seen.consents)]
+
+    @property
+    def shown_gaps(self) -> list[Gap]:
+        """Whose word is missing, by name, if the reader may see it."""
+        return self.gaps if self.visibility is None or self.visibility.missing else []
+
+    @property
+    def asked_count(self) -> int:
+        """How many people were asked for their word: those who responded and those who have not yet."""
+        return len(self.responses) + len(self.not_responded)
+
+    @property
+    def shown_not_responded(self) -> list[Gap]:
+        return [gap for gap in self.shown_gaps if gap.kind == ConsentGap.Kind.NO_RESPONSE]
 
     @property
     def consents(self) -> list[Response]:
@@ -374,6 +411,45 @@ def consent_gaps(responses: list[Response], members: list) -> list[Gap]:
     return gaps
 
 
+@dataclass(frozen=True)
+class Quorum:
+    """How many of the people who can respond must give their word (consent or objection alike), and how
+    many have: `Charter.quorum_percent` of them, rounded up."""
+
+    percent: int
+    eligible: int  # the team's people who can respond (`Capability.RESPOND_TO_CHARTER`)
+    responded: int  # of them, those who responded (to any text of this version)
+
+    @property
+    def needed(self) -> int:
+        return -(-self.percent * self.eligible // 100)  # ceiling, in whole people
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.needed - self.responded)
+
+    @property
+    def is_met(self) -> bool:
+        return self.missing == 0
+
+    def refusal(self) -> str:
+        """Why ratifying must wait, in the leader's words."""
+        more = self.missing
+        return (f"The quorum is not met: {self.percent}% of the team, {self.needed} of {self.eligible} people, "
+                f"must respond before the charter can be ratified, and {self.responded} "
+                f"{'has' if self.responded == 1 else 'have'}. {more} more response{'' if more == 1 else 's'} "
+                f"{'is' if more == 1 else 'are'} needed, consent or objection alike.")
+
+
+def quorum_of(charter: Charter, responses: list[Response], members: list) -> Quorum | None:
+    """The charter's quorum against the team's members already loaded (pure: no queries); None without one."""
+    if not charter.quorum_percent:
+        return None
+    eligible = {m.user_id for m in members if Capability.RESPOND_TO_CHARTER in capabilities_of(m)}
+    responded = sum(1 for r in responses if r.member_id in eligible)
+    return Quorum(percent=charter.quorum_percent, eligible=len(eligible), responded=responded)
+
+
 def since_response(response: Response) -> list[SectionDiff] | None:
     """The text the member responded to (kept with the response) against the version's text now (4 queries);
     None when their response predates keeping it."""
@@ -411,6 +487,7 @@ class CharterPage:
     amend_form: AmendmentForm | None = None
     amendment_in_progress: Charter | None = None  # offered instead of "Start an amendment"
     propose_form: ProposeForm | None = None
+    quorum_form: QuorumForm | None = None  # a leader changes the quorum while the round runs
     ratify_gaps: list[Gap] | None = None  # the leader asked to ratify: confirm despite these
     changes: dict[str, SectionDiff] = field(default_factory=dict)  # an amendment against the version it amends
     consent_error: str | None = None
@@ -425,7 +502,8 @@ class CharterPage:
 def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version: bool = False,
                  response_form: ResponseForm | None = None, comment_form: CommentForm | None = None,
                  answer_form: tuple[int, AnswerForm] | None = None, amend_form: AmendmentForm | None = None,
-                 propose_form: ProposeForm | None = None, ratify_gaps: list[Gap] | None = None,
+                 propose_form: ProposeForm | None = None, quorum_form: QuorumForm | None = None,
+                 ratify_gaps: list[Gap] | None = None,
                  consent_error: str | None = None,
                  progress_form: tuple[int, ProgressForm] | None = None) -> CharterPage:
     """The charter page for this reader, with any form that failed shown as it was typed.
@@ -471,12 +549,17 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
             else Charter.objects.filter(team=access.team).working().first()
     if page.perms.propose:
         page.propose_form = propose_form or ProposeForm(instance=charter)
+    if page.perms.change_quorum:
+        page.quorum_form = quorum_form or QuorumForm(instance=charter)
     page.ratify_gaps = ratify_gaps
     page.completeness = check_charter(page.content)
     # Whose word is missing is worked out from today's team while consent is open; a ratified
     # version reads the record kept when it was ratified instead.
     members = [] if charter.was_ratified else list(access.team.memberships.select_related("user"))
     page.consent = consent_picture(charter, members)
+    page.consent.visibility = stance_visibility(access, charter)
+    if not charter.was_ratified:
+        page.consent.quorum = quorum_of(charter, page.consent.responses, members)
     page.my_response = next((r for r in page.consent.responses if r.member_id == access.user.pk), None)
     if page.perms.consent:
         page.response_form = response_form or ResponseForm(
@@ -542,7 +625,9 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
              kr.latest.progress.recorded_by.name if kr.latest.progress and kr.latest.progress.recorded_by else "")
             for kr in goal.key_results_list])
         for goal in page.content.goals))
-    return {**{section.value: base for section in Section}, "goals": goals}
+    # A boundary's tags are named by the organisation's list, which changes without the text.
+    boundaries = (*base, fragments.digest(item.tag_names for item in page.content.boundaries))
+    return {**{section.value: base for section in Section}, "boundaries": boundaries, "goals": goals}
 
 
 def _lazy(make, *args) -> SimpleLazyObject:

@@ -23,7 +23,7 @@ from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused, ItemRemoved
 from alignment.locks import lock_team
 from alignment.permissions import ARCHIVED_REFUSAL
-from charters import notices, webhooks
+from charters import notices, organisation_map, webhooks
 from charters.completeness import check_charter
 from charters.locks import (
     lock_charter,
@@ -52,8 +52,9 @@ from charters.models import (
     Response,
     Section,
 )
-from charters.selectors import Gap, consent_gaps, load_content
+from charters.selectors import Gap, Quorum, consent_gaps, load_content, quorum_of
 from charters.signals import charter_ratified
+from charters.tags import set_boundary_tags
 from charters.versions import section_texts
 
 DISCARDED = "This version no longer exists: it was discarded."
@@ -139,11 +140,17 @@ def _copy_items(*, source: Charter, target: Charter) -> None:
         NonNegotiable(charter=target, position=i.position, title=i.title, standard=i.standard, why=i.why)
         for i in content.non_negotiables
     )
-    Boundary.objects.bulk_create(
+    new_boundaries = Boundary.objects.bulk_create(
         Boundary(charter=target, position=i.position, area=i.area, label=i.label, guardrails=i.guardrails,
                  set_by=i.set_by)
         for i in content.boundaries
     )
+    tagged = [item.pk for item in content.boundaries if item.tag_names]
+    if tagged:  # their tags go with them: 1 query to read them, 1 to write them
+        tags = Boundary.tags.through
+        copied = {old.pk: new.pk for old, new in zip(content.boundaries, new_boundaries, strict=True)}
+        tags.objects.bulk_create(tags(boundary_id=copied[boundary_id], organisationtag_id=tag_id) for boundary_id, tag_id
+                                 in tags.objects.filter(boundary__in=tagged).values_list("boundary_id", "organisationtag_id"))
     new_goals = Goal.objects.bulk_create(
         Goal(charter=target, origin=g, position=g.position, objective=g.objective,
              purpose_part=g.purpose_part, contributes_to_id=g.contributes_to_id, tradeoff=g.tradeoff,
@@ -197,8 +204,9 @@ UPDATE_SECTION = {Section.PURPOSE: update_purpose, Section.PEOPLE: update_people
 
 # Listed items -----------------------------------------------------------------------------------
 
-def add_item(*, charter: Charter, item: CharterItem, actor=None) -> CharterItem:
-    """Append `item` (built by its form, not yet saved) at the end of its list.
+def add_item(*, charter: Charter, item: CharterItem, actor=None, tags=None) -> CharterItem:
+    """Append `item` (built by its form, not yet saved) at the end of its list; a boundary with `tags`
+    (of the organisation's list) carries them.
 
     A key result added with a current value has it recorded as its first reading (`_record_typed_progress`).
     """
@@ -219,6 +227,8 @@ def add_item(*, charter: Charter, item: CharterItem, actor=None) -> CharterItem:
                 item.save()
         except IntegrityError:  # the goal vanished despite the lock (e.g. SQLite): say so, keep the text
             raise ItemRemoved("The goal you were adding this key result to was removed meanwhile.") from None
+        if isinstance(item, Boundary) and tags is not None:
+            set_boundary_tags(item, tags, organisation_id=charter.team.organisation_id)
         if isinstance(item, KeyResult) and item.lineage_id is None:  # a new key result starts its own lineage
             item.lineage_id = item.pk
             KeyResult.objects.filter(pk=item.pk).update(lineage=item.pk)
@@ -228,8 +238,10 @@ def add_item(*, charter: Charter, item: CharterItem, actor=None) -> CharterItem:
     return item
 
 
-def update_item(*, charter: Charter, item: CharterItem, expected_version: int, actor=None) -> CharterItem:
-    """Save the editable fields of `item` (as its form set them) unless someone saved it first.
+def update_item(*, charter: Charter, item: CharterItem, expected_version: int, actor=None,
+                tags=None) -> CharterItem:
+    """Save the editable fields of `item` (as its form set them) unless someone saved it first; a boundary
+    given `tags` (of the organisation's list) carries exactly those.
 
     A key result whose current value or confidence changed has it recorded as a reading, once per change
     (`_record_typed_progress`). Raises ConcurrentEditError with the saved row, or ItemRemoved if it was removed.
@@ -243,6 +255,8 @@ def update_item(*, charter: Charter, item: CharterItem, expected_version: int, a
             _check_contribution(locked, item, before=Goal.objects.filter(pk=item.pk)
                                 .values_list("contributes_to_id", flat=True).first())
         save_if_unchanged(item, expected_version=expected_version, fields=list(item.EDITABLE_FIELDS))
+        if isinstance(item, Boundary) and tags is not None:
+            set_boundary_tags(item, tags, organisation_id=charter.team.organisation_id)
         if before is not None:
             _record_typed_progress(item, actor=actor, before=before)
         _mark_text_changed(locked)
@@ -313,11 +327,14 @@ def move_item(*, charter: Charter, item: CharterItem, direction: str) -> None:
 
 # Consent ----------------------------------------------------------------------------------------
 
-def propose(*, charter: Charter, actor, responses_close_on: date | None = None) -> Charter:
+def propose(*, charter: Charter, actor, responses_close_on: date | None = None, quorum_percent: int | None = None,
+            stances_hidden: bool = False) -> Charter:
     """Put a draft to the team for comments and consent; the required checks must pass.
 
     `responses_close_on` is an optional day, in the team's time zone, by which members
-    should respond; it is shown to them.
+    should respond; it is shown to them. `quorum_percent` is the optional share of the people who
+    can respond whose word ratifying needs (`set_quorum` changes it while proposed);
+    `stances_hidden` hides who said what until the round ends (`permissions.stance_visibility`).
     """
     with transaction.atomic():
         charter = _locked(charter)
@@ -332,9 +349,32 @@ def propose(*, charter: Charter, actor, responses_close_on: date | None = None) 
         charter.state = Charter.State.PROPOSED
         charter.proposed_at = timezone.now()
         charter.responses_close_on = responses_close_on
+        charter.quorum_percent = _checked_quorum(quorum_percent)
+        charter.stances_hidden = bool(stances_hidden)
         charter.reminded_at = charter.round_closed_at = None  # a new consent round
-        charter.save(update_fields=["state", "proposed_at", "responses_close_on", "reminded_at", "round_closed_at"])
+        charter.save(update_fields=["state", "proposed_at", "responses_close_on", "quorum_percent", "stances_hidden",
+                                    "reminded_at", "round_closed_at"])
         notices.tell_proposed(charter, actor=actor)
+    return charter
+
+
+def _checked_quorum(quorum_percent: int | None) -> int | None:
+    if quorum_percent in (None, ""):
+        return None
+    if not 1 <= int(quorum_percent) <= 100:
+        raise ActionRefused("A quorum is a share of the team between 1% and 100%, or empty for none.")
+    return int(quorum_percent)
+
+
+def set_quorum(*, charter: Charter, actor, quorum_percent: int | None) -> Charter:
+    """Change the quorum of a proposal while its round runs (empty: none). Ratifying reads it under the
+    same lock, so a ratification never counts against a quorum that was changed at the same moment."""
+    with transaction.atomic():
+        charter = _locked(charter)
+        if not charter.is_proposed:
+            raise ActionRefused("The quorum changes while the charter is proposed; set it when you propose it.")
+        charter.quorum_percent = _checked_quorum(quorum_percent)
+        charter.save(update_fields=["quorum_percent"])
     return charter
 
 
@@ -439,6 +479,7 @@ class ConsentStanding:
     open_objections: list[Response]  # unanswered: they block ratifying
     gaps: list[Gap]  # whose word on the final text is missing: ratifying needs the leader's confirmation
     memberships: list
+    quorum: Quorum | None = None  # when the version has one: not met, it blocks ratifying, confirmed or not
 
 
 def consent_standing(charter: Charter) -> ConsentStanding:
@@ -448,7 +489,16 @@ def consent_standing(charter: Charter) -> ConsentStanding:
         response.charter = charter
     memberships = list(charter.team.memberships.select_related("user"))
     return ConsentStanding(open_objections=[r for r in responses if r.is_open_objection],
-                           gaps=consent_gaps(responses, memberships), memberships=memberships)
+                           gaps=consent_gaps(responses, memberships), memberships=memberships,
+                           quorum=quorum_of(charter, responses, memberships))
+
+
+class QuorumNotMet(ActionRefused):
+    """Too few of the people who can respond have: no leader's confirmation ratifies it."""
+
+    def __init__(self, quorum: Quorum):
+        self.quorum = quorum
+        super().__init__(quorum.refusal())
 
 
 class GapsNeedConfirmation(ActionRefused):
@@ -493,7 +543,8 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
     While members have not responded to the final text (or an objector has not said
     whether the amendment resolves their objection), it raises `GapsNeedConfirmation`
     unless the leader confirmed (`despite_gaps`); the gaps are then kept as part of the
-    record. Tells the team (`notices`) and posts to its chat webhooks (`webhooks`) in the
+    record. A quorum not met (`QuorumNotMet`) refuses even then: the leader's word does not
+    stand in for the team's. Tells the team (`notices`) and posts to its chat webhooks (`webhooks`) in the
     same transaction, so nothing leaves unless it commits; then sends `charter_ratified`
     for the apps after charters (reviews joins the team's open cycle on it).
     """
@@ -508,6 +559,8 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
                 f"{open_objections} objection{pluralize(open_objections)} still "
                 f"need{'' if open_objections != 1 else 's'} your answer before the charter can be ratified."
             )
+        if standing.quorum is not None and not standing.quorum.is_met:
+            raise QuorumNotMet(standing.quorum)
         gaps, memberships = standing.gaps, standing.memberships
         if gaps and not despite_gaps:
             raise GapsNeedConfirmation(gaps)
@@ -520,6 +573,7 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
         _carry_progress(charter)
         notices.tell_ratified(charter, actor=actor, memberships=memberships)
         webhooks.post_ratified(charter)
+        organisation_map.forget_signals(charter.team.organisation_id)  # the map's cross-team signals
         charter_ratified.send(sender=Charter, charter=charter)  # for apps to the right: reviews joins the open cycle
     return charter
 
@@ -740,7 +794,9 @@ def close_round(*, charter: Charter, now: datetime | None = None) -> str | None:
                 ratify(charter=locked, actor=None)
         except ActionRefused:
             standing = consent_standing(locked)
-            notices.tell_round_blocked(locked, open_objections=standing.open_objections, gaps=standing.gaps, now=now)
+            quorum = standing.quorum if standing.quorum is not None and not standing.quorum.is_met else None
+            notices.tell_round_blocked(locked, open_objections=standing.open_objections, gaps=standing.gaps,
+                                       quorum=quorum, now=now)
             return "blocked"
     return "ratified"
 

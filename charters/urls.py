@@ -59,4 +59,13 @@ urlpatterns += [
     path(org_goal + "key-results/<int:key_result_id>/reading/", views.organisation_reading, name="org_reading"),
 ]
 
+# The organisation's tags: everyone in it reads the list; its admins keep it, its teams' leaders add to it.
+org_tags = "o/<slug:org_slug>/tags/"
+
+urlpatterns += [
+    path(org_tags, views.organisation_tags_view, name="tags"),
+    path(org_tags + "<int:tag_id>/", views.organisation_tag, name="tag"),
+    path(org_tags + "<int:tag_id>/remove/", views.organisation_tag_remove, name="tag_remove"),
+]
+
 tabs = [charter, versions]

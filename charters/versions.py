@@ -37,6 +37,8 @@ def section_markdown(content: CharterContent) -> list[tuple[Section, str]]:
     for item in content.boundaries:
         label = item.get_label_display() or "unlabelled"
         boundaries.append(f"- **{item.area}** — *{label}*" + (f" (set by {item.set_by})" if item.set_by else ""))
+        if item.tag_names:
+            boundaries.append(f"  - Tags: {', '.join(item.tag_names)}")
         if item.guardrails.strip():
             boundaries.append(f"  - Guardrails: {item.guardrails.strip()}")
 

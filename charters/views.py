@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,8 +33,10 @@ from charters.forms import (
     CommentForm,
     OrganisationGoalForm,
     OrganisationKeyResultForm,
+    OrganisationTagForm,
     ProgressForm,
     ProposeForm,
+    QuorumForm,
     ResponseForm,
     organisation_reading_form,
 )
@@ -46,6 +49,7 @@ from charters.models import (
     KeyResult,
     OrganisationGoal,
     OrganisationKeyResult,
+    OrganisationTag,
     Response,
     Section,
 )
@@ -56,7 +60,9 @@ from charters.permissions import (
     may_resolve,
     may_see_since_responded,
     organisation_goals_access,
+    organisation_tags_access,
 )
+from charters.tags import add_tag, boundaries_carrying, organisation_tags, remove_tag, rename_tag
 from charters.versions import charter_markdown
 
 DETAIL = "charters/charter_detail.html"
@@ -157,14 +163,19 @@ def charter_amend(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
 @require_POST
 @refusals_explained
 def charter_propose(request: HttpRequest, org_slug: str, team_slug: str, number: int) -> HttpResponse:
-    """Put the draft to the team, with an optional closing date for responses."""
+    """Put the draft to the team, with an optional closing date for responses, quorum and hidden stances;
+    with `change=quorum`, change the quorum of the proposal while its round runs."""
     access = permissions.team_access(request.user, org_slug, team_slug, Capability.STEWARD_CHARTER)
     charter = _version(access, number)
+    if request.POST.get("change") == "quorum":
+        return _change_quorum(request, access, charter)
     form = ProposeForm(request.POST, instance=Charter(pk=charter.pk))
     if form.is_valid():
         try:
             services.propose(charter=charter, actor=request.user,
-                             responses_close_on=form.cleaned_data["responses_close_on"])
+                             responses_close_on=form.cleaned_data["responses_close_on"],
+                             quorum_percent=form.cleaned_data["quorum_percent"],
+                             stances_hidden=form.cleaned_data["stances_hidden"])
         except ActionRefused as exc:
             form.add_error(None, str(exc))
     if form.errors:
@@ -172,6 +183,21 @@ def charter_propose(request: HttpRequest, org_slug: str, team_slug: str, number:
                        status=400)
     messages.success(request, "Proposed to the team. Members can now comment and consent or object.")
     return redirect(_charter_url(access.team))
+
+
+def _change_quorum(request: HttpRequest, access: TeamAccess, charter: Charter) -> HttpResponse:
+    form = QuorumForm(request.POST, instance=Charter(pk=charter.pk))
+    if form.is_valid():
+        try:
+            services.set_quorum(charter=charter, actor=request.user, quorum_percent=form.cleaned_data["quorum_percent"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        return _render(request, selectors.charter_page(access=access, charter=_version(access, charter.number),
+                                                       quorum_form=form), partial="consent", status=400)
+    quorum = form.cleaned_data["quorum_percent"]
+    return _consent_done(request, access, _version(access, charter.number),
+                         f"Quorum set to {quorum}% of the team." if quorum else "No quorum: the quorum is removed.")
 
 
 @login_required
@@ -382,11 +408,12 @@ def item_edit(request: HttpRequest, org_slug: str, team_slug: str, number: int, 
         return _edit_response(request, access=access, charter=charter, form=form, editor=editor, status=400)
 
     def save() -> Charter:
+        tags = form.cleaned_data.get("tags")  # a boundary's, from the organisation's list
         if adding:
-            services.add_item(charter=charter, item=form.instance, actor=request.user)
+            services.add_item(charter=charter, item=form.instance, actor=request.user, tags=tags)
         else:
             services.update_item(charter=charter, item=form.instance, expected_version=form.cleaned_data["version"],
-                                 actor=request.user)
+                                 actor=request.user, tags=tags)
         charter.refresh_from_db(fields=["revision", "edited_at"])
         return charter
 
@@ -852,3 +879,76 @@ def organisation_reading(request: HttpRequest, org_slug: str, goal_id: int, key_
             return redirect(goal.get_absolute_url() + f"#org-kr-{key_result.pk}")
     page = selectors.organisation_goal_page(perms, goal, reading_forms={key_result.pk: form})
     return render(request, ORG_GOAL, page.context(), status=status)
+
+
+# The organisation's tags ------------------------------------------------------------------------
+
+ORG_TAGS = "charters/organisation_tag_list.html"
+
+
+def _tags_page(request, perms, *, form=None, renaming=None, rename_form=None, status: int = 200) -> HttpResponse:
+    tags = list(organisation_tags(perms.organisation))  # query: the list, with how many boundaries carry each
+    return render(request, ORG_TAGS, {"organisation": perms.organisation, "perms": perms, "tags": tags,
+                                      "form": form or (OrganisationTagForm() if perms.add else None),
+                                      "renaming": renaming, "rename_form": rename_form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_tags_view(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The organisation's tags: everyone in it reads the list; its admins and teams' leaders add to it."""
+    perms = organisation_tags_access(request.user, org_slug, add=request.method == "POST")
+    if request.method == "GET":
+        return _tags_page(request, perms)
+    form = OrganisationTagForm(request.POST)
+    if not form.is_valid():
+        return _tags_page(request, perms, form=form, status=400)
+    try:
+        tag = add_tag(organisation=perms.organisation, name=form.cleaned_data["name"])
+    except ActionRefused as exc:
+        form.add_error("name", str(exc))
+        return _tags_page(request, perms, form=form, status=409)
+    messages.success(request, f"“{tag.name}” is on the list.")
+    return redirect("charters:tags", org_slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_tag(request: HttpRequest, org_slug: str, tag_id: int) -> HttpResponse:
+    """Rename a tag (the organisation's admins): every boundary carrying it shows the new name."""
+    perms = organisation_tags_access(request.user, org_slug, manage=True)
+    tag = get_object_or_404(OrganisationTag, pk=tag_id, organisation=perms.organisation)
+    if request.method == "GET":
+        return _tags_page(request, perms, renaming=tag, rename_form=OrganisationTagForm(initial={"name": tag.name}))
+    form = OrganisationTagForm(request.POST)
+    if form.is_valid():
+        try:
+            rename_tag(tag=tag, name=form.cleaned_data["name"])
+        except ActionRefused as exc:
+            form.add_error("name", str(exc))
+    if form.errors:
+        return _tags_page(request, perms, renaming=tag, rename_form=form, status=400)
+    messages.success(request, f"Renamed to “{tag.name}”.")
+    return redirect("charters:tags", org_slug)
+
+
+@login_required
+@require_POST
+def organisation_tag_remove(request: HttpRequest, org_slug: str, tag_id: int) -> HttpResponse:
+    """Remove a tag from the list and from every boundary carrying it, once the admin confirmed."""
+    perms = organisation_tags_access(request.user, org_slug, manage=True)
+    tag = OrganisationTag.objects.filter(pk=tag_id, organisation=perms.organisation).first()
+    back = reverse("charters:tags", args=[org_slug])
+    if tag is None:  # removed already (a double click): nothing more to do
+        return redirect(back)
+    carried = boundaries_carrying(tag)
+    consequences = [f"{carried} boundar{pluralize(carried, 'y,ies')} of charters in force or being drafted "
+                    f"carr{pluralize(carried, 'ies,y')} it and will lose it; the alignment map stops comparing teams "
+                    "by it." if carried else "No boundary of a charter in force or being drafted carries it.",
+                    "Earlier versions lose it too. Leaders cannot choose it again unless it is added back."]
+    if asked := confirm.ask(request, question=f"Remove the tag “{tag.name}”?", yes="Yes, remove it", back=back,
+                            consequences=consequences):
+        return asked
+    remove_tag(tag=tag)
+    messages.success(request, f"“{tag.name}” is no longer on the list.")
+    return redirect(back)

@@ -233,6 +233,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
                         "options": {"expires": 890}},
     "review session reminders": {"task": "reviews.tasks.remind_review_sessions", "schedule": 900.0,
                                  "options": {"expires": 890}},
+    # Closed cycles older than their organisation's retention are deleted, in batches (reviews/retention.py).
+    "closed-cycle retention": {"task": "reviews.tasks.purge_closed_cycles", "schedule": 86400.0,
+                               "options": {"expires": 86000}},
+    # Charters asking to be revisited: review prompts fired once each, leaders told (reviews/triggers.py).
+    "review triggers": {"task": "reviews.tasks.fire_review_triggers", "schedule": 3600.0,
+                        "options": {"expires": 3500}},
     # Leaders of a team consulting on a request are reminded the day before it is due, once.
     "consult reminders": {"task": "asks.tasks.remind_consult_asks", "schedule": 900.0, "options": {"expires": 890}},
     # Reminder emails held through someone's quiet hours go out once those end.

@@ -22,10 +22,10 @@ class DecisionOutcomeInline(admin.TabularInline):
 
 @admin.register(Decision)
 class DecisionAdmin(admin.ModelAdmin):
-    list_display = ["title", "team", "verdict", "outcome", "logged_at"]
+    list_display = ["title", "team", "verdict", "outcome", "logged_at", "review_on"]
     list_filter = ["verdict", "outcome", "team__organisation"]
     search_fields = ["title", "description", "outcome_reason"]
     list_select_related = ["team"]
     raw_id_fields = ["team", "charter", "goal", "key_result", "logged_by", "decided_by"]
-    readonly_fields = ["verdict", "version", "idempotency_key"]
+    readonly_fields = ["verdict", "version", "idempotency_key", "reviewed_at", "reviewed_by"]
     inlines = [DecisionOutcomeInline]

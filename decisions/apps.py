@@ -11,6 +11,13 @@ class DecisionsConfig(AppConfig):
         from decisions import urls
 
         panels.register_tabs(urls.app_name, urls.tabs)
+        from alignment.my_week import register_week_source
+        from decisions import my_week
+        from decisions.calendar import review_dates
+        from notifications import services as notifications
+
+        register_week_source(my_week.week_items)
+        notifications.register_calendar_source(review_dates)
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters: decisions judged against each demo charter."""

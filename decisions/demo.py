@@ -32,6 +32,12 @@ DECISIONS = {
     ],
 }
 
+# Decisions the team looks at again: days from seeding to their review date (0: due today, in My week).
+REVIEW_IN_DAYS = {
+    "Cache the dashboard for the regional office": 0,
+    "Add offline mode to the clinic tablets": 30,
+}
+
 # Calls a leader made first and then changed, so the demo shows a decision's history.
 EARLIER_CALLS = {
     "Move referrals to the new message queue": ("decline", "Not before the winter peak; we cannot lose referrals then."),
@@ -54,8 +60,11 @@ def seed_decisions(organisation) -> None:
             if Decision.is_investment(purpose, metric) and key_results:
                 investment = {"key_result": key_results[0], "investment_amount": "up to 5 points for two weeks",
                               "investment_until": timezone.localdate() + timedelta(weeks=4)}
+            review_on = (timezone.localdate(timezone=team.zone) + timedelta(days=REVIEW_IN_DAYS[title])
+                         if title in REVIEW_IN_DAYS else None)
             decision = services.log_decision(team=team, actor=leader, title=title, description=description,
-                                             purpose_effect=purpose, metric_effect=metric, **investment)
+                                             purpose_effect=purpose, metric_effect=metric, review_on=review_on,
+                                             **investment)
             if title in EARLIER_CALLS:
                 earlier, why = EARLIER_CALLS[title]
                 services.record_outcome(decision=decision, actor=leader, outcome=earlier, reason=why,

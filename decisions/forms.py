@@ -18,13 +18,14 @@ class DecisionForm(forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["title", "description", "purpose_effect", "metric_effect", "goal", "key_result",
-                  "investment_amount", "investment_until"]
+                  "investment_amount", "investment_until", "review_on"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             # Each choice is described by the purpose shown beside it, so a screen reader hears the real words.
             "purpose_effect": forms.RadioSelect(attrs={"aria-describedby": "purpose-reminder"}),
             "metric_effect": forms.RadioSelect,
             "investment_until": forms.DateInput(attrs={"type": "date"}),
+            "review_on": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
             "purpose_effect": _("Does it advance who we serve, the outcome we exist for, or what we refuse "
@@ -66,7 +67,23 @@ class OutcomeForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                              help_text=_("Required when your decision departs from the verdict."))
+    review_on = forms.DateField(
+        label=_("Review by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional: when the team should look at this decision again. It shows in the leaders' "
+                    "My week and calendar when due."))
     version = forms.IntegerField(widget=forms.HiddenInput, error_messages={
         "required": _("This form is missing its version; reload the page and try again."),
         "invalid": _("This form's version is not valid; reload the page and try again."),
     })
+
+
+class ReviewedForm(forms.Form):
+    """A leader looked at the decision again: its review is done, with the next review date if any."""
+
+    next_review_on = forms.DateField(
+        label=_("Next review by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional: leave empty if it needs no further review."))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_reviewed_%s")
+        super().__init__(*args, **kwargs)

@@ -81,6 +81,10 @@ class Decision(models.Model):
         help_text=_("Optional: when the team should look at this decision again; shown in My week and the "
                     "calendar feed when due."),
     )
+    reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True, editable=False,
+                                       help_text=_("When a leader last marked it reviewed."))
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", editable=False)
 
     class Meta:
         ordering = ["-logged_at", "-pk"]
@@ -98,6 +102,10 @@ class Decision(models.Model):
             # only those not declined are indexed.
             models.Index(models.F("team"), INVESTMENT_DUE, name="decision_investments_due",
                          condition=models.Q(verdict="conscious_investment") & ~models.Q(outcome="decline")),
+            # Decisions whose review date has come, for the leaders' My week and calendar feed: only those
+            # with a review date are indexed (marking one reviewed clears or moves its date).
+            models.Index(fields=["team", "review_on"], name="decision_review_due",
+                         condition=models.Q(review_on__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +166,10 @@ class Decision(models.Model):
     @property
     def recommended_outcome_label(self) -> str:
         return str(self.Outcome(self.recommended_outcome).label)
+
+    def review_due(self, today: date) -> bool:
+        """Its review date has come (`today` in the team's zone); marking it reviewed clears or moves the date."""
+        return self.review_on is not None and self.review_on <= today
 
     @property
     def is_departure(self) -> bool:

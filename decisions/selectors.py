@@ -62,6 +62,8 @@ class LogRow:
     departs: bool  # the final decision goes against the verdict
     logged_at: datetime
     logged_by: str  # the person's name; empty when they are gone
+    review_on: date | None = None  # when the team looks at it again
+    review_due: bool = False  # that day has come in the team's zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +108,17 @@ def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) ->
     start = (number - 1) * LOG_PAGE_SIZE
     found = list(decisions.values_list(  # one more than a page says whether there is an older one
         "pk", "title", "purpose_effect", "metric_effect", "verdict", "outcome", "logged_at",
-        "logged_by__display_name", "logged_by__email")[start:start + LOG_PAGE_SIZE + 1])
+        "logged_by__display_name", "logged_by__email", "review_on")[start:start + LOG_PAGE_SIZE + 1])
+    today = timezone.localdate(timezone=team.zone)
     rows = [
         LogRow(url=urls.of(pk), title=title, purpose_effect=labels["purpose_effect"][purpose_effect],
                metric_effect=labels["metric_effect"][metric_effect], verdict=row_verdict,
                verdict_label=labels["verdict"][row_verdict], outcome_label=labels["outcome"][outcome],
                departs=Decision.departs(row_verdict, outcome), logged_at=logged_at,
                # A person's name has one home, User.name: asked of the two columns it reads.
-               logged_by=User(display_name=display_name, email=email).name if email else "")
-        for pk, title, purpose_effect, metric_effect, row_verdict, outcome, logged_at, display_name, email
+               logged_by=User(display_name=display_name, email=email).name if email else "",
+               review_on=review_on, review_due=review_on is not None and review_on <= today)
+        for pk, title, purpose_effect, metric_effect, row_verdict, outcome, logged_at, display_name, email, review_on
         in found[:LOG_PAGE_SIZE]
     ]
     investments = investments_to_check(team)
@@ -153,7 +157,7 @@ def investments_to_check(team) -> list[tuple]:
 
 def decisions_for_page(team) -> QuerySet[Decision]:
     """One decision with everything its page shows, in 1 query once filtered by pk."""
-    return team.decisions.select_related("logged_by", "decided_by", "goal", "key_result", "charter")
+    return team.decisions.select_related("logged_by", "decided_by", "reviewed_by", "goal", "key_result", "charter")
 
 
 def leaders(team) -> list:

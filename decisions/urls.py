@@ -13,6 +13,7 @@ urlpatterns = [
     decision_log.path(team + "decisions/", views.decision_list, name="list"),
     decision_log.path(team + "decisions/new/", views.decision_create, name="create"),
     decision_log.path(team + "decisions/<int:decision_id>/", views.decision_detail, name="detail"),
+    decision_log.path(team + "decisions/<int:decision_id>/reviewed/", views.decision_reviewed, name="reviewed"),
 ]
 
 tabs = [decision_log]

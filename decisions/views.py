@@ -14,7 +14,7 @@ from alignment import permissions, refusals
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
 from decisions import selectors, services
-from decisions.forms import DecisionForm, OutcomeForm
+from decisions.forms import DecisionForm, OutcomeForm, ReviewedForm
 from decisions.models import Decision
 
 
@@ -101,7 +101,8 @@ def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decisio
         return _decision_page(request, access, decision, form, status=400)
     try:
         services.record_outcome(decision=decision, actor=request.user, outcome=form.cleaned_data["outcome"],
-                                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+                                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
+                                review_on=form.cleaned_data["review_on"])
     except ActionRefused as exc:
         form.add_error("reason", str(exc))
         return _decision_page(request, access, decision, form, status=400)
@@ -114,8 +115,9 @@ def decision_detail(request: HttpRequest, org_slug: str, team_slug: str, decisio
 def _outcome_initial(decision: Decision) -> dict:
     """A decided decision opens on its own outcome and reason, to change; a pending one on the verdict's."""
     if decision.outcome == Decision.Outcome.PENDING:
-        return {"outcome": decision.recommended_outcome, "version": decision.version}
-    return {"outcome": decision.outcome, "reason": decision.outcome_reason, "version": decision.version}
+        return {"outcome": decision.recommended_outcome, "version": decision.version, "review_on": decision.review_on}
+    return {"outcome": decision.outcome, "reason": decision.outcome_reason, "version": decision.version,
+            "review_on": decision.review_on}
 
 
 def _outcome_conflict(request: HttpRequest, access, decision_id: int) -> HttpResponse:
@@ -131,9 +133,39 @@ def _outcome_conflict(request: HttpRequest, access, decision_id: int) -> HttpRes
     return _decision_page(request, access, current, form, status=409)
 
 
+@login_required
+@require_http_methods(["POST"])
+def decision_reviewed(request: HttpRequest, org_slug: str, team_slug: str, decision_id: int) -> HttpResponse:
+    """A leader marks a decision reviewed: its review date is cleared, or moved to the next one given."""
+    access = permissions.team_access(request.user, org_slug, team_slug, Capability.READ_TEAM)
+    decision = get_object_or_404(selectors.decisions_for_page(access.team), pk=decision_id)
+    archived = refusals.refused_by_archive(access, Capability.RECORD_OUTCOME)
+    form = ReviewedForm(request.POST)
+    if archived:
+        refusals.refuse_as_typed(form, archived)
+        return _decision_page(request, access, decision, OutcomeForm(initial=_outcome_initial(decision)),
+                              reviewed_form=form, status=refusals.ARCHIVED_STATUS)
+    if form.is_valid():
+        try:
+            services.mark_reviewed(decision=decision, actor=request.user,
+                                   next_review_on=form.cleaned_data["next_review_on"])
+        except ActionRefused as exc:
+            form.add_error(None, str(exc))
+    if form.errors:
+        return _decision_page(request, access, decision, OutcomeForm(initial=_outcome_initial(decision)),
+                              reviewed_form=form, status=400)
+    following = form.cleaned_data["next_review_on"]
+    messages.success(request, f"Marked reviewed. Next review by {following:%-d %B %Y}." if following else
+                     "Marked reviewed: it needs no further review.")
+    return redirect(decision)
+
+
 def _decision_page(request: HttpRequest, access, decision: Decision, form: OutcomeForm, *,
-                   status: int = 200) -> HttpResponse:
+                   reviewed_form: ReviewedForm | None = None, status: int = 200) -> HttpResponse:
     page = selectors.decision_page(decision, access=access)
+    if reviewed_form is None and access.may_record_outcome and decision.review_on:
+        reviewed_form = ReviewedForm()
     return render(request, "decisions/decision_detail.html", {
         "team": access.team, "access": access, "decision": decision, "page": page, "form": form,
+        "reviewed_form": reviewed_form,
     }, status=status)

@@ -28,6 +28,7 @@ from reviews.models import (
     RetroTheme,
     RetroVote,
     ReviewCycle,
+    ReviewTrigger,
 )
 
 # The people behind what was said or felt in a session: kept for their own use, never shown here.
@@ -211,3 +212,16 @@ class PromptTemplateAdmin(KeepsWhoSaidWhatOut):
     list_select_related = ["team"]
     raw_id_fields = ["team", "created_by"]
     inlines = [PromptTemplateItemInline]
+
+
+@admin.register(ReviewTrigger)
+class ReviewTriggerAdmin(admin.ModelAdmin):
+    """Review prompts; the evidence's words are the team's check-ins', so it is read, never edited, here."""
+
+    list_display = ["headline", "team", "kind", "state", "fired_at"]
+    list_filter = ["kind", "state", "team__organisation"]
+    search_fields = ["team__name", "headline"]
+    list_select_related = ["team"]
+    raw_id_fields = ["team", "charter", "amendment", "closed_by"]
+    readonly_fields = ["evidence", "fired_at", "subject"]
+

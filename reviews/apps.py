@@ -19,6 +19,10 @@ class ReviewsConfig(AppConfig):
         from reviews import my_week
 
         register_week_source(my_week.week_items)
+        register_week_source(my_week.trigger_items)
+        from charters.panels import register_charter_panel
+
+        register_charter_panel("reviews/_charter_review.html", selectors.charter_review_panel)
         panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel)
         panels.register_team_panel("reviews/retro/_health_trend.html", health_panel)
 
@@ -28,15 +32,16 @@ class ReviewsConfig(AppConfig):
     def _register_calendar_source(self) -> None:
         """Review sessions in each person's calendar feed (notifications/calendar.py)."""
         from notifications import services as notifications
-        from reviews.calendar import review_sessions
+        from reviews.calendar import charter_review_dates, review_sessions
 
         notifications.register_calendar_source(review_sessions)
+        notifications.register_calendar_source(charter_review_dates)
 
     def _register_scheduled_kinds(self) -> None:
         """The scheduler's kinds (reviews.tasks) and what `manage.py schedule_preview` shows of them."""
         from alignment import schedule
         from notifications import services as notifications
-        from reviews import rollover
+        from reviews import rollover, triggers
         from reviews.notices import ACTION_COMMENTED, RETRO_STARTED
 
         notifications.register_kind(rollover.SESSION, "Retrospective reminders", reminder=True,
@@ -53,6 +58,12 @@ class ReviewsConfig(AppConfig):
                                                 "added as a comment on the amendment.",
                                     audience=notifications.LEADER)
         schedule.register_preview(rollover.next_times)
+        notifications.register_kind(triggers.TRIGGER, "The charter asks to be revisited",
+                                    description="For leaders: a non-negotiable strained week after week, "
+                                                "“unclear who decides” again and again, the review date come, "
+                                                "or many who consented gone: with the evidence.",
+                                    audience=notifications.LEADER)
+        schedule.register_preview(triggers.next_times)
 
         from notifications import webhooks
         from reviews.webhooks import RETRO_SUMMARY
@@ -63,6 +74,7 @@ class ReviewsConfig(AppConfig):
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after check-ins: two reviewed cycles per team, and a session to run."""
-        from reviews.demo import seed_retrospectives
+        from reviews.demo import seed_retrospectives, seed_review_triggers
 
         seed_retrospectives(organisation)
+        seed_review_triggers(organisation)

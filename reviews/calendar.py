@@ -11,6 +11,9 @@ Listed for every team of the person's that is not archived (everyone in a team t
 retrospectives). Cycles are created one at a time (the next opens when one closes), so a session
 appears once its cycle is open. Two queries, whatever the number of teams or cycles: the person's
 memberships, then the cycles ending in the window with their retrospective's id.
+
+Also each team's charter review date (`charter_review_dates`): the day the version in force is to be
+reviewed by, an all-day event for everyone in the team, linking to the charter page.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.urls import reverse
 
 from alignment.models import Membership
 from alignment.permissions import Capability, TeamAccess
+from charters.models import Charter
 from notifications.services import Event
 from reviews.models import Retrospective, ReviewCycle
 from reviews.rollover import ends_at
@@ -64,5 +68,34 @@ def review_sessions(user, start: datetime, end: datetime) -> list[Event]:
             description=(f"Cycle {cycle.number} of {team.name} ends on {cycle.end_date:%A %d %b %Y} "
                          f"({team.time_zone}): the day of its retrospective, which reviews the charter, the "
                          "non-negotiables and the cycle's work."),
+        ))
+    return events
+
+
+def charter_review_dates(user, start: datetime, end: datetime) -> list[Event]:
+    """The review dates of the versions in force of the person's teams in [start, end), all day (1 query).
+
+    Everyone in the team sees the date (it is on the charter page too); archived teams drop out.
+    """
+    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
+    charters = (Charter.objects.active()
+                .filter(team__memberships__user=user, team__archived_at__isnull=True,
+                        review_on__gte=utc_start.date() - timedelta(days=1),
+                        review_on__lte=utc_end.date() + timedelta(days=1))
+                .select_related("team__organisation").order_by("team_id"))
+    events = []
+    for charter in charters:  # query: my teams' versions in force whose review date is in the window
+        team = charter.team
+        day_start = datetime.combine(charter.review_on, time.min, team.zone)
+        if not start <= day_start < end:
+            continue
+        events.append(Event(
+            uid=f"charter-review/team-{team.pk}/version-{charter.number}",
+            title=f"{team.name}: review the charter (version {charter.number})",
+            start=day_start,
+            end=datetime.combine(charter.review_on + timedelta(days=1), time.min, team.zone),
+            url=reverse("charters:detail", args=[team.organisation.slug, team.slug]),
+            description=(f"Version {charter.number} of the charter of {team.name} is to be reviewed by "
+                         f"{charter.review_on:%A %d %b %Y}: revisit it, amend it, or move the review date."),
         ))
     return events

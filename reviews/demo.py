@@ -413,3 +413,39 @@ def _towards(start, current, share: float):
         return current
     return round(start + (current - start) * type(start)(str(share)), 2)
 
+
+
+# Growth's story: marketing keeps asking for urgency tricks on the booking page, week after week.
+STRAINED_TEAM, STRAINED_NON_NEGOTIABLE, STRAIN_BY = "growth", "No dark patterns", "liam.oconnor@example.com"
+STRAIN_NOTES = (
+    "Marketing asked for an 'only 2 slots left' banner again; we pushed back, it cost a day.",
+    "The campaign brief has a countdown timer on the booking page. Said no, but it is still in the plan.",
+    "Marketing asked for an 'only 2 slots left' banner.",
+)
+
+
+def seed_review_triggers(organisation) -> None:
+    """Fire the review prompts the demo's check-ins call for, as the scheduler would, so a leader sees one in
+    My week at once: Growth's "No dark patterns" strained in 3 of the last 4 weeks (its last three completed
+    weeks each get a strained check-in, Liam's where there is one), and "unclear who decides" where the
+    demo's check-ins ask it often enough. Running `seed_demo` twice fires nothing new.
+    """
+    from checkins.models import CheckIn
+    from reviews import triggers
+
+    now = timezone.now()
+    team = organisation.teams.filter(slug=STRAINED_TEAM).first()
+    charter = Charter.objects.active_for(team) if team else None
+    strained = charter and charter.non_negotiables.filter(title=STRAINED_NON_NEGOTIABLE).first()
+    if strained:
+        for week, note in zip(triggers.completed_weeks(team, now)[:3], STRAIN_NOTES, strict=False):
+            submitted = CheckIn.objects.filter(team=team, week=week, state=CheckIn.State.SUBMITTED)
+            if submitted.filter(strained_non_negotiable=strained).exists():
+                continue
+            check_in = (submitted.filter(author__email=STRAIN_BY, strained_non_negotiable__isnull=True).first()
+                        or submitted.filter(strained_non_negotiable__isnull=True).order_by("pk").first())
+            if check_in:
+                CheckIn.objects.filter(pk=check_in.pk).update(strained_non_negotiable=strained, strain_note=note)
+    charters = list(Charter.objects.active().filter(team__organisation=organisation, ratified_at__isnull=False)
+                    .select_related("team__organisation").order_by("pk"))
+    triggers.fire(charters, now=now)

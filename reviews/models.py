@@ -146,3 +146,75 @@ class CycleCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment} in {self.cycle}"
+
+
+class ReviewTrigger(models.Model):
+    """A charter version asking its leaders to be revisited, once per condition and subject.
+
+    Fired by the scheduler (`reviews.triggers.fire_due_triggers`) when a condition holds for a team's
+    version in force; kept whatever happens next, so a dismissed trigger does not come back for the same
+    version and subject. A new ratified version starts afresh: its triggers are its own.
+    """
+
+    class Kind(models.TextChoices):
+        STRAINED = "strained", _("a non-negotiable under strain")
+        UNCLEAR = "unclear", _("unclear who decides")
+        REVIEW_DATE = "review_date", _("its review date has come")
+        CONSENT_DEBT = "consent_debt", _("consent debt")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        TAKEN_UP = "taken_up", _("Taken up in an amendment")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="review_triggers")
+    charter = models.ForeignKey("charters.Charter", on_delete=models.CASCADE, related_name="review_triggers",
+                                help_text=_("The version in force that asks to be revisited."))
+    kind = models.CharField(_("why"), max_length=20, choices=Kind.choices)
+    subject = models.CharField(
+        _("subject"), max_length=200,
+        help_text=_("What the condition is about, so it fires once for it: a non-negotiable (by its title), "
+                    "the review date, or the version's consent."),
+    )
+    headline = models.CharField(_("headline"), max_length=300)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True,
+                                help_text=_("Weeks, counts and the words behind them, as found when it fired."))
+    fired_at = models.DateTimeField(_("fired"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(_("taken up or dismissed"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", verbose_name=_("taken up or dismissed by"))
+    dismiss_reason = models.TextField(_("why it was dismissed"), blank=True, max_length=2000)
+    amendment = models.ForeignKey("charters.Charter", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="review_evidence", verbose_name=_("amendment draft"),
+                                  help_text=_("The amendment it was taken up in."))
+
+    class Meta:
+        ordering = ["team_id", "-fired_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["charter", "kind", "subject"], name="review_trigger_once_per_subject"),
+            models.CheckConstraint(condition=~Q(state="taken_up") | Q(closed_at__isnull=False),
+                                   name="review_trigger_taken_up_has_time"),
+        ]
+        indexes = [
+            # My week: the open triggers of a person's teams.
+            models.Index(fields=["team"], condition=Q(state="open"), name="review_trigger_open_by_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.headline} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:trigger", args=[self.team.organisation.slug, self.team.slug, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def is_taken_up(self) -> bool:
+        return self.state == self.State.TAKEN_UP
+
+    @property
+    def is_dismissed(self) -> bool:
+        return self.state == self.State.DISMISSED

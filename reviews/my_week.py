@@ -2,7 +2,8 @@
 
 A retrospective running in one of the person's teams where they have not taken part yet (no card,
 rating, vote or note of theirs); one getting ready whose session (the day its cycle ends) is within
-`SESSION_SOON_DAYS`: to start it for those who run retrospectives, to look out for for the others.
+`SESSION_SOON_DAYS`: to start it for those who run retrospectives, to look out for for the others. And, for
+the leaders (`trigger_items`), each review prompt of their charter until it is taken up or dismissed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.urls import reverse
 from alignment.models import Membership
 from alignment.my_week import WeekItem, access_to
 from reviews import permissions
-from reviews.models import NonNegotiableRating, RetroCard, RetroNote, Retrospective, RetroVote
+from reviews.models import NonNegotiableRating, RetroCard, RetroNote, Retrospective, RetroVote, ReviewTrigger
 from reviews.rollover import ends_at
 
 SESSION_SOON_DAYS = 7
@@ -53,4 +54,21 @@ def week_items(person, memberships: list[Membership], now: datetime) -> list[Wee
             items.append(WeekItem(team, "retro_running",
                                   f"Join the retrospective of cycle {number}: now “{retro.get_phase_display()}”",
                                   url, since=retro.started_at or now))
+    return items
+
+
+def trigger_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
+    """The review prompts still open in the teams whose charter the person stewards (1 query, none if none)."""
+    accesses = {m.team_id: access_to(person, m) for m in memberships}
+    stewarded = [team_id for team_id, access in accesses.items() if access.can(permissions.ACT_ON_TRIGGER)]
+    if not stewarded:
+        return []
+    triggers = (ReviewTrigger.objects.filter(team_id__in=stewarded, state=ReviewTrigger.State.OPEN)
+                .only("pk", "team_id", "headline", "fired_at").order_by("fired_at", "pk"))
+    items = []
+    for trigger in triggers:  # query: the open prompts of the teams I lead
+        team = accesses[trigger.team_id].team  # already loaded
+        url = reverse("reviews:trigger", args=[team.organisation.slug, team.slug, trigger.pk])
+        items.append(WeekItem(team, "review_trigger", f"The charter asks to be revisited: {trigger.headline}", url,
+                              for_leader=True, since=trigger.fired_at))
     return items

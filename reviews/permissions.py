@@ -74,3 +74,14 @@ def retro_permissions(access: TeamAccess, retro: Retrospective) -> RetroPermissi
 def may_run_retrospectives(access: TeamAccess) -> bool:
     """Opening the open cycle's session and choosing its prompts: the team's facilitators and leaders."""
     return access.can(Capability.RUN_RETRO)
+
+
+# Review prompts (`ReviewTrigger`): the team reads them with their evidence; the leaders, who steward the
+# charter, take one up in an amendment or dismiss it, and move the review date of the version in force.
+READ_TRIGGER = Capability.READ_TEAM
+ACT_ON_TRIGGER = Capability.STEWARD_CHARTER
+SET_REVIEW_DATE = Capability.STEWARD_CHARTER
+
+
+def may_act_on_trigger(access: TeamAccess, trigger) -> bool:
+    return trigger.is_open and access.can(ACT_ON_TRIGGER)

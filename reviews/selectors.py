@@ -21,9 +21,17 @@ from checkins.models import Blocker, Commitment, Renegotiation
 from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
 from decisions.models import Decision
 from reviews.amendments import InForce, Removed, in_force
-from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, Retrospective, ReviewCycle
-from reviews.permissions import may_close_cycle, may_run_retrospectives
+from reviews.forms import DismissTriggerForm, ReviewDateForm
+from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, Retrospective, ReviewCycle, ReviewTrigger
+from reviews.permissions import (
+    READ_TRIGGER,
+    SET_REVIEW_DATE,
+    may_act_on_trigger,
+    may_close_cycle,
+    may_run_retrospectives,
+)
 from reviews.retro.selectors import HealthTrend, health_trend
+from reviews.triggers import Evidence, evidence_of
 
 
 def team_panel(request, access) -> ReviewCycle | None:
@@ -332,3 +340,59 @@ def _outcome(commitment: Commitment) -> str:
     if commitment.renegotiated:
         return "renegotiated"
     return "still open"
+
+
+# Review prompts ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TriggerPage:
+    access: TeamAccess
+    trigger: ReviewTrigger
+    evidence: Evidence
+    may_act: bool
+    dismiss_form: DismissTriggerForm | None = None
+
+
+def trigger_page(access: TeamAccess, trigger_id: int, *, dismiss_form: DismissTriggerForm | None = None
+                 ) -> TriggerPage | None:
+    """A review prompt with its evidence as the reader may see it (1 query: the prompt and its versions)."""
+    trigger = (ReviewTrigger.objects.select_related("charter", "amendment", "closed_by")
+               .filter(pk=trigger_id, team=access.team).first())
+    if trigger is None:
+        return None
+    trigger.team = trigger.charter.team = access.team
+    if trigger.amendment is not None:
+        trigger.amendment.team = access.team
+    may_act = may_act_on_trigger(access, trigger)
+    return TriggerPage(access=access, trigger=trigger, evidence=evidence_of(trigger), may_act=may_act,
+                       dismiss_form=(dismiss_form or DismissTriggerForm()) if may_act else None)
+
+
+@dataclass(frozen=True)
+class CharterReview:
+    """What reviews adds to the charter page: the review date of the version in force, and the evidence
+    that review prompts attached to an amendment."""
+
+    charter: object
+    review_on: date | None
+    due: bool
+    review_form: ReviewDateForm | None
+    evidence: list[tuple[ReviewTrigger, Evidence]]
+
+
+def charter_review_panel(page) -> CharterReview | None:
+    """The charter page's review panel (`charters.panels`): no query on a version in force; one on an amendment."""
+    charter, access = page.charter, page.access
+    if charter.is_active and charter.review_on:
+        due = charter.review_on <= timezone.localdate(timezone=access.team.zone)
+        form = ReviewDateForm(initial={"review_on": charter.review_on}) if access.can(SET_REVIEW_DATE) else None
+        return CharterReview(charter, charter.review_on, due, form, [])
+    if charter.is_editable and charter.based_on_id and access.can(READ_TRIGGER):
+        triggers = list(ReviewTrigger.objects.filter(amendment=charter).select_related("charter")
+                        .order_by("fired_at", "pk"))  # query: the prompts this amendment took up
+        for trigger in triggers:
+            trigger.team = trigger.charter.team = access.team
+        if triggers:
+            return CharterReview(charter, None, False, None, [(t, evidence_of(t)) for t in triggers])
+    return None

@@ -18,12 +18,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from alignment.errors import ActionRefused
+from alignment.locks import lock_team
 from alignment.permissions import ARCHIVED_REFUSAL
+from charters import services as charter_services
 from charters.models import Charter, Goal, KeyResult
 from charters.selectors import latest_progress
 from checkins.models import Commitment
 from reviews.amendments import in_force
-from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, ReviewCycle
+from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, ReviewCycle, ReviewTrigger
+from reviews.triggers import amendment_note
 
 
 def ensure_open_cycle(*, team, charter) -> ReviewCycle:
@@ -51,9 +54,19 @@ def join_open_cycle(*, charter) -> ReviewCycle:
 
 def on_charter_ratified(sender, *, charter, **kwargs) -> None:
     """Receiver of `charters.signals.charter_ratified`, sent by `charters.services.ratify` inside its
-    transaction (connected in `reviews/apps.py`): the ratified version joins the team's open cycle.
-    A failure here fails the ratification, so a ratified charter is never left outside a cycle."""
-    join_open_cycle(charter=charter)
+    transaction (connected in `reviews/apps.py`): the ratified version joins the team's open cycle and
+    gets its review date. A failure here fails the ratification, so a ratified charter is never left
+    outside a cycle."""
+    cycle = join_open_cycle(charter=charter)
+    if charter.review_on is None:
+        cycle.team = charter.team  # loaded by ratify
+        charter.review_on = default_review_on(cycle)
+        Charter.objects.filter(pk=charter.pk).update(review_on=charter.review_on)
+
+
+def default_review_on(cycle: ReviewCycle) -> date:
+    """The end of the second review cycle the version runs in: the open cycle's end, and one cadence more."""
+    return cycle.end_date + timedelta(weeks=cycle.team.review_cadence_weeks)
 
 
 @dataclass(frozen=True)
@@ -206,3 +219,77 @@ def _mark_carried(cycle: ReviewCycle, team, carry: set[int]) -> None:
     links.exclude(commitment_id__in=carry).update(carry_over=False)
 
 
+
+
+# Review triggers: a charter asking to be revisited (fired by `reviews.triggers`) ----------------------------
+# Lock order: the team (`alignment.locks.lock_team`, as `charters.services` takes it), then the trigger.
+
+
+def _locked_trigger(*, team, trigger_id: int) -> ReviewTrigger:
+    if lock_team(team.pk) is None:
+        raise ActionRefused("This team no longer exists.")
+    trigger = (ReviewTrigger.objects.select_for_update(of=("self",)).select_related("closed_by", "charter")
+               .filter(pk=trigger_id, team=team).first())
+    if trigger is None:
+        raise ActionRefused("This review prompt no longer exists.")
+    trigger.team = trigger.charter.team = team
+    return trigger
+
+
+def take_up_trigger(*, team, trigger_id: int, actor, now: datetime | None = None) -> ReviewTrigger:
+    """Start the amendment a trigger asks for, its note filled in from the evidence; or join the one in progress.
+
+    A second call (a double click, two leaders at once) finds it taken up and returns it as it is.
+    """
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    now = now or timezone.now()
+    with transaction.atomic():
+        trigger = _locked_trigger(team=team, trigger_id=trigger_id)
+        if trigger.state == ReviewTrigger.State.TAKEN_UP:
+            return trigger
+        if trigger.state == ReviewTrigger.State.DISMISSED:
+            who = trigger.closed_by.name if trigger.closed_by else "A leader"
+            raise ActionRefused(f"{who} dismissed this prompt, so it leads to no amendment.")
+        if not trigger.charter.is_active:
+            raise ActionRefused(f"Version {trigger.charter.number} is no longer in force, so this prompt is out of "
+                                "date: the version in force starts afresh.")
+        draft = Charter.objects.filter(team=team).working().first()
+        if draft is None:
+            draft = charter_services.start_amendment(team=team, actor=actor, note=amendment_note(trigger))
+        trigger.state, trigger.amendment, trigger.closed_at, trigger.closed_by = (
+            ReviewTrigger.State.TAKEN_UP, draft, now, actor)
+        trigger.save(update_fields=["state", "amendment", "closed_at", "closed_by"])
+    return trigger
+
+
+def dismiss_trigger(*, team, trigger_id: int, actor, reason: str = "", now: datetime | None = None) -> ReviewTrigger:
+    """Set a trigger aside, with an optional reason: it does not come back for this version and subject."""
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    now = now or timezone.now()
+    with transaction.atomic():
+        trigger = _locked_trigger(team=team, trigger_id=trigger_id)
+        if trigger.state == ReviewTrigger.State.DISMISSED:
+            return trigger
+        if trigger.state == ReviewTrigger.State.TAKEN_UP:
+            raise ActionRefused("This prompt was already taken up in an amendment; discard the amendment instead.")
+        trigger.state, trigger.closed_at, trigger.closed_by = ReviewTrigger.State.DISMISSED, now, actor
+        trigger.dismiss_reason = reason.strip()
+        trigger.save(update_fields=["state", "closed_at", "closed_by", "dismiss_reason"])
+    return trigger
+
+
+def set_review_date(*, team, review_on: date) -> Charter:
+    """The leaders move the review date of the version in force (a new date may fire a new trigger)."""
+    if team.is_archived:
+        raise ActionRefused(ARCHIVED_REFUSAL)
+    with transaction.atomic():
+        if lock_team(team.pk) is None:
+            raise ActionRefused("This team no longer exists.")
+        active = Charter.objects.active_for(team)
+        if active is None:
+            raise ActionRefused("There is no ratified charter to review yet.")
+        active.review_on = review_on
+        active.save(update_fields=["review_on"])
+    return active

@@ -1,6 +1,7 @@
-"""Periodic review work: thin tasks that call `reviews.rollover` (beat runs them; see CELERY_BEAT_SCHEDULE).
+"""Periodic review work: thin tasks that call `reviews.rollover` and `reviews.triggers` (beat runs them; see
+CELERY_BEAT_SCHEDULE).
 
-Both are idempotent (`close_cycle` closes a cycle once; each notice is a unique `Delivery`), so
+All are idempotent (`close_cycle` closes a cycle once; each notice is a unique `Delivery`), so
 `acks_late` is safe.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from checkins.tasks import SCHEDULER_TASK
-from reviews import rollover
+from reviews import retention, rollover, triggers
 
 
 @shared_task(**SCHEDULER_TASK)
@@ -24,3 +25,17 @@ def remind_review_sessions() -> dict[str, int]:
     """Remind the team's people of a retrospective in the next 24 hours (the cycle's end)."""
     counts = rollover.remind_sessions()
     return {"sent": counts.sent, "skipped": counts.skipped, "failed": counts.failed}
+
+
+@shared_task(**SCHEDULER_TASK)
+def fire_review_triggers() -> dict[str, int]:
+    """Fire the review triggers whose condition holds for a version in force; tell its leaders once."""
+    counts = triggers.fire_due_triggers()
+    return {"sent": counts.sent, "skipped": counts.skipped, "failed": counts.failed}
+
+
+@shared_task(**SCHEDULER_TASK)
+def purge_closed_cycles() -> dict[str, int]:
+    """Delete the closed cycles older than their organisation's retention (`reviews.retention`): idempotent."""
+    counts = retention.purge_closed_cycles()
+    return {"cycles": counts.cycles, "rows": counts.rows}

@@ -22,6 +22,10 @@ retrospectives = Tab("Retrospectives", needs=Capability.READ_TEAM)
 urlpatterns = [
     path(team + "cycles/<int:number>/", views.cycle, name="cycle"),
     path(team + "cycles/<int:number>/close/", views.close_cycle, name="close_cycle"),
+    path(team + "charter-review/<int:trigger_id>/", views.trigger, name="trigger"),
+    path(team + "charter-review/<int:trigger_id>/amend/", views.trigger_amend, name="trigger_amend"),
+    path(team + "charter-review/<int:trigger_id>/dismiss/", views.trigger_dismiss, name="trigger_dismiss"),
+    path(team + "charter-review/date/", views.review_date, name="review_date"),
     retrospectives.path(team + "retrospectives/", retro.retrospectives, name="retrospectives"),
     retrospectives.path(team + "retrospectives/start/", retro.start, name="retro_start"),
     retrospectives.path(session, retro.retrospective, name="retrospective"),

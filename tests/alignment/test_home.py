@@ -110,9 +110,11 @@ def test_query_count_is_flat(
     # My week across all my teams (alignment/my_week.py): 4. the proposed charters  5. my check-ins of
     # this week and last, and the submitted ones of the teams I lead  6. the people of the teams I lead
     # 7. my commitments asked or falling due  8. the pending renegotiations  9. the open blockers
-    # 10. the running retrospectives  11. the open requests to the teams I lead, and my consultations (asks)
-    # 12. the unread notifications count (the header's bell).
-    with django_assert_num_queries(12):
+    # 10. the running retrospectives  11. the open review prompts of the charters I steward (reviews)
+    # 12. the open requests to the teams I lead, and my consultations (asks)
+    # 13. the decisions of the teams I lead whose review date has come (decisions)
+    # 14. the unread notifications count (the header's bell).
+    with django_assert_num_queries(14):
         response = client.get(reverse("home"))
 
     assert response.status_code == 200

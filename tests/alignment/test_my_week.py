@@ -531,9 +531,11 @@ def test_the_week_costs_the_same_for_1_team_or_30(teams, organisation, make_user
     # charters: 1. the proposed charters with how many responded  2. my responses and the open objections
     # checkins: 3. my check-ins and the submitted ones of the teams I lead  4. the people of those teams
     # 5. my commitments asked or falling due  6. the pending renegotiations  7. the open blockers
-    # reviews: 8. the running retrospectives with whether I took part
-    # asks: 9. the open requests to the teams I answer, and my consultations
-    with django_assert_num_queries(9):
+    # reviews: 8. the running retrospectives with whether I took part  9. the open review prompts of the
+    # charters I steward
+    # asks: 10. the open requests to the teams I answer, and my consultations
+    # decisions: 11. the decisions of the teams I lead whose review date has come
+    with django_assert_num_queries(11):
         week = my_week.my_week(leader, memberships, SATURDAY)
 
     assert len([line for line in week.lines if line.kind == "objection"]) == teams
@@ -562,9 +564,11 @@ def test_the_home_page_costs_the_same_for_1_team_or_30(teams, organisation, make
     # My week: 4. the proposed charters  5. my responses and the open objections  6. my check-ins and the
     # submitted ones of the teams I lead  7. the people of those teams  8. my commitments asked or falling due
     # 9. the pending renegotiations  10. the open blockers  11. the running retrospectives
-    # 12. the open requests to the teams I answer, and my consultations (asks)
-    # 13. the unread notifications count (the header's bell).
-    with django_assert_num_queries(13):
+    # 12. the open review prompts of the charters I steward (reviews)
+    # 13. the open requests to the teams I answer, and my consultations (asks)
+    # 14. the decisions of the teams I lead whose review date has come
+    # 15. the unread notifications count (the header's bell).
+    with django_assert_num_queries(15):
         response = client.get(reverse("home"))
 
     assertContains(response, "Answer Member’s objection to charter version 1", count=teams)

@@ -51,9 +51,10 @@ def test_the_page_runs_the_same_queries_with_3_or_40_teams(login, leader, map_of
     # 6. (charters) their charters in force, goals counted by purpose part  7. (charters) those charters'
     # key results with their latest reading  8. am I an admin?  9. (charters) the admins' summary, one
     # aggregate.  10. (charters) the organisation's goals, for everyone (none here: nothing more is asked).
-    # 11. the unread notifications count (the header's bell).
+    # 11.-13. (charters, asks) the cross-team signals: contested tags, goals with a tradeoff, consultations past their date
+    # (none here: nothing more is asked).  14. the unread notifications count (the header's bell).
     # The cards are drawn (the first time) or read from the cache (after): no query either way.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         response = client.get(URL)
 
     shown = min(teams, 24)
@@ -70,8 +71,9 @@ def test_a_search_with_a_filter_runs_the_same_queries(login, member, map_of, tea
     # As above, without the admins' summary: 1. user  2. my memberships  3. this page's teams that
     # match the search and the filter, with how many do (worked out once, not once more to count)
     # 4. head counts  5. leaders  6.-7. (charters) the cards' charters and readings  8. am I an admin?
-    # 9. (charters) the organisation's goals (none here)  10. the unread notifications count (the header's bell).
-    with django_assert_num_queries(10):
+    # 9. (charters) the organisation's goals (none here)  10.-12. (charters, asks) the cross-team signals: contested tags, goals with a tradeoff, consultations past their date
+    # 13. the unread notifications count (the header's bell).
+    with django_assert_num_queries(13):
         response = client.get(URL, {"q": "TEAM", "filter": "falling"})
 
     assert len(response.context["teams"]) == min(teams - 2, 24)
@@ -87,6 +89,7 @@ def test_a_later_page_runs_the_same_queries_as_the_first(login, member, organisa
     # 1. user  2. my memberships  3. page 2's teams with how many there are  4. head counts  5. leaders
     # 6. (charters) the cards' charters in force (none here, so charters asks no readings)
     # 7. am I an admin?  8. (charters) the organisation's goals (none here)  9. the unread notifications count.
+    # (The cross-team signals were worked out for page 1 and are kept: no query.)
     with django_assert_num_queries(9):
         response = client.get(URL, {"page": "2"})
 
@@ -101,7 +104,7 @@ def test_a_page_past_the_last_costs_two_queries_more(login, member, organisation
 
     # As a later page, with 3. an empty page past the end  3a. how many teams there are
     # 3b. the last page's teams.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(14):
         response = client.get(URL, {"page": "9"})
 
     assert response.context["page"].number == 2

@@ -107,10 +107,11 @@ def test_query_count_for_a_leader_is_flat(
     # My week in this team (alignment/my_week.py): 8. the proposed charter  9. my check-ins of this week
     # and last, and the team's submitted ones  10. the people who check in  11. my commitments asked or
     # falling due  12. the pending renegotiations  13. the open blockers  14. the running retrospective
-    # 15. the open requests to the team and my consultations (asks)
-    # 16. the unread notifications count (the header's bell).
+    # 15. the open review prompts of the charter (reviews)  16. the open requests to the team and my
+    # consultations (asks)  17. the decisions whose review date has come (decisions)
+    # 18. the unread notifications count (the header's bell).
     # The list of people and the empty invitation form are drawn or read from the cache: no query.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)

@@ -37,6 +37,9 @@ def test_an_admin_pages_searches_and_filters_the_map_then_reads_a_charter(
     expect(page.get_by_role("note")).to_contain_text("25 of 26 teams have no ratified charter yet.")
     expect(page.locator(".map-count")).to_have_text("26 teams · page 1 of 2")
     expect(page.locator("article.team-card")).to_have_count(24)
+    signals = page.get_by_role("region", name="Where teams meet")
+    expect(signals).to_contain_text("No signals")
+    expect(signals.get_by_role("link", name="Tags")).to_be_visible()
     assert fits_the_screen(page)
 
     page.get_by_role("navigation", name="Pages of teams").get_by_role("link", name="Next ›").click()

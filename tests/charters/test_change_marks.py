@@ -51,9 +51,9 @@ def test_the_amendment_page_with_change_marks_is_flat(login, leader, team, write
     # 1 user, 2 the person's memberships (the header's team switcher too), 3 the versions in force (with what
     # the amendment amends), then for the amendment and the version it amends together (to mark changes):
     # 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries; 8 the amendment's key results'
-    # latest progress, 9 the team's memberships with users, 10 responses, 11 comments.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(12):
+    # latest progress, 9 the team's memberships with users, 10 responses, 11 comments, 12 the review prompts
+    # the amendment took up (reviews' panel, charters.panels) and the unread notifications count (the header's bell)
+    with django_assert_num_queries(13):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'id="changes-process"')

@@ -157,8 +157,9 @@ def test_every_charters_url_is_in_the_matrix():
                "withdraw", "ratify", "discard", "section_edit", "item_add", "key_result_add", "item_edit",
                "item_action", "progress", "comment_create", "comment_resolve", "respond", "answer", "resolution",
                "remind", "since_responded"}
-    # The organisation goals' URLs (`org_…`) have their own matrix: tests/charters/test_organisation_goal_permissions.py.
-    assert {pattern.name for pattern in urlpatterns if not pattern.name.startswith("org_")} == covered
+    # The organisation goals' URLs (`org_…`) have their own matrix: tests/charters/test_organisation_goal_permissions.py,
+    # and so have the organisation tags' (`tag…`): tests/charters/test_organisation_tag_permissions.py.
+    assert {pattern.name for pattern in urlpatterns if not pattern.name.startswith(("org_", "tag"))} == covered
 
 
 def _state() -> tuple:

@@ -615,8 +615,9 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
     # is inserted: `services.consent_standing`), 5 supersede the active version, 6 ratify, 7 carry key-result
     # progress (one UPDATE); nobody else in the team to tell of it (notices.tell_ratified); 8 the team's
     # webhooks (webhooks.post_ratified); `charter_ratified`: (reviews) 9 the open cycle, 10 the ratified
-    # version's goal ids, 11 link them all to the cycle (one INSERT, conflicts ignored); 12 release.
-    with django_assert_num_queries(12):
+    # version's goal ids, 11 link them all to the cycle (one INSERT, conflicts ignored), 12 its review date
+    # (the end of its second cycle); 13 release.
+    with django_assert_num_queries(13):
         services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {"off_track"}

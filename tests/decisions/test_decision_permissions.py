@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from uuid import UUID
 
 import pytest
@@ -37,7 +38,8 @@ class World:
 def world(team, leader, member, facilitator, write_charter, log_decisions) -> World:
     active = write_charter(team, state=Charter.State.RATIFIED)
     decision = log_decisions(team, 1)[0]
-    Decision.objects.filter(pk=decision.pk).update(idempotency_key=USED_KEY)
+    # Its review date has come: a leader may mark it reviewed.
+    Decision.objects.filter(pk=decision.pk).update(idempotency_key=USED_KEY, review_on=date(2020, 1, 1))
     return World(active=active, decision=decision)
 
 
@@ -92,6 +94,8 @@ CASES = [
     the_team("decision", "get", lambda w: decision_url("detail", w.decision.pk), ok=OK),
     leaders_only("record decision outcome", "post", lambda w: decision_url("detail", w.decision.pk), leader=FOUND,
                  data=lambda w: {"outcome": "proceed", "reason": "Worth trying", "version": str(w.decision.version)}),
+    leaders_only("mark decision reviewed", "post", lambda w: decision_url("reviewed", w.decision.pk), leader=FOUND,
+                 data=lambda w: {"next_review_on": ""}),
 ]
 
 
@@ -99,13 +103,14 @@ def test_every_decisions_url_is_in_the_matrix():
     """A new URL must be added to CASES above, with its expected status for each role."""
     from decisions.urls import urlpatterns
 
-    covered = {"list", "create", "detail"}
+    covered = {"list", "create", "detail", "reviewed"}
     assert {pattern.name for pattern in urlpatterns} == covered
 
 
 def _state() -> list:
     """Everything a decisions request could write, to prove a refused one wrote nothing."""
-    return list(Decision.objects.order_by("pk").values_list("pk", "outcome", "outcome_reason", "version"))
+    return list(Decision.objects.order_by("pk").values_list("pk", "outcome", "outcome_reason", "version", "review_on",
+                                                            "reviewed_at"))
 
 
 MATRIX = Matrix(_state)

@@ -144,9 +144,10 @@ def test_the_fetch_is_stamped_at_most_once_an_hour(client, member, clock, django
 
     clock(NOW + timedelta(minutes=59))
     # 1 the feed and its person by the token's hash, 2 memberships for check-in deadlines, 3 memberships
-    # for review sessions (the member has a team, so the cycles are asked), 4 cycles ending in the window;
-    # no write: fetched less than an hour ago
-    with django_assert_num_queries(4):
+    # for review sessions (the member has a team, so the cycles are asked), 4 cycles ending in the window,
+    # 5 charter review dates in the window, 6 decisions to review in the teams the person leads; no write:
+    # fetched less than an hour ago
+    with django_assert_num_queries(6):
         fetch(client, token)
     assert CalendarFeed.objects.get(user=member).last_fetched_at == NOW
 
@@ -250,8 +251,9 @@ def test_the_feed_costs_the_same_queries_for_2_or_20_teams(client, organisation,
 
     # 1 the feed and its person by the token's hash, 2 the person's memberships with teams and
     # organisations (check-in deadlines), 3 the same (review sessions), 4 the cycles ending in the
-    # window with their retrospective's id, 5 the fetch stamp (the first fetch)
-    with django_assert_num_queries(5):
+    # window with their retrospective's id, 5 the review dates of the charters in force in the window,
+    # 6 decisions to review in the teams the person leads, 7 the fetch stamp (the first fetch)
+    with django_assert_num_queries(7):
         calendar = fetch(client, token)
 
     assert len(events(calendar, "Team ")) == teams * 16  # 15 weekly deadlines and a review each

@@ -1,0 +1,39 @@
+"""What the decision log puts in someone's week (`alignment.my_week`): decisions whose review date has come.
+
+For the people who make the team's final calls (`Capability.RECORD_OUTCOME`: its leaders) in teams at
+work: each decision whose `review_on` is today or past in the team's zone. It stays until a leader marks
+it reviewed (`services.mark_reviewed` clears or moves the date). One query for all the person's teams,
+none when they make no team's final calls.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from alignment.models import Membership
+from alignment.my_week import WeekItem, access_to
+from alignment.permissions import Capability
+from decisions.models import Decision
+
+
+def week_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
+    accesses = {m.team_id: access_to(person, m) for m in memberships}
+    deciding = {team_id: access for team_id, access in accesses.items() if access.can(Capability.RECORD_OUTCOME)}
+    if not deciding:
+        return []
+    # Every zone's today lies within a day of UTC's: the exact day is checked per team below.
+    latest = timezone.localdate(now, UTC) + timedelta(days=1)
+    due = (Decision.objects.filter(team_id__in=list(deciding), review_on__lte=latest)
+           .only("team_id", "title", "review_on").order_by("review_on", "pk"))
+    items = []
+    for decision in due:  # query: my teams' decisions whose review date has come (index decision_review_due)
+        team = decision.team = deciding[decision.team_id].team  # already loaded
+        if not decision.review_due(timezone.localdate(now, team.zone)):
+            continue
+        url = reverse("decisions:detail", args=[team.organisation.slug, team.slug, decision.pk]) + "#review"
+        items.append(WeekItem(team, "decision_review", f"Review the decision “{decision.title}”", url,
+                              for_leader=True, due_on=decision.review_on))
+    return items
