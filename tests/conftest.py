@@ -191,3 +191,20 @@ def chat(settings):
     allow_local_chat(settings)
     with ChatServer() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def demo_seeded_once(django_db_setup, django_db_blocker):
+    """The demo (`manage.py seed_demo`, 3 s), seeded once for the module that asks for it: its tests read it
+    (each in a transaction of its own, rolled back), and the database is emptied once the module is done.
+    A test that must seed into an empty database comes before the module's first reader of this."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)

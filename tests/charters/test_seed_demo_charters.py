@@ -34,8 +34,8 @@ def seed(db, settings):
 
 
 @pytest.fixture
-def seeded(seed) -> None:
-    seed()
+def seeded(demo_seeded_once, db) -> None:
+    """The demo, seeded once for this module's readers (`demo_seeded_once`)."""
 
 
 def row_counts() -> dict[str, int]:

@@ -30,9 +30,8 @@ def seed() -> None:
 
 
 @pytest.fixture
-def seeded(db, settings):
-    settings.DEBUG = True
-    seed()
+def seeded(demo_seeded_once, db):
+    """The seeded demo, for a test that reads it (or changes it, inside its own rolled-back transaction)."""
 
 
 def teams_with_a_charter() -> list[Team]:
@@ -48,6 +47,30 @@ def leaders_of(team: Team) -> set[int]:
 def row_counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in (CheckIn, Blocker, Reply, KeyResultUpdate, KeyResultProgress,
                                                      Commitment, Renegotiation))
+
+
+# Seeding at a given moment comes first: the tests after it read the demo seeded once (`demo_seeded_once`).
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 11, 23, 0, 20, tzinfo=LONDON),  # a few minutes into the week, before any check-in time
+    datetime(2026, 11, 26, 12, 0, tzinfo=LONDON),  # Thursday, before Growth's 15:30
+    datetime(2026, 11, 29, 23, 50, tzinfo=LONDON),  # the week's last minutes
+])
+def test_nothing_is_seeded_in_the_future_whenever_it_runs(moment, db, settings, frozen):
+    settings.DEBUG = True
+    frozen(moment)
+    seed()
+
+    for checkin in CheckIn.objects.select_related("team"):
+        week = week_starting(checkin.team, checkin.week)
+        assert week.contains(checkin.created_at) and checkin.created_at <= moment
+        assert checkin.submitted_at is None or (week.contains(checkin.submitted_at) and checkin.submitted_at <= moment)
+        assert checkin.acknowledged_at is None or checkin.submitted_at <= checkin.acknowledged_at <= moment
+    for blocker in Blocker.objects.filter(resolved_at__isnull=False):
+        assert blocker.opened_at < blocker.resolved_at <= moment
+    for reply in Reply.objects.select_related("check_in"):
+        assert reply.check_in.submitted_at < reply.created_at <= moment
+    assert not KeyResultProgress.objects.filter(recorded_at__gt=moment).exists()
+    assert Renegotiation.objects.filter(state="pending").count() == 1
 
 
 def test_every_team_with_a_charter_has_twelve_weeks_of_history(seeded):
@@ -106,29 +129,6 @@ def test_timestamps_fall_inside_their_week_and_lateness_follows_the_due_time(see
             assert week.contains(checkin.submitted_at) and checkin.submitted_at <= now
             assert checkin.is_late == checkin.is_late_at(checkin.submitted_at)
     assert CheckIn.objects.filter(is_late=True).exists() and CheckIn.objects.filter(is_late=False).exists()
-
-
-@pytest.mark.parametrize("moment", [
-    datetime(2026, 11, 23, 0, 20, tzinfo=LONDON),  # a few minutes into the week, before any check-in time
-    datetime(2026, 11, 26, 12, 0, tzinfo=LONDON),  # Thursday, before Growth's 15:30
-    datetime(2026, 11, 29, 23, 50, tzinfo=LONDON),  # the week's last minutes
-])
-def test_nothing_is_seeded_in_the_future_whenever_it_runs(moment, db, settings, frozen):
-    settings.DEBUG = True
-    frozen(moment)
-    seed()
-
-    for checkin in CheckIn.objects.select_related("team"):
-        week = week_starting(checkin.team, checkin.week)
-        assert week.contains(checkin.created_at) and checkin.created_at <= moment
-        assert checkin.submitted_at is None or (week.contains(checkin.submitted_at) and checkin.submitted_at <= moment)
-        assert checkin.acknowledged_at is None or checkin.submitted_at <= checkin.acknowledged_at <= moment
-    for blocker in Blocker.objects.filter(resolved_at__isnull=False):
-        assert blocker.opened_at < blocker.resolved_at <= moment
-    for reply in Reply.objects.select_related("check_in"):
-        assert reply.check_in.submitted_at < reply.created_at <= moment
-    assert not KeyResultProgress.objects.filter(recorded_at__gt=moment).exists()
-    assert Renegotiation.objects.filter(state="pending").count() == 1
 
 
 def test_load_strain_and_boundary_questions_show_patterns(seeded):
@@ -242,7 +242,8 @@ def test_commitments_in_every_state_with_renegotiations_decided_and_pending(seed
     assert overloaded.filter(overload_acknowledged_at__isnull=False).exists()
 
 
-def test_seeding_twice_changes_nothing(seeded):
+def test_seeding_twice_changes_nothing(seeded, settings):
+    settings.DEBUG = True
     before = row_counts()
 
     seed()

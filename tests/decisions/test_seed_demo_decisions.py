@@ -21,8 +21,8 @@ def seed(db, settings):
 
 
 @pytest.fixture
-def seeded(seed) -> None:
-    seed()
+def seeded(demo_seeded_once, db) -> None:
+    """The demo, seeded once for this module's readers (`demo_seeded_once`)."""
 
 
 def test_decisions_of_every_verdict_exist(seeded):
