@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from alignment import permissions, refusals
+from alignment import form_keys, permissions, refusals
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.permissions import Capability
 from decisions import selectors, services
@@ -33,13 +31,9 @@ def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> Http
     access, archived = refusals.form_access(request, org_slug, team_slug, Capability.LOG_DECISION)
     key = None
     if request.method == "GET" and not request.htmx:
-        key = _form_key(request.GET.get("key", ""))
-        if key is None:
-            # The empty form's key goes in its address. Pages are not cached, so Back fetches
-            # the form again; it must come back with the same key for a resubmit to be known.
-            query = request.GET.copy()
-            query["key"] = str(uuid.uuid4())
-            return redirect(f"{request.path}?{query.urlencode()}")
+        key = form_keys.key_in_address(request)
+        if key is None:  # the empty form's key goes in its address, so a resubmit is known
+            return form_keys.address_with_new_key(request)
     page = selectors.proposal_form_page(access.team, key=key)
     data = request.POST if request.method == "POST" else None
     form = DecisionForm(data, goals=page.goals, initial={"idempotency_key": key})
@@ -64,13 +58,6 @@ def decision_create(request: HttpRequest, org_slug: str, team_slug: str) -> Http
         return render(request, "decisions/decision_form.html#verdict-preview", context)
     status = refusals.ARCHIVED_STATUS if archived else 400 if form.errors else 200
     return render(request, "decisions/decision_form.html", context, status=status)
-
-
-def _form_key(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _logged_message(access, decision: Decision) -> str:
