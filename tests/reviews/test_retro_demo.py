@@ -28,9 +28,8 @@ def seed() -> None:
 
 
 @pytest.fixture
-def seeded(db, settings):
-    settings.DEBUG = True
-    seed()
+def seeded(demo_seeded_once, db):
+    """The demo, seeded once for this module's readers (`demo_seeded_once`)."""
 
 
 def counts() -> tuple[int, ...]:
@@ -88,7 +87,8 @@ def test_platforms_next_session_is_ready_for_its_facilitator(seeded, client):
     assert "Start the retrospective" in body and "Book the incident review when the incident closes" in body
 
 
-def test_seeding_again_changes_nothing(seeded):
+def test_seeding_again_changes_nothing(seeded, settings):
+    settings.DEBUG = True
     before = counts()
 
     seed()
