@@ -376,6 +376,6 @@ class AmendmentForm(forms.Form):
 class OrganisationTagForm(forms.Form):
     """A tag's name, added to the organisation's list or renamed."""
 
-    name = forms.CharField(label=_("tag"), max_length=80,
+    name = forms.CharField(label=_("Tag"), max_length=80,
                            help_text=_("An area of work several teams may touch, e.g. Booking flow."),
                            validators=OrganisationTag._meta.get_field("name").validators)
