@@ -186,7 +186,8 @@ class Organisation(models.Model):
     closed_cycle_retention_months = models.PositiveSmallIntegerField(
         _("keep closed cycles for (months)"), null=True, blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(600)],
-        help_text=_("Blank keeps them for ever. Recorded for now: nothing is purged yet."),
+        help_text=_("Blank keeps them for ever. Otherwise a cycle closed longer ago, with its retrospective, is "
+                    "deleted by the daily purge; charter versions, check-ins and decisions stay."),
     )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="administered_organisations", blank=True,

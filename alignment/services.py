@@ -87,7 +87,8 @@ def update_organisation_settings(
 ) -> Organisation:
     """Save the organisation's settings unless another admin saved them meanwhile (ConcurrentEditError).
 
-    `closed_cycle_retention_months` is recorded (None keeps closed cycles for ever); nothing purges yet.
+    `closed_cycle_retention_months`: None keeps closed cycles for ever; otherwise `reviews.retention` deletes
+    those closed longer ago, daily.
     """
     changes = {"name": name, "purpose_serves": purpose_serves, "purpose": purpose,
                "purpose_refuses": purpose_refuses, "default_time_zone": default_time_zone,
