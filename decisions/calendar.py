@@ -9,13 +9,13 @@ the number of teams or decisions: the decisions dated in the window of the teams
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from django.urls import reverse
 
 from alignment.models import Membership
 from decisions.models import Decision
-from notifications.services import Event
+from notifications.services import Event, all_day, days_around
 
 
 def review_dates(user, start: datetime, end: datetime) -> list[Event]:
@@ -23,22 +23,18 @@ def review_dates(user, start: datetime, end: datetime) -> list[Event]:
     # The teams whose final calls the person makes (`Membership.objects.leaders()`: the role that brings
     # `Capability.RECORD_OUTCOME`), at work: asked inside the one query, so a feed without any costs no more.
     deciding = Membership.objects.leaders().in_active_teams().filter(user=user).values("team_id")
-    # Days by the calendar, a day either side: every zone's midnight lies within a day of UTC's.
-    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
-    decisions = (Decision.objects.filter(team_id__in=deciding, review_on__gte=utc_start.date() - timedelta(days=1),
-                                         review_on__lte=utc_end.date() + timedelta(days=1))
+    decisions = (Decision.objects.filter(team_id__in=deciding, review_on__range=days_around(start, end))
                  .select_related("team__organisation").order_by("review_on", "pk"))
     events = []
     for decision in decisions:  # query: those teams' decisions with a review date in the window, with the team
         team = decision.team
-        day_starts = datetime.combine(decision.review_on, time.min, team.zone)
-        if not start <= day_starts < end:
+        if (day := all_day(decision.review_on, team.zone, start, end)) is None:
             continue
         events.append(Event(
             uid=f"decision-review/team-{team.pk}/decision-{decision.pk}",
             title=f"{team.name}: review the decision “{decision.title}”",
-            start=day_starts,
-            end=datetime.combine(decision.review_on + timedelta(days=1), time.min, team.zone),
+            start=day[0],
+            end=day[1],
             url=reverse("decisions:detail", args=[team.organisation.slug, team.slug, decision.pk]) + "#review",
             description=(f"The team set {decision.review_on:%A} {decision.review_on.day} {decision.review_on:%B} "
                          f"to look at “{decision.title}” again. Read it, then mark it reviewed (or give the next "

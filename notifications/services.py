@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -394,6 +394,20 @@ class Event:
     end: datetime
     url: str = ""
     description: str = ""
+
+
+def days_around(start: datetime, end: datetime) -> tuple[date, date]:
+    """The calendar days a feed's window [start, end) can touch in any zone, for a source's date filter: a day
+    either side of UTC's (every zone's midnight lies within a day of UTC's)."""
+    return start.astimezone(UTC).date() - timedelta(days=1), end.astimezone(UTC).date() + timedelta(days=1)
+
+
+def all_day(day: date, zone, start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """`day` as an all-day event in `zone` (00:00 to 00:00 the next day there), if it begins in [start, end)."""
+    begins = datetime.combine(day, time.min, zone)
+    if not start <= begins < end:
+        return None
+    return begins, datetime.combine(day + timedelta(days=1), time.min, zone)
 
 
 CalendarSource = Callable[..., list[Event]]

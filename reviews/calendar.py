@@ -18,7 +18,7 @@ reviewed by, an all-day event for everyone in the team, linking to the charter p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -26,7 +26,7 @@ from django.urls import reverse
 from alignment.models import Membership
 from alignment.permissions import Capability, TeamAccess
 from charters.models import Charter
-from notifications.services import Event
+from notifications.services import Event, all_day, days_around
 from reviews.models import Retrospective, ReviewCycle
 from reviews.rollover import ends_at
 
@@ -40,12 +40,8 @@ def review_sessions(user, start: datetime, end: datetime) -> list[Event]:
             teams[membership.team_id] = membership.team
     if not teams:
         return []
-    # End dates by the calendar, a day either side: every zone's midnight lies within a day of UTC's.
-    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
     retrospective = Retrospective.objects.filter(cycle=OuterRef("pk")).values("pk")[:1]  # one per cycle
-    cycles = (ReviewCycle.objects.filter(team_id__in=list(teams),
-                                         end_date__gte=utc_start.date() - timedelta(days=1),
-                                         end_date__lte=utc_end.date() + timedelta(days=1))
+    cycles = (ReviewCycle.objects.filter(team_id__in=list(teams), end_date__range=days_around(start, end))
               .annotate(retrospective_id=Subquery(retrospective)).order_by("team_id", "number"))
     events = []
     for cycle in cycles:
@@ -77,23 +73,20 @@ def charter_review_dates(user, start: datetime, end: datetime) -> list[Event]:
 
     Everyone in the team sees the date (it is on the charter page too); archived teams drop out.
     """
-    utc_start, utc_end = start.astimezone(UTC), end.astimezone(UTC)
     charters = (Charter.objects.active()
                 .filter(team__memberships__user=user, team__archived_at__isnull=True,
-                        review_on__gte=utc_start.date() - timedelta(days=1),
-                        review_on__lte=utc_end.date() + timedelta(days=1))
+                        review_on__range=days_around(start, end))
                 .select_related("team__organisation").order_by("team_id"))
     events = []
     for charter in charters:  # query: my teams' versions in force whose review date is in the window
         team = charter.team
-        day_start = datetime.combine(charter.review_on, time.min, team.zone)
-        if not start <= day_start < end:
+        if (day := all_day(charter.review_on, team.zone, start, end)) is None:
             continue
         events.append(Event(
             uid=f"charter-review/team-{team.pk}/version-{charter.number}",
             title=f"{team.name}: review the charter (version {charter.number})",
-            start=day_start,
-            end=datetime.combine(charter.review_on + timedelta(days=1), time.min, team.zone),
+            start=day[0],
+            end=day[1],
             url=reverse("charters:detail", args=[team.organisation.slug, team.slug]),
             description=(f"Version {charter.number} of the charter of {team.name} is to be reviewed by "
                          f"{charter.review_on:%A %d %b %Y}: revisit it, amend it, or move the review date."),
