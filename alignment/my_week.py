@@ -1,12 +1,13 @@
 """My week: what is one person's to do across all their teams, most urgent first.
 
 The core knows nothing of check-ins, charters or retrospectives, so each feature app registers a
-**week source** from its `AppConfig.ready()` (`register_week_source(loader)`). A loader is called as
-`loader(person, memberships, now)` with every membership of the person that is at work (each with its
-team and organisation loaded), and returns `WeekItem`s for all those teams at once, in a fixed number of
-queries whether the person is in one team or thirty. It decides what the person may see with the
-permission modules (`alignment.permissions.TeamAccess`, the app's own `permissions.py`), never by
-looking at a role.
+**week source** from its `AppConfig.ready()` (`register_week_source(WeekSource(queries, items))`). Both
+are called with the person, every membership of theirs that is at work (each with its team and
+organisation loaded) and the moment: `queries` returns the rows it needs for all those teams at once as
+named `alignment.one_query.Rows` (none when nothing can apply), and `items` turns what they found into
+`WeekItem`s. The rows of every source are read in **one query** (a `UNION ALL`), whether the person is in
+one team or thirty. A source decides what the person may see with the permission modules
+(`alignment.permissions.TeamAccess`, the app's own `permissions.py`), never by looking at a role.
 
 An item is either a **to-do** (something waits for the person: a check-in to write, a request to
 answer) or, with `settled=True`, a line saying what is already in order ("your check-in is in; the
@@ -30,6 +31,7 @@ from typing import Any
 from django.utils import dateformat
 from django.utils.timesince import timesince
 
+from alignment.one_query import Rows, one_query
 from alignment.permissions import TeamAccess
 from alignment.weeks import days_in_words
 
@@ -91,14 +93,32 @@ class WeekItem:
         return self.urgency(now), moment.astimezone(UTC), self.team.name, self.text
 
 
-Loader = Callable[[Any, list, datetime], Iterable[WeekItem]]
-_sources: list[Loader] = []
+@dataclass(frozen=True)
+class WeekSource:
+    """A feature's part of My week: the rows it reads (by name) and the items it makes of what they found."""
+
+    queries: Callable[[Any, list, datetime], dict[str, Rows]]
+    items: Callable[[Any, list, datetime, dict[str, list]], Iterable[WeekItem]]
+
+    def load(self, person, memberships: list, now: datetime) -> list[WeekItem]:
+        """This source's items alone, in one query (none when it asks for no rows)."""
+        return _load([self], person, memberships, now)
 
 
-def register_week_source(loader: Loader) -> None:
-    """Add a feature's items to My week: `loader(person, memberships, now)` returns them for all the teams."""
-    if loader not in _sources:
-        _sources.append(loader)
+_sources: list[WeekSource] = []
+
+
+def register_week_source(source: WeekSource) -> None:
+    """Add a feature's items to My week."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def _load(sources: list[WeekSource], person, memberships: list, now: datetime) -> list[WeekItem]:
+    asked = [source.queries(person, memberships, now) for source in sources]
+    found = iter(one_query(rows for queries in asked for rows in queries.values()))
+    return [item for source, queries in zip(sources, asked, strict=True)
+            for item in source.items(person, memberships, now, {name: next(found) for name in queries})]
 
 
 def access_to(person, membership) -> TeamAccess:
@@ -151,12 +171,12 @@ class MyWeek:
 def my_week(person, memberships: list, now: datetime) -> MyWeek:
     """Every registered source's items for the person's teams at work, sorted, with their times in words.
 
-    Archived teams are left out: nothing in them can change. Costs each source's fixed queries.
+    Archived teams are left out: nothing in them can change. Costs one query (none without a team at work).
     """
     at_work = [m for m in memberships if not m.team.is_archived]
     if not at_work:
         return MyWeek()
-    items = [item for loader in _sources for item in loader(person, at_work, now)]
+    items = _load(_sources, person, at_work, now)
     items.sort(key=lambda item: item.sort_key(now))
     zone = _zone_of(person)
     lines = [Line(item, item.urgency(now), when(item, now, zone)) for item in items]

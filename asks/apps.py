@@ -17,7 +17,7 @@ class AsksConfig(AppConfig):
         from reviews import triggers as review_triggers
 
         panels.register_tabs(urls.app_name, urls.tabs)
-        register_week_source(my_week.week_items)
+        register_week_source(my_week.source)
         schedule.register_preview(reminders.next_times)
         pulse.register_unclear_source(selectors.unclear_in_pulse)
         from asks import signals

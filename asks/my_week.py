@@ -1,38 +1,48 @@
-"""What requests between teams put in someone's week (`alignment.my_week`): for all their teams at once, in one query.
+"""What requests between teams put in someone's week (`alignment.my_week`): for all their teams at once.
 
 For those who answer a team's requests (its leaders): every open request to it, until it is answered
 (a consultation by its due date; the decision log's by the final call on its decision). For the asker: an
 open consultation they have not yet given input on.
 
-Query: the open requests to the teams the person answers, and their own open consultations, with whether
-they added input (none when neither applies).
+One part of My week's query: the open requests to the teams the person answers, and their own open
+consultations, with whether they added input.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 
-from alignment.my_week import WeekItem, access_to
+from alignment.my_week import WeekItem, WeekSource, access_to
+from alignment.one_query import Rows
 from asks import permissions
 from asks.models import Ask, AskComment, Route
 
 
-def week_items(person, memberships: list, now: datetime) -> list[WeekItem]:
-    teams = {m.team_id: m.team for m in memberships}
+def queries(person, memberships: list, now: datetime) -> dict[str, Rows]:
     answering = [m.team_id for m in memberships if permissions.answers_asks(access_to(person, m))]
-    asks = (Ask.objects.open()
-            .filter(Q(receiving_team_id__in=answering) | Q(asked_by=person, route=Route.CONSULT,
-                                                            asking_team_id__in=list(teams)))
-            .select_related("asking_team", "receiving_team__organisation")
-            .annotate(gave_input=Exists(AskComment.objects.filter(ask=OuterRef("pk"), author=person)))
-            .order_by("created_at", "pk"))  # query: open requests to the teams I answer, and my consultations
+    asks = Ask.objects.open().filter(Q(receiving_team_id__in=answering)
+                                     | Q(asked_by=person, route=Route.CONSULT,
+                                         asking_team_id__in=[m.team_id for m in memberships]))
+    # part: open requests to the teams I answer, and my consultations
+    return {"open": Rows(asks, ("asking_team", "receiving_team", "route", "title", "set_by", "due_on", "created_at"),
+                         {"gave_input": Exists(AskComment.objects.filter(ask=OuterRef("pk"), author=person)),
+                          "asking_team_name": F("asking_team__name"),
+                          "receiving_team_name": F("receiving_team__name"),
+                          "receiving_team_slug": F("receiving_team__slug"),
+                          "organisation_slug": F("receiving_team__organisation__slug")},
+                         order=("created_at", "pk"))}
+
+
+def week_items(person, memberships: list, now: datetime, found: dict) -> list[WeekItem]:
+    teams = {m.team_id: m.team for m in memberships}
     items = []
-    for ask in asks:
-        url = ask.get_absolute_url()  # the receiving team and its organisation are loaded
+    for ask in found["open"]:
+        url = reverse("asks:detail", args=[ask.organisation_slug, ask.receiving_team_slug, ask.pk])
         if ask.receiving_team_id in teams:
-            team, asking = teams[ask.receiving_team_id], ask.asking_team.name
+            team, asking = teams[ask.receiving_team_id], ask.asking_team_name
             if ask.is_consult:
                 items.append(WeekItem(team, "ask_consult", f"Consult {asking}, then decide: “{ask.title}”", url,
                                       for_leader=True, due_on=ask.due_on))
@@ -51,6 +61,9 @@ def week_items(person, memberships: list, now: datetime) -> list[WeekItem]:
                                       since=ask.created_at))
         elif not ask.gave_input:
             items.append(WeekItem(teams[ask.asking_team_id], "ask_give_input",
-                                  f"{ask.receiving_team.name} consults you: add your input to “{ask.title}”", url,
+                                  f"{ask.receiving_team_name} consults you: add your input to “{ask.title}”", url,
                                   due_on=ask.due_on))
     return items
+
+
+source = WeekSource(queries, week_items)

@@ -19,7 +19,7 @@ class ChartersConfig(AppConfig):
         from alignment.my_week import register_week_source
         from charters import my_week
 
-        register_week_source(my_week.week_items)
+        register_week_source(my_week.source)
         panels.register_team_panel("charters/_team_panel.html", selectors.team_panel)
         panels.register_organisation_panel("charters/_organisation_panel.html", organisation_map.load_cards)
         panels.register_team_filter(organisation_map.NO_CHARTER, "No ratified charter yet",

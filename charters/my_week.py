@@ -3,45 +3,53 @@
 For those who respond to charters: a proposed charter they have not responded to, or whose text changed
 after they responded (or whose amendment answering their objection waits for their word). For those
 who steward it (the team's leaders): open objections to answer, and the consent round closing within
-`CLOSING_SOON_DAYS` (or past its day). Two queries for all the person's teams: the proposed charters
-with how many responded, and the responses that concern the person (their own, and the open objections
-of the charters they steward); the second is skipped when nothing is proposed.
+`CLOSING_SOON_DAYS` (or past its day). Two parts of My week's query for all the person's teams: the
+proposed charters with how many responded, and the responses that may concern the person (their own, and
+the open objections; those of charters they do not steward are left out here).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from alignment.models import Membership
-from alignment.my_week import WeekItem, access_to
+from alignment.models import Membership, User
+from alignment.my_week import WeekItem, WeekSource, access_to
+from alignment.one_query import Rows
 from charters import permissions
 from charters.models import Charter, Response
 
 CLOSING_SOON_DAYS = 3
 
 
-def week_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
+def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+    teams = [m.team_id for m in memberships]
+    responded = (Response.objects.filter(charter=OuterRef("pk")).order_by().values("charter")
+                 .annotate(n=Count("pk")).values("n"))
+    return {
+        # part: the proposed charters of my teams, with how many responded
+        "proposed": Rows(Charter.objects.filter(team_id__in=teams, state=Charter.State.PROPOSED),
+                         ("team", "number", "state", "revision", "proposed_at", "responses_close_on"),
+                         {"responded": Coalesce(Subquery(responded), 0)}),
+        # part: my responses to my teams' proposed charters, and their open objections
+        "responses": Rows(Response.objects.filter(charter__team_id__in=teams, charter__state=Charter.State.PROPOSED)
+                          .filter(Q(member=person) | Q(kind=Response.Kind.OBJECTION, answer="")),
+                          ("charter", "member", "kind", "answer", "revision", "created_at", "updated_at"),
+                          {"member_display_name": F("member__display_name"), "member_email": F("member__email")},
+                          order=("created_at", "pk")),
+    }
+
+
+def week_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:
     accesses = {m.team_id: access_to(person, m) for m in memberships}
-    proposed = list(
-        Charter.objects.filter(team_id__in=list(accesses), state=Charter.State.PROPOSED)
-        .annotate(responded=Count("responses"))
-        .only("team_id", "number", "state", "revision", "proposed_at", "responses_close_on")
-    )  # query: the proposed charters of my teams, with how many responded
-    if not proposed:
-        return []
+    proposed = found["proposed"]
     for charter in proposed:
         charter.team = accesses[charter.team_id].team  # already loaded
     stewarding = [c.pk for c in proposed if permissions.may_answer_objections(accesses[c.team_id], c)]
     by_pk = {c.pk: c for c in proposed}
-    responses = list(
-        Response.objects.filter(charter__in=list(by_pk))
-        .filter(Q(member=person) | Q(charter__in=stewarding, kind=Response.Kind.OBJECTION, answer=""))
-        .select_related("member").only("charter", "member", "kind", "answer", "revision", "created_at",
-                                       "updated_at", "member__display_name", "member__email")
-        .order_by("created_at", "pk")
-    )  # query: my responses, and the open objections of the charters I steward
+    responses = [r for r in found["responses"] if r.charter_id in by_pk]
     for response in responses:
         response.charter = by_pk[response.charter_id]  # already loaded
     mine = {r.charter_id: r for r in responses if r.member_id == person.pk}
@@ -57,8 +65,9 @@ def week_items(person, memberships: list[Membership], now: datetime) -> list[Wee
     for response in responses:
         charter = response.charter
         if response.member_id != person.pk and response.is_open_objection and charter.pk in stewarding:
+            name = User.name_of(response.member_display_name, response.member_email)
             items.append(WeekItem(charter.team, "objection",
-                                  f"Answer {response.member.name}’s objection to charter version {charter.number}",
+                                  f"Answer {name}’s objection to charter version {charter.number}",
                                   _consent_url(charter), for_leader=True, since=response.updated_at))
     return items
 
@@ -93,3 +102,6 @@ def _closing(charter: Charter, now: datetime) -> list[WeekItem]:
     return [WeekItem(charter.team, "consent_closing",
                      f"The consent round on charter version {charter.number} closes: {said}",
                      _consent_url(charter), for_leader=True, due_on=close)]
+
+
+source = WeekSource(queries, week_items)

@@ -14,7 +14,7 @@ class CheckinsConfig(AppConfig):
         from alignment.my_week import register_week_source
         from checkins import my_week
 
-        register_week_source(my_week.week_items)
+        register_week_source(my_week.source)
 
         # Notifications (notifications/services.py): the kinds check-ins send.
         from checkins.services import (

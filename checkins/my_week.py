@@ -1,4 +1,4 @@
-"""What check-ins put in someone's week (`alignment.my_week`): for all their teams at once, in five queries.
+"""What check-ins put in someone's week (`alignment.my_week`): for all their teams at once, in five parts of its query.
 
 For everyone who checks in: this week's check-in while it is missing or a draft, commitment requests
 waiting for their answer, their open commitments due within `DUE_SOON_DAYS` or overdue, and the open
@@ -6,22 +6,23 @@ blockers they raised or were named on as who could help. For those who answer ch
 leaders): submitted check-ins of this week and last that nobody acknowledged or answered yet, the
 people still missing after the check-in time, renegotiations to decide and the blockers open longest.
 
-Queries: the person's check-ins of this week and last, with the submitted ones of the teams they
-answer (no words: state, author and times); the people of the teams they answer; the person's
-commitments asked or falling due; the pending renegotiations of the teams they answer; the open
-blockers they raised, were named on, or their teams' (what they say, who raised them). A query whose
-teams are none costs nothing.
+Parts: the person's check-ins of this week and last, with the submitted ones of the teams they answer
+(no words: state, author and times); the people of the teams they answer; the person's commitments
+asked or falling due; the pending renegotiations of the teams they answer; the open blockers they
+raised, were named on, or their teams' (what they say, who raised them). A part whose teams are none
+is left out.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
-from alignment.models import Membership
-from alignment.my_week import WeekItem, access_to
+from alignment.models import Membership, User
+from alignment.my_week import WeekItem, WeekSource, access_to
+from alignment.one_query import Rows
 from alignment.permissions import Capability, capabilities_of
 from alignment.weeks import current_week
 from checkins import permissions
@@ -33,32 +34,75 @@ OLDEST_BLOCKERS_SHOWN = 3  # per team, to its leaders
 NAMES_SHOWN = 3
 
 
-def week_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
+def _context(person, memberships: list[Membership], now: datetime):
     accesses = {m.team_id: access_to(person, m) for m in memberships}
     teams = {m.team_id: m.team for m in memberships}
     weeks = {team_id: current_week(team, now) for team_id, team in teams.items()}
-    writing = [t for t, access in accesses.items() if access.may_check_in]
     answering = [t for t, access in accesses.items() if access.may_answer_checkins]
-    items: list[WeekItem] = []
+    return accesses, teams, weeks, answering
 
+
+def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+    accesses, teams, weeks, answering = _context(person, memberships, now)
     mondays = {w.monday for w in weeks.values()} | {w.previous().monday for w in weeks.values()}
     answered = Reply.objects.filter(check_in=OuterRef("pk")).exclude(author=OuterRef("author"))
-    checkins = list(
-        CheckIn.objects.filter(team_id__in=list(teams), week__in=mondays)
-        .filter(Q(author=person) | Q(team_id__in=answering, state=CheckIn.State.SUBMITTED))
-        .select_related("author").annotate(answered=Exists(answered))
-        .only("team_id", "author", "week", "state", "submitted_at", "acknowledged_at",
-              "author__display_name", "author__email")
-        .order_by("submitted_at", "pk")
-    )  # query: my check-ins of this week and last, and the submitted ones of the teams I answer
+    latest_today = max(now.astimezone(team.zone).date() for team in teams.values())
+    pending = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.PENDING)
+    parts = {
+        # part: my check-ins of this week and last, and the submitted ones of the teams I answer
+        "checkins": Rows(
+            CheckIn.objects.filter(team_id__in=list(teams), week__in=mondays)
+            .filter(Q(author=person) | Q(team_id__in=answering, state=CheckIn.State.SUBMITTED)),
+            ("team", "author", "week", "state", "submitted_at", "acknowledged_at"),
+            {"answered": Exists(answered), **_named_by("author")}, order=("submitted_at", "pk")),
+        # part: my commitments asked of me, or open and falling due
+        "commitments": Rows(
+            Commitment.objects.filter(team_id__in=list(teams), owner=person)
+            .filter(Q(state=Commitment.State.REQUESTED)
+                    | Q(state=Commitment.State.OPEN, due_on__lte=latest_today + timedelta(days=DUE_SOON_DAYS))),
+            ("team", "title", "due_on", "state", "created_at"), {"renegotiating": Exists(pending)}),
+        # part: open blockers I raised or was named on, and those of the teams I answer, oldest first
+        "blockers": Rows(
+            Blocker.objects.open().shared().filter(check_in__team_id__in=list(teams))
+            .filter(Q(check_in__author=person) | Q(who_could_help=person) | Q(check_in__team_id__in=answering)),
+            ("check_in", "what", "opened_at", "who_could_help"),
+            {"team_id": F("check_in__team_id"), "author_id": F("check_in__author_id"), **_named_by("check_in__author")},
+            order=("opened_at", "pk")),
+    }
+    if answering:
+        # part: the people of the teams I answer
+        parts["people"] = Rows(Membership.objects.filter(team_id__in=answering),
+                               ("team", "user", "is_leader", "is_member", "is_facilitator"), _named_by("user"),
+                               order=("user_email",))
+        # part: the pending renegotiations of the teams I answer
+        parts["renegotiations"] = Rows(
+            Renegotiation.objects.filter(state=Renegotiation.State.PENDING, commitment__team_id__in=answering)
+            .exclude(asked_by=person),
+            ("commitment", "kind", "asked_at", "asked_by"),
+            {"team_id": F("commitment__team_id"), "commitment_title": F("commitment__title"),
+             **_named_by("asked_by")})
+    return parts
+
+
+def _named_by(person: str) -> dict:
+    """A person's display name and e-mail address across a join, to name them (`User.name_of`)."""
+    return {f"{person.rsplit('__', 1)[-1]}_display_name": F(f"{person}__display_name"),
+            f"{person.rsplit('__', 1)[-1]}_email": F(f"{person}__email")}
+
+
+def week_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:
+    accesses, teams, weeks, answering = _context(person, memberships, now)
+    writing = [t for t, access in accesses.items() if access.may_check_in]
+    checkins = found["checkins"]
     for checkin in checkins:
         checkin.team = teams[checkin.team_id]  # already loaded
+    items: list[WeekItem] = []
     items += _my_checkins(person, checkins, teams, weeks, writing, now)
     items += _checkins_to_answer(person, checkins, accesses, weeks)
-    items += _missing(checkins, teams, weeks, answering, now)
-    items += _commitments(person, teams, now)
-    items += _renegotiations(person, teams, answering)
-    items += _blockers(person, teams, weeks, answering)
+    items += _missing(checkins, found.get("people", []), teams, weeks, answering, now)
+    items += _commitments(found["commitments"], teams, now)
+    items += _renegotiations(found.get("renegotiations", []), teams)
+    items += _blockers(person, found["blockers"], teams)
     return items
 
 
@@ -99,14 +143,15 @@ def _checkins_to_answer(person, checkins, accesses, weeks) -> list[WeekItem]:
             continue
         team = checkin.team
         label = "this week" if checkin.week == week.monday else "last week"
+        author = User.name_of(checkin.author_display_name, checkin.author_email)
         items.append(WeekItem(
-            team, "checkin_to_answer", f"Acknowledge or answer {checkin.author.name}’s check-in ({label})",
+            team, "checkin_to_answer", f"Acknowledge or answer {author}’s check-in ({label})",
             reverse("checkins:checkin", args=[team.organisation.slug, team.slug, checkin.pk]),
             for_leader=True, since=checkin.submitted_at))
     return items
 
 
-def _missing(checkins, teams, weeks, answering, now) -> list[WeekItem]:
+def _missing(checkins, people, teams, weeks, answering, now) -> list[WeekItem]:
     """Who has not checked in this week, once the check-in time has passed: one line per team."""
     # Asked for every team I answer, due or not, so that the page costs the same at any hour.
     due_teams = {t for t in answering if now >= reminder_at(teams[t], weeks[t])}
@@ -114,17 +159,15 @@ def _missing(checkins, teams, weeks, answering, now) -> list[WeekItem]:
     for checkin in checkins:
         if checkin.is_submitted and checkin.week == weeks[checkin.team_id].monday:
             in_by_team.setdefault(checkin.team_id, set()).add(checkin.author_id)
-    people = (Membership.objects.filter(team_id__in=answering).select_related("user")
-              .only("team_id", "user", "is_leader", "is_member", "is_facilitator",
-                    "user__display_name", "user__email").order_by("user__email"))
     missing: dict[int, list[str]] = {}
     checking_in: set[int] = set()  # the teams where someone checks in
-    for membership in people:  # query: the people of the teams I answer (none: no query)
+    for membership in people:
         if Capability.CHECK_IN not in capabilities_of(membership):
             continue
         checking_in.add(membership.team_id)
         if membership.user_id not in in_by_team.get(membership.team_id, set()):
-            missing.setdefault(membership.team_id, []).append(membership.user.name)
+            missing.setdefault(membership.team_id, []).append(
+                User.name_of(membership.user_display_name, membership.user_email))
     items = []
     for team_id in answering:
         team, week = teams[team_id], weeks[team_id]
@@ -149,16 +192,7 @@ def _people(names: list[str]) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
-def _commitments(person, teams, now) -> list[WeekItem]:
-    latest_today = max(now.astimezone(team.zone).date() for team in teams.values())
-    pending = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.PENDING)
-    commitments = (
-        Commitment.objects.filter(team_id__in=list(teams), owner=person)
-        .filter(Q(state=Commitment.State.REQUESTED)
-                | Q(state=Commitment.State.OPEN, due_on__lte=latest_today + timedelta(days=DUE_SOON_DAYS)))
-        .annotate(renegotiating=Exists(pending))
-        .only("team_id", "title", "due_on", "state", "created_at")
-    )  # query: my commitments asked of me, or open and falling due
+def _commitments(commitments, teams, now) -> list[WeekItem]:
     items = []
     for commitment in commitments:
         team = teams[commitment.team_id]
@@ -177,50 +211,37 @@ def _commitments(person, teams, now) -> list[WeekItem]:
     return items
 
 
-def _renegotiations(person, teams, answering) -> list[WeekItem]:
-    renegotiations = (
-        Renegotiation.objects.filter(state=Renegotiation.State.PENDING, commitment__team_id__in=answering)
-        .exclude(asked_by=person).select_related("commitment", "asked_by")
-        .only("kind", "asked_at", "commitment", "commitment__team_id", "commitment__title",
-              "asked_by", "asked_by__display_name", "asked_by__email")
-    ) if answering else []
+def _renegotiations(renegotiations, teams) -> list[WeekItem]:
     items = []
-    for renegotiation in renegotiations:  # query: the pending renegotiations of the teams I answer
-        commitment = renegotiation.commitment
-        team = teams[commitment.team_id]
+    for renegotiation in renegotiations:
+        team = teams[renegotiation.team_id]
+        asker = User.name_of(renegotiation.asked_by_display_name, renegotiation.asked_by_email)
         items.append(WeekItem(
             team, "renegotiation",
-            f"Decide {renegotiation.asked_by.name}’s request to {renegotiation.get_kind_display()}: "
-            f"“{commitment.title}”",
-            reverse("checkins:commitment", args=[team.organisation.slug, team.slug, commitment.pk])
+            f"Decide {asker}’s request to {renegotiation.get_kind_display()}: “{renegotiation.commitment_title}”",
+            reverse("checkins:commitment", args=[team.organisation.slug, team.slug, renegotiation.commitment_id])
             + f"#renegotiation-{renegotiation.pk}",
             for_leader=True, since=renegotiation.asked_at))
     return items
 
 
-def _blockers(person, teams, weeks, answering) -> list[WeekItem]:
-    blockers = (
-        Blocker.objects.open().shared().filter(check_in__team_id__in=list(teams))
-        .filter(Q(check_in__author=person) | Q(who_could_help=person) | Q(check_in__team_id__in=answering))
-        .select_related("check_in__author")
-        .only("what", "opened_at", "who_could_help_id", "check_in", "check_in__team_id", "check_in__author",
-              "check_in__author__display_name",
-              "check_in__author__email")
-        .order_by("opened_at", "pk")
-    )  # query: open blockers I raised or was named on, and those of the teams I answer, oldest first
+def _blockers(person, blockers, teams) -> list[WeekItem]:
     items, shown_per_team = [], {}
     for blocker in blockers:
-        team = teams[blocker.check_in.team_id]
+        team = teams[blocker.team_id]
         url = reverse("checkins:week", args=[team.organisation.slug, team.slug]) + f"#blocker-{blocker.pk}"
-        raiser = blocker.check_in.author
-        if raiser.pk == person.pk:
+        raiser = User.name_of(blocker.author_display_name, blocker.author_email)
+        if blocker.author_id == person.pk:
             items.append(WeekItem(team, "blocker_mine", f"Your blocker is still open: “{blocker.what}”", url,
                                   since=blocker.opened_at))
         elif blocker.who_could_help_id == person.pk:
-            items.append(WeekItem(team, "blocker_named", f"{raiser.name} named you as who could help: "
+            items.append(WeekItem(team, "blocker_named", f"{raiser} named you as who could help: "
                                                          f"“{blocker.what}”", url, since=blocker.opened_at))
         elif shown_per_team.get(team.pk, 0) < OLDEST_BLOCKERS_SHOWN:
             shown_per_team[team.pk] = shown_per_team.get(team.pk, 0) + 1
-            items.append(WeekItem(team, "blocker_open", f"{raiser.name}’s blocker is open: “{blocker.what}”", url,
+            items.append(WeekItem(team, "blocker_open", f"{raiser}’s blocker is open: “{blocker.what}”", url,
                                   for_leader=True, since=blocker.opened_at))
     return items
+
+
+source = WeekSource(queries, week_items)

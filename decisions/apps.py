@@ -16,7 +16,7 @@ class DecisionsConfig(AppConfig):
         from decisions.calendar import review_dates
         from notifications import services as notifications
 
-        register_week_source(my_week.week_items)
+        register_week_source(my_week.source)
         notifications.register_calendar_source(review_dates)
 
     def seed_demo(self, organisation) -> None:

@@ -2,8 +2,8 @@
 
 For the people who make the team's final calls (`Capability.RECORD_OUTCOME`: its leaders) in teams at
 work: each decision whose `review_on` is today or past in the team's zone. It stays until a leader marks
-it reviewed (`services.mark_reviewed` clears or moves the date). One query for all the person's teams,
-none when they make no team's final calls.
+it reviewed (`services.mark_reviewed` clears or moves the date). One part of My week's query for all the
+person's teams, none when they make no team's final calls.
 """
 
 from __future__ import annotations
@@ -14,22 +14,32 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import Membership
-from alignment.my_week import WeekItem, access_to
+from alignment.my_week import WeekItem, WeekSource, access_to
+from alignment.one_query import Rows
 from alignment.permissions import Capability
 from decisions.models import Decision
 
 
-def week_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
+def _deciding(person, memberships: list[Membership]) -> dict:
     accesses = {m.team_id: access_to(person, m) for m in memberships}
-    deciding = {team_id: access for team_id, access in accesses.items() if access.can(Capability.RECORD_OUTCOME)}
+    return {team_id: access for team_id, access in accesses.items() if access.can(Capability.RECORD_OUTCOME)}
+
+
+def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+    deciding = _deciding(person, memberships)
     if not deciding:
-        return []
+        return {}
     # Every zone's today lies within a day of UTC's: the exact day is checked per team below.
     latest = timezone.localdate(now, UTC) + timedelta(days=1)
-    due = (Decision.objects.filter(team_id__in=list(deciding), review_on__lte=latest)
-           .only("team_id", "title", "review_on").order_by("review_on", "pk"))
+    # part: my teams' decisions whose review date has come (index decision_review_due)
+    return {"due": Rows(Decision.objects.filter(team_id__in=list(deciding), review_on__lte=latest),
+                        ("team", "title", "review_on"), order=("review_on", "pk"))}
+
+
+def week_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:
+    deciding = _deciding(person, memberships)
     items = []
-    for decision in due:  # query: my teams' decisions whose review date has come (index decision_review_due)
+    for decision in found.get("due", []):
         team = decision.team = deciding[decision.team_id].team  # already loaded
         if not decision.review_due(timezone.localdate(now, team.zone)):
             continue
@@ -37,3 +47,6 @@ def week_items(person, memberships: list[Membership], now: datetime) -> list[Wee
         items.append(WeekItem(team, "decision_review", f"Review the decision “{decision.title}”", url,
                               for_leader=True, due_on=decision.review_on))
     return items
+
+
+source = WeekSource(queries, week_items)

@@ -18,8 +18,8 @@ class ReviewsConfig(AppConfig):
         from alignment.my_week import register_week_source
         from reviews import my_week
 
-        register_week_source(my_week.week_items)
-        register_week_source(my_week.trigger_items)
+        register_week_source(my_week.source)
+        register_week_source(my_week.triggers)
         from charters.panels import register_charter_panel
 
         register_charter_panel("reviews/_charter_review.html", selectors.charter_review_panel)

@@ -1,41 +1,57 @@
-"""What retrospectives put in someone's week (`alignment.my_week`), in one query for all their teams.
+"""What retrospectives put in someone's week (`alignment.my_week`): one part of its query for all their teams.
 
 A retrospective running in one of the person's teams where they have not taken part yet (no card,
 rating, vote or note of theirs); one getting ready whose session (the day its cycle ends) is within
 `SESSION_SOON_DAYS`: to start it for those who run retrospectives, to look out for for the others. And, for
-the leaders (`trigger_items`), each review prompt of their charter until it is taken up or dismissed.
+the leaders (`triggers`), each review prompt of their charter until it is taken up or dismissed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 
 from alignment.models import Membership
-from alignment.my_week import WeekItem, access_to
+from alignment.my_week import WeekItem, WeekSource, access_to
+from alignment.one_query import Rows
 from reviews import permissions
-from reviews.models import NonNegotiableRating, RetroCard, RetroNote, Retrospective, RetroVote, ReviewTrigger
+from reviews.models import (
+    NonNegotiableRating,
+    RetroCard,
+    RetroNote,
+    Retrospective,
+    RetroVote,
+    ReviewCycle,
+    ReviewTrigger,
+)
 from reviews.rollover import ends_at
 
 SESSION_SOON_DAYS = 7
 
 
-def week_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
-    accesses = {m.team_id: access_to(person, m) for m in memberships}
+def retrospectives(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
     mine = {"retrospective": OuterRef("pk")}
     took_part = (Exists(RetroCard.objects.filter(author=person, **mine))
                  | Exists(NonNegotiableRating.objects.filter(participant=person, **mine))
                  | Exists(RetroVote.objects.filter(voter=person, **mine))
                  | Exists(RetroNote.objects.filter(author=person, **mine)))
-    retros = (Retrospective.objects.running().filter(team_id__in=list(accesses)).select_related("cycle")
-              .annotate(took_part=took_part)
-              .only("team_id", "phase", "started_at", "cycle__number", "cycle__end_date", "cycle__team_id"))
+    # part: the running retrospectives of my teams, with whether I took part
+    return {"running": Rows(Retrospective.objects.running().filter(team_id__in=[m.team_id for m in memberships]),
+                            ("team", "cycle", "phase", "started_at"),
+                            {"took_part": took_part, "cycle_number": F("cycle__number"),
+                             "cycle_end_date": F("cycle__end_date")})}
+
+
+def retrospective_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:
+    accesses = {m.team_id: access_to(person, m) for m in memberships}
     items = []
-    for retro in retros:  # query: the running retrospectives of my teams, with whether I took part
+    for retro in found["running"]:
         access = accesses[retro.team_id]
-        team = retro.team = retro.cycle.team = access.team  # already loaded
+        team = retro.team = access.team  # already loaded
+        retro.cycle = ReviewCycle(pk=retro.cycle_id, team=team, number=retro.cycle_number,
+                                  end_date=retro.cycle_end_date)
         may = permissions.retro_permissions(access, retro)
         url = reverse("reviews:retrospective", args=[team.organisation.slug, team.slug, retro.pk])
         number = retro.cycle.number
@@ -57,18 +73,26 @@ def week_items(person, memberships: list[Membership], now: datetime) -> list[Wee
     return items
 
 
-def trigger_items(person, memberships: list[Membership], now: datetime) -> list[WeekItem]:
-    """The review prompts still open in the teams whose charter the person stewards (1 query, none if none)."""
-    accesses = {m.team_id: access_to(person, m) for m in memberships}
-    stewarded = [team_id for team_id, access in accesses.items() if access.can(permissions.ACT_ON_TRIGGER)]
+def open_triggers(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+    """The review prompts still open in the teams whose charter the person stewards (none if none)."""
+    stewarded = [m.team_id for m in memberships if access_to(person, m).can(permissions.ACT_ON_TRIGGER)]
     if not stewarded:
-        return []
-    triggers = (ReviewTrigger.objects.filter(team_id__in=stewarded, state=ReviewTrigger.State.OPEN)
-                .only("pk", "team_id", "headline", "fired_at").order_by("fired_at", "pk"))
+        return {}
+    # part: the open prompts of the teams I lead
+    return {"open": Rows(ReviewTrigger.objects.filter(team_id__in=stewarded, state=ReviewTrigger.State.OPEN),
+                         ("team", "headline", "fired_at"), order=("fired_at", "pk"))}
+
+
+def trigger_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:
+    teams = {m.team_id: m.team for m in memberships}
     items = []
-    for trigger in triggers:  # query: the open prompts of the teams I lead
-        team = accesses[trigger.team_id].team  # already loaded
+    for trigger in found.get("open", []):
+        team = teams[trigger.team_id]  # already loaded
         url = reverse("reviews:trigger", args=[team.organisation.slug, team.slug, trigger.pk])
         items.append(WeekItem(team, "review_trigger", f"The charter asks to be revisited: {trigger.headline}", url,
                               for_leader=True, since=trigger.fired_at))
     return items
+
+
+source = WeekSource(retrospectives, retrospective_items)
+triggers = WeekSource(open_triggers, trigger_items)

@@ -528,14 +528,15 @@ def test_the_week_costs_the_same_for_1_team_or_30(teams, organisation, make_user
         _busy_team(n, organisation, leader, member, facilitator, add_member)
     memberships = memberships_of(leader)
 
-    # charters: 1. the proposed charters with how many responded  2. my responses and the open objections
-    # checkins: 3. my check-ins and the submitted ones of the teams I lead  4. the people of those teams
-    # 5. my commitments asked or falling due  6. the pending renegotiations  7. the open blockers
-    # reviews: 8. the running retrospectives with whether I took part  9. the open review prompts of the
+    # 1. every source's rows in one UNION ALL (alignment/one_query.py), its parts:
+    # charters: the proposed charters with how many responded; my responses and the open objections
+    # checkins: my check-ins and the submitted ones of the teams I lead; the people of those teams;
+    # my commitments asked or falling due; the pending renegotiations; the open blockers
+    # reviews: the running retrospectives with whether I took part; the open review prompts of the
     # charters I steward
-    # asks: 10. the open requests to the teams I answer, and my consultations
-    # decisions: 11. the decisions of the teams I lead whose review date has come
-    with django_assert_num_queries(11):
+    # asks: the open requests to the teams I answer, and my consultations
+    # decisions: the decisions of the teams I lead whose review date has come
+    with django_assert_num_queries(1):
         week = my_week.my_week(leader, memberships, SATURDAY)
 
     assert len([line for line in week.lines if line.kind == "objection"]) == teams
@@ -543,9 +544,9 @@ def test_the_week_costs_the_same_for_1_team_or_30(teams, organisation, make_user
     assert len([line for line in week.lines if line.kind == "checkins_missing"]) == teams
     assert len([line for line in week.lines if line.kind == "commitment_request"]) == teams
 
-    # A member asks fewer: no people to count, no renegotiations to decide (the leaders' queries are not made).
+    # A member's query has fewer parts: no people to count, no renegotiations, prompts or reviews to decide.
     memberships = memberships_of(member)
-    with django_assert_num_queries(7):  # asks' one query: the member may have asked another team
+    with django_assert_num_queries(1):
         week = my_week.my_week(member, memberships, SATURDAY)
     assert len([line for line in week.lines if line.kind == "retro_running"]) == teams
 
@@ -561,14 +562,11 @@ def test_the_home_page_costs_the_same_for_1_team_or_30(teams, organisation, make
     client = login(leader)
 
     # 1. user  2. my memberships with teams, organisations and head counts  3. organisations I administer
-    # My week: 4. the proposed charters  5. my responses and the open objections  6. my check-ins and the
-    # submitted ones of the teams I lead  7. the people of those teams  8. my commitments asked or falling due
-    # 9. the pending renegotiations  10. the open blockers  11. the running retrospectives
-    # 12. the open review prompts of the charters I steward (reviews)
-    # 13. the open requests to the teams I answer, and my consultations (asks)
-    # 14. the decisions of the teams I lead whose review date has come
-    # 15. the unread notifications count (the header's bell).
-    with django_assert_num_queries(15):
+    # 4. My week: every source's parts in one query (the proposed charters, my responses and the open
+    # objections, check-ins, the people of the teams I lead, commitments, renegotiations, blockers, running
+    # retrospectives, review prompts, requests between teams, decisions to review)
+    # 5. the unread notifications count (the header's bell).
+    with django_assert_num_queries(5):
         response = client.get(reverse("home"))
 
     assertContains(response, "Answer Member’s objection to charter version 1", count=teams)

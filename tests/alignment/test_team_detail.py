@@ -104,14 +104,14 @@ def test_query_count_for_a_leader_is_flat(
     # 3. members with their users  4. pending invitations with who invited
     # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel)
     # 7. the non-negotiables' ratings of the last cycles (reviews' health panel)
-    # My week in this team (alignment/my_week.py): 8. the proposed charter  9. my check-ins of this week
-    # and last, and the team's submitted ones  10. the people who check in  11. my commitments asked or
-    # falling due  12. the pending renegotiations  13. the open blockers  14. the running retrospective
-    # 15. the open review prompts of the charter (reviews)  16. the open requests to the team and my
-    # consultations (asks)  17. the decisions whose review date has come (decisions)
-    # 18. the unread notifications count (the header's bell).
+    # 8. My week in this team (alignment/my_week.py), every source's parts in one query: the proposed
+    # charter and the responses to it, my check-ins of this week and last and the team's submitted ones,
+    # the people who check in, my commitments asked or falling due, the pending renegotiations, the open
+    # blockers, the running retrospective, the open review prompts, the open requests to the team and my
+    # consultations, the decisions whose review date has come
+    # 9. the unread notifications count (the header's bell).
     # The list of people and the empty invitation form are drawn or read from the cache: no query.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(9):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
@@ -137,11 +137,11 @@ def test_query_count_for_a_member_is_flat(
     # 3. members with their users  4. the team's current charters (charters' panel)
     # 5. the open review cycle (reviews' panel)  6. the non-negotiables' ratings of the last cycles
     # (reviews' health panel)
-    # My week in this team (alignment/my_week.py): 7. the proposed charter  8. my check-ins of this week
-    # and last  9. my commitments asked or falling due  10. the open blockers I raised or was named on
-    # 11. the running retrospective  12. the open requests to the team and my consultations (asks)
-    # 13. the unread notifications count (the header's bell).
-    with django_assert_num_queries(13):
+    # 7. My week in this team (alignment/my_week.py), its parts in one query: the proposed charter and
+    # my response, my check-ins of this week and last, my commitments asked or falling due, the open
+    # blockers I raised or was named on, the running retrospective, the open requests to the team and my
+    # consultations  8. the unread notifications count (the header's bell).
+    with django_assert_num_queries(8):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)

@@ -59,4 +59,4 @@ def test_one_query_however_many(send, growth_leader, n, django_assert_num_querie
     memberships = memberships_of(growth_leader)
     # query: open requests to the teams I answer, and my consultations, with whether I gave input
     with django_assert_num_queries(1):
-        assert len(asks_week.week_items(growth_leader, memberships, NOON)) == 2 * n
+        assert len(asks_week.source.load(growth_leader, memberships, NOON)) == 2 * n

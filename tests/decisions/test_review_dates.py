@@ -122,11 +122,11 @@ def test_my_week_and_the_feed_cost_the_same_for_1_team_or_12(teams, organisation
             Decision(team=team, title=f"Proposal {k}", purpose_effect="advances", metric_effect="improves",
                      verdict="yes", review_on=REVIEW - timedelta(days=k)) for k in range(3))
     memberships = memberships_of(leader)
-    from decisions.my_week import week_items
+    from decisions.my_week import source
 
     # 1. the decisions of the teams I lead whose review date has come (the teams are already loaded)
     with django_assert_num_queries(1):
-        items = week_items(leader, memberships, ON + timedelta(days=1))  # due in every zone by then
+        items = source.load(leader, memberships, ON + timedelta(days=1))  # due in every zone by then
     assert len(items) == teams * 3
 
     # 1. the decisions dated in the window of the teams I lead, with their teams and organisations
