@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -75,37 +76,64 @@ def load_content(charter: Charter) -> CharterContent:
     )
 
 
-def kept_content(charter: Charter) -> CharterContent:
-    """`load_content`, for a ratified version from the cache: its items never change, so they are kept
-    under its identity (`cache_key`) by the first reading (4 queries). Later readings read only its
-    goals' owners, whose names may change: 1 query (none without owners), the organisation goals
-    they contribute to, whose objectives may change: 1 more (none without such a link), and the names of
-    its boundaries' tags, which the organisation's list may rename: 1 more (none without tags). A working
-    copy is loaded as it now stands (4: a boundary's tag names come with it, `tags.with_tag_list`)."""
-    if not charter.was_ratified:
-        return load_content(charter)
-    key = f"charter-content:{cache_key(charter)}"
-    kept = cache.get(key)
-    if kept is None:
-        content = load_content(charter)
-        related = {goal.pk: (goal.owner, goal.contributes_to) for goal in content.goals}
-        for goal in content.goals:  # owners and organisation goals are not kept: they are read afresh
-            Goal.owner.field.delete_cached_value(goal)
-            Goal.contributes_to.field.delete_cached_value(goal)
-        cache.set(key, (content.non_negotiables, content.boundaries, content.goals), timeout=None)
-        for goal in content.goals:
-            goal.owner, goal.contributes_to = related[goal.pk]
-        return content
-    non_negotiables, boundaries, goals = kept
-    refresh_tag_lists(boundaries)  # a tag's name is the organisation's list's: renamed since, perhaps
-    owner_ids = {goal.owner_id for goal in goals if goal.owner_id}
-    owners = Goal._meta.get_field("owner").related_model.objects.in_bulk(owner_ids) if owner_ids else {}
+def kept_content(charter: Charter, *, people: Iterable = ()) -> CharterContent:
+    """`kept_contents` for one version."""
+    return kept_contents([charter], people=people)[charter.pk]
+
+
+def kept_contents(charters: list[Charter], *, people: Iterable = ()) -> dict[int, CharterContent]:
+    """`load_contents`, kept per version of each text, by version id.
+
+    A version's items change only with its text: a ratified version never, a working copy with each
+    edit, which raises its `revision` (`services._mark_text_changed`). So they are kept under the
+    version's prose key (`cache_key`: its identity, and a working copy's revision) by the first
+    reading (4 queries, whatever the number of versions). Later readings read only what others may
+    rename meanwhile, for every version at once: the goals' owners (1 query; none when each is one of
+    `people`, the team's members the caller has loaded anyway, or without owners), the organisation
+    goals they contribute to (1; none without such a link) and the names of the boundaries' tags
+    (1; none without tags).
+    """
+    keys = {charter.pk: f"charter-content:{cache_key(charter)}" for charter in charters}
+    found = cache.get_many(list(keys.values()))
+    missing = [charter for charter in charters if keys[charter.pk] not in found]
+    contents = load_contents(missing) if missing else {}
+    for charter in missing:
+        _keep(keys[charter.pk], contents[charter.pk])
+    kept = [CharterContent(charter, *found[keys[charter.pk]]) for charter in charters if keys[charter.pk] in found]
+    _read_names_again(kept, people)
+    contents.update((content.charter.pk, content) for content in kept)
+    return contents
+
+
+def _keep(key: str, content: CharterContent) -> None:
+    """Keep a version's items without the people and organisation goals they name, which are read afresh."""
+    related = {goal.pk: (goal.owner, goal.contributes_to) for goal in content.goals}
+    for goal in content.goals:
+        Goal.owner.field.delete_cached_value(goal)
+        Goal.contributes_to.field.delete_cached_value(goal)
+    # A ratified version's items live as long as it does; a working copy's until its next edits make them unread.
+    cache.set(key, (content.non_negotiables, content.boundaries, content.goals),
+              timeout=None if content.charter.was_ratified else 7 * 24 * 3600)
+    for goal in content.goals:
+        goal.owner, goal.contributes_to = related[goal.pk]
+
+
+def _read_names_again(contents: list[CharterContent], people: Iterable) -> None:
+    """The goals' owners, the organisation goals they contribute to and the boundaries' tag names of kept
+    items, as they are now: 1 query each at most (`kept_contents`)."""
+    if not contents:
+        return
+    goals = [goal for content in contents for goal in content.goals]
+    refresh_tag_lists([item for content in contents for item in content.boundaries])  # renamed since, perhaps
+    known = {person.pk: person for person in people}
+    unknown = {goal.owner_id for goal in goals if goal.owner_id and goal.owner_id not in known}
+    if unknown:  # query: the owners who are not among the team's people loaded
+        known.update(Goal._meta.get_field("owner").related_model.objects.in_bulk(unknown))
     linked_ids = {goal.contributes_to_id for goal in goals if goal.contributes_to_id}
-    linked = OrganisationGoal.objects.in_bulk(linked_ids) if linked_ids else {}
+    linked = OrganisationGoal.objects.in_bulk(linked_ids) if linked_ids else {}  # query: the organisation goals
     for goal in goals:
-        goal.owner = owners.get(goal.owner_id)  # None when the person was deleted since
+        goal.owner = known.get(goal.owner_id) if goal.owner_id else None  # None when the person was deleted since
         goal.contributes_to = linked.get(goal.contributes_to_id)
-    return CharterContent(charter=charter, non_negotiables=non_negotiables, boundaries=boundaries, goals=goals)
 
 
 def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
@@ -493,7 +521,7 @@ class CharterPage:
     consent_error: str | None = None
     viewing_version: bool = False
     comment_url: str = ""  # where every comment form of the page posts
-    shared_versions: dict[str, tuple | None] = field(default_factory=dict)  # each section's `{% shared %}` version
+    shared_versions: dict = field(default_factory=dict)  # each part's `{% shared %}` version (or what makes it)
 
     def context(self) -> dict:
         return {**vars(self), "page": self, "team": self.access.team, "sections": Section}
@@ -508,20 +536,26 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
                  progress_form: tuple[int, ProgressForm] | None = None) -> CharterPage:
     """The charter page for this reader, with any form that failed shown as it was typed.
 
-    Queries: the content (4; for a ratified version kept, so only its goals' owners: 1) and each
-    key result's latest progress (1); for the team also
-    its members (1), responses (1) and comments (1). However many items, threads,
-    responses and readings there are.
+    Queries: for the team, while consent is open, its members (1); the content, with the version an
+    amendment amends (4 the first time a text is read; then kept, `kept_contents`: its goals' owners
+    who are not members, 1, none when they all are), each key result's latest progress (1); for the
+    team also responses (1) and comments (1). However many items, threads, responses and readings
+    there are.
     """
     page = CharterPage(access=access, charter=charter, viewing_version=viewing_version,
                        amend_form=amend_form or AmendmentForm(), consent_error=consent_error)
     if charter is None:
         return page
     page.perms = for_charter(access, charter)
+    # Whose word is missing is worked out from today's team while consent is open (a ratified version reads
+    # the record kept when it was ratified instead); the goals' owners are found among them too.
+    members = list(access.team.memberships.select_related("user")) \
+        if access.in_team and not charter.was_ratified else []  # query: the team's people
+    people = [membership.user for membership in members]
     amends = charter.based_on if charter.is_editable and charter.based_on_id else None
-    if amends is not None:  # an amendment, and the version it amends to mark what changed: still 4 queries
+    if amends is not None:  # an amendment, and the version it amends to mark what changed: both kept
         amends.team = access.team
-        contents = load_contents([charter, amends])
+        contents = kept_contents([charter, amends], people=people)
         page.content = contents[charter.pk]
         # Each edit of the amendment makes a new key; goals' owners are named in it, so their names join it.
         owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
@@ -532,7 +566,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
             cache.set(key, diffs, timeout=7 * 24 * 3600)
         page.changes = {diff.section.value: diff for diff in diffs}
     else:
-        page.content = kept_content(charter)
+        page.content = kept_content(charter, people=people)
     attach_prose(page.content)
     attach_latest_progress(page.content.key_results)
     failed_pk, failed_progress = progress_form or (None, None)
@@ -549,13 +583,10 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
             else Charter.objects.filter(team=access.team).working().first()
     if page.perms.propose:
         page.propose_form = propose_form or ProposeForm(instance=charter)
-    if page.perms.change_quorum:
-        page.quorum_form = quorum_form or QuorumForm(instance=charter)
+    if page.perms.change_quorum:  # made when drawn: a kept consent panel needs none
+        page.quorum_form = quorum_form or SimpleLazyObject(lambda: QuorumForm(instance=charter))
     page.ratify_gaps = ratify_gaps
     page.completeness = check_charter(page.content)
-    # Whose word is missing is worked out from today's team while consent is open; a ratified
-    # version reads the record kept when it was ratified instead.
-    members = [] if charter.was_ratified else list(access.team.memberships.select_related("user"))
     page.consent = consent_picture(charter, members)
     page.consent.visibility = stance_visibility(access, charter)
     if not charter.was_ratified:
@@ -571,7 +602,12 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
     if page.perms.answer_objections:
         failed_pk, failed_form = answer_form or (None, None)
         for response in page.consent.open_objections:
-            response.answer_form = failed_form if response.pk == failed_pk else AnswerForm.for_objection(response)
+            response.answer_form = failed_form if response.pk == failed_pk else _lazy(AnswerForm.for_objection,
+                                                                                        response)
+    # What someone typed into the quorum or an answer and was refused is theirs alone: not kept. Worked out
+    # only if the panel is drawn (the template calls it), not for a section swapped alone.
+    page.shared_versions["consent"] = None if quorum_form is not None or answer_form is not None \
+        else partial(consent_version, page)
     _attach_threads(page, comment_form)
     _link_rows(page)
     return page
@@ -628,6 +664,25 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     # A boundary's tags are named by the organisation's list, which changes without the text.
     boundaries = (*base, fragments.digest(item.tag_names for item in page.content.boundaries))
     return {**{section.value: base for section in Section}, "boundaries": boundaries, "goals": goals}
+
+
+def consent_version(page: CharterPage) -> tuple:
+    """The consent panel's version as every reader with the same controls sees it (`{% shared %}`), but for
+    the reader's own parts drawn between its two kept parts: their objection's answer and their response.
+
+    The version's round (its state, dates, quorum, last reminder and the record of its ratification), what
+    the reader's role may see and do, every response as it stands with its member's and answerer's names,
+    and whose word is missing.
+    """
+    charter, consent, perms = page.charter, page.consent, page.perms
+    return (cache_key(charter), charter.state, charter.round_closed_at, charter.responses_close_on,
+            charter.quorum_percent, charter.reminded_at, charter.ratified_at, _name(charter.ratified_by),
+            charter.ratified_despite_gaps, perms.ratify, perms.remind, perms.change_quorum, perms.answer_objections,
+            consent.visibility, consent.quorum,
+            fragments.digest((r.pk, r.member_id, _name(r.member), r.kind, r.reason, r.created_at, r.updated_at,
+                              r.answer, r.answer_text, _name(r.answered_by), r.answered_at, r.revision,
+                              r.resolved_by_amendment) for r in consent.responses),
+            fragments.digest((_name(gap.member), gap.member.pk, gap.kind) for gap in consent.gaps))
 
 
 def _lazy(make, *args) -> SimpleLazyObject:

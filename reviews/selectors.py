@@ -175,6 +175,12 @@ class CyclePage:
         return sum(week.submitted for week in self.participation)
 
     @property
+    def health_version(self) -> str:
+        """What the non-negotiables' health is drawn from (every count and the team's privacy minimum), for
+        the key it is kept under: it reads alike for everyone who may read the cycle."""
+        return fragments.digest([self.health])
+
+    @property
     def scoreboard_version(self) -> tuple:
         """What the scoreboard is drawn from, for the key it is kept under (`alignment.fragments`).
 

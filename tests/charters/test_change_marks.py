@@ -54,6 +54,13 @@ def test_the_amendment_page_with_change_marks_is_flat(login, leader, team, write
     # latest progress, 9 the team's memberships with users, 10 responses, 11 comments, 12 the review prompts
     # the amendment took up (reviews' panel, charters.panels) and the unread notifications count (the header's bell)
     with django_assert_num_queries(13):
+        client.get(charter_url("detail"))
+
+    # Read again, both versions' items are kept (the amendment's under the revision of its text) and the goals'
+    # owners, all members, come with the team: 1 user, 2 memberships, 3 the versions in force, 4 the team's
+    # memberships with users, 5 the amendment's key results' latest progress, 6 responses, 7 comments, 8 the
+    # review prompts, 9 the bell.
+    with django_assert_num_queries(9):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'id="changes-process"')

@@ -33,6 +33,12 @@ def test_leader_view_of_a_draft_is_flat(login, leader, team, write_charter, disc
     # resolvers.
     # and the unread notifications count (the header's bell)
     with django_assert_num_queries(12):
+        client.get(charter_url("detail"))
+
+    # Read again, the items are kept under the revision of the text (`kept_contents`) and the goals' owners,
+    # all members, come with the team: 1 user, 2 memberships, 3 the versions in force, 4 the team's
+    # memberships with users, 5 each key result's latest progress, 6 responses, 7 comments, 8 the bell.
+    with django_assert_num_queries(8):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)

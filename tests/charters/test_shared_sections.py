@@ -151,3 +151,66 @@ def test_an_htmx_comment_answers_with_its_threads_only_and_is_flat(login, member
     assert response.status_code == 200 and html.lstrip().startswith('<div id="comments-purpose"')
     assert "And carers?" in html and 'id="goals"' not in html
     assert not any("charters_goal" in q["sql"] or "charters_keyresult" in q["sql"] for q in queries.captured_queries)
+
+
+# The consent panel: kept per role, around each reader's own answer and response ------------------
+
+@pytest.fixture
+def round_with_hidden_stances(team, leader, member, facilitator, people) -> Charter:
+    from charters.models import Response
+    from tests.charters.factories import complete_charter
+
+    people(team, 1)
+    charter = services.propose(charter=complete_charter(team, leader), actor=leader, stances_hidden=True,
+                               quorum_percent=50)
+    services.respond(charter=charter, member=member, kind=Response.Kind.CONSENT, reason="")
+    services.respond(charter=charter, member=facilitator, kind=Response.Kind.OBJECTION, reason="Carers are left out")
+    return charter
+
+
+def _reader(person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_a_leaders_kept_consent_panel_never_reaches_a_member(login, leader, member, facilitator,
+                                                             round_with_hidden_stances):
+    as_leader = login(leader).get(charter_url("detail")).content.decode()  # kept as the leaders see it
+    for person in (member, facilitator):
+        page = _reader(person).get(charter_url("detail")).content.decode()
+
+        assert "Change the quorum" in as_leader and "Change the quorum" not in page
+        assert "Answer objection" in as_leader and "Answer objection" not in page
+        assert "Remind who hasn" in as_leader and "Remind who hasn" not in page
+        assert "<strong>Fay Facilitator</strong>" in as_leader and "<strong>Fay Facilitator</strong>" not in page
+        assert "Not yet responded: Person 0" in as_leader and "Not yet responded" not in page
+        assert "2 of 3 have responded" in page
+
+
+def test_one_members_response_never_reaches_another_through_the_kept_panel(login, member, facilitator, people,
+                                                                           round_with_hidden_stances):
+    as_objector = login(facilitator).get(charter_url("detail")).content.decode()
+    as_member = _reader(member).get(charter_url("detail")).content.decode()
+    as_silent = _reader(people(round_with_hidden_stances.team, 1)[0]).get(charter_url("detail")).content.decode()
+
+    assert "You said: <strong>Objection</strong>" in as_objector and "Carers are left out" in as_objector
+    assert "You said: <strong>Consent</strong>" in as_member
+    assert "Carers are left out" not in as_member and "Objection</strong>" not in as_member
+    assert "You said:" not in as_silent and "Carers are left out" not in as_silent
+    # Each reader's CSRF token in their own response form, never the first reader's.
+    tokens = {re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+              for page in (as_objector, as_member, as_silent)}
+    assert len({_unmask_cipher_token(token) for token in tokens}) == 3
+
+
+def test_a_response_shows_in_the_kept_panel_at_once(login, leader, round_with_hidden_stances, people):
+    from charters.models import Response
+
+    client = login(leader)
+    assert "1 not yet responded" in client.get(charter_url("detail")).content.decode()
+    services.respond(charter=round_with_hidden_stances, member=people(round_with_hidden_stances.team, 1)[0],
+                     kind=Response.Kind.OBJECTION, reason="Nights are not covered")
+
+    page = client.get(charter_url("detail")).content.decode()
+    assert "1 consented · 2 objected · 0 not yet responded" in page and "Nights are not covered" in page
