@@ -800,7 +800,7 @@ class Builder:
                         recorded_by_id=checkin.author_id, recorded_at=checkin.submitted_at,
                         source=KeyResultProgress.Source.CHECK_IN, source_ref=checkin.pk))
             for blocker in extras.blockers:
-                blocker.check_in = checkin
+                blocker.check_in, blocker.team_id = checkin, checkin.team_id
                 blockers.append(blocker)
             for reply in extras.replies:
                 reply.check_in = checkin
@@ -1105,7 +1105,7 @@ def total_rows(spec: Spec) -> dict[str, int]:
         "decisions": Decision.objects.filter(team__in=teams).count(),
         "checkins": CheckIn.objects.filter(team__in=teams).count(),
         "key_result_progress": KeyResultProgress.objects.filter(key_result__goal__charter__team__in=teams).count(),
-        "blockers": Blocker.objects.filter(check_in__team__in=teams).count(),
+        "blockers": Blocker.objects.filter(team__in=teams).count(),
         "replies": Reply.objects.filter(check_in__team__in=teams).count(),
         "commitments": Commitment.objects.filter(team__in=teams).count(),
         "review_cycles": ReviewCycle.objects.filter(team__in=teams).count(),

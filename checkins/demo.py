@@ -651,7 +651,7 @@ def _seed_team(team, spec: dict[str, list[Week | None]], now: datetime) -> None:
     blockers, replies, updates = [], [], []
     for checkin, entry, index, thread in written:
         for position, raised in enumerate(entry.blockers):
-            blocker = Blocker(check_in=checkin, position=position, what=raised.what, opened_at=checkin.created_at)
+            blocker = Blocker(check_in=checkin, team_id=checkin.team_id, position=position, what=raised.what, opened_at=checkin.created_at)
             if raised.resolution and leader is not None:
                 blocker.resolved_at = _later(checkin.created_at, [raised.days * 24], now)[0]
                 blocker.resolved_by, blocker.resolution = leader, raised.resolution

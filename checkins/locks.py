@@ -11,7 +11,7 @@ def lock_checkin(checkin_pk: int) -> CheckIn | None:
 
 
 def lock_blocker(blocker_pk: int, *, team) -> Blocker | None:
-    return Blocker.objects.select_for_update().filter(pk=blocker_pk, check_in__team=team).first()
+    return Blocker.objects.select_for_update().filter(pk=blocker_pk, team=team).first()
 
 
 def lock_commitment(commitment_pk: int, *, team) -> Commitment | None:
@@ -30,5 +30,5 @@ def lock_carried_blockers(blocker_pks, *, team, author, before) -> list[Blocker]
     (a Monday), locked in id order, with their check-ins and who could help (read, not locked); taken after the
     check-in's lock."""
     return list(Blocker.objects.select_for_update(of=("self",)).select_related("check_in", "who_could_help").filter(
-        pk__in=blocker_pks, check_in__team=team, check_in__author=author, check_in__week__lt=before,
+        pk__in=blocker_pks, team=team, check_in__author=author, check_in__week__lt=before,
         check_in__state=CheckIn.State.SUBMITTED, resolved_at__isnull=True).order_by("pk"))

@@ -157,6 +157,10 @@ class Blocker(models.Model):
     """Something in a person's way, raised in a check-in and open until a leader resolves it."""
 
     check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="blockers")
+    # The check-in's team, kept on the blocker (`save` copies it) so that a team's blockers are read off
+    # (team, opened_at) and (team, resolved_at) without going through every check-in of the organisation.
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="+", editable=False,
+                             db_index=False)  # the indexes below start with it
     # The blocker's row in its check-in's form: drafts saved as people type update the same row.
     position = models.PositiveSmallIntegerField(default=0)
     what = models.CharField(_("what is in your way"), max_length=500)
@@ -182,11 +186,20 @@ class Blocker(models.Model):
         ]
         indexes = [
             # The leader's week: open blockers across the team, oldest first.
-            models.Index(fields=["opened_at"], condition=Q(resolved_at__isnull=True), name="blocker_open_by_age"),
+            models.Index(fields=["team", "opened_at"], condition=Q(resolved_at__isnull=True),
+                         name="blocker_open_by_age"),
+            # A cycle's page: the team's blockers opened, and resolved, within the cycle.
+            models.Index(fields=["team", "opened_at"], name="blocker_opened"),
+            models.Index(fields=["team", "resolved_at"], name="blocker_resolved"),
         ]
 
     def __str__(self) -> str:
         return self.what
+
+    def save(self, *args, **kwargs) -> None:
+        if self.team_id is None and self.check_in_id is not None:
+            self.team_id = self.check_in.team_id
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return self.check_in.get_absolute_url() + f"#blocker-{self.pk}"

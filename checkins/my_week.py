@@ -63,10 +63,10 @@ def queries(person, memberships: list[Membership], now: datetime) -> dict[str, R
             ("team", "title", "due_on", "state", "created_at"), {"renegotiating": Exists(pending)}),
         # part: open blockers I raised or was named on, and those of the teams I answer, oldest first
         "blockers": Rows(
-            Blocker.objects.open().shared().filter(check_in__team_id__in=list(teams))
-            .filter(Q(check_in__author=person) | Q(who_could_help=person) | Q(check_in__team_id__in=answering)),
-            ("check_in", "what", "opened_at", "who_could_help"),
-            {"team_id": F("check_in__team_id"), "author_id": F("check_in__author_id"), **_named_by("check_in__author")},
+            Blocker.objects.open().shared().filter(team_id__in=list(teams))
+            .filter(Q(check_in__author=person) | Q(who_could_help=person) | Q(team_id__in=answering)),
+            ("check_in", "team", "what", "opened_at", "who_could_help"),
+            {"author_id": F("check_in__author_id"), **_named_by("check_in__author")},
             order=("opened_at", "pk")),
     }
     if answering:

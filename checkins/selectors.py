@@ -308,7 +308,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         if row.checkin is not None:
             row.checkin.author, row.checkin.team = row.person, team  # already loaded
     submitted = [p.checkin for p in people if p.is_submitted]
-    blockers = Blocker.objects.open().shared().filter(check_in__team=team).select_related(
+    blockers = Blocker.objects.open().shared().filter(team=team).select_related(
         "check_in__author", "who_could_help", "goal").only(  # what the list shows: no check-in's words
         "what", "opened_at", "check_in__state", "check_in__author__display_name", "check_in__author__email",
         "who_could_help__display_name", "who_could_help__email", "goal__objective")
@@ -843,7 +843,7 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
 
 def blocker_of(team, blocker_id: int) -> Blocker | None:
     """One of the team's blockers with its check-in (whose it is, whether submitted), for resolving it: 1 query."""
-    blocker = Blocker.objects.select_related("check_in").filter(pk=blocker_id, check_in__team=team).first()
+    blocker = Blocker.objects.select_related("check_in").filter(pk=blocker_id, team=team).first()
     if blocker is not None:
         blocker.check_in.team = team  # already loaded
     return blocker

@@ -231,7 +231,7 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     ledger = [Investment(d, d.then_value, d.now_value,
                          horizon_passed=d.investment_until is not None and d.investment_until < horizon_day)
               for d in decisions if d.is_conscious_investment and d.key_result is not None]
-    blockers = Blocker.objects.filter(check_in__team=team).filter(
+    blockers = Blocker.objects.filter(team=team).filter(
         Q(opened_at__gte=starts, opened_at__lt=ends) | Q(resolved_at__gte=starts, resolved_at__lt=ends)).aggregate(
         opened=Count("pk", filter=Q(opened_at__gte=starts, opened_at__lt=ends)),
         resolved=Count("pk", filter=Q(resolved_at__gte=starts, resolved_at__lt=ends)))
