@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from alignment.forms import ThrottledLoginForm
-from alignment.models import Invitation, Membership, Organisation, Team, User
+from alignment.models import AuditEvent, Invitation, Membership, Organisation, Team, User
 
 
 class ThrottledAdminLoginForm(ThrottledLoginForm, AdminAuthenticationForm):
@@ -84,3 +84,23 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["team"]
     raw_id_fields = ["team", "invited_by", "accepted_by"]
     readonly_fields = ["token_hash", "email_sent_at", "accepted_by", "accepted_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, to read: nobody adds, changes or deletes an event here (nor anywhere in the app)."""
+
+    list_display = ["at", "kind", "actor_email", "organisation", "team", "summary", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["actor_email", "summary"]
+    date_hierarchy = "at"
+    list_select_related = ["organisation", "team__organisation"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from alignment import lockout, panels
-from alignment.models import Organisation, Role, Team, User
+from alignment.audit import Filters
+from alignment.models import AuditKind, Organisation, Role, Team, User
 from alignment.tasks import send_password_reset_email
 from alignment.time_zones import UTC, time_zone_choices
 
@@ -98,12 +99,16 @@ class OrganisationSettingsForm(forms.ModelForm):
 
     default_time_zone = TimeZoneField(label=_("Time zone for new teams"), required=False,
                                       help_text=Organisation._meta.get_field("default_time_zone").help_text)
+    # Blank leaves it as it is (a form of before the setting existed sends none).
+    audit_retention_months = forms.IntegerField(
+        label=Organisation._meta.get_field("audit_retention_months").verbose_name, required=False,
+        min_value=1, max_value=600, help_text=Organisation._meta.get_field("audit_retention_months").help_text)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Organisation
         fields = ["name", "purpose_serves", "purpose", "purpose_refuses", "default_time_zone",
-                  "closed_cycle_retention_months"]
+                  "closed_cycle_retention_months", "audit_retention_months"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ("purpose_serves", "purpose", "purpose_refuses")}
 
     def __init__(self, *args, **kwargs):
@@ -111,6 +116,9 @@ class OrganisationSettingsForm(forms.ModelForm):
         # The zone saved is offered even when it is not in the short list.
         self.fields["default_time_zone"].choices = [
             ("", _("None: the creator's own")), *time_zone_choices(self.initial.get("default_time_zone") or "")]
+
+    def clean_audit_retention_months(self) -> int:
+        return self.cleaned_data["audit_retention_months"] or self.instance.audit_retention_months
 
 
 class TeamForm(TimeZoneFormMixin, forms.ModelForm):
@@ -253,3 +261,28 @@ class TeamSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["filter"].choices = [("", "All teams"), *panels.team_filter_choices()]
+
+
+class AuditFilterForm(forms.Form):
+    """What the audit trail's reader narrows it to: a kind of event, a person, days (GET: works without script)."""
+
+    kind = forms.ChoiceField(label=_("What"), required=False,
+                             choices=[("", _("Every kind")), *AuditKind.choices])
+    person = forms.CharField(label=_("By (e-mail)"), required=False, max_length=254,
+                             widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The last day comes after the first."))
+        return cleaned
+
+    def filters(self) -> Filters:
+        """What was asked, or no filter at all when the form is not valid (the page says why beside it)."""
+        if not self.is_valid():
+            return Filters()
+        return Filters(**{name: self.cleaned_data[name] or (None if name in ("since", "until") else "")
+                          for name in ("kind", "person", "since", "until")})

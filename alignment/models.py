@@ -189,6 +189,10 @@ class Organisation(models.Model):
         help_text=_("Blank keeps them for ever. Otherwise a cycle closed longer ago, with its retrospective, is "
                     "deleted by the daily purge; charter versions, check-ins and decisions stay."),
     )
+    audit_retention_months = models.PositiveSmallIntegerField(
+        _("keep the audit trail for (months)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Audit events older than this are deleted by the daily purge."),
+    )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="administered_organisations", blank=True,
         help_text=_("People who run the organisation: its settings, admins, people and teams."),
@@ -204,6 +208,8 @@ class Organisation(models.Model):
                 condition=Q(closed_cycle_retention_months__isnull=True) | Q(closed_cycle_retention_months__gte=1),
                 name="organisation_retention_at_least_a_month",
             ),
+            models.CheckConstraint(condition=Q(audit_retention_months__gte=1),
+                                   name="organisation_audit_retention_at_least_a_month"),
         ]
 
     def __str__(self) -> str:
@@ -446,3 +452,100 @@ class Invitation(RoleFlags):
             return self.State.EXPIRED
         return self.State.PENDING
 
+
+
+class AuditKind(models.TextChoices):
+    """What an audit event records: security- and governance-relevant changes, a fixed vocabulary."""
+
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGNED_OUT = "signed_out", _("Signed out")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    ORGANISATION_SETTINGS_CHANGED = "organisation_settings_changed", _("Organisation settings changed")
+    ADMIN_ADDED = "admin_added", _("Admin added")
+    ADMIN_REMOVED = "admin_removed", _("Admin removed")
+    TEAM_CREATED = "team_created", _("Team created")
+    TEAM_SETTINGS_CHANGED = "team_settings_changed", _("Team settings changed")
+    TEAM_ARCHIVED = "team_archived", _("Team archived")
+    TEAM_RESTORED = "team_restored", _("Team restored")
+    MEMBER_ADDED = "member_added", _("Member added")
+    ROLES_CHANGED = "roles_changed", _("Roles changed")
+    MEMBER_MOVED = "member_moved", _("Member moved")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+    MEMBER_LEFT = "member_left", _("Member left")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    CHARTER_RATIFIED = "charter_ratified", _("Charter ratified")
+    CONSENT_GIVEN = "consent_given", _("Consent given")
+    OBJECTION_RAISED = "objection_raised", _("Objection raised")
+    OBJECTION_ANSWERED = "objection_answered", _("Objection answered")
+    DECISION_CALL_RECORDED = "decision_call_recorded", _("Decision's final call recorded")
+    RETRO_PRIVACY_CHANGED = "retro_privacy_changed", _("Retrospective anonymity or hiding changed")
+    CALENDAR_ADDRESS_MADE = "calendar_address_made", _("Calendar feed address made")
+    CALENDAR_FEED_STOPPED = "calendar_feed_stopped", _("Calendar feed stopped")
+    AUDIT_EXPORTED = "audit_exported", _("Audit trail exported")
+    AUDIT_PURGED = "audit_purged", _("Old audit events purged")
+    SITE_ADMIN_CHANGE = "site_admin_change", _("Change in the site's admin")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Audit events are written once and read; the app has no path to change or delete one.
+
+    `update()` and `delete()` refuse; the only delete is the retention purge (`alignment.audit.purge_expired`),
+    which deletes through the base manager with the database's permission (on PostgreSQL, the trigger of
+    migration 0016 refuses every other UPDATE or DELETE).
+    """
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events cannot be deleted; the retention purge removes old ones.")
+
+    def for_organisation(self, organisation) -> AuditEventQuerySet:
+        return self.filter(organisation=organisation)
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, from where, and what changed: one security- or governance-relevant event.
+
+    Written by the service that makes the change, in its transaction (`alignment.audit.record`), so a change
+    rolled back leaves no event. The actor's e-mail is copied so the row outlives the person.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_email = models.CharField(_("by"), max_length=254, blank=True,
+                                   help_text=_("The actor's address when it happened, or the address tried."))
+    kind = models.CharField(_("what"), max_length=40, choices=AuditKind.choices)
+    summary = models.CharField(_("summary"), max_length=300)
+    changes = models.JSONField(_("what changed"), default=dict, blank=True,
+                               help_text=_("Field → [before, after], or the facts of the event."))
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"))
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # The admins' audit page: an organisation's events, newest first.
+            models.Index(fields=["organisation", "-at"], name="auditevent_organisation_at"),
+            # The retention purge: events older than a cut-off.
+            models.Index(fields=["at"], name="auditevent_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted; the retention purge removes old ones.")

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from alignment import task_queue
+from alignment import audit, task_queue
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
 from alignment.locks import lock_admins, lock_leaders, lock_organisation, lock_team
 from alignment.models import (
+    AuditKind,
     Invitation,
     Membership,
     Organisation,
@@ -84,19 +85,27 @@ def create_organisation(*, name: str, actor, purpose: str = "") -> Organisation:
 def update_organisation_settings(
     *, organisation: Organisation, expected_version: int, actor, name: str, purpose_serves: str, purpose: str,
     purpose_refuses: str, default_time_zone: str, closed_cycle_retention_months: int | None,
+    audit_retention_months: int | None = None,
 ) -> Organisation:
     """Save the organisation's settings unless another admin saved them meanwhile (ConcurrentEditError).
 
     `closed_cycle_retention_months`: None keeps closed cycles for ever; otherwise `reviews.retention` deletes
-    those closed longer ago, daily.
+    those closed longer ago, daily. `audit_retention_months` (None leaves it): `alignment.audit` deletes older
+    audit events, daily.
     """
     changes = {"name": name, "purpose_serves": purpose_serves, "purpose": purpose,
                "purpose_refuses": purpose_refuses, "default_time_zone": default_time_zone,
                "closed_cycle_retention_months": closed_cycle_retention_months}
+    if audit_retention_months is not None:
+        changes["audit_retention_months"] = audit_retention_months
+    before = {field: getattr(organisation, field) for field in changes}
     for field, value in changes.items():
         setattr(organisation, field, value)
     with transaction.atomic():
         save_if_unchanged(organisation, expected_version=expected_version, fields=list(changes))
+        if diff := audit.changed(before, changes):
+            audit.record(AuditKind.ORGANISATION_SETTINGS_CHANGED, organisation=organisation, actor=actor,
+                         summary=f"Settings of {organisation.name} changed: {', '.join(diff)}", changes=diff)
     return organisation
 
 
@@ -109,6 +118,9 @@ def add_admin(*, organisation: Organisation, person: User, actor) -> None:
         if organisation.admins.filter(pk=person.pk).exists():
             raise ActionRefused(f"{person.name} is already an admin of {organisation.name}.")
         organisation.admins.add(person)
+        audit.record(AuditKind.ADMIN_ADDED, organisation=organisation, actor=actor,
+                     summary=f"{person.email} made an admin of {organisation.name}",
+                     changes={"admin": [None, person.email]})
 
 
 def remove_admin(*, organisation: Organisation, person: User, actor) -> None:
@@ -122,6 +134,9 @@ def remove_admin(*, organisation: Organisation, person: User, actor) -> None:
             raise ActionRefused(f"{person.name} is {organisation.name}'s only admin. Make someone else an admin "
                                 "first.")
         organisation.admins.remove(person)
+        audit.record(AuditKind.ADMIN_REMOVED, organisation=organisation, actor=actor,
+                     summary=f"{person.email} is no longer an admin of {organisation.name}",
+                     changes={"admin": [person.email, None]})
 
 
 def _refuse_a_taken_team_name(organisation: Organisation, name: str, *, team: Team | None = None) -> None:
@@ -175,8 +190,13 @@ def create_team(
             # A creation with the same name committed after the check above: its name wins.
             _refuse_a_taken_team_name(organisation, name)
             raise
+        audit.record(AuditKind.TEAM_CREATED, team=team, actor=actor, summary=f"Team {team.name} created",
+                     changes={"name": [None, team.name]})
         if leader is not None:
             Membership.objects.create(team=team, user=leader, is_leader=True, is_member=False)
+            audit.record(AuditKind.MEMBER_ADDED, team=team, actor=actor,
+                         summary=f"{leader.email} joined {team.name} as its leader",
+                         changes={"member": [None, leader.email], "roles": [[], [Role.LEADER.value]]})
         else:
             invite(team=team, email=leader_email, roles=[Role.LEADER], actor=actor)
     return team
@@ -196,6 +216,7 @@ def update_team_settings(
     strain_trigger_weeks: int | None = None,
     strain_trigger_window: int | None = None,
     unclear_trigger_count: int | None = None,
+    actor=None,
 ) -> Team:
     """Save the given settings (None leaves one as it is) unless someone else saved the team meanwhile.
 
@@ -220,6 +241,9 @@ def update_team_settings(
     try:
         with transaction.atomic():
             save_if_unchanged(team, expected_version=expected_version, fields=list(changes))
+            if diff := audit.changed(saved, changes):
+                audit.record(AuditKind.TEAM_SETTINGS_CHANGED, team=team, actor=actor,
+                             summary=f"Settings of {team.name} changed: {', '.join(diff)}", changes=diff)
             team_changed.send(sender=Team, team=team)
     except IntegrityError:
         for field, value in saved.items():
@@ -243,6 +267,8 @@ def archive_team(*, team: Team, actor) -> Team:
         )
         if not archived:
             raise ActionRefused(f"{team.name} was already archived.")
+        audit.record(AuditKind.TEAM_ARCHIVED, team=team, actor=actor, summary=f"{team.name} archived",
+                     changes={"archived_at": [None, now]})
         team_changed.send(sender=Team, team=team)
     team.refresh_from_db(fields=["archived_at", "version"])
     return team
@@ -256,6 +282,8 @@ def restore_team(*, team: Team, actor) -> Team:
         )
         if not restored:
             raise ActionRefused(f"{team.name} is not archived.")
+        audit.record(AuditKind.TEAM_RESTORED, team=team, actor=actor, summary=f"{team.name} restored",
+                     changes={"archived_at": [team.archived_at, None]})
         team_changed.send(sender=Team, team=team)
     team.refresh_from_db(fields=["archived_at", "version"])
     return team
@@ -272,8 +300,15 @@ def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) 
             raise ActionRefused(
                 f"{membership.user.name} is the team's only leader. Make someone else a leader first."
             )
+        before = [role.value for role in membership.roles]
         membership.set_roles(roles)
         membership.save(update_fields=["is_leader", "is_member", "is_facilitator"])
+        after = [role.value for role in membership.roles]
+        if before != after:
+            audit.record(AuditKind.ROLES_CHANGED, team=membership.team, actor=actor,
+                         summary=f"Roles of {membership.user.email} in {membership.team.name} changed to "
+                                 f"{membership.role_labels}",
+                         changes={"member": membership.user.email, "roles": [before, after]})
     return membership
 
 
@@ -311,6 +346,9 @@ def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
                 current.save(update_fields=["team", "joined_at"])
         except IntegrityError:  # they joined the other team a moment ago
             raise ActionRefused(f"{person} has just joined {to_team.name}. Nothing moved.") from None
+        audit.record(AuditKind.MEMBER_MOVED, team=to_team, actor=actor,
+                     summary=f"{membership.user.email} moved from {from_team.name} to {to_team.name}",
+                     changes={"member": membership.user.email, "team": [from_team.name, to_team.name]})
     current.user = membership.user
     return current
 
@@ -323,7 +361,16 @@ def remove_member(*, membership: Membership, actor) -> None:
                 f"{membership.user.name} is the team's only leader and cannot leave or be removed. "
                 "Make someone else a leader first."
             )
+        roles = [role.value for role in membership.roles]
         membership.delete()
+        email, team = membership.user.email, membership.team
+        if actor is not None and actor.pk == membership.user_id:
+            audit.record(AuditKind.MEMBER_LEFT, team=team, actor=actor, summary=f"{email} left {team.name}",
+                         changes={"member": [email, None], "roles": [roles, []]})
+        else:
+            audit.record(AuditKind.MEMBER_REMOVED, team=team, actor=actor,
+                         summary=f"{email} removed from {team.name}",
+                         changes={"member": [email, None], "roles": [roles, []]})
 
 
 def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tuple[Invitation, str]:
@@ -352,6 +399,9 @@ def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tup
             invitation.save()
         except IntegrityError:
             raise ActionRefused(f"An invitation to {email} was just sent by someone else.") from None
+        audit.record(AuditKind.INVITATION_SENT, team=team, actor=actor,
+                     summary=f"{email} invited to {team.name} as {invitation.role_labels}",
+                     changes={"email": email, "roles": [role.value for role in invitation.roles]})
         task_queue.after_commit(SEND_INVITATION, [invitation.pk])
     return invitation, token
 
@@ -423,11 +473,16 @@ def send_unsent_invitations(*, now: datetime | None = None, limit: int = 500) ->
 
 
 def revoke_invitation(*, invitation: Invitation, actor) -> None:
-    revoked = Invitation.objects.filter(
-        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    if not revoked:
-        raise ActionRefused(f"The invitation to {invitation.email} was already {invitation.state.label.lower()}.")
+    with transaction.atomic():
+        revoked = Invitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not revoked:
+            raise ActionRefused(f"The invitation to {invitation.email} was already "
+                                f"{invitation.state.label.lower()}.")
+        audit.record(AuditKind.INVITATION_REVOKED, team=invitation.team, actor=actor,
+                     summary=f"Invitation of {invitation.email} to {invitation.team.name} revoked",
+                     changes={"email": invitation.email})
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -473,6 +528,9 @@ def accept_invitation(*, token: str, user) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_by", "accepted_at"])
         membership.team = invitation.team  # already loaded
+        audit.record(AuditKind.INVITATION_ACCEPTED, team=invitation.team, actor=user,
+                     summary=f"{user.email} joined {invitation.team.name} as {membership.role_labels}",
+                     changes={"email": invitation.email, "roles": [role.value for role in membership.roles]})
         # The team's leaders are told (notifications listens): the core does not know who tells them.
         member_joined.send(sender=Membership, membership=membership, invitation=invitation, joined=created)
     return membership

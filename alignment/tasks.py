@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from alignment import services
+from alignment import audit, services
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +62,9 @@ def send_password_reset_email(email: str) -> None:
         EmailMessage(
             subject=subject, body=render_to_string("emails/password-reset-body.txt", context), to=[user.email]
         ).send()
+
+
+@shared_task
+def purge_audit_trail() -> int:
+    """Delete audit events older than their retention (daily); a second run finds nothing to delete."""
+    return audit.purge_expired()

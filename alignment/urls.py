@@ -33,6 +33,8 @@ urlpatterns = [
     # The organisation's admins run it from here.
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
     path("o/<slug:org_slug>/people/", views.organisation_people, name="organisation_people"),
+    path("o/<slug:org_slug>/audit/", views.organisation_audit, name="organisation_audit"),
+    path("o/<slug:org_slug>/audit.csv", views.organisation_audit_csv, name="organisation_audit_csv"),
     path("o/<slug:org_slug>/admins/add/", views.admin_add, name="admin_add"),
     path("o/<slug:org_slug>/admins/<int:user_id>/remove/", views.admin_remove, name="admin_remove"),
     path("o/<slug:org_slug>/memberships/<int:membership_id>/move/", views.member_move, name="member_move"),

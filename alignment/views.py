@@ -8,19 +8,20 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import confirm, fragments, lockout, panels, permissions, selectors, services
+from alignment import audit, confirm, fragments, lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
     REVIEW_TRIGGER_FIELDS,
     AdminForm,
+    AuditFilterForm,
     FrontDoorLoginForm,
     InvitationForm,
     MoveForm,
@@ -36,7 +37,7 @@ from alignment.forms import (
 )
 from alignment.models import Membership, Organisation, User
 from alignment.next_page import next_page
-from alignment.permissions import Capability
+from alignment.permissions import Capability, OrganisationCapability
 from alignment.row_urls import RowUrls
 
 
@@ -221,6 +222,7 @@ def organisation_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
                 name=typed["name"], purpose_serves=typed["purpose_serves"], purpose=typed["purpose"],
                 purpose_refuses=typed["purpose_refuses"], default_time_zone=typed["default_time_zone"],
                 closed_cycle_retention_months=typed["closed_cycle_retention_months"],
+                audit_retention_months=typed["audit_retention_months"],
             )
         except ConcurrentEditError as exc:
             shown = conflict(OrganisationSettingsForm, data=request.POST, current=exc.current,
@@ -316,6 +318,35 @@ def admin_remove(request: HttpRequest, org_slug: str, user_id: int) -> HttpRespo
         return redirect(organisation)
     messages.success(request, f"{person.name} is no longer an admin of {organisation.name}.")
     return redirect(_people_url(request, organisation))
+
+
+@login_required
+@require_GET
+def organisation_audit(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The organisation's audit trail, newest first, a page at a time, filtered by a form that needs no script."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.READ_AUDIT_TRAIL)
+    form = AuditFilterForm(request.GET or None)
+    page = audit.audit_page(organisation, form.filters() if form.is_bound else audit.Filters(),
+                            page=request.GET.get("page"))
+    return render(request, "alignment/organisation_audit.html", {
+        "organisation": organisation, "form": form, "page": page, "query": request.GET,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def organisation_audit_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The filtered audit trail as a CSV file, streamed; the export is itself recorded."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.READ_AUDIT_TRAIL)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else audit.Filters()
+    rows = audit.export_csv(organisation=organisation, filters=filters, actor=request.user)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="{organisation.slug}-audit-'
+                                       f'{timezone.localdate().isoformat()}.csv"')
+    return response
 
 
 def _people_url(request: HttpRequest, organisation: Organisation) -> str:
@@ -433,7 +464,7 @@ def team_settings(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
                 checkin_weekday=typed["checkin_weekday"], checkin_time=typed["checkin_time"],
                 review_cadence_weeks=typed["review_cadence_weeks"],
                 checkins_open_to_team=typed["checkins_open_to_team"],
-                privacy_minimum=typed["privacy_minimum"],
+                privacy_minimum=typed["privacy_minimum"], actor=request.user,
                 **{name: typed[name] for name in REVIEW_TRIGGER_FIELDS},
             )
         except ConcurrentEditError as exc:

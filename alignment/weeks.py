@@ -19,6 +19,7 @@ ask `TeamWeek.length` and `TeamWeek.contains()` rather than subtracting or compa
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -151,3 +152,10 @@ def days_in_words(days: int) -> str:
         return f"{days} day{'' if days == 1 else 's'}"
     weeks = days // 7
     return f"{weeks} week{'' if weeks == 1 else 's'}"
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same moment `months` calendar months earlier, on the month's last day if it is shorter."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

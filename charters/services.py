@@ -19,9 +19,11 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from alignment import audit
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused, ItemRemoved
 from alignment.locks import lock_team
+from alignment.models import AuditKind
 from alignment.permissions import ARCHIVED_REFUSAL
 from charters import notices, organisation_map, webhooks
 from charters.completeness import check_charter
@@ -427,6 +429,13 @@ def respond(*, charter: Charter, member, kind: str, reason: str, seen_revision: 
         response.kind, response.reason, response.updated_at = kind, reason, now
         response.revision, response.text_seen = charter.revision, _text_now(charter)
         response.save()
+        if changed:
+            audit.record(AuditKind.OBJECTION_RAISED if response.is_objection else AuditKind.CONSENT_GIVEN,
+                         team=charter.team, actor=member,
+                         summary=f"{member.email} {'objected to' if response.is_objection else 'consented to'} "
+                                 f"version {charter.number} of the charter",
+                         # Not the reason's words: they are the member's to take back or erase, the trail is not.
+                         changes={"charter_version": charter.number, "response": kind})
         if changed and response.is_objection:
             notices.tell_objection(response)
     return response
@@ -467,6 +476,10 @@ def answer_objection(*, response: Response, actor, answer: str, text: str, seen_
         current.answer, current.answer_text = answer, text
         current.answered_by, current.answered_at = actor, timezone.now()
         current.save(update_fields=["answer", "answer_text", "answered_by", "answered_at"])
+        audit.record(AuditKind.OBJECTION_ANSWERED, team=charter.team, actor=actor,
+                     summary=f"Objection of {current.member.email} to version {charter.number} of the charter "
+                             f"answered: {current.get_answer_display()}",
+                     changes={"charter_version": charter.number, "answer": answer})
         notices.tell_answered(current)
     return current
 
@@ -570,6 +583,12 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
         charter.state, charter.ratified_at, charter.ratified_by = Charter.State.RATIFIED, now, actor
         charter.ratified_despite_gaps = bool(gaps)
         charter.save(update_fields=["state", "ratified_at", "ratified_by", "ratified_despite_gaps"])
+        audit.record(AuditKind.CHARTER_RATIFIED, team=charter.team, actor=actor,
+                     summary=f"Version {charter.number} of the charter ratified"
+                             + (f" anyway, with {len(gaps)} member(s)' word missing" if gaps else ""),
+                     changes={"charter_version": charter.number, "state": [Charter.State.PROPOSED, charter.state],
+                              "ratified_anyway": bool(gaps),
+                              "missing_word": [{"member": gap.member.email, "kind": gap.kind} for gap in gaps]})
         _carry_progress(charter)
         notices.tell_ratified(charter, actor=actor, memberships=memberships)
         webhooks.post_ratified(charter)

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who and from where, for the audit events recorded while the request runs (alignment/audit.py).
+    "alignment.audit.AuditContextMiddleware",
     "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -236,6 +238,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Closed cycles older than their organisation's retention are deleted, in batches (reviews/retention.py).
     "closed-cycle retention": {"task": "reviews.tasks.purge_closed_cycles", "schedule": 86400.0,
                                "options": {"expires": 86000}},
+    # Audit events older than their organisation's retention are deleted, in batches (alignment/audit.py).
+    "audit retention": {"task": "alignment.tasks.purge_audit_trail", "schedule": 86400.0,
+                        "options": {"expires": 86000}},
     # Charters asking to be revisited: review prompts fired once each, leaders told (reviews/triggers.py).
     "review triggers": {"task": "reviews.tasks.fire_review_triggers", "schedule": 3600.0,
                         "options": {"expires": 3500}},
@@ -330,6 +335,9 @@ AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"
 # How many proxies we run in front of the app, each adding to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+# Audit events of no organisation (sign-ins, the site admin's changes) are kept this long; an organisation's
+# events, as long as its own setting says.
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 24)
 if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, got {TRUSTED_PROXIES}")
 SILENCED_SYSTEM_CHECKS: list[str] = []

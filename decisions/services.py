@@ -8,8 +8,10 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alignment import audit
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
+from alignment.models import AuditKind
 from charters.models import Goal, KeyResult
 from decisions.models import Decision, DecisionOutcome
 from decisions.selectors import active_charter
@@ -79,6 +81,7 @@ def record_outcome(*, decision: Decision, actor, outcome: str, reason: str, expe
             f"The verdict is “{decision.get_verdict_display()}”. To "
             f"{'proceed' if outcome == Decision.Outcome.PROCEED else 'decline'} anyway, write down why."
         )
+    before = decision.outcome
     decision.outcome, decision.outcome_reason = outcome, reason
     decision.decided_by, decision.decided_at = actor, timezone.now()
     fields = ["outcome", "outcome_reason", "decided_by", "decided_at"]
@@ -89,6 +92,11 @@ def record_outcome(*, decision: Decision, actor, outcome: str, reason: str, expe
         save_if_unchanged(decision, expected_version=expected_version, fields=fields)
         DecisionOutcome.objects.create(decision=decision, outcome=outcome, reason=reason, decided_by=actor,
                                        decided_at=decision.decided_at)
+        audit.record(AuditKind.DECISION_CALL_RECORDED, team=decision.team, actor=actor,
+                     summary=f"Final call on “{decision.title}”: {decision.get_outcome_display()}"
+                             + (" (changed)" if before != Decision.Outcome.PENDING else ""),
+                     changes={"decision": decision.pk, "outcome": [before, outcome], "reason": reason,
+                              "recommended": decision.recommended_outcome})
         outcome_recorded.send(sender=Decision, decision=decision, actor=actor)  # for apps to the right: asks
     return decision
 

@@ -28,7 +28,8 @@ from django.utils import timezone
 from icalendar import Calendar, vDuration
 from icalendar import Event as ICalEvent
 
-from alignment.models import hash_token
+from alignment import audit
+from alignment.models import AuditKind, hash_token
 from notifications import services as notifications
 from notifications.models import CalendarFeed
 
@@ -48,8 +49,18 @@ def issue_token(*, user, replacing: str | None = None) -> str | None:
     `replacing` is `feed_version()` of the address the person saw ("" for none). If it has changed since
     (a double click, a second tab), nothing is replaced and None comes back: the address made a moment
     ago stays the one that works. `None` replaces whatever is there. Only the token's hash is stored:
-    the caller shows the address once.
+    the caller shows the address once. A new address is an export of the person's deadlines: audited.
     """
+    with transaction.atomic():
+        token = _issue_token(user=user, replacing=replacing)
+        if token is not None:
+            audit.record(AuditKind.CALENDAR_ADDRESS_MADE, actor=user,
+                         summary=f"{user.email} made a {'new ' if replacing else ''}calendar feed address",
+                         changes={"replaced": replacing or None})
+    return token
+
+
+def _issue_token(*, user, replacing: str | None) -> str | None:
     token, now = secrets.token_urlsafe(32), timezone.now()
     values = {"token_hash": hash_token(token), "created_at": now, "last_fetched_at": None}
     if replacing is None:
@@ -82,7 +93,10 @@ def feed_version(feed: CalendarFeed | None) -> str:
 
 def revoke_feed(*, user) -> bool:
     """Stop the person's feed: the address answers 404 from now on. False if there was none."""
-    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+    with transaction.atomic():
+        deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+        if deleted:
+            audit.record(AuditKind.CALENDAR_FEED_STOPPED, actor=user, summary=f"{user.email} stopped their calendar feed")
     return bool(deleted)
 
 

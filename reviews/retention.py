@@ -20,7 +20,6 @@ and a long backlog never holds one huge transaction. Each organisation's count i
 
 from __future__ import annotations
 
-import calendar
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.models import Organisation
+from alignment.weeks import months_before
 from reviews.models import ReviewCycle
 
 logger = logging.getLogger(__name__)
@@ -41,13 +41,6 @@ class PurgeCounts:
     cycles: int = 0  # closed cycles deleted, with what hangs off them
     rows: int = 0  # every row deleted, the cycles' included
     organisations: dict[str, int] = field(default_factory=dict)  # organisation slug → cycles deleted
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same moment `months` calendar months earlier, on the month's last day if it is shorter."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def purgeable(organisation_id: int, cutoff: datetime):

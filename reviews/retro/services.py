@@ -16,8 +16,10 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alignment import audit
 from alignment.errors import ActionRefused
 from alignment.locks import lock_team
+from alignment.models import AuditKind
 from alignment.permissions import ARCHIVED_REFUSAL
 from charters import services as charter_services
 from charters.locks import lock_charter
@@ -133,10 +135,11 @@ def update_settings(*, retrospective_id: int, team, actor, is_anonymous: bool, h
             "hide_text": ("hide_text_while_collecting", hide_text_while_collecting),
             "votes_per_person": ("votes_per_person", votes_per_person),
         }
-        fields = []
+        fields, before = [], {}
         for activity, (field, value) in changes.items():
             if getattr(retro, field) == value:
                 continue
+            before[field] = getattr(retro, field)
             refusal = (retro.refusal_to_set_anonymity(value) if field == "is_anonymous"
                        else retro.refusal_to(activity))
             if refusal:
@@ -145,7 +148,19 @@ def update_settings(*, retrospective_id: int, team, actor, is_anonymous: bool, h
             fields.append(field)
         if fields:
             _changed(retro, now, fields)
+        # Who can be named by what they wrote: an anonymity or hiding change is the organisation's to audit.
+        private = {field: [before[field], getattr(retro, field)] for field in fields
+                   if field in ("is_anonymous", "hide_text_while_collecting")}
+        if private:
+            audit.record(AuditKind.RETRO_PRIVACY_CHANGED, team=team, actor=actor,
+                         summary=f"Retrospective {retro.pk}: " + ", ".join(
+                             f"{RETRO_PRIVACY_WORDS[field]} {'on' if value else 'off'}"
+                             for field, (_, value) in private.items()),
+                         changes={"retrospective": retro.pk, **private})
     return retro
+
+
+RETRO_PRIVACY_WORDS = {"is_anonymous": "anonymous cards", "hide_text_while_collecting": "text hidden while collecting"}
 
 
 def add_prompt(*, retrospective_id: int, team, actor, text: str, now: datetime | None = None) -> RetroPrompt:

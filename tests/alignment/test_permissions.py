@@ -38,6 +38,9 @@ ANSWERS = {
     # its settings and people, naming admins, creating teams and moving people between them.
     "organisation_settings": (LOGIN, 403,     404,     403,   403,        200, 200),
     "organisation_people": (LOGIN,   403,     404,     403,   403,        200, 200),
+    # The audit trail and its CSV export are for its admins alone (the leader is one in the cast).
+    "organisation_audit":  (LOGIN,   403,     404,     403,   403,        200, 200),
+    "organisation_audit_csv": (LOGIN, 403,    404,     403,   403,        200, 200),
     "admin_add":           (LOGIN,   403,     404,     403,   403,        302, 302),
     "admin_remove":        (LOGIN,   403,     404,     403,   403,        302, 302),
     "member_move":         (LOGIN,   403,     404,     403,   403,        302, 302),
@@ -106,6 +109,8 @@ URL_KWARGS = {
     "organisation": ("org_slug",),
     "organisation_settings": ("org_slug",),
     "organisation_people": ("org_slug",),
+    "organisation_audit": ("org_slug",),
+    "organisation_audit_csv": ("org_slug",),
     "admin_add": ("org_slug",),
     "admin_remove": ("org_slug", "user_id"),
     "member_move": ("org_slug", "membership_id"),

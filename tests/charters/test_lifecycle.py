@@ -616,8 +616,8 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
     # progress (one UPDATE); nobody else in the team to tell of it (notices.tell_ratified); 8 the team's
     # webhooks (webhooks.post_ratified); `charter_ratified`: (reviews) 9 the open cycle, 10 the ratified
     # version's goal ids, 11 link them all to the cycle (one INSERT, conflicts ignored), 12 its review date
-    # (the end of its second cycle); 13 release.
-    with django_assert_num_queries(13):
+    # (the end of its second cycle); 13 the audit event (alignment.audit); 14 release.
+    with django_assert_num_queries(14):
         services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {"off_track"}

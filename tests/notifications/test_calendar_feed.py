@@ -369,7 +369,7 @@ def test_a_double_click_makes_one_address_and_shows_it(login, member, client, ha
     assert client.get(fresh["url"].removeprefix("http://127.0.0.1:8000")).status_code == 200
 
 
-@pytest.mark.skipif(not on_postgresql(), reason="races need PostgreSQL (set DATABASE_URL)")
+@on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_replacements_make_one_address(member):
     calendar_feed.issue_token(user=member)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from alignment.models import Organisation, Team
+from alignment.weeks import months_before
 from charters.models import Charter
 from checkins.models import Commitment
 from reviews import retention, tasks
@@ -38,8 +39,8 @@ def with_retrospective(cycle_: ReviewCycle, author) -> Retrospective:
 
 
 def test_months_before_keeps_the_day_or_the_months_last(db):
-    assert retention.months_before(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2026, 2, 28, tzinfo=UTC)
-    assert retention.months_before(datetime(2026, 3, 15, tzinfo=UTC), 15) == datetime(2024, 12, 15, tzinfo=UTC)
+    assert months_before(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert months_before(datetime(2026, 3, 15, tzinfo=UTC), 15) == datetime(2024, 12, 15, tzinfo=UTC)
 
 
 def test_closed_cycles_older_than_the_retention_go_with_their_retrospective(kept_six_months, team, leader):
