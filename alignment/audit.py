@@ -92,7 +92,9 @@ def record(kind: AuditKind | str, *, organisation=None, team=None, actor=None, s
            changes: dict | None = None, actor_email: str = "", request: HttpRequest | None = None) -> AuditEvent:
     """Write one audit event (1 query); call it inside the transaction of the change it records.
 
-    `actor` defaults to the signed-in person of the current request, if any. `actor_email` is for an
+    `changes` maps a field to its value, or to a `[before, after]` pair when it changed: a list of two is
+    always read as such (the audit page writes it "before → after"), so a value that is itself a list is
+    written as words. `actor` defaults to the signed-in person of the current request, if any. `actor_email` is for an
     event with no account behind it (a failed sign-in: the address tried). `request` is for Django's
     signals, which may run outside the middleware (the test client's `login()`).
     """

@@ -588,7 +588,7 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
                              + (f" anyway, with {len(gaps)} member(s)' word missing" if gaps else ""),
                      changes={"charter_version": charter.number, "state": [Charter.State.PROPOSED, charter.state],
                               "ratified_anyway": bool(gaps),
-                              "missing_word": [{"member": gap.member.email, "kind": gap.kind} for gap in gaps]})
+                              "missing_word": ", ".join(f"{gap.member.email} ({gap.kind})" for gap in gaps)})
         _carry_progress(charter)
         notices.tell_ratified(charter, actor=actor, memberships=memberships)
         webhooks.post_ratified(charter)
