@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from alignment import services
 from alignment.forms import ThrottledLoginForm
 from alignment.models import AuditEvent, Invitation, Membership, Organisation, Team, User
 
@@ -27,6 +28,24 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    actions = ["deactivate"]
+
+    @admin.action(description=_("Deactivate: end their sessions, hand their work to leaders"),
+                  permissions=["change"])
+    def deactivate(self, request, queryset) -> None:
+        """The leavers' path of the people directory (`services.deactivate_everywhere`), for each chosen person."""
+        done = 0
+        for person in queryset:
+            if person.pk == request.user.pk:
+                self.message_user(request, _("You cannot deactivate yourself."), messages.ERROR)
+                continue
+            refusals = services.deactivate_everywhere(person=person, actor=request.user)
+            for refusal in refusals:
+                self.message_user(request, f"{person.email}: {refusal}", messages.ERROR)
+            done += not refusals
+        if done:
+            self.message_user(request, _("%(count)d deactivated: their sessions ended and what they carried went "
+                                         "to their teams' leaders.") % {"count": done}, messages.SUCCESS)
 
 
 class TeamInline(admin.TabularInline):

@@ -486,6 +486,10 @@ class AuditKind(models.TextChoices):
     AUDIT_EXPORTED = "audit_exported", _("Audit trail exported")
     AUDIT_PURGED = "audit_purged", _("Old audit events purged")
     SITE_ADMIN_CHANGE = "site_admin_change", _("Change in the site's admin")
+    PERSON_DEACTIVATED = "person_deactivated", _("Person deactivated")
+    PERSON_REACTIVATED = "person_reactivated", _("Person reactivated")
+    DATA_EXPORT_REQUESTED = "data_export_requested", _("Data export requested")
+    DATA_EXPORT_DOWNLOADED = "data_export_downloaded", _("Data export downloaded")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -549,3 +553,117 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events cannot be deleted; the retention purge removes old ones.")
+
+
+class Deactivation(models.Model):
+    """Someone an organisation's admins deactivated (`services.deactivate_person`), and what they had there:
+    what `reactivate_person` gives back if it was a mistake. Reactivating removes it; the audit trail keeps both."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="deactivations")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deactivations")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    teams = models.JSONField(default=list)  # [{"team_id": 3, "team": "Platform", "roles": ["member"]}]
+    was_admin = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "person"], name="deactivation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} deactivated in {self.organisation}"
+
+
+class DataExportQuerySet(models.QuerySet):
+    def pending(self) -> DataExportQuerySet:
+        return self.filter(state=DataExport.State.PENDING)
+
+    def asked_by(self, person) -> DataExportQuerySet:
+        """What `person` asked for, newest first, without the zips (a page lists them; one download reads one)."""
+        return self.filter(requested_by=person).defer("archive").order_by("-created_at", "-pk")
+
+
+class DataExport(models.Model):
+    """"Download my data": one request for a zip of everything a person wrote and everything recorded about them.
+
+    Asked by the person, or by an admin of an organisation for someone in it (`organisation` then limits
+    the zip to that organisation's teams, and the link goes to the admin). A task builds the zip into
+    `archive` (the database, not a file: any web node serves the download) and e-mails the link to whoever
+    asked; the row is the e-mail's outbox entry, as an invitation is. The link's token is made again from
+    `token_seed` with this server's secret key; the database keeps only its hash. After `expires_at` the
+    link stops working and the daily purge deletes the zip.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be prepared")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("whose data"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("asked by"), help_text=_("The link is e-mailed to them alone."))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        help_text=_("An admin's export covers only this organisation's teams; empty: everything, asked by the person."),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
+    token_seed = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    archive = models.BinaryField(null=True, blank=True, editable=False)
+    archive_size = models.PositiveIntegerField(_("size (bytes)"), default=0, editable=False)
+    # The build's claim: a try holds the row until `build_lease_until` (or, after a failure, waits until then).
+    build_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    build_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The e-mail's outbox entry (alignment/outbox.py), as an invitation's.
+    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    downloaded_at = models.DateTimeField(_("last downloaded"), null=True, blank=True, editable=False)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One request being prepared at a time, per person asked about and per asker.
+            models.UniqueConstraint(fields=["person", "requested_by"], condition=Q(state="pending"),
+                                    name="data_export_one_pending_per_asker"),
+            models.CheckConstraint(condition=Q(state__in=["pending", "ready", "failed"]),
+                                   name="data_export_state_valid"),
+            models.CheckConstraint(condition=~Q(state="ready") | Q(ready_at__isnull=False, expires_at__isnull=False),
+                                   name="data_export_ready_has_expiry"),
+        ]
+        indexes = [
+            # The profile page: the latest request the person asked for.
+            models.Index(fields=["requested_by", "-created_at"], name="data_export_asker_latest"),
+            # The daily purge: zips past their expiry.
+            models.Index(fields=["expires_at"], name="data_export_expires"),
+            # The sweep: requests still being prepared, and ready ones whose e-mail has not gone.
+            models.Index(fields=["created_at"], condition=Q(state="pending") | Q(email_sent_at__isnull=True),
+                         name="data_export_unfinished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data export of {self.person} asked {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile") + "#your-data"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state == self.State.FAILED
+
+    def is_downloadable(self, now) -> bool:
+        """Ready, not expired, and its zip still there."""
+        return (self.state == self.State.READY and self.expires_at is not None and now < self.expires_at
+                and self.archive_size > 0)
+
+    def is_expired(self, now) -> bool:
+        return self.state == self.State.READY and self.expires_at is not None and now >= self.expires_at

@@ -25,7 +25,8 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, CharField, Exists, OuterRef, Q, StringAgg, Subquery, Value, When
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from alignment.models import Membership, Organisation, Role, Team
@@ -114,6 +115,12 @@ def people_who_may(team, capability: Capability, *, besides=None, memberships=No
             if capability in capabilities_of(m) and (besides is None or m.user_id != besides.pk)]
 
 
+def is_switched_off(person) -> bool:
+    """A deactivated account, asked only when it was loaded with the person: a page that read their name
+    alone (`only("display_name", "email")`) must not pay a query per row for it."""
+    return "is_active" not in person.get_deferred_fields() and not person.is_active
+
+
 @dataclass(frozen=True)
 class TeamAccess:
     """A team, the asking person, and their membership of it (None for the rest of the organisation).
@@ -128,6 +135,17 @@ class TeamAccess:
     is_organisation_admin: bool = False
     # Every membership of the person (loaded with the access): the header's team switcher shows them.
     memberships_of_user: tuple[Membership, ...] | None = field(default=None, compare=False, repr=False)
+    # The ids of the team's people (read with the access, `people_of_team`): who is a former member of it.
+    team_people: frozenset[int] | None = field(default=None, compare=False, repr=False)
+
+    def is_former_member(self, person) -> bool:
+        """Whether `person` (who wrote something in the team) has left it, or left the organisation: their
+        account is switched off (`deactivate_person`) or they are no longer in the team. No query."""
+        if person is None or not getattr(person, "pk", None):
+            return False
+        if self.team_people is not None:  # deactivating ends their memberships: the team's people tell both
+            return person.pk not in self.team_people
+        return is_switched_off(person)
 
     @property
     def nav_memberships(self) -> list[Membership] | None:
@@ -248,24 +266,39 @@ def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
     """
     if not user.is_authenticated:
         raise Http404
-    # All of the person's memberships at once: the page's header lists them in the team switcher.
-    mine = memberships_of(user)
+    # All of the person's memberships at once: the page's header lists them in the team switcher. The team
+    # asked for brings the ids of its people along (`people_of_team`), for "former member" marks.
+    mine = memberships_of(user, people_of=(org_slug, team_slug))
     membership = next((m for m in mine if m.team.slug == team_slug and m.team.organisation.slug == org_slug), None)
     if membership is not None:
         return TeamAccess(team=membership.team, user=user, membership=membership, memberships_of_user=tuple(mine),
-                          is_organisation_admin=membership.is_organisation_admin)
+                          is_organisation_admin=membership.is_organisation_admin,
+                          team_people=_ids(membership.team_people))
     in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
     team = (
         Team.objects.select_related("organisation")
         .filter(organisation__slug=org_slug, slug=team_slug)
-        .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("organisation"))))
+        .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("organisation"))),
+                  team_people=people_of_team(OuterRef("pk")))
         .filter(Q(Exists(in_org)) | Q(is_organisation_admin=True))
         .first()
     )
     if team is None:
         raise Http404("No such team")
     return TeamAccess(team=team, user=user, membership=None, memberships_of_user=tuple(mine),
-                      is_organisation_admin=team.is_organisation_admin)
+                      is_organisation_admin=team.is_organisation_admin, team_people=_ids(team.team_people))
+
+
+def people_of_team(team) -> Subquery:
+    """The ids of a team's people (`team` an id or an `OuterRef`), as "3,7,12": a subquery that rides on the
+    query loading the access, so marking former members costs no query of its own."""
+    ids = (Membership.objects.filter(team=team).order_by().values("team")
+           .annotate(ids=StringAgg(Cast("user_id", CharField()), Value(","))).values("ids"))
+    return Subquery(ids, output_field=CharField())
+
+
+def _ids(joined: str | None) -> frozenset[int]:
+    return frozenset(int(pk) for pk in (joined or "").split(",") if pk)
 
 
 def _admin_of(user, organisation) -> Any:
@@ -279,14 +312,21 @@ def organisations_of(user):
     return Organisation.objects.filter(Q(Exists(in_a_team)) | Q(admins=user)).distinct()
 
 
-def memberships_of(user) -> list[Membership]:
+def memberships_of(user, *, people_of: tuple[str, str] | None = None) -> list[Membership]:
     """All of a person's memberships with their teams and organisations (one query).
 
     Unordered: the default ordering joins the user and sorts, a third of this query's cost; the
-    switcher sorts the few teams itself.
+    switcher sorts the few teams itself. `people_of` (an organisation's and a team's slugs): that team's
+    membership brings the ids of the team's people as `team_people` (`people_of_team`), the others None.
     """
-    return list(Membership.objects.filter(user=user).select_related("team__organisation").order_by()
-                .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))))
+    found = (Membership.objects.filter(user=user).select_related("team__organisation").order_by()
+             .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))))
+    if people_of is not None:
+        org_slug, team_slug = people_of
+        found = found.annotate(team_people=Case(
+            When(team__slug=team_slug, team__organisation__slug=org_slug, then=people_of_team(OuterRef("team"))),
+            default=None, output_field=CharField()))
+    return list(found)
 
 
 def organisation_access(user, org_slug: str, *, memberships: list[Membership] | None = None) -> Organisation:
@@ -316,11 +356,13 @@ class OrganisationCapability(StrEnum):
     """What a person may do in an organisation as a whole; its admins hold every one."""
 
     READ_AUDIT_TRAIL = "read_audit_trail"  # read, filter and export the organisation's audit trail
+    DEACTIVATE_PEOPLE = "deactivate_people"  # a leaver loses access to the organisation at once; undo a mistake
 
 
 ORGANISATION_ADMIN_CAPABILITIES = frozenset(OrganisationCapability)
 ORGANISATION_REFUSALS = {
     OrganisationCapability.READ_AUDIT_TRAIL: "Only the organisation's admins read its audit trail.",
+    OrganisationCapability.DEACTIVATE_PEOPLE: "Only the organisation's admins deactivate people.",
 }
 
 

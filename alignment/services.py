@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import caches
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +28,7 @@ from alignment.errors import ActionRefused
 from alignment.locks import lock_admins, lock_leaders, lock_organisation, lock_team
 from alignment.models import (
     AuditKind,
+    Deactivation,
     Invitation,
     Membership,
     Organisation,
@@ -35,7 +40,7 @@ from alignment.models import (
     token_from_seed,
 )
 from alignment.outbox import Outbox
-from alignment.signals import member_joined, team_changed
+from alignment.signals import member_carries, member_joined, member_leaving, team_changed
 
 # How many slugs one creation tries before giving up; each lost try means another creation
 # with the same name committed meanwhile, so two people racing need at most two.
@@ -353,7 +358,8 @@ def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
     return current
 
 
-def remove_member(*, membership: Membership, actor) -> None:
+def remove_member(*, membership: Membership, actor) -> dict[str, int]:
+    """Take someone out of the team (or let them leave); what they carried goes to a leader (`_end_membership`)."""
     with transaction.atomic():
         leaders = lock_leaders(membership.team)
         if membership.is_only_leader_among(leaders):
@@ -362,7 +368,7 @@ def remove_member(*, membership: Membership, actor) -> None:
                 "Make someone else a leader first."
             )
         roles = [role.value for role in membership.roles]
-        membership.delete()
+        handed = _end_membership(membership, leaders=leaders, actor=actor)
         email, team = membership.user.email, membership.team
         if actor is not None and actor.pk == membership.user_id:
             audit.record(AuditKind.MEMBER_LEFT, team=team, actor=actor, summary=f"{email} left {team.name}",
@@ -371,6 +377,29 @@ def remove_member(*, membership: Membership, actor) -> None:
             audit.record(AuditKind.MEMBER_REMOVED, team=team, actor=actor,
                          summary=f"{email} removed from {team.name}",
                          changes={"member": [email, None], "roles": [roles, []]})
+    return handed
+
+
+def _successor(membership: Membership, leaders: list[Membership]) -> User | None:
+    """Who takes over what a leaver carried in the team: its longest-standing other leader (1 query)."""
+    other = next((m for m in leaders if m.user_id != membership.user_id), None)
+    return User.objects.filter(pk=other.user_id).first() if other is not None else None
+
+
+def _end_membership(membership: Membership, *, leaders: list[Membership], actor) -> dict[str, int]:
+    """Hand what the person carries in the team to a leader, then end the membership: what they wrote stays.
+
+    The apps to the right hand over (`member_leaving`: commitments and blockers, in checkins) inside the
+    caller's transaction; returns what they handed over, counted by noun. `leaders` are the team's, locked.
+    """
+    handed: dict[str, int] = {}
+    successor = _successor(membership, leaders)
+    for _receiver, answer in member_leaving.send(sender=Membership, membership=membership, successor=successor,
+                                                 actor=actor):
+        for noun, count in (answer or {}).items():
+            handed[noun] = handed.get(noun, 0) + count
+    membership.delete()
+    return handed
 
 
 def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tuple[Invitation, str]:
@@ -401,7 +430,7 @@ def invite(*, team: Team, email: str, roles: Iterable[Role | str], actor) -> tup
             raise ActionRefused(f"An invitation to {email} was just sent by someone else.") from None
         audit.record(AuditKind.INVITATION_SENT, team=team, actor=actor,
                      summary=f"{email} invited to {team.name} as {invitation.role_labels}",
-                     changes={"email": email, "roles": [role.value for role in invitation.roles]})
+                     changes={"email": email, "roles": ", ".join(role.value for role in invitation.roles)})
         task_queue.after_commit(SEND_INVITATION, [invitation.pk])
     return invitation, token
 
@@ -530,7 +559,192 @@ def accept_invitation(*, token: str, user) -> Membership:
         membership.team = invitation.team  # already loaded
         audit.record(AuditKind.INVITATION_ACCEPTED, team=invitation.team, actor=user,
                      summary=f"{user.email} joined {invitation.team.name} as {membership.role_labels}",
-                     changes={"email": invitation.email, "roles": [role.value for role in membership.roles]})
+                     changes={"email": invitation.email, "roles": ", ".join(role.value for role in membership.roles)})
         # The team's leaders are told (notifications listens): the core does not know who tells them.
         member_joined.send(sender=Membership, membership=membership, invitation=invitation, joined=created)
     return membership
+
+
+# Leavers ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Leaving:
+    """What deactivating someone in an organisation will do, for the confirmation: said before it is done."""
+
+    person: User
+    memberships: list[Membership]  # their teams in the organisation, with the teams
+    keeps_account: bool  # they are in another organisation too: only this one's teams are left
+    carried: dict[str, int]  # what goes to the teams' leaders, counted by noun ("commitment": 2)
+    refusal: str = ""  # why it cannot be done, in the admin's words; empty when it can
+
+
+def leaving(*, organisation: Organisation, person: User, actor) -> Leaving:
+    """What `deactivate_person` would do, or why it would refuse; writes nothing."""
+    memberships = list(Membership.objects.filter(user=person, team__organisation=organisation)
+                       .select_related("team__organisation", "user").order_by("team_id"))
+    carried: dict[str, int] = {}
+    for membership in memberships:
+        for _receiver, answer in member_carries.send(sender=Membership, membership=membership, successor=None,
+                                                     actor=actor):
+            for noun, count in (answer or {}).items():
+                carried[noun] = carried.get(noun, 0) + count
+    only_leader_of = [m.team.name for m in memberships if m.is_leader and not Membership.objects.filter(
+        team=m.team, is_leader=True).exclude(user=person).exists()]
+    return Leaving(person=person, memberships=memberships, keeps_account=_elsewhere(person, organisation),
+                   carried=carried, refusal=_refusal_to_deactivate(organisation, person, actor, only_leader_of))
+
+
+def _elsewhere(person: User, organisation: Organisation) -> bool:
+    """Whether the person is in another organisation: in one of its teams, or one of its admins."""
+    return (Membership.objects.filter(user=person).exclude(team__organisation=organisation).exists()
+            or person.administered_organisations.exclude(pk=organisation.pk).exists())
+
+
+def _refusal_to_deactivate(organisation: Organisation, person: User, actor, only_leader_of: list[str]) -> str:
+    if actor is not None and actor.pk == person.pk:
+        return "You cannot deactivate yourself. Ask another admin."
+    if only_leader_of:
+        return (f"{person.name} is the only leader of {', '.join(only_leader_of)}. A team always keeps a leader: "
+                "ask its people to make someone else a leader first, so there is someone to hand over to.")
+    return ""
+
+
+def deactivate_person(*, organisation: Organisation, person: User, actor) -> dict[str, int]:
+    """A leaver loses access at once; what they wrote stays, marked "former member".
+
+    In one transaction: each of their teams in the organisation hands what they carried to its leader (the
+    same path as removing them, `_end_membership`) and their membership ends; they stop being an admin of it;
+    every session of theirs ends; the account is switched off (`is_active`) unless they are also in another
+    organisation, where they keep working. Refused when they are a team's only leader, or the
+    organisation's only admin. Returns what was handed over, counted by noun, with "session".
+    """
+    with transaction.atomic():
+        lock_organisation(organisation.pk)
+        admins = lock_admins(organisation)
+        memberships = list(Membership.objects.filter(user=person, team__organisation=organisation)
+                           .select_related("team__organisation").order_by("team_id"))
+        leaders = {m.team_id: lock_leaders(m.team) for m in memberships}  # team by team, in id order
+        only_leader_of = [m.team.name for m in memberships if m.is_only_leader_among(leaders[m.team_id])]
+        if refusal := _refusal_to_deactivate(organisation, person, actor, only_leader_of):
+            raise ActionRefused(refusal)
+        if admins == [person.pk]:
+            raise ActionRefused(f"{person.name} is {organisation.name}'s only admin. Make someone else an admin "
+                                "first.")
+        handed: dict[str, int] = {}
+        teams = []
+        for membership in memberships:
+            membership.user = person
+            teams.append({"team": membership.team.name, "team_id": membership.team_id,
+                          "roles": [role.value for role in membership.roles]})
+            for noun, count in _end_membership(membership, leaders=leaders[membership.team_id], actor=actor).items():
+                handed[noun] = handed.get(noun, 0) + count
+        was_admin = person.pk in admins
+        if was_admin:
+            organisation.admins.remove(person)
+        keeps_account = _elsewhere(person, organisation)
+        if not keeps_account and person.is_active:
+            person.is_active = False
+            person.save(update_fields=["is_active"])
+        handed["session"] = end_sessions(person)
+        Deactivation.objects.update_or_create(organisation=organisation, person=person, defaults={
+            "at": timezone.now(), "by": actor, "teams": teams, "was_admin": was_admin})
+        audit.record(AuditKind.PERSON_DEACTIVATED, organisation=organisation, actor=actor,
+                     summary=f"{person.email} deactivated in {organisation.name}"
+                             + (" (their account stays open for another organisation)" if keeps_account else ""),
+                     changes={"person": person.email, "teams": _teams_in_words(teams), "admin": was_admin,
+                              "account": "kept for another organisation" if keeps_account else "deactivated",
+                              "handed_over": handed})
+    return handed
+
+
+def _teams_in_words(teams: list[dict]) -> str:
+    """"Platform (leader, member), Growth (member)", for the audit trail."""
+    return ", ".join(f"{entry['team']} ({', '.join(entry['roles'])})" for entry in teams) or "none"
+
+
+def end_sessions(person: User) -> int:
+    """End every session of `person` at once: their rows now, the cache in front of them once committed.
+
+    Sessions do not say whose they are outside their signed data, so the live ones are read and decoded;
+    deactivating is rare, and this keeps no index of its own to go stale. Returns how many ended.
+    """
+    engine = import_module(settings.SESSION_ENGINE)
+    store = engine.SessionStore()
+    model = store.get_model_class()
+    whose = str(person.pk)
+    keys = [row.session_key for row in model.objects.filter(expire_date__gt=timezone.now())
+            .only("session_key", "session_data").iterator(chunk_size=2000)
+            if store.decode(row.session_data).get(SESSION_KEY) == whose]
+    model.objects.filter(session_key__in=keys).delete()
+    prefix = getattr(engine.SessionStore, "cache_key_prefix", None)
+    if prefix and keys:
+        cache = caches[settings.SESSION_CACHE_ALIAS]
+        transaction.on_commit(lambda: cache.delete_many([prefix + key for key in keys]))
+    return len(keys)
+
+
+def deactivations(organisation: Organisation) -> dict[int, Deactivation]:
+    """The people deactivated in the organisation and not since reactivated, by person id (1 query)."""
+    return {d.person_id: d for d in Deactivation.objects.filter(organisation=organisation).select_related("person")}
+
+
+def reactivate_person(*, organisation: Organisation, person: User, actor) -> list[Membership]:
+    """Undo a deactivation made by mistake: the account opens again, with the teams and admin rights it had.
+
+    Teams archived or deleted since are left out, as is one they have joined again meanwhile. What was handed
+    over stays with the leaders who took it. Returns the memberships given back.
+    """
+    with transaction.atomic():
+        lock_organisation(organisation.pk)
+        deactivation = Deactivation.objects.filter(organisation=organisation, person=person).first()
+        if deactivation is None:
+            raise ActionRefused(f"{person.name} is not deactivated in {organisation.name}.")
+        if not person.is_active:
+            person.is_active = True
+            person.save(update_fields=["is_active"])
+        if deactivation.was_admin:
+            organisation.admins.add(person)
+        back = []
+        teams = {team.pk: team for team in organisation.teams.active().filter(
+            pk__in=[entry.get("team_id") for entry in deactivation.teams])}
+        for entry in deactivation.teams:
+            team = teams.get(entry.get("team_id"))
+            if team is None or Membership.objects.filter(team=team, user=person).exists():
+                continue
+            membership = Membership(team=team, user=person)
+            membership.set_roles(entry.get("roles") or [Role.MEMBER])
+            membership.save()
+            back.append(membership)
+        deactivation.delete()
+        audit.record(AuditKind.PERSON_REACTIVATED, organisation=organisation, actor=actor,
+                     summary=f"{person.email} reactivated in {organisation.name}",
+                     changes={"person": person.email, "admin": deactivation.was_admin,
+                              "teams": _teams_in_words([{"team": m.team.name, "roles": [role.value for role in m.roles]}
+                                                        for m in back])})
+    return back
+
+
+def deactivate_everywhere(*, person: User, actor) -> list[str]:
+    """The site's admin deactivates someone: `deactivate_person` in each of their organisations, so each hands
+    over as its admins' would; someone in none has their account switched off and their sessions ended.
+
+    Returns the refusals, one per organisation that refused (its only leader or admin); the others are done.
+    """
+    refusals = []
+    organisations = list(Organisation.objects.filter(
+        Q(teams__memberships__user=person) | Q(admins=person)).distinct().order_by("pk"))
+    for organisation in organisations:
+        try:
+            deactivate_person(organisation=organisation, person=person, actor=actor)
+        except ActionRefused as exc:
+            refusals.append(f"{organisation.name}: {exc}")
+    if not organisations:
+        with transaction.atomic():
+            if person.is_active:
+                person.is_active = False
+                person.save(update_fields=["is_active"])
+            ended = end_sessions(person)
+            audit.record(AuditKind.PERSON_DEACTIVATED, actor=actor, summary=f"{person.email} deactivated",
+                         changes={"person": person.email, "teams": "none", "account": "deactivated",
+                                  "handed_over": {"session": ended}})
+    return refusals

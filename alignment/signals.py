@@ -20,3 +20,14 @@ member_joined = Signal()
 # update_team_settings`, `archive_team`, `restore_team`), inside the writing transaction, with `team=`.
 # For what the apps keep about teams (the map's cross-team signals name teams at work).
 team_changed = Signal()
+
+# Sent when someone leaves a team (`services.remove_member`, and `services.deactivate_person` for each of
+# their teams), inside the transaction, before the membership is deleted, with `membership=` (its `user` and
+# `team` loaded), `successor=` (the team's leader who takes over what they carried, or None when the team has
+# no other leader) and `actor=`. Each app hands over what the person carried in the team and returns what it
+# handed over as {"commitment": 2, "blocker": 1} (a noun and a count), for the audit trail.
+member_leaving = Signal()
+
+# Asked before someone is deactivated, to say on the confirmation what will be handed over; the same
+# arguments as `member_leaving`, and the same answer, without writing anything.
+member_carries = Signal()

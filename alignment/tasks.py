@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from alignment import audit, services
+from alignment import audit, data_export, services
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +68,35 @@ def send_password_reset_email(email: str) -> None:
 def purge_audit_trail() -> int:
     """Delete audit events older than their retention (daily); a second run finds nothing to delete."""
     return audit.purge_expired()
+
+
+# Download my data (alignment/data_export.py) ---------------------------------------------------------------
+
+@shared_task(acks_late=True)  # idempotent: a try claims the request first, so a rerun builds nothing
+def build_data_export(export_id: int) -> None:
+    """Build a requested zip once, then queue its e-mail; a failed build waits and the sweep tries again."""
+    try:
+        data_export.build_export(export_id)
+    except Exception:
+        logger.exception("build_data_export: export %s failed; the sweep tries again or marks it failed", export_id)
+
+
+@shared_task(acks_late=True)  # idempotent: a try claims the row first, so a rerun sends nothing
+def email_data_export(export_id: int) -> None:
+    """E-mail the link of a ready export once; a failed send waits and the sweep tries again."""
+    try:
+        data_export.email_export(export_id)
+    except (ConnectionError, TimeoutError, smtplib.SMTPException, OSError):
+        logger.warning("email_data_export: export %s failed; the sweep tries again", export_id, exc_info=True)
+
+
+@shared_task(acks_late=True)  # a sweep: what it queues is claimed before it runs
+def finish_data_exports() -> int:
+    """Queue every export build and e-mail still to do (a lost task, a dead worker, a failed try due again)."""
+    return data_export.queue_unfinished()
+
+
+@shared_task
+def purge_data_exports() -> int:
+    """Delete the zips of expired exports (daily); a second run finds nothing to delete."""
+    return data_export.purge_expired()

@@ -18,6 +18,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/profile/", views.profile, name="profile"),
+    # Download my data: ask on the profile page; the e-mailed link downloads it, for whoever asked alone.
+    path("accounts/data/", views.data_export_request, name="data_export_request"),
+    path("accounts/data/<str:export_token>/", views.data_export_download, name="data_export_download"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",
@@ -33,6 +36,9 @@ urlpatterns = [
     # The organisation's admins run it from here.
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
     path("o/<slug:org_slug>/people/", views.organisation_people, name="organisation_people"),
+    path("o/<slug:org_slug>/people/<int:user_id>/deactivate/", views.person_deactivate, name="person_deactivate"),
+    path("o/<slug:org_slug>/people/<int:user_id>/reactivate/", views.person_reactivate, name="person_reactivate"),
+    path("o/<slug:org_slug>/people/<int:user_id>/export/", views.person_data_export, name="person_data_export"),
     path("o/<slug:org_slug>/audit/", views.organisation_audit, name="organisation_audit"),
     path("o/<slug:org_slug>/audit.csv", views.organisation_audit_csv, name="organisation_audit_csv"),
     path("o/<slug:org_slug>/admins/add/", views.admin_add, name="admin_add"),

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from copy import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import audit, confirm, fragments, lockout, panels, permissions, selectors, services
+from alignment import audit, confirm, data_export, fragments, lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -99,7 +100,38 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "alignment/profile_form.html", {"form": form})
+    return render(request, "alignment/profile_form.html", {
+        "form": form, "your_data": data_export.your_data(request.user),
+        "valid_days": settings.DATA_EXPORT_VALID_DAYS,
+    })
+
+
+@login_required
+@require_POST
+def data_export_request(request: HttpRequest) -> HttpResponse:
+    """Download my data: ask for the zip; it is built in the background and its link e-mailed."""
+    try:
+        data_export.request_export(person=request.user, actor=request.user)
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Your data is being prepared. We'll e-mail you at {request.user.email} "
+                                  f"when it is ready.")
+    return redirect(reverse("profile") + "#your-data")
+
+
+@login_required
+@require_GET
+def data_export_download(request: HttpRequest, export_token: str) -> HttpResponse:
+    """The zip, for whoever asked for it, signed in, while the link lasts; 404 for anyone else or after."""
+    export = data_export.find_download(export_token, request.user)
+    if export is None:
+        raise Http404("This link is not yours, or it has expired.")
+    data_export.record_download(export=export, actor=request.user)
+    response = HttpResponse(bytes(export.archive), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{data_export.file_name(export)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -265,16 +297,24 @@ def _people_page(request: HttpRequest, organisation: Organisation, *, status: in
     slug = organisation.slug
     # Each row's forms' addresses, reversed once for the page.
     removing_admins, moving = RowUrls("admin_remove", slug), RowUrls("member_move", slug)
+    exporting = RowUrls("person_data_export", slug)
     for row in page.rows:
         row.remove_admin_url = removing_admins.of(row.person.pk)
+        row.export_url = exporting.of(row.person.pk)
         row.refusal = refusal[1] if refusal and refusal[0] == row.person.pk else ""
         for m in row.memberships:
             m.move_url = moving.of(m.pk)
+    # Leavers: who was deactivated here (and can be reactivated), and the "Deactivate…" on everyone else's row.
+    deactivated, deactivating = services.deactivations(organisation), RowUrls("person_deactivate", slug)
+    for row in page.rows:
+        row.deactivated = row.person.pk in deactivated
+        row.deactivate_url = deactivating.of(row.person.pk)
     return render(request, "alignment/organisation_people.html", {
         "organisation": organisation, "page": page, "add_admin_url": reverse("admin_add", args=[slug]),
         "in_no_team": selectors.IN_NO_TEAM, "here": where, "directory": path, "query": source,
         # A refusal about nobody in the page's rows (an invalid choice) is shown above the list.
         "refusal": refusal[1] if refusal and refusal[0] not in {row.person.pk for row in page.rows} else "",
+        "deactivated": sorted(deactivated.values(), key=lambda d: d.at, reverse=True),
     }, status=status)
 
 
@@ -317,6 +357,21 @@ def admin_remove(request: HttpRequest, org_slug: str, user_id: int) -> HttpRespo
         messages.success(request, f"You are no longer an admin of {organisation.name}.")
         return redirect(organisation)
     messages.success(request, f"{person.name} is no longer an admin of {organisation.name}.")
+    return redirect(_people_url(request, organisation))
+
+
+@login_required
+@require_POST
+def person_data_export(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    """An admin asks for what someone wrote in the organisation's teams; the link is e-mailed to the admin."""
+    organisation = _admin_access(request.user, org_slug)
+    person = get_object_or_404(User.objects.in_organisation(organisation), pk=user_id)
+    try:
+        data_export.request_export(person=person, actor=request.user, organisation=organisation)
+    except ActionRefused as exc:
+        return _people_page(request, organisation, status=409, refusal=(person.pk, str(exc)))
+    messages.success(request, f"{person.name}'s data in {organisation.name} is being prepared. We'll e-mail you "
+                              f"the link at {request.user.email}.")
     return redirect(_people_url(request, organisation))
 
 
@@ -655,3 +710,73 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
     return render(request, "alignment/invitation_accept.html",
                   {"invitation": invitation, "existing_account": existing_account})
+
+
+# Leavers --------------------------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def person_deactivate(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    """An admin deactivates a leaver: asked first, saying what will happen; then they lose access at once."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.DEACTIVATE_PEOPLE)
+    person = get_object_or_404(User.objects.in_organisation(organisation), pk=user_id)
+    plan = services.leaving(organisation=organisation, person=person, actor=request.user)
+    if plan.refusal:
+        return _people_page(request, organisation, status=409, refusal=(person.pk, plan.refusal))
+    if question := confirm.ask(request, question=f"Deactivate {person.name}?", yes=f"Yes, deactivate {person.name}",
+                               back=_people_url(request, organisation), consequences=_leaving_consequences(plan)):
+        return question
+    try:
+        handed = services.deactivate_person(organisation=organisation, person=person, actor=request.user)
+    except ActionRefused as exc:
+        return _people_page(request, organisation, status=409, refusal=(person.pk, str(exc)))
+    messages.success(request, f"{person.name} is deactivated in {organisation.name}: "
+                              f"{_counted(handed, 'session')} ended, {_handed_words(handed)} handed over.")
+    return redirect(_people_url(request, organisation))
+
+
+def _counted(counts: dict[str, int], noun: str) -> str:
+    n = counts.get(noun, 0)
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _handed_words(counts: dict[str, int]) -> str:
+    nouns = [noun for noun in counts if noun != "session"]
+    return " and ".join(_counted(counts, noun) for noun in nouns) or "nothing"
+
+
+def _leaving_consequences(plan: services.Leaving) -> list[str]:
+    """What deactivating will do, in words, for the confirmation page."""
+    name, teams = plan.person.name, ", ".join(m.team.name for m in plan.memberships)
+    said = [f"Every session of {name}'s ends at once: their next click lands on the login page."]
+    if plan.keeps_account:
+        said.append(f"They are also in another organisation, so their account stays open there; here they leave "
+                    f"{teams or 'no team'} and cannot come back unless invited.")
+    else:
+        said.append(f"Their account is switched off: they can no longer sign in. They leave {teams or 'no team'}.")
+    if any(plan.carried.values()):
+        said.append(f"Their {_handed_words(plan.carried)} still open go to each team's leader, each with a notice.")
+    elif plan.memberships:
+        said.append("Nothing they carry is left open to hand over.")
+    said.append("What they wrote stays, with their name marked “former member”. An admin can reactivate them "
+                "from this page if this is a mistake.")
+    return said
+
+
+@login_required
+@require_POST
+def person_reactivate(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    """Undo a deactivation: the account and the teams it had come back (what was handed over stays)."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.DEACTIVATE_PEOPLE)
+    person = get_object_or_404(User, pk=user_id)
+    try:
+        back = services.reactivate_person(organisation=organisation, person=person, actor=request.user)
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        teams = ", ".join(m.team.name for m in back)
+        messages.success(request, f"{person.name} is reactivated in {organisation.name}"
+                                  + (f", back in {teams}." if teams else "."))
+    return redirect(_people_url(request, organisation))

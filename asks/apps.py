@@ -7,6 +7,12 @@ class AsksConfig(AppConfig):
     verbose_name = _("Requests between teams")
 
     def ready(self) -> None:
+        # Its part of "Download my data" (alignment/data_export.py).
+        from alignment.data_export import register_export_source
+        from asks import export
+
+        register_export_source("asks", export.collect)
+
         from alignment import panels, schedule
         from alignment.my_week import register_week_source
         from asks import my_week, notices, receivers, reminders, selectors, urls

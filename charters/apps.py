@@ -12,6 +12,12 @@ class ChartersConfig(AppConfig):
     name = "charters"
 
     def ready(self) -> None:
+        # Its part of "Download my data" (alignment/data_export.py).
+        from alignment.data_export import register_export_source
+        from charters import export
+
+        register_export_source("charters", export.collect)
+
         from alignment import panels
         from charters import organisation_map, selectors, urls
 

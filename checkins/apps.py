@@ -7,6 +7,12 @@ class CheckinsConfig(AppConfig):
     verbose_name = _("Check-ins")
 
     def ready(self) -> None:
+        # Its part of "Download my data" (alignment/data_export.py).
+        from alignment.data_export import register_export_source
+        from checkins import export
+
+        register_export_source("checkins", export.collect)
+
         from alignment import panels
         from checkins import urls
 
@@ -55,6 +61,13 @@ class CheckinsConfig(AppConfig):
 
         self._register_scheduled_kinds()
         self._register_calendar_source()
+
+        # Someone leaving a team hands their commitments and blockers to a leader (alignment.services).
+        from alignment.signals import member_carries, member_leaving
+        from checkins.services import carried_by, hand_over_on_leaving
+
+        member_leaving.connect(hand_over_on_leaving, dispatch_uid="checkins.hand_over_on_leaving")
+        member_carries.connect(carried_by, dispatch_uid="checkins.carried_by")
 
     def _register_calendar_source(self) -> None:
         """Check-in deadlines in each person's calendar feed (notifications/calendar.py)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -612,3 +612,77 @@ def _locked_commitment(commitment_id: int, *, team) -> Commitment:
     if commitment is None:
         raise ActionRefused("This commitment no longer exists.")
     return commitment
+
+
+# Someone leaves the team (removed, leaving, or deactivated): what they carried goes to a leader. The core
+# sends `alignment.signals.member_leaving` (and `member_carries` to ask first); connected in CheckinsConfig.
+
+STILL_TO_DO = (Commitment.State.REQUESTED, Commitment.State.OPEN)
+
+
+def _carried(membership):
+    """The leaver's commitments still to do in the team, and the team's open shared blockers that are theirs:
+    raised in their check-ins, or naming them as who could help."""
+    person, team = membership.user, membership.team
+    commitments = Commitment.objects.filter(team=team, owner=person, state__in=STILL_TO_DO)
+    blockers = (Blocker.objects.open().shared().filter(team=team)
+                .filter(Q(check_in__author=person) | Q(who_could_help=person)))
+    return commitments, blockers
+
+
+def carried_by(sender, *, membership, **kwargs) -> dict[str, int]:
+    """What handing over would move (2 queries; writes nothing): for the confirmation before deactivating."""
+    commitments, blockers = _carried(membership)
+    return {"commitment": commitments.count(), "blocker": blockers.count()}
+
+
+def hand_over_on_leaving(sender, *, membership, successor, actor, now: datetime | None = None,
+                         **kwargs) -> dict[str, int]:
+    """Hand the leaver's commitments still to do and open blockers to `successor`, one notice each.
+
+    A commitment goes as an accepted hand-over (`_apply`, as when a leader accepts one): asked of the
+    successor, in its history as handed over by the leaver; a renegotiation the leaver was waiting on is
+    declined. A blocker names the successor as who could help. Runs in the leaving transaction.
+    """
+    if successor is None:  # the core refuses to leave a team without a leader: nobody to hand to
+        return {"commitment": 0, "blocker": 0}
+    now = now or timezone.now()
+    person, team = membership.user, membership.team
+    commitments, blockers = _carried(membership)
+    commitments = list(commitments.select_for_update(of=("self",)).order_by("pk"))
+    blockers = list(blockers.select_for_update(of=("self",)).select_related("check_in__author").order_by("pk"))
+    reason = f"{person.name} left {team.name}; what they carried goes to {successor.name}."
+    Renegotiation.objects.filter(commitment__in=commitments, state=Renegotiation.State.PENDING).update(
+        state=Renegotiation.State.DECLINED, decided_by=actor, decided_at=now, comment=reason)
+    messages = []
+    for commitment in commitments:
+        commitment.team = team  # already loaded
+        handed = Renegotiation.objects.create(
+            commitment=commitment, kind=Renegotiation.Kind.HAND_OVER, reason=reason, asked_by=actor, asked_at=now,
+            was_due_on=commitment.due_on, was_standard=commitment.standard, was_owner=person,
+            proposed_owner=successor, state=Renegotiation.State.ACCEPTED, decided_by=actor, decided_at=now)
+        fields = _apply(commitment, handed)
+        commitment.version += 1
+        commitment.save(update_fields=[*fields, "version"])
+        messages.append(notifications.Message(
+            successor, COMMITMENT_REQUEST, f"commitment:{commitment.pk}:v{commitment.version}",
+            subject=f"{team.name}: {person.name} left — “{commitment.title}” is handed to you",
+            body=(f"{person.name} is no longer in {team.name}. Their commitment is yours to accept, decline or "
+                  f"hand on.\nStandard of completion: {commitment.standard.rstrip('.')}.\n"
+                  f"Due {commitment.due_on:%-d %B %Y}."),
+            url=reverse("checkins:commitment", args=[team.organisation.slug, team.slug, commitment.pk])))
+    week_page = reverse("checkins:week", args=[team.organisation.slug, team.slug])
+    for blocker in blockers:
+        blocker.who_could_help = successor
+        blocker.save(update_fields=["who_could_help"])
+        raised_by = "they raised" if blocker.check_in.author_id == person.pk else \
+            f"{blocker.check_in.author.name} raised, naming them as who could help"
+        messages.append(notifications.Message(
+            successor, BLOCKER_NAMED, f"blocker:{blocker.pk}:handed:{successor.pk}",
+            subject=f"{team.name}: {person.name} left — a blocker is yours now: “{_short(blocker.what)}”",
+            body=(f"{person.name} is no longer in {team.name}. This blocker, which {raised_by}, is still open:\n\n"
+                  f"“{blocker.what}”\n\nYou are now named as who could help. Resolve it on the team's week page "
+                  "when it is sorted."),
+            url=f"{week_page}#blocker-{blocker.pk}"))
+    notifications.deliver_many(messages, now=now)
+    return {"commitment": len(commitments), "blocker": len(blockers)}

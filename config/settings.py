@@ -258,6 +258,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Webhook deliveries whose retry is due (or that were never queued) are sent.
     "webhook retries": {"task": "notifications.tasks.send_due_webhooks", "schedule": 60.0,
                         "options": {"expires": 55}},
+    # Data exports whose build or e-mail was lost with a worker, or whose failed try is due again.
+    "unfinished data exports": {"task": "alignment.tasks.finish_data_exports", "schedule": 60.0,
+                                "options": {"expires": 55}},
+    # Zips of data exports past their link's expiry are deleted (alignment/data_export.py).
+    "data export purge": {"task": "alignment.tasks.purge_data_exports", "schedule": 86400.0,
+                          "options": {"expires": 86000}},
     # The health endpoint reports beat as late when this has not run for a few minutes.
     "beat heartbeat": {"task": "config.health.record_beat_heartbeat", "schedule": 60.0,
                        "options": {"expires": 55}},
@@ -276,6 +282,10 @@ BEAT_HEARTBEAT_STALE_SECONDS = env_int("BEAT_HEARTBEAT_STALE_SECONDS", 300)
 WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# "Download my data": the e-mailed link works this many days; then the daily purge deletes the zip.
+DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
+if DATA_EXPORT_VALID_DAYS < 1:
+    raise ImproperlyConfigured(f"DATA_EXPORT_VALID_DAYS must be at least 1, got {DATA_EXPORT_VALID_DAYS}")
 
 # `manage.py bench` serves a bare logged-in page to compare the real pages with (bench/views.py);
 # it is mounted only when this is on, in the gunicorn the bench starts.

@@ -7,6 +7,12 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decision log")
 
     def ready(self) -> None:
+        # Its part of "Download my data" (alignment/data_export.py).
+        from alignment.data_export import register_export_source
+        from decisions import export
+
+        register_export_source("decisions", export.collect)
+
         from alignment import panels
         from decisions import urls
 

@@ -19,6 +19,12 @@ class NotificationsConfig(AppConfig):
         return services.in_app_only("demo data")
 
     def ready(self) -> None:
+        # Its part of "Download my data" (alignment/data_export.py).
+        from alignment.data_export import register_export_source
+        from notifications import export
+
+        register_export_source("notifications", export.collect)
+
         from alignment import panels
 
         # Celery knows these tasks in every process (web included): notifications.queue finds them by name.

@@ -5,6 +5,12 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self) -> None:
+        # Its part of "Download my data" (alignment/data_export.py).
+        from alignment.data_export import register_export_source
+        from reviews import export
+
+        register_export_source("reviews", export.collect)
+
         from alignment import panels
         from charters.signals import charter_ratified
         from reviews import selectors, services, urls

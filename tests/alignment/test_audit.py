@@ -279,7 +279,7 @@ class TestMemberships:
         services.accept_invitation(token=token, user=newcomer)
 
         sent = AuditEvent.objects.filter(kind=AuditKind.INVITATION_SENT)
-        assert [(e.actor, e.changes["roles"]) for e in sent] == [(leader, ["facilitator"]), (leader, ["member"])]
+        assert [(e.actor, e.changes["roles"]) for e in sent] == [(leader, "facilitator"), (leader, "member")]
         assert the_event(AuditKind.INVITATION_REVOKED).changes == {"email": "new@example.com"}
         accepted = the_event(AuditKind.INVITATION_ACCEPTED)
         assert (accepted.actor, accepted.team, accepted.organisation_id) == (newcomer, team, team.organisation_id)
@@ -427,3 +427,13 @@ class TestRetention:
     def test_beat_runs_it_daily(self, settings):
         entry = settings.CELERY_BEAT_SCHEDULE["audit retention"]
         assert entry["task"] == "alignment.tasks.purge_audit_trail" and entry["schedule"] == 86400.0
+
+
+def test_the_page_writes_a_change_as_before_and_after():
+    from alignment.templatetags.audit import change_in_words
+
+    assert change_in_words(["pending", "proceed"]) == "pending → proceed"
+    assert change_in_words([[], ["leader", "member"]]) == "none → leader, member"
+    assert change_in_words([None, "Platform"]) == "(empty) → Platform"
+    assert change_in_words(False) == "no"
+    assert change_in_words([{"member": "a@example.com", "kind": "missing"}]) == "member: a@example.com, kind: missing"

@@ -231,8 +231,9 @@ def test_the_page_renders_without_a_team(rf, leader):
 # What marks a form as destructive in a template: a danger button, or the address of one of the actions.
 DESTRUCTIVE_MARKS = ("danger", "member_remove", "remove_url", "invitation_revoke", "team_archive", "charters:withdraw",
                      "charters:discard", "delete_url", "urls.remove", "calendar_revoke", "discard_kept")
-# The confirmation page's own form is the confirmation; closing a cycle asks in its own way (reviews/cycle.html).
-NOT_ASKING = ("alignment/confirm.html", "close_cycle")
+# The confirmation page's own form is the confirmation; closing a cycle asks in its own way (reviews/cycle.html);
+# deactivating someone always asks on the confirmation page, which counts what will be handed over.
+NOT_ASKING = ("alignment/confirm.html", "close_cycle", "deactivate_url")
 
 
 def test_every_destructive_form_asks_first():

@@ -192,8 +192,9 @@ class TestPeople:
 
         # query: the session; the signed-in person; the organisation (admins or a team of it);
         # is the person an admin of it; a page of people (+1); their memberships with teams;
-        # a page of pending invitations (+1) with teams; the header's team switcher
-        with django_assert_num_queries(8):
+        # a page of pending invitations (+1) with teams; the header's team switcher; who was deactivated here
+        # (the audit trail's deactivations and reactivations: `services.deactivations`)
+        with django_assert_num_queries(9):
             assert client.get(PEOPLE_URL).status_code == 200
 
     def test_paged_at_fifty(self, login, admin, team, make_user, add_member):

@@ -13,10 +13,10 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 from pytest_django.asserts import assertRedirects
 
-from alignment import permissions
+from alignment import data_export, permissions
 from alignment import urls as core_urls
 from alignment.confirm import CONFIRMED
-from alignment.models import Invitation, Membership
+from alignment.models import AuditEvent, AuditKind, Invitation, Membership
 from notifications import calendar as calendar_feed
 from notifications import services as notifications
 from notifications import urls as notification_urls
@@ -32,6 +32,9 @@ ANSWERS = {
     "home":                (200,     200,     200,     200,   200,        200, 200),
     "signup":              (200,     302,     302,     302,   302,        302, 302),
     "profile":             (LOGIN,   200,     200,     200,   200,        200, 200),
+    # Download my data: anyone signed in asks for their own; the link is the member's (they asked), for them alone.
+    "data_export_request": (LOGIN,   302,     302,     302,   302,        302, 302),
+    "data_export_download": (LOGIN,  404,     404,     200,   404,        404, 404),
     "organisation_create": (LOGIN,   200,     200,     200,   200,        200, 200),
     "organisation":        (LOGIN,   200,     404,     200,   200,        200, 200),
     # Running the organisation is for its admins (the leader is one in the cast; the admin is in no team):
@@ -44,6 +47,11 @@ ANSWERS = {
     "admin_add":           (LOGIN,   403,     404,     403,   403,        302, 302),
     "admin_remove":        (LOGIN,   403,     404,     403,   403,        302, 302),
     "member_move":         (LOGIN,   403,     404,     403,   403,        302, 302),
+    # An admin asks for what someone wrote in the organisation; the link goes to that admin.
+    "person_data_export":  (LOGIN,   403,     404,     403,   403,        302, 302),
+    # Leavers: deactivating someone (confirmed) and undoing it are for the organisation's admins.
+    "person_deactivate":   (LOGIN,   403,     404,     403,   403,        302, 302),
+    "person_reactivate":   (LOGIN,   403,     404,     403,   403,        302, 302),
     # Creating teams is for organisation admins (the leader is one in the cast).
     "team_create":         (LOGIN,   403,     404,     403,   403,        200, 200),
     "team":                (LOGIN,   404,     404,     200,   200,        200, 200),
@@ -90,6 +98,8 @@ POSTED = {
     "admin_add": {"person": "member_id"},
     "admin_remove": CONFIRMED,
     "member_move": {"to_team": "other_team_id", **CONFIRMED},
+    "person_deactivate": CONFIRMED,
+    "person_reactivate": {},
     "invitation_create": {"email": "newcomer@example.com", "roles": ["member"]},
     # Destructive posts carry the confirmation (alignment/confirm.py), so the table shows the action's answer.
     "invitation_revoke": CONFIRMED,
@@ -104,6 +114,8 @@ POSTED = {
     "notifications:snooze": {"action": "snooze"},
     "notifications:calendar_issue": {},
     "notifications:calendar_revoke": CONFIRMED,
+    "data_export_request": {},
+    "person_data_export": {},
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
@@ -114,6 +126,11 @@ URL_KWARGS = {
     "admin_add": ("org_slug",),
     "admin_remove": ("org_slug", "user_id"),
     "member_move": ("org_slug", "membership_id"),
+    "person_data_export": ("org_slug", "user_id"),
+    "data_export_download": ("export_token",),
+    # "name=target": the URL's `user_id` is the colleague's (the cast's leader is their team's only leader).
+    "person_deactivate": ("org_slug", "user_id=colleague_id"),
+    "person_reactivate": ("org_slug", "user_id=colleague_id"),
     "team_create": ("org_slug",),
     "team": ("org_slug", "team_slug"),
     "team_settings": ("org_slug", "team_slug"),
@@ -155,12 +172,21 @@ def targets(team, other_team, leader, member, facilitator, admin, make_invitatio
         "invitation_id": invitation.pk,
         "membership_id": colleague.pk,
         "member_id": member.pk,
+        "colleague_id": colleague.user_id,
         "other_team_id": other_team.pk,
         "user_id": leader.pk,  # an admin, not the only one
         "webhook_id": TeamWebhook.objects.create(team=team, url="https://hooks.example.com/services/T0/B0/x1y2z3",
                                                  events=["charter_ratified"]).pk,
         "token": token,
+        "export_token": member_data_export(member),
     }
+
+
+def member_data_export(member) -> str:
+    """The link of a copy of the member's data, built and ready, which the member asked for."""
+    export = data_export.request_export(person=member, actor=member)
+    data_export.build_export(export.pk)
+    return data_export.token_of(export)
 
 
 @pytest.fixture
@@ -185,7 +211,8 @@ def test_table_covers_every_url_of_the_app():
 def test_each_person_gets_the_answer_in_the_table(
     url_name, actor, targets, as_actor, outsider, stranger
 ):
-    url = reverse(url_name, kwargs={key: targets[key] for key in URL_KWARGS.get(url_name, ())})
+    url = reverse(url_name, kwargs={key.partition("=")[0]: targets[key.partition("=")[2] or key]
+                                    for key in URL_KWARGS.get(url_name, ())})
     client = as_actor(actor)
 
     posted = {key: targets.get(value, value) if isinstance(value, str) else value
@@ -223,6 +250,8 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
         CONFIRMED,
     )
     client.post(reverse("team_archive", kwargs=team_kwargs), CONFIRMED)
+    colleague = Membership.objects.select_related("user").get(pk=targets["membership_id"]).user
+    client.post(reverse("person_deactivate", args=[targets["org_slug"], colleague.pk]), CONFIRMED)
     client.post(
         reverse("team_settings", kwargs=team_kwargs),
         {
@@ -238,6 +267,9 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
     assert not Invitation.objects.filter(email="newcomer@example.com").exists()
     assert Invitation.objects.pending().filter(pk=targets["invitation_id"]).exists()
     assert Membership.objects.get(pk=targets["membership_id"]).roles == ["member"]
+    colleague.refresh_from_db()
+    assert colleague.is_active
+    assert not AuditEvent.objects.filter(kind=AuditKind.PERSON_DEACTIVATED).exists()
     team.refresh_from_db()
     assert team.name == "Platform"
     assert not team.is_archived

@@ -1,0 +1,25 @@
+"""How a person's name is shown beside what they wrote: with a "former member" mark once they left."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+
+from alignment.permissions import is_switched_off
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def former_member(context, person) -> str:
+    """" former member" beside the name of someone who left the team or whose account is switched off.
+
+    Asks the page's `access` (`TeamAccess.is_former_member`, read with the access: no query); a page without
+    one marks only switched-off accounts.
+    """
+    access = context.get("access")
+    if access is not None:
+        former = access.is_former_member(person)
+    else:
+        former = person is not None and getattr(person, "pk", None) is not None and is_switched_off(person)
+    return format_html(' <span class="badge former">{}</span>', "former member") if former else ""
