@@ -55,6 +55,7 @@ class CardView:
     is_hidden: bool
     is_mine: bool
     author_name: str
+    author_left: bool = False  # named, and no longer in the team: marked "former member"
     edit_url: str = ""  # the author's own card only, while cards may change
     delete_url: str = ""
     move_url: str = ""
@@ -68,7 +69,7 @@ class CardView:
         Whether its words show, and whose it is, follow the session's settings and phase, never the
         reader (`_card_views`); only the author's own card differs ("Yours", their words, their controls).
         """
-        return self.key, self.text, self.is_hidden, self.author_name
+        return self.key, self.text, self.is_hidden, self.author_name, self.author_left
 
     def for_others(self) -> CardView:
         """This card as everyone but its author sees it; never asked of the reader's own (drawn for them alone)."""
@@ -404,6 +405,7 @@ def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPro
     edit_prefix = _card_url_prefix(team, retro.pk)
     prompt_texts = {prompt.pk: prompt.text for prompt in prompts}
     reveals_text, named, add_cards = retro.reveals_text, not retro.is_anonymous, may.add_cards
+    people = access.team_people  # read with the access: whose cards are a former member's costs no query
     views = []
     for key, prompt_id, theme_id, text, author_id, *author in rows:
         is_mine = author_id is not None and author_id == user_id
@@ -412,6 +414,7 @@ def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPro
             key=key, prompt_id=prompt_id, prompt_text=prompt_texts.get(prompt_id, ""), theme_id=theme_id,
             text=text if visible else "", is_hidden=not visible, is_mine=is_mine,
             author_name=User.name_of(*author) if named and author_id is not None else "",
+            author_left=named and author_id is not None and people is not None and author_id not in people,
             edit_url=f"{edit_prefix}{key}/edit/" if is_mine and add_cards else "",
             delete_url=f"{edit_prefix}{key}/delete/" if is_mine and add_cards else "",
             move_url=f"{edit_prefix}{key}/move/" if may.group else "",

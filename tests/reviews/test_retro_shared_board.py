@@ -173,3 +173,17 @@ def test_each_blank_note_form_is_kept_but_its_token_is_every_readings_own(login,
 
     assert len(tokens) == 6 and len(set(tokens)) == 6
     assert "note-form" in kept()
+
+
+def test_a_card_by_someone_who_left_the_team_is_marked_and_the_kept_card_follows(login, team, leader, facilitator,
+                                                                                 kwame, cycle):
+    retro = session(team, facilitator, phase="group")
+    write_card(retro, kwame, "Pairing on incidents helped")
+    client = login(leader)
+    page = client.get(retro.get_absolute_url()).content.decode()
+    assert "Kwame Mensah" in page and "former member" not in page
+
+    kwame.memberships.get(team=team).delete()  # left the team: their card stays, under their name
+
+    page = client.get(retro.get_absolute_url()).content.decode()
+    assert "Kwame Mensah" in page and "former member" in page
