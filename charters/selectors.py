@@ -639,7 +639,8 @@ def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None
     page.shared_versions["comments"] = None if comment_form is not None else (
         cache_key(charter), page.perms.comment, fragments.digest(
             (thread.pk, thread.resolved_at, thread.may_resolve, _name(thread.author),
-             [(reply.pk, _name(reply.author)) for reply in thread.replies_list])
+             access.is_former_member(thread.author),
+             [(reply.pk, _name(reply.author), access.is_former_member(reply.author)) for reply in thread.replies_list])
             for section_threads in page.threads.values() for thread in section_threads))
 
 
@@ -679,9 +680,9 @@ def consent_version(page: CharterPage) -> tuple:
             charter.quorum_percent, charter.reminded_at, charter.ratified_at, _name(charter.ratified_by),
             charter.ratified_despite_gaps, perms.ratify, perms.remind, perms.change_quorum, perms.answer_objections,
             consent.visibility, consent.quorum,
-            fragments.digest((r.pk, r.member_id, _name(r.member), r.kind, r.reason, r.created_at, r.updated_at,
-                              r.answer, r.answer_text, _name(r.answered_by), r.answered_at, r.revision,
-                              r.resolved_by_amendment) for r in consent.responses),
+            fragments.digest((r.pk, r.member_id, _name(r.member), page.access.is_former_member(r.member), r.kind,
+                              r.reason, r.created_at, r.updated_at, r.answer, r.answer_text, _name(r.answered_by),
+                              r.answered_at, r.revision, r.resolved_by_amendment) for r in consent.responses),
             fragments.digest((_name(gap.member), gap.member.pk, gap.kind) for gap in consent.gaps))
 
 

@@ -214,3 +214,16 @@ def test_a_response_shows_in_the_kept_panel_at_once(login, leader, round_with_hi
 
     page = client.get(charter_url("detail")).content.decode()
     assert "1 consented · 2 objected · 0 not yet responded" in page and "Nights are not covered" in page
+
+
+def test_a_comment_and_a_response_by_someone_who_left_are_marked_in_the_kept_parts(login, leader, member, team,
+                                                                                 write_charter):
+    draft = write_charter(team)
+    services.add_comment(charter=draft, section="purpose", author=member, body="Max's question")
+    client = login(leader)
+    assert "former member" not in client.get(charter_url("detail")).content.decode()  # kept, unmarked
+
+    member.memberships.get(team=team).delete()  # Max left the team: his words stay, under his name
+
+    page = client.get(charter_url("detail")).content.decode()
+    assert "Max&#x27;s question" in page and page.count("former member") == 1
