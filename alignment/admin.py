@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from alignment import services
+from alignment import erasure, services
+from alignment.errors import ActionRefused
 from alignment.forms import ThrottledLoginForm
 from alignment.models import AuditEvent, Invitation, Membership, Organisation, Team, User
 
@@ -18,17 +20,19 @@ admin.site.login_form = ThrottledAdminLoginForm
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "time_zone", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_display = ["email", "display_name", "time_zone", "is_staff", "is_active", "date_joined", "erase_after"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("erase_after", admin.EmptyFieldListFilter)]
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["display_name", "time_zone"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Deletion"), {"fields": ["erase_after", "erased_at"]}),
     ]
+    readonly_fields = ["erase_after", "erased_at"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    actions = ["deactivate"]
+    actions = ["deactivate", "schedule_deletion", "cancel_deletion"]
 
     @admin.action(description=_("Deactivate: end their sessions, hand their work to leaders"),
                   permissions=["change"])
@@ -46,6 +50,36 @@ class UserAdmin(BaseUserAdmin):
         if done:
             self.message_user(request, _("%(count)d deactivated: their sessions ended and what they carried went "
                                          "to their teams' leaders.") % {"count": done}, messages.SUCCESS)
+
+
+    @admin.action(description=_("Delete their accounts after the grace period (they are e-mailed and may cancel)"),
+                  permissions=["change"])
+    def schedule_deletion(self, request, queryset) -> None:
+        """"Delete my account" for each chosen person (`erasure.schedule_erasure`), as if they had asked."""
+        done = 0
+        for person in queryset:
+            try:
+                erasure.schedule_erasure(person=person, actor=request.user)
+            except ActionRefused as exc:
+                self.message_user(request, f"{person.email}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d account(s) will be deleted in %(days)d days; each was told by "
+                                         "e-mail.") % {"count": done, "days": settings.ACCOUNT_DELETION_GRACE_DAYS},
+                              messages.SUCCESS)
+
+    @admin.action(description=_("Cancel the scheduled deletion of their accounts"), permissions=["change"])
+    def cancel_deletion(self, request, queryset) -> None:
+        done = 0
+        for person in queryset.filter(erase_after__isnull=False, erased_at__isnull=True):
+            try:
+                erasure.cancel_erasure(person=person, actor=request.user)
+            except ActionRefused as exc:
+                self.message_user(request, f"{person.email}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d deletion(s) cancelled.") % {"count": done}, messages.SUCCESS)
 
 
 class TeamInline(admin.TabularInline):

@@ -313,16 +313,7 @@ def email_export(export_id: int, *, now: datetime | None = None) -> bool:
               .filter(pk=export_id, state=DataExport.State.READY).first())
     if export is None or not export.is_downloadable(now):
         return False
-    if not EMAIL_OUTBOX.claim(DataExport.objects.filter(pk=export.pk, email_sent_at__isnull=True), now):
-        return False
-    try:
-        _message(export).send()
-    except Exception:
-        retry = EMAIL_OUTBOX.next_try(export.email_attempts + 1, now)
-        DataExport.objects.filter(pk=export.pk).update(email_lease_until=retry)
-        raise
-    DataExport.objects.filter(pk=export.pk).update(email_sent_at=timezone.now(), email_lease_until=None)
-    return True
+    return EMAIL_OUTBOX.send_once(export, lambda: _message(export), now)
 
 
 def _message(export: DataExport) -> EmailMultiAlternatives:

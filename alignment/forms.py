@@ -108,7 +108,7 @@ class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "purpose_serves", "purpose", "purpose_refuses", "default_time_zone",
-                  "closed_cycle_retention_months", "audit_retention_months"]
+                  "closed_cycle_retention_months", "checkin_words_retention_months", "audit_retention_months"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ("purpose_serves", "purpose", "purpose_refuses")}
 
     def __init__(self, *args, **kwargs):
@@ -286,3 +286,21 @@ class AuditFilterForm(forms.Form):
             return Filters()
         return Filters(**{name: self.cleaned_data[name] or (None if name in ("since", "until") else "")
                           for name in ("kind", "person", "since", "until")})
+
+
+class DeleteAccountForm(forms.Form):
+    """"Delete my account": the person's password again, so that a session left open cannot ask for it."""
+
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               help_text=_("To be sure it is you asking."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
+        return password

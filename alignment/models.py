@@ -84,6 +84,13 @@ class User(AbstractUser):
         help_text=_("From this time (in your time zone) reminder emails wait until the quiet hours end."),
     )
     quiet_hours_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+    # "Delete my account" (alignment/erasure.py): the account is erased by the first daily run after this moment;
+    # until then the person keeps working and may cancel. `erased_at` says it was done.
+    erase_after = models.DateTimeField(
+        _("account deletion scheduled for"), null=True, blank=True,
+        help_text=_("The daily erasure deletes this account's personal data after this moment; empty: not scheduled."),
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -92,9 +99,22 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        indexes = [
+            # The daily erasure: accounts whose deletion day has come and that are not erased yet.
+            models.Index(fields=["erase_after"], condition=Q(erase_after__isnull=False, erased_at__isnull=True),
+                         name="user_erasure_due"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def erasure_scheduled(self) -> bool:
+        return self.erase_after is not None and self.erased_at is None
 
     def clean(self) -> None:
         super().clean()
@@ -189,6 +209,13 @@ class Organisation(models.Model):
         help_text=_("Blank keeps them for ever. Otherwise a cycle closed longer ago, with its retrospective, is "
                     "deleted by the daily purge; charter versions, check-ins and decisions stay."),
     )
+    checkin_words_retention_months = models.PositiveSmallIntegerField(
+        _("keep check-in words for (months)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Blank keeps them for ever. Otherwise, once a review cycle has been closed this long, the words "
+                    "of its check-ins (with their blockers and replies) are blanked by the daily run; the cycle's "
+                    "summary, its retrospective and the counts stay."),
+    )
     audit_retention_months = models.PositiveSmallIntegerField(
         _("keep the audit trail for (months)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(600)],
         help_text=_("Audit events older than this are deleted by the daily purge."),
@@ -210,6 +237,10 @@ class Organisation(models.Model):
             ),
             models.CheckConstraint(condition=Q(audit_retention_months__gte=1),
                                    name="organisation_audit_retention_at_least_a_month"),
+            models.CheckConstraint(
+                condition=Q(checkin_words_retention_months__isnull=True) | Q(checkin_words_retention_months__gte=1),
+                name="organisation_checkin_words_retention_at_least_a_month",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -490,6 +521,11 @@ class AuditKind(models.TextChoices):
     PERSON_REACTIVATED = "person_reactivated", _("Person reactivated")
     DATA_EXPORT_REQUESTED = "data_export_requested", _("Data export requested")
     DATA_EXPORT_DOWNLOADED = "data_export_downloaded", _("Data export downloaded")
+    ACCOUNT_ERASURE_SCHEDULED = "account_erasure_scheduled", _("Account deletion scheduled")
+    ACCOUNT_ERASURE_CANCELLED = "account_erasure_cancelled", _("Account deletion cancelled")
+    ACCOUNT_ERASURE_HELD = "account_erasure_held", _("Account deletion held back")
+    ACCOUNT_ERASED = "account_erased", _("Account erased")
+    CHECKIN_WORDS_ERASED = "checkin_words_erased", _("Old check-in words erased")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -667,3 +703,42 @@ class DataExport(models.Model):
 
     def is_expired(self, now) -> bool:
         return self.state == self.State.READY and self.expires_at is not None and now >= self.expires_at
+
+
+class ErasureNotice(models.Model):
+    """An e-mail about an account's deletion: that it is scheduled (to the person), or that it is held back
+    (to the person and the organisation's admins). The row is the e-mail's outbox entry (alignment/outbox.py),
+    written once (`erasure_notice_once`), so each is told once however often the daily run meets the same cause.
+    """
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", _("Deletion scheduled")
+        HELD = "held", _("Deletion held back")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("whose account"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What makes it once: the moment a deletion was scheduled for, or a digest of why it is held back.
+    key = models.CharField(max_length=64)
+    reason = models.TextField(blank=True, help_text=_("Why the deletion is held back, in words."))
+    erase_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "recipient", "kind", "key"], name="erasure_notice_once"),
+            models.CheckConstraint(condition=Q(kind__in=["scheduled", "held"]), name="erasure_notice_kind_valid"),
+        ]
+        indexes = [
+            # The sweep: notices whose e-mail has not gone.
+            models.Index(fields=["created_at"], condition=Q(email_sent_at__isnull=True),
+                         name="erasure_notice_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for account {self.person_id}, to {self.recipient_id}"

@@ -4,15 +4,19 @@ A model taking part (notifications' `Delivery`, the core's `Invitation`) has `em
 `email_attempts`. A try claims its row by compare-and-set on a row nobody holds, with tries left, and
 holds it for the lease: a worker that dies mid-send lets go when the lease passes. A failed try holds
 the row until its next try is due, so the sweep that finds rows still to send (`waiting`) leaves it
-until then. The send itself, and what "sent" means on the row, is the model's own.
+until then. A row whose model marks it sent with `email_sent_at` (`Invitation`, `DataExport`) is sent by
+`send_once`; others (`Delivery`) say what "sent" means themselves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.core.mail import EmailMessage
+from django.db.models import F, Model, Q, QuerySet
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,20 @@ class Outbox:
         """Take the one row of `rows` for a try, if nobody holds it and it has tries left (1 query)."""
         return bool(rows.filter(self.free(now)).update(email_lease_until=now + self.lease,
                                                        email_attempts=F("email_attempts") + 1))
+
+    def send_once(self, row: Model, message: Callable[[], EmailMessage], now: datetime) -> bool:
+        """Claim `row` if it is not sent yet (its `email_sent_at`), send `message()` and mark it sent; True if
+        this try sent it. A failed send holds the row until its next try, and raises (3 queries)."""
+        rows = type(row)._default_manager.filter(pk=row.pk)
+        if not self.claim(rows.filter(email_sent_at__isnull=True), now):
+            return False
+        try:
+            message().send()
+        except Exception:
+            rows.update(email_lease_until=self.next_try(row.email_attempts + 1, now))
+            raise
+        rows.update(email_sent_at=timezone.now(), email_lease_until=None)
+        return True
 
     def next_try(self, attempts: int, now: datetime) -> datetime | None:
         """When a row whose `attempts`-th try failed may be tried again; None after the last."""

@@ -357,12 +357,15 @@ class OrganisationCapability(StrEnum):
 
     READ_AUDIT_TRAIL = "read_audit_trail"  # read, filter and export the organisation's audit trail
     DEACTIVATE_PEOPLE = "deactivate_people"  # a leaver loses access to the organisation at once; undo a mistake
+    # schedule the deletion of the account of someone in no other organisation (alignment/erasure.py)
+    DELETE_ACCOUNTS = "delete_accounts"
 
 
 ORGANISATION_ADMIN_CAPABILITIES = frozenset(OrganisationCapability)
 ORGANISATION_REFUSALS = {
     OrganisationCapability.READ_AUDIT_TRAIL: "Only the organisation's admins read its audit trail.",
     OrganisationCapability.DEACTIVATE_PEOPLE: "Only the organisation's admins deactivate people.",
+    OrganisationCapability.DELETE_ACCOUNTS: "Only the organisation's admins delete people's accounts.",
 }
 
 

@@ -90,19 +90,22 @@ def create_organisation(*, name: str, actor, purpose: str = "") -> Organisation:
 def update_organisation_settings(
     *, organisation: Organisation, expected_version: int, actor, name: str, purpose_serves: str, purpose: str,
     purpose_refuses: str, default_time_zone: str, closed_cycle_retention_months: int | None,
-    audit_retention_months: int | None = None,
+    audit_retention_months: int | None = None, checkin_words_retention_months: int | None | object = ...,
 ) -> Organisation:
     """Save the organisation's settings unless another admin saved them meanwhile (ConcurrentEditError).
 
     `closed_cycle_retention_months`: None keeps closed cycles for ever; otherwise `reviews.retention` deletes
     those closed longer ago, daily. `audit_retention_months` (None leaves it): `alignment.audit` deletes older
-    audit events, daily.
+    audit events, daily. `checkin_words_retention_months` (None: for ever; not given: as it is): the daily words
+    retention (`alignment.erasure`) blanks check-ins' words in cycles closed longer ago.
     """
     changes = {"name": name, "purpose_serves": purpose_serves, "purpose": purpose,
                "purpose_refuses": purpose_refuses, "default_time_zone": default_time_zone,
                "closed_cycle_retention_months": closed_cycle_retention_months}
     if audit_retention_months is not None:
         changes["audit_retention_months"] = audit_retention_months
+    if checkin_words_retention_months is not ...:
+        changes["checkin_words_retention_months"] = checkin_words_retention_months
     before = {field: getattr(organisation, field) for field in changes}
     for field, value in changes.items():
         setattr(organisation, field, value)
@@ -394,8 +397,10 @@ def _end_membership(membership: Membership, *, leaders: list[Membership], actor)
     """
     handed: dict[str, int] = {}
     successor = _successor(membership, leaders)
+    # Nobody acting (the scheduled account erasure): what is handed over is recorded as taken by the successor,
+    # since a hand-over's history names who asked for it.
     for _receiver, answer in member_leaving.send(sender=Membership, membership=membership, successor=successor,
-                                                 actor=actor):
+                                                 actor=actor if actor is not None else successor):
         for noun, count in (answer or {}).items():
             handed[noun] = handed.get(noun, 0) + count
     membership.delete()
@@ -460,16 +465,7 @@ def email_invitation(invitation_id: int, *, token: str | None = None, now: datet
     token = token_from_seed(invitation.token_seed) if invitation.token_seed else token
     if not token or hash_token(token) != invitation.token_hash:
         return False
-    if not INVITATION_OUTBOX.claim(Invitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True), now):
-        return False
-    try:
-        _invitation_message(invitation, token).send()
-    except Exception:
-        retry = INVITATION_OUTBOX.next_try(invitation.email_attempts + 1, now)
-        Invitation.objects.filter(pk=invitation.pk).update(email_lease_until=retry)
-        raise
-    Invitation.objects.filter(pk=invitation.pk).update(email_sent_at=timezone.now(), email_lease_until=None)
-    return True
+    return INVITATION_OUTBOX.send_once(invitation, lambda: _invitation_message(invitation, token), now)
 
 
 def _invitation_message(invitation: Invitation, token: str) -> EmailMultiAlternatives:
@@ -724,7 +720,19 @@ def reactivate_person(*, organisation: Organisation, person: User, actor) -> lis
     return back
 
 
-def deactivate_everywhere(*, person: User, actor) -> list[str]:
+class Refusal(str):
+    """One organisation's refusal to let someone go, in words ("Platform: …"), knowing which organisation said it."""
+
+    organisation: Organisation
+    reason: str
+
+    def __new__(cls, text: str, *, organisation: Organisation, reason: str) -> Refusal:
+        refusal = super().__new__(cls, text)
+        refusal.organisation, refusal.reason = organisation, reason
+        return refusal
+
+
+def deactivate_everywhere(*, person: User, actor) -> list[Refusal]:
     """The site's admin deactivates someone: `deactivate_person` in each of their organisations, so each hands
     over as its admins' would; someone in none has their account switched off and their sessions ended.
 
@@ -737,7 +745,7 @@ def deactivate_everywhere(*, person: User, actor) -> list[str]:
         try:
             deactivate_person(organisation=organisation, person=person, actor=actor)
         except ActionRefused as exc:
-            refusals.append(f"{organisation.name}: {exc}")
+            refusals.append(Refusal(f"{organisation.name}: {exc}", organisation=organisation, reason=str(exc)))
     if not organisations:
         with transaction.atomic():
             if person.is_active:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from alignment import audit, data_export, services
+from alignment import audit, data_export, erasure, services
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +100,34 @@ def finish_data_exports() -> int:
 def purge_data_exports() -> int:
     """Delete the zips of expired exports (daily); a second run finds nothing to delete."""
     return data_export.purge_expired()
+
+
+# Delete my account (alignment/erasure.py) ---------------------------------------------------------------------
+
+@shared_task(acks_late=True)  # idempotent: each account is erased in one transaction, and only once (`erased_at`)
+def erase_due_accounts() -> dict[str, int]:
+    """Erase the accounts whose deletion day has come (daily), a batch a run; a held-back one waits a day."""
+    counts = erasure.erase_due()
+    return {"erased": counts.erased, "held": counts.held, "skipped": counts.skipped, "failed": counts.failed}
+
+
+@shared_task(acks_late=True)  # idempotent: a try claims the notice first, so a rerun sends nothing
+def email_erasure_notice(notice_id: int) -> None:
+    """E-mail a notice about an account deletion once; a failed send waits and the sweep tries again."""
+    try:
+        erasure.email_notice(notice_id)
+    except (ConnectionError, TimeoutError, smtplib.SMTPException, OSError):
+        logger.warning("email_erasure_notice: notice %s failed; the sweep tries again", notice_id, exc_info=True)
+
+
+@shared_task(acks_late=True)  # a sweep: what it queues is claimed before it is sent
+def send_unsent_erasure_notices() -> int:
+    """Queue every account-deletion notice decided but not sent (a lost task, or a failed try due again)."""
+    return erasure.queue_unsent_notices()
+
+
+@shared_task(acks_late=True)  # idempotent: blanked words are not blank-able twice
+def erase_expired_words() -> dict[str, int]:
+    """Blank the words of check-ins in cycles closed longer ago than their organisation keeps them (daily)."""
+    counts = erasure.erase_expired_words()
+    return {"rows": counts.rows, **counts.organisations}

@@ -21,6 +21,9 @@ urlpatterns = [
     # Download my data: ask on the profile page; the e-mailed link downloads it, for whoever asked alone.
     path("accounts/data/", views.data_export_request, name="data_export_request"),
     path("accounts/data/<str:export_token>/", views.data_export_download, name="data_export_download"),
+    # Delete my account: scheduled on the profile page (password again), cancelled there until the day.
+    path("accounts/delete/", views.account_delete, name="account_delete"),
+    path("accounts/delete/cancel/", views.account_delete_cancel, name="account_delete_cancel"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",
@@ -38,6 +41,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/people/", views.organisation_people, name="organisation_people"),
     path("o/<slug:org_slug>/people/<int:user_id>/deactivate/", views.person_deactivate, name="person_deactivate"),
     path("o/<slug:org_slug>/people/<int:user_id>/reactivate/", views.person_reactivate, name="person_reactivate"),
+    path("o/<slug:org_slug>/people/<int:user_id>/delete-account/", views.person_delete_account,
+         name="person_delete_account"),
     path("o/<slug:org_slug>/people/<int:user_id>/export/", views.person_data_export, name="person_data_export"),
     path("o/<slug:org_slug>/audit/", views.organisation_audit, name="organisation_audit"),
     path("o/<slug:org_slug>/audit.csv", views.organisation_audit_csv, name="organisation_audit_csv"),

@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import audit, confirm, data_export, fragments, lockout, panels, permissions, selectors, services
+from alignment import audit, confirm, data_export, erasure, fragments, lockout, panels, permissions, selectors, services
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
     REVIEW_TRIGGER_FIELDS,
     AdminForm,
     AuditFilterForm,
+    DeleteAccountForm,
     FrontDoorLoginForm,
     InvitationForm,
     MoveForm,
@@ -100,10 +101,45 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
+    return _profile_page(request, form=form)
+
+
+def _profile_page(request: HttpRequest, *, form=None, delete_form=None, status: int = 200) -> HttpResponse:
     return render(request, "alignment/profile_form.html", {
-        "form": form, "your_data": data_export.your_data(request.user),
-        "valid_days": settings.DATA_EXPORT_VALID_DAYS,
-    })
+        "form": form or ProfileForm(instance=request.user), "your_data": data_export.your_data(request.user),
+        "valid_days": settings.DATA_EXPORT_VALID_DAYS, "deletion": erasure.deletion_status(request.user),
+        "delete_form": delete_form or DeleteAccountForm(user=request.user),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete my account: with the password typed again, the deletion is scheduled after the grace period."""
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _profile_page(request, delete_form=form, status=400)
+    try:
+        when = erasure.schedule_erasure(person=request.user, actor=request.user)
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Your account will be deleted after {timezone.localtime(when):%-d %B %Y, %H:%M}. "
+                                  f"We've e-mailed you at {request.user.email}. Until then you can cancel it here.")
+    return redirect(reverse("profile") + "#delete-account")
+
+
+@login_required
+@require_POST
+def account_delete_cancel(request: HttpRequest) -> HttpResponse:
+    """Call off the scheduled deletion of one's own account."""
+    try:
+        erasure.cancel_erasure(person=request.user, actor=request.user)
+    except ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The deletion of your account is cancelled. Nothing will be deleted.")
+    return redirect(reverse("profile") + "#delete-account")
 
 
 @login_required
@@ -255,6 +291,7 @@ def organisation_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
                 purpose_refuses=typed["purpose_refuses"], default_time_zone=typed["default_time_zone"],
                 closed_cycle_retention_months=typed["closed_cycle_retention_months"],
                 audit_retention_months=typed["audit_retention_months"],
+                checkin_words_retention_months=typed["checkin_words_retention_months"],
             )
         except ConcurrentEditError as exc:
             shown = conflict(OrganisationSettingsForm, data=request.POST, current=exc.current,
@@ -306,9 +343,11 @@ def _people_page(request: HttpRequest, organisation: Organisation, *, status: in
             m.move_url = moving.of(m.pk)
     # Leavers: who was deactivated here (and can be reactivated), and the "Deactivate…" on everyone else's row.
     deactivated, deactivating = services.deactivations(organisation), RowUrls("person_deactivate", slug)
+    deleting = RowUrls("person_delete_account", slug)
     for row in page.rows:
         row.deactivated = row.person.pk in deactivated
         row.deactivate_url = deactivating.of(row.person.pk)
+        row.delete_account_url = deleting.of(row.person.pk)
     return render(request, "alignment/organisation_people.html", {
         "organisation": organisation, "page": page, "add_admin_url": reverse("admin_add", args=[slug]),
         "in_no_team": selectors.IN_NO_TEAM, "here": where, "directory": path, "query": source,
@@ -779,4 +818,35 @@ def person_reactivate(request: HttpRequest, org_slug: str, user_id: int) -> Http
         teams = ", ".join(m.team.name for m in back)
         messages.success(request, f"{person.name} is reactivated in {organisation.name}"
                                   + (f", back in {teams}." if teams else "."))
+    return redirect(_people_url(request, organisation))
+
+
+@login_required
+@require_POST
+def person_delete_account(request: HttpRequest, org_slug: str, user_id: int) -> HttpResponse:
+    """An admin schedules the deletion of the account of someone in no other organisation: asked first."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.DELETE_ACCOUNTS)
+    person = get_object_or_404(User.objects.in_organisation(organisation), pk=user_id)
+    if refusal := erasure.refusal_to_schedule(person=person, actor=request.user, organisation=organisation):
+        return _people_page(request, organisation, status=409, refusal=(person.pk, refusal))
+    days = settings.ACCOUNT_DELETION_GRACE_DAYS
+    if question := confirm.ask(
+            request, question=f"Delete {person.name}'s account?", yes=f"Yes, delete {person.name}'s account",
+            back=_people_url(request, organisation), consequences=[
+                f"In {days} day{'s' if days != 1 else ''}, their account is erased: their address, name and "
+                f"password, their notifications, drafts and the words of their check-ins. We e-mail them now; "
+                f"until then they can cancel it from their profile.",
+                "On that day they are deactivated everywhere first: what they still carry goes to their teams' "
+                "leaders. If they are then a team's only leader, the deletion waits and you are told.",
+                "What the team needs stays, marked “Former member”: comments, decisions, retrospective cards "
+                "(anonymous ones stay anonymous) and commitments.",
+                "It cannot be undone once it is done. To cut their access now as well, deactivate them."]):
+        return question
+    try:
+        when = erasure.schedule_erasure(person=person, actor=request.user, organisation=organisation)
+    except ActionRefused as exc:
+        return _people_page(request, organisation, status=409, refusal=(person.pk, str(exc)))
+    messages.success(request, f"{person.name}'s account will be deleted after "
+                              f"{timezone.localtime(when):%-d %B %Y}. We've told them by e-mail.")
     return redirect(_people_url(request, organisation))

@@ -12,6 +12,11 @@ class AsksConfig(AppConfig):
         from asks import export
 
         register_export_source("asks", export.collect)
+        # What erasing a person does to its rows (alignment/erasure.py).
+        from alignment.erasure import register_eraser
+        from asks import erase
+
+        register_eraser("asks", erase.erase)
 
         from alignment import panels, schedule
         from alignment.my_week import register_week_source

@@ -17,6 +17,11 @@ class ChartersConfig(AppConfig):
         from charters import export
 
         register_export_source("charters", export.collect)
+        # What erasing a person does to its rows (alignment/erasure.py).
+        from alignment.erasure import register_eraser
+        from charters import erase
+
+        register_eraser("charters", erase.erase)
 
         from alignment import panels
         from charters import organisation_map, selectors, urls

@@ -12,6 +12,11 @@ class CheckinsConfig(AppConfig):
         from checkins import export
 
         register_export_source("checkins", export.collect)
+        # What erasing a person does to its rows (alignment/erasure.py).
+        from alignment.erasure import register_eraser
+        from checkins import erase
+
+        register_eraser("checkins", erase.erase)
 
         from alignment import panels
         from checkins import urls

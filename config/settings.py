@@ -264,6 +264,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Zips of data exports past their link's expiry are deleted (alignment/data_export.py).
     "data export purge": {"task": "alignment.tasks.purge_data_exports", "schedule": 86400.0,
                           "options": {"expires": 86000}},
+    # Accounts whose deletion day has come are erased, a batch at a time (alignment/erasure.py).
+    "account erasure": {"task": "alignment.tasks.erase_due_accounts", "schedule": 86400.0,
+                        "options": {"expires": 86000}},
+    # E-mails about account deletions not sent (their task was lost, or a failed try is due again).
+    "unsent erasure notices": {"task": "alignment.tasks.send_unsent_erasure_notices", "schedule": 600.0,
+                               "options": {"expires": 590}},
+    # Check-in words of cycles closed longer ago than their organisation keeps them are blanked.
+    "check-in words retention": {"task": "alignment.tasks.erase_expired_words", "schedule": 86400.0,
+                                 "options": {"expires": 86000}},
     # The health endpoint reports beat as late when this has not run for a few minutes.
     "beat heartbeat": {"task": "config.health.record_beat_heartbeat", "schedule": 60.0,
                        "options": {"expires": 55}},
@@ -286,6 +295,11 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
 if DATA_EXPORT_VALID_DAYS < 1:
     raise ImproperlyConfigured(f"DATA_EXPORT_VALID_DAYS must be at least 1, got {DATA_EXPORT_VALID_DAYS}")
+
+# "Delete my account": the account is erased this many days after it was asked for; until then it can be cancelled.
+ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
+if ACCOUNT_DELETION_GRACE_DAYS < 0:
+    raise ImproperlyConfigured(f"ACCOUNT_DELETION_GRACE_DAYS must be 0 or more, got {ACCOUNT_DELETION_GRACE_DAYS}")
 
 # `manage.py bench` serves a bare logged-in page to compare the real pages with (bench/views.py);
 # it is mounted only when this is on, in the gunicorn the bench starts.

@@ -12,6 +12,11 @@ class DecisionsConfig(AppConfig):
         from decisions import export
 
         register_export_source("decisions", export.collect)
+        # What erasing a person does to its rows (alignment/erasure.py).
+        from alignment.erasure import register_eraser
+        from decisions import erase
+
+        register_eraser("decisions", erase.erase)
 
         from alignment import panels
         from decisions import urls

@@ -24,6 +24,11 @@ class NotificationsConfig(AppConfig):
         from notifications import export
 
         register_export_source("notifications", export.collect)
+        # What erasing a person does to its rows (alignment/erasure.py).
+        from alignment.erasure import register_eraser
+        from notifications import erase
+
+        register_eraser("notifications", erase.erase)
 
         from alignment import panels
 

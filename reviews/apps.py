@@ -10,6 +10,14 @@ class ReviewsConfig(AppConfig):
         from reviews import export
 
         register_export_source("reviews", export.collect)
+        # What erasing a person does to its rows (alignment/erasure.py).
+        from alignment.erasure import register_eraser
+        from reviews import erase
+
+        register_eraser("reviews", erase.erase)
+        from alignment.erasure import register_words_retention
+
+        register_words_retention("checkins in closed cycles", erase.erase_checkin_words)
 
         from alignment import panels
         from charters.signals import charter_ratified

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from alignment.erasure import FORMER_MEMBER
 from alignment.permissions import is_switched_off
 
 register = template.Library()
@@ -17,6 +18,8 @@ def former_member(context, person) -> str:
     Asks the page's `access` (`TeamAccess.is_former_member`, read with the access: no query); a page without
     one marks only switched-off accounts.
     """
+    if person is not None and person.name == FORMER_MEMBER:
+        return ""  # an erased account is already named so (its name is loaded to be shown: no query)
     access = context.get("access")
     if access is not None:
         former = access.is_former_member(person)

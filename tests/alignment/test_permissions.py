@@ -35,6 +35,9 @@ ANSWERS = {
     # Download my data: anyone signed in asks for their own; the link is the member's (they asked), for them alone.
     "data_export_request": (LOGIN,   302,     302,     302,   302,        302, 302),
     "data_export_download": (LOGIN,  404,     404,     200,   404,        404, 404),
+    # Delete my account: anyone signed in schedules (password again) or cancels the deletion of their own.
+    "account_delete":      (LOGIN,   302,     302,     302,   302,        302, 302),
+    "account_delete_cancel": (LOGIN, 302,     302,     302,   302,        302, 302),
     "organisation_create": (LOGIN,   200,     200,     200,   200,        200, 200),
     "organisation":        (LOGIN,   200,     404,     200,   200,        200, 200),
     # Running the organisation is for its admins (the leader is one in the cast; the admin is in no team):
@@ -52,6 +55,8 @@ ANSWERS = {
     # Leavers: deactivating someone (confirmed) and undoing it are for the organisation's admins.
     "person_deactivate":   (LOGIN,   403,     404,     403,   403,        302, 302),
     "person_reactivate":   (LOGIN,   403,     404,     403,   403,        302, 302),
+    # An admin schedules the deletion of the account of someone in no other organisation (confirmed).
+    "person_delete_account": (LOGIN, 403,     404,     403,   403,        302, 302),
     # Creating teams is for organisation admins (the leader is one in the cast).
     "team_create":         (LOGIN,   403,     404,     403,   403,        200, 200),
     "team":                (LOGIN,   404,     404,     200,   200,        200, 200),
@@ -100,6 +105,9 @@ POSTED = {
     "member_move": {"to_team": "other_team_id", **CONFIRMED},
     "person_deactivate": CONFIRMED,
     "person_reactivate": {},
+    "person_delete_account": CONFIRMED,
+    "account_delete": {"password": "password"},
+    "account_delete_cancel": {},
     "invitation_create": {"email": "newcomer@example.com", "roles": ["member"]},
     # Destructive posts carry the confirmation (alignment/confirm.py), so the table shows the action's answer.
     "invitation_revoke": CONFIRMED,
@@ -131,6 +139,7 @@ URL_KWARGS = {
     # "name=target": the URL's `user_id` is the colleague's (the cast's leader is their team's only leader).
     "person_deactivate": ("org_slug", "user_id=colleague_id"),
     "person_reactivate": ("org_slug", "user_id=colleague_id"),
+    "person_delete_account": ("org_slug", "user_id=colleague_id"),
     "team_create": ("org_slug",),
     "team": ("org_slug", "team_slug"),
     "team_settings": ("org_slug", "team_slug"),
@@ -252,6 +261,7 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
     client.post(reverse("team_archive", kwargs=team_kwargs), CONFIRMED)
     colleague = Membership.objects.select_related("user").get(pk=targets["membership_id"]).user
     client.post(reverse("person_deactivate", args=[targets["org_slug"], colleague.pk]), CONFIRMED)
+    client.post(reverse("person_delete_account", args=[targets["org_slug"], colleague.pk]), CONFIRMED)
     client.post(
         reverse("team_settings", kwargs=team_kwargs),
         {
@@ -270,6 +280,8 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
     colleague.refresh_from_db()
     assert colleague.is_active
     assert not AuditEvent.objects.filter(kind=AuditKind.PERSON_DEACTIVATED).exists()
+    assert colleague.erase_after is None
+    assert not AuditEvent.objects.filter(kind=AuditKind.ACCOUNT_ERASURE_SCHEDULED).exists()
     team.refresh_from_db()
     assert team.name == "Platform"
     assert not team.is_archived
