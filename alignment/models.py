@@ -49,11 +49,13 @@ class UserManager(BaseUserManager):
 
     def in_organisation(self, organisation):
         """Everyone in the organisation: its admins, everyone in one of its teams (archived ones too), and
-        whoever once accepted an invitation to one of them: a membership that ended leaves that trace only."""
+        whoever once accepted an invitation to one of them: a membership that ended leaves that trace only.
+        An erased account is nobody any more: what it wrote stays, as "Former member", but it is in no list."""
         in_a_team = Membership.objects.filter(user=models.OuterRef("pk"), team__organisation=organisation)
         joined = Invitation.objects.filter(accepted_by=models.OuterRef("pk"), team__organisation=organisation)
         admin = Organisation.admins.through.objects.filter(user=models.OuterRef("pk"), organisation=organisation)
-        return self.filter(models.Exists(in_a_team) | models.Exists(joined) | models.Exists(admin))
+        return self.filter(models.Exists(in_a_team) | models.Exists(joined) | models.Exists(admin),
+                           erased_at__isnull=True)
 
     def get_by_natural_key(self, email: str):
         # Addresses are stored lower-cased; people type them as their keyboard capitalises them.

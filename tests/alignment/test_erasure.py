@@ -288,7 +288,8 @@ def test_no_personal_field_survives_and_the_team_pages_show_former_member(
     page = login(leader).get(reverse("decisions:detail", args=[team.organisation.slug, team.slug, decision.pk]))
     assert page.status_code == 200
     assert "Former member" in page.content.decode() and "former member" not in page.content.decode()  # once
-    assert login(leader).get(reverse("organisation_people", args=[team.organisation.slug])).status_code == 200
+    people = login(leader).get(reverse("organisation_people", args=[team.organisation.slug]))
+    assert people.status_code == 200 and erin.email not in people.content.decode()  # nobody any more
     assert login(leader).get(reverse("team", args=[team.organisation.slug, team.slug])).status_code == 200
 
 
