@@ -321,7 +321,8 @@ def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) 
 
 
 def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
-    """Move a person from their team to another of the organisation, keeping their roles.
+    """Move a person from their team to another of the organisation, keeping their roles; what they carried
+    in the team they leave goes to its leader, as when they leave it (`member_leaving`).
 
     Refused (in words) when they are the only leader of the team they leave, are already in the other
     team, or either team is archived. Locks both teams in id order, then the leaving team's leaders.
@@ -348,6 +349,9 @@ def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
         if Membership.objects.filter(team=to_team, user_id=current.user_id).exists():
             raise ActionRefused(f"{person} is already in {to_team.name}. Remove them from {from_team.name} "
                                 "instead, or change their roles there.")
+        current.user, current.team = membership.user, from_team
+        member_leaving.send(sender=Membership, membership=current, successor=_successor(current, leaders),
+                            actor=actor)
         current.team, current.joined_at = to_team, timezone.now()
         try:
             with transaction.atomic():
@@ -357,7 +361,6 @@ def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
         audit.record(AuditKind.MEMBER_MOVED, team=to_team, actor=actor,
                      summary=f"{membership.user.email} moved from {from_team.name} to {to_team.name}",
                      changes={"member": membership.user.email, "team": [from_team.name, to_team.name]})
-    current.user = membership.user
     return current
 
 

@@ -466,7 +466,8 @@ def member_move(request: HttpRequest, org_slug: str, membership_id: int) -> Http
                     yes=f"Yes, move {name}", back=request.get_full_path(),
                     consequences=[f"{name} leaves {membership.team.name} and joins {to_team.name} as "
                                   f"{membership.role_labels}.",
-                                  f"What they wrote in {membership.team.name} stays there."]):
+                                  f"Their open commitments and blockers in {membership.team.name} go to its leader, "
+                                  "who is told. What they wrote there stays."]):
                 return question
             try:
                 services.move_member(membership=membership, to_team=to_team, actor=request.user)
@@ -721,10 +722,12 @@ def _removal_question(team, membership: Membership, *, leaving: bool) -> dict:
     if leaving:
         return {"question": f"Leave {team.name}?", "yes": f"Yes, leave {team.name}",
                 "consequences": ["You stop reading and taking part in its charter, check-ins and reviews.",
+                                 "Your open commitments and blockers go to a leader, who is told.",
                                  "A leader can invite you back."]}
     name = membership.user.name
     return {"question": f"Remove {name} from {team.name}?", "yes": f"Yes, remove {name}",
             "consequences": [f"{name} stops reading and taking part in the team's charter, check-ins and reviews.",
+                             "Their open commitments and blockers go to a leader, who is told.",
                              "What they wrote stays. A leader can invite them back."]}
 
 

@@ -260,3 +260,16 @@ class TestFormerMember:
     def test_people_still_in_the_team_are_not_marked(self, login, leader, member, carried):
         response = login(leader).get(reverse("checkins:week", args=["harbour", "platform"]))
         assertNotContains(response, "former member")
+
+
+def test_moving_someone_to_another_team_hands_over_what_they_carried_in_the_first(organisation, team, other_team,
+                                                                                 leader, member, carried, admin):
+    services.move_member(membership=Membership.objects.get(team=team, user=member), to_team=other_team,
+                         actor=admin)
+
+    for key in ("open", "asked"):
+        carried[key].refresh_from_db()
+        assert carried[key].owner == leader, key
+    carried["done"].refresh_from_db()
+    assert carried["done"].owner == member  # what is done stays theirs
+    assert Membership.objects.get(user=member).team == other_team
