@@ -359,6 +359,7 @@ class OrganisationCapability(StrEnum):
     DEACTIVATE_PEOPLE = "deactivate_people"  # a leaver loses access to the organisation at once; undo a mistake
     # schedule the deletion of the account of someone in no other organisation (alignment/erasure.py)
     DELETE_ACCOUNTS = "delete_accounts"
+    APPOINT_LEADERS = "appoint_leaders"  # make someone a leader of one of its teams, from People
 
 
 ORGANISATION_ADMIN_CAPABILITIES = frozenset(OrganisationCapability)
@@ -366,6 +367,7 @@ ORGANISATION_REFUSALS = {
     OrganisationCapability.READ_AUDIT_TRAIL: "Only the organisation's admins read its audit trail.",
     OrganisationCapability.DEACTIVATE_PEOPLE: "Only the organisation's admins deactivate people.",
     OrganisationCapability.DELETE_ACCOUNTS: "Only the organisation's admins delete people's accounts.",
+    OrganisationCapability.APPOINT_LEADERS: "Only the organisation's admins make someone a team's leader here.",
 }
 
 

@@ -320,6 +320,21 @@ def change_roles(*, membership: Membership, roles: Iterable[Role | str], actor) 
     return membership
 
 
+def make_leader(*, membership: Membership, actor) -> Membership:
+    """An organisation's admin makes someone a leader of their team, keeping their other roles: how a team
+    whose only leader is leaving (or being deactivated) gets another first, when nobody in it is there to."""
+    with transaction.atomic():
+        current = (Membership.objects.select_for_update(of=("self",)).select_related("user", "team__organisation")
+                   .filter(pk=membership.pk).first())
+        if current is None:
+            raise ActionRefused(f"{membership.user.name} is no longer in {membership.team.name}. Nothing changed.")
+        if current.team.is_archived:
+            raise ActionRefused(f"{current.team.name} is archived, so its roles stay as they are.")
+        if current.is_leader:
+            return current
+        return change_roles(membership=current, roles={*current.roles, Role.LEADER}, actor=actor)
+
+
 def move_member(*, membership: Membership, to_team: Team, actor) -> Membership:
     """Move a person from their team to another of the organisation, keeping their roles; what they carried
     in the team they leave goes to its leader, as when they leave it (`member_leaving`).
@@ -604,7 +619,8 @@ def _refusal_to_deactivate(organisation: Organisation, person: User, actor, only
         return "You cannot deactivate yourself. Ask another admin."
     if only_leader_of:
         return (f"{person.name} is the only leader of {', '.join(only_leader_of)}. A team always keeps a leader: "
-                "ask its people to make someone else a leader first, so there is someone to hand over to.")
+                "make someone else its leader first (\"Make leader\" beside them on People), so there is someone "
+                "to hand over to.")
     return ""
 
 

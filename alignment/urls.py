@@ -49,6 +49,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/admins/add/", views.admin_add, name="admin_add"),
     path("o/<slug:org_slug>/admins/<int:user_id>/remove/", views.admin_remove, name="admin_remove"),
     path("o/<slug:org_slug>/memberships/<int:membership_id>/move/", views.member_move, name="member_move"),
+    path("o/<slug:org_slug>/memberships/<int:membership_id>/lead/", views.membership_make_leader,
+         name="membership_make_leader"),
     team_tab.path(team, views.team_detail, name="team"),
     path(team + "settings/", views.team_settings, name="team_settings"),
     path(team + "archive/", views.team_archive, name="team_archive"),

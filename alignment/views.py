@@ -334,13 +334,13 @@ def _people_page(request: HttpRequest, organisation: Organisation, *, status: in
     slug = organisation.slug
     # Each row's forms' addresses, reversed once for the page.
     removing_admins, moving = RowUrls("admin_remove", slug), RowUrls("member_move", slug)
-    exporting = RowUrls("person_data_export", slug)
+    exporting, appointing = RowUrls("person_data_export", slug), RowUrls("membership_make_leader", slug)
     for row in page.rows:
         row.remove_admin_url = removing_admins.of(row.person.pk)
         row.export_url = exporting.of(row.person.pk)
         row.refusal = refusal[1] if refusal and refusal[0] == row.person.pk else ""
         for m in row.memberships:
-            m.move_url = moving.of(m.pk)
+            m.move_url, m.lead_url = moving.of(m.pk), appointing.of(m.pk)
     # Leavers: who was deactivated here (and can be reactivated), and the "Deactivate…" on everyone else's row.
     deactivated, deactivating = services.deactivations(organisation), RowUrls("person_deactivate", slug)
     deleting = RowUrls("person_delete_account", slug)
@@ -396,6 +396,22 @@ def admin_remove(request: HttpRequest, org_slug: str, user_id: int) -> HttpRespo
         messages.success(request, f"You are no longer an admin of {organisation.name}.")
         return redirect(organisation)
     messages.success(request, f"{person.name} is no longer an admin of {organisation.name}.")
+    return redirect(_people_url(request, organisation))
+
+
+@login_required
+@require_POST
+def membership_make_leader(request: HttpRequest, org_slug: str, membership_id: int) -> HttpResponse:
+    """An admin makes someone a leader of their team from People, keeping their other roles."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.APPOINT_LEADERS)
+    membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id,
+                                   team__organisation=organisation)
+    try:
+        services.make_leader(membership=membership, actor=request.user)
+    except ActionRefused as exc:
+        return _people_page(request, organisation, status=409, refusal=(membership.user_id, str(exc)))
+    messages.success(request, f"{membership.user.name} now leads {membership.team.name}.")
     return redirect(_people_url(request, organisation))
 
 

@@ -273,3 +273,34 @@ def test_moving_someone_to_another_team_hands_over_what_they_carried_in_the_firs
     carried["done"].refresh_from_db()
     assert carried["done"].owner == member  # what is done stays theirs
     assert Membership.objects.get(user=member).team == other_team
+
+
+class TestMakingALeader:
+    """An admin who is in no team gives a team a second leader from People, so its only leader can leave."""
+
+    def test_a_member_becomes_a_leader_keeping_their_roles_and_the_old_leader_can_then_go(
+            self, login, organisation, team, leader, member, admin):
+        client = login(admin)
+        people = reverse("organisation_people", args=["harbour"])
+        mine = Membership.objects.get(team=team, user=member)
+        assert "Make leader" in client.get(people).content.decode()
+
+        response = client.post(reverse("membership_make_leader", args=["harbour", mine.pk]) + f"?next={people}")
+
+        assert response.status_code == 302 and response["Location"] == people
+        mine.refresh_from_db()
+        assert (mine.is_leader, mine.is_member) == (True, True)
+        event = AuditEvent.objects.get(kind=AuditKind.ROLES_CHANGED)
+        assert event.actor == admin and event.changes["roles"] == [["member"], ["leader", "member"]]
+        services.deactivate_person(organisation=organisation, person=leader, actor=admin)  # no longer its only one
+
+    def test_an_archived_teams_roles_stay_and_the_refusal_is_said_on_the_row(self, login, team, member, admin):
+        team.archived_at = timezone.now()
+        team.save(update_fields=["archived_at"])
+        mine = Membership.objects.get(team=team, user=member)
+
+        response = login(admin).post(reverse("membership_make_leader", args=["harbour", mine.pk]))
+
+        assert response.status_code == 409 and "is archived" in response.content.decode()
+        mine.refresh_from_db()
+        assert not mine.is_leader

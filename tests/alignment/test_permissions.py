@@ -50,6 +50,7 @@ ANSWERS = {
     "admin_add":           (LOGIN,   403,     404,     403,   403,        302, 302),
     "admin_remove":        (LOGIN,   403,     404,     403,   403,        302, 302),
     "member_move":         (LOGIN,   403,     404,     403,   403,        302, 302),
+    "membership_make_leader": (LOGIN, 403,    404,     403,   403,        302, 302),
     # An admin asks for what someone wrote in the organisation; the link goes to that admin.
     "person_data_export":  (LOGIN,   403,     404,     403,   403,        302, 302),
     # Leavers: deactivating someone (confirmed) and undoing it are for the organisation's admins.
@@ -103,6 +104,7 @@ POSTED = {
     "admin_add": {"person": "member_id"},
     "admin_remove": CONFIRMED,
     "member_move": {"to_team": "other_team_id", **CONFIRMED},
+    "membership_make_leader": {},
     "person_deactivate": CONFIRMED,
     "person_reactivate": {},
     "person_delete_account": CONFIRMED,
@@ -134,6 +136,7 @@ URL_KWARGS = {
     "admin_add": ("org_slug",),
     "admin_remove": ("org_slug", "user_id"),
     "member_move": ("org_slug", "membership_id"),
+    "membership_make_leader": ("org_slug", "membership_id"),
     "person_data_export": ("org_slug", "user_id"),
     "data_export_download": ("export_token",),
     # "name=target": the URL's `user_id` is the colleague's (the cast's leader is their team's only leader).
@@ -261,6 +264,7 @@ def test_refused_actions_change_nothing(actor, targets, as_actor, team, outsider
     client.post(reverse("team_archive", kwargs=team_kwargs), CONFIRMED)
     colleague = Membership.objects.select_related("user").get(pk=targets["membership_id"]).user
     client.post(reverse("person_deactivate", args=[targets["org_slug"], colleague.pk]), CONFIRMED)
+    client.post(reverse("membership_make_leader", args=[targets["org_slug"], targets["membership_id"]]))
     client.post(reverse("person_delete_account", args=[targets["org_slug"], colleague.pk]), CONFIRMED)
     client.post(
         reverse("team_settings", kwargs=team_kwargs),
