@@ -371,6 +371,11 @@ ORGANISATION_REFUSALS = {
 }
 
 
+def may_be_made_leader(membership: Membership) -> bool:
+    """Whether an admin's "Make leader" applies to a membership: not a leader yet, in a team at work."""
+    return not membership.is_leader and not membership.team.is_archived
+
+
 def organisation_capability_access(user, org_slug: str, capability: OrganisationCapability) -> Organisation:
     """The organisation, for whoever holds `capability` in it: 404 outside it, 403 for the rest of it (2 queries)."""
     organisation = organisation_access(user, org_slug)

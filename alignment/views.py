@@ -340,7 +340,8 @@ def _people_page(request: HttpRequest, organisation: Organisation, *, status: in
         row.export_url = exporting.of(row.person.pk)
         row.refusal = refusal[1] if refusal and refusal[0] == row.person.pk else ""
         for m in row.memberships:
-            m.move_url, m.lead_url = moving.of(m.pk), appointing.of(m.pk)
+            m.move_url = moving.of(m.pk)
+            m.lead_url = appointing.of(m.pk) if permissions.may_be_made_leader(m) else ""
     # Leavers: who was deactivated here (and can be reactivated), and the "Deactivate…" on everyone else's row.
     deactivated, deactivating = services.deactivations(organisation), RowUrls("person_deactivate", slug)
     deleting = RowUrls("person_delete_account", slug)
