@@ -602,10 +602,13 @@ def leaving(*, organisation: Organisation, person: User, actor) -> Leaving:
                                                      actor=actor):
             for noun, count in (answer or {}).items():
                 carried[noun] = carried.get(noun, 0) + count
-    only_leader_of = [m.team.name for m in memberships if m.is_leader and not Membership.objects.filter(
-        team=m.team, is_leader=True).exclude(user=person).exists()]
+    leaders: dict[int, list[Membership]] = {}
+    for leader in Membership.objects.filter(team__in=[m.team_id for m in memberships]).leaders().order_by("pk"):
+        leaders.setdefault(leader.team_id, []).append(leader)  # query: their teams' leaders, all at once
+    admins = list(organisation.admins.order_by("pk").values_list("pk", flat=True))
     return Leaving(person=person, memberships=memberships, keeps_account=_elsewhere(person, organisation),
-                   carried=carried, refusal=_refusal_to_deactivate(organisation, person, actor, only_leader_of))
+                   carried=carried, refusal=_refusal_to_deactivate(organisation, person, actor, memberships,
+                                                                   leaders, admins))
 
 
 def _elsewhere(person: User, organisation: Organisation) -> bool:
@@ -614,13 +617,19 @@ def _elsewhere(person: User, organisation: Organisation) -> bool:
             or person.administered_organisations.exclude(pk=organisation.pk).exists())
 
 
-def _refusal_to_deactivate(organisation: Organisation, person: User, actor, only_leader_of: list[str]) -> str:
+def _refusal_to_deactivate(organisation: Organisation, person: User, actor, memberships: list[Membership],
+                           leaders: dict[int, list[Membership]], admins: list[int]) -> str:
+    """Why deactivating `person` is refused (empty when it is not): asked by the preview and the action alike,
+    from their memberships, each team's leaders and the organisation's admins' ids."""
     if actor is not None and actor.pk == person.pk:
         return "You cannot deactivate yourself. Ask another admin."
+    only_leader_of = [m.team.name for m in memberships if m.is_only_leader_among(leaders.get(m.team_id, []))]
     if only_leader_of:
         return (f"{person.name} is the only leader of {', '.join(only_leader_of)}. A team always keeps a leader: "
                 "make someone else its leader first (\"Make leader\" beside them on People), so there is someone "
                 "to hand over to.")
+    if admins == [person.pk]:
+        return f"{person.name} is {organisation.name}'s only admin. Make someone else an admin first."
     return ""
 
 
@@ -639,12 +648,8 @@ def deactivate_person(*, organisation: Organisation, person: User, actor) -> dic
         memberships = list(Membership.objects.filter(user=person, team__organisation=organisation)
                            .select_related("team__organisation").order_by("team_id"))
         leaders = {m.team_id: lock_leaders(m.team) for m in memberships}  # team by team, in id order
-        only_leader_of = [m.team.name for m in memberships if m.is_only_leader_among(leaders[m.team_id])]
-        if refusal := _refusal_to_deactivate(organisation, person, actor, only_leader_of):
+        if refusal := _refusal_to_deactivate(organisation, person, actor, memberships, leaders, admins):
             raise ActionRefused(refusal)
-        if admins == [person.pk]:
-            raise ActionRefused(f"{person.name} is {organisation.name}'s only admin. Make someone else an admin "
-                                "first.")
         handed: dict[str, int] = {}
         teams = []
         for membership in memberships:
@@ -678,7 +683,7 @@ def _teams_in_words(teams: list[dict]) -> str:
 
 
 def end_sessions(person: User) -> int:
-    """End every session of `person` at once: their rows now, the cache in front of them once committed.
+    """End every session of `person` at once: their rows and the cache in front of them.
 
     Sessions do not say whose they are outside their signed data, so the live ones are read and decoded;
     deactivating is rare, and this keeps no index of its own to go stale. Returns how many ended.
@@ -693,8 +698,11 @@ def end_sessions(person: User) -> int:
     model.objects.filter(session_key__in=keys).delete()
     prefix = getattr(engine.SessionStore, "cache_key_prefix", None)
     if prefix and keys:
-        cache = caches[settings.SESSION_CACHE_ALIAS]
-        transaction.on_commit(lambda: cache.delete_many([prefix + key for key in keys]))
+        cache, cached = caches[settings.SESSION_CACHE_ALIAS], [prefix + key for key in keys]
+        # Now, so that a process dying right after the commit leaves no session served from the cache (a rollback
+        # only makes them read from their rows again); and once committed, for a request that cached one meanwhile.
+        cache.delete_many(cached)
+        transaction.on_commit(lambda: cache.delete_many(cached))
     return len(keys)
 
 
