@@ -1,20 +1,15 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from alignment import erasure, services
 from alignment.errors import ActionRefused
-from alignment.forms import ThrottledLoginForm
 from alignment.models import AuditEvent, Invitation, Membership, Organisation, Team, User
 
-
-class ThrottledAdminLoginForm(ThrottledLoginForm, AdminAuthenticationForm):
-    """The admin's login form, slowed for an account under attack as the site's is."""
-
-
-admin.site.login_form = ThrottledAdminLoginForm
+# The admin signs in on the site's sign-in page: its lockout, its two-factor step, its single sign-on.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @admin.register(User)

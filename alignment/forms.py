@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import re
+
+from allauth.account.forms import LoginForm
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm, PasswordResetForm
+from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from alignment import lockout, panels
+from alignment import lockout, panels, sso
 from alignment.audit import Filters
-from alignment.models import AuditKind, Organisation, Role, Team, User
+from alignment.models import AuditKind, IdentityProvider, Organisation, Role, Team, User
 from alignment.tasks import send_password_reset_email
 from alignment.time_zones import UTC, time_zone_choices
 
@@ -108,8 +111,10 @@ class OrganisationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "purpose_serves", "purpose", "purpose_refuses", "default_time_zone",
-                  "closed_cycle_retention_months", "checkin_words_retention_months", "audit_retention_months"]
+                  "closed_cycle_retention_months", "checkin_words_retention_months", "audit_retention_months",
+                  "mfa_required"]
         widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ("purpose_serves", "purpose", "purpose_refuses")}
+        labels = {"mfa_required": _("Require two-factor sign-in")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -213,21 +218,53 @@ class RolesForm(forms.Form):
     roles = RolesField()
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form, slowed for an account many wrong passwords were tried at (`lockout.account_wait`).
+class ThrottledLoginForm(LoginForm):
+    """allauth's sign-in form: an address and a password, slowed for an account many wrong passwords were tried
+    at (`lockout.account_wait`), and sending an address whose organisation signs its people in elsewhere to
+    its identity provider (`alignment.sso`).
 
-    The wait is checked before the password, so a try made during it counts as nothing.
+    The wait is checked before the password, so a try made during it counts as nothing. A password left
+    empty for such an address, or refused because the organisation requires single sign-on, sets
+    `single_sign_on` to the provider: the login page then offers it.
     """
 
+    single_sign_on: IdentityProvider | None = None
+    throttled = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Email address")
+        self.fields["login"].widget.attrs.update({"autofocus": True, "autocomplete": "email"})
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""
+        self.fields["password"].required = False
+
     def clean(self):
-        wait = lockout.account_wait(self.cleaned_data.get("username") or "")
-        if wait and not lockout.is_locked(self.request, self.cleaned_data):  # a lock says more: axes answers
+        email = (self.cleaned_data.get("login") or "").strip().lower()
+        if not email or self.errors:
+            return self.cleaned_data
+        wait = lockout.account_wait(email)
+        if wait and not lockout.is_locked(self.request, {"username": email}):  # a lock says more: axes answers
             self.throttled = True
             raise forms.ValidationError(
                 "Many wrong passwords were tried for this account. Wait %(wait)s and try again; "
                 "if it was not you, reset your password.", code="throttled",
                 params={"wait": f"{wait} second{'s' if wait != 1 else ''}"})
-        return super().clean()
+        provider = sso.provider_for_email(email)
+        if not self.cleaned_data.get("password"):
+            if provider is not None:
+                self.single_sign_on = provider
+                return self.cleaned_data
+            self.add_error("password", _("Enter your password."))
+            return self.cleaned_data
+        cleaned = super().clean()
+        if self.user is not None and provider is not None and provider.sso_required:
+            if refusal := sso.password_refusal(email, self.user):
+                self.single_sign_on, self.user = provider, None
+                raise forms.ValidationError(refusal, code="single_sign_on_required")
+            self.break_glass = provider
+        return cleaned
 
 
 class FrontDoorLoginForm(ThrottledLoginForm):
@@ -236,7 +273,7 @@ class FrontDoorLoginForm(ThrottledLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A visitor reads the page from the top: focusing the field would scroll them past it.
-        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["login"].widget.attrs.pop("autofocus", None)
 
 
 class PasswordResetRequestForm(PasswordResetForm):
@@ -304,3 +341,66 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
         return password
+
+
+DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+class IdentityProviderForm(forms.ModelForm):
+    """An organisation's identity provider (OpenID Connect), as its admins configure it (`sso.save_provider`)."""
+
+    client_secret = forms.CharField(
+        label=_("Client secret"), required=False, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Kept sealed; never shown again. Leave empty to keep the one saved."))
+    email_domains = forms.CharField(
+        label=_("E-mail domains"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, e.g. harbour-health.org. People with these addresses are sent to the provider "
+                    "from the login page, and only these addresses may sign in through it."))
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["protocol", "name", "issuer_url", "client_id", "client_secret", "saml_entity_id", "saml_sso_url",
+                  "saml_certificate", "email_domains", "sso_required", "groups_claim", "group_mapping", "default_team"]
+        widgets = {"group_mapping": forms.Textarea(attrs={"rows": 4}),
+                   "saml_certificate": forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})}
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["default_team"].queryset = Team.objects.filter(organisation=organisation).active()
+        self.fields["default_team"].empty_label = _("No default team")
+        if self.instance.pk:
+            self.initial.setdefault("email_domains", "\n".join(self.instance.domains.values_list("domain", flat=True)))
+        self.has_secret = bool(self.instance.pk and self.instance.client_secret_sealed)
+
+    def clean(self):
+        cleaned = super().clean()
+        needed = (["saml_entity_id", "saml_sso_url", "saml_certificate"]
+                  if cleaned.get("protocol") == IdentityProvider.Protocol.SAML else ["issuer_url", "client_id"])
+        for field in needed:
+            if not cleaned.get(field) and field not in self.errors:
+                self.add_error(field, _("Needed for %(protocol)s.") % {
+                    "protocol": IdentityProvider.Protocol(cleaned["protocol"]).label})
+        if cleaned.get("protocol") == IdentityProvider.Protocol.OIDC and not cleaned.get("client_secret") \
+                and not self.has_secret:
+            self.add_error("client_secret", _("Needed for OpenID Connect."))
+        certificate = (cleaned.get("saml_certificate") or "").strip()
+        if certificate and "BEGIN CERTIFICATE" not in certificate:
+            self.add_error("saml_certificate", _("Paste the certificate in PEM form (-----BEGIN CERTIFICATE-----…)."))
+        return cleaned
+
+    def clean_email_domains(self) -> list[str]:
+        domains = [part.strip().lower().lstrip("@") for part in
+                   self.cleaned_data["email_domains"].replace(",", "\n").splitlines() if part.strip()]
+        wrong = [domain for domain in domains if not DOMAIN.fullmatch(domain)]
+        if wrong:
+            raise forms.ValidationError(_("Not a domain: %(wrong)s."), params={"wrong": ", ".join(wrong)})
+        if not domains:
+            raise forms.ValidationError(_("Name at least one domain."))
+        return domains
+
+    def clean_group_mapping(self) -> str:
+        text = self.cleaned_data["group_mapping"]
+        sso.parse_group_mapping(text, self.organisation)  # raises with each wrong line
+        return text

@@ -19,18 +19,15 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Max, Sum
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils import timezone
-
-from alignment.next_page import next_page
 
 
 def attempted_email(request: HttpRequest, credentials: dict | None) -> str:
     """The address as accounts store it, so that 'Nadia@Example.com' and 'nadia@example.com' count as one."""
-    typed = (credentials or {}).get("username") or request.POST.get("username") or ""
+    credentials = credentials or {}
+    typed = credentials.get("email") or credentials.get("username") or request.POST.get("login") or ""
     return typed.strip().lower()
 
 
@@ -49,19 +46,6 @@ def client_ip(request: HttpRequest) -> str:
     if len(forwarded) < hops:
         return remote
     return forwarded[-hops]
-
-
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
-                     credentials: dict | None = None) -> HttpResponse:
-    """The login page again, saying why the login was refused and for how long (429 Too Many Requests)."""
-    form = AuthenticationForm(request, initial={"username": attempted_email(request, credentials)})
-    context = {
-        "form": form,
-        "next": next_page(request) or "",
-        "locked_out": True,
-        "cool_off_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-    }
-    return render(request, "registration/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 def account_wait(email: str, now: datetime | None = None) -> int:

@@ -218,6 +218,12 @@ class Organisation(models.Model):
                     "of its check-ins (with their blockers and replies) are blanked by the daily run; the cycle's "
                     "summary, its retrospective and the counts stay."),
     )
+    mfa_required = models.BooleanField(
+        _("require two-factor sign-in"), default=False,
+        help_text=_("Everyone in the organisation must add an authenticator app or a passkey before they can "
+                    "use Charter; people who signed in through the organisation's identity provider are asked "
+                    "too, unless it already checks a second factor."),
+    )
     audit_retention_months = models.PositiveSmallIntegerField(
         _("keep the audit trail for (months)"), default=24, validators=[MinValueValidator(1), MaxValueValidator(600)],
         help_text=_("Audit events older than this are deleted by the daily purge."),
@@ -528,6 +534,17 @@ class AuditKind(models.TextChoices):
     ACCOUNT_ERASURE_HELD = "account_erasure_held", _("Account deletion held back")
     ACCOUNT_ERASED = "account_erased", _("Account erased")
     CHECKIN_WORDS_ERASED = "checkin_words_erased", _("Old check-in words erased")
+    TWO_FACTOR_ADDED = "two_factor_added", _("Two-factor method added")
+    TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor method removed")
+    RECOVERY_CODES_MADE = "recovery_codes_made", _("Recovery codes made anew")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Two-factor code refused")
+    SESSIONS_ENDED = "sessions_ended", _("Other sessions signed out")
+    IDENTITY_PROVIDER_CHANGED = "identity_provider_changed", _("Identity provider changed")
+    IDENTITY_PROVIDER_REMOVED = "identity_provider_removed", _("Identity provider removed")
+    SINGLE_SIGN_ON = "single_sign_on", _("Signed in through the identity provider")
+    PERSON_PROVISIONED = "person_provisioned", _("Person created by the identity provider")
+    BREAK_GLASS_SIGN_IN = "break_glass_sign_in", _("Admin signed in with a password while single sign-on is required")
+    PROVISIONING_TOKEN_MADE = "provisioning_token_made", _("Provisioning (SCIM) token made")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -744,3 +761,76 @@ class ErasureNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for account {self.person_id}, to {self.recipient_id}"
+
+
+class IdentityProvider(models.Model):
+    """An organisation's identity provider (OpenID Connect): who signs its people in, for the e-mail domains it claims.
+
+    Configured by the organisation's admins (`alignment.sso`). The client secret is kept sealed with a key derived
+    from `SECRET_KEY` (`alignment.sealed`); the provisioning (SCIM) token only as a digest. allauth sees it as the
+    app of the `openid_connect` provider named `provider_id` (`alignment.accounts.SingleSignOnAdapter`).
+    """
+
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", _("OpenID Connect")
+        SAML = "saml", _("SAML 2.0")
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="identity_provider")
+    protocol = models.CharField(_("protocol"), max_length=4, choices=Protocol.choices, default=Protocol.OIDC)
+    name = models.CharField(_("name on the sign-in button"), max_length=80, default="your company's sign-in",
+                            help_text=_("People read “Continue with …” on the sign-in page."))
+    issuer_url = models.URLField(
+        _("issuer URL"), max_length=300, blank=True,
+        help_text=_("OpenID Connect: the provider's issuer; Charter reads its /.well-known/openid-configuration."))
+    client_id = models.CharField(_("client ID"), max_length=200, blank=True,
+                                 help_text=_("OpenID Connect: the client Charter is registered as."))
+    saml_entity_id = models.CharField(_("identity provider's entity ID"), max_length=300, blank=True,
+                                      help_text=_("SAML: the identity provider's entity ID (issuer)."))
+    saml_sso_url = models.URLField(_("single sign-on URL"), max_length=300, blank=True,
+                                   help_text=_("SAML: where Charter sends the sign-in request (HTTP-Redirect)."))
+    saml_certificate = models.TextField(_("signing certificate"), blank=True,
+                                        help_text=_("SAML: the identity provider's X.509 signing certificate (PEM)."))
+    client_secret_sealed = models.TextField(editable=False, blank=True)
+    sso_required = models.BooleanField(
+        _("require single sign-on"), default=False,
+        help_text=_("Password sign-in is refused for its e-mail domains; the organisation's admins keep "
+                    "their password as a break-glass way in, and each such sign-in is in the audit trail."))
+    groups_claim = models.CharField(
+        _("groups claim"), max_length=80, default="groups",
+        help_text=_("The claim of the ID token or user info (OpenID Connect), or the attribute (SAML), that lists "
+                    "the person's groups."))
+    group_mapping = models.TextField(
+        _("groups → teams"), blank=True,
+        help_text=_("One line per group: “group = team-short-name role”, role being member, leader or "
+                    "facilitator (several with commas). At each sign-in the person joins the mapped teams "
+                    "with those roles."))
+    default_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("default team"),
+        help_text=_("People whose groups map to no team join this team as members; empty: they join none."))
+    scim_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.issuer_url or self.saml_entity_id}"
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == self.Protocol.SAML
+
+    @property
+    def provider_id(self) -> str:
+        """Part of the callback address registered at the provider, so it never changes with a rename."""
+        return f"org{self.organisation_id}"
+
+
+class IdentityProviderDomain(models.Model):
+    """An e-mail domain an identity provider signs in; a domain belongs to one organisation's provider."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -360,6 +360,8 @@ class OrganisationCapability(StrEnum):
     # schedule the deletion of the account of someone in no other organisation (alignment/erasure.py)
     DELETE_ACCOUNTS = "delete_accounts"
     APPOINT_LEADERS = "appoint_leaders"  # make someone a leader of one of its teams, from People
+    # its identity provider (single sign-on), the domains it claims, and the provisioning (SCIM) token
+    CONFIGURE_SIGN_IN = "configure_sign_in"
 
 
 ORGANISATION_ADMIN_CAPABILITIES = frozenset(OrganisationCapability)
@@ -368,6 +370,7 @@ ORGANISATION_REFUSALS = {
     OrganisationCapability.DEACTIVATE_PEOPLE: "Only the organisation's admins deactivate people.",
     OrganisationCapability.DELETE_ACCOUNTS: "Only the organisation's admins delete people's accounts.",
     OrganisationCapability.APPOINT_LEADERS: "Only the organisation's admins make someone a team's leader here.",
+    OrganisationCapability.CONFIGURE_SIGN_IN: "Only the organisation's admins configure how its people sign in.",
 }
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from alignment import audit, task_queue
+from alignment import audit, task_queue, two_factor
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
 from alignment.locks import lock_admins, lock_leaders, lock_organisation, lock_team
@@ -91,13 +91,16 @@ def update_organisation_settings(
     *, organisation: Organisation, expected_version: int, actor, name: str, purpose_serves: str, purpose: str,
     purpose_refuses: str, default_time_zone: str, closed_cycle_retention_months: int | None,
     audit_retention_months: int | None = None, checkin_words_retention_months: int | None | object = ...,
+    mfa_required: bool | None = None,
 ) -> Organisation:
     """Save the organisation's settings unless another admin saved them meanwhile (ConcurrentEditError).
 
     `closed_cycle_retention_months`: None keeps closed cycles for ever; otherwise `reviews.retention` deletes
     those closed longer ago, daily. `audit_retention_months` (None leaves it): `alignment.audit` deletes older
     audit events, daily. `checkin_words_retention_months` (None: for ever; not given: as it is): the daily words
-    retention (`alignment.erasure`) blanks check-ins' words in cycles closed longer ago.
+    retention (`alignment.erasure`) blanks check-ins' words in cycles closed longer ago. `mfa_required` (None
+    leaves it): turned on, every signed-in session of the organisation's people checks at its next request
+    whether they still owe a second factor (`alignment.two_factor`).
     """
     changes = {"name": name, "purpose_serves": purpose_serves, "purpose": purpose,
                "purpose_refuses": purpose_refuses, "default_time_zone": default_time_zone,
@@ -106,6 +109,8 @@ def update_organisation_settings(
         changes["audit_retention_months"] = audit_retention_months
     if checkin_words_retention_months is not ...:
         changes["checkin_words_retention_months"] = checkin_words_retention_months
+    if mfa_required is not None:
+        changes["mfa_required"] = mfa_required
     before = {field: getattr(organisation, field) for field in changes}
     for field, value in changes.items():
         setattr(organisation, field, value)
@@ -114,6 +119,8 @@ def update_organisation_settings(
         if diff := audit.changed(before, changes):
             audit.record(AuditKind.ORGANISATION_SETTINGS_CHANGED, organisation=organisation, actor=actor,
                          summary=f"Settings of {organisation.name} changed: {', '.join(diff)}", changes=diff)
+        if mfa_required and not before["mfa_required"]:
+            transaction.on_commit(two_factor.policy_changed)
     return organisation
 
 
@@ -633,7 +640,7 @@ def _refusal_to_deactivate(organisation: Organisation, person: User, actor, memb
     return ""
 
 
-def deactivate_person(*, organisation: Organisation, person: User, actor) -> dict[str, int]:
+def deactivate_person(*, organisation: Organisation, person: User, actor, via: str = "") -> dict[str, int]:
     """A leaver loses access at once; what they wrote stays, marked "former member".
 
     In one transaction: each of their teams in the organisation hands what they carried to its leader (the
@@ -641,6 +648,9 @@ def deactivate_person(*, organisation: Organisation, person: User, actor) -> dic
     every session of theirs ends; the account is switched off (`is_active`) unless they are also in another
     organisation, where they keep working. Refused when they are a team's only leader, or the
     organisation's only admin. Returns what was handed over, counted by noun, with "session".
+
+    With no `actor`, nobody in Charter acted: `via` says what did ("Okta (identity provider)", through
+    `alignment.scim`), and the audit trail names it as the one who acted.
     """
     with transaction.atomic():
         lock_organisation(organisation.pk)
@@ -668,8 +678,9 @@ def deactivate_person(*, organisation: Organisation, person: User, actor) -> dic
         handed["session"] = end_sessions(person)
         Deactivation.objects.update_or_create(organisation=organisation, person=person, defaults={
             "at": timezone.now(), "by": actor, "teams": teams, "was_admin": was_admin})
-        audit.record(AuditKind.PERSON_DEACTIVATED, organisation=organisation, actor=actor,
+        audit.record(AuditKind.PERSON_DEACTIVATED, organisation=organisation, actor=actor, actor_email=via,
                      summary=f"{person.email} deactivated in {organisation.name}"
+                             + (f" by {via}" if via and actor is None else "")
                              + (" (their account stays open for another organisation)" if keeps_account else ""),
                      changes={"person": person.email, "teams": _teams_in_words(teams), "admin": was_admin,
                               "account": "kept for another organisation" if keeps_account else "deactivated",
@@ -711,11 +722,12 @@ def deactivations(organisation: Organisation) -> dict[int, Deactivation]:
     return {d.person_id: d for d in Deactivation.objects.filter(organisation=organisation).select_related("person")}
 
 
-def reactivate_person(*, organisation: Organisation, person: User, actor) -> list[Membership]:
+def reactivate_person(*, organisation: Organisation, person: User, actor, via: str = "") -> list[Membership]:
     """Undo a deactivation made by mistake: the account opens again, with the teams and admin rights it had.
 
     Teams archived or deleted since are left out, as is one they have joined again meanwhile. What was handed
-    over stays with the leaders who took it. Returns the memberships given back.
+    over stays with the leaders who took it. Returns the memberships given back. With no `actor`, `via` says
+    what acted, as for `deactivate_person`.
     """
     with transaction.atomic():
         lock_organisation(organisation.pk)
@@ -739,8 +751,9 @@ def reactivate_person(*, organisation: Organisation, person: User, actor) -> lis
             membership.save()
             back.append(membership)
         deactivation.delete()
-        audit.record(AuditKind.PERSON_REACTIVATED, organisation=organisation, actor=actor,
-                     summary=f"{person.email} reactivated in {organisation.name}",
+        audit.record(AuditKind.PERSON_REACTIVATED, organisation=organisation, actor=actor, actor_email=via,
+                     summary=f"{person.email} reactivated in {organisation.name}"
+                             + (f" by {via}" if via and actor is None else ""),
                      changes={"person": person.email, "admin": deactivation.was_admin,
                               "teams": _teams_in_words([{"team": m.team.name, "roles": [role.value for role in m.roles]}
                                                         for m in back])})

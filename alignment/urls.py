@@ -3,6 +3,10 @@
 Its URL names are not namespaced (`home`, `team`, `team_settings`): every app links to them.
 """
 
+from allauth.account import views as allauth_account
+from allauth.socialaccount import views as socialaccount_views
+from allauth.socialaccount.providers.openid_connect import urls as openid_connect_urls
+from allauth.socialaccount.providers.saml import urls as saml_urls
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -25,6 +29,26 @@ urlpatterns = [
     path("accounts/delete/", views.account_delete, name="account_delete"),
     path("accounts/delete/cancel/", views.account_delete_cancel, name="account_delete_cancel"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    # What allauth's flows link to by its own names, mounted one by one so that nothing else of it is reachable:
+    # its sign-in is ours, its sign-up, profile, password change and reset are the site's pages above and below.
+    path("accounts/login/", views.LoginView.as_view(), name="account_login"),
+    path("accounts/signup/", views.signup, name="account_signup"),
+    path("accounts/profile/", views.profile, name="account_email"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
+    path("accounts/inactive/", allauth_account.account_inactive, name="account_inactive"),
+    path("accounts/reauthenticate/", allauth_account.reauthenticate, name="account_reauthenticate"),
+    # Two-factor sign-in (TOTP, recovery codes, passkeys), single sign-on's pages, and a person's sessions.
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/sso/login/cancelled/", socialaccount_views.login_cancelled, name="socialaccount_login_cancelled"),
+    path("accounts/sso/login/error/", socialaccount_views.login_error, name="socialaccount_login_error"),
+    path("accounts/sso/signup/", socialaccount_views.signup, name="socialaccount_signup"),
+    # allauth's, but the "Continue" page's policy lets its form go on to the provider (`views.sso_continue`).
+    path("accounts/oidc/<str:provider_id>/login/", views.sso_continue, name="openid_connect_login"),
+    path("accounts/", include(openid_connect_urls)),
+    path("accounts/saml/<str:organization_slug>/login/", views.saml_continue, name="saml_login"),
+    path("accounts/", include(saml_urls)),
+    path("accounts/sessions/", views.SessionsView.as_view(), name="usersessions_list"),
+    path("scim/v2/", include("alignment.scim")),
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
@@ -33,6 +57,9 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="account_change_password"),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
+         name="account_reset_password"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),
     path("o/<slug:org_slug>/", views.organisation_detail, name="organisation"),
     path("o/<slug:org_slug>/teams/new/", views.team_create, name="team_create"),
@@ -44,6 +71,10 @@ urlpatterns = [
     path("o/<slug:org_slug>/people/<int:user_id>/delete-account/", views.person_delete_account,
          name="person_delete_account"),
     path("o/<slug:org_slug>/people/<int:user_id>/export/", views.person_data_export, name="person_data_export"),
+    path("o/<slug:org_slug>/sign-in/", views.organisation_sign_in, name="organisation_sign_in"),
+    path("o/<slug:org_slug>/sign-in/remove/", views.organisation_sign_in_remove, name="organisation_sign_in_remove"),
+    path("o/<slug:org_slug>/sign-in/provisioning-token/", views.organisation_provisioning_token,
+         name="organisation_provisioning_token"),
     path("o/<slug:org_slug>/audit/", views.organisation_audit, name="organisation_audit"),
     path("o/<slug:org_slug>/audit.csv", views.organisation_audit_csv, name="organisation_audit_csv"),
     path("o/<slug:org_slug>/admins/add/", views.admin_add, name="admin_add"),

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from copy import copy
+from urllib.parse import quote, urlsplit
 
+from allauth.account import views as allauth_views
+from allauth.socialaccount.providers.openid_connect import views as openid_connect_views
+from allauth.socialaccount.providers.saml import views as saml_views
+from allauth.usersessions import views as usersessions_views
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +22,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment import audit, confirm, data_export, erasure, fragments, lockout, panels, permissions, selectors, services
+from alignment import (
+    audit,
+    confirm,
+    data_export,
+    erasure,
+    fragments,
+    lockout,
+    panels,
+    permissions,
+    saml,
+    scim,
+    selectors,
+    services,
+    sso,
+)
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -25,6 +45,7 @@ from alignment.forms import (
     AuditFilterForm,
     DeleteAccountForm,
     FrontDoorLoginForm,
+    IdentityProviderForm,
     InvitationForm,
     MoveForm,
     NewTeamForm,
@@ -37,23 +58,96 @@ from alignment.forms import (
     TeamSettingsForm,
     ThrottledLoginForm,
 )
-from alignment.models import Membership, Organisation, User
+from alignment.models import AuditKind, IdentityProvider, Membership, Organisation, User
 from alignment.next_page import next_page
 from alignment.permissions import Capability, OrganisationCapability
 from alignment.row_urls import RowUrls
 
 
-class LoginView(auth_views.LoginView):
-    """Django's login page, its form slowed for an account under attack; a slowed try answers 429."""
+class LoginView(allauth_views.LoginView):
+    """allauth's sign-in page (its two-factor step follows a right password). A slowed try answers 429; an address
+    whose organisation signs in elsewhere goes on to its identity provider; an admin's break-glass password
+    sign-in, while single sign-on is required, is kept in the audit trail."""
 
-    authentication_form = ThrottledLoginForm
-    redirect_authenticated_user = True
+    def form_valid(self, form):
+        if form.single_sign_on is not None:
+            return redirect(sso_start_url(form.single_sign_on, next_page(self.request)))
+        response = super().form_valid(form)
+        if provider := getattr(form, "break_glass", None):
+            audit.record(AuditKind.BREAK_GLASS_SIGN_IN, organisation=provider.organisation, actor=form.user,
+                         summary=f"{form.user.email} signed in with a password while {provider.organisation.name} "
+                                 f"requires single sign-on", request=self.request)
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        if getattr(form, "throttled", False):
+        if form.throttled:
             response.status_code = 429
         return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context.get("form")
+        provider = getattr(form, "single_sign_on", None)
+        if provider is not None:
+            context["single_sign_on_url"] = sso_start_url(provider, next_page(self.request))
+            context["single_sign_on_name"] = provider.name
+        context["next"] = next_page(self.request) or ""
+        return context
+
+
+class SessionsView(usersessions_views.ListUserSessionsView):
+    """allauth's list of a person's signed-in sessions; signing the others out is kept in the audit trail."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(AuditKind.SESSIONS_ENDED, actor=self.request.user, request=self.request,
+                     summary=f"{self.request.user.email} signed out their other sessions")
+        return response
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
+                     credentials: dict | None = None) -> HttpResponse:
+    """The login page again, saying why the login was refused and for how long (429 Too Many Requests)."""
+    form = ThrottledLoginForm(request=request, initial={"login": lockout.attempted_email(request, credentials)})
+    context = {
+        "form": form,
+        "next": next_page(request) or "",
+        "locked_out": True,
+        "cool_off_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "account/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+def sso_continue(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """allauth's "Log in through …" page for an OpenID provider. Its form posts here and is redirected to the
+    provider, so this page's Content-Security-Policy lets forms go on to the provider's origin too."""
+    provider = sso.provider_by_id(provider_id)
+    return _forms_may_go_to(openid_connect_views.login(request, provider_id), provider and provider.issuer_url)
+
+
+def saml_continue(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The same page for a SAML provider: its form goes on to the provider's single sign-on URL."""
+    provider = sso.provider_by_id(organization_slug)
+    return _forms_may_go_to(saml_views.login(request, organization_slug=organization_slug), provider and provider.saml_sso_url)
+
+
+def _forms_may_go_to(response: HttpResponse, url: str | None) -> HttpResponse:
+    if url:
+        parts = urlsplit(url)
+        policy = dict(getattr(response, "_csp_config", None) or settings.SECURE_CSP)
+        policy["form-action"] = [*policy.get("form-action", []), f"{parts.scheme}://{parts.netloc}"]
+        response._csp_config = policy
+    return response
+
+
+def sso_start_url(provider, next_url: str | None) -> str:
+    """allauth's page that sends the person on to their organisation's provider (it asks them to continue)."""
+    if provider.is_saml:
+        url = reverse("saml_login", kwargs={"organization_slug": provider.provider_id})
+    else:
+        url = reverse("openid_connect_login", kwargs={"provider_id": provider.provider_id})
+    return f"{url}?process=login" + (f"&next={quote(next_url)}" if next_url else "")
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -68,7 +162,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def home(request: HttpRequest) -> HttpResponse:
     """A signed-in person's teams; for everybody else, what Charter is and how to start."""
     if not request.user.is_authenticated:
-        return render(request, "alignment/landing.html", {"form": FrontDoorLoginForm(request)})
+        return render(request, "alignment/landing.html", {"form": FrontDoorLoginForm(request=request)})
     return _home(request)
 
 
@@ -292,6 +386,7 @@ def organisation_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
                 closed_cycle_retention_months=typed["closed_cycle_retention_months"],
                 audit_retention_months=typed["audit_retention_months"],
                 checkin_words_retention_months=typed["checkin_words_retention_months"],
+                mfa_required=typed["mfa_required"],
             )
         except ConcurrentEditError as exc:
             shown = conflict(OrganisationSettingsForm, data=request.POST, current=exc.current,
@@ -306,6 +401,87 @@ def _organisation_settings_page(request, organisation: Organisation, *, status: 
     return render(request, "alignment/organisation_settings.html", {
         "organisation": organisation, "admins": list(organisation.admins.order_by("email")), **extra,
     }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_sign_in(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """How the organisation's people sign in: its identity provider (OpenID Connect), the domains it claims,
+    whether it is required, how its groups map to teams; and the provisioning token its provider uses."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.CONFIGURE_SIGN_IN)
+    provider = IdentityProvider.objects.filter(organisation=organisation).first()
+    form = IdentityProviderForm(request.POST or None, instance=copy(provider) if provider else None,
+                                organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        typed = form.cleaned_data
+        try:
+            sso.save_provider(
+                organisation=organisation, actor=request.user, domains=typed["email_domains"],
+                client_secret=typed["client_secret"],
+                **{field: typed[field] for field in ("protocol", "name", "issuer_url", "client_id", "saml_entity_id",
+                                                     "saml_sso_url", "saml_certificate", "sso_required",
+                                                     "groups_claim", "group_mapping", "default_team")})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Sign-in settings saved.")
+            return redirect("organisation_sign_in", organisation.slug)
+    return _sign_in_page(request, organisation, provider, form=form, status=400 if form.errors else 200)
+
+
+def _sign_in_page(request, organisation: Organisation, provider, *, form, status: int = 200, **extra) -> HttpResponse:
+    provider_id = provider.provider_id if provider else f"org{organisation.pk}"
+    callback = reverse("openid_connect_callback", kwargs={"provider_id": provider_id})
+    response = render(request, "alignment/organisation_sign_in.html", {
+        "organisation": organisation, "provider": provider, "form": form,
+        "callback_url": settings.SITE_URL + callback, "saml_urls": saml.sp_urls(provider_id),
+        "scim_url": settings.SITE_URL + reverse("scim:users").removesuffix("Users"),
+        "has_scim_token": bool(provider and scim.has_token(provider)),
+        **extra,
+    }, status=status)
+    response["Cache-Control"] = "no-store"  # a provisioning token is shown once
+    return response
+
+
+@login_required
+@require_POST
+def organisation_provisioning_token(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """A new provisioning (SCIM) token for the organisation's identity provider, shown once; the old one stops."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.CONFIGURE_SIGN_IN)
+    provider = IdentityProvider.objects.filter(organisation=organisation).first()
+    if provider is None:
+        messages.error(request, "Set up the identity provider first: the token belongs to it.")
+        return redirect("organisation_sign_in", organisation.slug)
+    if scim.has_token(provider) and (question := confirm.ask(
+            request, question="Make a new provisioning token?", yes="Yes, make a new token",
+            back=reverse("organisation_sign_in", args=[organisation.slug]),
+            consequences=["The token your identity provider uses now stops working at once; paste the new one "
+                          "into its provisioning settings."])):
+        return question
+    token = scim.make_token(provider, request.user)
+    form = IdentityProviderForm(instance=copy(provider), organisation=organisation)
+    return _sign_in_page(request, organisation, provider, form=form, scim_token=token, has_scim_token=True)
+
+
+@login_required
+@require_POST
+def organisation_sign_in_remove(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Stop signing the organisation's people in through its provider (asked first)."""
+    organisation = permissions.organisation_capability_access(request.user, org_slug,
+                                                              OrganisationCapability.CONFIGURE_SIGN_IN)
+    back = reverse("organisation_sign_in", args=[organisation.slug])
+    if question := confirm.ask(
+        request, question=f"Stop signing {organisation.name}'s people in through its identity provider?",
+        yes="Yes, remove it", back=back,
+        consequences=["Its people sign in with a password again; those who never set one reset it by e-mail.",
+                      "Its e-mail domains are no longer sent to the provider, and its provisioning token stops "
+                      "working.", "The audit trail keeps what was configured."]):
+        return question
+    if sso.remove_provider(organisation=organisation, actor=request.user):
+        messages.success(request, "The identity provider is removed; people sign in with a password.")
+    return redirect(back)
 
 
 @login_required

@@ -39,9 +39,18 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's passkey list
     "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_htmx",
     "axes",
+    # Sign-in: allauth's login flow (with two-factor steps), passkeys, single sign-on and the sessions list.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.usersessions",
     "alignment",
     "charts",
     "notifications",
@@ -61,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Who and from where, for the audit events recorded while the request runs (alignment/audit.py).
     "alignment.audit.AuditContextMiddleware",
     "config.middleware.PrivateCacheMiddleware",
@@ -68,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.UserTimezoneMiddleware",
+    # An organisation that requires two-factor sign-in: its people set it up before anything else (session only).
+    "alignment.two_factor.TwoFactorRequiredMiddleware",
     # Last, as django-axes asks: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,6 +157,7 @@ AUTH_USER_MODEL = "alignment.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,6 +168,36 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in runs through django-allauth (alignment/accounts.py): e-mail and password, then a second
+# step for whoever turned two-factor sign-in on (TOTP, recovery codes, passkeys), or the
+# organisation's identity provider (OpenID Connect) for the e-mail domains it claims.
+ACCOUNT_ADAPTER = "alignment.accounts.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "alignment.accounts.SingleSignOnAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_FORMS = {"login": "alignment.forms.ThrottledLoginForm"}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+# Wrong passwords are counted by django-axes (below); allauth's own counter still limits wrong
+# two-factor codes, per account, as `login_failed`.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "login": None}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_ONLY = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env_str("MFA_ISSUER", "Charter")
+# WebAuthn needs https, or http on localhost for development and the browser tests.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("WEBAUTHN_ALLOW_HTTP", DEBUG)
+# Sessions are listed from the sign-ins allauth records; tracking every request would write a row per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -356,7 +399,7 @@ if not AXES_LOCKOUT_PARAMETERS:
 LOGIN_THROTTLE_MAX_SECONDS = env_int("LOGIN_THROTTLE_MAX_SECONDS", 60)
 AXES_USERNAME_CALLABLE = "alignment.lockout.attempted_email"
 AXES_CLIENT_IP_CALLABLE = "alignment.lockout.client_ip"
-AXES_LOCKOUT_CALLABLE = "alignment.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "alignment.views.lockout_response"
 # How many proxies we run in front of the app, each adding to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 # Audit events of no organisation (sign-ins, the site admin's changes) are kept this long; an organisation's

@@ -122,7 +122,7 @@ class Person:
     def log_in(self) -> None:
         status, _ = self.send("/accounts/login/")  # its CSRF cookie
         assert status == 200, f"login page: {status}"
-        status, _ = self.send("/accounts/login/", {"username": self.email, "password": "demo"})
+        status, _ = self.send("/accounts/login/", {"login": self.email, "password": "demo"})
         assert status == 302 and any(c.name == settings.SESSION_COOKIE_NAME for c in self.jar), \
             f"{self.email} could not log in ({status})"
 

@@ -79,7 +79,7 @@ class TestLogin:
         user = make_user("nadia@example.com", password=STRONG_PASSWORD)
 
         response = client.post(
-            reverse("login"), {"username": "nadia@example.com", "password": STRONG_PASSWORD}
+            reverse("login"), {"login": "nadia@example.com", "password": STRONG_PASSWORD}
         )
 
         assertRedirects(response, reverse("home"), fetch_redirect_response=False)
@@ -89,7 +89,7 @@ class TestLogin:
         user = make_user("nadia@example.com", password=STRONG_PASSWORD)
 
         client.post(
-            reverse("login"), {"username": " Nadia@Example.COM", "password": STRONG_PASSWORD}
+            reverse("login"), {"login": " Nadia@Example.COM", "password": STRONG_PASSWORD}
         )
 
         assert client.session[SESSION_KEY] == str(user.pk)
@@ -98,7 +98,7 @@ class TestLogin:
         make_user("nadia@example.com", password=STRONG_PASSWORD)
 
         response = client.post(
-            reverse("login"), {"username": "nadia@example.com", "password": "wrong"}
+            reverse("login"), {"login": "nadia@example.com", "password": "wrong"}
         )
 
         assert response.status_code == 200

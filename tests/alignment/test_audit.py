@@ -160,7 +160,7 @@ class TestImmutable:
 
 class TestSignIn:
     def test_signing_in_and_out(self, client, member):
-        client.post(reverse("login"), {"username": "MEMBER@example.com", "password": "password"},
+        client.post(reverse("login"), {"login": "MEMBER@example.com", "password": "password"},
                     REMOTE_ADDR="192.0.2.4", HTTP_USER_AGENT="Safari")
         client.post(reverse("logout"))
 
@@ -170,7 +170,7 @@ class TestSignIn:
         assert the_event(AuditKind.SIGNED_OUT).actor == member
 
     def test_a_failed_sign_in_keeps_the_address_tried_and_never_the_password(self, client, member):
-        client.post(reverse("login"), {"username": "Member@example.com", "password": "hunter2-secret"},
+        client.post(reverse("login"), {"login": "Member@example.com", "password": "hunter2-secret"},
                     REMOTE_ADDR="192.0.2.5")
 
         event = the_event(AuditKind.SIGN_IN_FAILED)

@@ -233,7 +233,9 @@ DESTRUCTIVE_MARKS = ("danger", "member_remove", "remove_url", "invitation_revoke
                      "charters:discard", "delete_url", "urls.remove", "calendar_revoke", "discard_kept")
 # The confirmation page's own form is the confirmation; closing a cycle asks in its own way (reviews/cycle.html);
 # deactivating someone always asks on the confirmation page, which counts what will be handed over.
-NOT_ASKING = ("alignment/confirm.html", "close_cycle", "deactivate_url")
+# Pages that are themselves the question (allauth's two-factor pages): their button is the "Yes".
+NOT_ASKING = ("alignment/confirm.html", "close_cycle", "deactivate_url", "totp/deactivate_form",
+              "webauthn/authenticator_confirm_delete", "recovery_codes/generate")
 
 
 def test_every_destructive_form_asks_first():

@@ -298,7 +298,7 @@ def test_her_erased_account_cannot_sign_in(client, erin, frozen):
     run_on_the_day(frozen, erin)
 
     for address in (ERIN_EMAIL, erasure.placeholder_email(erin.pk)):
-        response = client.post(reverse("login"), {"username": address, "password": "password"})
+        response = client.post(reverse("login"), {"login": address, "password": "password"})
         assert response.status_code == 200 and "_auth_user_id" not in client.session
 
 

@@ -26,10 +26,10 @@ class TestSignedOut:
 
         assertContains(response, f'<a class="button" href="{reverse("signup")}">Create your account</a>', html=True)
         assertContains(response, f'<form method="post" action="{reverse("login")}">')
-        assert set(form_values(response.content, reverse("login"))) >= {"username", "password"}
+        assert set(form_values(response.content, reverse("login"))) >= {"login", "password"}
 
     def test_logging_in_from_it_leads_to_my_teams(self, client, member, team):
-        response = client.post(reverse("login"), {"username": "member@example.com", "password": "password"},
+        response = client.post(reverse("login"), {"login": "member@example.com", "password": "password"},
                                follow=True)
 
         assertRedirects(response, reverse("home"))

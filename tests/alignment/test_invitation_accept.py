@@ -88,7 +88,7 @@ def test_person_with_an_account_logs_in_from_the_email_and_joins(
     assert login_url == f"{reverse('login')}?next={accept_path}"
     logged_in = client.post(
         reverse("login"),
-        {"username": "OMAR@example.com", "password": "password", "next": accept_path},
+        {"login": "OMAR@example.com", "password": "password", "next": accept_path},
     )
     assertRedirects(logged_in, accept_path, fetch_redirect_response=False)
     joined = client.post(accept_path)

@@ -133,12 +133,12 @@ class TestDeactivating:
     def test_they_cannot_sign_in_and_the_lockout_still_counts(self, client, organisation, leader, member, settings):
         services.deactivate_person(organisation=organisation, person=member, actor=leader)
 
-        response = client.post(reverse("login"), {"username": member.email, "password": "password"})
+        response = client.post(reverse("login"), {"login": member.email, "password": "password"}, follow=True)
 
-        assert response.status_code == 200
-        assertContains(response, "correct email address and password")
+        assertContains(response, "This account is switched off")
+        assert "_auth_user_id" not in client.session
         for _ in range(settings.AXES_FAILURE_LIMIT):
-            response = client.post(reverse("login"), {"username": member.email, "password": "password"})
+            response = client.post(reverse("login"), {"login": member.email, "password": "password"})
         assert response.status_code in (403, 429)
 
 

@@ -36,7 +36,7 @@ def from_ip(ip: str) -> Client:
 
 
 def log_in(client: Client, email: str, password: str, **extra):
-    return client.post(reverse("login"), {"username": email, "password": password, **extra})
+    return client.post(reverse("login"), {"login": email, "password": password, **extra})
 
 
 def guess_wrong(client: Client, email: str, times: int) -> None:
@@ -205,14 +205,16 @@ def test_axes_reset_unlocks_everyone(nadia):
                     fetch_redirect_response=False)
 
 
-def test_the_admin_login_is_counted_too(make_user):
+def test_the_admin_signs_in_on_the_site_s_page_where_the_lockout_counts(make_user):
     make_user("root@example.com", password=PASSWORD, is_staff=True, is_superuser=True)
     client = from_ip("203.0.113.5")
-    admin_login = reverse("admin:login")
-    for n in range(5):
-        client.post(admin_login, {"username": "root@example.com", "password": f"wrong-{n}"})
 
-    response = client.post(admin_login, {"username": "root@example.com", "password": PASSWORD})
+    sent = client.get(reverse("admin:login"))
+
+    assert sent.status_code == 302 and sent["Location"].startswith(reverse("login") + "?next=")
+    for n in range(5):
+        log_in(client, "root@example.com", f"wrong-{n}", next="/admin/")
+    response = log_in(client, "root@example.com", PASSWORD, next="/admin/")
 
     assert response.status_code == 429
     assert SESSION_KEY not in client.session

@@ -47,6 +47,10 @@ ANSWERS = {
     # The audit trail and its CSV export are for its admins alone (the leader is one in the cast).
     "organisation_audit":  (LOGIN,   403,     404,     403,   403,        200, 200),
     "organisation_audit_csv": (LOGIN, 403,    404,     403,   403,        200, 200),
+    # How its people sign in (identity provider, domains, provisioning token) is for its admins alone.
+    "organisation_sign_in": (LOGIN,  403,     404,     403,   403,        200, 200),
+    "organisation_sign_in_remove": (LOGIN, 403, 404,   403,   403,        302, 302),
+    "organisation_provisioning_token": (LOGIN, 403, 404, 403,  403,        302, 302),
     "admin_add":           (LOGIN,   403,     404,     403,   403,        302, 302),
     "admin_remove":        (LOGIN,   403,     404,     403,   403,        302, 302),
     "member_move":         (LOGIN,   403,     404,     403,   403,        302, 302),
@@ -126,6 +130,8 @@ POSTED = {
     "notifications:calendar_revoke": CONFIRMED,
     "data_export_request": {},
     "person_data_export": {},
+    "organisation_sign_in_remove": CONFIRMED,
+    "organisation_provisioning_token": {},
 }
 URL_KWARGS = {
     "organisation": ("org_slug",),
@@ -133,6 +139,9 @@ URL_KWARGS = {
     "organisation_people": ("org_slug",),
     "organisation_audit": ("org_slug",),
     "organisation_audit_csv": ("org_slug",),
+    "organisation_sign_in": ("org_slug",),
+    "organisation_sign_in_remove": ("org_slug",),
+    "organisation_provisioning_token": ("org_slug",),
     "admin_add": ("org_slug",),
     "admin_remove": ("org_slug", "user_id"),
     "member_move": ("org_slug", "membership_id"),
@@ -166,6 +175,11 @@ URL_KWARGS = {
 NOT_IN_TABLE = {"login", "password_reset", "password_reset_confirm"}  # Django's own (tests/alignment/test_accounts.py, test_login_lockout.py)
 # Not a person's page: the health check answers everyone (tests/config/test_health.py).
 NOT_IN_TABLE |= {"health"}
+# allauth's names for the sign-in pages (tests/alignment/test_sign_in_permissions.py has their table).
+NOT_IN_TABLE |= {"account_login", "account_signup", "account_email", "account_logout", "account_inactive",
+                 "account_reauthenticate", "account_change_password", "account_reset_password", "usersessions_list",
+                 "socialaccount_login_cancelled", "socialaccount_login_error", "socialaccount_signup",
+                 "openid_connect_login", "saml_login"}
 
 
 @pytest.fixture

@@ -69,7 +69,8 @@ def test_query_count_is_flat(
     # 2. the latest copy of their data they asked for ("Your data", alignment/data_export.py).
     # 3. their memberships (the header's team switcher).
     # 4. the unread notifications count (the header's bell).
-    with django_assert_num_queries(4):
+    # 5. their two-factor methods (the "Sign-in and security" section).
+    with django_assert_num_queries(5):
         response = client.get(PROFILE_URL)
 
     assert response.status_code == 200

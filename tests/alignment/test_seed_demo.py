@@ -79,7 +79,7 @@ def test_demo_logins_have_the_roles_the_readme_promises(seed):
 def test_demo_logins_work_with_password_demo(email, seed, client):
     seed()
 
-    response = client.post(reverse("login"), {"username": email, "password": "demo"})
+    response = client.post(reverse("login"), {"login": email, "password": "demo"})
 
     assert response.status_code == 302
     assert client.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
@@ -87,7 +87,7 @@ def test_demo_logins_work_with_password_demo(email, seed, client):
 
 def test_outsider_cannot_open_the_platform_team(seed, client):
     seed()
-    client.post(reverse("login"), {"username": "outsider@example.com", "password": "demo"})
+    client.post(reverse("login"), {"login": "outsider@example.com", "password": "demo"})
 
     assert client.get(reverse("team", args=["harbour-health", "platform"])).status_code == 404
 

@@ -17,7 +17,7 @@ def log_in(live_server):
         expect(page.get_by_role("heading", name="Log in")).to_be_visible()
         page.get_by_label("Email address").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Log in", exact=True).click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     return as_user

@@ -36,13 +36,13 @@ def test_a_leaver_loses_access_at_once(browser: Browser, live_server, log_in, te
         if viewport is not None:
             assert adas.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
-        # Max's next click lands on the login page; his password no longer lets him in.
+        # Max's next click lands on the login page; his password no longer lets him in: he reads why.
         maxs.get_by_role("link", name="Platform").first.click()
         expect(maxs.get_by_role("heading", name="Log in")).to_be_visible()
         maxs.get_by_label("Email address").fill("member@example.com")
         maxs.get_by_label("Password").fill("password")
         maxs.get_by_role("button", name="Log in").click()
-        expect(maxs.get_by_role("heading", name="Log in")).to_be_visible()
+        expect(maxs.get_by_role("heading", name="This account is switched off")).to_be_visible()
         expect(maxs.get_by_role("button", name="Log out")).to_have_count(0)
     finally:
         maxs.context.close()
