@@ -191,7 +191,7 @@ def save_provider(*, organisation: Organisation, actor, domains: list[str], clie
     """
     domains = sorted({domain.strip().lower() for domain in domains if domain.strip()})
     with transaction.atomic():
-        provider = (IdentityProvider.objects.select_for_update().select_related("default_team")
+        provider = (IdentityProvider.objects.select_for_update(of=("self",)).select_related("default_team")
                     .filter(organisation=organisation).first())
         before = _described(provider)
         old_certificate = provider.saml_certificate if provider else ""
