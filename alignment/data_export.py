@@ -28,6 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
@@ -111,10 +114,12 @@ def document(title: str, sections: list[str], *, empty: str = "Nothing here.") -
 # The core's part: the account, memberships, invitations sent, administered organisations, audit events ------
 
 def collect_account(subject: ExportSubject) -> ExportPart:
-    """The person's account and what the core recorded about them: 4 queries.
+    """The person's account and what the core recorded about them: 4 queries, 7 for their own copy.
 
     Their memberships with teams, invitations they sent, organisations they run, and audit events where they
-    acted (their sign-ins too, for their own export).
+    acted (their sign-ins too, for their own export); for their own copy also their two-factor methods (what
+    kind, when added and last used, never a secret), their links to identity providers with what those said
+    about them, and their recorded sessions.
     """
     person = subject.person
     account = {"email": person.email, "display_name": person.display_name, "name": person.name,
@@ -144,13 +149,29 @@ def collect_account(subject: ExportSubject) -> ExportPart:
         "team": e.team.name if e.team else "", "changes": e.changes, "from_address": e.ip_address,
         "browser": e.user_agent,
     } for e in events]  # query: audit events where they acted
+    records = {}
+    if subject.for_themselves:
+        records = {
+            "sign_in_methods": [{"method": a.type, "added": a.created_at, "last_used": a.last_used_at}
+                                for a in Authenticator.objects.filter(user=person).order_by("created_at", "pk")],
+            # query: their two-factor methods (never their secrets)
+            "identity_provider_links": [{"provider": link.provider, "id_there": link.uid,
+                                         "first_sign_in": link.date_joined, "last_sign_in": link.last_login,
+                                         "what_it_said": link.extra_data}
+                                        for link in SocialAccount.objects.filter(user=person).order_by("pk")],
+            # query: their links to identity providers
+            "sessions": [{"from_address": s.ip, "browser": s.user_agent, "signed_in": s.created_at,
+                          "last_seen": s.last_seen_at}
+                         for s in UserSession.objects.filter(user=person).order_by("created_at", "pk")],
+            # query: the sign-ins "Your sessions" lists
+        }
     lines = [f"- **E-mail:** {person.email}", f"- **Name:** {person.name}", f"- **Time zone:** {person.time_zone}",
              f"- **Joined Charter:** {when(person.date_joined)}"]
     teams = [f"- {m['team']} ({m['organisation']}): {', '.join(m['roles'])} since {when(m['joined'])}"
              for m in memberships]
     return ExportPart(
         records={"account": [account], "memberships": memberships, "invitations_sent": invitations,
-                 "organisations_administered": admin_of, "audit_events": audit_events},
+                 "organisations_administered": admin_of, "audit_events": audit_events, **records},
         documents={"account": document("Your account", ["\n".join(lines),
                                                         "## Your teams\n\n" + ("\n".join(teams) or "None.")])},
     )

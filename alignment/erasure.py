@@ -38,6 +38,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from allauth.usersessions.models import UserSession
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -345,7 +349,8 @@ def erase_personal_fields(subject: ErasureSubject) -> bool:
 
 
 def erase_core(subject: ErasureSubject) -> dict[str, int]:
-    """The core's rows about the person: the audit trail, sessions, exports, invitations, notices, lockout, admin log."""
+    """The core's rows about the person: the audit trail, sessions, exports, invitations, notices, lockout, admin log,
+    and allauth's (two-factor methods, identity provider links, addresses, session records)."""
     person = subject.person
     email = subject.email
     data_exports, _ = DataExport.objects.filter(Q(person=person) | Q(requested_by=person)).delete()
@@ -355,6 +360,12 @@ def erase_core(subject: ErasureSubject) -> dict[str, int]:
     invitations = Invitation.objects.filter(email__iexact=email).update(email=subject.placeholder)
     lockout = sum(model.objects.filter(username__iexact=email).delete()[0]
                   for model in (AccessAttempt, AccessLog, AccessFailureLog))
+    # allauth's rows: sign-in methods (secrets and passkeys), links to identity providers (with what they said
+    # about the person), the addresses it knew, the sessions it listed.
+    methods, _ = Authenticator.objects.filter(user=person).delete()
+    links, _ = SocialAccount.objects.filter(user=person).delete()
+    addresses, _ = EmailAddress.objects.filter(user=person).delete()
+    session_records, _ = UserSession.objects.filter(user=person).delete()
     user_type = ContentType.objects.get_for_model(User)
     admin_log = LogEntry.objects.filter(content_type=user_type, object_id=str(person.pk)).update(
         object_repr=FORMER_MEMBER)
@@ -362,7 +373,9 @@ def erase_core(subject: ErasureSubject) -> dict[str, int]:
                             ["object_repr", "change_message"], subject)
     return {"audit event": erase_from_audit_trail(subject), "session": services.end_sessions(person),
             "data export": data_exports, "notice": notices, "deactivation record": deactivations,
-            "invitation": invitations, "sign-in record": lockout, "admin log entry": admin_log}
+            "invitation": invitations, "sign-in record": lockout, "admin log entry": admin_log,
+            "sign-in method": methods, "identity provider link": links, "e-mail address record": addresses,
+            "session record": session_records}
 
 
 def erase_from_audit_trail(subject: ErasureSubject) -> int:

@@ -11,6 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from allauth.usersessions.models import UserSession
 from axes.models import AccessLog
 from django.apps import apps
 from django.db import connection, models
@@ -233,6 +237,12 @@ def seed_erin_everywhere(erin, leader, member, team, other_team) -> None:
                  request=request)
     AccessLog.objects.create(username=ERIN_EMAIL, ip_address=ERIN_IP, user_agent="ErinBrowser/1.0",
                              http_accept="*/*", path_info="/accounts/login/", attempt_time=timezone.now())
+    # What allauth keeps: her address, an authenticator app, a link to her organisation's provider, a session.
+    EmailAddress.objects.create(user=erin, email=ERIN_EMAIL, verified=True, primary=True)
+    Authenticator.objects.create(user=erin, type=Authenticator.Type.TOTP, data={"secret": "ERINSECRET"})
+    SocialAccount.objects.create(user=erin, provider="org1", uid=ERIN_EMAIL,
+                                 extra_data={"userinfo": {"email": ERIN_EMAIL, "name": ERIN_NAME}})
+    UserSession.objects.create(user=erin, session_key="erin-session", ip=ERIN_IP, user_agent="ErinBrowser/1.0")
     export = data_export.request_export(person=erin, actor=erin)
     data_export.build_export(export.pk)
     data_export.request_export(person=erin, actor=leader, organisation=team.organisation)
@@ -264,7 +274,7 @@ def test_no_personal_field_survives_and_the_team_pages_show_former_member(
     with django_capture_on_commit_callbacks(execute=True):
         assert run_on_the_day(frozen, erin).erased == 1
 
-    assert survivors(ERIN_EMAIL, ERIN_NAME, ERIN_IP) == []
+    assert survivors(ERIN_EMAIL, ERIN_NAME, ERIN_IP, "ERINSECRET") == []
     erin.refresh_from_db()
     assert erin.email == f"erased-{erin.pk}@erased.invalid" and erin.name == "Former member"
     assert not erin.has_usable_password() and not erin.is_active and erin.last_login is None
