@@ -119,7 +119,7 @@ def update_organisation_settings(
         if diff := audit.changed(before, changes):
             audit.record(AuditKind.ORGANISATION_SETTINGS_CHANGED, organisation=organisation, actor=actor,
                          summary=f"Settings of {organisation.name} changed: {', '.join(diff)}", changes=diff)
-        if mfa_required and not before["mfa_required"]:
+        if mfa_required is not None and mfa_required != before["mfa_required"]:
             transaction.on_commit(two_factor.policy_changed)
     return organisation
 

@@ -24,6 +24,7 @@ from alignment.models import Membership, Organisation
 DUE = "two_factor_due"  # session: the names of the organisations that require it, while none is set up
 CHECKED = "two_factor_checked"  # session: when `DUE` was worked out
 POLICY_STAMP = "two-factor-policy-changed"
+ANYWHERE = "two-factor-required-anywhere"
 # A provider that says it checked a second factor ("amr" of RFC 8176) is enough on its own.
 STRONG_AMR = {"mfa", "otp", "hwk", "swk", "sc", "fpt"}
 PASSES = ("/accounts/2fa/", "/accounts/logout/", "/accounts/reauthenticate/", "/static/", "/health/")
@@ -55,6 +56,16 @@ def second_steps(user) -> SecondSteps:
                        recovery_codes=Authenticator.Type.RECOVERY_CODES in types)
 
 
+def required_anywhere() -> bool:
+    """Whether any organisation requires two-factor sign-in: kept a minute in the cache, so that a sign-in where
+    none does (most of them) costs no query. `policy_changed` forgets it at once."""
+    flag = cache.get(ANYWHERE)
+    if flag is None:
+        flag = Organisation.objects.filter(mfa_required=True).exists()
+        cache.set(ANYWHERE, flag, timeout=60)
+    return flag
+
+
 def requiring_organisations(user) -> list[str]:
     """The organisations of `user` that require two-factor sign-in (1 query)."""
     in_a_team = Membership.objects.filter(user=user, team__organisation=OuterRef("pk"))
@@ -73,7 +84,7 @@ def owed(user, *, claims: dict | None = None) -> list[str]:
     amr = set((claims or {}).get("amr") or [])
     if amr & STRONG_AMR:
         return []
-    required = requiring_organisations(user)
+    required = requiring_organisations(user) if required_anywhere() else []
     if not required or has_second_factor(user):
         return []
     return required
@@ -96,7 +107,9 @@ note_removed = note_added
 
 
 def policy_changed() -> None:
-    """Every signed-in session checks again at its next request (an organisation turned the requirement on)."""
+    """Every signed-in session checks again at its next request (an organisation turned the requirement on or
+    off)."""
+    cache.delete(ANYWHERE)
     cache.set(POLICY_STAMP, time.time(), timeout=None)
 
 
