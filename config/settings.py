@@ -376,6 +376,9 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# How often a live retrospective board asks what changed (seconds); the browser tests shorten it.
+RETRO_POLL_SECONDS = float(env_str("RETRO_POLL_SECONDS", "2"))
+
 # Sign-in lockout (django-axes, see alignment/lockout.py): LOGIN_FAILURE_LIMIT wrong
 # passwords for one address from one IP address, or from one IP address in all, refuse every
 # login for it until LOGIN_COOLOFF_MINUTES pass without another try; past the limit, tries at

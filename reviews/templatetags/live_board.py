@@ -14,6 +14,7 @@ and nothing more.
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.template.base import Node, NodeList, Parser, Token
 
 from reviews.retro.live import mark_board, mark_region
@@ -56,3 +57,9 @@ def board(parser: Parser, token: Token) -> BoardNode:
     nodelist = parser.parse(("endboard",))
     parser.delete_first_token()
     return BoardNode(nodelist)
+
+
+@register.simple_tag
+def poll_every() -> str:
+    """How often the board asks what changed, as htmx's trigger says it (`RETRO_POLL_SECONDS`, 2 by default)."""
+    return f"every {settings.RETRO_POLL_SECONDS:g}s"

@@ -204,7 +204,6 @@ def targets(team, other_team, leader, member, facilitator, admin, make_invitatio
         "webhook_id": TeamWebhook.objects.create(team=team, url="https://hooks.example.com/services/T0/B0/x1y2z3",
                                                  events=["charter_ratified"]).pk,
         "token": token,
-        "export_token": member_data_export(member),
     }
 
 
@@ -235,8 +234,10 @@ def test_table_covers_every_url_of_the_app():
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("url_name", ANSWERS)
 def test_each_person_gets_the_answer_in_the_table(
-    url_name, actor, targets, as_actor, outsider, stranger
+    url_name, actor, targets, as_actor, outsider, stranger, member
 ):
+    if "export_token" in URL_KWARGS.get(url_name, ()):  # a copy of his data is built only where a URL needs it
+        targets["export_token"] = member_data_export(member)
     url = reverse(url_name, kwargs={key.partition("=")[0]: targets[key.partition("=")[2] or key]
                                     for key in URL_KWARGS.get(url_name, ())})
     client = as_actor(actor)

@@ -75,3 +75,9 @@ def ratified_charter(proposed_charter, leader):
     from charters import services
 
     return services.ratify(charter=proposed_charter, actor=leader, despite_gaps=True)
+
+
+@pytest.fixture(autouse=True)
+def _live_boards_poll_faster(settings):
+    """A board polls every half second here: the journeys wait for the next poll many times over."""
+    settings.RETRO_POLL_SECONDS = 0.5
