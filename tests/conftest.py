@@ -80,6 +80,16 @@ def frozen(monkeypatch):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """allauth's clock for authenticator codes and its limits on tries, moved by the test (tests/authenticator.py)."""
+    from tests.authenticator import Clock, move_allauths_time
+
+    clock = Clock()
+    move_allauths_time(monkeypatch, clock)
+    return clock
+
+
+@pytest.fixture
 def make_user(db):
     from alignment.models import User
 

@@ -7,13 +7,10 @@ computed with allauth's own TOTP functions; the `clock` moves allauth's time ins
 
 from __future__ import annotations
 
-import time
-from types import SimpleNamespace
-
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +18,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from alignment import services, two_factor
 from alignment.models import AuditEvent, AuditKind
+from tests.authenticator import code
 
 pytestmark = pytest.mark.django_db
 
@@ -32,33 +30,6 @@ SESSIONS_URL = reverse("usersessions_list")
 HOME_URL = reverse("home")
 TEAM_URL = reverse("team", args=["harbour", "platform"])
 SETTINGS_URL = reverse("organisation_settings", args=["harbour"])
-
-
-class Clock:
-    """allauth's clock for codes and for its limits on tries, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = float(int(time.time()) // 30 * 30)  # the start of a code's 30 seconds
-
-    def time(self) -> float:
-        return self.now
-
-    def move(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    clock = Clock()
-    moved = SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr("allauth.mfa.totp.internal.auth.time", moved)
-    monkeypatch.setattr("allauth.core.internal.ratelimit.time", moved)
-    return clock
-
-
-def code(secret: str, clock: Clock) -> str:
-    """What an authenticator app shows now."""
-    return format_hotp_value(hotp_value(secret, int(clock.now) // 30))
 
 
 def log_in(client: Client, email: str, password: str = "password"):

@@ -5,16 +5,14 @@ real provider is. What Charter does is checked in its database, what the person 
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from alignment.models import AuditEvent, AuditKind, Membership, Role, User
+from tests.browser.single_sign_on import continue_to_provider, open_page
 from tests.saml_provider.fixtures import connect_saml_provider, saml_idp, saml_idp_running  # noqa: F401 (fixtures)
 from tests.saml_provider.server import KeyPair, Person
 
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
 @pytest.fixture
 def harbour_sign_in(connect_saml_provider, saml_idp, organisation, team, settings):  # noqa: F811
     """`harbour_sign_in(*people, **row_fields)`: Harbour Health's SAML provider, claiming harbour.example."""
@@ -23,21 +21,6 @@ def harbour_sign_in(connect_saml_provider, saml_idp, organisation, team, setting
         return connect_saml_provider(organisation, *people, domains=["harbour.example"], **row_fields)
 
     return connect
-
-
-def open_page(browser: Browser, *, javascript: bool = True, viewport: dict | None = None) -> Page:
-    page = browser.new_context(java_script_enabled=javascript, viewport=viewport or DESKTOP).new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def continue_to_provider(page: Page, live_server, email: str) -> None:
-    """On Charter's login page, the address alone, then allauth's "Continue" on to the provider."""
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_role("heading", name="Log in through Harbour Sign-In")).to_be_visible()
-    page.get_by_role("button", name="Continue").click()
 
 
 def sign_in_at_provider(page: Page, idp, email: str) -> None:

@@ -6,15 +6,13 @@ browser."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from alignment.models import AuditEvent, AuditKind, Membership, Role, User
+from tests.browser.single_sign_on import continue_to_provider, open_page
 from tests.oidc_provider.fixtures import Person, connect_identity_provider, oidc_provider  # noqa: F401 (fixtures)
 
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
 @pytest.fixture
 def harbour_sign_in(connect_identity_provider, oidc_provider, organisation, team, live_server,  # noqa: F811
                     settings):
@@ -25,21 +23,6 @@ def harbour_sign_in(connect_identity_provider, oidc_provider, organisation, team
                                          domains=["example.com"], name="Harbour Sign-In", **row_fields)
 
     return connect
-
-
-def open_page(browser: Browser, *, javascript: bool = True, viewport: dict | None = None) -> Page:
-    page = browser.new_context(java_script_enabled=javascript, viewport=viewport or DESKTOP).new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
-def continue_to_provider(page: Page, live_server, email: str) -> None:
-    """On Charter's login page, the address alone, then allauth's "Continue" on to the provider."""
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_role("heading", name="Log in through Harbour Sign-In")).to_be_visible()
-    page.get_by_role("button", name="Continue").click()
 
 
 def sign_in_with_password(page: Page, live_server, email: str) -> None:

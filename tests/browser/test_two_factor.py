@@ -8,42 +8,16 @@ Chromium's virtual authenticator. `clock` moves allauth's time so the app shows 
 from __future__ import annotations
 
 import re
-import time
-from types import SimpleNamespace
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Page, expect
+
+from tests.authenticator import Clock
+from tests.authenticator import code as app_code
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(int(time.time()) // 30 * 30)
-
-    def time(self) -> float:
-        return self.now
-
-    def move(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    """allauth's clock for codes and for its limits on tries (the live server runs in this process)."""
-    clock = Clock()
-    moved = SimpleNamespace(time=clock.time, monotonic=time.monotonic, sleep=time.sleep)
-    monkeypatch.setattr("allauth.mfa.totp.internal.auth.time", moved)
-    monkeypatch.setattr("allauth.core.internal.ratelimit.time", moved)
-    return clock
-
-
-def app_code(secret: str, clock: Clock) -> str:
-    """What the person's authenticator app shows now."""
-    return format_hotp_value(hotp_value(secret, int(clock.now) // 30))
 
 
 def fits_the_screen(page: Page) -> None:
