@@ -260,10 +260,10 @@ class ThrottledLoginForm(LoginForm):
             return self.cleaned_data
         cleaned = super().clean()
         if self.user is not None and provider is not None and provider.sso_required:
-            if refusal := sso.password_refusal(email, self.user):
+            if refusal := sso.refusal_of_password(provider, self.user):
                 self.single_sign_on, self.user = provider, None
                 raise forms.ValidationError(refusal, code="single_sign_on_required")
-            self.break_glass = provider
+            self.break_glass = provider  # an admin: the break-glass way in
         return cleaned
 
 

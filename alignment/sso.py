@@ -52,12 +52,12 @@ def provider_by_id(provider_id: str) -> IdentityProvider | None:
     return IdentityProvider.objects.select_related("organisation").filter(organisation_id=int(number)).first()
 
 
-def password_refusal(email: str, user: User | None) -> str:
-    """Why a password may not sign this address in (SSO required for its domain), or "" when it may.
+def refusal_of_password(provider: IdentityProvider | None, user: User | None) -> str:
+    """Why a password may not sign someone in whose domain `provider` claims, or "" when it may (0–1 query).
 
-    The organisation's admins keep their password: without it nobody could fix a broken provider.
+    Only "SSO required" refuses it, and never to the organisation's admins: without their password nobody could
+    fix a broken provider (the break-glass way in).
     """
-    provider = provider_for_email(email)
     if provider is None or not provider.sso_required:
         return ""
     if user is not None and provider.organisation.admins.filter(pk=user.pk).exists():
@@ -66,10 +66,15 @@ def password_refusal(email: str, user: User | None) -> str:
             f"Use “Continue with {provider.name}” below.")
 
 
+def password_refusal(email: str, user: User | None) -> str:
+    """`refusal_of_password` for the provider of this address's domain."""
+    return refusal_of_password(provider_for_email(email), user)
+
+
 def is_break_glass(email: str, user: User) -> IdentityProvider | None:
     """The provider an admin just bypassed with their password, when SSO is required for their domain."""
     provider = provider_for_email(email)
-    if provider is not None and provider.sso_required and provider.organisation.admins.filter(pk=user.pk).exists():
+    if provider is not None and provider.sso_required and not refusal_of_password(provider, user):
         return provider
     return None
 
