@@ -13,6 +13,8 @@ from tests.browser.single_sign_on import continue_to_provider, open_page
 from tests.oidc_provider.fixtures import Person, connect_identity_provider, oidc_provider  # noqa: F401 (fixtures)
 
 PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def harbour_sign_in(connect_identity_provider, oidc_provider, organisation, team, live_server,  # noqa: F811
                     settings):
@@ -166,3 +168,46 @@ def test_a_deactivated_person_coming_back_through_the_provider_is_refused(
         page.context.close()
     assert not Membership.objects.filter(user=member).exists()
     assert not AuditEvent.objects.filter(kind=AuditKind.SINGLE_SIGN_ON).exists()
+
+
+@pytest.mark.browser
+def test_an_admin_connects_the_provider_and_a_colleague_then_signs_in_through_it(
+    browser, live_server, log_in, oidc_provider, organisation, team, admin, settings  # noqa: F811
+):
+    settings.SITE_URL = live_server.url  # the address people use, which the page gives to register
+    page = open_page(browser)
+    try:
+        # Ada, the organisation's admin, opens Sign-in from the organisation's page.
+        log_in(page, "admin@example.com", organisation.get_absolute_url())
+        page.get_by_role("link", name="Sign-in", exact=True).click()
+        expect(page.get_by_role("heading", name="Sign-in and provisioning")).to_be_visible()
+        # She registers Charter at her provider with the redirect URI the page gives…
+        redirect_uri = page.locator("code", has_text="/login/callback/").inner_text()
+        oidc_provider.seed(redirect_uri=redirect_uri,
+                           people=[Person("nia@example.com", name="Nia Okafor", claims={"groups": ["engineering"]})])
+        # …and types what the provider gave her.
+        page.get_by_label("Name on the sign-in button").fill("Harbour Sign-In")
+        page.get_by_label("Issuer URL").fill(oidc_provider.issuer)
+        page.get_by_label("Client ID").fill(oidc_provider.client_id)
+        page.get_by_label("Client secret").fill(oidc_provider.client_secret)
+        page.get_by_label("E-mail domains").fill("example.com")
+        page.get_by_label("Groups → teams").fill("engineering = platform member")
+        page.get_by_role("button", name="Turn on single sign-on").click()
+        expect(page.get_by_text("Sign-in settings saved.")).to_be_visible()
+        expect(page.get_by_text("sign in through Harbour Sign-In")).to_be_visible()
+    finally:
+        page.context.close()
+
+    page = open_page(browser)
+    try:
+        # Nia, new, signs in through it and lands in the team her group maps to.
+        continue_to_provider(page, live_server, "nia@example.com")
+        sign_in_at_provider(page, "nia@example.com")
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        expect(page.get_by_role("link", name="Platform").first).to_be_visible()
+    finally:
+        page.context.close()
+
+    nia = User.objects.get(email="nia@example.com")
+    assert Membership.objects.get(team=team, user=nia).roles == [Role.MEMBER]
+    assert AuditEvent.objects.filter(kind=AuditKind.IDENTITY_PROVIDER_CHANGED, actor=admin).exists()
