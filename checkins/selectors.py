@@ -21,7 +21,7 @@ from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
 from alignment.weeks import TeamWeek
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, NonNegotiable
-from charters.selectors import Reading, WeekReading, active_key_results_at, readings_by_week
+from charters.selectors import LatestProgress, Reading, WeekReading, active_key_results_at, readings_by_week
 from charts import svg as charts
 from checkins import permissions, pulse
 from checkins.content import fingerprint
@@ -151,20 +151,42 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
 
 def _goals_and_key_results(charters, *, owner) -> tuple[list[Goal], list[KeyResult]]:
     """The goals of `charters` (objective and owner), and the key results of those `owner` owns (what the form
-    shows of them), in their order: 1 query, each goal joined to its key results."""
+    shows of them), in their order: 1 query, each goal joined to its key results.
+
+    Each key result comes with where it stands (`kr.latest`, a `LatestProgress`), as the charter page shows
+    it (`charters.selectors.attach_latest_progress`): its lineage's latest reading, else the value typed in
+    the charter. The reading is read in the same query, one probe of the `is_latest` index per key result.
+    """
+    # One row at most (a lineage has one latest reading, a constraint): nothing to order.
+    latest = KeyResultProgress.objects.filter(
+        lineage_id=Coalesce(OuterRef("key_results__lineage_id"), OuterRef("key_results__pk")),
+        is_latest=True).order_by()
     goals: dict[int, Goal] = {}
     key_results = []
     for row in Goal.objects.filter(charter__in=charters).order_by("position", "pk", "key_results__position",
                                                                      "key_results__pk").values(
-            "pk", "objective", "owner_id", "key_results__pk", "key_results__metric", "key_results__unit",
-            "key_results__target_value"):
+            "pk", "objective", "owner_id", "key_results__pk", "key_results__lineage_id", "key_results__metric",
+            "key_results__unit", "key_results__start_value", "key_results__target_value",
+            "key_results__current_value", reading_value=Subquery(latest.values("value")[:1]),
+            reading_confidence=Subquery(latest.values("confidence")[:1]),
+            reading_recorded_at=Subquery(latest.values("recorded_at")[:1])):
         goal = goals.get(row["pk"])
         if goal is None:
             goal = goals[row["pk"]] = Goal(pk=row["pk"], objective=row["objective"], owner_id=row["owner_id"])
         if row["key_results__pk"] is not None and goal.owner_id == owner.pk:
-            key_results.append(KeyResult(pk=row["key_results__pk"], goal_id=goal.pk, metric=row["key_results__metric"],
-                                         unit=row["key_results__unit"],
-                                         target_value=row["key_results__target_value"]))
+            kr = KeyResult(pk=row["key_results__pk"], goal_id=goal.pk, lineage_id=row["key_results__lineage_id"],
+                           metric=row["key_results__metric"], unit=row["key_results__unit"],
+                           start_value=row["key_results__start_value"],
+                           target_value=row["key_results__target_value"],
+                           current_value=row["key_results__current_value"])
+            reading = None
+            if row["reading_confidence"]:
+                reading = KeyResultProgress(lineage_id=kr.lineage_key, value=row["reading_value"],
+                                            confidence=row["reading_confidence"],
+                                            recorded_at=row["reading_recorded_at"], is_latest=True)
+            value = reading.value if reading else kr.current_value
+            kr.latest = LatestProgress(value=value, percent=kr.progress_percent_at(value), progress=reading)
+            key_results.append(kr)
     return list(goals.values()), key_results
 
 

@@ -81,7 +81,8 @@ def test_this_week(login, member, crowd, people, django_assert_num_queries):
     client = login(member)
 
     # user, the person's memberships (team_access, and the header's team switcher), the non-negotiables of the
-    # charter in force, its goals with their key results, the team's people (who could help), this and last
+    # charter in force, its goals with their key results and each one's latest reading (where it stands, read
+    # by subqueries in the same query), the team's people (who could help), this and last
     # week's check-ins, their blockers, this week's key-result updates, the member's open commitments, the
     # replies to last week's (submitted) check-in with their authors, and the unread notifications count (the
     # header's bell).
