@@ -52,10 +52,15 @@ CARD_WRITERS = ["leader@example.com", "member@example.com", "facilitator@example
 CHECKING_IN = ["member@example.com", "facilitator@example.com", "hannah.becker@example.com",
                "kwame.mensah@example.com", "grace.adeyemi@example.com"]
 
-# Platform's next retrospective, which the demo leaves set up, is taken to "Collect" as its facilitator
-# would (start, review last session's actions, move on); then the URLs the posts need.
-TO_COLLECT = """
+# The database file: migrated and seeded in the one process that then takes Platform's next retrospective,
+# which the demo leaves set up, to "Collect" as its facilitator would (start, review last session's actions,
+# move on), and prints the URLs the posts need. (Each start of Django costs about 2 s.)
+PREPARE = """
 import json
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("seed_demo")
+
 from django.urls import reverse
 from alignment.models import Team, User
 from reviews.models import RetroAction, RetroPrompt, Retrospective
@@ -183,9 +188,7 @@ def test_cards_and_check_ins_sent_in_the_same_instant_are_all_kept(tmp_path):
            "DJANGO_SETTINGS_MODULE": "config.settings"}
     for name in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY"):
         env.pop(name, None)  # the embedded default: SQLite, local memory, console email, no broker needed
-    _manage(env, "migrate", "--no-input", "-v", "0")
-    _manage(env, "seed_demo")
-    session = json.loads(_manage(env, "shell", "-v", "0", "-c", TO_COLLECT).strip().splitlines()[-1])
+    session = json.loads(_manage(env, "shell", "-v", "0", "-c", PREPARE).strip().splitlines()[-1])
 
     port = _free_port()
     base = f"http://{HOST}:{port}"

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import SESSION_KEY
 from django.core.management import CommandError, call_command
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from alignment.models import Membership, Organisation, Role, Team, User
@@ -60,45 +61,6 @@ def test_creates_one_organisation_three_teams_and_a_dozen_people(seed):
     ]
     assert User.objects.count() >= 12
     assert all(team.memberships.filter(is_leader=True).exists() for team in Team.objects.all())
-
-
-def test_demo_logins_have_the_roles_the_readme_promises(seed):
-    seed()
-
-    assert roles_in("leader@example.com") == {"platform": [Role.LEADER]}
-    assert roles_in("member@example.com") == {"platform": [Role.MEMBER]}
-    assert Role.FACILITATOR in roles_in("facilitator@example.com")["platform"]
-    assert roles_in("outsider@example.com") == {"growth": [Role.MEMBER]}
-    assert (
-        Team.objects.get(slug="growth").organisation
-        == Team.objects.get(slug="platform").organisation
-    )
-
-
-@pytest.mark.parametrize("email", DEMO_LOGINS)
-def test_demo_logins_work_with_password_demo(email, seed, client):
-    seed()
-
-    response = client.post(reverse("login"), {"login": email, "password": "demo"})
-
-    assert response.status_code == 302
-    assert client.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
-
-
-def test_outsider_cannot_open_the_platform_team(seed, client):
-    seed()
-    client.post(reverse("login"), {"login": "outsider@example.com", "password": "demo"})
-
-    assert client.get(reverse("team", args=["harbour-health", "platform"])).status_code == 404
-
-
-def test_running_twice_changes_no_row_counts(seed):
-    seed()
-    first = row_counts()
-
-    seed()
-
-    assert row_counts() == first
 
 
 def test_refuses_with_debug_off(seed, settings):
@@ -156,3 +118,52 @@ def test_the_demo_has_a_second_admin_in_no_team(seed):
     assert not Membership.objects.filter(user=admin).exists()
     assert admin.check_password("demo")
     assert "admin@example.com" in output
+
+
+# The tests above seed into an empty database; those below read the demo seeded once for the module
+# (`demo_seeded_once`), each in a transaction of its own, and so come after all of them.
+
+
+@pytest.fixture(scope="module")
+def fast_passwords_while_seeding_once():
+    """The demo's passwords hashed as every test hashes them (tests/conftest.py), so that they log in."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture
+def seeded(fast_passwords_while_seeding_once, demo_seeded_once, db):  # in this order: hashers, then the seed
+    """The seeded demo, for a test that reads it (or changes it, inside its own rolled-back transaction)."""
+
+
+def test_demo_logins_have_the_roles_the_readme_promises(seeded):
+    assert roles_in("leader@example.com") == {"platform": [Role.LEADER]}
+    assert roles_in("member@example.com") == {"platform": [Role.MEMBER]}
+    assert Role.FACILITATOR in roles_in("facilitator@example.com")["platform"]
+    assert roles_in("outsider@example.com") == {"growth": [Role.MEMBER]}
+    assert (
+        Team.objects.get(slug="growth").organisation
+        == Team.objects.get(slug="platform").organisation
+    )
+
+
+@pytest.mark.parametrize("email", DEMO_LOGINS)
+def test_demo_logins_work_with_password_demo(email, seeded, client):
+    response = client.post(reverse("login"), {"login": email, "password": "demo"})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
+
+
+def test_outsider_cannot_open_the_platform_team(seeded, client):
+    client.post(reverse("login"), {"login": "outsider@example.com", "password": "demo"})
+
+    assert client.get(reverse("team", args=["harbour-health", "platform"])).status_code == 404
+
+
+def test_running_twice_changes_no_row_counts(seeded, seed):
+    first = row_counts()
+
+    seed()
+
+    assert row_counts() == first

@@ -10,12 +10,11 @@ is the whole cast's world: a superseded, a ratified and a proposed version.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from charters.models import (
     Response,
     Section,
 )
+from tests.migration_history import rolled_back_migrations
 
 ORG, TEAM = "harbour", "platform"
 
@@ -182,18 +182,16 @@ def charter_versions(team, leader, member, facilitator, write_charter) -> Versio
 
 
 @pytest.fixture
-def migrate():
+def migrate(transactional_db):
     """Move the charters app to a migration (None: the newest, which the models are) and return the apps as
-    they were there; back to the newest when the test ends. For the data migrations' tests."""
+    they were there. For the data migrations' tests: the first move opens a transaction that is rolled back
+    when the test ends (tests/migration_history.py), which puts the schema back without migrating again."""
+    with ExitStack() as stack:
+        walk = None
 
-    def to(target):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        target = target or executor.loader.graph.leaf_nodes()
-        executor.migrate(target)
-        return executor.loader.project_state(target).apps
+        def to(target):
+            nonlocal walk
+            walk = walk or stack.enter_context(rolled_back_migrations())
+            return walk.to(target)
 
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+        yield to

@@ -1,8 +1,9 @@
 """One confidence scale everywhere (on track / at risk / off track), and what the charter's editor types is a reading.
 
 The key-result editor asked 0–10 while progress and check-ins said three words; migration 0007 maps the old
-numbers (0–3 off track, 4–6 at risk, 7–10 on track) and back (2, 5, 8). A current value typed in the editor
-is recorded through `record_progress` (source "charter"), once per change, so every reader of readings sees it.
+numbers (0–3 off track, 4–6 at risk, 7–10 on track) and back (2, 5, 8), tested in test_migrations.py. A current
+value typed in the editor is recorded through `record_progress` (source "charter"), once per change, so every
+reader of readings sees it.
 """
 
 from __future__ import annotations
@@ -19,26 +20,7 @@ from tests.charters.conftest import charter_url
 from tests.charters.factories import complete_charter, ratified_charter
 
 pytestmark = pytest.mark.django_db
-BEFORE = [("charters", "0006_consent_rounds_end")]
-AFTER = [("charters", "0007_one_confidence_scale")]
 CHARTER = KeyResultProgress.Source.CHARTER
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_maps_the_numbers_to_words_and_back(migrate, team):
-    old = migrate(BEFORE)
-    Charter_, Goal_, KeyResult_ = (old.get_model("charters", name) for name in ("Charter", "Goal", "KeyResult"))
-    goal = Goal_.objects.create(charter=Charter_.objects.create(team_id=team.pk, number=1), objective="Reliable")
-    numbers = [0, 3, 4, 6, 7, 10, None]
-    made = [KeyResult_.objects.create(goal=goal, metric=f"Metric {n}", confidence=n).pk for n in numbers]
-
-    new = migrate(AFTER)
-    words = dict(new.get_model("charters", "KeyResult").objects.values_list("pk", "confidence"))
-    assert [words[pk] for pk in made] == ["off_track", "off_track", "at_risk", "at_risk", "on_track", "on_track", ""]
-
-    back = migrate(BEFORE)
-    numbers_again = dict(back.get_model("charters", "KeyResult").objects.values_list("pk", "confidence"))
-    assert [numbers_again[pk] for pk in made] == [2, 2, 5, 5, 8, 8, None]
 
 
 def test_the_editor_asks_the_three_words_not_a_number(team, leader):

@@ -321,37 +321,3 @@ def test_others_see_a_teams_ratified_purpose_but_nothing_of_its_drafts(login, ou
     assertNotContains(response, "secret new purpose")
     assertNotContains(response, "unratified purpose")
     assertContains(response, "No ratified charter yet.", count=2)  # Drafting, and Growth
-
-
-# The backfill ------------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_marks_existing_readings(migrate, team, leader):
-    old = migrate([("charters", "0003_key_result_progress")])
-    Charter, Goal, KeyResult, Progress = (old.get_model("charters", name)
-                                          for name in ("Charter", "Goal", "KeyResult", "KeyResultProgress"))
-    goal = Goal.objects.create(charter=Charter.objects.create(team_id=team.pk, number=1, state="ratified"),
-                               objective="Reliable records")
-    uptime, bookings, untouched = (KeyResult.objects.create(goal=goal, metric=m) for m in ("Uptime", "Bookings", "NPS"))
-    for kr in (uptime, bookings, untouched):
-        kr.lineage_id = kr.pk
-        kr.save()
-    now = timezone.now()
-    # Stored out of time order, two of them at the same moment (the later id comes after).
-    for kr, days_ago, confidence in [(uptime, 1, OFF_TRACK), (uptime, 10, ON_TRACK), (uptime, 5, AT_RISK),
-                                     (uptime, 5, ON_TRACK), (bookings, 3, AT_RISK)]:
-        Progress.objects.create(lineage_id=kr.pk, key_result_id=kr.pk, value=1, confidence=confidence,
-                                recorded_at=now - timedelta(days=days_ago))
-
-    new = migrate([("charters", "0005_progress_one_latest_per_lineage")])  # the constraint holds on them
-
-    rows = (new.get_model("charters", "KeyResultProgress").objects.order_by("lineage_id", "recorded_at", "pk")
-            .values_list("lineage_id", "confidence", "previous_confidence", "is_latest"))
-    assert list(rows) == [
-        (uptime.pk, ON_TRACK, "", False),
-        (uptime.pk, AT_RISK, ON_TRACK, False),
-        (uptime.pk, ON_TRACK, AT_RISK, False),
-        (uptime.pk, OFF_TRACK, ON_TRACK, True),
-        (bookings.pk, AT_RISK, "", True),
-    ]

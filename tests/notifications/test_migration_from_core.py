@@ -2,9 +2,11 @@
 
 Until the split, the six notification models were the core's (`alignment.Delivery`, …). Notifications
 0001 takes them over in Django's state only, and alignment 0008 drops them from the core's: the tables
-(`alignment_delivery`, …), their rows and their content types' ids stay. The test migrates the test
-database back to just before the move, writes rows through the historical `alignment.*` models, migrates
-forward to the latest state, and reads them back through `notifications.models`.
+(`alignment_delivery`, …), their rows and their content types' ids stay. The test builds the database as it
+was just before the move (the core and what it depends on, forward from nothing), writes rows through the
+historical `alignment.*` models, migrates the core and notifications forward to their latest state, and reads
+them back through `notifications.models`. All of it in a transaction that is rolled back
+(tests/migration_history.py), which leaves the test database as it was.
 """
 
 from __future__ import annotations
@@ -17,30 +19,15 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migration_history import rolled_back_migrations
+
 # The state as of the commit before the move: the core at its last migration with the six models,
-# the notifications app not there yet. Other apps stay where they are (none depends on the move).
+# the notifications app not there yet.
 BEFORE_THE_MOVE = [("alignment", "0007_page_revisions"), ("notifications", None)]
 MOVED = ["Notification", "Delivery", "NotificationPreference", "CalendarFeed", "TeamWebhook", "WebhookDelivery"]
 
 WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 TOKEN_HASH = hashlib.sha256(b"a calendar token handed out before the move").hexdigest()
-
-
-def migrate(targets) -> MigrationExecutor:
-    """Migrate the test database to `targets` with a fresh executor (it reads what is applied now)."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection)  # reloaded: it knows what is applied now
-
-
-def migrate_to_latest() -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def historical_apps(executor: MigrationExecutor):
-    """The models as the applied migrations describe them (here: as of alignment 0007)."""
-    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
 @dataclass
@@ -61,10 +48,8 @@ def create_rows_before_the_move(apps) -> BeforeTheMove:
     Team = apps.get_model("alignment", "Team")
     model = {name: apps.get_model("alignment", name) for name in MOVED}
 
-    # The content types such a database has for the core's models (a fresh test database has the
-    # notifications app's: start from the old ones, whatever was there).
-    moved = [name.lower() for name in MOVED]
-    ContentType.objects.filter(app_label__in=["alignment", "notifications"], model__in=moved).delete()
+    # The content types such a database has for the core's models (`migrate` made them after migrating;
+    # migrations alone make none).
     content_types = {name: ContentType.objects.create(app_label="alignment", model=name.lower()) for name in MOVED}
     Permission.objects.create(
         name="Can view team webhook", codename="view_teamwebhook", content_type=content_types["TeamWebhook"]
@@ -127,16 +112,16 @@ def create_rows_before_the_move(apps) -> BeforeTheMove:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # SQLite's foreign key checks go off outside a transaction
 def test_a_database_from_before_the_move_keeps_its_notifications_webhooks_and_calendar_tokens():
-    try:
-        executor = migrate(BEFORE_THE_MOVE)
-        apps = historical_apps(executor)
+    with rolled_back_migrations() as walk:
+        walk.start_empty()
+        apps = walk.to(BEFORE_THE_MOVE)
         assert ("alignment", "delivery") in {(m._meta.app_label, m._meta.model_name) for m in apps.get_models()}
         assert not any(m._meta.app_label == "notifications" for m in apps.get_models())
         before = create_rows_before_the_move(apps)
 
-        migrate_to_latest()
+        walk.to(walk.latest_of("alignment", "notifications"))
 
         from django.contrib.auth.models import Permission
         from django.contrib.contenttypes.models import ContentType
@@ -181,9 +166,6 @@ def test_a_database_from_before_the_move_keeps_its_notifications_webhooks_and_ca
         assert retry.pk > old_ids["WebhookDelivery"]
         with pytest.raises(IntegrityError), transaction.atomic():
             models.Delivery.objects.create(recipient=ada, kind="checkin_reminder", key="2026-W45")
-    finally:
-        # Later tests expect the latest schema (a transactional test only flushes rows).
-        migrate_to_latest()
 
 
 @pytest.mark.django_db(transaction=True)  # transactional too, so that pytest-django runs it after the above
