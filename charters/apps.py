@@ -73,12 +73,13 @@ class ChartersConfig(AppConfig):
         schedule.register_preview(rounds.next_times)  # consent reminders and closings (charters.tasks)
 
     def _register_webhook_event(self) -> None:
-        """A ratified version is posted to the team's chat webhooks that want it (`services.ratify` posts it)."""
+        """A ratified version is posted to the team's webhooks that want it (`services.ratify` posts it)."""
         from charters import webhooks as charter_webhooks
         from notifications import webhooks
 
         webhooks.register_webhook_event(charter_webhooks.RATIFIED, "Charter ratified",
-                                        "A new version of the charter is in force, with its purpose line.")
+                                        "A new version of the charter is in force, with its purpose line.",
+                                        type="charter.ratified")
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo`: every demo team's charter, with a consent round."""

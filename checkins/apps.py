@@ -106,12 +106,20 @@ class CheckinsConfig(AppConfig):
                                     audience=notifications.ANYONE)
         schedule.register_preview(commitment_reminders.next_times)
 
-        from checkins.webhooks import WEEK_SUMMARY
+        from checkins.webhooks import COMMITMENT_CHANGED, SUBMITTED, WEEK_SUMMARY
         from notifications import webhooks
 
         webhooks.register_webhook_event(WEEK_SUMMARY, "Check-in summary",
                                         "Each week, with the leaders' digest: how many checked in, open "
-                                        "blockers, falling confidence. Counts only, never anyone's words.")
+                                        "blockers, falling confidence. Counts only, never anyone's words.",
+                                        type="checkin.week_summary")
+        webhooks.register_webhook_event(SUBMITTED, "Check-in submitted",
+                                        "Each time someone submits (or updates) their check-in: who, for "
+                                        "which week, late or not. Never what it says.",
+                                        type="checkin.submitted", chat=False)
+        webhooks.register_webhook_event(COMMITMENT_CHANGED, "Commitment changed",
+                                        "A commitment made, asked for, accepted, declined, done, or "
+                                        "renegotiated.", type="commitment.changed", chat=False)
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters and decisions: twelve weeks of check-ins."""

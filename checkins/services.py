@@ -16,6 +16,7 @@ from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
 from charters.models import Charter, KeyResultProgress
 from charters.services import record_progress
+from checkins import webhooks
 from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry
 from checkins.locks import lock_blocker, lock_carried_blockers, lock_checkin, lock_commitment, lock_renegotiation
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply, refusal_to_edit
@@ -126,6 +127,7 @@ def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, conte
                                 source_ref=checkin.pk, recorded_at=now)
                 update.recorded_value, update.recorded_confidence = update.value, update.confidence
                 update.save(update_fields=["recorded_value", "recorded_confidence"])
+        webhooks.post_submitted(checkin, team=team, author=author)  # to the team's JSON webhooks, once this commits
     return checkin
 
 
@@ -424,6 +426,8 @@ def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, 
             tell_of_request(commitment, asked_by=actor, now=now)
         if commitment.overload_acknowledged_at is not None:
             tell_leaders_of_overload(commitment, now=now)
+        webhooks.post_commitment_changed(commitment, team=team, actor=actor,
+                                         change=webhooks.REQUESTED if commitment.is_requested else webhooks.CREATED)
         return commitment
 
 
@@ -489,6 +493,8 @@ def answer_request(*, commitment_id: int, team, actor, accept: bool, overload_no
         if accept and overload_note is not None:
             commitment.team, commitment.owner = team, actor  # already loaded
             tell_leaders_of_overload(commitment, now=now)
+        webhooks.post_commitment_changed(commitment, team=team, actor=actor,
+                                         change=webhooks.ACCEPTED if accept else webhooks.DECLINED)
     return commitment
 
 
@@ -504,6 +510,7 @@ def mark_commitment_done(*, commitment_id: int, team, actor, expected_version: i
             raise ActionRefused("This commitment changed since you loaded it; look at it again first.")
         commitment.state, commitment.version = Commitment.State.DONE, commitment.version + 1
         commitment.save(update_fields=["state", "version"])
+        webhooks.post_commitment_changed(commitment, team=team, actor=actor, change=webhooks.DONE)
     return commitment
 
 
@@ -534,6 +541,8 @@ def ask_to_renegotiate(*, commitment_id: int, team, actor, kind: str, reason: st
             proposed_standard=standard if kind == Renegotiation.Kind.RESCOPE else "",
             proposed_owner=new_owner if kind == Renegotiation.Kind.HAND_OVER else None)
         _tell_leaders_of(renegotiation, team=team, now=now)
+        webhooks.post_commitment_changed(commitment, team=team, actor=actor, change=webhooks.RENEGOTIATION_ASKED,
+                                         renegotiation=renegotiation)
         return renegotiation
 
 
@@ -572,6 +581,8 @@ def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, co
                              f"{renegotiation.get_kind_display()}: “{commitment.title}”",
             body=comment or "No comment.",
             url=reverse("checkins:commitment", args=[team.organisation.slug, team.slug, commitment.pk]))
+        webhooks.post_commitment_changed(commitment, team=team, actor=actor, renegotiation=renegotiation, change=(
+            webhooks.RENEGOTIATION_ACCEPTED if accept else webhooks.RENEGOTIATION_DECLINED))
     return renegotiation
 
 
@@ -685,4 +696,5 @@ def hand_over_on_leaving(sender, *, membership, successor, actor, now: datetime 
                   "when it is sorted."),
             url=f"{week_page}#blocker-{blocker.pk}"))
     notifications.deliver_many(messages, now=now)
+    webhooks.post_commitments_changed(commitments, team=team, change=webhooks.HANDED_OVER, actor=actor)
     return {"commitment": len(commitments), "blocker": len(blockers)}

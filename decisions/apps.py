@@ -30,6 +30,14 @@ class DecisionsConfig(AppConfig):
         register_week_source(my_week.source)
         notifications.register_calendar_source(review_dates)
 
+        # A proposal logged is posted to the team's webhooks that want it (`services.log_decision` posts it).
+        from decisions import webhooks as decision_webhooks
+        from notifications import webhooks
+
+        webhooks.register_webhook_event(decision_webhooks.LOGGED, "Decision logged",
+                                        "A proposal logged with the verdict the purpose gives it.",
+                                        type="decision.logged")
+
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after charters: decisions judged against each demo charter."""
         from decisions.demo import seed_decisions

@@ -13,6 +13,7 @@ from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused
 from alignment.models import AuditKind
 from charters.models import Goal, KeyResult
+from decisions import webhooks
 from decisions.models import Decision, DecisionOutcome
 from decisions.selectors import active_charter
 from decisions.signals import outcome_recorded
@@ -47,12 +48,14 @@ def log_decision(*, team, actor, title: str, description: str = "", purpose_effe
     # leaves any surrounding transaction usable.
     try:
         with transaction.atomic():
-            return Decision.objects.create(
+            decision = Decision.objects.create(
                 team=team, charter=active_charter(team), logged_by=actor, verdict=verdict, title=title,
                 description=description, purpose_effect=purpose_effect, metric_effect=metric_effect, goal=goal,
                 key_result=key_result, investment_amount=investment_amount, investment_until=investment_until,
                 review_on=review_on, idempotency_key=idempotency_key,
             )
+            webhooks.post_logged(decision)  # to the team's webhooks that want it, once this commits
+            return decision
     except IntegrityError:
         earlier = team.decisions.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if earlier is None:

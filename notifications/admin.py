@@ -4,24 +4,29 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import TeamWebhook, WebhookDelivery
-from notifications.webhooks import masked_url
+from notifications.webhooks import masked_secret, masked_url
 
 
 @admin.register(TeamWebhook)
 class TeamWebhookAdmin(admin.ModelAdmin):
-    """The address is a secret: shown masked, never edited here (a team's leaders replace it on its page)."""
+    """The address and the signing secret are secrets: shown masked, never edited here (a team's leaders replace
+    the address and roll the secret on its page)."""
 
-    list_display = ["__str__", "team", "masked_address", "events", "consecutive_failures", "disabled_at"]
-    list_filter = [("disabled_at", admin.EmptyFieldListFilter)]
+    list_display = ["__str__", "team", "format", "masked_address", "events", "consecutive_failures", "disabled_at"]
+    list_filter = ["format", ("disabled_at", admin.EmptyFieldListFilter)]
     search_fields = ["team__name"]
     list_select_related = ["team"]
-    fields = ["team", "masked_address", "events", "created_by", "created_at", "consecutive_failures",
-              "disabled_at", "disabled_reason"]
-    readonly_fields = ["team", "masked_address", "created_by", "created_at"]
+    fields = ["team", "format", "masked_address", "signing_secret", "events", "created_by", "created_at",
+              "consecutive_failures", "disabled_at", "disabled_reason"]
+    readonly_fields = ["team", "format", "masked_address", "signing_secret", "created_by", "created_at"]
 
     @admin.display(description=_("address"))
     def masked_address(self, webhook: TeamWebhook) -> str:
         return masked_url(webhook.url)
+
+    @admin.display(description=_("signing secret"))
+    def signing_secret(self, webhook: TeamWebhook) -> str:
+        return masked_secret(webhook) or "—"
 
     def has_add_permission(self, request) -> bool:
         return False

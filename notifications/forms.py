@@ -1,4 +1,4 @@
-"""Forms of the notification centre (what a person wants to be told, and when) and of a team's chat webhooks."""
+"""Forms of the notification centre (what a person wants to be told, and when) and of a team's webhooks."""
 
 from __future__ import annotations
 
@@ -68,32 +68,45 @@ class PreferencesForm(forms.Form):
         self.user.save(update_fields=["quiet_hours_start", "quiet_hours_end"])
 
 
-def _events_field() -> forms.MultipleChoiceField:
+def _events_field(format: str | None = None) -> forms.MultipleChoiceField:
+    """The events to choose from: a webhook's format's, or (`None`, a new webhook) every one, those for JSON
+    webhooks alone marked."""
+    def label(event: webhooks.WebhookEvent) -> str:
+        return event.label if format or event.chat else f"{event.label} (JSON only)"
+
+    offered = webhooks.events(format)
     return forms.MultipleChoiceField(
         label=_("Events to post"), widget=forms.CheckboxSelectMultiple,
-        choices=[(event.key, event.label) for event in webhooks.events()],
+        choices=[(event.key, label(event)) for event in offered],
         error_messages={"required": _("Choose at least one event to post.")},
-        help_text=" ".join(f"{event.label}: {event.description}" for event in webhooks.events()
-                           if event.description),
+        help_text=" ".join(f"{event.label}: {event.description}" for event in offered if event.description),
     )
 
 
 class WebhookForm(forms.Form):
-    """A new webhook: its address (https only) and the events it gets."""
+    """A new webhook: its format, its address (https only) and the events it gets."""
 
+    format = forms.ChoiceField(
+        label=_("Format"), choices=webhooks.Format.choices, initial=webhooks.Format.CHAT, widget=forms.RadioSelect,
+        required=False,  # left out: a chat webhook, as before there were two formats
+        help_text=_("Chat: a message in a Slack, Mattermost or other Slack-compatible channel. JSON (signed): "
+                    "each event as JSON for your own integration, signed with a secret shown once after adding."))
     url = forms.URLField(
         label=_("Webhook address"), max_length=500, assume_scheme="https",
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false",
                                      "placeholder": "https://hooks.slack.com/services/…"}),
-        help_text=_("The incoming-webhook address your chat gives you (Slack, Mattermost, or any "
-                    "Slack-compatible one), starting with https://. It is a secret: after saving, only its host "
-                    "and last four characters are shown."),
+        help_text=_("The incoming-webhook address your chat gives you, or your integration's endpoint, starting "
+                    "with https://. It may be a secret: after saving, only its host and last four characters "
+                    "are shown."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["events"] = _events_field()
-        self.fields["events"].initial = [event.key for event in webhooks.events()]
+        self.fields["events"].initial = [event.key for event in webhooks.events(webhooks.Format.CHAT)]
+
+    def clean_format(self) -> str:
+        return self.cleaned_data["format"] or webhooks.Format.CHAT
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
@@ -102,13 +115,22 @@ class WebhookForm(forms.Form):
             raise forms.ValidationError(refusal)
         return url
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "events" in cleaned and "format" in cleaned:
+            refusal = webhooks.refusal_of_events(cleaned["events"], cleaned["format"])
+            if refusal:
+                self.add_error("events", refusal)
+        return cleaned
+
 
 class WebhookEventsForm(forms.Form):
-    """Which events one webhook gets; its ids name the webhook, so that a page of them keeps its ids apart."""
+    """Which events one webhook gets (those of its format); its ids name the webhook, so that a page of them
+    keeps its ids apart."""
 
     def __init__(self, *args, webhook, **kwargs):
         self.webhook = webhook
         kwargs.setdefault("auto_id", f"id_webhook-{webhook.pk}-%s")
         kwargs.setdefault("initial", {"events": webhook.events})
         super().__init__(*args, **kwargs)
-        self.fields["events"] = _events_field()
+        self.fields["events"] = _events_field(webhook.format)

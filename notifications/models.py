@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -145,9 +146,19 @@ class CalendarFeed(models.Model):
 
 
 class TeamWebhook(models.Model):
-    """A chat incoming-webhook address a team's events are posted to."""
+    """An address a team's events are posted to: a chat's incoming webhook, or an integration's signed JSON endpoint.
+
+    A JSON webhook signs each post with its secret (`notifications.webhooks.signature`), kept sealed
+    (`alignment.sealed`) because it is needed to sign. After "Roll secret" the previous one still signs
+    until `previous_secret_until`, so a receiver can change over without missing a post.
+    """
+
+    class Format(models.TextChoices):
+        CHAT = "chat", _("Chat (Slack-compatible)")
+        JSON = "json", _("JSON (signed)")
 
     team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="webhooks")
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices, default=Format.CHAT)
     url = models.URLField(_("webhook address"), max_length=500,
                           help_text=_("The address is a secret: after saving, only its host and last characters "
                                       "are shown."))
@@ -159,17 +170,35 @@ class TeamWebhook(models.Model):
     consecutive_failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
     disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=200, blank=True)
+    # A JSON webhook's signing secret, sealed; the one it replaced signs too until `previous_secret_until`.
+    secret_sealed = models.TextField(blank=True, editable=False)
+    previous_secret_sealed = models.TextField(blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(_("previous secret accepted until"), null=True, blank=True,
+                                                 editable=False)
 
     class Meta:
         db_table = "alignment_teamwebhook"  # kept from when this model was the core's: no data moved
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(format__in=["chat", "json"]), name="webhook_format_valid"),
+            # A JSON webhook cannot post unsigned; a chat webhook has nothing to sign with.
+            models.CheckConstraint(condition=Q(format="json", secret_sealed__gt="") | Q(format="chat", secret_sealed=""),
+                                   name="webhook_secret_only_for_json"),
+        ]
 
     def __str__(self) -> str:
         return f"webhook {self.pk} of team {self.team_id}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:webhooks", args=[self.team.organisation.slug, self.team.slug])
+
     @property
     def is_active(self) -> bool:
         return self.disabled_at is None
+
+    @property
+    def is_signed(self) -> bool:
+        return self.format == self.Format.JSON
 
 
 class WebhookDelivery(models.Model):

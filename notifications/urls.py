@@ -24,4 +24,5 @@ urlpatterns = [
     path(team + "webhooks/<int:webhook_id>/enable/", views.team_webhook_enable, name="webhook_enable"),
     path(team + "webhooks/<int:webhook_id>/remove/", views.team_webhook_remove, name="webhook_remove"),
     path(team + "webhooks/<int:webhook_id>/test/", views.team_webhook_test, name="webhook_test"),
+    path(team + "webhooks/<int:webhook_id>/roll-secret/", views.team_webhook_roll, name="webhook_roll"),
 ]

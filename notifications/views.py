@@ -197,9 +197,11 @@ def calendar_feed_ics(request: HttpRequest, calendar_token: str) -> HttpResponse
     return response
 
 
-# A team's chat webhooks: list with delivery logs, add, choose events, turn back on, remove, send a test.
-# Managing them is part of managing the team (`Capability.MANAGE_TEAM`): its leaders, never while the
-# team is archived. Every action is a plain form post that redirects back to the page.
+# A team's webhooks: list with delivery logs, add, choose events, turn back on, remove, send a test, and roll a
+# JSON webhook's signing secret. Managing them is part of managing the team (`Capability.MANAGE_TEAM`): its
+# leaders, never while the team is archived. Every action is a plain form post that redirects back to the page,
+# except the two that make a signing secret: they answer with the page showing it whole, this once (never
+# kept in the session or a message, and the page is not cached: `PrivateCacheMiddleware`).
 
 def _access(request: HttpRequest, org_slug: str, team_slug: str) -> TeamAccess:
     return permissions.team_access(request.user, org_slug, team_slug, Capability.MANAGE_TEAM)
@@ -212,11 +214,15 @@ def _webhook(access: TeamAccess, webhook_id: int) -> TeamWebhook:
 
 
 def _page(request: HttpRequest, access: TeamAccess, *, add_form: WebhookForm | None = None,
-          bound: WebhookEventsForm | None = None, status: int = 200) -> HttpResponse:
+          bound: WebhookEventsForm | None = None, revealed: tuple[int, str] | None = None,
+          status: int = 200) -> HttpResponse:
+    """The page; `revealed` is (webhook id, its signing secret) just made, to show whole this once."""
     rows = webhooks.webhook_rows(access.team)
     for row in rows:
         row.form = bound if bound is not None and bound.webhook.pk == row.webhook.pk else \
             WebhookEventsForm(webhook=row.webhook)
+        if revealed is not None and revealed[0] == row.webhook.pk:
+            row.revealed_secret = revealed[1]
     may_add = len(rows) < webhooks.MAX_WEBHOOKS_PER_TEAM
     return render(request, "notifications/team_webhooks.html", {
         "team": access.team, "access": access, "rows": rows, "may_add": may_add,
@@ -233,10 +239,14 @@ def team_webhooks(request: HttpRequest, org_slug: str, team_slug: str) -> HttpRe
     if request.method == "POST" and form.is_valid():
         try:
             webhook = webhooks.add_webhook(team=access.team, actor=request.user, url=form.cleaned_data["url"],
-                                           events=form.cleaned_data["events"])
+                                           events=form.cleaned_data["events"], format=form.cleaned_data["format"])
         except ActionRefused as exc:
             form.add_error("url", str(exc))
         else:
+            if webhook.is_signed:
+                messages.success(request, f"Webhook {webhooks.masked_url(webhook.url)} added. Copy its signing "
+                                          "secret now: it is not shown again.")
+                return _page(request, access, revealed=(webhook.pk, webhooks.secret_of(webhook)))
             messages.success(request, f"Webhook {webhooks.masked_url(webhook.url)} added. Send it a test message "
                                       "to check that it reaches your channel.")
             return redirect("notifications:webhooks", org_slug, team_slug)
@@ -295,3 +305,20 @@ def team_webhook_test(request: HttpRequest, org_slug: str, team_slug: str, webho
         done=lambda _: f"Test message queued for {webhooks.masked_url(webhook.url)}. Its outcome shows under "
                        "Recent deliveries in a few seconds (reload the page).",
         back=reverse("notifications:webhooks", args=[org_slug, team_slug]))
+
+
+@login_required
+@require_POST
+def team_webhook_roll(request: HttpRequest, org_slug: str, team_slug: str, webhook_id: int) -> HttpResponse:
+    """Give a JSON webhook a new signing secret, shown whole on the page this answers with; the old one signs
+    too for a day."""
+    access = _access(request, org_slug, team_slug)
+    webhook = _webhook(access, webhook_id)
+    try:
+        secret = webhooks.roll_secret(webhook=webhook)
+    except ActionRefused as exc:
+        messages.info(request, str(exc))
+        return redirect("notifications:webhooks", org_slug, team_slug)
+    messages.success(request, f"{webhooks.masked_url(webhook.url)} has a new signing secret. Copy it now: it is not "
+                              "shown again. For 24 hours each post is signed with the old one too.")
+    return _page(request, access, revealed=(webhook.pk, secret))

@@ -80,11 +80,15 @@ class ReviewsConfig(AppConfig):
         schedule.register_preview(triggers.next_times)
 
         from notifications import webhooks
-        from reviews.webhooks import RETRO_SUMMARY
+        from reviews.webhooks import CYCLE_CLOSED, RETRO_SUMMARY
 
-        webhooks.register_webhook_event(RETRO_SUMMARY, "Retrospective summary",
+        webhooks.register_webhook_event(CYCLE_CLOSED, "Cycle closed",
+                                        "When a review cycle closes (a leader, or the scheduler at its end): "
+                                        "how many key results reached their target, and the next cycle.",
+                                        type="cycle.closed")
+        webhooks.register_webhook_event(RETRO_SUMMARY, "Retrospective closed",
                                         "When a retrospective closes: its themes by votes and its actions, "
-                                        "never who wrote a card.")
+                                        "never who wrote a card.", type="retrospective.closed")
 
     def seed_demo(self, organisation) -> None:
         """Asked by `manage.py seed_demo` after check-ins: two reviewed cycles per team, and a session to run."""

@@ -24,6 +24,7 @@ from charters import services as charter_services
 from charters.models import Charter, Goal, KeyResult
 from charters.selectors import latest_progress
 from checkins.models import Commitment
+from reviews import webhooks
 from reviews.amendments import in_force
 from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, ReviewCycle, ReviewTrigger
 from reviews.triggers import amendment_note
@@ -117,11 +118,12 @@ def close_due_cycles(cycles: list[ReviewCycle], *, now: datetime) -> list[Rollov
 
 
 def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: str = "") -> list[Rollover]:
-    """Close these open, locked cycles (teams loaded) and open the next of each (ten queries).
+    """Close these open, locked cycles (teams loaded) and open the next of each (eleven queries).
 
     Queries: the charters in force, the cycles' goals, the charters' goals, their key results, where
     each stands, the end of each key result (insert), the closed cycles (one update), the new cycles
-    (insert), their goals (insert), the commitments marked to carry over, and their links (insert).
+    (insert), their goals (insert), the commitments marked to carry over, and their links (insert); and the
+    teams' webhooks (1; the deliveries' few more only when one wants `cycle closed`).
     """
     charters = {c.team_id: c for c in Charter.objects.filter(team__in=[c.team_id for c in cycles]).active()}
     cycle_goals: dict[int, set[int]] = {}
@@ -181,6 +183,7 @@ def _close_locked(cycles: list[ReviewCycle], *, now: datetime, actor, summary: s
                                                                                              "commitment_id")
     CycleCommitment.objects.bulk_create([CycleCommitment(cycle=following_of[cycle_id], commitment_id=commitment)
                                          for cycle_id, commitment in carried], ignore_conflicts=True)
+    webhooks.post_cycles_closed(cycles, opened)  # to the team's webhooks that want it, once this commits
     return [Rollover(closed=cycle, opened=following_of[cycle.pk], already=False) for cycle in cycles]
 
 

@@ -1,4 +1,6 @@
-"""A chat's incoming webhook, played by a local HTTP server the test starts: never the internet.
+"""A chat's incoming webhook (or an integration's endpoint for signed JSON webhooks), played by a local HTTP server
+the test starts: never the internet. It keeps each request's path, headers and raw body, so a test can check a
+signature over the very bytes that arrived.
 
     with ChatServer() as chat:
         chat.answers = [500, 200]          # the next answers, in order; then 200

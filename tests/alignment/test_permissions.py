@@ -83,6 +83,9 @@ ANSWERS = {
     "notifications:webhook_enable": (LOGIN,   404,     404,     403,   403,        302, 404),
     "notifications:webhook_test":   (LOGIN,   404,     404,     403,   403,        302, 404),
     "notifications:webhook_remove": (LOGIN,   404,     404,     403,   403,        302, 404),
+    # Rolling a JSON webhook's secret answers with the page showing the new one (200); the table's is a chat
+    # webhook, so the leader is told it has none and sent back (302). tests/notifications/test_webhook_signed.py
+    "notifications:webhook_roll":   (LOGIN,   404,     404,     403,   403,        302, 404),
     # Whoever holds the link may read the invitation: the token is the permission.
     "invitation_accept":   (200,     200,     200,     200,   200,        200, 200),
     # Notifications are one person's own: someone else's is 404 (the target belongs to the member).
@@ -123,6 +126,7 @@ POSTED = {
     "notifications:webhook_enable": {},
     "notifications:webhook_test": {},
     "notifications:webhook_remove": CONFIRMED,
+    "notifications:webhook_roll": {},
     "team_restore": {},
     "notifications:read_all": {"up_to": 10**9},
     "notifications:snooze": {"action": "snooze"},
@@ -166,6 +170,7 @@ URL_KWARGS = {
     "notifications:webhook_enable": ("org_slug", "team_slug", "webhook_id"),
     "notifications:webhook_test": ("org_slug", "team_slug", "webhook_id"),
     "notifications:webhook_remove": ("org_slug", "team_slug", "webhook_id"),
+    "notifications:webhook_roll": ("org_slug", "team_slug", "webhook_id"),
     "invitation_accept": ("token",),
     "notifications:open": ("notification_id",),
     "notifications:unsubscribe": ("unsubscribe_token",),

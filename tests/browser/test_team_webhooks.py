@@ -17,8 +17,8 @@ def test_leader_adds_a_webhook_and_a_test_message_reaches_the_channel(page: Page
     with ChatServer() as chat:
         # Lena opens the team's settings and follows the webhooks link.
         log_in(page, "leader@example.com", f"/o/harbour/t/{team.slug}/settings/")
-        page.get_by_role("link", name="Manage chat webhooks").click()
-        expect(page.get_by_role("heading", name="Chat webhooks")).to_be_visible()
+        page.get_by_role("link", name="Manage webhooks").click()
+        expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
 
         # She first pastes an address without https: it is refused, what she typed stays.
         page.get_by_label("Webhook address").fill("http://hooks.example.com/services/T0/B0/abc")
@@ -28,12 +28,12 @@ def test_leader_adds_a_webhook_and_a_test_message_reaches_the_channel(page: Page
 
         # Then her chat's address (the local server, which the settings allow over http), retrospectives only.
         page.get_by_label("Webhook address").fill(chat.url)
-        page.get_by_label("Charter ratified").first.uncheck()
-        page.get_by_label("Check-in summary").first.uncheck()
+        for event in ("Charter ratified", "Decision logged", "Check-in summary", "Cycle closed"):
+            page.get_by_label(event).first.uncheck()
         page.get_by_role("button", name="Add webhook").click()
         masked = f"{chat.base}/…/9f2c"
         expect(page.get_by_role("heading", name=masked)).to_be_visible()
-        expect(page.get_by_text("Posts: Retrospective summary")).to_be_visible()
+        expect(page.get_by_text("Posts: Retrospective closed")).to_be_visible()
         assert SECRET_PATH not in page.content()
 
         # A test message goes out and the log says it was sent.

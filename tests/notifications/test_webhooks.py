@@ -466,8 +466,8 @@ def test_a_webhook_removed_while_posting_is_simply_gone(team, hook, chat, monkey
     delivery = queued(team)
     post_json = webhooks.post_json
 
-    def post_then_remove(url, body):
-        outcome = post_json(url, body)
+    def post_then_remove(url, body, headers):
+        outcome = post_json(url, body, headers)
         TeamWebhook.objects.filter(pk=hook.pk).delete()
         return outcome
 
