@@ -545,6 +545,10 @@ class AuditKind(models.TextChoices):
     PERSON_PROVISIONED = "person_provisioned", _("Person created by the identity provider")
     BREAK_GLASS_SIGN_IN = "break_glass_sign_in", _("Admin signed in with a password while single sign-on is required")
     PROVISIONING_TOKEN_MADE = "provisioning_token_made", _("Provisioning (SCIM) token made")
+    API_TOKEN_MADE = "api_token_made", _("API token made")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    API_CALL = "api_call", _("API call")
+    DATA_IMPORTED = "data_imported", _("Spreadsheet imported")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -152,6 +152,39 @@ def register_team_link(link: TeamLink) -> None:
         _team_links.append(link)
 
 
+@dataclass(frozen=True)
+class PageLink:
+    """A link a feature adds to a core page: `url_name` reversed with the page's own arguments."""
+
+    label: str
+    url_name: str
+    description: str = ""
+
+
+_profile_links: list[PageLink] = []
+_organisation_admin_links: list[PageLink] = []
+
+
+def register_profile_link(link: PageLink) -> None:
+    """A link in the profile's "Sign-in and security" list (`url_name` takes no argument)."""
+    if link not in _profile_links:
+        _profile_links.append(link)
+
+
+def profile_links() -> list[PageLink]:
+    return list(_profile_links)
+
+
+def register_organisation_admin_link(link: PageLink) -> None:
+    """A link in the organisation page's admin links (`url_name` takes the organisation's slug)."""
+    if link not in _organisation_admin_links:
+        _organisation_admin_links.append(link)
+
+
+def organisation_admin_links() -> list[PageLink]:
+    return list(_organisation_admin_links)
+
+
 _team_settings_sections: list[str] = []
 
 

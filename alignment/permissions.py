@@ -362,6 +362,7 @@ class OrganisationCapability(StrEnum):
     APPOINT_LEADERS = "appoint_leaders"  # make someone a leader of one of its teams, from People
     # its identity provider (single sign-on), the domains it claims, and the provisioning (SCIM) token
     CONFIGURE_SIGN_IN = "configure_sign_in"
+    MANAGE_SERVICE_TOKENS = "manage_service_tokens"  # make and revoke the organisation's API service tokens
 
 
 ORGANISATION_ADMIN_CAPABILITIES = frozenset(OrganisationCapability)
@@ -371,6 +372,7 @@ ORGANISATION_REFUSALS = {
     OrganisationCapability.DELETE_ACCOUNTS: "Only the organisation's admins delete people's accounts.",
     OrganisationCapability.APPOINT_LEADERS: "Only the organisation's admins make someone a team's leader here.",
     OrganisationCapability.CONFIGURE_SIGN_IN: "Only the organisation's admins configure how its people sign in.",
+    OrganisationCapability.MANAGE_SERVICE_TOKENS: "Only the organisation's admins make its API service tokens.",
 }
 
 

@@ -203,6 +203,7 @@ def _profile_page(request: HttpRequest, *, form=None, delete_form=None, status: 
         "form": form or ProfileForm(instance=request.user), "your_data": data_export.your_data(request.user),
         "valid_days": settings.DATA_EXPORT_VALID_DAYS, "deletion": erasure.deletion_status(request.user),
         "delete_form": delete_form or DeleteAccountForm(user=request.user),
+        "profile_links": panels.profile_links(),
     }, status=status)
 
 
@@ -306,6 +307,7 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
         "page_links": found.page_links,
         "searching": found.searching,
         "is_admin": found.is_admin,
+        "admin_links": panels.organisation_admin_links() if found.is_admin else [],
         "summaries": found.summaries,
         "nav_memberships": permissions.for_switcher(mine),
     })

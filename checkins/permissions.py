@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from checkins.models import Blocker, CheckIn, Commitment
 
@@ -30,6 +32,18 @@ def may_read_checkins_of(access: TeamAccess, person_id: int) -> bool:
 def may_read_checkin(access: TeamAccess, checkin: CheckIn) -> bool:
     """A draft is its writer's alone; a submitted check-in is read as `may_read_checkins_of` says."""
     return _is_authors(access, checkin) or (checkin.is_submitted and may_read_checkins(access))
+
+
+def readable_checkins(access: TeamAccess, checkins):
+    """`may_read_checkin` as a filter on a queryset of the team's check-ins, so a page of them is one query:
+    a draft is its writer's alone, a submitted one is read by readers of the team's check-ins.
+
+    tests/api/test_checkins.py holds it to `may_read_checkin` for every check-in of a week and every reader.
+    """
+    mine = Q(author=access.user) if access.in_team else Q(pk__in=[])
+    if may_read_checkins(access):
+        return checkins.filter(mine | Q(state=CheckIn.State.SUBMITTED))
+    return checkins.filter(mine)
 
 
 def may_see_replies(access: TeamAccess, checkin: CheckIn) -> bool:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_htmx",
     "axes",
+    "ninja",  # the API reference page (/api/v1/docs) from its own static files, not a CDN
     # Sign-in: allauth's login flow (with two-factor steps), passkeys, single sign-on and the sessions list.
     "allauth",
     "allauth.account",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "checkins",
     "reviews",
     "asks",
+    "api",
     "bench",
 ]
 
@@ -332,6 +334,8 @@ BEAT_HEARTBEAT_STALE_SECONDS = env_int("BEAT_HEARTBEAT_STALE_SECONDS", 300)
 # Team webhooks are https only, and never to a private or loopback address; hosts listed here may be
 # posted to over plain http and at any address (a chat server on this machine, the tests' local server).
 WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
+# The public API (/api/v1/): calls per token over a sliding window, counted in the shared cache.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 # "Download my data": the e-mailed link works this many days; then the daily purge deletes the zip.
