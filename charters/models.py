@@ -345,6 +345,8 @@ class Goal(CharterItem):
         verbose_name=_("contributes to which organisation goal"),
         help_text=_("The organisation goal this goal rolls up to, if any: one of the team's own organisation."),
     )
+    # Set by an import (transfer/), copied into amendments; the spreadsheet's id for it, so importing again updates it.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="", editable=False)
 
     class Meta(CharterItem.Meta):
         indexes = [
@@ -352,6 +354,11 @@ class Goal(CharterItem):
             # The organisation goals' tree: the team goals contributing to a page of organisation goals.
             models.Index(fields=["contributes_to"], condition=Q(contributes_to__isnull=False),
                          name="goal_contributes_to"),
+        ]
+        constraints = [
+            # An import finds a version's goal by the spreadsheet's id (the index serves that lookup).
+            models.UniqueConstraint(fields=["charter", "external_id"], condition=~Q(external_id=""),
+                                    name="goal_external_id_unique_per_version"),
         ]
 
     def __str__(self) -> str:
@@ -382,11 +389,16 @@ class KeyResult(CharterItem):
         help_text=_("How likely the target is reached this cycle. With the current value, it is recorded as a "
                     "progress reading."),
     )
+    # Set by an import (transfer/), copied into amendments; the spreadsheet's id for it, so importing again updates it.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="", editable=False)
 
     class Meta(CharterItem.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(confidence__in=["", *Confidence.values]),
                                    name="key_result_confidence_valid"),
+            # An import finds a goal's key result by the spreadsheet's id (the index serves that lookup).
+            models.UniqueConstraint(fields=["goal", "external_id"], condition=~Q(external_id=""),
+                                    name="key_result_external_id_unique_per_goal"),
         ]
         indexes = [models.Index(fields=["goal", "position"], name="kr_goal_position")]  # charter page
 
@@ -612,6 +624,9 @@ class KeyResultProgress(models.Model):
         _("confidence before"), max_length=10, choices=Confidence.choices, blank=True, editable=False,
         help_text=_("The confidence of the lineage's reading just before this one; empty for the first."),
     )
+    # Set by an import of key-result history (transfer/): the spreadsheet's id for the reading, so importing
+    # the same file again adds nothing.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("key-result progress")
@@ -630,6 +645,9 @@ class KeyResultProgress(models.Model):
             # latest reading, and the "confidence falling" filter, one index probe per key result.
             models.UniqueConstraint(fields=["lineage"], condition=Q(is_latest=True),
                                     name="kr_progress_one_latest_per_lineage"),
+            # An import finds a lineage's reading by the spreadsheet's id (the index serves that lookup).
+            models.UniqueConstraint(fields=["lineage", "external_id"], condition=~Q(external_id=""),
+                                    name="kr_progress_external_id_unique_per_lineage"),
         ]
         indexes = [
             # The latest progress per lineage (the charter page's scoreboard), and the history of a

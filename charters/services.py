@@ -156,13 +156,13 @@ def _copy_items(*, source: Charter, target: Charter) -> None:
     new_goals = Goal.objects.bulk_create(
         Goal(charter=target, origin=g, position=g.position, objective=g.objective,
              purpose_part=g.purpose_part, contributes_to_id=g.contributes_to_id, tradeoff=g.tradeoff,
-             owner_id=g.owner_id)
+             owner_id=g.owner_id, external_id=g.external_id)
         for g in content.goals
     )
     KeyResult.objects.bulk_create(
         KeyResult(goal=new_goal, origin=kr, lineage_id=kr.lineage_key, position=kr.position, metric=kr.metric,
                   unit=kr.unit, start_value=kr.start_value, target_value=kr.target_value,
-                  current_value=kr.current_value, confidence=kr.confidence)
+                  current_value=kr.current_value, confidence=kr.confidence, external_id=kr.external_id)
         for old_goal, new_goal in zip(content.goals, new_goals, strict=True)
         for kr in old_goal.key_results_list
     )

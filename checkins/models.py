@@ -56,12 +56,17 @@ class CheckIn(models.Model):
     version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Set by an import of check-in history (transfer/): the spreadsheet's id for it, so importing again updates it.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("check-in")
         ordering = ["-week", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["team", "author", "week"], name="checkin_unique_per_team_author_week"),
+            # An import finds the team's check-in by the spreadsheet's id (the index serves that lookup).
+            models.UniqueConstraint(fields=["team", "external_id"], condition=~Q(external_id=""),
+                                    name="checkin_external_id_unique_per_team"),
             models.CheckConstraint(condition=Q(state__in=["draft", "submitted"]), name="checkin_state_valid"),
             models.CheckConstraint(condition=Q(state="draft") | Q(submitted_at__isnull=False),
                                    name="checkin_submitted_has_time"),

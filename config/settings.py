@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "checkins",
     "reviews",
     "asks",
+    "transfer",
     "api",
     "bench",
 ]
@@ -309,6 +310,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Zips of data exports past their link's expiry are deleted (alignment/data_export.py).
     "data export purge": {"task": "alignment.tasks.purge_data_exports", "schedule": 86400.0,
                           "options": {"expires": 86000}},
+    # Organisation exports whose build was lost with a worker, or whose failed try is due again (transfer/).
+    "unfinished organisation exports": {"task": "transfer.tasks.finish_organisation_exports", "schedule": 60.0,
+                                        "options": {"expires": 55}},
+    # Organisation exports past their link's expiry are deleted.
+    "organisation export purge": {"task": "transfer.tasks.purge_organisation_exports", "schedule": 86400.0,
+                                  "options": {"expires": 86000}},
     # Accounts whose deletion day has come are erased, a batch at a time (alignment/erasure.py).
     "account erasure": {"task": "alignment.tasks.erase_due_accounts", "schedule": 86400.0,
                         "options": {"expires": 86000}},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("checkins.urls")),
     path("", include("reviews.urls")),
     path("", include("asks.urls")),
+    path("", include("transfer.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
