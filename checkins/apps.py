@@ -66,6 +66,7 @@ class CheckinsConfig(AppConfig):
 
         self._register_scheduled_kinds()
         self._register_calendar_source()
+        self._register_email_replies()
 
         # Someone leaving a team hands their commitments and blockers to a leader (alignment.services).
         from alignment.signals import member_carries, member_leaving
@@ -73,6 +74,21 @@ class CheckinsConfig(AppConfig):
 
         member_leaving.connect(hand_over_on_leaving, dispatch_uid="checkins.hand_over_on_leaving")
         member_carries.connect(carried_by, dispatch_uid="checkins.carried_by")
+
+    def _register_email_replies(self) -> None:
+        """Checking in by replying to the reminder (checkins/replies.py): the reminder's Reply-To, the kind that
+        tells the person what came of their reply, and erasing the record of their replies."""
+        from alignment.erasure import register_eraser
+        from checkins import reminders, replies
+        from notifications import services as notifications
+
+        register_eraser("checkin e-mail replies", replies.erase)
+        notifications.register_reply_to(reminders.REMINDER, replies.reminder_reply_to)
+        notifications.register_reply_to(reminders.NUDGE, replies.reminder_reply_to)
+        notifications.register_kind(replies.CHECKIN_BY_EMAIL, "Check-ins by e-mail",
+                                    description="When you reply to a check-in reminder: your reply is in your "
+                                                "draft, with a link to finish or confirm it.",
+                                    audience=(notifications.MEMBER, notifications.FACILITATOR))
 
     def _register_calendar_source(self) -> None:
         """Check-in deadlines in each person's calendar feed (notifications/calendar.py)."""

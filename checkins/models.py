@@ -441,3 +441,39 @@ class Renegotiation(models.Model):
     @property
     def is_drop(self) -> bool:
         return self.kind == self.Kind.DROP
+
+
+class InboundReply(models.Model):
+    """A reply to a check-in reminder that was taken (checkins/replies.py): kept so that a message is taken once.
+
+    Only what replay protection needs: whose reply, for which week, the message's id and what came of it; the
+    words went into the check-in.
+    """
+
+    class Outcome(models.TextChoices):
+        DRAFTED = "drafted", _("added to the draft")
+        ALREADY_SUBMITTED = "submitted", _("not added: the check-in was already submitted")
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("alignment.Team", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(_("week"), help_text=_("The Monday that names the team's week."))
+    message_id = models.CharField(_("message id"), max_length=255,
+                                  help_text=_("The reply's Message-ID, or sha256: and a digest of its bytes when it "
+                                              "has none."))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("inbound reply")
+        verbose_name_plural = _("inbound replies")
+        ordering = ["-received_at", "pk"]
+        constraints = [
+            # Replay: the same message, delivered again (a provider's retry, a Maildir read twice), is taken once.
+            # Its index serves the claim's lookup.
+            models.UniqueConstraint(fields=["person", "message_id"], name="inbound_reply_once_per_message"),
+            models.CheckConstraint(condition=Q(outcome__in=["drafted", "submitted"]),
+                                   name="inbound_reply_outcome_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} · week of {self.week:%d %b %Y} · {self.get_outcome_display()}"

@@ -1,8 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from alignment.panels import Tab
 from alignment.permissions import Capability
-from checkins import views
+from checkins import inbound, views
 
 app_name = "checkins"
 
@@ -34,6 +34,8 @@ urlpatterns = [
     commitments.path(team + "commitments/<int:commitment_id>/answer/", views.answer_request, name="answer_request"),
     path(team + "renegotiations/<int:renegotiation_id>/decide/", views.decide_renegotiation,
          name="decide_renegotiation"),
+    # Replies to check-in reminders, posted by the mail provider (Mailgun's raw MIME wants a URL ending in mime).
+    re_path(r"^inbound/email/(?:mime)?$", inbound.receive, name="inbound_email"),
 ]
 
 tabs = [this_week, team_week, trends, commitments]

@@ -229,6 +229,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAILERS = {"default": parse_email_url(
     "EMAIL_URL", env_str("EMAIL_URL", "console://" if DEBUG else "smtp+plain://localhost:25")
 )}
+# Check in by replying to the reminder (checkins/replies.py): replies go to checkin+<signed token>@ this domain,
+# which the mail provider posts to /inbound/email/ with this secret (or a Maildir is read). Empty: no Reply-To.
+INBOUND_EMAIL_DOMAIN = env_str("INBOUND_EMAIL_DOMAIN", "").strip().lower()
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET", "")
 
 # Celery: Redis when REDIS_URL is set, otherwise a filesystem broker that works across
 # the worker and beat processes with nothing else running.

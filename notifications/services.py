@@ -481,9 +481,28 @@ class NotificationEmail(EmailMultiAlternatives):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
+ReplyTo = Callable[[Delivery], str | None]
+_reply_to: dict[str, ReplyTo] = {}
+
+
+def register_reply_to(kind: str, address: ReplyTo) -> None:
+    """Give the e-mails of `kind` a Reply-To: `address(delivery)` says which, or None for none (from `ready()`).
+
+    The check-in reminder's is a signed address per person and week, whose replies become their draft
+    (checkins/replies.py). Its templates (`emails/<kind>-body.txt` and `.html`) get it as `reply_to`.
+    """
+    _reply_to[kind] = address
+
+
+def reply_to_address(delivery: Delivery) -> str | None:
+    address = _reply_to.get(delivery.kind)
+    return address(delivery) if address is not None else None
+
+
 def _email_message(delivery: Delivery) -> EmailMultiAlternatives:
     recipient = delivery.recipient
     unsubscribe = unsubscribe_url(recipient, delivery.kind)
+    reply_to = reply_to_address(delivery)
     context = {
         "delivery": delivery,
         "recipient": recipient,
@@ -491,17 +510,20 @@ def _email_message(delivery: Delivery) -> EmailMultiAlternatives:
         "link": absolute_url(delivery.url),
         "unsubscribe_url": unsubscribe,
         "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
+        "reply_to": reply_to,
     }
     message = NotificationEmail(
         subject=delivery.subject,
-        body=render_to_string("emails/notification.txt", context),
+        # A kind may add to the body as written (`emails/<kind>-body.txt`: what a reply to it does).
+        body=render_to_string([f"emails/{delivery.kind}-body.txt", "emails/notification.txt"], context),
         to=[recipient.email],
+        reply_to=[reply_to] if reply_to else [],
         headers={"List-Unsubscribe": f"<{unsubscribe}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Message-ID": message_id(delivery)},
     )
     # A kind may lay its HTML part out itself (`emails/<kind>-body.html`, e.g. the leaders' digest in sections);
-    # the text part is always the body as written, so the two say the same.
+    # the text part is the body as written, so the two say the same.
     html = render_to_string([f"emails/{delivery.kind}-body.html", "emails/notification.html"], context)
     message.attach_alternative(html, "text/html")
     return message

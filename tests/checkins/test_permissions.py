@@ -20,10 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from tests.checkins.conftest import MONDAY, at, form_data, url
-from tests.matrix import Matrix
+from tests.matrix import Matrix, assert_no_writes
 
 OK, FOUND, BAD, FORBIDDEN, NOT_FOUND = 200, 302, 400, 403, 404
 
@@ -109,7 +112,21 @@ def test_every_checkins_url_is_in_the_matrix():
     covered = {"this_week", "save_draft", "submit", "week", "resolve_blocker", "commitments", "create_commitment",
                "ask_commitment", "commitment", "renegotiate", "mark_done", "answer_request", "decide_renegotiation",
                "trends", "person", "checkin", "reply", "acknowledge"}
-    assert {pattern.name for pattern in urlpatterns} == covered
+    # The mail provider's, not a person's: its secret is the permission (below; tests/checkins/test_inbound_email.py).
+    assert {pattern.name for pattern in urlpatterns} == covered | {"inbound_email"}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "outsider", "member", "facilitator", "leader"])
+def test_the_inbound_email_webhook_knows_nobody_without_its_secret(request, client, login, world, settings, role):
+    """Signed in or not, a post without the provider's secret is 401 and writes nothing."""
+    settings.INBOUND_EMAIL_DOMAIN, settings.INBOUND_EMAIL_SECRET = "reply.charter.example.com", "the-providers"
+    if role != "anonymous":
+        client = login(request.getfixturevalue(role))
+    before = _state()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(reverse("checkins:inbound_email"), b"", content_type="message/rfc822").status_code == 401
+    assert _state() == before
+    assert_no_writes(queries)
 
 
 @pytest.fixture
