@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -216,6 +216,30 @@ def message_for(due: DueReminder, known: dict[tuple, dict[str, str]] | None = No
     return message
 
 
+# Other ways to remind (chat's direct messages): apps to the right register a function taking each batch of due
+# reminders and the time. It is called before the batch's e-mails are decided and writes what it sends once per
+# person and week itself (a unique key of its own), so a run that dies between the two is made good by the next,
+# which finds the same people still owed; a channel's failure, unless transient, is logged and the e-mails go.
+ReminderChannel = Callable[[list[DueReminder], datetime], None]
+_reminder_channels: list[ReminderChannel] = []
+
+
+def register_reminder_channel(channel: ReminderChannel) -> None:
+    """Also remind the people due through `channel` (from an app's `AppConfig.ready()`)."""
+    if channel not in _reminder_channels:
+        _reminder_channels.append(channel)
+
+
+def _remind_elsewhere(batch: list[DueReminder], now: datetime) -> None:
+    for channel in _reminder_channels:
+        try:
+            channel(batch, now)
+        except TRANSIENT:
+            raise
+        except Exception:
+            logger.exception("reminder channel %s failed for a batch of %d", channel.__qualname__, len(batch))
+
+
 def send_reminders(*, now: datetime | None = None, since: datetime | None = None,
                    batch_size: int = BATCH_SIZE) -> Counts:
     """Remind and nudge everyone owed it now; count what was sent, skipped (stale or already) and failed."""
@@ -229,6 +253,7 @@ def send_reminders(*, now: datetime | None = None, since: datetime | None = None
                 counts.stale += [f"{kind} {delivery_key(team.pk, week)}"
                                  for week, kind in missed_rounds(team, now, since)]
         for batch in due_reminders(teams, now, batch_size=batch_size):
+            _remind_elsewhere(batch, now)
             deliver_counted([notifications.Message(due.membership.user, due.kind, due.key,
                                                    **message_for(due, known)) for due in batch], now, counts)
     counts.skipped += len(counts.stale)

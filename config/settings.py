@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "reviews",
     "asks",
     "transfer",
+    "chat",
     "api",
     "bench",
 ]
@@ -314,6 +315,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Zips of data exports past their link's expiry are deleted (alignment/data_export.py).
     "data export purge": {"task": "alignment.tasks.purge_data_exports", "schedule": 86400.0,
                           "options": {"expires": 86000}},
+    # Chat messages (Slack, Mattermost) whose send was lost with a worker, or whose failed try is due again.
+    "chat messages still to send": {"task": "chat.tasks.send_due_chat_messages", "schedule": 60.0,
+                                    "options": {"expires": 55}},
     # Organisation exports whose build was lost with a worker, or whose failed try is due again (transfer/).
     "unfinished organisation exports": {"task": "transfer.tasks.finish_organisation_exports", "schedule": 60.0,
                                         "options": {"expires": 55}},

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("asks.urls")),
     path("", include("transfer.urls")),
+    path("", include("chat.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

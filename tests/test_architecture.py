@@ -6,7 +6,7 @@ What the tree must look like:
   import every app; no app imports it (settings are read through `django.conf.settings`).
 - The apps depend one way, each only on the core and the apps to its left:
 
-      alignment ← charts ← notifications ← charters ← decisions ← checkins ← reviews ← asks ← transfer ← api ← bench
+      alignment ← charts ← notifications ← charters ← decisions ← checkins ← reviews ← asks ← transfer ← chat ← api ← bench
 
   An arrow is a Python import (top-level, inside a function or under `if TYPE_CHECKING:`), a lazy
   model reference (`"charters.Goal"`), a namespaced URL name (`"charters:detail"`), and in the app's
@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["alignment", "charts", "notifications", "charters", "decisions", "checkins", "reviews", "asks", "transfer", "api", "bench"]
+ORDER = ["alignment", "charts", "notifications", "charters", "decisions", "checkins", "reviews", "asks", "transfer", "chat", "api", "bench"]
 CORE, FEATURES = ORDER[0], ORDER[1:]
 WIRING = "config"
 PACKAGES = [*ORDER, WIRING]

@@ -254,8 +254,8 @@ def test_building_a_zip_takes_the_same_queries_however_much_was_written(
     # checkins: 20 check-ins, 21 their key-result updates, 22 their blockers, 23 commitments,
     #           24 renegotiations asked, 25 replies written;
     # reviews: 26 cards, 27 votes, 28 ratings, 29 notes, 30 actions owned;
-    # asks: 31 requests sent, 32 input written.
-    with django_assert_num_queries(32):
+    # asks: 31 requests sent, 32 input written; chat: 33 chat accounts linked.
+    with django_assert_num_queries(33):
         files = open_zip(data_export.build_archive(subject))
 
     assert len(json.loads(files["checkins/checkins.json"])) == rounds

@@ -234,10 +234,11 @@ def test_finding_who_is_due_costs_the_same_queries_for_10_or_1000_people(team, p
 def test_a_run_costs_the_same_queries_for_10_or_1000_people(team, people, django_assert_num_queries):
     add_people(team, people)
 
-    # Finding who is due: the 5 above. Telling them (notifications.deliver_many, one batch): a savepoint,
-    # 1 claims already made, 1 preferences, a savepoint + 1 new claims (with their outcomes) + its release,
-    # 1 notifications, the release.
-    with django_assert_num_queries(5 + 8):
+    # Finding who is due: the 5 above. The reminder channels (`register_reminder_channel`): chat's asks for the
+    # teams' chat connections (1; none is connected). Telling them (notifications.deliver_many, one batch): a
+    # savepoint, 1 claims already made, 1 preferences, a savepoint + 1 new claims (with their outcomes) + its
+    # release, 1 notifications, the release.
+    with django_assert_num_queries(5 + 1 + 8):
         counts = reminders.send_reminders(now=at(4, "10:00"), batch_size=1000)
 
     assert counts.sent == people
