@@ -641,7 +641,29 @@ class DataExportQuerySet(models.QuerySet):
         return self.filter(requested_by=person).defer("archive").order_by("-created_at", "-pk")
 
 
-class DataExport(models.Model):
+class BuiltInBackground:
+    """An export built by a task and kept for a while, as it answers about itself: `DataExport`, and an
+    organisation's export (transfer/). Its model has `State` (PENDING, READY, FAILED), `state`, `expires_at`
+    and `archive_size`."""
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state == self.State.FAILED
+
+    def is_downloadable(self, now) -> bool:
+        """Ready, not expired, and its file still there."""
+        return (self.state == self.State.READY and self.expires_at is not None and now < self.expires_at
+                and self.archive_size > 0)
+
+    def is_expired(self, now) -> bool:
+        return self.state == self.State.READY and self.expires_at is not None and now >= self.expires_at
+
+
+class DataExport(BuiltInBackground, models.Model):
     """"Download my data": one request for a zip of everything a person wrote and everything recorded about them.
 
     Asked by the person, or by an admin of an organisation for someone in it (`organisation` then limits
@@ -710,22 +732,6 @@ class DataExport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("profile") + "#your-data"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state == self.State.PENDING
-
-    @property
-    def has_failed(self) -> bool:
-        return self.state == self.State.FAILED
-
-    def is_downloadable(self, now) -> bool:
-        """Ready, not expired, and its zip still there."""
-        return (self.state == self.State.READY and self.expires_at is not None and now < self.expires_at
-                and self.archive_size > 0)
-
-    def is_expired(self, now) -> bool:
-        return self.state == self.State.READY and self.expires_at is not None and now >= self.expires_at
 
 
 class ErasureNotice(models.Model):

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
-import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from alignment import sealed
 from chat.models import ChatConnection
-from notifications.webhooks import allowed_http_hosts, resolve_for_posting, url_refusal
+from notifications.webhooks import guarded_connection, url_refusal
 
 TIMEOUT_SECONDS = 5
 USER_AGENT = "Charter-chat/1"
@@ -80,14 +78,9 @@ class Api:
             headers["Content-Type"] = "application/json; charset=utf-8"
         connection = None
         try:
-            if host in allowed_http_hosts():
-                address = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)[0][4][0]
-            else:
-                address = resolve_for_posting(host, port)
-                if address is None:
-                    raise ChatError("refused: the address resolves to a private network")
-            pinned = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-            connection = pinned(host, port, address=address, timeout=TIMEOUT_SECONDS)
+            connection = guarded_connection(host, port, https=https, timeout=TIMEOUT_SECONDS)
+            if connection is None:
+                raise ChatError("refused: the address resolves to a private network")
             connection.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=data,
                                headers=headers)
             response = connection.getresponse()
@@ -108,26 +101,3 @@ class Api:
             detail = answer.get("message") or answer.get("error") if isinstance(answer, dict) else ""
             raise ChatError(f"HTTP {status} {response.reason}{f': {detail}' if detail else ''}", status=status)
         return answer if isinstance(answer, dict) else {"items": answer}
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, while the request names the host."""
-
-    def __init__(self, host: str, port: int, *, address: str, **kwargs):
-        super().__init__(host, port, **kwargs)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """As `_PinnedHTTPConnection`, over TLS: the certificate and SNI are checked for the host's name."""
-
-    def __init__(self, host: str, port: int, *, address: str, **kwargs):
-        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)

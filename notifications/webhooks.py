@@ -427,6 +427,21 @@ class Outcome:
     retry_after: int | None = None  # seconds, from a 429's Retry-After
 
 
+def guarded_connection(host: str, port: int, *, https: bool, timeout: float):
+    """A connection to `host`, pinned to the address checked now; None when that address is in a private network
+    (hosts in `WEBHOOK_ALLOW_HTTP_HOSTS` excepted). Connecting to the address that was checked, not resolving
+    the name again, leaves a rebinding DNS answer no gap. For webhooks and any other post to an address people
+    typed (the chat app's API calls)."""
+    if host in allowed_http_hosts():
+        address = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)[0][4][0]
+    else:
+        address = resolve_for_posting(host, port)
+        if address is None:
+            return None
+    pinned = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    return pinned(host, port, address=address, timeout=timeout)
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address that was checked, while the request names the host (its Host header)."""
 
@@ -462,14 +477,9 @@ def post_json(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     port = parts.port or (443 if https else 80)
     connection = None
     try:
-        if host in allowed_http_hosts():
-            address = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)[0][4][0]
-        else:
-            address = resolve_for_posting(host, port)
-            if address is None:
-                return Outcome(ok=False, error="refused: the address resolves to a private network")
-        pinned = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-        connection = pinned(host, port, address=address, timeout=TIMEOUT_SECONDS)
+        connection = guarded_connection(host, port, https=https, timeout=TIMEOUT_SECONDS)
+        if connection is None:
+            return Outcome(ok=False, error="refused: the address resolves to a private network")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()

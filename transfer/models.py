@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alignment.models import BuiltInBackground
 from transfer.formats import ImportKind
 
 
@@ -56,7 +57,7 @@ class SpreadsheetImport(models.Model):
         return self.applied_at is not None
 
 
-class OrganisationExport(models.Model):
+class OrganisationExport(BuiltInBackground, models.Model):
     """An admin's request for the whole organisation as JSON, built by a task; its link is e-mailed to them.
 
     As "Download my data" (`alignment.DataExport`): the file is kept in the database (any web node serves
@@ -107,18 +108,3 @@ class OrganisationExport(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("transfer:organisation_export", args=[self.organisation.slug])
 
-    @property
-    def is_pending(self) -> bool:
-        return self.state == self.State.PENDING
-
-    @property
-    def has_failed(self) -> bool:
-        return self.state == self.State.FAILED
-
-    def is_downloadable(self, now) -> bool:
-        """Ready, not expired, and its file still there."""
-        return (self.state == self.State.READY and self.expires_at is not None and now < self.expires_at
-                and self.archive_size > 0)
-
-    def is_expired(self, now) -> bool:
-        return self.state == self.State.READY and self.expires_at is not None and now >= self.expires_at
