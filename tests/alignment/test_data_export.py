@@ -39,7 +39,7 @@ from reviews.retro.models import (
 )
 from tests.checkins.conftest import MONDAY
 
-EVERY_APP = ("account", "charters", "checkins", "decisions", "reviews", "asks", "notifications")
+EVERY_APP = ("account", "charters", "checkins", "decisions", "reviews", "asks", "notifications", "chat")
 
 
 @dataclass
