@@ -169,7 +169,7 @@ def log_in(port: int, email: str, password: str) -> str:
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
     if found is None:
         raise CommandError("The login page has no CSRF token to sign in with.")
-    form = urlencode({"username": email, "password": password, "csrfmiddlewaretoken": found.group(1)})
+    form = urlencode({"login": email, "password": password, "csrfmiddlewaretoken": found.group(1)})  # allauth's form
     connection.request("POST", path, body=form, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": _header(cookies)})
     response = connection.getresponse()
