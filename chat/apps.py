@@ -7,11 +7,10 @@ class ChatConfig(AppConfig):
     verbose_name = _("Slack and Mattermost")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
         # Its part of erasing a person (alignment/erasure.py).
         from alignment.erasure import register_eraser
         from chat import erase
+        from checkins.signals import commitment_asked, renegotiation_asked
 
         register_eraser("chat", erase.erase)
         # Its part of "Download my data" (alignment/data_export.py): the chat accounts a person linked.
@@ -28,7 +27,6 @@ class ChatConfig(AppConfig):
             reminders,
             tasks,  # noqa: F401
         )
-        from checkins.models import Commitment, Renegotiation
         from checkins.reminders import register_reminder_channel
 
         # The team's chat, a section of its settings page; a person's chat accounts, a link from their profile.
@@ -38,6 +36,5 @@ class ChatConfig(AppConfig):
         # The weekly check-in in a direct message, at the reminder time (checkins/reminders.py).
         register_reminder_channel(reminders.dm_checkin_reminders)
         # Commitment requests and renegotiations asked in chat, in the transaction that asks (chat/commitments.py).
-        post_save.connect(commitments.commitment_saved, sender=Commitment, dispatch_uid="chat.commitment_asked")
-        post_save.connect(commitments.renegotiation_saved, sender=Renegotiation,
-                          dispatch_uid="chat.renegotiation_asked")
+        commitment_asked.connect(commitments.commitment_asked, dispatch_uid="chat.commitment_asked")
+        renegotiation_asked.connect(commitments.renegotiation_asked, dispatch_uid="chat.renegotiation_asked")

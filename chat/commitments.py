@@ -3,9 +3,8 @@
 When a commitment is asked of someone (a leader's request, or a hand-over accepted) and they are linked to a
 chat account in the team's chat, they get a direct message with Accept, Decline and Propose another date;
 when an owner asks to renegotiate, each of the team's people who answer check-ins and are linked gets one
-with Accept and Decline. The messages are written in the transaction that asked (the rows' own
-`post_save`, which Django sends inside the checkins services' transactions: checkins knows nothing of chat)
-and sent once it commits.
+with Accept and Decline. The messages are written in the transaction that asked (`checkins.signals`, which the
+checkins services send inside their transactions: checkins knows nothing of chat) and sent once it commits.
 
 Each button acts as the linked person through the same service and capability as the web page's button:
 `answer_request` (`CHECK_IN`), `decide_renegotiation` (`ANSWER_CHECKINS`). Proposing another date accepts
@@ -72,12 +71,10 @@ def request_message(connection: ChatConnection, commitment: Commitment, chat_use
                    buttons=buttons, link_url=commitment_url(connection, commitment.pk))
 
 
-def commitment_saved(sender, instance: Commitment, created: bool = False, update_fields=None, **kwargs) -> None:
-    """A commitment asked of someone (made so, or handed over to them): ask them in chat too, once per asking."""
-    if not instance.is_requested:
-        return
-    if not created and update_fields is not None and not {"owner", "state"} & set(update_fields):
-        return
+def commitment_asked(sender, *, commitment: Commitment, **kwargs) -> None:
+    """Someone is asked to take a commitment on (`checkins.signals.commitment_asked`): ask them in chat too,
+    once per asking."""
+    instance = commitment
     connection = _connection(instance.team_id)
     account = _accounts(connection, [instance.owner_id]).get(instance.owner_id) if connection else None
     if account is None:
@@ -87,10 +84,10 @@ def commitment_saved(sender, instance: Commitment, created: bool = False, update
         message=request_message(connection, instance, account.chat_user_id))])
 
 
-def renegotiation_saved(sender, instance: Renegotiation, created: bool = False, **kwargs) -> None:
-    """An owner asks to renegotiate: the team's people who decide it are asked in chat too, once."""
-    if not created or not instance.is_pending:
-        return
+def renegotiation_asked(sender, *, renegotiation: Renegotiation, **kwargs) -> None:
+    """An owner asks to renegotiate (`checkins.signals.renegotiation_asked`): the team's people who decide it are
+    asked in chat too, once."""
+    instance = renegotiation
     commitment = instance.commitment
     connection = _connection(commitment.team_id)
     if connection is None:

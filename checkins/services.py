@@ -16,7 +16,7 @@ from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
 from charters.models import Charter, KeyResultProgress
 from charters.services import record_progress
-from checkins import webhooks
+from checkins import signals, webhooks
 from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry
 from checkins.locks import lock_blocker, lock_carried_blockers, lock_checkin, lock_commitment, lock_renegotiation
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply, refusal_to_edit
@@ -424,6 +424,7 @@ def create_commitment(*, team, owner, actor, title: str, standard: str, due_on, 
             else None)
         if commitment.is_requested:
             tell_of_request(commitment, asked_by=actor, now=now)
+            signals.commitment_asked.send(sender=Commitment, commitment=commitment)
         if commitment.overload_acknowledged_at is not None:
             tell_leaders_of_overload(commitment, now=now)
         webhooks.post_commitment_changed(commitment, team=team, actor=actor,
@@ -541,6 +542,7 @@ def ask_to_renegotiate(*, commitment_id: int, team, actor, kind: str, reason: st
             proposed_standard=standard if kind == Renegotiation.Kind.RESCOPE else "",
             proposed_owner=new_owner if kind == Renegotiation.Kind.HAND_OVER else None)
         _tell_leaders_of(renegotiation, team=team, now=now)
+        signals.renegotiation_asked.send(sender=Renegotiation, renegotiation=renegotiation)
         webhooks.post_commitment_changed(commitment, team=team, actor=actor, change=webhooks.RENEGOTIATION_ASKED,
                                          renegotiation=renegotiation)
         return renegotiation
@@ -575,6 +577,7 @@ def decide_renegotiation(*, renegotiation_id: int, team, actor, accept: bool, co
             commitment.save(update_fields=[*fields, "version"])
             if commitment.is_requested:  # handed over: the new owner is asked
                 tell_of_request(commitment, asked_by=actor, now=now)
+                signals.commitment_asked.send(sender=Commitment, commitment=commitment)
         notifications.deliver(
             recipient=renegotiation.asked_by, kind=RENEGOTIATION, key=f"renegotiation:{renegotiation.pk}:decided",
             now=now, subject=f"{team.name}: {actor.name} {renegotiation.get_state_display()} your request to "
@@ -675,6 +678,7 @@ def hand_over_on_leaving(sender, *, membership, successor, actor, now: datetime 
         fields = _apply(commitment, handed)
         commitment.version += 1
         commitment.save(update_fields=[*fields, "version"])
+        signals.commitment_asked.send(sender=Commitment, commitment=commitment)
         messages.append(notifications.Message(
             successor, COMMITMENT_REQUEST, f"commitment:{commitment.pk}:v{commitment.version}",
             subject=f"{team.name}: {person.name} left — “{commitment.title}” is handed to you",
