@@ -10,14 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from importlib import import_module
 
 from celery import current_app
+from celery.exceptions import NotRegistered
 from django.db import transaction
+
+
+def _task(task_name: str):
+    """The task named `task_name` ("app.tasks.name"), importing its module if this process has not yet.
+
+    A worker imports every app's tasks when it starts; a web process only has those some module imported, so
+    a task queued by name from there (an export asked on a page) is found by importing its module.
+    """
+    try:
+        return current_app.tasks[task_name]
+    except NotRegistered:
+        import_module(task_name.rpartition(".")[0])
+        return current_app.tasks[task_name]
 
 
 def now(task_name: str, ids: Iterable[int]) -> None:
     """Queue `task_name` once for each id, at once."""
-    task = current_app.tasks[task_name]
+    task = _task(task_name)
     for pk in ids:
         task.delay(pk)
 
