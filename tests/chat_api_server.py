@@ -22,9 +22,10 @@ import hmac
 import itertools
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.loopback import Loopback
 
 SLACK_WORKSPACE, SLACK_BOT = "T0CHARTER", "UCHARTERBOT"
 SLACK_TOKEN, SLACK_SECRET = "xoxb-test-bot-token-0001", "8f14e45fceea167a5a36dedd4bea2543"
@@ -50,7 +51,7 @@ class Call:
 
 
 @dataclass
-class ChatApi:
+class ChatApi(Loopback):
     answers: list[int] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
 
@@ -94,20 +95,7 @@ class ChatApi:
             def log_message(self, *args):  # quiet
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     @property
     def slack_url(self) -> str:

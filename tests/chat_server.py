@@ -15,10 +15,11 @@ over plain http (`WEBHOOK_ALLOW_HTTP_HOSTS`), as the tests' settings override.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.loopback import Loopback
 
 SECRET_PATH = "/services/T0CHARTER/B0HOOKS/s3cr3tWebhookToken9f2c"
 
@@ -35,7 +36,7 @@ class Received:
 
 
 @dataclass
-class ChatServer:
+class ChatServer(Loopback):
     answers: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
     delay: float = 0.0  # seconds before answering, to test the timeout
     received: list[Received] = field(default_factory=list)
@@ -66,21 +67,7 @@ class ChatServer:
             def log_message(self, *args):  # quiet
                 pass
 
-        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.serve(ThreadingHTTPServer((self.host, self.port), Handler))
 
     @property
     def url(self) -> str:

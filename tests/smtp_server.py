@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 
+from tests.loopback import Loopback
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -25,7 +27,7 @@ class Sent:
 
 
 @dataclass
-class SmtpServer:
+class SmtpServer(Loopback):
     delay: float = 0.0  # seconds before a message is accepted
     messages: list[Sent] = field(default_factory=list)
 
@@ -75,14 +77,7 @@ class SmtpServer:
             daemon_threads = True
             allow_reuse_address = True
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.serve(Server(("127.0.0.1", 0), Handler))
 
     @property
     def email_url(self) -> str:
