@@ -4,8 +4,8 @@ The core knows nothing of check-ins, charters or retrospectives, so each feature
 **week source** from its `AppConfig.ready()` (`register_week_source(WeekSource(queries, items))`). Both
 are called with the person, every membership of theirs that is at work (each with its team and
 organisation loaded) and the moment: `queries` returns the rows it needs for all those teams at once as
-named `alignment.one_query.Rows` (none when nothing can apply), and `items` turns what they found into
-`WeekItem`s. The rows of every source are read in **one query** (a `UNION ALL`), whether the person is in
+named `alignment.one_query.Shaped` parts (or `Rows`; none when nothing can apply), and `items` turns what
+they found into `WeekItem`s. The rows of every source are read in **one query** (a `UNION ALL`), whether the person is in
 one team or thirty. A source decides what the person may see with the permission modules
 (`alignment.permissions.TeamAccess`, the app's own `permissions.py`), never by looking at a role.
 
@@ -31,7 +31,7 @@ from typing import Any
 from django.utils import dateformat
 from django.utils.timesince import timesince
 
-from alignment.one_query import Rows, one_query
+from alignment.one_query import Rows, Shaped, one_query
 from alignment.permissions import TeamAccess
 from alignment.weeks import days_in_words
 
@@ -97,7 +97,7 @@ class WeekItem:
 class WeekSource:
     """A feature's part of My week: the rows it reads (by name) and the items it makes of what they found."""
 
-    queries: Callable[[Any, list, datetime], dict[str, Rows]]
+    queries: Callable[[Any, list, datetime], dict[str, Rows | Shaped]]
     items: Callable[[Any, list, datetime, dict[str, list]], Iterable[WeekItem]]
 
     def load(self, person, memberships: list, now: datetime) -> list[WeekItem]:

@@ -15,6 +15,16 @@ A part that cannot match a row (filtered on an empty list) is left out. Instance
 named: reading another would cost a query, which the pages' query-count tests would catch. The union has
 no order; each part is sorted in Python by its `order`.
 
+Building and compiling the parts costs far more than running the union (a person's week: ~11 parts, most of
+the page's time). A part that is read again and again is given as `Shaped(build, inputs)`: `build(**inputs)`
+makes its `Rows`, and its SQL is compiled once per *shape* (which function, and each input's kind, or its
+length for a list) and kept in the process; later calls only put the new inputs in the parameters. To learn
+where each input lands, a new shape is compiled with two sets of stand-in values (a parameter that follows
+them is an input, one that stays is a constant of the SQL) and once with the real inputs, which must give
+the same SQL and parameters; a shape that does not (a builder that derives a value from an input, or whose
+SQL changes with a value) is compiled every time. So a builder takes every value as it is to be compared
+(compute `today + 7 days` before, pass ids rather than rows) and reads no clock.
+
     checkins, people = one_query([
         Rows(CheckIn.objects.filter(...), ("team", "author", "week", "state"), order=("submitted_at", "pk")),
         Rows(Membership.objects.filter(...), ("team", "is_leader"), {"email": F("user__email")}),
@@ -23,9 +33,11 @@ no order; each part is sorted in Python by its `order`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
@@ -60,6 +72,18 @@ class Rows:
     order: Sequence[str] = ()
 
 
+@dataclass(frozen=True)
+class Shaped:
+    """A part made by `build(**inputs)` and compiled once per shape (see the module's docstring).
+
+    Inputs are whole numbers, text, days, moments, or lists of one of those; True, False and None are part
+    of the shape. `build` is a module-level function of its inputs alone.
+    """
+
+    build: Callable[..., Rows]
+    inputs: dict[str, Any]
+
+
 @dataclass
 class _Part:
     rows: Rows
@@ -86,10 +110,10 @@ class _Part:
         return instance
 
 
-def one_query(parts: Iterable[Rows]) -> list[list[models.Model]]:
+def one_query(parts: Iterable[Rows | Shaped]) -> list[list[models.Model]]:
     """Each part's instances, in the parts' order, read in one query (none when there are no parts or all
     are empty)."""
-    parts = [_compiled(rows) for rows in parts]
+    parts = [_shaped(part) if isinstance(part, Shaped) else _compiled(part) for part in parts]
     found: list[list[models.Model]] = [[] for _ in parts]
     asked = [(number, part) for number, part in enumerate(parts) if part is not None]
     if not asked:
@@ -108,8 +132,8 @@ def one_query(parts: Iterable[Rows]) -> list[list[models.Model]]:
             by_slot[part.slots[-1]] = f"part.{connection.ops.quote_name(alias)}"
             filled[kind] += 1
         columns = [str(number)]
-        for kind, field_class in KINDS.items():
-            null = f"CAST(NULL AS {field_class().db_type(connection)})"
+        for kind in KINDS:
+            null = _null(kind, connection)
             columns += [by_slot.get(slot, null) for slot in range(start[kind], start[kind] + width[kind])]
         selects.append(f"SELECT {', '.join(columns)} FROM ({part.sql}) part")
         params += part.params
@@ -121,6 +145,16 @@ def one_query(parts: Iterable[Rows]) -> list[list[models.Model]]:
         if part is not None and part.rows.order:
             instances.sort(key=_order_key(part.rows.order))
     return found
+
+
+def _null(kind: str, connection) -> str:
+    key = (connection.vendor, kind)
+    if key not in _NULLS:
+        _NULLS[key] = f"CAST(NULL AS {KINDS[kind]().db_type(connection)})"
+    return _NULLS[key]
+
+
+_NULLS: dict[tuple[str, str], str] = {}
 
 
 def _order_key(names: Sequence[str]):
@@ -155,3 +189,160 @@ def _kind(model_field: models.Field) -> str:
         return _KIND_OF_TYPE[model_field.get_internal_type()]
     except KeyError:
         raise TypeError(f"one_query reads no column of type {model_field.get_internal_type()}") from None
+
+
+# Shaped parts ---------------------------------------------------------------------------------------------
+
+SHAPES_KEPT = 2000  # shapes kept per process; when full, they are compiled afresh
+
+
+@dataclass(frozen=True)
+class _Input:
+    """Where a parameter comes from: input `name` (item `index` of a list), as `adapt` gives it to the driver."""
+
+    name: str
+    index: int | None
+    adapt: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    part: _Part | None  # None: the shape cannot match a row (an empty list)
+    parameters: tuple  # a constant, or an _Input
+    uncacheable: bool = False
+
+
+_shapes: dict[tuple, _Shape] = {}
+
+
+def _shaped(shaped: Shaped) -> _Part | None:
+    key = (shaped.build.__module__, shaped.build.__qualname__,
+           *((name, _input_shape(value)) for name, value in sorted(shaped.inputs.items())))
+    shape = _shapes.get(key)
+    if shape is None:
+        shape, real = _learn(shaped)
+        if len(_shapes) >= SHAPES_KEPT:
+            _shapes.clear()
+        _shapes[key] = shape
+        return real
+    if shape.uncacheable:
+        return _compiled(shaped.build(**shaped.inputs))
+    if shape.part is None:
+        return None
+    return replace(shape.part, params=_bind(shape.parameters, shaped.inputs), slots=[])
+
+
+def _input_shape(value) -> tuple:
+    if value is None or isinstance(value, bool):
+        return ("flag", value)
+    if isinstance(value, list | tuple):
+        kinds = {_scalar_kind(item) for item in value}
+        if len(kinds) > 1:
+            raise TypeError(f"one_query: a list input mixes {sorted(kinds)}")
+        return ("list", kinds.pop() if kinds else "", len(value))
+    return (_scalar_kind(value),)
+
+
+def _scalar_kind(value) -> str:
+    if isinstance(value, bool):
+        raise TypeError("one_query: True and False are a part's shape, not items of a list input")
+    for kind, kind_type in (("int", int), ("moment", datetime), ("day", date), ("text", str)):
+        if isinstance(value, kind_type):  # datetime before date: a moment is a date too
+            return kind
+    raise TypeError(f"one_query: a Shaped part takes no input of type {type(value).__name__}")
+
+
+def _stand_ins(inputs: dict, round_: int) -> dict:
+    """Values no real input has, different in each round: numbers in a range ids never reach here (but within
+    a 32-bit column's range, so that no lookup drops them as out of range), days and moments centuries ago."""
+    counter = iter(range(10**6))
+
+    def stand_in(value):
+        n = next(counter) + round_ * 50_000
+        match _scalar_kind(value):
+            case "int":
+                return 1_900_000_000 + n
+            case "moment":
+                return datetime(1800, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
+            case "day":
+                return date(1800, 1, 1) + timedelta(days=n)
+            case _:
+                return f"one-query-stand-in-{n}"
+
+    return {name: ([stand_in(item) for item in value] if isinstance(value, list | tuple)
+                   else value if value is None or isinstance(value, bool) else stand_in(value))
+            for name, value in inputs.items()}
+
+
+def _learn(shaped: Shaped) -> tuple[_Shape, _Part | None]:
+    """The shape, compiled with two sets of stand-ins and with the real inputs (kept if they agree), and the
+    part compiled with the real inputs."""
+    real = _compiled(shaped.build(**shaped.inputs))
+    return _shape_of(shaped, real), real
+
+
+def _shape_of(shaped: Shaped, real: _Part | None) -> _Shape:
+    first, second = (_stand_ins(shaped.inputs, round_) for round_ in (1, 2))
+    made = [_compiled(shaped.build(**inputs)) for inputs in (first, second)]
+    if made[0] is None and made[1] is None:
+        return _Shape(None, ()) if real is None else _Shape(None, (), uncacheable=True)
+    if None in made or real is None or not made[0].sql == made[1].sql == real.sql \
+            or not len(made[0].params) == len(made[1].params) == len(real.params):
+        return _Shape(None, (), uncacheable=True)
+    connection = connections[made[0].rows.queryset.db]
+    sources = {**_sources_of(first, connection), **_sources_of(second, connection)}
+    parameters = []
+    for a, b in zip(made[0].params, made[1].params, strict=True):
+        if _same(a, b):
+            parameters.append(a)
+        elif (source := sources.get(_hashable(a))) is not None and sources.get(_hashable(b)) == source:
+            parameters.append(source)
+        else:  # derived from an input, or read from a clock: not a shape that can be kept
+            return _Shape(None, (), uncacheable=True)
+    parameters = tuple(parameters)
+    if list(_bind(parameters, shaped.inputs)) != list(real.params):
+        return _Shape(None, (), uncacheable=True)
+    return _Shape(replace(made[0], params=(), slots=[]), parameters)
+
+
+def _sources_of(stand_ins: dict, connection) -> dict:
+    """Each stand-in as the compiler passes it to the driver (as it is, or as the backend adapts a day or a
+    moment), mapped to the input it stands for."""
+    ops = connection.ops
+    sources = {}
+    for name, value in stand_ins.items():
+        items = enumerate(value) if isinstance(value, list | tuple) else [(None, value)]
+        for index, item in items:
+            if item is None or isinstance(item, bool):
+                continue
+            adapters = [_as_is]
+            if isinstance(item, datetime):
+                adapters.append(ops.adapt_datetimefield_value)
+            elif isinstance(item, date):
+                adapters.append(ops.adapt_datefield_value)
+            for adapt in adapters:
+                sources.setdefault(_hashable(adapt(item)), _Input(name, index, adapt))
+    return sources
+
+
+def _as_is(value):
+    return value
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _hashable(value):
+    return (type(value).__name__, value) if not isinstance(value, list | dict | set) else (type(value).__name__, repr(value))
+
+
+def _bind(parameters: tuple, inputs: dict) -> tuple:
+    values = []
+    for parameter in parameters:
+        if isinstance(parameter, _Input):
+            value = inputs[parameter.name]
+            values.append(parameter.adapt(value if parameter.index is None else value[parameter.index]))
+        else:
+            values.append(parameter)
+    return tuple(values)

@@ -16,24 +16,28 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from alignment.my_week import WeekItem, WeekSource, access_to
-from alignment.one_query import Rows
+from alignment.one_query import Rows, Shaped
 from asks import permissions
 from asks.models import Ask, AskComment, Route
 
 
-def queries(person, memberships: list, now: datetime) -> dict[str, Rows]:
+def queries(person, memberships: list, now: datetime) -> dict[str, Shaped]:
     answering = [m.team_id for m in memberships if permissions.answers_asks(access_to(person, m))]
+    return {"open": Shaped(_open, {"answering": answering, "teams": [m.team_id for m in memberships],
+                                   "person": person.pk})}
+
+
+def _open(answering: list[int], teams: list[int], person: int) -> Rows:
+    """part: open requests to the teams I answer, and my consultations"""
     asks = Ask.objects.open().filter(Q(receiving_team_id__in=answering)
-                                     | Q(asked_by=person, route=Route.CONSULT,
-                                         asking_team_id__in=[m.team_id for m in memberships]))
-    # part: open requests to the teams I answer, and my consultations
-    return {"open": Rows(asks, ("asking_team", "receiving_team", "route", "title", "set_by", "due_on", "created_at"),
-                         {"gave_input": Exists(AskComment.objects.filter(ask=OuterRef("pk"), author=person)),
-                          "asking_team_name": F("asking_team__name"),
-                          "receiving_team_name": F("receiving_team__name"),
-                          "receiving_team_slug": F("receiving_team__slug"),
-                          "organisation_slug": F("receiving_team__organisation__slug")},
-                         order=("created_at", "pk"))}
+                                     | Q(asked_by_id=person, route=Route.CONSULT, asking_team_id__in=teams))
+    return Rows(asks, ("asking_team", "receiving_team", "route", "title", "set_by", "due_on", "created_at"),
+                {"gave_input": Exists(AskComment.objects.filter(ask=OuterRef("pk"), author_id=person)),
+                 "asking_team_name": F("asking_team__name"),
+                 "receiving_team_name": F("receiving_team__name"),
+                 "receiving_team_slug": F("receiving_team__slug"),
+                 "organisation_slug": F("receiving_team__organisation__slug")},
+                order=("created_at", "pk"))
 
 
 def week_items(person, memberships: list, now: datetime, found: dict) -> list[WeekItem]:

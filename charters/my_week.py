@@ -17,29 +17,35 @@ from django.db.models.functions import Coalesce
 
 from alignment.models import Membership, User
 from alignment.my_week import WeekItem, WeekSource, access_to
-from alignment.one_query import Rows
+from alignment.one_query import Rows, Shaped
 from charters import permissions
 from charters.models import Charter, Response
 
 CLOSING_SOON_DAYS = 3
 
 
-def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Shaped]:
     teams = [m.team_id for m in memberships]
+    return {"proposed": Shaped(_proposed, {"teams": teams}),
+            "responses": Shaped(_responses, {"teams": teams, "person": person.pk})}
+
+
+def _proposed(teams: list[int]) -> Rows:
+    """part: the proposed charters of my teams, with how many responded"""
     responded = (Response.objects.filter(charter=OuterRef("pk")).order_by().values("charter")
                  .annotate(n=Count("pk")).values("n"))
-    return {
-        # part: the proposed charters of my teams, with how many responded
-        "proposed": Rows(Charter.objects.filter(team_id__in=teams, state=Charter.State.PROPOSED),
-                         ("team", "number", "state", "revision", "proposed_at", "responses_close_on"),
-                         {"responded": Coalesce(Subquery(responded), 0)}),
-        # part: my responses to my teams' proposed charters, and their open objections
-        "responses": Rows(Response.objects.filter(charter__team_id__in=teams, charter__state=Charter.State.PROPOSED)
-                          .filter(Q(member=person) | Q(kind=Response.Kind.OBJECTION, answer="")),
-                          ("charter", "member", "kind", "answer", "revision", "created_at", "updated_at"),
-                          {"member_display_name": F("member__display_name"), "member_email": F("member__email")},
-                          order=("created_at", "pk")),
-    }
+    return Rows(Charter.objects.filter(team_id__in=teams, state=Charter.State.PROPOSED),
+                ("team", "number", "state", "revision", "proposed_at", "responses_close_on"),
+                {"responded": Coalesce(Subquery(responded), 0)})
+
+
+def _responses(teams: list[int], person: int) -> Rows:
+    """part: my responses to my teams' proposed charters, and their open objections"""
+    return Rows(Response.objects.filter(charter__team_id__in=teams, charter__state=Charter.State.PROPOSED)
+                .filter(Q(member_id=person) | Q(kind=Response.Kind.OBJECTION, answer="")),
+                ("charter", "member", "kind", "answer", "revision", "created_at", "updated_at"),
+                {"member_display_name": F("member__display_name"), "member_email": F("member__email")},
+                order=("created_at", "pk"))
 
 
 def week_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:

@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from alignment.models import Membership, User
 from alignment.my_week import WeekItem, WeekSource, access_to
-from alignment.one_query import Rows
+from alignment.one_query import Rows, Shaped
 from alignment.permissions import Capability, capabilities_of
 from alignment.weeks import current_week
 from checkins import permissions
@@ -42,46 +42,70 @@ def _context(person, memberships: list[Membership], now: datetime):
     return accesses, teams, weeks, answering
 
 
-def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Shaped]:
     accesses, teams, weeks, answering = _context(person, memberships, now)
-    mondays = {w.monday for w in weeks.values()} | {w.previous().monday for w in weeks.values()}
-    answered = Reply.objects.filter(check_in=OuterRef("pk")).exclude(author=OuterRef("author"))
+    mondays = sorted({w.monday for w in weeks.values()} | {w.previous().monday for w in weeks.values()})
     latest_today = max(now.astimezone(team.zone).date() for team in teams.values())
-    pending = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.PENDING)
+    teams = list(teams)
     parts = {
-        # part: my check-ins of this week and last, and the submitted ones of the teams I answer
-        "checkins": Rows(
-            CheckIn.objects.filter(team_id__in=list(teams), week__in=mondays)
-            .filter(Q(author=person) | Q(team_id__in=answering, state=CheckIn.State.SUBMITTED)),
-            ("team", "author", "week", "state", "submitted_at", "acknowledged_at"),
-            {"answered": Exists(answered), **_named_by("author")}, order=("submitted_at", "pk")),
-        # part: my commitments asked of me, or open and falling due
-        "commitments": Rows(
-            Commitment.objects.filter(team_id__in=list(teams), owner=person)
-            .filter(Q(state=Commitment.State.REQUESTED)
-                    | Q(state=Commitment.State.OPEN, due_on__lte=latest_today + timedelta(days=DUE_SOON_DAYS))),
-            ("team", "title", "due_on", "state", "created_at"), {"renegotiating": Exists(pending)}),
-        # part: open blockers I raised or was named on, and those of the teams I answer, oldest first
-        "blockers": Rows(
-            Blocker.objects.open().shared().filter(team_id__in=list(teams))
-            .filter(Q(check_in__author=person) | Q(who_could_help=person) | Q(team_id__in=answering)),
-            ("check_in", "team", "what", "opened_at", "who_could_help"),
-            {"author_id": F("check_in__author_id"), **_named_by("check_in__author")},
-            order=("opened_at", "pk")),
+        "checkins": Shaped(_checkins, {"teams": teams, "mondays": mondays, "person": person.pk,
+                                       "answering": answering}),
+        "commitments": Shaped(_commitments_due, {"teams": teams, "person": person.pk,
+                                                 "due_by": latest_today + timedelta(days=DUE_SOON_DAYS)}),
+        "blockers": Shaped(_open_blockers, {"teams": teams, "person": person.pk, "answering": answering}),
     }
     if answering:
-        # part: the people of the teams I answer
-        parts["people"] = Rows(Membership.objects.filter(team_id__in=answering),
-                               ("team", "user", "is_leader", "is_member", "is_facilitator"), _named_by("user"),
-                               order=("user_email",))
-        # part: the pending renegotiations of the teams I answer
-        parts["renegotiations"] = Rows(
-            Renegotiation.objects.filter(state=Renegotiation.State.PENDING, commitment__team_id__in=answering)
-            .exclude(asked_by=person),
-            ("commitment", "kind", "asked_at", "asked_by"),
-            {"team_id": F("commitment__team_id"), "commitment_title": F("commitment__title"),
-             **_named_by("asked_by")})
+        parts["people"] = Shaped(_answered_people, {"answering": answering})
+        parts["renegotiations"] = Shaped(_pending_renegotiations, {"answering": answering, "person": person.pk})
     return parts
+
+
+# The parts, each a function of its inputs alone (alignment.one_query.Shaped).
+
+def _checkins(teams: list[int], mondays: list, person: int, answering: list[int]) -> Rows:
+    """part: my check-ins of this week and last, and the submitted ones of the teams I answer"""
+    answered = Reply.objects.filter(check_in=OuterRef("pk")).exclude(author=OuterRef("author"))
+    return Rows(
+        CheckIn.objects.filter(team_id__in=teams, week__in=mondays)
+        .filter(Q(author_id=person) | Q(team_id__in=answering, state=CheckIn.State.SUBMITTED)),
+        ("team", "author", "week", "state", "submitted_at", "acknowledged_at"),
+        {"answered": Exists(answered), **_named_by("author")}, order=("submitted_at", "pk"))
+
+
+def _commitments_due(teams: list[int], person: int, due_by) -> Rows:
+    """part: my commitments asked of me, or open and falling due"""
+    pending = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.PENDING)
+    return Rows(
+        Commitment.objects.filter(team_id__in=teams, owner_id=person)
+        .filter(Q(state=Commitment.State.REQUESTED) | Q(state=Commitment.State.OPEN, due_on__lte=due_by)),
+        ("team", "title", "due_on", "state", "created_at"), {"renegotiating": Exists(pending)})
+
+
+def _open_blockers(teams: list[int], person: int, answering: list[int]) -> Rows:
+    """part: open blockers I raised or was named on, and those of the teams I answer, oldest first"""
+    return Rows(
+        Blocker.objects.open().shared().filter(team_id__in=teams)
+        .filter(Q(check_in__author_id=person) | Q(who_could_help_id=person) | Q(team_id__in=answering)),
+        ("check_in", "team", "what", "opened_at", "who_could_help"),
+        {"author_id": F("check_in__author_id"), **_named_by("check_in__author")},
+        order=("opened_at", "pk"))
+
+
+def _answered_people(answering: list[int]) -> Rows:
+    """part: the people of the teams I answer"""
+    return Rows(Membership.objects.filter(team_id__in=answering),
+                ("team", "user", "is_leader", "is_member", "is_facilitator"), _named_by("user"),
+                order=("user_email",))
+
+
+def _pending_renegotiations(answering: list[int], person: int) -> Rows:
+    """part: the pending renegotiations of the teams I answer"""
+    return Rows(
+        Renegotiation.objects.filter(state=Renegotiation.State.PENDING, commitment__team_id__in=answering)
+        .exclude(asked_by_id=person),
+        ("commitment", "kind", "asked_at", "asked_by"),
+        {"team_id": F("commitment__team_id"), "commitment_title": F("commitment__title"),
+         **_named_by("asked_by")})
 
 
 def _named_by(person: str) -> dict:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from alignment.models import Membership
 from alignment.my_week import WeekItem, WeekSource, access_to
-from alignment.one_query import Rows
+from alignment.one_query import Rows, Shaped
 from alignment.permissions import Capability
 from decisions.models import Decision
 
@@ -25,15 +25,19 @@ def _deciding(person, memberships: list[Membership]) -> dict:
     return {team_id: access for team_id, access in accesses.items() if access.can(Capability.RECORD_OUTCOME)}
 
 
-def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+def queries(person, memberships: list[Membership], now: datetime) -> dict[str, Shaped]:
     deciding = _deciding(person, memberships)
     if not deciding:
         return {}
     # Every zone's today lies within a day of UTC's: the exact day is checked per team below.
     latest = timezone.localdate(now, UTC) + timedelta(days=1)
-    # part: my teams' decisions whose review date has come (index decision_review_due)
-    return {"due": Rows(Decision.objects.filter(team_id__in=list(deciding), review_on__lte=latest),
-                        ("team", "title", "review_on"), order=("review_on", "pk"))}
+    return {"due": Shaped(_due, {"teams": list(deciding), "latest": latest})}
+
+
+def _due(teams: list[int], latest) -> Rows:
+    """part: my teams' decisions whose review date has come (index decision_review_due)"""
+    return Rows(Decision.objects.filter(team_id__in=teams, review_on__lte=latest),
+                ("team", "title", "review_on"), order=("review_on", "pk"))
 
 
 def week_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:

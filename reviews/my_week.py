@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from alignment.models import Membership
 from alignment.my_week import WeekItem, WeekSource, access_to
-from alignment.one_query import Rows
+from alignment.one_query import Rows, Shaped
 from reviews import permissions
 from reviews.models import (
     NonNegotiableRating,
@@ -31,17 +31,20 @@ from reviews.rollover import ends_at
 SESSION_SOON_DAYS = 7
 
 
-def retrospectives(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+def retrospectives(person, memberships: list[Membership], now: datetime) -> dict[str, Shaped]:
+    return {"running": Shaped(_running, {"teams": [m.team_id for m in memberships], "person": person.pk})}
+
+
+def _running(teams: list[int], person: int) -> Rows:
+    """part: the running retrospectives of my teams, with whether I took part"""
     mine = {"retrospective": OuterRef("pk")}
-    took_part = (Exists(RetroCard.objects.filter(author=person, **mine))
-                 | Exists(NonNegotiableRating.objects.filter(participant=person, **mine))
-                 | Exists(RetroVote.objects.filter(voter=person, **mine))
-                 | Exists(RetroNote.objects.filter(author=person, **mine)))
-    # part: the running retrospectives of my teams, with whether I took part
-    return {"running": Rows(Retrospective.objects.running().filter(team_id__in=[m.team_id for m in memberships]),
-                            ("team", "cycle", "phase", "started_at"),
-                            {"took_part": took_part, "cycle_number": F("cycle__number"),
-                             "cycle_end_date": F("cycle__end_date")})}
+    took_part = (Exists(RetroCard.objects.filter(author_id=person, **mine))
+                 | Exists(NonNegotiableRating.objects.filter(participant_id=person, **mine))
+                 | Exists(RetroVote.objects.filter(voter_id=person, **mine))
+                 | Exists(RetroNote.objects.filter(author_id=person, **mine)))
+    return Rows(Retrospective.objects.running().filter(team_id__in=teams),
+                ("team", "cycle", "phase", "started_at"),
+                {"took_part": took_part, "cycle_number": F("cycle__number"), "cycle_end_date": F("cycle__end_date")})
 
 
 def retrospective_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:
@@ -73,14 +76,18 @@ def retrospective_items(person, memberships: list[Membership], now: datetime, fo
     return items
 
 
-def open_triggers(person, memberships: list[Membership], now: datetime) -> dict[str, Rows]:
+def open_triggers(person, memberships: list[Membership], now: datetime) -> dict[str, Shaped]:
     """The review prompts still open in the teams whose charter the person stewards (none if none)."""
     stewarded = [m.team_id for m in memberships if access_to(person, m).can(permissions.ACT_ON_TRIGGER)]
     if not stewarded:
         return {}
-    # part: the open prompts of the teams I lead
-    return {"open": Rows(ReviewTrigger.objects.filter(team_id__in=stewarded, state=ReviewTrigger.State.OPEN),
-                         ("team", "headline", "fired_at"), order=("fired_at", "pk"))}
+    return {"open": Shaped(_open_triggers, {"teams": stewarded})}
+
+
+def _open_triggers(teams: list[int]) -> Rows:
+    """part: the open prompts of the teams I lead"""
+    return Rows(ReviewTrigger.objects.filter(team_id__in=teams, state=ReviewTrigger.State.OPEN),
+                ("team", "headline", "fired_at"), order=("fired_at", "pk"))
 
 
 def trigger_items(person, memberships: list[Membership], now: datetime, found: dict) -> list[WeekItem]:

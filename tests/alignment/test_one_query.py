@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
+from alignment import one_query as one_query_module
 from alignment.models import Membership, Team
-from alignment.one_query import Rows, one_query
+from alignment.one_query import Rows, Shaped, one_query
 from checkins.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +69,90 @@ def test_parts_of_the_same_model_stay_apart(team, checkins):
     drafts, submitted = one_query([Rows(CheckIn.objects.filter(state=CheckIn.State.DRAFT), ("state",)),
                                    Rows(CheckIn.objects.filter(state=CheckIn.State.SUBMITTED), ("state",))])
     assert [c.pk for c in drafts] == [checkins[1].pk] and [c.pk for c in submitted] == [checkins[0].pk]
+
+
+# Shaped parts: compiled once per shape, then only given new inputs ----------------------------------------
+
+built = Counter()  # how many times each builder below made its Rows
+
+
+def weeks_of(teams: list[int], weeks: list, person: int, since: datetime, state: str) -> Rows:
+    built["weeks_of"] += 1
+    return Rows(CheckIn.objects.filter(team_id__in=teams, week__in=weeks, state=state)
+                .filter(Q(author_id=person) | Q(submitted_at__gte=since)),
+                ("author", "week", "state"), {"team_name": F("team__name")}, order=("pk",))
+
+
+def the_day_after(day: date) -> Rows:
+    built["the_day_after"] += 1
+    return Rows(CheckIn.objects.filter(week=day + timedelta(days=1)), ("week",))  # derives a value: not kept
+
+
+def written_since_now(person: int) -> Rows:
+    built["written_since_now"] += 1
+    return Rows(CheckIn.objects.filter(author_id=person, submitted_at__lte=timezone.now()), ("week",))
+
+
+@pytest.fixture(autouse=True)
+def _shapes_learnt_afresh():
+    one_query_module._shapes.clear()
+    built.clear()
+
+
+def weeks_part(team, person, weeks, since=datetime(2026, 1, 1, tzinfo=UTC), state="submitted") -> Shaped:
+    return Shaped(weeks_of, {"teams": [team.pk], "weeks": weeks, "person": person.pk, "since": since, "state": state})
+
+
+def test_a_shaped_part_is_compiled_once_per_shape_and_reads_what_a_fresh_compile_reads(
+        team, leader, member, checkins, django_assert_num_queries):
+    earlier = CheckIn.objects.create(team=team, author=member, week=MONDAY - timedelta(weeks=1), state="submitted",
+                                     submitted_at=datetime(2026, 11, 25, tzinfo=UTC))
+    with django_assert_num_queries(1):
+        [first] = one_query([weeks_part(team, member, [MONDAY, MONDAY - timedelta(weeks=1)])])
+    assert built["weeks_of"] == 3  # two sets of stand-ins and the real inputs, to learn the shape
+    assert [(c.pk, c.week, c.team_name) for c in first] == [
+        (checkins[0].pk, MONDAY, team.name), (earlier.pk, earlier.week, team.name)]
+
+    # The same shape with other inputs: nothing is built or compiled, the new values are bound.
+    with django_assert_num_queries(2):
+        [again] = one_query([weeks_part(team, leader, [MONDAY - timedelta(weeks=1), MONDAY - timedelta(weeks=2)],
+                                        since=datetime(2026, 12, 1, tzinfo=UTC))])
+        [drafts] = one_query([weeks_part(team, leader, [MONDAY, MONDAY - timedelta(weeks=2)], state="draft")])
+    assert built["weeks_of"] == 3
+    assert [c.pk for c in again] == []  # neither the leader's nor submitted since 1 Dec in those weeks
+    assert [c.pk for c in drafts] == [checkins[1].pk]
+    fresh = one_query([weeks_of([team.pk], [MONDAY, MONDAY - timedelta(weeks=2)], leader.pk,
+                                datetime(2026, 1, 1, tzinfo=UTC), "draft")])
+    assert [[c.pk for c in part] for part in fresh] == [[c.pk for c in drafts]]
+    built.clear()
+
+    # A list of another length is another shape, learnt once.
+    one_query([weeks_part(team, member, [MONDAY])])
+    one_query([weeks_part(team, leader, [MONDAY - timedelta(weeks=3)])])
+    assert built["weeks_of"] == 3
+
+
+def test_a_shape_with_an_empty_list_reads_nothing_and_costs_nothing(team, member, checkins,
+                                                                   django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert one_query([weeks_part(team, member, [])]) == [[]]
+        assert one_query([weeks_part(team, member, [])]) == [[]]
+    assert [c.pk for c in one_query([weeks_part(team, member, [MONDAY])])[0]] == [checkins[0].pk]
+
+
+def test_a_builder_that_derives_a_value_or_reads_the_clock_is_compiled_every_time(team, member, checkins):
+    assert [c.pk for c in one_query([Shaped(the_day_after, {"day": MONDAY - timedelta(days=1)})])[0]] == [
+        checkins[0].pk, checkins[1].pk]
+    assert one_query([Shaped(the_day_after, {"day": MONDAY})]) == [[]]  # not the first call's value, bound again
+    assert built["the_day_after"] == 3 + 1  # learnt once, found not to keep, then built each time
+
+    assert [c.pk for c in one_query([Shaped(written_since_now, {"person": member.pk})])[0]] == [checkins[0].pk]
+    one_query([Shaped(written_since_now, {"person": member.pk})])
+    assert built["written_since_now"] == 3 + 1
+
+
+def test_inputs_are_numbers_text_days_and_moments_or_lists_of_one_kind(team, member):
+    with pytest.raises(TypeError, match="mixes"):
+        one_query([weeks_part(team, member, [MONDAY, 3])])
+    with pytest.raises(TypeError, match="no input of type"):
+        one_query([Shaped(weeks_of, {"teams": [team], "weeks": [], "person": 1, "since": None, "state": ""})])
