@@ -127,7 +127,7 @@ def test_a_superuser_walking_every_admin_url_learns_nobody_s_cards(staff, anonym
         queries += [f"?o={sign}{n}" for n in range(1, columns + 1) for sign in ("", "-")]
         queries += [f"?q={term}" for person in authors for term in (person.name, person.email, person.pk)]
         queries += _links_in(staff.get(changelist).content.decode())
-        for query in queries:
+        for query in dict.fromkeys(queries):  # the page's own sorting links repeat some of the above
             response = staff.get(changelist + query)
             assert response.status_code == 200, (model, query)
             # The search box shows back what staff typed; the rest of the page must not.
