@@ -10,14 +10,23 @@ from playwright.sync_api import Page, expect
 
 @pytest.fixture
 def log_in(live_server):
-    """Open a page of the app as someone: the login form comes first, then the page asked for."""
+    """Open a page of the app as someone already signed in: their browser is given a session made for them.
+
+    Signing in is a journey of its own (tests/browser/test_first_run.py, test_two_factor.py,
+    test_single_sign_on.py and tests/alignment/test_accounts.py go through the form); here it is only the way
+    in, so the journeys start where a person who is signed in starts, on the page they open.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    from alignment.models import User
 
     def as_user(page: Page, email: str, path: str, password: str = "password") -> None:
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
         page.goto(live_server.url + path)
-        expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in", exact=True).click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     return as_user
