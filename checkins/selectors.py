@@ -394,6 +394,12 @@ def is_overloaded(team, person) -> bool:
     return load == CheckIn.Load.OVERLOADED
 
 
+def asking_an_overloaded_person(team, owner, asker) -> bool:
+    """Whether asking `owner` to commit means first warning `asker` that they are overloaded: someone else's
+    latest check-in says so (one query; none when people ask themselves)."""
+    return owner.pk != asker.pk and is_overloaded(team, owner)
+
+
 def open_commitments_of(team, person) -> list[Commitment]:
     """A person's open commitments in the team, soonest due first (one query)."""
     commitments = list(Commitment.objects.open().filter(team=team, owner=person))

@@ -423,7 +423,7 @@ def ask_commitment(request: HttpRequest, org_slug: str, team_slug: str) -> HttpR
         return _commitments_page(request, access, ask_form=form, status=400)
     data = form.cleaned_data
     owner = data["owner"]
-    overloaded = owner.pk != request.user.pk and selectors.is_overloaded(access.team, owner)
+    overloaded = selectors.asking_an_overloaded_person(access.team, owner, request.user)
     # Warned about this very person (the leader may have chosen someone else on the warning page).
     warned = request.POST.get("overload_warned_for") == str(owner.pk)
     if overloaded and not warned:

@@ -218,7 +218,7 @@ def ask_commitment(request: HttpRequest, org: str, team: str, body: AskIn):
         return invalid(request, errors or form_errors(form))
     data = form.cleaned_data
     owner = data["owner"]
-    overloaded = owner.pk != request.user.pk and selectors.is_overloaded(team_access.team, owner)
+    overloaded = selectors.asking_an_overloaded_person(team_access.team, owner, request.user)
     if overloaded and body.overload_warned_for != owner.pk:
         raise ActionRefused(f"{owner.name}'s latest check-in says they are overloaded. Ask someone else, or a "
                             f"later date, or send this again with `overload_warned_for: {owner.pk}` to ask anyway.")
