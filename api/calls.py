@@ -3,7 +3,8 @@
 `answered` wraps each of the API's URL views (api/urls.py):
 
 - a call made with a token is one audit event (`AuditKind.API_CALL`): the method, the path, the answer's
-  status and the token's prefix, in the organisation and team the call reached;
+  status and the token's prefix, in the organisation and team the call reached; a write's event is recorded
+  in the same transaction as what it wrote;
 - a GET answered 200 carries an `ETag` (a digest of the body) and `Cache-Control: private, no-cache`, so a
   client may keep it and ask again with `If-None-Match`: the same body answers `304 Not Modified` with no body.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseNotModified
 from django.utils.cache import parse_etags
 from django.utils.http import quote_etag
@@ -25,15 +27,25 @@ from api.models import ApiToken
 def answered(view):
     @wraps(view)
     def call(request: HttpRequest, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        token = getattr(request, "auth", None)
-        if isinstance(token, ApiToken):
-            _record(request, token, response.status_code)
-        if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
-            return _conditional(request, response)
-        return response
+        if request.method in ("GET", "HEAD"):
+            response = _audited(view, request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                return _conditional(request, response)
+            return response
+        # A write and its audit event are kept together, or neither is: the service's own transaction runs
+        # inside this one, so a process that dies after the write cannot leave it without its "API call".
+        with transaction.atomic():
+            return _audited(view, request, *args, **kwargs)
 
     return call
+
+
+def _audited(view, request: HttpRequest, *args, **kwargs):
+    response = view(request, *args, **kwargs)
+    token = getattr(request, "auth", None)
+    if isinstance(token, ApiToken):
+        _record(request, token, response.status_code)
+    return response
 
 
 def _record(request: HttpRequest, token: ApiToken, status: int) -> None:

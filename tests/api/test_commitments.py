@@ -113,3 +113,20 @@ def test_a_page_of_commitments_costs_the_same_at_any_size(size, api_as, team, me
         response = api.get(T + "/commitments?page_size=20")
 
     assert len(response.json()["results"]) == size
+
+
+def test_a_write_whose_audit_event_cannot_be_recorded_is_not_kept(api_as, team, member, frozen, monkeypatch):
+    """The write and its "API call" event share one transaction: a process that fails between them keeps neither."""
+    from api import calls
+
+    frozen(at(2))
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the process dies here")
+
+    monkeypatch.setattr(calls, "_record", fails)
+    with pytest.raises(RuntimeError):
+        api_as("member").post(T + "/commitments", {"title": "Pair on the migration", "standard": "Merged",
+                                                  "due_on": str(DUE)})
+
+    assert not Commitment.objects.exists()
