@@ -25,6 +25,10 @@ the same SQL and parameters; a shape that does not (a builder that derives a val
 SQL changes with a value) is compiled every time. So a builder takes every value as it is to be compared
 (compute `today + 7 days` before, pass ids rather than rows) and reads no clock.
 
+A page's own queries are kept the same way with `read_shaped(build, **inputs)`: `build` returns a whole queryset
+(joins, annotations, `values()`, prefetching), whose SQL and what Django needs to make its rows are kept per
+shape, and `read_shaped` gives `list(build(**inputs))` without building or compiling it again.
+
     checkins, people = one_query([
         Rows(CheckIn.objects.filter(...), ("team", "author", "week", "state"), order=("submitted_at", "pk")),
         Rows(Membership.objects.filter(...), ("team", "is_leader"), {"email": F("user__email")}),
@@ -216,8 +220,7 @@ _shapes: dict[tuple, _Shape] = {}
 
 
 def _shaped(shaped: Shaped) -> _Part | None:
-    key = (shaped.build.__module__, shaped.build.__qualname__,
-           *((name, _input_shape(value)) for name, value in sorted(shaped.inputs.items())))
+    key = _shape_key(shaped.build, shaped.inputs)
     shape = _shapes.get(key)
     if shape is None:
         shape, real = _learn(shaped)
@@ -230,6 +233,11 @@ def _shaped(shaped: Shaped) -> _Part | None:
     if shape.part is None:
         return None
     return replace(shape.part, params=_bind(shape.parameters, shaped.inputs), slots=[])
+
+
+def _shape_key(build: Callable, inputs: dict) -> tuple:
+    return (build.__module__, build.__qualname__,
+            *((name, _input_shape(value)) for name, value in sorted(inputs.items())))
 
 
 def _input_shape(value) -> tuple:
@@ -286,23 +294,34 @@ def _shape_of(shaped: Shaped, real: _Part | None) -> _Shape:
     made = [_compiled(shaped.build(**inputs)) for inputs in (first, second)]
     if made[0] is None and made[1] is None:
         return _Shape(None, ()) if real is None else _Shape(None, (), uncacheable=True)
-    if None in made or real is None or not made[0].sql == made[1].sql == real.sql \
-            or not len(made[0].params) == len(made[1].params) == len(real.params):
+    if None in made or real is None:
         return _Shape(None, (), uncacheable=True)
-    connection = connections[made[0].rows.queryset.db]
-    sources = {**_sources_of(first, connection), **_sources_of(second, connection)}
+    parameters = _parameters(shaped.inputs, (first, second), [(part.sql, part.params) for part in made],
+                             (real.sql, real.params), connections[made[0].rows.queryset.db])
+    if parameters is None:
+        return _Shape(None, (), uncacheable=True)
+    return _Shape(replace(made[0], params=(), slots=[]), parameters)
+
+
+def _parameters(inputs: dict, stand_ins: tuple[dict, dict], made: list[tuple[str, tuple]], real: tuple[str, tuple],
+                connection) -> tuple | None:
+    """Where each parameter of a shape's SQL comes from (a constant, or an `_Input`), learnt from its SQL and
+    parameters compiled with each set of stand-ins (`made`) and with the real inputs; None when the compiles
+    disagree: a value derived from an input, or read from a clock, or SQL that changes with a value."""
+    (sql_a, params_a), (sql_b, params_b) = made
+    if not sql_a == sql_b == real[0] or not len(params_a) == len(params_b) == len(real[1]):
+        return None
+    sources = {**_sources_of(stand_ins[0], connection), **_sources_of(stand_ins[1], connection)}
     parameters = []
-    for a, b in zip(made[0].params, made[1].params, strict=True):
+    for a, b in zip(params_a, params_b, strict=True):
         if _same(a, b):
             parameters.append(a)
         elif (source := sources.get(_hashable(a))) is not None and sources.get(_hashable(b)) == source:
             parameters.append(source)
-        else:  # derived from an input, or read from a clock: not a shape that can be kept
-            return _Shape(None, (), uncacheable=True)
+        else:
+            return None
     parameters = tuple(parameters)
-    if list(_bind(parameters, shaped.inputs)) != list(real.params):
-        return _Shape(None, (), uncacheable=True)
-    return _Shape(replace(made[0], params=(), slots=[]), parameters)
+    return parameters if list(_bind(parameters, inputs)) == list(real[1]) else None
 
 
 def _sources_of(stand_ins: dict, connection) -> dict:
@@ -346,3 +365,78 @@ def _bind(parameters: tuple, inputs: dict) -> tuple:
         else:
             values.append(parameter)
     return tuple(values)
+
+
+# Whole querysets read with their SQL compiled once per shape ------------------------------------------------
+
+# What a compiled query's instances are made from (Django's compiler sets them while it writes the SQL).
+_COMPILER_STATE = ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select", "where", "having",
+                   "qualify", "_meta_ordering")
+
+
+@dataclass(frozen=True)
+class _KeptQuery:
+    template: models.QuerySet | None  # built from stand-ins; None: the shape cannot match a row
+    sql: str
+    parameters: tuple  # a constant, or an _Input
+    state: dict  # the compiler's `_COMPILER_STATE` once it wrote `sql`
+    uncacheable: bool = False
+
+
+_queries: dict[tuple, _KeptQuery] = {}
+
+
+def read_shaped(build: Callable[..., models.QuerySet], **inputs) -> list:
+    """`list(build(**inputs))`, with the queryset's SQL compiled once per shape (see the module's docstring),
+    so that a page asking again only binds its inputs. `build` is a module-level function of its inputs alone,
+    which it takes as `Shaped` does, returning a queryset of instances (`select_related`, annotations and
+    `prefetch_related` included) or of `values()`/`values_list()`; it orders and slices it itself."""
+    key = _shape_key(build, inputs)
+    kept = _queries.get(key)
+    if kept is None:
+        kept, found = _learn_query(build, inputs)
+        if len(_queries) >= SHAPES_KEPT:
+            _queries.clear()
+        _queries[key] = kept
+        return found
+    if kept.uncacheable:
+        return list(build(**inputs))
+    if kept.template is None:
+        return []
+    queryset = kept.template._chain()
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    compiler.__dict__.update(kept.state)
+    compiled = (kept.sql, _bind(kept.parameters, inputs))
+    compiler.as_sql = lambda *args, **kwargs: compiled
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler  # this copy's only: the template is shared
+    return list(queryset)
+
+
+def _learn_query(build: Callable[..., models.QuerySet], inputs: dict) -> tuple[_KeptQuery, list]:
+    """The shape, learnt as `Shaped` parts' are, and the real inputs' rows (read as Django reads them)."""
+    real = build(**inputs)
+    uncacheable = _KeptQuery(None, "", (), {}, uncacheable=True)
+    stand_ins = tuple(_stand_ins(inputs, round_) for round_ in (1, 2))
+    built = [build(**values) for values in stand_ins]
+    if real._known_related_objects or any(queryset._known_related_objects for queryset in built):
+        return uncacheable, list(real)  # instances from the caller, set on each row: not part of a shape
+    made, real_compiled = [_sql_of(queryset) for queryset in built], _sql_of(real)
+    if made[0] is None and made[1] is None and real_compiled is None:
+        return _KeptQuery(None, "", (), {}), []
+    if None in made or real_compiled is None:
+        return uncacheable, list(real)
+    parameters = _parameters(inputs, stand_ins, [(sql, params) for sql, params, _ in made], real_compiled[:2],
+                             connections[real.db])
+    if parameters is None:
+        return uncacheable, list(real)
+    sql, _, state = made[0]
+    return _KeptQuery(built[0], sql, parameters, state), list(real)
+
+
+def _sql_of(queryset: models.QuerySet) -> tuple[str, tuple, dict] | None:
+    compiler = queryset.query.chain().get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params), {name: getattr(compiler, name) for name in _COMPILER_STATE}

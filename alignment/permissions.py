@@ -30,6 +30,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 
 from alignment.models import Membership, Organisation, Role, Team
+from alignment.one_query import read_shaped
 
 
 class Capability(StrEnum):
@@ -319,14 +320,20 @@ def memberships_of(user, *, people_of: tuple[str, str] | None = None) -> list[Me
     switcher sorts the few teams itself. `people_of` (an organisation's and a team's slugs): that team's
     membership brings the ids of the team's people as `team_people` (`people_of_team`), the others None.
     """
-    found = (Membership.objects.filter(user=user).select_related("team__organisation").order_by()
-             .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))))
-    if people_of is not None:
-        org_slug, team_slug = people_of
-        found = found.annotate(team_people=Case(
-            When(team__slug=team_slug, team__organisation__slug=org_slug, then=people_of_team(OuterRef("team"))),
-            default=None, output_field=CharField()))
-    return list(found)
+    if people_of is None:
+        return read_shaped(_memberships, user=user.pk)
+    return read_shaped(_memberships_with_people, user=user.pk, org_slug=people_of[0], team_slug=people_of[1])
+
+
+def _memberships(user: int):
+    return (Membership.objects.filter(user=user).select_related("team__organisation").order_by()
+            .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))))
+
+
+def _memberships_with_people(user: int, org_slug: str, team_slug: str):
+    return _memberships(user).annotate(team_people=Case(
+        When(team__slug=team_slug, team__organisation__slug=org_slug, then=people_of_team(OuterRef("team"))),
+        default=None, output_field=CharField()))
 
 
 def organisation_access(user, org_slug: str, *, memberships: list[Membership] | None = None) -> Organisation:

@@ -16,6 +16,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from alignment.models import Membership, User
+from alignment.one_query import read_shaped
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
@@ -733,10 +734,7 @@ def participation_and_strain(team, weeks: list[TeamWeek]) -> tuple[list[WeekPart
     The strained non-negotiable's title is looked up per counted check-in (by its id), not joined: a join
     read every non-negotiable of the organisation to find the few strained ones.
     """
-    title = NonNegotiable.objects.filter(pk=OuterRef("strained_non_negotiable_id")).order_by().values("title")[:1]
-    counted = list(CheckIn.objects.filter(team=team, week__gte=weeks[0].monday, week__lte=weeks[-1].monday)
-                   .annotate(strained=Subquery(title)).values("week", "state", "is_late", "load", "strained")
-                   .annotate(n=Count("pk"), questions=Count("pk", filter=~Q(boundary_question=""))).order_by())
+    counted = read_shaped(_counted_checkins, team=team.pk, first=weeks[0].monday, last=weeks[-1].monday)
     index = {week.monday: i for i, week in enumerate(weeks)}
     loads = [(value, str(label)) for value, label in CheckIn.Load.choices]
     submitted, late, drafts = [0] * len(weeks), [0] * len(weeks), [0] * len(weeks)
@@ -763,6 +761,15 @@ def participation_and_strain(team, weeks: list[TeamWeek]) -> tuple[list[WeekPart
     ranked = [StrainTrend(title, [shown_count(team, n) for n in counts], shown_count(team, sum(counts)))
               for title, counts in sorted(strains.items(), key=lambda item: -sum(item[1]))]
     return participation, ranked, questions
+
+
+def _counted_checkins(team: int, first: date, last: date):
+    """The team's check-ins of the weeks from `first` to `last`, counted by week, state, lateness, load and the
+    non-negotiable strained (and how many asked a boundary question)."""
+    title = NonNegotiable.objects.filter(pk=OuterRef("strained_non_negotiable_id")).order_by().values("title")[:1]
+    return (CheckIn.objects.filter(team_id=team, week__gte=first, week__lte=last)
+            .annotate(strained=Subquery(title)).values("week", "state", "is_late", "load", "strained")
+            .annotate(n=Count("pk"), questions=Count("pk", filter=~Q(boundary_question=""))).order_by())
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alignment import fragments
+from alignment.one_query import read_shaped
 from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
@@ -20,7 +21,7 @@ from charts import svg as charts
 from checkins.models import Blocker, Commitment, Renegotiation
 from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
 from decisions.models import Decision
-from reviews.amendments import InForce, Removed, in_force
+from reviews.amendments import Removed, in_force
 from reviews.forms import DismissTriggerForm, ReviewDateForm
 from reviews.models import CycleCommitment, CycleGoal, CycleKeyResult, Retrospective, ReviewCycle, ReviewTrigger
 from reviews.permissions import (
@@ -212,12 +213,10 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     """
     now = now or timezone.now()
     team = access.team
-    cycle = (ReviewCycle.objects.filter(team=team, number=number).select_related("closed_by")
-             .annotate(charter_number=F("charter__number"), retrospective_id=F("retrospectives__pk"),
-                       retrospective_phase=F("retrospectives__phase"))
-             .first())
-    if cycle is None:
+    found = read_shaped(_cycle, team=team.pk, number=number)
+    if not found:
         return None
+    cycle = found[0]
     cycle.team = team
     is_closed = cycle.state == ReviewCycle.State.CLOSED
     end_moment = cycle.closed_at if is_closed else now
@@ -225,16 +224,14 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     last_day = min(cycle.end_date - timedelta(days=1), today) if not is_closed else cycle.end_date - timedelta(days=1)
     weeks = weeks_between(team, cycle.start_date, max(last_day, cycle.start_date))
     starts, ends = (datetime.combine(day, time.min, team.zone) for day in (cycle.start_date, cycle.end_date))
-    decisions = _decisions(team, cycle, starts=starts, ends=ends, end_moment=end_moment)
+    decisions = read_shaped(_decisions, team=team.pk, starts=starts, ends=ends, end_moment=end_moment,
+                            cycle_starts=cycle.start_date)
     participation, strains, questions = participation_and_strain(team, weeks)
     horizon_day = cycle.end_date if is_closed else today
     ledger = [Investment(d, d.then_value, d.now_value,
                          horizon_passed=d.investment_until is not None and d.investment_until < horizon_day)
               for d in decisions if d.is_conscious_investment and d.key_result is not None]
-    blockers = Blocker.objects.filter(team=team).filter(
-        Q(opened_at__gte=starts, opened_at__lt=ends) | Q(resolved_at__gte=starts, resolved_at__lt=ends)).aggregate(
-        opened=Count("pk", filter=Q(opened_at__gte=starts, opened_at__lt=ends)),
-        resolved=Count("pk", filter=Q(resolved_at__gte=starts, resolved_at__lt=ends)))
+    blockers = next(iter(read_shaped(_blockers, team=team.pk, starts=starts, ends=ends)), {"opened": 0, "resolved": 0})
     may_close = may_close_cycle(access, cycle)
     may_run_retro = may_run_retrospectives(access)
     commitments, open_commitments = _commitments(team, cycle, with_open=may_close)
@@ -242,7 +239,12 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     if cycle.retrospective_id is not None:
         retrospective = Retrospective(pk=cycle.retrospective_id, phase=cycle.retrospective_phase, team=team,
                                       cycle=cycle)
-    shown = _key_results(cycle, weeks, is_closed=is_closed, end_moment=end_moment)
+    shown = in_force(read_shaped(_key_results, cycle=cycle.pk, is_closed=is_closed, end_moment=end_moment,
+                                 counted_until=weeks[-1].ends_at if weeks else None))
+    for kr in shown.key_results:  # each lineage once, through the amendments ratified during the cycle
+        kr.final = Reading(kr.final_value, kr.final_confidence or "on_track") if kr.final_value is not None else None
+        if not weeks:
+            kr.readings_counted = kr.newest_reading_id = None
     return CyclePage(
         cycle=cycle, weeks=weeks, key_results=shown.key_results, removed=shown.removed,
         participation=participation, strains=strains, boundary_questions=questions, decisions=decisions,
@@ -267,36 +269,48 @@ def _lineage_of(key_result: str = "") -> Coalesce:
     return Coalesce(OuterRef(f"{prefix}lineage_id"), OuterRef(f"{key_result}_id" if key_result else "pk"))
 
 
-def _key_results(cycle: ReviewCycle, weeks: list[TeamWeek], *, is_closed: bool, end_moment: datetime) -> InForce:
-    """The cycle's key results with their goals, each lineage once as the version in force has it
-    (`reviews.amendments`), each with `final`: where it ended (recorded at closing) or stands; and what its
-    scoreboard row is drawn from (`readings_counted`, `newest_reading_id`). 1 query."""
+def _cycle(team: int, number: int):
+    """The cycle with its retrospective and the number of the charter it reviews: 1 query."""
+    return (ReviewCycle.objects.filter(team_id=team, number=number).select_related("closed_by")
+            .annotate(charter_number=F("charter__number"), retrospective_id=F("retrospectives__pk"),
+                      retrospective_phase=F("retrospectives__phase"))
+            .order_by("pk")[:1])
+
+
+def _blockers(team: int, starts: datetime, ends: datetime):
+    """Blockers opened and resolved between `starts` and `ends` (one row, none when there are neither): 1 query."""
+    opened, resolved = Q(opened_at__gte=starts, opened_at__lt=ends), Q(resolved_at__gte=starts, resolved_at__lt=ends)
+    return (Blocker.objects.filter(team_id=team).filter(opened | resolved).order_by().values("team_id")
+            .annotate(opened=Count("pk", filter=opened), resolved=Count("pk", filter=resolved))
+            .values("opened", "resolved"))
+
+
+def _key_results(cycle: int, is_closed: bool, end_moment: datetime, counted_until: datetime | None):
+    """The cycle's key results with their goals, every version of each lineage the cycle saw (`in_force` keeps
+    each once), each with where it ended (recorded at closing) or stands at `end_moment` (`final_value`,
+    `final_confidence`) and, unless `counted_until` is None, what its scoreboard row is drawn from
+    (`readings_counted`, `newest_reading_id`). 1 query."""
     lineage = _lineage_of()
-    rows = (KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle=cycle).values("goal"))
+    rows = (KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle_id=cycle).values("goal"))
             .select_related("goal").annotate(charter_number=F("goal__charter__number"))
             .order_by("goal__position", "goal_id", "position", "pk"))
     if is_closed:
-        ended = CycleKeyResult.objects.filter(cycle=cycle, key_result=OuterRef("pk"))
+        ended = CycleKeyResult.objects.filter(cycle_id=cycle, key_result=OuterRef("pk"))
     else:
         ended = KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=end_moment).order_by(
             "-recorded_at", "-pk")
     rows = rows.annotate(
         final_value=Subquery(ended.values("final_value" if is_closed else "value")[:1]),
         final_confidence=Subquery(ended.values("final_confidence" if is_closed else "confidence")[:1]))
-    if weeks:
-        shown = (KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=weeks[-1].ends_at)
+    if counted_until is not None:
+        shown = (KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=counted_until)
                  .order_by().values("lineage_id"))
         rows = rows.annotate(readings_counted=Subquery(shown.annotate(n=Count("pk")).values("n")),
                              newest_reading_id=Subquery(shown.annotate(newest=Max("pk")).values("newest")))
-    shown = in_force(list(rows))  # each lineage once, through the amendments ratified during the cycle
-    for kr in shown.key_results:
-        kr.final = Reading(kr.final_value, kr.final_confidence or "on_track") if kr.final_value is not None else None
-        if not weeks:
-            kr.readings_counted = kr.newest_reading_id = None
-    return shown
+    return rows
 
 
-def _decisions(team, cycle: ReviewCycle, *, starts: datetime, ends: datetime, end_moment: datetime) -> list[Decision]:
+def _decisions(team: int, starts: datetime, ends: datetime, end_moment: datetime, cycle_starts: date):
     """Decisions logged in the cycle, and the investments still running in it, each with the value of
     the key result it dented when it was logged (`then_value`) and at the cycle's end or now (`now_value`):
     1 query."""
@@ -304,34 +318,38 @@ def _decisions(team, cycle: ReviewCycle, *, starts: datetime, ends: datetime, en
     readings = KeyResultProgress.objects.filter(lineage_id=lineage).order_by("-recorded_at", "-pk").values("value")
     in_cycle = Q(logged_at__gte=starts, logged_at__lt=ends)
     running = Q(verdict=Decision.Verdict.CONSCIOUS_INVESTMENT, logged_at__lt=ends) & (
-        Q(investment_until__isnull=True) | Q(investment_until__gte=cycle.start_date))
-    return list(Decision.objects.filter(team=team).filter(in_cycle | running).select_related("key_result")
-                .annotate(then_value=Subquery(readings.filter(recorded_at__lt=OuterRef("logged_at"))[:1]),
-                          now_value=Subquery(readings.filter(recorded_at__lt=end_moment)[:1]))
-                .order_by("-logged_at"))
+        Q(investment_until__isnull=True) | Q(investment_until__gte=cycle_starts))
+    return (Decision.objects.filter(team_id=team).filter(in_cycle | running).select_related("key_result")
+            .annotate(then_value=Subquery(readings.filter(recorded_at__lt=OuterRef("logged_at"))[:1]),
+                      now_value=Subquery(readings.filter(recorded_at__lt=end_moment)[:1]))
+            .order_by("-logged_at"))
 
 
 def _commitments(team, cycle: ReviewCycle, *, with_open: bool) -> tuple[dict[str, list[Commitment]], list[Commitment]]:
     """The cycle's commitments (due in it, or carried into it) by how they ended, and, `with_open`, the
     team's open ones a leader may carry into the next cycle: 1 query."""
-    accepted = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.ACCEPTED)
-    in_cycle = Q(due_on__gte=cycle.start_date, due_on__lt=cycle.end_date) | Q(
-        pk__in=CycleCommitment.objects.filter(cycle=cycle).values("commitment"))
-    still_open = Q(state__in=[Commitment.State.OPEN, Commitment.State.REQUESTED])
-    rows = (Commitment.objects.filter(team=team).filter(in_cycle | still_open if with_open else in_cycle)
-            .annotate(in_cycle=ExpressionWrapper(in_cycle, output_field=BooleanField()),
-                      renegotiated=Exists(accepted.filter(kind__in=[Renegotiation.Kind.DEFER,
-                                                                    Renegotiation.Kind.RESCOPE])),
-                      handed=Exists(accepted.filter(kind=Renegotiation.Kind.HAND_OVER)))
-            .select_related("owner"))
     outcomes: dict[str, list[Commitment]] = {outcome: [] for outcome in COMMITMENT_OUTCOMES}
     carried = []
-    for commitment in rows:
+    for commitment in read_shaped(_cycle_commitments, team=team.pk, cycle=cycle.pk, starts=cycle.start_date,
+                                  ends=cycle.end_date, with_open=with_open):
         if commitment.in_cycle:
             outcomes[_outcome(commitment)].append(commitment)
         if with_open and commitment.state in (Commitment.State.OPEN, Commitment.State.REQUESTED):
             carried.append(commitment)
     return outcomes, carried
+
+
+def _cycle_commitments(team: int, cycle: int, starts: date, ends: date, with_open: bool):
+    accepted = Renegotiation.objects.filter(commitment=OuterRef("pk"), state=Renegotiation.State.ACCEPTED)
+    in_cycle = Q(due_on__gte=starts, due_on__lt=ends) | Q(
+        pk__in=CycleCommitment.objects.filter(cycle_id=cycle).values("commitment"))
+    still_open = Q(state__in=[Commitment.State.OPEN, Commitment.State.REQUESTED])
+    return (Commitment.objects.filter(team_id=team).filter(in_cycle | still_open if with_open else in_cycle)
+            .annotate(in_cycle=ExpressionWrapper(in_cycle, output_field=BooleanField()),
+                      renegotiated=Exists(accepted.filter(kind__in=[Renegotiation.Kind.DEFER,
+                                                                    Renegotiation.Kind.RESCOPE])),
+                      handed=Exists(accepted.filter(kind=Renegotiation.Kind.HAND_OVER)))
+            .select_related("owner"))
 
 
 def _outcome(commitment: Commitment) -> str:

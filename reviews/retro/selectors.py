@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
+from alignment.one_query import read_shaped
 from alignment.permissions import TeamAccess
 from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
@@ -682,19 +683,14 @@ class HealthTrend:
         return bool(self.non_negotiables)
 
 
-def health_trend(team, *, cycles: int = TREND_CYCLES) -> HealthTrend:
+def health_trend(team) -> HealthTrend:
     """Per non-negotiable (by title, so amended versions continue its line), the held / strained / broken
-    counts of the last `cycles` reviewed cycles, oldest first: one query.
+    counts of the last `TREND_CYCLES` reviewed cycles, oldest first: one query.
 
     A cycle counts once it is closed or its retrospective is: the ratings are final then. Each cycle's counts
     carry the team's privacy minimum, so that they are shown as it lets them be (`CycleHealth.shown`).
     """
-    reviewed = (ReviewCycle.objects.filter(team=team)
-                .filter(Q(state=ReviewCycle.State.CLOSED) | Q(retrospectives__phase=Retrospective.Phase.CLOSED))
-                .order_by("-number").values("pk")[:cycles])
-    rows = list(NonNegotiableRating.objects.filter(retrospective__cycle__in=reviewed)
-                .values_list("retrospective__cycle__number", "non_negotiable__title", "rating")
-                .annotate(n=Count("pk")).order_by())
+    rows = read_shaped(_ratings, team=team.pk)
     numbers = sorted({number for number, *_ in rows})
     counts: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
     first_seen: dict[str, tuple[int, int]] = {}
@@ -708,6 +704,16 @@ def health_trend(team, *, cycles: int = TREND_CYCLES) -> HealthTrend:
         for number in numbers]) for title, by_cycle in counts.items()]
     trends.sort(key=lambda trend: trend.title.lower())
     return HealthTrend(cycle_numbers=numbers, non_negotiables=trends, privacy_minimum=minimum)
+
+
+def _ratings(team: int):
+    """The ratings of the team's last `TREND_CYCLES` reviewed cycles, counted by cycle, non-negotiable and rating."""
+    reviewed = (ReviewCycle.objects.filter(team_id=team)
+                .filter(Q(state=ReviewCycle.State.CLOSED) | Q(retrospectives__phase=Retrospective.Phase.CLOSED))
+                .order_by("-number").values("pk")[:TREND_CYCLES])
+    return (NonNegotiableRating.objects.filter(retrospective__cycle__in=reviewed)
+            .values_list("retrospective__cycle__number", "non_negotiable__title", "rating")
+            .annotate(n=Count("pk")).order_by())
 
 
 def health_panel(request, access: TeamAccess) -> HealthTrend | None:

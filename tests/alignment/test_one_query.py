@@ -6,12 +6,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from alignment import one_query as one_query_module
 from alignment.models import Membership, Team
-from alignment.one_query import Rows, Shaped, one_query
+from alignment.one_query import Rows, Shaped, one_query, read_shaped
 from checkins.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,75 @@ def test_inputs_are_numbers_text_days_and_moments_or_lists_of_one_kind(team, mem
         one_query([weeks_part(team, member, [MONDAY, 3])])
     with pytest.raises(TypeError, match="no input of type"):
         one_query([Shaped(weeks_of, {"teams": [team], "weeks": [], "person": 1, "since": None, "state": ""})])
+
+
+# Whole querysets read with their SQL compiled once per shape (`read_shaped`) -------------------------------
+
+
+def checkins_with_teams(team: int, weeks: list, state: str):
+    built["checkins_with_teams"] += 1
+    leads = Membership.objects.filter(team=OuterRef("team"), user=OuterRef("author"), is_leader=True)
+    return (CheckIn.objects.filter(team_id=team, week__in=weeks, state=state)
+            .select_related("team__organisation", "author").annotate(by_a_leader=Exists(leads))
+            .prefetch_related("team__memberships").order_by("pk"))
+
+
+def weeks_counted(team: int, since: date):
+    built["weeks_counted"] += 1
+    return (CheckIn.objects.filter(team_id=team, week__gte=since).order_by("state").values("state")
+            .annotate(n=Count("pk")).values_list("state", "n"))
+
+
+def checkins_of_team(team: int):
+    built["checkins_of_team"] += 1
+    return Team(pk=team).checkins.all()  # its rows are given the caller's team: not a shape to keep
+
+
+@pytest.fixture(autouse=True)
+def _queries_learnt_afresh():
+    one_query_module._queries.clear()
+
+
+def test_a_queryset_is_compiled_once_per_shape_and_reads_as_django_reads_it(team, leader, member, checkins,
+                                                                            django_assert_num_queries):
+    other = CheckIn.objects.create(team=team, author=leader, week=MONDAY - timedelta(weeks=1), state="submitted",
+                                   submitted_at=datetime(2026, 11, 25, tzinfo=UTC))
+    with django_assert_num_queries(2):  # the check-ins, and the memberships prefetched
+        first = read_shaped(checkins_with_teams, team=team.pk, weeks=[MONDAY], state="submitted")
+    assert built["checkins_with_teams"] == 3
+
+    with django_assert_num_queries(4):  # the same shape twice: only bound, nothing built
+        drafts = read_shaped(checkins_with_teams, team=team.pk, weeks=[MONDAY], state="draft")
+        earlier = read_shaped(checkins_with_teams, team=team.pk, weeks=[MONDAY - timedelta(weeks=1)], state="submitted")
+    assert built["checkins_with_teams"] == 3
+    for found, expected in ((first, [checkins[0]]), (drafts, [checkins[1]]), (earlier, [other])):
+        fresh = list(checkins_with_teams(team.pk, [expected[0].week], expected[0].state))
+        assert [c.pk for c in found] == [c.pk for c in fresh] == [c.pk for c in expected]
+    with django_assert_num_queries(0):  # joined, annotated and prefetched as Django would have
+        assert (drafts[0].team.organisation.slug, drafts[0].author.email, drafts[0].by_a_leader) == (
+            team.organisation.slug, "leader@example.com", True)
+        assert (first[0].author.email, first[0].by_a_leader) == ("member@example.com", False)
+        assert len(first[0].team.memberships.all()) == 2
+    assert read_shaped(checkins_with_teams, team=team.pk, weeks=[MONDAY - timedelta(weeks=5)], state="draft") == []
+
+    assert read_shaped(weeks_counted, team=team.pk, since=MONDAY) == [("draft", 1), ("submitted", 1)]
+    assert read_shaped(weeks_counted, team=team.pk, since=MONDAY - timedelta(weeks=1)) == [
+        ("draft", 1), ("submitted", 2)]
+    assert built["weeks_counted"] == 3
+
+
+def test_a_queryset_that_cannot_match_reads_nothing_and_one_that_cannot_be_kept_is_built_each_time(
+        team, member, checkins, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert read_shaped(checkins_with_teams, team=team.pk, weeks=[], state="draft") == []
+        assert read_shaped(checkins_with_teams, team=team.pk, weeks=[], state="draft") == []
+
+    assert {c.pk for c in read_shaped(checkins_of_team, team=team.pk)} == {c.pk for c in checkins}
+    assert {c.pk for c in read_shaped(checkins_of_team, team=team.pk)} == {c.pk for c in checkins}
+    assert built["checkins_of_team"] == 3 + 1
+    assert read_shaped(the_day_after_queryset, day=MONDAY - timedelta(days=1)) != []
+    assert read_shaped(the_day_after_queryset, day=MONDAY) == []  # bound afresh, not the first call's value
+
+
+def the_day_after_queryset(day: date):
+    return CheckIn.objects.filter(week=day + timedelta(days=1))  # derives a value: compiled every time
