@@ -39,7 +39,12 @@ def team_panel(request, access) -> ReviewCycle | None:
     """The team page's cycle panel: the open cycle, if any (1 query); an organisation admin reads it too."""
     if not access.can(Capability.READ_SUMMARY):
         return None
-    return ReviewCycle.objects.filter(team=access.team, state=ReviewCycle.State.OPEN).first()
+    found = read_shaped(_open_cycle, team=access.team.pk)
+    return found[0] if found else None
+
+
+def _open_cycle(team: int):
+    return ReviewCycle.objects.filter(team_id=team, state=ReviewCycle.State.OPEN).order_by("team_id", "-number")[:1]
 
 
 @dataclass(frozen=True)
