@@ -44,9 +44,10 @@ from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.models import F
 from django.db.models.expressions import Expression
+from django.db.models.sql.constants import MULTI
 
 # The kinds of column, and the field a NULL stands for in a part that leaves a column of that kind empty.
 KINDS: dict[str, type[models.Field]] = {
@@ -117,6 +118,8 @@ class _Part:
 def one_query(parts: Iterable[Rows | Shaped]) -> list[list[models.Model]]:
     """Each part's instances, in the parts' order, read in one query (none when there are no parts or all
     are empty)."""
+    parts = list(parts)
+    kept = [isinstance(part, Shaped) for part in parts]
     parts = [_shaped(part) if isinstance(part, Shaped) else _compiled(part) for part in parts]
     found: list[list[models.Model]] = [[] for _ in parts]
     asked = [(number, part) for number, part in enumerate(parts) if part is not None]
@@ -141,10 +144,9 @@ def one_query(parts: Iterable[Rows | Shaped]) -> list[list[models.Model]]:
             columns += [by_slot.get(slot, null) for slot in range(start[kind], start[kind] + width[kind])]
         selects.append(f"SELECT {', '.join(columns)} FROM ({part.sql}) part")
         params += part.params
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)  # query: every part's rows
-        for row in cursor.fetchall():
-            found[row[0]].append(parts[row[0]].build(row, connection))
+    # query: every part's rows
+    for row in fetch(connection, " UNION ALL ".join(selects), params, planned_once=all(kept)):
+        found[row[0]].append(parts[row[0]].build(row, connection))
     for part, instances in zip(parts, found, strict=True):
         if part is not None and part.rows.order:
             instances.sort(key=_order_key(part.rows.order))
@@ -335,7 +337,9 @@ def _sources_of(stand_ins: dict, connection) -> dict:
             if item is None or isinstance(item, bool):
                 continue
             adapters = [_as_is]
-            if isinstance(item, datetime):
+            if isinstance(item, int):  # PostgreSQL's backend types a number by its column (psycopg's Int4...)
+                adapters += list(dict.fromkeys(getattr(ops, "integerfield_type_map", {}).values()))
+            elif isinstance(item, datetime):
                 adapters.append(ops.adapt_datetimefield_value)
             elif isinstance(item, date):
                 adapters.append(ops.adapt_datefield_value)
@@ -409,6 +413,12 @@ def read_shaped(build: Callable[..., models.QuerySet], **inputs) -> list:
     compiled = (kept.sql, _bind(kept.parameters, inputs))
     compiler.as_sql = lambda *args, **kwargs: compiled
     queryset.query.get_compiler = lambda *args, **kwargs: compiler  # this copy's only: the template is shared
+
+    def execute_sql(result_type=MULTI, **kwargs):  # the rows as one chunk, as Django's compiler gives them
+        rows = fetch(compiler.connection, *compiled, planned_once=True)
+        return [[row[:compiler.col_count] for row in rows] if compiler.has_extra_select else rows]
+
+    compiler.execute_sql = execute_sql
     return list(queryset)
 
 
@@ -440,3 +450,56 @@ def _sql_of(queryset: models.QuerySet) -> tuple[str, tuple, dict] | None:
     except EmptyResultSet:
         return None
     return sql, tuple(params), {name: getattr(compiler, name) for name in _COMPILER_STATE}
+
+
+# Statements planned once per connection ----------------------------------------------------------------------
+
+_preparable: dict[str, bool] = {}  # SQL text -> whether PostgreSQL took it with its parameters bound on the server
+
+
+def fetch(connection, sql: str, params, *, planned_once: bool = False) -> list[tuple]:
+    """The rows `sql` reads. `planned_once`, on PostgreSQL: the statement is prepared on the connection the first
+    time it runs there, so that PostgreSQL plans it once rather than at every reading (planning My week's union
+    costs four times what running it does). For SQL that is read again and again with new parameters: the
+    kept shapes' SQL.
+
+    Django binds parameters on the client, which cannot prepare, so these statements go through a cursor that
+    binds them on the server (psycopg's prepared statements: a connection pooler must pass them on; pgbouncer
+    does from 1.21 with `max_prepared_statements`). SQL that PostgreSQL refuses with parameters bound that way
+    (a parameter whose type it cannot tell) is read as Django reads it from then on; inside a transaction the
+    error stands, as the transaction is spoilt.
+    """
+    if planned_once and connection.vendor == "postgresql" and _preparable.get(sql, True):
+        try:
+            with _preparing_cursor(connection) as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+        except DatabaseError:
+            if sql in _preparable or connection.in_atomic_block:
+                raise
+            _remember(sql, False)
+        else:
+            if sql not in _preparable:
+                _remember(sql, True)
+            return rows
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _remember(sql: str, preparable: bool) -> None:
+    if len(_preparable) >= SHAPES_KEPT:
+        _preparable.clear()
+    _preparable[sql] = preparable
+
+
+def _preparing_cursor(connection):
+    """A cursor binding parameters on the server and preparing each statement at its first run, wrapped as Django
+    wraps its own (query logs and execute wrappers see it)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's cursors never prepare (client-side binding): this one always does
+        raw.prepare_threshold = 0
+    return connection._prepare_cursor(ServerBindingCursor(raw))

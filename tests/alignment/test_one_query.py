@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -228,3 +229,36 @@ def test_a_queryset_that_cannot_match_reads_nothing_and_one_that_cannot_be_kept_
 
 def the_day_after_queryset(day: date):
     return CheckIn.objects.filter(week=day + timedelta(days=1))  # derives a value: compiled every time
+
+
+# On PostgreSQL, kept statements are planned once per connection ---------------------------------------------
+
+needs_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements are PostgreSQL's")
+
+
+def statements_reading(table: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                       "WHERE NOT from_sql AND statement LIKE %s", [f'%FROM "{table}"%'])
+        return cursor.fetchall()
+
+
+@needs_postgresql
+def test_a_kept_statement_is_prepared_once_on_the_connection_and_counted_as_any_query(
+        team, leader, member, checkins, django_assert_num_queries):
+    read_shaped(weeks_counted, team=team.pk, since=MONDAY)  # learnt: read as Django reads it
+    for since in (MONDAY, MONDAY - timedelta(weeks=1), MONDAY - timedelta(weeks=2)):
+        with django_assert_num_queries(1):
+            assert read_shaped(weeks_counted, team=team.pk, since=since) == [("draft", 1), ("submitted", 1)]
+    assert statements_reading("checkins_checkin") == [(3,)]  # one statement, planned for three readings
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_sql_postgresql_cannot_take_with_parameters_bound_on_the_server_is_read_as_django_reads_it():
+    sql = "SELECT %s IS NULL"  # the server cannot tell the parameter's type; bound on the client it is a NULL
+    assert one_query_module.fetch(connection, sql, [None], planned_once=True) == [(True,)]
+    assert one_query_module.fetch(connection, sql, [None], planned_once=True) == [(True,)]
+    assert one_query_module._preparable[sql] is False
+    with pytest.raises(DatabaseError), transaction.atomic():  # inside a transaction the error stands
+        one_query_module.fetch(connection, "SELECT %s IS NOT NULL", [None], planned_once=True)
