@@ -682,6 +682,13 @@ class HealthTrend:
     def has_points(self) -> bool:
         return bool(self.non_negotiables)
 
+    @property
+    def version(self) -> tuple:
+        """What the panel is drawn from, all of it (`{% shared %}`): it reads alike for everyone who may see it."""
+        return (tuple(self.cycle_numbers), self.privacy_minimum, tuple(
+            (trend.title, tuple((c.cycle_number, c.held, c.strained, c.broken, c.minimum) for c in trend.cycles))
+            for trend in self.non_negotiables))
+
 
 def health_trend(team) -> HealthTrend:
     """Per non-negotiable (by title, so amended versions continue its line), the held / strained / broken
