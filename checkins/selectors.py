@@ -113,28 +113,27 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     to them (skipped when neither is submitted).
     """
     team, user = access.team, access.user
-    in_force = Charter.objects.filter(team=team).active()  # a subquery of the two below
     # What the form draws of them, no more: the charter's other text stays where it is read.
-    non_negotiables = list(NonNegotiable.objects.filter(charter__in=in_force).only("title"))
-    goals, key_results = _goals_and_key_results(in_force, owner=user)
-    people = list(User.objects.filter(memberships__team=team).only("display_name", "email").order_by("email"))
-    checkins = {c.week: c for c in CheckIn.objects.filter(
-        team=team, author=user, week__in=[week.monday, week.previous().monday]).select_related(
-        "strained_non_negotiable", "acknowledged_by")}
+    non_negotiables = read_shaped(_non_negotiables, team=team.pk)
+    goals, key_results = _goals_and_key_results(team, owner=user)
+    people = read_shaped(_people_of, team=team.pk)
+    checkins = {c.week: c for c in read_shaped(_writer_checkins, team=team.pk, author=user.pk,
+                                               weeks=[week.monday, week.previous().monday])}
     for loaded in checkins.values():
         loaded.team, loaded.author = team, user  # asked for its week, due time and author; already loaded
     link_checkins(access, list(checkins.values()))
     checkin, last_week = checkins.get(week.monday), checkins.get(week.previous().monday)
     # The form and the last week's list show what they say and whether they are open, nobody's name; with them,
     # the writer's blockers still open from any earlier week they submitted (one query either way).
-    earlier = Q(check_in__team=team, check_in__author=user, check_in__state=CheckIn.State.SUBMITTED,
-                check_in__week__lt=week.monday, resolved_at__isnull=True)
-    blockers = list(Blocker.objects.filter(Q(check_in__in=[c.pk for c in checkins.values()]) | earlier))
+    blockers = read_shaped(_writer_blockers, team=team.pk, author=user.pk, checkins=[c.pk for c in checkins.values()],
+                           before=week.monday)
     mine = [b for b in blockers if checkin and b.check_in_id == checkin.pk]
     by_pk = {c.pk: c for c in checkins.values()}
     carried = [b for b in blockers if b.is_open and (checkin is None or b.check_in_id != checkin.pk)
                and (b.check_in_id not in by_pk or by_pk[b.check_in_id].is_submitted)]
-    updates = list(checkin.key_result_updates.all()) if checkin else []
+    updates = read_shaped(_updates_of, checkin=checkin.pk) if checkin else []
+    for update in updates:
+        update.check_in = checkin  # already loaded
     threads = replies_to([c for c in checkins.values() if c.is_submitted])
     for loaded in checkins.values():
         loaded.thread = threads.get(loaded.pk)
@@ -150,27 +149,48 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     )
 
 
-def _goals_and_key_results(charters, *, owner) -> tuple[list[Goal], list[KeyResult]]:
-    """The goals of `charters` (objective and owner), and the key results of those `owner` owns (what the form
-    shows of them), in their order: 1 query, each goal joined to its key results.
+def _non_negotiables(team: int):
+    """The non-negotiables of the team's charter in force, their titles alone: 1 query."""
+    return NonNegotiable.objects.filter(charter__in=Charter.objects.filter(team_id=team).active()).only("title")
+
+
+def _people_of(team: int):
+    """The team's people, their names alone, by email: 1 query."""
+    return User.objects.filter(memberships__team=team).only("display_name", "email").order_by("email")
+
+
+def _writer_checkins(team: int, author: int, weeks: list[date]):
+    """The author's check-ins of `weeks` in the team, with the strained non-negotiable and who acknowledged
+    each: 1 query."""
+    return CheckIn.objects.filter(team_id=team, author_id=author, week__in=weeks).select_related(
+        "strained_non_negotiable", "acknowledged_by")
+
+
+def _writer_blockers(team: int, author: int, checkins: list[int], before: date):
+    """The blockers of `checkins`, and the author's still open from the check-ins they submitted in the team
+    for weeks before `before`: 1 query."""
+    earlier = Q(check_in__team=team, check_in__author=author, check_in__state=CheckIn.State.SUBMITTED,
+                check_in__week__lt=before, resolved_at__isnull=True)
+    return Blocker.objects.filter(Q(check_in__in=checkins) | earlier)
+
+
+def _updates_of(checkin: int):
+    """The key-result updates of a check-in: 1 query."""
+    return KeyResultUpdate.objects.filter(check_in_id=checkin)
+
+
+def _goals_and_key_results(team, *, owner) -> tuple[list[Goal], list[KeyResult]]:
+    """The goals of the team's charter in force (objective and owner), and the key results of those `owner`
+    owns (what the form shows of them), in their order: 1 query, each goal joined to its key results
+    (`_goal_rows`).
 
     Each key result comes with where it stands (`kr.latest`, a `LatestProgress`), as the charter page shows
     it (`charters.selectors.attach_latest_progress`): its lineage's latest reading, else the value typed in
     the charter. The reading is read in the same query, one probe of the `is_latest` index per key result.
     """
-    # One row at most (a lineage has one latest reading, a constraint): nothing to order.
-    latest = KeyResultProgress.objects.filter(
-        lineage_id=Coalesce(OuterRef("key_results__lineage_id"), OuterRef("key_results__pk")),
-        is_latest=True).order_by()
     goals: dict[int, Goal] = {}
     key_results = []
-    for row in Goal.objects.filter(charter__in=charters).order_by("position", "pk", "key_results__position",
-                                                                     "key_results__pk").values(
-            "pk", "objective", "owner_id", "key_results__pk", "key_results__lineage_id", "key_results__metric",
-            "key_results__unit", "key_results__start_value", "key_results__target_value",
-            "key_results__current_value", reading_value=Subquery(latest.values("value")[:1]),
-            reading_confidence=Subquery(latest.values("confidence")[:1]),
-            reading_recorded_at=Subquery(latest.values("recorded_at")[:1])):
+    for row in read_shaped(_goal_rows, team=team.pk):
         goal = goals.get(row["pk"])
         if goal is None:
             goal = goals[row["pk"]] = Goal(pk=row["pk"], objective=row["objective"], owner_id=row["owner_id"])
@@ -191,6 +211,22 @@ def _goals_and_key_results(charters, *, owner) -> tuple[list[Goal], list[KeyResu
     return list(goals.values()), key_results
 
 
+def _goal_rows(team: int):
+    """The goals of the team's charter in force, each joined to its key results, with the latest reading of each
+    key result's lineage: 1 query."""
+    # One row at most (a lineage has one latest reading, a constraint): nothing to order.
+    latest = KeyResultProgress.objects.filter(
+        lineage_id=Coalesce(OuterRef("key_results__lineage_id"), OuterRef("key_results__pk")),
+        is_latest=True).order_by()
+    return Goal.objects.filter(charter__in=Charter.objects.filter(team_id=team).active()).order_by(
+        "position", "pk", "key_results__position", "key_results__pk").values(
+        "pk", "objective", "owner_id", "key_results__pk", "key_results__lineage_id", "key_results__metric",
+        "key_results__unit", "key_results__start_value", "key_results__target_value",
+        "key_results__current_value", reading_value=Subquery(latest.values("value")[:1]),
+        reading_confidence=Subquery(latest.values("confidence")[:1]),
+        reading_recorded_at=Subquery(latest.values("recorded_at")[:1]))
+
+
 def link_checkins(access: TeamAccess, checkins: list[CheckIn]) -> None:
     """Give each check-in its URLs (`page_url`, `reply_url`, `acknowledge_url`), reversed once for all, and
     what the reader may do with it (`may`, a `CheckInPermissions`)."""
@@ -208,9 +244,14 @@ def replies_to(checkins: list[CheckIn]) -> dict[int, list[Reply]]:
     if not checkins:
         return {}
     threads: dict[int, list[Reply]] = {checkin.pk: [] for checkin in checkins}
-    for reply in Reply.objects.filter(check_in__in=list(threads)).select_related("author"):
+    for reply in read_shaped(_replies, checkins=list(threads)):
         threads[reply.check_in_id].append(reply)
     return threads
+
+
+def _replies(checkins: list[int]):
+    """The replies to `checkins`, oldest first, with who wrote each: 1 query."""
+    return Reply.objects.filter(check_in__in=checkins).select_related("author")
 
 
 @dataclass(frozen=True)
@@ -322,19 +363,14 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     requests from other teams unclear who decides, when `asks` is installed).
     """
     team = access.team
-    memberships = Membership.objects.filter(team=team).select_related("user").order_by("user__email")
-    checkins = {c.author_id: c for c in CheckIn.objects.filter(team=team, week=week.monday).select_related(
-        "strained_non_negotiable", "acknowledged_by").order_by()}
+    checkins = {c.author_id: c for c in read_shaped(_week_checkins, team=team.pk, week=week.monday)}
+    memberships = read_shaped(_memberships_by_email, team=team.pk)
     people = sorted((PersonWeek(m.user, checkins.get(m.user_id)) for m in memberships
                      if Capability.CHECK_IN in capabilities_of(m)), key=lambda p: p.order)
     for row in people:
         if row.checkin is not None:
             row.checkin.author, row.checkin.team = row.person, team  # already loaded
     submitted = [p.checkin for p in people if p.is_submitted]
-    blockers = Blocker.objects.open().shared().filter(team=team).select_related(
-        "check_in__author", "who_could_help", "goal").only(  # what the list shows: no check-in's words
-        "what", "opened_at", "check_in__state", "check_in__author__display_name", "check_in__author__email",
-        "who_could_help__display_name", "who_could_help__email", "goal__objective")
     loads = Counter(c.load for c in submitted if c.load)
     strained = Counter(c.strained_non_negotiable_id for c in submitted if c.strained_non_negotiable_id)
     by_id = {c.strained_non_negotiable_id: c.strained_non_negotiable for c in submitted}
@@ -354,13 +390,12 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         checkin.thread = threads.get(checkin.pk)  # None: the reader is outside its thread
     org, slug = team.organisation.slug, team.slug
     resolving = RowUrls("checkins:resolve_blocker", org, slug)
-    blockers = list(blockers)
+    blockers = read_shaped(_open_blockers, team=team.pk)
     for blocker in blockers:
         blocker.resolve_url = resolving.of(blocker.pk)
         blocker.may_resolve = permissions.may_resolve_blocker(access, blocker)
-    renegotiations = list(Renegotiation.objects.filter(commitment__team=team, state=Renegotiation.State.PENDING)
-                          .select_related("commitment__owner", "proposed_owner"))
-    requested = list(Commitment.objects.requested().filter(team=team).select_related("owner"))
+    renegotiations = read_shaped(_pending_renegotiations, team=team.pk)
+    requested = read_shaped(_requested_commitments, team=team.pk)
     commitment_urls, deciding = RowUrls("checkins:commitment", org, slug), RowUrls("checkins:decide_renegotiation",
                                                                                    org, slug)
     for renegotiation in renegotiations:
@@ -376,6 +411,39 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         pending_renegotiations=renegotiations, requested_commitments=requested,
         confidence_drops=confidence_drops(team, week), pulse_reader=access,
     )
+
+
+def _week_checkins(team: int, week: date):
+    """The team's check-ins of the week starting `week`, with their strained non-negotiables and who acknowledged
+    them, in no order: 1 query."""
+    return CheckIn.objects.filter(team_id=team, week=week).select_related(
+        "strained_non_negotiable", "acknowledged_by").order_by()
+
+
+def _memberships_by_email(team: int):
+    """The team's memberships with their people, by email: 1 query."""
+    return Membership.objects.filter(team_id=team).select_related("user").order_by("user__email")
+
+
+def _open_blockers(team: int):
+    """The team's open blockers from submitted check-ins, with who raised them, who could help and the goal held
+    up, what the list shows of them (no check-in's words): 1 query."""
+    return Blocker.objects.open().shared().filter(team_id=team).select_related(
+        "check_in__author", "who_could_help", "goal").only(
+        "what", "opened_at", "check_in__state", "check_in__author__display_name", "check_in__author__email",
+        "who_could_help__display_name", "who_could_help__email", "goal__objective")
+
+
+def _pending_renegotiations(team: int):
+    """The pending renegotiations of the team's commitments, with the commitment, its owner and who is proposed:
+    1 query."""
+    return Renegotiation.objects.filter(commitment__team=team, state=Renegotiation.State.PENDING).select_related(
+        "commitment__owner", "proposed_owner")
+
+
+def _requested_commitments(team: int):
+    """The team's commitments still waiting for the person asked, with who that is: 1 query."""
+    return Commitment.objects.requested().filter(team_id=team).select_related("owner")
 
 
 def confidence_drops(team, week: TeamWeek) -> list[ConfidenceDrop]:
@@ -403,9 +471,14 @@ def asking_an_overloaded_person(team, owner, asker) -> bool:
 
 def open_commitments_of(team, person) -> list[Commitment]:
     """A person's open commitments in the team, soonest due first (one query)."""
-    commitments = list(Commitment.objects.open().filter(team=team, owner=person))
+    commitments = read_shaped(_open_commitments, team=team.pk, owner=person.pk)
     link_commitments(team, commitments)
     return commitments
+
+
+def _open_commitments(team: int, owner: int):
+    """The owner's open commitments in the team, soonest due first: 1 query."""
+    return Commitment.objects.open().filter(team_id=team, owner_id=owner)
 
 
 def link_commitments(team, commitments: list[Commitment], *, today: date | None = None) -> None:
@@ -699,20 +772,32 @@ def trends_page(team, window: Window) -> TrendsPage:
     A week is counted against the people who were there: today's people who had joined by its end
     (`WeekParticipation.expected`); a week that ended before the team was created expects nobody.
     """
-    joined = [m.joined_at for m in Membership.objects.filter(team=team) if Capability.CHECK_IN in capabilities_of(m)]
+    joined = [m.joined_at for m in read_shaped(_team_memberships, team=team.pk)
+              if Capability.CHECK_IN in capabilities_of(m)]
     people_count = len(joined)
     key_results = active_key_results_at(team, {})
     readings = (None, 0)
     if key_results:
-        found = KeyResultProgress.objects.filter(
-            lineage_id__in={kr.lineage_key for kr in key_results}, recorded_at__lt=window.last.ends_at,
-        ).aggregate(newest=Max("pk"), count=Count("pk"))
-        readings = (found["newest"], found["count"])
+        found = read_shaped(_readings_counted, lineages=sorted({kr.lineage_key for kr in key_results}),
+                            before=window.last.ends_at)
+        readings = (found[0]["newest"], found[0]["count"]) if found else (None, 0)
     participation, strains, _ = participation_and_strain(team, window.weeks)
     participation = [replace(week, expected=expected_in(week.week, team=team, joined=joined))
                      for week in participation]
     return TrendsPage(window=window, key_results=key_results, readings=readings, people_count=people_count,
                       participation=participation, strains=strains)
+
+
+def _team_memberships(team: int):
+    """The team's memberships (who checks in, since when): 1 query."""
+    return Membership.objects.filter(team_id=team)
+
+
+def _readings_counted(lineages: list[int], before: datetime):
+    """The newest reading of `lineages` recorded before `before` (its id, `newest`) and how many there are
+    (`count`): 1 query, one row (an aggregate over them all, grouped by nothing)."""
+    return (KeyResultProgress.objects.filter(lineage_id__in=lineages, recorded_at__lt=before).order_by()
+            .values(every=Value(1)).annotate(newest=Max("pk"), count=Count("pk")).values("newest", "count"))
 
 
 def expected_in(week: TeamWeek, *, team, joined: Iterable[datetime]) -> int | None:
@@ -812,33 +897,56 @@ def person_history_page(access: TeamAccess, person_id: int, window: Window) -> P
     they joined, or before the team existed, is not a missed one (`expected_in`, as trends count it).
     """
     team = access.team
-    membership = Membership.objects.filter(team=team, user_id=person_id).select_related("user").only(
-        "joined_at", "user__display_name", "user__email").first()
-    if membership is None:
+    found = read_shaped(_member, team=team.pk, person=person_id)
+    if not found:
         return None
+    membership = found[0]
     person = membership.user
-    # Counted per check-in (a subquery), not grouped over a join: planning that took longer than running it.
-    replies = Reply.objects.filter(check_in=OuterRef("pk")).order_by().values("check_in").annotate(
-        n=Count("pk")).values("n")
     by_week = {}
-    for checkin in CheckIn.objects.filter(team=team, author=person, week__gte=window.first.monday,
-                                          week__lte=window.last.monday).select_related(
-            "strained_non_negotiable", "acknowledged_by").annotate(reply_count=Coalesce(Subquery(replies), 0)):
+    for checkin in read_shaped(_person_checkins, team=team.pk, author=person.pk, first=window.first.monday,
+                               last=window.last.monday):
         checkin.author, checkin.team = person, team
         if permissions.may_read_checkin(access, checkin):
             by_week[checkin.week] = checkin
             checkin.shown_blockers, checkin.shown_updates = [], []
     shown = {checkin.pk: checkin for checkin in by_week.values()}
     if shown:
-        for blocker in Blocker.objects.filter(check_in__in=list(shown)).select_related("resolved_by"):
+        for blocker in read_shaped(_blockers_resolved_by, checkins=list(shown)):
             shown[blocker.check_in_id].shown_blockers.append(blocker)
-        for update in KeyResultUpdate.objects.filter(check_in__in=list(shown)).select_related("key_result").only(
-                "check_in_id", "value", "confidence", "key_result__metric", "key_result__unit"):
+        for update in read_shaped(_updates_with_key_results, checkins=list(shown)):
             shown[update.check_in_id].shown_updates.append(update)
     link_checkins(access, list(by_week.values()))
     rows = [PersonWeekRow(WeekNames.of(week), by_week.get(week.monday),
                           expected_in(week, team=team, joined=[membership.joined_at])) for week in reversed(window.weeks)]
     return PersonHistoryPage(person=person, window=window, rows=rows)
+
+
+def _member(team: int, person: int):
+    """The person's membership of the team (since when they are in it) with their name: 1 query, one row at most."""
+    # A person is in a team once (a constraint): nothing to order.
+    return Membership.objects.filter(team_id=team, user_id=person).select_related("user").only(
+        "joined_at", "user__display_name", "user__email").order_by()[:1]
+
+
+def _person_checkins(team: int, author: int, first: date, last: date):
+    """The author's check-ins in the team of the weeks from `first` to `last`, with the strained non-negotiable,
+    who acknowledged each and its number of replies (`reply_count`): 1 query."""
+    # Counted per check-in (a subquery), not grouped over a join: planning that took longer than running it.
+    replies = Reply.objects.filter(check_in=OuterRef("pk")).order_by().values("check_in").annotate(
+        n=Count("pk")).values("n")
+    return CheckIn.objects.filter(team_id=team, author_id=author, week__gte=first, week__lte=last).select_related(
+        "strained_non_negotiable", "acknowledged_by").annotate(reply_count=Coalesce(Subquery(replies), 0))
+
+
+def _blockers_resolved_by(checkins: list[int]):
+    """The blockers raised in `checkins`, with who resolved them: 1 query."""
+    return Blocker.objects.filter(check_in__in=checkins).select_related("resolved_by")
+
+
+def _updates_with_key_results(checkins: list[int]):
+    """The key-result updates of `checkins`, with their key results' names: 1 query."""
+    return KeyResultUpdate.objects.filter(check_in__in=checkins).select_related("key_result").only(
+        "check_in_id", "value", "confidence", "key_result__metric", "key_result__unit")
 
 
 @dataclass
