@@ -299,39 +299,34 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     """
     now = now or timezone.now()
     team = access.team
-    retro = (Retrospective.objects.filter(team=team, pk=retrospective_id)
-             .select_related("cycle", "facilitator", "discussing").first())
-    if retro is None:
+    found = read_shaped(_session, team=team.pk, retrospective=retrospective_id)
+    if not found:
         return None
+    retro = found[0]
     retro.team = retro.cycle.team = team
     may = retro_permissions(access, retro)
     user_id = access.user.pk
     phase = Retrospective.Phase
     org, slug = team.organisation.slug, team.slug
 
-    prompts = list(RetroPrompt.objects.filter(retrospective=retro).select_related("non_negotiable"))
+    prompts = read_shaped(_prompts, retrospective=retro.pk)
     cards = _card_views(access, retro, prompts, may)
-    themes_loaded = list(RetroTheme.objects.filter(retrospective=retro)) if retro.is_past(phase.COLLECT) else []
-    votes = (list(RetroVote.objects.filter(retrospective=retro).values_list("theme_id", "voter_id"))
-             if retro.is_past(phase.GROUP) else [])
+    themes_loaded = read_shaped(_themes, retrospective=retro.pk) if retro.is_past(phase.COLLECT) else []
+    votes = read_shaped(_votes, retrospective=retro.pk) if retro.is_past(phase.GROUP) else []
     nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
-    ratings = NonNegotiableRating.objects.filter(retrospective=retro).values_list(
-        "non_negotiable_id", "participant_id", "rating")
     if nn_ids and retro.phase == phase.COLLECT:
-        ratings = list(ratings.filter(participant_id=user_id))
+        ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=user_id)
     elif nn_ids and with_tallies and retro.reveals_ratings:
-        ratings = list(ratings)
+        ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=None)
     else:
         ratings = []
-    notes = (list(RetroNote.objects.filter(retrospective=retro)) if retro.is_past(phase.VOTE) else [])
-    actions = (list(RetroAction.objects.filter(retrospective=retro).select_related("owner", "commitment"))
-               if retro.is_past(phase.DISCUSS) else [])
-    previous_actions = (list(RetroAction.objects.filter(retrospective_id=retro.previous_id)
-                             .select_related("owner", "commitment", "reviewed_by"))
+    notes = read_shaped(_notes, retrospective=retro.pk) if retro.is_past(phase.VOTE) else []
+    actions = read_shaped(_actions, retrospective=retro.pk) if retro.is_past(phase.DISCUSS) else []
+    previous_actions = (read_shaped(_previous_actions, retrospective=retro.previous_id)
                         if retro.previous_id and retro.phase in (phase.SETUP, phase.REVIEW_ACTIONS) else [])
-    people = ([m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("user__email")]
+    people = ([m.user for m in read_shaped(_owners_to_choose, team=team.pk)]
               if retro.phase == phase.ACTIONS else [])
-    templates = list(PromptTemplate.objects.filter(team=team)) if retro.is_setup and may.run else []
+    templates = read_shaped(_templates, team=team.pk) if retro.is_setup and may.run else []
     context = cycle_context(access, retro.cycle, now=now) if retro.phase == phase.COLLECT else None
 
     # Prompts with their cards, ratings and pulse.
@@ -390,6 +385,68 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     )
 
 
+def _session(team: int, retrospective: int):
+    """query: the session with its cycle, facilitator and the theme under discussion"""
+    return (Retrospective.objects.filter(team_id=team, pk=retrospective)
+            .select_related("cycle", "facilitator", "discussing").order_by("pk")[:1])
+
+
+def _prompts(retrospective: int):
+    """query: the session's prompts with their non-negotiables"""
+    return RetroPrompt.objects.filter(retrospective_id=retrospective).select_related("non_negotiable")
+
+
+def _themes(retrospective: int):
+    """query: the session's themes"""
+    return RetroTheme.objects.filter(retrospective_id=retrospective)
+
+
+def _votes(retrospective: int):
+    """query: the session's votes, their themes and voters alone"""
+    return RetroVote.objects.filter(retrospective_id=retrospective).values_list("theme_id", "voter_id")
+
+
+def _ratings_of(retrospective: int, participant: int | None):
+    """query: the session's ratings of its non-negotiables, one participant's (None: everyone's)"""
+    ratings = NonNegotiableRating.objects.filter(retrospective_id=retrospective)
+    if participant is not None:
+        ratings = ratings.filter(participant_id=participant)
+    return ratings.values_list("non_negotiable_id", "participant_id", "rating")
+
+
+def _notes(retrospective: int):
+    """query: the session's notes"""
+    return RetroNote.objects.filter(retrospective_id=retrospective)
+
+
+def _actions(retrospective: int):
+    """query: the session's actions with their owners and commitments"""
+    return RetroAction.objects.filter(retrospective_id=retrospective).select_related("owner", "commitment")
+
+
+def _previous_actions(retrospective: int):
+    """query: the previous session's actions with their owners, commitments and who reviewed each"""
+    return (RetroAction.objects.filter(retrospective_id=retrospective)
+            .select_related("owner", "commitment", "reviewed_by"))
+
+
+def _owners_to_choose(team: int):
+    """query: the team's people, by email"""
+    return Membership.objects.filter(team_id=team).select_related("user").order_by("user__email")
+
+
+def _templates(team: int):
+    """query: the team's saved prompt templates"""
+    return PromptTemplate.objects.filter(team_id=team)
+
+
+def _cards(retrospective: int, named: bool):
+    """query: the session's cards in their random order, with their authors' names where `named`"""
+    rows = RetroCard.objects.filter(retrospective_id=retrospective).order_by("key")
+    fields = ["key", "prompt_id", "theme_id", "text", "author_id"]
+    return rows.values_list(*fields, "author__display_name", "author__email") if named else rows.values_list(*fields)
+
+
 def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPrompt],
                 may: RetroPermissions) -> list[CardView]:
     """Every card of the session as this reader may see it (1 query), in the cards' random order.
@@ -397,11 +454,8 @@ def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPro
     The author's name is loaded only when the session is not anonymous; in an anonymous one
     nothing but "is it yours?" is ever derived from the author.
     """
-    rows = RetroCard.objects.filter(retrospective=retro).order_by("key")
     # Plain rows, not models: a board holds a couple of hundred cards. The name only where it may show.
-    fields = ["key", "prompt_id", "theme_id", "text", "author_id"]
-    rows = rows.values_list(*fields) if retro.is_anonymous else \
-        rows.values_list(*fields, "author__display_name", "author__email")
+    rows = read_shaped(_cards, retrospective=retro.pk, named=not retro.is_anonymous)
     team, user_id = access.team, access.user.pk
     edit_prefix = _card_url_prefix(team, retro.pk)
     prompt_texts = {prompt.pk: prompt.text for prompt in prompts}
