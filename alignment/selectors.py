@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 
 from alignment import my_week, panels, permissions
 from alignment.models import Invitation, Membership, Organisation, Team, User
+from alignment.one_query import read_shaped
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 
@@ -39,20 +40,26 @@ def home_page(user, *, now: datetime) -> HomePage:
 
     Two queries, and each week source's fixed few (`alignment.my_week`), whatever the number of teams.
     """
-    memberships = list(
-        Membership.objects.filter(user=user)
-        .select_related("team__organisation")
-        .annotate(member_count=Count("team__memberships"))
-        .order_by("team__organisation__name", "team__name")
-    )  # query: the person's memberships with their teams, organisations and head counts
+    memberships = read_shaped(_home_memberships, person=user.pk)
     at_work = [m for m in memberships if not m.team.is_archived]
     return HomePage(
         groups=[(organisation, list(items)) for organisation, items in groupby(at_work, key=lambda m: m.team.organisation)],
         archived=[m for m in memberships if m.team.is_archived],
-        administered=list(user.administered_organisations.all()),  # query: the organisations they run
+        administered=read_shaped(_administered, person=user.pk),
         at_work=at_work,
         week=my_week.my_week(user, at_work, now),
     )
+
+
+def _home_memberships(person: int):
+    """query: the person's memberships with their teams, organisations and head counts"""
+    return (Membership.objects.filter(user_id=person).select_related("team__organisation")
+            .annotate(member_count=Count("team__memberships")).order_by("team__organisation__name", "team__name"))
+
+
+def _administered(person: int):
+    """query: the organisations they run"""
+    return Organisation.objects.filter(admins=person)
 
 
 def team_week(access: permissions.TeamAccess, *, now: datetime) -> my_week.MyWeek | None:
