@@ -37,6 +37,7 @@ shape, and `read_shaped` gives `list(build(**inputs))` without building or compi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -238,7 +239,10 @@ def _shaped(shaped: Shaped) -> _Part | None:
 
 
 def _shape_key(build: Callable, inputs: dict) -> tuple:
-    return (build.__module__, build.__qualname__,
+    fixed = ()
+    if isinstance(build, functools.partial):
+        build, fixed = build.func, tuple(sorted(build.keywords.items()))
+    return (build.__module__, build.__qualname__, fixed,
             *((name, _input_shape(value)) for name, value in sorted(inputs.items())))
 
 
@@ -390,11 +394,15 @@ class _KeptQuery:
 _queries: dict[tuple, _KeptQuery] = {}
 
 
-def read_shaped(build: Callable[..., models.QuerySet], **inputs) -> list:
-    """`list(build(**inputs))`, with the queryset's SQL compiled once per shape (see the module's docstring),
-    so that a page asking again only binds its inputs. `build` is a module-level function of its inputs alone,
-    which it takes as `Shaped` does, returning a queryset of instances (`select_related`, annotations and
-    `prefetch_related` included) or of `values()`/`values_list()`; it orders and slices it itself."""
+def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = None, **inputs) -> list:
+    """`list(build(**shape, **inputs))`, with the queryset's SQL compiled once per shape (see the module's
+    docstring), so that a page asking again only binds its inputs. `build` is a module-level function of its
+    inputs alone, which it takes as `Shaped` does, returning a queryset of instances (`select_related`,
+    annotations and `prefetch_related` included) or of `values()`/`values_list()`; it orders and slices it
+    itself. `shape`: arguments that are part of the shape rather than inputs, given to `build` as they are
+    (hashable values that change the SQL, such as a page's offset or which filter applies)."""
+    if shape:
+        build = functools.partial(build, **shape)
     key = _shape_key(build, inputs)
     kept = _queries.get(key)
     if kept is None:

@@ -12,6 +12,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from alignment.models import Membership, User
+from alignment.one_query import read_shaped
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 from charters.models import Charter, Goal
@@ -102,13 +103,8 @@ def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) ->
         ("verdict", Decision.Verdict.choices), ("outcome", Decision.Outcome.choices))}
     urls = RowUrls("decisions:detail", team.organisation.slug, team.slug)
 
-    decisions = team.decisions.all()
-    if verdict:
-        decisions = decisions.filter(verdict=verdict)
-    start = (number - 1) * LOG_PAGE_SIZE
-    found = list(decisions.values_list(  # one more than a page says whether there is an older one
-        "pk", "title", "purpose_effect", "metric_effect", "verdict", "outcome", "logged_at",
-        "logged_by__display_name", "logged_by__email", "review_on")[start:start + LOG_PAGE_SIZE + 1])
+    found = read_shaped(_log_rows, shape={"start": (number - 1) * LOG_PAGE_SIZE, "by_verdict": bool(verdict)},
+                        team=team.pk, **({"verdict": verdict} if verdict else {}))
     today = timezone.localdate(timezone=team.zone)
     rows = [
         LogRow(url=urls.of(pk), title=title, purpose_effect=labels["purpose_effect"][purpose_effect],
@@ -133,6 +129,16 @@ def decision_log_page(team, *, verdict: str = "", page: str | int | None = 1) ->
 
 
 
+def _log_rows(team: int, start: int, by_verdict: bool, verdict: str = ""):
+    """query: a page of the team's decisions, newest first, and one more: it says whether there is an older one"""
+    decisions = Decision.objects.filter(team_id=team)
+    if by_verdict:
+        decisions = decisions.filter(verdict=verdict)
+    return decisions.values_list(
+        "pk", "title", "purpose_effect", "metric_effect", "verdict", "outcome", "logged_at",
+        "logged_by__display_name", "logged_by__email", "review_on")[start:start + LOG_PAGE_SIZE + 1]
+
+
 def _labels(choices) -> dict[str, str]:
     """A choice's labels by value, each translated once for the page rather than once a row."""
     return {value: str(label) for value, label in choices}
@@ -146,13 +152,15 @@ def investments_to_check(team) -> list[tuple]:
     than `INVESTMENTS_SHOWN`, as (pk, title, key result's metric, amount, until).
     """
     since = timezone.localdate(timezone=team.zone) - timedelta(weeks=team.review_cadence_weeks)
-    return list(
-        team.decisions.filter(verdict=Decision.Verdict.CONSCIOUS_INVESTMENT)
-        .exclude(outcome=Decision.Outcome.DECLINE)
-        .alias(due=INVESTMENT_DUE).filter(due__gte=since).order_by("due", "pk")
-        .values_list("pk", "title", "key_result__metric", "investment_amount", "investment_until")
-        [:INVESTMENTS_SHOWN + 1]
-    )
+    return read_shaped(_investments_due, team=team.pk, since=since)
+
+
+def _investments_due(team: int, since: date):
+    return (Decision.objects.filter(team_id=team, verdict=Decision.Verdict.CONSCIOUS_INVESTMENT)
+            .exclude(outcome=Decision.Outcome.DECLINE)
+            .alias(due=INVESTMENT_DUE).filter(due__gte=since).order_by("due", "pk")
+            .values_list("pk", "title", "key_result__metric", "investment_amount", "investment_until")
+            [:INVESTMENTS_SHOWN + 1])
 
 
 def decisions_for_page(team) -> QuerySet[Decision]:

@@ -262,3 +262,26 @@ def test_sql_postgresql_cannot_take_with_parameters_bound_on_the_server_is_read_
     assert one_query_module._preparable[sql] is False
     with pytest.raises(DatabaseError), transaction.atomic():  # inside a transaction the error stands
         one_query_module.fetch(connection, "SELECT %s IS NOT NULL", [None], planned_once=True)
+
+
+def checkins_page(team: int, start: int, drafts_only: bool, state: str = ""):
+    built["checkins_page"] += 1
+    found = CheckIn.objects.filter(team_id=team)
+    if drafts_only:
+        found = found.filter(state=state)
+    return found.order_by("pk").values_list("pk", flat=True)[start:start + 1]
+
+
+def test_arguments_that_change_the_sql_are_part_of_the_shape(team, checkins, django_assert_num_queries):
+    first, second = sorted(c.pk for c in checkins)
+    assert read_shaped(checkins_page, shape={"start": 0, "drafts_only": False}, team=team.pk) == [first]
+    assert read_shaped(checkins_page, shape={"start": 1, "drafts_only": False}, team=team.pk) == [second]
+    assert read_shaped(checkins_page, shape={"start": 0, "drafts_only": True}, team=team.pk, state="draft") == [
+        checkins[1].pk]
+    assert built["checkins_page"] == 3 * 3  # three shapes, each learnt once
+    with django_assert_num_queries(2):
+        assert read_shaped(checkins_page, shape={"start": 1, "drafts_only": False}, team=team.pk) == [second]
+        assert read_shaped(checkins_page, shape={"start": 0, "drafts_only": True}, team=team.pk,
+                           state="submitted") == [checkins[0].pk]
+    assert built["checkins_page"] == 3 * 3
+    assert all(not kept.uncacheable for kept in one_query_module._queries.values())
