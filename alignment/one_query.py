@@ -227,11 +227,12 @@ def _shaped(shaped: Shaped) -> _Part | None:
     shape = _shapes.get(key)
     if shape is None:
         shape, real = _learn(shaped)
-        if len(_shapes) >= SHAPES_KEPT:
-            _shapes.clear()
-        _shapes[key] = shape
+        if shape is not None:  # None: learnt from a later reading (`_learn_query`)
+            if len(_shapes) >= SHAPES_KEPT:
+                _shapes.clear()
+            _shapes[key] = shape
         return real
-    if shape.uncacheable:
+    if shape.uncacheable or not _in_range(shape.parameters, shaped.inputs):
         return _compiled(shaped.build(**shaped.inputs))
     if shape.part is None:
         return None
@@ -288,18 +289,20 @@ def _stand_ins(inputs: dict, round_: int) -> dict:
             for name, value in inputs.items()}
 
 
-def _learn(shaped: Shaped) -> tuple[_Shape, _Part | None]:
+def _learn(shaped: Shaped) -> tuple[_Shape | None, _Part | None]:
     """The shape, compiled with two sets of stand-ins and with the real inputs (kept if they agree), and the
     part compiled with the real inputs."""
     real = _compiled(shaped.build(**shaped.inputs))
     return _shape_of(shaped, real), real
 
 
-def _shape_of(shaped: Shaped, real: _Part | None) -> _Shape:
+def _shape_of(shaped: Shaped, real: _Part | None) -> _Shape | None:
     first, second = (_stand_ins(shaped.inputs, round_) for round_ in (1, 2))
     made = [_compiled(shaped.build(**inputs)) for inputs in (first, second)]
     if made[0] is None and made[1] is None:
         return _Shape(None, ()) if real is None else _Shape(None, (), uncacheable=True)
+    if None not in made and real is None:
+        return None
     if None in made or real is None:
         return _Shape(None, (), uncacheable=True)
     parameters = _parameters(shaped.inputs, (first, second), [(part.sql, part.params) for part in made],
@@ -364,6 +367,21 @@ def _hashable(value):
     return (type(value).__name__, value) if not isinstance(value, list | dict | set) else (type(value).__name__, repr(value))
 
 
+# The range of each integer type PostgreSQL's backend gives a number (`integerfield_type_map`).
+_INTEGER_RANGES = {"Int2": 2**15, "Int4": 2**31, "Int8": 2**63}
+
+
+def _in_range(parameters: tuple, inputs: dict) -> bool:
+    """Whether every typed number fits its column's type. Django turns one that does not into "no row" (or "every
+    row", by the lookup) while it compiles; kept SQL is not compiled, so such a reading is built as Django builds it."""
+    for parameter in parameters:
+        if isinstance(parameter, _Input) and (limit := _INTEGER_RANGES.get(getattr(parameter.adapt, "__name__", ""))):
+            value = inputs[parameter.name]
+            if not -limit <= (value if parameter.index is None else value[parameter.index]) < limit:
+                return False
+    return True
+
+
 def _bind(parameters: tuple, inputs: dict) -> tuple:
     values = []
     for parameter in parameters:
@@ -407,11 +425,12 @@ def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = N
     kept = _queries.get(key)
     if kept is None:
         kept, found = _learn_query(build, inputs)
-        if len(_queries) >= SHAPES_KEPT:
-            _queries.clear()
-        _queries[key] = kept
+        if kept is not None:
+            if len(_queries) >= SHAPES_KEPT:
+                _queries.clear()
+            _queries[key] = kept
         return found
-    if kept.uncacheable:
+    if kept.uncacheable or not _in_range(kept.parameters, inputs):
         return list(build(**inputs))
     if kept.template is None:
         return []
@@ -430,8 +449,10 @@ def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = N
     return list(queryset)
 
 
-def _learn_query(build: Callable[..., models.QuerySet], inputs: dict) -> tuple[_KeptQuery, list]:
-    """The shape, learnt as `Shaped` parts' are, and the real inputs' rows (read as Django reads them)."""
+def _learn_query(build: Callable[..., models.QuerySet], inputs: dict) -> tuple[_KeptQuery | None, list]:
+    """The shape, learnt as `Shaped` parts' are, and the real inputs' rows (read as Django reads them). None
+    for the shape when the real inputs cannot match a row but stand-ins can (a number too big for its column,
+    typed into an address): the shape is learnt from a later reading instead of being marked from this one."""
     real = build(**inputs)
     uncacheable = _KeptQuery(None, "", (), {}, uncacheable=True)
     stand_ins = tuple(_stand_ins(inputs, round_) for round_ in (1, 2))
@@ -441,6 +462,8 @@ def _learn_query(build: Callable[..., models.QuerySet], inputs: dict) -> tuple[_
     made, real_compiled = [_sql_of(queryset) for queryset in built], _sql_of(real)
     if made[0] is None and made[1] is None and real_compiled is None:
         return _KeptQuery(None, "", (), {}), []
+    if None not in made and real_compiled is None:
+        return None, list(real)
     if None in made or real_compiled is None:
         return uncacheable, list(real)
     parameters = _parameters(inputs, stand_ins, [(sql, params) for sql, params, _ in made], real_compiled[:2],

@@ -285,3 +285,21 @@ def test_arguments_that_change_the_sql_are_part_of_the_shape(team, checkins, dja
                            state="submitted") == [checkins[0].pk]
     assert built["checkins_page"] == 3 * 3
     assert all(not kept.uncacheable for kept in one_query_module._queries.values())
+
+
+def cycle_numbered(team: int, number: int):
+    from reviews.models import ReviewCycle  # number: a PositiveIntegerField, typed Int4 on PostgreSQL
+
+    return ReviewCycle.objects.filter(team_id=team, number=number).values_list("number", flat=True)
+
+
+def test_a_number_too_big_for_its_column_reads_no_row_and_leaves_the_shape_to_be_learnt(team):
+    from reviews.models import ReviewCycle
+
+    ReviewCycle.objects.create(team=team, number=3, start_date=MONDAY, end_date=MONDAY + timedelta(weeks=4))
+    too_big = 2**31 + 5
+    assert read_shaped(cycle_numbered, team=team.pk, number=too_big) == []  # the first reading: not learnt from
+    assert read_shaped(cycle_numbered, team=team.pk, number=3) == [3]
+    assert all(not kept.uncacheable for kept in one_query_module._queries.values())
+    assert read_shaped(cycle_numbered, team=team.pk, number=too_big) == []  # kept SQL is not given it
+    assert read_shaped(cycle_numbered, team=team.pk, number=4) == []
