@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from alignment import fragments
+from alignment.models import Membership
+from alignment.one_query import read_shaped
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
 from alignment.weeks import TeamWeek
@@ -61,19 +63,8 @@ from charters.versions import SectionDiff, compare, compare_texts, section_texts
 
 def load_content(charter: Charter) -> CharterContent:
     """Non-negotiables, boundaries, goals (with owners and the organisation goals they name) and their key
-    results: 4 queries."""
-    goals = list(
-        Goal.objects.filter(charter=charter)
-        .select_related("owner", "contributes_to")
-        .prefetch_related(Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"),
-                                   to_attr="key_results_list"))
-    )
-    return CharterContent(
-        charter=charter,
-        non_negotiables=list(NonNegotiable.objects.filter(charter=charter)),
-        boundaries=list(with_tag_list(Boundary.objects.filter(charter=charter))),
-        goals=goals,
-    )
+    results: 4 queries (`load_contents`)."""
+    return load_contents([charter])[charter.pk]
 
 
 def kept_content(charter: Charter, *, people: Iterable = ()) -> CharterContent:
@@ -128,27 +119,55 @@ def _read_names_again(contents: list[CharterContent], people: Iterable) -> None:
     known = {person.pk: person for person in people}
     unknown = {goal.owner_id for goal in goals if goal.owner_id and goal.owner_id not in known}
     if unknown:  # query: the owners who are not among the team's people loaded
-        known.update(Goal._meta.get_field("owner").related_model.objects.in_bulk(unknown))
+        known.update((person.pk, person) for person in read_shaped(_people, ids=sorted(unknown)))
     linked_ids = {goal.contributes_to_id for goal in goals if goal.contributes_to_id}
-    linked = OrganisationGoal.objects.in_bulk(linked_ids) if linked_ids else {}  # query: the organisation goals
+    linked = {goal.pk: goal for goal in read_shaped(_organisation_goals, ids=sorted(linked_ids))} \
+        if linked_ids else {}  # query: the organisation goals
     for goal in goals:
         goal.owner = known.get(goal.owner_id) if goal.owner_id else None  # None when the person was deleted since
         goal.contributes_to = linked.get(goal.contributes_to_id)
 
 
+def _people(ids: list[int]):
+    """The people with these ids (goals' owners): 1 query."""
+    return Goal._meta.get_field("owner").related_model.objects.filter(pk__in=ids)
+
+
+def _organisation_goals(ids: list[int]):
+    """The organisation goals with these ids (those team goals contribute to): 1 query."""
+    return OrganisationGoal.objects.filter(pk__in=ids)
+
+
 def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
     """`load_content` for several versions at once, by version id: still 4 queries."""
     by_charter = {charter.pk: charter for charter in charters}
-    goals = list(Goal.objects.filter(charter__in=by_charter).select_related("owner", "contributes_to").prefetch_related(
-        Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"), to_attr="key_results_list")))
-    non_negotiables = list(NonNegotiable.objects.filter(charter__in=by_charter))
-    boundaries = list(with_tag_list(Boundary.objects.filter(charter__in=by_charter)))
+    ids = list(by_charter)
+    goals = read_shaped(_goals, charters=ids)
+    non_negotiables = read_shaped(_non_negotiables, charters=ids)
+    boundaries = read_shaped(_boundaries, charters=ids)
     return {pk: CharterContent(
         charter=charter,
         non_negotiables=[item for item in non_negotiables if item.charter_id == pk],
         boundaries=[item for item in boundaries if item.charter_id == pk],
         goals=[goal for goal in goals if goal.charter_id == pk],
     ) for pk, charter in by_charter.items()}
+
+
+def _goals(charters: list[int]):
+    """The versions' goals with their owners and the organisation goals they name, and their key results
+    (`key_results_list`): 2 queries."""
+    return Goal.objects.filter(charter__in=charters).select_related("owner", "contributes_to").prefetch_related(
+        Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"), to_attr="key_results_list"))
+
+
+def _non_negotiables(charters: list[int]):
+    """The versions' non-negotiables: 1 query."""
+    return NonNegotiable.objects.filter(charter__in=charters)
+
+
+def _boundaries(charters: list[int]):
+    """The versions' boundaries with their tags' names (`with_tag_list`): 1 query."""
+    return with_tag_list(Boundary.objects.filter(charter__in=charters))
 
 
 def comparison(old: Charter, new: Charter) -> list[SectionDiff]:
@@ -187,13 +206,18 @@ def latest_progress(lineage_ids: Iterable[int], before: datetime | None = None) 
     ids = set(lineage_ids)
     if not ids:
         return {}
+    rows = read_shaped(_latest_progress, lineages=sorted(ids), before=before)
+    return {row.lineage_id: row for row in rows}
+
+
+def _latest_progress(lineages: list[int], before: datetime | None):
+    """The newest progress of each lineage (recorded before `before`, unless None), with who recorded it: 1 query."""
     newest = KeyResultProgress.objects.filter(lineage_id=OuterRef("pk"))
     if before is not None:
         newest = newest.filter(recorded_at__lt=before)
     newest = newest.order_by("-recorded_at", "-pk")
-    newest_ids = KeyResult.objects.filter(pk__in=ids).values(latest=Subquery(newest.values("pk")[:1]))
-    rows = KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
-    return {row.lineage_id: row for row in rows}
+    newest_ids = KeyResult.objects.filter(pk__in=lineages).values(latest=Subquery(newest.values("pk")[:1]))
+    return KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
 
 
 def attach_latest_progress(key_results: list[KeyResult]) -> None:
@@ -311,10 +335,15 @@ def readings_by_week(key_results: list[KeyResult], weeks: list[TeamWeek]) -> dic
 
 def versions_in_force(team) -> tuple[Charter | None, Charter | None]:
     """The active (ratified) version and the working copy (draft or proposed), either may be None: 1 query."""
-    charters = list(Charter.objects.filter(team=team).in_force_or_working().select_related("based_on", "ratified_by"))
+    charters = read_shaped(_versions_in_force, team=team.pk)
     active = next((c for c in charters if c.is_active), None)
     working = next((c for c in charters if c.is_editable), None)
     return active, working
+
+
+def _versions_in_force(team: int):
+    """The team's versions in force or at work, with the version each amends and who ratified it: 1 query."""
+    return Charter.objects.filter(team_id=team).in_force_or_working().select_related("based_on", "ratified_by")
 
 
 def charter_for_reader(access: TeamAccess) -> Charter | None:
@@ -327,9 +356,14 @@ def charter_for_reader(access: TeamAccess) -> Charter | None:
     return charter
 
 
+def _comments(charter: int):
+    """The version's comments with their authors and who resolved them: 1 query."""
+    return Comment.objects.filter(charter_id=charter).select_related("author", "resolved_by")
+
+
 def comment_threads(charter: Charter) -> dict[str, list[Comment]]:
     """Top-level comments per section, each with `.replies_list`: 1 query."""
-    comments = list(Comment.objects.filter(charter=charter).select_related("author", "resolved_by"))
+    comments = read_shaped(_comments, charter=charter.pk)
     for comment in comments:
         comment.charter = charter
     threads: dict[str, list[Comment]] = {}
@@ -489,13 +523,34 @@ def since_response(response: Response) -> list[SectionDiff] | None:
 def consent_picture(charter: Charter, members: list) -> ConsentPicture:
     """Responses (1 query) matched against the team's members already loaded by the caller;
     for a ratified version, against the record kept at ratification (1 more query)."""
-    responses = list(charter.responses.select_related("member", "answered_by"))
+    responses = read_shaped(_responses, charter=charter.pk)
     for response in responses:
         response.charter = charter  # `predates_latest_text` compares with it, without a query
     if charter.was_ratified:
-        recorded = [Gap(g.member, ConsentGap.Kind(g.kind)) for g in charter.consent_gaps.select_related("member")]
+        recorded = [Gap(g.member, ConsentGap.Kind(g.kind)) for g in read_shaped(_recorded_gaps, charter=charter.pk)]
         return ConsentPicture(responses=responses, gaps=recorded)
     return ConsentPicture(responses=responses, gaps=consent_gaps(responses, members))
+
+
+def _responses(charter: int):
+    """The version's responses with their members and who answered them: 1 query."""
+    return Response.objects.filter(charter_id=charter).select_related("member", "answered_by")
+
+
+def _recorded_gaps(charter: int):
+    """Whose word was missing when the version was ratified, as recorded then, with the people: 1 query."""
+    return ConsentGap.objects.filter(charter_id=charter).select_related("member")
+
+
+def _team_people(team: int):
+    """The team's memberships with their people: 1 query."""
+    return Membership.objects.filter(team_id=team).select_related("user")
+
+
+def _working_copy(team: int):
+    """The team's working copy (draft or proposed), if any: 1 query."""
+    return Charter.objects.filter(team_id=team).working()[:1]
+
 
 @dataclass
 class CharterPage:
@@ -549,8 +604,10 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
     page.perms = for_charter(access, charter)
     # Whose word is missing is worked out from today's team while consent is open (a ratified version reads
     # the record kept when it was ratified instead); the goals' owners are found among them too.
-    members = list(access.team.memberships.select_related("user")) \
+    members = read_shaped(_team_people, team=access.team.pk) \
         if access.in_team and not charter.was_ratified else []  # query: the team's people
+    for membership in members:
+        membership.team = access.team
     people = [membership.user for membership in members]
     amends = charter.based_on if charter.is_editable and charter.based_on_id else None
     if amends is not None:  # an amendment, and the version it amends to mark what changed: both kept
@@ -580,7 +637,7 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         return page
     if page.perms.amend:  # for stewards on the active version only: known from `charter_for_reader`, else 1 query
         page.amendment_in_progress = getattr(charter, "working_copy", None) if hasattr(charter, "working_copy") \
-            else Charter.objects.filter(team=access.team).working().first()
+            else next(iter(read_shaped(_working_copy, team=access.team.pk)), None)
     if page.perms.propose:
         page.propose_form = propose_form or ProposeForm(instance=charter)
     if page.perms.change_quorum:  # made when drawn: a kept consent panel needs none

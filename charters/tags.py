@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, StringAgg, Value
 
 from alignment.errors import ActionRefused
+from alignment.one_query import read_shaped
 from charters.models import Boundary, Charter, OrganisationTag
 from charters.organisation_map import forget_signals
 
@@ -39,11 +40,15 @@ def refresh_tag_lists(boundaries: list[Boundary]) -> None:
     if not tagged:
         return
     names: dict[int, list[str]] = {pk: [] for pk in tagged}
-    for boundary_id, name in Through.objects.filter(boundary_id__in=list(tagged)).values_list(
-            "boundary_id", "organisationtag__name"):
+    for boundary_id, name in read_shaped(_tag_names, boundaries=list(tagged)):
         names[boundary_id].append(name)
     for pk, item in tagged.items():
         item.tag_list = Boundary.TAG_SEPARATOR.join(names[pk])
+
+
+def _tag_names(boundaries: list[int]):
+    """(boundary id, tag name) for each tag these boundaries carry: 1 query."""
+    return Through.objects.filter(boundary_id__in=boundaries).values_list("boundary_id", "organisationtag__name")
 
 
 def _current(prefix: str = "") -> Q:

@@ -23,6 +23,7 @@ from django_htmx.http import reswap, retarget
 from alignment import confirm, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
+from alignment.one_query import read_shaped
 from alignment.permissions import Capability, TeamAccess
 from charters import selectors, services
 from charters.forms import (
@@ -79,21 +80,34 @@ refusals_explained = refusals.refusals_explained("charters:detail")
 
 def _version(access: TeamAccess, number: int) -> Charter:
     """A version to act on; gone (discarded meanwhile) is a refusal the person is told about."""
-    charter = Charter.objects.filter(team=access.team, number=number).first()
-    if charter is None:
+    found = read_shaped(_numbered, team=access.team.pk, number=number)
+    if not found:
         raise ActionRefused(services.DISCARDED)
+    charter = found[0]
     charter.team = access.team
     return charter
+
+
+def _numbered(team: int, number: int):
+    """The team's version with this number (none when discarded): 1 query."""
+    return Charter.objects.filter(team_id=team, number=number)[:1]
 
 
 def _readable_version(access: TeamAccess, number: int) -> Charter:
     """A version the reader may see: everything for the team, ratified ones for the organisation."""
-    charter = get_object_or_404(
-        Charter.objects.readable(in_team=access.in_team).select_related("based_on", "ratified_by"),
-        team=access.team, number=number,
-    )
+    found = read_shaped(_readable_numbered, team=access.team.pk, number=number, in_team=access.in_team)
+    if not found:
+        raise Http404("No Charter matches the given query.")
+    charter = found[0]
     charter.team = access.team
     return charter
+
+
+def _readable_numbered(team: int, number: int, in_team: bool):
+    """The team's version with this number if the reader may see it, with the version it amends and who ratified
+    it: 1 query. A team has one version of each number."""
+    return (Charter.objects.readable(in_team=in_team).select_related("based_on", "ratified_by")
+            .filter(team_id=team, number=number).order_by()[:1])
 
 
 def _render(request: HttpRequest, page: selectors.CharterPage, *, partial: str | None = None,
@@ -656,14 +670,16 @@ def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse
     access = permissions.reader_access(request.user, org_slug, team_slug)
 
     def page() -> HttpResponse:
-        versions = list(
-            Charter.objects.readable(in_team=access.in_team).filter(team=access.team)
-            .select_related("ratified_by", "created_by")
-        )
+        versions = read_shaped(_readable_versions, team=access.team.pk, in_team=access.in_team)
         return render(request, "charters/charter_history.html",
                       {"team": access.team, "access": access, "versions": versions})
 
     return page()
+
+
+def _readable_versions(team: int, in_team: bool):
+    """The team's versions the reader may see, newest first, with who started and who ratified each: 1 query."""
+    return Charter.objects.readable(in_team=in_team).filter(team_id=team).select_related("ratified_by", "created_by")
 
 
 @login_required
@@ -678,8 +694,8 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
 
 
 def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> HttpResponse:
-    versions = {c.number: c for c in Charter.objects.readable(in_team=access.in_team).filter(
-        team=access.team, number__in=(a, b))}
+    versions = {c.number: c for c in read_shaped(_readable_pair, team=access.team.pk, numbers=sorted({a, b}),
+                                                  in_team=access.in_team)}
     if a not in versions or b not in versions:
         raise Http404("No such version")
     old, new = (versions[n] for n in sorted((a, b)))
@@ -688,6 +704,11 @@ def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> Htt
     sections = selectors.comparison(old, new)
     return render(request, "charters/charter_diff.html",
                   {"team": access.team, "access": access, "old": old, "new": new, "sections": sections})
+
+
+def _readable_pair(team: int, numbers: list[int], in_team: bool):
+    """The team's versions with these numbers that the reader may see: 1 query."""
+    return Charter.objects.readable(in_team=in_team).filter(team_id=team, number__in=numbers)
 
 
 @login_required
