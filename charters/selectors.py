@@ -240,14 +240,20 @@ def progress_history(lineage_ids: Iterable[int], since: datetime | None = None,
     history: dict[int, list[KeyResultProgress]] = {lineage_id: [] for lineage_id in lineage_ids}
     if not history:
         return history
-    rows = KeyResultProgress.objects.filter(lineage_id__in=history).select_related("recorded_by")
+    for row in read_shaped(_progress_history, lineages=sorted(history), since=since, until=until):
+        history[row.lineage_id].append(row)
+    return history
+
+
+def _progress_history(lineages: list[int], since: datetime | None, until: datetime | None):
+    """query: the lineages' progress recorded from `since` to before `until` (either None: unbounded), oldest first
+    within each lineage, with who recorded it"""
+    rows = KeyResultProgress.objects.filter(lineage_id__in=lineages).select_related("recorded_by")
     if since is not None:
         rows = rows.filter(recorded_at__gte=since)
     if until is not None:
         rows = rows.filter(recorded_at__lt=until)
-    for row in rows.order_by("lineage_id", "recorded_at", "pk"):
-        history[row.lineage_id].append(row)
-    return history
+    return rows.order_by("lineage_id", "recorded_at", "pk")
 
 
 @dataclass(frozen=True)
@@ -276,21 +282,28 @@ def active_key_results_at(team, moments: dict[str, datetime]) -> list[KeyResult]
     lineage recorded before that moment) or None. One index lookup per key result and moment,
     however long the history.
     """
-    lineage = Coalesce(OuterRef("lineage_id"), OuterRef("pk"))
-    rows = KeyResult.objects.filter(goal__charter__in=Charter.objects.filter(team=team).active()).select_related(
-        "goal").order_by("goal__position", "goal_id", "position", "pk")
-    for name, moment in moments.items():
-        newest = KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=moment).order_by(
-            "-recorded_at", "-pk")
-        rows = rows.annotate(**{f"reading_{name}_value": Subquery(newest.values("value")[:1]),
-                                f"reading_{name}_confidence": Subquery(newest.values("confidence")[:1])})
-    key_results = list(rows)
+    key_results = read_shaped(_key_results_at, shape={"names": tuple(moments)}, team=team.pk,
+                              moments=list(moments.values()))
     for kr in key_results:
         kr.readings = {}
         for name in moments:
             value, confidence = getattr(kr, f"reading_{name}_value"), getattr(kr, f"reading_{name}_confidence")
             kr.readings[name] = Reading(value, confidence) if confidence else None
     return key_results
+
+
+def _key_results_at(team: int, names: tuple[str, ...], moments: list[datetime]):
+    """query: the key results of the team's charter in force with their goals, and where each stood at each
+    moment, named by `names` in order (`reading_<name>_value`, `reading_<name>_confidence`)"""
+    lineage = Coalesce(OuterRef("lineage_id"), OuterRef("pk"))
+    rows = KeyResult.objects.filter(goal__charter__in=Charter.objects.filter(team_id=team).active()).select_related(
+        "goal").order_by("goal__position", "goal_id", "position", "pk")
+    for name, moment in zip(names, moments, strict=True):
+        newest = KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=moment).order_by(
+            "-recorded_at", "-pk")
+        rows = rows.annotate(**{f"reading_{name}_value": Subquery(newest.values("value")[:1]),
+                                f"reading_{name}_confidence": Subquery(newest.values("confidence")[:1])})
+    return rows
 
 
 @dataclass(frozen=True)
