@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from django.db import connection
@@ -494,16 +494,12 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     check-ins; a count for everyone else).
     """
     team = cycle.team
-    charter = Charter.objects.active_for(team)
+    found = read_shaped(_charter_in_force, team=team.pk)
+    charter = found[0] if found else None
     key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
     starts, ends = _cycle_bounds(cycle)
-    investments = list(Decision.objects.filter(team=team, verdict=Decision.Verdict.CONSCIOUS_INVESTMENT,
-                                               logged_at__gte=starts, logged_at__lt=ends)
-                       .select_related("key_result").order_by("logged_at"))
-    pulse = (CheckIn.objects.filter(team=team, state=CheckIn.State.SUBMITTED,
-                                    week__gt=cycle.start_date - timedelta(days=7), week__lt=cycle.end_date)
-             .filter(Q(strained_non_negotiable__isnull=False) | ~Q(boundary_question=""))
-             .order_by("week", "pk").values_list("strained_non_negotiable__title", "boundary_question"))
+    investments = read_shaped(_investments_logged, team=team.pk, starts=starts, ends=ends)
+    pulse = read_shaped(_pulse, team=team.pk, after=cycle.start_date - timedelta(days=7), before=cycle.end_date)
     strains: Counter[str] = Counter()
     questions = []
     for strained, question in pulse:
@@ -516,6 +512,25 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
         questions = []
     return CycleContext(charter=charter, key_results=key_results, investments=investments, strains=dict(strains),
                         boundary_questions=questions, boundary_question_count=count)
+
+
+def _charter_in_force(team: int):
+    """query: the team's charter in force"""
+    return Charter.objects.filter(team_id=team).active()[:1]
+
+
+def _investments_logged(team: int, starts: datetime, ends: datetime):
+    """query: the conscious investments logged between `starts` and `ends`, with their key results"""
+    return (Decision.objects.filter(team_id=team, verdict=Decision.Verdict.CONSCIOUS_INVESTMENT, logged_at__gte=starts,
+                                    logged_at__lt=ends).select_related("key_result").order_by("logged_at"))
+
+
+def _pulse(team: int, after: date, before: date):
+    """query: the check-ins of weeks after `after` and before `before` that named a strained non-negotiable or
+    asked who decides: its title and their question"""
+    return (CheckIn.objects.filter(team_id=team, state=CheckIn.State.SUBMITTED, week__gt=after, week__lt=before)
+            .filter(Q(strained_non_negotiable__isnull=False) | ~Q(boundary_question=""))
+            .order_by("week", "pk").values_list("strained_non_negotiable__title", "boundary_question"))
 
 
 def _cycle_bounds(cycle: ReviewCycle) -> tuple[datetime, datetime]:
