@@ -967,26 +967,49 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
     Whether the reader may see it at all is the view's question (`permissions.may_read_checkin`).
     """
     team = access.team
-    checkin = CheckIn.objects.filter(team=team, pk=checkin_id).select_related(
-        "author", "strained_non_negotiable", "acknowledged_by").first()
-    if checkin is None:
+    found = read_shaped(_checkin, team=team.pk, checkin=checkin_id)
+    if not found:
         return None
+    checkin = found[0]
     checkin.team = team
     link_checkins(access, [checkin])
-    blockers = list(checkin.blockers.select_related("who_could_help", "goal", "resolved_by"))
+    blockers = read_shaped(_blockers_of, checkin=checkin.pk)
     resolving = RowUrls("checkins:resolve_blocker", team.organisation.slug, team.slug)
     for blocker in blockers:
         blocker.check_in = checkin  # already loaded
         blocker.resolve_url = resolving.of(blocker.pk)
         blocker.may_resolve = blocker.is_open and permissions.may_resolve_blocker(access, blocker)
-    updates = list(checkin.key_result_updates.select_related("key_result"))
+    updates = read_shaped(_updates_and_key_results, checkin=checkin.pk)
+    for update in updates:
+        update.check_in = checkin  # already loaded
     replies = replies_to([checkin])[checkin.pk] if checkin.may.see_replies else None
     return CheckInPage(checkin=checkin, blockers=blockers, updates=updates, replies=replies)
 
 
+def _checkin(team: int, checkin: int):
+    """query: the check-in with its author, strained non-negotiable and who acknowledged it"""
+    return CheckIn.objects.filter(team_id=team, pk=checkin).select_related(
+        "author", "strained_non_negotiable", "acknowledged_by").order_by("pk")[:1]
+
+
+def _blockers_of(checkin: int):
+    """query: the check-in's blockers with who could help, their goals and who resolved each"""
+    return Blocker.objects.filter(check_in_id=checkin).select_related("who_could_help", "goal", "resolved_by")
+
+
+def _updates_and_key_results(checkin: int):
+    """query: the check-in's key-result updates with their key results"""
+    return KeyResultUpdate.objects.filter(check_in_id=checkin).select_related("key_result")
+
+
 def blocker_of(team, blocker_id: int) -> Blocker | None:
     """One of the team's blockers with its check-in (whose it is, whether submitted), for resolving it: 1 query."""
-    blocker = Blocker.objects.select_related("check_in").filter(pk=blocker_id, team=team).first()
-    if blocker is not None:
-        blocker.check_in.team = team  # already loaded
-    return blocker
+    found = read_shaped(_blocker, team=team.pk, blocker=blocker_id)
+    if not found:
+        return None
+    found[0].check_in.team = team  # already loaded
+    return found[0]
+
+
+def _blocker(team: int, blocker: int):
+    return Blocker.objects.select_related("check_in").filter(pk=blocker, team_id=team).order_by("pk")[:1]
