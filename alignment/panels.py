@@ -111,6 +111,13 @@ class TeamFilter:
     organisation's teams) narrowed in SQL, never by loading them. A filter with `values`
     is offered once per value, as "key-value" with that value's label; `value` is None
     for a filter without values.
+
+    The page's query is kept and only given new inputs at later readings
+    (`alignment.one_query.read_shaped`), so `apply` is part of its builder: `organisation`
+    is the organisation's id, and `apply` compares `now` as it is (no moment worked out from
+    it: compare in SQL, e.g. `Value(now) - Value(a_duration)`), reads no clock and runs no
+    query. A filter that does work out a value still filters right, but its query is
+    compiled at every reading.
     """
 
     key: str
@@ -349,8 +356,9 @@ def team_filter_choices() -> list[tuple[str, str]]:
     return [(option, label) for team_filter in _team_filters.values() for option, label, _ in team_filter.options()]
 
 
-def filter_teams(option: str, teams, organisation, now: datetime):
-    """`teams` narrowed by the chosen filter option (one of `team_filter_choices()`); unchanged for ""."""
+def filter_teams(option: str, teams, organisation: int, now: datetime):
+    """`teams` narrowed by the chosen filter option (one of `team_filter_choices()`); unchanged for "".
+    `organisation` is the organisation's id (see `TeamFilter`)."""
     for team_filter in _team_filters.values():
         for candidate, _, value in team_filter.options():
             if candidate == option:

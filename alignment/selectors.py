@@ -10,8 +10,10 @@ from datetime import datetime
 from itertools import groupby
 
 from django.core.paginator import Page, Paginator
+from django.db import connections, router
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.lookups import BuiltinLookup, IContains
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
@@ -101,16 +103,13 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     The same queries with 3 teams or 1,000: the page's teams with how many match, their head counts,
     their leaders, and one batch per feature panel; filters and the admins' summary are single SQL
     queries over all teams. `memberships` are the reader's (loaded for the access check): they say
-    which cards are the reader's own teams.
+    which cards are the reader's own teams. The page's own queries are kept (`read_shaped`): read
+    again, each only binds its inputs.
     """
-    teams = organisation.teams.all()
-    if name:
-        # On PostgreSQL a trigram index on UPPER(name) serves this (migration 0011); SQLite scans.
-        teams = teams.filter(name__icontains=name)
-    teams = panels.filter_teams(option, teams, organisation, now)
-    # Archived teams last: the page is about the teams at work.
-    page = _page_of(teams.order_by(F("archived_at").asc(nulls_first=True), "name", "pk"), page_number)
-    shown = list(page.object_list)
+    page = _page_of(_TeamsAsked(organisation.pk, option, now, _name_pattern(name) if name else None), page_number)
+    shown = page.object_list
+    for team in shown:
+        team.organisation = organisation  # already loaded
     _add_people(shown)
     # Each feature app shows what it knows of every team (a charter's purpose and goals...).
     panels.attach_organisation_panels(shown)
@@ -128,7 +127,62 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     )
 
 
-def _page_of(teams: QuerySet, number: str | None) -> Page:
+@dataclass(frozen=True)
+class _TeamsAsked:
+    """Which of an organisation's teams the map lists: those whose name matches `pattern` (a LIKE pattern,
+    `_name_pattern`; None: every name), narrowed by the filter `option` (`panels.filter_teams`, "" for none)."""
+
+    organisation: int
+    option: str
+    now: datetime
+    pattern: str | None
+
+    def read(self, build, **shape) -> list:
+        """`build`'s rows for these teams, kept per shape: the filter and whether there is a search are part of it."""
+        searched = {"pattern": self.pattern} if self.pattern is not None else {}
+        return read_shaped(build, shape={"option": self.option, "searching": self.pattern is not None, **shape},
+                           org=self.organisation, now=self.now, **searched)
+
+
+class _NameContains(IContains):
+    """`name__icontains=name` with its LIKE pattern made beforehand (`_name_pattern`): the same SQL and the same
+    parameter, but the parameter is the builder's input as it is, so that a search's query can be kept."""
+
+    def process_rhs(self, compiler, connection):
+        return BuiltinLookup.process_rhs(self, compiler, connection)
+
+
+def _name_pattern(name: str) -> str:
+    """The LIKE pattern `icontains` makes of `name` on the database the teams are read from."""
+    connection = connections[router.db_for_read(Team)]
+    pattern = connection.ops.prep_for_like_query(name)
+    return IContains.param_pattern % pattern if connection.features.pattern_lookup_needs_param_pattern else pattern
+
+
+def _matching_teams(org: int, option: str, searching: bool, now: datetime, pattern: str = "") -> QuerySet:
+    """The organisation's teams that match the search and the filter."""
+    teams = Team.objects.filter(organisation_id=org)
+    if searching:
+        # On PostgreSQL a trigram index on UPPER(name) serves this (migration 0011); SQLite scans.
+        teams = teams.filter(_NameContains(F("name"), pattern))
+    return panels.filter_teams(option, teams, org, now)
+
+
+def _map_teams(org: int, option: str, searching: bool, start: int, now: datetime, pattern: str = ""):
+    """query: a page of the teams that match, archived teams last (the page is about the teams at work), with
+    how many match in all"""
+    return (_matching_teams(org, option, searching, now, pattern)
+            .order_by(F("archived_at").asc(nulls_first=True), "name", "pk")
+            .annotate(found=Window(Count("*")))[start:start + TEAMS_PER_PAGE])
+
+
+def _map_teams_counted(org: int, option: str, searching: bool, now: datetime, pattern: str = ""):
+    """query: how many teams match (one row; none when none does)"""
+    return (_matching_teams(org, option, searching, now, pattern).order_by().values("organisation_id")
+            .annotate(found=Count("*")).values_list("found", flat=True))
+
+
+def _page_of(teams: _TeamsAsked, number: str | None) -> Page:
     """The asked page of `teams`, and how many there are in all, in one query.
 
     The count rides on the page's rows (`COUNT(*) OVER ()`), so a search and a filter are worked
@@ -136,35 +190,44 @@ def _page_of(teams: QuerySet, number: str | None) -> Page:
     not a number is the first, one out of range the last (two more queries, for an address no link
     of ours makes).
     """
-    paginator = Paginator(teams, TEAMS_PER_PAGE)
-    counted = teams.annotate(found=Window(Count("*")))
+    paginator = Paginator([], TEAMS_PER_PAGE)  # counted here: it pages nothing itself
     try:
         asked = int(number)
     except (TypeError, ValueError):
         asked = 1
     in_range = 1 <= asked <= PAGES_ASKED_AT_MOST  # a bigger number would overflow the database's OFFSET
-    rows = list(counted[(asked - 1) * TEAMS_PER_PAGE:asked * TEAMS_PER_PAGE]) if in_range else []
+    rows = teams.read(_map_teams, start=(asked - 1) * TEAMS_PER_PAGE) if in_range else []
     if rows or asked == 1:
         paginator.count = rows[0].found if rows else 0
     else:
-        paginator.count = teams.count()
+        paginator.count = next(iter(teams.read(_map_teams_counted)), 0)
         asked = paginator.num_pages
-        rows = list(counted[(asked - 1) * TEAMS_PER_PAGE:asked * TEAMS_PER_PAGE])
+        rows = teams.read(_map_teams, start=(asked - 1) * TEAMS_PER_PAGE)
     return Page(rows, asked, paginator)
 
 
 def _add_people(teams: list[Team]) -> None:
     """Each team's head count, first leaders and how many more lead it (2 queries for the page)."""
     ids = [team.pk for team in teams]
-    head_counts = dict(Membership.objects.filter(team__in=ids).order_by().values_list("team").annotate(Count("pk")))
+    head_counts = dict(read_shaped(_head_counts, teams=ids))
     leaders: dict[int, list[str]] = {}
-    for team_id, display_name, email in (Membership.objects.leaders().filter(team__in=ids).order_by("joined_at", "pk")
-                                         .values_list("team", "user__display_name", "user__email")):
+    for team_id, display_name, email in read_shaped(_leader_names, teams=ids):
         leaders.setdefault(team_id, []).append(User.name_of(display_name, email))
     for team in teams:
         team.member_count = head_counts.get(team.pk, 0)
         names = leaders.get(team.pk, [])
         team.leaders, team.more_leaders = names[:LEADERS_SHOWN], max(0, len(names) - LEADERS_SHOWN)
+
+
+def _head_counts(teams: list[int]):
+    """query: the teams' head counts"""
+    return Membership.objects.filter(team__in=teams).order_by().values_list("team").annotate(Count("pk"))
+
+
+def _leader_names(teams: list[int]):
+    """query: the teams' leaders' names, longest in the team first"""
+    return (Membership.objects.leaders().filter(team__in=teams).order_by("joined_at", "pk")
+            .values_list("team", "user__display_name", "user__email"))
 
 
 def _card_version(team: Team) -> tuple | None:

@@ -54,6 +54,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from alignment.models import Team
+from alignment.one_query import read_shaped
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, OrganisationGoal, PurposePart
@@ -89,6 +90,9 @@ def _ratified_charter() -> QuerySet:
     return Charter.objects.active().filter(team=OuterRef("pk"))
 
 
+# Each is part of the map's kept query (`alignment.panels.TeamFilter`): `organisation` is its id, and `now`
+# is compared as it is, never worked out into another moment here.
+
 def without_ratified_charter(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
     return teams.filter(~Exists(_ratified_charter()))
 
@@ -116,8 +120,9 @@ def charter_older_than(teams: QuerySet, organisation, now: datetime, value: str 
     """Teams whose charter in force was ratified more than `value` of the team's review cycles ago."""
     cycles = int(value)
     # The moment before which a charter counts as old, for each team's cycle length. A CASE over
-    # the few lengths allowed, because SQLite cannot multiply a duration by a column.
-    cutoff = Case(*(When(review_cadence_weeks=weeks, then=Value(now - timedelta(weeks=weeks * cycles)))
+    # the few lengths allowed, because SQLite cannot multiply a duration by a column; worked out in
+    # SQL from `now` as it is, so that the page's query is kept (`alignment.panels.TeamFilter`).
+    cutoff = Case(*(When(review_cadence_weeks=weeks, then=Value(now) - Value(timedelta(weeks=weeks * cycles)))
                     for weeks in _cycle_lengths()))
     return teams.alias(old_before=cutoff).filter(
         Exists(_ratified_charter().filter(ratified_at__lt=OuterRef("old_before"))))
@@ -134,10 +139,16 @@ class CharterSummary:
 
 def organisation_summary(organisation, now: datetime) -> CharterSummary:
     """How many of the organisation's teams have no ratified charter yet: 1 aggregate query."""
-    counts = Team.objects.filter(organisation=organisation).aggregate(
-        teams=Count("pk"), without_charter=Count("pk", filter=~Q(Exists(_ratified_charter()))),
-    )
+    counts = next(iter(read_shaped(_charter_counts, org=organisation.pk)), {"teams": 0, "without_charter": 0})
     return CharterSummary(**counts)
+
+
+def _charter_counts(org: int):
+    """query: how many teams the organisation has, and how many of them have no ratified charter yet (one row;
+    none for an organisation without teams)"""
+    return (Team.objects.filter(organisation_id=org).order_by().values("organisation_id")
+            .annotate(teams=Count("pk"), without_charter=Count("pk", filter=~Q(Exists(_ratified_charter()))))
+            .values("teams", "without_charter"))
 
 
 # Each team's card -------------------------------------------------------------------------------
@@ -238,16 +249,9 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
     now = timezone.now()
     by_pk = {team.pk: team for team in teams}
     urls = RowUrls("charters:detail", teams[0].organisation.slug)
-    per_part = {f"goals_{part}": Count("goals", filter=Q(goals__purpose_part=part)) for part in PurposePart.values}
-    charters = (
-        Charter.objects.filter(team__in=list(by_pk)).active()
-        .only("pk", "team_id", "number", "purpose_statement", "ratified_at")
-        .annotate(goal_count=Count("goals"), **per_part)
-        .order_by()
-    )
     cards: dict[int, CharterCard | None] = dict.fromkeys(by_pk)
     by_charter: dict[int, CharterCard] = {}
-    for charter in charters:
+    for charter in read_shaped(_charters_in_force, teams=list(by_pk)):
         team = by_pk[charter.team_id]
         card = CharterCard(
             url=urls.of(team.slug), number=charter.number, purpose_line=purpose_line(charter.purpose_statement),
@@ -257,19 +261,35 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
         )
         cards[team.pk] = by_charter[charter.pk] = card
     if by_charter:
-        # Two LIMIT 1 subqueries, so that each is one probe of the latest reading's index per key
-        # result (an EXISTS here may be planned as a hash of every falling reading in the database).
-        latest = latest_reading().annotate(fell=ExpressionWrapper(confidence_fell(), output_field=BooleanField()))
-        readings = (
-            KeyResult.objects.filter(goal__charter__in=list(by_charter))
-            .annotate(confidence_now=Subquery(latest.values("confidence")[:1]),
-                      fell=Subquery(latest.values("fell")[:1]))
-            .values_list("goal__charter_id", "confidence_now", "fell")
-            .order_by()
-        )
-        for charter_id, confidence, fell in readings:
+        for charter_id, confidence, fell in read_shaped(_charter_readings, charters=list(by_charter)):
             by_charter[charter_id].confidence.add(confidence, bool(fell))
     return cards
+
+
+def _charters_in_force(teams: list[int]):
+    """query: the teams' charters in force, with their goals counted by the part of the purpose they advance"""
+    per_part = {f"goals_{part}": Count("goals", filter=Q(goals__purpose_part=part)) for part in PurposePart.values}
+    return (Charter.objects.filter(team__in=teams).active()
+            .only("pk", "team_id", "number", "purpose_statement", "ratified_at")
+            .annotate(goal_count=Count("goals"), **per_part)
+            .order_by())
+
+
+def _with_latest_confidence(key_results: QuerySet) -> QuerySet:
+    """The key results with the confidence of their latest reading (`confidence_now`) and whether it fell (`fell`).
+
+    Two LIMIT 1 subqueries, so that each is one probe of the latest reading's index per key result
+    (an EXISTS here may be planned as a hash of every falling reading in the database).
+    """
+    latest = latest_reading().annotate(fell=ExpressionWrapper(confidence_fell(), output_field=BooleanField()))
+    return key_results.annotate(confidence_now=Subquery(latest.values("confidence")[:1]),
+                                fell=Subquery(latest.values("fell")[:1]))
+
+
+def _charter_readings(charters: list[int]):
+    """query: the charters' key results, with the confidence of their latest reading and whether it fell"""
+    return (_with_latest_confidence(KeyResult.objects.filter(goal__charter__in=charters))
+            .values_list("goal__charter_id", "confidence_now", "fell").order_by())
 
 
 # The organisation goals' tree ---------------------------------------------------------------------
@@ -340,17 +360,15 @@ def _contributions(rows, organisation_slug: str) -> list[Contribution]:
                                      url=urls.of(row["charter__team__slug"]) + f"#goal-{row['pk']}")
              for row in rows}
     if found:
-        latest = latest_reading().annotate(fell=ExpressionWrapper(confidence_fell(), output_field=BooleanField()))
-        readings = (
-            KeyResult.objects.filter(goal__in=list(found))
-            .annotate(confidence_now=Subquery(latest.values("confidence")[:1]),
-                      fell=Subquery(latest.values("fell")[:1]))
-            .values_list("goal_id", "confidence_now", "fell")
-            .order_by()
-        )
-        for goal_id, confidence, fell in readings:
+        for goal_id, confidence, fell in read_shaped(_goal_readings, goals=list(found)):
             found[goal_id].confidence.add(confidence, bool(fell))
     return list(found.values())
+
+
+def _goal_readings(goals: list[int]):
+    """query: the team goals' key results, with the confidence of their latest reading and whether it fell"""
+    return (_with_latest_confidence(KeyResult.objects.filter(goal__in=goals))
+            .values_list("goal_id", "confidence_now", "fell").order_by())
 
 
 def goal_tree(organisation, *, page: str | int | None = None, closed: bool = False, per_page: int = GOALS_PER_PAGE,
@@ -365,11 +383,8 @@ def goal_tree(organisation, *, page: str | int | None = None, closed: bool = Fal
     With no goal on the page, 1 query and nothing more.
     """
     number = page_number(page)
-    goals = OrganisationGoal.objects.filter(organisation=organisation)
-    goals = goals.closed() if closed else goals.open()
-    start = (number - 1) * per_page
-    # query: a page of the organisation's goals, plus one
-    rows = list(goals.select_related("owner").order_by("position", "pk")[start:start + per_page + 1])
+    rows = read_shaped(_goals_page, shape={"closed": closed, "start": (number - 1) * per_page, "per_page": per_page},
+                       org=organisation.pk)
     branches = [GoalBranch(goal) for goal in rows[:per_page]]
     tree = GoalTree(branches=branches, paged=Paged(number=number, has_next=len(rows) > per_page))
     if not branches:
@@ -377,13 +392,7 @@ def goal_tree(organisation, *, page: str | int | None = None, closed: bool = Fal
     by_goal = {branch.goal.pk: branch for branch in branches}
     for branch in branches:
         branch.goal.organisation = organisation
-    ranked = contributing_goals(contributes_to__in=list(by_goal)).annotate(
-        rank=Window(RowNumber(), partition_by=F("contributes_to"),
-                    order_by=[F("charter__team__name").asc(), F("pk").asc()]),
-        contributing=Window(Count("*"), partition_by=F("contributes_to")),
-    ).filter(rank__lte=per_goal)
-    # query: the first team goals contributing to each goal of the page, with how many contribute in all
-    rows = sorted(ranked.values(*_ROW, "contributing", "rank").order_by(),
+    rows = sorted(read_shaped(_first_contributions, goals=list(by_goal), per_goal=per_goal),
                   key=lambda row: (row["contributes_to_id"], row["rank"]))
     # query: their key results' latest readings (none without contributions)
     for contribution, row in zip(_contributions(rows, organisation.slug), rows, strict=True):
@@ -391,14 +400,34 @@ def goal_tree(organisation, *, page: str | int | None = None, closed: bool = Fal
         branch.contributions.append(contribution)
         branch.contributing = row["contributing"]
     if not closed:
-        # query: the open goals no team contributes to, plus one
-        unlinked = list(OrganisationGoal.objects.filter(organisation=organisation).open()
-                        .exclude(Exists(contributing_goals(contributes_to=OuterRef("pk"))))
-                        .order_by("position", "pk")[:UNLINKED_SHOWN + 1])
+        unlinked = read_shaped(_unlinked_goals, org=organisation.pk)
         for goal in unlinked:
             goal.organisation = organisation
         tree.unlinked, tree.more_unlinked = unlinked[:UNLINKED_SHOWN], len(unlinked) > UNLINKED_SHOWN
     return tree
+
+
+def _goals_page(org: int, closed: bool, start: int, per_page: int):
+    """query: a page of the organisation's goals (open ones, or closed ones), plus one, with their owners"""
+    goals = OrganisationGoal.objects.filter(organisation_id=org)
+    goals = goals.closed() if closed else goals.open()
+    return goals.select_related("owner").order_by("position", "pk")[start:start + per_page + 1]
+
+
+def _first_contributions(goals: list[int], per_goal: int):
+    """query: the first team goals contributing to each of the organisation goals, with how many contribute in all"""
+    return contributing_goals(contributes_to__in=goals).annotate(
+        rank=Window(RowNumber(), partition_by=F("contributes_to"),
+                    order_by=[F("charter__team__name").asc(), F("pk").asc()]),
+        contributing=Window(Count("*"), partition_by=F("contributes_to")),
+    ).filter(rank__lte=per_goal).values(*_ROW, "contributing", "rank").order_by()
+
+
+def _unlinked_goals(org: int):
+    """query: the organisation's open goals no team contributes to, plus one"""
+    return (OrganisationGoal.objects.filter(organisation_id=org).open()
+            .exclude(Exists(contributing_goals(contributes_to=OuterRef("pk"))))
+            .order_by("position", "pk")[:UNLINKED_SHOWN + 1])
 
 
 def map_goal_tree(organisation, user) -> GoalTree:
@@ -419,13 +448,16 @@ def contributors_page(goal: OrganisationGoal, *, page: str | int | None = None,
                       per_page: int = CONTRIBUTIONS_PER_PAGE) -> ContributorsPage:
     """The team goals contributing to `goal`, a page at a time by team name: 2 queries (1 with none)."""
     number = page_number(page)
-    start = (number - 1) * per_page
-    # query: a page of the contributing team goals, plus one
-    rows = list(_contribution_rows(contributing_goals(contributes_to=goal).order_by("charter__team__name", "pk"))
-                [start:start + per_page + 1])
+    rows = read_shaped(_contributors, shape={"start": (number - 1) * per_page, "per_page": per_page}, goal=goal.pk)
     # query: their key results' latest readings
     contributions = _contributions(rows[:per_page], goal.organisation.slug)
     return ContributorsPage(contributions=contributions, paged=Paged(number=number, has_next=len(rows) > per_page))
+
+
+def _contributors(goal: int, start: int, per_page: int):
+    """query: a page of the team goals contributing to the organisation goal, by team name, plus one"""
+    return (_contribution_rows(contributing_goals(contributes_to=goal).order_by("charter__team__name", "pk"))
+            [start:start + per_page + 1])
 
 
 # Cross-team signals ------------------------------------------------------------------------------
