@@ -351,7 +351,12 @@ def organisation_access(user, org_slug: str, *, memberships: list[Membership] | 
 
 
 def is_organisation_admin(user, organisation: Organisation) -> bool:
-    return organisation.admins.filter(pk=user.pk).exists()
+    return bool(read_shaped(_admin_row, user=user.pk, organisation=organisation.pk))
+
+
+def _admin_row(user: int, organisation: int):
+    """query: the row saying the person is an admin of the organisation, if there is one"""
+    return _admin_of(user, organisation).values_list("pk", flat=True)[:1]
 
 
 def require_organisation_admin(user, organisation: Organisation) -> None:
