@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, replace
-from functools import partial, wraps
+from functools import cached_property, partial, wraps
 
 from django import forms
 from django.contrib import messages
@@ -64,20 +64,26 @@ from reviews.retro.models import RetroAction
 SESSION = "reviews/retro/session.html"
 
 
-@dataclass(frozen=True)
 class Session:
-    """One session as a reader who may act on it finds it: their access to the team, and the session's page."""
+    """One session as a reader who may act on it finds it: their access to the team, and the session's page.
 
-    access: TeamAccess
-    page: selectors.SessionPage
+    The page is read when first asked for (404 when the team has no such session): a post the service
+    refuses or that is answered with the fresh board has no use for the page as it was before the write,
+    and a session that does not exist is refused by the service and then found missing (404) all the same.
+    """
+
+    def __init__(self, access: TeamAccess, retro_id: int, page: selectors.SessionPage | None = None):
+        self.access, self.pk = access, retro_id
+        if page is not None:
+            self.page = page
+
+    @cached_property
+    def page(self) -> selectors.SessionPage:
+        return _page(self.access, self.pk)
 
     @property
     def team(self):
         return self.access.team
-
-    @property
-    def pk(self) -> int:
-        return self.page.retro.pk
 
 
 def session_post(capability: Capability):
@@ -484,7 +490,7 @@ def _download(text: str, content_type: str, filename: str) -> HttpResponse:
 def _session(request: HttpRequest, org_slug: str, team_slug: str, retro_id: int, capability: Capability) -> Session:
     """The reader's access (404 outside the team, 403 without `capability`) and the session's page (404)."""
     access = permissions.team_access(request.user, org_slug, team_slug, capability)
-    return Session(access, _page(access, retro_id))
+    return Session(access, retro_id)
 
 
 def _page(access: TeamAccess, retro_id: int) -> selectors.SessionPage:
@@ -544,7 +550,7 @@ def _act(request: HtmxHttpRequest, session: Session, form: forms.Form | None, ac
 
 def _fresh(session: Session) -> Session:
     """The session re-read after a write (or a refusal): what everyone's next poll will show."""
-    return Session(session.access, _page(session.access, session.pk))
+    return Session(session.access, session.pk, _page(session.access, session.pk))
 
 
 def _refused(request: HtmxHttpRequest, session: Session, sent: Sent | None, reason: str, *,
