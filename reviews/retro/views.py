@@ -31,6 +31,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
@@ -620,23 +621,30 @@ TOKEN_PLACEHOLDER = "__csrf-token-of-the-reader__"
 FORM_TOKEN_SLOT = "00000000-0000-0000-0000-00000000f0e1"
 
 
+# A prompt no session has, standing for each prompt in the session's one kept blank card form while it is drawn.
+PROMPT_SLOT = 2_147_480_001
+PROMPT_TEXT_SLOT = "__text-of-the-prompt__"
+
+
 def _share_card_forms(request: HttpRequest, page: selectors.SessionPage) -> None:
-    """Draw each prompt's blank card form from the kept one (the same for everyone who may write cards); a
-    form just sent is drawn as sent."""
-    views = {view.prompt.pk: view for view in page.prompts if page.may.add_cards and view.form is None}
+    """Draw each prompt's blank card form from the session's kept one (the same for everyone who may write
+    cards, drawn once for all its prompts: each is given its prompt); a form just sent is drawn as sent."""
+    views = [view for view in page.prompts if page.may.add_cards and view.form is None]
+    if not views:
+        return
     add_url = page.urls["retro_card_add"]
 
-    def draw(pk: int) -> str:
-        form = CardForm(prompt_id=pk, initial={"token": FORM_TOKEN_SLOT})
+    def draw() -> str:
+        form = CardForm(prompt_id=PROMPT_SLOT, initial={"token": FORM_TOKEN_SLOT})
         _preserved_while_typing(form)
         return render_to_string(f"{SESSION}#card-form", {
             "form": form, "csrf_token": TOKEN_PLACEHOLDER, "page": {"urls": {"retro_card_add": add_url}},
-            "view": {"prompt": {"text": views[pk].prompt.text}}})
+            "view": {"prompt": {"text": PROMPT_TEXT_SLOT}}})
 
-    kept = _blank_forms(request, "retro-card-form", {pk: (add_url, pk, view.prompt.text)
-                                                     for pk, view in views.items()}, draw)
-    for pk, view in views.items():
-        view.form_html = kept[pk]
+    blank = fragments.shared("retro-card-form", (add_url,), draw).replace(TOKEN_PLACEHOLDER, get_token(request))
+    for view in views:
+        html = blank.replace(FORM_TOKEN_SLOT, str(uuid.uuid4())).replace(str(PROMPT_SLOT), str(view.prompt.pk))
+        view.form_html = mark_safe(html.replace(PROMPT_TEXT_SLOT, conditional_escape(view.prompt.text)))  # noqa: S308
 
 
 def _share_note_forms(request: HttpRequest, page: selectors.SessionPage) -> None:
