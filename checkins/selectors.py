@@ -87,20 +87,25 @@ def checkin_choices(team, user) -> CheckInChoices:
 
     Each comes as an instance holding its id alone (its other fields deferred), for the form to hand on.
     """
-    in_force = Charter.objects.filter(team=team).active().values("pk")
     kinds = {"non_negotiable": NonNegotiable, "goal": Goal, "key_result": KeyResult, "person": User}
-    parts = [
-        NonNegotiable.objects.filter(charter__in=in_force).values_list("pk", Value("non_negotiable")),
-        Goal.objects.filter(charter__in=in_force).values_list("pk", Value("goal")),
-        KeyResult.objects.filter(goal__charter__in=in_force, goal__owner=user).values_list("pk", Value("key_result")),
-        Membership.objects.filter(team=team).values_list("user_id", Value("person")),
-    ]
     found: dict[str, list] = {kind: [] for kind in kinds}
-    parts = [part.order_by() for part in parts]  # in no order, and joining nothing to order by
-    for pk, kind in parts[0].union(*parts[1:], all=True).order_by():
+    for pk, kind in read_shaped(_choice_ids, team=team.pk, writer=user.pk):
         found[kind].append(kinds[kind].from_db(DEFAULT_DB_ALIAS, ["id"], [pk]))
     return CheckInChoices(non_negotiables=found["non_negotiable"], goals=found["goal"],
                           key_results=found["key_result"], people=found["person"])
+
+
+def _choice_ids(team: int, writer: int):
+    """query: the ids a check-in post may name, each with its kind"""
+    in_force = Charter.objects.filter(team_id=team).active().values("pk")
+    parts = [
+        NonNegotiable.objects.filter(charter__in=in_force).values_list("pk", Value("non_negotiable")),
+        Goal.objects.filter(charter__in=in_force).values_list("pk", Value("goal")),
+        KeyResult.objects.filter(goal__charter__in=in_force, goal__owner=writer).values_list("pk", Value("key_result")),
+        Membership.objects.filter(team_id=team).values_list("user_id", Value("person")),
+    ]
+    parts = [part.order_by() for part in parts]  # in no order, and joining nothing to order by
+    return parts[0].union(*parts[1:], all=True).order_by()
 
 
 def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
