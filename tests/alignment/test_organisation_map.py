@@ -8,7 +8,6 @@ tests/charters/test_organisation_map.py; here, the page around them.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.urls.resolvers import URLResolver
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -270,17 +269,3 @@ def test_an_admin_in_none_of_its_teams_reads_the_map(login, make_user, organisat
 
     assert response.status_code == 200
     assertContains(response, '<article class="card team-card', count=1)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's (SQLite reads the teams)")
-def test_the_search_by_name_can_use_the_trigram_index(team, other_team):
-    searched = Team.objects.filter(name__icontains="plat").order_by()  # the lookup the page makes
-    sql, params = searched.query.sql_with_params()
-
-    with connection.cursor() as cursor:
-        # With a handful of rows the planner reads the table; leave it only a lookup by the condition.
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-
-    assert "team_name_trigram" in plan
