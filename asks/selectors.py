@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from alignment.models import Team, User
+from alignment.one_query import read_shaped
 from alignment.pages import Paged, page_number
 from alignment.permissions import TeamAccess
 from alignment.row_urls import RowUrls
@@ -125,10 +126,15 @@ def unclear_in_pulse(access: TeamAccess, week: TeamWeek) -> list[UnclearWhoDecid
     if not permissions.reads_asks(access):
         return []
     team = access.team
-    asks = (Ask.objects.unclear().filter(receiving_team=team, created_at__lt=week.ends_at)
-            .filter(Q(created_at__gte=week.starts_at) | Q(state=Ask.State.OPEN))
-            .select_related("asking_team").only("title", "state", "asking_team__name", "created_at")
-            .order_by("created_at", "pk"))  # query: unclear requests of the week, or still open
+    asks = read_shaped(_unclear_of_week, team=team.pk, starts=week.starts_at, ends=week.ends_at)
     urls = RowUrls("asks:detail", team.organisation.slug, team.slug)
     return [UnclearWhoDecides(text=f"{ask.asking_team.name} asks “{ask.title}” ({ask.get_state_display().lower()})",
                               url=urls.of(ask.pk)) for ask in asks]
+
+
+def _unclear_of_week(team: int, starts: datetime, ends: datetime):
+    """query: the team's requests that touched no boundary, asked between `starts` and `ends` or still open"""
+    return (Ask.objects.unclear().filter(receiving_team_id=team, created_at__lt=ends)
+            .filter(Q(created_at__gte=starts) | Q(state=Ask.State.OPEN))
+            .select_related("asking_team").only("title", "state", "asking_team__name", "created_at")
+            .order_by("created_at", "pk"))
