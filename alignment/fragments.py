@@ -68,12 +68,22 @@ def key(name: str, version: Iterable[object]) -> str:
 
 def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> SafeString:
     """The part named `name` at `version`: from the cache, else rendered by `render()` and kept."""
-    cache_key = key(name, version)
+    return shared_at(key(name, version), render)
+
+
+def shared_at(cache_key: str, render: Callable[[], str]) -> SafeString:
+    """`shared` by the part's key (`key`)."""
     html = cache.get(cache_key)
     if html is None:
         html = str(render())
         cache.set(cache_key, html, TIMEOUT)
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
+
+
+def read_many(keys: Iterable[str]) -> dict[str, str]:
+    """The kept parts among `keys` (by key), in one cache round trip; none asked, none read."""
+    keys = list(keys)
+    return cache.get_many(keys) if keys else {}
 
 
 def shared_many(name: str, versions: dict[object, Iterable[object]],

@@ -30,19 +30,36 @@ class SharedNode(Node):
     def __init__(self, name, version, nodelist: NodeList):
         self.name, self.version, self.nodelist = name, version, nodelist
 
-    def render(self, context) -> str:
+    def key(self, context) -> str | None:
+        """The part's cache key in `context`; None when its version cannot be told (the part is not kept)."""
         name, version = self.name.resolve(context), [part.resolve(context, ignore_failures=True) for part in self.version]
-        if any(part is None for part in version):
+        return fragments.key(name, version) if name and all(part is not None for part in version) else None
+
+    def render(self, context) -> str:
+        cache_key = self.key(context)
+        if cache_key is None:
             return self.nodelist.render(context)
 
         def draw() -> str:
             with context.push(request=None, user=None, csrf_token=TOKEN_PLACEHOLDER):
                 return self.nodelist.render(context)
 
-        html = fragments.shared(name, version, draw)
+        html = _found_together(context).get(cache_key) or fragments.shared_at(cache_key, draw)
         if TOKEN_PLACEHOLDER in html:
             html = html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", "")))
         return html
+
+
+def _found_together(context) -> dict[str, str]:
+    """The kept parts of the template being rendered, read in one cache round trip when its first part is drawn:
+    every part whose version the context can tell already (those drawn in a loop, or from a variable set
+    later, are read one by one as they come). A page of several parts pays one round trip, not one each."""
+    found = getattr(context, "_shared_parts_found", None)
+    if found is None:
+        keys = {key for node in context.template.nodelist.get_nodes_by_type(SharedNode)
+                if (key := node.key(context)) is not None}
+        found = context._shared_parts_found = fragments.read_many(keys)
+    return found
 
 
 @register.tag

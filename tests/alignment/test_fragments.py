@@ -129,3 +129,45 @@ def test_a_version_missing_from_the_context_keeps_nothing(make_user, db):
     template = engines["django"].from_string('{% load fragments %}{% shared "x" no_such_thing %}{{ n }}{% endshared %}')
 
     assert [template.render({"n": n}) for n in (1, 2)] == ["1", "2"]
+
+
+MANY = """{% load fragments %}{% shared "one" a %}[{{ a }}]{% endshared %}{% if show %}{% shared "two" b %}[{{ b }}]\
+{% endshared %}{% endif %}{% for item in items %}{% shared "each" item %}[{{ item }}]{% endshared %}{% endfor %}"""
+
+
+class _CountingCache:
+    """The cache, with the reads that would each be a round trip to a shared cache counted (`get`, `get_many`)."""
+
+    def __init__(self, cache):
+        self.cache, self.made = cache, []
+
+    def get(self, *args, **kwargs):
+        self.made.append("get")
+        return self.cache.get(*args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        self.made.append("get_many")
+        return self.cache.get_many(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    counting = _CountingCache(fragments.cache)
+    monkeypatch.setattr(fragments, "cache", counting)
+    return counting.made
+
+
+def test_a_templates_kept_parts_are_read_in_one_round_trip(round_trips, db):
+    template = engines["django"].from_string(MANY)
+    context = {"a": "A", "b": "B", "show": True, "items": ["x", "y"]}
+    assert template.render(context) == "[A][B][x][y]"
+    round_trips.clear()
+
+    assert template.render(context) == "[A][B][x][y]"  # kept: read, not drawn
+    # The two parts whose version the page knows at once, together; each part drawn in a loop, as it comes.
+    assert round_trips == ["get_many", "get", "get"]
+
+    assert template.render({**context, "a": "A2", "show": False}) == "[A2][x][y]"  # a new version is drawn
