@@ -418,10 +418,14 @@ def charter_review_panel(page) -> CharterReview | None:
         form = ReviewDateForm(initial={"review_on": charter.review_on}) if access.can(SET_REVIEW_DATE) else None
         return CharterReview(charter, charter.review_on, due, form, [])
     if charter.is_editable and charter.based_on_id and access.can(READ_TRIGGER):
-        triggers = list(ReviewTrigger.objects.filter(amendment=charter).select_related("charter")
-                        .order_by("fired_at", "pk"))  # query: the prompts this amendment took up
+        triggers = read_shaped(_prompts_taken_up, amendment=charter.pk)
         for trigger in triggers:
             trigger.team = trigger.charter.team = access.team
         if triggers:
             return CharterReview(charter, None, False, None, [(t, evidence_of(t)) for t in triggers])
     return None
+
+
+def _prompts_taken_up(amendment: int):
+    """query: the review prompts an amendment took up, with the versions they were about"""
+    return ReviewTrigger.objects.filter(amendment_id=amendment).select_related("charter").order_by("fired_at", "pk")
