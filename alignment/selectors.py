@@ -64,6 +64,30 @@ def _administered(person: int):
     return Organisation.objects.filter(admins=person)
 
 
+def team_people(team: Team) -> list[Membership]:
+    """The team's people with their accounts, leaders first (1 query)."""
+    members = read_shaped(_people, team=team.pk)
+    for membership in members:
+        membership.team = team  # already loaded
+    return members
+
+
+def _people(team: int):
+    return Membership.objects.filter(team_id=team).select_related("user").leaders_first()
+
+
+def pending_invitations(team: Team) -> list[Invitation]:
+    """The team's invitations still open, with who sent each (1 query)."""
+    pending = read_shaped(_pending_invitations, team=team.pk)
+    for invitation in pending:
+        invitation.team = team  # already loaded
+    return pending
+
+
+def _pending_invitations(team: int):
+    return Invitation.objects.filter(team_id=team).pending().select_related("invited_by")
+
+
 def team_week(access: permissions.TeamAccess, *, now: datetime) -> my_week.MyWeek | None:
     """The reader's week in one team, for the team page's "My week" panel; None outside the team or when
     the team is archived (nothing in it can change)."""

@@ -58,9 +58,8 @@ from alignment.forms import (
     TeamSettingsForm,
     ThrottledLoginForm,
 )
-from alignment.models import AuditKind, IdentityProvider, Invitation, Membership, Organisation, User
+from alignment.models import AuditKind, IdentityProvider, Membership, Organisation, User
 from alignment.next_page import next_page
-from alignment.one_query import read_shaped
 from alignment.permissions import Capability, OrganisationCapability
 from alignment.row_urls import RowUrls
 
@@ -682,10 +681,8 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
                status: int = 200, **extra) -> HttpResponse:
     """The team page, or one of its sections when htmx asks for it."""
     team = access.team
-    members = read_shaped(_people, team=team.pk)
-    pending = read_shaped(_pending_invitations, team=team.pk) if access.may_manage_team else []
-    for row in (*members, *pending):
-        row.team = team  # already loaded
+    members = selectors.team_people(team)
+    pending = selectors.pending_invitations(team) if access.may_manage_team else []
     if access.may_manage_team:
         # Each person's roles as checkboxes (the template writes them: a form widget per person cost a
         # millisecond each), and their two forms' addresses reversed once for all.
@@ -718,16 +715,6 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
     else:  # a section alone does not show the panel
         context["week"] = selectors.team_week(access, now=timezone.now())
     return render(request, template, context, status=status)
-
-
-def _people(team: int):
-    """query: the team's people with their accounts, leaders first"""
-    return Membership.objects.filter(team_id=team).select_related("user").leaders_first()
-
-
-def _pending_invitations(team: int):
-    """query: the team's invitations still open, with who sent each"""
-    return Invitation.objects.filter(team_id=team).pending().select_related("invited_by")
 
 
 def _members_version(access: permissions.TeamAccess, members: list[Membership]) -> tuple:

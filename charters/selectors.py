@@ -868,3 +868,44 @@ def organisation_goal_page(perms: OrganisationGoalPermissions, goal: Organisatio
                                    if actions.edit else None)
     return OrganisationGoalPage(perms=perms, goal=goal, actions=actions, key_results=key_results,
                                 contributors=contributors_page(goal, page=page))
+
+
+# A version by its number, and the versions a reader may see (the version, history and compare pages) ---------
+
+def numbered_version(team, number: int) -> Charter | None:
+    """The team's version with this number, whoever may read it (none when discarded): 1 query."""
+    found = read_shaped(_numbered, team=team.pk, number=number)
+    return found[0] if found else None
+
+
+def _numbered(team: int, number: int):
+    return Charter.objects.filter(team_id=team, number=number)[:1]
+
+
+def readable_version(team, number: int, *, in_team: bool) -> Charter | None:
+    """The team's version with this number if the reader may see it (`Charter.objects.readable`), with the version
+    it amends and who ratified it: 1 query."""
+    found = read_shaped(_readable_numbered, team=team.pk, number=number, in_team=in_team)
+    return found[0] if found else None
+
+
+def _readable_numbered(team: int, number: int, in_team: bool):
+    # A team has one version of each number: nothing to order.
+    return (Charter.objects.readable(in_team=in_team).select_related("based_on", "ratified_by")
+            .filter(team_id=team, number=number).order_by()[:1])
+
+
+def readable_versions(team, *, in_team: bool, numbers: list[int] | None = None) -> list[Charter]:
+    """The team's versions the reader may see, newest first, with who started and who ratified each; only those
+    with `numbers` when given (compared side by side): 1 query."""
+    if numbers is None:
+        return read_shaped(_readable_versions, team=team.pk, in_team=in_team)
+    return read_shaped(_readable_pair, team=team.pk, numbers=numbers, in_team=in_team)
+
+
+def _readable_versions(team: int, in_team: bool):
+    return Charter.objects.readable(in_team=in_team).filter(team_id=team).select_related("ratified_by", "created_by")
+
+
+def _readable_pair(team: int, numbers: list[int], in_team: bool):
+    return Charter.objects.readable(in_team=in_team).filter(team_id=team, number__in=numbers)

@@ -23,7 +23,6 @@ from django_htmx.http import reswap, retarget
 from alignment import confirm, permissions, refusals
 from alignment.concurrency import conflict
 from alignment.errors import ActionRefused, ConcurrentEditError, ItemRemoved
-from alignment.one_query import read_shaped
 from alignment.permissions import Capability, TeamAccess
 from charters import selectors, services
 from charters.forms import (
@@ -80,34 +79,20 @@ refusals_explained = refusals.refusals_explained("charters:detail")
 
 def _version(access: TeamAccess, number: int) -> Charter:
     """A version to act on; gone (discarded meanwhile) is a refusal the person is told about."""
-    found = read_shaped(_numbered, team=access.team.pk, number=number)
-    if not found:
+    charter = selectors.numbered_version(access.team, number)
+    if charter is None:
         raise ActionRefused(services.DISCARDED)
-    charter = found[0]
     charter.team = access.team
     return charter
-
-
-def _numbered(team: int, number: int):
-    """The team's version with this number (none when discarded): 1 query."""
-    return Charter.objects.filter(team_id=team, number=number)[:1]
 
 
 def _readable_version(access: TeamAccess, number: int) -> Charter:
     """A version the reader may see: everything for the team, ratified ones for the organisation."""
-    found = read_shaped(_readable_numbered, team=access.team.pk, number=number, in_team=access.in_team)
-    if not found:
+    charter = selectors.readable_version(access.team, number, in_team=access.in_team)
+    if charter is None:
         raise Http404("No Charter matches the given query.")
-    charter = found[0]
     charter.team = access.team
     return charter
-
-
-def _readable_numbered(team: int, number: int, in_team: bool):
-    """The team's version with this number if the reader may see it, with the version it amends and who ratified
-    it: 1 query. A team has one version of each number."""
-    return (Charter.objects.readable(in_team=in_team).select_related("based_on", "ratified_by")
-            .filter(team_id=team, number=number).order_by()[:1])
 
 
 def _render(request: HttpRequest, page: selectors.CharterPage, *, partial: str | None = None,
@@ -670,16 +655,11 @@ def history(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse
     access = permissions.reader_access(request.user, org_slug, team_slug)
 
     def page() -> HttpResponse:
-        versions = read_shaped(_readable_versions, team=access.team.pk, in_team=access.in_team)
+        versions = selectors.readable_versions(access.team, in_team=access.in_team)
         return render(request, "charters/charter_history.html",
                       {"team": access.team, "access": access, "versions": versions})
 
     return page()
-
-
-def _readable_versions(team: int, in_team: bool):
-    """The team's versions the reader may see, newest first, with who started and who ratified each: 1 query."""
-    return Charter.objects.readable(in_team=in_team).filter(team_id=team).select_related("ratified_by", "created_by")
 
 
 @login_required
@@ -694,8 +674,8 @@ def diff(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
 
 
 def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> HttpResponse:
-    versions = {c.number: c for c in read_shaped(_readable_pair, team=access.team.pk, numbers=sorted({a, b}),
-                                                  in_team=access.in_team)}
+    versions = {c.number: c for c in selectors.readable_versions(access.team, in_team=access.in_team,
+                                                                 numbers=sorted({a, b}))}
     if a not in versions or b not in versions:
         raise Http404("No such version")
     old, new = (versions[n] for n in sorted((a, b)))
@@ -704,11 +684,6 @@ def _comparison(request: HttpRequest, access: TeamAccess, a: int, b: int) -> Htt
     sections = selectors.comparison(old, new)
     return render(request, "charters/charter_diff.html",
                   {"team": access.team, "access": access, "old": old, "new": new, "sections": sections})
-
-
-def _readable_pair(team: int, numbers: list[int], in_team: bool):
-    """The team's versions with these numbers that the reader may see: 1 query."""
-    return Charter.objects.readable(in_team=in_team).filter(team_id=team, number__in=numbers)
 
 
 @login_required

@@ -984,7 +984,7 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
         blocker.check_in = checkin  # already loaded
         blocker.resolve_url = resolving.of(blocker.pk)
         blocker.may_resolve = blocker.is_open and permissions.may_resolve_blocker(access, blocker)
-    updates = read_shaped(_updates_and_key_results, checkin=checkin.pk)
+    updates = read_shaped(_updates_with_key_results, checkins=[checkin.pk])
     for update in updates:
         update.check_in = checkin  # already loaded
     replies = replies_to([checkin])[checkin.pk] if checkin.may.see_replies else None
@@ -1000,11 +1000,6 @@ def _checkin(team: int, checkin: int):
 def _blockers_of(checkin: int):
     """query: the check-in's blockers with who could help, their goals and who resolved each"""
     return Blocker.objects.filter(check_in_id=checkin).select_related("who_could_help", "goal", "resolved_by")
-
-
-def _updates_and_key_results(checkin: int):
-    """query: the check-in's key-result updates with their key results"""
-    return KeyResultUpdate.objects.filter(check_in_id=checkin).select_related("key_result")
 
 
 def blocker_of(team, blocker_id: int) -> Blocker | None:

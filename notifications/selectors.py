@@ -6,12 +6,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max
 from django.utils.text import Truncator
 
 from alignment.one_query import read_shaped
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
+from notifications import services
 from notifications.models import Notification
 
 # A page of the centre: the newest notifications first, older ones a page further each.
@@ -48,22 +48,15 @@ def centre_page(user, *, page: str | int | None = 1) -> CentrePage:
     unread by `notification_unread`.
     """
     number = page_number(page)
-    counted = read_shaped(_unread, person=user.pk)
-    unread = counted[0] if counted else {"count": 0, "newest": None}
+    unread_count, newest_unread = services.unread(user)
     found = read_shaped(_page_rows, shape={"start": (number - 1) * PER_PAGE}, person=user.pk)
     urls = RowUrls("notifications:open")
     return CentrePage(
         notifications=[NotificationRow(url=urls.of(pk), subject=subject, preview=preview(body), created_at=created_at,
                                        is_unread=read_at is None)
                        for pk, subject, body, created_at, read_at in found[:PER_PAGE]],
-        unread=unread["count"], newest_unread=unread["newest"] or 0, number=number, has_next=len(found) > PER_PAGE,
+        unread=unread_count, newest_unread=newest_unread, number=number, has_next=len(found) > PER_PAGE,
     )
-
-
-def _unread(person: int):
-    """query: the person's unread notifications, counted, and the newest's id (no row when there is none)"""
-    return (Notification.objects.filter(recipient_id=person, read_at__isnull=True).order_by().values("recipient_id")
-            .annotate(count=Count("pk"), newest=Max("pk")).values("count", "newest"))
 
 
 def _page_rows(person: int, start: int):

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -379,14 +379,19 @@ def mark_read(*, user, up_to: int) -> int:
 
 def unread_count(user) -> int:
     """The bell's number (one query)."""
+    return unread(user)[0]
+
+
+def unread(user) -> tuple[int, int]:
+    """The person's unread notifications: how many, and the newest's id (0 without any). One query, off the
+    `notification_unread` index."""
     counted = read_shaped(_unread, person=user.pk)
-    return counted[0] if counted else 0
+    return counted[0] if counted else (0, 0)
 
 
 def _unread(person: int):
-    """query: the person's unread notifications counted, off the `notification_unread` index"""
     return (Notification.objects.filter(recipient_id=person, read_at__isnull=True).order_by().values("recipient_id")
-            .annotate(n=Count("pk")).values_list("n", flat=True))
+            .annotate(count=Count("pk"), newest=Max("pk")).values_list("count", "newest"))
 
 
 # Calendar sources ----------------------------------------------------------------------------------------
