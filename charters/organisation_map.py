@@ -39,6 +39,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -286,9 +287,45 @@ def _with_latest_confidence(key_results: QuerySet) -> QuerySet:
                                 fell=Subquery(latest.values("fell")[:1]))
 
 
+class _AmongRows(Expression):
+    """`column IN (rows)`, written on PostgreSQL as `column = ANY(ARRAY(rows))`.
+
+    The same rows either way; PostgreSQL plans the second as a probe of `column`'s index per row, where it
+    plans a join for the first. The charters' key results joined to their goals were a hash join over every
+    key result of the organisation (10,000 at 1,000 teams): 2.5 ms, against 0.2 ms by the goals' index.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: F, rows: QuerySet):
+        super().__init__()
+        self.column, self.rows = column, Subquery(rows)
+
+    def get_source_expressions(self):
+        return [self.column, self.rows]
+
+    def set_source_expressions(self, expressions):
+        self.column, self.rows = expressions
+
+    def _parts(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        rows, rows_params = compiler.compile(self.rows)
+        return column, rows, (*column_params, *rows_params)
+
+    def as_sql(self, compiler, connection):
+        column, rows, params = self._parts(compiler, connection)
+        return f"{column} IN {rows}", params
+
+    def as_postgresql(self, compiler, connection):
+        column, rows, params = self._parts(compiler, connection)
+        return f"{column} = ANY(ARRAY{rows})", params
+
+
 def _charter_readings(charters: list[int]):
     """query: the charters' key results, with the confidence of their latest reading and whether it fell"""
-    return (_with_latest_confidence(KeyResult.objects.filter(goal__charter__in=charters))
+    goals = Goal.objects.filter(charter__in=charters).order_by().values("pk")
+    return (_with_latest_confidence(KeyResult.objects.filter(_AmongRows(F("goal_id"), goals)))
             .values_list("goal__charter_id", "confidence_now", "fell").order_by())
 
 
