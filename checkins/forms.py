@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from alignment.models import User
 from charters.models import Goal, KeyResult, KeyResultProgress, NonNegotiable
-from checkins import widgets
 from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry, saved_carried
 from checkins.models import Blocker, CheckIn, Renegotiation
 
@@ -23,7 +22,7 @@ CARRIED_FIELD = re.compile(r"carried_(\d+)")
 class LoadedChoiceField(forms.ChoiceField):
     """A choice among objects the page already loaded: rendering and cleaning it cost no query."""
 
-    widget = widgets.Select
+    widget = forms.Select
 
     def __init__(self, objects=(), *, empty_label: str, label_of=str, **kwargs):
         self.objects = {str(obj.pk): obj for obj in objects}
@@ -49,15 +48,15 @@ class CheckInForm(forms.ModelForm):
     (`blocker_<n>_what`, `kr_<id>_value`...), so the whole check-in is one form and one post.
     """
 
-    version = forms.IntegerField(widget=widgets.HiddenInput, min_value=0, error_messages={
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={
         "required": _("This form is missing its version; reload the page and try again."),
     })
-    week = forms.DateField(widget=widgets.HiddenInput)
-    blocker_rows = forms.IntegerField(widget=widgets.HiddenInput, min_value=MIN_BLOCKER_ROWS,
+    week = forms.DateField(widget=forms.HiddenInput)
+    blocker_rows = forms.IntegerField(widget=forms.HiddenInput, min_value=MIN_BLOCKER_ROWS,
                                       max_value=MAX_BLOCKER_ROWS, required=False)
     # What the check-in said beyond its words and load when `version` was saved (`content.fingerprint`): a
     # draft saved with all of that unchanged is read and written without the ids it names.
-    fingerprint = forms.CharField(widget=widgets.HiddenInput, required=False, max_length=64)
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     # Given its choices, label and help in __init__; declared so that no model choice field (and no
     # queryset) is built for it first.
     strained_non_negotiable = LoadedChoiceField(empty_label="")
@@ -65,12 +64,12 @@ class CheckInForm(forms.ModelForm):
     class Meta:
         model = CheckIn
         fields = ["progress", "highlights", "load", "strained_non_negotiable", "strain_note", "boundary_question"]
-        widgets = {  # drawn in Python (`checkins.widgets`): the form is two dozen widgets
-            "progress": widgets.Textarea(attrs={"rows": 4}),
-            "highlights": widgets.Textarea(attrs={"rows": 2}),
-            "load": widgets.RadioSelect,
-            "strain_note": widgets.Textarea(attrs={"rows": 2}),
-            "boundary_question": widgets.Textarea(attrs={"rows": 2}),
+        widgets = {
+            "progress": forms.Textarea(attrs={"rows": 4}),
+            "highlights": forms.Textarea(attrs={"rows": 2}),
+            "load": forms.RadioSelect,
+            "strain_note": forms.Textarea(attrs={"rows": 2}),
+            "boundary_question": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, non_negotiables=(), key_results=(), people=(), goals=(), blocker_rows=MIN_BLOCKER_ROWS,
@@ -91,7 +90,7 @@ class CheckInForm(forms.ModelForm):
         self.initial.setdefault("blocker_rows", self.blocker_count)
         for n in range(self.blocker_count):
             self.fields[f"blocker_{n}_what"] = forms.CharField(label=_("What is in your way"), max_length=500,
-                                                               required=False, widget=widgets.TextInput)
+                                                               required=False, widget=forms.TextInput)
             self.fields[f"blocker_{n}_who"] = LoadedChoiceField(
                 people, empty_label=_("The team's leader"), label=_("Who could help"), label_of=_name)
             self.fields[f"blocker_{n}_goal"] = LoadedChoiceField(
@@ -102,14 +101,14 @@ class CheckInForm(forms.ModelForm):
         for blocker in self.carried:
             self.fields[f"carried_{blocker.pk}"] = forms.ChoiceField(
                 label=_("Still in your way?"), choices=CARRIED_CHOICES, initial=STILL_OPEN, required=False,
-                widget=widgets.RadioSelect)
+                widget=forms.RadioSelect)
             self.fields[f"carried_{blocker.pk}_resolution"] = forms.CharField(
-                label=_("If resolved, how?"), max_length=2000, required=False, widget=widgets.TextInput)
+                label=_("If resolved, how?"), max_length=2000, required=False, widget=forms.TextInput)
         for key_result in self.key_results:
             self.fields[f"kr_{key_result.pk}_value"] = forms.DecimalField(
-                label=_("New value"), max_digits=14, decimal_places=2, required=False, widget=widgets.NumberInput)
+                label=_("New value"), max_digits=14, decimal_places=2, required=False, widget=forms.NumberInput)
             self.fields[f"kr_{key_result.pk}_confidence"] = forms.ChoiceField(
-                label=_("Confidence"), required=False, widget=widgets.Select,
+                label=_("Confidence"), required=False, widget=forms.Select,
                 choices=[("", _("—")), *KeyResultProgress.Confidence.choices])
 
     def _get_validation_exclusions(self):

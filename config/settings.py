@@ -111,9 +111,10 @@ TEMPLATES = [
     },
 ]
 
-# Forms render through the project's template engine (cached templates), so that templates/django/forms/
-# can replace a widget's template with a faster one of the same markup.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Forms render through the project's template engine (cached templates): the common widgets are written in
+# Python with the markup of Django's templates (alignment/form_renderer.py), and templates/django/forms/
+# replaces the rest's templates with faster ones of the same markup.
+FORM_RENDERER = "alignment.form_renderer.FormRenderer"
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:

@@ -1,4 +1,4 @@
-"""The check-in form's widgets are drawn in Python (`checkins.widgets`): the same markup as Django's templates."""
+"""The check-in form's widgets are drawn in Python (`alignment.form_renderer`): the same markup as Django's templates."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from django.forms.renderers import DjangoTemplates
+
+from alignment.form_renderer import FormRenderer
 
 from checkins.forms import CheckInForm, CommitmentForm
 
@@ -40,31 +42,24 @@ POSTED = {"version": "x", "week": "2026-11-16", "blocker_rows": "4", "progress":
           "kr_11_value": "three", "kr_11_confidence": "on_track"}
 
 
-def stock(widget):
-    """The same widget (attributes, choices) as Django's own class, which draws with a template."""
-    django_class = next(cls for cls in type(widget).__mro__ if cls.__module__ == "django.forms.widgets")
-    twin = django_class.__new__(django_class)
-    twin.__dict__ = dict(widget.__dict__)
-    return twin
-
-
-def assert_drawn_as_django_draws(form) -> None:
-    form.renderer = DjangoTemplates()  # Django's templates, not the project's faster copies of them
-    form.is_bound and form.is_valid()
-    for name, field in form.fields.items():
-        bound = form[name]
-        assert bound.as_widget() == bound.as_widget(widget=stock(field.widget)), name
+def assert_drawn_as_django_draws(make) -> None:
+    """`make(renderer)` makes the form: each widget drawn by the site's renderer is the one Django's templates draw."""
+    ours, djangos = make(FormRenderer()), make(DjangoTemplates())
+    for form in (ours, djangos):
+        form.is_bound and form.is_valid()
+    for name in ours.fields:
+        assert ours[name].as_widget() == djangos[name].as_widget(), name
 
 
 @pytest.mark.parametrize("data", [None, POSTED], ids=["shown", "posted with errors"])
 @pytest.mark.parametrize("submitting", [False, True])
 def test_the_check_in_form_draws_every_widget_as_django_does(data, submitting):
-    form = CheckInForm(data, initial=INITIAL, non_negotiables=NON_NEGOTIABLES, key_results=KEY_RESULTS,
-                       people=PEOPLE, goals=GOALS, submitting=submitting)
-
-    assert_drawn_as_django_draws(form)
+    assert_drawn_as_django_draws(lambda renderer: CheckInForm(
+        data, initial=INITIAL, non_negotiables=NON_NEGOTIABLES, key_results=KEY_RESULTS, people=PEOPLE, goals=GOALS,
+        submitting=submitting, renderer=renderer))
 
 
 def test_a_form_with_a_loaded_choice_draws_it_as_django_does():
-    assert_drawn_as_django_draws(CommitmentForm({"title": "", "goal": "3", "owner": "8"}, goals=GOALS, people=PEOPLE))
-    assert_drawn_as_django_draws(CommitmentForm(goals=GOALS, people=PEOPLE))
+    assert_drawn_as_django_draws(lambda renderer: CommitmentForm(
+        {"title": "", "goal": "3", "owner": "8"}, goals=GOALS, people=PEOPLE, renderer=renderer))
+    assert_drawn_as_django_draws(lambda renderer: CommitmentForm(goals=GOALS, people=PEOPLE, renderer=renderer))
