@@ -251,18 +251,13 @@ def organisation_sections(organisation, user) -> list[Panel]:
     return found
 
 
-def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = "") -> list[dict]:
-    """The team's sub-navigation for this reader, with the current page marked."""
-    args = [access.team.organisation.slug, access.team.slug]
-    return [
-        {
-            "label": link.label,
-            "url": reverse(link.url_name, args=args),
-            "current": current_app == link.app_name and current_url in link.url_names,
-        }
+def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = "") -> tuple[tuple[TeamLink, bool], ...]:
+    """The team's sub-navigation for this reader: each link they may follow, and whether it is the current page."""
+    return tuple(
+        (link, current_app == link.app_name and current_url in link.url_names)
         for link in _team_links
         if link.needs is None or access.can(link.needs)
-    ]
+    )
 
 
 def team_panels(request, access: TeamAccess) -> list[Panel]:
