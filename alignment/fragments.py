@@ -20,14 +20,21 @@ that says something relative to today ("overdue", "3 days ago") puts the date in
 Only content that every reader of it may see goes in: the key names no reader, so whoever may
 reach the key reads the same bytes (`tests/alignment/test_fragments.py` and each page's test
 hold a private detail out of the shared parts).
+
+The parts read lately are also kept in the process, in front of the shared cache (`NEAR_CHARACTERS`): a key
+names content that never changes under it, so a copy at hand is never stale, and a page whose parts are all
+at hand asks Redis nothing. Each process keeps the parts its own readers read; Redis shares every part drawn
+with every process.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import cache as once
 from pathlib import Path
+from threading import Lock
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +43,39 @@ from django.utils.safestring import SafeString, mark_safe
 
 # How long an entry lives unread. Versions make old entries unreachable; this only returns their room.
 TIMEOUT = 7 * 24 * 3600
+# How much of the parts read lately a process keeps at hand, in characters (about as many bytes of HTML).
+NEAR_CHARACTERS = 16_000_000
+
+
+class _Near:
+    """The parts this process read or drew lately, by key: the least recently read leave first when full."""
+
+    def __init__(self, budget: int):
+        self.budget, self._parts, self._size, self._lock = budget, OrderedDict(), 0, Lock()
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        with self._lock:
+            found = {key: self._parts[key] for key in keys if key in self._parts}
+            for key in found:
+                self._parts.move_to_end(key)
+        return found
+
+    def put_many(self, parts: dict[str, str]) -> None:
+        with self._lock:
+            for key, html in parts.items():
+                if key not in self._parts and len(html) <= self.budget:
+                    self._parts[key] = html
+                    self._size += len(html)
+            while self._size > self.budget:
+                self._size -= len(self._parts.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
+            self._size = 0
+
+
+near = _Near(NEAR_CHARACTERS)
 
 
 @once
@@ -73,29 +113,38 @@ def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> S
 
 def shared_at(cache_key: str, render: Callable[[], str]) -> SafeString:
     """`shared` by the part's key (`key`)."""
-    html = cache.get(cache_key)
+    html = read_many([cache_key]).get(cache_key)
     if html is None:
         html = str(render())
         cache.set(cache_key, html, TIMEOUT)
+        near.put_many({cache_key: html})
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
 
 
 def read_many(keys: Iterable[str]) -> dict[str, str]:
-    """The kept parts among `keys` (by key), in one cache round trip; none asked, none read."""
+    """The kept parts among `keys` (by key): those at hand in the process, the others in one cache round trip
+    (none when every part is at hand)."""
     keys = list(keys)
-    return cache.get_many(keys) if keys else {}
+    found = near.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        fetched = cache.get_many(missing)
+        near.put_many(fetched)
+        found.update(fetched)
+    return found
 
 
 def shared_many(name: str, versions: dict[object, Iterable[object]],
                 render: Callable[[list[object]], dict[object, str]]) -> dict[object, SafeString]:
     """`shared` for many parts of one kind at once (a page of map cards): one cache round trip to read
-    them, `render(missing_ids)` for those not kept, one to keep those."""
+    those not at hand, `render(missing_ids)` for those not kept, one to keep those."""
     keys = {item: key(name, version) for item, version in versions.items()}
-    found = cache.get_many(list(keys.values())) if keys else {}
+    found = read_many(keys.values())
     html = {item: found[cache_key] for item, cache_key in keys.items() if cache_key in found}
     missing = [item for item in keys if item not in html]
     if missing:
-        drawn = {item: str(part) for item, part in render(missing).items()}
-        cache.set_many({keys[item]: part for item, part in drawn.items()}, TIMEOUT)
-        html.update(drawn)
+        drawn = {keys[item]: str(part) for item, part in render(missing).items()}
+        cache.set_many(drawn, TIMEOUT)
+        near.put_many(drawn)
+        html.update({item: drawn[keys[item]] for item in missing if keys[item] in drawn})
     return {item: mark_safe(part) for item, part in html.items()}  # noqa: S308 — our own templates

@@ -89,7 +89,10 @@ def _fast_passwords_and_eager_tasks(settings):
                                    "LOCATION": "tests"}}
     from django.core.cache import cache
 
+    from alignment import fragments
+
     cache.clear()
+    fragments.near.clear()  # the parts a process keeps at hand, in front of the cache
     # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
     # sends one through a real broker to a real worker.
     from config.celery import app

@@ -166,8 +166,32 @@ def test_a_templates_kept_parts_are_read_in_one_round_trip(round_trips, db):
     assert template.render(context) == "[A][B][x][y]"
     round_trips.clear()
 
+    assert template.render(context) == "[A][B][x][y]"  # at hand in this process: no round trip
+    assert round_trips == []
+
+    fragments.near.clear()  # as another process finds them: kept in the shared cache, not at hand
     assert template.render(context) == "[A][B][x][y]"  # kept: read, not drawn
     # The two parts whose version the page knows at once, together; each part drawn in a loop, as it comes.
-    assert round_trips == ["get_many", "get", "get"]
+    assert round_trips == ["get_many", "get_many", "get_many"]
 
     assert template.render({**context, "a": "A2", "show": False}) == "[A2][x][y]"  # a new version is drawn
+
+
+def test_the_parts_at_hand_are_bounded_and_the_least_recently_read_leave_first():
+    near = fragments._Near(budget=10)
+    near.put_many({"a": "aaaa", "b": "bbbb"})
+    assert near.get_many(["a"]) == {"a": "aaaa"}  # read: now the most recent
+    near.put_many({"c": "cccc", "too-big": "x" * 11})
+
+    assert near.get_many(["a", "b", "c", "too-big"]) == {"a": "aaaa", "c": "cccc"}
+
+
+def test_a_part_drawn_in_another_process_is_read_from_the_shared_cache(round_trips, db):
+    drawn = []
+    fragments.shared("part", (1,), lambda: drawn.append(1) or "<p>1</p>")
+    fragments.near.clear()  # another process: the shared cache has the part, this process has not
+    round_trips.clear()
+
+    assert fragments.shared("part", (1,), lambda: drawn.append(2) or "<p>drawn again</p>") == "<p>1</p>"
+    assert fragments.shared("part", (1,), lambda: drawn.append(3) or "<p>drawn again</p>") == "<p>1</p>"
+    assert drawn == [1] and round_trips == ["get_many"]  # then at hand
