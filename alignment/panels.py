@@ -38,7 +38,7 @@ from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any
 
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.functional import Promise
 

@@ -9,7 +9,6 @@ import pytest
 from django.forms.renderers import DjangoTemplates
 
 from alignment.form_renderer import FormRenderer
-
 from checkins.forms import CheckInForm, CommitmentForm
 
 
