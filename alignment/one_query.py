@@ -45,7 +45,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connections, models
+from django.db import DataError, NotSupportedError, ProgrammingError, connections, models
 from django.db.models import F
 from django.db.models.expressions import Expression
 from django.db.models.sql.constants import MULTI
@@ -498,14 +498,15 @@ def fetch(connection, sql: str, params, *, planned_once: bool = False) -> list[t
     binds them on the server (psycopg's prepared statements: a connection pooler must pass them on; pgbouncer
     does from 1.21 with `max_prepared_statements`). SQL that PostgreSQL refuses with parameters bound that way
     (a parameter whose type it cannot tell) is read as Django reads it from then on; inside a transaction the
-    error stands, as the transaction is spoilt.
+    error stands, as the transaction is spoilt. An error that says nothing of the statement (a connection lost,
+    a query cancelled) is raised as Django would raise it, and the statement is tried prepared again next time.
     """
     if planned_once and connection.vendor == "postgresql" and _preparable.get(sql, True):
         try:
             with _preparing_cursor(connection) as cursor:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
-        except DatabaseError:
+        except (ProgrammingError, DataError, NotSupportedError):  # what PostgreSQL says of the statement itself
             if sql in _preparable or connection.in_atomic_block:
                 raise
             _remember(sql, False)

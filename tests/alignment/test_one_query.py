@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -262,6 +262,34 @@ def test_sql_postgresql_cannot_take_with_parameters_bound_on_the_server_is_read_
     assert one_query_module._preparable[sql] is False
     with pytest.raises(DatabaseError), transaction.atomic():  # inside a transaction the error stands
         one_query_module.fetch(connection, "SELECT %s IS NOT NULL", [None], planned_once=True)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_error_that_says_nothing_of_the_statement_leaves_it_prepared_next_time():
+    sql = "SELECT pg_sleep(%s)::text || 'slept'"
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 20")
+    try:
+        with pytest.raises(OperationalError):  # cancelled: the statement is not at fault
+            one_query_module.fetch(connection, sql, [1], planned_once=True)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+    assert sql not in one_query_module._preparable
+
+    assert one_query_module.fetch(connection, sql, [0], planned_once=True) == [("slept",)]
+    assert one_query_module._preparable[sql] is True
+    prepared = statements_reading_sql("pg_sleep")
+    assert one_query_module.fetch(connection, sql, [0], planned_once=True) == [("slept",)]
+    assert statements_reading_sql("pg_sleep") == prepared  # the same statement, run again
+
+
+def statements_reading_sql(fragment: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE %s ORDER BY name",
+                       [f"%{fragment}%"])
+        return cursor.fetchall()
 
 
 def checkins_page(team: int, start: int, drafts_only: bool, state: str = ""):
