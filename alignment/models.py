@@ -354,7 +354,8 @@ class Team(models.Model):
         ]
         # The organisation map's search by part of a name (`name__icontains`) has a trigram index on
         # PostgreSQL, `team_name_trigram` on UPPER(name): migration 0011 makes it there only, as SQLite
-        # could not, so it is not listed here.
+        # could not, so it is not listed here. Nor is `team_map_order` (migration 0023), the map's order
+        # (archived teams last: NULLS FIRST, which SQLite's indexes cannot say).
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.name})"

@@ -11,7 +11,7 @@ from itertools import groupby
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Value, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.db.models.lookups import BuiltinLookup, IContains
 from django.utils import timezone, translation
@@ -194,10 +194,18 @@ def _matching_teams(org: int, option: str, searching: bool, now: datetime, patte
 
 def _map_teams(org: int, option: str, searching: bool, start: int, now: datetime, pattern: str = ""):
     """query: a page of the teams that match, archived teams last (the page is about the teams at work), with
-    how many match in all"""
+    how many match in all.
+
+    Every team of the organisation: the page is read off the `team_map_order` index (PostgreSQL, migration
+    0023) and the count is one count of the organisation's teams, in the same query. Searched or filtered: the count rides on the matching rows
+    (`COUNT(*) OVER ()`), so that the search and the filter are worked out once."""
+    if option or searching:
+        found = Window(Count("*"))
+    else:
+        found = Subquery(_map_teams_counted(org, option, searching, now, pattern))
     return (_matching_teams(org, option, searching, now, pattern)
             .order_by(F("archived_at").asc(nulls_first=True), "name", "pk")
-            .annotate(found=Window(Count("*")))[start:start + TEAMS_PER_PAGE])
+            .annotate(found=found)[start:start + TEAMS_PER_PAGE])
 
 
 def _map_teams_counted(org: int, option: str, searching: bool, now: datetime, pattern: str = ""):
