@@ -37,7 +37,8 @@ ORDER = ["alignment", "charts", "notifications", "charters", "decisions", "check
 CORE, FEATURES = ORDER[0], ORDER[1:]
 WIRING = "config"
 PACKAGES = [*ORDER, WIRING]
-SITE_LAYOUT = ROOT / "templates" / "base.html"
+# The layout every page is drawn in: base.html, and its header (drawn by `{% site_header %}`).
+SITE_LAYOUT = (ROOT / "templates" / "base.html", ROOT / "templates" / "_site_header.html")
 # What the site's layout may show of a feature app: the bell.
 SITE_LAYOUT_MAY_LINK_TO = {"notifications"}
 
@@ -427,7 +428,7 @@ def core_templates() -> list[Path]:
     return [
         path
         for path in all_templates()
-        if path != SITE_LAYOUT and not any(path.is_relative_to(folder) for folder in feature_folders)
+        if path not in SITE_LAYOUT and not any(path.is_relative_to(folder) for folder in feature_folders)
     ]
 
 
@@ -442,8 +443,9 @@ def test_core_templates_link_to_no_feature_app():
 
 
 def test_the_site_layout_links_to_no_feature_but_the_notification_bell():
-    """`templates/base.html` is on every page; of the feature apps it shows only the bell."""
-    assert linked_apps(SITE_LAYOUT) & set(FEATURES) <= SITE_LAYOUT_MAY_LINK_TO
+    """`templates/base.html` and its header are on every page; of the feature apps they show only the bell."""
+    for layout in SITE_LAYOUT:
+        assert linked_apps(layout) & set(FEATURES) <= SITE_LAYOUT_MAY_LINK_TO
 
 
 ROLE_FLAG = re.compile(r"\b(is_leader|is_member|is_facilitator)\b")

@@ -1,6 +1,7 @@
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
@@ -25,7 +26,7 @@ def team_nav(context) -> str:
     team = access.team
     links = tuple((str(link.label), link.url_name, current) for link, current in panels.team_links(
         access, current_app=match.app_name if match else "", current_url=match.url_name if match else ""))
-    return _drawn(team.name, team.organisation.slug, team.slug, links, get_urlconf(), get_script_prefix(),
+    return _drawn(team.name, team.organisation.slug, team.slug, links, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(),
                   get_language())
 
 
