@@ -105,6 +105,7 @@ class MapCard:
     url: str = ""  # the team's page, linked for its own members
     is_mine: bool = False
     html: str = ""
+    article: str = ""  # the whole card, with the reader's parts around `html` (by the view)
 
 
 @dataclass(frozen=True)
