@@ -228,9 +228,7 @@ def _shaped(shaped: Shaped) -> _Part | None:
     if shape is None:
         shape, real = _learn(shaped)
         if shape is not None:  # None: learnt from a later reading (`_learn_query`)
-            if len(_shapes) >= SHAPES_KEPT:
-                _shapes.clear()
-            _shapes[key] = shape
+            _keep(_shapes, key, shape)
         return real
     if shape.uncacheable or not _in_range(shape.parameters, shaped.inputs):
         return _compiled(shaped.build(**shaped.inputs))
@@ -412,6 +410,12 @@ class _KeptQuery:
 _queries: dict[tuple, _KeptQuery] = {}
 
 
+def read_first(build: Callable[..., models.QuerySet], *, default: Any = None, **inputs) -> Any:
+    """The first row `read_shaped(build, **inputs)` reads, `default` when it reads none."""
+    found = read_shaped(build, **inputs)
+    return found[0] if found else default
+
+
 def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = None, **inputs) -> list:
     """`list(build(**shape, **inputs))`, with the queryset's SQL compiled once per shape (see the module's
     docstring), so that a page asking again only binds its inputs. `build` is a module-level function of its
@@ -426,9 +430,7 @@ def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = N
     if kept is None:
         kept, found = _learn_query(build, inputs)
         if kept is not None:
-            if len(_queries) >= SHAPES_KEPT:
-                _queries.clear()
-            _queries[key] = kept
+            _keep(_queries, key, kept)
         return found
     if kept.uncacheable or not _in_range(kept.parameters, inputs):
         return list(build(**inputs))
@@ -520,9 +522,15 @@ def fetch(connection, sql: str, params, *, planned_once: bool = False) -> list[t
 
 
 def _remember(sql: str, preparable: bool) -> None:
-    if len(_preparable) >= SHAPES_KEPT:
-        _preparable.clear()
-    _preparable[sql] = preparable
+    _keep(_preparable, sql, preparable)
+
+
+def _keep(store: dict, key, value) -> None:
+    """`store[key] = value`, the store emptied first when it holds `SHAPES_KEPT` entries (what it held is
+    learnt again at its next reading)."""
+    if len(store) >= SHAPES_KEPT:
+        store.clear()
+    store[key] = value
 
 
 def _preparing_cursor(connection):

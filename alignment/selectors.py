@@ -66,10 +66,7 @@ def _administered(person: int):
 
 def team_people(team: Team) -> list[Membership]:
     """The team's people with their accounts, leaders first (1 query)."""
-    members = read_shaped(_people, team=team.pk)
-    for membership in members:
-        membership.team = team  # already loaded
-    return members
+    return _rows_of(team, _people)
 
 
 def _people(team: int):
@@ -78,10 +75,15 @@ def _people(team: int):
 
 def pending_invitations(team: Team) -> list[Invitation]:
     """The team's invitations still open, with who sent each (1 query)."""
-    pending = read_shaped(_pending_invitations, team=team.pk)
-    for invitation in pending:
-        invitation.team = team  # already loaded
-    return pending
+    return _rows_of(team, _pending_invitations)
+
+
+def _rows_of(team: Team, build) -> list:
+    """`build`'s rows of `team` (kept, `read_shaped`), each given the team already loaded."""
+    rows = read_shaped(build, team=team.pk)
+    for row in rows:
+        row.team = team
+    return rows
 
 
 def _pending_invitations(team: int):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from copy import copy
-from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from allauth.account import views as allauth_views
@@ -40,6 +39,7 @@ from alignment import (
     sso,
 )
 from alignment.concurrency import conflict
+from alignment.drawn_once import drawn_once
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
     REVIEW_TRIGGER_FIELDS,
@@ -333,15 +333,14 @@ def _draw_cards(cards: list[selectors.MapCard]) -> None:
     for card in cards:
         card.html = kept.get(card.team.pk) or render_to_string(TEAM_CARD, {"team": card.team})
         team = card.team
-        card.article = _article(team.pk, team.name, team.is_archived, card.url, card.is_mine, card.html,
-                                translation.get_language())
+        card.article = _article(team.pk, team.name, team.is_archived, card.url, card.is_mine, card.html)
 
 
 TEAM_ARTICLE = "alignment/organisation_detail.html#team-article"
 
 
-@lru_cache(maxsize=2048)
-def _article(pk: int, name: str, archived: bool, url: str, is_mine: bool, html: str, language: str) -> str:
+@drawn_once(maxsize=2048)
+def _article(pk: int, name: str, archived: bool, url: str, is_mine: bool, html: str) -> str:
     """A card as one reader sees it: their link and "your team" around what every reader reads alike. Drawn
     from these plain values alone and kept in the process under them (a page of cards was 240 template nodes)."""
     return render_to_string(TEAM_ARTICLE, {"t": {"pk": pk, "name": name, "is_archived": archived},

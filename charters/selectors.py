@@ -16,7 +16,7 @@ from django.utils.functional import SimpleLazyObject
 
 from alignment import fragments
 from alignment.models import Membership
-from alignment.one_query import read_shaped
+from alignment.one_query import read_first, read_shaped
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
 from alignment.weeks import TeamWeek
@@ -874,8 +874,7 @@ def organisation_goal_page(perms: OrganisationGoalPermissions, goal: Organisatio
 
 def numbered_version(team, number: int) -> Charter | None:
     """The team's version with this number, whoever may read it (none when discarded): 1 query."""
-    found = read_shaped(_numbered, team=team.pk, number=number)
-    return found[0] if found else None
+    return read_first(_numbered, team=team.pk, number=number)
 
 
 def _numbered(team: int, number: int):
@@ -885,8 +884,7 @@ def _numbered(team: int, number: int):
 def readable_version(team, number: int, *, in_team: bool) -> Charter | None:
     """The team's version with this number if the reader may see it (`Charter.objects.readable`), with the version
     it amends and who ratified it: 1 query."""
-    found = read_shaped(_readable_numbered, team=team.pk, number=number, in_team=in_team)
-    return found[0] if found else None
+    return read_first(_readable_numbered, team=team.pk, number=number, in_team=in_team)
 
 
 def _readable_numbered(team: int, number: int, in_team: bool):

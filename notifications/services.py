@@ -41,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Role, User
-from alignment.one_query import read_shaped
+from alignment.one_query import read_first
 from alignment.outbox import Outbox
 from alignment.permissions import people_who_may
 from notifications import queue
@@ -385,8 +385,7 @@ def unread_count(user) -> int:
 def unread(user) -> tuple[int, int]:
     """The person's unread notifications: how many, and the newest's id (0 without any). One query, off the
     `notification_unread` index."""
-    counted = read_shaped(_unread, person=user.pk)
-    return counted[0] if counted else (0, 0)
+    return read_first(_unread, default=(0, 0), person=user.pk)
 
 
 def _unread(person: int):

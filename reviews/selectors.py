@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alignment import fragments
-from alignment.one_query import read_shaped
+from alignment.one_query import read_first, read_shaped
 from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
@@ -39,8 +39,7 @@ def team_panel(request, access) -> ReviewCycle | None:
     """The team page's cycle panel: the open cycle, if any (1 query); an organisation admin reads it too."""
     if not access.can(Capability.READ_SUMMARY):
         return None
-    found = read_shaped(_open_cycle, team=access.team.pk)
-    return found[0] if found else None
+    return read_first(_open_cycle, team=access.team.pk)
 
 
 def _open_cycle(team: int):

@@ -94,11 +94,9 @@ def _fast_passwords_and_eager_tasks(settings):
     cache.clear()
     fragments.near.clear()  # the parts a process keeps at hand, in front of the cache
     # What is drawn once per process for the plain values it shows: each test draws its own.
-    from alignment import views
-    from alignment.templatetags import site_header, team_nav
+    from alignment import drawn_once
 
-    for drawn in (site_header._drawn, team_nav._drawn, views._article):
-        drawn.cache_clear()
+    drawn_once.forget_all()
     # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
     # sends one through a real broker to a real worker.
     from config.celery import app

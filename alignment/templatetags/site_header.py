@@ -3,22 +3,19 @@
 Every page draws it, and for one reader it reads the same from page to page: drawn through its template
 (`templates/_site_header.html`) it was a tenth of a team page's time, most of it reversing the same URLs.
 It is drawn from plain values (names, slugs, the unread count) and kept in the process under exactly
-those values, so a renamed team, another unread count or a page of another team draws it anew and
+those values (`alignment.drawn_once`), so a renamed team, another unread count or a page of another team draws it anew and
 nothing has to forget it. The reader's CSRF token is never kept: a placeholder stands in for it while the
 header is drawn, and each response writes in its own.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django import template
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
+from alignment.drawn_once import drawn_once
 from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
 
 register = template.Library()
@@ -30,9 +27,8 @@ NAMED = ("home", "organisation_create", "profile", "logout", "login", "signup")
 @register.simple_tag(takes_context=True)
 def site_header(context) -> SafeString:
     user = context.get("user")
-    where = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
     if user is None or not user.is_authenticated:
-        return _drawn(where, None)
+        return _drawn(None)
     team, access = context.get("team"), context.get("access")
     memberships = (getattr(access, "nav_memberships", None) if access is not None else None) \
         or context.get("nav_memberships") or ()
@@ -44,20 +40,19 @@ def site_header(context) -> SafeString:
                      for m in memberships)
     unread = int(str(context.get("unread_notifications", 0)))  # the bell's lazy count, read once
     reader = (str(user.name), unread, current, switcher)
-    html = _drawn(where, reader)
+    html = _drawn(reader)
     return mark_safe(html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", ""))))  # noqa: S308 — drawn by our template
 
 
-@lru_cache(maxsize=4096)
-def _drawn(where: tuple, reader: tuple | None) -> str:
-    urlconf = where[0]
-    urls = {name: reverse(name, urlconf=urlconf) for name in NAMED}
+@drawn_once(maxsize=4096)
+def _drawn(reader: tuple | None) -> str:
+    urls = {name: reverse(name) for name in NAMED}
     values = {"urls": urls, "signed_in": reader is not None, "csrf_token": TOKEN_PLACEHOLDER}
     if reader is not None:
         user_name, unread, current, switcher = reader
 
         def team_url(org_slug: str, team_slug: str) -> str:
-            return reverse("team", args=[org_slug, team_slug], urlconf=urlconf)
+            return reverse("team", args=[org_slug, team_slug])
 
         values.update(user_name=user_name, unread_notifications=unread, switcher=[
             {"url": team_url(org_slug, slug), "current": current is not None and pk == current[0], "name": name,
@@ -65,6 +60,6 @@ def _drawn(where: tuple, reader: tuple | None) -> str:
         if current is not None:
             pk, name, slug, archived, org_slug, org_name = current
             values["current"] = {"url": team_url(org_slug, slug), "name": name, "archived": archived,
-                                 "organisation_url": reverse("organisation", args=[org_slug], urlconf=urlconf),
+                                 "organisation_url": reverse("organisation", args=[org_slug]),
                                  "organisation_name": org_name}
     return render_to_string(HEADER, values)

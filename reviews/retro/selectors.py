@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
-from alignment.one_query import read_shaped
+from alignment.one_query import read_first, read_shaped
 from alignment.permissions import TeamAccess
 from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
@@ -494,8 +494,7 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     check-ins; a count for everyone else).
     """
     team = cycle.team
-    found = read_shaped(_charter_in_force, team=team.pk)
-    charter = found[0] if found else None
+    charter = read_first(_charter_in_force, team=team.pk)
     key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
     starts, ends = _cycle_bounds(cycle)
     investments = read_shaped(_investments_logged, team=team.pk, starts=starts, ends=ends)
