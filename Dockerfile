@@ -18,9 +18,10 @@ RUN groupadd --system --gid 10001 charter \
 
 WORKDIR /app
 
-# Dependencies first, read from pyproject.toml, so code changes do not reinstall them.
+# Dependencies first, read from pyproject.toml, so code changes do not reinstall them; with the `sentry`
+# extra, so that setting SENTRY_DSN is enough to report errors.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['sentry']))" \
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt

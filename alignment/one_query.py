@@ -44,6 +44,7 @@ from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DataError, NotSupportedError, ProgrammingError, connections, models
 from django.db.models import F
@@ -489,6 +490,11 @@ def _sql_of(queryset: models.QuerySet) -> tuple[str, tuple, dict] | None:
 
 _preparable: dict[str, bool] = {}  # SQL text -> whether PostgreSQL took it with its parameters bound on the server
 
+# Behind a pooler in transaction mode each transaction may run on another server connection, which does not hold
+# the statements prepared on the last one (pgbouncer passes them on only from 1.21, with `max_prepared_statements`;
+# Debian 12's is 1.18): kept statements are then read as Django reads them, planned at every reading.
+PLAN_ONCE = settings.DATABASE_POOL_MODE != "transaction"
+
 
 def fetch(connection, sql: str, params, *, planned_once: bool = False) -> list[tuple]:
     """The rows `sql` reads. `planned_once`, on PostgreSQL: the statement is prepared on the connection the first
@@ -498,12 +504,13 @@ def fetch(connection, sql: str, params, *, planned_once: bool = False) -> list[t
 
     Django binds parameters on the client, which cannot prepare, so these statements go through a cursor that
     binds them on the server (psycopg's prepared statements: a connection pooler must pass them on; pgbouncer
-    does from 1.21 with `max_prepared_statements`). SQL that PostgreSQL refuses with parameters bound that way
-    (a parameter whose type it cannot tell) is read as Django reads it from then on; inside a transaction the
-    error stands, as the transaction is spoilt. An error that says nothing of the statement (a connection lost,
-    a query cancelled) is raised as Django would raise it, and the statement is tried prepared again next time.
+    does from 1.21 with `max_prepared_statements`; `PLAN_ONCE` is off behind one in transaction mode). SQL that
+    PostgreSQL refuses with parameters bound that way (a parameter whose type it cannot tell) is read as Django
+    reads it from then on; inside a transaction the error stands, as the transaction is spoilt. An error that says
+    nothing of the statement (a connection lost, a query cancelled) is raised as Django would raise it, and the
+    statement is tried prepared again next time.
     """
-    if planned_once and connection.vendor == "postgresql" and _preparable.get(sql, True):
+    if planned_once and PLAN_ONCE and connection.vendor == "postgresql" and _preparable.get(sql, True):
         try:
             with _preparing_cursor(connection) as cursor:
                 cursor.execute(sql, params)

@@ -18,6 +18,8 @@ from django.core.mail import EmailMessage
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
+from alignment.signals import delivery_tried
+
 
 @dataclass(frozen=True)
 class Outbox:
@@ -49,8 +51,10 @@ class Outbox:
             message().send()
         except Exception:
             rows.update(email_lease_until=self.next_try(row.email_attempts + 1, now))
+            delivery_tried.send(sender=type(row), channel="email", outcome="failed")
             raise
         rows.update(email_sent_at=timezone.now(), email_lease_until=None)
+        delivery_tried.send(sender=type(row), channel="email", outcome="sent")
         return True
 
     def next_try(self, attempts: int, now: datetime) -> datetime | None:

@@ -60,8 +60,9 @@ def serving(*, workers: int, log=None, secret_key: str | None = None) -> Iterato
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "false",
             "SECRET_KEY": secret_key or new_secret_key(),
-            # Tasks (the mix's e-mails) to a queue nobody reads: a filesystem broker in the temporary
-            # folder, or with Redis a queue of this run's own, deleted at the end.
+            # Tasks (the mix's e-mails) to queues nobody reads: a filesystem broker in the temporary
+            # folder, or with Redis queues of this run's own (every kind's is named from this one,
+            # config/queues.py), deleted at the end.
             "VAR_DIR": str(Path(folder) / "var"),
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             "ALLOWED_HOSTS": f"{HOST},localhost",

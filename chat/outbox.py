@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.signals import delivery_tried
 from alignment.task_queue import after_commit
 from alignment.task_queue import now as queue_now
 from chat import blocks, verification
@@ -88,10 +89,12 @@ def attempt(message_id: int, *, now: datetime | None = None) -> bool:
             status=ChatMessage.Status.RETRYING if retry else ChatMessage.Status.FAILED,
             next_attempt_at=now + BACKOFF[attempts - 1] if retry else None, last_error=str(error)[:300])
         logger.warning("chat message %s (%s) attempt %d failed: %s", row.pk, row.key, attempts, error)
+        delivery_tried.send(sender=ChatMessage, channel="chat", outcome="failed")
         return False
     ChatMessage.objects.filter(pk=row.pk).update(status=ChatMessage.Status.SENT, sent_at=timezone.now(),
                                                  next_attempt_at=None, last_error="", sent_channel_id=channel,
                                                  sent_ts=ts)
+    delivery_tried.send(sender=ChatMessage, channel="chat", outcome="sent")
     return True
 
 

@@ -13,8 +13,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 from config.env import env_bool, env_int, env_list, env_str, parse_email_url
+from config.logs import logging_config
+from config.queues import beat_lease_key
+from config.queues import declarations as queue_declarations
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -64,9 +71,17 @@ INSTALLED_APPS = [
     "chat",
     "api",
     "bench",
+    "config",  # the project's own system checks (config/checks.py): `check --deploy` names a per-process cache
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's probes (/health/live/, /health/ready/) answer for any Host, over plain http,
+    # without a session.
+    "config.health.ProbeMiddleware",
+    # The request's id for its log lines and the tasks it queues (config/logs.py), sent back as X-Request-ID.
+    "config.logs.RequestIdMiddleware",
+    # Answers the scraper at /metrics before https redirects, Host checks and sessions; times every other request.
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -82,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.UserTimezoneMiddleware",
+    # Allowlisted pages read from the read replica, unless their reader has just written (config/replica.py).
+    "config.replica.ReplicaReadsMiddleware",
     # An organisation that requires two-factor sign-in: its people set it up before anything else (session only).
     "alignment.two_factor.TwoFactorRequiredMiddleware",
     # Last, as django-axes asks: turns a refused login into the lockout page.
@@ -117,17 +134,20 @@ TEMPLATES = [
 FORM_RENDERER = "alignment.form_renderer.FormRenderer"
 
 DATABASE_URL = env_str("DATABASE_URL")
+# A PostgreSQL streaming replica that allowlisted pages and tasks read from (config/replica.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# "transaction": a pooler in transaction mode (pgbouncer) sits between the app and PostgreSQL, handing each
+# transaction whichever server connection is free, so nothing may outlive a transaction on its connection.
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session").strip().lower() or "session"
+if DATABASE_POOL_MODE not in {"session", "transaction"}:
+    raise ImproperlyConfigured(f"DATABASE_POOL_MODE must be session or transaction, got {DATABASE_POOL_MODE!r}")
 if DATABASE_URL:
     try:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        if DATABASE_REPLICA_URL:
+            DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # No JIT: the app's queries are short, and PostgreSQL's JIT compiles a query whose estimate
-        # crosses jit_above_cost (an aggregate over an organisation's 1,000 teams) for ~8 ms to save
-        # nothing. Appended to whatever options DATABASE_URL gave.
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        raise ImproperlyConfigured(f"DATABASE_URL or DATABASE_REPLICA_URL is malformed: {exc}") from None
 else:
     DATABASES = {
         "default": {
@@ -144,13 +164,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     })
+if DATABASE_REPLICA_URL and {db["ENGINE"] for db in DATABASES.values()} != {"django.db.backends.postgresql"}:
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL for both it and DATABASE_URL")
+if DATABASE_REPLICA_URL:
+    # A replica that does not answer costs a request at most this long before its reads go to the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # The test suite reads the primary's test database through it (as one more connection).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    if _database["ENGINE"] != "django.db.backends.postgresql":
+        continue
+    _options = _database.setdefault("OPTIONS", {})
+    if DATABASE_POOL_MODE == "transaction":
+        # A cursor kept open across transactions (`.iterator()`) or a prepared statement would be looked for on
+        # another server connection. psycopg prepares nothing with this (Django's default, said explicitly).
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _options["prepare_threshold"] = None
+    else:
+        # No JIT: the app's queries are short, and PostgreSQL's JIT compiles a query whose estimate
+        # crosses jit_above_cost (an aggregate over an organisation's 1,000 teams) for ~8 ms to save
+        # nothing. Appended to whatever options DATABASE_URL gave. pgbouncer refuses startup options
+        # ("unsupported startup parameter: options"): behind it, the database or the pooler turns JIT off
+        # (`ALTER DATABASE charter SET jit = off`, or `connect_query` in pgbouncer.ini; docs/operations.md).
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# Reads only where a few seconds' staleness is harmless, and within these bounds (config/replica.py).
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 10)
+if REPLICA_MAX_LAG_SECONDS < 0 or READ_YOUR_WRITES_SECONDS < 0:
+    raise ImproperlyConfigured("REPLICA_MAX_LAG_SECONDS and READ_YOUR_WRITES_SECONDS must be 0 or more")
+# Each response says whether its reads went to the replica or the primary (X-Database-Reads): for tests.
+DATABASE_READS_HEADER = env_bool("DATABASE_READS_HEADER", False)
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, got {REDIS_URL!r}")
 
+# A connection Redis dropped (a restart, a failover) is made again and the command tried again, for
+# about 1.7 s, rather than failing the request that met it: redis-py retries nothing unless told.
+REDIS_CACHE_OPTIONS = {"retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 5),
+                       "retry_on_error": [RedisConnectionError, RedisTimeoutError]}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": REDIS_CACHE_OPTIONS}}
 else:
     # Each process's own memory. Kept pages (a few tens of KB each, per reader) share it with
     # sessions and rendered prose: room for a few thousand rather than Django's default 300.
@@ -338,15 +394,30 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "beat heartbeat": {"task": "config.health.record_beat_heartbeat", "schedule": 60.0,
                        "options": {"expires": 55}},
 }
-# The heartbeat task lives beside the health view, not in a tasks module: import it in the worker.
-CELERY_IMPORTS = ("config.health",)
+# The heartbeat task lives beside the health view, not in a tasks module: import it in the worker. The replica's
+# router connects to the task signals there, so that allowlisted tasks read from the replica.
+CELERY_IMPORTS = ("config.health", "config.replica")
 # A queue of one's own (the real-worker tests use one so parallel runs never take each other's tasks).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Queues by kind of work (config/queues.py), named from the default queue's: celery, celery.mail,
+# celery.webhooks, celery.schedule, celery.exports. A worker started without -Q consumes them all.
+CELERY_TASK_QUEUES = queue_declarations(CELERY_TASK_DEFAULT_QUEUE)
+CELERY_TASK_ROUTES = ("config.queues.route",)
+# One beat schedules at a time (config/scheduler.py): it holds a lease in Redis, renewed every third of
+# its length; when it dies another beat takes over within 1.5 x BEAT_LEASE_SECONDS. No lease without Redis.
+CELERY_BEAT_SCHEDULER = "config.scheduler:LeaseScheduler"
+BEAT_LEASE_SECONDS = env_int("BEAT_LEASE_SECONDS", 30)
+if BEAT_LEASE_SECONDS < 3:
+    raise ImproperlyConfigured(f"BEAT_LEASE_SECONDS must be 3 or more, got {BEAT_LEASE_SECONDS}")
+BEAT_LEASE_KEY = env_str("BEAT_LEASE_KEY", beat_lease_key(CELERY_TASK_DEFAULT_QUEUE))
 # Reminders: the nudge goes this many hours before a team's week ends (0: no nudge); the leaders'
 # digest this many hours after the team's check-in time.
 CHECKIN_NUDGE_HOURS = env_int("CHECKIN_NUDGE_HOURS", 24)
 LEADER_DIGEST_AFTER_HOURS = env_int("LEADER_DIGEST_AFTER_HOURS", 4)
 BEAT_HEARTBEAT_STALE_SECONDS = env_int("BEAT_HEARTBEAT_STALE_SECONDS", 300)
+# While this file exists, /health/ready/ answers 503 "drain": the load balancer stops sending this node requests
+# before it is stopped (gunicorn stops accepting at SIGTERM, too late to say so). Empty: no drain file.
+DRAIN_FILE = env_str("DRAIN_FILE", "")
 # Team webhooks are https only, and never to a private or loopback address; hosts listed here may be
 # posted to over plain http and at any address (a chat server on this machine, the tests' local server).
 WEBHOOK_ALLOW_HTTP_HOSTS = env_list("WEBHOOK_ALLOW_HTTP_HOSTS", [])
@@ -432,9 +503,28 @@ if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES must be 0 or more, got {TRUSTED_PROXIES}")
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# Metrics for Prometheus at /metrics (config/metrics.py), for `Authorization: Bearer <METRICS_TOKEN>` alone;
+# without a token the address answers 404 to everyone. A Celery worker serves its task metrics on
+# CELERY_METRICS_PORT (0: not served). PROMETHEUS_MULTIPROC_DIR, read by prometheus_client itself, sums a
+# node's processes (gunicorn's workers, a prefork pool).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+WORKER_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
+WORKER_METRICS_ADDR = env_str("CELERY_METRICS_ADDR", "0.0.0.0")  # every interface: the scraper is on another node
+if not 0 <= WORKER_METRICS_PORT <= 65535:
+    raise ImproperlyConfigured(f"CELERY_METRICS_PORT must be a port number, got {WORKER_METRICS_PORT}")
+
+# Error reporting to Sentry (or a compatible service) when SENTRY_DSN is set: `pip install .[sentry]`.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.error_reporting import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                traces_sample_rate=env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
+
+# Logs go to stderr, one line per record with the id of the request (or of the request that queued the
+# task) it belongs to (config/logs.py). LOG_FORMAT=json writes one JSON object per line, for a log
+# collector; "text" a readable line. The default: text while developing (DEBUG), JSON in production.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL", "INFO"))

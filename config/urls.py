@@ -4,10 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health
+from config import health, metrics
 
 urlpatterns = [
     path("health/", health.health, name="health"),
+    # A load balancer's probes; health.ProbeMiddleware answers them first, for any Host and over plain http.
+    path("health/live/", health.live, name="health_live"),
+    path("health/ready/", health.ready, name="health_ready"),
+    # Prometheus' scrape, for METRICS_TOKEN's bearer alone; metrics.MetricsMiddleware answers it first.
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("alignment.urls")),
     path("", include("notifications.urls")),
     path("", include("charters.urls")),

@@ -44,6 +44,7 @@ from alignment.models import Membership, Organisation, Role, User
 from alignment.one_query import read_first
 from alignment.outbox import Outbox
 from alignment.permissions import people_who_may
+from alignment.signals import delivery_tried
 from notifications import queue
 from notifications.models import Delivery, Notification, NotificationPreference
 
@@ -475,9 +476,11 @@ def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
         detail = f"email failed ({delivery.email_attempts} of {MAX_EMAIL_ATTEMPTS}): {error}"
         Delivery.objects.filter(pk=delivery_id).update(
             status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
+        delivery_tried.send(sender=Delivery, channel="email", outcome="failed")
         raise
     Delivery.objects.filter(pk=delivery_id).update(
         emailed_at=timezone.now(), status=Delivery.Status.SENT, email_lease_until=None, detail="emailed")
+    delivery_tried.send(sender=Delivery, channel="email", outcome="sent")
     return True
 
 

@@ -64,6 +64,7 @@ from alignment.errors import ActionRefused
 from alignment.locks import lock_team
 from alignment.permissions import ARCHIVED_REFUSAL, Capability
 from alignment.row_urls import RowUrls
+from alignment.signals import delivery_tried
 from notifications import queue
 from notifications import services as notifications
 from notifications.models import TeamWebhook, WebhookDelivery
@@ -594,6 +595,7 @@ def _record(delivery: WebhookDelivery, outcome: Outcome, now: datetime) -> None:
             status=delivery.status, response_status=delivery.response_status, last_error=delivery.last_error,
             next_attempt_at=delivery.next_attempt_at, finished_at=delivery.finished_at)
         webhook.save(update_fields=["consecutive_failures"])
+        delivery_tried.send(sender=WebhookDelivery, channel="webhook", outcome="sent" if outcome.ok else "failed")
         logger.info("webhook %s: %s %s attempt %d: %s", webhook.pk, delivery.event, delivery.key, delivery.attempts,
                     "sent" if outcome.ok else outcome.error or outcome.status)
         if disabling:

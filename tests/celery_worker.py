@@ -22,6 +22,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config import queues
 from config.celery import app
 
 WORKER_SITE_URL = "http://charter.test"
@@ -59,19 +60,21 @@ class Worker:
 
 
 def new_queue() -> str:
-    """A queue for one test's workers alone."""
+    """A queue namespace for one test's workers alone (its default queue's name; config/queues.py)."""
     return f"charter-test-{uuid.uuid4().hex}"
 
 
 @contextmanager
 def running_worker(tmp_path: Path, *, beat: bool = False, queue: str | None = None, name: str = "worker",
-                   drop_queue: bool = True, **env: str) -> Iterator[Worker]:
-    """A Celery worker (with beat if asked) on a queue of its own, writing email to a folder; stopped after.
+                   drop_queue: bool = True, kinds: tuple[str, ...] = queues.ALL_KINDS,
+                   **env: str) -> Iterator[Worker]:
+    """A Celery worker (with beat if asked) on queues of its own, writing email to a folder; stopped after.
 
-    The worker reads the same test database and Redis as this process. A queue unique to this run
-    keeps it from taking anyone else's tasks (and them from taking ours); beat's ticks and the tasks
-    the worker queues itself stay on it too. Workers given the same `queue` (`new_queue()`) share
-    it, as a deployment's do; `name` keeps their logs apart. `env` adds settings for the worker.
+    The worker reads the same test database and Redis as this process. A queue namespace unique to
+    this run (every kind's queue is named from it) keeps it from taking anyone else's tasks (and them
+    from taking ours); beat's ticks, its lease and the tasks the worker queues itself stay in it too.
+    Workers given the same `queue` (`new_queue()`) share it, as a deployment's do; `name` keeps their
+    logs apart. The worker consumes the queues of `kinds`, every kind unless told. `env` adds settings.
     """
     if connection.vendor != "postgresql":
         pytest.skip(
@@ -95,7 +98,8 @@ def running_worker(tmp_path: Path, *, beat: bool = False, queue: str | None = No
         **env,
     }
     command = [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", "--pool=solo",
-               "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO", "-Q", queue,
+               "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO",
+               "-Q", ",".join(queues.names(kinds, namespace=queue)),
                "-n", f"{name}-{queue}@%h"]
     if beat:
         command += ["-B", "-s", str(tmp_path / "beat-schedule")]
@@ -115,11 +119,20 @@ def running_worker(tmp_path: Path, *, beat: bool = False, queue: str | None = No
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        # Drop the queue and its binding so runs leave nothing behind in Redis (kombu
-        # deletes only bindings its channel knows, hence the declare first). A worker on a Redis of
-        # the test's own (drop_queue=False) leaves it to that Redis, which goes with the test.
+        # Drop the queues and their bindings so runs leave nothing behind in Redis (kombu
+        # deletes only bindings its channel knows, hence the declare first), and beat's lease and runs.
+        # A worker on a Redis of the test's own (drop_queue=False) leaves them to that Redis, which goes
+        # with the test.
         if drop_queue:
-            with app.connection_for_write() as conn:
-                declared = app.amqp.queues[queue].bind(conn.default_channel)
-                declared.declare()
-                declared.delete()
+            drop_namespace(queue)
+
+
+def drop_namespace(namespace: str) -> None:
+    """Delete every queue of the namespace from the test's Redis, and the beat lease named from it."""
+    with app.connection_for_write() as conn:
+        for name in queues.names(namespace=namespace):
+            declared = app.amqp.queues[name].bind(conn.default_channel)
+            declared.declare()
+            declared.delete()
+        lease_key = queues.beat_lease_key(namespace)
+        conn.default_channel.client.delete(lease_key, f"{lease_key}:runs")

@@ -103,6 +103,9 @@ ANSWERS = {
     "notifications:calendar_revoke": (LOGIN,  302,     302,     302,   302,        302, 302),
     # The secret address is the permission (calendar apps fetch without a login); it names the member.
     "notifications:calendar_ics":   (200,     200,     200,     200,   200,        200, 200),
+    # Prometheus' scrape is for METRICS_TOKEN's bearer alone: no person, signed in or not, learns it is there
+    # (tests/config/test_metrics.py has the token's answers).
+    "metrics":             (404,     404,     404,     404,   404,        404, 404),
 }
 # fmt: on
 
@@ -178,8 +181,8 @@ URL_KWARGS = {
 }
 # Django's own views, tested only for what this project configures (test_accounts.py).
 NOT_IN_TABLE = {"login", "password_reset", "password_reset_confirm"}  # Django's own (tests/alignment/test_accounts.py, test_login_lockout.py)
-# Not a person's page: the health check answers everyone (tests/config/test_health.py).
-NOT_IN_TABLE |= {"health"}
+# Not a person's page: the health check and a load balancer's probes answer everyone (tests/config/test_health.py).
+NOT_IN_TABLE |= {"health", "health_live", "health_ready"}
 # allauth's names for the sign-in pages (tests/alignment/test_sign_in_permissions.py has their table).
 NOT_IN_TABLE |= {"account_login", "account_signup", "account_email", "account_logout", "account_inactive",
                  "account_reauthenticate", "account_change_password", "account_reset_password", "usersessions_list",

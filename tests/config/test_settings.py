@@ -66,10 +66,27 @@ def test_deploy_check_is_clean_with_debug_off(tmp_path):
         DEBUG="false",
         SECRET_KEY=production_key(),
         ALLOWED_HOSTS="example.com",
+        REDIS_URL="redis://redis.example.com:6379/0",  # the shared cache and broker; the check connects to neither
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_that_without_redis_each_process_keeps_its_own_state(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
+                    SECRET_KEY=production_key(), ALLOWED_HOSTS="example.com")
+
+    assert result.returncode != 0
+    assert "(config.W001) The cache is each process's own memory" in result.stderr
+    assert "a session ended in one" in result.stderr
+    assert "(config.W002) Celery's broker is a folder on this machine" in result.stderr
+
+
+def test_development_is_not_warned_about_a_per_process_cache(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", DEBUG="true")
+
+    assert "config.W00" not in result.stdout + result.stderr
 
 
 def test_malformed_debug_fails_naming_debug(tmp_path):
