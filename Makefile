@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint clean
+.PHONY: run test test-cluster install lint clean
 
 # Pick the first interpreter that is Python >= 3.12 (Django 6.1 needs it).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
@@ -28,11 +28,18 @@ run: install
 
 # Installs and runs the whole suite, on both cores (PYTEST_ARGS= to change). Without
 # DATABASE_URL/REDIS_URL it runs on SQLite and skips the tests that need a real service (pytest prints why).
+# The cluster test is left to `make test-cluster`: it takes minutes and needs root and more tools.
 PYTEST_ARGS ?= -n 2
 test: install
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
+
+# Starts a whole cluster (PostgreSQL primary + replica, pgbouncer, haproxy, three web nodes, two workers,
+# two beats, Redis) on this machine and kills parts of it under load (tests/cluster/). Needs root and
+# Debian's postgresql, pgbouncer, haproxy and redis-server; it skips, saying which, without them.
+test-cluster: install
+	$(PY) -m pytest -m cluster tests/cluster -n 0 -s
 
 lint: install
 	$(PY) -m ruff check .
