@@ -17,6 +17,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"  # Debian's package puts it outside a user's PATH
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -27,6 +28,8 @@ def pytest_collection_modifyitems(config, items):
         missing["redis"] = "REDIS_URL is not set: no real Redis to send Celery tasks through"
     if not shutil.which(CHROMIUM):
         missing["browser"] = f"{CHROMIUM} is missing: apt-get install chromium"
+    if not os.path.exists(PGBOUNCER):
+        missing["pgbouncer"] = "pgbouncer is not installed: apt-get install pgbouncer"
     if IN_CI:
         if not os.environ.get("DATABASE_URL"):
             raise pytest.UsageError("CI=true but DATABASE_URL is not set: CI must run on PostgreSQL")
