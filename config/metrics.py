@@ -28,7 +28,7 @@ from celery import current_app
 from celery import signals as celery_signals
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import ChannelError
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -75,7 +75,10 @@ class MetricsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._path is None:  # on the first request: the URLconf is not loaded when middleware is built
-            self._path = reverse("metrics")
+            try:
+                self._path = reverse("metrics")
+            except NoReverseMatch:  # a URLconf without it (a test's own): only the timing is left to do
+                self._path = ""
         if request.path == self._path:
             return metrics(request)
         started = time.perf_counter()

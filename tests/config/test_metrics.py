@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import reverse
+from django.http import HttpResponse
+from django.urls import path, reverse
 from prometheus_client.parser import text_string_to_metric_families
 
 from alignment import services
@@ -303,3 +304,18 @@ def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> Non
                 return
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not listen within 60s:\n{log.read_text(errors='replace')}")
+
+
+def _plain_page(request):
+    return HttpResponse("a page of a URLconf without /metrics")
+
+
+# A URLconf of this module's own, without the scrape's route (a test's or a tool's URLconf may be one).
+urlpatterns = [path("plain/", _plain_page, name="plain")]
+
+
+def test_a_urlconf_without_the_scrape_still_serves_its_pages(client, settings, token):
+    settings.ROOT_URLCONF = __name__
+    response = client.get("/plain/")
+    assert response.status_code == 200
+    assert response.content == b"a page of a URLconf without /metrics"
