@@ -350,7 +350,13 @@ def organisation_access(user, org_slug: str, *, memberships: list[Membership] | 
     return organisation
 
 
-def is_organisation_admin(user, organisation: Organisation) -> bool:
+def is_organisation_admin(user, organisation: Organisation, *, memberships: list[Membership] | None = None) -> bool:
+    """Whether `user` is one of the organisation's admins. With the person's `memberships` loaded
+    (`memberships_of`, which reads it for each of their teams), one of them in the organisation answers
+    without a query."""
+    mine = next((m for m in memberships or () if m.team.organisation_id == organisation.pk), None)
+    if mine is not None:
+        return mine.is_organisation_admin
     return bool(read_shaped(_admin_row, user=user.pk, organisation=organisation.pk))
 
 

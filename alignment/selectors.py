@@ -146,7 +146,7 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     team_urls = RowUrls("team", organisation.slug)  # reversed once, not once per card
     cards = [MapCard(team, url=team_urls.of(team.slug), is_mine=True) if team.pk in mine else MapCard(team)
              for team in shown]
-    is_admin = permissions.is_organisation_admin(user, organisation)
+    is_admin = permissions.is_organisation_admin(user, organisation, memberships=memberships)
     search = {key: value for key, value in (("q", name), ("filter", option)) if value}
     return OrganisationPage(
         page=page, teams=shown, cards=cards, page_links=_page_links(page, search), searching=bool(search),
