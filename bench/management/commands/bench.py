@@ -167,6 +167,7 @@ class Command(BaseCommand):
                                             "build": self._ensure_built(spec, rebuild=options["rebuild"])}
         if options["build_only"]:
             return
+        dataset.settle()  # as autovacuum would have left the tables by now (the last run's mix left dead rows)
         if options["tasks_only"]:
             self._tasks(main, result, options)
             return
