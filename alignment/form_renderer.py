@@ -18,8 +18,10 @@ from collections.abc import Callable
 
 from django.forms.renderers import TemplatesSetting
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape as escape
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 
 WIDGETS = "django/forms/widgets/"
 # Templates that are Django's input.html and nothing more.
@@ -38,7 +40,29 @@ def _attrs(attrs: dict) -> str:
 
 def _shown(value) -> str:
     """`{{ value }}` as a template writes it where no filter made it a string first: localised, then escaped."""
+    if isinstance(value, Promise):
+        return escape(_translated(value))
     return escape(value if isinstance(value, str) else str(localize(template_localtime(value))))
+
+
+# A lazy label's words in each language, kept for the label itself (a choice's label, one object for the life
+# of the process): a form's select draws the same few labels on every row of every page, each a catalogue
+# look-up. Keyed by the label's id, and the label kept beside its words, so that an id freed and used again
+# is never mistaken for it.
+_TRANSLATED: dict[tuple[str | None, int], tuple[Promise, str]] = {}
+TRANSLATED_KEPT = 2048
+
+
+def _translated(label: Promise) -> str:
+    key = (get_language(), id(label))
+    kept = _TRANSLATED.get(key)
+    if kept is not None and kept[0] is label:
+        return kept[1]
+    if len(_TRANSLATED) >= TRANSLATED_KEPT:  # labels made afresh for each form would only pass through
+        _TRANSLATED.clear()
+    words = str(label)
+    _TRANSLATED[key] = (label, words)
+    return words
 
 
 def _input(widget: dict) -> str:

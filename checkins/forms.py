@@ -16,6 +16,10 @@ MAX_BLOCKER_ROWS = 10
 # An earlier week's open blocker, answered in this week's form (`carried_<id>`).
 STILL_OPEN, RESOLVED = "open", "resolved"
 CARRIED_CHOICES = [(STILL_OPEN, _("Still in my way")), (RESOLVED, _("Resolved"))]
+# Made once: a check-in form has a confidence select per key result, and an enum's `.choices` is a new list
+# each time it is asked (the labels then drawn once per language: alignment/form_renderer.py).
+CONFIDENCE_CHOICES = [("", _("—")), *KeyResultProgress.Confidence.choices]
+LOAD_CHOICES = CheckIn.Load.choices
 CARRIED_FIELD = re.compile(r"carried_(\d+)")
 
 
@@ -76,7 +80,7 @@ class CheckInForm(forms.ModelForm):
                  submitting=False, carried=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.submitting = submitting
-        self.fields["load"].choices = CheckIn.Load.choices
+        self.fields["load"].choices = LOAD_CHOICES
         self.fields["load"].required = submitting
         self.fields["progress"].required = submitting
         model_field = CheckIn._meta.get_field("strained_non_negotiable")
@@ -109,7 +113,7 @@ class CheckInForm(forms.ModelForm):
                 label=_("New value"), max_digits=14, decimal_places=2, required=False, widget=forms.NumberInput)
             self.fields[f"kr_{key_result.pk}_confidence"] = forms.ChoiceField(
                 label=_("Confidence"), required=False, widget=forms.Select,
-                choices=[("", _("—")), *KeyResultProgress.Confidence.choices])
+                choices=CONFIDENCE_CHOICES)
 
     def _get_validation_exclusions(self):
         # The non-negotiable is one the page loaded (`LoadedChoiceField`): no query to ask the database again.

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, TemplatesSetting
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from alignment.form_renderer import FormRenderer
@@ -106,3 +107,22 @@ def test_an_option_drawn_by_a_template_of_its_own_is_left_to_the_templates(monke
 
 def test_the_site_uses_it(settings):
     assert settings.FORM_RENDERER == "alignment.form_renderer.FormRenderer"
+
+
+class Translated(forms.Form):
+    answer = forms.ChoiceField(choices=[("y", gettext_lazy("Yes")), ("n", gettext_lazy("No"))])
+
+
+def test_a_lazy_label_is_drawn_in_the_language_of_each_reading():
+    """The renderer keeps each lazy label's words per language: a reader in another language gets their own."""
+    with translation.override("fr"):
+        french = Translated(renderer=FormRenderer())["answer"].as_widget()
+    with translation.override("en"):
+        english = Translated(renderer=FormRenderer())["answer"].as_widget()
+    with translation.override("fr"):
+        again = Translated(renderer=FormRenderer())["answer"].as_widget()
+        assert again == Translated(renderer=DjangoTemplates())["answer"].as_widget()
+
+    assert ">Oui</option>" in french and ">Non</option>" in french
+    assert ">Yes</option>" in english
+    assert again == french
