@@ -30,6 +30,7 @@ with every process.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import cache as once
@@ -48,19 +49,21 @@ NEAR_CHARACTERS = 16_000_000
 
 
 class _Near:
-    """The parts this process read or drew lately, by key: the least recently read leave first when full."""
+    """The parts this process read or drew lately, by key: the least recently read leave first when full.
+
+    A part is HTML (a str) or a pickled value (bytes, `kept_many`); either is counted by its length."""
 
     def __init__(self, budget: int):
         self.budget, self._parts, self._size, self._lock = budget, OrderedDict(), 0, Lock()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, str | bytes]:
         with self._lock:
             found = {key: self._parts[key] for key in keys if key in self._parts}
             for key in found:
                 self._parts.move_to_end(key)
         return found
 
-    def put_many(self, parts: dict[str, str]) -> None:
+    def put_many(self, parts: dict[str, str | bytes]) -> None:
         with self._lock:
             for key, html in parts.items():
                 if key not in self._parts and len(html) <= self.budget:
@@ -132,6 +135,29 @@ def read_many(keys: Iterable[str]) -> dict[str, str]:
         near.put_many(fetched)
         found.update(fetched)
     return found
+
+
+def kept_many(keys: Iterable[str]) -> dict[str, object]:
+    """Values kept under keys that name content which never changes under them (a charter version's items, its
+    rendered prose, two versions compared), by key: those at hand in the process, the others in one cache round
+    trip (none when all are at hand).
+
+    At hand they are kept pickled, and each reading unpickles its own copy: the values hold model instances,
+    which a page annotates as it draws them, so no two readings may share one."""
+    keys = list(keys)
+    found: dict[str, object] = {key: pickle.loads(data) for key, data in near.get_many(keys).items()}  # noqa: S301 — our own
+    missing = [key for key in keys if key not in found]
+    if missing:
+        fetched = cache.get_many(missing)
+        near.put_many({key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for key, value in fetched.items()})
+        found.update(fetched)
+    return found
+
+
+def keep(key: str, value: object, timeout: int | None) -> None:
+    """Keep `value` under `key` (see `kept_many`): in the shared cache, and at hand in this process."""
+    cache.set(key, value, timeout)
+    near.put_many({key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL)})
 
 
 def shared_many(name: str, versions: dict[object, Iterable[object]],

@@ -10,8 +10,7 @@ to another.
 
 from __future__ import annotations
 
-from django.core.cache import cache
-
+from alignment import fragments
 from alignment.markdown import render_markdown
 from charters.content import CharterContent
 from charters.models import Charter
@@ -33,11 +32,11 @@ def attach_prose(content: CharterContent) -> None:
     `guardrails_html` on boundaries; from the cache when this text was rendered before (no query either way)."""
     charter = content.charter
     key = cache_key(charter)
-    rendered = cache.get(key)
+    rendered = fragments.kept_many([key]).get(key)
     if rendered is None:
         rendered = _render(content)
         # A ratified version's prose lives as long as the version; a draft's until its next edits make it unread.
-        cache.set(key, rendered, timeout=None if charter.was_ratified else 7 * 24 * 3600)
+        fragments.keep(key, rendered, timeout=None if charter.was_ratified else 7 * 24 * 3600)
     charter.people_html, charter.process_html = rendered["people"], rendered["process"]
     for item in content.non_negotiables:
         item.why_html = rendered["why"].get(item.pk, "")

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 
-from django.core.cache import cache
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -85,7 +84,7 @@ def kept_contents(charters: list[Charter], *, people: Iterable = ()) -> dict[int
     (1; none without tags).
     """
     keys = {charter.pk: f"charter-content:{cache_key(charter)}" for charter in charters}
-    found = cache.get_many(list(keys.values()))
+    found = fragments.kept_many(keys.values())
     missing = [charter for charter in charters if keys[charter.pk] not in found]
     contents = load_contents(missing) if missing else {}
     for charter in missing:
@@ -103,8 +102,8 @@ def _keep(key: str, content: CharterContent) -> None:
         Goal.owner.field.delete_cached_value(goal)
         Goal.contributes_to.field.delete_cached_value(goal)
     # A ratified version's items live as long as it does; a working copy's until its next edits make them unread.
-    cache.set(key, (content.non_negotiables, content.boundaries, content.goals),
-              timeout=None if content.charter.was_ratified else 7 * 24 * 3600)
+    fragments.keep(key, (content.non_negotiables, content.boundaries, content.goals),
+                   timeout=None if content.charter.was_ratified else 7 * 24 * 3600)
     for goal in content.goals:
         goal.owner, goal.contributes_to = related[goal.pk]
 
@@ -173,11 +172,11 @@ def _boundaries(charters: list[int]):
 def comparison(old: Charter, new: Charter) -> list[SectionDiff]:
     """Two versions section by section: 4 queries, none when these texts were compared before."""
     key = f"charter-compare:{cache_key(old)}:{cache_key(new)}"
-    sections = cache.get(key)
+    sections = fragments.kept_many([key]).get(key)
     if sections is None:
         contents = load_contents([old, new])
         sections = compare(contents[old.pk], contents[new.pk])
-        cache.set(key, sections, timeout=None if old.was_ratified and new.was_ratified else 7 * 24 * 3600)
+        fragments.keep(key, sections, timeout=None if old.was_ratified and new.was_ratified else 7 * 24 * 3600)
     return sections
 
 
@@ -630,10 +629,10 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version
         # Each edit of the amendment makes a new key; goals' owners are named in it, so their names join it.
         owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
         key = f"charter-compare:{cache_key(amends)}:{cache_key(charter)}:{owners}"
-        diffs = cache.get(key)
+        diffs = fragments.kept_many([key]).get(key)
         if diffs is None:
             diffs = compare(contents[amends.pk], page.content)
-            cache.set(key, diffs, timeout=7 * 24 * 3600)
+            fragments.keep(key, diffs, timeout=7 * 24 * 3600)
         page.changes = {diff.section.value: diff for diff in diffs}
     else:
         page.content = kept_content(charter, people=people)

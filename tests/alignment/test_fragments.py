@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.middleware.csrf import _unmask_cipher_token
 from django.template import engines
 from django.test import RequestFactory
@@ -195,3 +196,22 @@ def test_a_part_drawn_in_another_process_is_read_from_the_shared_cache(round_tri
     assert fragments.shared("part", (1,), lambda: drawn.append(2) or "<p>drawn again</p>") == "<p>1</p>"
     assert fragments.shared("part", (1,), lambda: drawn.append(3) or "<p>drawn again</p>") == "<p>1</p>"
     assert drawn == [1] and round_trips == ["get_many"]  # then at hand
+
+
+# Values kept whole (a charter version's items, its prose): at hand pickled, each reading its own copy --------
+
+def test_a_kept_value_is_at_hand_in_the_process_and_each_reading_gets_its_own_copy(settings):
+    fragments.keep("kept:one", {"items": ["a", "b"]}, timeout=60)
+    cache.clear()  # the shared cache lost it (or never had it): the process still has it at hand
+
+    first = fragments.kept_many(["kept:one", "kept:none"])
+    assert first == {"kept:one": {"items": ["a", "b"]}}
+    first["kept:one"]["items"].append("drawn on by one page")  # a page annotates what it reads
+    assert fragments.kept_many(["kept:one"])["kept:one"] == {"items": ["a", "b"]}
+
+
+def test_a_value_kept_by_another_process_is_read_once_from_the_shared_cache_then_at_hand(settings):
+    cache.set("kept:two", ("x", 2), 60)  # kept by another process
+    assert fragments.kept_many(["kept:two"]) == {"kept:two": ("x", 2)}
+    cache.clear()
+    assert fragments.kept_many(["kept:two"]) == {"kept:two": ("x", 2)}
