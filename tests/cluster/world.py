@@ -97,12 +97,20 @@ def _pages(org: str, team, *, allowlisted: bool | None = None) -> list[str]:
 
 
 def sweep() -> dict:
-    """The sweeps beat runs, as they would run once every lease and grace period is over; how many each queued."""
+    """The sweeps beat runs, as they would run once every lease and grace period is over; how many each queued.
+
+    The workers that send what is queued read the real clock, so time moves in the data too: what a killed
+    worker held when it died (an e-mail's lease, a webhook post's next try) ends now, as it would once its
+    lease ran out, and a worker may claim it at once."""
     from django.utils import timezone
 
     from notifications import services, webhooks
+    from notifications.models import Delivery, WebhookDelivery
 
-    later = timezone.now() + services.EMAIL_LEASE + services.EMAIL_GRACE + timedelta(minutes=1)
+    now = timezone.now()
+    Delivery.objects.filter(emailed_at__isnull=True, email_lease_until__gt=now).update(email_lease_until=now)
+    WebhookDelivery.objects.filter(finished_at__isnull=True, next_attempt_at__gt=now).update(next_attempt_at=now)
+    later = now + services.EMAIL_LEASE + services.EMAIL_GRACE + timedelta(minutes=1)
     return {"emails": services.send_unsent_emails(now=later), "webhooks": webhooks.queue_due(later)}
 
 
