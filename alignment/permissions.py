@@ -20,12 +20,14 @@ methods (`charter.is_editable`), so this module imports no feature app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Exists, OuterRef, Q, StringAgg, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, StringAgg, Subquery, Value, When
+from django.db.models.expressions import Expression
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -313,21 +315,57 @@ def organisations_of(user):
     return Organisation.objects.filter(Q(Exists(in_a_team)) | Q(admins=user)).distinct()
 
 
+# Riders: values about the signed-in person that a feature shows on every page (the bell's unread count),
+# carried by the memberships query that every page with the header runs anyway, so they cost no round
+# trip of their own. Each is a scalar subquery of the person's id alone: it refers to no column of the
+# membership rows, so the database works it out once (PostgreSQL's InitPlan), not once a row.
+_riders: dict[str, Callable[[int], Expression]] = {}
+_RIDDEN = "_memberships_riders"  # where a person's rider values wait for the rest of the request
+
+
+def register_person_rider(name: str, value: Callable[[int], Expression]) -> None:
+    """`value(person_id)`: a scalar subquery (or expression) of the person alone, read with their memberships.
+    Registered from a feature's `AppConfig.ready()`, before any page reads memberships."""
+    _riders[name] = value
+
+
+def rider_value(user, name: str, default: Any = None) -> Any:
+    """The value of the rider `name` that this person's memberships brought in this request, `default` if no
+    memberships were read (or they have none): the caller then asks for it itself."""
+    return getattr(user, _RIDDEN, {}).get(name, default)
+
+
 def memberships_of(user, *, people_of: tuple[str, str] | None = None) -> list[Membership]:
     """All of a person's memberships with their teams and organisations (one query).
 
     Unordered: the default ordering joins the user and sorts, a third of this query's cost; the
     switcher sorts the few teams itself. `people_of` (an organisation's and a team's slugs): that team's
     membership brings the ids of the team's people as `team_people` (`people_of_team`), the others None.
+    The riders' values come along and are kept on `user` for the page (`rider_value`).
     """
     if people_of is None:
-        return read_shaped(_memberships, user=user.pk)
-    return read_shaped(_memberships_with_people, user=user.pk, org_slug=people_of[0], team_slug=people_of[1])
+        mine = read_shaped(_memberships, user=user.pk)
+    else:
+        mine = read_shaped(_memberships_with_people, user=user.pk, org_slug=people_of[0], team_slug=people_of[1])
+    return keep_riders(user, mine)
+
+
+def with_riders(memberships: QuerySet, user: int) -> QuerySet:
+    """A query of the person's memberships (`user` their id) carrying the riders' values (`keep_riders`)."""
+    return memberships.annotate(**{f"rider_{name}": value(user) for name, value in _riders.items()})
+
+
+def keep_riders(user, memberships: list[Membership]) -> list[Membership]:
+    """Keep on `user`, for the rest of the request, the riders' values their memberships (read `with_riders`)
+    brought (`rider_value`); none when they have no membership to carry them."""
+    if memberships:
+        setattr(user, _RIDDEN, {name: getattr(memberships[0], f"rider_{name}") for name in _riders})
+    return memberships
 
 
 def _memberships(user: int):
-    return (Membership.objects.filter(user=user).select_related("team__organisation").order_by()
-            .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))))
+    return with_riders(Membership.objects.filter(user=user).select_related("team__organisation").order_by()
+                       .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))), user)
 
 
 def _memberships_with_people(user: int, org_slug: str, team_slug: str):

@@ -42,7 +42,7 @@ def home_page(user, *, now: datetime) -> HomePage:
 
     Two queries, and each week source's fixed few (`alignment.my_week`), whatever the number of teams.
     """
-    memberships = read_shaped(_home_memberships, person=user.pk)
+    memberships = permissions.keep_riders(user, read_shaped(_home_memberships, person=user.pk))
     at_work = [m for m in memberships if not m.team.is_archived]
     return HomePage(
         groups=[(organisation, list(items)) for organisation, items in groupby(at_work, key=lambda m: m.team.organisation)],
@@ -54,9 +54,11 @@ def home_page(user, *, now: datetime) -> HomePage:
 
 
 def _home_memberships(person: int):
-    """query: the person's memberships with their teams, organisations and head counts"""
-    return (Membership.objects.filter(user_id=person).select_related("team__organisation")
-            .annotate(member_count=Count("team__memberships")).order_by("team__organisation__name", "team__name"))
+    """query: the person's memberships with their teams, organisations and head counts (and the riders: the
+    header's bell)"""
+    return permissions.with_riders(
+        Membership.objects.filter(user_id=person).select_related("team__organisation")
+        .annotate(member_count=Count("team__memberships")).order_by("team__organisation__name", "team__name"), person)
 
 
 def _administered(person: int):

@@ -31,6 +31,12 @@ class NotificationsConfig(AppConfig):
         register_eraser("notifications", erase.erase)
 
         from alignment import panels
+        from alignment.permissions import register_person_rider
+        from notifications.context_processors import UNREAD
+        from notifications.services import unread_count_of
+
+        # The bell's number rides on the memberships query every page with the header runs.
+        register_person_rider(UNREAD, unread_count_of)
 
         # Celery knows these tasks in every process (web included): notifications.queue finds them by name.
         from notifications import (

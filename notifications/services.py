@@ -35,7 +35,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -387,6 +388,14 @@ def unread(user) -> tuple[int, int]:
     """The person's unread notifications: how many, and the newest's id (0 without any). One query, off the
     `notification_unread` index."""
     return read_first(_unread, default=(0, 0), person=user.pk)
+
+
+def unread_count_of(person: int) -> Coalesce:
+    """The bell's number as a scalar subquery of the person's id, which rides on the memberships query every
+    page with the header runs (`alignment.permissions.register_person_rider`)."""
+    count = (Notification.objects.filter(recipient_id=person, read_at__isnull=True).order_by().values("recipient_id")
+             .annotate(count=Count("pk")).values("count"))
+    return Coalesce(Subquery(count), 0)
 
 
 def _unread(person: int):

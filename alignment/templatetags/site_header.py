@@ -30,8 +30,11 @@ def site_header(context) -> SafeString:
     if user is None or not user.is_authenticated:
         return _drawn(None)
     team, access = context.get("team"), context.get("access")
-    memberships = (getattr(access, "nav_memberships", None) if access is not None else None) \
-        or context.get("nav_memberships") or ()
+    # The access's list when it read the person's memberships, even an empty one (every team of theirs archived):
+    # the context's lazy list would read them again.
+    memberships = getattr(access, "nav_memberships", None) if access is not None else None
+    if memberships is None:
+        memberships = context.get("nav_memberships") or ()
     current = None
     if team:
         organisation = team.organisation

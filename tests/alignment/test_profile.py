@@ -67,10 +67,9 @@ def test_query_count_is_flat(
 
     # 1. user.
     # 2. the latest copy of their data they asked for ("Your data", alignment/data_export.py).
-    # 3. their memberships (the header's team switcher).
-    # 4. the unread notifications count (the header's bell).
-    # 5. their two-factor methods (the "Sign-in and security" section).
-    with django_assert_num_queries(5):
+    # 3. their memberships (the header's team switcher, and the header's bell's unread count).
+    # 4. their two-factor methods (the "Sign-in and security" section).
+    with django_assert_num_queries(4):
         response = client.get(PROFILE_URL)
 
     assert response.status_code == 200

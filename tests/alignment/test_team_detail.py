@@ -100,7 +100,7 @@ def test_query_count_for_a_leader_is_flat(
     grow_team(team, people=people, invitations=invitations)
     client = login(leader)
 
-    # 1. user  2. my membership with team and organisation
+    # 1. user  2. my membership with team and organisation (and the header's bell's unread count)
     # 3. members with their users  4. pending invitations with who invited
     # 5. the team's current charters (charters' panel)  6. the open review cycle (reviews' panel)
     # 7. the non-negotiables' ratings of the last cycles (reviews' health panel)
@@ -109,9 +109,8 @@ def test_query_count_for_a_leader_is_flat(
     # the people who check in, my commitments asked or falling due, the pending renegotiations, the open
     # blockers, the running retrospective, the open review prompts, the open requests to the team and my
     # consultations, the decisions whose review date has come
-    # 9. the unread notifications count (the header's bell).
     # The list of people and the empty invitation form are drawn or read from the cache: no query.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)
@@ -133,15 +132,15 @@ def test_query_count_for_a_member_is_flat(
     grow_team(team, people=people, invitations=invitations)
     client = login(member)
 
-    # 1. user  2. my membership with team and organisation
+    # 1. user  2. my membership with team and organisation (and the header's bell's unread count)
     # 3. members with their users  4. the team's current charters (charters' panel)
     # 5. the open review cycle (reviews' panel)  6. the non-negotiables' ratings of the last cycles
     # (reviews' health panel)
     # 7. My week in this team (alignment/my_week.py), its parts in one query: the proposed charter and
     # my response, my check-ins of this week and last, my commitments asked or falling due, the open
     # blockers I raised or was named on, the running retrospective, the open requests to the team and my
-    # consultations  8. the unread notifications count (the header's bell).
-    with django_assert_num_queries(8):
+    # consultations.
+    with django_assert_num_queries(7):
         response = client.get(TEAM_URL)
 
     assertContains(response, f'<span class="muted">({people})</span>', html=True)

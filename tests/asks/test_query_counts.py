@@ -30,12 +30,12 @@ def many(send, growth_leader, member):
 @pytest.mark.parametrize("count", [2, 12])
 def test_the_lists_are_flat(login, growth_leader, member, many, count, django_assert_num_queries):
     many(count)
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 requests received with who asked
-    # and from which team, 4 requests sent with the team asked, 5 the organisation's other teams to ask,
-    # 6 the unread notifications count (the header's bell)
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 requests received with who asked and from which team, 4 requests sent with the team asked, 5 the
+    # organisation's other teams to ask
     for person, team in ((growth_leader, "growth"), (member, "platform")):
         client = login(person)
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             response = client.get(ask_url("list", team=team))
         assert response.status_code == 200
         assert response.content.decode().count('<li class="ask-row') == count
@@ -47,9 +47,9 @@ def test_a_request_page_is_flat(login, growth_leader, many, count, django_assert
     for i in range(count):
         services.add_comment(ask=ask, author=growth_leader, body=f"More {i}")
     client = login(growth_leader)
-    # 1 user, 2 the ask with its teams, asker, answerer and decision, 3 the person's memberships, 4 its thread
-    # with the authors, 5 the unread notifications count (the header's bell)
-    with django_assert_num_queries(5):
+    # 1 user, 2 the ask with its teams, asker, answerer and decision, 3 the person's memberships (and the
+    # header's bell's unread count), 4 its thread with the authors
+    with django_assert_num_queries(4):
         response = client.get(ask.get_absolute_url())
     assert response.status_code == 200 and response.content.decode().count("<li id=\"comment-") == count + 2
 

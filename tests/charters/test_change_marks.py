@@ -48,19 +48,19 @@ def test_the_amendment_page_with_change_marks_is_flat(login, leader, team, write
                   process="- Planning every second Monday")
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the versions in force (with what
-    # the amendment amends), then for the amendment and the version it amends together (to mark changes):
-    # 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries; 8 the amendment's key results'
-    # latest progress, 9 the team's memberships with users, 10 responses, 11 comments, 12 the review prompts
-    # the amendment took up (reviews' panel, charters.panels) and the unread notifications count (the header's bell)
-    with django_assert_num_queries(13):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the versions in force (with what the amendment amends), then for the amendment and the version it amends
+    # together (to mark changes): 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries; 8 the
+    # amendment's key results' latest progress, 9 the team's memberships with users, 10 responses, 11 comments,
+    # 12 the review prompts the amendment took up (reviews' panel, charters.panels)
+    with django_assert_num_queries(12):
         client.get(charter_url("detail"))
 
     # Read again, both versions' items are kept (the amendment's under the revision of its text) and the goals'
-    # owners, all members, come with the team: 1 user, 2 memberships, 3 the versions in force, 4 the team's
-    # memberships with users, 5 the amendment's key results' latest progress, 6 responses, 7 comments, 8 the
-    # review prompts, 9 the bell.
-    with django_assert_num_queries(9):
+    # owners, all members, come with the team: 1 user, 2 memberships (with the bell's count), 3 the versions in
+    # force, 4 the team's memberships with users, 5 the amendment's key results' latest progress, 6 responses,
+    # 7 comments, 8 the review prompts.
+    with django_assert_num_queries(8):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'id="changes-process"')

@@ -25,20 +25,18 @@ def test_leader_view_of_a_draft_is_flat(login, leader, team, write_charter, disc
     discuss(draft, rows=rows)
     client = login(leader)
 
-    # 1 user, 2 the leader's memberships with teams and organisations (the team switcher too), 3 the versions
-    # in force (the working copy and any active one, with what it amends and who ratified it),
-    # 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries, 8 each key result's
-    # latest progress with who recorded it, 9 the team's memberships with users (who has not
-    # responded), 10 responses with members and answerers, 11 comments with authors and
-    # resolvers.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(12):
+    # 1 user, 2 the leader's memberships with teams and organisations (the team switcher too, and the header's
+    # bell's unread count), 3 the versions in force (the working copy and any active one, with what it amends
+    # and who ratified it), 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries, 8 each key
+    # result's latest progress with who recorded it, 9 the team's memberships with users (who has not
+    # responded), 10 responses with members and answerers, 11 comments with authors and resolvers.
+    with django_assert_num_queries(11):
         client.get(charter_url("detail"))
 
     # Read again, the items are kept under the revision of the text (`kept_contents`) and the goals' owners,
-    # all members, come with the team: 1 user, 2 memberships, 3 the versions in force, 4 the team's
-    # memberships with users, 5 each key result's latest progress, 6 responses, 7 comments, 8 the bell.
-    with django_assert_num_queries(8):
+    # all members, come with the team: 1 user, 2 memberships (with the bell's count), 3 the versions in force,
+    # 4 the team's memberships with users, 5 each key result's latest progress, 6 responses, 7 comments.
+    with django_assert_num_queries(7):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -53,12 +51,11 @@ def test_outsider_view_of_a_ratified_charter_is_flat(login, outsider, team, writ
     discuss(active, rows=rows)
     client = login(outsider)
 
-    # 1 user, 2 a membership of this team (none), 3 the team if in the same
-    # organisation, 4 the versions in force (with what it amends and who ratified it, for the
-    # header), 5 goals with owners, 6 key results, 7 non-negotiables, 8 boundaries, 9 each key
-    # result's latest progress with who recorded it.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(10):
+    # 1 user, 2 a membership of this team (none: the person's memberships, which bring the header's bell's
+    # unread count too), 3 the team if in the same organisation, 4 the versions in force (with what it amends
+    # and who ratified it, for the header), 5 goals with owners, 6 key results, 7 non-negotiables,
+    # 8 boundaries, 9 each key result's latest progress with who recorded it.
+    with django_assert_num_queries(9):
         response = client.get(charter_url("detail"))
 
     assertContains(response, 'class="item goal"', count=rows)
@@ -72,13 +69,13 @@ def test_version_page_is_flat(login, member, team, write_charter, discuss, djang
     discuss(ratified, rows=rows)
     client = login(member)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the version (with what it amends
-    # and who ratified it, for the header), 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries,
-    # 8 each key result's latest progress with who recorded it, 9 responses with members and answerers, 10 the
-    # consent record kept at ratification (who had not given their word, with users; today's team is not
-    # needed), 11 the comment threads with authors and resolvers (read only now).
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(12):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the version (with what it amends and who ratified it, for the header), 4 goals with owners, 5 key
+    # results, 6 non-negotiables, 7 boundaries, 8 each key result's latest progress with who recorded it,
+    # 9 responses with members and answerers, 10 the consent record kept at ratification (who had not given
+    # their word, with users; today's team is not needed), 11 the comment threads with authors and resolvers
+    # (read only now).
+    with django_assert_num_queries(11):
         response = client.get(charter_url("version", 1))
 
     assertContains(response, "<tr id=\"key_result-", count=2 * rows)
@@ -92,10 +89,9 @@ def test_history_is_flat(login, leader, team, write_charter, django_assert_num_q
     write_charter(team, number=versions, state=Charter.State.RATIFIED, rows=1)
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 versions with who ratified and who
-    # started them.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(4):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 versions with who ratified and who started them.
+    with django_assert_num_queries(3):
         response = client.get(charter_url("history"))
 
     assertContains(response, "by Lena Leader", count=versions)
@@ -107,13 +103,13 @@ def test_compare_is_flat(login, leader, team, write_charter, django_assert_num_q
     write_charter(team, number=2, state=Charter.State.RATIFIED, rows=rows + 1)
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 both versions, 4-7 their goals with
-    # owners, key results, non-negotiables and boundaries, 8 the unread notifications count (the header's bell).
-    with django_assert_num_queries(8):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 both versions, 4-7 their goals with owners, key results, non-negotiables and boundaries.
+    with django_assert_num_queries(7):
         response = client.get(charter_url("diff", query="a=2&b=1"))
-    # Two ratified versions never change: compared again, they come from the cache (the user, the
-    # memberships and the unread notifications count are still asked).
-    with django_assert_num_queries(4):
+    # Two ratified versions never change: compared again, they come from the cache (the user and the
+    # memberships, with the bell's count, are still asked).
+    with django_assert_num_queries(3):
         again = client.get(charter_url("diff", query="a=1&b=2"))
     assertContains(again, f"<ins><strong>Non-negotiable {rows + 1}</strong></ins>")
 

@@ -309,13 +309,12 @@ def test_the_active_charter_page_with_progress_is_flat(login, leader, team, writ
     )
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the versions in force (with who
-    # ratified it), 4 goals with owners, 5 key results, 6 non-negotiables, 7 boundaries, 8 each key result's
-    # latest progress with who recorded it (whether an amendment is in progress came with the versions in
-    # force), 9 responses with members and answerers, 10 the consent record kept at ratification, 11 comments
-    # with authors and resolvers.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(12):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the versions in force (with who ratified it), 4 goals with owners, 5 key results, 6 non-negotiables,
+    # 7 boundaries, 8 each key result's latest progress with who recorded it (whether an amendment is in
+    # progress came with the versions in force), 9 responses with members and answerers, 10 the consent record
+    # kept at ratification, 11 comments with authors and resolvers.
+    with django_assert_num_queries(11):
         response = client.get(charter_url("detail"))
 
     assertContains(response, '<td class="latest-value">40%', count=2 * rows)

@@ -58,14 +58,14 @@ def test_the_leaders_week(login, leader, crowd, people, django_assert_num_querie
     crowd(people)
     client = login(leader)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the team's memberships with
-    # their people, the week's check-ins with strained non-negotiables and who acknowledged them, the
-    # team's open shared blockers with who raised them, the pending renegotiations with their
-    # commitments, owners and proposed owners, the requested commitments with who is asked, the
-    # charter's key results with their confidence at the week's start and end, the replies to the
-    # week's check-ins with their authors, the requests from other teams unclear who decides (the pulse's
-    # source registered by asks), and the unread notifications count (the header's bell)
-    with django_assert_num_queries(11):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the team's memberships with their people, the week's check-ins with strained non-negotiables and
+    # who acknowledged them, the team's open shared blockers with who raised them, the pending renegotiations
+    # with their commitments, owners and proposed owners, the requested commitments with who is asked, the
+    # charter's key results with their confidence at the week's start and end, the replies to the week's
+    # check-ins with their authors, and the requests from other teams unclear who decides (the pulse's source
+    # registered by asks)
+    with django_assert_num_queries(10):
         response = client.get(url("week"))
 
     body = response.content.decode()
@@ -80,13 +80,12 @@ def test_this_week(login, member, crowd, people, django_assert_num_queries):
     crowd(people)
     client = login(member)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the non-negotiables of the
-    # charter in force, its goals with their key results and each one's latest reading (where it stands, read
-    # by subqueries in the same query), the team's people (who could help), this and last
-    # week's check-ins, their blockers, this week's key-result updates, the member's open commitments, the
-    # replies to last week's (submitted) check-in with their authors, and the unread notifications count (the
-    # header's bell).
-    with django_assert_num_queries(11):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the non-negotiables of the charter in force, its goals with their key results and each one's
+    # latest reading (where it stands, read by subqueries in the same query), the team's people (who could
+    # help), this and last week's check-ins, their blockers, this week's key-result updates, the member's open
+    # commitments, and the replies to last week's (submitted) check-in with their authors.
+    with django_assert_num_queries(10):
         response = client.get(url("this_week"))
 
     assert response.status_code == 200
@@ -99,10 +98,10 @@ def test_the_commitments_page(login, member, crowd, people, django_assert_num_qu
     crowd(people)
     client = login(member)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the team's commitments with
-    # owners and goals, the active charter, its goals, the team's people (whom a leader may ask).
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(7):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the team's commitments with owners and goals, the active charter, its goals, the team's people
+    # (whom a leader may ask).
+    with django_assert_num_queries(6):
         response = client.get(url("commitments"))
 
     assert response.content.decode().count('id="commitment-') == 3 * people
@@ -117,11 +116,10 @@ def test_a_commitments_page(login, member, team, renegotiations, django_assert_n
                                      decided_by=member, proposed_due_on=MONDAY + timedelta(days=n + 1))
     client = login(member)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the commitment with owner,
-    # goal and creator, its renegotiations with who asked, decided, held it and would take it, the team's other
-    # people (to hand over to).
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(6):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the commitment with owner, goal and creator, its renegotiations with who asked, decided, held it
+    # and would take it, the team's other people (to hand over to).
+    with django_assert_num_queries(5):
         response = client.get(url("commitment", kept.pk))
 
     assert response.content.decode().count('id="renegotiation-') == renegotiations
@@ -157,16 +155,16 @@ def test_the_trends_page(login, member, history, weeks, django_assert_num_querie
     history(weeks)
     client = login(member)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the team's memberships (who
-    # checks in), the charter's key results with their goals, the newest of their readings before the window
-    # ends and how many, where each stood when the window opened and their progress inside the window (to draw
-    # the key results' part), the window's check-ins counted by week, state, lateness, load and strain, and the
-    # unread notifications count (the header's bell).
-    with django_assert_num_queries(9):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the team's memberships (who checks in), the charter's key results with their goals, the newest of
+    # their readings before the window ends and how many, where each stood when the window opened and their
+    # progress inside the window (to draw the key results' part), and the window's check-ins counted by week,
+    # state, lateness, load and strain.
+    with django_assert_num_queries(8):
         response = client.get(url("trends"))
 
     # The same, without the key results' readings: their part is kept for that version of them.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         again = client.get(url("trends"))
 
     body = response.content.decode()
@@ -182,11 +180,10 @@ def test_a_persons_history(login, leader, member, history, weeks, django_assert_
     history(weeks)
     client = login(leader)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the person's membership with
-    # them, their check-ins of the window with strain, acknowledgement and reply counts, the blockers raised in
-    # them, their key-result updates with the key results.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(7):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the person's membership with them, their check-ins of the window with strain, acknowledgement and
+    # reply counts, the blockers raised in them, their key-result updates with the key results.
+    with django_assert_num_queries(6):
         response = client.get(url("person", member.pk))
 
     body = response.content.decode()
@@ -203,11 +200,10 @@ def test_a_check_in_with_its_thread(login, leader, member, history, replies, dja
                              token=uuid.uuid4())
     client = login(leader)
 
-    # user, the person's memberships (team_access, and the header's team switcher), the check-in with its
-    # author, strain and who acknowledged it, its blockers, its key-result updates with their key results, its
-    # replies with who wrote them.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(7):
+    # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
+    # count), the check-in with its author, strain and who acknowledged it, its blockers, its key-result updates
+    # with their key results, its replies with who wrote them.
+    with django_assert_num_queries(6):
         response = client.get(url("checkin", checkin.pk))
 
     assert response.content.decode().count('<li id="reply-') == replies

@@ -25,10 +25,10 @@ def test_decision_log_is_flat(login, leader, team, write_charter, log_decisions,
     log_decisions(team, count)
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 a page of decisions (and one
-    # more, for whether there is an older page) with who logged each, 4 the conscious investments due with
-    # the key result each dents, 5 the unread notifications count (the header's bell).
-    with django_assert_num_queries(5):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 a page of decisions (and one more, for whether there is an older page) with who logged each, 4 the
+    # conscious investments due with the key result each dents.
+    with django_assert_num_queries(4):
         response = client.get(decision_url("list"))
 
     undeclined_investments = [i for i in range(count) if i % 5 == 0 and i % 2 == 0]  # see log_decisions
@@ -45,10 +45,10 @@ def test_decision_page_is_flat(login, leader, team, write_charter, log_decisions
     url = investment.get_absolute_url()
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision with charter, goal,
-    # key result, who logged and who decided, 4 its history with who made each call.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(5):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the decision with charter, goal, key result, who logged and who decided, 4 its history with who made
+    # each call.
+    with django_assert_num_queries(4):
         response = client.get(url)
 
     assertContains(response, "<dd>Key result 1.1</dd>", html=True)
@@ -69,11 +69,10 @@ def test_decision_page_for_a_member_is_flat(login, member, leader, team, make_us
     url = investment.get_absolute_url()
     client = login(member)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision with charter, goal,
-    # key result, who logged and who decided, 4 its history with who made each call, 5 the team's leaders, who
-    # make the final call.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(6):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the decision with charter, goal, key result, who logged and who decided, 4 its history with who made
+    # each call, 5 the team's leaders, who make the final call.
+    with django_assert_num_queries(5):
         response = client.get(url)
 
     assertContains(response, '<li id="call-', count=count)
@@ -89,12 +88,11 @@ def test_outcome_conflict_page_is_flat(login, leader, team, write_charter, log_d
     url = investment.get_absolute_url()
     client = login(leader)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the decision as loaded, 4
-    # savepoint, 5 the compare-and-set update (no row), 6 the decision as it now is, 7 rollback to and 8 release
-    # of the savepoint (the test runs in a transaction; outside one, the service's transaction costs no counted
-    # query), 9 the decision again with everything the page shows, 10 its history, 11 the unread
-    # notifications count (the header's bell).
-    with django_assert_num_queries(11):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the decision as loaded, 4 savepoint, 5 the compare-and-set update (no row), 6 the decision as it now is,
+    # 7 rollback to and 8 release of the savepoint (the test runs in a transaction; outside one, the service's
+    # transaction costs no counted query), 9 the decision again with everything the page shows, 10 its history.
+    with django_assert_num_queries(10):
         response = client.post(url, {"outcome": "proceed", "reason": "", "version": "0"})
 
     assert response.status_code == 409
@@ -106,10 +104,10 @@ def test_decision_form_is_flat(login, member, team, write_charter, django_assert
     write_charter(team, state=Charter.State.RATIFIED, rows=rows)
     client = login(member)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the active charter, for its
-    # purpose, 4 its goals, 5 what this form's key logged (nothing)., 7 goal choices, 8 key result choices.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(8):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the active charter, for its purpose, 4 its goals, 5 what this form's key logged (nothing), 6 goal
+    # choices, 7 key result choices.
+    with django_assert_num_queries(7):
         response = client.get(decision_url("create", query=f"key={uuid4()}"))
 
     assertContains(response, "<option value=", count=1 + rows + 1 + 2 * rows)  # each with "---------"
@@ -119,10 +117,10 @@ def test_decision_form_is_flat(login, member, team, write_charter, django_assert
 def test_decision_form_without_a_charter_asks_fewer_queries(login, member, team, django_assert_num_queries):
     client = login(member)
 
-    # 1 user, 2 the person's memberships (the header's team switcher too), 3 the active charter (none), 4 what
-    # this form's key logged (nothing).; with no goals, neither list of choices needs a query.
-    # and the unread notifications count (the header's bell)
-    with django_assert_num_queries(5):
+    # 1 user, 2 the person's memberships (the header's team switcher and the header's bell's unread count too),
+    # 3 the active charter (none), 4 what this form's key logged (nothing); with no goals, neither list of
+    # choices needs a query.
+    with django_assert_num_queries(4):
         response = client.get(decision_url("create", query=f"key={uuid4()}"))
 
     assertContains(response, "The team has no ratified charter yet")

@@ -344,10 +344,10 @@ def test_the_page_costs_a_fixed_number_of_queries(login, member, fresh, django_a
     else:
         calendar_feed.issue_token(user=member)
 
-    # 1 the user (the session is in the cache), 2 the person's feed, 3 the team switcher's memberships,
-    # 4 the unread count (the bell); right after making the address, 5-7 the session saved without the
-    # token it showed (a savepoint, the update, its release)
-    with django_assert_num_queries(7 if fresh else 4):
+    # 1 the user (the session is in the cache), 2 the person's feed, 3 the team switcher's memberships (with the
+    # bell's unread count); right after making the address, 4-6 the session saved without the token it showed
+    # (a savepoint, the update, its release)
+    with django_assert_num_queries(6 if fresh else 3):
         client.get(reverse("notifications:calendar"))
 
 

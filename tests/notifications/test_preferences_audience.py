@@ -79,8 +79,8 @@ def test_the_preferences_page_costs_the_same_whatever_the_kinds(login, member, m
         notifications.set_preference(user=member, kind=f"test_more_{n}", email=False)
 
     # the user, their saved preferences, what they are (their roles in any team and whether they are an admin),
-    # their memberships (the header's team switcher) and the unread notifications count (the header's bell)
-    with django_assert_num_queries(5):
+    # and their memberships (the header's team switcher, and the header's bell's unread count)
+    with django_assert_num_queries(4):
         response = client.get(reverse("notifications:preferences"))
 
     assert len(response.context["form"].kind_rows()) == 2 + more

@@ -16,11 +16,11 @@ SIZES = pytest.mark.parametrize(("cards", "people"), [(10, 2), (200, 30)])
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # Every session page: the user, and their memberships (team_access, which also fills the header's team
-# switcher); the unread notifications count (the header's bell); the session with its cycle, facilitator and the
-# theme under discussion; its prompts with their non-negotiables; its cards (the authors' names only when the
-# session is not anonymous). Then what each phase shows (ratings counted only in the summary: the board shows
-# prompts no more once collecting ended):
-EVERY_PAGE = 3 + 3
+# switcher and brings the header's bell's unread count); the session with its cycle, facilitator and the theme
+# under discussion; its prompts with their non-negotiables; its cards (the authors' names only when the session
+# is not anonymous). Then what each phase shows (ratings counted only in the summary: the board shows prompts
+# no more once collecting ended):
+EVERY_PAGE = 2 + 3
 PHASES = {
     # the reader's own ratings; the charter in force; its key results with their latest readings; the cycle's
     # conscious investments; its check-ins that named a strained non-negotiable or asked who decides
