@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 
 from alignment import my_week, panels, permissions
 from alignment.models import Invitation, Membership, Organisation, Team, User
-from alignment.one_query import read_shaped
+from alignment.one_query import Rows, Shaped, one_query, read_shaped
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 
@@ -244,27 +244,30 @@ def _page_of(teams: _TeamsAsked, number: str | None) -> Page:
 
 
 def _add_people(teams: list[Team]) -> None:
-    """Each team's head count, first leaders and how many more lead it (2 queries for the page)."""
-    ids = [team.pk for team in teams]
-    head_counts = dict(read_shaped(_head_counts, teams=ids))
+    """Each team's head count, first leaders and how many more lead it (1 query for the page: the teams' head
+    counts and their leaders, read together)."""
+    counted, leading = one_query([Shaped(_head_counts, {"teams": [team.pk for team in teams]}),
+                                  Shaped(_leaders, {"teams": [team.pk for team in teams]})])
+    heads = {team.pk: team.heads for team in counted}
     leaders: dict[int, list[str]] = {}
-    for team_id, display_name, email in read_shaped(_leader_names, teams=ids):
-        leaders.setdefault(team_id, []).append(User.name_of(display_name, email))
+    for membership in leading:
+        leaders.setdefault(membership.team_id, []).append(User.name_of(membership.display_name, membership.email))
     for team in teams:
-        team.member_count = head_counts.get(team.pk, 0)
+        team.member_count = heads.get(team.pk, 0)
         names = leaders.get(team.pk, [])
         team.leaders, team.more_leaders = names[:LEADERS_SHOWN], max(0, len(names) - LEADERS_SHOWN)
 
 
-def _head_counts(teams: list[int]):
-    """query: the teams' head counts"""
-    return Membership.objects.filter(team__in=teams).order_by().values_list("team").annotate(Count("pk"))
+def _head_counts(teams: list[int]) -> Rows:
+    """The teams' head counts, each counted off the memberships' team index."""
+    count = Membership.objects.filter(team=OuterRef("pk")).order_by().values("team").annotate(n=Count("pk")).values("n")
+    return Rows(Team.objects.filter(pk__in=teams), (), {"heads": Coalesce(Subquery(count), 0)})
 
 
-def _leader_names(teams: list[int]):
-    """query: the teams' leaders' names, longest in the team first"""
-    return (Membership.objects.leaders().filter(team__in=teams).order_by("joined_at", "pk")
-            .values_list("team", "user__display_name", "user__email"))
+def _leaders(teams: list[int]) -> Rows:
+    """The teams' leaders' names, longest in the team first."""
+    return Rows(Membership.objects.leaders().filter(team__in=teams), ("team", "joined_at"),
+                {"display_name": F("user__display_name"), "email": F("user__email")}, order=("joined_at", "pk"))
 
 
 def _card_version(team: Team) -> tuple | None:

@@ -23,7 +23,7 @@ from tests.charters.test_organisation_map import AT_RISK, ON_TRACK, in_force, ke
 
 # Every builder of the map (`alignment.selectors`, and charters' panel, filters, summary and goals' tree).
 BUILDERS = {
-    ("alignment.selectors", name) for name in ("_map_teams", "_map_teams_counted", "_head_counts", "_leader_names")
+    ("alignment.selectors", name) for name in ("_map_teams", "_map_teams_counted", "_head_counts", "_leaders")
 } | {
     ("charters.organisation_map", name) for name in (
         "_charters_in_force", "_charter_readings", "_charter_counts", "_goals_page", "_first_contributions",
@@ -34,12 +34,13 @@ BUILDERS = {
 @pytest.fixture(autouse=True)
 def _shapes_learnt_afresh():
     one_query._queries.clear()
+    one_query._shapes.clear()
 
 
 def kept_shapes() -> dict[tuple[str, str], list[bool]]:
     """Each map builder read so far, with whether each of its shapes could not be kept."""
     shapes: dict[tuple[str, str], list[bool]] = {}
-    for key, kept in one_query._queries.items():
+    for key, kept in [*one_query._queries.items(), *one_query._shapes.items()]:  # whole queries, and union parts
         if (key[0], key[1]) in BUILDERS:
             shapes.setdefault((key[0], key[1]), []).append(kept.uncacheable)
     return shapes

@@ -45,15 +45,16 @@ def test_the_page_runs_the_same_queries_with_3_or_40_teams(login, leader, map_of
     client = login(leader)
 
     # 1. user  2. my memberships with their teams and organisations (the access check, the header's
-    # switcher, which cards are my teams', and whether I am an admin of each team's organisation)
-    # 3. this page's teams with how many match in all  4. their head counts  5. their leaders' names
-    # 6. (charters) their charters in force, goals counted by purpose part  7. (charters) those charters'
-    # key results with their latest reading  8. (charters) the admins' summary, one
-    # aggregate.  9. (charters) the organisation's goals, for everyone (none here: nothing more is asked).
-    # 10.-12. (charters, asks) the cross-team signals: contested tags, goals with a tradeoff, consultations past their date
-    # (none here: nothing more is asked).  13. the unread notifications count (the header's bell).
+    # switcher, which cards are my teams', whether I am an admin of each team's organisation, and the
+    # header's bell's unread count)
+    # 3. this page's teams with how many match in all  4. their head counts with their first leaders' names
+    # 5. (charters) their charters in force, goals counted by purpose part  6. (charters) those charters'
+    # key results with their latest reading  7. (charters) the admins' summary, one
+    # aggregate.  8. (charters) the organisation's goals, for everyone (none here: nothing more is asked).
+    # 9.-11. (charters, asks) the cross-team signals: contested tags, goals with a tradeoff, consultations past their date
+    # (none here: nothing more is asked).
     # The cards are drawn (the first time) or read from the cache (after): no query either way.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(URL)
 
     shown = min(teams, 24)
@@ -67,12 +68,12 @@ def test_a_search_with_a_filter_runs_the_same_queries(login, member, map_of, tea
     map_of(teams)
     client = login(member)
 
-    # As above, without the admins' summary: 1. user  2. my memberships (whether I am an admin too)
+    # As above, without the admins' summary: 1. user  2. my memberships (whether I am an admin too, and the
+    # header's bell's unread count)
     # 3. this page's teams that match the search and the filter, with how many do (worked out once,
-    # not once more to count)  4. head counts  5. leaders  6.-7. (charters) the cards' charters and readings
-    # 8. (charters) the organisation's goals (none here)  9.-11. (charters, asks) the cross-team signals: contested tags, goals with a tradeoff, consultations past their date
-    # 12. the unread notifications count (the header's bell).
-    with django_assert_num_queries(12):
+    # not once more to count)  4. head counts with leaders  5.-6. (charters) the cards' charters and readings
+    # 7. (charters) the organisation's goals (none here)  8.-10. (charters, asks) the cross-team signals: contested tags, goals with a tradeoff, consultations past their date
+    with django_assert_num_queries(10):
         response = client.get(URL, {"q": "TEAM", "filter": "falling"})
 
     assert len(response.context["teams"]) == min(teams - 2, 24)
@@ -85,11 +86,11 @@ def test_a_later_page_runs_the_same_queries_as_the_first(login, member, organisa
     client = login(member)
     client.get(URL)  # the cards of page 1 drawn and kept: page 2's are not
 
-    # 1. user  2. my memberships (whether I am an admin too)  3. page 2's teams with how many there are
-    # 4. head counts  5. leaders  6. (charters) the cards' charters in force (none here, so charters asks no
-    # readings)  7. (charters) the organisation's goals (none here)  8. the unread notifications count.
+    # 1. user  2. my memberships (whether I am an admin too, and the header's bell's unread count)
+    # 3. page 2's teams with how many there are  4. head counts with leaders  5. (charters) the cards' charters
+    # in force (none here, so charters asks no readings)  6. (charters) the organisation's goals (none here).
     # (The cross-team signals were worked out for page 1 and are kept: no query.)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(URL, {"page": "2"})
 
     assert response.context["page"].number == 2
@@ -102,8 +103,8 @@ def test_a_page_past_the_last_costs_two_queries_more(login, member, organisation
     client = login(member)
 
     # As a later page, with 3. an empty page past the end  3a. how many teams there are
-    # 3b. the last page's teams.
-    with django_assert_num_queries(13):
+    # 3b. the last page's teams, and the cross-team signals (3 queries: no page was read before).
+    with django_assert_num_queries(11):
         response = client.get(URL, {"page": "9"})
 
     assert response.context["page"].number == 2
