@@ -38,7 +38,9 @@ shape, and `read_shaped` gives `list(build(**inputs))` without building or compi
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
@@ -46,7 +48,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import DataError, NotSupportedError, ProgrammingError, connections, models
+from django.db import DatabaseError, DataError, NotSupportedError, ProgrammingError, connections, models
 from django.db.models import F
 from django.db.models.expressions import Expression
 from django.db.models.sql.constants import MULTI
@@ -424,8 +426,102 @@ def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = N
     annotations and `prefetch_related` included) or of `values()`/`values_list()`; it orders and slices it
     itself. `shape`: arguments that are part of the shape rather than inputs, given to `build` as they are
     (hashable values that change the SQL, such as a page's offset or which filter applies)."""
-    if shape:
-        build = functools.partial(build, **shape)
+    ahead = _ahead.get()
+    if ahead:
+        read_before = ahead.pop(_read_key(Read(build, inputs, shape)), None)
+        if read_before is not None:
+            return read_before
+    found = _ready(Read(build, inputs, shape))
+    if isinstance(found, list):
+        return found
+    return found.rows(fetch(found.connection, *found.compiled, planned_once=True))
+
+
+@dataclass(frozen=True)
+class Read:
+    """One `read_shaped(build, shape=shape, **inputs)` among several read together (`read_together`)."""
+
+    build: Callable[..., models.QuerySet]
+    inputs: dict[str, Any]
+    shape: dict | None = None
+
+
+def read_together(reads: Sequence[Read]) -> list[list]:
+    """`[read_shaped(...) for each of reads]`, the kept ones sent to PostgreSQL together.
+
+    Sent one after the other, each query costs a round trip, and on a busy machine the wait for each answer
+    is most of a page's time spent on the database; pipelined (`fetch_many`), the page waits once for all of
+    them. So the reads must not depend on one another's rows. Each is still a query of its own (query logs
+    and query-count tests see each). A shape learnt at this reading, and every read on SQLite or behind a
+    pooler in transaction mode, is read as `read_shaped` reads it.
+    """
+    found: list[list | _Pending] = [_ready(read) for read in reads]
+    pending = [item for item in found if isinstance(item, _Pending)]
+    by_connection: dict[str, list[_Pending]] = {}
+    for item in pending:
+        by_connection.setdefault(item.connection.alias, []).append(item)
+    rows: dict[int, list] = {}
+    for items in by_connection.values():
+        for item, fetched in zip(items, fetch_many(items[0].connection, [item.compiled for item in items]),
+                                 strict=True):
+            rows[id(item)] = item.rows(fetched)
+    return [rows[id(item)] if isinstance(item, _Pending) else item for item in found]
+
+
+# The rows `reading_ahead` read for the block it wraps, by read (`_read_key`); each is given out once.
+_ahead: ContextVar[dict | None] = ContextVar("one_query_ahead", default=None)
+
+
+@contextmanager
+def reading_ahead(reads: Sequence[Read]) -> Iterator[None]:
+    """Read `reads` together (`read_together`: one wait on PostgreSQL) now, and answer each of them from what was
+    read when the code in the block asks for it with `read_shaped` (the same builder, shape and inputs), once.
+
+    For a page whose reads are made by several functions, each asking for its own rows (the team's people, a
+    version's responses, its comments): the page names them up front and waits once, and none of those
+    functions changes. What the block does not ask for is dropped with it."""
+    found = read_together(reads)
+    token = _ahead.set({**(_ahead.get() or {}), **{_read_key(read): rows for read, rows in zip(reads, found, strict=True)}})
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
+
+
+def _read_key(read: Read) -> tuple:
+    inputs = tuple(sorted((name, tuple(value) if isinstance(value, list) else value)
+                          for name, value in read.inputs.items()))
+    return read.build, tuple(sorted((read.shape or {}).items())), inputs
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A kept query bound to its inputs, waiting for its rows: `rows(fetched)` makes of them what Django would."""
+
+    queryset: models.QuerySet
+    compiler: Any
+    compiled: tuple[str, tuple]
+
+    @property
+    def connection(self):
+        return self.compiler.connection
+
+    def rows(self, fetched: list[tuple]) -> list:
+        compiler = self.compiler
+
+        def execute_sql(result_type=MULTI, **kwargs):  # the rows as one chunk, as Django's compiler gives them
+            return [[row[:compiler.col_count] for row in fetched] if compiler.has_extra_select else fetched]
+
+        compiler.execute_sql = execute_sql
+        return list(self.queryset)
+
+
+def _ready(read: Read) -> list | _Pending:
+    """The read's rows when they are read at once (a shape learnt now, one that cannot be kept, or cannot match
+    a row), else its kept query bound to its inputs."""
+    build, inputs = read.build, read.inputs
+    if read.shape:
+        build = functools.partial(build, **read.shape)
     key = _shape_key(build, inputs)
     kept = _queries.get(key)
     if kept is None:
@@ -443,13 +539,7 @@ def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = N
     compiled = (kept.sql, _bind(kept.parameters, inputs))
     compiler.as_sql = lambda *args, **kwargs: compiled
     queryset.query.get_compiler = lambda *args, **kwargs: compiler  # this copy's only: the template is shared
-
-    def execute_sql(result_type=MULTI, **kwargs):  # the rows as one chunk, as Django's compiler gives them
-        rows = fetch(compiler.connection, *compiled, planned_once=True)
-        return [[row[:compiler.col_count] for row in rows] if compiler.has_extra_select else rows]
-
-    compiler.execute_sql = execute_sql
-    return list(queryset)
+    return _Pending(queryset, compiler, compiled)
 
 
 def _learn_query(build: Callable[..., models.QuerySet], inputs: dict) -> tuple[_KeptQuery | None, list]:
@@ -526,6 +616,44 @@ def fetch(connection, sql: str, params, *, planned_once: bool = False) -> list[t
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def fetch_many(connection, statements: Sequence[tuple[str, tuple]]) -> list[list[tuple]]:
+    """The rows each of `statements` (kept SQL and its parameters) reads, as `fetch(..., planned_once=True)`
+    reads them. On PostgreSQL those already known to take their parameters bound on the server are sent in one
+    pipeline (psycopg's pipeline mode): every statement goes out before any answer is awaited, and the answers
+    come back together, so the page waits once rather than once a statement. The others (a statement seen for
+    the first time, or one PostgreSQL refused so) are read one by one, as is every statement elsewhere, and all
+    of them again when the pipeline fails outside a transaction (a statement PostgreSQL now refuses is then
+    told apart as `fetch` tells it)."""
+    found: list[list[tuple] | None] = [None] * len(statements)
+    piped = [n for n, (sql, _) in enumerate(statements) if _preparable.get(sql) is True]
+    if len(piped) > 1 and PLAN_ONCE and connection.vendor == "postgresql":
+        try:
+            for n, rows in zip(piped, _pipelined(connection, [statements[n] for n in piped]), strict=True):
+                found[n] = rows
+        except DatabaseError:
+            if connection.in_atomic_block:
+                raise
+            found = [None] * len(statements)
+    return [rows if rows is not None else fetch(connection, *statements[n], planned_once=True)
+            for n, rows in enumerate(found)]
+
+
+def _pipelined(connection, statements: Sequence[tuple[str, tuple]]) -> list[list[tuple]]:
+    cursors = []
+    with connection.wrap_database_errors, _preparing_cursor(connection) as first:
+        raw = first.cursor.connection
+        with raw.pipeline():
+            for n, (sql, params) in enumerate(statements):
+                cursor = first if n == 0 else connection._prepare_cursor(type(first.cursor)(raw))
+                cursor.execute(sql, params)
+                cursors.append(cursor)
+        try:
+            return [cursor.fetchall() for cursor in cursors]
+        finally:
+            for cursor in cursors[1:]:
+                cursor.close()
 
 
 def _remember(sql: str, preparable: bool) -> None:

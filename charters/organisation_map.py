@@ -54,8 +54,9 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from alignment import fragments
 from alignment.models import Team
-from alignment.one_query import read_shaped
+from alignment.one_query import Read, read_shaped, read_together
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, OrganisationGoal, PurposePart
@@ -248,7 +249,8 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
     """Every team's card data, None for a team with no ratified charter: 2 queries for any number of teams.
 
     1. the charters in force, with their goals counted by the part of the purpose they advance;
-    2. their key results with the confidence of the latest reading and whether it fell.
+    2. their key results with the confidence of the latest reading and whether it fell (sent with the first:
+       one wait for both).
     Only the charter in force is read: nothing of a draft or proposal reaches the map.
     """
     if not teams:
@@ -258,7 +260,10 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
     urls = RowUrls("charters:detail", teams[0].organisation.slug)
     cards: dict[int, CharterCard | None] = dict.fromkeys(by_pk)
     by_charter: dict[int, CharterCard] = {}
-    for charter in read_shaped(_charters_in_force, teams=list(by_pk)):
+    # The charters and their key results' readings, sent together: one wait for both.
+    in_force, readings = read_together([Read(_charters_in_force, {"teams": list(by_pk)}),
+                                        Read(_charter_readings, {"teams": list(by_pk)})])
+    for charter in in_force:
         team = by_pk[charter.team_id]
         card = CharterCard(
             url=urls.of(team.slug), number=charter.number, purpose_line=purpose_line(charter.purpose_statement),
@@ -267,9 +272,8 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
             advances=[_PART_LABELS[part] for part in PurposePart.values if getattr(charter, f"goals_{part}")],
         )
         cards[team.pk] = by_charter[charter.pk] = card
-    if by_charter:
-        for charter_id, confidence, fell in read_shaped(_charter_readings, charters=list(by_charter)):
-            by_charter[charter_id].confidence.add(confidence, bool(fell))
+    for charter_id, confidence, fell in readings:
+        by_charter[charter_id].confidence.add(confidence, bool(fell))
     return cards
 
 
@@ -328,9 +332,11 @@ class _AmongRows(Expression):
         return f"{column} = ANY(ARRAY{rows})", params
 
 
-def _charter_readings(charters: list[int]):
-    """query: the charters' key results, with the confidence of their latest reading and whether it fell"""
-    goals = Goal.objects.filter(charter__in=charters).order_by().values("pk")
+def _charter_readings(teams: list[int]):
+    """query: the key results of the teams' charters in force, with the confidence of their latest reading and
+    whether it fell"""
+    goals = Goal.objects.filter(charter__in=Charter.objects.filter(team__in=teams).active().values("pk")).order_by() \
+        .values("pk")
     return (_with_latest_confidence(KeyResult.objects.filter(_AmongRows(F("goal_id"), goals)))
             .values_list("goal__charter_id", "confidence_now", "fell").order_by())
 
@@ -595,13 +601,14 @@ def forget_signals(organisation_id: int) -> None:
 
 def map_signals(organisation, user) -> SignalsSection:
     """The alignment map's section of cross-team signals, the same for every reader of the map: shared under
-    the organisation's signals generation and the day (no query), else `find_signals`."""
+    the organisation's signals generation and the day (no query), else `find_signals`. What a key names never
+    changes, so the process keeps it at hand too (`fragments.keep`): only the generation is asked of the cache."""
     today = timezone.now().date()
     key = f"map-signals:2:{organisation.pk}:{_generation(organisation.pk)}:{today:%Y-%m-%d}:{SIGNALS_SHOWN}"
-    section = cache.get(key)
+    section = fragments.kept_many([key]).get(key)
     if section is None:
         section = find_signals(organisation)
-        cache.set(key, section, timeout=SIGNALS_KEPT_FOR)
+        fragments.keep(key, section, SIGNALS_KEPT_FOR)
     return section
 
 

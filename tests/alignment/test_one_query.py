@@ -6,13 +6,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, DataError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from alignment import one_query as one_query_module
 from alignment.models import Membership, Team
-from alignment.one_query import Rows, Shaped, one_query, read_shaped
+from alignment.one_query import Read, Rows, Shaped, one_query, read_shaped, read_together, reading_ahead
 from checkins.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +331,99 @@ def test_a_number_too_big_for_its_column_reads_no_row_and_leaves_the_shape_to_be
     assert all(not kept.uncacheable for kept in one_query_module._queries.values())
     assert read_shaped(cycle_numbered, team=team.pk, number=too_big) == []  # kept SQL is not given it
     assert read_shaped(cycle_numbered, team=team.pk, number=4) == []
+
+
+# Several reads together (`read_together`, `fetch_many`) -------------------------------------------------------
+
+
+def memberships_of_team(team: int):
+    return Membership.objects.filter(team_id=team).select_related("user").order_by("pk")
+
+
+def submitted_of_team(team: int):
+    return CheckIn.objects.filter(team_id=team, state=CheckIn.State.SUBMITTED).order_by("pk")
+
+
+def pipeline_states() -> tuple[list, object]:
+    """What psycopg's pipeline status was at each statement run while the wrapper is installed (PostgreSQL)."""
+    from psycopg.pq import PipelineStatus
+
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        raw = connection.connection
+        seen.append(PipelineStatus(raw.pgconn.pipeline_status).name)
+        return execute(sql, params, many, context)
+
+    return seen, wrapper
+
+
+def test_reads_together_read_what_each_reads_alone_each_counted_as_a_query(
+        team, leader, member, checkins, django_assert_num_queries):
+    reads = [Read(weeks_counted, {"team": team.pk, "since": MONDAY}), Read(memberships_of_team, {"team": team.pk}),
+             Read(checkins_of_team, {"team": team.pk})]
+    alone = [read_shaped(read.build, **read.inputs) for read in reads]  # learnt
+    with django_assert_num_queries(3):
+        together = read_together(reads)
+
+    assert together[0] == alone[0] == [("draft", 1), ("submitted", 1)]
+    assert [(m.pk, m.user.email) for m in together[1]] == [(m.pk, m.user.email) for m in alone[1]]
+    assert sorted(c.pk for c in together[2]) == sorted(c.pk for c in alone[2]) == sorted(c.pk for c in checkins)
+
+
+def test_a_shape_learnt_at_this_reading_is_read_as_read_shaped_reads_it(team, checkins, django_assert_num_queries):
+    one_query_module._queries.clear()
+    with django_assert_num_queries(2):
+        found = read_together([Read(weeks_counted, {"team": team.pk, "since": MONDAY}),
+                               Read(memberships_of_team, {"team": team.pk})])
+    assert found[0] == [("draft", 1), ("submitted", 1)]
+
+
+@needs_postgresql
+def test_kept_statements_go_to_postgresql_in_one_pipeline(team, leader, member, checkins):
+    reads = [Read(weeks_counted, {"team": team.pk, "since": MONDAY}), Read(memberships_of_team, {"team": team.pk}),
+             Read(submitted_of_team, {"team": team.pk})]
+    read_together(reads)  # learnt, then each statement prepared once alone (whether PostgreSQL takes it so)
+    read_together(reads)
+    seen, wrapper = pipeline_states()
+    with connection.execute_wrapper(wrapper):
+        read_together(reads)
+
+    assert seen == ["ON", "ON", "ON"]
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_failing_in_the_pipeline_fails_as_it_would_alone_and_the_connection_goes_on():
+    sql = "SELECT 10 / %s"
+    statements = [("SELECT %s::int + 1", (1,)), (sql, (2,))]
+    assert one_query_module.fetch_many(connection, statements) == [[(2,)], [(5,)]]  # each learnt alone
+
+    with pytest.raises(DataError):  # division by zero: said of this statement, read alone after the pipeline
+        one_query_module.fetch_many(connection, [("SELECT %s::int + 1", (1,)), (sql, (0,))])
+    assert one_query_module.fetch_many(connection, statements) == [[(2,)], [(5,)]]
+    with pytest.raises(DatabaseError), transaction.atomic():  # inside a transaction the error stands
+        one_query_module.fetch_many(connection, [("SELECT %s::int + 1", (1,)), (sql, (0,))])
+    assert one_query_module.fetch_many(connection, statements) == [[(2,)], [(5,)]]
+
+
+def test_reading_ahead_answers_each_read_named_once_within_its_block(team, leader, member, checkins,
+                                                                     django_assert_num_queries):
+    read_shaped(memberships_of_team, team=team.pk)  # learnt
+    read_shaped(weeks_counted, team=team.pk, since=MONDAY)
+    reads = [Read(memberships_of_team, {"team": team.pk}), Read(weeks_counted, {"team": team.pk, "since": MONDAY})]
+
+    with django_assert_num_queries(2), reading_ahead(reads):
+        pass  # read up front, together
+    with reading_ahead(reads):
+        with django_assert_num_queries(0):
+            people = read_shaped(memberships_of_team, team=team.pk)
+            counted = read_shaped(weeks_counted, team=team.pk, since=MONDAY)
+        with django_assert_num_queries(2):  # each answered once; other inputs were never read ahead
+            assert read_shaped(memberships_of_team, team=team.pk) == people
+            read_shaped(weeks_counted, team=team.pk, since=MONDAY - timedelta(weeks=1))
+    with django_assert_num_queries(1):  # the block is over
+        read_shaped(weeks_counted, team=team.pk, since=MONDAY)
+
+    assert sorted(m.user_id for m in people) == sorted([leader.pk, member.pk])
+    assert counted == [("draft", 1), ("submitted", 1)]
