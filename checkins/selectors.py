@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from alignment import fragments
 from alignment.models import Membership, User
 from alignment.one_query import Read, read_shaped, read_together
 from alignment.permissions import Capability, TeamAccess, capabilities_of
@@ -380,6 +381,8 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         if row.checkin is not None:
             row.checkin.author, row.checkin.team = row.person, team  # already loaded
     submitted = [p.checkin for p in people if p.is_submitted]
+    for checkin in submitted:
+        checkin.body_version = body_version(checkin)
     loads = Counter(c.load for c in submitted if c.load)
     strained = Counter(c.strained_non_negotiable_id for c in submitted if c.strained_non_negotiable_id)
     by_id = {c.strained_non_negotiable_id: c.strained_non_negotiable for c in submitted}
@@ -417,6 +420,16 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         pending_renegotiations=renegotiations, requested_commitments=requested,
         confidence_drops=confidence_drops(team, week), pulse_reader=access,
     )
+
+
+def body_version(checkin: CheckIn) -> tuple:
+    """What a submitted check-in's body (`checkins/checkin_body.html` without its blockers and updates) is drawn
+    from, for the key it is kept under: its words, its load, and the non-negotiable it strained as it is named
+    now. Nothing of who reads it."""
+    strained = checkin.strained_non_negotiable
+    return (checkin.pk, fragments.digest((checkin.progress, checkin.highlights, checkin.load, checkin.strain_note,
+                                          checkin.boundary_question, strained.pk if strained else None,
+                                          strained.title if strained else None)))
 
 
 def _week_checkins(team: int, week: date):

@@ -148,6 +148,18 @@ def test_a_member_sees_the_summary_without_anyones_words(login, colleague, submi
     assert login(colleague).get(url("person", submitted.author_id)).status_code == 403
 
 
+def test_a_body_kept_for_its_readers_never_reaches_a_member_and_a_change_draws_it_anew(login, leader, colleague,
+                                                                                      submitted):
+    assert "My private account of the week" in login(leader).get(url("week")).content.decode()  # drawn and kept
+
+    page = login(colleague).get(url("week")).content.decode()
+    assert "My private account of the week" not in page and "Paged at 3am again" not in page
+
+    CheckIn.objects.filter(pk=submitted.pk).update(progress="A corrected account")
+    page = login(leader).get(url("week")).content.decode()
+    assert "A corrected account" in page and "My private account of the week" not in page
+
+
 def test_the_teams_setting_opens_check_ins_to_the_team_but_not_the_thread(login, leader, colleague, team,
                                                                           submitted):
     _reply(login(leader), submitted, "Between us: well done")
