@@ -207,6 +207,7 @@ def create_team(
             raise
         audit.record(AuditKind.TEAM_CREATED, team=team, actor=actor, summary=f"Team {team.name} created",
                      changes={"name": [None, team.name]})
+        team_changed.send(sender=Team, team=team)  # the organisation has one team more
         if leader is not None:
             Membership.objects.create(team=team, user=leader, is_leader=True, is_member=False)
             audit.record(AuditKind.MEMBER_ADDED, team=team, actor=actor,

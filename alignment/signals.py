@@ -16,9 +16,10 @@ from django.dispatch import Signal
 
 member_joined = Signal()
 
-# Sent when a team is renamed or its settings change, and when it is archived or restored (`services.
-# update_team_settings`, `archive_team`, `restore_team`), inside the writing transaction, with `team=`.
-# For what the apps keep about teams (the map's cross-team signals name teams at work).
+# Sent when a team is created, renamed or its settings change, and when it is archived or restored (`services.
+# create_team`, `update_team_settings`, `archive_team`, `restore_team`), inside the writing transaction, with
+# `team=`. For what the apps keep about teams (the map's cross-team signals name teams at work, and the admins'
+# summary counts them).
 team_changed = Signal()
 
 # Sent when someone leaves a team (`services.remove_member`, and `services.deactivate_person` for each of

@@ -140,9 +140,16 @@ class CharterSummary:
 
 
 def organisation_summary(organisation, now: datetime) -> CharterSummary:
-    """How many of the organisation's teams have no ratified charter yet: 1 aggregate query."""
-    counts = next(iter(read_shaped(_charter_counts, org=organisation.pk)), {"teams": 0, "without_charter": 0})
-    return CharterSummary(**counts)
+    """How many of the organisation's teams have no ratified charter yet: 1 aggregate query over all of them,
+    kept under the organisation's signals generation, which a team created, archived or restored and a
+    ratification replace (`forget_signals`): the same for every admin, and read again only after such a change."""
+    key = f"map-summary:{organisation.pk}:{_generation(organisation.pk)}"
+    summary = fragments.kept_many([key]).get(key)
+    if summary is None:
+        counts = next(iter(read_shaped(_charter_counts, org=organisation.pk)), {"teams": 0, "without_charter": 0})
+        summary = CharterSummary(**counts)
+        fragments.keep(key, summary, SIGNALS_KEPT_FOR)
+    return summary
 
 
 def _charter_counts(org: int):
@@ -571,7 +578,7 @@ class SignalsSection:
 # every charter in force (at 1,000 teams three queries and a tenth of a second). They are kept under the
 # organisation's signals generation, a token the code that changes what they are made of replaces once its
 # transaction commits (`forget_signals`): a ratification (here, `services.ratify`), the organisation's tags
-# (`tags`), a team renamed, archived or restored (the core's `team_changed`, received in `apps.py`), and a
+# (`tags`), a team created, renamed, archived or restored (the core's `team_changed`, received in `apps.py`), and a
 # request between teams sent, answered or withdrawn (`asks.services`). A consultation becomes overdue with the
 # date, so the day is part of the key too. A reader who worked them out from data a write has just changed
 # stores them under the old token, which nobody reads any more.

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from alignment import services as alignment_services
 from alignment.models import Team
 from charters import organisation_map, services
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, PurposePart
@@ -237,6 +238,25 @@ def test_the_summary_counts_teams_without_a_ratified_charter_in_one_query(
     with django_assert_num_queries(1):
         summary = organisation_map.organisation_summary(organisation, timezone.now())
 
+    assert (summary.teams, summary.without_charter) == (3, 2)
+
+
+def test_the_summary_is_kept_for_every_admin_until_a_team_is_created_or_a_charter_ratified(
+    organisation, team, other_team, leader, django_assert_num_queries, django_capture_on_commit_callbacks,
+):
+    assert organisation_map.organisation_summary(organisation, timezone.now()).teams == 2
+    with django_assert_num_queries(0):
+        organisation_map.organisation_summary(organisation, timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alignment_services.create_team(organisation=organisation, name="Third", actor=leader)
+    summary = organisation_map.organisation_summary(organisation, timezone.now())
+    assert (summary.teams, summary.without_charter) == (3, 3)
+
+    in_force(team)  # as `services.ratify` does once its transaction commits:
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation_map.forget_signals(organisation.pk)
+    summary = organisation_map.organisation_summary(organisation, timezone.now())
     assert (summary.teams, summary.without_charter) == (3, 2)
 
 
