@@ -133,9 +133,10 @@ def table(result: dict) -> str:
     if rps:
         lines.append(f"Requests/s: gunicorn ({rps['workers']} sync workers, DEBUG off) at {scale}, {rps['connections']} "
                      f"keep-alive connections from this process, {rps['duration']:g} s per page after "
-                     f"{rps['warmup']:g} s warm-up. The bare page runs between every two pages (median "
-                     f"{rps['bare']['rps']:,.0f}/s, {rps['bare']['lowest']:,.0f} to {rps['bare']['highest']:,.0f}); "
-                     "%bare compares a page with the bare runs just before and after it.")
+                     f"{rps['warmup']:g} s warm-up, in {rps.get('rounds', 1)} round(s). The bare page runs between "
+                     f"every two pages (median {rps['bare']['rps']:,.0f}/s, {rps['bare']['lowest']:,.0f} to "
+                     f"{rps['bare']['highest']:,.0f}); %bare compares a page with the bare runs just before and after "
+                     "it, the median of its rounds.")
     else:
         lines.append("Requests/s: not measured (--no-gunicorn).")
     for name in filter(None, (baseline, scale)):

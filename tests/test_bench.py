@@ -250,3 +250,16 @@ def test_team_0_has_a_live_retrospective_and_a_history_of_notifications(tiny):
         assert Delivery.objects.filter(recipient=reader, kind=notification.kind, subject=notification.subject,
                                        claimed_at=notification.created_at, status="sent").exists()
     assert not shown.filter(read_at__isnull=True, created_at__lt=timezone.now() - timedelta(days=4)).exists()
+
+
+def test_a_page_measured_in_rounds_counts_its_median_round_and_every_rounds_errors():
+    from bench.management.commands.bench import _median_round
+
+    rounds = [{"rps": 150.0, "share": 0.25, "status": 200, "errors": 0},
+              {"rps": 120.0, "share": 0.21, "status": 200, "errors": 1},
+              {"rps": 160.0, "share": 0.27, "status": 200, "errors": 0}]
+    found = _median_round(rounds)
+    assert (found["rps"], found["share"], found["round_shares"], found["errors"]) == (150.0, 0.25,
+                                                                                      [0.25, 0.21, 0.27], 1)
+    assert _median_round([*rounds[:2], {"rps": 0.0, "share": 0.0, "status": 500, "errors": 0}])["status"] == 500
+    assert _median_round(rounds[:2])["share"] == 0.21  # an even count: the lower middle one

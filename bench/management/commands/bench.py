@@ -51,7 +51,9 @@ requests after --warmup; queries are counted on one request. Every reading rende
 (there is no per-reader page cache). Requests/s: gunicorn with
 --workers sync workers, DEBUG off, the bare page mounted (BENCH_BARE_PAGE=1), signed in
 through the login form, loaded by --connections connections from this process (so client and
-server share the machine's cores: the report prints os.cpu_count() and the load average).
+server share the machine's cores: the report prints os.cpu_count() and the load average). Every
+page is measured in --rounds rounds, each between two bare-page runs; its share is the median
+round's, so a few seconds of a busy neighbour move it less.
 
 The mix (--mix, on by default; --no-mix to skip): everyone in the dataset's mix teams (100
 teams of 10 at full scale), each with a session of their own, reading their team's pages,
@@ -117,8 +119,11 @@ class Command(BaseCommand):
         timing.add_argument("--workers", type=_positive, default=2, help="gunicorn workers (default: 2).")
         timing.add_argument("--connections", type=_positive, default=4,
                             help="Concurrent keep-alive connections of the load generator (default: 4).")
-        timing.add_argument("--duration", type=_positive_float, default=5.0,
-                            help="Seconds of load per page, after --rps-warmup (default: 5).")
+        timing.add_argument("--duration", type=_positive_float, default=3.0,
+                            help="Seconds of load per page in each round, after --rps-warmup (default: 3).")
+        timing.add_argument("--rounds", type=_positive, default=3,
+                            help="Rounds of every page between bare-page runs; a page's share is the median "
+                                 "round's (default: 3).")
         timing.add_argument("--mix-duration", type=_positive_float, default=15.0,
                             help="Seconds of the mix, in-process and then under gunicorn after --rps-warmup "
                                  "(default: 15: it mixes many kinds of request, so it needs more of them).")
@@ -225,7 +230,8 @@ class Command(BaseCommand):
         pages = chosen(options["pages"])
         viewers = {page.viewer for page in [BARE, *pages]}
         run = {"scale": spec.scale, "workers": options["workers"], "connections": options["connections"],
-               "duration": options["duration"], "warmup": options["rps_warmup"], "pages": {}}
+               "duration": options["duration"], "warmup": options["rps_warmup"], "rounds": options["rounds"],
+               "pages": {}}
         self.stdout.write(f"Measuring requests/s under gunicorn at {spec.scale}...")
 
         def hammer(key: str, cookie: str) -> dict:
@@ -239,11 +245,20 @@ class Command(BaseCommand):
                                            secret_key=secret_key) as port:
             cookies = {viewer: serve.log_in(port, getattr(handles, viewer), dataset.PASSWORD) for viewer in viewers}
             # The bare page between every two pages: each page is compared with the bare runs just before and
-            # after it, so load from others on the machine that comes and goes skews the shares less.
+            # after it, so load from others on the machine that comes and goes skews the shares less; and every
+            # page in several rounds, of which the median counts, so a burst of it moves a share less still.
             bare_runs = [hammer(BARE.key, cookies[BARE.viewer])]
-            for page in pages:
-                run["pages"][page.key] = hammer(page.key, cookies[page.viewer])
-                bare_runs.append(hammer(BARE.key, cookies[BARE.viewer]))
+            rounds: dict[str, list[dict]] = {page.key: [] for page in pages}
+            for _ in range(options["rounds"]):
+                for page in pages:
+                    measured = hammer(page.key, cookies[page.viewer])
+                    bare_runs.append(hammer(BARE.key, cookies[BARE.viewer]))
+                    around = (bare_runs[-2]["rps"] + bare_runs[-1]["rps"]) / 2
+                    measured["bare_rps"] = round(around, 1)
+                    measured["share"] = round(measured["rps"] / around, 3) if around else 0.0
+                    rounds[page.key].append(measured)
+            for key, measured_rounds in rounds.items():
+                run["pages"][key] = _median_round(measured_rounds)
             if mixed is not None:
                 served = mix.served(spec, port, secret_key=secret_key, connections=options["connections"],
                                     duration=options["mix_duration"], warmup=options["rps_warmup"])
@@ -253,13 +268,21 @@ class Command(BaseCommand):
                 served["bare_rps"] = round(around, 1)
                 served["share"] = round(served["rps"] / around, 3) if around else 0.0
                 mixed["served"] = served
-        for n, measured in enumerate(run["pages"].values()):
-            around = (bare_runs[n]["rps"] + bare_runs[n + 1]["rps"]) / 2
-            measured["bare_rps"] = round(around, 1)
-            measured["share"] = round(measured["rps"] / around, 3) if around else 0.0
         rates = sorted(bare["rps"] for bare in bare_runs)
         run["bare"] = {"rps": rates[len(rates) // 2], "lowest": rates[0], "highest": rates[-1], "runs": bare_runs}
         return run
+
+
+def _median_round(measured: list[dict]) -> dict:
+    """A page's rounds as one: the round with the median share (the lower of the two middle ones for an even
+    count), with every round's share, and every round's errors and any status but 200 counted against it."""
+    found = dict(sorted(measured, key=lambda one: one["share"])[(len(measured) - 1) // 2])
+    found["round_shares"] = [one["share"] for one in measured]
+    found["errors"] = sum(one["errors"] for one in measured)
+    failed = [one["status"] for one in measured if one["status"] != 200]
+    if failed:
+        found["status"] = failed[0]
+    return found
 
 
 @contextmanager
