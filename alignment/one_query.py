@@ -449,11 +449,12 @@ class Read:
 def read_together(reads: Sequence[Read]) -> list[list]:
     """`[read_shaped(...) for each of reads]`, the kept ones sent to PostgreSQL together.
 
-    Sent one after the other, each query costs a round trip, and on a busy machine the wait for each answer
-    is most of a page's time spent on the database; pipelined (`fetch_many`), the page waits once for all of
-    them. So the reads must not depend on one another's rows. Each is still a query of its own (query logs
-    and query-count tests see each). A shape learnt at this reading, and every read on SQLite or behind a
-    pooler in transaction mode, is read as `read_shaped` reads it.
+    Sent one after the other, each query waits for its own answer; pipelined (`fetch_many`), the page waits
+    once for all of them, which shortens what a reader waits for by a round trip a statement (the network's,
+    where the database runs elsewhere) but saves little of the machine's work. So the reads must not depend
+    on one another's rows. Each is still a query of its own (query logs and query-count tests see each). A
+    shape learnt at this reading, and every read on SQLite or behind a pooler in transaction mode, is read as
+    `read_shaped` reads it.
     """
     found: list[list | _Pending] = [_ready(read) for read in reads]
     pending = [item for item in found if isinstance(item, _Pending)]
