@@ -154,6 +154,15 @@ def kept_many(keys: Iterable[str]) -> dict[str, object]:
     return found
 
 
+def kept(key: str, make: Callable[[], object], timeout: int | None) -> object:
+    """The value kept under `key` (`kept_many`), else `make()`'s, kept (`keep`) for the next reading."""
+    value = kept_many([key]).get(key)
+    if value is None:
+        value = make()
+        keep(key, value, timeout)
+    return value
+
+
 def keep(key: str, value: object, timeout: int | None) -> None:
     """Keep `value` under `key` (see `kept_many`): in the shared cache, and at hand in this process."""
     cache.set(key, value, timeout)

@@ -246,8 +246,8 @@ def _page_of(teams: _TeamsAsked, number: str | None) -> Page:
 def _add_people(teams: list[Team]) -> None:
     """Each team's head count, first leaders and how many more lead it (1 query for the page: the teams' head
     counts and their leaders, read together)."""
-    counted, leading = one_query([Shaped(_head_counts, {"teams": [team.pk for team in teams]}),
-                                  Shaped(_leaders, {"teams": [team.pk for team in teams]})])
+    ids = [team.pk for team in teams]
+    counted, leading = one_query([Shaped(_head_counts, {"teams": ids}), Shaped(_leaders, {"teams": ids})])
     heads = {team.pk: team.heads for team in counted}
     leaders: dict[int, list[str]] = {}
     for membership in leading:

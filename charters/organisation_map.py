@@ -144,12 +144,12 @@ def organisation_summary(organisation, now: datetime) -> CharterSummary:
     kept under the organisation's signals generation, which a team created, archived or restored and a
     ratification replace (`forget_signals`): the same for every admin, and read again only after such a change."""
     key = f"map-summary:{organisation.pk}:{_generation(organisation.pk)}"
-    summary = fragments.kept_many([key]).get(key)
-    if summary is None:
-        counts = next(iter(read_shaped(_charter_counts, org=organisation.pk)), {"teams": 0, "without_charter": 0})
-        summary = CharterSummary(**counts)
-        fragments.keep(key, summary, SIGNALS_KEPT_FOR)
-    return summary
+
+    def counted() -> CharterSummary:
+        return CharterSummary(**next(iter(read_shaped(_charter_counts, org=organisation.pk)),
+                                     {"teams": 0, "without_charter": 0}))
+
+    return fragments.kept(key, counted, SIGNALS_KEPT_FOR)
 
 
 def _charter_counts(org: int):
@@ -612,11 +612,7 @@ def map_signals(organisation, user) -> SignalsSection:
     changes, so the process keeps it at hand too (`fragments.keep`): only the generation is asked of the cache."""
     today = timezone.now().date()
     key = f"map-signals:2:{organisation.pk}:{_generation(organisation.pk)}:{today:%Y-%m-%d}:{SIGNALS_SHOWN}"
-    section = fragments.kept_many([key]).get(key)
-    if section is None:
-        section = find_signals(organisation)
-        fragments.keep(key, section, SIGNALS_KEPT_FOR)
-    return section
+    return fragments.kept(key, lambda: find_signals(organisation), SIGNALS_KEPT_FOR)
 
 
 def find_signals(organisation, *, now: datetime | None = None) -> SignalsSection:

@@ -32,11 +32,8 @@ def attach_prose(content: CharterContent) -> None:
     `guardrails_html` on boundaries; from the cache when this text was rendered before (no query either way)."""
     charter = content.charter
     key = cache_key(charter)
-    rendered = fragments.kept_many([key]).get(key)
-    if rendered is None:
-        rendered = _render(content)
-        # A ratified version's prose lives as long as the version; a draft's until its next edits make it unread.
-        fragments.keep(key, rendered, timeout=None if charter.was_ratified else 7 * 24 * 3600)
+    # A ratified version's prose lives as long as the version; a draft's until its next edits make it unread.
+    rendered = fragments.kept(key, lambda: _render(content), timeout=None if charter.was_ratified else 7 * 24 * 3600)
     charter.people_html, charter.process_html = rendered["people"], rendered["process"]
     for item in content.non_negotiables:
         item.why_html = rendered["why"].get(item.pk, "")

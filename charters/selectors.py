@@ -172,12 +172,12 @@ def _boundaries(charters: list[int]):
 def comparison(old: Charter, new: Charter) -> list[SectionDiff]:
     """Two versions section by section: 4 queries, none when these texts were compared before."""
     key = f"charter-compare:{cache_key(old)}:{cache_key(new)}"
-    sections = fragments.kept_many([key]).get(key)
-    if sections is None:
+
+    def made() -> list[SectionDiff]:
         contents = load_contents([old, new])
-        sections = compare(contents[old.pk], contents[new.pk])
-        fragments.keep(key, sections, timeout=None if old.was_ratified and new.was_ratified else 7 * 24 * 3600)
-    return sections
+        return compare(contents[old.pk], contents[new.pk])
+
+    return fragments.kept(key, made, timeout=None if old.was_ratified and new.was_ratified else 7 * 24 * 3600)
 
 
 # Key-result progress ----------------------------------------------------------------------------
@@ -640,10 +640,7 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
         # Each edit of the amendment makes a new key; goals' owners are named in it, so their names join it.
         owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
         key = f"charter-compare:{cache_key(amends)}:{cache_key(charter)}:{owners}"
-        diffs = fragments.kept_many([key]).get(key)
-        if diffs is None:
-            diffs = compare(contents[amends.pk], page.content)
-            fragments.keep(key, diffs, timeout=7 * 24 * 3600)
+        diffs = fragments.kept(key, lambda: compare(contents[amends.pk], page.content), timeout=7 * 24 * 3600)
         page.changes = {diff.section.value: diff for diff in diffs}
     else:
         page.content = kept_content(charter, people=people)

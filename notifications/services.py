@@ -393,9 +393,7 @@ def unread(user) -> tuple[int, int]:
 def unread_count_of(person: int) -> Coalesce:
     """The bell's number as a scalar subquery of the person's id, which rides on the memberships query every
     page with the header runs (`alignment.permissions.register_person_rider`)."""
-    count = (Notification.objects.filter(recipient_id=person, read_at__isnull=True).order_by().values("recipient_id")
-             .annotate(count=Count("pk")).values("count"))
-    return Coalesce(Subquery(count), 0)
+    return Coalesce(Subquery(_unread(person).values("count")), 0)
 
 
 def _unread(person: int):

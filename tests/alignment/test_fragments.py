@@ -215,3 +215,15 @@ def test_a_value_kept_by_another_process_is_read_once_from_the_shared_cache_then
     assert fragments.kept_many(["kept:two"]) == {"kept:two": ("x", 2)}
     cache.clear()
     assert fragments.kept_many(["kept:two"]) == {"kept:two": ("x", 2)}
+
+
+def test_a_value_is_made_once_and_read_kept_after():
+    made = []
+
+    def make():
+        made.append(1)
+        return ["drawn"]
+
+    assert fragments.kept("kept:three", make, timeout=60) == ["drawn"]
+    assert fragments.kept("kept:three", make, timeout=60) == ["drawn"]
+    assert made == [1]
