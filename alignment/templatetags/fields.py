@@ -8,9 +8,14 @@ inside its label; any other widget follows its label. The help and the errors ca
 """
 
 from django import template
+from django.forms.boundfield import BoundField
+from django.forms.utils import ErrorList
 from django.template.base import render_value_in_context
 from django.template.context import Context
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+
+from alignment.form_renderer import escape
 
 register = template.Library()
 
@@ -20,7 +25,11 @@ LISTS = {"checkboxselectmultiple", "radioselect"}
 @register.simple_tag(takes_context=True)
 def field(context: Context, bound) -> SafeString:
     def shown(value) -> str:  # as `{{ value }}` writes it: localised, escaped unless safe
+        if autoescape and isinstance(value, (str, Promise, BoundField, ErrorList)):  # what localising leaves as is
+            return escape(value if isinstance(value, (str, Promise)) else str(value))
         return render_value_in_context(value, context)
+
+    autoescape = context.autoescape
 
     errors = bound.errors
     kind = bound.widget_type
