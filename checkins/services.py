@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.errors import ActionRefused, ConcurrentEditError
+from alignment.one_query import Read, read_together
 from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
 from alignment.weeks import TeamWeek
 from charters.locks import lock_charter
@@ -51,10 +52,12 @@ def save_draft(*, team, author, week: TeamWeek, expected_version: int, content: 
     `expected_version` and a draft. `fingerprint` is what the form was given with its version (what was
     saved then); when the content's own fingerprint is the same, the non-negotiable under strain, the
     blockers and the key-result values are as saved, and only the check-in's words and load are written.
-    Otherwise those are written too, each blocker and key-result row only where it differs.
+    Otherwise those are written too, each blocker and key-result row only where it differs: the check-in's
+    id, its open blockers and its key-result values are read together after the write (`_saved_rows`).
 
-    When no row was written, the check-in is read once to say why: the first save creates it (a second
-    tab's first save meanwhile finds it, the unique constraint deciding, and is a conflict), a stale
+    The first save (`expected_version` 0: the form was drawn with no check-in) creates it at once; when a
+    row is there after all (another tab's first save meanwhile, the unique constraint deciding), it is
+    written as any other save. When no row was written, the check-in is read once to say why: a stale
     version is a conflict, a submitted check-in is refused.
     """
     now = now or timezone.now()
@@ -66,6 +69,9 @@ def save_draft(*, team, author, week: TeamWeek, expected_version: int, content: 
     # not have looked those ids up), not even when this first save creates the check-in.
     as_saved = saved.fingerprint == fingerprint
     values = _words_of(content) if as_saved else _values_of(content)
+    if expected_version == 0 and _created(team=team, author=author, week=week, content=content, values=values,
+                                          as_saved=as_saved, now=now):
+        return saved
     mine = CheckIn.objects.filter(team=team, author=author, week=week.monday)
     unchanged = mine.filter(version=expected_version, state=CheckIn.State.DRAFT)
     if as_saved:
@@ -74,29 +80,54 @@ def save_draft(*, team, author, week: TeamWeek, expected_version: int, content: 
     else:
         with transaction.atomic():  # the check-in's row lock first, then its rows
             if unchanged.update(**values, version=F("version") + 1, updated_at=now):
-                checkin = mine.only("pk").get()
-                _write_blockers(checkin, content.blockers, now=now)
-                _write_key_results(checkin, content.key_results)
+                checkin, blockers, updates = _saved_rows(team=team, author=author, week=week)
+                _write_blockers(checkin, content.blockers, now=now, saved=blockers)
+                _write_key_results(checkin, content.key_results, saved=updates)
                 return saved
     current = mine.first()
-    if current is None and expected_version == 0:
-        try:
-            with transaction.atomic():
-                checkin = CheckIn.objects.create(team=team, author=author, week=week.monday, version=1,
-                                                 created_at=now, updated_at=now, **values)
-                if not as_saved:
-                    _write_blockers(checkin, content.blockers, now=now, saved=[])
-                    _write_key_results(checkin, content.key_results, saved=[])
-            return saved
-        except IntegrityError:  # another tab's first save, at the same moment
-            current = mine.first()
-            if current is None:
-                raise
     if current is None:  # removed while it was being written: a knowing second save writes it again
         raise ConcurrentEditError(current=CheckIn(team=team, author=author, week=week.monday))
     if current.version == expected_version and current.is_submitted:
         raise ActionRefused(ALREADY_SUBMITTED)
     raise ConcurrentEditError(current=current)  # saved from another tab or window meanwhile
+
+
+def _created(*, team, author, week: TeamWeek, content: CheckInContent, values: dict, as_saved: bool,
+             now: datetime) -> bool:
+    """The week's check-in created as saved at version 1, with its rows; False if it is there already."""
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.create(team=team, author=author, week=week.monday, version=1,
+                                             created_at=now, updated_at=now, **values)
+            if not as_saved:
+                _write_blockers(checkin, content.blockers, now=now, saved=[])
+                _write_key_results(checkin, content.key_results, saved=[])
+    except IntegrityError:
+        return False
+    return True
+
+
+def _saved_rows(*, team, author, week: TeamWeek) -> tuple[CheckIn, list[Blocker], list[KeyResultUpdate]]:
+    """The check-in just written (its id and team), its open blockers and its key-result values, read together."""
+    inputs = {"team": team.pk, "author": author.pk, "week": week.monday}
+    (checkin,), blockers, updates = read_together([Read(_the_checkin, inputs), Read(_its_open_blockers, inputs),
+                                                   Read(_its_key_result_updates, inputs)])
+    return checkin, blockers, updates
+
+
+def _the_checkin(team: int, author: int, week: date):
+    """query: the author's check-in of the week, its id and team"""
+    return CheckIn.objects.filter(team_id=team, author_id=author, week=week).only("pk", "team_id")
+
+
+def _its_open_blockers(team: int, author: int, week: date):
+    """query: the open blockers of the author's check-in of the week"""
+    return Blocker.objects.open().filter(check_in__team_id=team, check_in__author_id=author, check_in__week=week)
+
+
+def _its_key_result_updates(team: int, author: int, week: date):
+    """query: the key-result values of the author's check-in of the week"""
+    return KeyResultUpdate.objects.filter(check_in__team_id=team, check_in__author_id=author, check_in__week=week)
 
 
 def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, content: CheckInContent,

@@ -41,7 +41,8 @@ def crowd(team, member, charter, make_user, add_member, frozen):
             Commitment.objects.create(team=team, owner=person, title=f"Asked {i}", standard="Done",
                                       due_on=MONDAY, state="requested")
             Commitment.objects.create(team=team, owner=member, title=f"Mine {i}", standard="Done", due_on=MONDAY)
-        mine = CheckIn.objects.create(team=team, author=member, week=MONDAY, progress="Drafting")
+        # A draft saved once, as the form saves it (a first save creates it at version 1).
+        mine = CheckIn.objects.create(team=team, author=member, week=MONDAY, progress="Drafting", version=1)
         Blocker.objects.create(check_in=mine, what="Mine")
         KeyResultUpdate.objects.create(check_in=mine, key_result=KeyResult.objects.first(), value=2,
                                        confidence="on_track")
@@ -225,6 +226,25 @@ def test_an_autosave_is_one_write(login, member, crowd, people, django_assert_nu
 
 
 @pytest.mark.parametrize("people", [5, 50])
+def test_the_first_autosave_creates_the_checkin_at_once(login, team, crowd, make_user, add_member, people,
+                                                        django_assert_num_queries):
+    crowd(people)
+    newcomer = make_user("newcomer@example.com", "Nia Newcomer")
+    add_member(team, newcomer, "member")
+    client = login(newcomer)
+    shown = as_shown(client)
+    assert shown["version"] == "0"
+
+    # user, the person's memberships (team_access), savepoint, the check-in's INSERT, release savepoint: no
+    # UPDATE that finds nothing, and no read of what is not there.
+    with django_assert_num_queries(5):
+        response = client.post(url("save_draft"), shown | {"progress": "A first word"}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200 and "Draft saved at" in response.content.decode()
+    assert CheckIn.objects.get(author=newcomer, week=MONDAY).version == 1
+
+
+@pytest.mark.parametrize("people", [5, 50])
 def test_an_autosave_with_a_changed_blocker_writes_that_row(login, member, crowd, people, django_assert_num_queries):
     crowd(people)
     client = login(member)
@@ -232,8 +252,8 @@ def test_an_autosave_with_a_changed_blocker_writes_that_row(login, member, crowd
 
     # user, the person's memberships (team_access), the ids the form may name (one query: the charter's
     # non-negotiables, goals and the member's key results, the team's people), savepoint, the compare-and-set
-    # UPDATE of the check-in, its id, its open blockers, the changed blocker's UPDATE, its key-result
-    # updates (unchanged: not written), release savepoint.
+    # UPDATE of the check-in, then together its id, its open blockers and its key-result updates (unchanged:
+    # not written), the changed blocker's UPDATE, release savepoint.
     with django_assert_num_queries(10):
         response = client.post(url("save_draft"), shown | {"blocker_0_what": "Mine, still"}, HTTP_HX_REQUEST="true")
 
