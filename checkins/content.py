@@ -11,7 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.crypto import salted_hmac
+
 if TYPE_CHECKING:
+    from datetime import date
     from decimal import Decimal
 
     from charters.models import Goal, KeyResult, NonNegotiable
@@ -77,6 +80,15 @@ class CheckInContent:
         return {str(item.blocker_id): {"resolved": item.resolved, "resolution": item.resolution}
                 for item in self.carried if item.resolved or item.resolution}
 
+    def named(self) -> frozenset[tuple[str, int]]:
+        """What it names by id and would write (`named`): the non-negotiable under strain, who could help with
+        each blocker row that says something and the goal it holds up, each key result given a value or a
+        confidence."""
+        return named(
+            _pk(self.strained_non_negotiable),
+            ((row.what, _pk(row.who_could_help), _pk(row.goal)) for row in self.blockers),
+            ((entry.key_result.pk, entry.value, entry.confidence) for entry in self.key_results))
+
     def fingerprint(self) -> str:
         """The fingerprint of what it names by id and keeps in rows of their own (`fingerprint`)."""
         return fingerprint(
@@ -101,6 +113,35 @@ def fingerprint(strained_non_negotiable: int | None, blockers: Iterable[tuple[in
     kept = sorted((key_result, None if value is None else f"{value:.2f}", confidence)
                   for key_result, value, confidence in values if value is not None or confidence)
     return hashlib.blake2b(repr((strained_non_negotiable, rows, kept)).encode(), digest_size=12).hexdigest()
+
+
+def named(strained_non_negotiable: int | None, blockers: Iterable[tuple[str, int | None, int | None]],
+          values: Iterable[tuple[int, Decimal | None, str]]) -> frozenset[tuple[str, int]]:
+    """The ids a check-in names and writes, each with its kind: its strained non-negotiable, who could help with
+    and the goal of each blocker that says what is in the way (what, who, goal ids), and each key result given a
+    value or a confidence (id, value, confidence). A blank row or value writes nothing, so names nothing."""
+    ids = {("non_negotiable", strained_non_negotiable)} if strained_non_negotiable is not None else set()
+    for what, who, goal in blockers:
+        if what:
+            ids.update((kind, pk) for kind, pk in (("person", who), ("goal", goal)) if pk is not None)
+    ids.update(("key_result", key_result) for key_result, value, confidence in values
+               if value is not None or confidence)
+    return frozenset(ids)
+
+
+def vouched(*, team: int, author: int, week: date, ids: Iterable[tuple[str, int]]) -> str:
+    """The server's word that `ids` were checked against what the team and its charter offered this writer when
+    their check-in of `week` was read or saved: a keyed digest (`salted_hmac`), which nobody without the site's
+    secret can make for other ids, another writer, team or week.
+
+    The check-in form carries it (`named`) beside the fingerprint. A draft whose ids are the ones vouched for
+    is read and written without asking the database what may be chosen (`views._read`); any other id is
+    checked as a submission's are. Ids checked once stay written until the writer changes them, as they do
+    when a draft is saved with none of them changed; submitting checks every one again.
+    """
+    listed = ",".join(f"{kind}:{pk}" for kind, pk in sorted(ids))
+    return salted_hmac("checkins.content.vouched", f"{team}:{author}:{week.isoformat()}:{listed}",
+                       algorithm="sha256").hexdigest()[:32]
 
 
 def _pk(obj) -> int | None:

@@ -61,6 +61,9 @@ class CheckInForm(forms.ModelForm):
     # What the check-in said beyond its words and load when `version` was saved (`content.fingerprint`): a
     # draft saved with all of that unchanged is read and written without the ids it names.
     fingerprint = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # The server's word for the ids the check-in named when it was last read or checked (`content.vouched`): a
+    # draft naming those ids and no others is written without asking what may be chosen.
+    named = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     # Given its choices, label and help in __init__; declared so that no model choice field (and no
     # queryset) is built for it first.
     strained_non_negotiable = LoadedChoiceField(empty_label="")
@@ -162,11 +165,11 @@ class CheckInForm(forms.ModelForm):
 
 
 def initial_for(checkin: CheckIn | None, *, week, blocker_rows: int, blockers=(), updates=(), carried=(),
-                fingerprint: str = "") -> dict:
+                fingerprint: str = "", named: str = "") -> dict:
     """The form's starting values: the saved check-in, its open blockers at their rows, its key-result updates, and
     what it said of the earlier weeks' blockers still carried (`carried`)."""
     initial = {"version": checkin.version if checkin else 0, "week": week.monday, "blocker_rows": blocker_rows,
-               "fingerprint": fingerprint}
+               "fingerprint": fingerprint, "named": named}
     if checkin is None:
         return initial
     for name in CheckInForm._meta.fields:
@@ -194,7 +197,8 @@ def posted_choices(data) -> dict:
 
     Enough to read a draft whose fingerprint says its choices are as saved (checked when they were
     saved), without asking the database what the charter and the team offer: such a draft writes none
-    of them (`services.save_draft`). Any other post is read with `selectors.checkin_choices`.
+    of them (`services.save_draft`); or one that names only the ids the server vouched for (`content.vouched`),
+    which writes those. Any other post is read with `selectors.checkin_choices`.
     """
     def named(*fields) -> list[int]:
         return sorted({int(value) for value in map(data.get, fields) if value and value.isdigit()})

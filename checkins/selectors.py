@@ -26,7 +26,7 @@ from charters.models import Charter, Goal, KeyResult, KeyResultProgress, NonNego
 from charters.selectors import LatestProgress, Reading, WeekReading, active_key_results_at, readings_by_week
 from charts import svg as charts
 from checkins import permissions, pulse
-from checkins.content import fingerprint
+from checkins.content import fingerprint, named, vouched
 from checkins.models import Blocker, CheckIn, Commitment, KeyResultUpdate, Renegotiation, Reply
 from checkins.pulse import UnclearWhoDecides
 
@@ -65,11 +65,25 @@ class ThisWeekPage:
     def fingerprint(self) -> str:
         """The fingerprint of this week's check-in as saved: its strained non-negotiable, open blockers and the
         writer's key-result values (`content.fingerprint`)."""
+        return fingerprint(self._strained_id, ((b.position, b.what, b.who_could_help_id, b.goal_id)
+                                               for b in self.open_blockers), self._values)
+
+    def vouched(self, *, team: int, author: int) -> str:
+        """The server's word for the ids this week's check-in names as saved (`content.vouched`): read from the
+        database, so checked when they were saved."""
+        ids = named(self._strained_id, ((b.what, b.who_could_help_id, b.goal_id) for b in self.open_blockers),
+                    self._values)
+        return vouched(team=team, author=author, week=self.week.monday, ids=ids)
+
+    @property
+    def _strained_id(self) -> int | None:
+        return self.checkin.strained_non_negotiable_id if self.checkin else None
+
+    @property
+    def _values(self) -> list[tuple]:
+        """The writer's key-result values as saved, of the key results the form shows."""
         mine = {kr.pk for kr in self.key_results}
-        return fingerprint(
-            self.checkin.strained_non_negotiable_id if self.checkin else None,
-            ((b.position, b.what, b.who_could_help_id, b.goal_id) for b in self.open_blockers),
-            ((u.key_result_id, u.value, u.confidence) for u in self.key_result_updates if u.key_result_id in mine))
+        return [(u.key_result_id, u.value, u.confidence) for u in self.key_result_updates if u.key_result_id in mine]
 
 
 @dataclass(frozen=True)

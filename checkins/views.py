@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_POST
 
 from alignment import confirm, permissions, refusals
@@ -22,6 +23,7 @@ from alignment.permissions import ARCHIVED_REFUSAL, Capability
 from alignment.weeks import current_week, week_starting
 from checkins import permissions as checkin_permissions
 from checkins import selectors, services
+from checkins.content import vouched
 from checkins.forms import (
     CheckInForm,
     CommitmentForm,
@@ -46,7 +48,8 @@ def this_week(request: HtmxHttpRequest, org_slug: str, team_slug: str) -> HttpRe
     rows = max(page.blocker_rows, int(asked) if asked.isdigit() else 0)
     form = _form(page, rows=rows, initial=initial_for(page.checkin, week=page.week, blocker_rows=rows,
                                                       blockers=page.open_blockers, updates=page.key_result_updates,
-                                                      carried=page.carried_blockers, fingerprint=page.fingerprint))
+                                                      carried=page.carried_blockers, fingerprint=page.fingerprint,
+                                                      named=page.vouched(team=access.team.pk, author=request.user.pk)))
     return _page(request, access, page, form)
 
 
@@ -74,7 +77,7 @@ def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str |
         return _as_typed(request, access, submitting=submitting, refusal=archived, status=refusals.ARCHIVED_STATUS)
     now = timezone.now()
     adding_row = "add_blocker" in request.POST and not submitting
-    form = _read(request, access, submitting=submitting)
+    form, checked = _read(request, access, submitting=submitting)
     if not form.is_valid():
         if request.htmx:  # saving as they type: say so and leave the page, with their text, alone
             return _status(request, status=400,
@@ -102,11 +105,15 @@ def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str |
         # What is saved now goes with the version saved now: a knowing second save writes all that is typed.
         data = request.POST.copy()
         data["fingerprint"] = page.fingerprint
+        data["named"] = page.vouched(team=access.team.pk, author=request.user.pk)
         clash = conflict(CheckInForm, data=data, current=exc.current, version=exc.current.version,
                          **_form_kwargs(page, submitting=submitting))
         return _page(request, access, page, clash.form, conflict=clash, status=409)
     if request.htmx:
-        return _status(request, saved=saved)
+        # Ids just checked against what may be chosen: the server's word for them goes with the next save.
+        named = vouched(team=access.team.pk, author=request.user.pk, week=week.monday,
+                        ids=saving["content"].named()) if checked else ""
+        return _status(request, saved=saved, named=named)
     if adding_row:
         query = f"?rows={form.blocker_count + 1}"
         return redirect(reverse("checkins:this_week", args=[access.team.organisation.slug, access.team.slug]) + query)
@@ -118,19 +125,23 @@ def _save(request: HtmxHttpRequest, access, *, submitting: bool, archived: str |
     return redirect("checkins:this_week", access.team.organisation.slug, access.team.slug)
 
 
-def _read(request: HtmxHttpRequest, access, *, submitting: bool) -> CheckInForm:
-    """The posted check-in, read without a query when it is a draft whose choices are as saved (its fingerprint
-    says so), else with the ids the charter in force and the team offer (one query)."""
+def _read(request: HtmxHttpRequest, access, *, submitting: bool) -> tuple[CheckInForm, bool]:
+    """The posted check-in, and whether its ids were checked now against what the charter in force and the team
+    offer (one query). A draft is read without that query when its choices are as saved (its fingerprint says
+    so: none of them is written), or when every id it names is one the server vouched for (`content.vouched`)."""
     # Earlier weeks' blockers as answered: every save keeps the answers, only submitting acts on them (the
     # service checks each is theirs).
     carried = posted_carried(request.POST)
     if not submitting:
         form = CheckInForm(request.POST, **posted_choices(request.POST), carried=carried)
-        if form.is_valid() and form.content().fingerprint() == form.cleaned_data["fingerprint"]:
-            return form
+        if form.is_valid():
+            content, data = form.content(), form.cleaned_data
+            if content.fingerprint() == data["fingerprint"] or constant_time_compare(data["named"], vouched(
+                    team=access.team.pk, author=request.user.pk, week=data["week"], ids=content.named())):
+                return form, False
     choices = selectors.checkin_choices(access.team, request.user)
     return CheckInForm(request.POST, non_negotiables=choices.non_negotiables, key_results=choices.key_results,
-                       people=choices.people, goals=choices.goals, submitting=submitting, carried=carried)
+                       people=choices.people, goals=choices.goals, submitting=submitting, carried=carried), True
 
 
 def _as_typed(request: HtmxHttpRequest, access, *, submitting: bool, refusal: str | None = None,
@@ -162,10 +173,11 @@ def _page(request: HtmxHttpRequest, access, page, form: CheckInForm, *, conflict
     }, status=status)
 
 
-def _status(request: HtmxHttpRequest, *, saved=None, error: str = "", status: int = 200) -> HttpResponse:
-    """The status line beside the form's buttons; a save also sends the version (and rows) the next save starts from."""
+def _status(request: HtmxHttpRequest, *, saved=None, named: str = "", error: str = "", status: int = 200) -> HttpResponse:
+    """The status line beside the form's buttons; a save also sends the version (and rows) the next save starts from,
+    and the server's word for ids it checked (`named`)."""
     return render(request, "checkins/checkin_form.html#draft-status", {
-        "saved": saved, "error": error, "saved_at": saved.updated_at if saved else None,
+        "saved": saved, "named": named, "error": error, "saved_at": saved.updated_at if saved else None,
     }, status=status)
 
 

@@ -2,13 +2,15 @@
 
 The form carries its check-in's version and the fingerprint of what it said beyond its words and
 load when that version was saved (the strained non-negotiable, blockers, key-result values). A save
-with all of that unchanged reads no ids and writes the check-in's row alone; anything else is read
-with the ids the charter and the team offer, and written row by row where it differs.
+with all of that unchanged reads no ids and writes the check-in's row alone; anything else is written
+row by row where it differs, read with the ids the charter and the team offer unless every id it names
+is one the server vouched for (`named`, a keyed digest of the ids last read or checked).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,7 +19,7 @@ from alignment.errors import ConcurrentEditError
 from alignment.weeks import week_starting
 from charters.models import Charter, KeyResult, NonNegotiable
 from checkins import services
-from checkins.content import BlockerRow, CheckInContent
+from checkins.content import BlockerRow, CheckInContent, vouched
 from checkins.models import Blocker, CheckIn, KeyResultUpdate
 from tests.checkins.conftest import MONDAY, as_shown, at, url
 
@@ -114,6 +116,56 @@ def test_a_fingerprint_sent_for_ids_it_does_not_name_writes_none_of_them(as_memb
     assert checkin.progress == "Words only"
     assert checkin.strained_non_negotiable.title == "No pager heroics"
     assert KeyResultUpdate.objects.get().value == Decimal(2)
+
+
+def vouched_in(response) -> str:
+    found = re.search(r'name="named" value="([^"]*)"', response.content.decode())
+    return found[1] if found else ""
+
+
+def test_ids_checked_at_a_save_are_vouched_for_in_its_answer_and_written_again_without_a_check(
+        as_member, draft, leader, django_assert_num_queries):
+    shown = as_shown(as_member)
+    assert shown["named"]  # the page vouches for the ids the saved draft names
+
+    first = as_member.post(url("save_draft"), shown | {"blocker_0_who": str(leader.pk)}, **HTMX)  # a new id
+    assert first.status_code == 200 and vouched_in(first) not in ("", shown["named"])
+
+    # Words in a new row, naming only ids vouched for: written without asking what may be chosen (user, the
+    # person's memberships, savepoint, UPDATE, the check-in with its rows read together, the new row, release).
+    typed = shown | next_save(first) | {"named": vouched_in(first), "blocker_0_who": str(leader.pk),
+                                        "blocker_1_what": "Waiting on legal"}
+    with django_assert_num_queries(9):
+        second = as_member.post(url("save_draft"), typed, **HTMX)
+
+    assert second.status_code == 200 and vouched_in(second) == ""  # nothing new to vouch for
+    assert list(Blocker.objects.order_by("position").values_list("what", "who_could_help")) == [
+        ("Staging VPN down", leader.pk), ("Waiting on legal", None)]
+
+
+def test_ids_not_vouched_for_are_checked_and_one_from_elsewhere_is_read_as_none(as_member, draft, outsider):
+    shown = as_shown(as_member)
+
+    response = as_member.post(url("save_draft"), shown | {"blocker_1_what": "Need a hand",
+                                                          "blocker_1_who": str(outsider.pk)}, **HTMX)
+
+    assert response.status_code == 200
+    assert Blocker.objects.get(position=1).who_could_help is None
+
+
+def test_a_vouch_made_for_another_writer_or_week_vouches_for_nothing(as_member, draft, team, leader, outsider):
+    """The word is bound to the writer, team and week it was given for: one made for the leader (or for last week)
+    naming someone from another team does not let the member write that id."""
+    ids = {("person", outsider.pk), ("non_negotiable", draft.strained_non_negotiable_id),
+           ("key_result", KeyResult.objects.get().pk)}
+    for author, week in ((leader.pk, MONDAY), (as_member.session["_auth_user_id"], date(2026, 11, 9))):
+        Blocker.objects.filter(position=1).delete()
+        forged = vouched(team=team.pk, author=int(author), week=week, ids=ids)
+        response = as_member.post(url("save_draft"), as_shown(as_member) | {
+            "blocker_1_what": "Need a hand", "blocker_1_who": str(outsider.pk), "named": forged}, **HTMX)
+
+        assert response.status_code == 200
+        assert Blocker.objects.get(position=1).who_could_help is None
 
 
 def test_a_draft_save_on_a_submitted_check_in_is_refused_in_the_status_line(as_member, draft):
