@@ -13,7 +13,7 @@ What, per request, drawn with these weights (`WEIGHTS`):
   the charter, the team, the notification centre, the team's week, the cycle, the decision log);
 - **poll** (30): the live retrospective's poll, as its board sends it every two seconds:
   `GET …/live/?v=<the version the board shows>` with `HX-Request: true` (204 when nothing changed,
-  else the board, whose version the person's poller takes from then on);
+  else the board, whose version the person's poller takes from then on), counted apart by answer;
 - **autosave** (18): the check-in form as htmx posts it while someone types (`HX-Request: true`,
   every field, the `version` from the form and then from each answer), a few more words each time;
   each thread has two people typing at a time, each saving 5 to 13 times before submitting;
@@ -87,6 +87,8 @@ READS = {"this_week": 6, "home": 6, "retro": 6, "charter": 5, "team": 4, "notifi
          "cycle": 3, "decisions": 2}
 EXPECTED = {"read": {200}, "poll": {200, 204}, "autosave": {200}, "submit": {302}, "reply": {200},
             "comment": {200}, "card": {200}}
+# A poll's answers counted apart: nothing new is the 204 the issue times on its own (≤ 3 ms), something new the board.
+POLL_ANSWERS = {204: "poll nothing new", 200: "poll something new"}
 TYPISTS = 2  # people typing a check-in at once, per thread
 SAVES = (5, 13)  # autosaves before submitting
 HTMX = {"HX-Request": "true"}
@@ -473,6 +475,8 @@ class Day:
         else:
             status, problem = answer.status, ""
         finished = perf_counter()
+        if kind == "poll":
+            label = POLL_ANSWERS.get(status, label)
         wrong = answer is None or status not in EXPECTED[kind]
         if self.counting_from <= finished < self.until:
             self.tally.statuses[label][status] += 1

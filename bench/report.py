@@ -17,7 +17,9 @@ Targets (issues #9 and #19), for every key page:
 
 And for the mixed workload (`bench/mix.py`): **M**, requests per second under gunicorn at least
 30% of the bare page's, with no error (a 5xx, an unexpected 4xx such as a conflict on autosave,
-a broken connection), in-process or served.
+a broken connection), in-process or served; **A**, an autosave's server time p95 at most 8 ms; and
+**P**, a live poll with nothing new (204) at most 3 ms p95 (both in-process, where server time is
+measured).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Targets:
     rps_share: float = 0.25
     mix_share: float = 0.30
     mix_errors: int = 0
+    autosave_p95_ms: float = 8.0
+    quiet_poll_p95_ms: float = 3.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -91,8 +95,9 @@ def judge(result: dict, targets: Targets = TARGETS) -> None:
 
 
 def _judge_mix(mix: dict, targets: Targets) -> tuple[dict, list[str]]:
-    """The mixed workload: its share of the bare page's requests/s (served) and its errors (anywhere)."""
-    verdict, missed = {"share": None, "errors": None}, []
+    """The mixed workload: its share of the bare page's requests/s (served), its errors (anywhere), and the server
+    time of an autosave and of a poll with nothing new (in-process)."""
+    verdict, missed = {"share": None, "errors": None, "autosave": None, "quiet_poll": None}, []
     ran = [(where, mix[where]) for where in ("in_process", "served") if mix.get(where)]
     if ran:
         errors = sum(measured["errors"] for _, measured in ran)
@@ -100,6 +105,14 @@ def _judge_mix(mix: dict, targets: Targets) -> tuple[dict, list[str]]:
         if not verdict["errors"]:
             missed.append(" and ".join(f"{measured['errors']} errors {where.replace('_', '-')}"
                                        for where, measured in ran if measured["errors"]))
+    kinds = (mix.get("in_process") or {}).get("kinds", {})
+    for name, label, target in (("autosave", "autosave", targets.autosave_p95_ms),
+                                ("quiet_poll", "poll nothing new", targets.quiet_poll_p95_ms)):
+        measured = kinds.get(label)
+        if measured and measured["p95_ms"] is not None:
+            verdict[name] = measured["p95_ms"] <= target
+            if not verdict[name]:
+                missed.append(f"{label} p95 {measured['p95_ms']:.1f} ms (≤ {target:g})")
     served = mix.get("served")
     if served:
         verdict["share"] = served["share"] >= targets.mix_share
@@ -174,7 +187,9 @@ def table(result: dict) -> str:
         f"Targets: Q ≤ {targets['max_queries']} queries, the same at both scales; T p95 ≤ {targets['p95_ms']:g} ms at "
         f"{scale}; S bytes at {scale} ≤ {baseline or 'the smaller scale'} + max({targets['size_growth']:.0%}, "
         f"{targets['size_slack_bytes']:,} bytes); R ≥ {targets['rps_share']:.0%} of the bare page's requests/s; "
-        f"M (the mix) ≥ {targets['mix_share']:.0%} of the bare page's requests/s with {targets['mix_errors']} errors.",
+        f"M (the mix) ≥ {targets['mix_share']:.0%} of the bare page's requests/s with {targets['mix_errors']} errors; "
+        f"A an autosave's p95 ≤ {targets.get('autosave_p95_ms', 8.0):g} ms and P a poll with nothing new p95 ≤ "
+        f"{targets.get('quiet_poll_p95_ms', 3.0):g} ms, in-process.",
     ]
     if any(page["status"] != 200 for scale in result["scales"].values() for page in scale["pages"].values()):
         lines.append("!500 and the like: the page did not answer 200 (its error is logged above).")
@@ -221,6 +236,14 @@ def mix_table(mix: dict, verdict: dict, targets: dict) -> list[str]:
     lines.append("Errors: " + ", ".join(f"{m['errors']} {name}" for name, m in ran)
                  + f" (5xx, unexpected 4xx, broken connections; target {targets['mix_errors']}): "
                  + _mark(verdict.get("errors")))
+    kinds = (inner or {}).get("kinds", {})
+    timed = [(label, kinds[label], target, verdict.get(name)) for name, label, target in (
+        ("autosave", "autosave", targets.get("autosave_p95_ms", 8.0)),
+        ("quiet_poll", "poll nothing new", targets.get("quiet_poll_p95_ms", 3.0))) if kinds.get(label)]
+    if timed:
+        lines.append("In-process server time: " + "; ".join(
+            f"{label} p95 {measured['p95_ms']:.1f} ms (≤ {target:g}): {_mark(judged)}"
+            for label, measured, target, judged in timed))
     for name, m in ran:
         for sample in m.get("error_samples", [])[:3]:
             lines.append(f"  {name} {sample['kind']} {sample['status']} {sample['path']}: {sample['answer'][:120]}")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
 from alignment.weeks import current_week, monday_of
-from bench import dataset, mix
+from bench import dataset, mix, report
 from bench.measure import ALL_PAGES
 from charters.models import Charter, KeyResult, KeyResultProgress, Response
 from checkins.models import CheckIn, KeyResultUpdate
@@ -186,7 +186,9 @@ def test_every_kind_of_the_mix_answers_and_the_dataset_is_left_as_built(tiny, mo
 
     assert result["errors"] == 0, result["error_samples"]
     assert set(result["by_kind"]) == set(mix.WEIGHTS)
-    assert result["kinds"]["poll"]["statuses"].keys() <= {"200", "204"}
+    polls = {label: measured["statuses"] for label, measured in result["kinds"].items() if label.startswith("poll")}
+    assert polls and all(statuses.keys() == {"204"} if label == "poll nothing new" else statuses.keys() == {"200"}
+                         for label, statuses in polls.items()), polls
     assert result["kinds"]["submit"]["statuses"] == {"302": result["by_kind"]["submit"]}
     cleanup = result["cleanup"]
     assert cleanup["clean"] and {"checkins.CheckIn", "reviews.RetroCard", "charters.Comment"} <= set(cleanup["deleted"])
@@ -263,3 +265,17 @@ def test_a_page_measured_in_rounds_counts_its_median_round_and_every_rounds_erro
                                                                                       [0.25, 0.21, 0.27], 1)
     assert _median_round([*rounds[:2], {"rps": 0.0, "share": 0.0, "status": 500, "errors": 0}])["status"] == 500
     assert _median_round(rounds[:2])["share"] == 0.21  # an even count: the lower middle one
+
+
+@pytest.mark.parametrize(("autosave", "quiet_poll", "missed"), [
+    (7.9, 2.9, []),
+    (8.1, 2.9, ["autosave p95 8.1 ms (≤ 8)"]),
+    (7.0, 3.4, ["poll nothing new p95 3.4 ms (≤ 3)"]),
+])
+def test_the_mix_is_judged_on_an_autosaves_and_a_quiet_polls_server_time(autosave, quiet_poll, missed):
+    kinds = {"autosave": {"p95_ms": autosave, "requests": 9}, "poll nothing new": {"p95_ms": quiet_poll, "requests": 9},
+             "poll something new": {"p95_ms": 40.0, "requests": 9}}
+    verdict, said = report._judge_mix({"in_process": {"errors": 0, "kinds": kinds}}, report.TARGETS)
+
+    assert said == missed
+    assert verdict["autosave"] == (autosave <= 8) and verdict["quiet_poll"] == (quiet_poll <= 3)
