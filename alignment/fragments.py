@@ -117,10 +117,14 @@ def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> S
 def shared_at(cache_key: str, render: Callable[[], str]) -> SafeString:
     """`shared` by the part's key (`key`)."""
     html = read_many([cache_key]).get(cache_key)
-    if html is None:
-        html = str(render())
-        cache.set(cache_key, html, TIMEOUT)
-        near.put_many({cache_key: html})
+    return mark_safe(html) if html is not None else drawn_and_kept(cache_key, render)  # noqa: S308 — our own
+
+
+def drawn_and_kept(cache_key: str, render: Callable[[], str]) -> SafeString:
+    """The part drawn by `render()` and kept under its key: for a part just looked for and not found."""
+    html = str(render())
+    cache.set(cache_key, html, TIMEOUT)
+    near.put_many({cache_key: html})
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
 
 

@@ -15,6 +15,8 @@ writes a placeholder that each response fills in with its own reader's token. So
 hold forms and never carries one person's token to another.
 """
 
+from __future__ import annotations
+
 from django import template
 from django.template.base import Node, NodeList, Parser, Token
 
@@ -44,21 +46,34 @@ class SharedNode(Node):
             with context.push(request=None, user=None, csrf_token=TOKEN_PLACEHOLDER):
                 return self.nodelist.render(context)
 
-        html = _found_together(context).get(cache_key) or fragments.shared_at(cache_key, draw)
+        found = _found_together(context)
+        html = found.get(cache_key)
+        if html is None:  # looked for with the others and not found: drawn at once, else looked for now
+            html = (fragments.drawn_and_kept(cache_key, draw) if cache_key in found.looked_for
+                    else fragments.shared_at(cache_key, draw))
         if TOKEN_PLACEHOLDER in html:
             html = html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", "")))
         return html
 
 
-def _found_together(context) -> dict[str, str]:
+def _found_together(context) -> _Found:
     """The kept parts of the template being rendered, read in one cache round trip when its first part is drawn:
     every part whose version the context can tell already (those drawn in a loop, or from a variable set
     later, are read one by one as they come). A page of several parts pays one round trip, not one each."""
     found = getattr(context, "_shared_parts_found", None)
     if found is None:
         keys = {key for node in _shared_nodes(context.template) if (key := node.key(context)) is not None}
-        found = context._shared_parts_found = fragments.read_many(keys)
+        found = context._shared_parts_found = _Found(fragments.read_many(keys), looked_for=keys)
     return found
+
+
+class _Found(dict):
+    """The kept parts found, by key, and every key looked for (a part looked for and not found is drawn without
+    looking for it again)."""
+
+    def __init__(self, found: dict[str, str], *, looked_for: set[str]):
+        super().__init__(found)
+        self.looked_for = looked_for
 
 
 @register.tag

@@ -165,6 +165,9 @@ def test_a_templates_kept_parts_are_read_in_one_round_trip(round_trips, db):
     template = engines["django"].from_string(MANY)
     context = {"a": "A", "b": "B", "show": True, "items": ["x", "y"]}
     assert template.render(context) == "[A][B][x][y]"
+    # Drawn for the first time: the two parts looked for together are drawn without being looked for again; each
+    # part in the loop is looked for as it comes.
+    assert round_trips == ["get_many", "get_many", "get_many"]
     round_trips.clear()
 
     assert template.render(context) == "[A][B][x][y]"  # at hand in this process: no round trip
