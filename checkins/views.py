@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -176,9 +177,10 @@ def _page(request: HtmxHttpRequest, access, page, form: CheckInForm, *, conflict
 def _status(request: HtmxHttpRequest, *, saved=None, named: str = "", error: str = "", status: int = 200) -> HttpResponse:
     """The status line beside the form's buttons; a save also sends the version (and rows) the next save starts from,
     and the server's word for ids it checked (`named`)."""
-    return render(request, "checkins/checkin_form.html#draft-status", {
+    # Drawn from these values alone: no context processor (the header's, the bell's) has anything to add to it.
+    return HttpResponse(render_to_string("checkins/checkin_form.html#draft-status", {
         "saved": saved, "named": named, "error": error, "saved_at": saved.updated_at if saved else None,
-    }, status=status)
+    }), status=status)
 
 
 @login_required
