@@ -4,7 +4,8 @@ Every participant's page asks `…/retrospectives/<id>/live/?v=<version>` every 
 nearly every time the answer is "nothing new". Through the whole stack that answer cost as much as a small
 page: the user read on its own, the URLs resolved, a dozen middlewares. `QuietPollMiddleware` answers it in
 one query: the session's version for a member of its team, read with that member's password hash and
-whether they may sign in, the checks Django's `get_user` makes of a session (`quiet_poll_sql`).
+whether they may sign in, the checks Django's `get_user` makes of a session (`quiet_poll_sql`), planned once
+per connection (`one_query.fetch`).
 
 It answers only what the full stack would answer 204, and only when it can tell so for certain:
 
@@ -39,6 +40,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
 from alignment.models import User
+from alignment.one_query import fetch
 from alignment.two_factor import DUE
 from reviews.retro import selectors
 
@@ -80,13 +82,11 @@ def _nothing_new(request: HttpRequest, found: re.Match) -> bool:
         return False
     if user_id is None:
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(selectors.quiet_poll_sql(), [int(found["retro_id"]), found["team_slug"], found["org_slug"],
-                                                    user_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch(connection, selectors.quiet_poll_sql(),
+                 [int(found["retro_id"]), found["team_slug"], found["org_slug"], user_id], planned_once=True)
+    if not rows:
         return False
-    version, password, is_active = row
+    version, password, is_active = rows[0]
     if not (is_active and constant_time_compare(session_hash,
                                                 User(pk=user_id, password=password).get_session_auth_hash())):
         return False
