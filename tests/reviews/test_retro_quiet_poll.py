@@ -15,21 +15,14 @@ from alignment.models import Membership
 from alignment.two_factor import DUE
 from reviews.retro import quiet
 from tests.config.test_metrics import TOKEN, scrape, value
-from tests.reviews.retro_factories import charter_in_force, open_cycle, session, url
+from tests.reviews.retro_factories import url
+from tests.reviews.test_retro_live import HTMX, retro  # noqa: F401 (the live endpoint's session, a fixture)
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
 
 @pytest.fixture
-def retro(team, leader, member, facilitator):
-    open_cycle(team, charter_in_force(team))
-    return session(team, facilitator, phase="collect")
-
-
-@pytest.fixture
-def quiet_url(retro):
+def quiet_url(retro):  # noqa: F811 (the fixture imported above)
     return url("retro_live", retro.pk, query=f"v={retro.version}")
 
 
@@ -109,7 +102,7 @@ def test_only_backends_that_read_users_as_django_does_are_trusted(settings):
     assert trusted == {"django.contrib.auth.backends.ModelBackend", "allauth.account.auth_backends.AuthenticationBackend"}
 
 
-def test_another_version_or_another_path_goes_on_to_the_board(login, member, retro):
+def test_another_version_or_another_path_goes_on_to_the_board(login, member, retro):  # noqa: F811
     client = login(member)
 
     assert client.get(url("retro_live", retro.pk, query=f"v={retro.version - 1}"), **HTMX).status_code == 200
