@@ -52,9 +52,7 @@ def _attrs(attrs: dict) -> str:
 
 def _shown(value) -> str:
     """`{{ value }}` as a template writes it where no filter made it a string first: localised, then escaped."""
-    if isinstance(value, Promise):
-        return escape(_translated(value))
-    return escape(value if isinstance(value, str) else str(localize(template_localtime(value))))
+    return escape(value if isinstance(value, (str, Promise)) else str(localize(template_localtime(value))))
 
 
 # A lazy label's words in each language, kept for the label itself (a choice's label, one object for the life

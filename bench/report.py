@@ -47,6 +47,8 @@ class Targets:
 
 
 TARGETS = Targets()
+# The mix's kinds judged by their in-process server time: (verdict, the kind's label, its target in `Targets`).
+TIMED = (("autosave", "autosave", "autosave_p95_ms"), ("quiet_poll", "poll nothing new", "quiet_poll_p95_ms"))
 
 
 def judge(result: dict, targets: Targets = TARGETS) -> None:
@@ -106,9 +108,8 @@ def _judge_mix(mix: dict, targets: Targets) -> tuple[dict, list[str]]:
             missed.append(" and ".join(f"{measured['errors']} errors {where.replace('_', '-')}"
                                        for where, measured in ran if measured["errors"]))
     kinds = (mix.get("in_process") or {}).get("kinds", {})
-    for name, label, target in (("autosave", "autosave", targets.autosave_p95_ms),
-                                ("quiet_poll", "poll nothing new", targets.quiet_poll_p95_ms)):
-        measured = kinds.get(label)
+    for name, label, target_name in TIMED:
+        measured, target = kinds.get(label), getattr(targets, target_name)
         if measured and measured["p95_ms"] is not None:
             verdict[name] = measured["p95_ms"] <= target
             if not verdict[name]:
@@ -188,8 +189,8 @@ def table(result: dict) -> str:
         f"{scale}; S bytes at {scale} ≤ {baseline or 'the smaller scale'} + max({targets['size_growth']:.0%}, "
         f"{targets['size_slack_bytes']:,} bytes); R ≥ {targets['rps_share']:.0%} of the bare page's requests/s; "
         f"M (the mix) ≥ {targets['mix_share']:.0%} of the bare page's requests/s with {targets['mix_errors']} errors; "
-        f"A an autosave's p95 ≤ {targets.get('autosave_p95_ms', 8.0):g} ms and P a poll with nothing new p95 ≤ "
-        f"{targets.get('quiet_poll_p95_ms', 3.0):g} ms, in-process.",
+        f"A an autosave's p95 ≤ {targets.get('autosave_p95_ms', TARGETS.autosave_p95_ms):g} ms and P a poll with "
+        f"nothing new p95 ≤ {targets.get('quiet_poll_p95_ms', TARGETS.quiet_poll_p95_ms):g} ms, in-process.",
     ]
     if any(page["status"] != 200 for scale in result["scales"].values() for page in scale["pages"].values()):
         lines.append("!500 and the like: the page did not answer 200 (its error is logged above).")
@@ -237,9 +238,8 @@ def mix_table(mix: dict, verdict: dict, targets: dict) -> list[str]:
                  + f" (5xx, unexpected 4xx, broken connections; target {targets['mix_errors']}): "
                  + _mark(verdict.get("errors")))
     kinds = (inner or {}).get("kinds", {})
-    timed = [(label, kinds[label], target, verdict.get(name)) for name, label, target in (
-        ("autosave", "autosave", targets.get("autosave_p95_ms", 8.0)),
-        ("quiet_poll", "poll nothing new", targets.get("quiet_poll_p95_ms", 3.0))) if kinds.get(label)]
+    timed = [(label, kinds[label], targets.get(target_name, getattr(TARGETS, target_name)), verdict.get(name))
+             for name, label, target_name in TIMED if kinds.get(label)]
     if timed:
         lines.append("In-process server time: " + "; ".join(
             f"{label} p95 {measured['p95_ms']:.1f} ms (≤ {target:g}): {_mark(judged)}"

@@ -126,7 +126,8 @@ def _compare_and_set_sql(alias: str, names: tuple[str, ...]) -> str:
 
 def _created(*, team, author, week: TeamWeek, content: CheckInContent, values: dict, as_saved: bool,
              now: datetime) -> bool:
-    """The week's check-in created as saved at version 1, with its rows; False if it is there already."""
+    """The week's check-in created as saved at version 1, with its rows; False if it is there already (another
+    tab's first save, the unique constraint deciding). Any other refusal of the database is raised."""
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(team=team, author=author, week=week.monday, version=1,
@@ -135,6 +136,8 @@ def _created(*, team, author, week: TeamWeek, content: CheckInContent, values: d
                 _write_blockers(checkin, content.blockers, now=now, saved=[])
                 _write_key_results(checkin, content.key_results, saved=[])
     except IntegrityError:
+        if not CheckIn.objects.filter(team=team, author=author, week=week.monday).exists():
+            raise
         return False
     return True
 
