@@ -20,6 +20,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from alignment.one_query import read_first
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -56,6 +58,18 @@ class UserManager(BaseUserManager):
         admin = Organisation.admins.through.objects.filter(user=models.OuterRef("pk"), organisation=organisation)
         return self.filter(models.Exists(in_a_team) | models.Exists(joined) | models.Exists(admin),
                            erased_at__isnull=True)
+
+    def get(self, *args, **kwargs):
+        """As a queryset's `get`; a person asked for by primary key alone, as a number, is read with SQL kept
+        from the first time (`one_query.read_first`). That is what every signed-in request asks: the
+        authentication backends read the session's user so (`ModelBackend.get_user`), and building, compiling
+        and planning that query cost more than running it."""
+        if args or kwargs.keys() != {"pk"} or type(kwargs["pk"]) is not int or self._db is not None:
+            return super().get(*args, **kwargs)
+        user = read_first(_user_by_pk, pk=kwargs["pk"])
+        if user is None:
+            raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+        return user
 
     def get_by_natural_key(self, email: str):
         # Addresses are stored lower-cased; people type them as their keyboard capitalises them.
@@ -137,6 +151,10 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.name
+
+
+def _user_by_pk(pk) -> models.QuerySet:
+    return User.objects.filter(pk=pk).order_by()
 
 
 class Role(models.TextChoices):
