@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses
 # to run there unless told it is safe (it is: the loop does not share connections).
@@ -50,6 +52,43 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"],
     }
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, with one difference on an in-memory SQLite database. There Django hands the
+    test's one connection to every request's thread, so two requests at once (a participant's poll and the
+    facilitator's press) would use it together: SQLite then refuses the write ("database table is locked"), or
+    one request's transaction takes in the other's statements. On it, requests are answered one at a time
+    (`OneAnswerAtATime`). On PostgreSQL each thread has a connection of its own and they run together."""
+    from pytest_django.live_server_helper import LiveServer
+
+    address = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(address, start=False)
+    if server.thread.connections_override:
+        server.thread.server_class = OneAnswerAtATime
+    server.start()
+    yield server
+    server.stop()
+
+
+class OneAnswerAtATime(ThreadedWSGIServer):
+    """Reads requests on threads of their own, as Django's live server does, and runs the site for one at a time:
+    the answer is drawn, read to its end and closed (which ends the request) before the next one starts."""
+
+    def set_app(self, application):
+        turn = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with turn:
+                response = application(environ, start_response)
+                try:
+                    return [b"".join(response)]
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(one_at_a_time)
 
 
 @pytest.fixture(scope="session", autouse=True)
