@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A live board's poll when nothing changed: 204 in one query, for a session that is certainly a member's
+    # (reviews/retro/quiet.py); every other request, and any doubt, goes on.
+    "reviews.retro.quiet.QuietPollMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Who and from where, for the audit events recorded while the request runs (alignment/audit.py).
     "alignment.audit.AuditContextMiddleware",

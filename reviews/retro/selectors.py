@@ -552,17 +552,31 @@ def live_version(user, org_slug: str, team_slug: str, retrospective_id: int) -> 
 @cache
 def _live_version_sql() -> str:
     """The session's version, for a member of its team, by the session's id and the team's and organisation's slugs."""
+    return _live_sql(with_user=False)
+
+
+@cache
+def quiet_poll_sql() -> str:
+    """As `_live_version_sql`, with the member's password hash and whether they may sign in: what a session is
+    checked against (`quiet.QuietPollMiddleware`)."""
+    return _live_sql(with_user=True)
+
+
+def _live_sql(*, with_user: bool) -> str:
     quote = connection.ops.quote_name
 
     def column(model, name: str) -> str:
         return quote(model._meta.get_field(name).column)
 
-    retro, team, organisation, membership = (quote(model._meta.db_table)
-                                             for model in (Retrospective, Team, Organisation, Membership))
-    return (f"SELECT r.{column(Retrospective, 'version')} FROM {retro} r "
+    retro, team, organisation, membership, user = (quote(model._meta.db_table)
+                                                   for model in (Retrospective, Team, Organisation, Membership, User))
+    read = (f"r.{column(Retrospective, 'version')}, u.{column(User, 'password')}, u.{column(User, 'is_active')}"
+            if with_user else f"r.{column(Retrospective, 'version')}")
+    joined = f"JOIN {user} u ON u.{column(User, 'id')} = m.{column(Membership, 'user')} " if with_user else ""
+    return (f"SELECT {read} FROM {retro} r "
             f"JOIN {team} t ON t.{column(Team, 'id')} = r.{column(Retrospective, 'team')} "
             f"JOIN {organisation} o ON o.{column(Organisation, 'id')} = t.{column(Team, 'organisation')} "
-            f"JOIN {membership} m ON m.{column(Membership, 'team')} = t.{column(Team, 'id')} "
+            f"JOIN {membership} m ON m.{column(Membership, 'team')} = t.{column(Team, 'id')} {joined}"
             f"WHERE r.{column(Retrospective, 'id')} = %s AND t.{column(Team, 'slug')} = %s "
             f"AND o.{column(Organisation, 'slug')} = %s AND m.{column(Membership, 'user')} = %s")
 

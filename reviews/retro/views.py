@@ -41,7 +41,7 @@ from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability, TeamAccess
 from reviews.retro import live as live_board
-from reviews.retro import selectors, services
+from reviews.retro import quiet, selectors, services
 from reviews.retro.forms import (
     ActionForm,
     AdvanceForm,
@@ -165,7 +165,9 @@ def live(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int)
     Something: the regions of the board that changed, out of band (`reviews.retro.live`), or the whole
     board when its skeleton changed (another phase, a prompt or theme added).
     """
-    version = selectors.live_version(request.user, org_slug, team_slug, retro_id)
+    version = quiet.version_read(request, org_slug, team_slug, retro_id)
+    if version is None:
+        version = selectors.live_version(request.user, org_slug, team_slug, retro_id)
     if version is None:
         raise Http404("No such retrospective")
     if request.GET.get("v") == str(version):
