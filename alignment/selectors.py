@@ -142,8 +142,10 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     _add_people(shown)
     # Each feature app shows what it knows of every team (a charter's purpose and goals...).
     panels.attach_organisation_panels(shown)
+    # What every card shares: its organisation's row, the language and the time zone, worked out once.
+    alike = (_row(organisation), translation.get_language(), timezone.get_current_timezone_name())
     for team in shown:
-        team.card_version = _card_version(team)
+        team.card_version = _card_version(team, alike)
     mine = {m.team_id for m in memberships}
     team_urls = RowUrls("team", organisation.slug)  # reversed once, not once per card
     cards = [MapCard(team, url=team_urls.of(team.slug), is_mine=True) if team.pk in mine else MapCard(team)
@@ -270,23 +272,22 @@ def _leaders(teams: list[int]) -> Rows:
                 {"display_name": F("user__display_name"), "email": F("user__email")}, order=("joined_at", "pk"))
 
 
-def _card_version(team: Team) -> tuple | None:
+def _card_version(team: Team, alike: tuple) -> tuple | None:
     """What the team's card on the map is drawn from, for the key it is kept under (`alignment.fragments`).
 
-    The team's and its organisation's rows as loaded (a panel template may show any of it), the
-    people line, what the feature panels are drawn from, and the language and time zone it is
-    written in. Nothing of who reads it: their parts of the card (the link to the team, "your
-    team") are drawn around it. None when a panel's data cannot be vouched for: that card is
-    drawn at every reading.
+    The team's row as loaded (a panel template may show any of it), the people line, what the
+    feature panels are drawn from, and what every card of the page shares (`alike`: the
+    organisation's row, the language and the time zone it is written in). Nothing of who reads
+    it: their parts of the card (the link to the team, "your team") are drawn around it. None
+    when a panel's data cannot be vouched for: that card is drawn at every reading.
     """
     if team.panels_drawn is None:
         return None
-    return (_row(team), _row(team.organisation), team.member_count, tuple(team.leaders), team.more_leaders,
-            team.panels_drawn, translation.get_language(), timezone.get_current_timezone_name())
+    return (_row(team), team.member_count, tuple(team.leaders), team.more_leaders, team.panels_drawn, *alike)
 
 
 def _row(instance) -> tuple:
-    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
+    return tuple([getattr(instance, f.attname) for f in instance._meta.concrete_fields])
 
 
 def _page_links(page: Page, search: dict[str, str]) -> dict[str, str]:
