@@ -163,6 +163,10 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator", _("Facilitator")
 
 
+# Each role with the flag that holds it, in the roles' order (read for every membership a page shows).
+_ROLE_FLAGS = tuple((role, f"is_{role.value}") for role in Role)
+
+
 class RoleFlags(models.Model):
     """The roles a person holds (or is invited to hold) in a team; several at once."""
 
@@ -175,7 +179,7 @@ class RoleFlags(models.Model):
 
     @property
     def roles(self) -> list[Role]:
-        return [role for role in Role if getattr(self, f"is_{role.value}")]
+        return [role for role, flag in _ROLE_FLAGS if getattr(self, flag)]
 
     @property
     def role_labels(self) -> str:

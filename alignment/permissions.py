@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -104,7 +105,13 @@ def capabilities_of(membership: Membership | None) -> frozenset[Capability]:
     """What a membership's roles allow; nothing for someone outside the team."""
     if membership is None:
         return frozenset()
-    return frozenset().union(*(ROLE_CAPABILITIES[role] for role in membership.roles))
+    return _capabilities_of_roles(tuple(membership.roles))
+
+
+@cache
+def _capabilities_of_roles(roles: tuple[Role, ...]) -> frozenset[Capability]:
+    """What these roles allow together, worked out once for each way of holding them (a page asks per person)."""
+    return frozenset().union(*(ROLE_CAPABILITIES[role] for role in roles))
 
 
 def people_who_may(team, capability: Capability, *, besides=None, memberships=None) -> list:
