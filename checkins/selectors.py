@@ -437,8 +437,8 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
 
 
 def body_version(checkin: CheckIn) -> tuple:
-    """What a submitted check-in's body (`checkins/checkin_body.html` without its blockers and updates) is drawn
-    from, for the key it is kept under: its words, its load, and the non-negotiable it strained as it is named
+    """What a submitted check-in's words (`checkins/checkin_body.html#words`, drawn alike for the team's week and the
+    person's check-ins) are drawn from, for the key they are kept under: its words, its load, and the non-negotiable it strained as it is named
     now. Nothing of who reads it."""
     strained = checkin.strained_non_negotiable
     return (checkin.pk, fragments.digest((checkin.progress, checkin.highlights, checkin.load, checkin.strain_note,
@@ -926,7 +926,8 @@ def person_history_page(access: TeamAccess, person_id: int, window: Window) -> P
     Queries: their membership (since when they are in the team) with them; their check-ins of the window with
     the strained non-negotiable, who acknowledged it and the number of replies; the blockers raised in them
     with who resolved them; their key-result updates with the key results' names. Another reader
-    sees submitted ones only. Each check-in gets its `shown_blockers` and `shown_updates`. A week before
+    sees submitted ones only. Each check-in gets its `shown_blockers` and `shown_updates`, and a submitted one the
+    version its words are kept under (`body_version`). A week before
     they joined, or before the team existed, is not a missed one (`expected_in`, as trends count it).
     """
     team = access.team
@@ -942,6 +943,8 @@ def person_history_page(access: TeamAccess, person_id: int, window: Window) -> P
         if permissions.may_read_checkin(access, checkin):
             by_week[checkin.week] = checkin
             checkin.shown_blockers, checkin.shown_updates = [], []
+            # A submitted check-in's words are kept as the team's week keeps them; a draft's are drawn each time.
+            checkin.body_version = body_version(checkin) if checkin.is_submitted else None
     shown = {checkin.pk: checkin for checkin in by_week.values()}
     if shown:
         for blocker in read_shaped(_blockers_resolved_by, checkins=list(shown)):
