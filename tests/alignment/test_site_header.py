@@ -53,3 +53,29 @@ def test_a_signed_out_reader_is_offered_to_log_in(client):
     response = client.get(reverse("login"))
     assertContains(response, '<a href="/accounts/login/">Log in</a>')
     assertNotContains(response, "Log out")
+
+
+
+def test_the_site_assets_are_drawn_once_and_follow_where_static_files_are_served(login, member, team, monkeypatch):
+    """`{% site_assets %}`: the seven links every page has, drawn once per process under the static files' address."""
+    from django.template import Context, Template
+    from django.test import override_settings
+
+    from alignment.drawn_once import forget_all
+    from alignment.templatetags import site_header
+
+    html = login(member).get(reverse("team", args=["harbour", "platform"])).content.decode()
+    head = html[:html.index("</head>")]
+    for asset in ("favicon.svg", "css/app.css", "css/print.css", "django_htmx/htmx-2.min.js", "js/editor.js",
+                  "js/not-saved.js", "js/confirm.js"):
+        assert f'"/static/{asset}"' in head
+
+    drawn = []
+    render = site_header.render_to_string
+    monkeypatch.setattr(site_header, "render_to_string", lambda *args, **kwargs: drawn.append(args) or render(*args, **kwargs))
+    forget_all()
+    tag = Template("{% load site_header %}{% site_assets %}")
+    assert tag.render(Context()) == tag.render(Context()) and len(drawn) == 1
+    with override_settings(STATIC_URL="/assets/"):
+        assert '"/assets/css/app.css"' in tag.render(Context())
+    assert len(drawn) == 2
