@@ -351,6 +351,11 @@ class TeamWeekPage:
         return [p.checkin for p in self.people if p.is_submitted]
 
     @property
+    def shared_ahead(self) -> list[tuple[str, list]]:
+        """The check-ins' kept words this page draws in a loop, looked for together (`{% shared %}`'s `shared_ahead`)."""
+        return [("checkin-body", [checkin.body_version]) for checkin in self.submitted] if self.may_read_checkins else []
+
+    @property
     def counts(self) -> dict[str, int]:
         return {"missing": sum(p.is_missing for p in self.people), "draft": sum(p.is_draft for p in self.people),
                 "submitted": sum(p.is_submitted for p in self.people)}
@@ -918,6 +923,11 @@ class PersonHistoryPage:
     @property
     def checkins(self) -> list[CheckIn]:
         return [row.checkin for row in self.rows if row.checkin is not None]
+
+    @property
+    def shared_ahead(self) -> list[tuple[str, list]]:
+        """The submitted check-ins' kept words this page draws in a loop, looked for together (`{% shared %}`)."""
+        return [("checkin-body", [checkin.body_version]) for checkin in self.checkins if checkin.body_version]
 
 
 def person_history_page(access: TeamAccess, person_id: int, window: Window) -> PersonHistoryPage | None:

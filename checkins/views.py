@@ -197,7 +197,7 @@ def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
         return render(request, "checkins/team_week.html", {
             "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
             "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),
-            "here": request.get_full_path(),
+            "here": request.get_full_path(), "shared_ahead": page.shared_ahead,
         })
 
     return render_page()
@@ -227,7 +227,8 @@ def person(request: HttpRequest, org_slug: str, team_slug: str, person_id: int) 
         page = selectors.person_history_page(access, person_id, window)
         if page is None:
             raise Http404("Nobody by that id is in this team.")
-        return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page})
+        return render(request, "checkins/person.html", {"team": access.team, "access": access, "page": page,
+                                                        "shared_ahead": page.shared_ahead})
 
     return render_page()
 

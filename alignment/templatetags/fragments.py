@@ -10,6 +10,13 @@ The version is one value or several, made by the code that loads the content fro
 own versions; when it is None (or missing from the context) the part is rendered and not kept (a form that failed shows what
 its person typed, which is theirs alone).
 
+A page read a part at a time would ask the cache once per part. Every part whose version the page's
+context can tell is looked for together when the first is drawn; a part drawn in a loop cannot be told
+before its turn, so the page names those in `shared_ahead` (`SHARED_AHEAD`): the name and version of each,
+as the tag will be given them.
+
+    {"shared_ahead": [("checkin-body", [checkin.body_version]) for checkin in submitted], ...}
+
 Inside the block the reader is out of reach: `request` and `user` are blank, and `{% csrf_token %}`
 writes a placeholder that each response fills in with its own reader's token. So a kept part can
 hold forms and never carries one person's token to another.
@@ -23,6 +30,9 @@ from django.template.base import Node, NodeList, Parser, Token
 from alignment import fragments
 
 register = template.Library()
+
+# The context's parts drawn in a loop, looked for with the others: [(name, [version parts]), ...].
+SHARED_AHEAD = "shared_ahead"
 
 # Stands in for the reader's CSRF token while a kept part is drawn; never a valid token.
 TOKEN_PLACEHOLDER = "__csrf-token-of-the-reader__"
@@ -58,11 +68,14 @@ class SharedNode(Node):
 
 def _found_together(context) -> _Found:
     """The kept parts of the template being rendered, read in one cache round trip when its first part is drawn:
-    every part whose version the context can tell already (those drawn in a loop, or from a variable set
-    later, are read one by one as they come). A page of several parts pays one round trip, not one each."""
+    every part whose version the context can tell already, and those it names ahead (`SHARED_AHEAD`: parts drawn in
+    a loop); any other (from a variable set later) is read when it comes. A page of several parts pays one round
+    trip, not one each."""
     found = getattr(context, "_shared_parts_found", None)
     if found is None:
         keys = {key for node in _shared_nodes(context.template) if (key := node.key(context)) is not None}
+        keys.update(fragments.key(name, version) for name, version in context.get(SHARED_AHEAD) or ()
+                    if version is not None and all(part is not None for part in version))
         found = context._shared_parts_found = _Found(fragments.read_many(keys), looked_for=keys)
     return found
 

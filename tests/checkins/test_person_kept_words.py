@@ -76,3 +76,45 @@ def test_blockers_are_drawn_at_every_reading_around_the_kept_words(login, leader
 
     assert drawn(after) == 0  # the words were kept; the blocker is not part of them
     assert "open</span>" in before and "The vendor sent the export" in after.content.decode()
+
+
+def test_every_check_ins_kept_words_are_looked_for_together_on_a_process_holding_none(
+        login, leader, member, team, frozen, monkeypatch):
+    """Kept words drawn in a loop are named ahead (`shared_ahead`): a process that holds none of them at hand asks
+    the shared cache once for all of a page's check-ins, on a person's page and on the team's week."""
+    from django.core.cache import cache
+
+    from alignment import fragments
+
+    frozen(at(4))
+    for weeks_ago in range(1, 4):
+        week = MONDAY - timedelta(weeks=weeks_ago)
+        CheckIn.objects.create(team=team, author=member, week=week, state="submitted",
+                               submitted_at=at(4, monday=week), progress=f"Week {weeks_ago} of the move")
+    client = login(leader)
+    assert drawn(client.get(url("person", member.pk))) == 3  # drawn and kept
+
+    asked = []
+
+    class Counted:  # the shared cache, its reads of many keys counted
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get_many(self, keys, *args):
+            asked.append(list(keys))
+            return cache.get_many(keys, *args)
+
+    monkeypatch.setattr(fragments, "cache", Counted())
+    fragments.near.clear()  # another process: nothing at hand
+    again = client.get(url("person", member.pk))
+
+    words = [keys for keys in asked if any(":checkin-body:" in key for key in keys)]
+    assert drawn(again) == 0 and len(words) == 1 and len([k for k in words[0] if ":checkin-body:" in k]) == 3
+    for weeks_ago in range(1, 4):
+        assert f"Week {weeks_ago} of the move" in again.content.decode()
+
+    asked.clear()
+    fragments.near.clear()
+    week = client.get(url("week") + f"?week={MONDAY - timedelta(weeks=1):%Y-%m-%d}")
+    assert drawn(week) == 0 and "Week 1 of the move" in week.content.decode()
+    assert len([keys for keys in asked if any(":checkin-body:" in key for key in keys)]) == 1
