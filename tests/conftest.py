@@ -149,6 +149,20 @@ def _fast_passwords_and_eager_tasks(settings):
 
 
 @pytest.fixture
+def translations_on(settings):
+    """The translation machinery on (`USE_I18N`), as a translated Charter would run: the site offers one language
+    and runs with it off. Django keeps the functions it chose on first use, so they are chosen again, before and
+    after."""
+    from django.utils import translation
+
+    translation._trans.__dict__.clear()
+    settings.USE_I18N = True
+    yield
+    settings.USE_I18N = False
+    translation._trans.__dict__.clear()
+
+
+@pytest.fixture
 def frozen(monkeypatch):
     """Move the clock: `frozen(moment)` makes `timezone.now()` return it everywhere."""
     from django.utils import timezone

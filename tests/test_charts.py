@@ -321,7 +321,7 @@ def test_titles_and_labels_are_escaped():
     assert "A &amp; B" in html
 
 
-def test_coordinates_keep_a_decimal_point_in_any_language():
+def test_coordinates_keep_a_decimal_point_in_any_language(translations_on):
     with translation.override("de"):
         html = render_line(line_chart(values(0, 50, 100)))
 

@@ -113,8 +113,9 @@ class Translated(forms.Form):
     answer = forms.ChoiceField(choices=[("y", gettext_lazy("Yes")), ("n", gettext_lazy("No"))])
 
 
-def test_a_lazy_label_is_drawn_in_the_language_of_each_reading():
-    """The renderer keeps each lazy label's words per language: a reader in another language gets their own."""
+def test_a_lazy_label_is_drawn_in_the_language_of_each_reading(translations_on):
+    """The renderer keeps each lazy label's words per language: a reader in another language gets their own (the
+    site offers one language today; translated, it would need this)."""
     with translation.override("fr"):
         french = Translated(renderer=FormRenderer())["answer"].as_widget()
     with translation.override("en"):
