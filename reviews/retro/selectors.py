@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User
-from alignment.one_query import fetch, read_first, read_shaped
+from alignment.one_query import Read, fetch, read_shaped, reading_ahead
 from alignment.permissions import TeamAccess
 from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
@@ -295,7 +295,9 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     with owners; the team's people (owners to choose from); the team's saved templates (while setting
     up); and, while collecting, what the prompts show: the charter in force, its key results with their
     latest reading, the conscious investments of the cycle, the check-ins that named a strained
-    non-negotiable or asked who decides. Queries a phase has no use for are skipped.
+    non-negotiable or asked who decides. Queries a phase has no use for are skipped. After the session, those that
+    depend on nothing else are sent together (`_phase_reads`): the board waits for the database three or four
+    times, not once a query.
     """
     now = now or timezone.now()
     team = access.team
@@ -309,10 +311,16 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     phase = Retrospective.Phase
     org, slug = team.organisation.slug, team.slug
 
-    prompts = read_shaped(_prompts, retrospective=retro.pk)
-    cards = _card_views(access, retro, prompts, may)
-    themes_loaded = read_shaped(_themes, retrospective=retro.pk) if retro.is_past(phase.COLLECT) else []
-    votes = read_shaped(_votes, retrospective=retro.pk) if retro.is_past(phase.GROUP) else []
+    # What this phase shows, asked of the database together: one wait, not one a query. What depends on the
+    # rows of another (the ratings, on the prompts; the key results, on a charter in force) is asked after.
+    reads = _phase_reads(retro, team, may)
+    with reading_ahead(list(reads.values())):
+        prompts = _read(reads["prompts"])
+        cards = _card_views(access, retro, prompts, may)
+        themes_loaded, votes, notes, actions, previous_actions, owners, templates = (
+            _read(reads[name]) if name in reads else []
+            for name in ("themes", "votes", "notes", "actions", "previous_actions", "owners", "templates"))
+        context = cycle_context(access, retro.cycle, now=now) if retro.phase == phase.COLLECT else None
     nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
     if nn_ids and retro.phase == phase.COLLECT:
         ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=user_id)
@@ -320,14 +328,7 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
         ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=None)
     else:
         ratings = []
-    notes = read_shaped(_notes, retrospective=retro.pk) if retro.is_past(phase.VOTE) else []
-    actions = read_shaped(_actions, retrospective=retro.pk) if retro.is_past(phase.DISCUSS) else []
-    previous_actions = (read_shaped(_previous_actions, retrospective=retro.previous_id)
-                        if retro.previous_id and retro.phase in (phase.SETUP, phase.REVIEW_ACTIONS) else [])
-    people = ([m.user for m in read_shaped(_owners_to_choose, team=team.pk)]
-              if retro.phase == phase.ACTIONS else [])
-    templates = read_shaped(_templates, team=team.pk) if retro.is_setup and may.run else []
-    context = cycle_context(access, retro.cycle, now=now) if retro.phase == phase.COLLECT else None
+    people = [m.user for m in owners]
 
     # Prompts with their cards, ratings and pulse.
     by_prompt: dict[int, list[CardView]] = defaultdict(list)
@@ -494,11 +495,11 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     check-ins; a count for everyone else).
     """
     team = cycle.team
-    charter = read_first(_charter_in_force, team=team.pk)
+    reads = _context_reads(cycle)
+    charter = next(iter(_read(reads["charter"])), None)
     key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
-    starts, ends = _cycle_bounds(cycle)
-    investments = read_shaped(_investments_logged, team=team.pk, starts=starts, ends=ends)
-    pulse = read_shaped(_pulse, team=team.pk, after=cycle.start_date - timedelta(days=7), before=cycle.end_date)
+    investments = _read(reads["investments"])
+    pulse = _read(reads["pulse"])
     strains: Counter[str] = Counter()
     questions = []
     for strained, question in pulse:
@@ -511,6 +512,45 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
         questions = []
     return CycleContext(charter=charter, key_results=key_results, investments=investments, strains=dict(strains),
                         boundary_questions=questions, boundary_question_count=count)
+
+
+def _context_reads(cycle: ReviewCycle) -> dict[str, Read]:
+    """`cycle_context`'s reads that depend on no other's rows (a session collecting cards reads them ahead)."""
+    team = cycle.team
+    starts, ends = _cycle_bounds(cycle)
+    return {"charter": Read(_charter_in_force, {"team": team.pk}),
+            "investments": Read(_investments_logged, {"team": team.pk, "starts": starts, "ends": ends}),
+            "pulse": Read(_pulse, {"team": team.pk, "after": cycle.start_date - timedelta(days=7),
+                                   "before": cycle.end_date})}
+
+
+def _read(read: Read) -> list:
+    return read_shaped(read.build, shape=read.shape, **read.inputs)
+
+
+def _phase_reads(retro: Retrospective, team, may: RetroPermissions) -> dict[str, Read]:
+    """The session's reads its phase needs that depend on nothing but the session (`session_page`), by name."""
+    phase = Retrospective.Phase
+    session = {"retrospective": retro.pk}
+    reads = {"prompts": Read(_prompts, session),
+             "cards": Read(_cards, {**session, "named": not retro.is_anonymous})}
+    if retro.is_past(phase.COLLECT):
+        reads["themes"] = Read(_themes, session)
+    if retro.is_past(phase.GROUP):
+        reads["votes"] = Read(_votes, session)
+    if retro.is_past(phase.VOTE):
+        reads["notes"] = Read(_notes, session)
+    if retro.is_past(phase.DISCUSS):
+        reads["actions"] = Read(_actions, session)
+    if retro.previous_id and retro.phase in (phase.SETUP, phase.REVIEW_ACTIONS):
+        reads["previous_actions"] = Read(_previous_actions, {"retrospective": retro.previous_id})
+    if retro.phase == phase.ACTIONS:
+        reads["owners"] = Read(_owners_to_choose, {"team": team.pk})
+    if retro.is_setup and may.run:
+        reads["templates"] = Read(_templates, {"team": team.pk})
+    if retro.phase == phase.COLLECT:
+        reads.update(_context_reads(retro.cycle))
+    return reads
 
 
 def _charter_in_force(team: int):
