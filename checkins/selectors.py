@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from alignment import fragments
 from alignment.models import Membership, User
-from alignment.one_query import Read, read_shaped, read_together
+from alignment.one_query import Read, read_shaped, read_together, reading_ahead
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
@@ -130,23 +130,29 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     team's people; this week's and last week's check-ins of the writer, with who acknowledged
     them; their blockers and the writer's still open from earlier weeks; this week's key-result
     updates (skipped when there is no check-in yet); the writer's open commitments; the replies
-    to them (skipped when neither is submitted).
+    to them (skipped when neither is submitted). All but the updates and the replies are sent together.
     """
     team, user = access.team, access.user
-    # What the form draws of them, no more: the charter's other text stays where it is read.
-    non_negotiables = read_shaped(_non_negotiables, team=team.pk)
-    goals, key_results = _goals_and_key_results(team, owner=user)
-    people = read_shaped(_people_of, team=team.pk)
-    checkins = {c.week: c for c in read_shaped(_writer_checkins, team=team.pk, author=user.pk,
-                                               weeks=[week.monday, week.previous().monday])}
+    weeks = [week.monday, week.previous().monday]
+    # Six reads of the team and the writer alone, sent together: the page waits for the database once, not six
+    # times. What the form draws of them, no more: the charter's other text stays where it is read. With the
+    # writer's check-ins, their blockers and those still open from any earlier week they submitted.
+    with reading_ahead([Read(_non_negotiables, {"team": team.pk}), Read(_goal_rows, {"team": team.pk}),
+                        Read(_people_of, {"team": team.pk}),
+                        Read(_writer_checkins, {"team": team.pk, "author": user.pk, "weeks": weeks}),
+                        Read(_writer_blockers, {"team": team.pk, "author": user.pk, "weeks": weeks,
+                                                "before": week.monday}),
+                        Read(_open_commitments, {"team": team.pk, "owner": user.pk})]):
+        non_negotiables = read_shaped(_non_negotiables, team=team.pk)
+        goals, key_results = _goals_and_key_results(team, owner=user)
+        people = read_shaped(_people_of, team=team.pk)
+        checkins = {c.week: c for c in read_shaped(_writer_checkins, team=team.pk, author=user.pk, weeks=weeks)}
+        blockers = read_shaped(_writer_blockers, team=team.pk, author=user.pk, weeks=weeks, before=week.monday)
+        commitments = open_commitments_of(team, user)
     for loaded in checkins.values():
         loaded.team, loaded.author = team, user  # asked for its week, due time and author; already loaded
     link_checkins(access, list(checkins.values()))
     checkin, last_week = checkins.get(week.monday), checkins.get(week.previous().monday)
-    # The form and the last week's list show what they say and whether they are open, nobody's name; with them,
-    # the writer's blockers still open from any earlier week they submitted (one query either way).
-    blockers = read_shaped(_writer_blockers, team=team.pk, author=user.pk, checkins=[c.pk for c in checkins.values()],
-                           before=week.monday)
     mine = [b for b in blockers if checkin and b.check_in_id == checkin.pk]
     by_pk = {c.pk: c for c in checkins.values()}
     carried = [b for b in blockers if b.is_open and (checkin is None or b.check_in_id != checkin.pk)
@@ -163,7 +169,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
         open_blockers=[b for b in mine if b.is_open], resolved_blockers=[b for b in mine if not b.is_open],
         last_week_blockers=[b for b in blockers if last_week and b.check_in_id == last_week.pk],
         key_result_updates=updates,
-        commitments=open_commitments_of(team, user),
+        commitments=commitments,
         replies=threads,
         carried_blockers=sorted(carried, key=lambda b: (b.opened_at, b.pk)),
     )
@@ -186,12 +192,11 @@ def _writer_checkins(team: int, author: int, weeks: list[date]):
         "strained_non_negotiable", "acknowledged_by")
 
 
-def _writer_blockers(team: int, author: int, checkins: list[int], before: date):
-    """The blockers of `checkins`, and the author's still open from the check-ins they submitted in the team
-    for weeks before `before`: 1 query."""
-    earlier = Q(check_in__team=team, check_in__author=author, check_in__state=CheckIn.State.SUBMITTED,
-                check_in__week__lt=before, resolved_at__isnull=True)
-    return Blocker.objects.filter(Q(check_in__in=checkins) | earlier)
+def _writer_blockers(team: int, author: int, weeks: list[date], before: date):
+    """The blockers of the author's check-ins of `weeks` in the team, and the author's still open from the check-ins
+    they submitted there for weeks before `before`: 1 query."""
+    earlier = Q(check_in__state=CheckIn.State.SUBMITTED, check_in__week__lt=before, resolved_at__isnull=True)
+    return Blocker.objects.filter(Q(check_in__week__in=weeks) | earlier, check_in__team=team, check_in__author=author)
 
 
 def _updates_of(checkin: int):
