@@ -5,7 +5,9 @@ Each feature app registers here from its `AppConfig.ready()`:
 - its **tabs** in the team's sub-navigation, declared in its `urls.py` beside the URLs each tab
   covers (`Tab.path`) and registered with `register_tabs(urls.app_name, urls.tabs)`;
 - a **team panel** on the team page: a template and a function building its context
-  from the request and the reader's `TeamAccess` (`register_team_panel`);
+  from the request and the reader's `TeamAccess` (`register_team_panel`), and optionally the
+  reads (`one_query.Read`) that function will ask for, so that the page sends every panel's
+  query in one wait (`team_panel_reads`);
 - an **organisation panel** on each team's card of the organisation page: a template
   and a function that loads what it shows for *all* the page's teams at once, so the
   page costs the same number of queries with 3 teams or 1,000 (`register_organisation_panel`).
@@ -95,6 +97,7 @@ class Panel:
 class _TeamPanel:
     template: str
     context: Callable[[Any, TeamAccess], Any]
+    reads: Callable[[TeamAccess], list] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,9 +208,12 @@ def team_settings_sections() -> list[str]:
     return list(_team_settings_sections)
 
 
-def register_team_panel(template: str, context: Callable[[Any, TeamAccess], Any]) -> None:
-    """`context(request, access)` returns what `template` shows as `data`, or None to hide the panel."""
-    panel = _TeamPanel(template, context)
+def register_team_panel(template: str, context: Callable[[Any, TeamAccess], Any],
+                        reads: Callable[[TeamAccess], list] | None = None) -> None:
+    """`context(request, access)` returns what `template` shows as `data`, or None to hide the panel. `reads(access)`:
+    the `one_query.Read`s `context` will make through `read_shaped` for this reader (none it may not make), read
+    ahead with the other panels' (`team_panel_reads`)."""
+    panel = _TeamPanel(template, context, reads)
     if panel not in _team_panels:
         _team_panels.append(panel)
 
@@ -258,6 +264,11 @@ def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = 
         for link in _team_links
         if link.needs is None or access.can(link.needs)
     )
+
+
+def team_panel_reads(access: TeamAccess) -> list:
+    """The reads the team panels will make for this reader, to be read ahead together (`one_query.reading_ahead`)."""
+    return [read for panel in _team_panels if panel.reads is not None for read in panel.reads(access)]
 
 
 def team_panels(request, access: TeamAccess) -> list[Panel]:

@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 
 from alignment import my_week, panels, permissions
 from alignment.models import Invitation, Membership, Organisation, Team, User
-from alignment.one_query import Rows, Shaped, one_query, read_shaped
+from alignment.one_query import Read, Rows, Shaped, one_query, read_shaped
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 
@@ -78,6 +78,12 @@ def _people(team: int):
 def pending_invitations(team: Team) -> list[Invitation]:
     """The team's invitations still open, with who sent each (1 query)."""
     return _rows_of(team, _pending_invitations)
+
+
+def team_page_reads(team: Team, *, invitations: bool) -> list[Read]:
+    """What the team page reads of the team itself (its people; its open invitations for whoever manages it), to be
+    read ahead with its panels' (`panels.team_panel_reads`)."""
+    return [Read(_people, {"team": team.pk}), *([Read(_pending_invitations, {"team": team.pk})] if invitations else [])]
 
 
 def _rows_of(team: Team, build) -> list:

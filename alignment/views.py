@@ -62,6 +62,7 @@ from alignment.forms import (
 )
 from alignment.models import AuditKind, IdentityProvider, Membership, Organisation, User
 from alignment.next_page import next_page
+from alignment.one_query import reading_ahead
 from alignment.permissions import Capability, OrganisationCapability
 from alignment.row_urls import RowUrls
 
@@ -696,8 +697,12 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
                status: int = 200, **extra) -> HttpResponse:
     """The team page, or one of its sections when htmx asks for it."""
     team = access.team
-    members = selectors.team_people(team)
-    pending = selectors.pending_invitations(team) if access.may_manage_team else []
+    # The team's people and invitations and every panel's query, sent together: one wait for all of them.
+    with reading_ahead([*selectors.team_page_reads(team, invitations=access.may_manage_team),
+                        *panels.team_panel_reads(access)]):
+        members = selectors.team_people(team)
+        pending = selectors.pending_invitations(team) if access.may_manage_team else []
+        shown_panels = panels.team_panels(request, access)
     if access.may_manage_team:
         # Each person's roles as checkboxes (the template writes them: a form widget per person cost a
         # millisecond each), and their two forms' addresses reversed once for all.
@@ -721,7 +726,7 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
         # An empty invitation form reads alike for everyone; one sent back with errors is its sender's.
         "invitation_fields_version": None if invitation_form.is_bound else (translation.get_language(),),
         "role_choices": RolesForm.base_fields["roles"].choices,  # the checkboxes the template writes
-        "panels": panels.team_panels(request, access),
+        "panels": shown_panels,
         **extra,
     }
     template = "alignment/team_detail.html"

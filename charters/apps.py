@@ -31,7 +31,7 @@ class ChartersConfig(AppConfig):
         from charters import my_week
 
         register_week_source(my_week.source)
-        panels.register_team_panel("charters/_team_panel.html", selectors.team_panel)
+        panels.register_team_panel("charters/_team_panel.html", selectors.team_panel, selectors.team_panel_reads)
         panels.register_organisation_panel("charters/_organisation_panel.html", organisation_map.load_cards)
         panels.register_team_filter(organisation_map.NO_CHARTER, "No ratified charter yet",
                                     organisation_map.without_ratified_charter)

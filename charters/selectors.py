@@ -816,6 +816,11 @@ def _link_threads(page: CharterPage, version: tuple) -> None:
 
 # What charters shows on the core's pages (registered in `charters/apps.py`) ---------------------
 
+def team_panel_reads(access: TeamAccess) -> list[Read]:
+    """What `team_panel` reads, to be read ahead with the team page's other panels."""
+    return [Read(_versions_in_force, {"team": access.team.pk})]
+
+
 def team_panel(request, access: TeamAccess) -> dict:
     """The team page's charter card: the active version and any working copy (1 query)."""
     active, working = versions_in_force(access.team)

@@ -22,7 +22,7 @@ class ReviewsConfig(AppConfig):
         from alignment import panels
         from charters.signals import charter_ratified
         from reviews import selectors, services, urls
-        from reviews.retro.selectors import health_panel
+        from reviews.retro.selectors import health_panel, health_panel_reads
 
         # Sent by `charters.services.ratify` inside the ratifying transaction: the ratified version's
         # goals join the team's open review cycle (its first cycle opens then).
@@ -37,8 +37,8 @@ class ReviewsConfig(AppConfig):
         from charters.panels import register_charter_panel
 
         register_charter_panel("reviews/_charter_review.html", selectors.charter_review_panel)
-        panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel)
-        panels.register_team_panel("reviews/retro/_health_trend.html", health_panel)
+        panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel, selectors.team_panel_reads)
+        panels.register_team_panel("reviews/retro/_health_trend.html", health_panel, health_panel_reads)
 
         self._register_scheduled_kinds()
         self._register_calendar_source()

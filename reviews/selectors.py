@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alignment import fragments
-from alignment.one_query import read_first, read_shaped
+from alignment.one_query import Read, read_first, read_shaped
 from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
@@ -33,6 +33,11 @@ from reviews.permissions import (
 )
 from reviews.retro.selectors import HealthTrend, health_trend
 from reviews.triggers import Evidence, evidence_of
+
+
+def team_panel_reads(access) -> list[Read]:
+    """What `team_panel` reads, to be read ahead with the team page's other panels."""
+    return [Read(_open_cycle, {"team": access.team.pk})] if access.can(Capability.READ_SUMMARY) else []
 
 
 def team_panel(request, access) -> ReviewCycle | None:

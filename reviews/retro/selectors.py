@@ -844,6 +844,11 @@ def _ratings(team: int):
             .annotate(n=Count("pk")).order_by())
 
 
+def health_panel_reads(access: TeamAccess) -> list[Read]:
+    """What `health_panel` reads, to be read ahead with the team page's other panels."""
+    return [Read(_ratings, {"team": access.team.pk})] if access.in_team else []
+
+
 def health_panel(request, access: TeamAccess) -> HealthTrend | None:
     """The team page's health-trend panel, for the team's own people, once a cycle was reviewed (1 query)."""
     if not access.in_team:
