@@ -445,6 +445,10 @@ class Read:
     inputs: dict[str, Any]
     shape: dict | None = None
 
+    def rows(self) -> list:
+        """`read_shaped(build, shape=shape, **inputs)`: this read's rows (from a reading ahead, when one read them)."""
+        return read_shaped(self.build, shape=self.shape, **self.inputs)
+
 
 def read_together(reads: Sequence[Read]) -> list[list]:
     """`[read_shaped(...) for each of reads]`, the kept ones sent to PostgreSQL together.

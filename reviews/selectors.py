@@ -12,14 +12,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alignment import fragments
-from alignment.one_query import Read, read_first, read_shaped
+from alignment.one_query import Read, read_first, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
 from charters.selectors import Reading, WeekReading, readings_by_week
 from charts import svg as charts
 from checkins.models import Blocker, Commitment, Renegotiation
-from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain
+from checkins.selectors import StrainTrend, WeekParticipation, participation_and_strain, participation_reads
 from decisions.models import Decision
 from reviews.amendments import Removed, in_force
 from reviews.forms import DismissTriggerForm, ReviewDateForm
@@ -31,7 +31,7 @@ from reviews.permissions import (
     may_close_cycle,
     may_run_retrospectives,
 )
-from reviews.retro.selectors import HealthTrend, health_trend
+from reviews.retro.selectors import HealthTrend, health_trend, health_trend_reads
 from reviews.triggers import Evidence, evidence_of
 
 
@@ -233,23 +233,30 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     last_day = min(cycle.end_date - timedelta(days=1), today) if not is_closed else cycle.end_date - timedelta(days=1)
     weeks = weeks_between(team, cycle.start_date, max(last_day, cycle.start_date))
     starts, ends = (datetime.combine(day, time.min, team.zone) for day in (cycle.start_date, cycle.end_date))
-    decisions = read_shaped(_decisions, team=team.pk, starts=starts, ends=ends, end_moment=end_moment,
-                            cycle_starts=cycle.start_date)
-    participation, strains, questions = participation_and_strain(team, weeks)
+    may_close = may_close_cycle(access, cycle)
+    may_run_retro = may_run_retrospectives(access)
+    # Everything else depends on the cycle alone: sent together, one wait rather than six.
+    decisions = Read(_decisions, {"team": team.pk, "starts": starts, "ends": ends, "end_moment": end_moment,
+                                  "cycle_starts": cycle.start_date})
+    blockers = Read(_blockers, {"team": team.pk, "starts": starts, "ends": ends})
+    key_results = Read(_key_results, {"cycle": cycle.pk, "is_closed": is_closed, "end_moment": end_moment,
+                                      "counted_until": weeks[-1].ends_at if weeks else None})
+    with reading_ahead([decisions, blockers, key_results, _commitments_read(team, cycle, with_open=may_close),
+                        *participation_reads(team, weeks), *health_trend_reads(team)]):
+        decisions = decisions.rows()
+        participation, strains, questions = participation_and_strain(team, weeks)
+        blockers = next(iter(blockers.rows()), {"opened": 0, "resolved": 0})
+        commitments, open_commitments = _commitments(team, cycle, with_open=may_close)
+        shown = in_force(key_results.rows())
+        health = health_trend(team)
     horizon_day = cycle.end_date if is_closed else today
     ledger = [Investment(d, d.then_value, d.now_value,
                          horizon_passed=d.investment_until is not None and d.investment_until < horizon_day)
               for d in decisions if d.is_conscious_investment and d.key_result is not None]
-    blockers = next(iter(read_shaped(_blockers, team=team.pk, starts=starts, ends=ends)), {"opened": 0, "resolved": 0})
-    may_close = may_close_cycle(access, cycle)
-    may_run_retro = may_run_retrospectives(access)
-    commitments, open_commitments = _commitments(team, cycle, with_open=may_close)
     retrospective = None
     if cycle.retrospective_id is not None:
         retrospective = Retrospective(pk=cycle.retrospective_id, phase=cycle.retrospective_phase, team=team,
                                       cycle=cycle)
-    shown = in_force(read_shaped(_key_results, cycle=cycle.pk, is_closed=is_closed, end_moment=end_moment,
-                                 counted_until=weeks[-1].ends_at if weeks else None))
     for kr in shown.key_results:  # each lineage once, through the amendments ratified during the cycle
         kr.final = Reading(kr.final_value, kr.final_confidence or "on_track") if kr.final_value is not None else None
         if not weeks:
@@ -259,7 +266,7 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
         participation=participation, strains=strains, boundary_questions=questions, decisions=decisions,
         ledger=ledger, commitments=commitments, blockers_opened=blockers["opened"],
         blockers_resolved=blockers["resolved"], may_close=may_close, open_commitments=open_commitments,
-        retrospective=retrospective, health=health_trend(team), today=today, may_run_retro=may_run_retro,
+        retrospective=retrospective, health=health, today=today, may_run_retro=may_run_retro,
     )
 
 
@@ -339,13 +346,17 @@ def _commitments(team, cycle: ReviewCycle, *, with_open: bool) -> tuple[dict[str
     team's open ones a leader may carry into the next cycle: 1 query."""
     outcomes: dict[str, list[Commitment]] = {outcome: [] for outcome in COMMITMENT_OUTCOMES}
     carried = []
-    for commitment in read_shaped(_cycle_commitments, team=team.pk, cycle=cycle.pk, starts=cycle.start_date,
-                                  ends=cycle.end_date, with_open=with_open):
+    for commitment in _commitments_read(team, cycle, with_open=with_open).rows():
         if commitment.in_cycle:
             outcomes[_outcome(commitment)].append(commitment)
         if with_open and commitment.state in (Commitment.State.OPEN, Commitment.State.REQUESTED):
             carried.append(commitment)
     return outcomes, carried
+
+
+def _commitments_read(team, cycle: ReviewCycle, *, with_open: bool) -> Read:
+    return Read(_cycle_commitments, {"team": team.pk, "cycle": cycle.pk, "starts": cycle.start_date,
+                                     "ends": cycle.end_date, "with_open": with_open})
 
 
 def _cycle_commitments(team: int, cycle: int, starts: date, ends: date, with_open: bool):

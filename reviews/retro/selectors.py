@@ -315,10 +315,10 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     # rows of another (the ratings, on the prompts; the key results, on a charter in force) is asked after.
     reads = _phase_reads(retro, team, may)
     with reading_ahead(list(reads.values())):
-        prompts = _read(reads["prompts"])
+        prompts = reads["prompts"].rows()
         cards = _card_views(access, retro, prompts, may)
         themes_loaded, votes, notes, actions, previous_actions, owners, templates = (
-            _read(reads[name]) if name in reads else []
+            reads[name].rows() if name in reads else []
             for name in ("themes", "votes", "notes", "actions", "previous_actions", "owners", "templates"))
         context = cycle_context(access, retro.cycle, now=now) if retro.phase == phase.COLLECT else None
     nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
@@ -496,10 +496,10 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     """
     team = cycle.team
     reads = _context_reads(cycle)
-    charter = next(iter(_read(reads["charter"])), None)
+    charter = next(iter(reads["charter"].rows()), None)
     key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
-    investments = _read(reads["investments"])
-    pulse = _read(reads["pulse"])
+    investments = reads["investments"].rows()
+    pulse = reads["pulse"].rows()
     strains: Counter[str] = Counter()
     questions = []
     for strained, question in pulse:
@@ -522,10 +522,6 @@ def _context_reads(cycle: ReviewCycle) -> dict[str, Read]:
             "investments": Read(_investments_logged, {"team": team.pk, "starts": starts, "ends": ends}),
             "pulse": Read(_pulse, {"team": team.pk, "after": cycle.start_date - timedelta(days=7),
                                    "before": cycle.end_date})}
-
-
-def _read(read: Read) -> list:
-    return read_shaped(read.build, shape=read.shape, **read.inputs)
 
 
 def _phase_reads(retro: Retrospective, team, may: RetroPermissions) -> dict[str, Read]:
@@ -818,7 +814,7 @@ def health_trend(team) -> HealthTrend:
     A cycle counts once it is closed or its retrospective is: the ratings are final then. Each cycle's counts
     carry the team's privacy minimum, so that they are shown as it lets them be (`CycleHealth.shown`).
     """
-    rows = read_shaped(_ratings, team=team.pk)
+    rows = health_trend_reads(team)[0].rows()
     numbers = sorted({number for number, *_ in rows})
     counts: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
     first_seen: dict[str, tuple[int, int]] = {}
@@ -844,9 +840,14 @@ def _ratings(team: int):
             .annotate(n=Count("pk")).order_by())
 
 
+def health_trend_reads(team) -> list[Read]:
+    """What `health_trend` reads, for a page that reads it ahead with its other queries."""
+    return [Read(_ratings, {"team": team.pk})]
+
+
 def health_panel_reads(access: TeamAccess) -> list[Read]:
     """What `health_panel` reads, to be read ahead with the team page's other panels."""
-    return [Read(_ratings, {"team": access.team.pk})] if access.in_team else []
+    return health_trend_reads(access.team) if access.in_team else []
 
 
 def health_panel(request, access: TeamAccess) -> HealthTrend | None:
