@@ -274,6 +274,11 @@ class Reading:
 CONFIDENCE_ORDER = [choice.value for choice in KeyResultProgress.Confidence]
 
 
+def key_results_at_reads(team, moments: dict[str, datetime]) -> list[Read]:
+    """What `active_key_results_at` reads, for a page that reads it ahead with its other queries."""
+    return [Read(_key_results_at, {"team": team.pk, "moments": list(moments.values())}, {"names": tuple(moments)})]
+
+
 def active_key_results_at(team, moments: dict[str, datetime]) -> list[KeyResult]:
     """The key results of the team's charter in force, with their goal and where each stood at each moment: 1 query.
 
@@ -281,8 +286,7 @@ def active_key_results_at(team, moments: dict[str, datetime]) -> list[KeyResult]
     lineage recorded before that moment) or None. One index lookup per key result and moment,
     however long the history.
     """
-    key_results = read_shaped(_key_results_at, shape={"names": tuple(moments)}, team=team.pk,
-                              moments=list(moments.values()))
+    key_results = key_results_at_reads(team, moments)[0].rows()
     for kr in key_results:
         kr.readings = {}
         for name in moments:
