@@ -17,7 +17,7 @@ from django.db.models.lookups import BuiltinLookup, IContains
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
-from alignment import my_week, panels, permissions
+from alignment import fragments, my_week, panels, permissions
 from alignment.models import Invitation, Membership, Organisation, Team, User
 from alignment.one_query import Read, Rows, Shaped, one_query, read_shaped
 from alignment.pages import Paged, page_number
@@ -148,8 +148,9 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     _add_people(shown)
     # Each feature app shows what it knows of every team (a charter's purpose and goals...).
     panels.attach_organisation_panels(shown)
-    # What every card shares: its organisation's row, the language and the time zone, worked out once.
-    alike = (_row(organisation), translation.get_language(), timezone.get_current_timezone_name())
+    # What every card shares: its organisation's row (digested once: its purpose is long, and each card's key
+    # would write it out again), the language and the time zone, worked out once.
+    alike = (fragments.digest(_row(organisation)), translation.get_language(), timezone.get_current_timezone_name())
     for team in shown:
         team.card_version = _card_version(team, alike)
     mine = {m.team_id for m in memberships}
