@@ -11,9 +11,14 @@ class AlignmentConfig(AppConfig):
         from allauth.mfa import signals as mfa_signals
         from django.contrib.admin.models import LogEntry
         from django.contrib.auth import signals as auth_signals
+        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_save
 
-        from alignment import accounts, audit, panels, two_factor, urls
+        from alignment import accounts, audit, fragments, panels, two_factor, urls
+
+        # Parts of pages drawn while a request runs are kept in the shared cache together, when it ends.
+        request_started.connect(fragments.storing_at_the_end, dispatch_uid="fragments-storing-at-the-end")
+        request_finished.connect(fragments.stored_at_the_end, dispatch_uid="fragments-stored-at-the-end")
 
         panels.register_tabs("", urls.tabs)
         # Sign-ins and the site admin's changes are Django's to tell; the audit trail keeps them.

@@ -21,6 +21,12 @@ Only content that every reader of it may see goes in: the key names no reader, s
 reach the key reads the same bytes (`tests/alignment/test_fragments.py` and each page's test
 hold a private detail out of the shared parts).
 
+Parts drawn while a request runs are stored in the shared cache together when it ends (`stored_at_the_end`,
+on `request_finished`): the first reader after a change, whose page draws a dozen parts anew, pays one round
+trip to store them rather than one each. They are at hand in the process at once. Drawn outside a request (a
+task, a shell), a part is stored at once. A request that dies before it ends stores nothing: the next reader
+draws the parts again.
+
 The parts read lately are also kept in the process, in front of the shared cache (`NEAR_CHARACTERS`): a key
 names content that never changes under it, so a copy at hand is never stale, and a page whose parts are all
 at hand asks Redis nothing. Each process keeps the parts its own readers read; Redis shares every part drawn
@@ -30,9 +36,11 @@ with every process.
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from functools import cache as once
 from pathlib import Path
 from threading import Lock
@@ -80,6 +88,28 @@ class _Near:
 
 near = _Near(NEAR_CHARACTERS)
 
+logger = logging.getLogger(__name__)
+
+# The parts drawn while this request runs, to be stored when it ends (None outside a request: stored at once).
+_unstored: ContextVar[dict[str, str] | None] = ContextVar("fragments_unstored", default=None)
+
+
+def storing_at_the_end(**kwargs) -> None:
+    """`request_started`: parts drawn from here on wait for the request's end to be stored, together."""
+    _unstored.set({})
+
+
+def stored_at_the_end(**kwargs) -> None:
+    """`request_finished`: store the parts the request drew, in one round trip. The response is sent: a cache
+    that does not answer loses them (the next reader draws them again), never the reader's page."""
+    parts = _unstored.get()
+    _unstored.set(None)
+    if parts:
+        try:
+            cache.set_many(parts, TIMEOUT)
+        except Exception:
+            logger.warning("Could not keep %d drawn parts in the shared cache", len(parts), exc_info=True)
+
 
 @once
 def release() -> str:
@@ -123,8 +153,12 @@ def shared_at(cache_key: str, render: Callable[[], str]) -> SafeString:
 def drawn_and_kept(cache_key: str, render: Callable[[], str]) -> SafeString:
     """The part drawn by `render()` and kept under its key: for a part just looked for and not found."""
     html = str(render())
-    cache.set(cache_key, html, TIMEOUT)
     near.put_many({cache_key: html})
+    unstored = _unstored.get()
+    if unstored is None:
+        cache.set(cache_key, html, TIMEOUT)
+    else:
+        unstored[cache_key] = html
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
 
 

@@ -230,3 +230,70 @@ def test_a_value_is_made_once_and_read_kept_after():
     assert fragments.kept("kept:three", make, timeout=60) == ["drawn"]
     assert fragments.kept("kept:three", make, timeout=60) == ["drawn"]
     assert made == [1]
+
+
+class _CountingWrites:
+    """The cache, with its writes counted (`set`, `set_many`): each a round trip to a shared cache."""
+
+    def __init__(self, cache):
+        self.cache, self.made = cache, []
+
+    def set(self, *args, **kwargs):
+        self.made.append("set")
+        return self.cache.set(*args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        self.made.append("set_many")
+        return self.cache.set_many(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+
+@pytest.fixture
+def writes(monkeypatch):
+    counting = _CountingWrites(fragments.cache)
+    monkeypatch.setattr(fragments, "cache", counting)
+    yield counting.made
+    fragments._unstored.set(None)  # no request left running for the tests after
+
+
+def test_parts_drawn_while_a_request_runs_are_stored_together_when_it_ends(writes, db):
+    from django.core.signals import request_finished, request_started
+
+    for signal, receiver, uid in ((request_started, fragments.storing_at_the_end, "fragments-storing-at-the-end"),
+                                  (request_finished, fragments.stored_at_the_end, "fragments-stored-at-the-end")):
+        assert signal.disconnect(dispatch_uid=uid)  # connected (alignment/apps.py), as every request sends them
+        signal.connect(receiver, dispatch_uid=uid)
+    template = engines["django"].from_string(MANY)
+    context = {"a": "A", "b": "B", "show": True, "items": ["x", "y"]}
+
+    fragments.storing_at_the_end()  # a request starts
+    assert template.render(context) == "[A][B][x][y]"
+    assert writes == []  # drawn, at hand in the process, not yet stored
+    assert template.render(context) == "[A][B][x][y]"  # read at hand, not drawn again
+    fragments.stored_at_the_end()  # it ends: the four parts in one write
+    assert writes == ["set_many"]
+
+    fragments.near.clear()  # another process reads them from the shared cache
+    drawn = []
+    assert fragments.shared("part", ("unrelated",), lambda: drawn.append(1) or "<p>now</p>") == "<p>now</p>"
+    assert writes == ["set_many", "set"]  # outside a request, a part is stored at once
+    assert template.render(context) == "[A][B][x][y]" and writes == ["set_many", "set"]  # read, none drawn
+
+
+def test_a_cache_that_fails_at_the_end_of_a_request_loses_the_parts_not_the_page(writes, monkeypatch, db):
+    class Down:
+        def set_many(self, *args, **kwargs):
+            raise ConnectionError("the cache is down")
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+    fragments.storing_at_the_end()
+    fragments.shared("part", ("lost",), lambda: "<p>drawn</p>")
+    monkeypatch.setattr(fragments, "cache", Down())
+    fragments.stored_at_the_end()  # logged, not raised: the response is already on its way
+    monkeypatch.undo()
+    fragments.near.clear()
+    assert cache.get(fragments.key("part", ("lost",))) is None
