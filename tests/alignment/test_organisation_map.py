@@ -157,6 +157,27 @@ def test_a_filter_no_app_offers_is_an_error_and_shows_every_team(login, member, 
     assert [t.name for t in response.context["teams"]] == ["Growth", "Platform"]  # the name still applies
 
 
+def test_the_search_fields_are_drawn_once_for_what_is_asked_and_escaped(login, member, team, other_team, monkeypatch):
+    """Drawn from what the address asks alone and kept in the process under it: asked again, not drawn; asked
+    otherwise, drawn for that; what was typed is written back escaped."""
+    from alignment import views
+    from alignment.drawn_once import forget_all
+
+    drawn, render = [], views.render_to_string
+    monkeypatch.setattr(views, "render_to_string", lambda name, *args, **kwargs: (
+        drawn.append(name) if name == views.SEARCH_FIELDS else None) or render(name, *args, **kwargs))
+    forget_all()
+    client = login(member)
+    client.get(URL, {"q": "plat"})
+    client.get(URL, {"q": "plat"})
+    assert drawn == [views.SEARCH_FIELDS]
+
+    response = client.get(URL, {"q": '"><script>x</script>'})
+    assert len(drawn) == 2
+    assertContains(response, 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"')
+    assertNotContains(response, "<script>x</script>")
+
+
 def test_a_feature_app_filters_the_teams_through_the_registry(login, member, organisation, team, other_team,
                                                               monkeypatch):
     given = []
