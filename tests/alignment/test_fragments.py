@@ -137,26 +137,22 @@ MANY = """{% load fragments %}{% shared "one" a %}[{{ a }}]{% endshared %}{% if 
 
 
 class _CountingCache:
-    """The cache, with the reads that would each be a round trip to a shared cache counted (`get`, `get_many`)."""
+    """The cache, with the calls that would each be a round trip to a shared cache counted: those named in
+    `counted` (the reads, `get` and `get_many`; or the writes, `set` and `set_many`)."""
 
-    def __init__(self, cache):
-        self.cache, self.made = cache, []
-
-    def get(self, *args, **kwargs):
-        self.made.append("get")
-        return self.cache.get(*args, **kwargs)
-
-    def get_many(self, *args, **kwargs):
-        self.made.append("get_many")
-        return self.cache.get_many(*args, **kwargs)
+    def __init__(self, cache, counted: tuple[str, ...]):
+        self.cache, self.counted, self.made = cache, counted, []
 
     def __getattr__(self, name):
-        return getattr(self.cache, name)
+        found = getattr(self.cache, name)
+        if name not in self.counted:
+            return found
+        return lambda *args, **kwargs: self.made.append(name) or found(*args, **kwargs)
 
 
 @pytest.fixture
 def round_trips(monkeypatch):
-    counting = _CountingCache(fragments.cache)
+    counting = _CountingCache(fragments.cache, ("get", "get_many"))
     monkeypatch.setattr(fragments, "cache", counting)
     return counting.made
 
@@ -232,27 +228,9 @@ def test_a_value_is_made_once_and_read_kept_after():
     assert made == [1]
 
 
-class _CountingWrites:
-    """The cache, with its writes counted (`set`, `set_many`): each a round trip to a shared cache."""
-
-    def __init__(self, cache):
-        self.cache, self.made = cache, []
-
-    def set(self, *args, **kwargs):
-        self.made.append("set")
-        return self.cache.set(*args, **kwargs)
-
-    def set_many(self, *args, **kwargs):
-        self.made.append("set_many")
-        return self.cache.set_many(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.cache, name)
-
-
 @pytest.fixture
 def writes(monkeypatch):
-    counting = _CountingWrites(fragments.cache)
+    counting = _CountingCache(fragments.cache, ("set", "set_many"))
     monkeypatch.setattr(fragments, "cache", counting)
     yield counting.made
     fragments._unstored.set(None)  # no request left running for the tests after
