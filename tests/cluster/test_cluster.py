@@ -69,6 +69,7 @@ class Timeline:
     replay_paused_at: float | None = None
     replay_resumed_at: float | None = None
     beat_killed_at: float | None = None
+    leases_read_at: float = 0.0  # when the beats' logs were read for their lease intervals
     max_lag: float = 0.0
 
     def note(self, what: str) -> None:
@@ -248,7 +249,9 @@ def _drain(cluster: Cluster) -> dict:
 
 
 def _scheduler_intervals(cluster: Cluster, timeline: Timeline) -> list[tuple[float, float, str]]:
-    """When each beat held the lease, by its own log: from `taken` to `lost`, to its SIGKILL, or to now."""
+    """When each beat held the lease, by its own log: from `taken` to `lost`, to its SIGKILL, or to now (the moment
+    the logs were read: a beat still running goes on logging, and what it logs after is judged by nothing here)."""
+    now = timeline.leases_read_at = time.time()
     intervals = []
     for beat in cluster.beats:
         events = sorted(lease_events(beat) + [(at, "killed") for at in beat.killed_at])
@@ -260,7 +263,7 @@ def _scheduler_intervals(cluster: Cluster, timeline: Timeline) -> list[tuple[flo
                 intervals.append((holding, at, beat.name))
                 holding = None
         if holding is not None:
-            intervals.append((holding, time.time(), beat.name))
+            intervals.append((holding, now, beat.name))
     return sorted(intervals)
 
 
@@ -307,7 +310,7 @@ def _figures(cluster: Cluster, record: load.Record, timeline: Timeline, audit: d
             "gaps": gaps,
             "long_gaps": [gap for gap in gaps if gap >= SCHEDULER_GAP_SECONDS],
             "sent": {beat.name: len(sends(beat)) for beat in cluster.beats},
-            "sent_without_lease": _sent_without_lease(cluster, intervals),
+            "sent_without_lease": _sent_without_lease(cluster, intervals, timeline.leases_read_at),
             "took_over_after_kill": timeline.beat_killed_at is not None
             and any(start >= timeline.beat_killed_at for start, _, _ in intervals),
         },
@@ -325,12 +328,16 @@ def _figures(cluster: Cluster, record: load.Record, timeline: Timeline, audit: d
     }
 
 
-def _sent_without_lease(cluster: Cluster, intervals: list[tuple[float, float, str]]) -> dict[str, int]:
-    """Tasks a beat sent while it did not hold the lease: two schedulers at once, whatever their logs claim."""
+def _sent_without_lease(cluster: Cluster, intervals: list[tuple[float, float, str]], read_until: float) -> dict[str, int]:
+    """Tasks a beat sent while it did not hold the lease: two schedulers at once, whatever their logs claim.
+
+    Judged up to `read_until`, when the lease intervals were read: a beat still running logs sends after that under
+    a lease the intervals have not seen yet. (They once counted three sends of a beat that held the lease
+    throughout as sent without it.)"""
     found = {}
     for beat in cluster.beats:
         held = [(start, end) for start, end, name in intervals if name == beat.name]
-        outside = [at for at in sends(beat) if not any(start <= at <= end for start, end in held)]
+        outside = [at for at in sends(beat) if at <= read_until and not any(start <= at <= end for start, end in held)]
         if outside:
             found[beat.name] = len(outside)
     return found
