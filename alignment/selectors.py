@@ -83,12 +83,16 @@ def pending_invitations(team: Team) -> list[Invitation]:
 def team_page_reads(team: Team, *, invitations: bool) -> list[Read]:
     """What the team page reads of the team itself (its people; its open invitations for whoever manages it), to be
     read ahead with its panels' (`panels.team_panel_reads`)."""
-    return [Read(_people, {"team": team.pk}), *([Read(_pending_invitations, {"team": team.pk})] if invitations else [])]
+    return [_team_read(_people, team), *([_team_read(_pending_invitations, team)] if invitations else [])]
+
+
+def _team_read(build, team: Team) -> Read:
+    return Read(build, {"team": team.pk})
 
 
 def _rows_of(team: Team, build) -> list:
     """`build`'s rows of `team` (kept, `read_shaped`), each given the team already loaded."""
-    rows = read_shaped(build, team=team.pk)
+    rows = _team_read(build, team).rows()
     for row in rows:
         row.team = team
     return rows

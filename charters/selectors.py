@@ -351,10 +351,14 @@ def readings_by_week(key_results: list[KeyResult], weeks: list[TeamWeek]) -> dic
 
 def versions_in_force(team) -> tuple[Charter | None, Charter | None]:
     """The active (ratified) version and the working copy (draft or proposed), either may be None: 1 query."""
-    charters = read_shaped(_versions_in_force, team=team.pk)
+    charters = _versions_in_force_read(team).rows()
     active = next((c for c in charters if c.is_active), None)
     working = next((c for c in charters if c.is_editable), None)
     return active, working
+
+
+def _versions_in_force_read(team) -> Read:
+    return Read(_versions_in_force, {"team": team.pk})
 
 
 def _versions_in_force(team: int):
@@ -822,7 +826,7 @@ def _link_threads(page: CharterPage, version: tuple) -> None:
 
 def team_panel_reads(access: TeamAccess) -> list[Read]:
     """What `team_panel` reads, to be read ahead with the team page's other panels."""
-    return [Read(_versions_in_force, {"team": access.team.pk})]
+    return [_versions_in_force_read(access.team)]
 
 
 def team_panel(request, access: TeamAccess) -> dict:

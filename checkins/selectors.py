@@ -144,17 +144,14 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     # Six reads of the team and the writer alone, sent together: the page waits for the database once, not six
     # times. What the form draws of them, no more: the charter's other text stays where it is read. With the
     # writer's check-ins, their blockers and those still open from any earlier week they submitted.
-    with reading_ahead([Read(_non_negotiables, {"team": team.pk}), Read(_goal_rows, {"team": team.pk}),
-                        Read(_people_of, {"team": team.pk}),
-                        Read(_writer_checkins, {"team": team.pk, "author": user.pk, "weeks": weeks}),
-                        Read(_writer_blockers, {"team": team.pk, "author": user.pk, "weeks": weeks,
-                                                "before": week.monday}),
-                        Read(_open_commitments, {"team": team.pk, "owner": user.pk})]):
-        non_negotiables = read_shaped(_non_negotiables, team=team.pk)
+    non_negotiables, people = Read(_non_negotiables, {"team": team.pk}), Read(_people_of, {"team": team.pk})
+    checkins = Read(_writer_checkins, {"team": team.pk, "author": user.pk, "weeks": weeks})
+    blockers = Read(_writer_blockers, {"team": team.pk, "author": user.pk, "weeks": weeks, "before": week.monday})
+    with reading_ahead([non_negotiables, people, checkins, blockers, _goal_rows_read(team),
+                        _open_commitments_read(team, user)]):
+        non_negotiables, people, blockers = non_negotiables.rows(), people.rows(), blockers.rows()
+        checkins = {c.week: c for c in checkins.rows()}
         goals, key_results = _goals_and_key_results(team, owner=user)
-        people = read_shaped(_people_of, team=team.pk)
-        checkins = {c.week: c for c in read_shaped(_writer_checkins, team=team.pk, author=user.pk, weeks=weeks)}
-        blockers = read_shaped(_writer_blockers, team=team.pk, author=user.pk, weeks=weeks, before=week.monday)
         commitments = open_commitments_of(team, user)
     for loaded in checkins.values():
         loaded.team, loaded.author = team, user  # asked for its week, due time and author; already loaded
@@ -211,6 +208,10 @@ def _updates_of(checkin: int):
     return KeyResultUpdate.objects.filter(check_in_id=checkin)
 
 
+def _goal_rows_read(team) -> Read:
+    return Read(_goal_rows, {"team": team.pk})
+
+
 def _goals_and_key_results(team, *, owner) -> tuple[list[Goal], list[KeyResult]]:
     """The goals of the team's charter in force (objective and owner), and the key results of those `owner`
     owns (what the form shows of them), in their order: 1 query, each goal joined to its key results
@@ -222,7 +223,7 @@ def _goals_and_key_results(team, *, owner) -> tuple[list[Goal], list[KeyResult]]
     """
     goals: dict[int, Goal] = {}
     key_results = []
-    for row in read_shaped(_goal_rows, team=team.pk):
+    for row in _goal_rows_read(team).rows():
         goal = goals.get(row["pk"])
         if goal is None:
             goal = goals[row["pk"]] = Goal(pk=row["pk"], objective=row["objective"], owner_id=row["owner_id"])
@@ -527,9 +528,13 @@ def asking_an_overloaded_person(team, owner, asker) -> bool:
 
 def open_commitments_of(team, person) -> list[Commitment]:
     """A person's open commitments in the team, soonest due first (one query)."""
-    commitments = read_shaped(_open_commitments, team=team.pk, owner=person.pk)
+    commitments = _open_commitments_read(team, person).rows()
     link_commitments(team, commitments)
     return commitments
+
+
+def _open_commitments_read(team, person) -> Read:
+    return Read(_open_commitments, {"team": team.pk, "owner": person.pk})
 
 
 def _open_commitments(team: int, owner: int):

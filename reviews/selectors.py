@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alignment import fragments
-from alignment.one_query import Read, read_first, read_shaped, reading_ahead
+from alignment.one_query import Read, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess
 from alignment.weeks import TeamWeek, weeks_between
 from charters.models import Goal, KeyResult, KeyResultProgress
@@ -37,14 +37,18 @@ from reviews.triggers import Evidence, evidence_of
 
 def team_panel_reads(access) -> list[Read]:
     """What `team_panel` reads, to be read ahead with the team page's other panels."""
-    return [Read(_open_cycle, {"team": access.team.pk})] if access.can(Capability.READ_SUMMARY) else []
+    return [_open_cycle_read(access.team)] if access.can(Capability.READ_SUMMARY) else []
 
 
 def team_panel(request, access) -> ReviewCycle | None:
     """The team page's cycle panel: the open cycle, if any (1 query); an organisation admin reads it too."""
     if not access.can(Capability.READ_SUMMARY):
         return None
-    return read_first(_open_cycle, team=access.team.pk)
+    return next(iter(_open_cycle_read(access.team).rows()), None)
+
+
+def _open_cycle_read(team) -> Read:
+    return Read(_open_cycle, {"team": team.pk})
 
 
 def _open_cycle(team: int):

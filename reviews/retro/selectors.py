@@ -448,6 +448,11 @@ def _cards(retrospective: int, named: bool):
     return rows.values_list(*fields, "author__display_name", "author__email") if named else rows.values_list(*fields)
 
 
+def _cards_read(retro: Retrospective) -> Read:
+    """The session's cards, the author's name only when the session is not anonymous."""
+    return Read(_cards, {"retrospective": retro.pk, "named": not retro.is_anonymous})
+
+
 def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPrompt],
                 may: RetroPermissions) -> list[CardView]:
     """Every card of the session as this reader may see it (1 query), in the cards' random order.
@@ -456,7 +461,7 @@ def _card_views(access: TeamAccess, retro: Retrospective, prompts: list[RetroPro
     nothing but "is it yours?" is ever derived from the author.
     """
     # Plain rows, not models: a board holds a couple of hundred cards. The name only where it may show.
-    rows = read_shaped(_cards, retrospective=retro.pk, named=not retro.is_anonymous)
+    rows = _cards_read(retro).rows()
     team, user_id = access.team, access.user.pk
     edit_prefix = _card_url_prefix(team, retro.pk)
     prompt_texts = {prompt.pk: prompt.text for prompt in prompts}
@@ -529,7 +534,7 @@ def _phase_reads(retro: Retrospective, team, may: RetroPermissions) -> dict[str,
     phase = Retrospective.Phase
     session = {"retrospective": retro.pk}
     reads = {"prompts": Read(_prompts, session),
-             "cards": Read(_cards, {**session, "named": not retro.is_anonymous})}
+             "cards": _cards_read(retro)}
     if retro.is_past(phase.COLLECT):
         reads["themes"] = Read(_themes, session)
     if retro.is_past(phase.GROUP):
