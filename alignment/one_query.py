@@ -458,9 +458,11 @@ def read_together(reads: Sequence[Read]) -> list[list]:
     where the database runs elsewhere) but saves little of the machine's work. So the reads must not depend
     on one another's rows. Each is still a query of its own (query logs and query-count tests see each). A
     shape learnt at this reading, and every read on SQLite or behind a pooler in transaction mode, is read as
-    `read_shaped` reads it.
+    `read_shaped` reads it. A read a `reading_ahead` around the call read already is given from what it read.
     """
-    found: list[list | _Pending] = [_ready(read) for read in reads]
+    ahead = _ahead.get() or {}
+    found: list[list | _Pending] = [ahead.pop(_read_key(read), None) if ahead else None for read in reads]
+    found = [_ready(read) if rows is None else rows for read, rows in zip(reads, found, strict=True)]
     pending = [item for item in found if isinstance(item, _Pending)]
     by_connection: dict[str, list[_Pending]] = {}
     for item in pending:

@@ -24,8 +24,9 @@ Each feature app registers here from its `AppConfig.ready()`:
   (`register_organisation_summary`);
 - an **organisation section** shown to everyone who reads the organisation page, above its
   teams: a template and a function that loads what it shows for the whole organisation in a
-  fixed number of queries, however many teams there are (`register_organisation_section`;
-  the page draws them through `{% organisation_sections %}`).
+  fixed number of queries, however many teams there are (`register_organisation_section`).
+  Panels and sections may name the reads they will make (`one_query.Read`), so that the page
+  sends them with its own in one wait (`organisation_page_reads`).
 
 Panels, filters and summaries are shown in the order the apps are installed.
 """
@@ -104,6 +105,7 @@ class _TeamPanel:
 class _OrganisationPanel:
     template: str
     load: Callable[[list], dict[int, Any]]
+    reads: Callable[[list[int]], list] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ _organisation_summaries: list[_OrganisationSummary] = []
 class _OrganisationSection:
     template: str
     load: Callable[[Any, Any], Any]
+    reads: Callable[[Any], list] | None = None
 
 
 _organisation_sections: list[_OrganisationSection] = []
@@ -218,9 +221,12 @@ def register_team_panel(template: str, context: Callable[[Any, TeamAccess], Any]
         _team_panels.append(panel)
 
 
-def register_organisation_panel(template: str, load: Callable[[list], dict[int, Any]]) -> None:
-    """`load(teams)` returns {team id: data} for every team that shows the panel, in a fixed number of queries."""
-    panel = _OrganisationPanel(template, load)
+def register_organisation_panel(template: str, load: Callable[[list], dict[int, Any]],
+                                reads: Callable[[list[int]], list] | None = None) -> None:
+    """`load(teams)` returns {team id: data} for every team that shows the panel, in a fixed number of queries.
+    `reads(team_ids)`: the `one_query.Read`s `load` will make for those teams, read ahead with the rest of the
+    page's (`organisation_page_reads`)."""
+    panel = _OrganisationPanel(template, load, reads)
     if panel not in _organisation_panels:
         _organisation_panels.append(panel)
 
@@ -240,9 +246,12 @@ def register_organisation_summary(template: str, load: Callable[[Any, datetime],
         _organisation_summaries.append(summary)
 
 
-def register_organisation_section(template: str, load: Callable[[Any, Any], Any]) -> None:
-    """`load(organisation, user)` returns what `template` shows as `data` (a fixed number of queries), or None."""
-    section = _OrganisationSection(template, load)
+def register_organisation_section(template: str, load: Callable[[Any, Any], Any],
+                                  reads: Callable[[Any], list] | None = None) -> None:
+    """`load(organisation, user)` returns what `template` shows as `data` (a fixed number of queries), or None.
+    `reads(organisation)`: the `one_query.Read`s `load` will make first, whoever reads (none it may not make), read
+    ahead with the rest of the page's (`organisation_page_reads`)."""
+    section = _OrganisationSection(template, load, reads)
     if section not in _organisation_sections:
         _organisation_sections.append(section)
 
@@ -255,6 +264,14 @@ def organisation_sections(organisation, user) -> list[Panel]:
         if data is not None:
             found.append(Panel(section.template, data))
     return found
+
+
+def organisation_page_reads(organisation, team_ids: list[int]) -> list:
+    """The reads the organisation page's panels (for these teams) and sections will make, to be read ahead
+    together (`one_query.reading_ahead`)."""
+    return [*(read for panel in _organisation_panels if panel.reads is not None for read in panel.reads(team_ids)),
+            *(read for section in _organisation_sections if section.reads is not None
+              for read in section.reads(organisation))]
 
 
 def team_links(access: TeamAccess, *, current_app: str = "", current_url: str = "") -> tuple[tuple[TeamLink, bool], ...]:

@@ -11,7 +11,7 @@ from itertools import groupby
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, Window
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.db.models.lookups import BuiltinLookup, IContains
 from django.utils import timezone, translation
@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 
 from alignment import fragments, my_week, panels, permissions
 from alignment.models import Invitation, Membership, Organisation, Team, User
-from alignment.one_query import Read, Rows, Shaped, one_query, read_shaped
+from alignment.one_query import Read, read_shaped, reading_ahead
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 
@@ -133,6 +133,7 @@ class OrganisationPage:
     searching: bool
     is_admin: bool
     summaries: list[panels.Panel] = field(default_factory=list)
+    sections: list[panels.Panel] = field(default_factory=list)  # what feature apps show everyone, above the teams
 
 
 def organisation_page(user, organisation: Organisation, *, name: str, option: str, page_number: str | None,
@@ -149,9 +150,13 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     shown = page.object_list
     for team in shown:
         team.organisation = organisation  # already loaded
-    _add_people(shown)
-    # Each feature app shows what it knows of every team (a charter's purpose and goals...).
-    panels.attach_organisation_panels(shown)
+    # What the page reads of its teams, and what its sections read first, sent in one wait.
+    ids = [team.pk for team in shown]
+    with reading_ahead([_people_read(ids), *panels.organisation_page_reads(organisation, ids)]):
+        _add_people(shown)
+        # Each feature app shows what it knows of every team (a charter's purpose and goals...).
+        panels.attach_organisation_panels(shown)
+        sections = panels.organisation_sections(organisation, user)
     # What every card shares: its organisation's row (digested once: its purpose is long, and each card's key
     # would write it out again), the language and the time zone, worked out once.
     alike = (fragments.digest(_row(organisation)), translation.get_language(), timezone.get_current_timezone_name())
@@ -166,6 +171,7 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
     return OrganisationPage(
         page=page, teams=shown, cards=cards, page_links=_page_links(page, search), searching=bool(search),
         is_admin=is_admin, summaries=panels.organisation_summaries(organisation, now) if is_admin else [],
+        sections=sections,
     )
 
 
@@ -257,30 +263,35 @@ def _page_of(teams: _TeamsAsked, number: str | None) -> Page:
 
 
 def _add_people(teams: list[Team]) -> None:
-    """Each team's head count, first leaders and how many more lead it (1 query for the page: the teams' head
-    counts and their leaders, read together)."""
-    ids = [team.pk for team in teams]
-    counted, leading = one_query([Shaped(_head_counts, {"teams": ids}), Shaped(_leaders, {"teams": ids})])
-    heads = {team.pk: team.heads for team in counted}
+    """Each team's head count, first leaders and how many more lead it (1 query for the page)."""
+    heads: dict[int, int] = {}
     leaders: dict[int, list[str]] = {}
-    for membership in leading:
-        leaders.setdefault(membership.team_id, []).append(User.name_of(membership.display_name, membership.email))
+    for team_id, count, display_name, email in _people_read([team.pk for team in teams]).rows():
+        heads[team_id] = count
+        if email is not None:
+            leaders.setdefault(team_id, []).append(User.name_of(display_name, email))
     for team in teams:
         team.member_count = heads.get(team.pk, 0)
         names = leaders.get(team.pk, [])
         team.leaders, team.more_leaders = names[:LEADERS_SHOWN], max(0, len(names) - LEADERS_SHOWN)
 
 
-def _head_counts(teams: list[int]) -> Rows:
-    """The teams' head counts, each counted off the memberships' team index."""
+def _people_read(teams: list[int]) -> Read:
+    return Read(_heads_and_leaders, {"teams": teams})
+
+
+def _heads_and_leaders(teams: list[int]) -> QuerySet:
+    """query: the teams' head counts (counted off the memberships' team index) with their leaders' names, longest
+    in the team first: a row per leader, or one without a name for a team nobody leads. The leaders' join names
+    the teams again, so that PostgreSQL reads only their leaders off `membership_team_leaders`, not every team's
+    up to the last of the page."""
     count = Membership.objects.filter(team=OuterRef("pk")).order_by().values("team").annotate(n=Count("pk")).values("n")
-    return Rows(Team.objects.filter(pk__in=teams), (), {"heads": Coalesce(Subquery(count), 0)})
-
-
-def _leaders(teams: list[int]) -> Rows:
-    """The teams' leaders' names, longest in the team first."""
-    return Rows(Membership.objects.leaders().filter(team__in=teams), ("team", "joined_at"),
-                {"display_name": F("user__display_name"), "email": F("user__email")}, order=("joined_at", "pk"))
+    return (Team.objects.filter(pk__in=teams)
+            .annotate(heads=Coalesce(Subquery(count), 0),
+                      leading=FilteredRelation("memberships", condition=Q(memberships__is_leader=True,
+                                                                         memberships__team__in=teams)))
+            .order_by("pk", "leading__joined_at", "leading__pk")
+            .values_list("pk", "heads", "leading__user__display_name", "leading__user__email"))
 
 
 def _card_version(team: Team, alike: tuple) -> tuple | None:

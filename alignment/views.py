@@ -312,6 +312,7 @@ def organisation_detail(request: HttpRequest, org_slug: str) -> HttpResponse:
         "is_admin": found.is_admin,
         "admin_links": panels.organisation_admin_links() if found.is_admin else [],
         "summaries": found.summaries,
+        "sections": found.sections,
         "nav_memberships": permissions.for_switcher(mine),
     })
 

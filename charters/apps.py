@@ -32,7 +32,8 @@ class ChartersConfig(AppConfig):
 
         register_week_source(my_week.source)
         panels.register_team_panel("charters/_team_panel.html", selectors.team_panel, selectors.team_panel_reads)
-        panels.register_organisation_panel("charters/_organisation_panel.html", organisation_map.load_cards)
+        panels.register_organisation_panel("charters/_organisation_panel.html", organisation_map.load_cards,
+                                          organisation_map.card_reads)
         panels.register_team_filter(organisation_map.NO_CHARTER, "No ratified charter yet",
                                     organisation_map.without_ratified_charter)
         panels.register_team_filter(organisation_map.FALLING, "Confidence falling", organisation_map.confidence_falling)
@@ -40,7 +41,8 @@ class ChartersConfig(AppConfig):
                                     organisation_map.charter_older_than, values=organisation_map.OLDER_THAN_CHOICES)
         panels.register_organisation_summary("charters/_organisation_panel.html#summary",
                                              organisation_map.organisation_summary)
-        panels.register_organisation_section("charters/_organisation_goals.html", organisation_map.map_goal_tree)
+        panels.register_organisation_section("charters/_organisation_goals.html", organisation_map.map_goal_tree,
+                                            organisation_map.map_goal_tree_reads)
         from charters import cross_team
 
         panels.register_organisation_section("charters/_organisation_signals.html", organisation_map.map_signals)

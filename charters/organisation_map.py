@@ -267,9 +267,9 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
     urls = RowUrls("charters:detail", teams[0].organisation.slug)
     cards: dict[int, CharterCard | None] = dict.fromkeys(by_pk)
     by_charter: dict[int, CharterCard] = {}
-    # The charters and their key results' readings, sent together: one wait for both.
-    in_force, readings = read_together([Read(_charters_in_force, {"teams": list(by_pk)}),
-                                        Read(_charter_readings, {"teams": list(by_pk)})])
+    # The charters and their key results' readings, sent together: one wait for both (none when the page read
+    # them ahead with its own: `card_reads`).
+    in_force, readings = read_together(card_reads(list(by_pk)))
     for charter in in_force:
         team = by_pk[charter.team_id]
         card = CharterCard(
@@ -282,6 +282,11 @@ def load_cards(teams: list) -> dict[int, CharterCard | None]:
     for charter_id, confidence, fell in readings:
         by_charter[charter_id].confidence.add(confidence, bool(fell))
     return cards
+
+
+def card_reads(teams: list[int]) -> list[Read]:
+    """The two reads `load_cards` makes for these teams (their ids), for the page to read ahead."""
+    return [Read(_charters_in_force, {"teams": teams}), Read(_charter_readings, {"teams": teams})]
 
 
 def _charters_in_force(teams: list[int]):
@@ -439,8 +444,7 @@ def goal_tree(organisation, *, page: str | int | None = None, closed: bool = Fal
     With no goal on the page, 1 query and nothing more.
     """
     number = page_number(page)
-    rows = read_shaped(_goals_page, shape={"closed": closed, "start": (number - 1) * per_page, "per_page": per_page},
-                       org=organisation.pk)
+    rows = _goals_page_read(organisation, closed=closed, start=(number - 1) * per_page, per_page=per_page).rows()
     branches = [GoalBranch(goal) for goal in rows[:per_page]]
     tree = GoalTree(branches=branches, paged=Paged(number=number, has_next=len(rows) > per_page))
     if not branches:
@@ -461,6 +465,15 @@ def goal_tree(organisation, *, page: str | int | None = None, closed: bool = Fal
             goal.organisation = organisation
         tree.unlinked, tree.more_unlinked = unlinked[:UNLINKED_SHOWN], len(unlinked) > UNLINKED_SHOWN
     return tree
+
+
+def _goals_page_read(organisation, *, closed: bool, start: int, per_page: int) -> Read:
+    return Read(_goals_page, {"org": organisation.pk}, shape={"closed": closed, "start": start, "per_page": per_page})
+
+
+def map_goal_tree_reads(organisation) -> list[Read]:
+    """The read `map_goal_tree` makes first (the page of open goals), for the page to read ahead."""
+    return [_goals_page_read(organisation, closed=False, start=0, per_page=GOALS_PER_PAGE)]
 
 
 def _goals_page(org: int, closed: bool, start: int, per_page: int):

@@ -23,7 +23,7 @@ from tests.charters.test_organisation_map import AT_RISK, ON_TRACK, in_force, ke
 
 # Every builder of the map (`alignment.selectors`, and charters' panel, filters, summary and goals' tree).
 BUILDERS = {
-    ("alignment.selectors", name) for name in ("_map_teams", "_map_teams_counted", "_head_counts", "_leaders")
+    ("alignment.selectors", name) for name in ("_map_teams", "_map_teams_counted", "_heads_and_leaders")
 } | {
     ("charters.organisation_map", name) for name in (
         "_charters_in_force", "_charter_readings", "_charter_counts", "_goals_page", "_first_contributions",
