@@ -136,8 +136,8 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     Queries: the non-negotiables of the charter in force; its goals with their key results; the
     team's people; this week's and last week's check-ins of the writer, with who acknowledged
     them; their blockers and the writer's still open from earlier weeks; this week's key-result
-    updates (skipped when there is no check-in yet); the writer's open commitments; the replies
-    to them (skipped when neither is submitted). All but the updates and the replies are sent together.
+    updates; the writer's open commitments; the replies to their submitted check-ins of both weeks.
+    All are sent together.
     """
     team, user = access.team, access.user
     weeks = [week.monday, week.previous().monday]
@@ -147,10 +147,14 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     non_negotiables, people = Read(_non_negotiables, {"team": team.pk}), Read(_people_of, {"team": team.pk})
     checkins = Read(_writer_checkins, {"team": team.pk, "author": user.pk, "weeks": weeks})
     blockers = Read(_writer_blockers, {"team": team.pk, "author": user.pk, "weeks": weeks, "before": week.monday})
-    with reading_ahead([non_negotiables, people, checkins, blockers, _goal_rows_read(team),
+    # This week's key-result updates and the replies to both weeks' check-ins, asked by the writer's weeks rather
+    # than by the check-ins' ids, so that they go with the rest instead of waiting for the check-ins.
+    updates = Read(_writer_updates, {"team": team.pk, "author": user.pk, "week": week.monday})
+    replies = Read(_writer_replies, {"team": team.pk, "author": user.pk, "weeks": weeks})
+    with reading_ahead([non_negotiables, people, checkins, blockers, updates, replies, _goal_rows_read(team),
                         _open_commitments_read(team, user)]):
         non_negotiables, people, blockers = non_negotiables.rows(), people.rows(), blockers.rows()
-        checkins = {c.week: c for c in checkins.rows()}
+        checkins, updates, replies = {c.week: c for c in checkins.rows()}, updates.rows(), replies.rows()
         goals, key_results = _goals_and_key_results(team, owner=user)
         commitments = open_commitments_of(team, user)
     for loaded in checkins.values():
@@ -161,10 +165,11 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     by_pk = {c.pk: c for c in checkins.values()}
     carried = [b for b in blockers if b.is_open and (checkin is None or b.check_in_id != checkin.pk)
                and (b.check_in_id not in by_pk or by_pk[b.check_in_id].is_submitted)]
-    updates = read_shaped(_updates_of, checkin=checkin.pk) if checkin else []
     for update in updates:
         update.check_in = checkin  # already loaded
-    threads = replies_to([c for c in checkins.values() if c.is_submitted])
+    threads: dict[int, list[Reply]] = {c.pk: [] for c in checkins.values() if c.is_submitted}
+    for reply in replies:
+        threads[reply.check_in_id].append(reply)
     for loaded in checkins.values():
         loaded.thread = threads.get(loaded.pk)
     return ThisWeekPage(
@@ -203,9 +208,16 @@ def _writer_blockers(team: int, author: int, weeks: list[date], before: date):
     return Blocker.objects.filter(Q(check_in__week__in=weeks) | earlier, check_in__team=team, check_in__author=author)
 
 
-def _updates_of(checkin: int):
-    """The key-result updates of a check-in: 1 query."""
-    return KeyResultUpdate.objects.filter(check_in_id=checkin)
+def _writer_updates(team: int, author: int, week: date):
+    """The key-result updates of the author's check-in of `week` in the team: 1 query."""
+    return KeyResultUpdate.objects.filter(check_in__team=team, check_in__author=author, check_in__week=week)
+
+
+def _writer_replies(team: int, author: int, weeks: list[date]):
+    """The replies to the author's submitted check-ins of `weeks` in the team, oldest first, with who wrote each:
+    1 query."""
+    return Reply.objects.filter(check_in__team=team, check_in__author=author, check_in__week__in=weeks,
+                                check_in__state=CheckIn.State.SUBMITTED).select_related("author")
 
 
 def _goal_rows_read(team) -> Read:

@@ -123,9 +123,10 @@ def test_this_weeks_page_costs_the_same_with_one_carried_blocker_or_many(as_memb
 
     # user, the person's memberships (team_access, the header's team switcher, and the header's bell's unread
     # count), the non-negotiables of the charter in force, its goals with their key results, the team's people,
-    # this and last week's check-ins, their blockers with the member's still open from earlier weeks, the
-    # member's open commitments, and the replies to last week's (submitted) check-in.
-    with django_assert_num_queries(9):
+    # this and last week's check-ins, their blockers with the member's still open from earlier weeks, this week's
+    # key-result updates (none: there is no check-in this week, but they are sent with the rest rather than after
+    # it), the member's open commitments, and the replies to last week's (submitted) check-in.
+    with django_assert_num_queries(10):
         response = as_member.get(url("this_week"))
 
     assert response.content.decode().count('class="blocker-row carried"') == carried
