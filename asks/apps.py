@@ -30,7 +30,7 @@ class AsksConfig(AppConfig):
         panels.register_tabs(urls.app_name, urls.tabs)
         register_week_source(my_week.source)
         schedule.register_preview(reminders.next_times)
-        pulse.register_unclear_source(selectors.unclear_in_pulse)
+        pulse.register_unclear_source(selectors.unclear_in_pulse, selectors.unclear_in_pulse_reads)
         from asks import signals
         from charters.organisation_map import register_signal_source
 

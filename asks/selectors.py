@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from alignment.models import Team, User
-from alignment.one_query import read_shaped
+from alignment.one_query import Read
 from alignment.pages import Paged, page_number
 from alignment.permissions import TeamAccess
 from alignment.row_urls import RowUrls
@@ -126,10 +126,19 @@ def unclear_in_pulse(access: TeamAccess, week: TeamWeek) -> list[UnclearWhoDecid
     if not permissions.reads_asks(access):
         return []
     team = access.team
-    asks = read_shaped(_unclear_of_week, team=team.pk, starts=week.starts_at, ends=week.ends_at)
+    asks = _unclear_of_week_read(team, week).rows()
     urls = RowUrls("asks:detail", team.organisation.slug, team.slug)
     return [UnclearWhoDecides(text=f"{ask.asking_team.name} asks “{ask.title}” ({ask.get_state_display().lower()})",
                               url=urls.of(ask.pk)) for ask in asks]
+
+
+def unclear_in_pulse_reads(access: TeamAccess, week: TeamWeek) -> list[Read]:
+    """The read `unclear_in_pulse` makes for this reader (none for a reader it shows nothing)."""
+    return [_unclear_of_week_read(access.team, week)] if permissions.reads_asks(access) else []
+
+
+def _unclear_of_week_read(team, week: TeamWeek) -> Read:
+    return Read(_unclear_of_week, {"team": team.pk, "starts": week.starts_at, "ends": week.ends_at})
 
 
 def _unclear_of_week(team: int, starts: datetime, ends: datetime):

@@ -364,11 +364,15 @@ class TeamWeekPage:
     requested_commitments: list[Commitment] = field(default_factory=list)
     confidence_drops: list[ConfidenceDrop] = field(default_factory=list)
     # Other apps' lines for "where it was unclear who decides" (`checkins.pulse`), e.g. requests from other teams:
-    # loaded when the page shows them (the digest built from this page does not).
+    # read with the rest of the page when it asked for them (`pulse_read`), else loaded when shown (the digest built
+    # from this page does not show them).
     pulse_reader: TeamAccess | None = None
+    pulse_read: list[UnclearWhoDecides] | None = None
 
     @cached_property
     def unclear_elsewhere(self) -> list[UnclearWhoDecides]:
+        if self.pulse_read is not None:
+            return self.pulse_read
         return pulse.unclear_elsewhere(self.pulse_reader, self.week) if self.pulse_reader else []
 
     @property
@@ -401,7 +405,7 @@ class TeamWeekPage:
         return ". ".join(shown) + "."
 
 
-def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWeekPage:
+def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date, with_pulse: bool = False) -> TeamWeekPage:
     """The team's week in seven queries, with 5 people or 500.
 
     Queries: the team's memberships with their people; the week's check-ins with their
@@ -409,17 +413,21 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     submitted check-ins) with who raised them; the team's pending renegotiations with their
     commitments and owners; the commitments still waiting for the person asked, with who that
     is; the charter's key results with their confidence at the week's start and end; the
-    replies to the week's check-ins (for the team's leaders only); and each `checkins.pulse` source's (the
-    requests from other teams unclear who decides, when `asks` is installed).
+    replies to the week's submitted check-ins the reader may see the threads of (all of them for those
+    who answer check-ins, else the reader's own); and each `checkins.pulse` source's (the requests from other
+    teams unclear who decides, when `asks` is installed). All are sent together; the pulse's only `with_pulse`
+    (the page shows it; the digest built from this page does not), else when it is first shown.
     """
     team = access.team
-    # Six reads of the team alone, sent together: the page waits for the database once, not six times.
+    # Reads of the team alone, sent together: the page waits for the database once, not once a read.
     reads = [Read(_week_checkins, {"team": team.pk, "week": week.monday}), Read(_memberships_by_email, {"team": team.pk}),
              Read(_open_blockers, {"team": team.pk}), Read(_pending_renegotiations, {"team": team.pk}),
-             Read(_requested_commitments, {"team": team.pk})]
-    with reading_ahead([*reads, *key_results_at_reads(team, _drop_moments(week))]):
-        week_checkins, memberships, blockers, renegotiations, requested = (read.rows() for read in reads)
+             Read(_requested_commitments, {"team": team.pk}), _week_replies_read(access, week)]
+    with reading_ahead([*reads, *key_results_at_reads(team, _drop_moments(week)),
+                        *(pulse.unclear_reads(access, week) if with_pulse else ())]):
+        week_checkins, memberships, blockers, renegotiations, requested, replies = (read.rows() for read in reads)
         drops = confidence_drops(team, week)
+        pulse_read = pulse.unclear_elsewhere(access, week) if with_pulse else None
     checkins = {c.author_id: c for c in week_checkins}
     people = sorted((PersonWeek(m.user, checkins.get(m.user_id)) for m in memberships
                      if Capability.CHECK_IN in capabilities_of(m)), key=lambda p: p.order)
@@ -443,7 +451,10 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
     for row in people:
         readable = permissions.may_read_checkins_of(access, row.person.pk)
         row.person.history_url = histories.of(row.person.pk) if readable else ""
-    threads = replies_to(readers_of_threads)
+    threads: dict[int, list[Reply]] = {c.pk: [] for c in readers_of_threads}
+    for reply in replies:
+        if reply.check_in_id in threads:
+            threads[reply.check_in_id].append(reply)
     for checkin in submitted:
         checkin.thread = threads.get(checkin.pk)  # None: the reader is outside its thread
     org, slug = team.organisation.slug, team.slug
@@ -464,8 +475,29 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date) -> TeamWe
         strains=strains,
         boundary_questions=[c for c in submitted if c.boundary_question],
         pending_renegotiations=renegotiations, requested_commitments=requested,
-        confidence_drops=drops, pulse_reader=access,
+        confidence_drops=drops, pulse_reader=access, pulse_read=pulse_read,
     )
+
+
+def _week_replies_read(access: TeamAccess, week: TeamWeek) -> Read:
+    """The replies to the week's submitted check-ins the reader may see the threads of, as far as a query can tell
+    (`may_see_replies` then decides, check-in by check-in): every thread for those who answer check-ins, else the
+    reader's own."""
+    if Capability.ANSWER_CHECKINS in capabilities_of(access.membership):
+        return Read(_week_replies, {"team": access.team.pk, "week": week.monday})
+    return Read(_own_week_replies, {"team": access.team.pk, "week": week.monday, "author": access.user.pk})
+
+
+def _week_replies(team: int, week: date):
+    """query: the replies to the team's submitted check-ins of the week, oldest first, with who wrote each"""
+    return Reply.objects.filter(check_in__team=team, check_in__week=week, check_in__state=CheckIn.State.SUBMITTED) \
+        .select_related("author")
+
+
+def _own_week_replies(team: int, week: date, author: int):
+    """query: the replies to the author's submitted check-in of the week in the team, oldest first, with who wrote
+    each"""
+    return _week_replies(team, week).filter(check_in__author=author)
 
 
 def body_version(checkin: CheckIn) -> tuple:

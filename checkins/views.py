@@ -193,7 +193,8 @@ def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
     def render_page() -> HttpResponse:
         now = timezone.now()
         the_week = _week_asked(access.team, request.GET.get("week", ""), now)
-        page = selectors.team_week_page(access, the_week, today=timezone.localtime(now, access.team.zone).date())
+        page = selectors.team_week_page(access, the_week, today=timezone.localtime(now, access.team.zone).date(),
+                                         with_pulse=True)
         return render(request, "checkins/team_week.html", {
             "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
             "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),

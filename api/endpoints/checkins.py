@@ -213,7 +213,7 @@ def _shown(count) -> dict:
 
 def _team_week_out(team_access: TeamAccess, week: TeamWeek) -> TeamWeekOut:
     team = team_access.team
-    page = selectors.team_week_page(team_access, week, today=selectors.team_today(team))
+    page = selectors.team_week_page(team_access, week, today=selectors.team_today(team), with_pulse=True)
     reads = page.may_read_checkins
     loads = [LoadOut(load=value, label=str(label), **_shown(count))
              for (value, _), (label, count) in zip(CheckIn.Load.choices, page.load, strict=True)]
