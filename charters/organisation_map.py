@@ -75,9 +75,11 @@ def confidence_fell() -> Q:
 
 
 def latest_reading() -> QuerySet:
-    """The latest reading of the key result in the enclosing query (by its lineage)."""
+    """The latest reading of the key result in the enclosing query (by its lineage). Unordered: a lineage has one
+    latest reading at most (`kr_progress_one_latest_per_lineage`), and sorting that one row by the model's order
+    was a third of the map's key results' query."""
     return KeyResultProgress.objects.filter(lineage_id=Coalesce(OuterRef("lineage_id"), OuterRef("pk")),
-                                            is_latest=True)
+                                            is_latest=True).order_by()
 
 
 def falling_key_results() -> QuerySet:
