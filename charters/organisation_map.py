@@ -56,7 +56,7 @@ from django.utils import timezone
 
 from alignment import fragments
 from alignment.models import Team
-from alignment.one_query import Read, read_shaped, read_together
+from alignment.one_query import AmongIds, Read, read_shaped, read_together
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, OrganisationGoal, PurposePart
@@ -294,7 +294,7 @@ def card_reads(teams: list[int]) -> list[Read]:
 def _charters_in_force(teams: list[int]):
     """query: the teams' charters in force, with their goals counted by the part of the purpose they advance"""
     per_part = {f"goals_{part}": Count("goals", filter=Q(goals__purpose_part=part)) for part in PurposePart.values}
-    return (Charter.objects.filter(team__in=teams).active()
+    return (Charter.objects.filter(AmongIds("team_id", teams)).active()
             .only("pk", "team_id", "number", "purpose_statement", "ratified_at")
             .annotate(goal_count=Count("goals"), **per_part)
             .order_by())
@@ -349,8 +349,8 @@ class _AmongRows(Expression):
 def _charter_readings(teams: list[int]):
     """query: the key results of the teams' charters in force, with the confidence of their latest reading and
     whether it fell"""
-    goals = Goal.objects.filter(charter__in=Charter.objects.filter(team__in=teams).active().values("pk")).order_by() \
-        .values("pk")
+    in_force = Charter.objects.filter(AmongIds("team_id", teams)).active().values("pk")
+    goals = Goal.objects.filter(charter__in=in_force).order_by().values("pk")
     return (_with_latest_confidence(KeyResult.objects.filter(_AmongRows(F("goal_id"), goals)))
             .values_list("goal__charter_id", "confidence_now", "fell").order_by())
 

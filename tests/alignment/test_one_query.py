@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alignment import one_query as one_query_module
 from alignment.models import Membership, Team
-from alignment.one_query import Read, Rows, Shaped, one_query, read_shaped, read_together, reading_ahead
+from alignment.one_query import AmongIds, Read, Rows, Shaped, one_query, read_shaped, read_together, reading_ahead
 from checkins.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -427,3 +427,34 @@ def test_reading_ahead_answers_each_read_named_once_within_its_block(team, leade
 
     assert sorted(m.user_id for m in people) == sorted([leader.pk, member.pk])
     assert counted == [("draft", 1), ("submitted", 1)]
+
+
+# A list of ids as one parameter (`AmongIds`) ---------------------------------------------------------------
+
+def checkins_among(teams: list[int]):
+    return CheckIn.objects.filter(AmongIds("team_id", teams)).order_by("pk").values_list("pk", flat=True)
+
+
+def test_among_ids_reads_what_in_reads_kept_for_any_list(team, other_team, leader, member, checkins,
+                                                         django_assert_num_queries):
+    theirs = CheckIn.objects.create(team=other_team, author=leader, week=MONDAY)
+    for teams in ([team.pk], [team.pk, other_team.pk], [other_team.pk], [other_team.pk + 1000]):
+        expected = list(CheckIn.objects.filter(team__in=teams).order_by("pk").values_list("pk", flat=True))
+        for _ in range(2):  # learnt, then kept
+            assert read_shaped(checkins_among, teams=teams) == expected
+    assert theirs.pk in read_shaped(checkins_among, teams=[other_team.pk])
+    with django_assert_num_queries(0):  # an empty list cannot match a row
+        assert read_shaped(checkins_among, teams=[]) == []
+    assert not any(kept.uncacheable for key, kept in one_query_module._queries.items() if key[1] == "checkins_among")
+
+
+@needs_postgresql
+def test_among_ids_is_one_parameter_that_postgresql_plans_once(team, other_team, checkins):
+    for _ in range(8):  # PostgreSQL plans for the values given at a statement's first five readings
+        read_shaped(checkins_among, teams=[team.pk, other_team.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, statement FROM pg_prepared_statements WHERE NOT from_sql AND statement "
+                       "LIKE %s", ['%FROM "checkins_checkin"%ANY%'])
+        [(generic, statement)] = cursor.fetchall()
+    assert '"team_id" = ANY($1)' in statement
+    assert generic >= 2
