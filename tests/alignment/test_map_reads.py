@@ -4,12 +4,12 @@ none is read twice and none is read for nothing."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 
-from alignment import one_query, selectors
+from alignment import selectors
+from tests import reading_ahead
 from tests.alignment.test_organisation_map import URL
 from tests.charters.test_organisation_goals import org_goal
 from tests.charters.test_organisation_map import AT_RISK, ON_TRACK, in_force, key_results_of, readings
@@ -19,17 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def read_ahead(monkeypatch):
-    """Each reading ahead on the map: what it was asked to read, and what it read that nobody asked for."""
-    seen, real = [], one_query.reading_ahead
-
-    @contextmanager
-    def watched(reads):
-        with real(reads):
-            yield
-            seen.append(({read.build.__name__ for read in reads}, dict(one_query._ahead.get() or {})))
-
-    monkeypatch.setattr(selectors, "reading_ahead", watched)
-    return seen
+    return reading_ahead.watch(monkeypatch, selectors)
 
 
 @pytest.mark.parametrize("reader", ["leader", "member"])
@@ -44,6 +34,6 @@ def test_every_read_named_ahead_is_the_one_the_map_asks_for(reader, goals, reque
 
     assert response.status_code == 200
     assert "1 falling" in response.text
-    [(named, left)] = read_ahead
-    assert {"_heads_and_leaders", "_charters_in_force", "_charter_readings", "_goals_page"} <= named
-    assert left == {}
+    [reading] = read_ahead
+    assert {"_heads_and_leaders", "_charters_in_force", "_charter_readings", "_goals_page"} <= reading.named
+    assert reading.left == {}

@@ -3,13 +3,12 @@ each read named ahead is the one its panel then asks for, so none is read twice 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from django.urls import reverse
 
-from alignment import one_query, panels, views
+from alignment import panels, views
 from alignment.permissions import team_access
+from tests import reading_ahead
 
 pytestmark = pytest.mark.django_db
 
@@ -17,16 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def left_unread(monkeypatch):
     """What each reading ahead on the team page read and nobody asked for, by reading."""
-    left, real = [], one_query.reading_ahead
-
-    @contextmanager
-    def watched(reads):
-        with real(reads):
-            yield
-            left.append(dict(one_query._ahead.get() or {}))
-
-    monkeypatch.setattr(views, "reading_ahead", watched)
-    return left
+    return reading_ahead.watch(monkeypatch, views)
 
 
 @pytest.mark.parametrize("reader", ["leader", "member"])
@@ -35,7 +25,7 @@ def test_every_read_named_ahead_is_the_one_the_page_asks_for(reader, request, lo
     response = login(request.getfixturevalue(reader)).get(reverse("team", args=["harbour", "platform"]))
 
     assert response.status_code == 200
-    assert left_unread == [{}]
+    assert [reading.left for reading in left_unread] == [{}]
 
 
 def test_each_panel_that_queries_names_its_reads(team, member):

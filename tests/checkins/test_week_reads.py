@@ -5,13 +5,12 @@ none is read for nothing; a reader who may see fewer threads has only their own 
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 
 import pytest
 
-from alignment import one_query
 from checkins import selectors
 from checkins.models import CheckIn, Reply
+from tests import reading_ahead
 from tests.checkins.conftest import MONDAY, at, url
 
 pytestmark = pytest.mark.django_db
@@ -19,17 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def read_ahead(monkeypatch):
-    """Each reading ahead on the page: what it was asked to read, and what it read that nobody asked for."""
-    seen, real = [], one_query.reading_ahead
-
-    @contextmanager
-    def watched(reads):
-        with real(reads):
-            yield
-            seen.append(({read.build.__name__ for read in reads}, dict(one_query._ahead.get() or {})))
-
-    monkeypatch.setattr(selectors, "reading_ahead", watched)
-    return seen
+    return reading_ahead.watch(monkeypatch, selectors)
 
 
 @pytest.fixture
@@ -54,8 +43,8 @@ def test_the_week_reads_its_replies_and_pulse_ahead(reader, replies, thanked, re
     response = login(request.getfixturevalue(reader)).get(url("week"))
 
     assert response.status_code == 200
-    [(named, left)] = read_ahead
-    assert {replies, "_unclear_of_week"} <= named
-    assert left == {}
+    [reading] = read_ahead
+    assert {replies, "_unclear_of_week"} <= reading.named
+    assert reading.left == {}
     shown = [email for email in ("member@example.com", "facilitator@example.com") if f"Thanks, {email}" in response.text]
     assert shown == thanked
