@@ -465,12 +465,10 @@ def read_shaped(build: Callable[..., models.QuerySet], *, shape: dict | None = N
     annotations and `prefetch_related` included) or of `values()`/`values_list()`; it orders and slices it
     itself. `shape`: arguments that are part of the shape rather than inputs, given to `build` as they are
     (hashable values that change the SQL, such as a page's offset or which filter applies)."""
-    ahead = _ahead.get()
-    if ahead:
-        read_before = ahead.pop(_read_key(Read(build, inputs, shape)), None)
-        if read_before is not None:
-            return read_before
-    found = _ready(Read(build, inputs, shape))
+    read = Read(build, inputs, shape)
+    found = _read_ahead(read)
+    if found is None:
+        found = _ready(read)
     if isinstance(found, list):
         return found
     return found.rows(fetch(found.connection, *found.compiled, planned_once=True))
@@ -488,6 +486,11 @@ class Read:
         """`read_shaped(build, shape=shape, **inputs)`: this read's rows (from a reading ahead, when one read them)."""
         return read_shaped(self.build, shape=self.shape, **self.inputs)
 
+    def first(self, default: Any = None) -> Any:
+        """This read's first row, `default` when it reads none (as `read_first`)."""
+        found = self.rows()
+        return found[0] if found else default
+
 
 def read_together(reads: Sequence[Read]) -> list[list]:
     """`[read_shaped(...) for each of reads]`, the kept ones sent to PostgreSQL together.
@@ -499,9 +502,7 @@ def read_together(reads: Sequence[Read]) -> list[list]:
     shape learnt at this reading, and every read on SQLite or behind a pooler in transaction mode, is read as
     `read_shaped` reads it. A read a `reading_ahead` around the call read already is given from what it read.
     """
-    ahead = _ahead.get() or {}
-    found: list[list | _Pending] = [ahead.pop(_read_key(read), None) if ahead else None for read in reads]
-    found = [_ready(read) if rows is None else rows for read, rows in zip(reads, found, strict=True)]
+    found: list[list | _Pending] = [_ready(read) if (rows := _read_ahead(read)) is None else rows for read in reads]
     pending = [item for item in found if isinstance(item, _Pending)]
     by_connection: dict[str, list[_Pending]] = {}
     for item in pending:
@@ -532,6 +533,12 @@ def reading_ahead(reads: Sequence[Read]) -> Iterator[None]:
         yield
     finally:
         _ahead.reset(token)
+
+
+def _read_ahead(read: Read) -> list | None:
+    """The read's rows when a `reading_ahead` around the caller read them and nobody took them yet (taken now)."""
+    ahead = _ahead.get()
+    return ahead.pop(_read_key(read), None) if ahead else None
 
 
 def _read_key(read: Read) -> tuple:

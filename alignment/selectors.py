@@ -152,7 +152,7 @@ def organisation_page(user, organisation: Organisation, *, name: str, option: st
         team.organisation = organisation  # already loaded
     # What the page reads of its teams, and what its sections read first, sent in one wait.
     ids = [team.pk for team in shown]
-    with reading_ahead([_people_read(ids), *panels.organisation_page_reads(organisation, ids)]):
+    with reading_ahead([_heads_and_leaders_read(ids), *panels.organisation_page_reads(organisation, ids)]):
         _add_people(shown)
         # Each feature app shows what it knows of every team (a charter's purpose and goals...).
         panels.attach_organisation_panels(shown)
@@ -266,7 +266,7 @@ def _add_people(teams: list[Team]) -> None:
     """Each team's head count, first leaders and how many more lead it (1 query for the page)."""
     heads: dict[int, int] = {}
     leaders: dict[int, list[str]] = {}
-    for team_id, count, display_name, email in _people_read([team.pk for team in teams]).rows():
+    for team_id, count, display_name, email in _heads_and_leaders_read([team.pk for team in teams]).rows():
         heads[team_id] = count
         if email is not None:
             leaders.setdefault(team_id, []).append(User.name_of(display_name, email))
@@ -276,7 +276,7 @@ def _add_people(teams: list[Team]) -> None:
         team.leaders, team.more_leaders = names[:LEADERS_SHOWN], max(0, len(names) - LEADERS_SHOWN)
 
 
-def _people_read(teams: list[int]) -> Read:
+def _heads_and_leaders_read(teams: list[int]) -> Read:
     return Read(_heads_and_leaders, {"teams": teams})
 
 

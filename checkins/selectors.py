@@ -141,7 +141,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     """
     team, user = access.team, access.user
     weeks = [week.monday, week.previous().monday]
-    # Six reads of the team and the writer alone, sent together: the page waits for the database once, not six
+    # Eight reads of the team and the writer alone, sent together: the page waits for the database once, not eight
     # times. What the form draws of them, no more: the charter's other text stays where it is read. With the
     # writer's check-ins, their blockers and those still open from any earlier week they submitted.
     non_negotiables, people = Read(_non_negotiables, {"team": team.pk}), Read(_people_of, {"team": team.pk})
@@ -167,9 +167,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
                and (b.check_in_id not in by_pk or by_pk[b.check_in_id].is_submitted)]
     for update in updates:
         update.check_in = checkin  # already loaded
-    threads: dict[int, list[Reply]] = {c.pk: [] for c in checkins.values() if c.is_submitted}
-    for reply in replies:
-        threads[reply.check_in_id].append(reply)
+    threads = _threads([c for c in checkins.values() if c.is_submitted], replies)
     for loaded in checkins.values():
         loaded.thread = threads.get(loaded.pk)
     return ThisWeekPage(
@@ -288,9 +286,15 @@ def replies_to(checkins: list[CheckIn]) -> dict[int, list[Reply]]:
     """The thread under each check-in, oldest first, with who wrote each reply: 1 query, none for no check-ins."""
     if not checkins:
         return {}
+    return _threads(checkins, read_shaped(_replies, checkins=[checkin.pk for checkin in checkins]))
+
+
+def _threads(checkins: list[CheckIn], replies: list[Reply]) -> dict[int, list[Reply]]:
+    """The thread under each of `checkins`, from `replies` in their order: those to other check-ins are left out."""
     threads: dict[int, list[Reply]] = {checkin.pk: [] for checkin in checkins}
-    for reply in read_shaped(_replies, checkins=list(threads)):
-        threads[reply.check_in_id].append(reply)
+    for reply in replies:
+        if reply.check_in_id in threads:
+            threads[reply.check_in_id].append(reply)
     return threads
 
 
@@ -451,10 +455,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date, with_puls
     for row in people:
         readable = permissions.may_read_checkins_of(access, row.person.pk)
         row.person.history_url = histories.of(row.person.pk) if readable else ""
-    threads: dict[int, list[Reply]] = {c.pk: [] for c in readers_of_threads}
-    for reply in replies:
-        if reply.check_in_id in threads:
-            threads[reply.check_in_id].append(reply)
+    threads = _threads(readers_of_threads, replies)
     for checkin in submitted:
         checkin.thread = threads.get(checkin.pk)  # None: the reader is outside its thread
     org, slug = team.organisation.slug, team.slug

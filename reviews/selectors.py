@@ -44,7 +44,7 @@ def team_panel(request, access) -> ReviewCycle | None:
     """The team page's cycle panel: the open cycle, if any (1 query); an organisation admin reads it too."""
     if not access.can(Capability.READ_SUMMARY):
         return None
-    return next(iter(_open_cycle_read(access.team).rows()), None)
+    return _open_cycle_read(access.team).first()
 
 
 def _open_cycle_read(team) -> Read:
@@ -249,7 +249,7 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
                         *participation_reads(team, weeks), *health_trend_reads(team)]):
         decisions = decisions.rows()
         participation, strains, questions = participation_and_strain(team, weeks)
-        blockers = next(iter(blockers.rows()), {"opened": 0, "resolved": 0})
+        blockers = blockers.first({"opened": 0, "resolved": 0})
         commitments, open_commitments = _commitments(team, cycle, with_open=may_close)
         shown = in_force(key_results.rows())
         health = health_trend(team)

@@ -501,7 +501,7 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     """
     team = cycle.team
     reads = _context_reads(cycle)
-    charter = next(iter(reads["charter"].rows()), None)
+    charter = reads["charter"].first()
     key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
     investments = reads["investments"].rows()
     pulse = reads["pulse"].rows()
