@@ -181,14 +181,18 @@ def kept_many(keys: Iterable[str]) -> dict[str, object]:
     trip (none when all are at hand).
 
     At hand they are kept pickled, and each reading unpickles its own copy: the values hold model instances,
-    which a page annotates as it draws them, so no two readings may share one."""
-    keys = list(keys)
-    found: dict[str, object] = {key: pickle.loads(data) for key, data in near.get_many(keys).items()}  # noqa: S301 — our own
-    missing = [key for key in keys if key not in found]
+    which a page annotates as it draws them, so no two readings may share one.
+
+    The values are stored under the release too (`_released`): a deploy may change the models or classes they
+    are made of, and an instance pickled before it would come back without a field added since."""
+    named = {_released(key): key for key in keys}
+    found: dict[str, object] = {named[key]: pickle.loads(data)  # noqa: S301 — our own
+                                for key, data in near.get_many(named).items()}
+    missing = [key for key, name in named.items() if name not in found]
     if missing:
         fetched = cache.get_many(missing)
         near.put_many({key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for key, value in fetched.items()})
-        found.update(fetched)
+        found.update((named[key], value) for key, value in fetched.items())
     return found
 
 
@@ -203,8 +207,14 @@ def kept(key: str, make: Callable[[], object], timeout: int | None) -> object:
 
 def keep(key: str, value: object, timeout: int | None) -> None:
     """Keep `value` under `key` (see `kept_many`): in the shared cache, and at hand in this process."""
+    key = _released(key)
     cache.set(key, value, timeout)
     near.put_many({key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL)})
+
+
+def _released(key: str) -> str:
+    """A kept value's key in the cache: its own, under the release that pickled it."""
+    return f"kept:{release()}:{key}"
 
 
 def shared_many(name: str, versions: dict[object, Iterable[object]],

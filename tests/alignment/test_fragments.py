@@ -210,10 +210,23 @@ def test_a_kept_value_is_at_hand_in_the_process_and_each_reading_gets_its_own_co
 
 
 def test_a_value_kept_by_another_process_is_read_once_from_the_shared_cache_then_at_hand(settings):
-    cache.set("kept:two", ("x", 2), 60)  # kept by another process
+    fragments.keep("kept:two", ("x", 2), timeout=60)
+    fragments.near.clear()  # kept by another process: in the shared cache, not at hand here
     assert fragments.kept_many(["kept:two"]) == {"kept:two": ("x", 2)}
     cache.clear()
     assert fragments.kept_many(["kept:two"]) == {"kept:two": ("x", 2)}
+
+
+def test_a_value_kept_by_another_release_is_not_read(monkeypatch):
+    """A deploy may add a field to a model whose instances were pickled before it: what an earlier release kept
+    is made again, in the shared cache and at hand alike."""
+    monkeypatch.setattr(fragments, "release", lambda: "before")
+    fragments.keep("kept:items", ["pickled before the deploy"], timeout=60)
+    assert fragments.kept_many(["kept:items"]) == {"kept:items": ["pickled before the deploy"]}
+
+    monkeypatch.setattr(fragments, "release", lambda: "after")
+    assert fragments.kept_many(["kept:items"]) == {}
+    assert fragments.kept("kept:items", lambda: ["made again"], timeout=60) == ["made again"]
 
 
 def test_a_value_is_made_once_and_read_kept_after():
