@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
@@ -55,7 +55,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from alignment import fragments
-from alignment.models import Team
+from alignment.models import Organisation, Team
 from alignment.one_query import AmongIds, Read, read_shaped, read_together
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
@@ -590,18 +590,37 @@ class SignalsSection:
 
 
 # An organisation's signals are worked out once and shared by every reader of its map: working them out reads
-# every charter in force (at 1,000 teams three queries and a tenth of a second). They are kept under the
-# organisation's signals generation, a token the code that changes what they are made of replaces once its
-# transaction commits (`forget_signals`): a ratification (here, `services.ratify`), the organisation's tags
-# (`tags`), a team created, renamed, archived or restored (the core's `team_changed`, received in `apps.py`), and a
-# request between teams sent, answered or withdrawn (`asks.services`). A consultation becomes overdue with the
-# date, so the day is part of the key too. A reader who worked them out from data a write has just changed
-# stores them under the old token, which nobody reads any more.
+# every charter in force (at 1,000 teams five queries and a twentieth of a second), so no reader waits for it.
+# They are kept under the organisation's signals generation, a token the code that changes what they are made of
+# replaces once its transaction commits (`forget_signals`): a ratification (here, `services.ratify`), the
+# organisation's tags (`tags`), a team created, renamed, archived or restored (the core's `team_changed`, received
+# in `apps.py`), and a request between teams sent, answered or withdrawn (`asks.services`). A consultation becomes
+# overdue with the date, so the day is part of the key too, and a deploy makes new keys (`fragments.kept`).
+#
+# Each time they are worked out they are also kept as the organisation's latest, in plain values that outlive a
+# deploy. A reader who finds none under the current key (after a change, on a new day, after a deploy) is shown
+# the latest while a worker works them out again (`refresh_signals`, asked for once by the writer on commit and
+# by the first such reader; asked again after `REFRESH_ASKED_FOR` if the task was lost). Only an organisation
+# whose signals were never worked out has its first reader work them out. A reader who worked them out from data a
+# write has just changed stores them under the old token, which nobody reads any more.
 SIGNALS_KEPT_FOR = 24 * 60 * 60  # seconds; a day's key is not read after the day anyway
+REFRESH_ASKED_FOR = 60  # seconds: a refresh asked for and not done by then is asked for again by the next reader
+
+# Who works signals out again, given an organisation's id (`charters/apps.py`: a Celery task on the default queue).
+_refreshers: list[Callable[[int], object]] = []
+
+
+def register_signals_refresher(refresher: Callable[[int], object]) -> None:
+    if refresher not in _refreshers:
+        _refreshers.append(refresher)
 
 
 def _generation_key(organisation_id: int) -> str:
     return f"map-signals-generation:{organisation_id}"
+
+
+def _latest_key(organisation_id: int) -> str:
+    return f"map-signals-latest:{organisation_id}"
 
 
 def _generation(organisation_id: int) -> str:
@@ -615,19 +634,72 @@ def _generation(organisation_id: int) -> str:
     return generation
 
 
+def _signals_key(organisation_id: int) -> str:
+    """Where the organisation's signals are kept for its current generation and today."""
+    today = timezone.now().date()
+    return f"map-signals:2:{organisation_id}:{_generation(organisation_id)}:{today:%Y-%m-%d}:{SIGNALS_SHOWN}"
+
+
 def forget_signals(organisation_id: int) -> None:
-    """What the map's signals are made of changed for this organisation: they are worked out again by the next
-    reader, once the writing transaction commits (before, a reader could store what is about to change)."""
-    transaction.on_commit(lambda: cache.set(_generation_key(organisation_id), uuid.uuid4().hex, timeout=None))
+    """What the map's signals are made of changed for this organisation: once the writing transaction commits
+    (before, a reader could store what is about to change), a new generation, and a worker asked to work them
+    out again; until it has, readers are shown the latest."""
+    def changed() -> None:
+        cache.set(_generation_key(organisation_id), uuid.uuid4().hex, timeout=None)
+        _ask_refresh(organisation_id, _signals_key(organisation_id))
+
+    transaction.on_commit(changed)
 
 
 def map_signals(organisation, user) -> SignalsSection:
-    """The alignment map's section of cross-team signals, the same for every reader of the map: shared under
-    the organisation's signals generation and the day (no query), else `find_signals`. What a key names never
-    changes, so the process keeps it at hand too (`fragments.keep`): only the generation is asked of the cache."""
-    today = timezone.now().date()
-    key = f"map-signals:2:{organisation.pk}:{_generation(organisation.pk)}:{today:%Y-%m-%d}:{SIGNALS_SHOWN}"
-    return fragments.kept(key, lambda: find_signals(organisation), SIGNALS_KEPT_FOR)
+    """The alignment map's section of cross-team signals, the same for every reader of the map: kept under the
+    organisation's signals generation and the day (no query; at hand in the process, `fragments.kept`), else the
+    latest worked out while a worker works them out again, else (never worked out) `find_signals`."""
+    key = _signals_key(organisation.pk)
+    found = fragments.kept_many([key]).get(key)
+    if found is not None:
+        return found
+    latest = _latest(organisation.pk)
+    if latest is None or not _refreshers:
+        return _worked_out(organisation, key)
+    _ask_refresh(organisation.pk, key)
+    # A refresh that ran at once (Celery eager, as in the tests) is shown at once.
+    return fragments.kept_many([key]).get(key) or latest
+
+
+def refresh_signals(organisation_id: int) -> None:
+    """Work the organisation's signals out again and keep them (the task `charters.tasks.refresh_map_signals`)."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is not None:
+        _worked_out(organisation, _signals_key(organisation_id))
+
+
+def _ask_refresh(organisation_id: int, key: str) -> None:
+    """Ask a worker to work out the signals kept under `key`, unless that was asked lately."""
+    if _refreshers and cache.add(f"map-signals-refresh:{fragments.release()}:{key}", 1, REFRESH_ASKED_FOR):
+        for refresher in _refreshers:
+            refresher(organisation_id)
+
+
+def _worked_out(organisation, key: str) -> SignalsSection:
+    signals = find_signals(organisation)
+    fragments.keep(key, signals, SIGNALS_KEPT_FOR)
+    cache.set(_latest_key(organisation.pk), [asdict(group) for group in signals.groups], timeout=None)
+    return signals
+
+
+def _latest(organisation_id: int) -> SignalsSection | None:
+    """The signals last worked out for the organisation, from their plain values; None when there are none or a
+    deploy changed what they are made of."""
+    groups = cache.get(_latest_key(organisation_id))
+    if groups is None:
+        return None
+    try:
+        return SignalsSection(groups=tuple(SignalGroup(**{**group, "signals": tuple(
+            Signal(**{**signal, "teams": tuple(CharterLink(**team) for team in signal["teams"])})
+            for signal in group["signals"])}) for group in groups))
+    except (TypeError, KeyError):
+        return None
 
 
 def find_signals(organisation, *, now: datetime | None = None) -> SignalsSection:

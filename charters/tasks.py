@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from charters import rounds
+from charters import organisation_map, rounds
 
 # Worth another try: the database or the broker was away a moment (e-mails go later, through the outbox).
 TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
@@ -23,3 +23,10 @@ def run_consent_rounds() -> dict[str, int]:
     """Remind whoever's word is missing before a round closes; close the rounds whose closing day is over."""
     counts = rounds.run()
     return {"reminded": counts.reminded, "ratified": counts.ratified, "blocked": counts.blocked}
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5, acks_late=True)
+def refresh_map_signals(organisation_id: int) -> None:
+    """Work an organisation's cross-team signals out again after a change (`organisation_map.refresh_signals`):
+    readers of its map are shown the latest until this is done. Idempotent: a rerun keeps the same."""
+    organisation_map.refresh_signals(organisation_id)

@@ -10,7 +10,8 @@ runs `worker-mail` apart from `worker-default`):
   and beat's heartbeat. They decide what is owed and queue its e-mail on `mail`, so a slow relay never
   delays a rollover, and a stale heartbeat means this queue is not moving.
 - `exports`: building, finishing and purging data exports and organisation exports (big, slow, rare).
-- `default`: the rest, mostly retention and erasure jobs that beat runs once a day.
+- `default`: the rest, mostly retention and erasure jobs that beat runs once a day, and the organisation
+  map's cross-team signals worked out again after a change.
 
 The queues are named from one namespace, the default queue's name (`CELERY_TASK_DEFAULT_QUEUE`,
 `celery` unless set): `celery`, `celery.mail`, `celery.webhooks`, `celery.schedule`, `celery.exports`.
@@ -73,6 +74,8 @@ ROUTES: dict[str, str] = {
     "alignment.tasks.purge_audit_trail": "default",
     "alignment.tasks.erase_due_accounts": "default",
     "alignment.tasks.erase_expired_words": "default",
+    # Pages' shared parts worked out after a change, off the reader's request.
+    "charters.tasks.refresh_map_signals": "default",
 }
 
 

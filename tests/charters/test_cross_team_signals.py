@@ -3,11 +3,15 @@ team's area, and (from asks, in tests/asks/test_signals.py) consultations past t
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from alignment import fragments
 from charters import organisation_map
 from charters.cross_team import overlaps, tradeoffs
 from charters.models import Boundary, BoundaryLabel, Charter, Goal, OrganisationTag
@@ -215,3 +219,77 @@ def test_a_team_archived_or_renamed_is_seen_by_the_next_reader(organisation, tea
 
     core.archive_team(team=renamed, actor=leader)
     assert _overlap_total(organisation) == 0
+
+
+# Worked out off the reader's request ---------------------------------------------------------------
+
+@pytest.fixture
+def refresh_asked(monkeypatch) -> list[int]:
+    """The refreshes asked for, not run: a worker that has not got to them yet."""
+    asked: list[int] = []
+    monkeypatch.setattr(organisation_map, "_refreshers", [asked.append])
+    return asked
+
+
+def test_after_a_change_readers_see_the_latest_signals_at_once_while_a_worker_works_them_out(
+        organisation, team, other_team, booking, refresh_asked, django_assert_num_queries,
+        django_capture_on_commit_callbacks):
+    charter_of(team, ("Booking API", DECIDES, [booking]))
+    assert _overlap_total(organisation) == 0  # never worked out: the first reader works them out
+    assert refresh_asked == []
+
+    charter_of(other_team, ("Booking experiments", DECIDES, [booking]))  # as `services.ratify` writes, then:
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation_map.forget_signals(organisation.pk)
+    assert refresh_asked == [organisation.pk]  # the writer asks a worker once its transaction commits
+
+    with django_assert_num_queries(0):  # every reader meanwhile: the latest, and no query
+        assert _overlap_total(organisation) == 0
+        assert _overlap_total(organisation) == 0
+    assert refresh_asked == [organisation.pk]  # asked once, not by every reader
+
+    organisation_map.refresh_signals(organisation.pk)  # the worker's task
+    with django_assert_num_queries(0):
+        assert _overlap_total(organisation) == 1
+
+
+def test_a_reader_asks_for_the_refresh_a_writer_could_not(organisation, team, other_team, booking, refresh_asked,
+                                                         django_assert_num_queries):
+    """A new day, a deploy or a refresh lost with its worker: the first reader who finds no signals kept for now
+    asks for them, and is shown the latest meanwhile."""
+    charter_of(team, ("Booking API", DECIDES, [booking]))
+    charter_of(other_team, ("Booking experiments", DECIDES, [booking]))
+    assert _overlap_total(organisation) == 1
+
+    with mock.patch.object(fragments, "release", lambda: "the-next-deploy"), django_assert_num_queries(0):
+        fragments.near.clear()
+        assert _overlap_total(organisation) == 1
+        assert _overlap_total(organisation) == 1
+    assert refresh_asked == [organisation.pk]
+
+
+def test_latest_signals_a_deploy_cannot_read_are_worked_out_again(organisation, team, other_team, booking,
+                                                                  refresh_asked):
+    charter_of(team, ("Booking API", DECIDES, [booking]))
+    charter_of(other_team, ("Booking experiments", DECIDES, [booking]))
+    assert _overlap_total(organisation) == 1
+    latest = organisation_map._latest_key(organisation.pk)
+    cache.set(latest, [{**group, "shape": "of another release"} for group in cache.get(latest)])
+
+    with mock.patch.object(fragments, "release", lambda: "the-next-deploy"):
+        fragments.near.clear()
+        assert _overlap_total(organisation) == 1  # worked out by the reader: nothing else to show
+    assert refresh_asked == []
+
+
+def test_the_refresh_task_keeps_the_signals_for_every_reader(organisation, team, other_team, booking,
+                                                             django_assert_num_queries):
+    from charters.tasks import refresh_map_signals
+
+    charter_of(team, ("Booking API", DECIDES, [booking]))
+    charter_of(other_team, ("Booking experiments", DECIDES, [booking]))
+    refresh_map_signals.delay(organisation.pk)  # as a worker runs it (inline in the tests)
+    refresh_map_signals.delay(organisation.pk + 1000)  # an organisation deleted meanwhile: nothing to do
+
+    with django_assert_num_queries(0):
+        assert _overlap_total(organisation) == 1

@@ -64,6 +64,7 @@ EXPECTED = {
         "alignment.tasks.purge_audit_trail",
         "alignment.tasks.erase_due_accounts",
         "alignment.tasks.erase_expired_words",
+        "charters.tasks.refresh_map_signals",
     ],
 }
 EXPECTED_KIND = {task: kind for kind, tasks in EXPECTED.items() for task in tasks}
