@@ -9,8 +9,11 @@ Pages are requested through Django's test `Client` in this process, with DEBUG o
 site's whole middleware stack: after `warmup` requests, one request counted with
 `CaptureQueriesContext`, then `requests` timed ones for the p50 and p95.
 
-Every reading renders the page: there is no per-reader page cache, so what is measured is what
-every reader gets, the first after a change included.
+Every reading renders the page: there is no per-reader page cache. What every reader of the same content
+reads alike is kept (`alignment.fragments`, `alignment.drawn_once`), so a page is also measured as the first
+reader after a change finds it: `requests` more readings, each after every kept part and value was made
+unreachable (`after_a_change`), as a deploy does; any other change makes only its own parts unreachable, so
+these readings bound it. Their first is counted too: a first reader runs queries a kept value saves the next.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from itertools import count
 from time import perf_counter
+from unittest import mock
 
 from django.conf import settings
 from django.db import connection
@@ -28,6 +33,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from alignment import drawn_once, fragments
 from alignment.models import User
 from bench.dataset import Handles
 
@@ -98,7 +104,9 @@ def measure_in_process(handles: Handles, *, requests: int, warmup: int, pages: l
     """Each page's (and the bare page's) status, queries with their SQL, size in bytes, server time p50/p95 in ms."""
     log = log or (lambda message: None)
     results, clients = {}, {}
-    with measuring():
+    # Tasks a reading asks for (the map's signals worked out again after a change) are not sent: in-process they
+    # would go to whatever broker this process is configured with, and no worker of the bench's reads it.
+    with measuring(), mock.patch("celery.app.task.Task.apply_async", new=lambda *args, **kwargs: None):
         for page in [BARE, *pages]:
             client = clients.get(page.viewer)
             if client is None:
@@ -119,11 +127,11 @@ def measure_page(client: Client, url: str, *, requests: int, warmup: int) -> dic
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, secure=True)
     sql = [query["sql"] for query in queries.captured_queries]  # now: the next request empties the log
-    times = []
-    for _ in range(requests):
-        started = perf_counter()
+    times = _timed(client, url, requests)
+    with after_a_change(), CaptureQueriesContext(connection) as queries:
         client.get(url, secure=True)
-        times.append((perf_counter() - started) * 1000)
+    first_sql = [query["sql"] for query in queries.captured_queries]
+    first_times = _timed(client, url, requests, before_each=after_a_change)
     return {
         "url": url,
         "status": response.status_code,
@@ -134,7 +142,62 @@ def measure_page(client: Client, url: str, *, requests: int, warmup: int) -> dic
         "mean_ms": round(sum(times) / len(times), 2),
         "requests": len(times),
         "sql": sql,
+        "first_queries": len(first_sql),
+        "first_p50_ms": round(percentile(first_times, 0.50), 2),
+        "first_p95_ms": round(percentile(first_times, 0.95), 2),
+        "first_sql": first_sql,
     }
+
+
+def _timed(client: Client, url: str, requests: int, *, before_each=None) -> list[float]:
+    """Server times in ms of `requests` readings, each (timing only the request) inside `before_each()`, if given."""
+    times = []
+    for _ in range(requests):
+        with before_each() if before_each else nullcontext():
+            started = perf_counter()
+            client.get(url, secure=True)
+            times.append((perf_counter() - started) * 1000)
+    return times
+
+
+_releases = count()
+
+
+@contextmanager
+def after_a_change() -> Iterator[None]:
+    """Every kept part and value out of reach, as after a deploy: a release never seen (kept parts and values are
+    keyed by it), nothing at hand in the process, no drawing kept for its values. The shared cache is left as it
+    is, as a deploy leaves it (sessions included); what the reading kept in it under that release is deleted
+    after, since nobody will read it again (a ratified version's items are kept with no expiry)."""
+    fragments.near.clear()
+    drawn_once.forget_all()
+    stored = _Storing(fragments.cache)
+    release = f"bench-first-{next(_releases)}"
+    try:
+        with mock.patch.object(fragments, "release", lambda: release), mock.patch.object(fragments, "cache", stored):
+            yield
+    finally:
+        fragments.near.clear()
+        if stored.keys:
+            stored.cache.delete_many(stored.keys)
+
+
+class _Storing:
+    """The shared cache, noting every key stored through it."""
+
+    def __init__(self, cache):
+        self.cache, self.keys = cache, set()
+
+    def set(self, key, *args, **kwargs):
+        self.keys.add(key)
+        return self.cache.set(key, *args, **kwargs)
+
+    def set_many(self, mapping, *args, **kwargs):
+        self.keys.update(mapping)
+        return self.cache.set_many(mapping, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -5,6 +5,9 @@ Targets (issues #9 and #19), for every key page:
 - **Q**: at most 12 queries, and the same number at both scales (a page's cost must not
   follow the data);
 - **T**: server time p95 at most 25 ms at the larger scale, every reading rendered;
+
+Q and T hold for the first reader after a change too (`bench.measure.after_a_change`: every kept part and
+value made again), whose page may run a few more queries and draw what others then read kept;
 - **S**: the response does not grow with the data: at the larger scale at most
   `max(10%, 1 KiB)` above the smaller. Both scales build the measured team from the same
   seeds, so what is left is not the page's doing: ids rendered in links and DOM ids have more
@@ -63,14 +66,17 @@ def judge(result: dict, targets: Targets = TARGETS) -> None:
         answered = here["status"] == 200 and (there is None or there["status"] == 200)
         if not answered:
             missed.append(f"answered {here['status']}" + (f" at {result['baseline']} {there['status']}" if there else ""))
-        verdict["queries"] = answered and here["queries"] <= targets.max_queries and (
-            there is None or there["queries"] == here["queries"])
-        if answered and not verdict["queries"]:
-            counts = f"{there['queries']} → {here['queries']}" if there else str(here["queries"])
-            missed.append(f"queries {counts} (≤ {targets.max_queries}, the same at both scales)")
-        verdict["time"] = answered and here["p95_ms"] <= targets.p95_ms
-        if answered and not verdict["time"]:
-            missed.append(f"p95 {here['p95_ms']:.1f} ms (≤ {targets.p95_ms:g})")
+        for kind, said in (("", ""), ("first_", "first reading after a change: ")):
+            queries = here[f"{kind}queries"]
+            flat = answered and queries <= targets.max_queries and (there is None or there[f"{kind}queries"] == queries)
+            verdict["queries"] = verdict.get("queries", True) and flat
+            if answered and not flat:
+                counts = f"{there[f'{kind}queries']} → {queries}" if there else str(queries)
+                missed.append(f"{said}queries {counts} (≤ {targets.max_queries}, the same at both scales)")
+            fast = answered and here[f"{kind}p95_ms"] <= targets.p95_ms
+            verdict["time"] = verdict.get("time", True) and fast
+            if answered and not fast:
+                missed.append(f"{said}p95 {here[f'{kind}p95_ms']:.1f} ms (≤ {targets.p95_ms:g})")
         verdict["size"] = None
         if there is not None:
             allowed = there["size"] + max(there["size"] * targets.size_growth, targets.size_slack_bytes)
@@ -142,7 +148,8 @@ def table(result: dict) -> str:
         f"Machine: {machine['cpu_count']} CPUs (os.cpu_count()), load average {machine['load_average']} at the "
         f"start; {machine['database']}; Django {machine['django']}; Python {machine['python']}",
         f"Server time: in-process test Client, DEBUG off, {method['requests']} requests per page after "
-        f"{method['warmup']} warm-up; p50/p95 in ms.",
+        f"{method['warmup']} warm-up, and as many more as the first reader after a change (every kept part and "
+        "value made again); p50/p95 in ms.",
     ]
     if rps:
         lines.append(f"Requests/s: gunicorn ({rps['workers']} sync workers, DEBUG off) at {scale}, {rps['connections']} "
@@ -158,10 +165,10 @@ def table(result: dict) -> str:
         lines.append(f"Build {name}: " + (f"{build['seconds']:.1f} s ({_stages(build['stages'])})" if not build["reused"]
                                           else "reused the dataset built earlier (--rebuild to build it again)"))
     small, large = (baseline or "-")[:5], scale[:5]
-    header = (f"{'page':<30}{'queries':>12}  {'ms p50/p95':>25}"
+    header = (f"{'page':<30}{'queries':>12}  {'ms p50/p95':>25}  {'first after a change':>20}"
               f"  {'bytes':>21}  {'req/s':>7}{'%bare':>6}  {'Q':>4}{'T':>5}{'S':>5}{'R':>5}")
-    sub = (f"{'':<30}{small:>6}{large:>6}  {small:>12}{large:>13}  {small:>10}{large:>11}"
-           f"  {large:>7}{'':>6}  {'':>4}{'':>5}{'':>5}{'':>5}")
+    sub = (f"{'':<30}{small:>6}{large:>6}  {small:>12}{large:>13}  {'queries':>7}{'ms p50/p95':>13}"
+           f"  {small:>10}{large:>11}  {large:>7}{'':>6}  {'':>4}{'':>5}{'':>5}{'':>5}")
     lines += ["", header, sub, "-" * len(header)]
     for page in [*chosen(result["pages"]), BARE]:
         here = main["pages"][page.key]
@@ -173,6 +180,7 @@ def table(result: dict) -> str:
         lines.append(
             f"{page.label[:29]:<30}{_n(there, 'queries'):>6}{_n(here, 'queries'):>6}"
             f"  {_times(there):>12}{_times(here):>13}"
+            f"  {_n(here, 'first_queries'):>7}{_times(here, 'first_'):>13}"
             f"  {_n(there, 'size'):>10}{_n(here, 'size'):>11}  "
             f"{(format(served['rps'], ',.0f') if served and served['status'] == 200 else '-'):>7}"
             f"{(_percent(served['share']) if served and served['status'] == 200 else '-'):>6}"
@@ -186,7 +194,7 @@ def table(result: dict) -> str:
         "",
         "Every reading renders the page (no per-reader page cache): what every reader gets.",
         f"Targets: Q ≤ {targets['max_queries']} queries, the same at both scales; T p95 ≤ {targets['p95_ms']:g} ms at "
-        f"{scale}; S bytes at {scale} ≤ {baseline or 'the smaller scale'} + max({targets['size_growth']:.0%}, "
+        f"{scale}; both for the first reader after a change too (every kept part made again); S bytes at {scale} ≤ {baseline or 'the smaller scale'} + max({targets['size_growth']:.0%}, "
         f"{targets['size_slack_bytes']:,} bytes); R ≥ {targets['rps_share']:.0%} of the bare page's requests/s; "
         f"M (the mix) ≥ {targets['mix_share']:.0%} of the bare page's requests/s with {targets['mix_errors']} errors; "
         f"A an autosave's p95 ≤ {targets.get('autosave_p95_ms', TARGETS.autosave_p95_ms):g} ms and P a poll with "

@@ -14,6 +14,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
@@ -51,6 +52,9 @@ def test_smoke_run_measures_every_page_at_both_scales(tmp_path, settings):
             assert page["status"] == 200, (scale, key, page["url"])
             assert page["queries"] > 0 and len(page["sql"]) == page["queries"], (scale, key)
             assert page["size"] > 0 and page["p50_ms"] > 0 and page["p95_ms"] >= page["p50_ms"], (scale, key)
+            # The first reader after a change: every kept part made again, its queries counted.
+            assert page["first_queries"] >= page["queries"] and len(page["first_sql"]) == page["first_queries"]
+            assert page["first_p95_ms"] >= page["first_p50_ms"] > 0, (scale, key)
     assert {"cycle", "retro", "notifications"} <= set(pages)
     assert result["rps"] is None
     # The mix ran in-process at the measured scale (the one team of 5 the shrunk scale has for it), and left no trace.
@@ -282,3 +286,30 @@ def test_the_mix_is_judged_on_an_autosaves_and_a_quiet_polls_server_time(autosav
 
     assert said == missed
     assert verdict["autosave"] == (autosave <= 8) and verdict["quiet_poll"] == (quiet_poll <= 3)
+
+
+def test_a_page_is_judged_on_its_first_reading_after_a_change_too():
+    from bench.measure import PAGES
+
+    page = {"status": 200, "queries": 8, "p95_ms": 9.0, "size": 1000, "first_queries": 13, "first_p95_ms": 31.5}
+    result = {"scale": "full", "baseline": None, "pages": [PAGES[0].key], "rps": None,
+              "scales": {"full": {"pages": {PAGES[0].key: page}}}}
+    report.judge(result)
+
+    assert result["verdicts"][PAGES[0].key]["queries"] is False and result["verdicts"][PAGES[0].key]["time"] is False
+    assert result["misses"][PAGES[0].key] == ["first reading after a change: queries 13 (≤ 12, the same at both scales)",
+                                              "first reading after a change: p95 31.5 ms (≤ 25)"]
+
+
+def test_the_first_reading_after_a_change_finds_nothing_kept_and_leaves_nothing_behind(db):
+    from alignment import fragments
+    from bench.measure import after_a_change
+
+    kept = fragments.shared("bench-part", (1,), lambda: "<p>drawn before</p>")
+    with after_a_change():
+        assert fragments.shared("bench-part", (1,), lambda: "<p>drawn again</p>") == "<p>drawn again</p>"
+        fragments.keep("bench-value", ["made again"], timeout=None)  # as a ratified version's items: no expiry
+        left = [fragments.key("bench-part", (1,)), fragments._released("bench-value")]
+        assert cache.get_many(left) == {left[0]: "<p>drawn again</p>", left[1]: ["made again"]}
+    assert cache.get_many(left) == {}  # under a release nobody will read again: deleted
+    assert fragments.shared("bench-part", (1,), lambda: "<p>not drawn</p>") == kept  # as it was kept before
