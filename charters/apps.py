@@ -48,9 +48,6 @@ class ChartersConfig(AppConfig):
         panels.register_organisation_section("charters/_organisation_signals.html", organisation_map.map_signals)
         organisation_map.register_signal_source(cross_team.overlaps)
         organisation_map.register_signal_source(cross_team.tradeoffs)
-        from charters import tasks
-
-        organisation_map.register_signals_refresher(tasks.refresh_map_signals.delay)
         from alignment.signals import team_changed
 
         team_changed.connect(_team_changed, dispatch_uid="charters.signals_forget_team")

@@ -22,6 +22,7 @@ test is one probe per key result into the `kr_progress_one_latest_per_lineage` i
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -54,7 +55,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from alignment import fragments
+from alignment import fragments, task_queue
 from alignment.models import Organisation, Team
 from alignment.one_query import AmongIds, Read, read_shaped, read_together
 from alignment.pages import Paged, page_number
@@ -599,20 +600,15 @@ class SignalsSection:
 #
 # Each time they are worked out they are also kept as the organisation's latest, in plain values that outlive a
 # deploy. A reader who finds none under the current key (after a change, on a new day, after a deploy) is shown
-# the latest while a worker works them out again (`refresh_signals`, asked for once by the writer on commit and
-# by the first such reader; asked again after `REFRESH_ASKED_FOR` if the task was lost). Only an organisation
-# whose signals were never worked out has its first reader work them out. A reader who worked them out from data a
-# write has just changed stores them under the old token, which nobody reads any more.
+# the latest while a worker works them out again (`REFRESH_TASK`, asked for once by the writer on commit and by
+# the first such reader; asked again after `REFRESH_ASKED_FOR` if the task was lost, at once if the broker was
+# away). Only an organisation whose signals were never worked out has its first reader work them out. A reader
+# who worked them out from data a write has just changed stores them under the old token, which nobody reads.
+logger = logging.getLogger(__name__)
+
 SIGNALS_KEPT_FOR = 24 * 60 * 60  # seconds; a day's key is not read after the day anyway
 REFRESH_ASKED_FOR = 60  # seconds: a refresh asked for and not done by then is asked for again by the next reader
-
-# Who works signals out again, given an organisation's id (`charters/apps.py`: a Celery task on the default queue).
-_refreshers: list[Callable[[int], object]] = []
-
-
-def register_signals_refresher(refresher: Callable[[int], object]) -> None:
-    if refresher not in _refreshers:
-        _refreshers.append(refresher)
+REFRESH_TASK = "charters.tasks.refresh_map_signals"  # queued by name (`task_queue`): tasks import this module
 
 
 def _generation_key(organisation_id: int) -> str:
@@ -660,7 +656,7 @@ def map_signals(organisation, user) -> SignalsSection:
     if found is not None:
         return found
     latest = _latest(organisation.pk)
-    if latest is None or not _refreshers:
+    if latest is None:
         return _worked_out(organisation, key)
     _ask_refresh(organisation.pk, key)
     # A refresh that ran at once (Celery eager, as in the tests) is shown at once.
@@ -675,10 +671,17 @@ def refresh_signals(organisation_id: int) -> None:
 
 
 def _ask_refresh(organisation_id: int, key: str) -> None:
-    """Ask a worker to work out the signals kept under `key`, unless that was asked lately."""
-    if _refreshers and cache.add(f"map-signals-refresh:{fragments.release()}:{key}", 1, REFRESH_ASKED_FOR):
-        for refresher in _refreshers:
-            refresher(organisation_id)
+    """Ask a worker to work out the signals kept under `key`, unless that was asked lately. A broker that is away
+    fails nobody's page: the next reader asks again."""
+    asked = f"map-signals-refresh:{fragments.release()}:{key}"
+    if not cache.add(asked, 1, REFRESH_ASKED_FOR):
+        return
+    try:
+        task_queue.now(REFRESH_TASK, [organisation_id])
+    except Exception:
+        cache.delete(asked)
+        logger.warning("Could not ask for the map's signals of organisation %s to be worked out again",
+                       organisation_id, exc_info=True)
 
 
 def _worked_out(organisation, key: str) -> SignalsSection:

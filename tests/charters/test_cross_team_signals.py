@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from alignment import fragments
+from alignment import fragments, task_queue
 from charters import organisation_map
 from charters.cross_team import overlaps, tradeoffs
 from charters.models import Boundary, BoundaryLabel, Charter, Goal, OrganisationTag
@@ -227,7 +227,12 @@ def test_a_team_archived_or_renamed_is_seen_by_the_next_reader(organisation, tea
 def refresh_asked(monkeypatch) -> list[int]:
     """The refreshes asked for, not run: a worker that has not got to them yet."""
     asked: list[int] = []
-    monkeypatch.setattr(organisation_map, "_refreshers", [asked.append])
+
+    def queued(task_name: str, ids) -> None:
+        assert task_name == organisation_map.REFRESH_TASK
+        asked.extend(ids)
+
+    monkeypatch.setattr(task_queue, "now", queued)
     return asked
 
 
@@ -293,3 +298,22 @@ def test_the_refresh_task_keeps_the_signals_for_every_reader(organisation, team,
 
     with django_assert_num_queries(0):
         assert _overlap_total(organisation) == 1
+
+
+def test_a_broker_away_fails_no_page_and_the_next_reader_asks_again(organisation, team, other_team, booking,
+                                                                   monkeypatch):
+    charter_of(team, ("Booking API", DECIDES, [booking]))
+    charter_of(other_team, ("Booking experiments", DECIDES, [booking]))
+    assert _overlap_total(organisation) == 1
+    tries: list[int] = []
+
+    def away(task_name: str, ids) -> None:
+        tries.extend(ids)
+        raise ConnectionError("the broker is away")
+
+    monkeypatch.setattr(task_queue, "now", away)
+    with mock.patch.object(fragments, "release", lambda: "the-next-deploy"):
+        fragments.near.clear()
+        assert _overlap_total(organisation) == 1  # the latest, as if nothing went wrong
+        assert _overlap_total(organisation) == 1
+    assert tries == [organisation.pk, organisation.pk]
