@@ -285,11 +285,16 @@ class CommentForm(forms.ModelForm):
         return cls(data, initial={"section": section}, auto_id=f"id_comment_{section}_%s")
 
     @classmethod
-    def for_reply(cls, thread: Comment) -> CommentForm:
-        form = cls(initial={"section": thread.section, "parent": thread.pk}, auto_id=f"id_reply{thread.pk}_%s")
-        form.fields["body"].label = _("Reply to %(name)s") % {"name": thread.author.name if thread.author else "this"}
+    def for_reply_to(cls, *, section: str, parent: int | str, author: str) -> CommentForm:
+        form = cls(initial={"section": section, "parent": parent}, auto_id=f"id_reply{parent}_%s")
+        form.fields["body"].label = _("Reply to %(name)s") % {"name": author}
         form.fields["body"].widget.attrs.update(rows=1, placeholder=_("Reply…"))
         return form
+
+    @staticmethod
+    def replied_to(thread: Comment) -> str:
+        """Who a reply answers, as its label names them."""
+        return thread.author.name if thread.author else "this"
 
 
 class ResponseForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from alignment import fragments
+from alignment.blank_forms import DrawnAlike
 from alignment.models import Membership
 from alignment.one_query import Read, read_first, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess, capabilities_of
@@ -709,15 +710,24 @@ def comments_page(*, access: TeamAccess, charter: Charter, comment_form: Comment
     return page
 
 
+# What a blank comment or reply form is drawn with, for its section, thread and author to be written in.
+SECTION_STAND_IN, PARENT_STAND_IN, AUTHOR_STAND_IN = "_stand-in-section_", "_stand-in-parent_", "_stand-in-author_"
+
+
 def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None:
     access, charter = page.access, page.charter
     page.threads = comment_threads(charter)  # read only once ratified: the discussion stays on record
-    # Forms are made when drawn: a kept section's threads (`{% shared %}`) need none.
+    # Forms are made when drawn: a kept section's threads (`{% shared %}`) need none. Blank, each kind is drawn
+    # once for the page and each form written in with its section, thread and author (`DrawnAlike`).
+    replies = DrawnAlike(CommentForm.for_reply_to, section=SECTION_STAND_IN, parent=PARENT_STAND_IN,
+                         author=AUTHOR_STAND_IN)
+    comments = DrawnAlike(CommentForm.for_section, section=SECTION_STAND_IN)
     for section_threads in page.threads.values():
         for thread in section_threads:
             thread.may_resolve = may_resolve(access, thread)
-            thread.reply_form = _lazy(CommentForm.for_reply, thread) if page.perms.comment else None
-    page.comment_forms = {section.value: _lazy(CommentForm.for_section, section.value) for section in Section} \
+            thread.reply_form = _lazy(replies, section=thread.section, parent=thread.pk,
+                                      author=CommentForm.replied_to(thread)) if page.perms.comment else None
+    page.comment_forms = {section.value: _lazy(comments, section=section.value) for section in Section} \
         if page.perms.comment else {}
     if comment_form is not None:
         page.comment_forms[comment_form.data.get("section", "")] = comment_form
@@ -771,8 +781,8 @@ def consent_version(page: CharterPage) -> tuple:
             fragments.digest((_name(gap.member), gap.member.pk, gap.kind) for gap in consent.gaps))
 
 
-def _lazy(make, *args) -> SimpleLazyObject:
-    return SimpleLazyObject(lambda: make(*args))
+def _lazy(make, *args, **kwargs) -> SimpleLazyObject:
+    return SimpleLazyObject(lambda: make(*args, **kwargs))
 
 
 def _name(person) -> str:

@@ -11,10 +11,13 @@ import re
 
 import pytest
 from django.middleware.csrf import _unmask_cipher_token
+from django.template.loader import render_to_string
 from django.test import Client
 
+from alignment.blank_forms import FIELDS
 from charters import services
-from charters.models import Charter, Goal, KeyResult, NonNegotiable
+from charters.forms import CommentForm
+from charters.models import Charter, Goal, KeyResult, NonNegotiable, Section
 from tests.charters.conftest import charter_url
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +116,28 @@ def test_kept_threads_show_new_comments_and_each_readers_own_resolve_control(log
     services.add_comment(charter=draft, section="purpose", author=other, body="Olive's answer",
                          parent=draft.comments.get())
     assert "Olive&#x27;s answer" in as_other.get(charter_url("detail")).content.decode()
+
+
+def test_each_blank_comment_and_reply_form_reads_as_if_drawn_alone(login, leader, member, team, write_charter,
+                                                                   make_user, add_member):
+    """The page draws each kind of blank form once and writes in each section, thread and author
+    (`alignment.blank_forms`): every form must read as the form drawn on its own, the author's name escaped."""
+    draft = write_charter(team)
+    odd = make_user("odd@example.com", 'Ann <b>"&"</b> Odd')
+    add_member(team, odd, "member")
+    for section, author in (("purpose", member), ("goals", odd)):
+        services.add_comment(charter=draft, section=section, author=author, body="A question")
+
+    html = login(leader).get(charter_url("detail")).content.decode()
+
+    for thread in draft.comments.select_related("author"):
+        alone = render_to_string(FIELDS, {"form": CommentForm.for_reply_to(
+            section=thread.section, parent=thread.pk, author=CommentForm.replied_to(thread))})
+        assert alone in html
+    assert "Reply to Ann &lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; Odd" in html
+    for section in Section.values:
+        assert render_to_string(FIELDS, {"form": CommentForm.for_section(section)}) in html
+    assert "stand-in" not in html
 
 
 @pytest.mark.parametrize("rows", [2, 20])
