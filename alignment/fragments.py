@@ -21,11 +21,12 @@ Only content that every reader of it may see goes in: the key names no reader, s
 reach the key reads the same bytes (`tests/alignment/test_fragments.py` and each page's test
 hold a private detail out of the shared parts).
 
-Parts drawn while a request runs are stored in the shared cache together when it ends (`stored_at_the_end`,
-on `request_finished`): the first reader after a change, whose page draws a dozen parts anew, pays one round
-trip to store them rather than one each. They are at hand in the process at once. Drawn outside a request (a
-task, a shell), a part is stored at once. A request that dies before it ends stores nothing: the next reader
-draws the parts again.
+Parts drawn and values kept while a request runs are stored in the shared cache together when it ends
+(`stored_at_the_end`, on `request_finished`): the first reader after a change, whose page draws a dozen parts
+and keeps a version's items, prose and changes anew, pays a round trip per lifetime they are kept for (a part's,
+a ratified version's for good) rather than one each. They are at hand in the process at once. Outside a request
+(a task, a shell), each is stored at once. A request that dies before it ends stores nothing: the next reader
+makes them again.
 
 The parts read lately are also kept in the process, in front of the shared cache (`NEAR_CHARACTERS`): a key
 names content that never changes under it, so a copy at hand is never stale, and a page whose parts are all
@@ -90,25 +91,37 @@ near = _Near(NEAR_CHARACTERS)
 
 logger = logging.getLogger(__name__)
 
-# The parts drawn while this request runs, to be stored when it ends (None outside a request: stored at once).
-_unstored: ContextVar[dict[str, str] | None] = ContextVar("fragments_unstored", default=None)
+# The parts drawn and values kept while this request runs, by how long they are kept for, to be stored when it
+# ends (None outside a request: stored at once).
+_unstored: ContextVar[dict[int | None, dict[str, str | bytes]] | None] = ContextVar("fragments_unstored", default=None)
 
 
 def storing_at_the_end(**kwargs) -> None:
-    """`request_started`: parts drawn from here on wait for the request's end to be stored, together."""
+    """`request_started`: parts drawn and values kept from here on wait for the request's end to be stored."""
     _unstored.set({})
 
 
 def stored_at_the_end(**kwargs) -> None:
-    """`request_finished`: store the parts the request drew, in one round trip. The response is sent: a cache
-    that does not answer loses them (the next reader draws them again), never the reader's page."""
-    parts = _unstored.get()
+    """`request_finished`: store what the request drew and kept, in one round trip for each lifetime. The
+    response is sent: a cache that does not answer loses them (the next reader makes them again), never the
+    reader's page."""
+    unstored = _unstored.get()
     _unstored.set(None)
-    if parts:
+    for timeout, entries in (unstored or {}).items():
         try:
-            cache.set_many(parts, TIMEOUT)
+            cache.set_many(entries, timeout)
         except Exception:
-            logger.warning("Could not keep %d drawn parts in the shared cache", len(parts), exc_info=True)
+            logger.warning("Could not keep %d drawn parts and kept values in the shared cache", len(entries),
+                           exc_info=True)
+
+
+def _store(key: str, entry: str | bytes, timeout: int | None) -> None:
+    """Store `entry` in the shared cache: at the end of the request running, else at once."""
+    unstored = _unstored.get()
+    if unstored is None:
+        cache.set(key, entry, timeout)
+    else:
+        unstored.setdefault(timeout, {})[key] = entry
 
 
 @once
@@ -154,11 +167,7 @@ def drawn_and_kept(cache_key: str, render: Callable[[], str]) -> SafeString:
     """The part drawn by `render()` and kept under its key: for a part just looked for and not found."""
     html = str(render())
     near.put_many({cache_key: html})
-    unstored = _unstored.get()
-    if unstored is None:
-        cache.set(cache_key, html, TIMEOUT)
-    else:
-        unstored[cache_key] = html
+    _store(cache_key, html, TIMEOUT)
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
 
 
@@ -184,16 +193,16 @@ def kept_many(keys: Iterable[str]) -> dict[str, object]:
     which a page annotates as it draws them, so no two readings may share one.
 
     The values are stored under the release too (`_released`): a deploy may change the models or classes they
-    are made of, and an instance pickled before it would come back without a field added since."""
+    are made of, and an instance pickled before it would come back without a field added since. The shared
+    cache holds them pickled as they were kept (`keep`), so what is fetched is put at hand as it comes."""
     named = {_released(key): key for key in keys}
-    found: dict[str, object] = {named[key]: pickle.loads(data)  # noqa: S301 — our own
-                                for key, data in near.get_many(named).items()}
-    missing = [key for key, name in named.items() if name not in found]
+    found = near.get_many(named)
+    missing = [key for key in named if key not in found]
     if missing:
         fetched = cache.get_many(missing)
-        near.put_many({key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for key, value in fetched.items()})
-        found.update((named[key], value) for key, value in fetched.items())
-    return found
+        near.put_many(fetched)
+        found.update(fetched)
+    return {named[key]: pickle.loads(data) for key, data in found.items()}  # noqa: S301 — our own
 
 
 def kept(key: str, make: Callable[[], object], timeout: int | None) -> object:
@@ -206,10 +215,11 @@ def kept(key: str, make: Callable[[], object], timeout: int | None) -> object:
 
 
 def keep(key: str, value: object, timeout: int | None) -> None:
-    """Keep `value` under `key` (see `kept_many`): in the shared cache, and at hand in this process."""
-    key = _released(key)
-    cache.set(key, value, timeout)
-    near.put_many({key: pickle.dumps(value, pickle.HIGHEST_PROTOCOL)})
+    """Keep `value` under `key` (see `kept_many`): at hand in this process, and in the shared cache (at the end of
+    the request running). It is pickled now, as it is: the page goes on to annotate it for its reader."""
+    key, data = _released(key), pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    near.put_many({key: data})
+    _store(key, data, timeout)
 
 
 def _released(key: str) -> str:

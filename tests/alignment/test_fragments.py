@@ -273,6 +273,23 @@ def test_parts_drawn_while_a_request_runs_are_stored_together_when_it_ends(write
     assert template.render(context) == "[A][B][x][y]" and writes == ["set_many", "set"]  # read, none drawn
 
 
+def test_values_kept_while_a_request_runs_are_stored_with_its_parts_one_write_for_each_lifetime(writes, db):
+    fragments.storing_at_the_end()
+    fragments.shared("part", ("drawn",), lambda: "<p>drawn</p>")
+    items = ["an item"]
+    fragments.keep("kept:a-working-copy", items, timeout=fragments.TIMEOUT)
+    fragments.keep("kept:a-ratified-version", ["for good"], timeout=None)
+    items.append("annotated for one reader after it was kept")
+    assert writes == []
+    fragments.stored_at_the_end()
+    assert writes == ["set_many", "set_many"]  # a part's lifetime (with the working copy's items), and for good
+
+    fragments.near.clear()  # another process
+    assert fragments.kept_many(["kept:a-working-copy", "kept:a-ratified-version"]) == {
+        "kept:a-working-copy": ["an item"], "kept:a-ratified-version": ["for good"]}  # as it was when kept
+    assert fragments.shared("part", ("drawn",), lambda: "<p>drawn again</p>") == "<p>drawn</p>"
+
+
 def test_a_cache_that_fails_at_the_end_of_a_request_loses_the_parts_not_the_page(writes, monkeypatch, db):
     class Down:
         def set_many(self, *args, **kwargs):
