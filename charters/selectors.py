@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from alignment import fragments
-from alignment.blank_forms import DrawnAlike
+from alignment.drawn_alike import DrawnAlike
 from alignment.models import Membership
 from alignment.one_query import Read, read_first, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess, capabilities_of

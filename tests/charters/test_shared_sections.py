@@ -14,7 +14,7 @@ from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
 from django.test import Client
 
-from alignment.blank_forms import FIELDS
+from alignment.drawn_alike import FIELDS
 from charters import services
 from charters.forms import CommentForm
 from charters.models import Charter, Goal, KeyResult, NonNegotiable, Section
@@ -121,7 +121,7 @@ def test_kept_threads_show_new_comments_and_each_readers_own_resolve_control(log
 def test_each_blank_comment_and_reply_form_reads_as_if_drawn_alone(login, leader, member, team, write_charter,
                                                                    make_user, add_member):
     """The page draws each kind of blank form once and writes in each section, thread and author
-    (`alignment.blank_forms`): every form must read as the form drawn on its own, the author's name escaped."""
+    (`alignment.drawn_alike`): every form must read as the form drawn on its own, the author's name escaped."""
     draft = write_charter(team)
     odd = make_user("odd@example.com", 'Ann <b>"&"</b> Odd')
     add_member(team, odd, "member")

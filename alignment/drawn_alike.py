@@ -11,7 +11,7 @@ drawing with its own values written in, escaped:
 
 A template writes `form.fields_html` where it would include `form_fields.html` for a form that was sent and
 refused, which is drawn as it was typed. A stand-in must be text no form writes otherwise, and appear only
-where its value goes (`tests/alignment/test_blank_forms.py` holds the drawing to the form's own).
+where its value goes (`tests/alignment/test_drawn_alike.py` holds the drawing to the form's own).
 """
 
 from __future__ import annotations

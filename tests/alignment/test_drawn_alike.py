@@ -1,11 +1,11 @@
-"""Blank forms of one kind drawn once, each written in with its own values (`alignment.blank_forms`)."""
+"""Blank forms of one kind drawn once, each written in with its own values (`alignment.drawn_alike`)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.template.loader import render_to_string
 
-from alignment.blank_forms import FIELDS, DrawnAlike
+from alignment.drawn_alike import FIELDS, DrawnAlike
 
 
 class NoteForm(forms.Form):
