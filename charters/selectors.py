@@ -761,11 +761,15 @@ def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None
         if page.perms.comment else {}
     if comment_form is not None:
         page.comment_forms[comment_form.data.get("section", "")] = comment_form
+    # The threads are kept per version (not per revision of its text: an edit leaves every thread as it was) and
+    # per what they show, their words included (an admin may change them without a service).
     page.shared_versions["comments"] = None if comment_form is not None else (
-        cache_key(charter), page.perms.comment, fragments.digest(
-            (thread.pk, thread.resolved_at, thread.may_resolve, _name(thread.author),
+        charter.pk, charter.team_id, charter.number, charter.created_at.timestamp(), page.perms.comment,
+        fragments.digest(
+            (thread.pk, thread.body, thread.resolved_at, thread.may_resolve, _name(thread.author),
              access.is_former_member(thread.author),
-             [(reply.pk, _name(reply.author), access.is_former_member(reply.author)) for reply in thread.replies_list])
+             [(reply.pk, reply.body, _name(reply.author), access.is_former_member(reply.author))
+              for reply in thread.replies_list])
             for section_threads in page.threads.values() for thread in section_threads))
 
 

@@ -51,6 +51,42 @@ def test_an_edit_through_the_service_shows_to_the_next_reader_at_once(login, lea
     assert "Patients first, always" in login(member).get(charter_url("detail")).content.decode()
 
 
+def test_an_edit_of_the_text_leaves_the_threads_kept_and_a_comment_draws_its_own_again(
+        login, leader, member, team, write_charter, monkeypatch):
+    from alignment import fragments
+
+    draft = write_charter(team)
+    services.add_comment(charter=draft, section="purpose", author=member, body="Max's question")
+    reader = login(member)
+    reader.get(charter_url("detail"))
+    drawn = []
+    drawing = fragments.drawn_and_kept
+    monkeypatch.setattr(fragments, "drawn_and_kept", lambda key, render: drawn.append(key.split(":")[3]) or
+                        drawing(key, render))
+
+    item = NonNegotiable.objects.get(charter=draft, position=1)
+    item.title = "Patients first, always"
+    services.update_item(charter=draft, item=item, expected_version=item.version)
+    assert "Patients first, always" in reader.get(charter_url("detail")).content.decode()
+    assert "charter-non_negotiables" in drawn and "charter-comments" not in drawn  # the threads as they were
+
+    drawn.clear()
+    services.add_comment(charter=draft, section="purpose", author=member, body="And carers?")
+    assert "And carers?" in reader.get(charter_url("detail")).content.decode()
+    assert "charter-comments" in drawn
+
+
+def test_a_comment_changed_without_a_service_shows_to_the_next_reader(login, member, team, write_charter):
+    draft = write_charter(team)
+    services.add_comment(charter=draft, section="purpose", author=member, body="Max's question")
+    reader = login(member)
+    assert "Max&#x27;s question" in reader.get(charter_url("detail")).content.decode()
+
+    draft.comments.update(body="Edited in the admin")  # the admin writes the row itself
+
+    assert "Edited in the admin" in reader.get(charter_url("detail")).content.decode()
+
+
 def test_new_progress_and_a_renamed_owner_show_in_the_kept_goals(login, leader, member, team, write_charter):
     active = write_charter(team, state=Charter.State.RATIFIED)
     login(member).get(charter_url("detail"))
