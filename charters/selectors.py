@@ -690,7 +690,8 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
         if kr.pk == failed_pk:  # kept as typed, even if it was refused because the version moved on
             kr.progress_form = failed_progress
         else:
-            kr.progress_form = ProgressForm.for_key_result(kr) if page.perms.record_progress else None
+            # Made when drawn: kept goals (`{% shared %}`) need none.
+            kr.progress_form = _lazy(ProgressForm.for_key_result, kr) if page.perms.record_progress else None
     page.shared_versions = shared_versions(page, typed_progress=failed_pk is not None)
     if not access.in_team:
         return page
