@@ -67,9 +67,9 @@ def load_content(charter: Charter) -> CharterContent:
     return load_contents([charter])[charter.pk]
 
 
-def kept_content(charter: Charter, *, people: Iterable = ()) -> CharterContent:
+def kept_content(charter: Charter, *, people: Iterable = (), found: dict[str, object] | None = None) -> CharterContent:
     """`kept_contents` for one version."""
-    return kept_contents([charter], people=people)[charter.pk]
+    return kept_contents([charter], people=people, found=found)[charter.pk]
 
 
 def kept_contents(charters: list[Charter], *, people: Iterable = (),
@@ -682,7 +682,7 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
         diffs = fragments.kept(key, lambda: compare(contents[amends.pk], page.content), timeout=7 * 24 * 3600)
         page.changes = {diff.section.value: diff for diff in diffs}
     else:
-        page.content = kept_contents([charter], people=people, found=kept)[charter.pk]
+        page.content = kept_content(charter, people=people, found=kept)
     attach_prose(page.content)
     attach_latest_progress(page.content.key_results)
     failed_pk, failed_progress = progress_form or (None, None)

@@ -1,8 +1,9 @@
-"""Periodic charter work: the end of consent rounds (`charters.rounds`; beat runs it, see CELERY_BEAT_SCHEDULE).
+"""Charter work off the request: the end of consent rounds (`charters.rounds`; beat runs it, see
+CELERY_BEAT_SCHEDULE), and the organisation map's signals worked out again after a change.
 
-Idempotent (each reminder is a unique `Delivery`, each round closes once under its charter's lock), so
-`acks_late` is safe: a worker that dies mid-run leaves the task to run again, and the rerun does only what
-is still owed.
+Idempotent (each reminder is a unique `Delivery`, each round closes once under its charter's lock; signals
+worked out twice are kept twice alike), so `acks_late` is safe: a worker that dies mid-run leaves the task to
+run again, and the rerun does only what is still owed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def run_consent_rounds() -> dict[str, int]:
     return {"reminded": counts.reminded, "ratified": counts.ratified, "blocked": counts.blocked}
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5, acks_late=True)
+@shared_task(**SCHEDULER_TASK)
 def refresh_map_signals(organisation_id: int) -> None:
     """Work an organisation's cross-team signals out again after a change (`organisation_map.refresh_signals`):
     readers of its map are shown the latest until this is done. Idempotent: a rerun keeps the same."""
