@@ -129,8 +129,10 @@ def _line(kind: str, text: str) -> DiffLine:
         html = pattern.sub(replacement, html)
     for sentinel, tag in ((_DEL, "<del>"), (_DEL_END, "</del>"), (_INS, "<ins>"), (_INS_END, "</ins>")):
         html = html.replace(sentinel, tag)
-    # Re-parse so that emphasis and a change mark that overlap still nest into valid HTML.
-    html = nh3.clean(html, tags={"strong", "em", "code", "del", "ins"}, attributes={})
+    # Re-parse so that emphasis and a change mark that overlap still nest into valid HTML. Text with no tag and
+    # nothing escaped (most lines) would come back as it went: it is not parsed.
+    if "<" in html or "&" in html:
+        html = nh3.clean(html, tags={"strong", "em", "code", "del", "ins"}, attributes={})
     return DiffLine(kind, mark_safe(html), marker, depth, heading)  # noqa: S308 - escaped, then sanitised
 
 
