@@ -205,9 +205,11 @@ def kept_many(keys: Iterable[str]) -> dict[str, object]:
     return {named[key]: pickle.loads(data) for key, data in found.items()}  # noqa: S301 — our own
 
 
-def kept(key: str, make: Callable[[], object], timeout: int | None) -> object:
-    """The value kept under `key` (`kept_many`), else `make()`'s, kept (`keep`) for the next reading."""
-    value = kept_many([key]).get(key)
+def kept(key: str, make: Callable[[], object], timeout: int | None, *,
+         found: dict[str, object] | None = None) -> object:
+    """The value kept under `key` (`kept_many`), else `make()`'s, kept (`keep`) for the next reading. `found`: what
+    `kept_many` found for a caller that looked for this key with others already (it is not looked for again)."""
+    value = (kept_many([key]) if found is None else found).get(key)
     if value is None:
         value = make()
         keep(key, value, timeout)

@@ -27,13 +27,14 @@ def cache_key(charter: Charter) -> str:
     return f"charter-prose:{RENDERING}:{charter.pk}:{charter.team_id}:{charter.number}:{ratified}"
 
 
-def attach_prose(content: CharterContent) -> None:
+def attach_prose(content: CharterContent, *, found: dict[str, object] | None = None) -> None:
     """Set `people_html` and `process_html` on the charter, `why_html` on non-negotiables and
-    `guardrails_html` on boundaries; from the cache when this text was rendered before (no query either way)."""
+    `guardrails_html` on boundaries; from the cache when this text was rendered before (no query either way).
+    `found`: what `fragments.kept_many` found when the caller looked for the prose (`cache_key`) with other values."""
     charter = content.charter
-    key = cache_key(charter)
     # A ratified version's prose lives as long as the version; a draft's until its next edits make it unread.
-    rendered = fragments.kept(key, lambda: _render(content), timeout=None if charter.was_ratified else 7 * 24 * 3600)
+    rendered = fragments.kept(cache_key(charter), lambda: _render(content),
+                              timeout=None if charter.was_ratified else 7 * 24 * 3600, found=found)
     charter.people_html, charter.process_html = rendered["people"], rendered["process"]
     for item in content.non_negotiables:
         item.why_html = rendered["why"].get(item.pk, "")

@@ -10,15 +10,17 @@ from functools import partial
 
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from alignment import fragments
-from alignment.drawn_alike import DrawnAlike
+from alignment.drawn_alike import DrawnAlike, PartsAlike
 from alignment.models import Membership
 from alignment.one_query import Read, read_first, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
+from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
 from alignment.weeks import TeamWeek
 from charters.completeness import Completeness, check_charter
 from charters.content import CharterContent
@@ -101,9 +103,10 @@ def _content_keys(charters: list[Charter]) -> dict[int, str]:
     return {charter.pk: f"charter-content:{cache_key(charter)}" for charter in charters}
 
 
-def contents_kept(charters: list[Charter]) -> dict[str, object]:
-    """The versions' items kept (`kept_contents`), by key: none, some or all of them."""
-    return fragments.kept_many(_content_keys(charters).values())
+def contents_kept(charters: list[Charter], *, also: Iterable[str] = ()) -> dict[str, object]:
+    """The versions' items kept (`kept_contents`), by key: none, some or all of them; and of the values kept under
+    the keys `also` names (`fragments.kept`), those found, in the same round trip."""
+    return fragments.kept_many([*_content_keys(charters).values(), *also])
 
 
 def content_reads(charters: list[Charter], found: dict[str, object]) -> list[Read]:
@@ -618,7 +621,15 @@ class CharterPage:
     shared_versions: dict = field(default_factory=dict)  # each part's `{% shared %}` version (or what makes it)
 
     def context(self) -> dict:
-        return {**vars(self), "page": self, "team": self.access.team, "sections": Section}
+        return {**vars(self), "page": self, "team": self.access.team, "sections": Section,
+                "shared_ahead": self.shared_ahead}
+
+    @property
+    def shared_ahead(self) -> list[tuple[str, list]]:
+        """Each section's comment threads, drawn by a partial the page's first kept part cannot see: looked for
+        with the others (`{% shared %}`'s `shared_ahead`), not one cache round trip each."""
+        version = self.shared_versions.get("comments")
+        return [] if version is None else [("charter-comments", [section.value, version]) for section in Section]
 
 
 def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> CharterPage:
@@ -634,9 +645,11 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> Cha
     """
     reads, kept = [], None
     if charter is not None:
-        # The version's items (and an amendment's, the version it amends), when not kept: read with the rest.
-        versions = [charter, *filter(None, [_amended(charter)])]
-        kept = contents_kept(versions)
+        # The version's items (and an amendment's, the version it amends), when not kept: read with the rest. Its
+        # prose and an amendment's changes are looked for with them: the page asks the cache once for all three.
+        amends = _amended(charter)
+        versions = [charter, *filter(None, [amends])]
+        kept = contents_kept(versions, also=[cache_key(charter), *([_changes_key(amends, charter)] if amends else [])])
         reads += content_reads(versions, kept)
     if charter is not None and access.in_team:
         reads.append(Read(_recorded_gaps, {"charter": charter.pk}) if charter.was_ratified
@@ -644,6 +657,27 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> Cha
         reads += [Read(_responses, {"charter": charter.pk}), Read(_comments, {"charter": charter.pk})]
     with reading_ahead(reads):
         return _charter_page(access=access, charter=charter, kept=kept, **forms)
+
+
+def _changes_key(amends: Charter, charter: Charter) -> str:
+    """Where an amendment's changes against the version it amends are kept, with its goals' owners (not where
+    `comparison` keeps two versions compared, which names no owner): each edit of it makes a new key."""
+    return f"charter-changes:{cache_key(amends)}:{cache_key(charter)}"
+
+
+def _changes(amends: Charter, charter: Charter, contents: dict[int, CharterContent],
+             kept: dict[str, object] | None) -> list[SectionDiff]:
+    """An amendment's changes, section by section, against the version it amends: kept per edit of its text, and
+    with the goals' owners they name (whose names change without the text): kept with what the owners were
+    called, and compared again when a name has changed since. `kept`: what the page found in the cache."""
+    owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
+    key = _changes_key(amends, charter)
+    found = (fragments.kept_many([key]) if kept is None else kept).get(key)
+    if found is not None and found[0] == owners:
+        return found[1]
+    diffs = compare(contents[amends.pk], contents[charter.pk])
+    fragments.keep(key, (owners, diffs), timeout=7 * 24 * 3600)
+    return diffs
 
 
 def _amended(charter: Charter) -> Charter | None:
@@ -676,14 +710,10 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
         amends.team = access.team
         contents = kept_contents([charter, amends], people=people, found=kept)
         page.content = contents[charter.pk]
-        # Each edit of the amendment makes a new key; goals' owners are named in it, so their names join it.
-        owners = fragments.digest(goal.owner.name if goal.owner else "" for c in contents.values() for goal in c.goals)
-        key = f"charter-compare:{cache_key(amends)}:{cache_key(charter)}:{owners}"
-        diffs = fragments.kept(key, lambda: compare(contents[amends.pk], page.content), timeout=7 * 24 * 3600)
-        page.changes = {diff.section.value: diff for diff in diffs}
+        page.changes = {diff.section.value: diff for diff in _changes(amends, charter, contents, kept)}
     else:
         page.content = kept_content(charter, people=people, found=kept)
-    attach_prose(page.content)
+    attach_prose(page.content, found=kept)
     attach_latest_progress(page.content.key_results)
     failed_pk, failed_progress = progress_form or (None, None)
     for kr in page.content.key_results:
@@ -824,7 +854,32 @@ def _name(person) -> str:
     return person.name if person else ""
 
 
+DETAIL = "charters/charter_detail.html"  # the charter page, whose partials draw every part of it
 ITEM_ACTIONS = ("up", "down", "delete")
+# Each kind of item: the section its controls act on, and the field that names it.
+ITEM_KINDS = {"non_negotiable": ("non_negotiables", "title"), "boundary": ("boundaries", "area"),
+              "goal": ("goals", "objective"), "key_result": ("goals", "metric")}
+# What an item's controls are drawn with, for each item's kind, section, id and name to be written in.
+KIND_STAND_IN, ITEM_STAND_IN, LABEL_STAND_IN = "_stand-in-kind_", "_stand-in-item_", "_stand-in-label_"
+
+
+def _item_urls(version: tuple, kind: str) -> dict[str, RowUrls]:
+    """Where an item of `kind` is edited, moved and removed: `edit_url`, `up_url`, `down_url`, `delete_url`."""
+    return {"edit_url": RowUrls("charters:item_edit", *version, kind),
+            **{f"{action}_url": RowUrls("charters:item_action", *version, kind, ROW_ID, action)
+               for action in ITEM_ACTIONS}}
+
+
+def _draw_item_controls(page: CharterPage, version: tuple, place: tuple[bool, bool], *, kind: str, section: str,
+                        pk: str, label: str) -> str:
+    """An editor's controls beside an item (`item-controls`) at this place in its list (first, last), with stand-ins
+    for its kind, section, id and name. Drawn for the page's kept parts, with their stand-in for the reader's CSRF
+    token."""
+    first, last = place
+    item = {"pk": pk, **{name: row_urls.of(pk) for name, row_urls in _item_urls(version, kind).items()}}
+    return render_to_string(f"{DETAIL}#item-controls", {
+        "perms": page.perms, "charter": page.charter, "kind": kind, "section_id": section, "item": item,
+        "label": label, "first": first, "last": last, "csrf_token": TOKEN_PLACEHOLDER})
 
 
 def _link_rows(page: CharterPage) -> None:
@@ -840,13 +895,19 @@ def _link_rows(page: CharterPage) -> None:
     if page.perms.edit:
         for kind, items in (("non_negotiable", content.non_negotiables), ("boundary", content.boundaries),
                             ("goal", content.goals), ("key_result", content.key_results)):
-            edit = RowUrls("charters:item_edit", *version, kind)
-            actions = {action: RowUrls("charters:item_action", *version, kind, ROW_ID, action)
-                       for action in ITEM_ACTIONS}
-            for item in items:
-                item.edit_url = edit.of(item.pk)
-                for action, urls in actions.items():
-                    setattr(item, f"{action}_url", urls.of(item.pk))
+            for name, row_urls in _item_urls(version, kind).items():
+                for item in items:
+                    setattr(item, name, row_urls.of(item.pk))
+        # Each item's controls are alike but for its kind, id and name and where it stands in its list: drawn once
+        # for each place (first, last, between, alone), each item's values written in (`PartsAlike`).
+        controls = PartsAlike(partial(_draw_item_controls, page, version), kind=KIND_STAND_IN,
+                              section=SECTION_STAND_IN, pk=ITEM_STAND_IN, label=LABEL_STAND_IN)
+        for kind, items in (("non_negotiable", content.non_negotiables), ("boundary", content.boundaries),
+                            ("goal", content.goals), *(("key_result", goal.key_results_list) for goal in content.goals)):
+            section, named_by = ITEM_KINDS[kind]
+            for index, item in enumerate(items):
+                item.controls = _lazy(controls, (index == 0, index == len(items) - 1), kind=kind, section=section,
+                                      pk=item.pk, label=getattr(item, named_by))
         adding = RowUrls("charters:key_result_add", *version)
         for goal in content.goals:
             goal.key_result_add_url = adding.of(goal.pk)

@@ -65,7 +65,7 @@ from charters.permissions import (
 from charters.tags import add_tag, boundaries_carrying, organisation_tags, remove_tag, rename_tag
 from charters.versions import charter_markdown
 
-DETAIL = "charters/charter_detail.html"
+DETAIL = selectors.DETAIL
 
 
 def _charter_url(team, anchor: str = "") -> str:

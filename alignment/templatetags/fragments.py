@@ -49,8 +49,8 @@ class SharedNode(Node):
 
     def render(self, context) -> str:
         cache_key = self.key(context)
-        if cache_key is None:
-            return self.nodelist.render(context)
+        if cache_key is None:  # not kept: drawn for this reader, with what was drawn alike for kept parts written in
+            return _with_token(self.nodelist.render(context), context)
 
         def draw() -> str:
             with context.push(request=None, user=None, csrf_token=TOKEN_PLACEHOLDER):
@@ -61,9 +61,12 @@ class SharedNode(Node):
         if html is None:  # looked for with the others and not found: drawn at once, else looked for now
             html = (fragments.drawn_and_kept(cache_key, draw) if cache_key in found.looked_for
                     else fragments.shared_at(cache_key, draw))
-        if TOKEN_PLACEHOLDER in html:
-            html = html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", "")))
-        return html
+        return _with_token(html, context)
+
+
+def _with_token(html: str, context) -> str:
+    """The part with the reader's CSRF token where it was drawn with a placeholder."""
+    return html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", ""))) if TOKEN_PLACEHOLDER in html else html
 
 
 def _found_together(context) -> _Found:

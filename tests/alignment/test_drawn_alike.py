@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.template.loader import render_to_string
 
-from alignment.drawn_alike import FIELDS, DrawnAlike
+from alignment.drawn_alike import FIELDS, DrawnAlike, PartsAlike
 
 
 class NoteForm(forms.Form):
@@ -40,3 +40,19 @@ def test_nothing_is_drawn_until_a_form_is_asked_for_and_a_blank_form_has_no_erro
     assert drawn == []
     form = notes(row=1, name="Ann")
     assert not form.errors and not form.is_bound
+
+
+def test_parts_are_drawn_once_for_each_shape_and_written_in_at_once():
+    drawn = []
+
+    def draw(shape, *, name, row):
+        drawn.append(shape)
+        return f"<p id='{row}'>{name}</p>" + ("<b>first</b>" if shape == "first" else "")
+
+    parts = PartsAlike(draw, name="_stand-in-name_", row="_stand-in-row_")
+    assert parts("first", name="Ann", row=1) == "<p id='1'>Ann</p><b>first</b>"
+    assert parts("other", name="Bo", row=2) == "<p id='2'>Bo</p>"
+    assert parts("other", name="<i>Cy</i>", row=3) == "<p id='3'>&lt;i&gt;Cy&lt;/i&gt;</p>"
+    assert drawn == ["first", "other"]  # one drawing per shape, however many parts
+    # A value that holds another's stand-in is written as it is, not written into again.
+    assert parts("other", name="_stand-in-row_", row=4) == "<p id='4'>_stand-in-row_</p>"

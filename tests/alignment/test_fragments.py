@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.middleware.csrf import _unmask_cipher_token
 from django.template import engines
 from django.test import RequestFactory
+from django.utils.safestring import mark_safe
 
 from alignment import fragments
 from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
@@ -305,3 +306,12 @@ def test_a_cache_that_fails_at_the_end_of_a_request_loses_the_parts_not_the_page
     monkeypatch.undo()
     fragments.near.clear()
     assert cache.get(fragments.key("part", ("lost",))) is None
+
+
+def test_a_part_not_kept_gets_the_readers_token_where_a_drawing_alike_left_the_placeholder(db):
+    """Parts drawn alike for kept parts carry the placeholder (`alignment.drawn_alike`); drawn into a part that is
+    not kept (its version unknown), they still get the reader's own token."""
+    template = engines["django"].from_string('{% load fragments %}{% shared "note" version %}{{ drawn }}{% endshared %}')
+    html = template.render({"version": None, "csrf_token": "the-readers-token",
+                            "drawn": mark_safe(f'<input name="csrfmiddlewaretoken" value="{TOKEN_PLACEHOLDER}">')})
+    assert html == '<input name="csrfmiddlewaretoken" value="the-readers-token">'

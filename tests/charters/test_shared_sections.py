@@ -13,12 +13,14 @@ import pytest
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
 
 from alignment.drawn_alike import FIELDS
 from charters import services
 from charters.forms import CommentForm
-from charters.models import Charter, Goal, KeyResult, NonNegotiable, Section
-from tests.charters.conftest import charter_url
+from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable, Section
+from charters.selectors import DETAIL
+from tests.charters.conftest import ORG, TEAM, charter_url
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +176,79 @@ def test_each_blank_comment_and_reply_form_reads_as_if_drawn_alone(login, leader
     for section in Section.values:
         assert render_to_string(FIELDS, {"form": CommentForm.for_section(section)}) in html
     assert "stand-in" not in html
+
+
+def test_each_items_controls_read_as_if_drawn_alone(login, leader, team, write_charter):
+    """An editor's controls beside each item are drawn once for each place in a list and written in with each
+    item's kind, section, id and name (`PartsAlike`): every item's must read as the partial drawn on its own for
+    it, with its name escaped and the reader's token in each form."""
+    draft = write_charter(team, rows=3)
+    NonNegotiable.objects.filter(charter=draft, position=1).update(title='Ann\'s <b>"&"</b> rule _stand-in-kind_')
+    client = login(leader)
+    html = client.get(charter_url("detail")).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    kinds = {"non_negotiable": ("non_negotiables", "title", NonNegotiable.objects.filter(charter=draft)),
+             "boundary": ("boundaries", "area", Boundary.objects.filter(charter=draft)),
+             "goal": ("goals", "objective", Goal.objects.filter(charter=draft))}
+    lists = [(kind, *kinds[kind][:2], list(rows.order_by("position", "pk"))) for kind, rows in
+             ((kind, found) for kind, (_, _, found) in kinds.items())]
+    lists += [("key_result", "goals", "metric", list(goal.key_results.order_by("position", "pk")))
+              for goal in Goal.objects.filter(charter=draft).order_by("position", "pk")]
+    drawn = 0
+    for kind, section, named_by, items in lists:
+        for index, item in enumerate(items):
+            version = [ORG, TEAM, draft.number, kind, item.pk]
+            alone = render_to_string(f"{DETAIL}#item-controls", {
+                "perms": {"edit": True}, "charter": draft, "kind": kind, "section_id": section,
+                "label": getattr(item, named_by), "first": index == 0, "last": index == len(items) - 1,
+                "csrf_token": token, "item": {
+                    "pk": item.pk, "edit_url": reverse("charters:item_edit", args=version),
+                    **{f"{action}_url": reverse("charters:item_action", args=[*version, action])
+                       for action in ("up", "down", "delete")}}})
+            assert alone.strip() in html, (kind, index)
+            drawn += 1
+    # Every kind, each list long enough for a first, a last and (three of each kind) one between.
+    assert len(lists) == 6 and all(len(items) >= 2 for *_, items in lists) and drawn == 15
+    assert "Ann&#x27;s &lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; rule _stand-in-kind_" in html
+    assert "stand-in-item" not in html and "stand-in-label" not in html
+
+
+def test_a_first_reading_looks_for_every_kept_part_and_value_in_two_round_trips(login, member, team, write_charter,
+                                                                                discuss, monkeypatch):
+    """The version's items, its prose and an amendment's changes in one; the page's kept parts, each section's
+    comment threads included, in another: not one round trip each."""
+    from alignment import fragments
+
+    active = write_charter(team, state=Charter.State.RATIFIED)
+    draft = write_charter(team, number=2, based_on=active)
+    discuss(draft, rows=2)
+    looked_for = []
+    real = fragments.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            found = getattr(real, name)
+            if name in ("get", "get_many"):
+                return lambda *args, **kwargs: looked_for.append(name) or found(*args, **kwargs)
+            return found
+
+    monkeypatch.setattr(fragments, "cache", Counting())
+    fragments.near.clear()
+    client = login(member)
+    assert "Comment on this section" in client.get(charter_url("detail")).content.decode()
+    assert looked_for == ["get_many", "get_many"]
+
+
+def test_an_amendments_changes_and_its_two_versions_compared_are_kept_apart(login, leader, team, write_charter):
+    """The amendment's page keeps its changes with its goals' owners; the comparison page keeps the same two
+    versions compared without them: each reads its own, in either order."""
+    active = write_charter(team, state=Charter.State.RATIFIED)
+    write_charter(team, number=2, based_on=active, purpose_statement="Care closer to home")
+    client = login(leader)
+    for url in (charter_url("detail"), charter_url("diff", query="a=1&b=2"), charter_url("detail")):
+        response = client.get(url)
+        assert response.status_code == 200 and "closer" in response.content.decode()
 
 
 @pytest.mark.parametrize("rows", [2, 20])
