@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from charters import services
 from charters.models import (
     Boundary,
     Charter,
@@ -42,9 +43,23 @@ def _amend_in_the_app(obj: Charter | Goal) -> str:
 
 class ReadOnlyOnceRatified:
     """An admin of a charter version or of what it lists: read-only, and never deleted on its own,
-    once the version can no longer change. The page says why and where to change the charter instead."""
+    once the version can no longer change. The page says why and where to change the charter instead.
+
+    A version still at work changed here gets a new revision, as an edit in the app does
+    (`services.text_changed_elsewhere`): its page draws the new text at once, and whoever consented to the
+    earlier text is asked again."""
 
     refused_deletion: str
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
+            changed = [_version_of(form.instance)]
+            moved_from = form.initial.get("charter")  # a goal moved from another draft changes that one too
+            if moved_from is not None and moved_from != changed[0].pk:
+                changed += Charter.objects.filter(pk=moved_from)
+            for version in changed:
+                services.text_changed_elsewhere(charter=version)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and _may_change(obj)

@@ -102,6 +102,14 @@ def _mark_text_changed(charter: Charter) -> None:
             notices.tell_reconsent(charter, consents, now=now)
 
 
+def text_changed_elsewhere(*, charter: Charter) -> None:
+    """The version's text or items were changed outside these services (staff, in the admin): a new revision, as an
+    edit in the app makes, so that what was kept for the text before it is drawn again (`charters.prose.cache_key`)
+    and consent given to the earlier text is asked for again. Only a version still at work changes so."""
+    if charter.is_editable:
+        _mark_text_changed(charter)
+
+
 def _next_number(team) -> int:
     last = Charter.objects.filter(team=team).order_by("-number").values_list("number", flat=True).first()
     return (last or 0) + 1

@@ -9,6 +9,7 @@ the charter in the app; saving or deleting any of them is refused. Deleting a wh
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable
@@ -141,3 +142,34 @@ def test_deleting_a_draft_and_the_whole_team_still_work(staff, team, versions):
 
     assert response.status_code == 302
     assert not Charter.objects.exists()
+
+
+def test_a_drafts_text_and_items_changed_here_show_on_its_page_at_once(staff, versions, leader):
+    """The page keeps what it draws per revision of the text: a change in the admin makes a new revision, as an
+    edit in the app does, so the next reader gets the new words, not those kept."""
+    draft = versions["draft"]
+    reader = Client()
+    reader.force_login(leader)
+    assert "Say it early" not in reader.get(charter_url("detail")).content.decode()  # drawn and kept
+    revision = draft.revision
+    data = form_values(staff.get(_change(draft)).content.decode())
+    data.update({"non_negotiables-0-title": ["Say it early"], "boundaries-0-area": ["Choice of rota tools"]})
+    assert staff.post(_change(draft), data).status_code == 302
+
+    goal = draft.goals.order_by("position").first()
+    data = form_values(staff.get(_change(goal)).content.decode())
+    data.update({"key_results-0-metric": ["Visits on time"]})
+    assert staff.post(_change(goal), data).status_code == 302
+
+    page = reader.get(charter_url("detail")).content.decode()
+    assert "Say it early" in page and "Choice of rota tools" in page and "Visits on time" in page
+    draft.refresh_from_db()
+    assert draft.revision == revision + 2
+
+
+def test_a_draft_saved_unchanged_keeps_its_revision(staff, versions):
+    draft = versions["draft"]
+    revision = draft.revision
+    assert staff.post(_change(draft), form_values(staff.get(_change(draft)).content.decode())).status_code == 302
+    draft.refresh_from_db()
+    assert draft.revision == revision
