@@ -810,7 +810,8 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     The text is the version's prose key (`charters.prose.cache_key`: its identity and the `revision`
     every edit of a draft or proposal raises; a ratified version never changes) with its state and the version it amends (whose text is fixed); the
     controls are the reader's role, not the reader. The goals also show each key result's latest
-    reading and each owner's name, which change without the text: a digest of them joins the key.
+    reading (its value, confidence, note and when and by whom it was recorded) and each owner's name, which
+    change without the text: a digest of them joins the key.
     A progress form that failed holds what its person typed, so the goals are then not kept.
     """
     charter, perms = page.charter, page.perms
@@ -818,7 +819,9 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     goals = None if typed_progress else (*base, fragments.digest(
         (goal.pk, goal.owner.name if goal.owner else "",
          goal.contributes_to.objective if goal.contributes_to_id and goal.contributes_to else "", [
-            (kr.pk, kr.latest.progress.pk if kr.latest.progress else 0,
+            # The reading itself as well as its id: staff may correct one in the admin.
+            (kr.pk, kr.latest.value, *((kr.latest.progress.pk, kr.latest.progress.confidence, kr.latest.progress.note,
+                                        kr.latest.progress.recorded_at) if kr.latest.progress else ()),
              kr.latest.progress.recorded_by.name if kr.latest.progress and kr.latest.progress.recorded_by else "")
             for kr in goal.key_results_list])
         for goal in page.content.goals))

@@ -103,6 +103,20 @@ def test_new_progress_and_a_renamed_owner_show_in_the_kept_goals(login, leader, 
     assert "77%" in goals and "Renamed Owner" in goals
 
 
+def test_a_reading_corrected_without_a_service_shows_in_the_kept_goals(login, leader, member, team, write_charter):
+    """Staff may correct a reading in the admin, which keeps its id: the goals are kept per what it says."""
+    from charters.models import KeyResultProgress
+
+    active = write_charter(team, state=Charter.State.RATIFIED)
+    kr = KeyResult.objects.filter(goal__charter=active).order_by("goal__position", "position").first()
+    services.record_progress(key_result=kr, actor=leader, value=77, confidence="on_track", note="Counted by hand")
+    assert "Counted by hand" in _goals(login(member).get(charter_url("detail")).content.decode())  # drawn, kept
+
+    KeyResultProgress.objects.filter(lineage_id=kr.lineage_key).update(note="Counted from the rota")
+
+    assert "Counted from the rota" in _goals(login(member).get(charter_url("detail")).content.decode())
+
+
 def test_each_reader_gets_their_own_token_in_the_kept_forms(login, leader, team, write_charter, make_user,
                                                             add_member):
     write_charter(team)
