@@ -888,7 +888,7 @@ def _draw_item_controls(page: CharterPage, version: tuple, place: tuple[bool, bo
 def _link_rows(page: CharterPage) -> None:
     """Give each row of the page its URLs, each pattern reversed once (`RowUrls`), not once per row.
 
-    Items get `edit_url` and `up_url`/`down_url`/`delete_url` (for editors), goals their
+    Items get their `controls` (for editors: edit, move and remove, with their URLs), goals their
     `key_result_add_url`, key results their `progress_url`, objections their `answer_url`,
     the reader's own response its `resolution_url`, comment threads their `resolve_url`.
     """
@@ -896,11 +896,6 @@ def _link_rows(page: CharterPage) -> None:
     version = (team.organisation.slug, team.slug, charter.number)
     page.comment_url = reverse("charters:comment_create", args=version)
     if page.perms.edit:
-        for kind, items in (("non_negotiable", content.non_negotiables), ("boundary", content.boundaries),
-                            ("goal", content.goals), ("key_result", content.key_results)):
-            for name, row_urls in _item_urls(version, kind).items():
-                for item in items:
-                    setattr(item, name, row_urls.of(item.pk))
         # Each item's controls are alike but for its kind, id and name and where it stands in its list: drawn once
         # for each place (first, last, between, alone), each item's values written in (`PartsAlike`).
         controls = PartsAlike(partial(_draw_item_controls, page, version), kind=KIND_STAND_IN,
