@@ -15,12 +15,12 @@ readings always draw the same picture and tests can assert exact positions.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -323,6 +323,12 @@ def _legend(first: list[tuple[str, str, str]], kind: str, statuses: list[str],
 
 # Geometry ----------------------------------------------------------------------------------------
 
+def escape(text: object) -> str:
+    """Django's `escape` (every text escaped, marked safe or not), without the wrapper it carries for lazy
+    arguments: a chart writes a title for every reading and a label for every tick."""
+    return html.escape(str(text))
+
+
 def _decimal(value: Number) -> Decimal:
     if isinstance(value, Decimal):
         return value
@@ -338,7 +344,16 @@ def _round(value: Decimal) -> float:
 
 
 def _coordinate(value: float) -> str:
-    return format_number(Decimal(str(value))).replace(",", "")
+    """A coordinate as `format_number` writes it, without thousands' commas: "12.5", "12", "-3", "0".
+
+    Coordinates come from `_round`, so Python prints them as they are written ("12.5", "12.0"): a chart
+    writes hundreds, so only what it prints otherwise (an exponent) goes through `format_number`."""
+    if not value:
+        return "0"  # no "-0"
+    text = str(value)
+    if "e" in text or "n" in text:  # 1e+16, inf, nan: as `format_number` writes them
+        return format_number(Decimal(text)).replace(",", "")
+    return text[:-2] if text.endswith(".0") else text
 
 
 # Roughly how wide one character of a tick label is, in the chart's units (its CSS font size).

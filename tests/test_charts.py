@@ -47,6 +47,16 @@ def test_numbers_are_written_without_trailing_zeros(value, text):
     assert format_number(value) == text
 
 
+@pytest.mark.parametrize("value", [0.0, -0.0, 12.0, 12.5, -3.0, -3.5, 0.1, -0.1, 1234567.8, 99999.9, 1e16, 1e-05, 1e22,
+                                   123.456, 2 / 3])
+def test_a_coordinate_is_written_as_format_number_writes_it_without_commas(value):
+    """Coordinates are written straight from how Python prints them (a chart writes hundreds), as the
+    one way the site writes a number would, but for its thousands' commas."""
+    from charts.svg import _coordinate
+
+    assert _coordinate(value) == format_number(Decimal(str(value))).replace(",", "")
+
+
 def test_a_unit_follows_the_number():
     assert format_number(Decimal("42.0"), "%") == "42%"
 
