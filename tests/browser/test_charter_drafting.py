@@ -200,3 +200,38 @@ def test_leader_edits_purpose_and_adds_a_non_negotiable_without_javascript(
         expect_score(page, 3)
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("javascript, viewport", [(True, None), (False, {"width": 390, "height": 844})],
+                         ids=["desktop-with-javascript", "phone-without-javascript"])
+def test_leader_puts_the_non_negotiables_in_order(browser, live_server, log_in, charter_url, complete_draft,
+                                                  javascript, viewport):
+    """Each item's controls say what they move (and the first offers no "up", the last no "down"): with htmx
+    the section is swapped in place, without JavaScript the page comes back with the new order."""
+    from charters import services
+    from charters.models import NonNegotiable
+
+    services.add_item(charter=complete_draft, item=NonNegotiable(
+        charter=complete_draft, title="Patients first", standard="No release during a ward round.",
+    ))
+    page = browser.new_context(java_script_enabled=javascript,
+                               viewport=viewport or {"width": 1280, "height": 900}).new_page()
+    try:
+        log_in(page, "leader@example.com", charter_url)
+        non_negotiables = section(page, "Non-negotiables")
+        expect(non_negotiables.get_by_role("heading", level=3)).to_have_text(["Reviewed code only", "Patients first"])
+        expect(non_negotiables.get_by_role("button", name="Move Reviewed code only up")).to_have_count(0)
+        expect(non_negotiables.get_by_role("button", name="Move Patients first down")).to_have_count(0)
+
+        non_negotiables.get_by_role("button", name="Move Patients first up").click()
+
+        non_negotiables = section(page, "Non-negotiables")
+        expect(non_negotiables.get_by_role("heading", level=3)).to_have_text(["Patients first", "Reviewed code only"])
+        expect(non_negotiables.get_by_role("button", name="Move Reviewed code only down")).to_have_count(0)
+        assert [item.title for item in NonNegotiable.objects.filter(charter=complete_draft).order_by("position")] \
+            == ["Patients first", "Reviewed code only"]
+        if viewport is not None:
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    finally:
+        page.context.close()
