@@ -50,10 +50,13 @@ class ReadOnlyOnceRatified:
     earlier text is asked again."""
 
     refused_deletion: str
+    # What a version's admin changes without changing its text: no new revision, nobody asked to consent again.
+    beside_the_text = frozenset({"amendment_note", "created_by"})
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
+        if change and (set(form.changed_data) - self.beside_the_text
+                       or any(formset.has_changed() for formset in formsets)):
             changed = [_version_of(form.instance)]
             moved_from = form.initial.get("charter")  # a goal moved from another draft changes that one too
             if moved_from is not None and moved_from != changed[0].pk:

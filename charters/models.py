@@ -532,7 +532,8 @@ class OrganisationKeyResultReading(models.Model):
     confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000,
                             help_text=_("Optional: what moved it, or what stands in the way."))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+    # Blank once its person is erased (or for a reading imported from a spreadsheet): the admin still saves it.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
 
@@ -605,7 +606,8 @@ class KeyResultProgress(models.Model):
     confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices)
     note = models.TextField(_("note"), blank=True, max_length=2000,
                             help_text=_("Optional: what moved it, or what stands in the way."))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+    # Blank once its person is erased (or for a reading imported from a spreadsheet): the admin still saves it.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.DIRECT)
@@ -627,6 +629,9 @@ class KeyResultProgress(models.Model):
     # Set by an import of key-result history (transfer/): the spreadsheet's id for the reading, so importing
     # the same file again adds nothing.
     external_id = models.CharField(_("external id"), max_length=100, blank=True, default="", editable=False)
+    # Any save changes it, the app's or the admin's (where staff may correct a reading, which keeps its id): the
+    # parts of pages drawn from readings over weeks (trends, a cycle's scoreboard) are kept under the newest.
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("key-result progress")

@@ -827,7 +827,8 @@ class TrendsPage:
 
     window: Window
     key_results: list[KeyResult]  # of the charter in force, with their goals
-    readings: tuple[int | None, int]  # their lineages' newest reading before the window ends (its id), and how many
+    # Their lineages' readings before the window ends: the newest one's id, how many, and when one was last saved.
+    readings: tuple[int | None, int, datetime | None]
     participation: list[WeekParticipation]
     people_count: int  # who checks in today
     strains: list[StrainTrend]
@@ -835,8 +836,9 @@ class TrendsPage:
     @property
     def key_results_version(self) -> tuple:
         """What the key results' part of the page is drawn from, as its version (`{% shared %}`): the key results
-        of a ratified version (which never changes), the window, and their readings (each a row of its own,
-        never rewritten: a new one, or one removed, changes the newest id or the count)."""
+        of a ratified version (which never changes), the window, and their readings (each a row of its own: a new
+        one, or one removed, changes the newest id or the count; one corrected in the admin, when one was last
+        saved)."""
         return (tuple(kr.pk for kr in self.key_results), self.window.first.monday, self.window.last.monday,
                 *self.readings)
 
@@ -882,11 +884,11 @@ def trends_page(team, window: Window) -> TrendsPage:
               if Capability.CHECK_IN in capabilities_of(m)]
     people_count = len(joined)
     key_results = active_key_results_at(team, {})
-    readings = (None, 0)
+    readings = (None, 0, None)
     if key_results:
         found = read_shaped(_readings_counted, lineages=sorted({kr.lineage_key for kr in key_results}),
                             before=window.last.ends_at)
-        readings = (found[0]["newest"], found[0]["count"]) if found else (None, 0)
+        readings = (found[0]["newest"], found[0]["count"], found[0]["saved"]) if found else (None, 0, None)
     participation, strains, _ = participation_and_strain(team, window.weeks)
     participation = [replace(week, expected=expected_in(week.week, team=team, joined=joined))
                      for week in participation]
@@ -900,10 +902,11 @@ def _team_memberships(team: int):
 
 
 def _readings_counted(lineages: list[int], before: datetime):
-    """The newest reading of `lineages` recorded before `before` (its id, `newest`) and how many there are
-    (`count`): 1 query, one row (an aggregate over them all, grouped by nothing)."""
+    """The newest reading of `lineages` recorded before `before` (its id, `newest`), how many there are (`count`)
+    and when one was last saved (`saved`): 1 query, one row (an aggregate over them all, grouped by nothing)."""
     return (KeyResultProgress.objects.filter(lineage_id__in=lineages, recorded_at__lt=before).order_by()
-            .values(every=Value(1)).annotate(newest=Max("pk"), count=Count("pk")).values("newest", "count"))
+            .values(every=Value(1)).annotate(newest=Max("pk"), count=Count("pk"), saved=Max("updated_at"))
+            .values("newest", "count", "saved"))
 
 
 def expected_in(week: TeamWeek, *, team, joined: Iterable[datetime]) -> int | None:

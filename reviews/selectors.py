@@ -200,15 +200,16 @@ class CyclePage:
 
         The cycle and the weeks shown; each key result with its goal, its figures and where it
         ended or stands; and, per key result, how many readings its lineage had by the end of
-        the last week shown and the newest one's id. Readings are only ever added (a ratified
-        version never changes), so a reading recorded, even one dated back to a check-in's
-        moment, makes a new version.
+        the last week shown, the newest one's id and when one was last saved. Readings are added
+        (a ratified version never changes), so a reading recorded, even one dated back to a
+        check-in's moment, makes a new version; so does one corrected in the admin.
         """
         cycle = self.cycle
         return (cycle.pk, cycle.state, cycle.closed_at, str(cycle.team.zone),
                 self.weeks[0].monday if self.weeks else None, self.weeks[-1].monday if self.weeks else None,
                 fragments.digest((kr.pk, kr.goal_id, kr.goal.objective, kr.metric, kr.unit, kr.start_value,
                                   kr.target_value, kr.final, kr.readings_counted, kr.newest_reading_id,
+                                  kr.reading_saved_at,
                                   [str(a) for a in kr.amendments], [str(a) for a in kr.goal.amendments])
                                  for kr in self.key_results),
                 fragments.digest(str(removed) for removed in self.removed))
@@ -264,7 +265,7 @@ def cycle_page(access: TeamAccess, number: int, *, now: datetime | None = None) 
     for kr in shown.key_results:  # each lineage once, through the amendments ratified during the cycle
         kr.final = Reading(kr.final_value, kr.final_confidence or "on_track") if kr.final_value is not None else None
         if not weeks:
-            kr.readings_counted = kr.newest_reading_id = None
+            kr.readings_counted = kr.newest_reading_id = kr.reading_saved_at = None
     return CyclePage(
         cycle=cycle, weeks=weeks, key_results=shown.key_results, removed=shown.removed,
         participation=participation, strains=strains, boundary_questions=questions, decisions=decisions,
@@ -309,7 +310,7 @@ def _key_results(cycle: int, is_closed: bool, end_moment: datetime, counted_unti
     """The cycle's key results with their goals, every version of each lineage the cycle saw (`in_force` keeps
     each once), each with where it ended (recorded at closing) or stands at `end_moment` (`final_value`,
     `final_confidence`) and, unless `counted_until` is None, what its scoreboard row is drawn from
-    (`readings_counted`, `newest_reading_id`). 1 query."""
+    (`readings_counted`, `newest_reading_id`, and `reading_saved_at`: staff may correct one in the admin). 1 query."""
     lineage = _lineage_of()
     rows = (KeyResult.objects.filter(goal__in=CycleGoal.objects.filter(cycle_id=cycle).values("goal"))
             .select_related("goal").annotate(charter_number=F("goal__charter__number"))
@@ -326,7 +327,8 @@ def _key_results(cycle: int, is_closed: bool, end_moment: datetime, counted_unti
         shown = (KeyResultProgress.objects.filter(lineage_id=lineage, recorded_at__lt=counted_until)
                  .order_by().values("lineage_id"))
         rows = rows.annotate(readings_counted=Subquery(shown.annotate(n=Count("pk")).values("n")),
-                             newest_reading_id=Subquery(shown.annotate(newest=Max("pk")).values("newest")))
+                             newest_reading_id=Subquery(shown.annotate(newest=Max("pk")).values("newest")),
+                             reading_saved_at=Subquery(shown.annotate(saved=Max("updated_at")).values("saved")))
     return rows
 
 

@@ -98,3 +98,21 @@ def ratified_charter(team, actor, *, non_negotiables: int = 3, goals: int = 1) -
     charter = complete_charter(team, actor, non_negotiables=non_negotiables, goals=goals)
     services.propose(charter=charter, actor=actor)
     return services.ratify(charter=charter, actor=actor, despite_gaps=True)
+
+
+def corrected_in_the_admin(reading, **fields) -> None:
+    """Correct a key result's reading as staff do, through the admin's change form (which keeps its id)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.alignment.reading import form_values
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.filter(is_superuser=True).first()
+                      or get_user_model().objects.create_superuser("staff@example.com", "pw"))
+    url = reverse("admin:charters_keyresultprogress_change", args=[reading.pk])
+    data = form_values(staff.get(url).content.decode())
+    data.update({name: [str(value)] for name, value in fields.items()})
+    answer = staff.post(url, data)
+    assert answer.status_code == 302, [line for line in answer.content.decode().splitlines() if "errorlist" in line]

@@ -173,3 +173,19 @@ def test_a_draft_saved_unchanged_keeps_its_revision(staff, versions):
     assert staff.post(_change(draft), form_values(staff.get(_change(draft)).content.decode())).status_code == 302
     draft.refresh_from_db()
     assert draft.revision == revision
+
+
+def test_a_drafts_amendment_note_changed_here_keeps_its_revision(staff, versions, leader):
+    """The note says why the version amends the one in force; it is not the text consented to, and no kept part
+    draws it: the page shows the new note at once, and nobody is asked to consent again."""
+    draft = versions["draft"]
+    revision = draft.revision
+    data = form_values(staff.get(_change(draft)).content.decode())
+    data.update({"amendment_note": ["Rota tools are now the team's call."]})
+    assert staff.post(_change(draft), data).status_code == 302
+
+    draft.refresh_from_db()
+    assert draft.revision == revision
+    reader = Client()
+    reader.force_login(leader)
+    assert "Rota tools are now the team&#x27;s call." in reader.get(charter_url("detail")).content.decode()

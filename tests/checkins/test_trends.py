@@ -153,3 +153,18 @@ def test_the_key_results_part_is_kept_until_a_reading_changes_it(login, member, 
     again = login(leader).get(url("trends")).content.decode()
 
     assert "at risk" in again and "3" in again.split('id="trend-')[1].split("</tbody>")[0]
+
+
+def test_a_reading_corrected_in_the_admin_shows_in_the_kept_key_results(login, member, kr, frozen):
+    """Staff may correct a reading in the admin, which keeps its id and the count: the part is kept per when a
+    reading was last saved too."""
+    from tests.charters.factories import corrected_in_the_admin
+
+    frozen(at(4))
+    reading = _progress(kr, 2, "on_track", at(1))
+    assert "at risk" not in login(member).get(url("trends")).content.decode()  # drawn and kept
+
+    frozen(at(4) + timedelta(minutes=5))
+    corrected_in_the_admin(reading, confidence="at_risk")
+
+    assert "at risk" in login(member).get(url("trends")).content.decode()

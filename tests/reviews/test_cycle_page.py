@@ -131,6 +131,28 @@ def test_a_reading_recorded_redraws_the_scoreboard_for_everyone(login, leader, m
     assert '<li class="confidence on_track" title="Week of 23 Nov 2026">on track</li>' in body
 
 
+def test_a_reading_corrected_in_the_admin_redraws_the_scoreboard(login, leader, member, team, running, frozen):
+    """Staff may correct a reading in the admin, which keeps its id and the count: the scoreboard is kept per
+    when a reading was last saved too."""
+    from tests.charters.factories import corrected_in_the_admin
+
+    cycle, charter = running
+    kr = KeyResult.objects.filter(goal__charter=charter).first()
+    frozen(TODAY)
+    earlier = record_progress(key_result=kr, actor=leader, value=Decimal(12), confidence="on_track",
+                              recorded_at=datetime(2026, 11, 10, 9, tzinfo=LONDON))
+    record_progress(key_result=kr, actor=leader, value=Decimal(15), confidence="on_track",
+                    recorded_at=TODAY - timedelta(hours=1))
+    page = cycle_url(team, cycle.number)
+    week = 'title="Week of 9 Nov 2026"'
+    assert f'<li class="confidence on_track" {week}>' in login(member).get(page).content.decode()  # drawn, kept
+
+    frozen(TODAY + timedelta(minutes=5))
+    corrected_in_the_admin(earlier, confidence="off_track")  # not the newest: where the cycle stands is the same
+
+    assert f'<li class="confidence off_track" {week}>' in login(member).get(page).content.decode()
+
+
 def test_the_leaders_closing_form_stays_out_of_the_kept_scoreboard(login, leader, member, team, running, frozen):
     cycle, _ = running
     frozen(TODAY)
