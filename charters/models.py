@@ -552,6 +552,20 @@ class OrganisationKeyResultReading(models.Model):
         return f"{self.key_result.metric}: {self.value} ({self.get_confidence_display()})"
 
 
+class MapSignalsChange(models.Model):
+    """A change to what an organisation's cross-team signals on the map are made of, recorded in the transaction
+    that makes it (`organisation_map.forget_signals`): once it commits, readers are given a new generation of the
+    signals and the row is deleted. A row a process left behind, dying between its commit and that, is applied
+    by the sweep (`organisation_map.apply_lost_changes`), so the map never shows what a change made stale for
+    longer than a minute or so."""
+
+    organisation = models.ForeignKey("alignment.Organisation", on_delete=models.CASCADE, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("map signals change")
+
+
 class OrganisationTag(models.Model):
     """An area of work on the organisation's list (e.g. "Booking flow"): boundaries of its teams' charters
     carry tags from it, so the alignment map can show where two teams claim the same area."""

@@ -43,6 +43,7 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -60,7 +61,15 @@ from alignment.models import Organisation, Team
 from alignment.one_query import AmongIds, Read, read_shaped, read_together
 from alignment.pages import Paged, page_number
 from alignment.row_urls import RowUrls
-from charters.models import Charter, Goal, KeyResult, KeyResultProgress, OrganisationGoal, PurposePart
+from charters.models import (
+    Charter,
+    Goal,
+    KeyResult,
+    KeyResultProgress,
+    MapSignalsChange,
+    OrganisationGoal,
+    PurposePart,
+)
 
 Confidence = KeyResultProgress.Confidence
 PURPOSE_LINE_LENGTH = 140
@@ -595,7 +604,9 @@ class SignalsSection:
 # They are kept under the organisation's signals generation, a token the code that changes what they are made of
 # replaces once its transaction commits (`forget_signals`): a ratification (here, `services.ratify`), the
 # organisation's tags (`tags`), a team created, renamed, archived or restored (the core's `team_changed`, received
-# in `apps.py`), and a request between teams sent, answered or withdrawn (`asks.services`). A consultation becomes
+# in `apps.py`), and a request between teams sent, answered or withdrawn (`asks.services`); the change is recorded in
+# the writer's transaction, so that one whose process died before replacing the token is applied by beat's sweep
+# (`apply_lost_changes`). A consultation becomes
 # overdue with the date, so the day is part of the key too, and a deploy makes new keys (`fragments.kept`).
 #
 # Each time they are worked out they are also kept as the organisation's latest, in plain values that outlive a
@@ -637,14 +648,38 @@ def _signals_key(organisation_id: int) -> str:
 
 
 def forget_signals(organisation_id: int) -> None:
-    """What the map's signals are made of changed for this organisation: once the writing transaction commits
-    (before, a reader could store what is about to change), a new generation, and a worker asked to work them
-    out again; until it has, readers are shown the latest."""
-    def changed() -> None:
-        cache.set(_generation_key(organisation_id), uuid.uuid4().hex, timeout=None)
-        _ask_refresh(organisation_id, _signals_key(organisation_id))
+    """What the map's signals are made of changed for this organisation: recorded in the writing transaction
+    (`MapSignalsChange`), and once it commits (before, a reader could store what is about to change) a new
+    generation, and a worker asked to work them out again; until it has, readers are shown the latest. A
+    process that dies between the commit and that leaves the change recorded: `apply_lost_changes` applies it."""
+    change = MapSignalsChange.objects.create(organisation_id=organisation_id)
+    transaction.on_commit(lambda: _changed(organisation_id, up_to=change.pk))
 
-    transaction.on_commit(changed)
+
+def _changed(organisation_id: int, *, up_to: int) -> None:
+    """A new generation of the organisation's signals, a worker asked to work them out again, and its recorded
+    changes up to `up_to` deleted: after the new generation, so that a process dying between the two leaves them
+    to be applied again (a generation more is harmless)."""
+    cache.set(_generation_key(organisation_id), uuid.uuid4().hex, timeout=None)
+    _ask_refresh(organisation_id, _signals_key(organisation_id))
+    MapSignalsChange.objects.filter(organisation_id=organisation_id, pk__lte=up_to).delete()
+
+
+# A change recorded this long ago and still there was left by a process that died after committing it: the
+# writer's own callback runs within milliseconds of the commit.
+LOST_AFTER = timedelta(seconds=30)
+
+
+def apply_lost_changes(*, now: datetime | None = None) -> int:
+    """Apply the recorded changes no callback applied (`forget_signals`), once per organisation (the task
+    `charters.tasks.apply_lost_map_changes`, which beat runs every minute); how many organisations. 1 query when
+    there are none, and 2 more for each organisation."""
+    now = now or timezone.now()
+    lost = (MapSignalsChange.objects.filter(changed_at__lte=now - LOST_AFTER).order_by()
+            .values("organisation_id").annotate(last=Max("pk")).values_list("organisation_id", "last"))
+    for organisation_id, last in lost:
+        _changed(organisation_id, up_to=last)
+    return len(lost)
 
 
 def map_signals(organisation, user) -> SignalsSection:

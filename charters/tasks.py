@@ -31,3 +31,10 @@ def refresh_map_signals(organisation_id: int) -> None:
     """Work an organisation's cross-team signals out again after a change (`organisation_map.refresh_signals`):
     readers of its map are shown the latest until this is done. Idempotent: a rerun keeps the same."""
     organisation_map.refresh_signals(organisation_id)
+
+
+@shared_task(**SCHEDULER_TASK)
+def apply_lost_map_changes() -> int:
+    """Changes to what the map's signals are made of that a process recorded and died before applying (beat runs
+    this every minute): their organisations' readers get a new generation (`organisation_map.apply_lost_changes`)."""
+    return organisation_map.apply_lost_changes()

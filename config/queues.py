@@ -11,7 +11,7 @@ runs `worker-mail` apart from `worker-default`):
   delays a rollover, and a stale heartbeat means this queue is not moving.
 - `exports`: building, finishing and purging data exports and organisation exports (big, slow, rare).
 - `default`: the rest, mostly retention and erasure jobs that beat runs once a day, and the organisation
-  map's cross-team signals worked out again after a change.
+  map's cross-team signals worked out again after a change (and changes to them a dead process left).
 
 The queues are named from one namespace, the default queue's name (`CELERY_TASK_DEFAULT_QUEUE`,
 `celery` unless set): `celery`, `celery.mail`, `celery.webhooks`, `celery.schedule`, `celery.exports`.
@@ -76,6 +76,7 @@ ROUTES: dict[str, str] = {
     "alignment.tasks.erase_expired_words": "default",
     # Pages' shared parts worked out after a change, off the reader's request.
     "charters.tasks.refresh_map_signals": "default",
+    "charters.tasks.apply_lost_map_changes": "default",
 }
 
 

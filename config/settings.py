@@ -398,6 +398,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Check-in words of cycles closed longer ago than their organisation keeps them are blanked.
     "check-in words retention": {"task": "alignment.tasks.erase_expired_words", "schedule": 86400.0,
                                  "options": {"expires": 86000}},
+    # Changes to the map's cross-team signals recorded by a process that died before applying them.
+    "map signal changes": {"task": "charters.tasks.apply_lost_map_changes", "schedule": 60.0,
+                           "options": {"expires": 55}},
     # The health endpoint reports beat as late when this has not run for a few minutes.
     "beat heartbeat": {"task": "config.health.record_beat_heartbeat", "schedule": 60.0,
                        "options": {"expires": 55}},

@@ -614,10 +614,11 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
     # 4 the team's memberships with users (whose word on the final text is missing; none here, so no record
     # is inserted: `services.consent_standing`), 5 supersede the active version, 6 ratify, 7 carry key-result
     # progress (one UPDATE); nobody else in the team to tell of it (notices.tell_ratified); 8 the team's
-    # webhooks (webhooks.post_ratified); `charter_ratified`: (reviews) 9 the open cycle, 10 the ratified
-    # version's goal ids, 11 link them all to the cycle (one INSERT, conflicts ignored), 12 its review date
-    # (the end of its second cycle); 13 the audit event (alignment.audit); 14 release.
-    with django_assert_num_queries(14):
+    # webhooks (webhooks.post_ratified); 9 the map's signals changed (`organisation_map.forget_signals`);
+    # `charter_ratified`: (reviews) 10 the open cycle, 11 the ratified version's goal ids, 12 link them all to
+    # the cycle (one INSERT, conflicts ignored), 13 its review date (the end of its second cycle); 14 the audit
+    # event (alignment.audit); 15 release.
+    with django_assert_num_queries(15):
         services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {"off_track"}

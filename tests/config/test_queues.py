@@ -65,6 +65,7 @@ EXPECTED = {
         "alignment.tasks.erase_due_accounts",
         "alignment.tasks.erase_expired_words",
         "charters.tasks.refresh_map_signals",
+        "charters.tasks.apply_lost_map_changes",
     ],
 }
 EXPECTED_KIND = {task: kind for kind, tasks in EXPECTED.items() for task in tasks}
