@@ -40,6 +40,7 @@ from alignment import confirm, fragments, permissions
 from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability, TeamAccess
+from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
 from reviews.retro import live as live_board
 from reviews.retro import quiet, selectors, services
 from reviews.retro.forms import (
@@ -617,9 +618,8 @@ def _share_cards(page: selectors.SessionPage) -> None:
             card.shared = drawn[card.key]
 
 
-# Stand in for the reader's CSRF token, and for a form's own token, in a kept part while it is drawn; each
-# reading puts in its own (a token is never shared: it is what makes a card count once).
-TOKEN_PLACEHOLDER = "__csrf-token-of-the-reader__"
+# Stand in for a form's own token in a kept part while it is drawn (as `TOKEN_PLACEHOLDER` for the reader's CSRF
+# token); each reading puts in its own (a token is never shared: it is what makes a card count once).
 FORM_TOKEN_SLOT = "00000000-0000-0000-0000-00000000f0e1"
 
 
