@@ -273,15 +273,17 @@ class SessionPage:
         return self.retro.is_past(Retrospective.Phase.COLLECT)
 
 
-def retro_urls(team, retro_id: int) -> dict[str, str]:
-    """The session's own URLs, each reversed once."""
-    from django.urls import reverse
+# The session's own URLs, by name.
+SESSION_URLS = ("retrospective", "retro_live", "retro_settings", "retro_prompt_add", "retro_template_save",
+                "retro_advance", "retro_card_add", "retro_rate", "retro_group", "retro_vote", "retro_timer",
+                "retro_action_add", "retro_summary", "retro_export_markdown", "retro_export_csv")
 
-    args = [team.organisation.slug, team.slug, retro_id]
-    names = ["retrospective", "retro_live", "retro_settings", "retro_prompt_add", "retro_template_save",
-             "retro_advance", "retro_card_add", "retro_rate", "retro_group", "retro_vote", "retro_timer",
-             "retro_action_add", "retro_summary", "retro_export_markdown", "retro_export_csv"]
-    return {name: reverse(URL_PREFIX + name, args=args) for name in names}
+
+def retro_urls(team, retro_id: int) -> dict[str, str]:
+    """The session's own URLs, each reversed once per process for the team (`RowUrls`): every poll that finds
+    news and every card posted draws the board with them."""
+    slugs = (team.organisation.slug, team.slug)
+    return {name: RowUrls(URL_PREFIX + name, *slugs).of(retro_id) for name in SESSION_URLS}
 
 
 def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | None = None,
