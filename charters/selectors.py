@@ -48,6 +48,7 @@ from charters.models import (
     Response,
     Section,
 )
+from charters import panels
 from charters.organisation_map import ContributorsPage, GoalTree, contributors_page, goal_tree
 from charters.permissions import (
     CharterPermissions,
@@ -241,9 +242,23 @@ def _latest_progress(lineages: list[int], before: datetime | None):
     return KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
 
 
-def attach_latest_progress(key_results: list[KeyResult]) -> None:
-    """Set `kr.latest` (a `LatestProgress`) on each key result: 1 query, none without key results."""
-    newest = latest_progress(kr.lineage_key for kr in key_results)
+def _latest_progress_of(charter: int):
+    """The newest progress of each key result of the version `charter` (by lineage), with who recorded it: 1 query
+    that needs no key result loaded first, so that a page sends it with its others (`reading_ahead`)."""
+    lineage = KeyResult.objects.filter(goal__charter_id=charter).values(lineage_key=Coalesce("lineage_id", "pk"))
+    newest = (KeyResultProgress.objects.filter(lineage_id=OuterRef("lineage_key")).order_by("-recorded_at", "-pk")
+              .values("pk")[:1])
+    return KeyResultProgress.objects.filter(pk__in=lineage.values(latest=Subquery(newest))).select_related("recorded_by")
+
+
+def attach_latest_progress(key_results: list[KeyResult], *, of_charter: int | None = None) -> None:
+    """Set `kr.latest` (a `LatestProgress`) on each key result: 1 query, none without key results. `of_charter`:
+    the key results are the version's with that id, whose readings are read by it (`_latest_progress_of`)."""
+    if of_charter is None:
+        newest = latest_progress(kr.lineage_key for kr in key_results)
+    else:
+        newest = {row.lineage_id: row for row in read_shaped(_latest_progress_of, charter=of_charter)} \
+            if key_results else {}
     for kr in key_results:
         progress = newest.get(kr.lineage_key)
         value = progress.value if progress else kr.current_value
@@ -619,6 +634,7 @@ class CharterPage:
     viewing_version: bool = False
     comment_url: str = ""  # where every comment form of the page posts
     shared_versions: dict = field(default_factory=dict)  # each part's `{% shared %}` version (or what makes it)
+    extra_panels: list = field(default_factory=list)  # what other apps show beside it (`charters.panels`)
 
     def context(self) -> dict:
         return {**vars(self), "page": self, "team": self.access.team, "sections": Section,
@@ -638,10 +654,11 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> Cha
     Queries: for the team, while consent is open, its members (1); the content, with the version an
     amendment amends (4 the first time a text is read; then kept, `kept_contents`: its goals' owners
     who are not members, 1, none when they all are), each key result's latest progress (1); for the
-    team also responses (1) and comments (1), and for a ratified version whose word was missing (1). However
-    many items, threads, responses and readings there are. The reads of the team and the version alone (its
-    people, responses, comments, recorded gaps, and its items when they are not kept) are sent together
-    (`reading_ahead`): one wait, not eight.
+    team also responses (1) and comments (1), and for a ratified version whose word was missing (1); and what
+    the panels other apps add read (`charters.panels`: an amendment's review prompts, 1). However many items,
+    threads, responses and readings there are. The reads of the team and the version alone (its people,
+    responses, comments, recorded gaps, its key results' latest progress, the panels', and its items when they
+    are not kept) are sent together (`reading_ahead`): one wait, not ten.
     """
     reads, kept = [], None
     if charter is not None:
@@ -650,13 +667,16 @@ def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> Cha
         amends = _amended(charter)
         versions = [charter, *filter(None, [amends])]
         kept = contents_kept(versions, also=[cache_key(charter), *([_changes_key(amends, charter)] if amends else [])])
-        reads += content_reads(versions, kept)
+        reads += [*content_reads(versions, kept), Read(_latest_progress_of, {"charter": charter.pk}),
+                  *panels.charter_panel_reads(access, charter)]
     if charter is not None and access.in_team:
         reads.append(Read(_recorded_gaps, {"charter": charter.pk}) if charter.was_ratified
                      else Read(_team_people, {"team": access.team.pk}))
         reads += [Read(_responses, {"charter": charter.pk}), Read(_comments, {"charter": charter.pk})]
     with reading_ahead(reads):
-        return _charter_page(access=access, charter=charter, kept=kept, **forms)
+        page = _charter_page(access=access, charter=charter, kept=kept, **forms)
+        page.extra_panels = panels.charter_panels(page)
+    return page
 
 
 def _changes_key(amends: Charter, charter: Charter) -> str:
@@ -714,7 +734,7 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
     else:
         page.content = kept_content(charter, people=people, found=kept)
     attach_prose(page.content, found=kept)
-    attach_latest_progress(page.content.key_results)
+    attach_latest_progress(page.content.key_results, of_charter=charter.pk)
     failed_pk, failed_progress = progress_form or (None, None)
     for kr in page.content.key_results:
         if kr.pk == failed_pk:  # kept as typed, even if it was refused because the version moved on

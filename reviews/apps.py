@@ -36,7 +36,8 @@ class ReviewsConfig(AppConfig):
         register_week_source(my_week.triggers)
         from charters.panels import register_charter_panel
 
-        register_charter_panel("reviews/_charter_review.html", selectors.charter_review_panel)
+        register_charter_panel("reviews/_charter_review.html", selectors.charter_review_panel,
+                               selectors.charter_review_panel_reads)
         panels.register_team_panel("reviews/_team_panel.html", selectors.team_panel, selectors.team_panel_reads)
         panels.register_team_panel("reviews/retro/_health_trend.html", health_panel, health_panel_reads)
 

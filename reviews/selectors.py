@@ -432,19 +432,30 @@ class CharterReview:
 
 
 def charter_review_panel(page) -> CharterReview | None:
-    """The charter page's review panel (`charters.panels`): no query on a version in force; one on an amendment."""
+    """The charter page's review panel (`charters.panels`): no query on a version in force; one on an amendment
+    (`charter_review_panel_reads`)."""
     charter, access = page.charter, page.access
     if charter.is_active and charter.review_on:
         due = charter.review_on <= timezone.localdate(timezone=access.team.zone)
         form = ReviewDateForm(initial={"review_on": charter.review_on}) if access.can(SET_REVIEW_DATE) else None
         return CharterReview(charter, charter.review_on, due, form, [])
-    if charter.is_editable and charter.based_on_id and access.can(READ_TRIGGER):
+    if _shows_prompts(charter, access):
         triggers = read_shaped(_prompts_taken_up, amendment=charter.pk)
         for trigger in triggers:
             trigger.team = trigger.charter.team = access.team
         if triggers:
             return CharterReview(charter, None, False, None, [(t, evidence_of(t)) for t in triggers])
     return None
+
+
+def charter_review_panel_reads(access: TeamAccess, charter) -> list[Read]:
+    """What the review panel reads on this version for this reader, sent with the charter page's reads."""
+    return [Read(_prompts_taken_up, {"amendment": charter.pk})] if _shows_prompts(charter, access) else []
+
+
+def _shows_prompts(charter, access: TeamAccess) -> bool:
+    """An amendment shows the review prompts it took up to whoever may read them."""
+    return bool(charter.is_editable and charter.based_on_id and access.can(READ_TRIGGER))
 
 
 def _prompts_taken_up(amendment: int):
