@@ -22,6 +22,7 @@ from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
 from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
 from alignment.weeks import TeamWeek
+from charters import panels, prose
 from charters.completeness import Completeness, check_charter
 from charters.content import CharterContent
 from charters.forms import (
@@ -48,7 +49,6 @@ from charters.models import (
     Response,
     Section,
 )
-from charters import panels
 from charters.organisation_map import ContributorsPage, GoalTree, contributors_page, goal_tree
 from charters.permissions import (
     CharterPermissions,
@@ -827,16 +827,29 @@ def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None
 def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tuple | None]:
     """Each section's version as every reader with the same controls sees it (`{% shared %}`).
 
-    The text is the version's prose key (`charters.prose.cache_key`: its identity and the `revision`
-    every edit of a draft or proposal raises; a ratified version never changes) with its state and the version it amends (whose text is fixed); the
-    controls are the reader's role, not the reader. The goals also show each key result's latest
-    reading (its value, confidence, note and when and by whom it was recorded) and each owner's name, which
-    change without the text: a digest of them joins the key.
+    The controls are the reader's role, not the reader. The version is the charter's identity (its id, team,
+    number and where its URLs lead), its state and the version it amends (whose text is fixed, so a section's
+    changes against it follow from the section's own text), and what the section draws: the purpose's four
+    texts, the people's or the process's, each non-negotiable's or boundary's every field (and a boundary's tag
+    names, which the organisation's list renames without the text). So an edit of one section draws that one
+    again, not all six. The goals are kept per revision of the text (`charters.prose.cache_key`: the
+    `revision` every edit of a draft or proposal raises; a ratified version never changes), with each key
+    result's latest reading (its value, confidence, note and when and by whom it was recorded) and each owner's
+    name, which change without the text.
     A progress form that failed holds what its person typed, so the goals are then not kept.
     """
-    charter, perms = page.charter, page.perms
-    base = (cache_key(charter), charter.state, charter.based_on_id or 0, perms.edit, perms.record_progress)
-    goals = None if typed_progress else (*base, fragments.digest(
+    charter, perms, content = page.charter, page.perms, page.content
+    team = page.access.team
+    roles = (charter.state, charter.based_on_id or 0, perms.edit, perms.record_progress)
+    identity = (charter.pk, charter.team_id, team.organisation.slug, team.slug, charter.number, prose.RENDERING)
+
+    def drawing(*values) -> tuple:
+        return (*identity, *roles, fragments.digest(values))
+
+    def fields(items: list) -> list[tuple]:
+        return [tuple(getattr(item, column.attname) for column in item._meta.concrete_fields) for item in items]
+
+    goals = None if typed_progress else (cache_key(charter), *roles, fragments.digest(
         (goal.pk, goal.owner.name if goal.owner else "",
          goal.contributes_to.objective if goal.contributes_to_id and goal.contributes_to else "", [
             # The reading itself as well as its id: staff may correct one in the admin.
@@ -844,10 +857,14 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
                                         kr.latest.progress.recorded_at) if kr.latest.progress else ()),
              kr.latest.progress.recorded_by.name if kr.latest.progress and kr.latest.progress.recorded_by else "")
             for kr in goal.key_results_list])
-        for goal in page.content.goals))
-    # A boundary's tags are named by the organisation's list, which changes without the text.
-    boundaries = (*base, fragments.digest(item.tag_names for item in page.content.boundaries))
-    return {**{section.value: base for section in Section}, "boundaries": boundaries, "goals": goals}
+        for goal in content.goals))
+    return {
+        **{str(section): drawing(*(getattr(charter, name) for name in names))
+           for section, names in Charter.TEXT_SECTIONS.items()},
+        "non_negotiables": drawing(fields(content.non_negotiables)),
+        "boundaries": drawing(fields(content.boundaries), [item.tag_names for item in content.boundaries]),
+        "goals": goals,
+    }
 
 
 def consent_version(page: CharterPage) -> tuple:

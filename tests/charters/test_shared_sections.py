@@ -377,3 +377,34 @@ def test_a_comment_and_a_response_by_someone_who_left_are_marked_in_the_kept_par
 
     page = client.get(charter_url("detail")).content.decode()
     assert "Max&#x27;s question" in page and page.count("former member") == 1
+
+
+def test_an_edit_of_one_section_draws_that_section_again_and_no_other(login, leader, member, team, write_charter,
+                                                                       monkeypatch):
+    """Each section is kept under what it draws, not under the revision of the whole text: the first reader after an
+    edit of the purpose draws the purpose again and finds the five others kept."""
+    from alignment import fragments
+
+    draft = write_charter(team, state=Charter.State.DRAFT)
+    reader = login(member)
+    reader.get(charter_url("detail"))
+    drawn = []
+    drawing = fragments.drawn_and_kept
+    monkeypatch.setattr(fragments, "drawn_and_kept", lambda key, render: drawn.append(key.split(":")[3]) or
+                        drawing(key, render))
+
+    services.update_purpose(charter=draft, expected_version=draft.revision, purpose_statement="Care at home, first.",
+                            purpose_serves=draft.purpose_serves, purpose_outcome=draft.purpose_outcome,
+                            purpose_refuses=draft.purpose_refuses)
+    page = reader.get(charter_url("detail")).content.decode()
+
+    assert "Care at home, first." in page
+    sections = {f"charter-{section}" for section in Section.values}
+    assert [part for part in drawn if part in sections] == ["charter-purpose", "charter-goals"]  # the goals: per revision
+
+    drawn.clear()
+    item = Boundary.objects.filter(charter=draft).order_by("position").first()
+    item.area = "Choice of rota tools"
+    services.update_item(charter=draft, item=item, expected_version=item.version)
+    assert "Choice of rota tools" in reader.get(charter_url("detail")).content.decode()
+    assert "charter-boundaries" in drawn and "charter-purpose" not in drawn and "charter-non_negotiables" not in drawn
