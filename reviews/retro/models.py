@@ -133,12 +133,12 @@ class Retrospective(models.Model):
 
     # Phases, in order.
     @classmethod
-    def phase_order(cls) -> list[str]:
-        return list(cls.Phase.values)
+    def phase_order(cls) -> tuple[str, ...]:
+        return _PHASES
 
     @property
     def phase_index(self) -> int:
-        return self.phase_order().index(self.phase)
+        return _PHASE_INDEX[self.phase]
 
     @property
     def next_phase(self) -> str | None:
@@ -151,7 +151,7 @@ class Retrospective(models.Model):
 
     def is_past(self, phase: str) -> bool:
         """Whether the session has moved beyond `phase`."""
-        return self.phase_index > self.phase_order().index(phase)
+        return self.phase_index > _PHASE_INDEX[phase]
 
     @property
     def is_setup(self) -> bool:
@@ -202,6 +202,11 @@ class Retrospective(models.Model):
     def reveals_ratings(self) -> bool:
         """How the non-negotiables were rated shows once collecting ends, so nobody anchors on it."""
         return self.is_past(self.Phase.COLLECT)
+
+
+# The phases in order, and each one's place: a board asks dozens of times a drawing.
+_PHASES: tuple[str, ...] = tuple(Retrospective.Phase.values)
+_PHASE_INDEX: dict[str, int] = {phase: index for index, phase in enumerate(_PHASES)}
 
 
 class PromptTemplate(models.Model):
