@@ -651,9 +651,10 @@ def forget_signals(organisation_id: int) -> None:
     """What the map's signals are made of changed for this organisation: recorded in the writing transaction
     (`MapSignalsChange`), and once it commits (before, a reader could store what is about to change) a new
     generation, and a worker asked to work them out again; until it has, readers are shown the latest. A
-    process that dies between the commit and that leaves the change recorded: `apply_lost_changes` applies it."""
+    process that dies between the commit and that leaves the change recorded: `apply_lost_changes` applies it, as
+    it does when that fails (the cache away a moment: logged, and the write that committed is not refused)."""
     change = MapSignalsChange.objects.create(organisation_id=organisation_id)
-    transaction.on_commit(lambda: _changed(organisation_id, up_to=change.pk))
+    transaction.on_commit(lambda: _changed(organisation_id, up_to=change.pk), robust=True)
 
 
 def _changed(organisation_id: int, *, up_to: int) -> None:

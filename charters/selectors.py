@@ -841,7 +841,9 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     charter, perms, content = page.charter, page.perms, page.content
     team = page.access.team
     roles = (charter.state, charter.based_on_id or 0, perms.edit, perms.record_progress)
-    identity = (charter.pk, charter.team_id, team.organisation.slug, team.slug, charter.number, prose.RENDERING)
+    # When it was started too: a discarded draft's id may come back on SQLite (as in `charters.prose.cache_key`).
+    identity = (charter.pk, charter.team_id, charter.created_at.timestamp(), team.organisation.slug, team.slug,
+                charter.number, prose.RENDERING)
 
     def drawing(*values) -> tuple:
         return (*identity, *roles, fragments.digest(values))

@@ -72,6 +72,25 @@ def test_a_refused_change_records_nothing(organisation, team, leader):
     assert not MapSignalsChange.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_away_when_the_change_commits_refuses_no_write_and_the_sweep_applies_it(
+        organisation, team, other_team, leader, monkeypatch):
+    assert _teams_counted(organisation) == 2
+
+    class Away:
+        def __getattr__(self, name):
+            raise ConnectionError("the cache is away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(organisation_map, "cache", Away())
+        alignment_services.create_team(organisation=organisation, name="Third", actor=leader)  # commits; not refused
+
+    assert organisation.teams.filter(name="Third").exists()
+    assert MapSignalsChange.objects.count() == 1
+    organisation_map.apply_lost_changes(now=timezone.now() + organisation_map.LOST_AFTER + timedelta(seconds=1))
+    assert _teams_counted(organisation) == 3
+
+
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"),
                     reason="DATABASE_URL is not set: another process cannot see the SQLite test database")
 @pytest.mark.django_db(transaction=True)
