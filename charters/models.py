@@ -565,6 +565,9 @@ class MapSignalsChange(models.Model):
     class Meta:
         verbose_name = _("map signals change")
 
+    def __str__(self) -> str:
+        return f"Map signals of organisation {self.organisation_id} changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
 
 class OrganisationTag(models.Model):
     """An area of work on the organisation's list (e.g. "Booking flow"): boundaries of its teams' charters
