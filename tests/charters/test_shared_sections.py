@@ -27,6 +27,18 @@ pytestmark = pytest.mark.django_db
 EDIT_CONTROL = "Edit purpose"
 
 
+@pytest.fixture
+def drawn(monkeypatch) -> list[str]:
+    """The name of each kept part drawn from now on (rather than found kept), in order."""
+    from alignment import fragments
+
+    names: list[str] = []
+    drawing = fragments.drawn_and_kept
+    monkeypatch.setattr(fragments, "drawn_and_kept", lambda key, render: names.append(key.split(":")[3]) or
+                        drawing(key, render))
+    return names
+
+
 def _goals(html: str) -> str:
     return html[html.index('<section id="goals"'):html.index("</section>", html.index('<section id="goals"'))]
 
@@ -54,17 +66,12 @@ def test_an_edit_through_the_service_shows_to_the_next_reader_at_once(login, lea
 
 
 def test_an_edit_of_the_text_leaves_the_threads_kept_and_a_comment_draws_its_own_again(
-        login, leader, member, team, write_charter, monkeypatch):
-    from alignment import fragments
-
+        login, leader, member, team, write_charter, request):
     draft = write_charter(team)
     services.add_comment(charter=draft, section="purpose", author=member, body="Max's question")
     reader = login(member)
     reader.get(charter_url("detail"))
-    drawn = []
-    drawing = fragments.drawn_and_kept
-    monkeypatch.setattr(fragments, "drawn_and_kept", lambda key, render: drawn.append(key.split(":")[3]) or
-                        drawing(key, render))
+    drawn = request.getfixturevalue("drawn")
 
     item = NonNegotiable.objects.get(charter=draft, position=1)
     item.title = "Patients first, always"
@@ -380,18 +387,13 @@ def test_a_comment_and_a_response_by_someone_who_left_are_marked_in_the_kept_par
 
 
 def test_an_edit_of_one_section_draws_that_section_again_and_no_other(login, leader, member, team, write_charter,
-                                                                       monkeypatch):
+                                                                       request):
     """Each section is kept under what it draws, not under the revision of the whole text: the first reader after an
     edit of the purpose draws the purpose again and finds the five others kept."""
-    from alignment import fragments
-
     draft = write_charter(team, state=Charter.State.DRAFT)
     reader = login(member)
     reader.get(charter_url("detail"))
-    drawn = []
-    drawing = fragments.drawn_and_kept
-    monkeypatch.setattr(fragments, "drawn_and_kept", lambda key, render: drawn.append(key.split(":")[3]) or
-                        drawing(key, render))
+    drawn = request.getfixturevalue("drawn")  # from the reading after the edit on
 
     services.update_purpose(charter=draft, expected_version=draft.revision, purpose_statement="Care at home, first.",
                             purpose_serves=draft.purpose_serves, purpose_outcome=draft.purpose_outcome,
