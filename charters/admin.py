@@ -178,6 +178,24 @@ class KeyResultProgressAdmin(admin.ModelAdmin):
         (_("Recorded"), {"fields": ["recorded_by", "recorded_at", "source", "source_ref"]}),
     ]
 
+    # A reading corrected or removed here: its lineage's marks (which is the latest, the confidence before each,
+    # read by the map's "confidence falling") worked out again, as recording one in the app keeps them.
+    def save_model(self, request, obj, form, change) -> None:
+        moved_from = form.initial.get("lineage") if change else None
+        services.readings_changed_elsewhere(lineages={obj.lineage_id, *filter(None, [moved_from])},
+                                            change=lambda: super(KeyResultProgressAdmin, self).save_model(
+                                                request, obj, form, change))
+
+    def delete_model(self, request, obj) -> None:
+        services.readings_changed_elsewhere(lineages=[obj.lineage_id],
+                                            change=lambda: super(KeyResultProgressAdmin, self).delete_model(
+                                                request, obj))
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.readings_changed_elsewhere(lineages=queryset.values_list("lineage_id", flat=True),
+                                            change=lambda: super(KeyResultProgressAdmin, self).delete_queryset(
+                                                request, queryset))
+
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):

@@ -8,6 +8,7 @@ written to again.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -698,6 +699,37 @@ def _file_in_lineage(progress: KeyResultProgress) -> None:
         after.save(update_fields=["previous_confidence"])
     elif before is not None:  # before the insert: one latest reading per lineage is a constraint
         history.filter(is_latest=True).update(is_latest=False)
+
+
+def readings_changed_elsewhere(*, lineages: Iterable[int], change: Callable[[], object] = lambda: None) -> None:
+    """Readings of `lineages` changed or removed outside these services (staff, in the admin, by `change()`): each
+    lineage's marks worked out again as `_file_in_lineage` keeps them, the newest `is_latest` and each with the
+    confidence of the one just before it. `change()` runs under the locks of the versions in force, which every
+    reading of a lineage is recorded under, taken in id order; only the rows whose marks moved are written."""
+    lineages = sorted(set(lineages))
+    with transaction.atomic():
+        in_force = (KeyResult.objects.filter(Q(pk__in=lineages) | Q(lineage_id__in=lineages))
+                    .filter(goal__charter__state=Charter.State.RATIFIED).values_list("goal__charter_id", flat=True))
+        for charter_id in sorted(set(in_force)):
+            lock_charter(charter_id)
+        change()
+        for lineage_id in lineages:
+            _mark_lineage(lineage_id)
+
+
+def _mark_lineage(lineage_id: int) -> None:
+    readings = list(KeyResultProgress.objects.filter(lineage_id=lineage_id).order_by("recorded_at", "pk")
+                    .only("pk", "confidence", "is_latest", "previous_confidence"))
+    before, moved = "", []
+    for n, reading in enumerate(readings):
+        marks = (before, n == len(readings) - 1)
+        if (reading.previous_confidence, reading.is_latest) != marks:
+            reading.previous_confidence, reading.is_latest = marks
+            moved.append(reading)
+        before = reading.confidence
+    # One latest reading per lineage is a constraint: the old one lets go before the new one takes it.
+    KeyResultProgress.objects.filter(pk__in=[r.pk for r in moved if not r.is_latest]).update(is_latest=False)
+    KeyResultProgress.objects.bulk_update(moved, ["previous_confidence", "is_latest"])
 
 
 def _checked_progress(*, value, confidence: str, note: str, source: str, source_ref: int | None,

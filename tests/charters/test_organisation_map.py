@@ -65,6 +65,32 @@ def test_each_reading_remembers_the_one_before_and_only_the_newest_is_latest(tea
     assert marks(kr) == [(ON_TRACK, "", False), (AT_RISK, ON_TRACK, False), (OFF_TRACK, AT_RISK, True)]
 
 
+def test_readings_corrected_or_removed_in_the_admin_keep_the_marks_true(team, leader, organisation, client,
+                                                                         django_user_model):
+    """Staff may correct a reading's confidence or moment, or remove one, in the admin: the marks the map reads are
+    worked out again, as recording one in the app keeps them."""
+    from django.urls import reverse
+
+    from tests.alignment.reading import form_values
+    from tests.charters.factories import corrected_in_the_admin
+
+    kr = key_results_of(in_force(team))[0]
+    readings(kr, leader, ON_TRACK, ON_TRACK, AT_RISK)
+    first, second, third = KeyResultProgress.objects.filter(lineage_id=kr.lineage_key).order_by("recorded_at")
+
+    corrected_in_the_admin(first, confidence=OFF_TRACK)
+    assert marks(kr) == [(OFF_TRACK, "", False), (ON_TRACK, OFF_TRACK, False), (AT_RISK, ON_TRACK, True)]
+
+    corrected_in_the_admin(third, recorded_at_0=f"{first.recorded_at - timedelta(days=1):%Y-%m-%d}",
+                           recorded_at_1=f"{first.recorded_at:%H:%M:%S}")  # now the oldest
+    assert marks(kr) == [(AT_RISK, "", False), (OFF_TRACK, AT_RISK, False), (ON_TRACK, OFF_TRACK, True)]
+
+    client.force_login(django_user_model.objects.get(is_superuser=True))
+    delete = reverse("admin:charters_keyresultprogress_delete", args=[second.pk])  # the newest
+    assert client.post(delete, form_values(client.get(delete).content.decode())).status_code == 302
+    assert marks(kr) == [(AT_RISK, "", False), (OFF_TRACK, AT_RISK, True)]
+
+
 def test_a_reading_dated_between_two_others_takes_its_place(team, leader):
     kr = key_results_of(in_force(team))[0]
     now = timezone.now()
