@@ -8,15 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from alignment.models import User
-
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
-
-
-def fits_the_screen(page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+from tests.browser.screens import SCREENS, fits_the_screen
 
 
 @pytest.mark.browser

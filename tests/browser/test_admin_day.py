@@ -10,11 +10,8 @@ from playwright.sync_api import Browser, expect
 
 from alignment import services
 from checkins.models import CheckIn
+from tests.browser.screens import SCREENS, fits_the_screen
 from tests.checkins.conftest import MONDAY, at
-
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
 
 
 @pytest.fixture(autouse=True)
@@ -33,11 +30,6 @@ def organisation_at_work(team, leader, member, admin, make_user):
     _, token = services.invite(team=team, email=left.email, roles=["member"], actor=leader)
     services.remove_member(membership=services.accept_invitation(token=token, user=left), actor=leader)
     services.invite(team=team, email="nia.new@example.com", roles=["member", "facilitator"], actor=leader)
-
-
-def fits_the_screen(page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 @pytest.mark.browser

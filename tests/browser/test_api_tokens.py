@@ -10,9 +10,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Browser, expect
 
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
+from tests.browser.screens import SCREENS
 
 
 def call(live_server, token: str, path: str = "/api/v1/me") -> tuple[int, dict]:

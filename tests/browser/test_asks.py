@@ -6,11 +6,10 @@ a 390 px phone without it.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
+from tests.browser.screens import SCREENS, fits_the_screen
+
 TITLE = "Warn patients the clinic may call back"
 
 
@@ -28,11 +27,6 @@ def growth_ready(other_team, make_user, add_member, member, leader):
     Boundary.objects.create(charter=charter, position=1, area="Messaging to patients", label="consult",
                             set_by="Team, after consulting Clinical Support")
     return other_team
-
-
-def fits_the_screen(page: Page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 @pytest.mark.browser

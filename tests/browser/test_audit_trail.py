@@ -11,10 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from alignment import services
 from alignment.models import Membership
-
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
+from tests.browser.screens import SCREENS
 
 
 @pytest.mark.browser

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from chat.linking import LinkRequest, link_token
 from chat.models import ChatAccount, ChatKind
+from tests.browser.screens import PHONE
 
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 

@@ -19,9 +19,9 @@ from alignment.weeks import current_week
 from charters.models import Charter, Goal, KeyResult, NonNegotiable
 from checkins.content import BlockerRow, CheckInContent, KeyResultEntry
 from checkins.models import CheckIn, Renegotiation
+from tests.browser.screens import PHONE
 from tests.checkins.conftest import MONDAY, at
 
-PHONE = {"width": 390, "height": 844}
 WEDNESDAY = at(2, "11:00")  # before the team's check-in time, Friday 10:00
 REPLY = "Thanks, Max. I'll chase IT about the certificate before lunch."
 

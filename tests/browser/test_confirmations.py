@@ -14,11 +14,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tests.browser.screens import PHONE
 from tests.browser.test_content_security_policy import watch_for_csp_violations
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
 
 
 def person(page: Page, name: str):

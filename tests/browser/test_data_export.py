@@ -14,22 +14,14 @@ import pytest
 from playwright.sync_api import Browser, Error, expect
 
 from checkins.models import CheckIn
+from tests.browser.screens import SCREENS, fits_the_screen
 from tests.checkins.conftest import MONDAY, at
-
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
 
 
 @pytest.fixture
 def max_checked_in(team, member):
     CheckIn.objects.create(team=team, author=member, week=MONDAY, state="submitted", submitted_at=at(1),
                            progress="Moved the rota export along")
-
-
-def fits_the_screen(page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 @pytest.mark.browser

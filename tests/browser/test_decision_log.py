@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-PHONE = {"width": 390, "height": 844}
+from tests.browser.screens import PHONE
 
 
 def message(page: Page) -> Locator:

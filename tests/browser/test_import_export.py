@@ -13,11 +13,9 @@ from openpyxl import Workbook
 from playwright.sync_api import Browser, expect
 
 from charters.models import Goal
+from tests.browser.screens import SCREENS, fits_the_screen
 from tests.browser.test_accessibility import serious_violations
 
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
 HEADER = ["Goal ID", "Objective", "Purpose part", "Tradeoff", "Key result ID", "Metric", "Unit", "Start", "Target"]
 
 
@@ -33,11 +31,6 @@ def workbook(tmp_path, *, target: object) -> str:
     book.save(buffer)
     path.write_bytes(buffer.getvalue())
     return str(path)
-
-
-def fits_the_screen(page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 @pytest.mark.browser

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
+from tests.browser.screens import SCREENS
 
 
 @pytest.mark.browser

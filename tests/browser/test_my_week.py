@@ -12,13 +12,11 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from checkins.models import CheckIn, Commitment, Renegotiation
+from tests.browser.screens import SCREENS, fits_the_screen
 from tests.checkins.conftest import at
 
 NEXT_MONDAY = date(2026, 11, 23)
 MONDAY_MORNING = at(0, "09:00", monday=NEXT_MONDAY)
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +51,6 @@ def my_week(page: Page) -> Locator:
 def go_home(page: Page) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Charter", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="My week")).to_be_visible()
-
-
-def fits_the_screen(page: Page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
 
 @pytest.mark.browser

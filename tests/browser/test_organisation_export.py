@@ -12,11 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Error, expect
 
+from tests.browser.screens import SCREENS
 from tests.charters.factories import ratified_charter
-
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
 
 
 @pytest.mark.browser

@@ -8,14 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
-
-
-def fits_the_screen(page: Page, viewport) -> None:
-    if viewport is not None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+from tests.browser.screens import SCREENS, fits_the_screen
 
 
 def log_out(page: Page) -> None:

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
-PHONE = {"width": 390, "height": 844}
+from tests.browser.screens import PHONE
 
 
 @pytest.fixture

@@ -12,11 +12,8 @@ from playwright.sync_api import Browser, expect
 
 from charters.models import Charter
 from reviews.triggers import fire_due_triggers
+from tests.browser.screens import SCREENS
 from tests.reviews.trigger_factories import NOW, RATIFIED, WEEKS, check_in
-
-PHONE = {"width": 390, "height": 844}
-SCREENS = pytest.mark.parametrize("javascript, viewport", [(True, None), (False, PHONE)],
-                                  ids=["desktop-with-javascript", "phone-without-javascript"])
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from alignment.models import AuditEvent, AuditKind, Membership, Role, User
+from tests.browser.screens import PHONE
 from tests.browser.single_sign_on import continue_to_provider, open_page
 from tests.saml_provider.fixtures import connect_saml_provider, saml_idp, saml_idp_running  # noqa: F401 (fixtures)
 from tests.saml_provider.server import KeyPair, Person
 
-PHONE = {"width": 390, "height": 844}
+
 @pytest.fixture
 def harbour_sign_in(connect_saml_provider, saml_idp, organisation, team, settings):  # noqa: F811
     """`harbour_sign_in(*people, **row_fields)`: Harbour Health's SAML provider, claiming harbour.example."""

@@ -9,10 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from alignment.models import AuditEvent, AuditKind, Membership, Role, User
+from tests.browser.screens import PHONE
 from tests.browser.single_sign_on import continue_to_provider, open_page
 from tests.oidc_provider.fixtures import Person, connect_identity_provider, oidc_provider  # noqa: F401 (fixtures)
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture

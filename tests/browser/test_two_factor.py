@@ -14,10 +14,9 @@ from playwright.sync_api import Page, expect
 
 from tests.authenticator import Clock
 from tests.authenticator import code as app_code
+from tests.browser.screens import PHONE
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
 
 
 def fits_the_screen(page: Page) -> None:
