@@ -570,9 +570,12 @@ class _FormReader(HTMLParser):
 def read_form(html: str, css_class: str) -> list[tuple[str, str]]:
     """The form's fields, parsed from its own start tag to its end (forms do not nest): the load generator shares
     the machine with the server, and parsing a whole page for one form cost a few milliseconds of it."""
-    start = next((found.start() for found in re.finditer(r"<form\b[^>]*>", html)
-                  if css_class in (re.search(r'\bclass="([^"]*)"', found.group()) or [None, ""])[1].split()), -1)
-    if start < 0:
+    for tag in re.finditer(r"<form\b[^>]*>", html):
+        classes = re.search(r'\bclass="([^"]*)"', tag.group())
+        if classes and css_class in classes.group(1).split():
+            start = tag.start()
+            break
+    else:
         return []
     end = html.find("</form>", start)
     reader = _FormReader(css_class)

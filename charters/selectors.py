@@ -234,31 +234,34 @@ def latest_progress(lineage_ids: Iterable[int], before: datetime | None = None) 
 
 def _latest_progress(lineages: list[int], before: datetime | None):
     """The newest progress of each lineage (recorded before `before`, unless None), with who recorded it: 1 query."""
-    newest = KeyResultProgress.objects.filter(lineage_id=OuterRef("pk"))
-    if before is not None:
-        newest = newest.filter(recorded_at__lt=before)
-    newest = newest.order_by("-recorded_at", "-pk")
-    newest_ids = KeyResult.objects.filter(pk__in=lineages).values(latest=Subquery(newest.values("pk")[:1]))
+    newest_ids = KeyResult.objects.filter(pk__in=lineages).values(latest=_newest_reading("pk", before))
     return KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
 
 
 def _latest_progress_of(charter: int):
     """The newest progress of each key result of the version `charter` (by lineage), with who recorded it: 1 query
     that needs no key result loaded first, so that a page sends it with its others (`reading_ahead`)."""
-    lineage = KeyResult.objects.filter(goal__charter_id=charter).values(lineage_key=Coalesce("lineage_id", "pk"))
-    newest = (KeyResultProgress.objects.filter(lineage_id=OuterRef("lineage_key")).order_by("-recorded_at", "-pk")
-              .values("pk")[:1])
-    return KeyResultProgress.objects.filter(pk__in=lineage.values(latest=Subquery(newest))).select_related("recorded_by")
+    newest_ids = (KeyResult.objects.filter(goal__charter_id=charter).values(lineage_key=Coalesce("lineage_id", "pk"))
+                  .values(latest=_newest_reading("lineage_key")))
+    return KeyResultProgress.objects.filter(pk__in=newest_ids).select_related("recorded_by")
+
+
+def _newest_reading(lineage: str, before: datetime | None = None) -> Subquery:
+    """The id of the newest reading of the outer row's lineage (its column `lineage`), recorded before `before`."""
+    newest = KeyResultProgress.objects.filter(lineage_id=OuterRef(lineage))
+    if before is not None:
+        newest = newest.filter(recorded_at__lt=before)
+    return Subquery(newest.order_by("-recorded_at", "-pk").values("pk")[:1])
 
 
 def attach_latest_progress(key_results: list[KeyResult], *, of_charter: int | None = None) -> None:
     """Set `kr.latest` (a `LatestProgress`) on each key result: 1 query, none without key results. `of_charter`:
-    the key results are the version's with that id, whose readings are read by it (`_latest_progress_of`)."""
+    the key results are the version's with that id, whose readings are read by it (`_latest_progress_of`: 1 query
+    either way, which the charter page sends ahead with its other reads)."""
     if of_charter is None:
         newest = latest_progress(kr.lineage_key for kr in key_results)
     else:
-        newest = {row.lineage_id: row for row in read_shaped(_latest_progress_of, charter=of_charter)} \
-            if key_results else {}
+        newest = {row.lineage_id: row for row in read_shaped(_latest_progress_of, charter=of_charter)}
     for kr in key_results:
         progress = newest.get(kr.lineage_key)
         value = progress.value if progress else kr.current_value

@@ -142,9 +142,8 @@ class Retrospective(models.Model):
 
     @property
     def next_phase(self) -> str | None:
-        order = self.phase_order()
-        index = order.index(self.phase)
-        return order[index + 1] if index + 1 < len(order) else None
+        following = self.phase_index + 1
+        return _PHASES[following] if following < len(_PHASES) else None
 
     def next_phase_label(self) -> str:
         return str(self.Phase(self.next_phase).label) if self.next_phase else ""
