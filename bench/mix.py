@@ -191,7 +191,9 @@ def sign_in(people: list[Person], *, secret_key: str | None = None) -> list[str]
     """A session for each person, as `django.contrib.auth.login` leaves one, and a CSRF cookie; returns their keys.
 
     The sessions are written for a server whose SECRET_KEY is `secret_key` (the gunicorn's), or this
-    process's. The session rows are bulk-inserted; the cached_db engine finds them on the first read.
+    process's. The session rows are bulk-inserted and, where the engine keeps sessions in a cache too (cached_db),
+    put there as its `save` puts them: someone who signed in earlier today is read from the cache, not the
+    database, and so is everyone in the mix.
     """
     engine = import_module(settings.SESSION_ENGINE)
     users = {user.pk: user for user in apps.get_model(settings.AUTH_USER_MODEL).objects.filter(
@@ -200,16 +202,20 @@ def sign_in(people: list[Person], *, secret_key: str | None = None) -> list[str]
         store = engine.SessionStore()
         model = store.get_model_class()
         expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
-        rows = []
+        rows, kept = [], {}
         for person in people:
             user = users[person.user_id]
             key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-            data = store.encode({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                                 HASH_SESSION_KEY: user.get_session_auth_hash()})
-            rows.append(model(session_key=key, session_data=data, expire_date=expires))
+            kept[key] = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                         HASH_SESSION_KEY: user.get_session_auth_hash()}
+            rows.append(model(session_key=key, session_data=store.encode(kept[key]), expire_date=expires))
             person.cookies = {settings.SESSION_COOKIE_NAME: key,
                               settings.CSRF_COOKIE_NAME: get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)}
         model.objects.bulk_create(rows, batch_size=1000)
+    prefix = getattr(engine.SessionStore, "cache_key_prefix", None)
+    if prefix:
+        caches[settings.SESSION_CACHE_ALIAS].set_many({prefix + key: data for key, data in kept.items()},
+                                                     timeout=settings.SESSION_COOKIE_AGE)
     return [row.session_key for row in rows]
 
 
