@@ -16,6 +16,10 @@ Roles map to capabilities in one table (`ROLE_CAPABILITIES`); nothing else in th
 project looks at a role to decide what someone may do. Capabilities that depend on an
 object's state (may this person edit *this* version?) ask the object's own model
 methods (`charter.is_editable`), so this module imports no feature app.
+
+Who may read is read where it was last written: the database every write goes to, even while a page
+reads the rest of itself from a read replica (`WHO_MAY_READ`). A replica can be seconds behind, and
+someone removed from a team or an organisation a moment ago is refused at once, not once it catches up.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, StringAgg, Subquery, Value, When
 from django.db.models.expressions import Expression
 from django.db.models.functions import Cast
@@ -56,6 +61,10 @@ class Capability(StrEnum):
     RUN_RETRO = "run_retro"  # start and facilitate a retrospective: prompts, phases, timer, actions
     TAKE_PART_IN_RETRO = "take_part_in_retro"  # write cards, rate non-negotiables, group, vote, take notes
 
+
+# The database a person's memberships and admin rows are read from: the one every write goes to, never a
+# replica that may still list someone just removed (the router sends everything else where it will).
+WHO_MAY_READ = DEFAULT_DB_ALIAS
 
 C = Capability
 _EVERYONE_IN_TEAM = {C.READ_TEAM, C.READ_SUMMARY, C.DISCUSS_CHARTER, C.LOG_DECISION, C.TAKE_PART_IN_RETRO}
@@ -286,7 +295,7 @@ def reader_access(user, org_slug: str, team_slug: str) -> TeamAccess:
                           team_people=_ids(membership.team_people))
     in_org = Membership.objects.filter(user=user, team__organisation=OuterRef("organisation"))
     team = (
-        Team.objects.select_related("organisation")
+        Team.objects.using(WHO_MAY_READ).select_related("organisation")
         .filter(organisation__slug=org_slug, slug=team_slug)
         .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("organisation"))),
                   team_people=people_of_team(OuterRef("pk")))
@@ -319,7 +328,7 @@ def _admin_of(user, organisation) -> Any:
 def organisations_of(user):
     """Organisations the user belongs to: through any team, or as an admin."""
     in_a_team = Membership.objects.filter(user=user, team__organisation=OuterRef("pk"))
-    return Organisation.objects.filter(Q(Exists(in_a_team)) | Q(admins=user)).distinct()
+    return Organisation.objects.using(WHO_MAY_READ).filter(Q(Exists(in_a_team)) | Q(admins=user)).distinct()
 
 
 # Riders: values about the signed-in person that a feature shows on every page (the bell's unread count),
@@ -371,7 +380,7 @@ def keep_riders(user, memberships: list[Membership]) -> list[Membership]:
 
 
 def _memberships(user: int):
-    return with_riders(Membership.objects.filter(user=user).select_related("team__organisation").order_by()
+    return with_riders(Membership.objects.using(WHO_MAY_READ).filter(user=user).select_related("team__organisation").order_by()
                        .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))), user)
 
 
@@ -407,7 +416,7 @@ def is_organisation_admin(user, organisation: Organisation, *, memberships: list
 
 def _admin_row(user: int, organisation: int):
     """query: the row saying the person is an admin of the organisation, if there is one"""
-    return _admin_of(user, organisation).values_list("pk", flat=True)[:1]
+    return _admin_of(user, organisation).using(WHO_MAY_READ).values_list("pk", flat=True)[:1]
 
 
 def require_organisation_admin(user, organisation: Organisation) -> None:

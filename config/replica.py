@@ -5,7 +5,9 @@ behind the primary, so nothing reads from it by default: the router sends a read
 allowlisted page (`REPLICA_VIEWS`, GET and HEAD) or task (`REPLICA_TASKS`) runs, and even then
 
 - never a model of `PRIMARY_APPS` or `PRIMARY_MODELS` (sign-in, sessions, deliveries, the rows a task claims: what
-  says who is signed in, or what has been claimed or sent);
+  says who is signed in, or what has been claimed or sent); nor what says who may read, which the permissions
+  read on the primary themselves (`alignment.permissions.WHO_MAY_READ`), while the page's own memberships and
+  teams may come from here;
 - never for a person who wrote in the last `READ_YOUR_WRITES_SECONDS` (any POST, PUT, PATCH or DELETE, refused
   or not, leaves a signed cookie with its time: no server state, so any web node honours it);
 - never inside a transaction on the primary (what is read there is read to be written);
