@@ -25,7 +25,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.models import Team
+from alignment.models import Membership, Team
 from alignment.permissions import Capability, capabilities_of
 from alignment.weeks import TeamWeek, current_week
 from charters.models import Charter, KeyResult, KeyResultProgress
@@ -66,6 +66,9 @@ class Week(NamedTuple):
 
 
 AWAY = None  # no check-in that week: holiday, sick, or not in the team yet
+# Who joined their team during the twelve weeks: they joined on the Monday of the week of their first check-in
+# (everyone else was there before, `seed_demo.HISTORY_BEGINS`), so the weeks before it are not ones they missed.
+JOINED_DURING = {"elena.petrova@example.com"}
 
 # Twelve entries per person, oldest first (eleven weeks ago ... this week).
 WEEKS: dict[str, dict[str, list[Week | None]]] = {
@@ -625,6 +628,9 @@ def _seed_team(team, spec: dict[str, list[Week | None]], now: datetime) -> None:
         author = writers.get(email)
         if author is None:
             continue
+        if email in JOINED_DURING:
+            first = next(week for week, entry in zip(weeks, entries, strict=True) if entry is not None)
+            Membership.objects.filter(team=team, user=author).update(joined_at=first.starts_at)
         for index, (week, entry) in enumerate(zip(weeks, entries, strict=True)):
             if entry is None:
                 continue

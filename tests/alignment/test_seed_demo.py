@@ -12,6 +12,8 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 from alignment.models import Membership, Organisation, Role, Team, User
+from alignment.weeks import week_starting
+from checkins.models import CheckIn
 
 DEMO_LOGINS = [
     "leader@example.com",
@@ -159,6 +161,24 @@ def test_outsider_cannot_open_the_platform_team(seeded, client):
     client.post(reverse("login"), {"login": "outsider@example.com", "password": "demo"})
 
     assert client.get(reverse("team", args=["harbour-health", "platform"])).status_code == 404
+
+
+def test_the_demos_history_is_its_teams_own(seeded, client):
+    """Its weeks of check-ins are weeks its teams existed, of people in them: none is shown as before the team."""
+    client.post(reverse("login"), {"login": "leader@example.com", "password": "demo"})
+    trends = client.get(reverse("checkins:trends", args=["harbour-health", "platform"])).content.decode()
+    assert "<h2 id=\"participation-title\">" in trends
+    assert '<span class="muted">before the team existed</span>' not in trends
+    for checkin in CheckIn.objects.select_related("team", "author"):
+        joined = Membership.objects.get(team=checkin.team, user=checkin.author).joined_at
+        assert checkin.team.created_at <= joined <= week_starting(checkin.team, checkin.week).ends_at, checkin
+
+
+def test_someone_who_joined_during_the_demos_weeks_missed_none_before(seeded):
+    elena = Membership.objects.get(user__email="elena.petrova@example.com", team__slug="growth")
+    first = CheckIn.objects.filter(author=elena.user).order_by("week").first()
+    assert elena.joined_at == week_starting(elena.team, first.week).starts_at
+    assert elena.joined_at > elena.team.created_at
 
 
 def test_running_twice_changes_no_row_counts(seeded, seed):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import time
+from datetime import time, timedelta
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Team, User, Weekday
 
@@ -59,6 +60,11 @@ PEOPLE = [
 
 ADMINS = ["leader@example.com", "admin@example.com"]
 
+# When the demo's story begins: the organisation, its teams and their people are there before the first charter
+# was drafted (ratified thirteen weeks ago) and the first of twelve weeks of check-ins, so that no page reads
+# the demo's history as weeks before the team existed. Someone who joined later says so in their app's demo.
+HISTORY_BEGINS = timedelta(weeks=20)
+
 
 class Command(BaseCommand):
     help = "Create the Harbour Health demo organisation with teams, people and roles (idempotent)."
@@ -79,16 +85,18 @@ class Command(BaseCommand):
         ))
 
     def seed_people_and_teams(self) -> Organisation:
+        began = timezone.now() - HISTORY_BEGINS
         organisation, _ = Organisation.objects.get_or_create(
             slug=ORGANISATION["slug"],
-            defaults={key: ORGANISATION[key] for key in ("name", "purpose", "purpose_serves", "purpose_refuses")},
+            defaults={"created_at": began,
+                      **{key: ORGANISATION[key] for key in ("name", "purpose", "purpose_serves", "purpose_refuses")}},
         )
         teams = {}
         for slug, name, zone, weekday, at, cadence in TEAMS:
             teams[slug], _ = Team.objects.get_or_create(
                 organisation=organisation, slug=slug,
                 defaults={"name": name, "time_zone": zone, "checkin_weekday": weekday,
-                          "checkin_time": at, "review_cadence_weeks": cadence},
+                          "checkin_time": at, "review_cadence_weeks": cadence, "created_at": began},
             )
         hashed = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: once for everyone
         for email, display_name, zone, roles_by_team in PEOPLE:
@@ -102,7 +110,8 @@ class Command(BaseCommand):
                 membership.set_roles(roles)
                 Membership.objects.get_or_create(
                     team=teams[team_slug], user=user,
-                    defaults={f: getattr(membership, f) for f in ("is_leader", "is_member", "is_facilitator")},
+                    defaults={"joined_at": began,
+                              **{f: getattr(membership, f) for f in ("is_leader", "is_member", "is_facilitator")}},
                 )
         organisation.admins.add(*User.objects.filter(email__in=ADMINS))
         return organisation
