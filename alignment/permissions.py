@@ -380,7 +380,8 @@ def keep_riders(user, memberships: list[Membership]) -> list[Membership]:
 
 
 def _memberships(user: int):
-    return with_riders(Membership.objects.using(WHO_MAY_READ).filter(user=user).select_related("team__organisation").order_by()
+    return with_riders(Membership.objects.using(WHO_MAY_READ).filter(user=user).select_related("team__organisation")
+                       .order_by()
                        .annotate(is_organisation_admin=Exists(_admin_of(user, OuterRef("team__organisation")))), user)
 
 
