@@ -211,8 +211,8 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "OPTIONS": REDIS_CACHE_OPTIONS}}
 else:
-    # Each process's own memory. Kept pages (a few tens of KB each, per reader) share it with
-    # sessions and rendered prose: room for a few thousand rather than Django's default 300.
+    # Each process's own memory. The parts of pages kept for everyone who reads them alike (a few KB
+    # each) share it with sessions and rendered prose: room for a few thousand rather than Django's 300.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                           "OPTIONS": {"MAX_ENTRIES": 3000}}}
 
