@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -203,7 +203,7 @@ def _kind(model_field: models.Field) -> str:
 
 # Shaped parts ---------------------------------------------------------------------------------------------
 
-SHAPES_KEPT = 2000  # shapes kept per process; when full, they are compiled afresh
+SHAPES_KEPT = 2000  # shapes kept per process; when full, the one kept longest is compiled afresh at its next use
 
 
 @dataclass(frozen=True)
@@ -714,10 +714,12 @@ def _remember(sql: str, preparable: bool) -> None:
 
 
 def _keep(store: dict, key, value) -> None:
-    """`store[key] = value`, the store emptied first when it holds `SHAPES_KEPT` entries (what it held is
-    learnt again at its next reading)."""
-    if len(store) >= SHAPES_KEPT:
-        store.clear()
+    """`store[key] = value`; a store holding `SHAPES_KEPT` entries lets the one it has kept longest go first (learnt
+    again at its next reading). One at a time, never all: a full store does not make every page learn its shapes
+    again at once. Another thread may have taken that entry meanwhile; then there is room already."""
+    if key not in store and len(store) >= SHAPES_KEPT:
+        with suppress(StopIteration, RuntimeError):
+            store.pop(next(iter(store)), None)
     store[key] = value
 
 

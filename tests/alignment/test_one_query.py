@@ -458,3 +458,14 @@ def test_among_ids_is_one_parameter_that_postgresql_plans_once(team, other_team,
         [(generic, statement)] = cursor.fetchall()
     assert '"team_id" = ANY($1)' in statement
     assert generic >= 2
+
+
+def test_a_full_store_of_shapes_lets_the_one_kept_longest_go_not_every_one(monkeypatch):
+    """A process keeping as many shapes as it may learns one again at its next reading, not all of them at once."""
+    monkeypatch.setattr(one_query_module, "SHAPES_KEPT", 3)
+    store: dict = {}
+    for key in "abcd":
+        one_query_module._keep(store, key, key.upper())
+    assert store == {"b": "B", "c": "C", "d": "D"}
+    one_query_module._keep(store, "c", "C again")  # kept already: replaced, and nothing else goes
+    assert store == {"b": "B", "c": "C again", "d": "D"}
