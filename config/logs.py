@@ -6,7 +6,9 @@ and sent back on the response. A task queued meanwhile carries it in its message
 worker puts it back in the context variable while the task runs, so the task's log lines name the
 request that queued it — also when it was queued from `transaction.on_commit`, which runs inside the
 request. Logging is configured by Django's LOGGING in every process: the Celery worker keeps it
-rather than installing its own handlers (`setup_logging` below).
+rather than installing its own handlers (`setup_logging` below). The worker's "Task … received" line
+names the request too: Celery's own is written before the message's headers are read, so it is written
+again once they are (`_log_received`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 
 from celery import signals
+from celery.app.trace import LOG_RECEIVED
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # The key a task message carries the id under (Celery puts unknown headers on `task.request`).
@@ -28,6 +31,8 @@ TASK_HEADER = "request_id"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{8,128}")
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Where the worker says it received a task, as Celery's own line says it (`_log_received`).
+received = logging.getLogger("celery.worker.strategy")
 
 
 def new_request_id() -> str:
@@ -72,6 +77,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class CeleryReceivedLineFilter(logging.Filter):
+    """Leave out Celery's "Task … received" line: it is written before anything of the message can be read, so it
+    could not name the request that queued the task. `_log_received` writes it again, with the request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg is not LOG_RECEIVED or getattr(record, "said_again", False)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, and the exception if any."""
 
@@ -101,9 +114,9 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"request_id": {"()": RequestIdFilter}, "celery_received": {"()": CeleryReceivedLineFilter}},
         "formatters": {"line": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+        "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["celery_received", "request_id"],
                                  "formatter": "line"}},
         "root": {"handlers": ["console"], "level": level},
         # Django's own loggers propagate to the root, and its default console handler (DEBUG only) is
@@ -122,6 +135,21 @@ def _put_request_id_in_message(headers: dict | None = None, **kwargs) -> None:
     current = request_id.get()
     if current and headers is not None:
         headers.setdefault(TASK_HEADER, current)
+
+
+@signals.task_received.connect(dispatch_uid="charter.request_id.received")
+def _log_received(request=None, **kwargs) -> None:
+    """The worker's "Task … received" line, with the id of the request that queued the task (Celery's own line is
+    left out: `CeleryReceivedLineFilter`)."""
+    carried = request.request_dict.get(TASK_HEADER) if request is not None else None
+    token = request_id.set(carried) if carried else None
+    try:
+        context = {"id": request.id, "name": request.name, "args": request.argsrepr, "kwargs": request.kwargsrepr,
+                   "eta": request.eta}
+        received.info(LOG_RECEIVED, context, extra={"data": context, "said_again": True})
+    finally:
+        if token is not None:
+            request_id.reset(token)
 
 
 @signals.task_prerun.connect(dispatch_uid="charter.request_id.prerun")

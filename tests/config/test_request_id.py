@@ -112,3 +112,7 @@ def test_a_task_queued_on_commit_by_a_request_logs_that_requests_id(json_logging
     succeeded = next(line for line in lines if "succeeded" in line["message"])
     assert succeeded["request_id"] == "edge-4f2c0d9e71"
     assert succeeded["logger"] == "celery.app.trace"
+    # The worker's first word of it, once: "Task … received", naming the request too.
+    received = [line for line in lines if line["message"].endswith("] received")]
+    assert [line["request_id"] for line in received] == ["edge-4f2c0d9e71"]
+    assert received[0]["logger"] == "celery.worker.strategy"
