@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from prometheus_client.parser import text_string_to_metric_families
 
 from alignment import services
+from alignment.tasks import send_password_reset_email
 from config.celery import app
 from config.env import parse_email_url
 from tests.celery_worker import running_worker
@@ -219,6 +220,22 @@ def test_an_email_sent_and_one_failed_are_counted(client, token, settings, team,
     settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{free_port()}")}
     with pytest.raises(ConnectionRefusedError):
         services.email_invitation(undelivered.pk)
+
+    after = scrape(client)
+    assert len(mailoutbox) == 1
+    assert value(after, "charter_deliveries_total", channel="email", outcome="sent") == sent_before + 1
+    assert value(after, "charter_deliveries_total", channel="email", outcome="failed") == failed_before + 1
+
+
+def test_a_password_reset_email_sent_and_one_failed_are_counted(client, token, settings, make_user, mailoutbox):
+    make_user("nadia@example.com")
+    sent_before = value(scrape(client), "charter_deliveries_total", channel="email", outcome="sent")
+    failed_before = value(scrape(client), "charter_deliveries_total", channel="email", outcome="failed")
+
+    send_password_reset_email("nadia@example.com")
+    settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{free_port()}")}
+    with pytest.raises(ConnectionRefusedError):
+        send_password_reset_email("nadia@example.com")
 
     after = scrape(client)
     assert len(mailoutbox) == 1
