@@ -138,14 +138,14 @@ def _put_request_id_in_message(headers: dict | None = None, **kwargs) -> None:
 
 
 @signals.task_received.connect(dispatch_uid="charter.request_id.received")
-def _log_received(request=None, **kwargs) -> None:
+def _log_received(request, **kwargs) -> None:
     """The worker's "Task … received" line, with the id of the request that queued the task (Celery's own line is
     left out: `CeleryReceivedLineFilter`)."""
-    carried = request.request_dict.get(TASK_HEADER) if request is not None else None
+    carried = request.request_dict.get(TASK_HEADER)
     token = request_id.set(carried) if carried else None
+    context = {"id": request.id, "name": request.name, "args": request.argsrepr, "kwargs": request.kwargsrepr,
+               "eta": request.eta}
     try:
-        context = {"id": request.id, "name": request.name, "args": request.argsrepr, "kwargs": request.kwargsrepr,
-                   "eta": request.eta}
         received.info(LOG_RECEIVED, context, extra={"data": context, "said_again": True})
     finally:
         if token is not None:
