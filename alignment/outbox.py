@@ -5,20 +5,57 @@ A model taking part (notifications' `Delivery`, the core's `Invitation`) has `em
 holds it for the lease: a worker that dies mid-send lets go when the lease passes. A failed try holds
 the row until its next try is due, so the sweep that finds rows still to send (`waiting`) leaves it
 until then. A row whose model marks it sent with `email_sent_at` (`Invitation`, `DataExport`) is sent by
-`send_once`; others (`Delivery`) say what "sent" means themselves.
+`send_once`; others (`Delivery`) say what "sent" means themselves. Both send by `send_then_record`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, mailers
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
 
 from alignment.signals import delivery_tried
+
+logger = logging.getLogger(__name__)
+
+
+def send_then_record(message: EmailMessage, *, sent: Callable[[], object],
+                     failed: Callable[[Exception], object]) -> None:
+    """Hand `message` to the mail relay, then run `sent()` at once: before saying goodbye to the relay.
+
+    The relay has the message once it answers its end with 250; nothing after that (QUIT, closing the
+    connection) takes it back. So the send is recorded first, and a worker that dies while the relay
+    says goodbye has recorded it already. What is left is SMTP's own window (RFC 1047): between the
+    relay taking the message and its sender hearing so. A sender that dies there leaves its row unsent,
+    and the next try sends the message again under the same Message-ID, which receivers keep as one.
+
+    A send that fails runs `failed(error)` and raises; an error in `sent()` raises without it (the
+    message went: it is not a failed try).
+    """
+    mailer = mailers.default
+    try:
+        mailer.open()
+        mailer.send_messages([message])  # an open connection stays open: the goodbye waits for `sent()`
+    except Exception as error:
+        _say_goodbye(mailer)
+        failed(error)
+        raise
+    try:
+        sent()
+    finally:
+        _say_goodbye(mailer)
+
+
+def _say_goodbye(mailer) -> None:
+    try:
+        mailer.close()
+    except Exception:  # the message's fate was settled before: a relay that hangs up badly changes nothing
+        logger.warning("closing the mail relay's connection failed", exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -47,13 +84,12 @@ class Outbox:
         rows = type(row)._default_manager.filter(pk=row.pk)
         if not self.claim(rows.filter(email_sent_at__isnull=True), now):
             return False
-        try:
-            message().send()
-        except Exception:
+        def failed(error: Exception) -> None:
             rows.update(email_lease_until=self.next_try(row.email_attempts + 1, now))
             delivery_tried.send(sender=type(row), channel="email", outcome="failed")
-            raise
-        rows.update(email_sent_at=timezone.now(), email_lease_until=None)
+
+        send_then_record(message(), sent=lambda: rows.update(email_sent_at=timezone.now(), email_lease_until=None),
+                         failed=failed)
         delivery_tried.send(sender=type(row), channel="email", outcome="sent")
         return True
 

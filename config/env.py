@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,11 +44,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Seconds an SMTP relay may stay silent before the try fails (a send is a few round trips; the outboxes'
+# leases are ten minutes).
+SMTP_TIMEOUT_SECONDS = 30
+
+
+def _timeout(name: str, url: str, raw: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ImproperlyConfigured(f"{name}'s timeout must be a number of seconds above 0, got {url!r}")
+    return seconds
+
+
 def parse_email_url(name: str, url: str) -> dict[str, object]:
     """Turn an email URL into a MAILERS entry.
 
     Accepts smtp:// (STARTTLS), smtps:// (implicit TLS), smtp+plain:// (no TLS, local
-    relays only), console://, locmem:// and file:///path.
+    relays only), console://, locmem:// and file:///path. An SMTP relay that stops answering
+    fails the try after `?timeout=` seconds (SMTP_TIMEOUT_SECONDS unless given), well within the
+    lease a try holds its e-mail for: a hung try never outlives its lease into a second send.
     """
     parts = urlsplit(url)
     backends = {
@@ -82,5 +99,6 @@ def parse_email_url(name: str, url: str) -> dict[str, object]:
             password=unquote(parts.password or ""),
             use_ssl=parts.scheme == "smtps",
             use_tls=parts.scheme == "smtp",
+            timeout=_timeout(name, url, parse_qs(parts.query).get("timeout", [str(SMTP_TIMEOUT_SECONDS)])[-1]),
         )
     return {"BACKEND": backends[parts.scheme], "OPTIONS": options}

@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from alignment.models import Membership, Organisation, Role, User
 from alignment.one_query import read_first
-from alignment.outbox import Outbox
+from alignment.outbox import Outbox, send_then_record
 from alignment.permissions import people_who_may
 from alignment.signals import delivery_tried
 from notifications import queue
@@ -466,9 +466,10 @@ def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
 
     Exactly once, whoever calls it and however often: the try first claims the row for `EMAIL_LEASE`
     (compare-and-set on an unsent row that nobody holds), and marks it sent after the send. A worker
-    that dies in between lets go when the lease passes, and the sweep tries again: the one case that
-    can send twice is a death after the mail server took the message and before the row says so,
-    which is why every try of a delivery carries the same Message-ID (receivers drop the copy).
+    that dies in between lets go when the lease passes, and the sweep tries again. The row says "sent"
+    the moment the mail server has taken the message, before the goodbye (`send_then_record`): the one
+    case that can send twice is a death between the server taking it and hearing so, which is why every
+    try of a delivery carries the same Message-ID (receivers drop the copy).
     A failed send is recorded with the time of its next try, and raised.
     """
     now = now or timezone.now()
@@ -476,17 +477,16 @@ def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
     if not EMAIL_OUTBOX.claim(unsent, now):
         return False
     delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
-    try:
-        _email_message(delivery).send()
-    except Exception as error:
+    row = Delivery.objects.filter(pk=delivery_id)
+
+    def failed(error: Exception) -> None:
         retry = EMAIL_OUTBOX.next_try(delivery.email_attempts, now)
         detail = f"email failed ({delivery.email_attempts} of {MAX_EMAIL_ATTEMPTS}): {error}"
-        Delivery.objects.filter(pk=delivery_id).update(
-            status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
+        row.update(status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
         delivery_tried.send(sender=Delivery, channel="email", outcome="failed")
-        raise
-    Delivery.objects.filter(pk=delivery_id).update(
-        emailed_at=timezone.now(), status=Delivery.Status.SENT, email_lease_until=None, detail="emailed")
+
+    send_then_record(_email_message(delivery), failed=failed, sent=lambda: row.update(
+        emailed_at=timezone.now(), status=Delivery.Status.SENT, email_lease_until=None, detail="emailed"))
     delivery_tried.send(sender=Delivery, channel="email", outcome="sent")
     return True
 

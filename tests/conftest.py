@@ -174,6 +174,21 @@ def frozen(monkeypatch):
 
 
 @pytest.fixture
+def mail_relay_down(settings):
+    """The mail relay is down (e-mail goes to a port nobody listens on) until the test calls what this returns."""
+    from config.env import parse_email_url
+    from tests.loopback import closed_port
+
+    working = settings.MAILERS
+    settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{closed_port()}")}
+
+    def back_up() -> None:
+        settings.MAILERS = working
+
+    return back_up
+
+
+@pytest.fixture
 def clock(monkeypatch):
     """allauth's clock for authenticator codes and its limits on tries, moved by the test (tests/authenticator.py)."""
     from tests.authenticator import Clock, move_allauths_time

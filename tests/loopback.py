@@ -3,7 +3,15 @@ until the test's `with` block ends; `base` is its address."""
 
 from __future__ import annotations
 
+import socket
 import threading
+
+
+def closed_port() -> int:
+    """A port on this machine that nothing listens on (it was free a moment ago): a server that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Loopback:

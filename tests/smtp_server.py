@@ -3,13 +3,19 @@
     with SmtpServer(delay=0.05) as relay:            # each message takes 50 ms to accept
         ... EMAIL_URL=relay.email_url ...
         relay.messages                                # [(recipients, message-id, raw bytes)]
+        relay.abandoned                               # those whose sender went without a goodbye
+        relay.goodbyes                                # when each QUIT arrived (time.monotonic())
+
+    with SmtpServer(hold_goodbye=threading.Event()) as relay:   # QUIT is answered once the test sets it
 
 A worker killed in the middle of a message leaves it unfinished: only messages whose DATA ended
-(and were answered 250) count as sent.
+count as sent. A sender that went away after that without saying QUIT (killed, say) may never have
+heard that the relay took its message: it is in `abandoned`, and may well come again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socketserver
 import threading
 import time
@@ -29,7 +35,10 @@ class Sent:
 @dataclass
 class SmtpServer(Loopback):
     delay: float = 0.0  # seconds before a message is accepted
+    hold_goodbye: threading.Event | None = None  # QUIT waits for it to be set before its answer
     messages: list[Sent] = field(default_factory=list)
+    abandoned: list[Sent] = field(default_factory=list)
+    goodbyes: list[float] = field(default_factory=list)
 
     def __enter__(self) -> SmtpServer:
         relay = self
@@ -42,6 +51,13 @@ class SmtpServer(Loopback):
 
             def handle(self) -> None:
                 self.reply("220 relay.test ESMTP")
+                taken: list[Sent] = []  # this session's messages, until its sender says goodbye
+                with contextlib.suppress(OSError):  # the sender's connection reset
+                    self.converse(taken)
+                with lock:
+                    relay.abandoned.extend(taken)
+
+            def converse(self, taken: list[Sent]) -> None:
                 recipients: list[str] = []
                 while line := self.rfile.readline():
                     command = line.decode(errors="replace").strip()
@@ -64,10 +80,16 @@ class SmtpServer(Loopback):
                         if relay.delay:
                             time.sleep(relay.delay)
                         parsed = message_from_bytes(bytes(data))
+                        sent = Sent(tuple(recipients), parsed["Message-ID"] or "", bytes(data))
                         with lock:
-                            relay.messages.append(Sent(tuple(recipients), parsed["Message-ID"] or "", bytes(data)))
+                            relay.messages.append(sent)
+                        taken.append(sent)
                         self.reply("250 OK queued")
                     elif verb == "QUIT":
+                        relay.goodbyes.append(time.monotonic())
+                        taken.clear()
+                        if relay.hold_goodbye is not None:
+                            relay.hold_goodbye.wait()
                         self.reply("221 bye")
                         return
                     else:  # RSET, NOOP and the rest

@@ -9,7 +9,6 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -202,21 +201,15 @@ def test_a_build_a_dead_worker_held_is_taken_up_after_its_lease(
 
 
 def test_a_failed_send_is_tried_again_after_its_wait(
-        login, member, mailoutbox, frozen, monkeypatch, django_capture_on_commit_callbacks):
+        login, member, mailoutbox, frozen, mail_relay_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         login(member).post(ASK)
     export = DataExport.objects.get()
     data_export.build_export(export.pk)
-    original = EmailMultiAlternatives.send
-
-    def refuse(self, *args, **kwargs):
-        raise ConnectionError("mail server is down")
-
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     tasks.email_data_export(export.pk)  # logged, not raised: the sweep tries again
     assert DataExport.objects.get().email_sent_at is None
 
-    monkeypatch.setattr(EmailMultiAlternatives, "send", original)
+    mail_relay_down()  # back up
     now = timezone.now()
     frozen(now + timedelta(seconds=30))
     assert tasks.finish_data_exports() == 0  # not before its wait

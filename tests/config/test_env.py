@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, parse_email_url
+from config.env import SMTP_TIMEOUT_SECONDS, env_bool, env_int, env_list, parse_email_url
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -88,8 +88,17 @@ class TestParseEmailUrl:
                 "password": "p@ss/word",
                 "use_ssl": False,
                 "use_tls": True,
+                "timeout": SMTP_TIMEOUT_SECONDS,
             },
         }
+
+    def test_a_relay_may_be_given_its_own_timeout(self):
+        assert parse_email_url("EMAIL_URL", "smtp://mail.example.com?timeout=4.5")["OPTIONS"]["timeout"] == 4.5
+
+    @pytest.mark.parametrize("raw", ["0", "-1", "soon", "inf", "nan"])
+    def test_a_timeout_that_is_no_wait_fails_naming_the_variable(self, raw):
+        with pytest.raises(ImproperlyConfigured, match="EMAIL_URL's timeout must be a number of seconds"):
+            parse_email_url("EMAIL_URL", f"smtp://mail.example.com?timeout={raw}")
 
     def test_smtps_uses_implicit_tls_on_465(self):
         options = parse_email_url("EMAIL_URL", "smtps://user:secret@mail.example.com")["OPTIONS"]

@@ -7,15 +7,20 @@ finds the row unsent and queues it again. A try holds the row for a lease, so tw
 
 from __future__ import annotations
 
+import socket
+import time
 from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
+from config.env import parse_email_url
 from notifications import services as notifications
 from notifications.models import Delivery
+from tests.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
@@ -97,13 +102,10 @@ def test_a_try_in_progress_is_left_alone_until_its_lease_passes(member, clock, d
 
 
 def test_a_failed_send_is_tried_again_after_its_wait_and_given_up_after_the_last(
-    member, monkeypatch, django_capture_on_commit_callbacks
+    member, mail_relay_down, django_capture_on_commit_callbacks
 ):
-    from django.core.mail import EmailMultiAlternatives
-
     with django_capture_on_commit_callbacks(execute=False):
         delivery = _decide(member, now=timezone.now() - timedelta(hours=1))
-    monkeypatch.setattr(EmailMultiAlternatives, "send", lambda self: (_ for _ in ()).throw(OSError("relay down")))
 
     now = timezone.now()
     for attempt, wait in enumerate(notifications.EMAIL_BACKOFF, start=1):
@@ -124,15 +126,12 @@ def test_a_failed_send_is_tried_again_after_its_wait_and_given_up_after_the_last
     assert mail.outbox == []
 
 
-def test_a_relay_that_comes_back_gets_the_email(member, monkeypatch, clock, django_capture_on_commit_callbacks):
-    from django.core.mail import EmailMultiAlternatives
-
+def test_a_relay_that_comes_back_gets_the_email(member, mail_relay_down, clock, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = _decide(member, now=timezone.now() - timedelta(hours=1))
-    with monkeypatch.context() as down:
-        down.setattr(EmailMultiAlternatives, "send", lambda self: (_ for _ in ()).throw(OSError("relay down")))
-        with pytest.raises(OSError):
-            notifications.email_delivery(delivery.pk)
+    with pytest.raises(OSError):
+        notifications.email_delivery(delivery.pk)
+    mail_relay_down()  # back up
 
     assert _sweep(timezone.now() + notifications.EMAIL_BACKOFF[0], clock) == 1
     assert len(mail.outbox) == 1
@@ -163,3 +162,44 @@ def test_list_unsubscribe_goes_out_as_a_bracketed_url_on_one_line(member, settin
     assert b"=?utf-8?" not in header
     parsed = message_from_bytes(raw)
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_row_says_sent_before_the_relay_hears_goodbye(member, settings, django_capture_on_commit_callbacks):
+    """A worker that dies while the relay says goodbye has recorded the send already: only the moment between
+    the relay taking the message and the worker hearing so is left in doubt (SMTP's own, RFC 1047)."""
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = _decide(member)
+    marked = []
+
+    def note_the_mark(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if 'SET "emailed_at"' in sql:  # the mark, not the claim (which asks for it null)
+            marked.append(time.monotonic())
+        return result
+
+    with SmtpServer() as relay:
+        settings.MAILERS = {"default": parse_email_url("EMAIL_URL", relay.email_url)}
+        with connection.execute_wrapper(note_the_mark):
+            assert notifications.email_delivery(delivery.pk) is True
+
+    assert [sent.message_id for sent in relay.messages] == [notifications.message_id(delivery)]
+    assert len(marked) == len(relay.goodbyes) == 1 and marked[0] < relay.goodbyes[0]
+    assert relay.abandoned == []
+
+
+def test_a_relay_gone_silent_fails_the_try_within_its_timeout(member, settings, django_capture_on_commit_callbacks):
+    """A relay that takes the connection and never answers: the try gives up after the URL's timeout and
+    is tried again later, rather than holding its worker (and its row) past the lease."""
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = _decide(member)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # connections wait in the backlog: nobody ever says 220
+        host, port = silent.getsockname()
+        settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://{host}:{port}?timeout=0.2")}
+        with pytest.raises(OSError, match="timed out"):
+            notifications.email_delivery(delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and delivery.emailed_at is None
+    assert "timed out" in delivery.detail

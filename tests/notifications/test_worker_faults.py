@@ -18,6 +18,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections import Counter
 from datetime import time as clock
@@ -32,6 +33,7 @@ from alignment.models import Membership, Team, User
 from checkins import reminders
 from checkins.tasks import dispatch_due_reminders
 from config.celery import app
+from notifications import services as notifications
 from notifications import webhooks
 from notifications.models import Delivery, Notification, TeamWebhook, WebhookDelivery
 from notifications.tasks import send_due_webhooks, send_unsent_emails
@@ -185,6 +187,29 @@ def test_a_worker_killed_mid_webhooks_posts_every_event(tmp_path, organisation, 
     texts = Counter(chat.texts())
     assert set(texts) == {f"News {n}" for n in range(40)}
     assert sum(texts.values()) <= 41  # at most the post in flight when the worker died, twice
+
+
+def test_a_worker_killed_while_the_relay_says_goodbye_had_recorded_its_email(tmp_path, reminder_team):
+    """The relay took the message; the worker dies waiting for the relay's goodbye. Its row already says
+    sent, so nothing sends it again (the row said so only after the goodbye, once)."""
+    (person,) = people(reminder_team, 1)
+    goodbye = threading.Event()
+    with SmtpServer(hold_goodbye=goodbye) as relay:
+        try:
+            with running_worker(tmp_path, queue=new_queue(), name="first", EMAIL_URL=relay.email_url,
+                                CHECKIN_NUDGE_HOURS="0") as first:
+                dispatch_due_reminders.delay()
+                wait_until(lambda: relay.goodbyes, "the relay took the reminder and was told goodbye", first)
+                first.kill()
+        finally:
+            goodbye.set()
+        time_passes()
+
+    (delivery,) = Delivery.objects.filter(kind=reminders.REMINDER, recipient=person)
+    assert delivery.emailed_at is not None and delivery.status == Delivery.Status.SENT
+    assert notifications.unsent_email_ids(timezone.now() + timedelta(days=1)) == []
+    assert [sent.recipients for sent in relay.messages] == [(person.email,)]
+    assert relay.abandoned == []  # it said goodbye: the worker had heard the relay take it
 
 
 # Redis restarted under a running round --------------------------------------------------------------
