@@ -208,8 +208,10 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 REDIS_CACHE_OPTIONS = {"retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 5),
                        "retry_on_error": [RedisConnectionError, RedisTimeoutError]}
 if REDIS_URL:
+    # Keys begin with the database's identity (config/cache_keys.py): another deployment sharing this Redis
+    # database never reads what this one kept.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "OPTIONS": REDIS_CACHE_OPTIONS}}
+                          "OPTIONS": REDIS_CACHE_OPTIONS, "KEY_FUNCTION": "config.cache_keys.make_key"}}
 else:
     # Each process's own memory. The parts of pages kept for everyone who reads them alike (a few KB
     # each) share it with sessions and rendered prose: room for a few thousand rather than Django's 300.

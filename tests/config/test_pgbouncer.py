@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from alignment import one_query
 from alignment.models import Organisation
+from config import cache_keys
 from tests.config.test_settings import manage
 from tests.conftest import PGBOUNCER
 
@@ -194,3 +195,14 @@ def test_an_unknown_pool_mode_fails_naming_it(tmp_path):
     result = manage(tmp_path, "check", DATABASE_POOL_MODE="statement")
     assert result.returncode != 0
     assert "DATABASE_POOL_MODE must be session or transaction" in result.stderr
+
+
+def test_cache_keys_name_the_same_database_through_the_pooler_as_beside_it(through_pgbouncer):
+    """A deployment's web nodes reach PostgreSQL through pgbouncer, its workers often directly: both must make the
+    same cache keys (config/cache_keys.py), or a worker's new key would never be what a web node reads."""
+    through = cache_keys.database_identity()
+    name = connection.settings_dict["NAME"]
+    with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname=name) as direct:
+        system, = direct.execute("SELECT system_identifier::text FROM pg_control_system()").fetchone()
+
+    assert through == cache_keys._digest(f"{system}/{name}")
