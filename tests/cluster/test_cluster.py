@@ -9,9 +9,9 @@ check-in reminder and review cycle fall due, one team after another.
 
 Then it checks what must hold whatever died: almost no failed request; every write shown to its writer
 on the next page; every e-mail and webhook post the database says was sent arrived exactly once, and
-nothing due is left unsent (an e-mail may arrive a second time, under the same Message-ID, only where
-the relay took it from a worker killed before it heard so: SMTP's own window, one message per killed
-worker); each cycle rolled over once; never two schedulers at once; the replica
+nothing due is left unsent (an e-mail or a post may arrive a second time, under the same Message-ID or
+delivery id, only where the receiver took it from a worker killed before it heard so: the protocols' own
+window, one message per killed worker); each cycle rolled over once; never two schedulers at once; the replica
 read only for the allowlisted pages, and not while it lagged. It prints the figures; it asserts no timing.
 """
 
@@ -102,6 +102,7 @@ def test_nodes_die_under_load_and_nothing_is_lost_or_doubled():
         assert figures["emails"]["unrecorded"] == [], figures["emails"]
         assert figures["webhooks"]["lost"] == [] and figures["webhooks"]["unsent"] == [], figures["webhooks"]
         assert figures["webhooks"]["duplicated"] == [], figures["webhooks"]
+        assert len(figures["webhooks"]["resent_in_doubt"]) <= figures["workers_killed"], figures["webhooks"]
         assert figures["webhooks"]["unrecorded"] == [], figures["webhooks"]
         assert figures["rollovers"]["wrong"] == {}, figures["rollovers"]
         assert figures["scheduler"]["overlaps"] == [], figures["scheduler"]
@@ -280,6 +281,7 @@ def _figures(cluster: Cluster, record: load.Record, timeline: Timeline, audit: d
     while_lagging = [r for r in requests if lagging and r.path in allowlisted and r.status == 200
                      and lagging[0] <= r.started and r.finished <= lagging[1]]
     received, in_doubt = _by_delivery(smtp.messages), _by_delivery(smtp.abandoned)
+    worker_kills = [at for at, what in timeline.events if what.startswith("SIGKILL") and "worker" in what]
     overlaps = [(a, b) for a, b in zip(intervals, intervals[1:], strict=False) if b[0] < a[1]]
     gaps = [round(b[0] - a[1], 1) for a, b in zip(intervals, intervals[1:], strict=False)]
     return {
@@ -297,9 +299,10 @@ def _figures(cluster: Cluster, record: load.Record, timeline: Timeline, audit: d
                              for w in record.writes if not w["shown"]],
         "emails": _deliveries(audit["emails"], received, sent=lambda e: e["emailed"], in_doubt=in_doubt,
                               unsent=lambda e: not e["emailed"] and e["status"] in ("claimed", "failed", "held")),
-        "workers_killed": sum(1 for _, what in timeline.events if what.startswith("SIGKILL") and "worker" in what),
+        "workers_killed": len(worker_kills),
         "email_kinds": dict(Counter(e["kind"] for e in audit["emails"])),
         "webhooks": _deliveries(audit["webhooks"], Counter(hooks.posts), sent=lambda w: w["status"] == "sent",
+                                in_doubt=_posts_in_doubt(hooks.arrivals, worker_kills),
                                 unsent=lambda w: w["status"] in ("queued", "retrying", "failed")),
         "webhook_events": dict(Counter(w["event"] for w in audit["webhooks"])),
         "swept": swept,
@@ -353,11 +356,26 @@ def _by_delivery(messages) -> Counter:
     return copies
 
 
+def _posts_in_doubt(arrivals: list[tuple[float, int]], kills: list[float]) -> Counter:
+    """Webhook posts that may have been taken from a worker killed before it heard the answer: a copy followed by a
+    worker's SIGKILL and then by the next copy. (HTTP shows the receiver nothing of a sender that died after
+    sending; the SMTP relay tells it by a missing goodbye.)"""
+    times: dict[int, list[float]] = {}
+    for at, pk in arrivals:
+        times.setdefault(pk, []).append(at)
+    doubt = Counter()
+    for pk, ats in times.items():
+        ats.sort()
+        doubt[pk] = sum(1 for first, then in zip(ats, ats[1:], strict=False)
+                        if any(first <= kill <= then for kill in kills))
+    return doubt
+
+
 def _deliveries(rows: list[dict], received: Counter, *, sent, unsent, in_doubt: Counter | None = None) -> dict:
     """What the database says against what arrived: each one sent arrived once, and none arrived unrecorded.
 
-    `in_doubt`: copies the receiver took from a sender that went away without a goodbye (killed before it
-    heard that the copy was taken): each may come again, under the same Message-ID, and is not a duplicate."""
+    `in_doubt`: copies the receiver took from a sender that may have been killed before it heard they were taken
+    (`SmtpServer.abandoned`, `_posts_in_doubt`): each may come again under the same id, and is not a duplicate."""
     in_doubt = in_doubt or Counter()
     recorded = {row["id"] for row in rows if sent(row)}
     ours = {row["id"] for row in rows}
