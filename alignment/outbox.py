@@ -24,9 +24,9 @@ from alignment.signals import delivery_tried
 logger = logging.getLogger(__name__)
 
 
-def send_then_record(message: EmailMessage, *, sent: Callable[[], object],
+def send_then_record(message: Callable[[], EmailMessage], *, sent: Callable[[], object],
                      failed: Callable[[Exception], object]) -> None:
-    """Hand `message` to the mail relay, then run `sent()` at once: before saying goodbye to the relay.
+    """Hand `message()` to the mail relay, then run `sent()` at once: before saying goodbye to the relay.
 
     The relay has the message once it answers its end with 250; nothing after that (QUIT, closing the
     connection) takes it back. So the send is recorded first, and a worker that dies while the relay
@@ -34,13 +34,14 @@ def send_then_record(message: EmailMessage, *, sent: Callable[[], object],
     relay taking the message and its sender hearing so. A sender that dies there leaves its row unsent,
     and the next try sends the message again under the same Message-ID, which receivers keep as one.
 
-    A send that fails runs `failed(error)` and raises; an error in `sent()` raises without it (the
-    message went: it is not a failed try).
+    A message that cannot be made or sent runs `failed(error)` and raises; an error in `sent()` raises
+    without it (the message went: it is not a failed try).
     """
     mailer = mailers.default
     try:
+        made = message()
         mailer.open()
-        mailer.send_messages([message])  # an open connection stays open: the goodbye waits for `sent()`
+        mailer.send_messages([made])  # an open connection stays open: the goodbye waits for `sent()`
     except Exception as error:
         _say_goodbye(mailer)
         failed(error)
@@ -84,11 +85,12 @@ class Outbox:
         rows = type(row)._default_manager.filter(pk=row.pk)
         if not self.claim(rows.filter(email_sent_at__isnull=True), now):
             return False
+
         def failed(error: Exception) -> None:
             rows.update(email_lease_until=self.next_try(row.email_attempts + 1, now))
             delivery_tried.send(sender=type(row), channel="email", outcome="failed")
 
-        send_then_record(message(), sent=lambda: rows.update(email_sent_at=timezone.now(), email_lease_until=None),
+        send_then_record(message, sent=lambda: rows.update(email_sent_at=timezone.now(), email_lease_until=None),
                          failed=failed)
         delivery_tried.send(sender=type(row), channel="email", outcome="sent")
         return True

@@ -485,7 +485,7 @@ def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
         row.update(status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
         delivery_tried.send(sender=Delivery, channel="email", outcome="failed")
 
-    send_then_record(_email_message(delivery), failed=failed, sent=lambda: row.update(
+    send_then_record(lambda: _email_message(delivery), failed=failed, sent=lambda: row.update(
         emailed_at=timezone.now(), status=Delivery.Status.SENT, email_lease_until=None, detail="emailed"))
     delivery_tried.send(sender=Delivery, channel="email", outcome="sent")
     return True

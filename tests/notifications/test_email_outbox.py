@@ -203,3 +203,25 @@ def test_a_relay_gone_silent_fails_the_try_within_its_timeout(member, settings, 
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.emailed_at is None
     assert "timed out" in delivery.detail
+
+
+def test_an_email_that_cannot_be_made_is_a_failed_try(member, monkeypatch, django_capture_on_commit_callbacks):
+    """A kind's part of the message failing (here its Reply-To) fails the try as a refusing relay does: recorded,
+    and tried again after its wait, not left holding its lease."""
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = _decide(member, now=timezone.now() - timedelta(hours=1))
+
+    def no_address(delivery):
+        raise LookupError("no reply address today")
+
+    monkeypatch.setitem(notifications._reply_to, EVENT, no_address)
+    now = timezone.now()
+    with pytest.raises(LookupError):
+        notifications.email_delivery(delivery.pk, now=now)
+
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED and "no reply address today" in delivery.detail
+    wait = notifications.EMAIL_BACKOFF[0]
+    assert notifications.unsent_email_ids(now + wait - timedelta(seconds=1)) == []
+    assert notifications.unsent_email_ids(now + wait) == [delivery.pk]  # its wait, not the ten-minute lease
+    assert mail.outbox == []
