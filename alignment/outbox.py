@@ -5,7 +5,8 @@ A model taking part (notifications' `Delivery`, the core's `Invitation`) has `em
 holds it for the lease: a worker that dies mid-send lets go when the lease passes. A failed try holds
 the row until its next try is due, so the sweep that finds rows still to send (`waiting`) leaves it
 until then. A row whose model marks it sent with `email_sent_at` (`Invitation`, `DataExport`) is sent by
-`send_once`; others (`Delivery`) say what "sent" means themselves. Both send by `send_then_record`.
+`send_once`; others (`Delivery`) say what "sent" means themselves. Every e-mail goes by `send_then_record`, which
+counts each try (`delivery_tried`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ from alignment.signals import delivery_tried
 logger = logging.getLogger(__name__)
 
 
-def send_then_record(message: Callable[[], EmailMessage], *, sent: Callable[[], object],
-                     failed: Callable[[Exception], object]) -> None:
+def _nothing(*args) -> None:
+    return None
+
+
+def send_then_record(message: Callable[[], EmailMessage], *, sender: type, sent: Callable[[], object] = _nothing,
+                     failed: Callable[[Exception], object] = _nothing) -> None:
     """Hand `message()` to the mail relay, then run `sent()` at once: before saying goodbye to the relay.
 
     The relay has the message once it answers its end with 250; nothing after that (QUIT, closing the
@@ -35,7 +40,8 @@ def send_then_record(message: Callable[[], EmailMessage], *, sent: Callable[[], 
     and the next try sends the message again under the same Message-ID, which receivers keep as one.
 
     A message that cannot be made or sent runs `failed(error)` and raises; an error in `sent()` raises
-    without it (the message went: it is not a failed try).
+    without it (the message went: it is not a failed try). Either way the try is counted: `delivery_tried`
+    from `sender`, "sent" once `sent()` has run, "failed" once `failed()` has.
     """
     mailer = mailers.default
     try:
@@ -45,11 +51,13 @@ def send_then_record(message: Callable[[], EmailMessage], *, sent: Callable[[], 
     except Exception as error:
         _say_goodbye(mailer)
         failed(error)
+        delivery_tried.send(sender=sender, channel="email", outcome="failed")
         raise
     try:
         sent()
     finally:
         _say_goodbye(mailer)
+    delivery_tried.send(sender=sender, channel="email", outcome="sent")
 
 
 def _say_goodbye(mailer) -> None:
@@ -86,13 +94,9 @@ class Outbox:
         if not self.claim(rows.filter(email_sent_at__isnull=True), now):
             return False
 
-        def failed(error: Exception) -> None:
-            rows.update(email_lease_until=self.next_try(row.email_attempts + 1, now))
-            delivery_tried.send(sender=type(row), channel="email", outcome="failed")
-
-        send_then_record(message, sent=lambda: rows.update(email_sent_at=timezone.now(), email_lease_until=None),
-                         failed=failed)
-        delivery_tried.send(sender=type(row), channel="email", outcome="sent")
+        send_then_record(message, sender=type(row),
+                         sent=lambda: rows.update(email_sent_at=timezone.now(), email_lease_until=None),
+                         failed=lambda error: rows.update(email_lease_until=self.next_try(row.email_attempts + 1, now)))
         return True
 
     def next_try(self, attempts: int, now: datetime) -> datetime | None:

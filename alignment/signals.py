@@ -33,7 +33,7 @@ member_leaving = Signal()
 # arguments as `member_leaving`, and the same answer, without writing anything.
 member_carries = Signal()
 
-# Sent when a try at delivering something ends (an e-mail by `outbox.Outbox.send_once`, notifications'
-# `email_delivery` and the password-reset task, a webhook post, a chat message), with `channel=` ("email", "webhook", "chat") and
+# Sent when a try at delivering something ends (every e-mail, by `outbox.send_then_record`; a webhook post, a chat
+# message), with `channel=` ("email", "webhook", "chat") and
 # `outcome=` ("sent" or "failed"; a failed try that will be retried counts as failed). The site's metrics count it.
 delivery_tried = Signal()

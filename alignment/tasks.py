@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from alignment import audit, data_export, erasure, services
-from alignment.signals import delivery_tried
+from alignment.outbox import send_then_record
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +60,9 @@ def send_password_reset_email(email: str) -> None:
             ),
         }
         subject = "".join(render_to_string("emails/password-reset-subject.txt", context).splitlines())
-        try:
-            EmailMessage(
-                subject=subject, body=render_to_string("emails/password-reset-body.txt", context), to=[user.email]
-            ).send()
-        except Exception:
-            delivery_tried.send(sender=type(user), channel="email", outcome="failed")
-            raise
-        delivery_tried.send(sender=type(user), channel="email", outcome="sent")
+        send_then_record(lambda user=user, context=context, subject=subject: EmailMessage(
+            subject=subject, body=render_to_string("emails/password-reset-body.txt", context), to=[user.email]),
+            sender=type(user))
 
 
 @shared_task

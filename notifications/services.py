@@ -45,7 +45,6 @@ from alignment.models import Membership, Organisation, Role, User
 from alignment.one_query import read_first
 from alignment.outbox import Outbox, send_then_record
 from alignment.permissions import people_who_may
-from alignment.signals import delivery_tried
 from notifications import queue
 from notifications.models import Delivery, Notification, NotificationPreference
 
@@ -483,11 +482,9 @@ def email_delivery(delivery_id: int, *, now: datetime | None = None) -> bool:
         retry = EMAIL_OUTBOX.next_try(delivery.email_attempts, now)
         detail = f"email failed ({delivery.email_attempts} of {MAX_EMAIL_ATTEMPTS}): {error}"
         row.update(status=Delivery.Status.FAILED, email_lease_until=retry, detail=detail[:200])
-        delivery_tried.send(sender=Delivery, channel="email", outcome="failed")
 
-    send_then_record(lambda: _email_message(delivery), failed=failed, sent=lambda: row.update(
+    send_then_record(lambda: _email_message(delivery), sender=Delivery, failed=failed, sent=lambda: row.update(
         emailed_at=timezone.now(), status=Delivery.Status.SENT, email_lease_until=None, detail="emailed"))
-    delivery_tried.send(sender=Delivery, channel="email", outcome="sent")
     return True
 
 

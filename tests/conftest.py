@@ -174,18 +174,36 @@ def frozen(monkeypatch):
 
 
 @pytest.fixture
-def mail_relay_down(settings):
-    """The mail relay is down (e-mail goes to a port nobody listens on) until the test calls what this returns."""
+def mail_relay(settings):
+    """The mail relay, for a test to take down (`mail_relay.down()`: e-mail goes to a port nobody listens on) and
+    bring back (`mail_relay.up()`)."""
+    from types import SimpleNamespace
+
     from config.env import parse_email_url
     from tests.loopback import closed_port
 
     working = settings.MAILERS
-    settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{closed_port()}")}
 
-    def back_up() -> None:
+    def down() -> None:
+        settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{closed_port()}")}
+
+    def up() -> None:
         settings.MAILERS = working
 
-    return back_up
+    return SimpleNamespace(down=down, up=up)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of the test's own, on a port of its own, that the test may stop and start again."""
+    if not shutil.which("redis-server"):
+        pytest.skip("needs redis-server to start a Redis of its own")
+    from tests.notifications.test_worker_faults import OwnRedis
+
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

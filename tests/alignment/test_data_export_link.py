@@ -201,15 +201,16 @@ def test_a_build_a_dead_worker_held_is_taken_up_after_its_lease(
 
 
 def test_a_failed_send_is_tried_again_after_its_wait(
-        login, member, mailoutbox, frozen, mail_relay_down, django_capture_on_commit_callbacks):
+        login, member, mailoutbox, frozen, mail_relay, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         login(member).post(ASK)
     export = DataExport.objects.get()
     data_export.build_export(export.pk)
+    mail_relay.down()
     tasks.email_data_export(export.pk)  # logged, not raised: the sweep tries again
     assert DataExport.objects.get().email_sent_at is None
 
-    mail_relay_down()  # back up
+    mail_relay.up()
     now = timezone.now()
     frozen(now + timedelta(seconds=30))
     assert tasks.finish_data_exports() == 0  # not before its wait

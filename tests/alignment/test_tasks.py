@@ -52,16 +52,17 @@ def test_no_email_for_a_deleted_invitation(team, make_invitation, mailoutbox):
 
 
 def test_a_failed_send_is_tried_again_by_the_sweep_after_its_wait(team, leader, mailoutbox, monkeypatch,
-                                                                  mail_relay_down, django_capture_on_commit_callbacks):
+                                                                  mail_relay, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # its own task is lost
         invitation, _ = services.invite(team=team, email="omar@example.com", roles=["member"], actor=leader)
     later = timezone.now() + services.INVITATION_GRACE + timedelta(seconds=1)
+    mail_relay.down()
     with pytest.raises(ConnectionError):
         services.email_invitation(invitation.pk, now=later)
     assert Invitation.objects.get(pk=invitation.pk).email_sent_at is None
     assert services.unsent_invitation_ids(later) == []  # not before its wait
 
-    mail_relay_down()  # back up
+    mail_relay.up()
     clock(monkeypatch, later + services.INVITATION_BACKOFF[0])
     assert services.send_unsent_invitations() == 1
     assert services.send_unsent_invitations() == 0

@@ -8,7 +8,6 @@ another database.
 
 from __future__ import annotations
 
-import shutil
 from types import SimpleNamespace
 
 import psycopg
@@ -18,20 +17,9 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 
 from config import cache_keys
-from tests.notifications.test_worker_faults import OwnRedis
 
 needs_postgresql = pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
                                       reason="a PostgreSQL cluster's identity: run with DATABASE_URL=postgres://...")
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server to start a Redis of its own")
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,17 +14,7 @@ import redis
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 
-from tests.notifications.test_worker_faults import OwnRedis
-
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server to start a Redis of its own")
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _read_while_restarting(own_redis, cache: RedisCache):

@@ -21,7 +21,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from alignment import services
 from alignment.tasks import send_password_reset_email
 from config.celery import app
-from config.env import parse_email_url
 from tests.celery_worker import running_worker
 from tests.config.test_settings import LEAKY
 
@@ -168,10 +167,10 @@ def test_a_task_run_is_counted_by_name_and_outcome(client, token):
         before, "charter_task_duration_seconds_count", task=name) + 1
 
 
-def test_a_failed_task_is_counted_as_a_failure(client, token, settings, make_user):
+def test_a_failed_task_is_counted_as_a_failure(client, token, make_user, mail_relay):
     name = "alignment.tasks.send_password_reset_email"
     make_user("forgetful@example.com")
-    settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{free_port()}")}
+    mail_relay.down()
     app.conf.task_eager_propagates = False  # the failure is recorded in its result, not raised here
     before = scrape(client)
     from alignment.tasks import send_password_reset_email
@@ -209,15 +208,14 @@ def test_queue_depth_is_read_from_the_broker(client, token):
             conn.default_channel.queue_purge(queue)
 
 
-def test_an_email_sent_and_one_failed_are_counted(client, token, settings, team, leader, mailoutbox):
+def test_an_email_sent_and_one_failed_are_counted(client, token, team, leader, mailoutbox, mail_relay):
     sent_before = value(scrape(client), "charter_deliveries_total", channel="email", outcome="sent")
     failed_before = value(scrape(client), "charter_deliveries_total", channel="email", outcome="failed")
     delivered, _ = services.invite(team=team, email="first@example.com", roles=["member"], actor=leader)
     undelivered, _ = services.invite(team=team, email="second@example.com", roles=["member"], actor=leader)
 
     assert services.email_invitation(delivered.pk)
-    # A relay that is not there: nothing listens on the port.
-    settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{free_port()}")}
+    mail_relay.down()  # a relay that is not there: nothing listens on its port
     with pytest.raises(ConnectionRefusedError):
         services.email_invitation(undelivered.pk)
 
@@ -227,13 +225,13 @@ def test_an_email_sent_and_one_failed_are_counted(client, token, settings, team,
     assert value(after, "charter_deliveries_total", channel="email", outcome="failed") == failed_before + 1
 
 
-def test_a_password_reset_email_sent_and_one_failed_are_counted(client, token, settings, make_user, mailoutbox):
+def test_a_password_reset_email_sent_and_one_failed_are_counted(client, token, make_user, mailoutbox, mail_relay):
     make_user("nadia@example.com")
     sent_before = value(scrape(client), "charter_deliveries_total", channel="email", outcome="sent")
     failed_before = value(scrape(client), "charter_deliveries_total", channel="email", outcome="failed")
 
     send_password_reset_email("nadia@example.com")
-    settings.MAILERS = {"default": parse_email_url("EMAIL_URL", f"smtp+plain://127.0.0.1:{free_port()}")}
+    mail_relay.down()
     with pytest.raises(ConnectionRefusedError):
         send_password_reset_email("nadia@example.com")
 

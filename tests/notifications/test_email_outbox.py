@@ -102,10 +102,11 @@ def test_a_try_in_progress_is_left_alone_until_its_lease_passes(member, clock, d
 
 
 def test_a_failed_send_is_tried_again_after_its_wait_and_given_up_after_the_last(
-    member, mail_relay_down, django_capture_on_commit_callbacks
+    member, mail_relay, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = _decide(member, now=timezone.now() - timedelta(hours=1))
+    mail_relay.down()
 
     now = timezone.now()
     for attempt, wait in enumerate(notifications.EMAIL_BACKOFF, start=1):
@@ -126,12 +127,13 @@ def test_a_failed_send_is_tried_again_after_its_wait_and_given_up_after_the_last
     assert mail.outbox == []
 
 
-def test_a_relay_that_comes_back_gets_the_email(member, mail_relay_down, clock, django_capture_on_commit_callbacks):
+def test_a_relay_that_comes_back_gets_the_email(member, mail_relay, clock, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = _decide(member, now=timezone.now() - timedelta(hours=1))
+    mail_relay.down()
     with pytest.raises(OSError):
         notifications.email_delivery(delivery.pk)
-    mail_relay_down()  # back up
+    mail_relay.up()
 
     assert _sweep(timezone.now() + notifications.EMAIL_BACKOFF[0], clock) == 1
     assert len(mail.outbox) == 1

@@ -248,16 +248,17 @@ def test_the_email_has_both_parts_the_link_and_one_click_unsubscribe(member, set
     assert unsubscribe in message.body and unsubscribe in html
 
 
-def test_a_failed_send_is_recorded_and_retried(member, mail_relay_down, django_capture_on_commit_callbacks):
+def test_a_failed_send_is_recorded_and_retried(member, mail_relay, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         delivery = _deliver(member)
+    mail_relay.down()
 
     send_notification_email(delivery.pk)  # logged, not raised: the sweep tries again
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.emailed_at is None
     assert "Connection refused" in delivery.detail
 
-    mail_relay_down()  # back up
+    mail_relay.up()
     from django.utils import timezone
 
     assert notifications.email_delivery(delivery.pk) is False  # not before its wait
