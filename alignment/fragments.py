@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from functools import cache as once
+from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 
@@ -148,8 +149,14 @@ def digest(values: Iterable[object]) -> str:
 def key(name: str, version: Iterable[object]) -> str:
     """The cache key: the release, how times and words are shown (the reader's time zone and language,
     which readers share), the part's name and a digest of its version (safe for any cache backend)."""
-    shown = f"{timezone.get_current_timezone_name()}:{translation.get_language()}"
-    return f"fragment:{release()}:{digest([shown])}:{name}:{digest(version)}"
+    return f"fragment:{release()}:{_shown(timezone.get_current_timezone_name(), translation.get_language())}:" \
+           f"{name}:{digest(version)}"
+
+
+@lru_cache(maxsize=256)
+def _shown(zone: str, language: str | None) -> str:
+    """How times and words are shown, in a key: a digest of the time zone and language (a few per site)."""
+    return digest([f"{zone}:{language}"])
 
 
 def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> SafeString:

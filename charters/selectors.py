@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -775,9 +775,9 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
             response.answer_form = failed_form if response.pk == failed_pk else _lazy(AnswerForm.for_objection,
                                                                                         response)
     # What someone typed into the quorum or an answer and was refused is theirs alone: not kept. Worked out
-    # only if the panel is drawn (the template calls it), not for a section swapped alone.
+    # only if the panel is drawn (the template calls it), not for a section swapped alone; once, for both its parts.
     page.shared_versions["consent"] = None if quorum_form is not None or answer_form is not None \
-        else partial(consent_version, page)
+        else cache(partial(consent_version, page))
     _attach_threads(page, comment_form)
     _link_rows(page)
     return page

@@ -43,9 +43,21 @@ class SharedNode(Node):
         self.name, self.version, self.nodelist = name, version, nodelist
 
     def key(self, context) -> str | None:
-        """The part's cache key in `context`; None when its version cannot be told (the part is not kept)."""
+        """The part's cache key in `context`; None when its version cannot be told (the part is not kept).
+
+        Worked out once a reading when it is asked again of the very same values (the page's parts are looked for
+        together before the first is drawn, `_found_together`, and each is then drawn): a key digests its whole
+        version, which for a charter's consent panel is every response."""
         name, version = self.name.resolve(context), [part.resolve(context, ignore_failures=True) for part in self.version]
-        return fragments.key(name, version) if name and all(part is not None for part in version) else None
+        if not name or any(part is None for part in version):
+            return None
+        known = context.__dict__.setdefault("_shared_keys", {})
+        last = known.get(id(self))
+        if last is not None and last[0] == name and all(a is b for a, b in zip(last[1], version, strict=True)):
+            return last[2]
+        found = fragments.key(name, version)
+        known[id(self)] = (name, version, found)
+        return found
 
     def render(self, context) -> str:
         cache_key = self.key(context)

@@ -9,6 +9,7 @@ each response fills with its own reader's token.
 from __future__ import annotations
 
 import re
+from functools import cache as once
 
 import pytest
 from django.core.cache import cache
@@ -315,3 +316,28 @@ def test_a_part_not_kept_gets_the_readers_token_where_a_drawing_alike_left_the_p
     html = template.render({"version": None, "csrf_token": "the-readers-token",
                             "drawn": mark_safe(f'<input name="csrfmiddlewaretoken" value="{TOKEN_PLACEHOLDER}">')})
     assert html == '<input name="csrfmiddlewaretoken" value="the-readers-token">'
+
+
+def test_a_parts_version_is_digested_once_a_reading_and_each_value_in_a_loop_gets_its_own_key(monkeypatch, db):
+    # The charter's consent panel: its version digests every response, and its parts are looked for together
+    # before the first is drawn, then drawn. The version is worked out once a reading, and its key digested once.
+    digested = []
+    key = fragments.key
+    monkeypatch.setattr(fragments, "key", lambda name, version: digested.append(name) or key(name, version))
+    worked_out = []
+    template = engines["django"].from_string(
+        '{% load fragments %}{% shared "panel" version %}[{{ text }}]{% endshared %}'
+        '{% for item in items %}{% shared "item" item %}({{ item }}){% endshared %}{% endfor %}')
+
+    def version() -> tuple:
+        worked_out.append(1)
+        return ("panel", 1)
+
+    context = {"version": once(version), "text": "T", "items": ["x", "y", "x"]}
+    assert template.render(context) == "[T](x)(y)(x)"
+    assert worked_out == [1]
+    assert digested == ["panel", "item", "item", "item"]  # looked for together, then drawn: the panel's key once
+    digested.clear()
+    # Each item in the loop has its own key: a key worked out for another value is never reused.
+    assert template.render({**context, "items": ["y", "z"], "text": "not drawn again"}) == "[T](y)(z)"
+    assert digested == ["panel", "item", "item"]
