@@ -4,12 +4,14 @@ boundaries and goals, with the team's comments and consent."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +50,13 @@ class Confidence(models.TextChoices):
     ON_TRACK = "on_track", _("on track")
     AT_RISK = "at_risk", _("at risk")
     OFF_TRACK = "off_track", _("off track")
+
+
+def confidence_fell() -> Q:
+    """Readings less confident than the reading before them (on track > at risk > off track)."""
+    scale = list(Confidence)  # most confident first
+    return reduce(or_, (Q(previous_confidence=before, confidence__in=scale[rank + 1:])
+                        for rank, before in enumerate(scale[:-1])))
 
 
 class CharterQuerySet(models.QuerySet):
@@ -400,7 +409,12 @@ class KeyResult(CharterItem):
             models.UniqueConstraint(fields=["goal", "external_id"], condition=~Q(external_id=""),
                                     name="key_result_external_id_unique_per_goal"),
         ]
-        indexes = [models.Index(fields=["goal", "position"], name="kr_goal_position")]  # charter page
+        indexes = [
+            models.Index(fields=["goal", "position"], name="kr_goal_position"),  # charter page
+            # A lineage's key results (a reading names its lineage: the first version's id), from the readings that
+            # fell to the teams whose charter holds them (the organisation map's "confidence falling" filter).
+            models.Index(Coalesce("lineage", "id"), name="kr_lineage_root"),
+        ]
 
     def __str__(self) -> str:
         return self.metric
@@ -664,7 +678,7 @@ class KeyResultProgress(models.Model):
                 name="kr_progress_source_ref_only_from_check_in",
             ),
             # One latest reading per lineage. Its index serves the organisation map: each key result's
-            # latest reading, and the "confidence falling" filter, one index probe per key result.
+            # latest reading, one index probe per key result (the "confidence falling" filter has its own).
             models.UniqueConstraint(fields=["lineage"], condition=Q(is_latest=True),
                                     name="kr_progress_one_latest_per_lineage"),
             # An import finds a lineage's reading by the spreadsheet's id (the index serves that lookup).
@@ -678,6 +692,11 @@ class KeyResultProgress(models.Model):
             # The progress a check-in recorded (the check-ins app finds or replaces it by its id).
             models.Index(fields=["source_ref"], condition=Q(source_ref__isnull=False),
                          name="kr_progress_from_check_in"),
+            # The latest readings that fell, by lineage: the organisation map's "confidence falling" filter starts
+            # from them, however many teams and key results there are. A query uses it only when its conditions say
+            # as much in as many words (`organisation_map.falling_key_results`).
+            models.Index(fields=["lineage"], condition=Q(is_latest=True) & confidence_fell(),
+                         name="kr_progress_latest_fell"),
         ]
 
     def __str__(self) -> str:
