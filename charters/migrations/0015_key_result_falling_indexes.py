@@ -4,8 +4,13 @@ import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
+from alignment.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    # The readings' and key results' tables hold rows: their indexes are built while writes go on
+    # (alignment/migration_operations.py).
+    atomic = False
 
     dependencies = [
         ('charters', '0014_map_signals_changes'),
@@ -13,11 +18,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='keyresult',
             index=models.Index(django.db.models.functions.comparison.Coalesce('lineage', 'id'), name='kr_lineage_root'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='keyresultprogress',
             index=models.Index(condition=models.Q(('is_latest', True), models.Q(models.Q(('confidence__in', ['at_risk', 'off_track']), ('previous_confidence', 'on_track')), models.Q(('confidence__in', ['off_track']), ('previous_confidence', 'at_risk')), _connector='OR')), fields=['lineage'], name='kr_progress_latest_fell'),
         ),
