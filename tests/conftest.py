@@ -198,7 +198,7 @@ def own_redis(tmp_path):
     """A redis-server of the test's own, on a port of its own, that the test may stop and start again."""
     if not shutil.which("redis-server"):
         pytest.skip("needs redis-server to start a Redis of its own")
-    from tests.notifications.test_worker_faults import OwnRedis
+    from tests.own_redis import OwnRedis
 
     server = OwnRedis(tmp_path)
     server.start()

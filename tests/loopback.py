@@ -7,11 +7,16 @@ import socket
 import threading
 
 
-def closed_port() -> int:
-    """A port on this machine that nothing listens on (it was free a moment ago): a server that is down."""
+def free_port() -> int:
+    """A port on this machine that nothing listens on (it was free a moment ago): for a server the test starts."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def closed_port() -> int:
+    """A port nothing listens on, for a server that is down."""
+    return free_port()
 
 
 class Loopback:

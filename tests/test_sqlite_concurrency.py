@@ -21,7 +21,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +35,8 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 from django.conf import settings
+
+from tests.loopback import free_port
 
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 30  # s: longer than SQLite's 20 s busy timeout, so a queued writer is waited for
@@ -138,12 +139,6 @@ class Person:
             f"{self.email} could not log in ({status})"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 def _manage(env: dict, *args: str) -> str:
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env,
                           capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
@@ -196,7 +191,7 @@ def test_cards_and_check_ins_sent_in_the_same_instant_are_all_kept(tmp_path):
         env.pop(name, None)  # the embedded default: SQLite, local memory, console email, no broker needed
     session = json.loads(_manage(env, "shell", "-v", "0", "-c", PREPARE).strip().splitlines()[-1])
 
-    port = _free_port()
+    port = free_port()
     base = f"http://{HOST}:{port}"
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as sink:

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.loopback import free_port
+
 HOST = "127.0.0.1"
 
 
@@ -55,12 +57,6 @@ shared_buffers = '32MB'
 def missing_tools() -> list[str]:
     """What this machine lacks to run the cluster (the test skips, naming them)."""
     return [tool for tool in TOOLS if shutil.which(tool) is None and not (POSTGRES_BIN / tool).exists()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(what: str, ready: Callable[[], bool], *, seconds: float = 60, process: Managed | None = None) -> None:

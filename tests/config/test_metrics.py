@@ -23,6 +23,7 @@ from alignment.tasks import send_password_reset_email
 from config.celery import app
 from tests.celery_worker import running_worker
 from tests.config.test_settings import LEAKY
+from tests.loopback import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -51,12 +52,6 @@ def scrape(client) -> Samples:
 
 def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # Who gets an answer ---------------------------------------------------------------------------------------

@@ -27,15 +27,10 @@ from alignment.models import Organisation
 from config import cache_keys
 from tests.config.test_settings import manage
 from tests.conftest import PGBOUNCER
+from tests.loopback import free_port
 
 # Skipped, saying why, where pgbouncer is not installed; in CI that fails the run (tests/conftest.py).
 pytestmark = pytest.mark.pgbouncer
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

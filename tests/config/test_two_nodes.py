@@ -38,6 +38,7 @@ from api import scopes
 from api.models import ApiToken
 from api.services import make_token
 from tests.celery_worker import database_url_for
+from tests.loopback import free_port
 
 pytestmark = [
     pytest.mark.redis,
@@ -59,12 +60,6 @@ class Node:
     name: str
     url: str
     process: subprocess.Popen
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def node_environment(folder: Path, queue: str) -> dict[str, str]:

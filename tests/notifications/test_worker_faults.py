@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
 from datetime import time as clock
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db.models import F
@@ -41,6 +38,7 @@ from reviews.models import ReviewCycle
 from reviews.tasks import roll_over_due_cycles
 from tests.celery_worker import new_queue, running_worker
 from tests.chat_server import ChatServer, allow_local_chat
+from tests.own_redis import OwnRedis
 from tests.reviews.retro_factories import charter_in_force, open_cycle
 from tests.smtp_server import SmtpServer
 
@@ -213,49 +211,6 @@ def test_a_worker_killed_while_the_relay_says_goodbye_had_recorded_its_email(tmp
 
 
 # Redis restarted under a running round --------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own, on a port of its own, that the test stops and starts again."""
-
-    def __init__(self, tmp_path: Path):
-        self.port, self.dir = free_port(), tmp_path / "redis"
-        self.dir.mkdir()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def restart(self) -> None:
-        """A graceful restart, as an upgrade does; with no persistence, everything queued is gone."""
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.start()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
 
 def publish(redis_url: str, queue: str, task: str) -> None:
