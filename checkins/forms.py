@@ -288,3 +288,9 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, auto_id: str = "id_%s", **kwargs):
         kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
         super().__init__(*args, auto_id=auto_id, **kwargs)
+
+    @property
+    def drawn_alike(self) -> str | None:
+        """Part of a thread's kept version (checkins/thread.html): a blank form is drawn alike for every reader, each
+        reading giving it a token of its own; one sent back with its text and why (None) is drawn for its writer."""
+        return None if self.is_bound else "blank"

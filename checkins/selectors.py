@@ -170,6 +170,8 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     threads = _threads([c for c in checkins.values() if c.is_submitted], replies)
     for loaded in checkins.values():
         loaded.thread = threads.get(loaded.pk)
+        if loaded.thread is not None:
+            loaded.thread_version = thread_version(access, loaded, loaded.thread)
     return ThisWeekPage(
         week=week, checkin=checkin, last_week=last_week, non_negotiables=non_negotiables,
         goals=goals, key_results=key_results, people=people,
@@ -298,6 +300,18 @@ def _threads(checkins: list[CheckIn], replies: list[Reply]) -> dict[int, list[Re
     return threads
 
 
+def thread_version(access: TeamAccess, checkin: CheckIn, replies: list[Reply]) -> tuple:
+    """What a check-in's thread draws (checkins/thread.html#thread), for keeping it: the same for every reader who
+    may see it and may do the same with it (acknowledge, reply), on the same page. Its replies with whether each
+    author has left the team, the acknowledgement, the check-in's author and URLs; its form's tokens are each
+    reading's own."""
+    acknowledged_by = checkin.acknowledged_by.name if checkin.acknowledged_by_id else None
+    return (checkin.pk, checkin.author.name, checkin.is_acknowledged, acknowledged_by, checkin.acknowledged_at,
+            checkin.may.acknowledge, checkin.may.reply, checkin.acknowledge_url, checkin.reply_url,
+            tuple((reply.pk, reply.author.name, access.is_former_member(reply.author), reply.created_at, reply.body)
+                  for reply in replies))
+
+
 def _replies(checkins: list[int]):
     """The replies to `checkins`, oldest first, with who wrote each: 1 query."""
     return Reply.objects.filter(check_in__in=checkins).select_related("author")
@@ -383,10 +397,14 @@ class TeamWeekPage:
     def submitted(self) -> list[CheckIn]:
         return [p.checkin for p in self.people if p.is_submitted]
 
-    @property
-    def shared_ahead(self) -> list[tuple[str, list]]:
-        """The check-ins' kept words this page draws in a loop, looked for together (`{% shared %}`'s `shared_ahead`)."""
-        return [("checkin-body", [checkin.body_version]) for checkin in self.submitted] if self.may_read_checkins else []
+    def shared_ahead(self, here: str) -> list[tuple[str, list]]:
+        """The check-ins' kept words and threads this page (at `here`) draws in a loop, looked for together
+        (`{% shared %}`'s `shared_ahead`; a thread's version as checkins/thread.html gives it, its form blank)."""
+        if not self.may_read_checkins:
+            return []
+        return [*(("checkin-body", [checkin.body_version]) for checkin in self.submitted),
+                *(("checkin-thread", [checkin.thread_version, here, "blank"]) for checkin in self.submitted
+                  if checkin.thread is not None)]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -458,6 +476,8 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date, with_puls
     threads = _threads(readers_of_threads, replies)
     for checkin in submitted:
         checkin.thread = threads.get(checkin.pk)  # None: the reader is outside its thread
+        if checkin.thread is not None:
+            checkin.thread_version = thread_version(access, checkin, checkin.thread)
     org, slug = team.organisation.slug, team.slug
     resolving = RowUrls("checkins:resolve_blocker", org, slug)
     for blocker in blockers:
@@ -1105,6 +1125,8 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
     for update in updates:
         update.check_in = checkin  # already loaded
     replies = replies_to([checkin])[checkin.pk] if checkin.may.see_replies else None
+    if replies is not None:
+        checkin.thread_version = thread_version(access, checkin, replies)
     return CheckInPage(checkin=checkin, blockers=blockers, updates=updates, replies=replies)
 
 

@@ -198,7 +198,7 @@ def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
         return render(request, "checkins/team_week.html", {
             "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
             "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),
-            "here": request.get_full_path(), "shared_ahead": page.shared_ahead,
+            "here": request.get_full_path(), "shared_ahead": page.shared_ahead(request.get_full_path()),
         })
 
     return render_page()

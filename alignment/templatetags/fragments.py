@@ -19,10 +19,16 @@ as the tag will be given them.
 
 Inside the block the reader is out of reach: `request` and `user` are blank, and `{% csrf_token %}`
 writes a placeholder that each response fills in with its own reader's token. So a kept part can
-hold forms and never carries one person's token to another.
+hold forms and never carries one person's token to another. A form whose own token makes what it sends
+count once (a reply's `token`) writes it with `{% form_token form %}`: in a kept part, a placeholder that
+each reading gives a new token, one per form, so that two people's forms (or two forms on one page) never
+send the same one.
 """
 
 from __future__ import annotations
+
+import re
+import uuid
 
 from django import template
 from django.template.base import Node, NodeList, Parser, Token
@@ -36,6 +42,11 @@ SHARED_AHEAD = "shared_ahead"
 
 # Stands in for the reader's CSRF token while a kept part is drawn; never a valid token.
 TOKEN_PLACEHOLDER = "__csrf-token-of-the-reader__"
+# Stands in for a form's own token while a kept part is drawn (`{% form_token %}`); never a valid token.
+FORM_TOKEN_PLACEHOLDER = "__form-token-of-the-reading__"
+_FORM_TOKENS = re.compile(re.escape(FORM_TOKEN_PLACEHOLDER))
+# In the context while a kept part is drawn.
+_DRAWING_KEPT = "_drawing_a_kept_part"
 
 
 class SharedNode(Node):
@@ -65,7 +76,7 @@ class SharedNode(Node):
             return _with_token(self.nodelist.render(context), context)
 
         def draw() -> str:
-            with context.push(request=None, user=None, csrf_token=TOKEN_PLACEHOLDER):
+            with context.push(request=None, user=None, csrf_token=TOKEN_PLACEHOLDER, **{_DRAWING_KEPT: True}):
                 return self.nodelist.render(context)
 
         found = _found_together(context)
@@ -77,8 +88,23 @@ class SharedNode(Node):
 
 
 def _with_token(html: str, context) -> str:
-    """The part with the reader's CSRF token where it was drawn with a placeholder."""
-    return html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", ""))) if TOKEN_PLACEHOLDER in html else html
+    """The part with the reader's CSRF token where it was drawn with a placeholder, and a new token for each form
+    drawn with one (`{% form_token %}`)."""
+    if TOKEN_PLACEHOLDER in html:
+        html = html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", "")))
+    if FORM_TOKEN_PLACEHOLDER in html:
+        html = _FORM_TOKENS.sub(lambda found: str(uuid.uuid4()), html)
+    return html
+
+
+@register.simple_tag(takes_context=True)
+def form_token(context, form) -> str:
+    """The value of `form`'s `token` field (what it sent, or its fresh token); in a kept part, a placeholder that
+    each reading replaces with a token of its own (see the module)."""
+    if context.get(_DRAWING_KEPT):
+        return FORM_TOKEN_PLACEHOLDER
+    value = form["token"].value()
+    return "" if value is None else str(value)
 
 
 def _found_together(context) -> _Found:
