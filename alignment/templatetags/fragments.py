@@ -88,10 +88,14 @@ class SharedNode(Node):
 
 
 def _with_token(html: str, context) -> str:
-    """The part with the reader's CSRF token where it was drawn with a placeholder, and a new token for each form
-    drawn with one (`{% form_token %}`)."""
+    return with_tokens(html, str(context.get("csrf_token", "")))
+
+
+def with_tokens(html: str, csrf_token: str) -> str:
+    """Kept `html` as one reading sends it: the reader's CSRF token where it was drawn with a placeholder, and a new
+    token for each form drawn with one (`FORM_TOKEN_PLACEHOLDER`, `{% form_token %}`)."""
     if TOKEN_PLACEHOLDER in html:
-        html = html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", "")))
+        html = html.replace(TOKEN_PLACEHOLDER, csrf_token)
     if FORM_TOKEN_PLACEHOLDER in html:
         html = _FORM_TOKENS.sub(lambda found: str(uuid.uuid4()), html)
     return html

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, replace
@@ -40,7 +39,7 @@ from alignment import confirm, fragments, permissions
 from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability, TeamAccess
-from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
+from alignment.templatetags.fragments import FORM_TOKEN_PLACEHOLDER, TOKEN_PLACEHOLDER, with_tokens
 from reviews.retro import live as live_board
 from reviews.retro import quiet, selectors, services
 from reviews.retro.forms import (
@@ -618,11 +617,6 @@ def _share_cards(page: selectors.SessionPage) -> None:
             card.shared = drawn[card.key]
 
 
-# Stand in for a form's own token in a kept part while it is drawn (as `TOKEN_PLACEHOLDER` for the reader's CSRF
-# token); each reading puts in its own (a token is never shared: it is what makes a card count once).
-FORM_TOKEN_SLOT = "00000000-0000-0000-0000-00000000f0e1"
-
-
 # A prompt no session has, standing for each prompt in the session's one kept blank card form while it is drawn.
 PROMPT_SLOT = 2_147_480_001
 PROMPT_TEXT_SLOT = "__text-of-the-prompt__"
@@ -637,15 +631,15 @@ def _share_card_forms(request: HttpRequest, page: selectors.SessionPage) -> None
     add_url = page.urls["retro_card_add"]
 
     def draw() -> str:
-        form = CardForm(prompt_id=PROMPT_SLOT, initial={"token": FORM_TOKEN_SLOT})
+        form = CardForm(prompt_id=PROMPT_SLOT, initial={"token": FORM_TOKEN_PLACEHOLDER})
         _preserved_while_typing(form)
         return render_to_string(f"{SESSION}#card-form", {
             "form": form, "csrf_token": TOKEN_PLACEHOLDER, "page": {"urls": {"retro_card_add": add_url}},
             "view": {"prompt": {"text": PROMPT_TEXT_SLOT}}})
 
-    blank = fragments.shared("retro-card-form", (add_url,), draw).replace(TOKEN_PLACEHOLDER, get_token(request))
-    for view in views:
-        html = blank.replace(FORM_TOKEN_SLOT, str(uuid.uuid4())).replace(str(PROMPT_SLOT), str(view.prompt.pk))
+    blank, token = fragments.shared("retro-card-form", (add_url,), draw), get_token(request)
+    for view in views:  # each form with a token of its own (a token is what makes a card count once)
+        html = with_tokens(blank, token).replace(str(PROMPT_SLOT), str(view.prompt.pk))
         view.form_html = mark_safe(html.replace(PROMPT_TEXT_SLOT, conditional_escape(view.prompt.text)))  # noqa: S308
 
 
@@ -655,7 +649,7 @@ def _share_note_forms(request: HttpRequest, page: selectors.SessionPage) -> None
     views = {view.theme.pk: view for view in page.themes if page.may.note and view.note_form is None}
 
     def draw(pk: int) -> str:
-        form = NoteForm(theme_id=pk, initial={"token": FORM_TOKEN_SLOT})
+        form = NoteForm(theme_id=pk, initial={"token": FORM_TOKEN_PLACEHOLDER})
         _preserved_while_typing(form)
         view = views[pk]
         return render_to_string(f"{SESSION}#note-form", {
@@ -675,8 +669,7 @@ def _blank_forms(request: HttpRequest, name: str, versions: dict, draw: Callable
         return {}
     kept = fragments.shared_many(name, versions, lambda keys: {key: draw(key) for key in keys})
     token = get_token(request)
-    return {key: mark_safe(html.replace(TOKEN_PLACEHOLDER, token).replace(FORM_TOKEN_SLOT, str(uuid.uuid4())))  # noqa: S308
-            for key, html in kept.items()}
+    return {key: mark_safe(with_tokens(html, token)) for key, html in kept.items()}  # noqa: S308
 
 
 @dataclass

@@ -133,14 +133,14 @@ def test_a_refused_move_is_drawn_for_its_sender_alone(login, cycle, team, facili
 
 def test_each_blank_card_form_is_kept_but_its_token_is_every_readings_own(login, cycle, team, facilitator, member,
                                                                          kwame):
-    from reviews.retro.views import FORM_TOKEN_SLOT, TOKEN_PLACEHOLDER
+    from alignment.templatetags.fragments import FORM_TOKEN_PLACEHOLDER, TOKEN_PLACEHOLDER
 
     retro = session(team, facilitator, phase="collect")
     tokens = []
     for person in (member, kwame, member):
         body = login(person).get(retro.get_absolute_url()).content.decode()
         tokens += re.findall(r'name="token" value="([^"]+)"', body)
-        assert TOKEN_PLACEHOLDER not in body and FORM_TOKEN_SLOT not in body
+        assert TOKEN_PLACEHOLDER not in body and FORM_TOKEN_PLACEHOLDER not in body
 
     assert len(tokens) >= 3 * 8 and len(set(tokens)) == len(tokens)
     assert "card-form" in kept()
