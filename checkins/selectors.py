@@ -168,10 +168,7 @@ def this_week_page(access: TeamAccess, week: TeamWeek) -> ThisWeekPage:
     for update in updates:
         update.check_in = checkin  # already loaded
     threads = _threads([c for c in checkins.values() if c.is_submitted], replies)
-    for loaded in checkins.values():
-        loaded.thread = threads.get(loaded.pk)
-        if loaded.thread is not None:
-            loaded.thread_version = thread_version(access, loaded, loaded.thread)
+    _attach_threads(access, checkins.values(), threads)
     return ThisWeekPage(
         week=week, checkin=checkin, last_week=last_week, non_negotiables=non_negotiables,
         goals=goals, key_results=key_results, people=people,
@@ -300,6 +297,14 @@ def _threads(checkins: list[CheckIn], replies: list[Reply]) -> dict[int, list[Re
     return threads
 
 
+def _attach_threads(access: TeamAccess, checkins: Iterable[CheckIn], threads: dict[int, list[Reply]]) -> None:
+    """Give each check-in its `thread` (None: the reader is outside it) and, with one, the version it is kept under."""
+    for checkin in checkins:
+        checkin.thread = threads.get(checkin.pk)
+        if checkin.thread is not None:
+            checkin.thread_version = thread_version(access, checkin, checkin.thread)
+
+
 def thread_version(access: TeamAccess, checkin: CheckIn, replies: list[Reply]) -> tuple:
     """What a check-in's thread draws (checkins/thread.html#thread), for keeping it: the same for every reader who
     may see it and may do the same with it (acknowledge, reply), on the same page. Its replies with whether each
@@ -397,14 +402,14 @@ class TeamWeekPage:
     def submitted(self) -> list[CheckIn]:
         return [p.checkin for p in self.people if p.is_submitted]
 
-    def shared_ahead(self, here: str) -> list[tuple[str, list]]:
-        """The check-ins' kept words and threads this page (at `here`) draws in a loop, looked for together
-        (`{% shared %}`'s `shared_ahead`; a thread's version as checkins/thread.html gives it, its form blank)."""
+    def shared_ahead(self, here: str, reply_form) -> list[tuple[str, list]]:
+        """The check-ins' kept words and threads this page (at `here`, with `reply_form`) draws in a loop, looked for
+        together (`{% shared %}`'s `shared_ahead`; a thread's version as checkins/thread.html gives it)."""
         if not self.may_read_checkins:
             return []
         return [*(("checkin-body", [checkin.body_version]) for checkin in self.submitted),
-                *(("checkin-thread", [checkin.thread_version, here, "blank"]) for checkin in self.submitted
-                  if checkin.thread is not None)]
+                *(("checkin-thread", [checkin.thread_version, here, reply_form.drawn_alike])
+                  for checkin in self.submitted if checkin.thread is not None)]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -473,11 +478,7 @@ def team_week_page(access: TeamAccess, week: TeamWeek, *, today: date, with_puls
     for row in people:
         readable = permissions.may_read_checkins_of(access, row.person.pk)
         row.person.history_url = histories.of(row.person.pk) if readable else ""
-    threads = _threads(readers_of_threads, replies)
-    for checkin in submitted:
-        checkin.thread = threads.get(checkin.pk)  # None: the reader is outside its thread
-        if checkin.thread is not None:
-            checkin.thread_version = thread_version(access, checkin, checkin.thread)
+    _attach_threads(access, submitted, _threads(readers_of_threads, replies))
     org, slug = team.organisation.slug, team.slug
     resolving = RowUrls("checkins:resolve_blocker", org, slug)
     for blocker in blockers:

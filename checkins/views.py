@@ -195,10 +195,11 @@ def week(request: HttpRequest, org_slug: str, team_slug: str) -> HttpResponse:
         the_week = _week_asked(access.team, request.GET.get("week", ""), now)
         page = selectors.team_week_page(access, the_week, today=timezone.localtime(now, access.team.zone).date(),
                                          with_pulse=True)
+        here, reply_form = request.get_full_path(), ReplyForm()
         return render(request, "checkins/team_week.html", {
             "team": access.team, "access": access, "page": page, "resolve_form": ResolveBlockerForm(),
-            "is_current": the_week == current_week(access.team, now), "reply_form": ReplyForm(),
-            "here": request.get_full_path(), "shared_ahead": page.shared_ahead(request.get_full_path()),
+            "is_current": the_week == current_week(access.team, now), "reply_form": reply_form,
+            "here": here, "shared_ahead": page.shared_ahead(here, reply_form),
         })
 
     return render_page()

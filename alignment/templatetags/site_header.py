@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from alignment.drawn_once import drawn_once
-from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
+from alignment.templatetags.fragments import TOKEN_PLACEHOLDER, with_tokens
 
 register = template.Library()
 
@@ -60,7 +60,7 @@ def site_header(context) -> SafeString:
     unread = int(str(context.get("unread_notifications", 0)))  # the bell's lazy count, read once
     reader = (str(user.name), unread, current, switcher)
     html = _drawn(reader)
-    return mark_safe(html.replace(TOKEN_PLACEHOLDER, str(context.get("csrf_token", ""))))  # noqa: S308 — drawn by our template
+    return mark_safe(with_tokens(html, str(context.get("csrf_token", ""))))  # noqa: S308 — drawn by our template
 
 
 @drawn_once(maxsize=4096)
