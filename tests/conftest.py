@@ -278,6 +278,14 @@ def member(make_user, team, add_member):
 
 
 @pytest.fixture
+def kwame(make_user, team, add_member):
+    """A second member of the team, for what one member must not see of another's."""
+    user = make_user("kwame@example.com", "Kwame Mensah")
+    add_member(team, user, "member")
+    return user
+
+
+@pytest.fixture
 def facilitator(make_user, team, add_member):
     user = make_user("facilitator@example.com", "Fay Facilitator")
     add_member(team, user, "facilitator")

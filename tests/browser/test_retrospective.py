@@ -39,13 +39,6 @@ def review_day(monkeypatch):
 
 
 @pytest.fixture
-def kwame(make_user, add_member, team):
-    user = make_user("kwame@example.com", "Kwame Mensah")
-    add_member(team, user, "member")
-    return user
-
-
-@pytest.fixture
 def cycle(team, leader, member, facilitator, kwame):
     """The charter in force (ratified through the services, so an amendment starts from it), the cycle under
     review, and last cycle's session with one action to review."""

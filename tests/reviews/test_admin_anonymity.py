@@ -53,13 +53,6 @@ AUTHOR_LOOKUPS = {
 
 
 @pytest.fixture
-def kwame(make_user, add_member, team):
-    user = make_user("kwame@example.com", "Kwame Mensah")
-    add_member(team, user, "member")
-    return user
-
-
-@pytest.fixture
 def authors(member, kwame):
     return [member, kwame]
 

@@ -26,13 +26,6 @@ CARD = re.compile(r'<li class="retro-card[^"]*"[^>]*>.*?</li>', re.DOTALL)
 
 
 @pytest.fixture
-def kwame(make_user, add_member, team):
-    user = make_user("kwame@example.com", "Kwame Mensah")
-    add_member(team, user, "member")
-    return user
-
-
-@pytest.fixture
 def anonymous_session(team, leader, member, facilitator, kwame):
     cycle = open_cycle(team, charter_in_force(team))
     retro = session(team, facilitator, anonymous=True)

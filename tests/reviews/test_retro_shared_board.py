@@ -23,13 +23,6 @@ SECRET = "Our deploy checklist is theatre"
 
 
 @pytest.fixture
-def kwame(make_user, add_member, team):
-    user = make_user("kwame@example.com", "Kwame Mensah")
-    add_member(team, user, "member")
-    return user
-
-
-@pytest.fixture
 def cycle(team, leader):
     return open_cycle(team, charter_in_force(team))
 
