@@ -159,22 +159,23 @@ def _shown(zone: str, language: str | None) -> str:
     return digest([f"{zone}:{language}"])
 
 
-def shared(name: str, version: Iterable[object], render: Callable[[], str]) -> SafeString:
-    """The part named `name` at `version`: from the cache, else rendered by `render()` and kept."""
-    return shared_at(key(name, version), render)
+def shared(name: str, version: Iterable[object], render: Callable[[], str], *, timeout: int = TIMEOUT) -> SafeString:
+    """The part named `name` at `version`: from the cache, else rendered by `render()` and kept (for `timeout`
+    seconds unread: a part whose versions follow each other within seconds, a live board, needs no week)."""
+    return shared_at(key(name, version), render, timeout=timeout)
 
 
-def shared_at(cache_key: str, render: Callable[[], str]) -> SafeString:
+def shared_at(cache_key: str, render: Callable[[], str], *, timeout: int = TIMEOUT) -> SafeString:
     """`shared` by the part's key (`key`)."""
     html = read_many([cache_key]).get(cache_key)
-    return mark_safe(html) if html is not None else drawn_and_kept(cache_key, render)  # noqa: S308 — our own
+    return mark_safe(html) if html is not None else drawn_and_kept(cache_key, render, timeout=timeout)  # noqa: S308
 
 
-def drawn_and_kept(cache_key: str, render: Callable[[], str]) -> SafeString:
+def drawn_and_kept(cache_key: str, render: Callable[[], str], *, timeout: int = TIMEOUT) -> SafeString:
     """The part drawn by `render()` and kept under its key: for a part just looked for and not found."""
     html = str(render())
     near.put_many({cache_key: html})
-    _store(cache_key, html, TIMEOUT)
+    _store(cache_key, html, timeout)
     return mark_safe(html)  # noqa: S308 — rendered by our own templates, escaped there
 
 

@@ -9,12 +9,17 @@ whether a field keeps what is typed). The poller asks with the digests of the bo
 (`DrawnBoard.digests`); the answer is the regions whose digest moved, swapped out of band (htmx
 `hx-swap-oob`), so what someone is typing, and where their focus is, stay as they are. When the skeleton
 moved (another phase, a prompt or a theme added, a form sent) the whole board is sent, as after a post.
+
+The board is drawn once for everyone who reads a version of it alike (the same permissions), with a mark
+where each reader's own parts go (`{% own %}`: their cards, ratings, votes and counts, the timer's clock, the
+forms they send); each reading fills the marks in for its reader (`fill_own`) before the regions are read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # The marks around the board and its regions while it is drawn; never in a page otherwise (Django's form
@@ -22,6 +27,8 @@ from dataclasses import dataclass
 BOARD_START, BOARD_END = "\x00board\x00", "\x00/board\x00"
 START, END = "\x00region:", "\x00/region\x00"
 MARKED = re.compile("\x00region:([^\x00]*)\x00(.*?)\x00/region\x00", re.S)
+# Where a reader's own part goes in the board drawn for everyone (`{% own %}`): its name and what it is of.
+OWN = re.compile("\x00own:([^\x00]*)\x00([^\x00]*)\x00")
 # Sent whenever anything changed, never compared: the poller carries the version and the digests.
 POLLER = "board-poll"
 # Where the poller's URL takes the board's digests, once they are known.
@@ -36,6 +43,15 @@ def mark_board(html: str) -> str:
 
 def mark_region(dom_id: str, html: str) -> str:
     return f"{START}{dom_id}\x00{html}{END}"
+
+
+def mark_own(name: str, of: object) -> str:
+    return f"\x00own:{name}\x00{of}\x00"
+
+
+def fill_own(html: str, draw: Callable[[str, str], str]) -> str:
+    """The board drawn for everyone with each reader's own part drawn in its mark: `draw(name, of)`."""
+    return OWN.sub(lambda found: draw(found.group(1), found.group(2)), html)
 
 
 def _digest(html: str) -> str:

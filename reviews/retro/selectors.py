@@ -191,6 +191,7 @@ class SessionPage:
     urls: dict[str, str]
     cards: list[CardView] = field(default_factory=list)  # every card, as this reader may see it
     forms: dict[str, object] = field(default_factory=dict)
+    drawn_alone: bool = False  # the board shows a form the reader just sent, outside their own parts
 
     @property
     def cycle(self) -> ReviewCycle:
@@ -385,6 +386,65 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
         templates=templates, votes_cast=len(votes), voters=len({voter for _, voter in votes}),
         my_votes_left=max(retro.votes_per_person - sum(my_votes.values()), 0), card_count=len(cards), now=now,
         urls=retro_urls(team, retro.pk), cards=cards,
+    )
+
+
+def board_version(page: SessionPage, team) -> tuple:
+    """What the board draws for everyone who reads it alike, as a version for the board kept once per version
+    (reviews/retro/views.py): the session's own rows change its `version` (every write bumps it), and what the
+    board shows from outside the session is named here, so a renamed facilitator or owner, a member who left,
+    a commitment kept or broken and the cycle's check-ins draw it again. Nothing of one reader's is in it: a
+    card's words only where everyone reads them, no card's "yours", no vote or rating of the reader's."""
+    retro, context = page.retro, page.context
+    reveals = retro.reveals_text
+    return (
+        retro.pk, retro.version, retro.phase, retro.is_anonymous, retro.hide_text_while_collecting,
+        retro.votes_per_person, retro.timer_ends_at, retro.discussing_id, retro.previous_id, retro.closed_at,
+        retro.cycle_id, retro.cycle.number, retro.cycle.start_date, retro.cycle.end_date,
+        team.organisation.slug, team.slug, page.urls.get("retrospective"),
+        retro.facilitator.name if retro.facilitator else "",
+        tuple((card.key, card.prompt_id, card.theme_id, card.text if reveals else "", card.author_name,
+               card.author_left) for card in page.cards),
+        tuple((view.prompt.pk, view.prompt.text, view.tally, view.strained_in_checkins,
+               _non_negotiable_shown(view.prompt.non_negotiable) if view.prompt.non_negotiable_id else None)
+              for view in page.prompts),
+        tuple((view.theme.pk, view.theme.name, view.votes, view.is_discussing,
+               tuple(note.text for note in view.notes)) for view in page.themes),
+        tuple(_action_shown(action) for action in page.actions),
+        tuple((*_action_shown(action), action.review, action.reviewed_at) for action in page.previous_actions),
+        tuple((person.pk, person.name) for person in page.people),
+        tuple((template.pk, template.name) for template in page.templates),
+        _context_shown(context) if context is not None else None,
+        page.votes_cast, page.voters, page.card_count,
+    )
+
+
+def _non_negotiable_shown(non_negotiable) -> tuple:
+    return non_negotiable.pk, non_negotiable.title, non_negotiable.standard
+
+
+def _action_shown(action: RetroAction) -> tuple:
+    commitment = action.commitment if action.commitment_id else None
+    return (action.pk, action.title, action.kind, action.owner.name if action.owner_id else "", action.due_on,
+            action.standard, action.proposed_change, action.amendment_charter_id,
+            (commitment.pk, commitment.state) if commitment is not None else None)
+
+
+def _reading_shown(reading) -> tuple | None:
+    return (reading.value, reading.confidence) if reading is not None else None
+
+
+def _context_shown(context: CycleContext) -> tuple:
+    charter = context.charter
+    return (
+        (charter.pk, charter.purpose_statement, charter.purpose_serves, charter.purpose_outcome,
+         charter.purpose_refuses) if charter is not None else None,
+        tuple((kr.pk, kr.goal.objective, kr.metric, kr.start_value, kr.target_value, kr.unit,
+               _reading_shown(kr.readings.get("now")))
+              for kr in context.key_results),
+        tuple((decision.pk, decision.title, decision.key_result.metric if decision.key_result_id else None,
+               decision.investment_amount, decision.investment_until) for decision in context.investments),
+        tuple(sorted(context.strains.items())), tuple(context.boundary_questions), context.boundary_question_count,
     )
 
 

@@ -19,7 +19,7 @@ import csv
 import io
 from collections.abc import Callable
 from copy import copy
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from functools import cached_property, partial, wraps
 
 from django import forms
@@ -28,8 +28,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -61,6 +61,7 @@ from reviews.retro.forms import (
     VoteForm,
 )
 from reviews.retro.models import RetroAction
+from reviews.templatetags.live_board import own_parts
 
 SESSION = "reviews/retro/session.html"
 
@@ -588,18 +589,71 @@ def _render(request: HtmxHttpRequest, session: Session, *, status: int = 200, no
 
 def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: str = "", error: str = "",
           kept: str = "") -> live_board.DrawnBoard:
-    """The page or its board for this reader, with the parts everyone else reads alike taken as kept."""
+    """The page or its board for this reader, with the parts everyone else reads alike taken as kept: the board
+    as everyone with the reader's permissions reads this version of it, with the reader's own parts drawn in
+    (`_shared_board`), unless it shows what the reader just sent and was refused or saved (drawn for them alone).
+    Every form on it gets this reader's CSRF token and a token of its own for this reading (`with_tokens`)."""
     page = session.page
     _share_cards(page)
-    _share_card_forms(request, page)
-    _share_note_forms(request, page)
-    _share_move_rows(request, page)
-    drawn = render_to_string(f"{SESSION}#board" if board_only else SESSION, {
+    _share_card_forms(page)
+    _share_note_forms(page)
+    _share_move_rows(page)
+    context = {
         "team": session.team, "access": session.access, "page": page, "retro": page.retro, "may": page.may,
-        "notice": notice, "error": error, "kept": kept, "server_now": timezone.now(),
-        "live_regions": True, "live_digests": live_board.DIGESTS,
-    }, request)
-    return live_board.read(drawn)
+        "notice": notice, "error": error, "kept": kept, "live_regions": True, "live_digests": live_board.DIGESTS,
+    }
+    if _shareable(page, error=error, kept=kept):
+        context["board_html"] = _shared_board(page, session.team, notice)
+    if board_only and "board_html" in context:
+        drawn = context["board_html"]
+    else:
+        drawn = render_to_string(f"{SESSION}#board" if board_only else SESSION, context, request)
+    return live_board.read(with_tokens(drawn, get_token(request)))
+
+
+def _shareable(page: selectors.SessionPage, *, error: str, kept: str) -> bool:
+    """Whether this reader's board is the one everyone with their permissions reads, but for their own parts: not
+    when it says why what they sent was refused, nor when it draws a form they just sent outside their own parts."""
+    return not (error or kept or page.drawn_alone)
+
+
+def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
+    """The board as everyone with the reader's permissions reads this version of it, kept for them all (every
+    form with the placeholders `with_tokens` fills), and the reader's own parts drawn into it (`{% own %}`)."""
+    def draw() -> str:
+        return render_to_string(f"{SESSION}#board", {
+            "team": team, "page": page, "retro": page.retro, "may": page.may, "notice": "", "error": "", "kept": "",
+            "live_regions": True, "live_digests": live_board.DIGESTS, "board_for_all": True,
+            "csrf_token": TOKEN_PLACEHOLDER})
+
+    board = fragments.shared("retro-board", (page.retro.pk, astuple(page.may), selectors.board_version(page, team)),
+                             draw, timeout=BOARD_KEPT_FOR)
+    drawing = get_template(SESSION).template
+    parts = own_parts(drawing)
+    context = Context({"team": team, "page": page, "retro": page.retro, "may": page.may, "notice": notice,
+                       "csrf_token": TOKEN_PLACEHOLDER})
+    of = {"card": {card.key: card for card in page.cards}}
+    of.update(dict.fromkeys(PROMPT_PARTS, {str(view.prompt.pk): view for view in page.prompts}))
+    of.update(dict.fromkeys(THEME_PARTS, {str(view.theme.pk): view for view in page.themes}))
+
+    def draw_own(name: str, what: str) -> str:
+        if name == "card" and of["card"][what].shared:  # someone else's, as kept for everyone but its author
+            return of["card"][what].shared
+        scope = {OWN_PART_SCOPE.get(name, "view"): of[name][what]} if name in of else {}
+        with context.push(scope):
+            return parts[name].nodelist.render(context)
+
+    with context.render_context.push_state(drawing), context.bind_template(drawing):
+        return mark_safe(live_board.fill_own(board, draw_own))  # noqa: S308 — our own templates, escaped there
+
+
+# How long a version of the board is kept unread: its readers poll every few seconds, and the next change makes
+# another version, so it needs minutes, not the week other parts are kept (a busy session draws hundreds).
+BOARD_KEPT_FOR = 10 * 60
+# The reader's own parts of the board (`{% own %}`) drawn for a prompt, and for a theme, by its id.
+PROMPT_PARTS = ("rating", "card-form")
+THEME_PARTS = ("my-votes", "vote-form", "note-form")
+OWN_PART_SCOPE = {"card": "card"}  # what a part calls what it is drawn for; "view" but for a card
 
 
 def _share_cards(page: selectors.SessionPage) -> None:
@@ -622,7 +676,7 @@ PROMPT_SLOT = 2_147_480_001
 PROMPT_TEXT_SLOT = "__text-of-the-prompt__"
 
 
-def _share_card_forms(request: HttpRequest, page: selectors.SessionPage) -> None:
+def _share_card_forms(page: selectors.SessionPage) -> None:
     """Draw each prompt's blank card form from the session's kept one (the same for everyone who may write
     cards, drawn once for all its prompts: each is given its prompt); a form just sent is drawn as sent."""
     views = [view for view in page.prompts if page.may.add_cards and view.form is None]
@@ -637,13 +691,13 @@ def _share_card_forms(request: HttpRequest, page: selectors.SessionPage) -> None
             "form": form, "csrf_token": TOKEN_PLACEHOLDER, "page": {"urls": {"retro_card_add": add_url}},
             "view": {"prompt": {"text": PROMPT_TEXT_SLOT}}})
 
-    blank, token = fragments.shared("retro-card-form", (add_url,), draw), get_token(request)
-    for view in views:  # each form with a token of its own (a token is what makes a card count once)
-        html = with_tokens(blank, token).replace(str(PROMPT_SLOT), str(view.prompt.pk))
+    blank = fragments.shared("retro-card-form", (add_url,), draw)
+    for view in views:  # each form given its tokens with the board's (a token is what makes a card count once)
+        html = blank.replace(str(PROMPT_SLOT), str(view.prompt.pk))
         view.form_html = mark_safe(html.replace(PROMPT_TEXT_SLOT, conditional_escape(view.prompt.text)))  # noqa: S308
 
 
-def _share_note_forms(request: HttpRequest, page: selectors.SessionPage) -> None:
+def _share_note_forms(page: selectors.SessionPage) -> None:
     """Draw each theme's blank note form from the kept one (the same for everyone who may take notes); a form
     just sent is drawn as sent."""
     views = {view.theme.pk: view for view in page.themes if page.may.note and view.note_form is None}
@@ -656,20 +710,19 @@ def _share_note_forms(request: HttpRequest, page: selectors.SessionPage) -> None
             "form": form, "csrf_token": TOKEN_PLACEHOLDER,
             "view": {"urls": {"retro_note_add": view.urls["retro_note_add"]}, "theme": {"name": view.theme.name}}})
 
-    kept = _blank_forms(request, "retro-note-form", {pk: (view.urls["retro_note_add"], pk, view.theme.name)
+    kept = _blank_forms("retro-note-form", {pk: (view.urls["retro_note_add"], pk, view.theme.name)
                                                      for pk, view in views.items()}, draw)
     for pk, view in views.items():
         view.note_form_html = kept[pk]
 
 
-def _blank_forms(request: HttpRequest, name: str, versions: dict, draw: Callable[[object], str]) -> dict:
-    """Blank forms as kept for everyone who may send them (`draw(key)` draws one with the placeholders),
-    each given this reader's CSRF token and a token of its own, so that what it sends counts once."""
+def _blank_forms(name: str, versions: dict, draw: Callable[[object], str]) -> dict:
+    """Blank forms as kept for everyone who may send them (`draw(key)` draws one with the placeholders), which
+    the board's reading fills with its reader's CSRF token and a token of its own for each form (`_draw`), so
+    that what it sends counts once."""
     if not versions:
         return {}
-    kept = fragments.shared_many(name, versions, lambda keys: {key: draw(key) for key in keys})
-    token = get_token(request)
-    return {key: mark_safe(with_tokens(html, token)) for key, html in kept.items()}  # noqa: S308
+    return fragments.shared_many(name, versions, lambda keys: {key: draw(key) for key in keys})
 
 
 @dataclass
@@ -682,7 +735,7 @@ class MoveRow:
     shared: str = ""
 
 
-def _share_move_rows(request: HttpRequest, page: selectors.SessionPage) -> None:
+def _share_move_rows(page: selectors.SessionPage) -> None:
     """Draw the grouping rows nobody just sent from the kept ones: a row draws its card (every card's words
     show once collecting ended) and a form offering the session's themes, nothing of its reader."""
     rows = {row.card.key: row for view in page.themes for row in view.card_rows if row.form is None}
@@ -693,7 +746,7 @@ def _share_move_rows(request: HttpRequest, page: selectors.SessionPage) -> None:
         return render_to_string(f"{SESSION}#move-row", {"row": MoveRow(
             card, MoveCardForm(card_key=key, themes=_themes(page))), "csrf_token": TOKEN_PLACEHOLDER})
 
-    kept = _blank_forms(request, "retro-move-row", {key: (
+    kept = _blank_forms("retro-move-row", {key: (
         page.retro.pk, row.card.key, row.card.text, row.card.prompt_text, row.card.author_name, row.card.move_url,
         themes) for key, row in rows.items()}, draw)
     for key, row in rows.items():
@@ -764,7 +817,10 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
             view.note_form = sent_here(NoteForm, partial(NoteForm, theme_id=pk), pk)
     if may.add_actions:
         page.forms["action"] = place(ActionForm, lambda: ActionForm(people=page.people, themes=themes, initial={
-            "due_on": page.retro.cycle.end_date, "kind": RetroAction.Kind.COMMITMENT}), keeps_typing=True)
+            "due_on": page.retro.cycle.end_date, "kind": RetroAction.Kind.COMMITMENT, "token": FORM_TOKEN_PLACEHOLDER}),
+            keeps_typing=True)
+    # The form just sent is drawn for its sender alone, but where it is one of their own parts of the board.
+    page.drawn_alone = drawn and type(sent.form) not in (CardForm, NoteForm, RatingForm)
     return drawn
 
 

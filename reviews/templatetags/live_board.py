@@ -9,15 +9,23 @@ A region is one element, named by its id (the argument). When the board is drawn
 (`live_regions` in the context), the board and each region are marked so that `reviews.retro.live.read`
 can tell the regions from the board's skeleton and sum each up; elsewhere the tags draw their content
 and nothing more.
+
+    {% own "vote-form" view.theme.pk %}<form>...</form>{% endown %}
+
+An own part is the reader's: their card, their rating, their votes. Drawn for one reader it is its content;
+in the board drawn for everyone who reads it alike (`board_for_all` in the context) it is a mark, named by the
+part's name and what it is of, which each reading draws for its reader (`own_parts`, `reviews.retro.live`).
 """
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from django import template
 from django.conf import settings
-from django.template.base import Node, NodeList, Parser, Token
+from django.template.base import Node, NodeList, Parser, Template, Token
 
-from reviews.retro.live import mark_board, mark_region
+from reviews.retro.live import mark_board, mark_own, mark_region
 
 register = template.Library()
 
@@ -57,6 +65,42 @@ def board(parser: Parser, token: Token) -> BoardNode:
     nodelist = parser.parse(("endboard",))
     parser.delete_first_token()
     return BoardNode(nodelist)
+
+
+class OwnNode(Node):
+    def __init__(self, name: str, of, nodelist: NodeList):
+        self.name, self.of, self.nodelist = name, of, nodelist
+
+    def render(self, context) -> str:
+        if not context.get("board_for_all"):
+            return self.nodelist.render(context)
+        return mark_own(self.name, self.of.resolve(context) if self.of is not None else "")
+
+
+@register.tag
+def own(parser: Parser, token: Token) -> OwnNode:
+    bits = token.split_contents()
+    if len(bits) not in (2, 3) or bits[1][0] not in "'\"" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes the part's name, quoted, and what it is of")
+    nodelist = parser.parse(("endown",))
+    parser.delete_first_token()
+    return OwnNode(bits[1][1:-1], parser.compile_filter(bits[2]) if len(bits) == 3 else None, nodelist)
+
+
+def own_parts(drawn: Template) -> dict[str, OwnNode]:
+    """The own parts of a template, by name: each name is one part (a part drawn in several places is a partial)."""
+    found = _own_parts.get(drawn)
+    if found is None:
+        found = {}
+        for node in drawn.nodelist.get_nodes_by_type(OwnNode):
+            if node.name in found:
+                raise template.TemplateSyntaxError(f"Two own parts are named {node.name!r}")
+            found[node.name] = node
+        _own_parts[drawn] = found
+    return found
+
+
+_own_parts: WeakKeyDictionary[Template, dict[str, OwnNode]] = WeakKeyDictionary()
 
 
 @register.simple_tag
