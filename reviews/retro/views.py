@@ -632,14 +632,18 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
     parts = own_parts(drawing)
     context = Context({"team": team, "page": page, "retro": page.retro, "may": page.may, "notice": notice,
                        "csrf_token": TOKEN_PLACEHOLDER})
-    of = {"card": {card.key: card for card in page.cards}}
-    of.update(dict.fromkeys(PROMPT_PARTS, {str(view.prompt.pk): view for view in page.prompts}))
-    of.update(dict.fromkeys(THEME_PARTS, {str(view.theme.pk): view for view in page.themes}))
+    cards = {card.key: card for card in page.cards}
+    prompts = {str(view.prompt.pk): view for view in page.prompts}
+    themes = {str(view.theme.pk): view for view in page.themes}
 
     def draw_own(name: str, what: str) -> str:
-        if name == "card" and of["card"][what].shared:  # someone else's, as kept for everyone but its author
-            return of["card"][what].shared
-        scope = {OWN_PART_SCOPE.get(name, "view"): of[name][what]} if name in of else {}
+        if name == "card":
+            if cards[what].shared:  # someone else's, as kept for everyone but its author
+                return cards[what].shared
+            scope = {"card": cards[what]}
+        else:
+            scope = {"view": prompts[what]} if name in PROMPT_PARTS else {"view": themes[what]} \
+                if name in THEME_PARTS else {}
         with context.push(scope):
             return parts[name].nodelist.render(context)
 
@@ -653,7 +657,6 @@ BOARD_KEPT_FOR = 10 * 60
 # The reader's own parts of the board (`{% own %}`) drawn for a prompt, and for a theme, by its id.
 PROMPT_PARTS = ("rating", "card-form")
 THEME_PARTS = ("my-votes", "vote-form", "note-form")
-OWN_PART_SCOPE = {"card": "card"}  # what a part calls what it is drawn for; "view" but for a card
 
 
 def _share_cards(page: selectors.SessionPage) -> None:
