@@ -641,6 +641,10 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
             if cards[what].shared:  # someone else's, as kept for everyone but its author
                 return cards[what].shared
             scope = {"card": cards[what]}
+        elif name == "card-form" and prompts[what].form_html:  # blank, as kept for everyone who may write cards
+            return prompts[what].form_html
+        elif name == "note-form" and themes[what].note_form_html:  # blank, as kept for everyone who may take notes
+            return themes[what].note_form_html
         else:
             scope = {"view": prompts[what]} if name in PROMPT_PARTS else {"view": themes[what]} \
                 if name in THEME_PARTS else {}
