@@ -13,19 +13,23 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
 from alignment import fragments
-from checkins.models import Commitment
-from reviews.models import RetroAction, Retrospective
+from charters.models import KeyResult, KeyResultProgress
+from checkins.models import CheckIn, Commitment
+from decisions.models import Decision
+from reviews.models import RetroAction, Retrospective, ReviewCycle
 from reviews.retro import views
 from reviews.retro.models import NonNegotiableRating, RetroNote, RetroVote
 from tests.reviews.retro_factories import (
     CYCLE_START,
+    LONDON,
     charter_in_force,
     closed_cycle,
     open_cycle,
@@ -196,20 +200,74 @@ def test_a_card_just_sent_comes_back_empty_for_its_writer_while_everyone_elses_f
     assert "Card added" not in polled and len(kept_boards()) == 2  # the version before the card, and after
 
 
-def test_what_the_board_shows_from_outside_the_session_shows_at_once(login, team, facilitator, member, kwame):
-    retro = a_session_in(team, facilitator, member, kwame, "actions")
+def rename(user, name: str) -> None:
+    user.display_name = name
+    user.save(update_fields=["display_name"])
+
+
+def commit_the_action(retro, team, kwame) -> Commitment:
     action = RetroAction.objects.get(retrospective=retro)
-    action.commitment = Commitment.objects.create(team=team, owner=kwame, title=action.title,
-                                                  due_on=action.due_on, standard="Two deploys paired")
+    action.commitment = Commitment.objects.create(team=team, owner=kwame, title=action.title, due_on=action.due_on,
+                                                  standard="Two deploys paired")
     action.save(update_fields=["commitment"])
-    client = login(member)
-    assert "(open)" in client.get(retro.get_absolute_url()).content.decode()
+    return action.commitment
 
-    Commitment.objects.filter(pk=action.commitment_id).update(state=Commitment.State.DONE)
-    kwame.display_name = "Kwame A. Mensah"
-    kwame.save(update_fields=["display_name"])
-    facilitator.display_name = "Fay F."
-    facilitator.save(update_fields=["display_name"])
 
-    body = client.get(retro.get_absolute_url()).content.decode()
-    assert "(done)" in body and "Kwame A. Mensah" in body and "Facilitated by Fay F." in body
+def strained_check_in(retro, team, kwame) -> None:
+    rated = prompt_of(retro, "non_negotiable").non_negotiable
+    CheckIn.objects.create(team=team, author=kwame, week=CYCLE_START + timedelta(weeks=1), state="submitted",
+                           submitted_at=timezone.now(), load="about_right", strained_non_negotiable=rated,
+                           boundary_question="Who decides on hotfixes?")
+
+
+def a_reading(retro) -> None:
+    kr = KeyResult.objects.get(goal__charter__team=retro.team)
+    KeyResultProgress.objects.create(lineage=kr, key_result=kr, value=3, confidence="at_risk",
+                                     recorded_at=timezone.now() - timedelta(minutes=1))
+
+
+def an_investment(retro, team, leader) -> None:
+    kr = KeyResult.objects.get(goal__charter__team=team)
+    Decision.objects.create(team=team, title="Skip the load tests", purpose_effect="advances",
+                            metric_effect="dents", verdict="conscious_investment", key_result=kr,
+                            investment_amount="one release", logged_at=datetime(2026, 10, 8, 9, tzinfo=LONDON),
+                            logged_by=leader)
+
+
+# What the board shows that lives outside the session (no write to it bumps its version): (phase, ready, change).
+OUTSIDE = {
+    "the facilitator renamed": ("collect", None, lambda w: rename(w.facilitator, "Fay F.")),
+    "an author renamed": ("group", None, lambda w: rename(w.kwame, "Kwame A. Mensah")),
+    "an author left the team": ("group", None, lambda w: w.kwame.memberships.get(team=w.team).delete()),
+    "a check-in named a strain and asked who decides": ("collect", None,
+                                                        lambda w: strained_check_in(w.retro, w.team, w.kwame)),
+    "a key result read anew": ("collect", None, lambda w: a_reading(w.retro)),
+    "an investment logged": ("collect", None, lambda w: an_investment(w.retro, w.team, w.leader)),
+    "an action's commitment done": ("actions", lambda w: commit_the_action(w.retro, w.team, w.kwame),
+                                    lambda w: Commitment.objects.update(state=Commitment.State.DONE)),
+    "an action's owner renamed": ("actions", None, lambda w: rename(w.kwame, "Kwame A. Mensah")),
+    "the cycle ends sooner": ("actions", None, lambda w: ReviewCycle.objects.filter(pk=w.retro.cycle_id).update(
+        end_date=CYCLE_START + timedelta(weeks=5))),
+}
+
+
+@pytest.mark.parametrize("change", list(OUTSIDE))
+def test_what_the_board_shows_from_outside_the_session_shows_at_once(login, team, leader, facilitator, member, kwame,
+                                                                      monkeypatch, change):
+    phase, ready, changing = OUTSIDE[change]
+    retro = a_session_in(team, facilitator, member, kwame, phase)
+    world = SimpleNamespace(retro=retro, team=team, leader=leader, facilitator=facilitator, kwame=kwame)
+    if ready:
+        ready(world)
+    forget_everything_kept()
+    before = {person: readings(login(person), retro) for person in (member, facilitator)}  # kept for both roles
+
+    changing(world)
+
+    for person in (member, facilitator):
+        shared = readings(login(person), retro)
+        with monkeypatch.context() as alone:
+            alone.setattr(views, "_shareable", lambda page, **kwargs: False)
+            drawn_alone = readings(login(person), retro)
+        assert [alike(body) for body in shared] == [alike(body) for body in drawn_alone], f"{person.name}: {change}"
+    assert [alike(body) for body in shared] != [alike(body) for body in before[facilitator]], "nothing changed"
