@@ -27,8 +27,9 @@ from dataclasses import dataclass
 BOARD_START, BOARD_END = "\x00board\x00", "\x00/board\x00"
 START, END = "\x00region:", "\x00/region\x00"
 MARKED = re.compile("\x00region:([^\x00]*)\x00(.*?)\x00/region\x00", re.S)
-# Where a reader's own part goes in the board drawn for everyone (`{% own %}`): its name and what it is of.
-OWN = re.compile("\x00own:([^\x00]*)\x00([^\x00]*)\x00")
+# Where a reader's own part goes in the board drawn for everyone (`{% own %}`): its name, what it is of, and what
+# everyone but its owner reads there (a card as others see it; nothing for the rest).
+OWN = re.compile("\x00own:([^\x00]*)\x00([^\x00]*)\x00([^\x00]*)\x00/own\x00")
 # Sent whenever anything changed, never compared: the poller carries the version and the digests.
 POLLER = "board-poll"
 # Where the poller's URL takes the board's digests, once they are known.
@@ -45,13 +46,14 @@ def mark_region(dom_id: str, html: str) -> str:
     return f"{START}{dom_id}\x00{html}{END}"
 
 
-def mark_own(name: str, of: object) -> str:
-    return f"\x00own:{name}\x00{of}\x00"
+def mark_own(name: str, of: object, alike: str = "") -> str:
+    return f"\x00own:{name}\x00{of}\x00{alike}\x00/own\x00"
 
 
-def fill_own(html: str, draw: Callable[[str, str], str]) -> str:
-    """The board drawn for everyone with each reader's own part drawn in its mark: `draw(name, of)`."""
-    return OWN.sub(lambda found: draw(found.group(1), found.group(2)), html)
+def fill_own(html: str, draw: Callable[[str, str, str], str]) -> str:
+    """The board drawn for everyone with each reader's own part drawn in its mark: `draw(name, of, alike)`, where
+    `alike` is what everyone but the part's owner reads there."""
+    return OWN.sub(lambda found: draw(found.group(1), found.group(2), found.group(3)), html)
 
 
 def _digest(html: str) -> str:

@@ -594,7 +594,6 @@ def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: s
     (`_shared_board`), unless it shows what the reader just sent and was refused or saved (drawn for them alone).
     Every form on it gets this reader's CSRF token and a token of its own for this reading (`with_tokens`)."""
     page = session.page
-    _share_cards(page)
     _share_card_forms(page)
     _share_note_forms(page)
     _share_move_rows(page)
@@ -604,6 +603,8 @@ def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: s
     }
     if _shareable(page, error=error, kept=kept):
         context["board_html"] = _shared_board(page, session.team, notice)
+    else:
+        _share_cards(page)
     if board_only and "board_html" in context:
         drawn = context["board_html"]
     else:
@@ -624,7 +625,7 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
         return render_to_string(f"{SESSION}#board", {
             "team": team, "page": page, "retro": page.retro, "may": page.may, "notice": "", "error": "", "kept": "",
             "live_regions": True, "live_digests": live_board.DIGESTS, "board_for_all": True,
-            "csrf_token": TOKEN_PLACEHOLDER})
+            "csrf_token": TOKEN_PLACEHOLDER, "alike": {"card": _cards_as_others_see_them(page, page.cards)}})
 
     board = fragments.shared("retro-board", (page.retro.pk, astuple(page.may), selectors.board_version(page, team)),
                              draw, timeout=BOARD_KEPT_FOR)
@@ -636,10 +637,10 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
     prompts = {str(view.prompt.pk): view for view in page.prompts}
     themes = {str(view.theme.pk): view for view in page.themes}
 
-    def draw_own(name: str, what: str) -> str:
+    def draw_own(name: str, what: str, alike: str) -> str:
         if name == "card":
-            if cards[what].shared:  # someone else's, as kept for everyone but its author
-                return cards[what].shared
+            if not cards[what].is_mine:  # someone else's, as everyone but its author reads it, kept in the board
+                return alike
             scope = {"card": cards[what]}
         elif name == "card-form" and prompts[what].form_html:  # blank, as kept for everyone who may write cards
             return prompts[what].form_html
@@ -664,18 +665,23 @@ THEME_PARTS = ("my-votes", "vote-form", "note-form")
 
 
 def _share_cards(page: selectors.SessionPage) -> None:
-    """Give each card that is not the reader's own its drawing as everyone but its author sees it, kept per
-    card under what it draws (`CardView.drawn_for_others`): one cache round trip for the board, and only
-    new or changed cards drawn. The reader's own cards are drawn for them alone, around these."""
-    others = {card.key: card.for_others() for card in page.cards if not card.is_mine}
-    if not others:
-        return
-    drawn = fragments.shared_many(
-        "retro-card", {key: (page.retro.pk, *card.drawn_for_others) for key, card in others.items()},
-        lambda keys: {key: render_to_string(f"{SESSION}#card", {"card": others[key]}) for key in keys})
+    """Give each card that is not the reader's own its drawing as everyone but its author sees it, for a board
+    drawn for its reader alone. The reader's own cards are drawn for them alone, around these."""
+    drawn = _cards_as_others_see_them(page, [card for card in page.cards if not card.is_mine])
     for card in page.cards:
         if not card.is_mine:
             card.shared = drawn[card.key]
+
+
+def _cards_as_others_see_them(page: selectors.SessionPage, cards: list) -> dict[str, str]:
+    """Each of `cards` drawn as everyone but its author sees it, by key, kept per card under what it draws
+    (`CardView.drawn_for_others`): one cache round trip for the board, and only new or changed cards drawn."""
+    seen = {card.key: card.as_others_see_it(page.retro) for card in cards}
+    if not seen:
+        return {}
+    return fragments.shared_many(
+        "retro-card", {key: (page.retro.pk, *card.drawn_for_others) for key, card in seen.items()},
+        lambda keys: {key: render_to_string(f"{SESSION}#card", {"card": seen[key]}) for key in keys})
 
 
 # A prompt no session has, standing for each prompt in the session's one kept blank card form while it is drawn.

@@ -14,7 +14,9 @@ and nothing more.
 
 An own part is the reader's: their card, their rating, their votes. Drawn for one reader it is its content;
 in the board drawn for everyone who reads it alike (`board_for_all` in the context) it is a mark, named by the
-part's name and what it is of, which each reading draws for its reader (`own_parts`, `reviews.retro.live`).
+part's name and what it is of, which each reading draws for its reader (`own_parts`, `reviews.retro.live`). The
+mark holds what everyone but the part's owner reads there, when the context has it (`alike`: by part, by what
+it is of): a card as others see it, so that a reading draws only its reader's own cards.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ class OwnNode(Node):
     def render(self, context) -> str:
         if not context.get("board_for_all"):
             return self.nodelist.render(context)
-        return mark_own(self.name, self.of.resolve(context) if self.of is not None else "")
+        of = self.of.resolve(context) if self.of is not None else ""
+        return mark_own(self.name, of, context.get("alike", {}).get(self.name, {}).get(of, ""))
 
 
 @register.tag
