@@ -594,9 +594,8 @@ def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: s
     (`_shared_board`), unless it shows what the reader just sent and was refused or saved (drawn for them alone).
     Every form on it gets this reader's CSRF token and a token of its own for this reading (`with_tokens`)."""
     page = session.page
-    _share_card_forms(page)
+    _share_card_forms(page)  # the forms are the reader's own parts, blank as kept for everyone
     _share_note_forms(page)
-    _share_move_rows(page)
     context = {
         "team": session.team, "access": session.access, "page": page, "retro": page.retro, "may": page.may,
         "notice": notice, "error": error, "kept": kept, "live_regions": True, "live_digests": live_board.DIGESTS,
@@ -605,6 +604,7 @@ def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: s
         context["board_html"] = _shared_board(page, session.team, notice)
     else:
         _share_cards(page)
+        _share_move_rows(page)
     if board_only and "board_html" in context:
         drawn = context["board_html"]
     else:
@@ -622,6 +622,7 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
     """The board as everyone with the reader's permissions reads this version of it, kept for them all (every
     form with the placeholders `with_tokens` fills), and the reader's own parts drawn into it (`{% own %}`)."""
     def draw() -> str:
+        _share_move_rows(page)  # in the board as everyone who may group reads them
         return render_to_string(f"{SESSION}#board", {
             "team": team, "page": page, "retro": page.retro, "may": page.may, "notice": "", "error": "", "kept": "",
             "live_regions": True, "live_digests": live_board.DIGESTS, "board_for_all": True,
