@@ -1126,8 +1126,7 @@ def checkin_page(access: TeamAccess, checkin_id: int) -> CheckInPage | None:
     for update in updates:
         update.check_in = checkin  # already loaded
     replies = replies_to([checkin])[checkin.pk] if checkin.may.see_replies else None
-    if replies is not None:
-        checkin.thread_version = thread_version(access, checkin, replies)
+    _attach_threads(access, [checkin], {} if replies is None else {checkin.pk: replies})
     return CheckInPage(checkin=checkin, blockers=blockers, updates=updates, replies=replies)
 
 

@@ -72,17 +72,9 @@ class CardView:
         """
         return self.key, self.text, self.is_hidden, self.author_name, self.author_left
 
-    def for_others(self) -> CardView:
-        """This card as everyone but its author sees it; never asked of the reader's own (drawn for them alone)."""
-        if self.is_mine:
-            raise ValueError("A reader's own card is drawn for them alone: its words may be hidden from others.")
-        return replace(self, edit_url="", delete_url="", move_url="", shared="")
-
     def as_others_see_it(self, retro: Retrospective) -> CardView:
         """This card, the reader's own too, as everyone but its author sees it: its words only once the session
         shows everyone's (`_card_views`), its author's name as the session's setting has it, no controls."""
-        if not self.is_mine:
-            return self.for_others()
         shown = retro.reveals_text
         return replace(self, text=self.text if shown else "", is_hidden=not shown, is_mine=False, edit_url="",
                        delete_url="", move_url="", shared="")

@@ -643,10 +643,6 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
             if not cards[what].is_mine:  # someone else's, as everyone but its author reads it, kept in the board
                 return alike
             scope = {"card": cards[what]}
-        elif name == "card-form" and prompts[what].form_html:  # blank, as kept for everyone who may write cards
-            return prompts[what].form_html
-        elif name == "note-form" and themes[what].note_form_html:  # blank, as kept for everyone who may take notes
-            return themes[what].note_form_html
         else:
             scope = {"view": prompts[what]} if name in PROMPT_PARTS else {"view": themes[what]} \
                 if name in THEME_PARTS else {}
