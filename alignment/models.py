@@ -356,10 +356,24 @@ class Team(models.Model):
         help_text=_("An archived team stays readable but accepts no changes until a leader restores it."),
     )
 
+    # Whether the team has a charter in force, and when that charter was ratified: kept by the database from the
+    # charters' rows (triggers of charters' migration 0016), whatever writes them, so that the organisation map's
+    # filters "no ratified charter yet" and "charter older than N cycles" read the teams they list off an index
+    # instead of asking every team's charters. Never written by the application: a team row saved from a copy
+    # loaded before a ratification is put right by the same triggers.
+    charter_in_force = models.BooleanField(default=False, db_default=False, editable=False)
+    charter_ratified_at = models.DateTimeField(null=True, editable=False)
+
     objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name", "name"]
+        indexes = [
+            # "Charter older than N cycles" on the organisation map: per cycle length, the teams whose charter in
+            # force was ratified before a moment (`charters.organisation_map.charter_older_than`).
+            models.Index(fields=["organisation", "review_cadence_weeks", "charter_ratified_at"],
+                         name="team_charter_age"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "slug"], name="team_slug_unique_per_organisation"),
             # Two teams called "Platform" and "platform" would be one team to the people reading the
@@ -377,7 +391,8 @@ class Team(models.Model):
         # The organisation map's search by part of a name (`name__icontains`) has a trigram index on
         # PostgreSQL, `team_name_trigram` on UPPER(name): migration 0011 makes it there only, as SQLite
         # could not, so it is not listed here. Nor is `team_map_order` (migration 0023), the map's order
-        # (archived teams last: NULLS FIRST, which SQLite's indexes cannot say).
+        # (archived teams last: NULLS FIRST, which SQLite's indexes cannot say), nor `team_map_no_charter`
+        # (migration 0024), the same order for the teams with no charter in force.
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.name})"

@@ -3,7 +3,8 @@
 - each team's card: the ratified purpose line, its goals and the parts of the purpose
   they advance, the confidence of its key results, and the charter's age;
 - the filters "no ratified charter yet", "confidence falling" and "charter older than
-  N cycles", each one SQL query over all the organisation's teams;
+  N cycles", each part of the map's one query, each reading the teams it lists off an index
+  rather than every team of the organisation;
 - the admins' summary: how many teams have no ratified charter yet;
 - above the teams, for everyone who reads the map, the organisation goals' tree: each open
   organisation goal → the team goals contributing to it (from each team's charter in force)
@@ -35,7 +36,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     Exists,
     Expression,
@@ -47,7 +47,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
@@ -129,16 +128,14 @@ def _written(value) -> str:
 
 # Filters of the organisation's teams ------------------------------------------------------------
 
-def _ratified_charter() -> QuerySet:
-    """The charter in force of the team in the enclosing query."""
-    return Charter.objects.active().filter(team=OuterRef("pk"))
-
-
 # Each is part of the map's kept query (`alignment.panels.TeamFilter`): `organisation` is its id, and `now`
-# is compared as it is, never worked out into another moment here.
+# is compared as it is, never worked out into another moment here. "No ratified charter yet" and "charter older
+# than N cycles" read the team's own row (`Team.charter_in_force`, `charter_ratified_at`, which the database keeps
+# from the charters), each off an index of its own, so they read the teams they list and not every team.
 
 def without_ratified_charter(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
-    return teams.filter(~Exists(_ratified_charter()))
+    """Teams with no charter in force: off `team_map_no_charter` (PostgreSQL), in the map's order."""
+    return teams.filter(charter_in_force=False)
 
 
 def confidence_falling(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
@@ -167,15 +164,18 @@ def _cycle_lengths() -> range:
 
 
 def charter_older_than(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
-    """Teams whose charter in force was ratified more than `value` of the team's review cycles ago."""
+    """Teams whose charter in force was ratified more than `value` of the team's review cycles ago.
+
+    For each cycle length a team may have, those of that length whose charter was ratified before the moment that
+    many cycles back: a range of `team_charter_age` each, which PostgreSQL reads when few teams are that old (when
+    most are, it reads the organisation's rows once; no team's charters are asked either way). The moments are
+    worked out in SQL from `now` as it is, so that the page's query is kept (`alignment.panels.TeamFilter`)."""
     cycles = int(value)
-    # The moment before which a charter counts as old, for each team's cycle length. A CASE over
-    # the few lengths allowed, because SQLite cannot multiply a duration by a column; worked out in
-    # SQL from `now` as it is, so that the page's query is kept (`alignment.panels.TeamFilter`).
-    cutoff = Case(*(When(review_cadence_weeks=weeks, then=Value(now) - Value(timedelta(weeks=weeks * cycles)))
-                    for weeks in _cycle_lengths()))
-    return teams.alias(old_before=cutoff).filter(
-        Exists(_ratified_charter().filter(ratified_at__lt=OuterRef("old_before"))))
+    old = Q()
+    for weeks in _cycle_lengths():
+        old |= Q(review_cadence_weeks=weeks,
+                 charter_ratified_at__lt=Value(now) - Value(timedelta(weeks=weeks * cycles)))
+    return teams.filter(old)
 
 
 # The admins' summary -----------------------------------------------------------------------------
@@ -202,16 +202,10 @@ def organisation_summary(organisation, now: datetime) -> CharterSummary:
 
 def _charter_counts(org: int):
     """query: how many teams the organisation has, and how many of them have no ratified charter yet (one row;
-    none for an organisation without teams)"""
+    none for an organisation without teams), off the teams' own rows (`Team.charter_in_force`)"""
     return (Team.objects.filter(organisation_id=org).order_by().values("organisation_id")
-            .annotate(teams=Count("pk"), without_charter=Count("pk", filter=~Q(pk__in=_teams_with_charter(org))))
+            .annotate(teams=Count("pk"), without_charter=Count("pk", filter=Q(charter_in_force=False)))
             .values("teams", "without_charter"))
-
-
-def _teams_with_charter(org: int) -> QuerySet:
-    """The ids of the organisation's teams with a charter in force: read once off `charter_one_active_per_team` and
-    matched against every team (half the time of asking each team in turn, at 1,000 teams)."""
-    return Charter.objects.active().filter(team__organisation_id=org).values("team_id")
 
 
 # Each team's card -------------------------------------------------------------------------------

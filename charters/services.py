@@ -571,6 +571,9 @@ def ratify(*, charter: Charter, actor, despite_gaps: bool = False) -> Charter:
     for the apps after charters (reviews joins the team's open cycle on it).
     """
     with transaction.atomic():
+        # The team's row first (the lock order, `charters.locks`): the database writes it as the charter comes
+        # into force (`Team.charter_in_force`), and the open cycle joined after locks it too.
+        lock_team(charter.team_id)
         charter = _locked(charter)
         if not charter.is_proposed:
             raise ActionRefused("Only a proposed charter can be ratified. Propose it to the team first.")
@@ -841,6 +844,7 @@ def close_round(*, charter: Charter, now: datetime | None = None) -> str | None:
     """
     now = now or timezone.now()
     with transaction.atomic():
+        lock_team(charter.team_id)  # before the charter's, as `ratify` takes them
         locked = lock_charter(charter.pk)
         if locked is None or not locked.is_proposed or locked.round_closed_at or not locked.responses_close_on:
             return None

@@ -610,15 +610,16 @@ def test_ratifying_an_amendment_takes_the_same_queries_however_many_key_results_
         services.record_progress(key_result=kr, actor=leader, value=15, confidence="off_track")
     services.propose(charter=draft, actor=leader)
 
-    # 1 savepoint, 2 lock the charter, 3 the responses with their people (open objections among them) and
-    # 4 the team's memberships with users (whose word on the final text is missing; none here, so no record
-    # is inserted: `services.consent_standing`), 5 supersede the active version, 6 ratify, 7 carry key-result
-    # progress (one UPDATE); nobody else in the team to tell of it (notices.tell_ratified); 8 the team's
-    # webhooks (webhooks.post_ratified); 9 the map's signals changed (`organisation_map.forget_signals`);
-    # `charter_ratified`: (reviews) 10 the open cycle, 11 the ratified version's goal ids, 12 link them all to
-    # the cycle (one INSERT, conflicts ignored), 13 its review date (the end of its second cycle); 14 the audit
-    # event (alignment.audit); 15 release.
-    with django_assert_num_queries(15):
+    # 1 savepoint, 2 lock the team (the database writes its row as the version comes into force) and 3 the
+    # charter, 4 the responses with their people (open objections among them) and 5 the team's memberships
+    # with users (whose word on the final text is missing; none here, so no record is inserted:
+    # `services.consent_standing`), 6 supersede the active version, 7 ratify, 8 carry key-result progress (one
+    # UPDATE); nobody else in the team to tell of it (notices.tell_ratified); 9 the team's webhooks
+    # (webhooks.post_ratified); 10 the map's signals changed (`organisation_map.forget_signals`);
+    # `charter_ratified`: (reviews) 11 the open cycle, 12 the ratified version's goal ids, 13 link them all to
+    # the cycle (one INSERT, conflicts ignored), 14 its review date (the end of its second cycle); 15 the audit
+    # event (alignment.audit); 16 release.
+    with django_assert_num_queries(16):
         services.ratify(charter=draft, actor=leader, despite_gaps=True)
 
     assert set(KeyResult.objects.filter(goal__charter=draft).values_list("confidence", flat=True)) == {"off_track"}
