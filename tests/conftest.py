@@ -7,6 +7,7 @@ admin of the organisation who is in none of its teams (the `leader` is an admin 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import threading
@@ -353,3 +354,13 @@ def demo_seeded_once(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+
+
+def pytest_collection_finish(session):
+    """What is loaded by now (Django, the project, every test module) lives as long as the run: set it aside from
+    the garbage collector's rounds (`gc.freeze`), which otherwise walk all of it again as each test makes and
+    drops its objects, and let the youngest objects pile up ten times longer before a round. On the two
+    permission matrices this took the time spent collecting from 6.1 s to 3.2 s of about 45."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
