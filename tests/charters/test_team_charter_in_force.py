@@ -108,9 +108,10 @@ def test_the_triggers_are_there_once_every_migration_has_run(db):
         assert expected <= {name for (name,) in cursor.fetchall()}
 
 
-def test_the_migration_fills_in_the_teams_there_are(team, other_team, leader):
+def test_the_migration_fills_in_the_teams_there_are(team, other_team, leader, monkeypatch):
     """Teams and charters written before the triggers (as on a database being migrated) are worked out when the
-    migration fills in every team."""
+    migration fills in every team, a batch of ids at a time (here one by one)."""
+    monkeypatch.setattr(KEPT_BY, "BATCH", 1)
     charter = ratified_charter(team, leader)
     editor = _StatementsInTheTestsTransaction()  # undone with the test's transaction, as the triggers' removal
     KEPT_BY.stop_keeping(None, editor)
