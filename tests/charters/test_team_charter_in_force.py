@@ -17,6 +17,7 @@ from alignment.models import Team
 from charters import organisation_map, services
 from charters.models import Charter
 from tests.charters.factories import ratified_charter
+from tests.charters.test_organisation_map import make_team
 
 KEPT_BY = importlib.import_module("charters.migrations.0016_team_charter_in_force")
 
@@ -24,10 +25,6 @@ KEPT_BY = importlib.import_module("charters.migrations.0016_team_charter_in_forc
 def row_of(team: Team) -> tuple[bool, object]:
     """What the database says of the team now (not the copy the test holds)."""
     return tuple(Team.objects.filter(pk=team.pk).values_list("charter_in_force", "charter_ratified_at").get())
-
-
-def make_team(organisation, name: str, **fields) -> Team:
-    return Team.objects.create(organisation=organisation, name=name, slug=name.lower().replace(" ", "-"), **fields)
 
 
 def test_a_new_team_has_no_charter_in_force(team):
