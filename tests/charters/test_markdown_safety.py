@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
 from django.urls import reverse
 
-from alignment.markdown import render_markdown
+from alignment.markdown import _parsed, _plain, render_markdown
 from charters import services
 from charters.models import Boundary, Charter, NonNegotiable
 from tests.charters.factories import complete_charter
@@ -104,6 +105,54 @@ def test_code_shows_html_as_text():
 
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
+
+
+# Pieces of text typed people put together: words and punctuation that mark nothing, and what Markdown reads.
+WORDS = ["We", "pair", "é", "Zoë", "it's", "naïve"]
+PLAIN_PIECES = [*WORDS, "3", "a.m.", "10:00", "it's", '"quote"', "“so”", "(a)", "—", "–", "-", "%",
+                "/", "?", "!", ";", ",", "e.g.", "x--y", "1.", "2)"]
+MARKUP_PIECES = ["*", "**", "_", "`", "#", ">", "<b>", "&", "&amp;", "[a](b)", "|", "\\", "=", "+", "    ", "\t"]
+
+
+def typed(rng: random.Random, pieces: list[str]) -> str:
+    """A text of paragraphs and lists, each line a few pieces, most lines starting with a word."""
+    def line() -> str:
+        words = " ".join([rng.choice(WORDS if rng.random() < 0.8 else pieces),
+                          *(rng.choice(pieces) for _ in range(rng.randint(0, 5)))])
+        return (rng.choice(["", "", "", "- ", "- ", "-  ", "1. ", " ", "* "]) + words
+                + rng.choice(["", "", "", "", " ", "  "]))
+    return rng.choice(["", "\n"]).join(
+        "\n".join(line() for _ in range(rng.randint(1, 3))) + "\n" for _ in range(rng.randint(1, 4)))
+
+
+def test_prose_without_markup_is_written_as_the_parser_writes_it():
+    """Paragraphs and one-line-an-item lists of plain words skip the parser (`_plain`); every text it takes comes out
+    as the parser's, and it leaves every text holding markup to the parser."""
+    rng = random.Random(19)
+    taken = 0
+    for _ in range(6000):
+        text = typed(rng, PLAIN_PIECES)
+        plain = _plain(text)
+        if plain is not None:
+            taken += 1
+            assert plain == _parsed(text), text
+        assert render_markdown(text) == _parsed(text), text
+    assert taken > 200  # the test reached the texts it is about
+    for _ in range(1000):
+        text = typed(rng, PLAIN_PIECES + MARKUP_PIECES)
+        assert render_markdown(text) == _parsed(text), text
+
+
+@pytest.mark.parametrize("text", ["Say so early.", "One line\nand the next.\n\nA second paragraph.",
+                                  "- We pair.\n- We review within a day.", "Before:\n\n- one\n- two\n\nAfter."])
+def test_a_charters_plain_prose_skips_the_parser(text):
+    assert _plain(text) == _parsed(text)
+
+
+@pytest.mark.parametrize("text", ["- one\n\n- two", "Line with a break  \nhere", "1. first", "Para\n- not a list",
+                                  "    code", "# Heading", "Under\n---", "a & b", "x < y", "*so*"])
+def test_text_markdown_reads_otherwise_goes_to_the_parser(text):
+    assert _plain(text) is None
 
 
 # The pages --------------------------------------------------------------------------------------
