@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache, partial
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -115,7 +115,7 @@ def content_reads(charters: list[Charter], found: dict[str, object]) -> list[Rea
     them all), for a page to send with its others (`reading_ahead`)."""
     keys = _content_keys(charters)
     ids = [charter.pk for charter in charters if keys[charter.pk] not in found]
-    return [Read(build, {"charters": ids}) for build in (_goals, _non_negotiables, _boundaries)] if ids else []
+    return [Read(build, {"charters": ids}) for build in _CONTENT] if ids else []
 
 
 def _keep(key: str, content: CharterContent) -> None:
@@ -164,9 +164,13 @@ def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
     """`load_content` for several versions at once, by version id: still 4 queries."""
     by_charter = {charter.pk: charter for charter in charters}
     ids = list(by_charter)
-    goals = read_shaped(_goals, charters=ids)
-    non_negotiables = read_shaped(_non_negotiables, charters=ids)
-    boundaries = read_shaped(_boundaries, charters=ids)
+    goals, non_negotiables, boundaries, key_results = (read_shaped(build, charters=ids) for build in _CONTENT)
+    by_goal = {goal.pk: goal for goal in goals}
+    for goal in goals:
+        goal.key_results_list = []
+    for key_result in key_results:  # in their order within each goal
+        key_result.goal = goal = by_goal[key_result.goal_id]
+        goal.key_results_list.append(key_result)
     return {pk: CharterContent(
         charter=charter,
         non_negotiables=[item for item in non_negotiables if item.charter_id == pk],
@@ -176,10 +180,14 @@ def load_contents(charters: list[Charter]) -> dict[int, CharterContent]:
 
 
 def _goals(charters: list[int]):
-    """The versions' goals with their owners and the organisation goals they name, and their key results
-    (`key_results_list`): 2 queries."""
-    return Goal.objects.filter(charter__in=charters).select_related("owner", "contributes_to").prefetch_related(
-        Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "pk"), to_attr="key_results_list"))
+    """The versions' goals with their owners and the organisation goals they name: 1 query."""
+    return Goal.objects.filter(charter__in=charters).select_related("owner", "contributes_to")
+
+
+def _key_results(charters: list[int]):
+    """The versions' key results, in their order within each goal: 1 query, a read of its own (not prefetched after
+    the goals) so that a page sends it with the others, its SQL compiled once."""
+    return KeyResult.objects.filter(goal__charter__in=charters).order_by("position", "pk")
 
 
 def _non_negotiables(charters: list[int]):
@@ -190,6 +198,10 @@ def _non_negotiables(charters: list[int]):
 def _boundaries(charters: list[int]):
     """The versions' boundaries with their tags' names (`with_tag_list`): 1 query."""
     return with_tag_list(Boundary.objects.filter(charter__in=charters))
+
+
+# What `load_contents` reads: goals, non-negotiables, boundaries, and the goals' key results (`key_results_list`).
+_CONTENT = (_goals, _non_negotiables, _boundaries, _key_results)
 
 
 def comparison(old: Charter, new: Charter) -> list[SectionDiff]:

@@ -12,7 +12,7 @@ from tests.charters.conftest import charter_url
 
 # Every builder of the charter pages (`charters.selectors`, `charters.tags`, `charters.views`).
 BUILDERS = {
-    "_versions_in_force", "_team_people", "_goals", "_non_negotiables", "_boundaries", "_people",
+    "_versions_in_force", "_team_people", "_goals", "_key_results", "_non_negotiables", "_boundaries", "_people",
     "_organisation_goals", "_tag_names", "_latest_progress_of", "_responses", "_recorded_gaps", "_comments",
     "_working_copy", "_readable_numbered", "_readable_versions", "_readable_pair",
 }
