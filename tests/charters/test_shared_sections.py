@@ -200,9 +200,9 @@ def test_each_blank_comment_and_reply_form_reads_as_if_drawn_alone(login, leader
 
 
 def test_each_items_controls_read_as_if_drawn_alone(login, leader, team, write_charter):
-    """An editor's controls beside each item are drawn once for each place in a list and written in with each
-    item's kind, section, id and name (`PartsAlike`): every item's must read as the partial drawn on its own for
-    it, with its name escaped and the reader's token in each form."""
+    """An editor's controls beside each item are each drawn once and written in with each item's kind, section, id
+    and name (`PartsAlike`): every item's must read as the partials drawn on their own for it (edit, up but for the
+    first, down but for the last, remove), with its name escaped and the reader's token in each form."""
     draft = write_charter(team, rows=3)
     NonNegotiable.objects.filter(charter=draft, position=1).update(title='Ann\'s <b>"&"</b> rule _stand-in-kind_')
     client = login(leader)
@@ -220,14 +220,14 @@ def test_each_items_controls_read_as_if_drawn_alone(login, leader, team, write_c
     for kind, section, named_by, items in lists:
         for index, item in enumerate(items):
             version = [ORG, TEAM, draft.number, kind, item.pk]
-            alone = render_to_string(f"{DETAIL}#item-controls", {
-                "perms": {"edit": True}, "charter": draft, "kind": kind, "section_id": section,
-                "label": getattr(item, named_by), "first": index == 0, "last": index == len(items) - 1,
-                "csrf_token": token, "item": {
-                    "pk": item.pk, "edit_url": reverse("charters:item_edit", args=version),
-                    **{f"{action}_url": reverse("charters:item_action", args=[*version, action])
-                       for action in ("up", "down", "delete")}}})
-            assert alone.strip() in html, (kind, index)
+            context = {"charter": draft, "kind": kind, "section_id": section, "label": getattr(item, named_by),
+                       "csrf_token": token, "item": {
+                           "pk": item.pk, "edit_url": reverse("charters:item_edit", args=version),
+                           **{f"{action}_url": reverse("charters:item_action", args=[*version, action])
+                              for action in ("up", "down", "delete")}}}
+            actions = ["edit", *(["up"] if index > 0 else []), *(["down"] if index < len(items) - 1 else []), "delete"]
+            alone = "".join(render_to_string(f"{DETAIL}#item-{action}", context) for action in actions)
+            assert f'<div class="item-controls">{alone}</div>' in html, (kind, index)
             drawn += 1
     # Every kind, each list long enough for a first, a last and (three of each kind) one between.
     assert len(lists) == 6 and all(len(items) >= 2 for *_, items in lists) and drawn == 15
