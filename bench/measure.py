@@ -47,6 +47,14 @@ class Page:
     label: str
     viewer: str  # the `Handles` field holding the reader's address
     url: Callable[[Handles], str]
+    # Whether its size is held to the smaller scale's: not for a later page of a list or a search, which hold what
+    # matches at each scale (at most a page of the list), so differ between the datasets by how many match.
+    sized: bool = True
+
+
+# The organisation map searched broadly ("a" is in most teams' names) and filtered by the signal read from the
+# most rows (key results' readings that fell): a full page of teams at full scale.
+MAP_SEARCH = "?q=a&filter=falling"
 
 
 def _team_page(name: str) -> Callable[[Handles], str]:
@@ -57,6 +65,10 @@ BARE = Page("bare", "Bare page (baseline)", "leader", lambda h: reverse("bench:b
 PAGES = [
     Page("home", "Home", "leader", lambda h: reverse("home")),
     Page("organisation", "Organisation", "leader", lambda h: reverse("organisation", args=[h.org_slug])),
+    Page("organisation_page2", "Organisation, page 2", "leader",
+         lambda h: reverse("organisation", args=[h.org_slug]) + "?page=2", sized=False),
+    Page("organisation_search", "Organisation, search+filter", "leader",
+         lambda h: reverse("organisation", args=[h.org_slug]) + MAP_SEARCH, sized=False),
     Page("team", "Team", "leader", _team_page("team")),
     Page("charter", "Charter (active version)", "leader", _team_page("charters:detail")),
     Page("charter_proposed", "Charter (proposed amendment)", "proposer",

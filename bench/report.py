@@ -11,7 +11,8 @@ Targets (issues #9 and #19), for every key page:
   digits in a bigger database (a page with a hundred ids gains a few hundred bytes), key-result
   values and dates differ with the length of the history, and the organisation's name states
   its size. A page that lists everything (every team, every week) grows by tens of percent
-  or many times over, far past that allowance;
+  or many times over, far past that allowance. Not judged for a later page of a list or a
+  search (`Page.sized`): they hold what matches at each scale, a page of the list at most;
 - **R**: requests per second under gunicorn at least 25% of the bare page's, measured in
   the same run.
 
@@ -78,7 +79,7 @@ def judge(result: dict, targets: Targets = TARGETS) -> None:
             if answered and not fast:
                 missed.append(f"{said}p95 {here[f'{kind}p95_ms']:.1f} ms (≤ {targets.p95_ms:g})")
         verdict["size"] = None
-        if there is not None:
+        if there is not None and page.sized:
             allowed = there["size"] + max(there["size"] * targets.size_growth, targets.size_slack_bytes)
             verdict["size"] = answered and here["size"] <= allowed
             if answered and not verdict["size"]:
