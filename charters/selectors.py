@@ -913,7 +913,6 @@ def _name(person) -> str:
 
 
 DETAIL = "charters/charter_detail.html"  # the charter page, whose partials draw every part of it
-ITEM_ACTIONS = ("up", "down", "delete")
 # Each kind of item: the section its controls act on, and the field that names it.
 ITEM_KINDS = {"non_negotiable": ("non_negotiables", "title"), "boundary": ("boundaries", "area"),
               "goal": ("goals", "objective"), "key_result": ("goals", "metric")}
@@ -921,11 +920,10 @@ ITEM_KINDS = {"non_negotiable": ("non_negotiables", "title"), "boundary": ("boun
 KIND_STAND_IN, ITEM_STAND_IN, LABEL_STAND_IN = "_stand-in-kind_", "_stand-in-item_", "_stand-in-label_"
 
 
-def _item_urls(version: tuple, kind: str) -> dict[str, RowUrls]:
-    """Where an item of `kind` is edited, moved and removed: `edit_url`, `up_url`, `down_url`, `delete_url`."""
-    return {"edit_url": RowUrls("charters:item_edit", *version, kind),
-            **{f"{action}_url": RowUrls("charters:item_action", *version, kind, ROW_ID, action)
-               for action in ITEM_ACTIONS}}
+def _item_url(version: tuple, kind: str, action: str) -> RowUrls:
+    """Where an item of `kind` is edited (`edit`), or moved `up` or `down` or removed (`delete`)."""
+    return RowUrls("charters:item_edit", *version, kind) if action == "edit" else \
+        RowUrls("charters:item_action", *version, kind, ROW_ID, action)
 
 
 def _draw_item_control(page: CharterPage, version: tuple, action: str, *, kind: str, section: str, pk: str,
@@ -933,17 +931,14 @@ def _draw_item_control(page: CharterPage, version: tuple, action: str, *, kind: 
     """One of an editor's controls beside an item (`item-edit`, `item-up`, `item-down`, `item-delete`), with
     stand-ins for the item's kind, section, id and name. Drawn for the page's kept parts, with their stand-in for the
     reader's CSRF token."""
-    url = f"{action}_url"
     return render_to_string(f"{DETAIL}#item-{action}", {
         "charter": page.charter, "kind": kind, "section_id": section, "label": label, "csrf_token": TOKEN_PLACEHOLDER,
-        "item": {"pk": pk, url: _item_urls(version, kind)[url].of(pk)}})
+        "item": {"pk": pk, f"{action}_url": _item_url(version, kind, action).of(pk)}})
 
 
 def _item_controls(controls: PartsAlike, *, first: bool, last: bool, **values) -> SafeString:
     """An editor's controls beside an item at this place in its list: edit, move up (but the first), move down (but
-    the last) and remove, each drawn once a page and written in with the item's values (`PartsAlike`). Drawn whole
-    for each place (first, last, between, alone), the four drawings cost a page's first reading more than the
-    substitutions do."""
+    the last) and remove, each drawn once a page and written in with the item's values (`PartsAlike`)."""
     actions = ["edit", *(() if first else ("up",)), *(() if last else ("down",)), "delete"]
     return mark_safe("".join(controls(action, **values) for action in actions))  # noqa: S308 — escaped pieces
 
