@@ -29,6 +29,14 @@ def lock_team(team_pk: int) -> Team | None:
     return Team.objects.select_for_update(of=("self",)).select_related("organisation").filter(pk=team_pk).first()
 
 
+def hold_team_row(team_pk: int) -> Team | None:
+    """The team's row held against other writes of it (`FOR NO KEY UPDATE`), at the team's place in the lock order,
+    by a transaction that may have the database write it (`Team.confidence_falling`, kept by triggers): rows naming
+    the team may still be added meanwhile, which `lock_team` holds off. Read: whether a charter is in force."""
+    return (Team.objects.select_for_update(no_key=True, of=("self",)).only("pk", "charter_in_force")
+            .filter(pk=team_pk).order_by("pk").first())
+
+
 def lock_leaders(team: Team) -> list[Membership]:
     """The team's leader memberships, locked in a stable order so concurrent demotions serialise."""
     return list(Membership.objects.select_for_update().filter(team=team).leaders().order_by("pk"))

@@ -363,6 +363,10 @@ class Team(models.Model):
     # loaded before a ratification is put right by the same triggers.
     charter_in_force = models.BooleanField(default=False, db_default=False, editable=False)
     charter_ratified_at = models.DateTimeField(null=True, editable=False)
+    # Whether the team's confidence is falling (a key result of its charter in force whose latest reading is less
+    # confident than the one before it: `charters.organisation_map`): kept by the database from the readings, key
+    # results and charters (triggers of charters' migration 0017), for the map's "confidence falling" filter.
+    confidence_falling = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = TeamQuerySet.as_manager()
 
@@ -392,7 +396,8 @@ class Team(models.Model):
         # PostgreSQL, `team_name_trigram` on UPPER(name): migration 0011 makes it there only, as SQLite
         # could not, so it is not listed here. Nor is `team_map_order` (migration 0023), the map's order
         # (archived teams last: NULLS FIRST, which SQLite's indexes cannot say), nor `team_map_no_charter`
-        # (migration 0024), the same order for the teams with no charter in force.
+        # (migration 0024) and `team_map_falling` (migration 0025), the same order for the teams with no charter in
+        # force and for those whose confidence is falling.
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.name})"

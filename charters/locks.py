@@ -4,6 +4,9 @@ Always taken in this order (after the core's, see `alignment/locks.py`):
 
 team → charter → goal → the items of one list → responses.
 
+The team's row comes first also where only a charter's readings are written: the database writes the team's row as
+its confidence starts or stops falling (`Team.confidence_falling`, charters' migration 0017).
+
 The organisation's goals are locked on their own, after the core's organisation lock: the
 organisation's goals (a list) → one organisation goal → its key results. A team goal newly naming
 an organisation goal locks that goal after its charter (charter → organisation goal), so an admin
@@ -17,6 +20,7 @@ instead of failing.
 from __future__ import annotations
 
 from alignment.locks import lock_organisation
+from alignment.models import Team
 from charters.models import Charter, CharterItem, Goal, OrganisationGoal, OrganisationKeyResult, Response
 
 
@@ -26,6 +30,17 @@ def lock_charter(charter_pk: int) -> Charter | None:
         Charter.objects.select_for_update(of=("self",)).select_related("team__organisation")
         .filter(pk=charter_pk).first()
     )
+
+
+def hold_team_of_key_result(key_result_pk: int) -> tuple[int, int, int | None] | None:
+    """The team of a key result's charter held (`alignment.locks.hold_team_row`), before its charter is locked:
+    (team, charter, lineage) ids, read in the same statement. None when the key result is gone."""
+    return (Team.objects.select_for_update(no_key=True, of=("self",)).filter(charters__goals__key_results=key_result_pk)
+            .order_by().values_list("pk", "charters__pk", "charters__goals__key_results__lineage_id").first())
+
+
+def lock_charter_in_force(team_pk: int) -> Charter | None:
+    return Charter.objects.select_for_update().filter(team_id=team_pk).active().order_by("pk").first()
 
 
 def lock_goal(goal_pk: int, *, charter: Charter) -> Goal | None:

@@ -647,8 +647,8 @@ class KeyResultProgress(models.Model):
         _("check-in"), null=True, blank=True,
         help_text=_("The id of the check-in this came from (checkins.CheckIn); empty when recorded directly."),
     )
-    # Kept by `services.record_progress` under the charter's lock, so that the organisation map finds
-    # the teams whose confidence is falling with one indexed query instead of reading every history.
+    # Kept by `services.record_progress` under the team's and charter's locks: a card tells a falling key result
+    # from its latest reading alone, and the database keeps the team's `confidence_falling` from them.
     is_latest = models.BooleanField(
         _("latest reading"), default=False, editable=False,
         help_text=_("The newest reading of its lineage (by recorded time, then id)."),
@@ -692,9 +692,9 @@ class KeyResultProgress(models.Model):
             # The progress a check-in recorded (the check-ins app finds or replaces it by its id).
             models.Index(fields=["source_ref"], condition=Q(source_ref__isnull=False),
                          name="kr_progress_from_check_in"),
-            # The latest readings that fell, by lineage: the organisation map's "confidence falling" filter starts
-            # from them, however many teams and key results there are. A query uses it only when its conditions say
-            # as much in as many words (`organisation_map.falling_key_results`).
+            # The latest readings that fell, by lineage: what the release before `Team.confidence_falling` read for
+            # the map's "confidence falling" filter. Nothing reads it now; it stays while nodes of that release may
+            # still run (docs/operations.md, "Contract"), and a later release drops it.
             models.Index(fields=["lineage"], condition=Q(is_latest=True) & confidence_fell(),
                          name="kr_progress_latest_fell"),
         ]

@@ -17,8 +17,10 @@ charter page shows) is less confident than the reading just before it in the sam
 on the scale on track > at risk > off track. The reading before may have been recorded on
 an earlier version of the charter (the history follows the lineage). A key result with one
 reading or none is not falling, nor is one dropped from the charter in force. Each reading
-carries `is_latest` and `previous_confidence`, kept by `services.record_progress`, so the
-test is one probe per key result into the `kr_progress_one_latest_per_lineage` index.
+carries `is_latest` and `previous_confidence`, kept by `services.record_progress`, so a card's
+test is one probe per key result into the `kr_progress_one_latest_per_lineage` index; the
+filter reads the team's own row (`Team.confidence_falling`), which the database keeps with the
+same test (charters' migration 0017).
 """
 
 from __future__ import annotations
@@ -83,55 +85,12 @@ def latest_reading() -> QuerySet:
                                             is_latest=True).order_by()
 
 
-def falling_key_results() -> QuerySet:
-    """Key results whose latest reading is less confident than the one before it: found from those readings
-    (`kr_progress_latest_fell`), each leading to its lineage's key results (`kr_lineage_root`), so that it reads
-    as many rows as there are falling key results, not one for every key result of every team."""
-    fell = KeyResultProgress.objects.filter(is_latest=True).filter(_Written(confidence_fell())).order_by()
-    return KeyResult.objects.filter(_AmongRows(Coalesce(F("lineage_id"), F("pk")), fell.values("lineage_id")))
-
-
-class _Written(Expression):
-    """A condition on fixed values of the code's own (a scale's choices) with those values written into the SQL,
-    as a partial index's condition is written.
-
-    PostgreSQL reads a partial index for a query only when the query's conditions imply the index's, and a value
-    sent as a parameter implies nothing in the plan it keeps for a statement: `kr_progress_latest_fell` is read for
-    the falling readings only when they are asked for in the very words of its condition.
-    """
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, condition: Q):
-        super().__init__()
-        self.condition = condition
-
-    def get_source_expressions(self):
-        return [self.condition]
-
-    def set_source_expressions(self, expressions):
-        (self.condition,) = expressions
-
-    def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.condition)
-        # Written in, a percent sign the SQL holds is escaped again for the statement's own parameters.
-        return (sql % tuple(_written(value) for value in params)).replace("%", "%%"), ()
-
-
-def _written(value) -> str:
-    """A choice's value as an SQL literal: letters and underscores alone, so nothing needs escaping."""
-    if not (isinstance(value, str) and re.fullmatch(r"[a-z_]+", value)):
-        raise ValueError(f"Only a choice's value is written into the SQL, not {value!r}")
-    return f"'{value}'"
-
-
 # Filters of the organisation's teams ------------------------------------------------------------
 
 # Each is part of the map's kept query (`alignment.panels.TeamFilter`): `organisation` is its id, and `now`
-# is compared as it is, never worked out into another moment here. "No ratified charter yet" and "charter older
-# than N cycles" read the team's own row (`Team.charter_in_force`, `charter_ratified_at`, which the database keeps
-# from the charters), each off an index of its own, so they read the teams they list and not every team.
+# is compared as it is, never worked out into another moment here. Each reads the team's own row
+# (`Team.charter_in_force`, `charter_ratified_at`, `confidence_falling`, which the database keeps from the charters
+# and readings), off an index of its own, so that it reads the teams it lists and not every team.
 
 def without_ratified_charter(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
     """Teams with no charter in force: off `team_map_no_charter` (PostgreSQL), in the map's order."""
@@ -139,15 +98,10 @@ def without_ratified_charter(teams: QuerySet, organisation, now: datetime, value
 
 
 def confidence_falling(teams: QuerySet, organisation, now: datetime, value: str | None) -> QuerySet:
-    """Teams whose charter in force holds a key result whose confidence fell: found from the falling key results,
-    worked out once for the page and each team then read by its id (`_AmongRows`). Asked team by team (`EXISTS`),
-    or as `IN`, the plan PostgreSQL keeps for the map's statement checked every team a search matched against
-    them all, misjudging how many a search matches (its pattern is a parameter): 10 ms at 1,000 teams."""
-    teams_falling = (falling_key_results()
-                     .filter(goal__charter__state=Charter.State.RATIFIED,  # in force (`CharterQuerySet.active`)
-                             goal__charter__team__organisation=organisation)
-                     .order_by().values("goal__charter__team_id"))
-    return teams.filter(_AmongRows(F("pk"), teams_falling))
+    """Teams whose confidence is falling: off `team_map_falling` (PostgreSQL), in the map's order. The database
+    works the column out whenever a reading, key result or charter changes it (charters' migration 0017), so the
+    page reads the teams it lists however many teams' confidence fell."""
+    return teams.filter(confidence_falling=True)
 
 
 # The filters' keys, as `charters/apps.py` registers them.

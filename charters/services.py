@@ -23,12 +23,13 @@ from django.utils import timezone
 from alignment import audit
 from alignment.concurrency import save_if_unchanged
 from alignment.errors import ActionRefused, ItemRemoved
-from alignment.locks import lock_team
+from alignment.locks import hold_team_row, lock_team
 from alignment.models import AuditKind
 from alignment.permissions import ARCHIVED_REFUSAL
 from charters import notices, organisation_map, webhooks
 from charters.completeness import check_charter
 from charters.locks import (
+    hold_team_of_key_result,
     lock_charter,
     lock_goal,
     lock_list,
@@ -646,10 +647,12 @@ def record_progress(*, key_result: KeyResult, actor, value: Decimal | int | str,
     progress = _checked_progress(value=value, confidence=confidence, note=note, source=source,
                                  source_ref=source_ref, recorded_at=recorded_at)
     with transaction.atomic():
-        found = KeyResult.objects.filter(pk=key_result.pk).values_list("goal__charter_id", "lineage_id").first()
+        # The team's row held first (the lock order, `charters.locks`): the database writes it when the team's
+        # confidence starts or stops falling (`Team.confidence_falling`).
+        found = hold_team_of_key_result(key_result.pk)
         if found is None:
             raise ActionRefused("This key result no longer exists: it was removed from its version.")
-        charter_id, lineage_id = found
+        _, charter_id, lineage_id = found
         lineage_id = lineage_id or key_result.pk
         # Locked, so that a ratification cannot supersede the version before this progress is in.
         charter = lock_charter(charter_id)
@@ -707,13 +710,17 @@ def _file_in_lineage(progress: KeyResultProgress) -> None:
 def readings_changed_elsewhere(*, lineages: Iterable[int], change: Callable[[], object] = lambda: None) -> None:
     """Readings of `lineages` changed or removed outside these services (staff, in the admin, by `change()`): each
     lineage's marks worked out again as `_file_in_lineage` keeps them, the newest `is_latest` and each with the
-    confidence of the one just before it. `change()` runs under the locks of the versions in force, which every
-    reading of a lineage is recorded under, taken in id order; only the rows whose marks moved are written."""
+    confidence of the one just before it. `change()` runs under the locks of the versions in force (their teams', then
+    theirs), which every reading of a lineage is recorded under, taken in id order; only the rows whose marks moved
+    are written."""
     lineages = sorted(set(lineages))
     with transaction.atomic():
-        in_force = (KeyResult.objects.filter(Q(pk__in=lineages) | Q(lineage_id__in=lineages))
-                    .filter(goal__charter__state=Charter.State.RATIFIED).values_list("goal__charter_id", flat=True))
-        for charter_id in sorted(set(in_force)):
+        in_force = set(KeyResult.objects.filter(Q(pk__in=lineages) | Q(lineage_id__in=lineages))
+                       .filter(goal__charter__state=Charter.State.RATIFIED)
+                       .values_list("goal__charter__team_id", "goal__charter_id"))
+        for team_id in sorted({team_id for team_id, _ in in_force}):  # the teams first (`charters.locks`)
+            hold_team_row(team_id)
+        for charter_id in sorted({charter_id for _, charter_id in in_force}):
             lock_charter(charter_id)
         change()
         for lineage_id in lineages:

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.errors import ActionRefused, ConcurrentEditError
+from alignment.locks import hold_team_row
 from alignment.one_query import Read, read_together
 from alignment.permissions import ARCHIVED_REFUSAL, Capability, people_who_may
 from alignment.weeks import TeamWeek
-from charters.locks import lock_charter
-from charters.models import Charter, KeyResultProgress
+from charters.locks import lock_charter_in_force
+from charters.models import KeyResultProgress
 from charters.services import record_progress
 from checkins import signals, webhooks
 from checkins.content import BlockerRow, CarriedBlocker, CheckInContent, KeyResultEntry
@@ -174,10 +175,11 @@ def submit_checkin(*, team, author, week: TeamWeek, expected_version: int, conte
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # The charter before the check-in, the project's lock order: recording progress locks it too.
-        active = Charter.objects.active_for(team)
-        if active is not None:
-            lock_charter(active.pk)
+        # The team and its charter in force before the check-in, the project's lock order: recording progress
+        # takes them too.
+        held = hold_team_row(team.pk)
+        if held is not None and held.charter_in_force:
+            lock_charter_in_force(team.pk)
         checkin = _locked_for_writing(team=team, author=author, week=week, expected_version=expected_version, now=now)
         if not checkin.is_submitted:
             checkin.state = CheckIn.State.SUBMITTED

@@ -5,12 +5,9 @@ falling" one indexed query.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -200,33 +197,6 @@ def test_falling_stays_inside_the_organisation(organisation, falling_world, stra
     assert list(teams.values_list("name", flat=True)) == ["Elsewhere team"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan for the map's kept query")
-def test_falling_is_read_from_the_falling_readings_not_from_every_team(organisation, falling_world):
-    # The map reads its teams with a kept statement, which PostgreSQL plans once for every search (a parameter):
-    # it cannot tell how many teams "%a%" matches, and once checked each of them against every falling key result
-    # (10 ms at 1,000 teams). The falling key results are worked out once, from the readings that fell, and each
-    # team read by its id.
-    searched = Team.objects.filter(organisation=organisation, name__icontains="a").order_by("name")
-    teams = organisation_map.confidence_falling(searched, organisation.pk, timezone.now(), None)
-    sql, params = teams.query.sql_with_params()
-
-    numbered = iter(range(1, len(params) + 1))
-    statement = re.sub(r"%s|%%", lambda found: f"${next(numbered)}" if found.group() == "%s" else "%", sql)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")  # as the kept statement is planned
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: leave the planner only the indexes
-        cursor.execute(f"PREPARE falling_teams AS {statement}")
-        cursor.execute(f"EXPLAIN EXECUTE falling_teams({', '.join(['%s'] * len(params))})", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("DEALLOCATE falling_teams")
-
-    assert "kr_progress_latest_fell" in plan  # the latest readings that fell, alone (at scale, `kr_lineage_root` then
-    # leads to their key results: with a handful of rows the planner starts from the organisation's teams instead)
-    assert "InitPlan" in plan and "SubPlan" not in plan and "Join Filter" not in plan  # worked out once, not per team
-    assert re.search(r"[( ]id = ANY \(\$\d+\)", plan)  # each team then read by its id (a condition or a filter)
-    assert set(teams.values_list("name", flat=True)) == {name for name in falling_world if "a" in name.lower()}
-
-
 def test_a_reading_corrected_in_the_admin_is_falling_or_not_as_it_now_reads(organisation, team, leader):
     kr = key_results_of(in_force(team))[0]
     readings(kr, leader, ON_TRACK, AT_RISK)
@@ -239,15 +209,6 @@ def test_a_reading_corrected_in_the_admin_is_falling_or_not_as_it_now_reads(orga
     # As staff would correct it: nothing else is written, and the filter reads the reading as it now is.
     KeyResultProgress.objects.filter(lineage_id=kr.lineage_key, is_latest=True).update(confidence=ON_TRACK)
     assert falling() == []
-
-
-def test_only_a_choices_value_is_written_into_the_sql(db):
-    written = KeyResultProgress.objects.filter(organisation_map._Written(Q(confidence=ON_TRACK)))
-    assert "'on_track'" in str(written.query) and list(written) == []
-
-    typed = KeyResultProgress.objects.filter(organisation_map._Written(Q(note="x' OR 'a'='a")))
-    with pytest.raises(ValueError, match="Only a choice's value"):
-        list(typed)
 
 
 def test_the_falling_key_results_are_those_of_the_cards(organisation, falling_world):
