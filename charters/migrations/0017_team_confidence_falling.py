@@ -12,7 +12,8 @@ in bulk, a restore, a test's `update()`):
   the confidence before it, whether it is the latest, or its lineage): the team whose charter in force holds that
   lineage. A reading that neither was nor is such a reading writes no team row: most readings;
 - a key result added to, removed from or moved between charters in force, whose lineage's latest reading fell;
-- a goal moved between charters;
+- a goal added to, removed from or moved between charters in force: its key results come and go with it (a restore
+  or a fixture may write a goal after its key results, the foreign keys being checked at the commit);
 - a charter coming into force or leaving it: its team's row is written already (charters' 0016), and worked out.
 
 On PostgreSQL the team's row is worked out by a trigger on the row itself (BEFORE), after the row is locked and with
@@ -50,6 +51,9 @@ _TEAM_OF_LINEAGE = """SELECT charter.team_id FROM charters_keyresult AS key_resu
 _TEAM_OF_GOAL = """SELECT charter.team_id FROM charters_goal AS goal
     JOIN charters_charter AS charter ON charter.id = goal.charter_id
     WHERE goal.id = {goal} AND charter.state = 'ratified'"""
+
+# The team whose charter `{charter}` is in force.
+_TEAM_OF_CHARTER = "SELECT team_id FROM charters_charter WHERE id = {charter} AND state = 'ratified'"
 
 _LINEAGE_FELL = f"""EXISTS (SELECT 1 FROM charters_keyresultprogress AS reading
     WHERE reading.lineage_id = {{lineage}} AND reading.is_latest AND {FELL.format(row="reading")})"""
@@ -119,16 +123,22 @@ CREATE TRIGGER charters_key_result_falling_changed
 
 CREATE OR REPLACE FUNCTION charters_goal_falling_changed() RETURNS trigger AS $$
 BEGIN
-    {_WRITTEN_AGAIN.format(teams="SELECT team_id FROM charters_charter WHERE id IN (OLD.charter_id, NEW.charter_id) "
-                                 "AND state = 'ratified' ORDER BY team_id")};
+    IF TG_OP = 'UPDATE' AND NEW.charter_id = OLD.charter_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        {_WRITTEN_AGAIN.format(teams=_TEAM_OF_CHARTER.format(charter="OLD.charter_id"))};
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        {_WRITTEN_AGAIN.format(teams=_TEAM_OF_CHARTER.format(charter="NEW.charter_id"))};
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER charters_goal_falling_changed
-    AFTER UPDATE OF charter_id ON charters_goal
-    FOR EACH ROW WHEN (OLD.charter_id IS DISTINCT FROM NEW.charter_id)
-    EXECUTE FUNCTION charters_goal_falling_changed();
+    AFTER INSERT OR DELETE OR UPDATE OF charter_id ON charters_goal
+    FOR EACH ROW EXECUTE FUNCTION charters_goal_falling_changed();
 """
 
 POSTGRESQL_TRIGGERS = {
@@ -171,10 +181,16 @@ SQLITE = {
         f"WHEN OLD.goal_id IS NOT NEW.goal_id OR OLD.lineage_id IS NOT NEW.lineage_id "
         f"BEGIN {_WORKED_OUT} WHERE id IN ({_TEAM_OF_GOAL.format(goal='OLD.goal_id')}) "
         f"OR id IN ({_TEAM_OF_GOAL.format(goal='NEW.goal_id')}); END",
+    "charters_goal_falling_insert":
+        f"AFTER INSERT ON charters_goal "
+        f"BEGIN {_WORKED_OUT} WHERE id IN ({_TEAM_OF_CHARTER.format(charter='NEW.charter_id')}); END",
+    "charters_goal_falling_delete":
+        f"AFTER DELETE ON charters_goal "
+        f"BEGIN {_WORKED_OUT} WHERE id IN ({_TEAM_OF_CHARTER.format(charter='OLD.charter_id')}); END",
     "charters_goal_falling_update":
         f"AFTER UPDATE OF charter_id ON charters_goal WHEN OLD.charter_id IS NOT NEW.charter_id "
-        f"BEGIN {_WORKED_OUT} WHERE id IN (SELECT team_id FROM charters_charter "
-        f"WHERE id IN (OLD.charter_id, NEW.charter_id) AND state = 'ratified'); END",
+        f"BEGIN {_WORKED_OUT} WHERE id IN ({_TEAM_OF_CHARTER.format(charter='OLD.charter_id')}) "
+        f"OR id IN ({_TEAM_OF_CHARTER.format(charter='NEW.charter_id')}); END",
 }
 SQLITE_TRIGGERS = list(SQLITE)
 

@@ -1,6 +1,6 @@
 """What charters adds to the organisation's alignment map: each team's card, the filters, the admins'
-summary, and the marks on each reading (`is_latest`, `previous_confidence`) that make "confidence
-falling" one indexed query.
+summary, and the marks on each reading (`is_latest`, `previous_confidence`) that the cards and the
+team's `confidence_falling` (tests/charters/test_team_confidence_falling.py) read.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from alignment.models import Team
 from charters import organisation_map, services
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, confidence_fell
 from tests.charters.factories import ratified_charter
-from tests.charters.test_organisation_map import in_force, key_results_of, readings
+from tests.charters.test_organisation_map import in_force, key_results_of, make_team, readings
 from tests.charters.test_team_charter_in_force import _StatementsInTheTestsTransaction, _team_rows_read
 from tests.concurrency import on_postgresql, run_concurrently
 
@@ -146,6 +146,31 @@ def test_readings_written_straight_into_the_database_are_followed(team, leader):
     KeyResultProgress.objects.filter(pk=first.pk).update(is_latest=True, previous_confidence=ON_TRACK,
                                                           confidence=OFF_TRACK)
     assert falling(team)
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["charter", "goal", "key result", "readings"])),
+                         ids=" then ".join)
+def test_rows_restored_in_any_order_are_followed(organisation, order):
+    """A restore or a fixture writes rows in its own order, the foreign keys checked at the commit: whichever row
+    comes last, the team is worked out with it."""
+    team = make_team(organisation, "Restored")
+    charter_id, goal_id, kr_id = 900001, 900002, 900003
+    rows = {
+        "charter": lambda: Charter.objects.create(pk=charter_id, team=team, number=1, state=Charter.State.RATIFIED,
+                                                  ratified_at=timezone.now()),
+        "goal": lambda: Goal.objects.create(pk=goal_id, charter_id=charter_id, position=0, objective="Restored"),
+        "key result": lambda: KeyResult.objects.create(pk=kr_id, goal_id=goal_id, position=0, metric="Restored"),
+        "readings": lambda: KeyResultProgress.objects.bulk_create([
+            KeyResultProgress(key_result_id=kr_id, lineage_id=kr_id, value=1, confidence=ON_TRACK,
+                              recorded_at=timezone.now() - timedelta(days=1)),
+            KeyResultProgress(key_result_id=kr_id, lineage_id=kr_id, value=2, confidence=AT_RISK,
+                              previous_confidence=ON_TRACK, is_latest=True)]),
+    }
+    for row in order:
+        rows[row]()
+    assert falling(team)
+    Goal.objects.filter(pk=goal_id).delete()  # and removed, the goal first (its key results then go with it)
+    assert not falling(team)
 
 
 def test_a_reading_corrected_in_the_admin_keeps_the_team_as_the_readings_now_say(team, leader):
