@@ -11,7 +11,9 @@ On SQLite a table rebuilt by a later migration loses its triggers: `tests/charte
 checks that they are there once every migration has run.
 """
 
-from django.db import migrations, transaction
+from django.db import migrations
+
+from alignment.migration_operations import keep_by_triggers, stop_keeping_by_triggers
 
 POSTGRESQL = """
 CREATE OR REPLACE FUNCTION alignment_team_charter_in_force() RETURNS trigger AS $$
@@ -89,30 +91,12 @@ BATCH = 500
 
 
 def keep(apps, schema_editor):
-    connection = schema_editor.connection
-    with transaction.atomic(using=connection.alias):
-        if connection.vendor == "postgresql":
-            schema_editor.execute(POSTGRESQL, params=None)
-        elif connection.vendor == "sqlite":
-            for statement in SQLITE:
-                schema_editor.execute(statement, params=None)
-    # Kept from here on by the triggers; the teams there are filled in a batch at a time (docs/operations.md,
-    # "Expand": no long hold on the teams' rows while the nodes of the last release go on writing).
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MAX(id) FROM alignment_team")
-        last = cursor.fetchone()[0] or 0
-    for start in range(0, last, BATCH):
-        with transaction.atomic(using=connection.alias):
-            schema_editor.execute(FILL_IN, params=[start, start + BATCH])
+    keep_by_triggers(schema_editor, postgresql=POSTGRESQL, sqlite=SQLITE, table="alignment_team", fill_in=FILL_IN,
+                     batch=BATCH)
 
 
 def stop_keeping(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_UNDONE, params=None)
-    elif vendor == "sqlite":
-        for trigger in SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger}", params=None)
+    stop_keeping_by_triggers(schema_editor, postgresql=POSTGRESQL_UNDONE, sqlite_triggers=SQLITE_TRIGGERS)
 
 
 class Migration(migrations.Migration):

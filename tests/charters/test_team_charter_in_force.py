@@ -185,18 +185,19 @@ def test_a_version_in_force_saved_whole_unchanged_leaves_its_teams_row_alone(tea
     """A full save of the charter in force (the admin's, say) that changes neither its state, team nor moment does
     not write the team's row: no lock on it is taken behind the charter's (the lock order is team, then charter)."""
     charter = ratified_charter(team, leader)
-
-    def written() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT xmin::text FROM alignment_team WHERE id = %s", [team.pk])
-            return cursor.fetchone()[0]
-
     with transaction.atomic():  # each write of the row in a transaction of its own, so that xmin tells it
-        before = written()
+        before = written(team)
     with transaction.atomic():
         charter.amendment_note = "Saved whole"
         charter.save()
-    assert written() == before
+    assert written(team) == before
     with transaction.atomic():
         Charter.objects.filter(pk=charter.pk).update(ratified_at=charter.ratified_at - timedelta(days=1))
-    assert written() != before
+    assert written(team) != before
+
+
+def written(team: Team) -> str:
+    """Which transaction last wrote the team's row (PostgreSQL's `xmin`): a savepoint has an id of its own."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM alignment_team WHERE id = %s", [team.pk])
+        return cursor.fetchone()[0]

@@ -21,7 +21,7 @@ from charters import organisation_map, services
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, confidence_fell
 from tests.charters.factories import ratified_charter
 from tests.charters.test_organisation_map import in_force, key_results_of, make_team, readings
-from tests.charters.test_team_charter_in_force import _StatementsInTheTestsTransaction, _team_rows_read
+from tests.charters.test_team_charter_in_force import _StatementsInTheTestsTransaction, _team_rows_read, written
 from tests.concurrency import on_postgresql, run_concurrently
 
 KEPT_BY = importlib.import_module("charters.migrations.0017_team_confidence_falling")
@@ -272,27 +272,21 @@ def test_a_reading_that_neither_falls_nor_recovers_leaves_the_teams_row_alone(te
     """Most readings neither start nor end a fall: they write no team row (the services hold it, without writing
     it, for the lock order)."""
     (kr,) = key_results_of(in_force(team))
-
-    def written() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT xmin::text FROM alignment_team WHERE id = %s", [team.pk])
-            return cursor.fetchone()[0]
-
     with transaction.atomic():  # each write of the row in a transaction of its own, so that xmin tells it
         readings(kr, leader, ON_TRACK)
     with transaction.atomic():
-        before = written()
+        before = written(team)
     for day, confidence in enumerate([ON_TRACK, ON_TRACK]):  # steady
         with transaction.atomic():
             readings(kr, leader, confidence, start=timedelta(days=9 - day))
-    assert written() == before
+    assert written(team) == before
     with transaction.atomic():
         readings(kr, leader, AT_RISK, start=timedelta(days=5))  # fell
-    fell = written()
+    fell = written(team)
     assert fell != before and falling(team)
     with transaction.atomic():
         readings(kr, leader, ON_TRACK, start=timedelta(days=4))  # recovered
-    assert written() != fell and not falling(team)
+    assert written(team) != fell and not falling(team)
 
 
 def _waiting_on_a_lock() -> bool:
