@@ -21,7 +21,12 @@ from charters import organisation_map, services
 from charters.models import Charter, Goal, KeyResult, KeyResultProgress, confidence_fell
 from tests.charters.factories import ratified_charter
 from tests.charters.test_organisation_map import in_force, key_results_of, make_team, readings
-from tests.charters.test_team_charter_in_force import _StatementsInTheTestsTransaction, _team_rows_read, written
+from tests.charters.test_team_charter_in_force import (
+    _StatementsInTheTestsTransaction,
+    _team_rows_read,
+    planned_with_the_whole_organisation_made_dear,
+    written,
+)
 from tests.concurrency import on_postgresql, run_concurrently
 
 KEPT_BY = importlib.import_module("charters.migrations.0017_team_confidence_falling")
@@ -258,11 +263,7 @@ def test_falling_can_be_read_off_its_index_alone(organisation, leader):
     query = alignment_selectors._map_teams(organisation.pk, organisation_map.FALLING, False, 0, now)
     found = list(query)
     assert [team.name for team in found] == ["Team 000", "Team 001", "Team 002"] and found[0].found == 3
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE alignment_team")
-        for way in ("seqscan", "bitmapscan", "sort"):
-            cursor.execute(f"SET LOCAL enable_{way} = off")
-    plan = json.loads(query.explain(analyze=True, format="json"))[0]["Plan"]
+    plan = planned_with_the_whole_organisation_made_dear(query)
     assert "team_map_falling" in json.dumps(plan)
     assert _team_rows_read(plan) == 3
 
