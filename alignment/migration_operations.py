@@ -10,6 +10,9 @@ database, which has no such build), and inside a transaction that someone else o
 migrations inside one, `tests/migration_history.py`), where the table is held by that transaction in any case.
 An index on a table the same migration creates needs none of this: the table is empty.
 
+`create_postgresql_index` builds an index only PostgreSQL can say (`NULLS FIRST`, a partial index in the
+organisation map's order), the same way; `drop_postgresql_index` undoes it.
+
 `keep_by_triggers` makes the triggers that keep a column worked out by the database (charters' migrations 0016 and
 0017), then fills in the rows there are a batch at a time, with no long hold on the table's rows.
 """
@@ -40,6 +43,20 @@ class AddIndexConcurrently(PostgresAddIndexConcurrently):
 def _concurrently(schema_editor) -> bool:
     connection = schema_editor.connection
     return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def create_postgresql_index(schema_editor, name: str, on: str) -> None:
+    """`CREATE INDEX name ON on` on PostgreSQL alone, concurrently where it can be (see the module)."""
+    if schema_editor.connection.vendor == "postgresql":
+        concurrently = "CONCURRENTLY " if _concurrently(schema_editor) else ""
+        schema_editor.execute(f"CREATE INDEX {concurrently}IF NOT EXISTS {name} ON {on}", params=None)
+
+
+def drop_postgresql_index(schema_editor, name: str) -> None:
+    """Undo `create_postgresql_index`."""
+    if schema_editor.connection.vendor == "postgresql":
+        concurrently = "CONCURRENTLY " if _concurrently(schema_editor) else ""
+        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {name}", params=None)
 
 
 def keep_by_triggers(schema_editor, *, postgresql: str, sqlite: list[str], table: str, fill_in: str,

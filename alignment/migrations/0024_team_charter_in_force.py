@@ -12,24 +12,18 @@ Both are built while writes go on (`CREATE INDEX CONCURRENTLY` on PostgreSQL, `a
 
 from django.db import migrations, models
 
-from alignment.migration_operations import AddIndexConcurrently
+from alignment.migration_operations import AddIndexConcurrently, create_postgresql_index, drop_postgresql_index
 
 NO_CHARTER_INDEX = "team_map_no_charter"
 
 
 def create_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
-        schema_editor.execute(f"CREATE INDEX {concurrently}IF NOT EXISTS {NO_CHARTER_INDEX} ON alignment_team "
-                              "(organisation_id, archived_at ASC NULLS FIRST, name, id) WHERE NOT charter_in_force")
+    create_postgresql_index(schema_editor, NO_CHARTER_INDEX,
+                            "alignment_team (organisation_id, archived_at ASC NULLS FIRST, name, id) WHERE NOT charter_in_force")
 
 
 def drop_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
-        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {NO_CHARTER_INDEX}")
+    drop_postgresql_index(schema_editor, NO_CHARTER_INDEX)
 
 
 class Migration(migrations.Migration):

@@ -12,6 +12,8 @@ The column is kept by the database from the readings, key results and charters (
 
 from django.db import migrations, models
 
+from alignment.migration_operations import create_postgresql_index, drop_postgresql_index
+
 COLUMN, FALLING_INDEX = "confidence_falling", "team_map_falling"
 
 
@@ -25,18 +27,12 @@ def drop_column(apps, schema_editor):  # SQLite (3.35 on) drops a column without
 
 
 def create_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
-        schema_editor.execute(f"CREATE INDEX {concurrently}IF NOT EXISTS {FALLING_INDEX} ON alignment_team "
-                              "(organisation_id, archived_at ASC NULLS FIRST, name, id) WHERE confidence_falling")
+    create_postgresql_index(schema_editor, FALLING_INDEX,
+                            "alignment_team (organisation_id, archived_at ASC NULLS FIRST, name, id) WHERE confidence_falling")
 
 
 def drop_index(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
-        schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {FALLING_INDEX}")
+    drop_postgresql_index(schema_editor, FALLING_INDEX)
 
 
 class Migration(migrations.Migration):

@@ -101,3 +101,36 @@ def test_someone_from_another_team_reads_the_same_card_and_sees_a_new_reading_at
     expect(platform).not_to_contain_text("no reading yet")
     admin_context.close()
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_a_reader_finds_the_team_whose_confidence_fell_and_loses_it_once_it_recovers(
+    browser: Browser, log_in, javascript, ratified_charter, organisation, other_team, leader, outsider
+):
+    """Platform's key result goes from on track to at risk: Growth's member filters the map by "Confidence falling"
+    and finds Platform alone, its card saying what fell; once a reading is back on track, the same filter finds no
+    team. On a phone, with and without JavaScript."""
+    from charters import services
+    from charters.models import KeyResult
+
+    key_result = KeyResult.objects.get(goal__charter=ratified_charter)
+    for confidence in ("on_track", "at_risk"):
+        services.record_progress(key_result=key_result, actor=leader, value=2, confidence=confidence)
+    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    page = context.new_page()
+    log_in(page, "outsider@example.com", reverse("organisation", args=[organisation.slug]))
+
+    search = page.get_by_role("search", name="Find teams")
+    search.get_by_label("Show").select_option(label="Confidence falling")
+    search.get_by_role("button", name="Show teams").click()
+    expect(page.locator(".map-count")).to_have_text("1 team found")
+    card = page.locator("article.team-card")
+    expect(card.get_by_role("heading", level=3)).to_have_text("Platform")
+    expect(card).to_contain_text("1 falling")
+    assert fits_the_screen(page)
+
+    services.record_progress(key_result=key_result, actor=leader, value=3, confidence="on_track")
+    page.reload()
+    expect(page.get_by_text("No team matches.")).to_be_visible()
+    context.close()

@@ -25,6 +25,7 @@ from tests.charters.test_team_charter_in_force import (
     _StatementsInTheTestsTransaction,
     _team_rows_read,
     planned_with_the_whole_organisation_made_dear,
+    triggers_there,
     written,
 )
 from tests.concurrency import on_postgresql, run_concurrently
@@ -221,14 +222,8 @@ def test_the_filter_and_the_cards_agree(organisation, team, other_team, leader):
 def test_the_triggers_are_there_once_every_migration_has_run(db):
     """On SQLite a table that a later migration rebuilds loses its triggers: if this fails after a new migration,
     that migration must make them again (charters' migration 0017)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-            expected = set(KEPT_BY.POSTGRESQL_TRIGGERS)
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            expected = set(KEPT_BY.SQLITE_TRIGGERS)
-        assert expected <= {name for (name,) in cursor.fetchall()}
+    expected = KEPT_BY.POSTGRESQL_TRIGGERS if connection.vendor == "postgresql" else KEPT_BY.SQLITE_TRIGGERS
+    assert set(expected) <= triggers_there()
 
 
 def test_the_migration_fills_in_the_teams_there_are(team, other_team, leader, monkeypatch):
