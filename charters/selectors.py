@@ -660,8 +660,9 @@ class CharterPage:
     def shared_ahead(self) -> list[tuple[str, list]]:
         """Each section's comment threads, drawn by a partial the page's first kept part cannot see: looked for
         with the others (`{% shared %}`'s `shared_ahead`), not one cache round trip each."""
-        version = self.shared_versions.get("comments")
-        return [] if version is None else [("charter-comments", [section.value, version]) for section in Section]
+        versions = self.shared_versions.get("comments") or {}
+        return [("charter-comments", [section, version]) for section, version in versions.items()
+                if version is not None]
 
 
 def charter_page(*, access: TeamAccess, charter: Charter | None, **forms) -> CharterPage:
@@ -826,18 +827,23 @@ def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None
                                       author=CommentForm.replied_to(thread)) if page.perms.comment else None
     page.comment_forms = {section.value: _lazy(comments, section=section.value) for section in Section} \
         if page.perms.comment else {}
+    typed_in = None
     if comment_form is not None:
-        page.comment_forms[comment_form.data.get("section", "")] = comment_form
-    # The threads are kept per version (not per revision of its text: an edit leaves every thread as it was) and
-    # per what they show, their words included (an admin may change them without a service).
-    page.shared_versions["comments"] = None if comment_form is not None else (
-        charter.pk, charter.team_id, charter.number, charter.created_at.timestamp(), page.perms.comment,
-        fragments.digest(
+        typed_in = comment_form.data.get("section", "")
+        page.comment_forms[typed_in] = comment_form
+    # Each section's threads are kept per version (not per revision of its text: an edit leaves every thread as it
+    # was) and per what they show, their words included (an admin may change them without a service): a comment
+    # draws its own section's threads again, not all six. The section a refused comment was typed in holds what its
+    # person typed: not kept.
+    identity = (charter.pk, charter.team_id, charter.number, charter.created_at.timestamp(), page.perms.comment)
+    page.shared_versions["comments"] = {
+        section.value: None if section.value == typed_in else (*identity, fragments.digest(
             (thread.pk, thread.body, thread.resolved_at, thread.may_resolve, _name(thread.author),
              access.is_former_member(thread.author),
              [(reply.pk, reply.body, _name(reply.author), access.is_former_member(reply.author))
               for reply in thread.replies_list])
-            for section_threads in page.threads.values() for thread in section_threads))
+            for thread in page.threads.get(section.value, ())))
+        for section in Section}
 
 
 def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tuple | None]:
@@ -848,10 +854,10 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     changes against it follow from the section's own text), and what the section draws: the purpose's four
     texts, the people's or the process's, each non-negotiable's or boundary's every field (and a boundary's tag
     names, which the organisation's list renames without the text). So an edit of one section draws that one
-    again, not all six. The goals are kept per revision of the text (`charters.prose.cache_key`: the
-    `revision` every edit of a draft or proposal raises; a ratified version never changes), with each key
-    result's latest reading (its value, confidence, note and when and by whom it was recorded) and each owner's
-    name, which change without the text.
+    again, not all six. The goals are kept per every field of each goal and key result, with each key result's
+    latest reading (its value, confidence, note and when and by whom it was recorded), each owner's name and the
+    organisation goal each contributes to, which change without the text: an edit of another section leaves them
+    kept.
     A progress form that failed holds what its person typed, so the goals are then not kept.
     """
     charter, perms, content = page.charter, page.perms, page.content
@@ -867,15 +873,17 @@ def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tup
     def fields(items: list) -> list[tuple]:
         return [tuple(getattr(item, column.attname) for column in item._meta.concrete_fields) for item in items]
 
-    goals = None if typed_progress else (cache_key(charter), *roles, fragments.digest(
-        (goal.pk, goal.owner.name if goal.owner else "",
-         goal.contributes_to.objective if goal.contributes_to_id and goal.contributes_to else "", [
+    goals = None if typed_progress else drawing(
+        fields(content.goals),
+        [(goal.owner.name if goal.owner else "",
+          goal.contributes_to.objective if goal.contributes_to_id and goal.contributes_to else "", fields(
+              goal.key_results_list), [
             # The reading itself as well as its id: staff may correct one in the admin.
-            (kr.pk, kr.latest.value, *((kr.latest.progress.pk, kr.latest.progress.confidence, kr.latest.progress.note,
-                                        kr.latest.progress.recorded_at) if kr.latest.progress else ()),
+            (kr.latest.value, *((kr.latest.progress.pk, kr.latest.progress.confidence, kr.latest.progress.note,
+                                 kr.latest.progress.recorded_at) if kr.latest.progress else ()),
              kr.latest.progress.recorded_by.name if kr.latest.progress and kr.latest.progress.recorded_by else "")
             for kr in goal.key_results_list])
-        for goal in content.goals))
+         for goal in content.goals])
     return {
         **{str(section): drawing(*(getattr(charter, name) for name in names))
            for section, names in Charter.TEXT_SECTIONS.items()},

@@ -481,7 +481,8 @@ def _render_comments(request: HttpRequest, page: selectors.CharterPage, section:
                      status: int = 200) -> HttpResponse:
     """One section's comment threads, the `comments` partial the htmx forms swap."""
     context = {**page.context(), "section_key": section, "section_threads": page.threads.get(section, []),
-               "comment_form": page.comment_forms.get(section)}
+               "comment_form": page.comment_forms.get(section),
+               "comments_version": page.shared_versions.get("comments", {}).get(section)}
     return render(request, f"{DETAIL}#comments", context, status=status)
 
 

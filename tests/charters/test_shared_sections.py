@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from alignment.drawn_alike import FIELDS
-from charters import services
+from alignment.permissions import reader_access
+from charters import selectors, services
 from charters.forms import CommentForm
 from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable, Section
 from charters.selectors import DETAIL
@@ -83,6 +84,71 @@ def test_an_edit_of_the_text_leaves_the_threads_kept_and_a_comment_draws_its_own
     services.add_comment(charter=draft, section="purpose", author=member, body="And carers?")
     assert "And carers?" in reader.get(charter_url("detail")).content.decode()
     assert "charter-comments" in drawn
+
+
+def test_a_comment_draws_its_own_sections_threads_again_and_no_others(login, member, team, write_charter, request):
+    draft = write_charter(team)
+    services.add_comment(charter=draft, section="goals", author=member, body="About the goals")
+    reader = login(member)
+    reader.get(charter_url("detail"))
+    drawn = request.getfixturevalue("drawn")
+
+    services.add_comment(charter=draft, section="purpose", author=member, body="And carers?")
+    page = reader.get(charter_url("detail")).content.decode()
+
+    assert "And carers?" in page and "About the goals" in page
+    assert drawn == ["charter-comments"]  # the purpose's threads; the goals' and the four others' stay kept
+
+    drawn.clear()
+    services.add_comment(charter=draft, section="goals", author=member, body="Second thought on the goals",
+                         parent=draft.comments.get(section="goals"))
+    assert "Second thought on the goals" in reader.get(charter_url("detail")).content.decode()
+    assert drawn == ["charter-comments"]  # a reply draws its thread's section
+
+
+def test_a_refused_comment_stays_its_writers_while_the_other_sections_threads_stay_kept(
+        login, leader, member, team, write_charter, request):
+    draft = write_charter(team)
+    services.add_comment(charter=draft, section="goals", author=member, body="About the goals")
+    reader = Client()
+    reader.force_login(member)
+    reader.get(charter_url("detail"))
+    drawn = request.getfixturevalue("drawn")
+
+    typed = "Lena's private thought " + "x" * 5000  # over the 5,000 characters a comment may hold
+    refused = login(leader).post(charter_url("comment_create", draft.number), {"section": "purpose", "body": typed})
+
+    assert refused.status_code == 400 and typed.replace("'", "&#x27;") in refused.content.decode()
+    assert "charter-comments" not in drawn  # the goals' threads and the four others' found kept
+    assert "private thought" not in reader.get(charter_url("detail")).content.decode()  # for Lena alone
+
+    form = CommentForm.for_section("purpose", {"section": "purpose", "body": typed})
+    assert not form.is_valid()
+    page = selectors.charter_page(access=reader_access(leader, ORG, TEAM), charter=draft, comment_form=form)
+    kept = {section for section, version in page.shared_versions["comments"].items() if version is not None}
+    assert kept == set(Section.values) - {"purpose"}
+
+
+def test_an_edit_of_a_goal_or_a_key_result_draws_the_goals_again_and_no_other_section(login, member, team,
+                                                                                      write_charter, request):
+    draft = write_charter(team)
+    reader = login(member)
+    reader.get(charter_url("detail"))
+    drawn = request.getfixturevalue("drawn")
+    sections = {f"charter-{section}" for section in Section.values}
+
+    goal = Goal.objects.get(charter=draft, position=1)
+    goal.objective = "Fewer readmissions"
+    services.update_item(charter=draft, item=goal, expected_version=goal.version)
+    assert "Fewer readmissions" in _goals(reader.get(charter_url("detail")).content.decode())
+    assert [part for part in drawn if part in sections] == ["charter-goals"]
+
+    drawn.clear()
+    kr = KeyResult.objects.filter(goal=goal).order_by("position").first()
+    kr.metric = "Readmissions within 30 days"
+    services.update_item(charter=draft, item=kr, expected_version=kr.version)
+    assert "Readmissions within 30 days" in _goals(reader.get(charter_url("detail")).content.decode())
+    assert [part for part in drawn if part in sections] == ["charter-goals"]
 
 
 def test_a_comment_changed_without_a_service_shows_to_the_next_reader(login, member, team, write_charter):
@@ -389,7 +455,7 @@ def test_a_comment_and_a_response_by_someone_who_left_are_marked_in_the_kept_par
 def test_an_edit_of_one_section_draws_that_section_again_and_no_other(login, leader, member, team, write_charter,
                                                                        request):
     """Each section is kept under what it draws, not under the revision of the whole text: the first reader after an
-    edit of the purpose draws the purpose again and finds the five others kept."""
+    edit of the purpose draws the purpose again and finds the five others kept, the goals included."""
     draft = write_charter(team, state=Charter.State.DRAFT)
     reader = login(member)
     reader.get(charter_url("detail"))
@@ -402,7 +468,7 @@ def test_an_edit_of_one_section_draws_that_section_again_and_no_other(login, lea
 
     assert "Care at home, first." in page
     sections = {f"charter-{section}" for section in Section.values}
-    assert [part for part in drawn if part in sections] == ["charter-purpose", "charter-goals"]  # the goals: per revision
+    assert [part for part in drawn if part in sections] == ["charter-purpose"]
 
     drawn.clear()
     item = Boundary.objects.filter(charter=draft).order_by("position").first()
