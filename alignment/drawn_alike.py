@@ -9,6 +9,11 @@ drawing with its own values written in, escaped:
                          author="_stand-in-author_")
     thread.reply_form = replies(section=thread.section, parent=thread.pk, author=thread.author.name)
 
+A blank form drawn with stand-ins shows nothing of any page: its drawing is kept in the process
+(`drawn_once`, of the code alone) under `make` and the stand-ins, so each page writes its values into a drawing
+made once, and the first reader of a page after a change draws none. `make` is a form's own constructor (a class
+method, a module's function); one made per page is drawn once per page, as it is kept under itself.
+
 A template writes `form.fields_html` where it would include `form_fields.html` for a form that was sent and
 refused, which is drawn as it was typed. A stand-in must be text no form writes otherwise, and appear only
 where its value goes (`tests/alignment/test_drawn_alike.py` holds the drawing to the form's own).
@@ -20,14 +25,16 @@ shape: one drawing per shape.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from django import forms
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from alignment.drawn_once import drawn_once
 
 FIELDS = "form_fields.html"
 
@@ -47,16 +54,21 @@ class PartsAlike:
 
     def __init__(self, draw: Callable[..., str], **stand_ins: str):
         self.draw, self.stand_ins, self._drawn = draw, stand_ins, {}
-        self._stand_in = re.compile("|".join(re.escape(stand_in) for stand_in in stand_ins.values()))
+        self._stand_in = re.compile("(" + "|".join(re.escape(stand_in) for stand_in in stand_ins.values()) + ")")
         self._names = {stand_in: name for name, stand_in in stand_ins.items()}
 
     def __call__(self, shape: Hashable = (), **values: object) -> SafeString:
-        html = self._drawn.get(shape)
-        if html is None:
-            html = self._drawn[shape] = str(self.draw(shape, **self.stand_ins))
-        written = {stand_in: str(conditional_escape(values[name])) for stand_in, name in self._names.items()}
-        # In one pass: a value holding another's stand-in stays as it was written.
-        return mark_safe(self._stand_in.sub(lambda found: written[found.group()], html))  # noqa: S308 — escaped above
+        drawn = self._drawn.get(shape)
+        if drawn is None:
+            # The drawing cut at its stand-ins, once: the text before the first, then each stand-in's name with the
+            # text after it. Each part is then its values written between those texts, in one pass (a value holding
+            # another's stand-in stays as it was written), rather than a search of the whole drawing each time.
+            pieces = self._stand_in.split(str(self.draw(shape, **self.stand_ins)))
+            drawn = self._drawn[shape] = (pieces[0], [(self._names[stand_in], after)
+                                                      for stand_in, after in zip(pieces[1::2], pieces[2::2], strict=True)])
+        first, slots = drawn
+        written = {name: _escaped(value) for name, value in values.items()}
+        return mark_safe("".join([first, *(written[name] + after for name, after in slots)]))  # noqa: S308 — escaped
 
 
 class DrawnAlike(PartsAlike):
@@ -64,7 +76,18 @@ class DrawnAlike(PartsAlike):
     in with each form's values."""
 
     def __init__(self, make: Callable[..., forms.BaseForm], **stand_ins: str):
-        super().__init__(lambda shape, **values: render_to_string(FIELDS, {"form": make(**values)}), **stand_ins)
+        super().__init__(lambda shape, **values: _blank(make, tuple(values.items())), **stand_ins)
 
     def __call__(self, **values: object) -> DrawnFields:
         return DrawnFields(super().__call__(**values))
+
+
+def _escaped(value: object) -> str:
+    """`value` as `conditional_escape` writes it, without the wrapper that lets it take lazy text."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+@drawn_once(maxsize=64, of_code_alone=True)
+def _blank(make: Callable[..., forms.BaseForm], stand_ins: tuple[tuple[str, str], ...]) -> str:
+    """The fields of the blank form `make(**stand_ins)`, as drawn: the same on every page (see the module)."""
+    return render_to_string(FIELDS, {"form": make(**dict(stand_ins))})

@@ -56,3 +56,28 @@ def test_parts_are_drawn_once_for_each_shape_and_written_in_at_once():
     assert drawn == ["first", "other"]  # one drawing per shape, however many parts
     # A value that holds another's stand-in is written as it is, not written into again.
     assert parts("other", name="_stand-in-row_", row=4) == "<p id='4'>_stand-in-row_</p>"
+
+
+def test_a_blank_form_is_drawn_once_for_every_page_a_process_draws():
+    """Its drawing shows no page's content: every page's forms are written into one drawing, which only a new process
+    (or the tests, `forget_all()`) draws again, not a change of content (the benchmark's `after_a_change`)."""
+    from alignment.drawn_once import forget_all
+
+    drawn = []
+
+    def make(**values) -> NoteForm:
+        drawn.append(values)
+        return NoteForm.about(**values)
+
+    def page(row: int, name: str) -> str:  # each page makes its own forms, as the charter's does
+        return DrawnAlike(make, row="_stand-in-row_", name="_stand-in-name_")(row=row, name=name).fields_html
+
+    assert page(1, "Ann") == render_to_string(FIELDS, {"form": NoteForm.about(row=1, name="Ann")})
+    assert page(2, "Bo") == render_to_string(FIELDS, {"form": NoteForm.about(row=2, name="Bo")})
+    assert len(drawn) == 1
+    forget_all(keep_code_alone=True)
+    page(3, "Cy")
+    assert len(drawn) == 1
+    forget_all()
+    page(4, "Di")
+    assert len(drawn) == 2
