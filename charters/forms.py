@@ -333,8 +333,13 @@ class AnswerForm(forms.Form):
 
     @classmethod
     def for_objection(cls, response: Response, data=None) -> AnswerForm:
-        form = cls(data, initial={"seen_reason": response.reason}, auto_id=f"id_answer{response.pk}_%s")
-        form.fields["answer"].label = _("Answer %(name)s's objection") % {"name": response.member.name}
+        return cls.answering(pk=response.pk, objector=response.member.name, reason=response.reason, data=data)
+
+    @classmethod
+    def answering(cls, *, pk: int | str, objector: str, reason: str, data=None) -> AnswerForm:
+        """The answer to objection `pk`: from its values alone, so that blank it is drawn once (`DrawnAlike`)."""
+        form = cls(data, initial={"seen_reason": reason}, auto_id=f"id_answer{pk}_%s")
+        form.fields["answer"].label = _("Answer %(name)s's objection") % {"name": objector}
         return form
 
 

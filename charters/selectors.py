@@ -785,9 +785,12 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
     page.show_consent = bool(charter.is_proposed or page.consent.responses or page.consent.gaps or page.response_form)
     if page.perms.answer_objections:
         failed_pk, failed_form = answer_form or (None, None)
+        # Blank, each objection's answer is written into one drawing (`DrawnAlike`); one refused is drawn as typed.
+        answers = DrawnAlike(AnswerForm.answering, pk=OBJECTION_STAND_IN, objector=OBJECTOR_STAND_IN,
+                             reason=REASON_STAND_IN)
         for response in page.consent.open_objections:
-            response.answer_form = failed_form if response.pk == failed_pk else _lazy(AnswerForm.for_objection,
-                                                                                        response)
+            response.answer_form = failed_form if response.pk == failed_pk else _lazy(
+                answers, pk=response.pk, objector=response.member.name, reason=response.reason)
     # What someone typed into the quorum or an answer and was refused is theirs alone: not kept. Worked out
     # only if the panel is drawn (the template calls it), not for a section swapped alone; once, for both its parts.
     page.shared_versions["consent"] = None if quorum_form is not None or answer_form is not None \
@@ -810,6 +813,9 @@ def comments_page(*, access: TeamAccess, charter: Charter, comment_form: Comment
 
 # What a blank comment or reply form is drawn with, for its section, thread and author to be written in.
 SECTION_STAND_IN, PARENT_STAND_IN, AUTHOR_STAND_IN = "_stand-in-section_", "_stand-in-parent_", "_stand-in-author_"
+# What a blank answer to an objection is drawn with, for the objection's id, its member's name and its reason.
+OBJECTION_STAND_IN, OBJECTOR_STAND_IN, REASON_STAND_IN = "_stand-in-objection_", "_stand-in-objector_", \
+    "_stand-in-reason_"
 
 
 def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None:

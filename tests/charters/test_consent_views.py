@@ -523,6 +523,27 @@ def test_answer_form_carries_the_objection_as_read(login, leader, objection):
                          f'id="id_answer{objection.pk}_seen_reason">', html=True)
 
 
+def test_each_answer_form_reads_as_drawn_alone_though_blank_ones_share_one_drawing(login, leader, member, facilitator,
+                                                                                 proposed):
+    """Blank, the answers to open objections are written into one drawing (`DrawnAlike`) with each objection's id,
+    member and reason, escaped: each reads as its own form drawn alone would."""
+    from django.template.loader import render_to_string
+
+    from charters.forms import AnswerForm
+
+    member.display_name = 'Max "<Member>" & Co'
+    member.save(update_fields=["display_name"])
+    reasons = {member: 'Line one\r\nLine "two" <b>&amp;</b> _stand-in-objector_', facilitator: "Plain"}
+    objections = [Response.objects.create(charter=proposed, member=person, kind="objection", reason=reason)
+                  for person, reason in reasons.items()]
+
+    page = login(leader).get(charter_url("detail")).content.decode()
+
+    for objection in objections:
+        objection.refresh_from_db()
+        assert render_to_string("form_fields.html", {"form": AnswerForm.for_objection(objection)}) in page
+
+
 def test_responses_given_before_an_edit_are_marked_for_everyone(login, leader, member, objection):
     client = login(leader)
     assertNotContains(client.get(charter_url("detail")), "given to an earlier text")
