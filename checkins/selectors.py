@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -12,8 +13,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from alignment import fragments
 from alignment.models import Membership, User
@@ -796,8 +796,12 @@ class KeyResultTrend:
 
     @property
     def table_rows(self) -> SafeString:
-        """`rows` as the table's rows: seventy-odd rows a page, cheaper written here than by a template loop."""
-        return format_html_join("", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>', self.rows)
+        """`rows` as the table's rows: seventy-odd rows a page, cheaper written here than by a template loop, and
+        their plain texts escaped by `html.escape` (as the charts are), not each row through `format_html`."""
+        escape = html.escape
+        return mark_safe("".join(  # noqa: S308 — every text escaped
+            f'<tr><th scope="row">{escape(day)}</th><td>{escape(value)}</td><td>{escape(confidence)}</td>'
+            f"<td>{escape(updated)}</td></tr>" for day, value, confidence, updated in self.rows))
 
     @property
     def chart_id(self) -> str:

@@ -142,6 +142,23 @@ def test_trends_page_renders_a_chart_and_its_table(login, member, kr, frozen):
     assert login(member).get(url("trends", query="until=not-a-date")).status_code == 404
 
 
+def test_a_trends_table_is_written_as_format_html_would_write_it():
+    """Its rows are written in Python with each text escaped, as `format_html` would write them."""
+    from django.utils.html import format_html_join
+
+    rows = [("23 Nov 2026", '1,200.5 <ms> & "so"', "at risk", "yes"), ("30 Nov 2026", "—", "—", "no")]
+
+    class Written(selectors.KeyResultTrend):
+        pass
+
+    Written.rows = rows  # in place of the property: the rows as `rows` gives them
+    trend = Written(key_result=None, weeks=[], names={}, confidence={})
+
+    assert trend.table_rows == format_html_join(
+        "", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>', rows)
+    assert "&lt;ms&gt; &amp; &quot;so&quot;" in trend.table_rows
+
+
 def test_the_key_results_part_is_kept_until_a_reading_changes_it(login, member, leader, kr, frozen):
     """The part every reader of the team reads alike is drawn once per version of its readings."""
     frozen(at(4))
