@@ -1,4 +1,5 @@
-"""Parts of a page alike but for a few values, drawn once a page: each written in with its own values.
+"""Parts alike but for a few values, drawn once (a blank form once per process, other parts once a page): each
+written in with its own values.
 
 A charter draws a comment form under each of its six sections and a reply form under each thread. Blank,
 they differ only in a section, a thread's id and its author's name, so their fields are drawn once with a
@@ -18,8 +19,8 @@ A template writes `form.fields_html` where it would include `form_fields.html` f
 refused, which is drawn as it was typed. A stand-in must be text no form writes otherwise, and appear only
 where its value goes (`tests/alignment/test_drawn_alike.py` holds the drawing to the form's own).
 
-`PartsAlike` does the same for any part of a template: the controls beside each item of a charter differ
-in the item's id and name, and in what its place in the list allows (no "up" for the first), which is its
+`PartsAlike` does the same for any part of a template, once a page: the controls beside each item of a charter
+differ in the item's id and name, and in what its place in the list allows (no "up" for the first), which is its
 shape: one drawing per shape.
 """
 
