@@ -23,8 +23,8 @@ hold a private detail out of the shared parts).
 
 Parts drawn and values kept while a request runs are stored in the shared cache together when it ends
 (`stored_at_the_end`, on `request_finished`): the first reader after a change, whose page draws a dozen parts
-and keeps a version's items, prose and changes anew, pays a round trip per lifetime they are kept for (a part's,
-a ratified version's for good) rather than one each. They are at hand in the process at once. Outside a request
+and keeps a version's items, prose and changes anew, pays a round trip per lifetime they are kept for (one, unless
+a caller asks for another) rather than one each. They are at hand in the process at once. Outside a request
 (a task, a shell), each is stored at once. A request that dies before it ends stores nothing: the next reader
 makes them again.
 
@@ -213,7 +213,7 @@ def kept_many(keys: Iterable[str]) -> dict[str, object]:
     return {named[key]: pickle.loads(data) for key, data in found.items()}  # noqa: S301 — our own
 
 
-def kept(key: str, make: Callable[[], object], timeout: int | None, *,
+def kept(key: str, make: Callable[[], object], timeout: int = TIMEOUT, *,
          found: dict[str, object] | None = None) -> object:
     """The value kept under `key` (`kept_many`), else `make()`'s, kept (`keep`) for the next reading. `found`: what
     `kept_many` found for a caller that looked for this key with others already (it is not looked for again)."""
@@ -224,9 +224,17 @@ def kept(key: str, make: Callable[[], object], timeout: int | None, *,
     return value
 
 
-def keep(key: str, value: object, timeout: int | None) -> None:
+def keep(key: str, value: object, timeout: int = TIMEOUT) -> None:
     """Keep `value` under `key` (see `kept_many`): at hand in this process, and in the shared cache (at the end of
-    the request running). It is pickled now, as it is: the page goes on to annotate it for its reader."""
+    the request running) for `timeout` seconds. It is pickled now, as it is: the page goes on to annotate it for its
+    reader.
+
+    Never for good, not even what never changes (a ratified version's items): the key carries the release, so every
+    deploy leaves the values kept before it unreachable, and one with no expiry would stay in Redis for ever, deploy
+    after deploy (Redis evicts nothing unless told to, and it is also the broker). Made again a week on, it costs one
+    first reading."""
+    if timeout is None:
+        raise ValueError("A kept value needs a lifetime: its key carries the release, so a deploy leaves it unread.")
     key, data = _released(key), pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
     near.put_many({key: data})
     _store(key, data, timeout)

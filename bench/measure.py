@@ -180,7 +180,7 @@ def after_a_change() -> Iterator[None]:
     """Every kept part and value out of reach, as after a deploy: a release never seen (kept parts and values are
     keyed by it), nothing at hand in the process, no drawing kept for its values. The shared cache is left as it
     is, as a deploy leaves it (sessions included); what the reading kept in it under that release is deleted
-    after, since nobody will read it again (a ratified version's items are kept with no expiry).
+    after, since nobody will read it again (rather than left to expire a week on).
 
     What the process made of the code alone stays, as the compiled templates and the SQL kept per shape do: a blank
     form drawn with stand-ins (`drawn_once`'s `of_code_alone`) shows no content, so no change of content draws it

@@ -32,9 +32,8 @@ def attach_prose(content: CharterContent, *, found: dict[str, object] | None = N
     `guardrails_html` on boundaries; from the cache when this text was rendered before (no query either way).
     `found`: what `fragments.kept_many` found when the caller looked for the prose (`cache_key`) with other values."""
     charter = content.charter
-    # A ratified version's prose lives as long as the version; a draft's until its next edits make it unread.
-    rendered = fragments.kept(cache_key(charter), lambda: _render(content),
-                              timeout=None if charter.was_ratified else 7 * 24 * 3600, found=found)
+    # Kept a week from its drawing, a ratified version's too (`fragments.keep`); a draft's edits make it unread sooner.
+    rendered = fragments.kept(cache_key(charter), lambda: _render(content), found=found)
     charter.people_html, charter.process_html = rendered["people"], rendered["process"]
     for item in content.non_negotiables:
         item.why_html = rendered["why"].get(item.pk, "")

@@ -125,9 +125,8 @@ def _keep(key: str, content: CharterContent) -> None:
     for goal in content.goals:
         Goal.owner.field.delete_cached_value(goal)
         Goal.contributes_to.field.delete_cached_value(goal)
-    # A ratified version's items live as long as it does; a working copy's until its next edits make them unread.
-    fragments.keep(key, (content.non_negotiables, content.boundaries, content.goals),
-                   timeout=None if content.charter.was_ratified else 7 * 24 * 3600)
+    # Kept a week from now, a ratified version's too (`fragments.keep`); a working copy's edits make them unread sooner.
+    fragments.keep(key, (content.non_negotiables, content.boundaries, content.goals))
     for goal in content.goals:
         goal.owner, goal.contributes_to = related[goal.pk]
 
@@ -213,7 +212,7 @@ def comparison(old: Charter, new: Charter) -> list[SectionDiff]:
         contents = load_contents([old, new])
         return compare(contents[old.pk], contents[new.pk])
 
-    return fragments.kept(key, made, timeout=None if old.was_ratified and new.was_ratified else 7 * 24 * 3600)
+    return fragments.kept(key, made)
 
 
 # Key-result progress ----------------------------------------------------------------------------
@@ -713,7 +712,7 @@ def _changes(amends: Charter, charter: Charter, contents: dict[int, CharterConte
     if found is not None and found[0] == owners:
         return found[1]
     diffs = compare(contents[amends.pk], contents[charter.pk])
-    fragments.keep(key, (owners, diffs), timeout=7 * 24 * 3600)
+    fragments.keep(key, (owners, diffs))
     return diffs
 
 

@@ -308,7 +308,7 @@ def test_the_first_reading_after_a_change_finds_nothing_kept_and_leaves_nothing_
     kept = fragments.shared("bench-part", (1,), lambda: "<p>drawn before</p>")
     with after_a_change():
         assert fragments.shared("bench-part", (1,), lambda: "<p>drawn again</p>") == "<p>drawn again</p>"
-        fragments.keep("bench-value", ["made again"], timeout=None)  # as a ratified version's items: no expiry
+        fragments.keep("bench-value", ["made again"])  # as a ratified version's items
         left = [fragments.key("bench-part", (1,)), fragments._released("bench-value")]
         assert set(cache.get_many(left)) == set(left)
     assert cache.get_many(left) == {}  # under a release nobody will read again: deleted

@@ -279,17 +279,39 @@ def test_values_kept_while_a_request_runs_are_stored_with_its_parts_one_write_fo
     fragments.storing_at_the_end()
     fragments.shared("part", ("drawn",), lambda: "<p>drawn</p>")
     items = ["an item"]
-    fragments.keep("kept:a-working-copy", items, timeout=fragments.TIMEOUT)
-    fragments.keep("kept:a-ratified-version", ["for good"], timeout=None)
+    fragments.keep("kept:a-working-copy", items)
+    fragments.keep("kept:a-ratified-version", ["never changes"])
+    fragments.keep("kept:a-minute", ["briefly"], timeout=60)
     items.append("annotated for one reader after it was kept")
     assert writes == []
     fragments.stored_at_the_end()
-    assert writes == ["set_many", "set_many"]  # a part's lifetime (with the working copy's items), and for good
+    assert writes == ["set_many", "set_many"]  # a part's lifetime (with both versions' items), and a minute
 
     fragments.near.clear()  # another process
     assert fragments.kept_many(["kept:a-working-copy", "kept:a-ratified-version"]) == {
-        "kept:a-working-copy": ["an item"], "kept:a-ratified-version": ["for good"]}  # as it was when kept
+        "kept:a-working-copy": ["an item"], "kept:a-ratified-version": ["never changes"]}  # as it was when kept
     assert fragments.shared("part", ("drawn",), lambda: "<p>drawn again</p>") == "<p>drawn</p>"
+
+
+def test_no_value_is_kept_for_good(db, monkeypatch):
+    """A kept value's key carries the release: one kept with no expiry would outlive every deploy, unread, in a Redis
+    that evicts nothing."""
+    with pytest.raises(ValueError, match="lifetime"):
+        fragments.keep("kept:for-good", ["never read after the next deploy"], timeout=None)
+    stored = []
+
+    class Storing:
+        def set_many(self, entries, timeout):
+            stored.append((list(entries), timeout))
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+    monkeypatch.setattr(fragments, "cache", Storing())
+    fragments.storing_at_the_end()
+    fragments.keep("kept:a-ratified-version", ["items"])
+    fragments.stored_at_the_end()
+    assert stored == [([fragments._released("kept:a-ratified-version")], fragments.TIMEOUT)]
 
 
 def test_a_cache_that_fails_at_the_end_of_a_request_loses_the_parts_not_the_page(writes, monkeypatch, db):

@@ -1,4 +1,5 @@
-"""A version's Markdown is rendered once per text and kept: a ratified version's for good, a working copy's until it is edited.
+"""A version's Markdown is rendered once per text and kept: a ratified version's for a week at a time, a working copy's
+until it is edited.
 
 The cache holds what every reader of a version reads alike (its prose), keyed by the version's
 identity, so it never shows one team's draft, or one reader's forms, to anyone else.
