@@ -40,6 +40,13 @@ def drawn(monkeypatch) -> list[str]:
     return names
 
 
+def _drawn_after_a_reading(reader, request) -> list[str]:
+    """`reader` reads the charter once (drawing or finding every part), then the kept parts drawn from there on
+    (`drawn`)."""
+    reader.get(charter_url("detail"))
+    return request.getfixturevalue("drawn")
+
+
 def _sections(drawn: list[str]) -> list[str]:
     """The charter's sections among the kept parts drawn, in order (not their threads or the consent panel)."""
     sections = {f"charter-{section}" for section in Section.values}
@@ -77,8 +84,7 @@ def test_an_edit_of_the_text_leaves_the_threads_kept_and_a_comment_draws_its_own
     draft = write_charter(team)
     services.add_comment(charter=draft, section="purpose", author=member, body="Max's question")
     reader = login(member)
-    reader.get(charter_url("detail"))
-    drawn = request.getfixturevalue("drawn")
+    drawn = _drawn_after_a_reading(reader, request)
 
     item = NonNegotiable.objects.get(charter=draft, position=1)
     item.title = "Patients first, always"
@@ -96,8 +102,7 @@ def test_a_comment_draws_its_own_sections_threads_again_and_no_others(login, mem
     draft = write_charter(team)
     services.add_comment(charter=draft, section="goals", author=member, body="About the goals")
     reader = login(member)
-    reader.get(charter_url("detail"))
-    drawn = request.getfixturevalue("drawn")
+    drawn = _drawn_after_a_reading(reader, request)
 
     services.add_comment(charter=draft, section="purpose", author=member, body="And carers?")
     page = reader.get(charter_url("detail")).content.decode()
@@ -118,8 +123,7 @@ def test_a_refused_comment_stays_its_writers_while_the_other_sections_threads_st
     services.add_comment(charter=draft, section="goals", author=member, body="About the goals")
     reader = Client()
     reader.force_login(member)
-    reader.get(charter_url("detail"))
-    drawn = request.getfixturevalue("drawn")
+    drawn = _drawn_after_a_reading(reader, request)
 
     typed = "Lena's private thought " + "x" * 5000  # over the 5,000 characters a comment may hold
     refused = login(leader).post(charter_url("comment_create", draft.number), {"section": "purpose", "body": typed})
@@ -139,8 +143,7 @@ def test_an_edit_of_a_goal_or_a_key_result_draws_the_goals_again_and_no_other_se
                                                                                       write_charter, request):
     draft = write_charter(team)
     reader = login(member)
-    reader.get(charter_url("detail"))
-    drawn = request.getfixturevalue("drawn")
+    drawn = _drawn_after_a_reading(reader, request)
 
     goal = Goal.objects.get(charter=draft, position=1)
     goal.objective = "Fewer readmissions"
@@ -463,8 +466,7 @@ def test_an_edit_of_one_section_draws_that_section_again_and_no_other(login, lea
     edit of the purpose draws the purpose again and finds the five others kept, the goals included."""
     draft = write_charter(team, state=Charter.State.DRAFT)
     reader = login(member)
-    reader.get(charter_url("detail"))
-    drawn = request.getfixturevalue("drawn")  # from the reading after the edit on
+    drawn = _drawn_after_a_reading(reader, request)  # from the reading after the edit on
 
     services.update_purpose(charter=draft, expected_version=draft.revision, purpose_statement="Care at home, first.",
                             purpose_serves=draft.purpose_serves, purpose_outcome=draft.purpose_outcome,
