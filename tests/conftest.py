@@ -2,7 +2,8 @@
 
 Cast: `leader`, `member`, `facilitator` of `team`; `outsider` is a member of
 `other_team` in the same organisation; `stranger` is in another organisation; `admin` is an
-admin of the organisation who is in none of its teams (the `leader` is an admin too).
+admin of the organisation who is in none of its teams (the `leader` is an admin too). Each fixture calls
+tests/cast.py, which also builds the cast once for a whole module.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import threading
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
+
+from tests import cast
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses
 # to run there unless told it is safe (it is: the loop does not share connections).
@@ -125,21 +128,9 @@ def _tables_emptied_by_delete():
 
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_eager_tasks(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Each test starts with an empty cache of its own: with Redis, parallel workers and earlier
-    # runs would otherwise share renderings keyed by ids that their databases reuse.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "tests"}}
-    from django.core.cache import cache
-
-    from alignment import fragments
-
-    cache.clear()
-    fragments.near.clear()  # the parts a process keeps at hand, in front of the cache
-    # What is drawn once per process for the plain values it shows: each test draws its own.
-    from alignment import drawn_once
-
-    drawn_once.forget_all()
+    settings.PASSWORD_HASHERS = cast.FAST_PASSWORD_HASHERS
+    settings.CACHES = cast.LOCAL_CACHES
+    cast.forget_what_was_kept()
     # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
     # sends one through a real broker to a real worker.
     from config.celery import app
@@ -219,105 +210,65 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def make_user(db):
-    from alignment.models import User
-
-    def make(email: str, name: str = "", password: str = "password", **extra):
-        return User.objects.create_user(email, password, display_name=name, **extra)
-
-    return make
+    return cast.user
 
 
 @pytest.fixture
 def organisation(db):
-    from alignment.models import Organisation
-
-    return Organisation.objects.create(name="Harbour Health", slug="harbour",
-                                       purpose="Care close to home.")
+    return cast.organisation()
 
 
 @pytest.fixture
 def team(organisation):
-    from alignment.models import Team
-
-    return Team.objects.create(organisation=organisation, name="Platform", slug="platform",
-                               time_zone="Europe/London")
+    return cast.team(organisation)
 
 
 @pytest.fixture
 def other_team(organisation):
-    from alignment.models import Team
-
-    return Team.objects.create(organisation=organisation, name="Growth", slug="growth")
+    return cast.other_team(organisation)
 
 
 @pytest.fixture
 def add_member():
-    from alignment.models import Membership
-
-    def add(team, user, *roles: str):
-        membership = Membership(team=team, user=user)
-        membership.set_roles(roles or ["member"])
-        membership.save()
-        return membership
-
-    return add
+    return cast.add_member
 
 
 @pytest.fixture
-def leader(make_user, team, add_member, organisation):
-    user = make_user("leader@example.com", "Lena Leader")
-    add_member(team, user, "leader")
-    organisation.admins.add(user)
-    return user
+def leader(team, organisation):
+    return cast.leader(team, organisation)
 
 
 @pytest.fixture
-def member(make_user, team, add_member):
-    user = make_user("member@example.com", "Max Member")
-    add_member(team, user, "member")
-    return user
+def member(team):
+    return cast.member(team)
 
 
 @pytest.fixture
-def kwame(make_user, team, add_member):
+def kwame(team):
     """A second member of the team, for what one member must not see of another's."""
-    user = make_user("kwame@example.com", "Kwame Mensah")
-    add_member(team, user, "member")
-    return user
+    return cast.kwame(team)
 
 
 @pytest.fixture
-def facilitator(make_user, team, add_member):
-    user = make_user("facilitator@example.com", "Fay Facilitator")
-    add_member(team, user, "facilitator")
-    return user
+def facilitator(team):
+    return cast.facilitator(team)
 
 
 @pytest.fixture
-def outsider(make_user, other_team, add_member):
-    user = make_user("outsider@example.com", "Olly Outsider")
-    add_member(other_team, user, "leader", "member")
-    return user
+def outsider(other_team):
+    return cast.outsider(other_team)
 
 
 @pytest.fixture
-def admin(make_user, organisation):
+def admin(organisation):
     """An admin of the organisation who is in none of its teams."""
-    user = make_user("admin@example.com", "Ada Admin")
-    organisation.admins.add(user)
-    return user
+    return cast.admin(organisation)
 
 
 @pytest.fixture
-def stranger(make_user, add_member, db):
+def stranger(db):
     """Someone in a different organisation altogether."""
-    from alignment.models import Organisation, Team
-
-    org = Organisation.objects.create(name="Elsewhere", slug="elsewhere")
-    elsewhere = Team.objects.create(organisation=org, name="Elsewhere team", slug="elsewhere-team")
-    user = make_user("stranger@example.com", "Sam Stranger")
-    add_member(elsewhere, user, "leader")
-    return user
+    return cast.stranger()
 
 
 @pytest.fixture

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
+
+from tests import cast
 
 
 @pytest.fixture
 def make_invitation(db):
     """Create an invitation directly, returning it with its one-time token (no email sent)."""
-    from alignment.models import Invitation, hash_token
-
-    def make(team, email: str, *roles: str, invited_by=None, **fields):
-        token = secrets.token_urlsafe(32)
-        invitation = Invitation(
-            team=team,
-            email=email,
-            token_hash=hash_token(token),
-            invited_by=invited_by,
-            expires_at=fields.pop("expires_at", timezone.now() + timedelta(days=14)),
-            **fields,
-        )
-        invitation.set_roles(roles or ["member"])
-        invitation.save()
-        return invitation, token
-
-    return make
+    return cast.invitation
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from notifications import calendar as calendar_feed
 from notifications import services as notifications
 from notifications import urls as notification_urls
 from notifications.models import Notification, TeamWebhook
+from tests import cast
 
 LOGIN = "login"  # expectation: redirected to the login page with ?next=
 ACTORS = ("anonymous", "outsider", "stranger", "member", "facilitator", "leader", "admin")
@@ -190,14 +191,15 @@ NOT_IN_TABLE |= {"account_login", "account_signup", "account_email", "account_lo
                  "openid_connect_login", "saml_login"}
 
 
-@pytest.fixture
-def targets(team, other_team, leader, member, facilitator, admin, make_invitation, make_user, add_member):
-    """What the URLs point at: a pending invitation and a colleague none of the cast is."""
-    invitation, token = make_invitation(team, "pending@example.com", invited_by=leader)
-    colleague = add_member(team, make_user("colleague@example.com", "Cleo Colleague"), "member")
+def _world() -> dict:
+    """The cast, and what the URLs point at: a pending invitation and a colleague none of the cast is."""
+    world = cast.everyone()
+    team, other_team, leader, member = world["team"], world["other_team"], world["leader"], world["member"]
+    invitation, token = cast.invitation(team, "pending@example.com", invited_by=leader)
+    colleague = cast.add_member(team, cast.user("colleague@example.com", "Cleo Colleague"), "member")
     notification = Notification.objects.create(recipient=member, kind="checkin_reply", subject="A reply",
                                                url=team.get_absolute_url())
-    return {
+    world["targets"] = {
         "notification_id": notification.pk,
         "unsubscribe_token": notifications.unsubscribe_token(member, "checkin_reply"),
         "calendar_token": calendar_feed.issue_token(user=member),
@@ -213,6 +215,16 @@ def targets(team, other_team, leader, member, facilitator, admin, make_invitatio
                                                  events=["charter_ratified"]).pk,
         "token": token,
     }
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module's hundreds of cells (tests/cast.py); each test changes a copy, in a savepoint."""
+    yield from cast.built_once(django_db_blocker, _world)
+
+
+globals().update(cast.copies_for_each_test(*cast.EVERYONE, "targets"))
 
 
 def member_data_export(member) -> str:

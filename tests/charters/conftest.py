@@ -10,6 +10,7 @@ is the whole cast's world: a superseded, a ratified and a proposed version.
 
 from __future__ import annotations
 
+import functools
 from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,7 @@ from charters.models import (
     Response,
     Section,
 )
+from tests import cast
 from tests.migration_history import rolled_back_migrations
 
 ORG, TEAM = "harbour", "platform"
@@ -41,78 +43,82 @@ def charter_url(name: str, *args, query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
-@pytest.fixture
-def people(make_user, add_member):
-    """`people(team, n)`: the first n extra members of a team, created on first use."""
+def people_of(team, n: int) -> list:
+    """The first n extra members of a team, created on first use."""
     from alignment.models import User
 
-    def get(team, n: int) -> list:
-        found = []
-        for i in range(n):
-            email = f"person{i}.{team.slug}@example.com"
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = make_user(email, f"Person {i}")
-                add_member(team, user, "member")
-            found.append(user)
-        return found
-
-    return get
+    found = []
+    for i in range(n):
+        email = f"person{i}.{team.slug}@example.com"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = cast.user(email, f"Person {i}")
+            cast.add_member(team, user, "member")
+        found.append(user)
+    return found
 
 
 @pytest.fixture
-def write_charter(people, leader):
+def people(db):
+    """`people(team, n)`: the first n extra members of a team, created on first use."""
+    return people_of
+
+
+def written_charter(team, *, leader, number: int = 1, state: str = Charter.State.DRAFT, rows: int = 2,
+                    **fields) -> Charter:
+    """A version complete enough to propose, written by `leader`: what the `write_charter` fixture writes."""
+    now = timezone.now()
+    was_ratified = state in (Charter.State.RATIFIED, Charter.State.SUPERSEDED)
+    texts = {
+        "purpose_statement": f"Care close to home, version {number}",
+        "purpose_serves": "Patients and the nurses who visit them",
+        "purpose_outcome": "Fewer avoidable hospital admissions",
+        "purpose_refuses": "Patient safety",
+        "people": "- We say what we see\n- We ask for help early",
+        "process": "- Planning every Monday\n- Done means released to patients",
+    }
+    charter = Charter.objects.create(
+        team=team, number=number, state=state, created_by=leader,
+        proposed_at=None if state == Charter.State.DRAFT else now,
+        ratified_at=now if was_ratified else None,
+        ratified_by=leader if was_ratified else None,
+        superseded_at=now if state == Charter.State.SUPERSEDED else None,
+        **{**texts, **fields},
+    )
+    charter.team = team
+    owners = people_of(team, rows)
+    labels = list(BoundaryLabel)
+    NonNegotiable.objects.bulk_create(
+        NonNegotiable(charter=charter, position=i, title=f"Non-negotiable {i}",
+                      standard=f"Standard {i} is met", why=f"It *matters* ({i})")
+        for i in range(1, rows + 1)
+    )
+    Boundary.objects.bulk_create(
+        Boundary(charter=charter, position=i, area=f"Area {i}", label=labels[i % 3],
+                 guardrails=f"Guardrail {i}", set_by="Head of Engineering")
+        for i in range(1, rows + 1)
+    )
+    goals = Goal.objects.bulk_create(
+        Goal(charter=charter, position=i, objective=f"Goal {i}", purpose_part=PurposePart.OUTCOME,
+             tradeoff=f"Tradeoff {i}", owner=owners[i - 1])
+        for i in range(1, rows + 1)
+    )
+    KeyResult.objects.bulk_create(
+        KeyResult(goal=goal, position=k, metric=f"Key result {goal.position}.{k}", unit="%",
+                  start_value=Decimal(0), target_value=Decimal(100), current_value=Decimal(40),
+                  confidence="on_track")
+        for goal in goals for k in (1, 2)
+    )
+    return charter
+
+
+@pytest.fixture
+def write_charter(leader):
     """`write_charter(team, number=1, state="draft", rows=2)`: a version complete enough to propose.
 
     Other keyword arguments replace the default texts or set further fields (`based_on`).
     """
-
-    def write(team, *, number: int = 1, state: str = Charter.State.DRAFT, rows: int = 2, **fields) -> Charter:
-        now = timezone.now()
-        was_ratified = state in (Charter.State.RATIFIED, Charter.State.SUPERSEDED)
-        texts = {
-            "purpose_statement": f"Care close to home, version {number}",
-            "purpose_serves": "Patients and the nurses who visit them",
-            "purpose_outcome": "Fewer avoidable hospital admissions",
-            "purpose_refuses": "Patient safety",
-            "people": "- We say what we see\n- We ask for help early",
-            "process": "- Planning every Monday\n- Done means released to patients",
-        }
-        charter = Charter.objects.create(
-            team=team, number=number, state=state, created_by=leader,
-            proposed_at=None if state == Charter.State.DRAFT else now,
-            ratified_at=now if was_ratified else None,
-            ratified_by=leader if was_ratified else None,
-            superseded_at=now if state == Charter.State.SUPERSEDED else None,
-            **{**texts, **fields},
-        )
-        charter.team = team
-        owners = people(team, rows)
-        labels = list(BoundaryLabel)
-        NonNegotiable.objects.bulk_create(
-            NonNegotiable(charter=charter, position=i, title=f"Non-negotiable {i}",
-                          standard=f"Standard {i} is met", why=f"It *matters* ({i})")
-            for i in range(1, rows + 1)
-        )
-        Boundary.objects.bulk_create(
-            Boundary(charter=charter, position=i, area=f"Area {i}", label=labels[i % 3],
-                     guardrails=f"Guardrail {i}", set_by="Head of Engineering")
-            for i in range(1, rows + 1)
-        )
-        goals = Goal.objects.bulk_create(
-            Goal(charter=charter, position=i, objective=f"Goal {i}", purpose_part=PurposePart.OUTCOME,
-                 tradeoff=f"Tradeoff {i}", owner=owners[i - 1])
-            for i in range(1, rows + 1)
-        )
-        KeyResult.objects.bulk_create(
-            KeyResult(goal=goal, position=k, metric=f"Key result {goal.position}.{k}", unit="%",
-                      start_value=Decimal(0), target_value=Decimal(100), current_value=Decimal(40),
-                      confidence="on_track")
-            for goal in goals for k in (1, 2)
-        )
-        return charter
-
-    return write
+    return functools.partial(written_charter, leader=leader)
 
 
 @pytest.fixture
@@ -160,13 +166,12 @@ class Versions:
     objection: Response  # the member's, not yet answered
 
 
-@pytest.fixture
-def charter_versions(team, leader, member, facilitator, write_charter) -> Versions:
+def versions_of(team, *, leader, member) -> Versions:
     """Version 1 superseded, version 2 ratified (the active one), version 3 proposed."""
-    superseded = write_charter(team, number=1, state=Charter.State.SUPERSEDED)
-    active = write_charter(team, number=2, state=Charter.State.RATIFIED, based_on=superseded)
-    proposed = write_charter(team, number=3, state=Charter.State.PROPOSED, based_on=active,
-                             amendment_note="Sharper purpose")
+    superseded = written_charter(team, leader=leader, number=1, state=Charter.State.SUPERSEDED)
+    active = written_charter(team, leader=leader, number=2, state=Charter.State.RATIFIED, based_on=superseded)
+    proposed = written_charter(team, leader=leader, number=3, state=Charter.State.PROPOSED, based_on=active,
+                               amendment_note="Sharper purpose")
     goal = Goal.objects.filter(charter=proposed).first()
     return Versions(
         superseded=superseded, active=active, proposed=proposed,
@@ -179,6 +184,12 @@ def charter_versions(team, leader, member, facilitator, write_charter) -> Versio
         objection=Response.objects.create(charter=proposed, member=member, kind=Response.Kind.OBJECTION,
                                           reason="The purpose leaves out carers"),
     )
+
+
+@pytest.fixture
+def charter_versions(team, leader, member, facilitator) -> Versions:
+    """Version 1 superseded, version 2 ratified (the active one), version 3 proposed."""
+    return versions_of(team, leader=leader, member=member)
 
 
 @pytest.fixture

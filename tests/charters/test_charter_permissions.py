@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from alignment.confirm import CONFIRMED
 from charters.models import Boundary, Charter, Comment, Goal, KeyResult, KeyResultProgress, NonNegotiable, Response
-from tests.charters.conftest import ORG, TEAM, Versions, charter_url
+from tests import cast
+from tests.charters.conftest import ORG, TEAM, Versions, charter_url, versions_of
 from tests.matrix import Matrix
 
 OK, FOUND, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
@@ -177,6 +178,21 @@ def _state() -> tuple:
 
 
 MATRIX = Matrix(_state)
+
+
+def _world() -> dict:
+    world = cast.everyone()
+    world["charter_versions"] = versions_of(world["team"], leader=world["leader"], member=world["member"])
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module's hundreds of cells (tests/cast.py); each test changes a copy, in a savepoint."""
+    yield from cast.built_once(django_db_blocker, _world)
+
+
+globals().update(cast.copies_for_each_test(*cast.EVERYONE, "charter_versions"))
 _request = MATRIX.send
 _assert_refused_without_writing = MATRIX.refused_without_writing
 
@@ -245,10 +261,10 @@ def test_outsider_sees_the_active_version_not_the_proposal(login, outsider, char
 
 
 def test_version_number_of_another_team_is_404(login, leader, other_team, write_charter):
-    """Versions are looked up within the team in the URL, never by number alone."""
-    write_charter(other_team, number=1, state=Charter.State.DRAFT)
+    """Versions are looked up within the team in the URL, never by number alone (the team has 1 to 3)."""
+    write_charter(other_team, number=4, state=Charter.State.DRAFT)
 
-    response = login(leader).get(charter_url("version", 1))
+    response = login(leader).get(charter_url("version", 4))
 
     assert response.status_code == NOT_FOUND
 
