@@ -150,10 +150,21 @@ def everyone() -> dict:
             "admin": admin(org), "stranger": stranger()}
 
 
+def built_once_per_module(build: Callable[[], dict]):
+    """The module-scoped fixture `world_built_once`: the world `build()` returns, by name, built once for the
+    module (`world_built_once = cast.built_once_per_module(build)` in it)."""
+
+    @pytest.fixture(scope="module", name="world_built_once")
+    def fixture(django_db_setup, django_db_blocker):
+        yield from built_once(django_db_blocker, build)
+
+    return fixture
+
+
 def built_once(django_db_blocker, build: Callable[[], dict]) -> Iterator[dict]:
-    """The body of a module-scoped fixture (`yield from built_once(django_db_blocker, build)`): the world that
-    `build()` returns, written in a transaction that stays open until the module's last test is done and is then
-    rolled back. It is built as every test runs (the fast password hasher, a cache of its own, tasks inline)."""
+    """The world that `build()` returns, written in a transaction that stays open until the generator is closed
+    (pytest closes a fixture once its module's last test is done) and is then rolled back. It is built as every
+    test runs (the fast password hasher, a cache of its own, tasks inline)."""
     from django.db import transaction
     from django.test.utils import override_settings
 
@@ -185,15 +196,15 @@ def built_once(django_db_blocker, build: Callable[[], dict]) -> Iterator[dict]:
 
 
 def copies_for_each_test(*names: str) -> dict:
-    """Function-scoped fixtures named `names`, each a copy of the object of that name in the module's `world`
-    fixture, for a test to change as it likes (`globals().update(copies_for_each_test("team", "leader"))`). Each
-    asks for the world by name, so that pytest builds it, once, before the test's own transaction (`db`) opens:
-    fetched from inside a test, it would be written in that test's savepoint and rolled back with it."""
+    """Function-scoped fixtures named `names`, each a copy of the object of that name in the module's
+    `world_built_once`, for a test to change as it likes (`globals().update(copies_for_each_test("team"))`).
+    Each asks for the world by name, so that pytest builds it, once, before the test's own transaction (`db`)
+    opens: fetched from inside a test, it would be written in that test's savepoint and rolled back with it."""
 
     def copy_of(name: str):
         @pytest.fixture(name=name)
-        def fixture(world, db):
-            return copy.deepcopy(world[name])
+        def fixture(world_built_once, db):
+            return copy.deepcopy(world_built_once[name])
 
         return fixture
 

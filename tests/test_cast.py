@@ -8,10 +8,7 @@ import pytest
 from alignment.models import Organisation, Team, User
 from tests import cast
 
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    yield from cast.built_once(django_db_blocker, cast.everyone)
+world_built_once = cast.built_once_per_module(cast.everyone)
 
 
 globals().update(cast.copies_for_each_test("team", "leader"))

@@ -218,10 +218,8 @@ def _world() -> dict:
     return world
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """Built once for the module's hundreds of cells (tests/cast.py); each test changes a copy, in a savepoint."""
-    yield from cast.built_once(django_db_blocker, _world)
+# Built once for the module's hundreds of cells; each test changes a copy, in a savepoint.
+world_built_once = cast.built_once_per_module(_world)
 
 
 globals().update(cast.copies_for_each_test(*cast.EVERYONE, "targets"))

@@ -28,6 +28,7 @@ from reviews.models import (
     RetroTheme,
     RetroVote,
 )
+from tests import cast
 from tests.matrix import Matrix
 from tests.reviews.retro_factories import (
     CYCLE_START,
@@ -150,8 +151,10 @@ def test_every_retrospective_url_is_in_the_matrix():
     assert {pattern.name for pattern in urlpatterns} - cycle_pages == covered
 
 
-@pytest.fixture
-def world(team, member, facilitator, leader) -> World:
+def _world() -> dict:
+    """The cast, and a session collecting cards after a closed one whose action it reviews."""
+    world = cast.everyone()
+    team, member, facilitator, leader = world["team"], world["member"], world["facilitator"], world["leader"]
     charter = charter_in_force(team)
     earlier = closed_cycle(team, charter, number=1, start=CYCLE_START.replace(month=8, day=24))
     before = Retrospective.objects.create(team=team, cycle=earlier, facilitator=facilitator, phase="closed",
@@ -162,8 +165,14 @@ def world(team, member, facilitator, leader) -> World:
     retro = session(team, facilitator)
     card = write_card(retro, member, "Pairing on deploys")
     made = theme(retro, "Deploys", write_card(retro, leader, "Calmer releases"))
-    return World(retro=retro, card=card, theme=made, prompt=prompt_of(retro), last_action=last_action,
-                 member_id=member.pk)
+    world["world"] = World(retro=retro, card=card, theme=made, prompt=prompt_of(retro), last_action=last_action,
+                           member_id=member.pk)
+    return world
+
+
+# Built once for the module's hundreds of cells; each test changes a copy, in a savepoint.
+world_built_once = cast.built_once_per_module(_world)
+globals().update(cast.copies_for_each_test(*cast.EVERYONE, "world"))
 
 
 def _state() -> tuple:
