@@ -86,38 +86,36 @@ def other_team(organisation):
     return Team.objects.create(organisation=organisation, name="Growth", slug="growth")
 
 
+def joined(team, email: str, name: str, *roles: str):
+    """A new person in `team`, in `roles`."""
+    person = user(email, name)
+    add_member(team, person, *roles)
+    return person
+
+
 def leader(team, organisation):
     """The team's leader, and an admin of its organisation."""
-    person = user("leader@example.com", "Lena Leader")
-    add_member(team, person, "leader")
+    person = joined(team, "leader@example.com", "Lena Leader", "leader")
     organisation.admins.add(person)
     return person
 
 
 def member(team):
-    person = user("member@example.com", "Max Member")
-    add_member(team, person, "member")
-    return person
+    return joined(team, "member@example.com", "Max Member", "member")
 
 
 def kwame(team):
     """A second member of the team, for what one member must not see of another's."""
-    person = user("kwame@example.com", "Kwame Mensah")
-    add_member(team, person, "member")
-    return person
+    return joined(team, "kwame@example.com", "Kwame Mensah", "member")
 
 
 def facilitator(team):
-    person = user("facilitator@example.com", "Fay Facilitator")
-    add_member(team, person, "facilitator")
-    return person
+    return joined(team, "facilitator@example.com", "Fay Facilitator", "facilitator")
 
 
 def outsider(other_team):
     """A leader of another team of the same organisation."""
-    person = user("outsider@example.com", "Olly Outsider")
-    add_member(other_team, person, "leader", "member")
-    return person
+    return joined(other_team, "outsider@example.com", "Olly Outsider", "leader", "member")
 
 
 def admin(organisation):
@@ -133,9 +131,7 @@ def stranger():
 
     elsewhere = Team.objects.create(organisation=Organisation.objects.create(name="Elsewhere", slug="elsewhere"),
                                     name="Elsewhere team", slug="elsewhere-team")
-    person = user("stranger@example.com", "Sam Stranger")
-    add_member(elsewhere, person, "leader")
-    return person
+    return joined(elsewhere, "stranger@example.com", "Sam Stranger", "leader")
 
 
 EVERYONE = ("organisation", "team", "other_team", "leader", "member", "facilitator", "outsider", "admin", "stranger")
