@@ -38,6 +38,7 @@ shape, and `read_shaped` gives `list(build(**inputs))` without building or compi
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -612,12 +613,54 @@ def _learn_query(build: Callable[..., models.QuerySet], inputs: dict) -> tuple[_
         return None, list(real)
     if None in made or real_compiled is None:
         return uncacheable, list(real)
+    connection = connections[real.db]
     parameters = _parameters(inputs, stand_ins, [(sql, params) for sql, params, _ in made], real_compiled[:2],
-                             connections[real.db])
+                             connection)
     if parameters is None:
         return uncacheable, list(real)
     sql, _, state = made[0]
+    sql, parameters = _constants_written(sql, parameters, connection)
     return _KeptQuery(built[0], sql, parameters, state), list(real)
+
+
+# A constant of a builder written into its kept SQL as a literal: text, and whole numbers (True and False too).
+_WRITTEN = (str, int)
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _constants_written(sql: str, parameters: tuple, connection) -> tuple[str, tuple]:
+    """On PostgreSQL, `sql` with the constants among its `parameters` (a state, a kind, the 1 of an `EXISTS`: every
+    value its builder writes whatever the inputs) written in as literals, and its inputs left as parameters.
+
+    A kept statement is prepared, and PostgreSQL gives it a generic plan, made once for any inputs, only where it
+    judges that plan to cost no more than one made for the values given. A constant it sees only as a parameter
+    (`state IN ($15, $16)`) it estimates at a guess, so it judged the generic plan dearer and planned afresh at
+    every reading: the cycle's commitments, a leader's open requests, a team's charters (a third of the cycle
+    page's time in PostgreSQL). Written in, the constants are estimated as they are, and the inputs alone are
+    left to the generic plan. The SQL is the same statement Django would send (psycopg's quoting, `%` doubled
+    for the parameters that remain)."""
+    if connection.vendor != "postgresql" or not any(_is_written(value) for value in parameters):
+        return sql, parameters
+    if sum(found.group() == "%s" for found in _PLACEHOLDER.finditer(sql)) != len(parameters):
+        return sql, parameters  # not SQL whose every parameter has its placeholder: kept as compiled
+    from psycopg.sql import Literal
+
+    remaining, given = [], iter(parameters)
+
+    def written(found: re.Match) -> str:
+        if found.group() == "%%":
+            return "%%"
+        value = next(given)
+        if not _is_written(value):
+            remaining.append(value)
+            return "%s"
+        return Literal(value).as_string(None).replace("%", "%%")
+
+    return _PLACEHOLDER.sub(written, sql), tuple(remaining)
+
+
+def _is_written(value) -> bool:
+    return not isinstance(value, _Input) and isinstance(value, _WRITTEN)
 
 
 def _sql_of(queryset: models.QuerySet) -> tuple[str, tuple, dict] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -251,6 +252,44 @@ def test_a_kept_statement_is_prepared_once_on_the_connection_and_counted_as_any_
         with django_assert_num_queries(1):
             assert read_shaped(weeks_counted, team=team.pk, since=since) == [("draft", 1), ("submitted", 1)]
     assert statements_reading("checkins_checkin") == [(3,)]  # one statement, planned for three readings
+
+
+def submitted_not_done(team: int, author: int):
+    """An author's submitted check-ins in a team, but those done: the state and the text are the builder's own."""
+    return (CheckIn.objects.filter(team_id=team, author_id=author, state=CheckIn.State.SUBMITTED)
+            .exclude(progress__contains="it's 100% done").order_by("pk").values_list("pk", flat=True))
+
+
+@needs_postgresql
+def test_a_builders_constants_are_written_into_its_kept_statement_and_its_inputs_left_parameters(team, member,
+                                                                                               checkins):
+    """PostgreSQL plans a kept statement once for any inputs only where it knows its constants as they are."""
+    for _ in range(8):  # PostgreSQL plans for the values given at a statement's first five readings
+        read_shaped(submitted_not_done, team=team.pk, author=member.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements WHERE NOT from_sql "
+                       "AND statement LIKE %s", ['%"checkins_checkin"."progress"%'])
+        [(statement, generic)] = cursor.fetchall()
+    assert "\"state\" = 'submitted'" in statement and "it''s 100" in statement  # the builder's own, written in
+    # The inputs alone are parameters: the team and the author, in whichever order Django wrote them.
+    assert sorted(re.findall(r'"(\w+)" = \$\d', statement)) == ["author_id", "team_id"] and "$3" not in statement
+    assert generic >= 2
+
+
+def test_constants_written_in_read_what_django_reads_quotes_and_percent_signs_included(team, member, leader,
+                                                                                      checkins):
+    written = [CheckIn.objects.create(team=team, author=member, week=MONDAY - timedelta(weeks=n), state="submitted",
+                                      submitted_at=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(days=n),
+                                      progress=progress)
+               for n, progress in enumerate(["Faster deploys: it's 100% done", "it's 100%", "100% done"], 1)]
+    for _ in range(2):  # learnt, then kept
+        for author in (member.pk, leader.pk):
+            assert read_shaped(submitted_not_done, team=team.pk, author=author) == list(
+                submitted_not_done(team.pk, author))
+    assert read_shaped(submitted_not_done, team=team.pk, author=member.pk) == [
+        checkins[0].pk, written[1].pk, written[2].pk]
+    assert not any(kept.uncacheable for key, kept in one_query_module._queries.items()
+                   if key[1] == "submitted_not_done")
 
 
 @needs_postgresql
