@@ -307,11 +307,13 @@ def _shape_of(shaped: Shaped, real: _Part | None) -> _Shape | None:
         return None
     if None in made or real is None:
         return _Shape(None, (), uncacheable=True)
+    connection = connections[made[0].rows.queryset.db]
     parameters = _parameters(shaped.inputs, (first, second), [(part.sql, part.params) for part in made],
-                             (real.sql, real.params), connections[made[0].rows.queryset.db])
+                             (real.sql, real.params), connection)
     if parameters is None:
         return _Shape(None, (), uncacheable=True)
-    return _Shape(replace(made[0], params=(), slots=[]), parameters)
+    sql, parameters = _constants_written(made[0].sql, parameters, connection)
+    return _Shape(replace(made[0], sql=sql, params=(), slots=[]), parameters)
 
 
 def _parameters(inputs: dict, stand_ins: tuple[dict, dict], made: list[tuple[str, tuple]], real: tuple[str, tuple],
