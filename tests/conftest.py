@@ -95,6 +95,16 @@ class OneAnswerAtATime(ThreadedWSGIServer):
         super().set_app(one_at_a_time)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases, dropped once no connection is left open on them. A thread that used the
+    database and ended without closing its connection leaves it to the garbage collector (Django's connection
+    objects refer to themselves), which the suite runs seldom (`pytest_collection_finish`): found still open when
+    the database is dropped, it made the drop fail ("being accessed by other users") now and then."""
+    yield
+    gc.collect()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tables_emptied_by_delete():
     """After a transactional test, Django empties every table (`manage.py flush`). On PostgreSQL it sends one
