@@ -13,14 +13,9 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
-
-# What every test runs with (tests/conftest.py's `_fast_passwords_and_eager_tasks`), a world built once too.
-FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Each test starts with an empty cache of its own: with Redis, parallel workers and earlier runs would
-# otherwise share renderings keyed by ids that their databases reuse.
-LOCAL_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
 
 
 def forget_what_was_kept() -> None:
@@ -33,6 +28,27 @@ def forget_what_was_kept() -> None:
     cache.clear()
     fragments.near.clear()
     drawn_once.forget_all()
+
+
+@contextmanager
+def as_tests_run() -> Iterator[None]:
+    """What every test runs under (tests/conftest.py), and a world built once too: the fast password hasher; a
+    cache of its own, emptied, and nothing drawn kept from before (with Redis, parallel workers and earlier runs
+    would otherwise share renderings keyed by ids that their databases reuse); tasks run inline after commit
+    (tests/alignment/test_celery_worker.py sends one through a real broker to a real worker)."""
+    from django.test.utils import override_settings
+
+    from config.celery import app
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                           CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                               "LOCATION": "tests"}}):
+        forget_what_was_kept()
+        app.conf.task_always_eager = True
+        try:
+            yield
+        finally:
+            app.conf.task_always_eager = False
 
 
 def user(email: str, name: str = "", password: str = "password", **extra):
@@ -162,23 +178,14 @@ def built_once(django_db_blocker, build: Callable[[], dict]) -> Iterator[dict]:
     (pytest closes a fixture once its module's last test is done) and is then rolled back. It is built as every
     test runs (the fast password hasher, a cache of its own, tasks inline)."""
     from django.db import transaction
-    from django.test.utils import override_settings
-
-    from config.celery import app
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer._from_testcase = True  # as Django's own test transactions: a durable block may open inside it
         outer.__enter__()
         try:
-            with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, CACHES=LOCAL_CACHES):
-                forget_what_was_kept()
-                app.conf.task_always_eager = True
-                try:
-                    world = build()
-                finally:
-                    app.conf.task_always_eager = False
-                forget_what_was_kept()
+            with as_tests_run():
+                world = build()
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(*sys.exc_info())

@@ -137,17 +137,9 @@ def _tables_emptied_by_delete():
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords_and_eager_tasks(settings):
-    settings.PASSWORD_HASHERS = cast.FAST_PASSWORD_HASHERS
-    settings.CACHES = cast.LOCAL_CACHES
-    cast.forget_what_was_kept()
-    # Tasks run inline after commit in ordinary tests; tests/alignment/test_celery_worker.py
-    # sends one through a real broker to a real worker.
-    from config.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+def _fast_passwords_and_eager_tasks():
+    with cast.as_tests_run():
+        yield
 
 
 @pytest.fixture
