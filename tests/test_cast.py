@@ -4,6 +4,7 @@ before did with it, and gone once the module is done."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from alignment.models import Organisation, Team, User
 from tests import cast
@@ -42,3 +43,6 @@ def test_a_world_built_once_is_rolled_back_when_its_module_is_done(django_db_set
 
     with django_db_blocker.unblock():
         assert not Organisation.objects.filter(slug="built-once").exists()
+        # Without the `db` fixture nobody closes what this test opened: left open, it kept the worker's test
+        # database from being dropped at the end of the run.
+        connection.close()
