@@ -18,6 +18,7 @@ and every app shows it at the right instant wherever its reader is.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ from django.utils import timezone
 from icalendar import Calendar, vDuration
 from icalendar import Event as ICalEvent
 
-from alignment import audit
+from alignment import audit, fragments
 from alignment.models import AuditKind, hash_token
 from notifications import services as notifications
 from notifications.models import CalendarFeed
@@ -144,9 +145,40 @@ def uid_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def render_ics(user, now: datetime) -> bytes:
-    """The person's calendar as ICS: every registered source's events in the window around `now`."""
+@dataclass(frozen=True)
+class FeedContents:
+    """What a person's feed shows at `now`: its window and the events in it, in order."""
+
+    now: datetime
+    start: datetime
+    end: datetime
+    events: list[notifications.Event]
+
+    @property
+    def timezone_years(self) -> tuple[int, int]:
+        """The years whose zone rules the feed writes out: a year's margin either side of the window."""
+        return self.start.year - 1, self.end.year + 2
+
+    @property
+    def etag(self) -> str:
+        """A weak entity tag of the ICS these contents make: the same for every fetch that shows the same events.
+
+        Each fetch stamps its events with its own moment (DTSTAMP, when the calendar was written, RFC 5545
+        3.8.7.2), so two answers with the same events differ in those bytes alone: the tag is weak (RFC 9110
+        8.8.1) and digests everything else the ICS is written from (the events with their zones, the years of
+        zone rules, the site's address) and the release, so a deploy that writes the feed differently makes
+        a new tag."""
+        return f'W/"{fragments.digest((fragments.release(), settings.SITE_URL, self.timezone_years, self.events))}"'
+
+
+def feed_contents(user, now: datetime) -> FeedContents:
+    """Every registered source's events for `user` in the window around `now` (the sources' queries)."""
     start, end = window(now)
+    return FeedContents(now=now, start=start, end=end, events=notifications.calendar_events(user, start, end))
+
+
+def render_ics(contents: FeedContents) -> bytes:
+    """The person's calendar as ICS."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -156,11 +188,12 @@ def render_ics(user, now: datetime) -> bytes:
     calendar.add("x-wr-caldesc", "Check-in deadlines and review sessions of your teams.")
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
-    domain, stamp = uid_domain(), now.astimezone(UTC)
-    for event in notifications.calendar_events(user, start, end):
+    domain, stamp = uid_domain(), contents.now.astimezone(UTC)
+    for event in contents.events:
         calendar.add_component(_vevent(event, domain, stamp))
-    # Each zone's rules as dated transitions, with a year's margin either side of the window.
-    calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 2, 1, 1))
+    # Each zone's rules as dated transitions.
+    first, last = contents.timezone_years
+    calendar.add_missing_timezones(first_date=date(first, 1, 1), last_date=date(last, 1, 1))
     return calendar.to_ical()
 
 

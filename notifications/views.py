@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import parse_etags, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
@@ -183,18 +183,33 @@ def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def calendar_feed_ics(request: HttpRequest, calendar_token: str) -> HttpResponse:
-    """The feed, for calendar apps: no login, the secret address is the permission; 404 once it is replaced."""
+    """The feed, for calendar apps: no login, the secret address is the permission; 404 once it is replaced.
+
+    Apps fetch it again every hour or so, mostly to find nothing new: an app that sends back the feed's tag
+    (`If-None-Match`) is answered 304 with no body while its events are the same, and the ICS is written only
+    when they changed (the events are still read, since they are what the tag says)."""
     feed = calendar_feed.feed_for_token(calendar_token)
     if feed is None:
         raise Http404("No such calendar.")
     now = timezone.now()
-    response = HttpResponse(calendar_feed.render_ics(feed.user, now), content_type="text/calendar; charset=utf-8")
+    contents = calendar_feed.feed_contents(feed.user, now)
     calendar_feed.note_fetch(feed, now)
-    response["Content-Disposition"] = 'inline; filename="charter.ics"'
+    if _etag_matches(request, contents.etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(calendar_feed.render_ics(contents), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="charter.ics"'
+    response["ETag"] = contents.etag
     response["X-Robots-Tag"] = "noindex"
     # One person's calendar: never kept by a shared cache; an app may reuse its copy for a few minutes.
     patch_cache_control(response, private=True, max_age=300)
     return response
+
+
+def _etag_matches(request: HttpRequest, etag: str) -> bool:
+    """Whether the request's `If-None-Match` names `etag`, compared weakly (RFC 9110 13.1.2), or is `*`."""
+    asked = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in asked or any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in asked)
 
 
 # A team's webhooks: list with delivery logs, add, choose events, turn back on, remove, send a test, and roll a

@@ -239,6 +239,97 @@ def test_an_archived_teams_dates_leave_the_feed(client, member, team):
     assert events(fetch(client, token)) == []
 
 
+# Fetched again: 304 while nothing changed ------------------------------------------------------------------
+
+
+def fetched(client, token: str, etag: str = ""):
+    headers = {"If-None-Match": etag} if etag else {}
+    return client.get(reverse("notifications:calendar_ics", args=[token]), headers=headers)
+
+
+def test_an_app_sending_back_the_tag_is_told_nothing_changed_with_no_body(client, member, team, clock):
+    token = calendar_feed.issue_token(user=member)
+    first = fetched(client, token)
+    etag = first["ETag"]
+    assert etag.startswith('W/"') and first.content
+
+    clock(NOW + timedelta(minutes=61))  # later, the same events: only the moment it is written at differs
+    again = fetched(client, token, etag)
+
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag
+    assert "private" in again["Cache-Control"] and "public" not in again["Cache-Control"]
+    assert not again.cookies
+    # The fetch is noted all the same: the address is in use.
+    assert CalendarFeed.objects.get(user=member).last_fetched_at == NOW + timedelta(minutes=61)
+    # Without the tag, the same moment writes the whole calendar, under the same tag, stamped with the new moment.
+    whole = fetched(client, token)
+    assert whole.status_code == 200 and whole["ETag"] == etag
+    assert events(Calendar.from_ical(whole.content))[0].decoded("DTSTAMP") == NOW + timedelta(minutes=61)
+
+
+@pytest.mark.parametrize("sent", ["{etag}", "{strong}", '"other", {etag}', "*"])
+def test_the_tag_is_compared_weakly_among_those_sent(client, member, team, sent):
+    token = calendar_feed.issue_token(user=member)
+    etag = fetched(client, token)["ETag"]
+
+    response = fetched(client, token, sent.format(etag=etag, strong=etag.removeprefix("W/")))
+
+    assert response.status_code == 304
+
+
+@pytest.mark.parametrize("change", ["a cycle opens", "the team is archived", "a team's zone changes",
+                                    "a week goes by", "another tag"])
+def test_a_change_to_what_the_feed_shows_answers_the_whole_calendar(client, member, team, clock, change):
+    token = calendar_feed.issue_token(user=member)
+    etag = fetched(client, token)["ETag"]
+
+    if change == "a cycle opens":
+        ReviewCycle.objects.create(team=team, number=1, start_date=date(2026, 10, 5), end_date=date(2026, 11, 16))
+    elif change == "the team is archived":
+        Team.objects.filter(pk=team.pk).update(archived_at=NOW)
+    elif change == "a team's zone changes":
+        Team.objects.filter(pk=team.pk).update(time_zone="Asia/Tokyo")
+    elif change == "a week goes by":  # the window moves: a deadline leaves it and another enters
+        clock(NOW + timedelta(weeks=1))
+    else:
+        etag = 'W/"not-this-feed"'
+    response = fetched(client, token, etag)
+
+    assert response.status_code == 200 and response["ETag"] != etag
+    assert Calendar.from_ical(response.content)["PRODID"] == calendar_feed.PRODID
+
+
+def test_a_deploy_that_writes_the_feed_otherwise_makes_a_new_tag(client, member, team, monkeypatch):
+    from alignment import fragments
+
+    token = calendar_feed.issue_token(user=member)
+    etag = fetched(client, token)["ETag"]
+
+    monkeypatch.setattr(fragments, "release", lambda: "another release")
+
+    assert fetched(client, token, etag).status_code == 200
+
+
+def test_answering_304_reads_what_the_tag_is_made_of_and_writes_nothing(client, member, team,
+                                                                       django_assert_num_queries):
+    token = calendar_feed.issue_token(user=member)
+    etag = fetched(client, token)["ETag"]
+
+    # 1 the feed and its person, 2 and 3 memberships, 4 cycles, 5 review dates, 6 decisions to review; no stamp
+    with django_assert_num_queries(6):
+        assert fetched(client, token, etag).status_code == 304
+
+
+def test_a_tag_opens_nothing_without_the_address(client, member, team):
+    token = calendar_feed.issue_token(user=member)
+    etag = fetched(client, token)["ETag"]
+
+    assert fetched(client, "not-" + token, etag).status_code == 404
+    calendar_feed.revoke_feed(user=member)
+    assert fetched(client, token, etag).status_code == 404
+
+
 @pytest.mark.parametrize("teams", [2, 20])
 def test_the_feed_costs_the_same_queries_for_2_or_20_teams(client, organisation, member, teams,
                                                            django_assert_num_queries):
