@@ -379,26 +379,43 @@ def readings_by_week(key_results: list[KeyResult], weeks: list[TeamWeek]) -> dic
     if not key_results or not weeks:
         return {kr.pk: [] for kr in key_results}
     start, end = weeks[0].starts_at, weeks[-1].ends_at
-    lineages = {kr.lineage_key for kr in key_results}
-    opening = latest_progress(lineages, before=start)
-    history = progress_history(lineages, since=start, until=end)
+    lineages = sorted({kr.lineage_key for kr in key_results})
+    # Values, not readings: a chart draws a value and a confidence a week, never who recorded them.
+    opening = {lineage: Reading(value, confidence)
+               for lineage, value, confidence in read_shaped(_readings_before, lineages=lineages, before=start)}
+    history: dict[int, list[tuple[Decimal, str, datetime]]] = {lineage: [] for lineage in lineages}
+    for lineage, value, confidence, recorded_at in read_shaped(_readings_during, lineages=lineages, since=start,
+                                                               until=end):
+        history[lineage].append((value, confidence, recorded_at))
     # The weeks follow one another, and each lineage's rows come in the order recorded, all inside the
     # weeks: one pass over both, with each week's end computed once (in UTC, so comparing is exact).
     ends = [week.ends_at.astimezone(UTC) for week in weeks]
     found = {}
     for kr in key_results:
-        rows, before = history[kr.lineage_key], opening.get(kr.lineage_key)
-        reading = Reading(before.value, before.confidence) if before else None
+        rows, reading = history[kr.lineage_key], opening.get(kr.lineage_key)
         readings, next_row = [], 0
         for week, end in zip(weeks, ends, strict=True):
             last = None
-            while next_row < len(rows) and rows[next_row].recorded_at < end:
+            while next_row < len(rows) and rows[next_row][2] < end:
                 last, next_row = rows[next_row], next_row + 1
             if last is not None:
-                reading = Reading(last.value, last.confidence)
+                reading = Reading(last[0], last[1])
             readings.append(WeekReading(week, reading, last is not None))
         found[kr.pk] = readings
     return found
+
+
+def _readings_before(lineages: list[int], before: datetime):
+    """query: where each lineage stood at `before` (its newest reading recorded earlier): lineage, value, confidence"""
+    newest_ids = KeyResult.objects.filter(pk__in=lineages).values(latest=_newest_reading("pk", before))
+    return KeyResultProgress.objects.filter(pk__in=newest_ids).values_list("lineage_id", "value", "confidence")
+
+
+def _readings_during(lineages: list[int], since: datetime, until: datetime):
+    """query: the lineages' readings recorded from `since` to before `until`, oldest first within each lineage:
+    lineage, value, confidence, when"""
+    return (KeyResultProgress.objects.filter(lineage_id__in=lineages, recorded_at__gte=since, recorded_at__lt=until)
+            .order_by("lineage_id", "recorded_at", "pk").values_list("lineage_id", "value", "confidence", "recorded_at"))
 
 
 def versions_in_force(team) -> tuple[Charter | None, Charter | None]:
