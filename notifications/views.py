@@ -193,13 +193,14 @@ def calendar_feed_ics(request: HttpRequest, calendar_token: str) -> HttpResponse
         raise Http404("No such calendar.")
     now = timezone.now()
     contents = calendar_feed.feed_contents(feed.user, now)
+    etag = contents.etag
     calendar_feed.note_fetch(feed, now)
-    if _etag_matches(request, contents.etag):
+    if _etag_matches(request, etag):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(calendar_feed.render_ics(contents), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="charter.ics"'
-    response["ETag"] = contents.etag
+    response["ETag"] = etag
     response["X-Robots-Tag"] = "noindex"
     # One person's calendar: never kept by a shared cache; an app may reuse its copy for a few minutes.
     patch_cache_control(response, private=True, max_age=300)
