@@ -5,9 +5,12 @@ Each builds what its page shows for one reader in a fixed number of queries; vie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from itertools import groupby
+from operator import attrgetter
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
@@ -309,7 +312,14 @@ def _card_version(team: Team, alike: tuple) -> tuple | None:
 
 
 def _row(instance) -> tuple:
-    return tuple([getattr(instance, f.attname) for f in instance._meta.concrete_fields])
+    return _columns(type(instance))(instance)
+
+
+@cache
+def _columns(model: type) -> Callable[[object], tuple]:
+    """What reads a model instance's column values, in order, as a tuple: one call, not a `getattr` a column."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    return attrgetter(*names) if len(names) > 1 else lambda instance: (getattr(instance, names[0]),)
 
 
 def _page_links(page: Page, search: dict[str, str]) -> dict[str, str]:
