@@ -164,6 +164,10 @@ def _charter_counts(org: int):
 
 # Each team's card -------------------------------------------------------------------------------
 
+_ON_TRACK, _AT_RISK, _OFF_TRACK = (str(level.value) for level in (Confidence.ON_TRACK, Confidence.AT_RISK,
+                                                                 Confidence.OFF_TRACK))
+
+
 @dataclass
 class ConfidenceSummary:
     """How the key results of a charter in force stand, by their latest reading."""
@@ -175,8 +179,16 @@ class ConfidenceSummary:
     falling: int = 0
 
     def add(self, confidence: str | None, fell: bool) -> None:
-        name = Confidence(confidence).name.lower() if confidence else "no_reading"
-        setattr(self, name, getattr(self, name) + 1)
+        if not confidence:
+            self.no_reading += 1
+        elif confidence == _ON_TRACK:  # plain texts: no enum looked up for each of the page's key results
+            self.on_track += 1
+        elif confidence == _AT_RISK:
+            self.at_risk += 1
+        elif confidence == _OFF_TRACK:
+            self.off_track += 1
+        else:
+            raise ValueError(f"{confidence!r} is not a confidence")
         self.falling += fell
 
     @property

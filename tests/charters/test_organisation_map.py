@@ -138,6 +138,20 @@ def test_the_history_runs_on_across_an_amendment(team, leader):
     assert marks(amended) == [(ON_TRACK, "", False), (AT_RISK, ON_TRACK, True)]
 
 
+def test_a_cards_confidence_counts_each_key_result_once_by_its_latest_reading():
+    summary = organisation_map.ConfidenceSummary()
+    for confidence, fell in [(ON_TRACK, False), (AT_RISK, True), (AT_RISK, False), (OFF_TRACK, True), (None, False),
+                             ("", False)]:
+        summary.add(confidence, fell)
+
+    assert (summary.on_track, summary.at_risk, summary.off_track, summary.no_reading, summary.falling) == (1, 2, 1, 2, 2)
+    assert summary.total == 6
+    assert summary.counts == [(ON_TRACK, 1, "on track"), (AT_RISK, 2, "at risk"), (OFF_TRACK, 1, "off track"),
+                              ("no_reading", 2, "no reading yet")]
+    with pytest.raises(ValueError, match="not a confidence"):
+        summary.add("sideways", False)
+
+
 # Confidence falling ------------------------------------------------------------------------------
 
 @pytest.fixture
