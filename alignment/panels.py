@@ -34,7 +34,7 @@ Panels, filters and summaries are shown in the order the apps are installed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -378,12 +378,16 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
 
 @cache
 def _field_values(kind: type) -> Callable[[Any], tuple]:
-    """What reads a dataclass's field values, in order, as a tuple: one call rather than a `getattr` each (a page
-    of cards draws a few hundred)."""
-    names = _field_names(kind) or ()
+    """What reads a dataclass's field values, in order, as a tuple (a page of cards draws a few hundred)."""
+    return attributes(_field_names(kind) or ())
+
+
+def attributes(names: Sequence[str]) -> Callable[[Any], tuple]:
+    """What reads the attributes `names` of an object, in order, as a tuple: one call rather than a `getattr` each."""
+    names = tuple(names)
     if len(names) == 1:
-        return lambda data: (getattr(data, names[0]),)
-    return attrgetter(*names) if names else lambda data: ()
+        return lambda obj: (getattr(obj, names[0]),)
+    return attrgetter(*names) if names else lambda obj: ()
 
 
 @cache

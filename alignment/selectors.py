@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from itertools import groupby
-from operator import attrgetter
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
@@ -318,8 +317,7 @@ def _row(instance) -> tuple:
 @cache
 def _columns(model: type) -> Callable[[object], tuple]:
     """What reads a model instance's column values, in order, as a tuple: one call, not a `getattr` a column."""
-    names = [field.attname for field in model._meta.concrete_fields]
-    return attrgetter(*names) if len(names) > 1 else lambda instance: (getattr(instance, names[0]),)
+    return panels.attributes([field.attname for field in model._meta.concrete_fields])
 
 
 def _page_links(page: Page, search: dict[str, str]) -> dict[str, str]:

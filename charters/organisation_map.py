@@ -164,8 +164,8 @@ def _charter_counts(org: int):
 
 # Each team's card -------------------------------------------------------------------------------
 
-_ON_TRACK, _AT_RISK, _OFF_TRACK = (str(level.value) for level in (Confidence.ON_TRACK, Confidence.AT_RISK,
-                                                                 Confidence.OFF_TRACK))
+# Each confidence's counter on a summary, by its text: no enum looked up for each of the page's key results.
+_COUNTERS = {level.value: level.name.lower() for level in Confidence}
 
 
 @dataclass
@@ -180,15 +180,10 @@ class ConfidenceSummary:
 
     def add(self, confidence: str | None, fell: bool) -> None:
         if not confidence:
-            self.no_reading += 1
-        elif confidence == _ON_TRACK:  # plain texts: no enum looked up for each of the page's key results
-            self.on_track += 1
-        elif confidence == _AT_RISK:
-            self.at_risk += 1
-        elif confidence == _OFF_TRACK:
-            self.off_track += 1
-        else:
+            name = "no_reading"
+        elif (name := _COUNTERS.get(confidence)) is None:
             raise ValueError(f"{confidence!r} is not a confidence")
+        setattr(self, name, getattr(self, name) + 1)
         self.falling += fell
 
     @property

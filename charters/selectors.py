@@ -406,16 +406,14 @@ def readings_by_week(key_results: list[KeyResult], weeks: list[TeamWeek]) -> dic
 
 
 def _readings_before(lineages: list[int], before: datetime):
-    """query: where each lineage stood at `before` (its newest reading recorded earlier): lineage, value, confidence"""
-    newest_ids = KeyResult.objects.filter(pk__in=lineages).values(latest=_newest_reading("pk", before))
-    return KeyResultProgress.objects.filter(pk__in=newest_ids).values_list("lineage_id", "value", "confidence")
+    """query: where each lineage stood at `before` (`_latest_progress`): lineage, value, confidence"""
+    return _latest_progress(lineages, before).values_list("lineage_id", "value", "confidence")
 
 
 def _readings_during(lineages: list[int], since: datetime, until: datetime):
-    """query: the lineages' readings recorded from `since` to before `until`, oldest first within each lineage:
-    lineage, value, confidence, when"""
-    return (KeyResultProgress.objects.filter(lineage_id__in=lineages, recorded_at__gte=since, recorded_at__lt=until)
-            .order_by("lineage_id", "recorded_at", "pk").values_list("lineage_id", "value", "confidence", "recorded_at"))
+    """query: the lineages' readings from `since` to before `until`, oldest first within each lineage
+    (`_progress_history`): lineage, value, confidence, when"""
+    return _progress_history(lineages, since, until).values_list("lineage_id", "value", "confidence", "recorded_at")
 
 
 def versions_in_force(team) -> tuple[Charter | None, Charter | None]:

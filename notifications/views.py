@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import parse_etags, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
@@ -195,9 +195,8 @@ def calendar_feed_ics(request: HttpRequest, calendar_token: str) -> HttpResponse
     contents = calendar_feed.feed_contents(feed.user, now)
     etag = contents.etag
     calendar_feed.note_fetch(feed, now)
-    if _etag_matches(request, etag):
-        response = HttpResponseNotModified()
-    else:
+    response = get_conditional_response(request, etag=etag)  # 304 for a tag sent back, compared weakly
+    if response is None:
         response = HttpResponse(calendar_feed.render_ics(contents), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="charter.ics"'
     response["ETag"] = etag
@@ -205,12 +204,6 @@ def calendar_feed_ics(request: HttpRequest, calendar_token: str) -> HttpResponse
     # One person's calendar: never kept by a shared cache; an app may reuse its copy for a few minutes.
     patch_cache_control(response, private=True, max_age=300)
     return response
-
-
-def _etag_matches(request: HttpRequest, etag: str) -> bool:
-    """Whether the request's `If-None-Match` names `etag`, compared weakly (RFC 9110 13.1.2), or is `*`."""
-    asked = parse_etags(request.headers.get("If-None-Match", ""))
-    return "*" in asked or any(tag.removeprefix("W/") == etag.removeprefix("W/") for tag in asked)
 
 
 # A team's webhooks: list with delivery logs, add, choose events, turn back on, remove, send a test, and roll a
