@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.browser.autosave import draft_saved
+
 
 def this_week(team) -> str:
     return reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
@@ -50,8 +52,8 @@ def test_a_named_teammate_resolves_the_blocker_and_the_raiser_hears_how(browser,
         blocker = member_page.get_by_role("group", name="Blocker 1")
         blocker.get_by_label("What is in your way").fill("Waiting on the security review")
         blocker.get_by_label("Who could help").select_option(label="Fay Facilitator")
-        member_page.get_by_role("radio", name="about right").check()
-        member_page.wait_for_timeout(1200)  # let the last debounced draft save land
+        with draft_saved(member_page, "about_right"):  # the last of it saved before he submits
+            member_page.get_by_role("radio", name="about right").check()
         member_page.get_by_role("button", name="Submit check-in").click()
         expect(member_page.get_by_role("status").first).to_contain_text("Check-in submitted")
         # Kept open, last week's blocker is still asked about, and is still one row.

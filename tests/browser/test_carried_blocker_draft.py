@@ -7,6 +7,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tests.browser.autosave import draft_saved
+
 
 def this_week(team) -> str:
     return reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
@@ -68,9 +70,9 @@ def test_an_answer_saved_as_he_types_is_there_after_a_reload(browser, live_serve
         log_in(page, "member@example.com", this_week(team))
         carried = page.locator("#carried-blockers")
         carried.get_by_role("radio", name="Resolved").check()
-        carried.get_by_label("If resolved, how?").fill("Legal signed it")
+        with draft_saved(page, "Legal signed it"):
+            carried.get_by_label("If resolved, how?").fill("Legal signed it")
         expect(page.locator("#draft-status")).to_contain_text("Draft saved at")
-        page.wait_for_timeout(1200)  # the last debounced save lands
 
         page.reload()
         expect_answer_kept(page, "Legal signed it")

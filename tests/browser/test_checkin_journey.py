@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tests.browser.autosave import draft_saved
+
 
 def this_week(team) -> str:
     return reverse("checkins:this_week", args=[team.organisation.slug, team.slug])
@@ -36,9 +38,10 @@ def test_member_checks_in_and_the_leader_resolves_the_blocker(browser, live_serv
         first_blocker = member_page.get_by_role("group", name="Blocker 1")
         first_blocker.get_by_label("What is in your way").fill("Staging VPN certificate expired")
         member_page.get_by_label("A non-negotiable under strain").select_option(label="Reviewed code only")
-        member_page.get_by_label("What strained it").fill("Merged a hotfix with no second reviewer")
+        # Reloading once the last of it is saved (the save waits for a pause in the typing).
+        with draft_saved(member_page, "Merged a hotfix with no second reviewer"):
+            member_page.get_by_label("What strained it").fill("Merged a hotfix with no second reviewer")
         expect(draft_status(member_page)).to_contain_text("Draft saved")
-        member_page.wait_for_timeout(1200)  # let the last debounced save land before reloading
 
         # He reloads half-way through: everything he typed is still there.
         member_page.reload()
@@ -49,9 +52,9 @@ def test_member_checks_in_and_the_leader_resolves_the_blocker(browser, live_serv
         expect(member_page.get_by_label("What strained it")).to_have_value("Merged a hotfix with no second reviewer")
 
         # He says how loaded he is and submits.
-        member_page.get_by_role("radio", name="about right").check()
+        with draft_saved(member_page, "about_right"):
+            member_page.get_by_role("radio", name="about right").check()
         expect(draft_status(member_page)).to_contain_text("Draft saved")
-        member_page.wait_for_timeout(1200)
         member_page.get_by_role("button", name="Submit check-in").click()
         expect(member_page.get_by_role("status").first).to_contain_text("Check-in submitted")
         expect(member_page.get_by_role("button", name="Update check-in")).to_be_visible()
