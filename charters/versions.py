@@ -113,6 +113,21 @@ class DiffLine:
     def is_removed(self) -> bool:
         return self.kind == "removed"
 
+    @property
+    def item(self) -> SafeString:
+        """The line as an item of its section's list (`SectionDiff.html`): whether it was added or removed said to a
+        screen reader, its marker, and its words struck through or underlined."""
+        classes = f"diff-{self.kind} depth-{self.depth}" + (" diff-heading" if self.heading else "")
+        marker = f'<span class="marker" aria-hidden="true">{escape(self.marker)}</span> ' if self.marker else ""
+        said, marked = _ITEMS.get(self.kind, ("", None))
+        words = marked.format(self.html) if marked else self.html or "&nbsp;"  # a blank line kept still takes a line
+        return mark_safe(f'<li class="{classes}">{said}{marker}{words}</li>')  # noqa: S308
+
+
+# What an added or removed line's item says before its words, and how its words are marked (`DiffLine.item`).
+_ITEMS = {"added": ('<span class="visually-hidden">Added: </span>', "<ins>{}</ins>"),
+          "removed": ('<span class="visually-hidden">Removed: </span>', "<del>{}</del>")}
+
 
 def _line(kind: str, text: str) -> DiffLine:
     """Format one line of Markdown: its list marker apart, emphasis and code inline, all typed HTML escaped."""
@@ -144,6 +159,13 @@ class SectionDiff:
     @property
     def changed(self) -> bool:
         return any(line.kind != "same" for line in self.lines)
+
+    @property
+    def html(self) -> SafeString:
+        """The section's lines as a list: removed lines struck through, added underlined, changed words marked.
+        Written here rather than by a template looping over the lines: drawn so, they were about a tenth of the
+        instructions of an amendment's first reading after a change, which draws every changed section's lines."""
+        return mark_safe('<ul class="diff">\n' + "\n".join(line.item for line in self.lines) + "\n</ul>")  # noqa: S308
 
 
 def _word_diff(old: str, new: str) -> str:

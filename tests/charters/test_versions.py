@@ -9,7 +9,7 @@ import pytest
 from charters import services
 from charters.models import Boundary, Charter, KeyResult, NonNegotiable, Section
 from charters.selectors import load_content
-from charters.versions import charter_markdown, compare, section_markdown
+from charters.versions import charter_markdown, compare, compare_texts, section_markdown
 from tests.charters.factories import BOUNDARIES, PURPOSE, complete_charter, ratified_charter
 
 
@@ -168,6 +168,38 @@ def test_a_changed_line_shows_removed_and_added_words(versions):
     assert (lines[1].marker, lines[1].html) == (
         "•", "We pair on <del>anything</del> <ins>everything</ins> that touches patient data."
     )
+
+
+def section_diff(old: str, new: str):
+    return next(diff for diff in compare_texts({"people": old}, {"people": new}) if diff.section.value == "people")
+
+
+def test_a_sections_lines_are_written_as_a_list_a_screen_reader_can_follow():
+    people = section_diff("## Who\n- We say what we see.\n- We pair on anything.\n\nOld line <em>kept</em> & typed",
+                          "## Who we are\n- We say what we see.\n\n- We pair on everything.\n  - even on Fridays")
+
+    # Whether a line was added or removed is said, not only shown; bullets are shown, not read out; typed markup is
+    # escaped; a blank line kept still takes a line.
+    assert people.html == (
+        '<ul class="diff">\n'
+        '<li class="diff-changed depth-0 diff-heading">Who <ins>we are</ins></li>\n'
+        '<li class="diff-same depth-0"><span class="marker" aria-hidden="true">•</span> We say what we see.</li>\n'
+        '<li class="diff-removed depth-0"><span class="visually-hidden">Removed: </span>'
+        '<span class="marker" aria-hidden="true">•</span> <del>We pair on anything.</del></li>\n'
+        '<li class="diff-same depth-0">&nbsp;</li>\n'
+        '<li class="diff-removed depth-0"><span class="visually-hidden">Removed: </span>'
+        "<del>Old line &lt;em&gt;kept&lt;/em&gt; &amp; typed</del></li>\n"
+        '<li class="diff-added depth-0"><span class="visually-hidden">Added: </span>'
+        '<span class="marker" aria-hidden="true">•</span> <ins>We pair on everything.</ins></li>\n'
+        '<li class="diff-added depth-1"><span class="visually-hidden">Added: </span>'
+        '<span class="marker" aria-hidden="true">•</span> <ins>even on Fridays</ins></li>\n'
+        "</ul>"
+    )
+    # A blank line removed or added is marked as one, with nothing in it.
+    assert '<li class="diff-removed depth-0"><span class="visually-hidden">Removed: </span><del></del></li>' in \
+        section_diff("One\n\nTwo", "One\nTwo").html
+    assert '<li class="diff-added depth-0"><span class="visually-hidden">Added: </span><ins></ins></li>' in \
+        section_diff("One\nTwo", "One\n\nTwo").html
 
 
 def test_an_added_non_negotiable_shows_as_added_lines(versions, leader):
