@@ -74,13 +74,20 @@ class PartsAlike:
 
 class DrawnAlike(PartsAlike):
     """Blank forms made by `make(**values)`, drawn once with `stand_ins` (a value for each name) and written
-    in with each form's values."""
+    in with each form's values.
+
+    A value that changes more of the drawing than a text in it (which radio is checked; a value or a label's
+    words left out when there are none) is part of the form's shape: given in `shape` as (name, value) pairs, it
+    is drawn as it is, in place of its stand-in, once for each shape.
+
+        progress(shape=(("confidence", "at_risk"),), pk=kr.pk, value=latest.value)
+    """
 
     def __init__(self, make: Callable[..., forms.BaseForm], **stand_ins: str):
-        super().__init__(lambda shape, **values: _blank(make, tuple(values.items())), **stand_ins)
+        super().__init__(lambda shape, **values: _blank(make, tuple({**values, **dict(shape)}.items())), **stand_ins)
 
-    def __call__(self, **values: object) -> DrawnFields:
-        return DrawnFields(super().__call__(**values))
+    def __call__(self, shape: tuple[tuple[str, Hashable], ...] = (), **values: object) -> DrawnFields:
+        return DrawnFields(super().__call__(shape, **values))
 
 
 def _escaped(value: object) -> str:
@@ -89,6 +96,6 @@ def _escaped(value: object) -> str:
 
 
 @drawn_once(maxsize=64, of_code_alone=True)
-def _blank(make: Callable[..., forms.BaseForm], stand_ins: tuple[tuple[str, str], ...]) -> str:
+def _blank(make: Callable[..., forms.BaseForm], stand_ins: tuple[tuple[str, Hashable], ...]) -> str:
     """The fields of the blank form `make(**stand_ins)`, as drawn: the same on every page (see the module)."""
     return render_to_string(FIELDS, {"form": make(**dict(stand_ins))})

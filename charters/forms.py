@@ -204,12 +204,16 @@ class ProgressForm(forms.Form):
     def for_key_result(cls, key_result: KeyResult, data=None) -> ProgressForm:
         """The form under one key result, starting from where it stands (`key_result.latest`, if loaded)."""
         latest = getattr(key_result, "latest", None)
-        initial = {}
-        if latest is not None:
-            initial = {"value": latest.value, "confidence": latest.confidence}
-        form = cls(data, initial=initial, auto_id=f"id_progress{key_result.pk}_%s")
-        if key_result.unit:
-            form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": key_result.unit}
+        return cls.for_values(pk=key_result.pk, unit=key_result.unit, data=data,
+                              **({} if latest is None else {"value": latest.value, "confidence": latest.confidence}))
+
+    @classmethod
+    def for_values(cls, *, pk: int | str, unit: str, value=None, confidence: str | None = None,
+                   data=None) -> ProgressForm:
+        """The form under key result `pk`, from its values alone, so that blank it is drawn once (`DrawnAlike`)."""
+        form = cls(data, initial={"value": value, "confidence": confidence}, auto_id=f"id_progress{pk}_%s")
+        if unit:
+            form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": unit}
         return form
 
 

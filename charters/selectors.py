@@ -16,7 +16,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
 from alignment import fragments
-from alignment.drawn_alike import DrawnAlike, PartsAlike
+from alignment.drawn_alike import DrawnAlike, DrawnFields, PartsAlike
 from alignment.models import Membership
 from alignment.one_query import Read, read_first, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess, capabilities_of
@@ -767,12 +767,16 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
     attach_prose(page.content, found=kept)
     attach_latest_progress(page.content.key_results, of_charter=charter.pk)
     failed_pk, failed_progress = progress_form or (None, None)
+    # Blank, each key result's form is written into one drawing per shape (`DrawnAlike`): its id, value and unit
+    # written in, its confidence checked as drawn.
+    progress_forms = DrawnAlike(ProgressForm.for_values, pk=PROGRESS_STAND_IN, value=VALUE_STAND_IN,
+                                unit=UNIT_STAND_IN)
     for kr in page.content.key_results:
         if kr.pk == failed_pk:  # kept as typed, even if it was refused because the version moved on
             kr.progress_form = failed_progress
         else:
             # Made when drawn: kept goals (`{% shared %}`) need none.
-            kr.progress_form = _lazy(ProgressForm.for_key_result, kr) if page.perms.record_progress else None
+            kr.progress_form = _lazy(_progress_form, progress_forms, kr) if page.perms.record_progress else None
     page.shared_versions = shared_versions(page, typed_progress=failed_pk is not None)
     if not access.in_team:
         return page
@@ -930,6 +934,19 @@ def consent_version(page: CharterPage) -> tuple:
                               r.reason, r.created_at, r.updated_at, r.answer, r.answer_text, _name(r.answered_by),
                               r.answered_at, r.revision, r.resolved_by_amendment) for r in consent.responses),
             fragments.digest((_name(gap.member), gap.member.pk, gap.kind) for gap in consent.gaps))
+
+
+# What a blank progress form is drawn with, for its key result's id, value and unit to be written in.
+PROGRESS_STAND_IN, VALUE_STAND_IN, UNIT_STAND_IN = "_stand-in-key-result_", "_stand-in-value_", "_stand-in-unit_"
+
+
+def _progress_form(progress_forms: DrawnAlike, kr: KeyResult) -> DrawnFields:
+    """`ProgressForm.for_key_result(kr)`, written into the drawing of its shape: which confidence is checked, and
+    whether there is a value and a unit to write (none leaves the value empty and the label without a unit)."""
+    value, confidence = kr.latest.value, kr.latest.confidence
+    shape = (("confidence", confidence and confidence.value),
+             *((("value", None),) if value is None else ()), *((("unit", ""),) if not kr.unit else ()))
+    return progress_forms(shape=shape, pk=kr.pk, value=value, unit=kr.unit)
 
 
 def _lazy(make, *args, **kwargs) -> SimpleLazyObject:

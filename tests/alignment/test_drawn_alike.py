@@ -81,3 +81,26 @@ def test_a_blank_form_is_drawn_once_for_every_page_a_process_draws():
     forget_all()
     page(4, "Di")
     assert len(drawn) == 2
+
+
+class ChoiceForm(forms.Form):
+    row = forms.IntegerField(widget=forms.HiddenInput)
+    pick = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+    @classmethod
+    def about(cls, *, row: int | str, pick: str | None = None) -> ChoiceForm:
+        return cls(initial={"row": row, "pick": pick}, auto_id=f"choice{row}_%s")
+
+
+def test_a_value_that_changes_the_drawing_is_its_shape_drawn_once_for_each():
+    drawn = []
+
+    def make(**values) -> ChoiceForm:
+        drawn.append(values)
+        return ChoiceForm.about(**values)
+
+    choices = DrawnAlike(make, row="_stand-in-row_")
+    for row, pick in ((1, "a"), (2, "b"), (3, None), (4, "a"), (5, "b")):
+        assert choices(shape=(("pick", pick),), row=row).fields_html == render_to_string(
+            FIELDS, {"form": ChoiceForm.about(row=row, pick=pick)})
+    assert drawn == [{"row": "_stand-in-row_", "pick": pick} for pick in ("a", "b", None)]  # once a shape

@@ -273,6 +273,37 @@ def test_each_blank_comment_and_reply_form_reads_as_if_drawn_alone(login, leader
     assert "stand-in" not in html
 
 
+def test_each_key_results_progress_form_reads_as_if_drawn_alone(login, leader, team):
+    """Each blank progress form under a key result is written into one drawing per shape (`DrawnAlike`): which
+    confidence is checked, and whether it has a value and a unit. Every form must read as the form drawn on its own,
+    its unit escaped."""
+    from decimal import Decimal
+
+    from charters.forms import ProgressForm
+    from tests.charters.factories import ratified_charter
+
+    charter = ratified_charter(team, leader, goals=5)
+    key_results = list(KeyResult.objects.filter(goal__charter=charter).order_by("goal__position", "pk"))
+    KeyResult.objects.filter(pk=key_results[0].pk).update(unit='<b>"&"</b> %', current_value=None)  # no value
+    KeyResult.objects.filter(pk=key_results[1].pk).update(unit="")
+    for kr, value, confidence in ((key_results[2], "12.50", "on_track"), (key_results[3], 7, "off_track"),
+                                  (key_results[4], Decimal("1E+1"), "at_risk")):
+        services.record_progress(key_result=kr, actor=leader, value=value, confidence=confidence)
+
+    html = login(leader).get(charter_url("detail")).content.decode()
+
+    key_results = list(KeyResult.objects.filter(goal__charter=charter))
+    selectors.attach_latest_progress(key_results, of_charter=charter.pk)  # where each stands, as the page reads it
+    assert len(key_results) == 5
+    for kr in key_results:
+        alone = render_to_string(FIELDS, {"form": ProgressForm.for_key_result(kr)})
+        assert alone in html
+    assert "Value now (&lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; %)" in html
+    assert html.count('type="radio" name="confidence" value="on_track" required id="') == 5
+    assert html.count(" checked>") >= 3
+    assert "stand-in" not in html
+
+
 def test_each_items_controls_read_as_if_drawn_alone(login, leader, team, write_charter):
     """An editor's controls beside each item are each drawn once and written in with each item's kind, section, id
     and name (`PartsAlike`): every item's must read as the partials drawn on their own for it (edit, up but for the
