@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from copy import copy
 from urllib.parse import quote, urlsplit
 
@@ -39,6 +40,7 @@ from alignment import (
     sso,
 )
 from alignment.concurrency import conflict
+from alignment.drawn_alike import PartsAlike
 from alignment.drawn_once import drawn_once
 from alignment.errors import ActionRefused, ConcurrentEditError
 from alignment.forms import (
@@ -65,6 +67,7 @@ from alignment.next_page import next_page
 from alignment.one_query import reading_ahead
 from alignment.permissions import Capability, OrganisationCapability
 from alignment.row_urls import RowUrls
+from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
 
 
 class LoginView(allauth_views.LoginView):
@@ -718,13 +721,13 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
         shown_panels = panels.team_panels(request, access)
     if access.may_manage_team:
         # Each person's roles as checkboxes (the template writes them: a form widget per person cost a
-        # millisecond each), and their two forms' addresses reversed once for all.
-        changing, removing = RowUrls("member_roles", team.organisation.slug, team.slug), RowUrls(
-            "member_remove", team.organisation.slug, team.slug)
+        # millisecond each) and their removal, drawn once for each shape and written in for each person
+        # (`PartsAlike`), when the kept list of people is drawn (the template calls it).
+        controls = PartsAlike(functools.partial(_draw_member_controls, team), pk=MEMBER_STAND_IN,
+                              name=NAME_STAND_IN)
         for m in members:
-            m.role_values = {role.value for role in m.roles}
-            m.roles_url, m.remove_url = changing.of(m.pk), removing.of(m.pk)
-            m.may_be_removed = m.pk != access.membership.pk
+            shape = (tuple(role.value for role in m.roles), m.pk != access.membership.pk)
+            m.controls = functools.partial(controls, shape, pk=m.pk, name=m.user.name)
     invitation_form = extra.pop("invitation_form", None) or InvitationForm()
     context = {
         "team": team,
@@ -738,7 +741,6 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
         "invitation_form": invitation_form,
         # An empty invitation form reads alike for everyone; one sent back with errors is its sender's.
         "invitation_fields_version": None if invitation_form.is_bound else (translation.get_language(),),
-        "role_choices": RolesForm.base_fields["roles"].choices,  # the checkboxes the template writes
         "panels": shown_panels,
         **extra,
     }
@@ -748,6 +750,24 @@ def _team_page(request: HttpRequest, access: permissions.TeamAccess, *, partial:
     else:  # a section alone does not show the panel
         context["week"] = selectors.team_week(access, now=timezone.now())
     return render(request, template, context, status=status)
+
+
+MEMBER_CONTROLS = "alignment/team_detail.html#member-controls"
+# What a leader's forms beside a person are drawn with, for the person's membership id and name to be written in.
+MEMBER_STAND_IN, NAME_STAND_IN = "_stand-in-member_", "_stand-in-name_"
+
+
+def _draw_member_controls(team, shape: tuple[tuple[str, ...], bool], *, pk: str, name: str) -> str:
+    """A leader's forms beside one person, for people with the roles `shape` names (checked) who may or may not be
+    removed, drawn with stand-ins for the person (see `_team_page`). Each form's CSRF token is the kept parts'
+    placeholder, which the list of people (`{% shared %}`) fills in for its reader."""
+    roles, may_be_removed = shape
+    where = (team.organisation.slug, team.slug)
+    return render_to_string(MEMBER_CONTROLS, {
+        "team": team, "role_choices": RolesForm.base_fields["roles"].choices, "csrf_token": TOKEN_PLACEHOLDER,
+        "m": {"pk": pk, "user": {"name": name}, "role_values": set(roles), "may_be_removed": may_be_removed,
+              "roles_url": RowUrls("member_roles", *where).of(pk), "remove_url": RowUrls("member_remove", *where).of(pk)},
+    })
 
 
 def _members_version(access: permissions.TeamAccess, members: list[Membership]) -> tuple:

@@ -103,3 +103,34 @@ def test_an_invitation_form_sent_back_with_errors_is_not_kept(leader, team):
     assertContains(refused, 'value="not-an-address"', status_code=400)
     assertNotContains(again, "not-an-address")
     assertContains(again, '<input type="email" name="email" maxlength="320" required id="id_email">', html=True)
+
+
+def test_each_persons_forms_read_as_if_drawn_alone(leader, member, facilitator, team, make_user, add_member):
+    """A leader's forms beside each person are drawn once for each shape (the roles checked, whether they may be
+    removed) and written in with the person (`alignment.views._draw_member_controls`): each must read as the forms drawn
+    on their own for that person, their name escaped and the reader's token in each."""
+    from django.template.loader import render_to_string
+
+    from alignment.forms import RolesForm
+    from alignment.views import MEMBER_CONTROLS
+
+    odd = make_user("odd@example.com", 'Ann <b>"&"</b> Odd')
+    add_member(team, odd, "member")
+    response = read(leader)
+    listed = people(response)
+    token = _token_in(response)
+
+    shown = 0
+    for m in Membership.objects.filter(team=team).select_related("user"):
+        alone = render_to_string(MEMBER_CONTROLS, {
+            "team": team, "role_choices": RolesForm.base_fields["roles"].choices, "csrf_token": token,
+            "m": {"pk": m.pk, "user": m.user, "role_values": {role.value for role in m.roles},
+                  "may_be_removed": m.user != leader,
+                  "roles_url": reverse("member_roles", args=["harbour", "platform", m.pk]),
+                  "remove_url": reverse("member_remove", args=["harbour", "platform", m.pk])}})
+        assert alone in listed
+        shown += 1
+    assert shown == 4
+    assert "Roles of Ann &lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; Odd" in listed
+    assert listed.count(" checked>") >= 4
+    assert "stand-in" not in response.content.decode()
