@@ -772,10 +772,12 @@ def _draw_member_controls(team, shape: tuple[tuple[str, ...], bool], *, pk: str,
 
 def _members_version(access: permissions.TeamAccess, members: list[Membership]) -> tuple:
     """What the team's list of people is drawn from: each person's name, address and roles, and the
-    forms the reader gets (a leader's own row offers no "Remove": they leave instead)."""
+    forms the reader gets (a leader's own row offers no "Remove": they leave instead; it asks "Remove … from"
+    the team by its name)."""
     managing = access.may_manage_team
     return (
-        access.team.organisation.slug, access.team.slug, managing, access.membership.pk if managing else None,
+        access.team.organisation.slug, access.team.slug, access.team.name if managing else None, managing,
+        access.membership.pk if managing else None,
         tuple((m.pk, m.user.name, m.user.email, tuple(m.roles)) for m in members),
         translation.get_language(),
     )

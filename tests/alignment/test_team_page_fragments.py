@@ -91,6 +91,14 @@ def test_a_new_member_shows_at_once(leader, member, team, make_user, add_member)
     assert "Nia New" in people(read(member))
 
 
+def test_a_renamed_team_is_named_in_its_leaders_forms_at_once(leader, member, team):
+    read(leader)
+    team.name = "Platform Engineering"
+    team.save(update_fields=["name"])
+
+    assert "from Platform Engineering?" in people(read(leader))
+
+
 def test_an_invitation_form_sent_back_with_errors_is_not_kept(leader, team):
     client = Client()
     client.force_login(leader)
