@@ -209,9 +209,10 @@ class ProgressForm(forms.Form):
 
     @classmethod
     def for_values(cls, *, pk: int | str, unit: str, value=None, confidence: str | None = None,
-                   data=None) -> ProgressForm:
-        """The form under key result `pk`, from its values alone, so that blank it is drawn once (`DrawnAlike`)."""
-        form = cls(data, initial={"value": value, "confidence": confidence}, auto_id=f"id_progress{pk}_%s")
+                   data=None, ids: str = "progress") -> ProgressForm:
+        """The form under key result `pk`, from its values alone, so that blank it is drawn once (`DrawnAlike`).
+        `ids`: what its fields' ids start with, before the key result's id."""
+        form = cls(data, initial={"value": value, "confidence": confidence}, auto_id=f"id_{ids}{pk}_%s")
         if unit:
             form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": unit}
         return form
@@ -258,12 +259,16 @@ class OrganisationKeyResultForm(VersionedForm):
 
 
 def organisation_reading_form(key_result: OrganisationKeyResult, data=None) -> ProgressForm:
-    """The reading form under one organisation key result: the same fields and scale as a team's progress."""
-    initial = {"value": key_result.current_value, "confidence": key_result.confidence} if key_result.confidence else {}
-    form = ProgressForm(data, initial=initial, auto_id=f"id_reading{key_result.pk}_%s")
-    if key_result.unit:
-        form.fields["value"].label = _("Value now (%(unit)s)") % {"unit": key_result.unit}
-    return form
+    """The reading form under one organisation key result: the same fields and scale as a team's progress, starting
+    from its last reading (none before the first)."""
+    read = {"value": key_result.current_value, "confidence": key_result.confidence} if key_result.confidence else {}
+    return organisation_reading_form_for(pk=key_result.pk, unit=key_result.unit, data=data, **read)
+
+
+def organisation_reading_form_for(*, pk: int | str, unit: str, value=None, confidence: str | None = None,
+                                  data=None) -> ProgressForm:
+    """`organisation_reading_form` from its values alone, so that blank it is drawn once (`DrawnAlike`)."""
+    return ProgressForm.for_values(pk=pk, unit=unit, value=value, confidence=confidence, data=data, ids="reading")
 
 
 # Item kind (as named in URLs, see `ITEM_KINDS`) → its form.

@@ -34,7 +34,7 @@ from charters.forms import (
     ProposeForm,
     QuorumForm,
     ResponseForm,
-    organisation_reading_form,
+    organisation_reading_form_for,
 )
 from charters.models import (
     Boundary,
@@ -941,12 +941,19 @@ PROGRESS_STAND_IN, VALUE_STAND_IN, UNIT_STAND_IN = "_stand-in-key-result_", "_st
 
 
 def _progress_form(progress_forms: DrawnAlike, kr: KeyResult) -> DrawnFields:
-    """`ProgressForm.for_key_result(kr)`, written into the drawing of its shape: which confidence is checked, and
-    whether there is a value and a unit to write (none leaves the value empty and the label without a unit)."""
-    value, confidence = kr.latest.value, kr.latest.confidence
-    shape = (("confidence", confidence and confidence.value),
-             *((("value", None),) if value is None else ()), *((("unit", ""),) if not kr.unit else ()))
-    return progress_forms(shape=shape, pk=kr.pk, value=value, unit=kr.unit)
+    """`ProgressForm.for_key_result(kr)`, written into the drawing of its shape (`_reading_shaped`)."""
+    confidence = kr.latest.confidence
+    return _reading_shaped(progress_forms, pk=kr.pk, unit=kr.unit, value=kr.latest.value,
+                           confidence=confidence and confidence.value)
+
+
+def _reading_shaped(readings: DrawnAlike, *, pk: int, unit: str, value, confidence: str | None) -> DrawnFields:
+    """A blank reading form (a value, a confidence, a note) written into the drawing of its shape: which confidence is
+    checked, and whether there is a value and a unit to write (none leaves the value empty and the label without a
+    unit)."""
+    shape = (("confidence", confidence or None),
+             *((("value", None),) if value is None else ()), *((("unit", ""),) if not unit else ()))
+    return readings(shape=shape, pk=pk, value=value, unit=unit)
 
 
 def _lazy(make, *args, **kwargs) -> SimpleLazyObject:
@@ -1090,10 +1097,14 @@ def organisation_goal_page(perms: OrganisationGoalPermissions, goal: Organisatio
     """
     actions = perms.for_goal(goal)
     key_results = list(goal.key_results.all())  # query: the goal's key results
+    # Blank, each key result's reading form is written into one drawing per shape (`DrawnAlike`), as a charter's are.
+    readings = DrawnAlike(organisation_reading_form_for, pk=PROGRESS_STAND_IN, value=VALUE_STAND_IN, unit=UNIT_STAND_IN)
     for key_result in key_results:
         key_result.goal = goal
-        key_result.reading_form = ((reading_forms or {}).get(key_result.pk) or organisation_reading_form(key_result)
-                                   if actions.edit else None)
+        read = key_result.confidence  # its value and confidence are the last reading's, if there is one
+        key_result.reading_form = ((reading_forms or {}).get(key_result.pk) or _reading_shaped(
+            readings, pk=key_result.pk, unit=key_result.unit, value=key_result.current_value if read else None,
+            confidence=read or None) if actions.edit else None)
     return OrganisationGoalPage(perms=perms, goal=goal, actions=actions, key_results=key_results,
                                 contributors=contributors_page(goal, page=page))
 

@@ -169,6 +169,36 @@ def test_a_reading_without_confidence_is_refused_with_what_was_typed(login, admi
     assert not OrganisationKeyResultReading.objects.exists()
 
 
+def test_each_key_results_reading_form_reads_as_if_drawn_alone(login, admin, organisation):
+    """Each blank reading form under a key result is written into one drawing per shape (`DrawnAlike`): which
+    confidence is checked, and whether it has a value and a unit. Every form must read as the form drawn on its own,
+    its unit escaped."""
+    from django.template.loader import render_to_string
+
+    from alignment.drawn_alike import FIELDS
+    from charters.forms import organisation_reading_form
+
+    goal = org_goal(organisation)
+    unread = services.add_organisation_key_result(goal=goal, metric="Unread", unit='<b>"&"</b> %')
+    plain = services.add_organisation_key_result(goal=goal, metric="Plain")
+    for metric, unit, value, confidence in (("Visits", "%", Decimal("12.50"), "on_track"),
+                                            ("Waits", "days", Decimal("1E+1"), "at_risk"),
+                                            ("Calls", "", Decimal(7), "off_track")):
+        kr = services.add_organisation_key_result(goal=goal, metric=metric, unit=unit)
+        services.record_organisation_reading(key_result=kr, actor=admin, value=value, confidence=confidence)
+
+    html = login(admin).get(goal.get_absolute_url()).content.decode()
+
+    key_results = list(OrganisationKeyResult.objects.filter(goal=goal))
+    assert len(key_results) == 5 and {unread, plain} < set(key_results)
+    for kr in key_results:
+        assert render_to_string(FIELDS, {"form": organisation_reading_form(kr)}) in html, kr.metric
+    assert "Value now (&lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; %)" in html
+    assert html.count('type="radio" name="confidence" value="on_track" required id="') == 5
+    assert html.count(" checked>") == 3
+    assert "stand-in" not in html
+
+
 def test_a_closed_goal_takes_no_reading(admin, organisation):
     goal = org_goal(organisation)
     kr = services.add_organisation_key_result(goal=goal, metric="Visits within a day")
