@@ -322,6 +322,13 @@ class ResponseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Response.Kind.choices  # no blank radio
 
+    @classmethod
+    def for_values(cls, *, revision: int | str, kind: str | None = None, reason: str = "") -> ResponseForm:
+        """A member's form from its values alone: their response so far, if any, and the revision of the text they
+        read. Read the same as `ResponseForm(instance=their_response, ...)`, so that blank it is drawn once
+        (`DrawnAlike`)."""
+        return cls(initial={"kind": kind, "reason": reason, "revision": revision})
+
     def clean(self):
         data = super().clean()
         if data.get("kind") == Response.Kind.OBJECTION and not (data.get("reason") or "").strip():

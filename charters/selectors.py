@@ -795,9 +795,7 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
         page.consent.quorum = quorum_of(charter, page.consent.responses, members)
     page.my_response = next((r for r in page.consent.responses if r.member_id == access.user.pk), None)
     if page.perms.consent:
-        page.response_form = response_form or ResponseForm(
-            instance=page.my_response, initial={"revision": charter.revision},
-        )
+        page.response_form = response_form or _response_form(charter, page.my_response)
     elif response_form is not None:  # refused after it was typed (e.g. ratified meanwhile): keep the text
         page.response_form = response_form
     page.show_consent = bool(charter.is_proposed or page.consent.responses or page.consent.gaps or page.response_form)
@@ -818,6 +816,16 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
     return page
 
 
+def _response_form(charter: Charter, mine: Response | None) -> DrawnFields:
+    """The reader's consent form, blank or with their response so far, written into one drawing per shape
+    (`DrawnAlike`): which kind is checked, and whether there is a reason to write; their reason and the revision of
+    the text they read are written in."""
+    kind, reason = (mine.kind, mine.reason) if mine is not None else (None, "")
+    responses = DrawnAlike(ResponseForm.for_values, reason=REASON_STAND_IN, revision=REVISION_STAND_IN)
+    return responses(shape=(("kind", kind or None), *((("reason", ""),) if not reason else ())),
+                     reason=reason, revision=charter.revision)
+
+
 def comments_page(*, access: TeamAccess, charter: Charter, comment_form: CommentForm | None = None) -> CharterPage:
     """Just what a section's comment threads show (the `comments` partial an htmx comment swaps):
     the threads (1 query), without the rest of the charter page."""
@@ -834,6 +842,8 @@ SECTION_STAND_IN, PARENT_STAND_IN, AUTHOR_STAND_IN = "_stand-in-section_", "_sta
 # What a blank answer to an objection is drawn with, for the objection's id, its member's name and its reason.
 OBJECTION_STAND_IN, OBJECTOR_STAND_IN, REASON_STAND_IN = "_stand-in-objection_", "_stand-in-objector_", \
     "_stand-in-reason_"
+# What a member's blank consent form is drawn with, for their reason and the text's revision (and REASON_STAND_IN).
+REVISION_STAND_IN = "_stand-in-revision_"
 
 
 def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None:

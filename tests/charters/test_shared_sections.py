@@ -304,6 +304,35 @@ def test_each_key_results_progress_form_reads_as_if_drawn_alone(login, leader, t
     assert "stand-in" not in html
 
 
+def test_each_members_consent_form_reads_as_if_drawn_alone(login, leader, member, facilitator, team):
+    """A member's consent form is written into one drawing per shape (`DrawnAlike`): which kind is checked, and
+    whether there is a reason. Each must read as the form drawn on its own for its reader, with the text's revision:
+    no response yet, a consent without a reason, an objection whose reason holds markup and two lines."""
+    from charters.forms import ResponseForm
+    from charters.models import Response
+    from tests.charters.factories import complete_charter
+
+    charter = services.propose(charter=complete_charter(team, leader), actor=leader)
+
+    def reads_as_drawn_alone(person, checked: str | None) -> str:
+        html = login(person).get(charter_url("detail")).content.decode()
+        mine = Response.objects.filter(charter=charter, member=person).first()
+        alone = render_to_string(FIELDS, {"form": ResponseForm(instance=mine, initial={"revision": charter.revision})})
+        assert alone in html, person.email
+        assert f'name="revision" value="{charter.revision}"' in alone
+        assert re.findall(r'value="(\w+)" required id="id_kind_\d" checked>', alone) == ([checked] if checked else [])
+        assert "stand-in" not in html
+        return alone
+
+    reads_as_drawn_alone(member, None)
+    services.respond(charter=charter, member=member, kind=Response.Kind.CONSENT, reason="")
+    services.respond(charter=charter, member=facilitator, kind=Response.Kind.OBJECTION,
+                     reason='Ann\'s <b>"&"</b> rule\r\nis missing & vague')
+    charter.refresh_from_db()
+    reads_as_drawn_alone(member, "consent")
+    assert "Ann&#x27;s &lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; rule" in reads_as_drawn_alone(facilitator, "objection")
+
+
 def test_each_items_controls_read_as_if_drawn_alone(login, leader, team, write_charter):
     """An editor's controls beside each item are each drawn once and written in with each item's kind, section, id
     and name (`PartsAlike`): every item's must read as the partials drawn on their own for it (edit, up but for the
