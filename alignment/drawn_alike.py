@@ -55,7 +55,9 @@ class PartsAlike:
 
     def __init__(self, draw: Callable[..., str], **stand_ins: str):
         self.draw, self.stand_ins, self._drawn = draw, stand_ins, {}
-        self._stand_in = re.compile("(" + "|".join(re.escape(stand_in) for stand_in in stand_ins.values()) + ")")
+        # None for a part with no values at all (a blank form of the code alone), which is written as drawn.
+        self._stand_in = re.compile("(" + "|".join(re.escape(stand_in) for stand_in in stand_ins.values()) + ")") \
+            if stand_ins else None
         self._names = {stand_in: name for name, stand_in in stand_ins.items()}
 
     def __call__(self, shape: Hashable = (), **values: object) -> SafeString:
@@ -64,7 +66,8 @@ class PartsAlike:
             # The drawing cut at its stand-ins, once: the text before the first, then each stand-in's name with the
             # text after it. Each part is then its values written between those texts, in one pass (a value holding
             # another's stand-in stays as it was written), rather than a search of the whole drawing each time.
-            pieces = self._stand_in.split(str(self.draw(shape, **self.stand_ins)))
+            drawing = str(self.draw(shape, **self.stand_ins))
+            pieces = self._stand_in.split(drawing) if self._stand_in else [drawing]
             drawn = self._drawn[shape] = (pieces[0], [(self._names[stand_in], after)
                                                       for stand_in, after in zip(pieces[1::2], pieces[2::2], strict=True)])
         first, slots = drawn

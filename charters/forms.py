@@ -389,6 +389,12 @@ class QuorumForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["quorum_percent"].widget.attrs["min"] = 1  # the field's own bound is 0
 
+    @classmethod
+    def for_values(cls, *, quorum_percent: int | str | None) -> QuorumForm:
+        """The form from the proposal's quorum alone, read the same as `QuorumForm(instance=proposal)`, so that blank
+        it is drawn once (`DrawnAlike`)."""
+        return cls(initial={"quorum_percent": quorum_percent})
+
 
 class AmendmentForm(forms.Form):
     note = forms.CharField(label=_("What should change, and why?"), widget=_rows(2), required=False)

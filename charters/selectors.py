@@ -654,7 +654,7 @@ class CharterPage:
     show_consent: bool = False
     my_response: Response | None = None
     response_form: ResponseForm | None = None
-    amend_form: AmendmentForm | None = None
+    amend_form: AmendmentForm | DrawnFields | None = None  # for stewards of the active version
     amendment_in_progress: Charter | None = None  # offered instead of "Start an amendment"
     propose_form: ProposeForm | None = None
     quorum_form: QuorumForm | None = None  # a leader changes the quorum while the round runs
@@ -744,11 +744,13 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
                   consent_error: str | None = None,
                   progress_form: tuple[int, ProgressForm] | None = None,
                   kept: dict[str, object] | None = None) -> CharterPage:
-    page = CharterPage(access=access, charter=charter, viewing_version=viewing_version,
-                       amend_form=amend_form or AmendmentForm(), consent_error=consent_error)
+    page = CharterPage(access=access, charter=charter, viewing_version=viewing_version, amend_form=amend_form,
+                       consent_error=consent_error)
     if charter is None:
         return page
     page.perms = for_charter(access, charter)
+    if page.perms.amend and amend_form is None:  # blank, it shows nothing of the page: drawn once (`DrawnAlike`)
+        page.amend_form = DrawnAlike(AmendmentForm)()
     # Whose word is missing is worked out from today's team while consent is open (a ratified version reads
     # the record kept when it was ratified instead); the goals' owners are found among them too.
     members = read_shaped(_team_people, team=access.team.pk) \
@@ -786,7 +788,7 @@ def _charter_page(*, access: TeamAccess, charter: Charter | None, viewing_versio
     if page.perms.propose:
         page.propose_form = propose_form or ProposeForm(instance=charter)
     if page.perms.change_quorum:  # made when drawn: a kept consent panel needs none
-        page.quorum_form = quorum_form or SimpleLazyObject(lambda: QuorumForm(instance=charter))
+        page.quorum_form = quorum_form or _lazy(_quorum_form, charter)
     page.ratify_gaps = ratify_gaps
     page.completeness = check_charter(page.content)
     page.consent = consent_picture(charter, members)
@@ -826,6 +828,15 @@ def _response_form(charter: Charter, mine: Response | None) -> DrawnFields:
                      reason=reason, revision=charter.revision)
 
 
+def _quorum_form(charter: Charter) -> DrawnFields:
+    """The leader's blank form to change the quorum, written into one drawing per shape (`DrawnAlike`): the quorum
+    written in, or none to write."""
+    quorums = DrawnAlike(QuorumForm.for_values, quorum_percent=QUORUM_STAND_IN)
+    quorum = charter.quorum_percent
+    return quorums(shape=(("quorum_percent", None),) if quorum is None else (),
+                   quorum_percent="" if quorum is None else quorum)
+
+
 def comments_page(*, access: TeamAccess, charter: Charter, comment_form: CommentForm | None = None) -> CharterPage:
     """Just what a section's comment threads show (the `comments` partial an htmx comment swaps):
     the threads (1 query), without the rest of the charter page."""
@@ -844,6 +855,8 @@ OBJECTION_STAND_IN, OBJECTOR_STAND_IN, REASON_STAND_IN = "_stand-in-objection_",
     "_stand-in-reason_"
 # What a member's blank consent form is drawn with, for their reason and the text's revision (and REASON_STAND_IN).
 REVISION_STAND_IN = "_stand-in-revision_"
+# What the leader's blank form to change a proposal's quorum is drawn with, for the quorum.
+QUORUM_STAND_IN = "_stand-in-quorum_"
 
 
 def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None:

@@ -104,3 +104,23 @@ def test_a_value_that_changes_the_drawing_is_its_shape_drawn_once_for_each():
         assert choices(shape=(("pick", pick),), row=row).fields_html == render_to_string(
             FIELDS, {"form": ChoiceForm.about(row=row, pick=pick)})
     assert drawn == [{"row": "_stand-in-row_", "pick": pick} for pick in ("a", "b", None)]  # once a shape
+
+
+def test_a_form_with_no_values_to_write_in_is_written_as_drawn_once():
+    """A blank form that takes no values (a steward's form to start an amendment) is its drawing as it is."""
+    from alignment import drawn_once
+
+    class PlainForm(forms.Form):
+        note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    made = []
+
+    def make() -> PlainForm:
+        made.append(1)
+        return PlainForm()
+
+    drawn_once.forget_all()
+    alone = render_to_string(FIELDS, {"form": PlainForm()})
+    assert DrawnAlike(make)().fields_html == alone
+    assert DrawnAlike(make)().fields_html == alone  # another page's: drawn once for the process
+    assert len(made) == 1

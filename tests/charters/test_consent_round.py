@@ -201,7 +201,42 @@ def test_an_unanswered_objection_has_no_resolution_to_give(login, member, propos
     assert Response.objects.get(pk=objection.pk).is_open_objection
 
 
+def test_the_leaders_quorum_form_reads_as_if_drawn_alone(login, leader, team):
+    """The leader's form to change the quorum is written into one drawing per shape (`DrawnAlike`): it must read as
+    the form drawn on its own, with no quorum and with one."""
+    from django.template.loader import render_to_string
+
+    from alignment.drawn_alike import FIELDS
+    from charters.forms import QuorumForm
+
+    charter = services.propose(charter=complete_charter(team, leader), actor=leader)
+    client = login(leader)
+    for quorum in (None, 60):
+        charter = services.set_quorum(charter=charter, actor=leader, quorum_percent=quorum)
+        page = client.get(charter_url("detail"))
+        assertContains(page, render_to_string(FIELDS, {"form": QuorumForm(instance=charter)}))
+        assertContains(page, "Change the quorum")
+        assertNotContains(page, "stand-in")
+    assertContains(page, 'name="quorum_percent" value="60"')
+
+
 # Amending ----------------------------------------------------------------------------------------
+
+def test_a_steward_is_offered_the_blank_amendment_form_drawn_once_and_others_none(login, leader, member, team):
+    """The blank form that starts an amendment shows nothing of the page: it is drawn once for the process
+    (`DrawnAlike`) and must read as the form drawn on its own; only a steward of the active version gets it."""
+    from django.template.loader import render_to_string
+
+    from alignment.drawn_alike import FIELDS
+    from charters.forms import AmendmentForm
+
+    ratified_charter(team, leader)
+
+    page = login(leader).get(charter_url("detail"))
+    assertContains(page, render_to_string(FIELDS, {"form": AmendmentForm()}), html=False)
+    assertContains(page, "Start an amendment")
+    assertNotContains(login(member).get(charter_url("detail")), 'name="note"')
+
 
 def test_amend_is_not_offered_while_an_amendment_is_open(login, leader, team):
     ratified_charter(team, leader)
