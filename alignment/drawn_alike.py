@@ -15,8 +15,8 @@ A blank form drawn with stand-ins shows nothing of any page: its drawing is kept
 made once, and the first reader of a page after a change draws none. `make` is a form's own constructor (a class
 method, a module's function); one made per page is drawn once per page, as it is kept under itself.
 
-A template writes `form.fields_html` where it would include `form_fields.html` for a form that was sent and
-refused, which is drawn as it was typed. A stand-in must be text no form writes otherwise, and appear only
+A template writes `{% form_fields form %}` (`templatetags/fields.py`): the drawing for a blank form, and for a form
+that was sent and refused `form_fields.html`, drawn as it was typed. A stand-in must be text no form writes otherwise, and appear only
 where its value goes (`tests/alignment/test_drawn_alike.py` holds the drawing to the form's own).
 
 `PartsAlike` does the same for any part of a template, once a page: the controls beside each item of a charter

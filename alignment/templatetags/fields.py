@@ -12,14 +12,25 @@ from django.forms.boundfield import BoundField
 from django.forms.utils import ErrorList
 from django.template.base import render_value_in_context
 from django.template.context import Context
+from django.template.loader import render_to_string
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
+from alignment.drawn_alike import FIELDS
 from alignment.form_renderer import escape
 
 register = template.Library()
 
 LISTS = {"checkboxselectmultiple", "radioselect"}
+
+
+@register.simple_tag
+def form_fields(form) -> SafeString:
+    """`{% form_fields form %}`: a form's fields as `form_fields.html` draws them; for a blank form written into the
+    drawing of its kind (`alignment.drawn_alike.DrawnFields`), that drawing. So a template writes a form the same
+    way whether it was made blank for a page or sent back refused, as typed."""
+    drawn = getattr(form, "fields_html", None)
+    return drawn if drawn is not None else render_to_string(FIELDS, {"form": form})
 
 
 @register.simple_tag(takes_context=True)

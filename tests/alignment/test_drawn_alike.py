@@ -124,3 +124,18 @@ def test_a_form_with_no_values_to_write_in_is_written_as_drawn_once():
     assert DrawnAlike(make)().fields_html == alone
     assert DrawnAlike(make)().fields_html == alone  # another page's: drawn once for the process
     assert len(made) == 1
+
+
+def test_the_form_fields_tag_writes_a_drawing_or_draws_a_form_sent_back():
+    """`{% form_fields form %}` writes a blank form's drawing as it is, and draws any other form (one sent back
+    refused, with what was typed and its errors) as `form_fields.html` does."""
+    from django.template import engines
+
+    tag = engines["django"].from_string("{% load fields %}{% form_fields form %}")
+    blank = DrawnAlike(NoteForm.about, row="_stand-in-row_", name="_stand-in-name_")(row=3, name="Ann")
+    refused = NoteForm({"row": "3", "body": ""})
+    assert not refused.is_valid()
+
+    assert tag.render({"form": blank}) == blank.fields_html
+    assert tag.render({"form": refused}) == render_to_string(FIELDS, {"form": refused})
+    assert "This field is required." in tag.render({"form": refused})
