@@ -10,18 +10,23 @@ from functools import cache, partial
 
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 from alignment import fragments
 from alignment.drawn_alike import DrawnAlike, DrawnFields, PartsAlike
+from alignment.drawn_once import drawn_once
 from alignment.models import Membership
 from alignment.one_query import Read, read_first, read_shaped, reading_ahead
 from alignment.permissions import Capability, TeamAccess, capabilities_of
 from alignment.row_urls import ROW_ID, RowUrls
 from alignment.templatetags.fragments import TOKEN_PLACEHOLDER
+from alignment.templatetags.people import former_member_mark
 from alignment.weeks import TeamWeek
 from charters import panels, prose
 from charters.completeness import Completeness, check_charter
@@ -867,11 +872,15 @@ def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None
     replies = DrawnAlike(CommentForm.for_reply_to, section=SECTION_STAND_IN, parent=PARENT_STAND_IN,
                          author=AUTHOR_STAND_IN)
     comments = DrawnAlike(CommentForm.for_section, section=SECTION_STAND_IN)
+    # Each thread and reply is drawn when its section's kept part is (`{% shared %}`), written into one drawing of
+    # its shape (`_drawn_thread`).
+    said = PartsAlike(lambda shape, **stand_ins: _drawn_comment(shape, tuple(stand_ins.items())), **COMMENT_STAND_INS)
     for section_threads in page.threads.values():
         for thread in section_threads:
             thread.may_resolve = may_resolve(access, thread)
             thread.reply_form = _lazy(replies, section=thread.section, parent=thread.pk,
                                       author=CommentForm.replied_to(thread)) if page.perms.comment else None
+            thread.drawn = partial(_drawn_thread, said, page, thread)
     page.comment_forms = {section.value: _lazy(comments, section=section.value) for section in Section} \
         if page.perms.comment else {}
     typed_in = None
@@ -891,6 +900,47 @@ def _attach_threads(page: CharterPage, comment_form: CommentForm | None) -> None
               for reply in thread.replies_list])
             for thread in page.threads.get(section.value, ())))
         for section in Section}
+
+
+# What a comment thread and a reply are drawn with (`comment-thread`, `comment-reply`), for each one's values.
+COMMENT_STAND_INS = {name: f"_stand-in-comment-{name.replace('_', '-')}_" for name in (
+    "pk", "section", "author", "former", "when", "body", "replies", "reply_form", "comment_url", "resolve_url")}
+
+
+def _drawn_thread(said: PartsAlike, page: CharterPage, thread: Comment) -> SafeString:
+    """A comment thread with its replies, as `comment-thread` and `comment-reply` draw them: each one's values
+    written into one drawing of its shape (`PartsAlike`), kept in the process as of the code alone
+    (`_drawn_comment`). The shape is whether the thread is resolved, whether the reader may reply and whether they
+    may resolve it."""
+    replies = mark_safe("".join(said(("reply",), **_said(page.access, reply))  # noqa: S308 — escaped pieces
+                                for reply in thread.replies_list))
+    reply_form = thread.reply_form.fields_html if thread.reply_form else ""
+    resolvable = thread.may_resolve and page.perms.comment
+    return said(("thread", thread.resolved_at is not None, bool(reply_form), resolvable),
+                **_said(page.access, thread), section=thread.section, replies=replies, reply_form=reply_form,
+                comment_url=page.comment_url, resolve_url=thread.resolve_url if resolvable else "")
+
+
+def _said(access: TeamAccess, comment: Comment) -> dict:
+    """What a thread or a reply shows of who wrote it (their name, marked if they left), when, and its words with
+    their line breaks: as a template would write `author.name|default:"Someone"`, `{% former_member author %}`,
+    `created_at|date:"j M H:i"` and `body|linebreaksbr`."""
+    return {"pk": comment.pk, "author": _name(comment.author) or "Someone",
+            "former": former_member_mark(comment.author, access),
+            "when": date_filter(template_localtime(comment.created_at), "j M H:i"), "body": linebreaksbr(comment.body)}
+
+
+@drawn_once(maxsize=16, of_code_alone=True)
+def _drawn_comment(shape: tuple, stand_ins: tuple[tuple[str, str], ...]) -> str:
+    """A reply (`("reply",)`) or a thread (`("thread", resolved, may reply, may resolve)`) drawn with stand-ins for
+    all its values: it shows nothing of any page, so it is drawn once a process."""
+    values = dict(stand_ins)
+    if shape[0] == "reply":
+        return render_to_string(f"{DETAIL}#comment-reply", {"reply": values})
+    _, resolved, replying, resolvable = shape
+    return render_to_string(f"{DETAIL}#comment-thread", {"csrf_token": TOKEN_PLACEHOLDER, "thread": {
+        **values, "resolved": resolved, "reply_form": values["reply_form"] if replying else "",
+        "resolvable": resolvable}})
 
 
 def shared_versions(page: CharterPage, *, typed_progress: bool) -> dict[str, tuple | None]:

@@ -11,15 +11,18 @@ import re
 
 import pytest
 from django.middleware.csrf import _unmask_cipher_token
+from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape as html_escape
+from django.utils.safestring import mark_safe
 
 from alignment.drawn_alike import FIELDS
 from alignment.permissions import reader_access
 from charters import selectors, services
 from charters.forms import CommentForm
-from charters.models import Boundary, Charter, Goal, KeyResult, NonNegotiable, Section
+from charters.models import Boundary, Charter, Comment, Goal, KeyResult, NonNegotiable, Section
 from charters.selectors import DETAIL
 from tests.charters.conftest import ORG, TEAM, charter_url
 
@@ -271,6 +274,58 @@ def test_each_blank_comment_and_reply_form_reads_as_if_drawn_alone(login, leader
     for section in Section.values:
         assert render_to_string(FIELDS, {"form": CommentForm.for_section(section)}) in html
     assert "stand-in" not in html
+
+
+def test_each_thread_and_reply_reads_as_if_drawn_alone(login, leader, member, team, write_charter, make_user,
+                                                      add_member):
+    """Each comment thread and reply is written into one drawing per shape (`PartsAlike`: resolved or not, whether the
+    reader may reply and resolve it), drawn once a process. Every one must read as its partial drawn on its own with
+    its values, for each reader: an odd name and words escaped, line breaks kept, someone who left marked, a resolved
+    thread reopened, a thread the reader may not resolve without the control."""
+    from datetime import UTC, datetime
+
+    from django.utils.timezone import localtime
+
+    draft = write_charter(team)
+    odd = make_user("odd@example.com", 'Ann <b>"&"</b> Odd')
+    add_member(team, odd, "member")
+    asked = services.add_comment(charter=draft, section="purpose", author=odd, body="Is <this> right?\nSecond line")
+    answered = services.add_comment(charter=draft, section="purpose", author=member, body="Yes & no", parent=asked)
+    settled = services.add_comment(charter=draft, section="goals", author=member, body="_stand-in-comment-body_")
+    Comment.objects.filter(pk=settled.pk).update(resolved_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC), resolved_by=leader)
+    member.memberships.get(team=team).delete()  # Max left the team: his words stay, under his name, marked
+
+    def alone(reader_html: str, thread, replies, *, resolvable: bool) -> str:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', reader_html).group(1)
+        version = [ORG, TEAM, draft.number]
+
+        def said(comment, author, former):
+            when = localtime(comment.created_at).strftime("%-d %b %H:%M")
+            return {"pk": comment.pk, "author": author, "former": former, "when": when,
+                    "body": linebreaksbr(comment.body)}
+
+        former = mark_safe(' <span class="badge former">former member</span>')  # noqa: S308
+        drawn_replies = "".join(render_to_string(f"{DETAIL}#comment-reply", {"reply": said(reply, "Max Member", former)})
+                                for reply in replies)
+        thread.refresh_from_db()
+        return render_to_string(f"{DETAIL}#comment-thread", {"csrf_token": token, "thread": {
+            **said(thread, thread.author.name, "" if thread.author == odd else former), "section": thread.section,
+            "resolved": thread.resolved_at is not None, "replies": mark_safe(drawn_replies),  # noqa: S308
+            "reply_form": render_to_string(FIELDS, {"form": CommentForm.for_reply_to(
+                section=thread.section, parent=thread.pk, author=CommentForm.replied_to(thread))}),
+            "comment_url": reverse("charters:comment_create", args=version), "resolvable": resolvable,
+            "resolve_url": reverse("charters:comment_resolve", args=[*version, thread.pk])}})
+
+    as_leader = login(leader).get(charter_url("detail")).content.decode()
+    as_odd = login(odd).get(charter_url("detail")).content.decode()
+    for html, mine in ((as_leader, True), (as_odd, False)):
+        assert alone(html, asked, [answered], resolvable=True) in html
+        assert alone(html, settled, [], resolvable=mine) in html  # only a leader or its author may reopen it
+        assert "stand-in" not in html.replace(html_escape("_stand-in-comment-body_"), "")
+    assert "<strong>Ann &lt;b&gt;&quot;&amp;&quot;&lt;/b&gt; Odd</strong>" in as_leader
+    assert "Is &lt;this&gt; right?<br>Second line" in as_leader and "Yes &amp; no" in as_leader
+    assert "Reopen thread" in as_leader and "Reopen thread" not in as_odd
+    assert as_leader.count("former member") == 2  # Max's reply and his thread
 
 
 def test_each_key_results_progress_form_reads_as_if_drawn_alone(login, leader, team):
