@@ -260,9 +260,15 @@ class OrganisationKeyResultForm(VersionedForm):
 
 def organisation_reading_form(key_result: OrganisationKeyResult, data=None) -> ProgressForm:
     """The reading form under one organisation key result: the same fields and scale as a team's progress, starting
-    from its last reading (none before the first)."""
-    read = {"value": key_result.current_value, "confidence": key_result.confidence} if key_result.confidence else {}
-    return organisation_reading_form_for(pk=key_result.pk, unit=key_result.unit, data=data, **read)
+    from its last reading (`last_reading`)."""
+    return organisation_reading_form_for(pk=key_result.pk, unit=key_result.unit, data=data, **last_reading(key_result))
+
+
+def last_reading(key_result: OrganisationKeyResult) -> dict:
+    """What a reading form under `key_result` starts from: the value and confidence of its last reading, and neither
+    before the first (a key result is read once it has a confidence)."""
+    read = bool(key_result.confidence)
+    return {"value": key_result.current_value if read else None, "confidence": key_result.confidence if read else None}
 
 
 def organisation_reading_form_for(*, pk: int | str, unit: str, value=None, confidence: str | None = None,

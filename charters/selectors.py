@@ -39,6 +39,7 @@ from charters.forms import (
     ProposeForm,
     QuorumForm,
     ResponseForm,
+    last_reading,
     organisation_reading_form_for,
 )
 from charters.models import (
@@ -1174,10 +1175,8 @@ def organisation_goal_page(perms: OrganisationGoalPermissions, goal: Organisatio
     readings = DrawnAlike(organisation_reading_form_for, pk=PROGRESS_STAND_IN, value=VALUE_STAND_IN, unit=UNIT_STAND_IN)
     for key_result in key_results:
         key_result.goal = goal
-        read = key_result.confidence  # its value and confidence are the last reading's, if there is one
         key_result.reading_form = ((reading_forms or {}).get(key_result.pk) or _reading_shaped(
-            readings, pk=key_result.pk, unit=key_result.unit, value=key_result.current_value if read else None,
-            confidence=read or None) if actions.edit else None)
+            readings, pk=key_result.pk, unit=key_result.unit, **last_reading(key_result)) if actions.edit else None)
     return OrganisationGoalPage(perms=perms, goal=goal, actions=actions, key_results=key_results,
                                 contributors=contributors_page(goal, page=page))
 
