@@ -8,6 +8,7 @@ the rows the web process committed, settings must load in the worker), so a few 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,6 +53,14 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def ran(self, task: str, what: str = "succeeded") -> bool:
+        """Whether the log says this worker ran `task` (or received it, with `what="received"`).
+
+        By the message's line, not the task's name alone: the banner a worker prints as it starts lists
+        every task it knows, before it has taken any.
+        """
+        return re.search(rf"Task {re.escape(task)}\[[^\]]+\] {what}", self.log()) is not None
 
     def kill(self) -> None:
         """SIGKILL, as the OOM killer or a lost machine does: no shutdown, no acknowledgement, nothing flushed."""

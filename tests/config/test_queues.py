@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import re
 import subprocess
 import sys
 import time
@@ -163,11 +162,6 @@ def wait_for(condition, *, timeout: float, what: str, log=lambda: "") -> None:
         time.sleep(0.1)
 
 
-def ran(log: str, task: str, what: str = "succeeded") -> bool:
-    """Whether the worker's log says it ran `task` (or received it, with `what="received"`)."""
-    return re.search(rf"Task {re.escape(task)}\[[^\]]+\] {what}", log) is not None
-
-
 def waiting(queue: str) -> list[str]:
     """The names of the tasks waiting on `queue` in the broker (Redis), oldest first."""
     with app.connection_for_write() as conn:
@@ -183,14 +177,14 @@ def test_a_mail_worker_takes_mail_and_leaves_the_schedule_queue_alone(db, tmp_pa
         record_beat_heartbeat.delay()
         send_password_reset_email.delay("nobody@example.com")
 
-        wait_for(lambda: ran(mail_worker.log(), "alignment.tasks.send_password_reset_email"), timeout=60,
+        wait_for(lambda: mail_worker.ran("alignment.tasks.send_password_reset_email"), timeout=60,
                  what="the mail worker running the e-mail task", log=mail_worker.log)
         assert waiting(queues.name("schedule", namespace)) == ["config.health.record_beat_heartbeat"]
-        assert not ran(mail_worker.log(), "config.health.record_beat_heartbeat", "received")
+        assert not mail_worker.ran("config.health.record_beat_heartbeat", "received")
 
         with running_worker(tmp_path, queue=namespace, name="schedule", kinds=("schedule",),
                             drop_queue=False) as schedule_worker:
-            wait_for(lambda: ran(schedule_worker.log(), "config.health.record_beat_heartbeat"), timeout=60,
+            wait_for(lambda: schedule_worker.ran("config.health.record_beat_heartbeat"), timeout=60,
                      what="the schedule worker running the heartbeat", log=schedule_worker.log)
             assert waiting(queues.name("schedule", namespace)) == []
-        assert not ran(schedule_worker.log(), "alignment.tasks.send_password_reset_email", "received")
+        assert not schedule_worker.ran("alignment.tasks.send_password_reset_email", "received")

@@ -232,7 +232,8 @@ def test_redis_restarted_mid_round_the_worker_carries_on_and_everyone_is_told_on
             with running_worker(tmp_path, queue=queue, name="worker", drop_queue=False, **worker_settings) as worker:
                 publish(redis.url, queue, "checkins.tasks.dispatch_due_reminders")
                 if moment == "while the round runs":
-                    wait_until(lambda: "dispatch_due_reminders" in worker.log(), "the round started", worker)
+                    wait_until(lambda: worker.ran("checkins.tasks.dispatch_due_reminders", "received"),
+                               "the round started", worker)
                 else:
                     wait_until(lambda: len(relay.messages) >= 15, "the round half-sent", worker)
                 redis.restart()
