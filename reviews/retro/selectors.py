@@ -22,7 +22,7 @@ from alignment.permissions import TeamAccess
 from alignment.privacy import ShownCount, shown_count
 from alignment.row_urls import RowUrls
 from charters.models import Charter, KeyResult
-from charters.selectors import active_key_results_at
+from charters.selectors import active_key_results_at, key_results_at_reads
 from charts import svg as charts
 from checkins.models import CheckIn
 from checkins.permissions import may_read_checkins
@@ -300,8 +300,9 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     up); and, while collecting, what the prompts show: the charter in force, its key results with their
     latest reading, the conscious investments of the cycle, the check-ins that named a strained
     non-negotiable or asked who decides. Queries a phase has no use for are skipped. After the session, those that
-    depend on nothing else are sent together (`_phase_reads`): the board waits for the database three or four
-    times, not once a query.
+    depend on nothing else are sent together (`_phase_reads`; while collecting, the reader's ratings and the key
+    results of the charter in force too): the board waits for the database twice, not once a query (three times
+    for the summary's tallies).
     """
     now = now or timezone.now()
     team = access.team
@@ -315,9 +316,10 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
     phase = Retrospective.Phase
     org, slug = team.organisation.slug, team.slug
 
-    # What this phase shows, asked of the database together: one wait, not one a query. What depends on the
-    # rows of another (the ratings, on the prompts; the key results, on a charter in force) is asked after.
-    reads = _phase_reads(retro, team, may)
+    # What this phase shows, asked of the database together: one wait, not one a query. What depends on another's
+    # rows is asked so that it need not wait for them: the reader's ratings by the session (asked for only when a
+    # prompt is a non-negotiable's), the key results of the charter in force by the team.
+    reads = _phase_reads(retro, team, may, reader=user_id, now=now)
     with reading_ahead(list(reads.values())):
         prompts = reads["prompts"].rows()
         cards = _card_views(access, retro, prompts, may)
@@ -325,13 +327,13 @@ def session_page(access: TeamAccess, retrospective_id: int, *, now: datetime | N
             reads[name].rows() if name in reads else []
             for name in ("themes", "votes", "notes", "actions", "previous_actions", "owners", "templates"))
         context = cycle_context(access, retro.cycle, now=now) if retro.phase == phase.COLLECT else None
-    nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
-    if nn_ids and retro.phase == phase.COLLECT:
-        ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=user_id)
-    elif nn_ids and with_tallies and retro.reveals_ratings:
-        ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=None)
-    else:
-        ratings = []
+        nn_ids = [p.non_negotiable_id for p in prompts if p.non_negotiable_id]
+        if nn_ids and retro.phase == phase.COLLECT:
+            ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=user_id)
+        elif nn_ids and with_tallies and retro.reveals_ratings:
+            ratings = read_shaped(_ratings_of, retrospective=retro.pk, participant=None)
+        else:
+            ratings = []
     people = [m.user for m in owners]
 
     # Prompts with their cards, ratings and pulse.
@@ -563,7 +565,7 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
     check-ins; a count for everyone else).
     """
     team = cycle.team
-    reads = _context_reads(cycle)
+    reads = _context_reads(cycle, now)
     charter = reads["charter"].first()
     key_results = active_key_results_at(team, {"now": now}) if charter is not None else []
     investments = reads["investments"].rows()
@@ -582,18 +584,23 @@ def cycle_context(access: TeamAccess, cycle: ReviewCycle, *, now: datetime) -> C
                         boundary_questions=questions, boundary_question_count=count)
 
 
-def _context_reads(cycle: ReviewCycle) -> dict[str, Read]:
-    """`cycle_context`'s reads that depend on no other's rows (a session collecting cards reads them ahead)."""
+def _context_reads(cycle: ReviewCycle, now: datetime) -> dict[str, Read]:
+    """`cycle_context`'s reads that depend on no other's rows (a session collecting cards reads them ahead). The
+    key results are those of the charter in force, found by the team: read ahead with the charter, not after it."""
     team = cycle.team
     starts, ends = _cycle_bounds(cycle)
     return {"charter": Read(_charter_in_force, {"team": team.pk}),
+            "key_results": key_results_at_reads(team, {"now": now})[0],
             "investments": Read(_investments_logged, {"team": team.pk, "starts": starts, "ends": ends}),
             "pulse": Read(_pulse, {"team": team.pk, "after": cycle.start_date - timedelta(days=7),
                                    "before": cycle.end_date})}
 
 
-def _phase_reads(retro: Retrospective, team, may: RetroPermissions) -> dict[str, Read]:
-    """The session's reads its phase needs that depend on nothing but the session (`session_page`), by name."""
+def _phase_reads(retro: Retrospective, team, may: RetroPermissions, *, reader: int,
+                 now: datetime) -> dict[str, Read]:
+    """The session's reads its phase needs that depend on nothing but the session (`session_page`), by name.
+    While collecting, the reader's ratings too: asked only when a prompt is a non-negotiable's, but read ahead
+    with the prompts rather than after them (nothing when there is none)."""
     phase = Retrospective.Phase
     session = {"retrospective": retro.pk}
     reads = {"prompts": Read(_prompts, session),
@@ -613,7 +620,8 @@ def _phase_reads(retro: Retrospective, team, may: RetroPermissions) -> dict[str,
     if retro.is_setup and may.run:
         reads["templates"] = Read(_templates, {"team": team.pk})
     if retro.phase == phase.COLLECT:
-        reads.update(_context_reads(retro.cycle))
+        reads["ratings"] = Read(_ratings_of, {"retrospective": retro.pk, "participant": reader})
+        reads.update(_context_reads(retro.cycle, now))
     return reads
 
 

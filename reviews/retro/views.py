@@ -36,10 +36,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap
 
 from alignment import confirm, fragments, permissions
+from alignment.drawn_once import drawn_once
 from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
 from alignment.permissions import Capability, TeamAccess
 from alignment.templatetags.fragments import FORM_TOKEN_PLACEHOLDER, TOKEN_PLACEHOLDER, with_tokens
+from charters.models import NonNegotiable
 from reviews.retro import live as live_board
 from reviews.retro import quiet, selectors, services
 from reviews.retro.forms import (
@@ -805,11 +807,15 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
         # Blank, each prompt's card form is drawn alike for everyone who may write cards (`_share_card_forms`).
         for view in page.prompts:
             view.form = sent_here(CardForm, partial(CardForm, prompt_id=view.prompt.pk), view.prompt.pk)
-    if may.rate:
+    if may.rate and sent is not None and type(sent.form) is RatingForm:
         rating = place(RatingForm, lambda: RatingForm(non_negotiables=_asked_non_negotiables(page), initial={
             f"nn_{view.prompt.non_negotiable_id}": view.my_rating for view in page.non_negotiable_prompts}))
         for view in page.non_negotiable_prompts:
             view.rating_field = rating.field_for(view.prompt.non_negotiable_id)
+    elif may.rate:  # blank, each rating drawn from the one drawing of its choice (`_blank_rating`)
+        for view in page.non_negotiable_prompts:
+            view.rating_field = DrawnRating(mark_safe(_blank_rating(view.my_rating).replace(  # noqa: S308 — a number
+                str(NON_NEGOTIABLE_SLOT), str(int(view.prompt.non_negotiable_id)))))
     if may.group and page.lone_cards:
         page.forms["group"] = place(GroupForm, lambda: GroupForm(cards=page.lone_cards, themes=themes))
     for view in page.themes:
@@ -832,6 +838,34 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
     # The form just sent is drawn for its sender alone, but where it is one of their own parts of the board.
     page.drawn_alone = drawn and type(sent.form) not in (CardForm, NoteForm, RatingForm)
     return drawn
+
+
+# A non-negotiable no charter has, standing for each one in the drawing of a blank rating (`_blank_rating`).
+NON_NEGOTIABLE_SLOT = 2_147_480_003
+
+
+@dataclass(frozen=True)
+class DrawnRating:
+    """A blank rating's field as drawn, written where the board writes a rating form's field (no errors)."""
+
+    html: str
+    errors = ()
+
+    def __html__(self) -> str:
+        return self.html
+
+    __str__ = __html__
+
+
+@drawn_once(maxsize=8, of_code_alone=True)
+def _blank_rating(rating: str) -> str:
+    """A rating's field as `RatingForm` draws it, blank but for the reader's `rating` (none, held, strained or broken),
+    for the stand-in non-negotiable: drawn once per process for each choice, rather than a form per reader (the live
+    board draws one per non-negotiable for each reader, at every change). Every field of the form is drawn alike but
+    for its name, which is the non-negotiable's id."""
+    stand_in = NonNegotiable(pk=NON_NEGOTIABLE_SLOT, title="")
+    form = RatingForm(non_negotiables=[stand_in], initial={f"nn_{NON_NEGOTIABLE_SLOT}": rating})
+    return str(form.field_for(NON_NEGOTIABLE_SLOT))
 
 
 def _preserved_while_typing(form: forms.Form) -> None:

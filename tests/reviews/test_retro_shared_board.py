@@ -180,3 +180,24 @@ def test_a_card_by_someone_who_left_the_team_is_marked_and_the_kept_card_follows
 
     page = client.get(retro.get_absolute_url()).content.decode()
     assert "Kwame Mensah" in page and "former member" in page
+
+
+def test_each_rating_reads_as_the_rating_form_draws_it_for_its_reader(login, cycle, team, facilitator, member, kwame):
+    """A blank rating is written from one drawing per choice: each reads as `RatingForm` draws the reader's own."""
+    from charters.models import NonNegotiable
+    from reviews.retro import services
+    from reviews.retro.forms import RatingForm
+
+    retro = session(team, facilitator, phase="collect")
+    asked = list(NonNegotiable.objects.filter(pk__in=retro.prompts.filter(kind="non_negotiable")
+                                              .values("non_negotiable")).order_by("pk"))
+    assert len(asked) >= 2
+    services.rate_non_negotiables(retrospective_id=retro.pk, team=team, participant=member,
+                                  ratings={asked[0].pk: "strained"})
+
+    for person, mine in ((member, {asked[0].pk: "strained"}), (kwame, {})):
+        expected = RatingForm(non_negotiables=asked, initial={f"nn_{nn.pk}": mine.get(nn.pk, "") for nn in asked})
+        for body in readings(login(person), retro)[:2]:
+            for nn in asked:
+                assert str(expected.field_for(nn.pk)) in body
+            assert len(re.findall(r'<input type="radio" name="nn_\d+"[^>]*\bchecked', body)) == len(mine)
