@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap
 
 from alignment import confirm, fragments, permissions
+from alignment.drawn_alike import PartsAlike
 from alignment.drawn_once import drawn_once
 from alignment.errors import ActionRefused
 from alignment.htmx import HtmxHttpRequest
@@ -812,10 +813,11 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
             f"nn_{view.prompt.non_negotiable_id}": view.my_rating for view in page.non_negotiable_prompts}))
         for view in page.non_negotiable_prompts:
             view.rating_field = rating.field_for(view.prompt.non_negotiable_id)
-    elif may.rate:  # blank, each rating drawn from the one drawing of its choice (`_blank_rating`)
+    elif may.rate:  # blank, each rating written into the one drawing of its choice (`_blank_rating`)
+        ratings = PartsAlike(lambda rating, **stand_ins: _blank_rating(rating, tuple(stand_ins.items())),
+                             nn=NON_NEGOTIABLE_STAND_IN)
         for view in page.non_negotiable_prompts:
-            view.rating_field = DrawnRating(mark_safe(_blank_rating(view.my_rating).replace(  # noqa: S308 — a number
-                str(NON_NEGOTIABLE_SLOT), str(int(view.prompt.non_negotiable_id)))))
+            view.rating_field = DrawnRating(ratings(view.my_rating, nn=view.prompt.non_negotiable_id))
     if may.group and page.lone_cards:
         page.forms["group"] = place(GroupForm, lambda: GroupForm(cards=page.lone_cards, themes=themes))
     for view in page.themes:
@@ -840,8 +842,8 @@ def _attach_forms(page: selectors.SessionPage, sent: Sent | None = None, *, save
     return drawn
 
 
-# A non-negotiable no charter has, standing for each one in the drawing of a blank rating (`_blank_rating`).
-NON_NEGOTIABLE_SLOT = 2_147_480_003
+# Stands for each non-negotiable's id in the drawing of a blank rating (`_blank_rating`): in its field's name and ids.
+NON_NEGOTIABLE_STAND_IN = "_stand-in-non-negotiable_"
 
 
 @dataclass(frozen=True)
@@ -858,14 +860,14 @@ class DrawnRating:
 
 
 @drawn_once(maxsize=8, of_code_alone=True)
-def _blank_rating(rating: str) -> str:
-    """A rating's field as `RatingForm` draws it, blank but for the reader's `rating` (none, held, strained or broken),
-    for the stand-in non-negotiable: drawn once per process for each choice, rather than a form per reader (the live
-    board draws one per non-negotiable for each reader, at every change). Every field of the form is drawn alike but
-    for its name, which is the non-negotiable's id."""
-    stand_in = NonNegotiable(pk=NON_NEGOTIABLE_SLOT, title="")
-    form = RatingForm(non_negotiables=[stand_in], initial={f"nn_{NON_NEGOTIABLE_SLOT}": rating})
-    return str(form.field_for(NON_NEGOTIABLE_SLOT))
+def _blank_rating(rating: str, stand_ins: tuple[tuple[str, str], ...]) -> str:
+    """A rating's field as `RatingForm` draws it, blank but for the reader's `rating` (none, held, strained or broken:
+    its shape), for the stand-in non-negotiable: drawn once per process for each choice, rather than a form per reader
+    (the live board draws one per non-negotiable for each reader, at every change). Every field of the form is drawn
+    alike but for its name, which is the non-negotiable's id (`PartsAlike` writes it in)."""
+    nn = dict(stand_ins)["nn"]
+    form = RatingForm(non_negotiables=[NonNegotiable(pk=nn, title="")], initial={f"nn_{nn}": rating})
+    return str(form.field_for(nn))
 
 
 def _preserved_while_typing(form: forms.Form) -> None:
