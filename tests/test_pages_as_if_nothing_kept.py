@@ -1,0 +1,381 @@
+"""Every page, read right after a change, is the page drawn with nothing kept.
+
+What every reader reads alike is drawn once and kept under the version of what it draws
+(`alignment/fragments.py`, docs/performance.md), so no writer has to remember to forget a page. This holds
+that the way a probe of a busy day would, across the whole site rather than one part at a time:
+
+- the demo organisation, read by five people in different roles (a leader who is also an organisation admin,
+  a member, a facilitator, another team's member, an admin in no team), each reading every kind of page they
+  reach by following links from home that keeps something for the next reader (a page that keeps nothing is
+  drawn whole at every reading);
+- changed, a step at a time, through the forms people use, sent without JavaScript (check-ins, replies,
+  comments, consent, the charter's items, readings, the retrospective, names, time zones, roles, tags, team
+  settings, people moved and removed...);
+- after each step, every page is read by every reader with all that was kept before it, and compared with
+  the same page drawn after everything kept was forgotten (the shared cache, each process's parts at hand,
+  what is drawn once per process). Only the CSRF and form tokens, new at every reading, are set aside.
+
+Each change must show on the page it is made on, so a form refused (or sent nowhere) cannot pass for a change
+that every page read right.
+The clock stands still, so "3 minutes ago" reads the same in both drawings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.template import defaultfilters
+from django.test import Client
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from alignment import two_factor
+from alignment.models import Membership, Team, User
+from tests.cast import forget_what_was_kept
+
+pytestmark = pytest.mark.django_db
+
+ORG = "/o/harbour-health/"
+PLATFORM = ORG + "t/platform/"
+GROWTH = ORG + "t/growth/"
+KWAME = "kwame.mensah@example.com"  # a member of Platform who reads no page here
+
+READERS = {
+    "leader": "leader@example.com",  # leads Platform, and an organisation admin
+    "member": "member@example.com",  # a member of Platform
+    "facilitator": "facilitator@example.com",
+    "outsider": "outsider@example.com",  # a member of Growth
+    "admin": "admin@example.com",  # an organisation admin in no team
+}
+
+# Not pages: downloads, feeds, and what signs out or sets up sign-in.
+NOT_PAGES = ("account", "mfa", "logout", "admin:", "notifications:calendar_ics", "charters:markdown",
+             "organisation_audit_csv", "reviews:retro_export_markdown", "data_export_download", "socialaccount")
+# What a reading writes to the cache that is not kept for the next reader: the session, and two-factor's flags.
+NOT_KEPT = ("django.contrib.sessions", two_factor.ANYWHERE, two_factor.POLICY_STAMP)
+# Tokens new at every reading, and the form's own double-submit token.
+FRESH = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|name="token" value=")[^"]*')
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href:
+            self.hrefs.append(href.split("#")[0])
+
+
+def _links(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+class _Forms(HTMLParser):
+    """Each POST form on a page: where it is sent (its action, or each button's `formaction`) and the values a
+    browser would send from it as the page sets them."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[list[str], dict[str, list[str]]]] = []
+        self._values: dict[str, list[str]] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def _keep(self, name: str | None, value: str) -> None:
+        if name and self._values is not None:
+            self._values.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            post = (attrs.get("method") or "").lower() == "post"
+            self._values = {} if post else None
+            if post:
+                self.forms.append(([attrs.get("action") or ""], self._values))
+        elif self._values is None:
+            return
+        elif tag == "button" and attrs.get("formaction"):
+            self.forms[-1][0].append(attrs["formaction"])
+        elif tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self._keep(attrs.get("name"), attrs.get("value", "on"))
+            elif kind not in ("submit", "button"):
+                self._keep(attrs.get("name"), attrs.get("value") or "")
+        elif tag == "select":
+            self._select = attrs.get("name")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._keep(self._select, attrs.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = attrs.get("name")
+            self._keep(self._textarea, "")
+
+    def handle_data(self, data):
+        if self._textarea and self._values is not None:
+            self._values[self._textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._values = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _kind(path: str, query: str) -> tuple | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    if any(name.startswith(prefix) for prefix in NOT_PAGES):
+        return None
+    return name, tuple(sorted(pair.split("=")[0] for pair in query.split("&") if pair))
+
+
+def crawl(client: Client) -> list[str]:
+    """The pages a reader reaches by following links from home that keep something: the first of each kind (its
+    URL's name and the names of its query's keys)."""
+    seen, kinds, pages, queue = set(), set(), [], ["/"]
+    while queue:
+        url = queue.pop(0)
+        parts = urlsplit(url)
+        if url in seen or parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            continue
+        seen.add(url)
+        kind = _kind(parts.path, parts.query)
+        if kind is None or kind in kinds:
+            continue
+        forget_what_was_kept()
+        response = client.get(url)
+        if response.status_code != HTTPStatus.OK or not response["Content-Type"].startswith("text/html"):
+            continue
+        kinds.add(kind)
+        if _kept_anything():
+            pages.append(url)
+        queue.extend(_links(response.content.decode()))
+    return pages
+
+
+def _kept_anything() -> bool:
+    """Whether the page just read kept anything in the shared cache for the next reader (a part, a value, the
+    map's signals). A page that keeps nothing is drawn whole from the database at every reading, so it cannot
+    read a stale part; what it draws once per process (the site's header) other pages draw too."""
+    return any(not key.startswith(NOT_KEPT, key.index(":", 1) + 1) for key in cache._cache)
+
+
+@dataclass(frozen=True)
+class Change:
+    what: str
+    who: str
+    page: str | Callable[[], str]  # each may be a function, for what is known only once the demo is built
+    action: str | Callable[[], str]  # a pattern of where the form is sent
+    values: dict | Callable[[], dict] = field(default_factory=dict)
+    having: dict = field(default_factory=dict)
+    every: bool = False  # send every such form on the page, not only the first
+
+    def as_built(self) -> Change:
+        """The change with its page, form and values worked out for the demo as it is now."""
+        return replace(self, **{name: value() for name in ("page", "action", "values")
+                                if callable(value := getattr(self, name))})
+
+
+@dataclass
+class Site:
+    clients: dict[str, Client]
+    pages: dict[str, list[str]] = field(default_factory=dict)
+
+    def read_all(self) -> dict[tuple[str, str], tuple[int, str]]:
+        read = {}
+        for who, urls in self.pages.items():
+            for url in urls:
+                response = self.clients[who].get(url)
+                read[who, url] = response.status_code, FRESH.sub(r"\1~", response.content.decode())
+        return read
+
+    def act(self, change: Change) -> None:
+        """Open the change's page as its person, fill the first POST form sent where its action says (and
+        holding what `having` says) as a person would: every field as the page sets it, then the change's
+        values; send it without JavaScript and follow where it leads."""
+        client, page, action, values = self.client(change.who), change.page, change.action, change.values
+        parser = _Forms()
+        parser.feed(client.get(page).content.decode())
+        found = [(to, sent) for targets, sent in parser.forms for to in targets
+                 if re.search(action, to) and all(sent.get(name) == [value] for name, value in change.having.items())]
+        assert found, f"{change.who} finds no form to {action} on {page}: {parser.forms}"
+        for to, data in found if change.every else found[:1]:
+            data = {**data, **{name: value if isinstance(value, list) else [value]
+                               for name, value in values.items()}}
+            response = client.post(to.replace("&amp;", "&"), data)
+            if response.status_code == HTTPStatus.OK:  # a page asking to confirm, as the browser has no script
+                confirm = _Forms()
+                confirm.feed(response.content.decode())
+                to, data = next((to, data) for targets, data in confirm.forms for to in targets
+                                if re.search(action, to))
+                response = client.post(to.replace("&amp;", "&"), data)
+            assert response.status_code == HTTPStatus.FOUND, (
+                f"{change.who} sent {to}: {response.status_code} {_why(response.content.decode())}")
+            client.get(response["Location"])  # where the browser goes next, and reads what it was told
+
+    def read_own(self, change: Change) -> str:
+        """The page the change is made on, as its person reads it."""
+        return FRESH.sub(r"\1~", self.client(change.who).get(change.page).content.decode())
+
+    def client(self, who: str) -> Client:
+        """A reader's browser, or that of anyone else in the demo (by e-mail address) who makes a change."""
+        if who not in self.clients:
+            self.clients[who] = Client()
+            self.clients[who].force_login(User.objects.get(email=who))
+        return self.clients[who]
+
+
+def _membership(email: str, team: str = "platform") -> int:
+    return Membership.objects.get(user__email=email, team__slug=team).pk
+
+
+def _why(html: str) -> str:
+    """What a refused form says, in place."""
+    said = re.findall(r'<[^>]+(?:role="alert"|class="[^"]*(?:error|message)[^"]*")[^>]*>(.*?)</', html, re.S)
+    return "; ".join(re.sub(r"<[^>]+>|\s+", " ", one).strip() for one in said)[:800]
+
+
+def _differences(kept: dict, fresh: dict) -> list[str]:
+    differing = []
+    for cell, (status, html) in kept.items():
+        fresh_status, fresh_html = fresh[cell]
+        if (status, html) != (fresh_status, fresh_html):
+            diff = difflib.unified_diff(fresh_html.splitlines(), html.splitlines(), "drawn fresh", "read kept",
+                                        lineterm="", n=1)
+            differing.append(f"{cell}: status {status} kept, {fresh_status} fresh\n" + "\n".join(
+                line[:300] for line in list(diff)[:30]))
+    return differing
+
+
+@pytest.fixture
+def site(demo_seeded_once, frozen, monkeypatch):
+    frozen(timezone.now())
+    # `|timesince` reads the machine's clock unless told the time: tell it the clock that stands still.
+    monkeypatch.setattr(defaultfilters, "timesince", lambda value, now=None: timesince(value, now or timezone.now()))
+    clients = {}
+    for who, email in READERS.items():
+        clients[who] = Client()
+        clients[who].force_login(User.objects.get(email=email))
+    site = Site(clients, {who: crawl(client) for who, client in clients.items()})
+    # The crawl finds the key pages, each keeping something (else the comparison would hold nothing to account).
+    assert {ORG, PLATFORM, PLATFORM + "charter/", PLATFORM + "charter/v2/", PLATFORM + "check-ins/week/",
+            PLATFORM + "check-ins/trends/", PLATFORM + "cycles/3/", PLATFORM + "retrospectives/3/"} \
+        <= set(site.pages["leader"])
+    return site
+
+
+def run(site: Site, steps: list[list[Change]], django_capture_on_commit_callbacks) -> None:
+    """Make each step's changes, then read every page kept and fresh. A step's changes touch different things,
+    so that none of them draws anew what another left kept."""
+    forget_what_was_kept()
+    site.read_all()
+    for step in steps:
+        for change in (change.as_built() for change in step):
+            before = site.read_own(change)
+            with django_capture_on_commit_callbacks(execute=True):
+                site.act(change)
+            assert site.read_own(change) != before, f"{change.what} did not change its own page"
+        kept = site.read_all()
+        forget_what_was_kept()
+        fresh = site.read_all()
+        differing = _differences(kept, fresh)
+        what = ", ".join(change.what for change in step)
+        assert not differing, f"after {what}, {len(differing)} page(s) read what was kept before:\n" \
+            + "\n\n".join(differing[:3])
+
+
+A_WEEK = [
+    [Change("a member's draft saved", "member", PLATFORM + "check-ins/this-week/", r"/this-week/draft/$",
+            {"progress": "Half way through the alert rules."})],
+    [Change("a member's check-in submitted", "member", PLATFORM + "check-ins/this-week/", r"/this-week/submit/$",
+            {"progress": "Moved the alert rules to the new pager.", "highlights": "Paired with Kwame.",
+             "load": "about_right"})],
+    [Change("the leader's reply", "leader", PLATFORM + "check-ins/week/", r"/check-ins/\d+/reply/$",
+            {"body": "Thanks: shall we take the pager rota to the retro?"}),
+     Change("a blocker resolved", "leader", PLATFORM + "check-ins/week/", r"/blockers/\d+/resolve/$",
+            {"resolution": "The vendor fixed the webhook."}),
+     Change("a renegotiation accepted", "leader", PLATFORM + "check-ins/week/", r"/renegotiations/\d+/decide/$",
+            {"decision": "accept", "comment": "Fair, with the migration in the way."})],
+    [Change("a check-in acknowledged", "leader", PLATFORM + "check-ins/week/", r"/check-ins/\d+/acknowledge/$"),
+     Change("a commitment made", "member", PLATFORM + "commitments/", r"/commitments/new/$",
+            {"title": "Write the pager runbook", "standard": "Someone new can follow it at 3 a.m.",
+             "due_on": "2026-12-18"})],
+    [Change("a commitment done", "member", PLATFORM + "commitments/19/", r"/done/$")],
+    [Change("a member renamed", "member", "/accounts/profile/", r"^/accounts/profile/$",
+            {"display_name": "Tomás Reyes Ortiz"})],
+    [Change("a member's time zone", "member", "/accounts/profile/", r"^/accounts/profile/$",
+            {"time_zone": "America/New_York"})],
+]
+
+THE_CHARTER = [
+    [Change("a comment on the amendment", "member", PLATFORM + "charter/v2/", r"/comments/$",
+            {"body": "Does the pager rule cover weekends?"}, having={"section": "purpose", "parent": ""}),
+     Change("a key result's reading", "leader", PLATFORM + "charter/v1/", r"/key-results/\d+/progress/$",
+            {"value": "99.7", "confidence": "on_track"}),
+     Change("a tag renamed", "admin", ORG + "tags/1/", r"/tags/1/$", {"name": "Booking and referrals"})],
+    [Change("a reply to a comment", "leader", PLATFORM + "charter/v2/", r"/comments/$",
+            {"body": "It does: the rota covers them."}, having={"parent": "1"}),
+     Change("an organisation key result's reading", "admin", ORG + "goals/1/", r"/key-results/\d+/reading/$",
+            {"value": "70", "confidence": "at_risk"}),
+     Change("a decision changed", "leader", PLATFORM + "decisions/7/", r"/decisions/7/$",
+            {"outcome": "decline", "reason": "The regional office can wait for the new reports."})],
+    [Change("a comment resolved", "leader", PLATFORM + "charter/v2/", r"/comments/\d+/resolve/$"),
+     Change("a request between teams answered", "outsider", GROWTH + "requests/1/", r"/comment/$",
+            {"body": "Growth is happy to be consulted on the booking copy."})],
+    [Change("an objection", KWAME, PLATFORM + "charter/v2/", r"/respond/$",
+            {"kind": "objection", "reason": "The standard should name who is paged first."})],
+    [Change("the objection answered", "leader", PLATFORM + "charter/v2/", r"/responses/\d+/answer/$",
+            {"answer": "kept", "text": "The rota names them; the standard need not."})],
+    [Change("the purpose edited", "leader", PLATFORM + "charter/v2/edit/purpose/", r"/edit/purpose/$",
+            {"purpose_statement": "Give every clinician and coordinator one calm place to work."}),
+     Change("the team renamed", "leader", PLATFORM + "settings/", r"/settings/$", {"name": "Platform and Tools"})],
+    [Change("a non-negotiable reworded", "leader", PLATFORM + "charter/v2/items/non_negotiable/9/",
+            r"/items/non_negotiable/9/$", {"title": "Nobody is paged twice for one alert"})],
+    [Change("a non-negotiable moved", "leader", PLATFORM + "charter/v2/", r"/items/non_negotiable/\d+/down/$")],
+    [Change(f"{who}'s consent", who, PLATFORM + "charter/v2/", r"/respond/$", {"kind": "consent"})
+     for who in ("member", KWAME, "facilitator", "hannah.becker@example.com", "grace.adeyemi@example.com")],
+    [Change("the amendment ratified", "leader", PLATFORM + "charter/v2/", r"/ratify/$")],
+]
+
+THE_REVIEW = [
+    [Change("the retrospective started", "facilitator", PLATFORM + "retrospectives/3/", r"/advance/$")],
+    [Change("last session's actions reviewed", "facilitator", PLATFORM + "retrospectives/3/",
+            r"/last-actions/\d+/review/$", {"review": "done"}, every=True)],
+    [Change("collecting started", "facilitator", PLATFORM + "retrospectives/3/", r"/advance/$")],
+    [Change("a card", "member", PLATFORM + "retrospectives/3/", r"/cards/$",
+            {"text": "The pager rota worked: nobody was paged twice."}),
+     Change("a role given", "leader", PLATFORM, lambda: rf"/members/{_membership(KWAME)}/roles/$",
+            {"roles": ["member", "facilitator"]})],
+    [Change("a member removed", "leader", PLATFORM, lambda: rf"/members/{_membership(KWAME)}/remove/$")],
+    [Change("a member moved to another team", "admin",
+            lambda: ORG + f"memberships/{_membership('hannah.becker@example.com')}/move/", "/move/$",
+            lambda: {"to_team": str(Team.objects.get(slug="growth").pk)})],
+    [Change("the cycle closed", "leader", PLATFORM + "cycles/3/", r"/close/$",
+            {"summary": "A calm cycle: the pager rota held."})],
+]
+
+
+def test_every_page_read_after_each_change_is_the_page_drawn_with_nothing_kept(site,
+                                                                            django_capture_on_commit_callbacks):
+    """One test, so that the demo is built and crawled once: the stories follow each other in one organisation,
+    the review last, as it takes two people out of Platform."""
+    run(site, A_WEEK + THE_CHARTER + THE_REVIEW, django_capture_on_commit_callbacks)
