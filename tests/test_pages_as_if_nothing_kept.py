@@ -371,6 +371,9 @@ THE_REVIEW = [
             lambda: {"to_team": str(Team.objects.get(slug="growth").pk)})],
     [Change("the cycle closed", "leader", PLATFORM + "cycles/3/", r"/close/$",
             {"summary": "A calm cycle: the pager rota held."})],
+    [Change("a person deactivated", "admin", ORG + "people/",
+            lambda: rf"/people/{User.objects.get(email='grace.adeyemi@example.com').pk}/deactivate/")],
+    [Change("the team archived", "leader", PLATFORM + "settings/", r"/archive/$")],
 ]
 
 
