@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # The marks around the board and its regions while it is drawn; never in a page otherwise (Django's form
@@ -32,8 +32,15 @@ MARKED = re.compile("\x00region:([^\x00]*)\x00(.*?)\x00/region\x00", re.S)
 OWN = re.compile("\x00own:([^\x00]*)\x00([^\x00]*)\x00([^\x00]*)\x00/own\x00")
 # Sent whenever anything changed, never compared: the poller carries the version and the digests.
 POLLER = "board-poll"
-# Where the poller's URL takes the board's digests, once they are known.
+# Where the poller's URL takes the board's digests, once they are known, and when this reading drew it.
 DIGESTS = "\x00digests\x00"
+DRAWN_AT = "\x00drawn-at\x00"
+# How long a poller may be told "nothing new" from its session's version alone (`nothing_new`). What the board
+# shows from outside the session (a person renamed, a commitment kept, the cycle's check-ins, a member who left)
+# moves no version: a poll of a board drawn longer ago than this is answered from the board drawn anew (the
+# regions that changed, or the poller alone with the time), so such a change reaches every open board within it,
+# and no writer elsewhere has to remember the sessions that show what it wrote.
+RECHECK_SECONDS = 30
 # What changes at every drawing and says nothing: tokens masked anew, and which fields keep what is typed.
 NOISE = re.compile(r'(name="(?:csrfmiddlewaretoken|token)" value=")[^"]*"| hx-preserve="true"')
 
@@ -54,6 +61,17 @@ def fill_own(html: str, draw: Callable[[str, str, str], str]) -> str:
     """The board drawn for everyone with each reader's own part drawn in its mark: `draw(name, of, alike)`, where
     `alike` is what everyone but the part's owner reads there."""
     return OWN.sub(lambda found: draw(found.group(1), found.group(2), found.group(3)), html)
+
+
+def nothing_new(asked: Mapping[str, str], version: int, now: float) -> bool:
+    """Whether a poll asking with `asked` (its query: `v` the version its board shows, `s` when it was drawn) may be
+    answered "nothing new" at `now` (seconds) without drawing the board: its version is the session's, and its board
+    was drawn less than `RECHECK_SECONDS` ago. A poller that does not say when (a page drawn before boards said) is
+    answered by its version alone, as it always was."""
+    if asked.get("v") != str(version):
+        return False
+    drawn_at = asked.get("s", "")
+    return not drawn_at.isdigit() or now - int(drawn_at) < RECHECK_SECONDS
 
 
 def _digest(html: str) -> str:
@@ -94,9 +112,10 @@ class DrawnBoard:
         return [*changed, self.poller] if self.poller is not None else changed
 
 
-def read(drawn: str) -> DrawnBoard:
+def read(drawn: str, now: float) -> DrawnBoard:
     """The page or board as drawn, without its marks; with the digests of the board's skeleton and regions (and
-    the poller's URL given them). What surrounds the board on a page (`{% board %}`) is not the board's."""
+    the poller's URL given them, and `now`, the time of this reading in seconds). What surrounds the board on a page
+    (`{% board %}`) is not the board's."""
     before, _, rest = drawn.partition(BOARD_START)
     if not rest:
         before, rest = "", before
@@ -116,8 +135,9 @@ def read(drawn: str) -> DrawnBoard:
             regions.append(Region(dom_id, html, _digest(html)))
     skeleton.append(drawn[at:])
     board = DrawnBoard(html="", skeleton=_digest("".join(skeleton)), regions=regions, poller=poller)
-    digests = board.digests
+    digests, drawn_at = board.digests, str(int(now))
     if poller is not None:
-        poller = Region(POLLER, poller.html.replace(DIGESTS, digests), "")
-    html = before + MARKED.sub(lambda found: found.group(2), drawn).replace(DIGESTS, digests) + after
+        poller = Region(POLLER, poller.html.replace(DIGESTS, digests).replace(DRAWN_AT, drawn_at), "")
+    html = before + MARKED.sub(lambda found: found.group(2), drawn).replace(DIGESTS, digests) \
+        .replace(DRAWN_AT, drawn_at) + after
     return DrawnBoard(html=html, skeleton=board.skeleton, regions=regions, poller=poller)

@@ -9,7 +9,8 @@ per connection (`one_query.fetch`).
 
 It answers only what the full stack would answer 204, and only when it can tell so for certain:
 
-- the path is the live endpoint's (`reverse`d from the URLconf in use), a GET, with `v` the session's version;
+- the path is the live endpoint's (`reverse`d from the URLconf in use), a GET, with `v` the session's version
+  and a board drawn lately (`live.nothing_new`: else the board is drawn again, for what changed outside it);
 - the session names a user, an authentication backend listed in the settings that reads users as Django's
   `ModelBackend` does (by primary key, active ones), and a session hash that the user's password gives with
   the current secret key (`get_session_auth_hash`);
@@ -36,13 +37,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, ResolverMatch, get_script_prefix, get_urlconf, resolve, reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
 from alignment.models import User
 from alignment.one_query import fetch
 from alignment.two_factor import DUE
-from reviews.retro import selectors
+from reviews.retro import live, selectors
 
 URL_NAME = "reviews:retro_live"
 # Stand-ins reversed into the live URL, then matched by what each part may be.
@@ -90,7 +92,7 @@ def _nothing_new(request: HttpRequest, found: re.Match) -> bool:
     if not (is_active and constant_time_compare(session_hash,
                                                 User(pk=user_id, password=password).get_session_auth_hash())):
         return False
-    if request.GET["v"] == str(version):
+    if live.nothing_new(request.GET, version, timezone.now().timestamp()):
         return True
     request.live_version_read = (int(found["retro_id"]), found["team_slug"], found["org_slug"], user_id, version)
     return False

@@ -396,8 +396,9 @@ def board_version(page: SessionPage, team) -> tuple:
     """What the board draws for everyone who reads it alike, as a version for the board kept once per version
     (reviews/retro/views.py): the session's own rows change its `version` (every write bumps it), and what the
     board shows from outside the session is named here, so a renamed facilitator or owner, a member who left,
-    a commitment kept or broken and the cycle's check-ins draw it again. Nothing of one reader's is in it: a
-    card's words only where everyone reads them, no card's "yours", no vote or rating of the reader's."""
+    a commitment kept or broken and the cycle's check-ins draw it again (and reach an open board at its next
+    poll after `live.RECHECK_SECONDS`). Nothing of one reader's is in it: a card's words only where everyone reads
+    them, no card's "yours", no vote or rating of the reader's."""
     retro, context = page.retro, page.context
     reveals = retro.reveals_text
     return (

@@ -30,6 +30,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -174,7 +175,7 @@ def live(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int)
         version = selectors.live_version(request.user, org_slug, team_slug, retro_id)
     if version is None:
         raise Http404("No such retrospective")
-    if request.GET.get("v") == str(version):
+    if live_board.nothing_new(request.GET, version, timezone.now().timestamp()):
         return HttpResponse(status=204)
     session = _session(request, org_slug, team_slug, retro_id, Capability.READ_TEAM)
     if not request.htmx:
@@ -602,6 +603,7 @@ def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: s
     context = {
         "team": session.team, "access": session.access, "page": page, "retro": page.retro, "may": page.may,
         "notice": notice, "error": error, "kept": kept, "live_regions": True, "live_digests": live_board.DIGESTS,
+        "live_drawn_at": live_board.DRAWN_AT,
     }
     if _shareable(page, error=error, kept=kept):
         context["board_html"] = _shared_board(page, session.team, notice)
@@ -612,7 +614,7 @@ def _draw(request: HttpRequest, session: Session, *, board_only: bool, notice: s
         drawn = context["board_html"]
     else:
         drawn = render_to_string(f"{SESSION}#board" if board_only else SESSION, context, request)
-    return live_board.read(with_tokens(drawn, get_token(request)))
+    return live_board.read(with_tokens(drawn, get_token(request)), timezone.now().timestamp())
 
 
 def _shareable(page: selectors.SessionPage, *, error: str, kept: str) -> bool:
@@ -628,7 +630,8 @@ def _shared_board(page: selectors.SessionPage, team, notice: str) -> str:
         _share_move_rows(page)  # in the board as everyone who may group reads them
         return render_to_string(f"{SESSION}#board", {
             "team": team, "page": page, "retro": page.retro, "may": page.may, "notice": "", "error": "", "kept": "",
-            "live_regions": True, "live_digests": live_board.DIGESTS, "board_for_all": True,
+            "live_regions": True, "live_digests": live_board.DIGESTS, "live_drawn_at": live_board.DRAWN_AT,
+            "board_for_all": True,
             "csrf_token": TOKEN_PLACEHOLDER, "alike": {"card": _cards_as_others_see_them(page, page.cards)}})
 
     board = fragments.shared("retro-board", (page.retro.pk, astuple(page.may), selectors.board_version(page, team)),

@@ -53,6 +53,7 @@ NOISE = [
     (re.compile(r'data-server-now="[^"]*"'), 'data-server-now=""'),
     (re.compile(r'aria-label="Time left">[^<]*<'), 'aria-label="Time left"><'),
     (re.compile(r"b=[0-9a-f.]+"), "b="),  # the digests of the board, which sum up what is compared here
+    (re.compile(r"s=[0-9]+"), "s="),  # when the reading drew it
 ]
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from reviews.retro import services
+from reviews.retro import live, services
 from tests.reviews.retro_factories import charter_in_force, open_cycle, prompt_of, session, url
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +71,11 @@ def test_someone_outside_the_team_finds_nothing(login, outsider, retro):
 
 
 def poll_of(body: str) -> str:
-    """The poller's query in a board: the version it shows and the digests of its skeleton and regions."""
-    found = re.search(r'id="board-poll"[^>]*hx-get="[^"?]*\?(v=\d+)&amp;(b=[0-9a-f.]+)"', body)
+    """The poller's query in a board: the version it shows, the digests of its skeleton and regions, and when it
+    was drawn."""
+    found = re.search(r'id="board-poll"[^>]*hx-get="[^"?]*\?(v=\d+)&amp;(b=[0-9a-f.]+)&amp;(s=\d+)"', body)
     assert found, "no poller on the board"
-    return f"{found.group(1)}&{found.group(2)}"
+    return "&".join(found.groups())
 
 
 def swapped(body: str) -> list[str]:
@@ -138,3 +141,52 @@ def test_an_outsider_or_someone_signed_out_learns_nothing(login, outsider, stran
     signed_out = Client().get(url("retro_live", retro.pk, query=query), **HTMX)
     assert signed_out.status_code == 302 and signed_out["Location"].startswith("/accounts/login/")
     assert login(outsider).get(url("retro_live", 987654, query=query), **HTMX).status_code == 404
+
+
+# What the board shows from outside the session moves no version: a board drawn long enough ago is drawn again.
+
+@pytest.fixture
+def clock(frozen):
+    """The clock, standing still from now until the test moves it on (`clock.later(seconds)`)."""
+    from types import SimpleNamespace
+
+    moment = [timezone.now()]
+    frozen(moment[0])
+
+    def later(seconds: float) -> None:
+        moment[0] += timedelta(seconds=seconds)
+        frozen(moment[0])
+
+    return SimpleNamespace(later=later)
+
+
+def test_a_facilitator_renamed_reaches_an_open_board_once_it_is_due_to_be_drawn_again(login, member, facilitator,
+                                                                                   retro, clock):
+    client = login(member)
+    shown = client.get(retro.get_absolute_url()).content.decode()
+    facilitator.display_name = "Priya N. Natarajan"
+    facilitator.save()
+
+    # Drawn moments ago: its version is the session's, so nothing new, in one query.
+    assert client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX).status_code == 204
+
+    clock.later(live.RECHECK_SECONDS)
+    response = client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX)
+
+    body = response.content.decode()
+    assert response.status_code == 200 and response["HX-Reswap"] == "none"
+    assert swapped(body) == ["board-facts", "board-poll"] and "Facilitated by Priya N. Natarajan." in body
+    assert client.get(url("retro_live", retro.pk, query=poll_of(body)), **HTMX).status_code == 204
+
+
+def test_a_board_due_again_and_unchanged_gets_its_poller_alone_with_the_time(login, member, retro, clock):
+    client = login(member)
+    shown = client.get(retro.get_absolute_url()).content.decode()
+    clock.later(live.RECHECK_SECONDS + 5)
+
+    response = client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX)
+
+    body = response.content.decode()
+    assert response.status_code == 200 and swapped(body) == ["board-poll"]
+    assert poll_of(body) == poll_of(shown).rsplit("=", 1)[0] + f"={int(timezone.now().timestamp())}"
+    assert client.get(url("retro_live", retro.pk, query=poll_of(body)), **HTMX).status_code == 204

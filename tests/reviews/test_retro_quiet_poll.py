@@ -49,6 +49,22 @@ def test_it_is_counted_as_the_live_endpoint(client, login, member, quiet_url, se
         before, "charter_request_duration_seconds_count", **answered) + 1
 
 
+def test_a_board_drawn_long_ago_goes_on_to_be_drawn_again(login, member, retro, frozen):  # noqa: F811
+    from django.utils import timezone
+
+    from reviews.retro import live
+
+    now = int(timezone.now().timestamp())
+    frozen(timezone.now())
+    client = login(member)
+    lately = url("retro_live", retro.pk, query=f"v={retro.version}&s={now - live.RECHECK_SECONDS + 1}")
+    long_ago = url("retro_live", retro.pk, query=f"v={retro.version}&s={now - live.RECHECK_SECONDS}")
+
+    assert client.get(lately, **HTMX).status_code == 204
+    response = client.get(long_ago, **HTMX)
+    assert response.status_code == 200 and 'id="board"' in response.content.decode()  # no digests: the whole board
+
+
 def test_a_session_whose_password_changed_is_not_a_members(login, member, quiet_url):
     client = login(member)
     member.set_password("a new one, set elsewhere")
