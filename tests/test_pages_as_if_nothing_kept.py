@@ -17,7 +17,9 @@ that the way a probe of a busy day would, across the whole site rather than one 
 
 Each change must show on the page it is made on, so a form refused (or sent nowhere) cannot pass for a change
 that every page read right.
-The clock stands still, so "3 minutes ago" reads the same in both drawings.
+The clock stands still but where the test moves it, so "3 minutes ago" reads the same in both drawings. And a
+live retrospective's board, polled from what its page showed before the step once the board is due to be drawn
+again (`reviews.retro.live.RECHECK_SECONDS` on), may answer "nothing new" only if the board is unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -40,6 +43,12 @@ from django.utils.timesince import timesince
 
 from alignment import two_factor
 from alignment.models import Membership, Team, User
+from asks.models import Ask
+from charters.models import NonNegotiable, OrganisationGoal, OrganisationTag
+from checkins.models import Commitment
+from decisions.models import Decision
+from reviews.retro import live
+from reviews.retro.models import Retrospective
 from tests.cast import forget_what_was_kept
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +69,8 @@ READERS = {
 # Not pages: downloads, feeds, and what signs out or sets up sign-in.
 NOT_PAGES = ("account", "mfa", "logout", "admin:", "notifications:calendar_ics", "charters:markdown",
              "organisation_audit_csv", "reviews:retro_export_markdown", "data_export_download", "socialaccount")
+# A live retrospective board's poll: where it asks what changed since the board the page shows.
+LIVE_POLL = re.compile(r'hx-get="([^"]*/live/\?v=[^"]*)"')
 # What a reading writes to the cache that is not kept for the next reader: the session, and two-factor's flags.
 NOT_KEPT = ("django.contrib.sessions", two_factor.ANYWHERE, two_factor.POLICY_STAMP)
 # Tokens new at every reading, and the form's own double-submit token.
@@ -198,7 +209,11 @@ class Change:
 @dataclass
 class Site:
     clients: dict[str, Client]
-    pages: dict[str, list[str]] = field(default_factory=dict)
+    pages: dict[str, list[str]]
+    set_clock: Callable[[datetime], None]
+
+    def later(self, seconds: float) -> None:
+        self.set_clock(timezone.now() + timedelta(seconds=seconds))
 
     def read_all(self) -> dict[tuple[str, str], tuple[int, str]]:
         read = {}
@@ -207,6 +222,33 @@ class Site:
                 response = self.clients[who].get(url)
                 read[who, url] = response.status_code, FRESH.sub(r"\1~", response.content.decode())
         return read
+
+    def boards(self, read: dict) -> dict[tuple[str, str], tuple[str, str]]:
+        """Each live retrospective board among the pages read: where its poll asks what changed since the board
+        the page shows, and the whole board as a poll that finds news would send it now."""
+        boards = {}
+        for (who, url), (_, html) in read.items():
+            if poll := LIVE_POLL.search(html):
+                asks = poll.group(1).replace("&amp;", "&")
+                boards[who, url] = asks, self._whole_board(who, asks)
+        return boards
+
+    def _whole_board(self, who: str, asks: str) -> str:
+        response = self.clients[who].get(re.sub(r"\?.*", "?v=none&b=", asks), headers={"HX-Request": "true"})
+        assert response.status_code == HTTPStatus.OK
+        return FRESH.sub(r"\1~", response.content.decode())
+
+    def polls_miss_nothing(self, boards: dict) -> list[str]:
+        """The cells whose board changed while its poll, asking from the board the page showed once that was long
+        enough ago for the board to be drawn again (`live.RECHECK_SECONDS`), was answered "nothing new" (204)."""
+        self.later(live.RECHECK_SECONDS)
+        missed = []
+        for (who, url), (asks, board) in boards.items():
+            answer = self.clients[who].get(asks, headers={"HX-Request": "true"})
+            if answer.status_code == HTTPStatus.NO_CONTENT and (now := self._whole_board(who, asks)) != board:
+                diff = difflib.unified_diff(board.splitlines(), now.splitlines(), "shown", "now", lineterm="", n=0)
+                missed.append(f"{who} polling {url}:\n" + "\n".join(line[:300] for line in list(diff)[:12]))
+        return missed
 
     def act(self, change: Change) -> None:
         """Open the change's page as its person, fill the first POST form sent where its action says (and
@@ -244,8 +286,42 @@ class Site:
         return self.clients[who]
 
 
+# What the changes are made on, found by what the demo names them: their ids depend on what the database made
+# before (PostgreSQL's sequences go on across tests).
+
 def _membership(email: str, team: str = "platform") -> int:
     return Membership.objects.get(user__email=email, team__slug=team).pk
+
+
+def _retrospective() -> str:
+    """Platform's session of this cycle, not yet closed."""
+    return PLATFORM + f"retrospectives/{Retrospective.objects.exclude(phase='closed').get(team__slug='platform').pk}/"
+
+
+def _commitment() -> int:
+    return Commitment.objects.get(owner__email="member@example.com",
+                                  title="Prototype compressing scanned referral letters").pk
+
+
+def _decision() -> int:
+    return Decision.objects.get(team__slug="platform", title="Cache the dashboard for the regional office").pk
+
+
+def _non_negotiable() -> int:
+    return NonNegotiable.objects.get(charter__team__slug="platform", charter__number=2,
+                                     title="Patient data never leaves the clinical network").pk
+
+
+def _tag() -> int:
+    return OrganisationTag.objects.get(organisation__slug="harbour-health", name="Booking flow").pk
+
+
+def _goal() -> int:
+    return OrganisationGoal.objects.filter(organisation__slug="harbour-health").order_by("pk").first().pk
+
+
+def _request() -> int:
+    return Ask.objects.get(receiving_team__slug="growth").pk
 
 
 def _why(html: str) -> str:
@@ -268,17 +344,17 @@ def _differences(kept: dict, fresh: dict) -> list[str]:
 
 @pytest.fixture
 def site(demo_seeded_once, frozen, monkeypatch):
-    frozen(timezone.now())
+    frozen(timezone.now())  # and moved on by the test alone
     # `|timesince` reads the machine's clock unless told the time: tell it the clock that stands still.
     monkeypatch.setattr(defaultfilters, "timesince", lambda value, now=None: timesince(value, now or timezone.now()))
     clients = {}
     for who, email in READERS.items():
         clients[who] = Client()
         clients[who].force_login(User.objects.get(email=email))
-    site = Site(clients, {who: crawl(client) for who, client in clients.items()})
+    site = Site(clients, {who: crawl(client) for who, client in clients.items()}, frozen)
     # The crawl finds the key pages, each keeping something (else the comparison would hold nothing to account).
     assert {ORG, PLATFORM, PLATFORM + "charter/", PLATFORM + "charter/v2/", PLATFORM + "check-ins/week/",
-            PLATFORM + "check-ins/trends/", PLATFORM + "cycles/3/", PLATFORM + "retrospectives/3/"} \
+            PLATFORM + "check-ins/trends/", PLATFORM + "cycles/3/", _retrospective()} \
         <= set(site.pages["leader"])
     return site
 
@@ -287,18 +363,21 @@ def run(site: Site, steps: list[list[Change]], django_capture_on_commit_callback
     """Make each step's changes, then read every page kept and fresh. A step's changes touch different things,
     so that none of them draws anew what another left kept."""
     forget_what_was_kept()
-    site.read_all()
+    read = site.read_all()
     for step in steps:
+        boards = site.boards(read)
         for change in (change.as_built() for change in step):
             before = site.read_own(change)
             with django_capture_on_commit_callbacks(execute=True):
                 site.act(change)
             assert site.read_own(change) != before, f"{change.what} did not change its own page"
+        what = ", ".join(change.what for change in step)
+        missed = site.polls_miss_nothing(boards)
+        assert not missed, f"after {what}, a live board's poll said nothing changed:\n" + "\n".join(missed)
         kept = site.read_all()
         forget_what_was_kept()
-        fresh = site.read_all()
+        read = fresh = site.read_all()
         differing = _differences(kept, fresh)
-        what = ", ".join(change.what for change in step)
         assert not differing, f"after {what}, {len(differing)} page(s) read what was kept before:\n" \
             + "\n\n".join(differing[:3])
 
@@ -319,7 +398,7 @@ A_WEEK = [
      Change("a commitment made", "member", PLATFORM + "commitments/", r"/commitments/new/$",
             {"title": "Write the pager runbook", "standard": "Someone new can follow it at 3 a.m.",
              "due_on": "2026-12-18"})],
-    [Change("a commitment done", "member", PLATFORM + "commitments/19/", r"/done/$")],
+    [Change("a commitment done", "member", lambda: PLATFORM + f"commitments/{_commitment()}/", r"/done/$")],
     [Change("a member renamed", "member", "/accounts/profile/", r"^/accounts/profile/$",
             {"display_name": "Tomás Reyes Ortiz"})],
     [Change("a member's time zone", "member", "/accounts/profile/", r"^/accounts/profile/$",
@@ -331,15 +410,19 @@ THE_CHARTER = [
             {"body": "Does the pager rule cover weekends?"}, having={"section": "purpose", "parent": ""}),
      Change("a key result's reading", "leader", PLATFORM + "charter/v1/", r"/key-results/\d+/progress/$",
             {"value": "99.7", "confidence": "on_track"}),
-     Change("a tag renamed", "admin", ORG + "tags/1/", r"/tags/1/$", {"name": "Booking and referrals"})],
+     Change("a tag renamed", "admin", lambda: ORG + f"tags/{_tag()}/", lambda: rf"/tags/{_tag()}/$",
+            {"name": "Booking and referrals"})],
     [Change("a reply to a comment", "leader", PLATFORM + "charter/v2/", r"/comments/$",
             {"body": "It does: the rota covers them."}, having={"parent": "1"}),
-     Change("an organisation key result's reading", "admin", ORG + "goals/1/", r"/key-results/\d+/reading/$",
+     Change("an organisation key result's reading", "admin", lambda: ORG + f"goals/{_goal()}/",
+            r"/key-results/\d+/reading/$",
             {"value": "70", "confidence": "at_risk"}),
-     Change("a decision changed", "leader", PLATFORM + "decisions/7/", r"/decisions/7/$",
+     Change("a decision changed", "leader", lambda: PLATFORM + f"decisions/{_decision()}/",
+            lambda: rf"/decisions/{_decision()}/$",
             {"outcome": "decline", "reason": "The regional office can wait for the new reports."})],
     [Change("a comment resolved", "leader", PLATFORM + "charter/v2/", r"/comments/\d+/resolve/$"),
-     Change("a request between teams answered", "outsider", GROWTH + "requests/1/", r"/comment/$",
+     Change("a request between teams answered", "outsider", lambda: GROWTH + f"requests/{_request()}/",
+            r"/comment/$",
             {"body": "Growth is happy to be consulted on the booking copy."})],
     [Change("an objection", KWAME, PLATFORM + "charter/v2/", r"/respond/$",
             {"kind": "objection", "reason": "The standard should name who is paged first."})],
@@ -348,8 +431,9 @@ THE_CHARTER = [
     [Change("the purpose edited", "leader", PLATFORM + "charter/v2/edit/purpose/", r"/edit/purpose/$",
             {"purpose_statement": "Give every clinician and coordinator one calm place to work."}),
      Change("the team renamed", "leader", PLATFORM + "settings/", r"/settings/$", {"name": "Platform and Tools"})],
-    [Change("a non-negotiable reworded", "leader", PLATFORM + "charter/v2/items/non_negotiable/9/",
-            r"/items/non_negotiable/9/$", {"title": "Nobody is paged twice for one alert"})],
+    [Change("a non-negotiable reworded", "leader",
+            lambda: PLATFORM + f"charter/v2/items/non_negotiable/{_non_negotiable()}/",
+            lambda: rf"/items/non_negotiable/{_non_negotiable()}/$", {"title": "Nobody is paged twice for one alert"})],
     [Change("a non-negotiable moved", "leader", PLATFORM + "charter/v2/", r"/items/non_negotiable/\d+/down/$")],
     [Change(f"{who}'s consent", who, PLATFORM + "charter/v2/", r"/respond/$", {"kind": "consent"})
      for who in ("member", KWAME, "facilitator", "hannah.becker@example.com", "grace.adeyemi@example.com")],
@@ -357,11 +441,11 @@ THE_CHARTER = [
 ]
 
 THE_REVIEW = [
-    [Change("the retrospective started", "facilitator", PLATFORM + "retrospectives/3/", r"/advance/$")],
-    [Change("last session's actions reviewed", "facilitator", PLATFORM + "retrospectives/3/",
+    [Change("the retrospective started", "facilitator", _retrospective, r"/advance/$")],
+    [Change("last session's actions reviewed", "facilitator", _retrospective,
             r"/last-actions/\d+/review/$", {"review": "done"}, every=True)],
-    [Change("collecting started", "facilitator", PLATFORM + "retrospectives/3/", r"/advance/$")],
-    [Change("a card", "member", PLATFORM + "retrospectives/3/", r"/cards/$",
+    [Change("collecting started", "facilitator", _retrospective, r"/advance/$")],
+    [Change("a card", "member", _retrospective, r"/cards/$",
             {"text": "The pager rota worked: nobody was paged twice."}),
      Change("a role given", "leader", PLATFORM, lambda: rf"/members/{_membership(KWAME)}/roles/$",
             {"roles": ["member", "facilitator"]})],
@@ -382,3 +466,4 @@ def test_every_page_read_after_each_change_is_the_page_drawn_with_nothing_kept(s
     """One test, so that the demo is built and crawled once: the stories follow each other in one organisation,
     the review last, as it takes two people out of Platform."""
     run(site, A_WEEK + THE_CHARTER + THE_REVIEW, django_capture_on_commit_callbacks)
+
