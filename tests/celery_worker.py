@@ -55,12 +55,16 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
     def ran(self, task: str, what: str = "succeeded") -> bool:
-        """Whether the log says this worker ran `task` (or received it, with `what="received"`).
+        """Whether the log says this worker ran `task` (or received it, with `what="received"`)."""
+        return self.times(task, what) > 0
+
+    def times(self, task: str, what: str = "succeeded") -> int:
+        """How many times the log says this worker ran `task` (or received it, with `what="received"`).
 
         By the message's line, not the task's name alone: the banner a worker prints as it starts lists
         every task it knows, before it has taken any.
         """
-        return re.search(rf"Task {re.escape(task)}\[[^\]]+\] {what}", self.log()) is not None
+        return len(re.findall(rf"Task {re.escape(task)}\[[^\]]+\] {what}", self.log()))
 
     def kill(self) -> None:
         """SIGKILL, as the OOM killer or a lost machine does: no shutdown, no acknowledgement, nothing flushed."""
