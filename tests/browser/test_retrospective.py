@@ -308,3 +308,38 @@ def test_what_someone_types_survives_the_live_board_and_empties_once_added(brows
         seen = errors.stop()
         max_.context.close()
     assert seen == []
+
+
+def test_a_name_changed_outside_the_session_reaches_an_open_board_within_half_a_minute(
+        browser: Browser, live_server, log_in, team, cycle, facilitator, member, kwame, monkeypatch):
+    from django.utils import timezone
+
+    from reviews.retro import live, services
+
+    retro = services.start_retrospective(team=team, actor=facilitator)
+    Retrospective.objects.filter(pk=retro.pk).update(phase="collect")
+    max_ = browser.new_context().new_page()
+    errors = ConsoleErrors(max_)
+    try:
+        log_in(max_, member.email, retro.get_absolute_url())
+        expect(max_.locator("#board-facts")).to_contain_text(f"Facilitated by {facilitator.name}.")
+        max_.evaluate("document.getElementById('board').dataset.seen = 'before'")
+
+        # Fay renames herself: no write of the session's, so its version stays, and the board's polls are told
+        # nothing new until the board they show is due to be drawn again.
+        facilitator.display_name = "Fay Fairweather"
+        facilitator.save()
+        monkeypatch.setattr(timezone, "now", lambda: REVIEW_DAY + timedelta(seconds=live.RECHECK_SECONDS))
+
+        expect(max_.locator("#board-facts")).to_contain_text("Facilitated by Fay Fairweather.", timeout=LIVE)
+        assert max_.evaluate("document.getElementById('board').dataset.seen") == "before"  # a region, not the board
+
+        # The poller came back with the new time and goes on: the session's next write arrives as before.
+        services.add_card(retrospective_id=retro.pk, team=team, author=kwame, prompt_id=prompt_of(retro, "change").pk,
+                          text="Releases pile up on Thursdays", token=uuid.uuid4())
+        expect(prompt(max_, "What should we change?").locator(".retro-card")).to_contain_text(
+            "Releases pile up on Thursdays", timeout=LIVE)
+    finally:
+        seen = errors.stop()
+        max_.context.close()
+    assert seen == []
