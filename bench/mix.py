@@ -12,8 +12,10 @@ What, per request, drawn with these weights (`WEIGHTS`):
 - **read** (40): one of the person's team pages (`READS`: this week, home, the retrospective board,
   the charter, the team, the notification centre, the team's week, the cycle, the decision log);
 - **poll** (30): the live retrospective's poll, as its board sends it every two seconds:
-  `GET …/live/?v=<the version the board shows>` with `HX-Request: true` (204 when nothing changed,
-  else the board, whose version the person's poller takes from then on), counted apart by answer;
+  `GET …/live/?v=<the version the board shows>&b=<its digests>&s=<when it was drawn>` with
+  `HX-Request: true` (204 when nothing changed, else the regions that did with the poller, or the
+  board, whose poller the person's takes from then on; before they have read the board, `?v=` alone),
+  counted apart by answer;
 - **autosave** (18): the check-in form as htmx posts it while someone types (`HX-Request: true`,
   every field, the `version` from the form and then from each answer), a few more words each time;
   each thread has two people typing at a time, each saving 5 to 13 times before submitting;
@@ -124,6 +126,9 @@ class Person:
     words: list[str] = field(default_factory=list)  # what they are typing, word by word
     submitted: bool = False
     retro_version: int = 0
+    # What their board's poller asks with, as the page or the last answer gave it: the version, the board's digests
+    # and when it was drawn. Until they have read the board, the version alone (as a page open across a deploy).
+    poll_query: str = ""
 
 
 @dataclass
@@ -361,15 +366,15 @@ class Day:
             if page == "this_week":
                 self._took_form(person, answer.body)
             elif page == "retro":
-                person.retro_version = _board_version(answer.body, person.retro_version)
+                _took_board(person, answer.body)
         return answer
 
     def poll(self) -> None:
         person = self.rng.choice(self.people)
-        answer = self._send("poll", "", person, "GET", f"{person.team.urls['live']}?v={person.retro_version}",
-                            headers=HTMX)
+        query = person.poll_query or f"v={person.retro_version}"
+        answer = self._send("poll", "", person, "GET", f"{person.team.urls['live']}?{query}", headers=HTMX)
         if answer is not None and answer.status == 200:
-            person.retro_version = _board_version(answer.body, person.retro_version)
+            _took_board(person, answer.body)
 
     def autosave(self) -> None:
         person = self._typist()
@@ -437,7 +442,7 @@ class Day:
                 ("token", str(uuid.uuid4()))]
         answer = self._send("card", "", person, "POST", person.team.urls["card"], form=form, headers=HTMX)
         if answer is not None and answer.status == 200:
-            person.retro_version = _board_version(answer.body, person.retro_version)
+            _took_board(person, answer.body)
 
     # Helpers
 
@@ -513,9 +518,11 @@ def _swap_out_of_band(person: Person, html: str) -> None:
             person.form = [(field, value if field == name.group(1) else old) for field, old in person.form]
 
 
-def _board_version(html: str, known: int) -> int:
-    found = re.search(r"/live/\?v=(\d+)", html)
-    return int(found.group(1)) if found else known
+def _took_board(person: Person, html: str) -> None:
+    """What the person's poller asks with from now on, from the board (or its poller) an answer gave them."""
+    found = re.search(r'/live/\?(v=(\d+)[^"]*)"', html)
+    if found:
+        person.poll_query, person.retro_version = unescape(found.group(1)), int(found.group(2))
 
 
 class _FormReader(HTMLParser):
