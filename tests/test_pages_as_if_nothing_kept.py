@@ -44,7 +44,7 @@ from django.utils.timesince import timesince
 from alignment import two_factor
 from alignment.models import Membership, Team, User
 from asks.models import Ask
-from charters.models import NonNegotiable, OrganisationGoal, OrganisationTag
+from charters.models import Boundary, Goal, NonNegotiable, OrganisationGoal, OrganisationTag
 from checkins.models import Commitment
 from decisions.models import Decision
 from reviews.retro import live
@@ -199,6 +199,7 @@ class Change:
     values: dict | Callable[[], dict] = field(default_factory=dict)
     having: dict = field(default_factory=dict)
     every: bool = False  # send every such form on the page, not only the first
+    shows_on: str = ""  # the page it must change, when not the one it is made on (a blank form for a new item)
 
     def as_built(self) -> Change:
         """The change with its page, form and values worked out for the demo as it is now."""
@@ -275,8 +276,8 @@ class Site:
             client.get(response["Location"])  # where the browser goes next, and reads what it was told
 
     def read_own(self, change: Change) -> str:
-        """The page the change is made on, as its person reads it."""
-        return FRESH.sub(r"\1~", self.client(change.who).get(change.page).content.decode())
+        """The page the change is made on (or shows on), as its person reads it."""
+        return FRESH.sub(r"\1~", self.client(change.who).get(change.shows_on or change.page).content.decode())
 
     def client(self, who: str) -> Client:
         """A reader's browser, or that of anyone else in the demo (by e-mail address) who makes a change."""
@@ -310,6 +311,14 @@ def _decision() -> int:
 def _non_negotiable() -> int:
     return NonNegotiable.objects.get(charter__team__slug="platform", charter__number=2,
                                      title="Patient data never leaves the clinical network").pk
+
+
+def _boundary() -> int:
+    return Boundary.objects.filter(charter__team__slug="platform", charter__number=2).order_by("pk").first().pk
+
+
+def _goal_of_amendment() -> int:
+    return Goal.objects.filter(charter__team__slug="platform", charter__number=2).order_by("pk").first().pk
 
 
 def _tag() -> int:
@@ -388,6 +397,9 @@ A_WEEK = [
     [Change("a member's check-in submitted", "member", PLATFORM + "check-ins/this-week/", r"/this-week/submit/$",
             {"progress": "Moved the alert rules to the new pager.", "highlights": "Paired with Kwame.",
              "load": "about_right"})],
+    [Change("the facilitator's check-in submitted", "facilitator", PLATFORM + "check-ins/this-week/",
+            r"/this-week/submit/$", {"progress": "Ran the pager drill.", "highlights": "Nobody was paged twice.",
+                                     "load": "light"})],
     [Change("the leader's reply", "leader", PLATFORM + "check-ins/week/", r"/check-ins/\d+/reply/$",
             {"body": "Thanks: shall we take the pager rota to the retro?"}),
      Change("a blocker resolved", "leader", PLATFORM + "check-ins/week/", r"/blockers/\d+/resolve/$",
@@ -435,6 +447,14 @@ THE_CHARTER = [
             lambda: PLATFORM + f"charter/v2/items/non_negotiable/{_non_negotiable()}/",
             lambda: rf"/items/non_negotiable/{_non_negotiable()}/$", {"title": "Nobody is paged twice for one alert"})],
     [Change("a non-negotiable moved", "leader", PLATFORM + "charter/v2/", r"/items/non_negotiable/\d+/down/$")],
+    [Change("a boundary's guardrails", "leader", lambda: PLATFORM + f"charter/v2/items/boundary/{_boundary()}/",
+            lambda: rf"/items/boundary/{_boundary()}/$", {"guardrails": "The Caldicott Guardian signs off on both."}),
+     Change("an organisation goal reworded", "admin", lambda: ORG + f"goals/{_goal()}/edit/", r"/edit/$",
+            {"objective": "Clinicians trust every referral they send"})],
+    [Change("a key result added", "leader",
+            lambda: PLATFORM + f"charter/v2/items/goal/{_goal_of_amendment()}/key-results/new/", r"/key-results/new/$",
+            {"metric": "Pages answered within 5 minutes", "unit": "%", "start_value": "60", "target_value": "95",
+             "current_value": "70", "confidence": "on_track"}, shows_on=PLATFORM + "charter/v2/")],
     [Change(f"{who}'s consent", who, PLATFORM + "charter/v2/", r"/respond/$", {"kind": "consent"})
      for who in ("member", KWAME, "facilitator", "hannah.becker@example.com", "grace.adeyemi@example.com")],
     [Change("the amendment ratified", "leader", PLATFORM + "charter/v2/", r"/ratify/$")],
