@@ -44,7 +44,7 @@ from django.utils.timesince import timesince
 from alignment import two_factor
 from alignment.models import Membership, Team, User
 from asks.models import Ask
-from charters.models import Boundary, Goal, NonNegotiable, OrganisationGoal, OrganisationTag
+from charters.models import Boundary, Comment, Goal, NonNegotiable, OrganisationGoal, OrganisationTag
 from checkins.models import Commitment
 from decisions.models import Decision
 from reviews.retro import live
@@ -197,13 +197,13 @@ class Change:
     page: str | Callable[[], str]  # each may be a function, for what is known only once the demo is built
     action: str | Callable[[], str]  # a pattern of where the form is sent
     values: dict | Callable[[], dict] = field(default_factory=dict)
-    having: dict = field(default_factory=dict)
+    having: dict | Callable[[], dict] = field(default_factory=dict)  # values the form already holds
     every: bool = False  # send every such form on the page, not only the first
     shows_on: str = ""  # the page it must change, when not the one it is made on (a blank form for a new item)
 
     def as_built(self) -> Change:
         """The change with its page, form and values worked out for the demo as it is now."""
-        return replace(self, **{name: value() for name in ("page", "action", "values")
+        return replace(self, **{name: value() for name in ("page", "action", "values", "having")
                                 if callable(value := getattr(self, name))})
 
 
@@ -313,6 +313,12 @@ def _non_negotiable() -> int:
                                      title="Patient data never leaves the clinical network").pk
 
 
+def _first_comment() -> int:
+    """The amendment's first thread the demo started."""
+    return Comment.objects.filter(charter__team__slug="platform", charter__number=2, parent=None).order_by("pk") \
+        .first().pk
+
+
 def _boundary() -> int:
     return Boundary.objects.filter(charter__team__slug="platform", charter__number=2).order_by("pk").first().pk
 
@@ -396,8 +402,8 @@ A_WEEK = [
             {"progress": "Half way through the alert rules."})],
     [Change("a member's check-in submitted", "member", PLATFORM + "check-ins/this-week/", r"/this-week/submit/$",
             {"progress": "Moved the alert rules to the new pager.", "highlights": "Paired with Kwame.",
-             "load": "about_right"})],
-    [Change("the facilitator's check-in submitted", "facilitator", PLATFORM + "check-ins/this-week/",
+             "load": "about_right"}),
+     Change("the facilitator's check-in submitted", "facilitator", PLATFORM + "check-ins/this-week/",
             r"/this-week/submit/$", {"progress": "Ran the pager drill.", "highlights": "Nobody was paged twice.",
                                      "load": "light"})],
     [Change("the leader's reply", "leader", PLATFORM + "check-ins/week/", r"/check-ins/\d+/reply/$",
@@ -409,8 +415,8 @@ A_WEEK = [
     [Change("a check-in acknowledged", "leader", PLATFORM + "check-ins/week/", r"/check-ins/\d+/acknowledge/$"),
      Change("a commitment made", "member", PLATFORM + "commitments/", r"/commitments/new/$",
             {"title": "Write the pager runbook", "standard": "Someone new can follow it at 3 a.m.",
-             "due_on": "2026-12-18"})],
-    [Change("a commitment done", "member", lambda: PLATFORM + f"commitments/{_commitment()}/", r"/done/$")],
+             "due_on": "2026-12-18"}),
+     Change("a commitment done", "member", lambda: PLATFORM + f"commitments/{_commitment()}/", r"/done/$")],
     [Change("a member renamed", "member", "/accounts/profile/", r"^/accounts/profile/$",
             {"display_name": "Tomás Reyes Ortiz"})],
     [Change("a member's time zone", "member", "/accounts/profile/", r"^/accounts/profile/$",
@@ -425,33 +431,31 @@ THE_CHARTER = [
      Change("a tag renamed", "admin", lambda: ORG + f"tags/{_tag()}/", lambda: rf"/tags/{_tag()}/$",
             {"name": "Booking and referrals"})],
     [Change("a reply to a comment", "leader", PLATFORM + "charter/v2/", r"/comments/$",
-            {"body": "It does: the rota covers them."}, having={"parent": "1"}),
+            {"body": "It does: the rota covers them."}, having=lambda: {"parent": str(_first_comment())}),
      Change("an organisation key result's reading", "admin", lambda: ORG + f"goals/{_goal()}/",
-            r"/key-results/\d+/reading/$",
-            {"value": "70", "confidence": "at_risk"}),
+            r"/key-results/\d+/reading/$", {"value": "70", "confidence": "at_risk"}),
      Change("a decision changed", "leader", lambda: PLATFORM + f"decisions/{_decision()}/",
             lambda: rf"/decisions/{_decision()}/$",
             {"outcome": "decline", "reason": "The regional office can wait for the new reports."})],
     [Change("a comment resolved", "leader", PLATFORM + "charter/v2/", r"/comments/\d+/resolve/$"),
      Change("a request between teams answered", "outsider", lambda: GROWTH + f"requests/{_request()}/",
-            r"/comment/$",
-            {"body": "Growth is happy to be consulted on the booking copy."})],
-    [Change("an objection", KWAME, PLATFORM + "charter/v2/", r"/respond/$",
+            r"/comment/$", {"body": "Growth is happy to be consulted on the booking copy."}),
+     Change("an objection", KWAME, PLATFORM + "charter/v2/", r"/respond/$",
             {"kind": "objection", "reason": "The standard should name who is paged first."})],
     [Change("the objection answered", "leader", PLATFORM + "charter/v2/", r"/responses/\d+/answer/$",
-            {"answer": "kept", "text": "The rota names them; the standard need not."})],
-    [Change("the purpose edited", "leader", PLATFORM + "charter/v2/edit/purpose/", r"/edit/purpose/$",
-            {"purpose_statement": "Give every clinician and coordinator one calm place to work."}),
+            {"answer": "kept", "text": "The rota names them; the standard need not."}),
      Change("the team renamed", "leader", PLATFORM + "settings/", r"/settings/$", {"name": "Platform and Tools"})],
+    [Change("the purpose edited", "leader", PLATFORM + "charter/v2/edit/purpose/", r"/edit/purpose/$",
+            {"purpose_statement": "Give every clinician and coordinator one calm place to work."})],
     [Change("a non-negotiable reworded", "leader",
             lambda: PLATFORM + f"charter/v2/items/non_negotiable/{_non_negotiable()}/",
-            lambda: rf"/items/non_negotiable/{_non_negotiable()}/$", {"title": "Nobody is paged twice for one alert"})],
-    [Change("a non-negotiable moved", "leader", PLATFORM + "charter/v2/", r"/items/non_negotiable/\d+/down/$")],
-    [Change("a boundary's guardrails", "leader", lambda: PLATFORM + f"charter/v2/items/boundary/{_boundary()}/",
+            lambda: rf"/items/non_negotiable/{_non_negotiable()}/$", {"title": "Nobody is paged twice for one alert"}),
+     Change("a boundary's guardrails", "leader", lambda: PLATFORM + f"charter/v2/items/boundary/{_boundary()}/",
             lambda: rf"/items/boundary/{_boundary()}/$", {"guardrails": "The Caldicott Guardian signs off on both."}),
      Change("an organisation goal reworded", "admin", lambda: ORG + f"goals/{_goal()}/edit/", r"/edit/$",
             {"objective": "Clinicians trust every referral they send"})],
-    [Change("a key result added", "leader",
+    [Change("a non-negotiable moved", "leader", PLATFORM + "charter/v2/", r"/items/non_negotiable/\d+/down/$"),
+     Change("a key result added", "leader",
             lambda: PLATFORM + f"charter/v2/items/goal/{_goal_of_amendment()}/key-results/new/", r"/key-results/new/$",
             {"metric": "Pages answered within 5 minutes", "unit": "%", "start_value": "60", "target_value": "95",
              "current_value": "70", "confidence": "on_track"}, shows_on=PLATFORM + "charter/v2/")],
@@ -469,13 +473,13 @@ THE_REVIEW = [
             {"text": "The pager rota worked: nobody was paged twice."}),
      Change("a role given", "leader", PLATFORM, lambda: rf"/members/{_membership(KWAME)}/roles/$",
             {"roles": ["member", "facilitator"]})],
-    [Change("a member removed", "leader", PLATFORM, lambda: rf"/members/{_membership(KWAME)}/remove/$")],
-    [Change("a member moved to another team", "admin",
+    [Change("a member removed", "leader", PLATFORM, lambda: rf"/members/{_membership(KWAME)}/remove/$"),
+     Change("a member moved to another team", "admin",
             lambda: ORG + f"memberships/{_membership('hannah.becker@example.com')}/move/", "/move/$",
             lambda: {"to_team": str(Team.objects.get(slug="growth").pk)})],
     [Change("the cycle closed", "leader", PLATFORM + "cycles/3/", r"/close/$",
-            {"summary": "A calm cycle: the pager rota held."})],
-    [Change("a person deactivated", "admin", ORG + "people/",
+            {"summary": "A calm cycle: the pager rota held."}),
+     Change("a person deactivated", "admin", ORG + "people/",
             lambda: rf"/people/{User.objects.get(email='grace.adeyemi@example.com').pk}/deactivate/")],
     [Change("the team archived", "leader", PLATFORM + "settings/", r"/archive/$")],
 ]
