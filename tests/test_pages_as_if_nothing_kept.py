@@ -49,6 +49,7 @@ from checkins.models import Commitment
 from decisions.models import Decision
 from reviews.retro import live
 from reviews.retro.models import Retrospective
+from tests.alignment.reading import forms
 from tests.cast import forget_what_was_kept
 
 pytestmark = pytest.mark.django_db
@@ -92,60 +93,6 @@ def _links(html: str) -> list[str]:
     parser = _Links()
     parser.feed(html)
     return parser.hrefs
-
-
-class _Forms(HTMLParser):
-    """Each POST form on a page: where it is sent (its action, or each button's `formaction`) and the values a
-    browser would send from it as the page sets them."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[tuple[list[str], dict[str, list[str]]]] = []
-        self._values: dict[str, list[str]] | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def _keep(self, name: str | None, value: str) -> None:
-        if name and self._values is not None:
-            self._values.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            post = (attrs.get("method") or "").lower() == "post"
-            self._values = {} if post else None
-            if post:
-                self.forms.append(([attrs.get("action") or ""], self._values))
-        elif self._values is None:
-            return
-        elif tag == "button" and attrs.get("formaction"):
-            self.forms[-1][0].append(attrs["formaction"])
-        elif tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self._keep(attrs.get("name"), attrs.get("value", "on"))
-            elif kind not in ("submit", "button"):
-                self._keep(attrs.get("name"), attrs.get("value") or "")
-        elif tag == "select":
-            self._select = attrs.get("name")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self._keep(self._select, attrs.get("value", ""))
-        elif tag == "textarea":
-            self._textarea = attrs.get("name")
-            self._keep(self._textarea, "")
-
-    def handle_data(self, data):
-        if self._textarea and self._values is not None:
-            self._values[self._textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._values = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
 
 
 def _kind(path: str, query: str) -> tuple | None:
@@ -256,20 +203,18 @@ class Site:
         holding what `having` says) as a person would: every field as the page sets it, then the change's
         values; send it without JavaScript and follow where it leads."""
         client, page, action, values = self.client(change.who), change.page, change.action, change.values
-        parser = _Forms()
-        parser.feed(client.get(page).content.decode())
-        found = [(to, sent) for targets, sent in parser.forms for to in targets
-                 if re.search(action, to) and all(sent.get(name) == [value] for name, value in change.having.items())]
-        assert found, f"{change.who} finds no form to {action} on {page}: {parser.forms}"
+        on_page = forms(client.get(page).content)
+        found = [(to, form.values) for form in on_page if form.method == "post" for to in form.sent_to
+                 if re.search(action, to)
+                 and all(form.values.get(name) == [value] for name, value in change.having.items())]
+        assert found, f"{change.who} finds no form to {action} on {page}: {on_page}"
         for to, data in found if change.every else found[:1]:
             data = {**data, **{name: value if isinstance(value, list) else [value]
                                for name, value in values.items()}}
             response = client.post(to.replace("&amp;", "&"), data)
             if response.status_code == HTTPStatus.OK:  # a page asking to confirm, as the browser has no script
-                confirm = _Forms()
-                confirm.feed(response.content.decode())
-                to, data = next((to, data) for targets, data in confirm.forms for to in targets
-                                if re.search(action, to))
+                to, data = next((to, form.values) for form in forms(response.content) for to in form.sent_to
+                                if form.method == "post" and re.search(action, to))
                 response = client.post(to.replace("&amp;", "&"), data)
             assert response.status_code == HTTPStatus.FOUND, (
                 f"{change.who} sent {to}: {response.status_code} {_why(response.content.decode())}")

@@ -264,12 +264,20 @@ def test_collecting_and_voting_without_javascript(browser: Browser, live_server,
         page.context.close()
 
 
-def test_what_someone_types_survives_the_live_board_and_empties_once_added(browser: Browser, live_server, log_in,
-                                                                          team, cycle, facilitator, member, kwame):
+def collecting(team, facilitator) -> Retrospective:
+    """The cycle's session, started and collecting cards."""
     from reviews.retro import services
 
     retro = services.start_retrospective(team=team, actor=facilitator)
     Retrospective.objects.filter(pk=retro.pk).update(phase="collect")
+    return retro
+
+
+def test_what_someone_types_survives_the_live_board_and_empties_once_added(browser: Browser, live_server, log_in,
+                                                                          team, cycle, facilitator, member, kwame):
+    from reviews.retro import services
+
+    retro = collecting(team, facilitator)
     max_ = browser.new_context().new_page()
     errors = ConsoleErrors(max_)
     try:
@@ -316,8 +324,7 @@ def test_a_name_changed_outside_the_session_reaches_an_open_board_within_half_a_
 
     from reviews.retro import live, services
 
-    retro = services.start_retrospective(team=team, actor=facilitator)
-    Retrospective.objects.filter(pk=retro.pk).update(phase="collect")
+    retro = collecting(team, facilitator)
     max_ = browser.new_context().new_page()
     errors = ConsoleErrors(max_)
     try:
