@@ -29,7 +29,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -49,7 +48,7 @@ from checkins.models import Commitment
 from decisions.models import Decision
 from reviews.retro import live
 from reviews.retro.models import Retrospective
-from tests.alignment.reading import forms
+from tests.alignment.reading import forms, links
 from tests.cast import forget_what_was_kept
 
 pytestmark = pytest.mark.django_db
@@ -76,23 +75,6 @@ LIVE_POLL = re.compile(r'hx-get="([^"]*/live/\?v=[^"]*)"')
 NOT_KEPT = ("django.contrib.sessions", two_factor.ANYWHERE, two_factor.POLICY_STAMP)
 # Tokens new at every reading, and the form's own double-submit token.
 FRESH = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|name="token" value=")[^"]*')
-
-
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        href = dict(attrs).get("href") if tag == "a" else None
-        if href:
-            self.hrefs.append(href.split("#")[0])
-
-
-def _links(html: str) -> list[str]:
-    parser = _Links()
-    parser.feed(html)
-    return parser.hrefs
 
 
 def _kind(path: str, query: str) -> tuple | None:
@@ -126,7 +108,7 @@ def crawl(client: Client) -> list[str]:
         kinds.add(kind)
         if _kept_anything():
             pages.append(url)
-        queue.extend(_links(response.content.decode()))
+        queue.extend(href.split("#")[0] for href in links(response.content))
     return pages
 
 
@@ -168,7 +150,7 @@ class Site:
         for who, urls in self.pages.items():
             for url in urls:
                 response = self.clients[who].get(url)
-                read[who, url] = response.status_code, FRESH.sub(r"\1~", response.content.decode())
+                read[who, url] = response.status_code, _without_tokens(response)
         return read
 
     def boards(self, read: dict) -> dict[tuple[str, str], tuple[str, str]]:
@@ -184,7 +166,7 @@ class Site:
     def _whole_board(self, who: str, asks: str) -> str:
         response = self.clients[who].get(re.sub(r"\?.*", "?v=none&b=", asks), headers={"HX-Request": "true"})
         assert response.status_code == HTTPStatus.OK
-        return FRESH.sub(r"\1~", response.content.decode())
+        return _without_tokens(response)
 
     def polls_miss_nothing(self, boards: dict) -> list[str]:
         """The cells whose board changed while its poll, asking from the board the page showed once that was long
@@ -222,18 +204,28 @@ class Site:
 
     def read_own(self, change: Change) -> str:
         """The page the change is made on (or shows on), as its person reads it."""
-        return FRESH.sub(r"\1~", self.client(change.who).get(change.shows_on or change.page).content.decode())
+        return _without_tokens(self.client(change.who).get(change.shows_on or change.page))
 
     def client(self, who: str) -> Client:
         """A reader's browser, or that of anyone else in the demo (by e-mail address) who makes a change."""
         if who not in self.clients:
-            self.clients[who] = Client()
-            self.clients[who].force_login(User.objects.get(email=who))
+            self.clients[who] = _signed_in(who)
         return self.clients[who]
 
 
 # What the changes are made on, found by what the demo names them: their ids depend on what the database made
 # before (PostgreSQL's sequences go on across tests).
+
+def _signed_in(email: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+def _without_tokens(response) -> str:
+    """The page as read, with the tokens new at every reading set aside."""
+    return FRESH.sub(r"\1~", response.content.decode())
+
 
 def _membership(email: str, team: str = "platform") -> int:
     return Membership.objects.get(user__email=email, team__slug=team).pk
@@ -307,10 +299,7 @@ def site(demo_seeded_once, frozen, monkeypatch):
     frozen(timezone.now())  # and moved on by the test alone
     # `|timesince` reads the machine's clock unless told the time: tell it the clock that stands still.
     monkeypatch.setattr(defaultfilters, "timesince", lambda value, now=None: timesince(value, now or timezone.now()))
-    clients = {}
-    for who, email in READERS.items():
-        clients[who] = Client()
-        clients[who].force_login(User.objects.get(email=email))
+    clients = {who: _signed_in(email) for who, email in READERS.items()}
     site = Site(clients, {who: crawl(client) for who, client in clients.items()}, frozen)
     # The crawl finds the key pages, each keeping something (else the comparison would hold nothing to account).
     assert {ORG, PLATFORM, PLATFORM + "charter/", PLATFORM + "charter/v2/", PLATFORM + "check-ins/week/",

@@ -165,9 +165,10 @@ def live(request: HtmxHttpRequest, org_slug: str, team_slug: str, retro_id: int)
 
     Nothing: 204 and no body, after one query that reads the version for a member of the team only
     (404 for anyone else, signed-out people are sent to log in); a board drawn more than
-    `live.RECHECK_SECONDS` ago is drawn again and compared, for what changed outside the session. htmx's configuration (templates/base.html)
-    swaps nothing on a 204; a 304 would need the browser to keep the board, which signed-in pages forbid
-    (`Cache-Control: no-store`), and a 304 to a script is handed to it as the kept 200, swapped in again.
+    `live.RECHECK_SECONDS` ago is drawn again and compared, for what changed outside the session.
+    htmx's configuration (templates/base.html) swaps nothing on a 204; a 304 would need the browser to
+    keep the board, which signed-in pages forbid (`Cache-Control: no-store`), and a 304 to a script is
+    handed to it as the kept 200, swapped in again.
     Something: the regions of the board that changed, out of band (`reviews.retro.live`), or the whole
     board when its skeleton changed (another phase, a prompt or theme added).
     """

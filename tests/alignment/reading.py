@@ -93,6 +93,24 @@ def form_values(html: str | bytes, action: str | None = None) -> dict[str, list[
     return values
 
 
+class _LinkReader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href:
+            self.hrefs.append(href)
+
+
+def links(html: str | bytes) -> list[str]:
+    """Where each link of the page goes, in the page's order."""
+    reader = _LinkReader()
+    reader.feed(html.decode() if isinstance(html, bytes) else html)
+    return reader.hrefs
+
+
 def accept_path_in(email) -> str:
     """The path of the accept link in an invitation email's text body."""
     match = re.search(r"https?://\S+/invitations/\S+/", email.body)

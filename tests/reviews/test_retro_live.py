@@ -145,23 +145,9 @@ def test_an_outsider_or_someone_signed_out_learns_nothing(login, outsider, stran
 
 # What the board shows from outside the session moves no version: a board drawn long enough ago is drawn again.
 
-@pytest.fixture
-def clock(frozen):
-    """The clock, standing still from now until the test moves it on (`clock.later(seconds)`)."""
-    from types import SimpleNamespace
-
-    moment = [timezone.now()]
-    frozen(moment[0])
-
-    def later(seconds: float) -> None:
-        moment[0] += timedelta(seconds=seconds)
-        frozen(moment[0])
-
-    return SimpleNamespace(later=later)
-
-
 def test_a_facilitator_renamed_reaches_an_open_board_once_it_is_due_to_be_drawn_again(login, member, facilitator,
-                                                                                   retro, clock):
+                                                                                   retro, frozen):
+    frozen(drawn := timezone.now())
     client = login(member)
     shown = client.get(retro.get_absolute_url()).content.decode()
     facilitator.display_name = "Priya N. Natarajan"
@@ -170,7 +156,7 @@ def test_a_facilitator_renamed_reaches_an_open_board_once_it_is_due_to_be_drawn_
     # Drawn moments ago: its version is the session's, so nothing new, in one query.
     assert client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX).status_code == 204
 
-    clock.later(live.RECHECK_SECONDS)
+    frozen(drawn + timedelta(seconds=live.RECHECK_SECONDS))
     response = client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX)
 
     body = response.content.decode()
@@ -179,10 +165,11 @@ def test_a_facilitator_renamed_reaches_an_open_board_once_it_is_due_to_be_drawn_
     assert client.get(url("retro_live", retro.pk, query=poll_of(body)), **HTMX).status_code == 204
 
 
-def test_a_board_due_again_and_unchanged_gets_its_poller_alone_with_the_time(login, member, retro, clock):
+def test_a_board_due_again_and_unchanged_gets_its_poller_alone_with_the_time(login, member, retro, frozen):
+    frozen(drawn := timezone.now())
     client = login(member)
     shown = client.get(retro.get_absolute_url()).content.decode()
-    clock.later(live.RECHECK_SECONDS + 5)
+    frozen(drawn + timedelta(seconds=live.RECHECK_SECONDS + 5))
 
     response = client.get(url("retro_live", retro.pk, query=poll_of(shown)), **HTMX)
 
